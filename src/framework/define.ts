@@ -1,0 +1,202 @@
+/**
+ * `defineFunction` and `defineController`: the two kinds of function in the pattern.
+ *
+ * A **function** is request-response: an input schema and a handler that does only what the client
+ * must wait for. A **controller** is the typed "grand match statement": routes, each with a payload
+ * schema and a handler, reached by the envelope's `function` field and invoked asynchronously.
+ *
+ * @example
+ * const emailHelper = defineController('emailHelper', {
+ *   notifyUsers: { payload: z.object({ leedId: z.string() }), handler: async ({ leedId }, ctx) => {} },
+ * }, { maximumRetryAttempts: 2 });
+ *
+ * const addLeed = defineFunction('addLeed', {
+ *   input: z.object({ title: z.string() }),
+ *   invokes: [emailHelper],
+ *   handler: async (input, ctx) => {
+ *     await invoke(ctx, emailHelper).notifyUsers.event({ leedId: 'l_1' });
+ *     return { ok: true };
+ *   },
+ * });
+ */
+import type { z } from 'zod';
+import type { InvocationContext } from './context.js';
+import { splitEnvelope } from './envelope.js';
+import { InvalidPayloadError, UnknownFunctionError, type FieldIssue } from './errors.js';
+
+/** Lambda's per-function settings that the code declares; the local runtime applies them and CDK deploys them. */
+export interface FunctionConfig {
+  /** Lambda's `Timeout`, in seconds (default 3, as on Lambda; 1–900). */
+  timeoutSeconds?: number;
+  /** Reserved concurrency; unset means bounded only by the runtime's pool. */
+  reservedConcurrency?: number;
+  /** `MaximumRetryAttempts` of asynchronous invocation: 0–2, default 2. */
+  maximumRetryAttempts?: number;
+  /** `MaximumEventAgeInSeconds`: 60–21,600, default 21,600. */
+  maximumEventAgeSeconds?: number;
+  /** Destination for records of successful asynchronous invocations: a function name. */
+  onSuccess?: string;
+  /** Destination for records of failed asynchronous invocations: a function name, or unset for the dead-letter store. */
+  onFailure?: string;
+}
+
+/** What the runtime registers and the Lambda entry files export: a name, settings, and one entry point. */
+export interface Deployable {
+  readonly kind: 'function' | 'controller';
+  readonly name: string;
+  readonly config: Readonly<FunctionConfig>;
+  /** Names of the controllers this function may invoke (its IAM policy on AWS). */
+  readonly invokes: readonly string[];
+  /** The one entry point: Lambda's handler, the local worker and the Invoke API all call it. */
+  handle(event: unknown, ctx: InvocationContext): Promise<unknown>;
+}
+
+type AnySchema = z.ZodType;
+
+export interface RouteDefinition<S extends AnySchema = AnySchema, R = unknown> {
+  payload: S;
+  handler: (payload: z.output<S>, ctx: InvocationContext) => Promise<R> | R;
+}
+
+export interface Controller<
+  Name extends string = string,
+  Schemas extends Record<string, AnySchema> = Record<string, AnySchema>,
+  Results extends { [K in keyof Schemas]: unknown } = { [K in keyof Schemas]: unknown },
+> extends Deployable {
+  readonly kind: 'controller';
+  readonly name: Name;
+  readonly routeNames: readonly (keyof Schemas & string)[];
+  /** Type-only: the payload (input) type and result type of each route. */
+  readonly __routes?: { [K in keyof Schemas]: { payload: z.input<Schemas[K]>; result: Awaited<Results[K]> } };
+  /** Validate a route's payload without running it (what `dryRun` and the invoker check). */
+  validate(route: string, payload: unknown): void;
+  /** Route an envelope to its handler. Unknown route or invalid payload → a non-retriable error. */
+  dispatch(event: unknown, ctx: InvocationContext): Promise<unknown>;
+}
+
+export interface LambdaFunction<Name extends string = string, Input = unknown, Output = unknown> extends Deployable {
+  readonly kind: 'function';
+  readonly name: Name;
+  readonly __io?: { input: Input; output: Output };
+}
+
+/**
+ * Define a controller. Route names and payload types flow from this object literal to every
+ * invoker, so a wrong route or payload does not compile.
+ */
+export function defineController<
+  const Name extends string,
+  Schemas extends Record<string, AnySchema>,
+  Definitions extends { [K in keyof Schemas]: RouteDefinition<Schemas[K], unknown> },
+>(
+  name: Name,
+  routes: Definitions & { [K in keyof Schemas]: RouteDefinition<Schemas[K], unknown> },
+  config: FunctionConfig = {},
+): Controller<Name, Schemas, { [K in keyof Schemas]: ReturnType<Definitions[K]['handler']> }> {
+  assertFunctionName(name);
+  validateConfig(name, config);
+  // A Map, not the object: a route named by the caller (`constructor`, `__proto__`) must not reach Object.prototype.
+  const table = new Map<string, RouteDefinition>();
+  for (const [route, definition] of Object.entries(routes) as [string, RouteDefinition][]) {
+    table.set(route, definition);
+  }
+  const routeNames = [...table.keys()];
+
+  function lookup(route: unknown): RouteDefinition {
+    const definition = typeof route === 'string' ? table.get(route) : undefined;
+    if (definition === undefined) throw new UnknownFunctionError(name, route, routeNames);
+    return definition;
+  }
+
+  function parse(route: string, definition: RouteDefinition, fields: unknown): unknown {
+    const result = definition.payload.safeParse(fields);
+    if (!result.success) throw new InvalidPayloadError(`${name}.${route}`, toFieldIssues(result.error), result.error);
+    return result.data;
+  }
+
+  async function dispatch(event: unknown, ctx: InvocationContext): Promise<unknown> {
+    const { route, fields } = splitEnvelope(event);
+    const definition = lookup(route);
+    const payload = parse(route as string, definition, fields);
+    return definition.handler(payload, ctx);
+  }
+
+  return {
+    kind: 'controller',
+    name,
+    config: Object.freeze({ ...config }),
+    invokes: [],
+    routeNames: routeNames as (keyof Schemas & string)[],
+    validate(route, payload) {
+      const definition = lookup(route);
+      parse(route, definition, splitEnvelope({ ...(payload as object), function: route }).fields);
+    },
+    dispatch,
+    handle: dispatch,
+  };
+}
+
+export interface FunctionDefinition<S extends AnySchema, R> extends FunctionConfig {
+  input: S;
+  /** Controllers this function may invoke; anything else is refused (and not granted on AWS). */
+  invokes?: readonly Deployable[];
+  handler: (input: z.output<S>, ctx: InvocationContext) => Promise<R> | R;
+}
+
+/** Define a request-response function: validated input, a handler, and the controllers it may invoke. */
+export function defineFunction<const Name extends string, S extends AnySchema, R>(
+  name: Name,
+  definition: FunctionDefinition<S, R>,
+): LambdaFunction<Name, z.input<S>, Awaited<R>> {
+  assertFunctionName(name);
+  const { input, invokes = [], handler, ...config } = definition;
+  validateConfig(name, config);
+  return {
+    kind: 'function',
+    name,
+    config: Object.freeze(config),
+    invokes: invokes.map((target) => target.name),
+    async handle(event, ctx) {
+      const { _meta: _ignored, ...fields } = isPlainObject(event) ? event : { _meta: undefined };
+      const parsed = input.safeParse(isPlainObject(event) ? fields : event);
+      if (!parsed.success) throw new InvalidPayloadError(name, toFieldIssues(parsed.error), parsed.error);
+      return handler(parsed.data, ctx);
+    },
+  };
+}
+
+/** Turn a zod error into one issue per field, with a dotted path. */
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
+/** Lambda's function-name rule: 1–64 characters of letters, digits, hyphens and underscores. */
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function assertFunctionName(name: string): void {
+  if (!FUNCTION_NAME.test(name)) {
+    throw new TypeError(`function name "${name}": must be 1–64 letters, digits, "-" or "_" (Lambda's rule)`);
+  }
+}
+
+function validateConfig(name: string, config: FunctionConfig): void {
+  const check = (field: keyof FunctionConfig, ok: boolean, rule: string) => {
+    if (config[field] !== undefined && !ok) throw new RangeError(`${name}: ${field} ${rule}`);
+  };
+  const int = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+  check('timeoutSeconds', int(config.timeoutSeconds, 1, 900), 'must be an integer from 1 to 900');
+  check('reservedConcurrency', int(config.reservedConcurrency, 1, 1000), 'must be an integer from 1 to 1000');
+  check('maximumRetryAttempts', int(config.maximumRetryAttempts, 0, 2), 'must be 0, 1 or 2');
+  check('maximumEventAgeSeconds', int(config.maximumEventAgeSeconds, 60, 21_600), 'must be an integer from 60 to 21600');
+  for (const field of ['onSuccess', 'onFailure'] as const) {
+    const target = config[field];
+    check(field, typeof target === 'string' && FUNCTION_NAME.test(target), 'must be a function name');
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

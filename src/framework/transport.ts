@@ -1,0 +1,85 @@
+/**
+ * The Transport port: how one function invokes another. Two adapters implement it, `local` (the
+ * embedded runtime, in-process) and `lambda` (`InvokeCommand` of the AWS SDK, which reaches AWS or
+ * the local runtime's Invoke API); both pass one contract suite (`test/contracts/transport.ts`).
+ *
+ * Contract:
+ * - `RequestResponse` resolves `{statusCode: 200, payload}`; a function that throws still resolves,
+ *   with `functionError: 'Unhandled'` and the Node.js error shape as `payload`.
+ * - `Event` resolves `{statusCode: 202}` once the event is durably queued; `DryRun` resolves `{statusCode: 204}`.
+ * - What prevents the function from running rejects with an {@link InvokeError} whose `name` is the
+ *   full Lambda exception name (`ResourceNotFoundException`, `RequestTooLargeException`, …).
+ */
+
+export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
+
+export const INVOCATION_TYPES: readonly InvocationType[] = ['RequestResponse', 'Event', 'DryRun'];
+
+export interface InvokeOptions {
+  /** Base64 JSON passed to the function as `context.clientContext` (RequestResponse only). */
+  clientContext?: string;
+  /** `Tail` asks for the last 4 KB of the invocation's log (RequestResponse only). */
+  logType?: 'None' | 'Tail';
+}
+
+export interface InvokeResult {
+  statusCode: 200 | 202 | 204;
+  /** The function's result (RequestResponse), or its serialised error when `functionError` is set. */
+  payload?: unknown;
+  functionError?: 'Unhandled';
+  executedVersion?: string;
+  /** Base64 of the log tail, when asked for with `logType: 'Tail'`. */
+  logResult?: string;
+  /** The invocation's id, when the transport knows it (the local runtime always does). */
+  requestId?: string;
+}
+
+export interface Transport {
+  invoke(functionName: string, payload: unknown, type: InvocationType, options?: InvokeOptions): Promise<InvokeResult>;
+}
+
+/** The Lambda exceptions that prevent a function from running (names exactly as AWS spells them). */
+export type InvokeErrorName =
+  | 'ResourceNotFoundException'
+  | 'InvalidRequestContentException'
+  | 'InvalidParameterValueException'
+  | 'RequestTooLargeException'
+  | 'RecursiveInvocationException'
+  | 'TooManyRequestsException'
+  | 'AccessDeniedException'
+  | 'ServiceException';
+
+/** HTTP status Lambda answers with for each exception. */
+export const INVOKE_ERROR_STATUS: Record<InvokeErrorName, number> = {
+  ResourceNotFoundException: 404,
+  InvalidRequestContentException: 400,
+  InvalidParameterValueException: 400,
+  RequestTooLargeException: 413,
+  RecursiveInvocationException: 400,
+  TooManyRequestsException: 429,
+  AccessDeniedException: 403,
+  ServiceException: 500,
+};
+
+/** An invocation that Lambda (or the local runtime) refused before the function ran. */
+export class InvokeError extends Error {
+  override readonly name: InvokeErrorName;
+  readonly statusCode: number;
+  /** Seconds, for `TooManyRequestsException`. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(name: InvokeErrorName, message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = name;
+    this.statusCode = INVOKE_ERROR_STATUS[name];
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, statusCode: this.statusCode, message: this.message };
+  }
+}
+
+export function isInvokeErrorName(name: string): name is InvokeErrorName {
+  return Object.hasOwn(INVOKE_ERROR_STATUS, name);
+}
