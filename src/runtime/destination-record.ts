@@ -1,0 +1,70 @@
+/**
+ * The record Lambda sends to an asynchronous invocation's destination
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html), and the
+ * schema a destination function uses to read it.
+ *
+ * @example
+ * const recordFailure = defineFunction('recordFailure', { input: destinationRecordSchema, handler: (record) => … });
+ */
+import { z } from 'zod';
+import { functionArn } from '../framework/context.js';
+import type { SerializedFunctionError } from '../framework/errors.js';
+import type { Outcome } from './runtime-db.js';
+
+export type DestinationCondition = Exclude<Outcome, 'FunctionError'>;
+
+export const destinationRecordSchema = z.object({
+  version: z.literal('1.0'),
+  timestamp: z.string(),
+  requestContext: z.object({
+    requestId: z.string(),
+    functionArn: z.string(),
+    condition: z.enum(['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException']),
+    approximateInvokeCount: z.number().int().nonnegative(),
+  }),
+  requestPayload: z.unknown(),
+  responseContext: z
+    .object({
+      statusCode: z.number().int(),
+      executedVersion: z.string(),
+      functionError: z.literal('Unhandled').optional(),
+    })
+    .optional(),
+  responsePayload: z.unknown().optional(),
+});
+
+export type DestinationRecord = z.infer<typeof destinationRecordSchema>;
+
+export interface RecordInput {
+  requestId: string;
+  functionName: string;
+  region: string;
+  accountId: string;
+  condition: DestinationCondition;
+  attempts: number;
+  requestPayload: unknown;
+  /** The handler's result (Success) or its serialised error; absent when the function never ran. */
+  response?: { result: unknown } | { error: SerializedFunctionError };
+  at: number;
+}
+
+export function buildDestinationRecord(input: RecordInput): DestinationRecord {
+  const record: DestinationRecord = {
+    version: '1.0',
+    timestamp: new Date(input.at).toISOString(),
+    requestContext: {
+      requestId: input.requestId,
+      functionArn: `${functionArn(input.functionName, input.region, input.accountId)}:$LATEST`,
+      condition: input.condition,
+      approximateInvokeCount: input.attempts,
+    },
+    requestPayload: input.requestPayload,
+  };
+  if (input.response !== undefined) {
+    const failed = 'error' in input.response;
+    record.responseContext = { statusCode: 200, executedVersion: '$LATEST' };
+    if (failed) record.responseContext.functionError = 'Unhandled';
+    record.responsePayload = failed ? (input.response as { error: unknown }).error : (input.response as { result: unknown }).result;
+  }
+  return record;
+}

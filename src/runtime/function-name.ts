@@ -1,0 +1,30 @@
+/**
+ * Lambda's FunctionName forms: `name`, `name:qualifier`, a partial ARN `123456789012:function:name`
+ * and a full ARN `arn:aws:lambda:us-east-1:123456789012:function:name[:qualifier]`
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
+ *
+ * @example
+ * parseFunctionName('arn:aws:lambda:local:000000000000:function:emailHelper:$LATEST')
+ * // → { name: 'emailHelper', qualifier: '$LATEST' }
+ */
+
+export interface ParsedFunctionName {
+  name: string;
+  qualifier?: string;
+}
+
+const NAME = '[A-Za-z0-9_-]{1,64}';
+const QUALIFIER = '(\\$LATEST|[A-Za-z0-9_-]{1,128})';
+const FULL_ARN = new RegExp(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\\d{12}:function:(${NAME})(?::${QUALIFIER})?$`);
+const PARTIAL_ARN = new RegExp(`^\\d{12}:function:(${NAME})(?::${QUALIFIER})?$`);
+const PLAIN = new RegExp(`^(${NAME})(?::${QUALIFIER})?$`);
+
+/** Parse a FunctionName, or return undefined when it is none of Lambda's forms. */
+export function parseFunctionName(raw: string): ParsedFunctionName | undefined {
+  if (raw.length === 0 || raw.length > 170) return undefined;
+  const match = FULL_ARN.exec(raw) ?? PARTIAL_ARN.exec(raw) ?? PLAIN.exec(raw);
+  if (match === null) return undefined;
+  const parsed: ParsedFunctionName = { name: match[1]! };
+  if (match[2] !== undefined) parsed.qualifier = match[2];
+  return parsed;
+}
