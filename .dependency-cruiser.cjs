@@ -1,0 +1,63 @@
+/**
+ * The dependency direction of DESIGN.md, enforced in `npm test` (`npm run lint`).
+ * Framework: Node built-ins, zod and Powertools' idempotency utility only. Domain: zod only.
+ * Only composition roots (server, lambda) and tests import adapters.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'framework-is-standalone',
+      comment: 'src/framework is the pattern: Node built-ins, a schema library and Powertools idempotency, nothing of ours outside it.',
+      severity: 'error',
+      from: { path: '^src/framework/' },
+      to: {
+        pathNot: ['^src/framework/', '^node_modules/(zod|@aws-lambda-powertools)/', '^node_modules/@types/node/'],
+        dependencyTypesNot: ['core'],
+      },
+    },
+    {
+      name: 'domain-is-pure',
+      comment: 'leedz/domain holds pure rules: zod for schemas and nothing else.',
+      severity: 'error',
+      from: { path: '^src/leedz/domain/' },
+      to: { pathNot: ['^src/leedz/domain/', '^node_modules/zod/'] },
+    },
+    {
+      name: 'marketplace-uses-ports-not-adapters',
+      comment: 'functions and controllers import the framework, the domain and ports; never adapters, the runtime or an SDK.',
+      severity: 'error',
+      from: { path: '^src/leedz/' },
+      to: { path: ['^src/(adapters|runtime|transports|server|lambda)/', '^node_modules/@aws-sdk/'] },
+    },
+    {
+      name: 'only-composition-roots-import-adapters',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(server|lambda|adapters)/'] },
+      to: { path: '^src/adapters/' },
+    },
+    {
+      name: 'runtime-knows-no-marketplace',
+      severity: 'error',
+      from: { path: '^src/(runtime|transports)/' },
+      to: { path: ['^src/(leedz|adapters|server|lambda|example)/'] },
+    },
+    {
+      name: 'no-aws-sdk-in-framework-or-marketplace',
+      severity: 'error',
+      from: { path: '^src/(framework|leedz|runtime)/' },
+      to: { path: '^node_modules/@aws-sdk/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

@@ -1,0 +1,383 @@
+/**
+ * `leedz`: the command line of the local system. `serve` runs it (what `npm start` does); the other
+ * commands talk to a running server over HTTP (the Lambda Invoke API and the runtime's `/local`
+ * endpoints), so they work from any terminal.
+ *
+ * @example
+ * npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2}'
+ * npm run leedz -- invocations --function orderController --outcome RetriesExhausted
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, ENV, resolveEndpoint, resolveServerConfig } from './config.js';
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(args: { values: Record<string, unknown>; positionals: string[] }): Promise<number>;
+}
+
+const endpointOption = { endpoint: { type: 'string' } } as const;
+const helpOption = { help: { type: 'boolean', short: 'h' } } as const;
+
+const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'];
+const STATES = ['queued', 'running', 'succeeded', 'failed'];
+
+const commands: Record<string, Command> = {
+  serve: {
+    summary: 'run the local system: runtime, Lambda Invoke API and HTTP app (what `npm start` runs)',
+    usage: `leedz serve [--port N] [--host H] [--data DIR] [--time-scale X]
+
+  --port N         port to listen on (default $${ENV.port} or 3000; 0 picks a free one)
+  --host H         address to bind (default $${ENV.host} or 127.0.0.1)
+  --data DIR       data folder for the runtime database (default $${ENV.dataDir} or ./data)
+  --time-scale X   multiply AWS's async delays (retries 60 s/120 s, backoff, event age) by X,
+                   0 < X ≤ 1 (default $${ENV.timeScale} or 1 = AWS's real timings)`,
+    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' } },
+    async run({ values }) {
+      const overrides = resolveServerConfig({
+        ...process.env,
+        ...(values.port === undefined ? {} : { [ENV.port]: String(values.port) }),
+        ...(values.host === undefined ? {} : { [ENV.host]: String(values.host) }),
+        ...(values.data === undefined ? {} : { [ENV.dataDir]: String(values.data) }),
+        ...(values['time-scale'] === undefined ? {} : { [ENV.timeScale]: String(values['time-scale']) }),
+      });
+      const { startServer } = await import('./serve.js');
+      const server = await startServer(overrides, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
+      console.log(`Leedz local runtime listening on ${server.url}`);
+      console.log(`  functions:   ${server.runtime.functionNames().join(', ')}`);
+      console.log(`  Invoke API:  ${server.url}/2015-03-31/functions/<name>/invocations`);
+      console.log(`  data:        ${overrides.dataDir}   time scale: ${overrides.timeScale}`);
+      console.log(`Try: npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2,"confirmation":"fail-twice"}'`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          console.log(`${signal}: finishing running invocations…`);
+          server.close().then(resolve, (error: unknown) => {
+            console.error(error);
+            resolve();
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      return 0;
+    },
+  },
+
+  invoke: {
+    summary: 'invoke a function through the Lambda Invoke API',
+    usage: `leedz invoke <function> [--payload JSON|@file] [--type Event|RequestResponse|DryRun] [--tail] [--endpoint URL]
+
+  <function>       name, name:$LATEST or ARN
+  --payload        the event as JSON, or @path to read it from a file (default {})
+  --type           invocation type (default RequestResponse)
+  --tail           print the last 4 KB of the invocation's log (RequestResponse)
+  --endpoint URL   the running server (default $${ENV.endpoint} or http://127.0.0.1:3000)`,
+    options: { payload: { type: 'string' }, type: { type: 'string' }, tail: { type: 'boolean' }, ...endpointOption },
+    async run({ values, positionals }) {
+      const [name, ...extra] = positionals;
+      if (name === undefined) throw new UsageError('invoke: missing <function> (for example: leedz invoke placeOrder)');
+      if (extra.length > 0) throw new UsageError(`invoke: unexpected argument "${extra[0]}"`);
+      const type = (values.type as string | undefined) ?? 'RequestResponse';
+      if (!['Event', 'RequestResponse', 'DryRun'].includes(type)) {
+        throw new UsageError(`invoke: --type must be Event, RequestResponse or DryRun (got "${type}")`);
+      }
+      const body = readPayload(values.payload as string | undefined);
+      const endpoint = resolveEndpoint(process.env, values.endpoint as string | undefined);
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-invocation-type': type };
+      if (values.tail === true) headers['x-amz-log-type'] = 'Tail';
+      const response = await request(endpoint, `/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', headers, body });
+      const text = await response.text();
+      const errorType = response.headers.get('x-amzn-errortype');
+      if (errorType !== null) {
+        console.error(`${response.status} ${errorType}: ${parseMessage(text)}`);
+        return 1;
+      }
+      const functionError = response.headers.get('x-amz-function-error');
+      console.error(`${response.status} ${type}${functionError ? ` (function error: ${functionError})` : ''} requestId ${response.headers.get('x-amzn-requestid') ?? '-'}`);
+      if (text.length > 0) console.log(prettyJson(text));
+      const logResult = response.headers.get('x-amz-log-result');
+      if (logResult !== null) console.error(Buffer.from(logResult, 'base64').toString('utf8'));
+      return functionError ? 1 : 0;
+    },
+  },
+
+  invocations: {
+    summary: 'list the invocation log (newest first)',
+    usage: `leedz invocations [--function F] [--outcome O] [--state S] [--type T] [--parent ID] [--limit N] [--json] [--endpoint URL]
+
+  --function F   only this function
+  --outcome O    ${OUTCOMES.join(' | ')}
+  --state S      ${STATES.join(' | ')}
+  --type T       Event | RequestResponse
+  --parent ID    only invocations made by this one
+  --limit N      at most N rows (default 50)
+  --json         print JSON instead of a table`,
+    options: {
+      function: { type: 'string' },
+      outcome: { type: 'string' },
+      state: { type: 'string' },
+      type: { type: 'string' },
+      parent: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      ...endpointOption,
+    },
+    async run({ values, positionals }) {
+      if (positionals.length > 0) throw new UsageError(`invocations: unexpected argument "${positionals[0]}"`);
+      if (values.outcome !== undefined && !OUTCOMES.includes(values.outcome as string)) {
+        throw new UsageError(`invocations: --outcome must be one of ${OUTCOMES.join(', ')} (got "${values.outcome}")`);
+      }
+      if (values.state !== undefined && !STATES.includes(values.state as string)) {
+        throw new UsageError(`invocations: --state must be one of ${STATES.join(', ')} (got "${values.state}")`);
+      }
+      const limit = parseLimit(values.limit as string | undefined, 50);
+      const query = new URLSearchParams({ limit: String(limit) });
+      for (const [flag, param] of [['function', 'function'], ['outcome', 'outcome'], ['state', 'state'], ['type', 'type'], ['parent', 'parentId']] as const) {
+        if (values[flag] !== undefined) query.set(param, String(values[flag]));
+      }
+      const rows = (await getJson(values.endpoint as string | undefined, `/local/invocations?${query}`)) as Record<string, unknown>[];
+      if (values.json === true) {
+        console.log(JSON.stringify(rows, null, 2));
+        return 0;
+      }
+      printTable(
+        ['id', 'function', 'type', 'outcome', 'attempts', 'enqueued', 'duration', 'parent', 'error'],
+        rows.map((r) => [
+          short(r.id),
+          r.function,
+          r.type,
+          r.outcome ?? r.state,
+          r.attempts,
+          String(r.enqueuedAt).slice(11, 23),
+          r.durationMs === null ? '' : `${Math.round(Number(r.durationMs))} ms`,
+          short(r.parentId),
+          r.error === null ? '' : truncate(`${(r.error as { errorType: string }).errorType}: ${(r.error as { errorMessage: string }).errorMessage}`, 60),
+        ]),
+      );
+      return 0;
+    },
+  },
+
+  dlq: {
+    summary: 'dead letters: `dlq list`, `dlq replay <id>`, `dlq replay --all`',
+    usage: `leedz dlq list [--json] [--endpoint URL]
+leedz dlq replay <id> [--endpoint URL]
+leedz dlq replay --all [--endpoint URL]
+
+  A failed event with no onFailure destination is kept as a dead letter. Replay re-enqueues it as a
+  new invocation with the same payload (and idempotency key).`,
+    options: { all: { type: 'boolean' }, json: { type: 'boolean' }, ...endpointOption },
+    async run({ values, positionals }) {
+      const [action, id, ...extra] = positionals;
+      if (extra.length > 0) throw new UsageError(`dlq: unexpected argument "${extra[0]}"`);
+      const endpoint = values.endpoint as string | undefined;
+      if (action === 'list') {
+        const letters = (await getJson(endpoint, '/local/dead-letters')) as Record<string, unknown>[];
+        if (values.json === true) {
+          console.log(JSON.stringify(letters, null, 2));
+          return 0;
+        }
+        if (letters.length === 0) {
+          console.log('no dead letters');
+          return 0;
+        }
+        printTable(
+          ['id', 'function', 'condition', 'attempts', 'failed at', 'invocation', 'error'],
+          letters.map((l) => {
+            const response = (l.record as { responsePayload?: { errorType?: string; errorMessage?: string } }).responsePayload;
+            return [l.id, l.function, l.condition, l.attempts, l.failedAt, short(l.invocationId), truncate(response ? `${response.errorType}: ${response.errorMessage}` : '', 60)];
+          }),
+        );
+        return 0;
+      }
+      if (action === 'replay') {
+        if (values.all === true) {
+          if (id !== undefined) throw new UsageError('dlq replay: give either <id> or --all, not both');
+          const result = (await getJson(endpoint, '/local/dead-letters/replay-all', 'POST')) as { replayed: string[] };
+          console.log(`replayed ${result.replayed.length} dead letters`);
+          return 0;
+        }
+        if (id === undefined || !/^\d+$/.test(id)) throw new UsageError('dlq replay: give a dead-letter id (a number from `leedz dlq list`) or --all');
+        const result = (await getJson(endpoint, `/local/dead-letters/${id}/replay`, 'POST')) as { invocationId: string };
+        console.log(`dead letter ${id} replayed as invocation ${result.invocationId}`);
+        return 0;
+      }
+      throw new UsageError(`dlq: expected "list" or "replay" (got ${action === undefined ? 'nothing' : `"${action}"`})`);
+    },
+  },
+
+  metrics: {
+    summary: 'local equivalents of CloudWatch’s Lambda metrics, per function',
+    usage: `leedz metrics [--window SECONDS] [--json] [--endpoint URL]
+
+  --window SECONDS   only invocations enqueued in the last SECONDS (default: all)`,
+    options: { window: { type: 'string' }, json: { type: 'boolean' }, ...endpointOption },
+    async run({ values }) {
+      const window = values.window === undefined ? '' : `?windowSeconds=${parseLimit(values.window as string, 0, '--window')}`;
+      const rows = (await getJson(values.endpoint as string | undefined, `/local/metrics${window}`)) as Record<string, unknown>[];
+      if (values.json === true) {
+        console.log(JSON.stringify(rows, null, 2));
+        return 0;
+      }
+      printTable(
+        ['function', 'received', 'age p50', 'age p99', 'dropped', 'invocations', 'errors', 'throttles', 'duration p99', 'queued', 'DLQ errors', 'dest. failures'],
+        rows.map((m) => {
+          const age = m.AsyncEventAge as { p50: number | null; p99: number | null };
+          const duration = m.Duration as { p99: number | null };
+          return [
+            m.function,
+            m.AsyncEventsReceived,
+            ms(age.p50),
+            ms(age.p99),
+            m.AsyncEventsDropped,
+            m.Invocations,
+            m.Errors,
+            m.Throttles,
+            ms(duration.p99),
+            m.queued,
+            m.DeadLetterErrors,
+            m.DestinationDeliveryFailures,
+          ];
+        }),
+      );
+      return 0;
+    },
+  },
+};
+
+function mainUsage(): string {
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
+  return `leedz — the Leedz on one machine
+
+Usage: leedz <command> [options]      (from the project: npm run leedz -- <command>)
+
+Commands:
+${Object.entries(commands)
+  .map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`)
+  .join('\n')}
+
+Run \`leedz <command> --help\` for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    console.log(topic !== undefined && commands[topic] ? commands[topic].usage : mainUsage());
+    return 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (command === undefined) {
+    console.error(`leedz: unknown command "${name}"\n\n${mainUsage()}`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: { ...command.options, ...helpOption }, allowPositionals: true, strict: true });
+    if (values.help === true) {
+      console.log(command.usage);
+      return 0;
+    }
+    return await command.run({ values: values as Record<string, unknown>, positionals });
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`leedz ${name}: ${(error as Error).message}\n\n${command.usage}`);
+      return 2;
+    }
+    if (error instanceof ServerError) {
+      console.error(`leedz ${name}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+class ServerError extends Error {
+  override name = 'ServerError';
+}
+
+async function request(endpoint: string, path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(`${endpoint}${path}`, init);
+  } catch (error) {
+    throw new ServerError(`cannot reach the Leedz server at ${endpoint} (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}); start it with \`npm start\` or pass --endpoint`);
+  }
+}
+
+async function getJson(endpointFlag: string | undefined, path: string, method = 'GET'): Promise<unknown> {
+  const endpoint = resolveEndpoint(process.env, endpointFlag);
+  const response = await request(endpoint, path, { method });
+  const text = await response.text();
+  if (!response.ok) throw new ServerError(`${response.status}: ${parseMessage(text)}`);
+  return JSON.parse(text);
+}
+
+function readPayload(raw: string | undefined): string {
+  if (raw === undefined) return '{}';
+  let text = raw;
+  if (raw.startsWith('@')) {
+    try {
+      text = readFileSync(raw.slice(1), 'utf8');
+    } catch (error) {
+      throw new UsageError(`--payload: cannot read ${raw.slice(1)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--payload: not valid JSON (${(error as Error).message})`);
+  }
+  return text;
+}
+
+function parseLimit(raw: string | undefined, fallback: number, flag = '--limit'): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${flag} must be a positive whole number (got "${raw}")`);
+  return Number(raw);
+}
+
+function parseMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as { message?: string; error?: { message?: string } | string };
+    if (typeof body.message === 'string') return body.message;
+    if (typeof body.error === 'string') return body.error;
+    if (body.error?.message) return body.error.message;
+  } catch {
+    // not JSON: show it as it is
+  }
+  return text;
+}
+
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+function short(id: unknown): string {
+  return typeof id === 'string' ? id.slice(0, 8) : '';
+}
+
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+function ms(value: number | null): string {
+  return value === null ? '' : `${Math.round(value)} ms`;
+}
+
+function printTable(headers: string[], rows: unknown[][]): void {
+  const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(line(headers));
+  for (const row of cells) console.log(line(row));
+  if (rows.length === 0) console.log('(none)');
+}

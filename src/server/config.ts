@@ -1,0 +1,75 @@
+/**
+ * Configuration of the local server, resolved once at the edge: every environment variable the
+ * project reads is named here, validated, and turned into a {@link ServerConfig}.
+ *
+ * @example
+ * const config = resolveServerConfig(process.env); // throws ConfigError naming the variable and the rule
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export const ENV = {
+  port: 'PORT',
+  host: 'HOST',
+  dataDir: 'LEEDZ_DATA_DIR',
+  timeScale: 'LEEDZ_TIME_SCALE',
+  durability: 'LEEDZ_DURABILITY',
+  poolSize: 'LEEDZ_POOL_SIZE',
+  endpoint: 'LEEDZ_ENDPOINT',
+} as const;
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  timeScale: number;
+  durability: 'process-crash' | 'power-loss';
+  poolSize: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const schema = z.object({
+  [ENV.port]: z.coerce.number().int().min(0).max(65_535).default(3000),
+  [ENV.host]: z.string().min(1).default('127.0.0.1'),
+  [ENV.dataDir]: z.string().min(1).default('data'),
+  [ENV.timeScale]: z.coerce.number().positive().max(1).default(1),
+  [ENV.durability]: z.enum(['process-crash', 'power-loss']).default('process-crash'),
+  [ENV.poolSize]: z.coerce.number().int().min(1).max(4096).default(64),
+});
+
+/** Validate the environment (and command-line overrides, which win) into a ServerConfig. */
+export function resolveServerConfig(env: Record<string, string | undefined>, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const present = Object.fromEntries(Object.values(ENV).flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const values = parsed.data;
+  return {
+    port: overrides.port ?? values[ENV.port],
+    host: overrides.host ?? values[ENV.host],
+    dataDir: resolve(overrides.dataDir ?? values[ENV.dataDir]),
+    timeScale: overrides.timeScale ?? values[ENV.timeScale],
+    durability: overrides.durability ?? values[ENV.durability],
+    poolSize: overrides.poolSize ?? values[ENV.poolSize],
+  };
+}
+
+/** Where CLI commands find the running server. */
+export function resolveEndpoint(env: Record<string, string | undefined>, flag?: string): string {
+  const raw = flag ?? env[ENV.endpoint] ?? `http://127.0.0.1:${env[ENV.port] || 3000}`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${flag === undefined ? ENV.endpoint : '--endpoint'}: "${raw}" is not a URL (expected e.g. http://127.0.0.1:3000)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${flag === undefined ? ENV.endpoint : '--endpoint'}: "${raw}" must be an http(s) URL`);
+  }
+  return url.origin;
+}
