@@ -1,0 +1,304 @@
+/**
+ * The marketplace's ports: what the functions and controllers need from the outside world, and
+ * nothing more. Each port's contract is written here and checked by one suite in
+ * `test/contracts/`, run on every adapter (SQLite and DynamoDB for the Store, and so on).
+ *
+ * Instants are ISO 8601 strings in UTC (`2026-12-24T18:00:00.000Z`); money is integer cents.
+ */
+import type { GeoPoint } from './domain/geo.js';
+import type { Leed, LeedChanges } from './domain/leed.js';
+import type { Trade } from './domain/trade.js';
+import type { ProfileChanges, User } from './domain/user.js';
+
+// ── Store ─────────────────────────────────────────────────────────────────────
+
+/**
+ * Asynchronous work committed with the change that implies it (the transactional outbox): the
+ * controller to invoke with `Event` and the flat envelope to send it. A relay delivers it after the
+ * commit; delivery is at-least-once, so controllers are idempotent.
+ */
+export interface OutboxMessage {
+  /** Unique id; also the idempotency key of the work (a redelivered message does nothing twice). */
+  id: string;
+  /** The controller's function name. */
+  target: string;
+  /** The flat envelope: `{ function: route, ...fields, _meta }`. */
+  payload: Record<string, unknown>;
+}
+
+export interface StoredOutboxMessage extends OutboxMessage {
+  createdAt: string;
+}
+
+/** The status of a leed as far as a buyer can tell. */
+export type ReserveResult =
+  | { ok: true; reservedUntil: string }
+  | { ok: false; reason: 'not-found' | 'not-active' | 'reserved' | 'own-leed' };
+
+export type SaleResult =
+  | { ok: true; leed: Leed }
+  /** Already sold (to this buyer with this payment: a repeated webhook; otherwise: refund it). */
+  | { ok: false; reason: 'not-found' | 'not-active' | 'already-sold'; leed?: Leed };
+
+/** A sale to record: a paid webhook or a free claim. */
+export interface Sale {
+  trade: string;
+  id: string;
+  buyer: string;
+  /** The provider's payment id ("free:<leed id>" for a free claim); a repeated one changes nothing. */
+  paymentId: string;
+  amount: number;
+  soldAt: string;
+}
+
+/** One subscriber of a trade, as the fan-out needs it. */
+export interface Subscriber {
+  username: string;
+  email: string;
+  zip: string | null;
+  point: GeoPoint | null;
+  radius: number;
+}
+
+/** Counter changes applied by the bookkeeping controller, exactly once per `key`. */
+export interface Bookkeeping {
+  /** Trade `leedCount` deltas. */
+  trades?: Record<string, number>;
+  /** User counter deltas. */
+  users?: Record<string, { posted?: number; bought?: number; sold?: number }>;
+  /** Stats total deltas. */
+  totals?: { posted?: number; sold?: number; users?: number };
+  lastPosted?: StatsEvent;
+  lastSold?: StatsEvent;
+}
+
+export interface StatsEvent {
+  trade: string;
+  price: number;
+  zip: string;
+  at: string;
+}
+
+export interface Stats {
+  posted: number;
+  sold: number;
+  users: number;
+  lastPosted: StatsEvent | null;
+  lastSold: StatsEvent | null;
+}
+
+export interface LeedSearch {
+  trades: string[];
+  /** Start between `from` and `to`, inclusive. */
+  from: string;
+  to: string;
+  /** Only leedz whose point lies in this box (a prefilter; the caller applies the exact radius). */
+  box?: { minLat: number; maxLat: number; minLon: number; maxLon: number };
+  limit: number;
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  createdAt: string;
+}
+
+/**
+ * Everything the marketplace stores. Every method is atomic; the ones that take `outbox` commit
+ * the change and its outbox messages together or not at all.
+ *
+ * Errors: {@link ConflictError} for a double booking, {@link NotFoundError}, {@link ForbiddenError}
+ * and {@link StateError} for rule violations the store checks atomically. Anything else is a fault.
+ */
+export interface Store {
+  // trades
+  listTrades(): Promise<Trade[]>;
+  getTrade(name: string): Promise<Trade | undefined>;
+  /** Add trades that do not exist yet (seed, admin). */
+  addTrades(trades: { name: string; color?: string }[]): Promise<void>;
+
+  // users
+  getUser(username: string): Promise<User | undefined>;
+  getUserByEmail(email: string): Promise<User | undefined>;
+  /** Create a user; the username or email already taken → {@link ConflictError}. Awards badges 0 and 1. */
+  createUser(user: NewUser, outbox: OutboxMessage[]): Promise<User>;
+  /** Apply a validated profile change (subscriptions replace the old list); the point comes from the geocoder. */
+  updateUser(username: string, changes: ProfileChanges & { point?: GeoPoint | null }): Promise<User>;
+  /** Subscribers of a trade, ordered by username, after `cursor` (a username), at most `limit`. */
+  listSubscribers(trade: string, cursor: string | null, limit: number): Promise<Subscriber[]>;
+
+  // leedz
+  /**
+   * Insert a leed unless an active leed of the same trade and `placeKey` overlaps it in time
+   * (`existing.start < new.end && existing.end > new.start`) → {@link ConflictError}.
+   * The check and the insert are one atomic step.
+   */
+  insertLeed(leed: Leed, outbox: OutboxMessage[]): Promise<void>;
+  getLeed(trade: string, id: string): Promise<Leed | undefined>;
+  /** Active leedz of the given trades starting in [from, to], ordered by start. */
+  searchLeedz(query: LeedSearch): Promise<Leed[]>;
+  /**
+   * Change an active leed of `creator`; not theirs → {@link ForbiddenError}, not active →
+   * {@link StateError}; a conflict with another leed after the change → {@link ConflictError}.
+   */
+  updateLeed(trade: string, id: string, creator: string, changes: LeedChanges & Partial<Pick<Leed, 'point' | 'placeKey' | 'timeZone'>>, outbox: OutboxMessage[]): Promise<Leed>;
+  /** Mark an active, unsold leed of `creator` deleted (same errors as updateLeed). */
+  deleteLeed(trade: string, id: string, creator: string, outbox: OutboxMessage[]): Promise<Leed>;
+  /**
+   * Reserve an active leed for `buyer` until `until`: refused while another buyer's reservation
+   * lasts; the same buyer may renew theirs.
+   */
+  reserveCheckout(trade: string, id: string, buyer: string, until: string, now: string): Promise<ReserveResult>;
+  /** Mark sold exactly once, on the condition that the leed is still active. */
+  recordSale(sale: Sale, outbox: OutboxMessage[]): Promise<SaleResult>;
+
+  // bookkeeping and stats
+  /** Apply counter changes exactly once per `key` (a redelivered event changes nothing). Returns whether it applied. */
+  applyBookkeeping(key: string, changes: Bookkeeping): Promise<boolean>;
+  /** Set a user's badges (computed by the domain from their counters). */
+  setBadges(username: string, badges: number[]): Promise<void>;
+  getStats(): Promise<Stats>;
+
+  // the outbox
+  /** Messages not yet handed to the relay, oldest first. */
+  pendingOutbox(limit: number): Promise<StoredOutboxMessage[]>;
+  /** The relay invoked these; they are done. */
+  markOutboxDispatched(ids: string[]): Promise<void>;
+}
+
+// ── Mailer ────────────────────────────────────────────────────────────────────
+
+export interface Email {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** What kind of email, for the outbox listing ("new-leed", "receipt", "magic-link", …). */
+  kind: string;
+  /** `(leed, recipient, kind)` and the like: the same key is sent at most once by idempotent callers. */
+  key: string;
+}
+
+export interface Mailer {
+  /** Send (or store) one email; resolves with the provider's message id. */
+  send(email: Email): Promise<{ messageId: string }>;
+}
+
+// ── Geocoder ──────────────────────────────────────────────────────────────────
+
+export interface Place {
+  point: GeoPoint;
+  zip: string;
+  /** What "the same place" means for conflicts (LEEDZ.md). */
+  placeKey: string;
+  timeZone: string;
+}
+
+export interface Geocoder {
+  /** A US street address ending with its zip → a place, or undefined when it cannot be found. */
+  geocode(address: string): Promise<Place | undefined>;
+  /** The centre of a 5-digit zip (a user's home), or undefined. */
+  zipPoint(zip: string): Promise<GeoPoint | undefined>;
+}
+
+// ── Identity ──────────────────────────────────────────────────────────────────
+
+/** Who is calling, from a verified token. */
+export interface Caller {
+  email: string;
+  /** Undefined until the user exists (first login creates it). */
+  username?: string;
+}
+
+export interface Identity {
+  /** A single-use magic-link token for `email`, valid 15 minutes. */
+  issueLoginToken(email: string): Promise<string>;
+  /** Redeem a magic-link token once → the email it was issued for, or undefined (unknown, used, expired). */
+  redeemLoginToken(token: string): Promise<string | undefined>;
+  /** A session token (JWT) for a signed-in user. */
+  issueSession(caller: Caller): Promise<string>;
+  /** Verify a session token → the caller, or undefined when it is missing, forged or expired. */
+  verifySession(token: string | undefined): Promise<Caller | undefined>;
+}
+
+// ── Payments ──────────────────────────────────────────────────────────────────
+
+export interface CheckoutRequest {
+  leedId: string;
+  trade: string;
+  title: string;
+  buyer: string;
+  seller: string;
+  amount: number;
+  /** Platform fee in cents (9%). */
+  fee: number;
+  /** Where the provider sends the buyer after paying. */
+  returnUrl: string;
+}
+
+/** A payment the provider reports through its webhook, after the signature is verified. */
+export interface PaymentEvent {
+  paymentId: string;
+  leedId: string;
+  trade: string;
+  buyer: string;
+  amount: number;
+}
+
+export interface Payments {
+  /** Start a checkout; resolves with the URL the buyer pays at. */
+  createCheckout(request: CheckoutRequest): Promise<{ checkoutUrl: string }>;
+  /**
+   * Verify a webhook's signature over the raw body and parse it. Unsigned or wrongly signed →
+   * undefined (the caller answers 401 and changes nothing).
+   */
+  verifyWebhook(headers: Record<string, string | undefined>, rawBody: string, url: string): Promise<PaymentEvent | undefined>;
+  /** Refund a payment (a second payment for a leed already sold). */
+  refund(paymentId: string, amount: number): Promise<void>;
+}
+
+// ── errors the ports raise ─────────────────────────────────────────────────────
+
+export type MarketplaceErrorCode = 'CONFLICT' | 'NOT_FOUND' | 'FORBIDDEN' | 'STATE';
+
+/** A business rule the store enforced; carries a code and survives JSON. */
+export class MarketplaceError extends Error {
+  readonly code: MarketplaceErrorCode;
+
+  constructor(code: MarketplaceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** A double booking, a username taken: 409. */
+export class ConflictError extends MarketplaceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFLICT', message, options);
+  }
+}
+
+export class NotFoundError extends MarketplaceError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+/** Someone else's leed: 403. */
+export class ForbiddenError extends MarketplaceError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
+/** The leed is no longer active (sold, deleted, expired): 409. */
+export class StateError extends MarketplaceError {
+  constructor(message: string) {
+    super('STATE', message);
+  }
+}
