@@ -57,35 +57,65 @@ export function invoke<C extends Controller>(ctx: InvocationContext, controller:
       `${ctx.functionName} is not allowed to invoke ${controller.name}: declare it in the function's "invokes"`,
     );
   }
-  const childMeta = (idempotencyKey?: string): EnvelopeMeta => {
-    const meta: EnvelopeMeta = { parentId: ctx.meta.requestId, traceId: ctx.meta.traceId, hop: ctx.meta.hop + 1, sentAt: Date.now() };
-    if (idempotencyKey !== undefined) meta.idempotencyKey = idempotencyKey;
-    return meta;
-  };
   const routes: Record<string, RouteInvoker<unknown, unknown>> = {};
   for (const route of controller.routeNames) {
     routes[route] = {
       async event(payload, options) {
         controller.validate(route, payload);
-        const result = await ctx.transport.invoke(controller.name, toEnvelope(route, payload as object, childMeta(options?.idempotencyKey)), 'Event');
+        const result = await ctx.transport.invoke(controller.name, toEnvelope(route, payload as object, childMeta(ctx, options?.idempotencyKey)), 'Event');
         return result.requestId === undefined ? {} : { requestId: result.requestId };
       },
       async requestResponse(payload, options) {
         controller.validate(route, payload);
         const result = await ctx.transport.invoke(
           controller.name,
-          toEnvelope(route, payload as object, childMeta(options?.idempotencyKey)),
+          toEnvelope(route, payload as object, childMeta(ctx, options?.idempotencyKey)),
           'RequestResponse',
         );
         return unwrapResult(controller.name, result);
       },
       async dryRun(payload) {
         controller.validate(route, payload);
-        await ctx.transport.invoke(controller.name, toEnvelope(route, payload as object, childMeta()), 'DryRun');
+        await ctx.transport.invoke(controller.name, toEnvelope(route, payload as object, childMeta(ctx)), 'DryRun');
       },
     };
   }
   return routes as ControllerInvoker<C>;
+}
+
+/** An invocation built now and sent later (by a transactional outbox's relay, say). */
+export interface PreparedInvocation {
+  functionName: string;
+  payload: Record<string, unknown>;
+}
+
+export type ControllerPreparer<C> = C extends Controller<string, infer _S, infer _R>
+  ? { [K in keyof NonNullable<C['__routes']>]: (payload: NonNullable<C['__routes']>[K]['payload'], options?: EventOptions) => PreparedInvocation }
+  : never;
+
+/**
+ * Build a controller invocation now, to send later: validated and typed like {@link invoke}, with the
+ * caller's metadata in `_meta`. The transactional outbox stores these with the change they belong to.
+ *
+ * @example
+ * const message = prepare(ctx, bookkeeping).leedPosted({ leedId }, { idempotencyKey: `posted:${leedId}` });
+ * await store.insertLeed(leed, [{ id: randomUUID(), target: message.functionName, payload: message.payload }]);
+ */
+export function prepare<C extends Controller>(ctx: InvocationContext, controller: C): ControllerPreparer<C> {
+  const routes: Record<string, (payload: unknown, options?: EventOptions) => PreparedInvocation> = {};
+  for (const route of controller.routeNames) {
+    routes[route] = (payload, options) => {
+      controller.validate(route, payload);
+      return { functionName: controller.name, payload: toEnvelope(route, payload as object, childMeta(ctx, options?.idempotencyKey)) };
+    };
+  }
+  return routes as ControllerPreparer<C>;
+}
+
+function childMeta(ctx: InvocationContext, idempotencyKey?: string): EnvelopeMeta {
+  const meta: EnvelopeMeta = { parentId: ctx.meta.requestId, traceId: ctx.meta.traceId, hop: ctx.meta.hop + 1, sentAt: Date.now() };
+  if (idempotencyKey !== undefined) meta.idempotencyKey = idempotencyKey;
+  return meta;
 }
 
 /** The result of a synchronous invocation, or a {@link FunctionInvocationError} when the function threw. */

@@ -1,0 +1,115 @@
+/**
+ * The shape every domain validator returns, and the few helpers that turn zod's issues into it.
+ * The HTTP layer maps a refusal straight to `400 {error: {code, message, fields}}`, so each bad field
+ * appears once, under a dotted path, with a message that reads after the field's name
+ * ("title: must be at most 120 characters").
+ */
+import { z } from 'zod';
+
+/**
+ * One bad field and why.
+ *
+ * @example
+ * const bad: FieldError = { path: 'visibility.clientEmail', message: 'cannot hide an empty field' };
+ */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/**
+ * Either the validated (and normalised) value, or every bad field. A value, not an exception:
+ * bad input is an expected outcome, and callers must not be able to forget the refusal branch.
+ *
+ * @example
+ * const result: ValidationResult<number> = { ok: false, fields: [{ path: 'price', message: 'is required' }] };
+ * if (!result.ok) console.log(result.fields.map((f) => `${f.path}: ${f.message}`));
+ */
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; fields: FieldError[] };
+
+/**
+ * The messages for issues that a field schema does not word itself: a missing value and a value of
+ * the wrong JSON type. Passed per parse (never with `z.config`, which would change every other
+ * zod user in the process).
+ *
+ * @example
+ * schema.safeParse(body, { error: describeIssue });
+ */
+export const describeIssue: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code !== 'invalid_type') return undefined;
+  if (issue.input === undefined || issue.input === null) return 'is required';
+  return EXPECTED[issue.expected] ?? `must be of type ${issue.expected}`;
+};
+
+const EXPECTED: Partial<Record<string, string>> = {
+  string: 'must be text',
+  number: 'must be a number',
+  int: 'must be a whole number',
+  boolean: 'must be true or false',
+  object: 'must be an object',
+  array: 'must be a list',
+};
+
+/**
+ * Turns a zod error into field errors, one per path (the first issue wins: it is the most basic one,
+ * since zod checks a type before its refinements). Unknown keys become one error each, worded by
+ * `unknownKey` (given the key and the path of the object holding it, `[]` for the body) so that a
+ * caller can say "cannot be changed" rather than "unknown".
+ *
+ * @example
+ * fieldErrorsOf(schema.safeParse({ titel: 'x' }).error!, () => 'is not a field of a leed');
+ * // → [{ path: 'titel', message: 'is not a field of a leed' }, { path: 'title', message: 'is required' }]
+ */
+export function fieldErrorsOf(
+  error: z.ZodError,
+  unknownKey: (key: string, parent: readonly PropertyKey[]) => string,
+): FieldError[] {
+  const fields: FieldError[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) fields.push({ path: joinPath([...issue.path, key]), message: unknownKey(key, issue.path) });
+    } else {
+      fields.push({ path: joinPath(issue.path), message: issue.message });
+    }
+  }
+  return firstPerPath(fields);
+}
+
+/**
+ * Keeps the first error for each path, in order.
+ *
+ * @example
+ * firstPerPath([{ path: 'end', message: 'a' }, { path: 'end', message: 'b' }]); // → [{ path: 'end', message: 'a' }]
+ */
+export function firstPerPath(fields: readonly FieldError[]): FieldError[] {
+  const byPath = new Map<string, FieldError>();
+  for (const field of fields) if (!byPath.has(field.path)) byPath.set(field.path, field);
+  return [...byPath.values()];
+}
+
+/**
+ * The request body as a record of its own properties. Anything that is not a plain JSON object is
+ * validated as `{}`, so the refusal still names the fields that are required rather than "the body".
+ * Top-level strings are trimmed and a blank one counts as absent (`null`): an HTML form sends `""` for
+ * a field left empty, and "empty" has one meaning everywhere (required, clearable, hideable).
+ *
+ * @example
+ * bodyOf({ title: '  Gig ', details: '   ' }); // → { title: 'Gig', details: null }
+ * bodyOf([1, 2]);                               // → {}
+ */
+export function bodyOf(input: unknown): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return {};
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    const text = typeof value === 'string' ? value.trim() : value;
+    // defineProperty, not assignment: a JSON key "__proto__" must stay an own (and unknown) key.
+    Object.defineProperty(body, key, { value: text === '' ? null : text, enumerable: true, writable: true, configurable: true });
+  }
+  return body;
+}
+
+function joinPath(path: readonly PropertyKey[]): string {
+  // A root-level issue cannot happen for an object body, but a refusal must always name something.
+  // An empty key is a key too; quoted, so that the path is never blank.
+  return path.length === 0 ? '(body)' : path.map((key) => (key === '' ? '""' : String(key))).join('.');
+}
