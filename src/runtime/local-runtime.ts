@@ -835,26 +835,13 @@ export class LocalRuntime implements Transport {
   listDeadLetters(options: { includeReplayed?: boolean; limit?: number } = {}): DeadLetterView[] {
     const rows = this.db
       .prepare(`SELECT * FROM dead_letters ${options.includeReplayed ? '' : 'WHERE replayed_as IS NULL'} ORDER BY id DESC LIMIT ?`)
-      .all(Math.min(Math.max(options.limit ?? 100, 1), 10_000)) as {
-      id: number;
-      invocation_id: string;
-      function: string;
-      condition: string;
-      record: string;
-      attempts: number;
-      failed_at: number;
-      replayed_as: string | null;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      invocationId: r.invocation_id,
-      function: r.function,
-      condition: r.condition,
-      attempts: r.attempts,
-      failedAt: iso(r.failed_at)!,
-      replayedAs: r.replayed_as,
-      record: JSON.parse(r.record),
-    }));
+      .all(Math.min(Math.max(options.limit ?? 100, 1), 10_000)) as DeadLetterRow[];
+    return rows.map(toDeadLetterView);
+  }
+
+  getDeadLetter(id: number): DeadLetterView | undefined {
+    const row = this.db.prepare('SELECT * FROM dead_letters WHERE id = ?').get(id) as DeadLetterRow | undefined;
+    return row === undefined ? undefined : toDeadLetterView(row);
   }
 
   /**
@@ -1079,6 +1066,30 @@ function toView(row: InvocationRow, withPayload: boolean): InvocationView {
   };
   if (withPayload) view.payload = JSON.parse(row.payload);
   return view;
+}
+
+interface DeadLetterRow {
+  id: number;
+  invocation_id: string;
+  function: string;
+  condition: string;
+  record: string;
+  attempts: number;
+  failed_at: number;
+  replayed_as: string | null;
+}
+
+function toDeadLetterView(r: DeadLetterRow): DeadLetterView {
+  return {
+    id: r.id,
+    invocationId: r.invocation_id,
+    function: r.function,
+    condition: r.condition,
+    attempts: r.attempts,
+    failedAt: iso(r.failed_at)!,
+    replayedAs: r.replayed_as,
+    record: JSON.parse(r.record),
+  };
 }
 
 function iso(ms: number | null): string | null {

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { describe, expect, it } from 'vitest';
+import { InvokeError } from '../../src/framework/transport.js';
+import { createLocalRuntime } from '../../src/runtime/local-runtime.js';
+import { createLambdaTransport } from '../../src/transports/lambda-transport.js';
+import { describeTransportContract } from '../contracts/transport.js';
+import { startInvokeApi } from '../helpers/invoke-api-server.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+describeTransportContract('lambda (AWS SDK → local Invoke API over HTTP)', async () => {
+  const dir = tempDir();
+  const runtime = createLocalRuntime({ dbPath: join(dir.path, 'runtime.db'), pollIntervalMs: 20 });
+  const api = await startInvokeApi(runtime);
+  const client = new LambdaClient({ endpoint: api.url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return {
+    transport: createLambdaTransport({ client }),
+    runtime,
+    teardown: async () => {
+      client.destroy();
+      await api.close();
+      await runtime.close();
+      dir.cleanup();
+    },
+  };
+});
+
+describe('createLambdaTransport', () => {
+  it('with only an endpoint, reaches the local Invoke API with the SDK’s own client', async () => {
+    const dir = tempDir();
+    const runtime = createLocalRuntime({ dbPath: join(dir.path, 'runtime.db') });
+    const api = await startInvokeApi(runtime);
+    try {
+      const transport = createLambdaTransport({ endpoint: api.url });
+      const error = await transport.invoke('missing', {}, 'DryRun').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvokeError);
+      expect((error as InvokeError).name).toBe('ResourceNotFoundException');
+      expect((error as InvokeError).cause).toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+    } finally {
+      await api.close();
+      await runtime.close();
+      dir.cleanup();
+    }
+  });
+
+  it('rethrows what is not a Lambda invoke exception (a refused connection) as the SDK threw it', async () => {
+    const transport = createLambdaTransport({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 });
+    const error = await transport.invoke('anything', {}, 'RequestResponse').catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(InvokeError);
+    expect(error).toBeInstanceOf(Error);
+  });
+
+  it('refuses a payload that is not JSON-serialisable before sending it', async () => {
+    const transport = createLambdaTransport({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 });
+    const error = await transport.invoke('anything', { n: 1n }, 'RequestResponse').catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'InvalidRequestContentException' });
+  });
+});
