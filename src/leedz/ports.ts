@@ -8,7 +8,7 @@
 import type { GeoPoint } from './domain/geo.js';
 import type { Leed, LeedChanges } from './domain/leed.js';
 import type { Trade } from './domain/trade.js';
-import type { ProfileChanges, User } from './domain/user.js';
+import type { ProfileChanges, RadiusMiles, User } from './domain/user.js';
 
 // ── Store ─────────────────────────────────────────────────────────────────────
 
@@ -37,8 +37,12 @@ export type ReserveResult =
 
 export type SaleResult =
   | { ok: true; leed: Leed }
-  /** Already sold (to this buyer with this payment: a repeated webhook; otherwise: refund it). */
-  | { ok: false; reason: 'not-found' | 'not-active' | 'already-sold'; leed?: Leed };
+  /**
+   * `duplicate-payment`: this very payment (same `paymentId`, same buyer) was already recorded (a
+   * repeated webhook; nothing to do).
+   * `already-sold`: sold with another payment (refund this one). `not-active`: deleted or expired.
+   */
+  | { ok: false; reason: 'not-found' | 'not-active' | 'already-sold' | 'duplicate-payment'; leed?: Leed };
 
 /** A sale to record: a paid webhook or a free claim. */
 export interface Sale {
@@ -104,6 +108,12 @@ export interface NewUser {
 }
 
 /**
+ * A new user's alert radius in miles, until they choose one. LEEDZ.md names none; 50 is the choice
+ * that covers a metro area, so a new subscriber in a suburb still hears of gigs in the city.
+ */
+export const NEW_USER_RADIUS_MILES: RadiusMiles = 50;
+
+/**
  * Everything the marketplace stores. Every method is atomic; the ones that take `outbox` commit
  * the change and its outbox messages together or not at all.
  *
@@ -120,9 +130,15 @@ export interface Store {
   // users
   getUser(username: string): Promise<User | undefined>;
   getUserByEmail(email: string): Promise<User | undefined>;
-  /** Create a user; the username or email already taken → {@link ConflictError}. Awards badges 0 and 1. */
+  /**
+   * Create a user; the username or email already taken → {@link ConflictError}. Awards badges 0 and 1;
+   * no zip, point or subscriptions, radius {@link NEW_USER_RADIUS_MILES}, counters at 0.
+   */
   createUser(user: NewUser, outbox: OutboxMessage[]): Promise<User>;
-  /** Apply a validated profile change (subscriptions replace the old list); the point comes from the geocoder. */
+  /**
+   * Apply a validated profile change (subscriptions replace the old list, in the given order); the
+   * point comes from the geocoder (`null` clears it, absent keeps it). No such user → {@link NotFoundError}.
+   */
   updateUser(username: string, changes: ProfileChanges & { point?: GeoPoint | null }): Promise<User>;
   /** Subscribers of a trade, ordered by username, after `cursor` (a username), at most `limit`. */
   listSubscribers(trade: string, cursor: string | null, limit: number): Promise<Subscriber[]>;
@@ -138,24 +154,28 @@ export interface Store {
   /** Active leedz of the given trades starting in [from, to], ordered by start. */
   searchLeedz(query: LeedSearch): Promise<Leed[]>;
   /**
-   * Change an active leed of `creator`; not theirs → {@link ForbiddenError}, not active →
-   * {@link StateError}; a conflict with another leed after the change → {@link ConflictError}.
+   * Change an active leed of `creator`; no such leed → {@link NotFoundError}, not theirs →
+   * {@link ForbiddenError}, not active → {@link StateError}; a conflict with another leed after the
+   * change → {@link ConflictError}. Resolves with the leed as stored after the change.
    */
   updateLeed(trade: string, id: string, creator: string, changes: LeedChanges & Partial<Pick<Leed, 'point' | 'placeKey' | 'timeZone'>>, outbox: OutboxMessage[]): Promise<Leed>;
   /** Mark an active, unsold leed of `creator` deleted (same errors as updateLeed). */
   deleteLeed(trade: string, id: string, creator: string, outbox: OutboxMessage[]): Promise<Leed>;
   /**
    * Reserve an active leed for `buyer` until `until`: refused while another buyer's reservation
-   * lasts; the same buyer may renew theirs.
+   * lasts (`now < reservedUntil`); the same buyer may renew theirs; the creator → `own-leed`.
    */
   reserveCheckout(trade: string, id: string, buyer: string, until: string, now: string): Promise<ReserveResult>;
   /** Mark sold exactly once, on the condition that the leed is still active. */
   recordSale(sale: Sale, outbox: OutboxMessage[]): Promise<SaleResult>;
 
   // bookkeeping and stats
-  /** Apply counter changes exactly once per `key` (a redelivered event changes nothing). Returns whether it applied. */
+  /**
+   * Apply counter changes exactly once per `key` (a redelivered event changes nothing), all in one
+   * step. Returns whether it applied. A counter never goes below 0.
+   */
   applyBookkeeping(key: string, changes: Bookkeeping): Promise<boolean>;
-  /** Set a user's badges (computed by the domain from their counters). */
+  /** Set a user's badges (computed by the domain from their counters). No such user → {@link NotFoundError}. */
   setBadges(username: string, badges: number[]): Promise<void>;
   getStats(): Promise<Stats>;
 

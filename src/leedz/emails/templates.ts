@@ -1,0 +1,306 @@
+/**
+ * The marketplace's emails: pure functions from a leed (and who is involved) to `{subject, html, text}`,
+ * and builders that add the recipient, the kind and the idempotency key to make a port {@link Email}.
+ *
+ * What each email may show follows LEEDZ.md: a new-leed alert shows only what a stranger may see
+ * (the domain's `projectLeed(leed, null)` decides, so the rule lives in one place); the buyer's
+ * receipt and the admin's report show every field.
+ *
+ * @example
+ * const email = newLeedEmail({ leed, recipient: { username: 'pat', email: 'pat@example.com' }, publicUrl });
+ * await mailer.send(email); // email.key === `${leed.id}:pat:new-leed`
+ */
+import { HIDEABLE_FIELDS, type HideableField, type Leed } from '../domain/leed.js';
+import { formatCents, platformFeeCents, PLATFORM_FEE_PERCENT } from '../domain/money.js';
+import { formatInZone } from '../domain/time-zone.js';
+import { projectLeed } from '../domain/visibility.js';
+import type { Email } from '../ports.js';
+import { renderEmail, type EmailContent, type EmailFact } from './layout.js';
+
+/** The kinds of email the marketplace sends (the `kind` of a port {@link Email}). */
+export type EmailKind = 'new-leed' | 'receipt' | 'sold' | 'report' | 'magic-link';
+
+/** A user as an email names them: public handle and address. */
+export interface Contact {
+  username: string;
+  email: string;
+}
+
+/**
+ * The web page of a leed. The trade is encoded: trade names may hold spaces ("face painting").
+ *
+ * @example
+ * leedUrl('http://127.0.0.1:3000', { trade: 'face painting', id: 'l_1' }); // → 'http://127.0.0.1:3000/leedz/face%20painting/l_1'
+ */
+export function leedUrl(publicUrl: string, leed: Pick<Leed, 'trade' | 'id'>): string {
+  return `${publicUrl.replace(/\/+$/, '')}/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}`;
+}
+
+// ── content ──────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The alert to a subscriber: trade, times in the leed's zone, zip, price, the fields the creator
+ * chose to show, and a link. Hidden fields are named ("shown once you buy") but their values never
+ * reach this function's output.
+ *
+ * @example
+ * newLeedContent({ leed, publicUrl }).subject; // → 'New Leed: Wedding reception'
+ */
+export function newLeedContent(input: { leed: Leed; publicUrl: string }): EmailContent {
+  const { leed, publicUrl } = input;
+  const view = projectLeed(leed, null);
+  const shown: EmailFact[] = [];
+  for (const field of HIDEABLE_FIELDS) {
+    const value = view[field];
+    if (value !== undefined && value !== null) shown.push({ label: FIELD_LABELS[field], value });
+  }
+  const hidden = view.hidden.map((field) => FIELD_LABELS[field].toLowerCase());
+  return renderEmail({
+    subject: `New Leed: ${leed.title}`,
+    heading: leed.title,
+    intro: [`A new ${leed.trade} leed is for sale on the Leedz.`],
+    facts: [
+      { label: 'Trade', value: leed.trade },
+      ...schedule(leed),
+      { label: 'Zip', value: leed.zip },
+      { label: 'Price', value: formatPrice(leed.price) },
+      { label: 'Posted by', value: leed.creator },
+      ...shown,
+    ],
+    action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
+    outro: hidden.length === 0 ? [] : [`Shown once you buy this leed: ${listWords(hidden)}.`],
+    footer: `You get this email because you subscribe to ${leed.trade} leedz on the Leedz. Change your subscriptions on your profile page to stop.`,
+  });
+}
+
+/**
+ * The buyer's receipt: every field of the leed, the price and the platform fee, and the seller's contact.
+ *
+ * @example
+ * receiptContent({ leed, seller: { username: 'sam', email: 'sam@example.com' }, publicUrl });
+ */
+export function receiptContent(input: { leed: Leed; seller: Contact; publicUrl: string }): EmailContent {
+  const { leed, seller, publicUrl } = input;
+  return renderEmail({
+    subject: `Your Leed Receipt: ${leed.title}`,
+    heading: `Receipt: ${leed.title}`,
+    intro: [`Thank you for buying this ${leed.trade} leed. Here is everything about the gig, and how to reach the seller.`],
+    facts: [
+      { label: 'Leed', value: leed.id },
+      { label: 'Title', value: leed.title },
+      { label: 'Trade', value: leed.trade },
+      ...schedule(leed),
+      ...allHideableFields(leed),
+      { label: 'Zip', value: leed.zip },
+      ...priceAndFee(leed.price),
+      { label: 'Seller', value: seller.username },
+      { label: 'Seller email', value: seller.email },
+      ...(leed.soldAt === null ? [] : [{ label: 'Purchased', value: formatInZone(leed.soldAt, leed.timeZone) }]),
+    ],
+    action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
+    footer: 'You get this email because you bought this leed on the Leedz. Keep it as your receipt.',
+  });
+}
+
+/**
+ * The seller's "Leed Sold!": who bought it (username and email) and what the seller receives.
+ *
+ * @example
+ * soldContent({ leed, buyer: { username: 'pat', email: 'pat@example.com' }, publicUrl }).subject; // → 'Leed Sold! Wedding reception'
+ */
+export function soldContent(input: { leed: Leed; buyer: Contact; publicUrl: string }): EmailContent {
+  const { leed, buyer, publicUrl } = input;
+  return renderEmail({
+    subject: `Leed Sold! ${leed.title}`,
+    heading: 'Leed Sold!',
+    intro: [`${buyer.username} bought your ${leed.trade} leed "${leed.title}". You can reach the buyer at ${buyer.email}.`],
+    facts: [
+      { label: 'Title', value: leed.title },
+      { label: 'Trade', value: leed.trade },
+      ...schedule(leed),
+      { label: 'Zip', value: leed.zip },
+      { label: 'Buyer', value: buyer.username },
+      { label: 'Buyer email', value: buyer.email },
+      ...priceAndFee(leed.price),
+      { label: 'You receive', value: formatCents(leed.price - platformFeeCents(leed.price)) },
+    ],
+    action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
+    footer: 'You get this email because you posted this leed on the Leedz.',
+  });
+}
+
+/**
+ * The admin's copy of a report: every field of the leed (the admin must judge it), who reported it
+ * and why.
+ *
+ * @example
+ * reportContent({ leed, reporter: { username: 'pat', email: 'pat@example.com' }, reason: 'Spam', publicUrl });
+ */
+export function reportContent(input: { leed: Leed; reporter: { username: string; email?: string }; reason: string; publicUrl: string }): EmailContent {
+  const { leed, reporter, reason, publicUrl } = input;
+  return renderEmail({
+    subject: `Leed Reported: ${leed.title}`,
+    heading: 'A leed was reported',
+    intro: [`${reporter.username} reported the ${leed.trade} leed "${leed.title}" posted by ${leed.creator}.`],
+    facts: [
+      { label: 'Reported by', value: reporter.username },
+      ...(reporter.email === undefined ? [] : [{ label: 'Reporter email', value: reporter.email }]),
+      { label: 'Leed', value: leed.id },
+      { label: 'Title', value: leed.title },
+      { label: 'Trade', value: leed.trade },
+      { label: 'Creator', value: leed.creator },
+      { label: 'Status', value: leed.buyer === null ? leed.status : `${leed.status} (to ${leed.buyer})` },
+      ...schedule(leed),
+      { label: 'Time zone', value: leed.timeZone },
+      ...allHideableFields(leed),
+      { label: 'Zip', value: leed.zip },
+      { label: 'Price', value: formatPrice(leed.price) },
+      { label: 'Hidden from strangers', value: hiddenList(leed) },
+      { label: 'Posted', value: formatInZone(leed.postedAt, leed.timeZone) },
+    ],
+    note: { title: 'Reason', text: reason },
+    action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
+    footer: 'You get this email because this address receives the reports of the Leedz (ADMIN_EMAIL).',
+  });
+}
+
+/**
+ * The sign-in email. `link` must be an http(s) URL (the layout refuses anything else).
+ *
+ * @example
+ * magicLinkContent({ email: 'pat@example.com', link: 'http://127.0.0.1:3000/api/auth/callback?token=…' });
+ */
+export function magicLinkContent(input: { email: string; link: string }): EmailContent {
+  return renderEmail({
+    subject: 'Your sign-in link for the Leedz',
+    heading: 'Sign in to the Leedz',
+    intro: [`Use this link to sign in as ${input.email}. The link works once and expires in 15 minutes.`],
+    facts: [],
+    action: { label: 'Sign in', url: input.link },
+    outro: ['If you did not ask to sign in, ignore this email: nobody can sign in without this link.'],
+    footer: 'You get this email because this address was entered on the sign-in page of the Leedz.',
+  });
+}
+
+// ── emails: content + recipient, kind and key ───────────────────────────────────────────────────
+
+/**
+ * A port {@link Email} from content. `key` names the effect, so that idempotent senders send each
+ * key at most once.
+ *
+ * @example
+ * toEmail(magicLinkContent({ email, link }), { to: email, kind: 'magic-link', key: `magic:${link}` });
+ */
+export function toEmail(content: EmailContent, address: { to: string; kind: EmailKind; key: string }): Email {
+  return { to: address.to, kind: address.kind, key: address.key, ...content };
+}
+
+/**
+ * A new-leed alert for one subscriber; key `<leed id>:<username>:new-leed`.
+ *
+ * @example
+ * newLeedEmail({ leed, recipient: subscriber, publicUrl }).key; // → 'l_1:pat:new-leed'
+ */
+export function newLeedEmail(input: { leed: Leed; recipient: Contact; publicUrl: string }): Email {
+  const { leed, recipient } = input;
+  return toEmail(newLeedContent(input), { to: recipient.email, kind: 'new-leed', key: `${leed.id}:${recipient.username}:new-leed` });
+}
+
+/**
+ * The buyer's receipt; key `<leed id>:<buyer>:receipt`.
+ *
+ * @example
+ * receiptEmail({ leed, buyer, seller, publicUrl }).to; // → buyer.email
+ */
+export function receiptEmail(input: { leed: Leed; buyer: Contact; seller: Contact; publicUrl: string }): Email {
+  const { leed, buyer } = input;
+  return toEmail(receiptContent(input), { to: buyer.email, kind: 'receipt', key: `${leed.id}:${buyer.username}:receipt` });
+}
+
+/**
+ * The seller's "Leed Sold!"; key `<leed id>:<seller>:sold`.
+ *
+ * @example
+ * soldEmail({ leed, seller, buyer, publicUrl }).to; // → seller.email
+ */
+export function soldEmail(input: { leed: Leed; seller: Contact; buyer: Contact; publicUrl: string }): Email {
+  const { leed, seller } = input;
+  return toEmail(soldContent(input), { to: seller.email, kind: 'sold', key: `${leed.id}:${seller.username}:sold` });
+}
+
+/**
+ * The admin's copy of a report; key `<leed id>:<reporter>:report` (one email per leed and reporter).
+ *
+ * @example
+ * reportEmail({ leed, adminEmail, reporter: { username: 'pat' }, reason, publicUrl }).to; // → adminEmail
+ */
+export function reportEmail(input: {
+  leed: Leed;
+  adminEmail: string;
+  reporter: { username: string; email?: string };
+  reason: string;
+  publicUrl: string;
+}): Email {
+  const { leed, adminEmail, reporter } = input;
+  return toEmail(reportContent(input), { to: adminEmail, kind: 'report', key: `${leed.id}:${reporter.username}:report` });
+}
+
+/**
+ * The sign-in email; key `magic:<link>` (each link is sent once).
+ *
+ * @example
+ * magicLinkEmail({ email: 'pat@example.com', link }).kind; // → 'magic-link'
+ */
+export function magicLinkEmail(input: { email: string; link: string }): Email {
+  return toEmail(magicLinkContent(input), { to: input.email, kind: 'magic-link', key: `magic:${input.link}` });
+}
+
+// ── formatting ───────────────────────────────────────────────────────────────────────────────────
+
+const FIELD_LABELS: Readonly<Record<HideableField, string>> = {
+  location: 'Location',
+  clientEmail: 'Client email',
+  clientPhone: 'Client phone',
+  details: 'Details',
+  requirements: 'Requirements',
+};
+
+/** Start and end as people read them where the gig happens. */
+function schedule(leed: Leed): EmailFact[] {
+  return [
+    { label: 'Starts', value: formatInZone(leed.start, leed.timeZone) },
+    { label: 'Ends', value: formatInZone(leed.end, leed.timeZone) },
+  ];
+}
+
+/** Every hideable field, shown or not: for the buyer and the admin. */
+function allHideableFields(leed: Leed): EmailFact[] {
+  return HIDEABLE_FIELDS.map((field) => {
+    const value = leed[field];
+    // As stored (the phone as its 10 digits): what the buyer copies into a dialer or a search.
+    return { label: FIELD_LABELS[field], value: value ?? '(none)' };
+  });
+}
+
+function priceAndFee(price: number): EmailFact[] {
+  return [
+    { label: 'Price', value: formatPrice(price) },
+    // The fee is taken from the price the buyer pays (the seller receives the rest), not added to it.
+    { label: `Platform fee (${PLATFORM_FEE_PERCENT}%)`, value: `${formatCents(platformFeeCents(price))} (included in the price)` },
+  ];
+}
+
+function hiddenList(leed: Leed): string {
+  const hidden = projectLeed(leed, null).hidden.map((field) => FIELD_LABELS[field].toLowerCase());
+  return hidden.length === 0 ? '(nothing)' : listWords(hidden);
+}
+
+function formatPrice(cents: number): string {
+  return cents === 0 ? 'Free' : formatCents(cents);
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listWords(words: readonly string[]): string {
+  if (words.length <= 1) return words.join('');
+  return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}

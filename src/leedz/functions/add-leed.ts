@@ -1,0 +1,61 @@
+/**
+ * `POST /api/leedz`: post a leed. Does only what the client waits for — validate, geocode, check
+ * for a double booking and store — and returns 201. The fan-out to subscribers and the counters are
+ * committed with the leed as outbox messages and run asynchronously in the controllers.
+ */
+import { randomBytes } from 'node:crypto';
+import { prepare } from '../../framework/invoker.js';
+import type { Controllers } from '../controllers/controllers.js';
+import { validateNewLeed, type Leed } from '../domain/leed.js';
+import type { MarketplaceDeps } from '../deps.js';
+import { ConflictError } from '../ports.js';
+import { authenticate, defineHttpFunction, outboxMessage } from './define-http-function.js';
+import { created, invalid, problem, unauthenticated } from './http.js';
+
+export function newLeedId(): string {
+  return `l_${randomBytes(9).toString('base64url')}`;
+}
+
+export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
+  return defineHttpFunction('addLeed', {
+    handler: async (request, ctx) => {
+      const caller = await authenticate(deps, request);
+      if (caller === undefined) return unauthenticated();
+      const now = deps.now();
+      const validation = validateNewLeed(request.body, now);
+      if (!validation.ok) return invalid(validation.fields);
+      const input = validation.value;
+      if ((await deps.store.getTrade(input.trade)) === undefined) {
+        return invalid([{ path: 'trade', message: `is not a trade of the Leedz ("${input.trade}"); see GET /api/trades` }]);
+      }
+      const place = await deps.geocoder.geocode(input.location);
+      if (place === undefined) return invalid([{ path: 'location', message: 'could not be found: check the street address and the zip' }]);
+
+      const leed: Leed = {
+        ...input,
+        id: newLeedId(),
+        creator: caller.username,
+        zip: place.zip,
+        point: place.point,
+        placeKey: place.placeKey,
+        timeZone: place.timeZone,
+        postedAt: now.toISOString(),
+        status: 'active',
+        buyer: null,
+        soldAt: null,
+      };
+      const work = { leedId: leed.id, trade: leed.trade };
+      const outbox = [
+        outboxMessage(prepare(ctx, controllers.emailHelper).notifyUsers(work, { idempotencyKey: `notify:${leed.id}` })),
+        outboxMessage(prepare(ctx, controllers.bookkeeping).leedPosted(work, { idempotencyKey: `posted:${leed.id}` })),
+      ];
+      try {
+        await deps.store.insertLeed(leed, outbox);
+      } catch (error) {
+        if (error instanceof ConflictError) return problem(409, 'CONFLICT', error.message);
+        throw error;
+      }
+      return created({ id: leed.id, trade: leed.trade, title: leed.title, price: leed.price });
+    },
+  });
+}

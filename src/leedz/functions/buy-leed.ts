@@ -1,0 +1,64 @@
+/**
+ * `POST /api/leedz/{trade}/{id}/checkout`: a signed-in vendor (not the creator) buys a leed.
+ * A free leed is sold at once; a paid one is reserved for this buyer for 15 minutes (so a second
+ * buyer cannot start a checkout meanwhile) and the provider's checkout URL is returned.
+ */
+import { addMinutes } from './time.js';
+import { prepare } from '../../framework/invoker.js';
+import type { Controllers } from '../controllers/controllers.js';
+import { platformFeeCents } from '../domain/money.js';
+import type { MarketplaceDeps } from '../deps.js';
+import { authenticate, defineHttpFunction, outboxMessage } from './define-http-function.js';
+import { leedParamsSchema } from './get-leed.js';
+import { notFound, ok, parseWith, problem, unauthenticated } from './http.js';
+
+export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
+  return defineHttpFunction('buyLeed', {
+    handler: async (request, ctx) => {
+      const caller = await authenticate(deps, request);
+      if (caller === undefined) return unauthenticated();
+      const params = parseWith(leedParamsSchema, request.params);
+      if (!params.ok) return params.result;
+      const { trade, id } = params.value;
+      const leed = await deps.store.getLeed(trade, id);
+      if (leed === undefined || leed.status === 'deleted') return notFound('leed');
+      if (leed.creator === caller.username) return problem(403, 'FORBIDDEN', 'you cannot buy your own leed');
+      const now = deps.now();
+      if (leed.status !== 'active') return problem(409, 'CONFLICT', `this leed is ${leed.status}`);
+      if (Date.parse(leed.end) < now.getTime()) return problem(409, 'CONFLICT', 'this leed has expired');
+
+      if (leed.price === 0) {
+        const work = { leedId: id, trade };
+        const sale = await deps.store.recordSale({ trade, id, buyer: caller.username, paymentId: `free:${id}`, amount: 0, soldAt: now.toISOString() }, [
+          outboxMessage(prepare(ctx, controllers.emailHelper).sendReceipts(work, { idempotencyKey: `receipts:${id}` })),
+          outboxMessage(prepare(ctx, controllers.bookkeeping).leedSold(work, { idempotencyKey: `sold:${id}` })),
+        ]);
+        if (!sale.ok) return problem(409, 'CONFLICT', sale.reason === 'already-sold' ? 'this leed was just sold to someone else' : `this leed is no longer available`);
+        return ok({ sold: true, receiptUrl: `${deps.settings.publicUrl}/receipts/${trade}/${id}` });
+      }
+
+      const reservedUntil = addMinutes(now, deps.settings.checkoutMinutes);
+      const reservation = await deps.store.reserveCheckout(trade, id, caller.username, reservedUntil.toISOString(), now.toISOString());
+      if (!reservation.ok) {
+        const messages = {
+          'not-found': 'leed not found',
+          'not-active': 'this leed is no longer available',
+          reserved: 'another vendor is checking out this leed; try again in a few minutes',
+          'own-leed': 'you cannot buy your own leed',
+        } as const;
+        return problem(reservation.reason === 'not-found' ? 404 : reservation.reason === 'own-leed' ? 403 : 409, reservation.reason === 'not-found' ? 'NOT_FOUND' : reservation.reason === 'own-leed' ? 'FORBIDDEN' : 'CONFLICT', messages[reservation.reason]);
+      }
+      const { checkoutUrl } = await deps.payments.createCheckout({
+        leedId: id,
+        trade,
+        title: leed.title,
+        buyer: caller.username,
+        seller: leed.creator,
+        amount: leed.price,
+        fee: platformFeeCents(leed.price),
+        returnUrl: `${deps.settings.publicUrl}/receipts/${trade}/${id}`,
+      });
+      return ok({ checkoutUrl, reservedUntil: reservation.reservedUntil });
+    },
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * `defineHttpFunction`: a request-response function whose input is an {@link HttpRequest} and whose
+ * output is an {@link HttpResult}; and `authenticate`, the one place a caller's identity comes from
+ * (a verified session token, never a parameter).
+ *
+ * @example
+ * export const createGetMe = (deps: MarketplaceDeps) =>
+ *   defineHttpFunction('getMe', { handler: async (request) => { const caller = await authenticate(deps, request); … } });
+ */
+import { randomUUID } from 'node:crypto';
+import type { InvocationContext } from '../../framework/context.js';
+import { defineFunction, type Deployable, type FunctionConfig } from '../../framework/define.js';
+import type { PreparedInvocation } from '../../framework/invoker.js';
+import type { MarketplaceDeps } from '../deps.js';
+import type { OutboxMessage } from '../ports.js';
+import { httpRequestSchema, type HttpRequest, type HttpResult } from './http.js';
+
+export interface HttpFunctionDefinition extends FunctionConfig {
+  invokes?: readonly Deployable[];
+  handler: (request: HttpRequest, ctx: InvocationContext) => Promise<HttpResult>;
+}
+
+export function defineHttpFunction<const Name extends string>(name: Name, definition: HttpFunctionDefinition) {
+  return defineFunction(name, { timeoutSeconds: 10, ...definition, input: httpRequestSchema });
+}
+
+/** A signed-in caller: verified token and an existing user. */
+export interface SignedIn {
+  username: string;
+  email: string;
+}
+
+/** The caller from the request's session token, or undefined (missing, forged, expired, or no user yet). */
+export async function authenticate(deps: MarketplaceDeps, request: HttpRequest): Promise<SignedIn | undefined> {
+  const caller = await deps.identity.verifySession(request.token);
+  if (caller?.username === undefined) return undefined;
+  return { username: caller.username, email: caller.email };
+}
+
+/** An outbox message for a prepared controller invocation; its id doubles as the work's idempotency key. */
+export function outboxMessage(prepared: PreparedInvocation): OutboxMessage {
+  const meta = prepared.payload._meta as { idempotencyKey?: string } | undefined;
+  return { id: meta?.idempotencyKey ?? randomUUID(), target: prepared.functionName, payload: prepared.payload };
+}

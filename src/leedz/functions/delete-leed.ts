@@ -1,0 +1,33 @@
+/** `DELETE /api/leedz/{trade}/{id}`: the creator withdraws an active, unsold leed; counters follow asynchronously. */
+import { prepare } from '../../framework/invoker.js';
+import type { Controllers } from '../controllers/controllers.js';
+import type { MarketplaceDeps } from '../deps.js';
+import { ForbiddenError, NotFoundError, StateError } from '../ports.js';
+import { authenticate, defineHttpFunction, outboxMessage } from './define-http-function.js';
+import { leedParamsSchema } from './get-leed.js';
+import { noContent, notFound, parseWith, problem, unauthenticated } from './http.js';
+
+export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers) {
+  return defineHttpFunction('deleteLeed', {
+    handler: async (request, ctx) => {
+      const caller = await authenticate(deps, request);
+      if (caller === undefined) return unauthenticated();
+      const params = parseWith(leedParamsSchema, request.params);
+      if (!params.ok) return params.result;
+      const { trade, id } = params.value;
+      const current = await deps.store.getLeed(trade, id);
+      if (current === undefined || current.status === 'deleted') return notFound('leed');
+      if (current.creator !== caller.username) return problem(403, 'FORBIDDEN', 'only the creator of a leed may delete it');
+      const message = outboxMessage(prepare(ctx, controllers.bookkeeping).leedDeleted({ leedId: id, trade }, { idempotencyKey: `deleted:${id}` }));
+      try {
+        await deps.store.deleteLeed(trade, id, caller.username, [message]);
+      } catch (error) {
+        if (error instanceof NotFoundError) return notFound('leed');
+        if (error instanceof ForbiddenError) return problem(403, 'FORBIDDEN', error.message);
+        if (error instanceof StateError) return problem(409, 'CONFLICT', error.message);
+        throw error;
+      }
+      return noContent();
+    },
+  });
+}

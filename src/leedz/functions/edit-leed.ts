@@ -1,0 +1,41 @@
+/**
+ * `PATCH /api/leedz/{trade}/{id}`: the creator changes an active leed. A new location is geocoded
+ * again, and a new place or time is checked for conflicts again (atomically, by the store).
+ */
+import { validateLeedPatch } from '../domain/leed.js';
+import type { MarketplaceDeps } from '../deps.js';
+import { ConflictError, ForbiddenError, StateError } from '../ports.js';
+import { authenticate, defineHttpFunction } from './define-http-function.js';
+import { leedParamsSchema } from './get-leed.js';
+import { invalid, notFound, ok, parseWith, problem, unauthenticated } from './http.js';
+
+export function createEditLeed(deps: MarketplaceDeps) {
+  return defineHttpFunction('editLeed', {
+    handler: async (request) => {
+      const caller = await authenticate(deps, request);
+      if (caller === undefined) return unauthenticated();
+      const params = parseWith(leedParamsSchema, request.params);
+      if (!params.ok) return params.result;
+      const { trade, id } = params.value;
+      const current = await deps.store.getLeed(trade, id);
+      if (current === undefined || current.status === 'deleted') return notFound('leed');
+      if (current.creator !== caller.username) return problem(403, 'FORBIDDEN', 'only the creator of a leed may change it');
+      if (current.status !== 'active') return problem(409, 'CONFLICT', `this leed is ${current.status} and can no longer be changed`);
+      const validation = validateLeedPatch(request.body, current, deps.now());
+      if (!validation.ok) return invalid(validation.fields);
+      const changes: Parameters<typeof deps.store.updateLeed>[3] = { ...validation.value };
+      if (changes.location !== undefined) {
+        const place = await deps.geocoder.geocode(changes.location);
+        if (place === undefined) return invalid([{ path: 'location', message: 'could not be found: check the street address and the zip' }]);
+        Object.assign(changes, { zip: place.zip, point: place.point, placeKey: place.placeKey, timeZone: place.timeZone });
+      }
+      try {
+        return ok(await deps.store.updateLeed(trade, id, caller.username, changes, []));
+      } catch (error) {
+        if (error instanceof ForbiddenError) return problem(403, 'FORBIDDEN', error.message);
+        if (error instanceof ConflictError || error instanceof StateError) return problem(409, 'CONFLICT', error.message);
+        throw error;
+      }
+    },
+  });
+}

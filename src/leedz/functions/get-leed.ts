@@ -1,0 +1,24 @@
+/** `GET /api/leedz/{trade}/{id}`: the leed as its visibility allows for the caller. */
+import { z } from 'zod';
+import { projectLeed } from '../domain/visibility.js';
+import type { MarketplaceDeps } from '../deps.js';
+import { authenticate, defineHttpFunction } from './define-http-function.js';
+import { notFound, ok, parseWith } from './http.js';
+
+export const leedParamsSchema = z.object({ trade: z.string().min(1).max(40), id: z.string().min(1).max(64) });
+
+export function createGetLeed(deps: MarketplaceDeps) {
+  return defineHttpFunction('getLeed', {
+    handler: async (request) => {
+      const params = parseWith(leedParamsSchema, request.params);
+      if (!params.ok) return params.result;
+      const leed = await deps.store.getLeed(params.value.trade, params.value.id);
+      if (leed === undefined || leed.status === 'deleted') return notFound('leed');
+      const caller = await authenticate(deps, request);
+      const view = projectLeed(leed, caller?.username ?? null);
+      // An active leed whose time has passed can no longer be bought.
+      if (view.status === 'active' && Date.parse(leed.end) < deps.now().getTime()) view.status = 'expired';
+      return ok(view);
+    },
+  });
+}

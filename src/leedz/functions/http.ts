@@ -1,0 +1,101 @@
+/**
+ * The shape every request-response function of the marketplace takes and returns: an HTTP request
+ * reduced to what the functions need, and an HTTP result. The local server (hono) and the Lambda
+ * entry files (API Gateway v2) convert to and from these and do nothing else.
+ *
+ * Expected outcomes — bad input, not signed in, someone else's leed, a conflict — are results with
+ * a status, never thrown: a thrown error is a fault and becomes a 500.
+ *
+ * @example
+ * return problem(409, 'CONFLICT', 'dj leed already exists for 1 Main St 62701 at this date and time');
+ */
+import { z } from 'zod';
+import type { FieldError } from '../domain/validation.js';
+
+export const httpRequestSchema = z.object({
+  /** The bearer token (or session cookie) as sent; functions verify it with the Identity port. */
+  token: z.string().optional(),
+  params: z.record(z.string(), z.string()).default({}),
+  query: z.record(z.string(), z.string()).default({}),
+  body: z.unknown().optional(),
+  /** Only what a function needs: the webhook's signature headers, `accept` for the magic-link callback. */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** The exact body as received, for signature checks. */
+  rawBody: z.string().optional(),
+  /** The request's URL (the webhook signature may cover it). */
+  url: z.string().optional(),
+});
+
+export type HttpRequest = z.output<typeof httpRequestSchema>;
+
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'INTERNAL';
+
+/** The JSON error body of LEEDZ.md: `{error: {code, message, fields?}}`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; fields?: FieldError[] };
+}
+
+export function ok(body: unknown, headers?: Record<string, string>): HttpResult {
+  return headers === undefined ? { status: 200, body } : { status: 200, body, headers };
+}
+
+export function created(body: unknown): HttpResult {
+  return { status: 201, body };
+}
+
+export function accepted(body: unknown = { accepted: true }): HttpResult {
+  return { status: 202, body };
+}
+
+export function noContent(): HttpResult {
+  return { status: 204 };
+}
+
+export function problem(status: number, code: ErrorCode, message: string, fields?: FieldError[]): HttpResult {
+  const body: ErrorBody = { error: { code, message } };
+  if (fields !== undefined && fields.length > 0) body.error.fields = fields;
+  return { status, body };
+}
+
+/** 400 naming every bad field. */
+export function invalid(fields: FieldError[]): HttpResult {
+  const names = fields.map((f) => f.path || '(body)').join(', ');
+  return problem(400, 'VALIDATION', `invalid ${names}`, fields);
+}
+
+export function unauthenticated(): HttpResult {
+  return problem(401, 'UNAUTHENTICATED', 'sign in first: this needs a valid session token (Authorization: Bearer …)');
+}
+
+export function notFound(what: string): HttpResult {
+  return problem(404, 'NOT_FOUND', `${what} not found`);
+}
+
+/** Validate `query` or `params` with a schema, turning zod issues into named fields. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): { ok: true; value: z.output<S> } | { ok: false; result: HttpResult } {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const seen = new Set<string>();
+  const fields: FieldError[] = [];
+  for (const issue of parsed.error.issues) {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (seen.has(path)) continue;
+    seen.add(path);
+    fields.push({ path, message: issue.message });
+  }
+  return { ok: false, result: invalid(fields) };
+}

@@ -1,0 +1,45 @@
+/** `GET /api/me` and `PATCH /api/me`: the signed-in user's own profile, email included; edit profile and subscriptions. */
+import { validateProfilePatch } from '../domain/user.js';
+import type { MarketplaceDeps } from '../deps.js';
+import type { FieldError } from '../domain/validation.js';
+import { authenticate, defineHttpFunction } from './define-http-function.js';
+import { invalid, notFound, ok, unauthenticated } from './http.js';
+
+export function createGetMe(deps: MarketplaceDeps) {
+  return defineHttpFunction('getMe', {
+    handler: async (request) => {
+      const caller = await authenticate(deps, request);
+      if (caller === undefined) return unauthenticated();
+      const user = await deps.store.getUser(caller.username);
+      return user === undefined ? notFound('user') : ok(user);
+    },
+  });
+}
+
+export function createUpdateMe(deps: MarketplaceDeps) {
+  return defineHttpFunction('updateMe', {
+    handler: async (request) => {
+      const caller = await authenticate(deps, request);
+      if (caller === undefined) return unauthenticated();
+      const validation = validateProfilePatch(request.body);
+      if (!validation.ok) return invalid(validation.fields);
+      const changes: Parameters<typeof deps.store.updateUser>[1] = { ...validation.value };
+      const problems: FieldError[] = [];
+      if (changes.subscriptions !== undefined) {
+        const known = new Set((await deps.store.listTrades()).map((t) => t.name));
+        const unknown = changes.subscriptions.filter((trade) => !known.has(trade));
+        if (unknown.length > 0) problems.push({ path: 'subscriptions', message: `names trades that do not exist: ${unknown.join(', ')}` });
+      }
+      if (changes.zip !== undefined) {
+        if (changes.zip === null) changes.point = null;
+        else {
+          const point = await deps.geocoder.zipPoint(changes.zip);
+          if (point === undefined) problems.push({ path: 'zip', message: 'is not a known US zip code' });
+          else changes.point = point;
+        }
+      }
+      if (problems.length > 0) return invalid(problems);
+      return ok(await deps.store.updateUser(caller.username, changes));
+    },
+  });
+}

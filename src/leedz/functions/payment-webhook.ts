@@ -1,0 +1,33 @@
+/**
+ * `POST /api/payments/webhook`: the payment provider reports a payment. The signature is verified
+ * over the raw body (unsigned or wrong → 401, nothing changes); the leed is marked sold exactly
+ * once, on the condition that it is still active; a second payment for a sold leed is refunded.
+ */
+import { prepare } from '../../framework/invoker.js';
+import type { Controllers } from '../controllers/controllers.js';
+import type { MarketplaceDeps } from '../deps.js';
+import { defineHttpFunction, outboxMessage } from './define-http-function.js';
+import { ok, problem } from './http.js';
+
+export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Controllers) {
+  return defineHttpFunction('paymentWebhook', {
+    handler: async (request, ctx) => {
+      const payment = await deps.payments.verifyWebhook(request.headers, request.rawBody ?? '', request.url ?? '');
+      if (payment === undefined) return problem(401, 'UNAUTHENTICATED', 'the webhook signature is missing or wrong');
+      const { trade, leedId: id } = payment;
+      const work = { leedId: id, trade };
+      const sale = await deps.store.recordSale(
+        { trade, id, buyer: payment.buyer, paymentId: payment.paymentId, amount: payment.amount, soldAt: deps.now().toISOString() },
+        [
+          outboxMessage(prepare(ctx, controllers.emailHelper).sendReceipts(work, { idempotencyKey: `receipts:${id}` })),
+          outboxMessage(prepare(ctx, controllers.bookkeeping).leedSold(work, { idempotencyKey: `sold:${id}` })),
+        ],
+      );
+      if (sale.ok) return ok({ received: true, sold: true });
+      // The same payment delivered again: already recorded, nothing more to do.
+      if (sale.reason === 'duplicate-payment') return ok({ received: true, sold: true, duplicate: true });
+      await deps.payments.refund(payment.paymentId, payment.amount);
+      return ok({ received: true, sold: false, refunded: true, reason: sale.reason });
+    },
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * The HTTP contract of LEEDZ.md as data: one row per operation, naming the function that serves it.
+ * The local server mounts these on hono, the OpenAPI document is generated from them, and the CDK
+ * stack turns them into API Gateway routes — one list, so they cannot disagree.
+ */
+import { z } from 'zod';
+import { newLeedInputSchema, leedPatchInputSchema } from '../domain/leed.js';
+import { profilePatchInputSchema } from '../domain/user.js';
+import { loginBodySchema } from './login.js';
+import { reportBodySchema } from './report-leed.js';
+import { searchQuerySchema } from './search-leedz.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** hono / express style: `/api/leedz/:trade/:id`. */
+  path: string;
+  function: string;
+  /** `session`: needs a signed-in user (401 without). `signature`: the payment provider's signed webhook. */
+  auth: 'none' | 'optional' | 'session' | 'signature';
+  summary: string;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Success status and what it returns, for the documentation. */
+  success: { status: number; description: string };
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  { method: 'GET', path: '/api/trades', function: 'getTrades', auth: 'none', summary: 'List trades, busiest first', success: { status: 200, description: '{trades: Trade[]}' } },
+  { method: 'GET', path: '/api/stats', function: 'getStats', auth: 'none', summary: 'Marketplace totals and the last posted and sold leed', success: { status: 200, description: 'Stats' } },
+  { method: 'GET', path: '/api/leedz', function: 'searchLeedz', auth: 'none', summary: 'Search active leedz of some trades in a date range, optionally near a zip', query: searchQuerySchema, success: { status: 200, description: '{leedz: LeedPreview[]} (never the location)' } },
+  { method: 'POST', path: '/api/leedz', function: 'addLeed', auth: 'session', summary: 'Post a leed (subscribers are emailed asynchronously)', body: newLeedInputSchema, success: { status: 201, description: '{id, trade, title, price}' } },
+  { method: 'GET', path: '/api/leedz/:trade/:id', function: 'getLeed', auth: 'optional', summary: 'A leed, as its visibility allows for the caller', success: { status: 200, description: 'LeedView with `hidden` listing the fields to buy' } },
+  { method: 'PATCH', path: '/api/leedz/:trade/:id', function: 'editLeed', auth: 'session', summary: 'Change an active leed (creator only)', body: leedPatchInputSchema, success: { status: 200, description: 'the updated Leed' } },
+  { method: 'DELETE', path: '/api/leedz/:trade/:id', function: 'deleteLeed', auth: 'session', summary: 'Delete an active, unsold leed (creator only)', success: { status: 204, description: 'deleted' } },
+  { method: 'POST', path: '/api/leedz/:trade/:id/report', function: 'reportLeed', auth: 'session', summary: 'Report a leed to the admin', body: reportBodySchema, success: { status: 202, description: 'the admin will be emailed' } },
+  { method: 'POST', path: '/api/leedz/:trade/:id/checkout', function: 'buyLeed', auth: 'session', summary: 'Buy a leed: free ones are sold at once; paid ones are reserved 15 minutes and return a checkout URL', success: { status: 200, description: '{checkoutUrl, reservedUntil} or {sold: true, receiptUrl}' } },
+  { method: 'POST', path: '/api/payments/webhook', function: 'paymentWebhook', auth: 'signature', summary: 'Payment provider webhook (signature verified); marks the leed sold exactly once', success: { status: 200, description: '{received: true, sold}' } },
+  { method: 'GET', path: '/api/me', function: 'getMe', auth: 'session', summary: 'Your own profile, email included', success: { status: 200, description: 'User' } },
+  { method: 'PATCH', path: '/api/me', function: 'updateMe', auth: 'session', summary: 'Edit your profile and subscriptions (at most 6)', body: profilePatchInputSchema, success: { status: 200, description: 'User' } },
+  { method: 'GET', path: '/api/users/:username', function: 'getUser', auth: 'none', summary: 'A public profile', success: { status: 200, description: 'PublicProfile' } },
+  { method: 'POST', path: '/api/auth/login', function: 'login', auth: 'none', summary: 'Email a sign-in link (valid 15 minutes, single use)', body: loginBodySchema, success: { status: 202, description: 'the link is on its way' } },
+  { method: 'GET', path: '/api/auth/callback', function: 'authCallback', auth: 'none', summary: 'Redeem a sign-in link for a session token (JSON and cookie)', query: z.object({ token: z.string() }), success: { status: 200, description: '{token, user}' } },
+];
+
+/** The OpenAPI 3.1 document of {@link ROUTES}, generated from the same schemas that validate requests. */
+export function openApiDocument(serverUrl: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    const parameters: unknown[] = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (route.query !== undefined) {
+      const schema = jsonSchema(route.query) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, property] of Object.entries(schema.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property });
+      }
+    }
+    const operation: Record<string, unknown> = {
+      operationId: route.function,
+      summary: route.summary,
+      parameters,
+      responses: {
+        [route.success.status]: { description: route.success.description },
+        ...(route.body !== undefined || route.query !== undefined ? { 400: { $ref: '#/components/responses/Invalid' } } : {}),
+        ...(route.auth === 'session' || route.auth === 'signature' ? { 401: { $ref: '#/components/responses/Unauthenticated' } } : {}),
+      },
+    };
+    if (route.auth === 'session') operation.security = [{ session: [] }];
+    if (route.body !== undefined) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } };
+    (paths[path] ??= {})[route.method.toLowerCase()] = operation;
+  }
+  const errorSchema = {
+    type: 'object',
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          fields: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'The Leedz API', version: '1.0.0', description: 'Post and sell leedz (bookings you cannot take) to vendors of the same trade.' },
+    servers: [{ url: serverUrl }],
+    paths,
+    components: {
+      securitySchemes: { session: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: { Error: errorSchema },
+      responses: {
+        Invalid: { description: 'Validation failed; `fields` names each bad field and why', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        Unauthenticated: { description: 'Missing or invalid session token (or webhook signature)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      },
+    },
+  };
+}
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,54 @@
+/**
+ * The marketplace assembled: its controllers and its request-response functions, built from one set
+ * of dependencies. Composition roots register `deployables` with a runtime (or export one per Lambda).
+ *
+ * @example
+ * const marketplace = createMarketplace(deps);
+ * runtime.registerAll(marketplace.deployables);
+ */
+import type { Deployable } from '../framework/define.js';
+import { createBookkeeping } from './controllers/bookkeeping.js';
+import type { Controllers } from './controllers/controllers.js';
+import { createEmailHelper } from './controllers/email-helper.js';
+import type { MarketplaceDeps } from './deps.js';
+import { createAddLeed } from './functions/add-leed.js';
+import { createBuyLeed } from './functions/buy-leed.js';
+import { createDeleteLeed } from './functions/delete-leed.js';
+import { createEditLeed } from './functions/edit-leed.js';
+import { createGetLeed } from './functions/get-leed.js';
+import { createGetStats } from './functions/get-stats.js';
+import { createGetTrades } from './functions/get-trades.js';
+import { createGetUser } from './functions/get-user.js';
+import { createAuthCallback, createLogin } from './functions/login.js';
+import { createGetMe, createUpdateMe } from './functions/me.js';
+import { createPaymentWebhook } from './functions/payment-webhook.js';
+import { createReportLeed } from './functions/report-leed.js';
+import { createSearchLeedz } from './functions/search-leedz.js';
+
+export interface Marketplace {
+  controllers: Controllers;
+  functions: Deployable[];
+  deployables: Deployable[];
+}
+
+export function createMarketplace(deps: MarketplaceDeps): Marketplace {
+  const controllers: Controllers = { emailHelper: createEmailHelper(deps), bookkeeping: createBookkeeping(deps) };
+  const functions: Deployable[] = [
+    createGetTrades(deps),
+    createGetStats(deps),
+    createSearchLeedz(deps),
+    createGetLeed(deps),
+    createAddLeed(deps, controllers),
+    createEditLeed(deps),
+    createDeleteLeed(deps, controllers),
+    createReportLeed(deps, controllers),
+    createBuyLeed(deps, controllers),
+    createPaymentWebhook(deps, controllers),
+    createGetMe(deps),
+    createUpdateMe(deps),
+    createGetUser(deps),
+    createLogin(deps, controllers),
+    createAuthCallback(deps, controllers),
+  ];
+  return { controllers, functions, deployables: [...functions, controllers.emailHelper, controllers.bookkeeping] };
+}

@@ -1,0 +1,351 @@
+import type Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidPayloadError } from '../../../src/framework/errors.js';
+import { createEmailHelper, SEND_CONCURRENCY } from '../../../src/leedz/controllers/email-helper.js';
+import { formatInZone } from '../../../src/leedz/domain/time-zone.js';
+import type { MarketplaceSettings } from '../../../src/leedz/deps.js';
+import {
+  buildDeps,
+  buildLeed,
+  buildSubscriber,
+  buildUser,
+  CHATHAM,
+  CHICAGO,
+  controllerContext,
+  FakeStore,
+  recordingTransport,
+  RecordingMailer,
+  SPRINGFIELD,
+} from './fakes.js';
+
+const open: Database.Database[] = [];
+
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+});
+
+/** The controller over a fake store and a recording mailer. */
+function setup(store = new FakeStore(), settings: Partial<MarketplaceSettings> = {}) {
+  const mailer = new RecordingMailer();
+  const { deps, db } = buildDeps(store, mailer, settings);
+  open.push(db);
+  return { store, mailer, emailHelper: createEmailHelper(deps) };
+}
+
+/** `count` subscribers with no home (they get every alert), named sub-000, sub-001, … */
+function manySubscribers(count: number) {
+  return Array.from({ length: count }, (_, i) => buildSubscriber(`sub-${String(i).padStart(3, '0')}`, null));
+}
+
+describe('emailHelper.notifyUsers (the fan-out planner)', () => {
+  it('plans 450 subscribers in batches of 200 as 3 notifyBatch events at the next hop, with the right cursors', async () => {
+    const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(450));
+    const { emailHelper, mailer } = setup(store);
+    const transport = recordingTransport();
+    const ctx = controllerContext('emailHelper', { hop: 1, transport });
+
+    const result = await emailHelper.dispatch({ function: 'notifyUsers', leedId: 'l_1', trade: 'dj' }, ctx);
+
+    expect(result).toEqual({ batches: 3 });
+    expect(transport.invocations.map((call) => [call.functionName, call.type])).toEqual([
+      ['emailHelper', 'Event'],
+      ['emailHelper', 'Event'],
+      ['emailHelper', 'Event'],
+    ]);
+    expect(transport.invocations.map(({ payload }) => ({ ...payload, _meta: undefined }))).toEqual([
+      { function: 'notifyBatch', leedId: 'l_1', trade: 'dj', after: null, limit: 200, _meta: undefined },
+      { function: 'notifyBatch', leedId: 'l_1', trade: 'dj', after: 'sub-199', limit: 200, _meta: undefined },
+      { function: 'notifyBatch', leedId: 'l_1', trade: 'dj', after: 'sub-399', limit: 200, _meta: undefined },
+    ]);
+    // Every batch is one hop below the planner (a flat tree), keyed by its cursor, in the planner's trace.
+    expect(transport.invocations.map(({ payload }) => payload._meta)).toEqual([
+      expect.objectContaining({ hop: 2, idempotencyKey: 'notify:l_1:', parentId: ctx.meta.requestId, traceId: 'trace-1' }),
+      expect.objectContaining({ hop: 2, idempotencyKey: 'notify:l_1:sub-199' }),
+      expect.objectContaining({ hop: 2, idempotencyKey: 'notify:l_1:sub-399' }),
+    ]);
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it('plans an exact multiple of the batch size without an empty last batch', async () => {
+    const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(400));
+    const { emailHelper } = setup(store);
+    const transport = recordingTransport();
+
+    await emailHelper.dispatch({ function: 'notifyUsers', leedId: 'l_1', trade: 'dj' }, controllerContext('emailHelper', { transport }));
+
+    expect(transport.invocations.map(({ payload }) => payload.after)).toEqual([null, 'sub-199']);
+  });
+
+  it('covers every subscriber with exactly one email when each planned batch runs', async () => {
+    const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(450));
+    const { emailHelper, mailer } = setup(store);
+    const transport = recordingTransport();
+    await emailHelper.dispatch({ function: 'notifyUsers', leedId: 'l_1', trade: 'dj' }, controllerContext('emailHelper', { transport }));
+
+    for (const { payload } of transport.invocations) await emailHelper.dispatch(payload, controllerContext('emailHelper', { hop: 1 }));
+
+    expect(mailer.sent).toHaveLength(450);
+    expect(new Set(mailer.sent.map((email) => email.to)).size).toBe(450);
+  });
+
+  it('plans nothing for a leed that is missing or no longer active', async () => {
+    const store = new FakeStore()
+      .addLeed(buildLeed({ id: 'l_sold', status: 'sold', buyer: 'pat' }))
+      .subscribe('dj', manySubscribers(5));
+    const { emailHelper } = setup(store);
+    const transport = recordingTransport();
+    const ctx = controllerContext('emailHelper', { transport });
+
+    expect(await emailHelper.dispatch({ function: 'notifyUsers', leedId: 'l_sold', trade: 'dj' }, ctx)).toEqual({ batches: 0 });
+    expect(await emailHelper.dispatch({ function: 'notifyUsers', leedId: 'l_missing', trade: 'dj' }, ctx)).toEqual({ batches: 0 });
+    expect(transport.invocations).toEqual([]);
+  });
+
+  it('plans nothing for a trade without subscribers', async () => {
+    const { emailHelper } = setup(new FakeStore().addLeed(buildLeed()));
+    const transport = recordingTransport();
+
+    await emailHelper.dispatch({ function: 'notifyUsers', leedId: 'l_1', trade: 'dj' }, controllerContext('emailHelper', { transport }));
+
+    expect(transport.invocations).toEqual([]);
+  });
+
+  it('refuses at startup a batch size that notifyBatch would not accept', () => {
+    expect(() => setup(new FakeStore(), { fanOutBatchSize: 1001 })).toThrow(/fanOutBatchSize/);
+    expect(() => setup(new FakeStore(), { fanOutBatchSize: 0 })).toThrow(/fanOutBatchSize/);
+  });
+});
+
+describe('emailHelper.notifyBatch', () => {
+  /** sam posts a Springfield leed; the dj subscribers live near, far, nowhere, or are sam. */
+  function neighbourhood() {
+    return new FakeStore()
+      .addLeed(buildLeed())
+      .subscribe('dj', [
+        buildSubscriber('near', CHATHAM, 20), // ~8 miles, within 20
+        buildSubscriber('far', CHICAGO, 50), // ~180 miles, beyond 50
+        buildSubscriber('near-small-radius', CHATHAM, 5), // ~8 miles, beyond their own 5
+        buildSubscriber('sam', SPRINGFIELD, 100), // the creator
+        buildSubscriber('nowhere', null, 5), // no zip: gets everything
+      ]);
+  }
+  const batch = { function: 'notifyBatch', leedId: 'l_1', trade: 'dj', after: null, limit: 200 };
+
+  it('emails once each subscriber within their own radius and each subscriber with no zip, never the creator or those out of range', async () => {
+    const { emailHelper, mailer } = setup(neighbourhood());
+
+    const result = await emailHelper.dispatch(batch, controllerContext('emailHelper', { hop: 1 }));
+
+    expect(result).toEqual({ recipients: 2 });
+    expect(mailer.sent.map((email) => email.to).sort()).toEqual(['near@example.com', 'nowhere@example.com']);
+    expect(mailer.to('near@example.com')[0]).toMatchObject({ kind: 'new-leed', key: 'l_1:near:new-leed', subject: 'New Leed: Wedding reception' });
+  });
+
+  it('sends nothing new when the same batch is delivered a second time', async () => {
+    const { emailHelper, mailer } = setup(neighbourhood());
+
+    await emailHelper.dispatch(batch, controllerContext('emailHelper', { hop: 1 }));
+    await emailHelper.dispatch(batch, controllerContext('emailHelper', { hop: 1 }));
+
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it('takes only its own page of subscribers', async () => {
+    const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(10));
+    const { emailHelper, mailer } = setup(store);
+
+    await emailHelper.dispatch({ ...batch, after: 'sub-003', limit: 4 }, controllerContext('emailHelper'));
+
+    expect(mailer.sent.map((email) => email.to).sort()).toEqual(['sub-004', 'sub-005', 'sub-006', 'sub-007'].map((u) => `${u}@example.com`));
+  });
+
+  it('after a failed send, the retry sends only what did not go out', async () => {
+    const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(20));
+    const { emailHelper, mailer } = setup(store);
+    mailer.failFor.add('sub-007@example.com');
+
+    await expect(emailHelper.dispatch(batch, controllerContext('emailHelper'))).rejects.toThrow(/refused sub-007/);
+    expect(mailer.sent).toHaveLength(19);
+
+    mailer.failFor.clear();
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+    expect(mailer.sent).toHaveLength(20);
+    expect(mailer.sent.at(-1)?.to).toBe('sub-007@example.com');
+  });
+
+  it(`sends at most ${SEND_CONCURRENCY} emails at a time`, async () => {
+    const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(40));
+    const { emailHelper, mailer } = setup(store);
+
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+
+    expect(mailer.sent).toHaveLength(40);
+    expect(mailer.maxInFlight).toBeGreaterThan(1);
+    expect(mailer.maxInFlight).toBeLessThanOrEqual(SEND_CONCURRENCY);
+  });
+
+  it('sends nothing for a leed sold or deleted since it was posted', async () => {
+    const store = neighbourhood().addLeed(buildLeed({ status: 'deleted' }));
+    const { emailHelper, mailer } = setup(store);
+
+    expect(await emailHelper.dispatch(batch, controllerContext('emailHelper'))).toEqual({ recipients: 0 });
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("never puts a hidden field's value in the alert, but does show the fields the creator chose to show", async () => {
+    const leed = buildLeed({
+      visibility: { location: 'hidden', clientEmail: 'shown', clientPhone: 'hidden', details: 'shown', requirements: 'hidden' },
+    });
+    const store = new FakeStore().addLeed(leed).subscribe('dj', [buildSubscriber('pat', null)]);
+    const { emailHelper, mailer } = setup(store);
+
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+
+    const [email] = mailer.sent;
+    expect(email).toBeDefined();
+    for (const part of [email!.html, email!.text]) {
+      expect(part).not.toContain('123 Main St');
+      expect(part).not.toContain('5551234567');
+      expect(part).not.toContain('123-4567');
+      expect(part).not.toContain('Own speakers');
+      expect(part).toContain('bride@example.com');
+      expect(part).toContain('Two sets, first dance at 7');
+      expect(part).toContain('dj');
+      expect(part).toContain('62701');
+      expect(part).toContain('$25.00');
+      expect(part).toContain(formatInZone(leed.start, 'America/Chicago'));
+      expect(part).toContain(formatInZone(leed.end, 'America/Chicago'));
+      expect(part).toContain('https://leedz.test/leedz/dj/l_1');
+    }
+  });
+
+  it('refuses a limit above 1000 as an invalid payload', async () => {
+    const { emailHelper } = setup(neighbourhood());
+
+    await expect(emailHelper.dispatch({ ...batch, limit: 1001 }, controllerContext('emailHelper'))).rejects.toBeInstanceOf(InvalidPayloadError);
+  });
+});
+
+describe('emailHelper.sendReceipts', () => {
+  function soldLeedStore() {
+    return new FakeStore()
+      .addLeed(buildLeed({ status: 'sold', buyer: 'pat', soldAt: '2026-12-02T15:30:00.000Z' }))
+      .addUser(buildUser('sam', { email: 'sam@seller.test' }))
+      .addUser(buildUser('pat', { email: 'pat@buyer.test' }));
+  }
+  const receipts = { function: 'sendReceipts', leedId: 'l_1', trade: 'dj' };
+
+  it("emails the buyer a receipt with every field of the leed and the seller's contact", async () => {
+    const { emailHelper, mailer } = setup(soldLeedStore());
+
+    await emailHelper.dispatch(receipts, controllerContext('emailHelper'));
+
+    const [receipt] = mailer.to('pat@buyer.test');
+    expect(receipt).toMatchObject({ kind: 'receipt', key: 'l_1:pat:receipt' });
+    for (const part of [receipt!.html, receipt!.text]) {
+      for (const expected of [
+        'Wedding reception',
+        '123 Main St, Springfield, IL 62701',
+        'bride@example.com',
+        '5551234567',
+        'Two sets, first dance at 7',
+        'Own speakers and lights',
+        'Thu, Dec 24, 2026, 6:00 PM CST',
+        'Thu, Dec 24, 2026, 10:00 PM CST',
+        '$25.00',
+        '$2.25', // the 9% platform fee
+        'sam',
+        'sam@seller.test',
+      ]) {
+        expect(part).toContain(expected);
+      }
+    }
+  });
+
+  it("emails the seller \"Leed Sold!\" with the buyer's username and email", async () => {
+    const { emailHelper, mailer } = setup(soldLeedStore());
+
+    await emailHelper.dispatch(receipts, controllerContext('emailHelper'));
+
+    const [sold] = mailer.to('sam@seller.test');
+    expect(sold).toMatchObject({ kind: 'sold', key: 'l_1:sam:sold' });
+    expect(sold!.subject).toContain('Leed Sold!');
+    for (const part of [sold!.html, sold!.text]) {
+      expect(part).toContain('pat');
+      expect(part).toContain('pat@buyer.test');
+    }
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it('sends each receipt once when the event is delivered twice', async () => {
+    const { emailHelper, mailer } = setup(soldLeedStore());
+
+    await emailHelper.dispatch(receipts, controllerContext('emailHelper'));
+    await emailHelper.dispatch(receipts, controllerContext('emailHelper'));
+
+    expect(mailer.sent.map((email) => email.key).sort()).toEqual(['l_1:pat:receipt', 'l_1:sam:sold']);
+  });
+
+  it('sends no receipt for a leed that is not sold', async () => {
+    const store = soldLeedStore().addLeed(buildLeed());
+    const { emailHelper, mailer } = setup(store);
+
+    expect(await emailHelper.dispatch(receipts, controllerContext('emailHelper'))).toEqual({ sent: false });
+    expect(mailer.sent).toEqual([]);
+  });
+});
+
+describe('emailHelper.reportLeed', () => {
+  const report = (reporter: string, reason: string) => ({ function: 'reportLeed', leedId: 'l_1', trade: 'dj', reporter, reason });
+
+  it('emails the admin the whole leed, the reporter and the reason', async () => {
+    const store = new FakeStore().addLeed(buildLeed()).addUser(buildUser('pat'));
+    const { emailHelper, mailer } = setup(store);
+
+    await emailHelper.dispatch(report('pat', 'The client says they never booked this'), controllerContext('emailHelper'));
+
+    const [email] = mailer.sent;
+    expect(email).toMatchObject({ to: 'admin@leedz.test', kind: 'report', key: 'l_1:pat:report' });
+    for (const part of [email!.html, email!.text]) {
+      expect(part).toContain('The client says they never booked this');
+      expect(part).toContain('pat@example.com');
+      expect(part).toContain('123 Main St, Springfield, IL 62701'); // hidden from strangers, not from the admin
+      expect(part).toContain('5551234567');
+    }
+  });
+
+  it('sends one email per leed and reporter: a second report by the same user does not reach the admin again', async () => {
+    const { emailHelper, mailer } = setup(new FakeStore().addLeed(buildLeed()));
+
+    await emailHelper.dispatch(report('pat', 'spam'), controllerContext('emailHelper'));
+    await emailHelper.dispatch(report('pat', 'really, spam'), controllerContext('emailHelper'));
+    await emailHelper.dispatch(report('kim', 'spam'), controllerContext('emailHelper'));
+
+    expect(mailer.sent.map((email) => email.key)).toEqual(['l_1:pat:report', 'l_1:kim:report']);
+  });
+});
+
+describe('emailHelper.magicLink', () => {
+  const link = 'https://leedz.test/api/auth/callback?token=abcdefghijklmnop';
+
+  it('emails the sign-in link once, however often the event is delivered', async () => {
+    const { emailHelper, mailer } = setup();
+
+    await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', link }, controllerContext('emailHelper'));
+    await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', link }, controllerContext('emailHelper'));
+
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.sent[0]).toMatchObject({ to: 'pat@example.com', kind: 'magic-link', key: `magic:${link}` });
+    expect(mailer.sent[0]!.text).toContain(link);
+    expect(mailer.sent[0]!.html).toContain(`href="${link}"`);
+  });
+
+  it('refuses a link that is not http(s)', async () => {
+    const { emailHelper, mailer } = setup();
+
+    await expect(
+      emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', link: 'javascript:alert(1)' }, controllerContext('emailHelper')),
+    ).rejects.toBeInstanceOf(InvalidPayloadError);
+    expect(mailer.sent).toEqual([]);
+  });
+});
