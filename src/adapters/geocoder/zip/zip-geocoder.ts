@@ -1,0 +1,71 @@
+/**
+ * The embedded Geocoder: offline US ZIP centroids from the `zipcodes` package, no account and no
+ * network. A leed's point is its zip's centre (good enough for "within 20 miles"), and "the same
+ * place" is the normalised street address (LEEDZ.md, Conflicts), since a centroid cannot tell two
+ * houses of one zip apart.
+ */
+import zipcodes from 'zipcodes';
+import { zipOfAddress } from '../../../leedz/domain/address.js';
+import { normalizePlaceKey } from '../../../leedz/domain/conflict.js';
+import type { GeoPoint } from '../../../leedz/domain/geo.js';
+import { timeZoneForState } from '../../../leedz/domain/time-zone.js';
+import type { Geocoder } from '../../../leedz/ports.js';
+
+/**
+ * The inhabited US territories, which have zips (and vendors) but are not states, so the domain's
+ * table leaves them out. Military (`AA`, `AE`, `AP`) and Freely Associated State zips have no place
+ * a gig could be, and stay unknown.
+ */
+const TERRITORY_TIME_ZONES: Readonly<Record<string, string>> = {
+  PR: 'America/Puerto_Rico',
+  VI: 'America/St_Thomas',
+  GU: 'Pacific/Guam',
+  MP: 'Pacific/Saipan',
+  AS: 'Pacific/Pago_Pago',
+};
+
+const FIVE_DIGITS = /^\d{5}$/;
+
+/**
+ * A Geocoder on offline US ZIP centroids. `geocode` reads the 5-digit zip at the end of the
+ * address; an address without one, or with a zip the data does not know, gives `undefined`.
+ *
+ * @example
+ * const geocoder = createZipGeocoder();
+ * await geocoder.geocode('123 Main Street, Springfield, IL 62701');
+ * // → { point: { lat: 39.8, lon: -89.6495 }, zip: '62701', placeKey: '123 main st springfield il 62701', timeZone: 'America/Chicago' }
+ * await geocoder.zipPoint('90210'); // → { lat: 34.0901, lon: -118.4065 }
+ */
+export function createZipGeocoder(): Geocoder {
+  return {
+    async geocode(address) {
+      const zip = zipOfAddress(address);
+      const entry = zip === undefined ? undefined : usZip(zip);
+      if (zip === undefined || entry === undefined) return undefined;
+      const timeZone = timeZoneOfState(entry.state);
+      if (timeZone === undefined) return undefined;
+      return { point: entry.point, zip, placeKey: normalizePlaceKey(address), timeZone };
+    },
+
+    async zipPoint(zip) {
+      return usZip(zip)?.point;
+    },
+  };
+}
+
+/** The entry of a 5-digit US zip with a usable centre, or undefined. */
+function usZip(zip: string): { point: GeoPoint; state: string } | undefined {
+  // Checked first: `lookup` reads any string starting with a letter as a Canadian prefix, and
+  // indexes a plain object, where "constructor" would find Object.prototype's.
+  if (!FIVE_DIGITS.test(zip)) return undefined;
+  const entry = zipcodes.lookup(zip);
+  if (entry === undefined || entry.country !== 'US') return undefined;
+  const { latitude: lat, longitude: lon } = entry;
+  // Military zips (APO/FPO) carry 0,0 for "no centre": a point off the coast of Africa.
+  if (!Number.isFinite(lat) || !Number.isFinite(lon) || (lat === 0 && lon === 0)) return undefined;
+  return { point: { lat, lon }, state: entry.state };
+}
+
+function timeZoneOfState(state: string): string | undefined {
+  return timeZoneForState(state) ?? (Object.hasOwn(TERRITORY_TIME_ZONES, state) ? TERRITORY_TIME_ZONES[state] : undefined);
+}
