@@ -145,7 +145,7 @@ export interface Store {
 
   // leedz
   /**
-   * Insert a leed unless an active leed of the same trade and `placeKey` overlaps it in time
+   * Insert a leed unless a booked (active or sold) leed of the same trade and `placeKey` overlaps it in time
    * (`existing.start < new.end && existing.end > new.start`) → {@link ConflictError}.
    * The check and the insert are one atomic step.
    */

@@ -23,7 +23,7 @@ export interface OutboxQuery {
   /** Only emails to this address (compared without regard to case, as mailboxes are in practice). */
   to?: string;
   kind?: string;
-  /** At most this many (default 50, at most 500). */
+  /** At most this many (default 50, at most 10,000). */
   limit?: number;
   /** Only emails stored after the one with this id (take the newest id before an action, then list what it sent). */
   after?: number;
@@ -58,7 +58,7 @@ interface OutboxRow {
 }
 
 const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 500;
+const MAX_LIMIT = 10_000;
 
 // `to` is an SQL keyword, hence the quotes. NOCASE on the column (not only in queries) lets the
 // index serve the case-insensitive filter.

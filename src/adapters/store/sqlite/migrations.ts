@@ -1,0 +1,143 @@
+/**
+ * The SQLite store's schema, as numbered migrations: migration `n` (1-based) brings the database from
+ * `PRAGMA user_version = n - 1` to `n`. Append new migrations; never edit one that has shipped.
+ *
+ * Every query of the store has an index (checked with `EXPLAIN QUERY PLAN` in the store's tests):
+ *
+ * | query | index |
+ * | --- | --- |
+ * | month search: active leedz of some trades starting in [from, to] | `leedz_active_by_trade_start` |
+ * | conflict check: booked (active or sold) leedz of a trade at a place overlapping a span | `leedz_booked_by_place` |
+ * | a creator's leedz | `leedz_by_creator` |
+ * | subscribers of a trade, by username | `subscriptions` primary key (trade, username) |
+ * | a user's subscriptions | `subscriptions_by_user` |
+ * | pending outbox, oldest first | `outbox_pending` |
+ *
+ * Instants are INTEGER epoch milliseconds: they compare as numbers whatever ISO spelling the caller
+ * used (`…T18:00:00Z` and `…T18:00:00.000Z` are one instant), and `sqlite-rows.ts` turns them back
+ * into canonical ISO strings. JSON columns (`visibility`, `badges`, `payload`, `last_*`) are TEXT.
+ */
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE trades (
+     name       TEXT PRIMARY KEY,
+     leed_count INTEGER NOT NULL DEFAULT 0 CHECK (leed_count >= 0),
+     color      TEXT
+   );
+   CREATE INDEX trades_by_leed_count ON trades (leed_count DESC, name);
+
+   CREATE TABLE users (
+     username           TEXT PRIMARY KEY,
+     email              TEXT NOT NULL UNIQUE,
+     website            TEXT,
+     about              TEXT,
+     zip                TEXT,
+     lat                REAL,
+     lon                REAL,
+     radius             INTEGER NOT NULL,
+     posted             INTEGER NOT NULL DEFAULT 0 CHECK (posted >= 0),
+     bought             INTEGER NOT NULL DEFAULT 0 CHECK (bought >= 0),
+     sold               INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0),
+     badges             TEXT NOT NULL,
+     payments_connected INTEGER NOT NULL DEFAULT 0,
+     created_at         INTEGER NOT NULL,
+     CHECK ((lat IS NULL) = (lon IS NULL))
+   );
+
+   -- Subscribers of a trade are found through the primary key's index, without reading every user.
+   CREATE TABLE subscriptions (
+     trade    TEXT NOT NULL REFERENCES trades (name),
+     username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+     position INTEGER NOT NULL,
+     PRIMARY KEY (trade, username)
+   );
+   CREATE INDEX subscriptions_by_user ON subscriptions (username, position);
+
+   CREATE TABLE leedz (
+     id             TEXT PRIMARY KEY,
+     trade          TEXT NOT NULL REFERENCES trades (name),
+     title          TEXT NOT NULL,
+     creator        TEXT NOT NULL REFERENCES users (username),
+     location       TEXT NOT NULL,
+     zip            TEXT NOT NULL,
+     lat            REAL NOT NULL,
+     lon            REAL NOT NULL,
+     place_key      TEXT NOT NULL,
+     start_ms       INTEGER NOT NULL,
+     end_ms         INTEGER NOT NULL,
+     time_zone      TEXT NOT NULL,
+     client_email   TEXT,
+     client_phone   TEXT,
+     details        TEXT,
+     requirements   TEXT,
+     price          INTEGER NOT NULL CHECK (price >= 0),
+     visibility     TEXT NOT NULL,
+     posted_at      INTEGER NOT NULL,
+     status         TEXT NOT NULL CHECK (status IN ('active', 'sold', 'deleted', 'expired')),
+     buyer          TEXT,
+     sold_at        INTEGER,
+     payment_id     TEXT,
+     reserved_by    TEXT,
+     reserved_until INTEGER
+   );
+   -- Partial indexes: only active leedz are searched, only active or sold ones block a time slot.
+   -- A query uses them only when its WHERE repeats the index's condition literally.
+   CREATE INDEX leedz_active_by_trade_start ON leedz (trade, start_ms) WHERE status = 'active';
+   CREATE INDEX leedz_booked_by_place ON leedz (trade, place_key, start_ms) WHERE status IN ('active', 'sold');
+   CREATE INDEX leedz_by_creator ON leedz (creator, start_ms);
+
+   -- Bookkeeping keys already applied: the exactly-once guard of applyBookkeeping.
+   CREATE TABLE applied_bookkeeping (
+     key        TEXT PRIMARY KEY,
+     applied_at INTEGER NOT NULL
+   );
+
+   CREATE TABLE stats (
+     id          INTEGER PRIMARY KEY CHECK (id = 1),
+     posted      INTEGER NOT NULL DEFAULT 0 CHECK (posted >= 0),
+     sold        INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0),
+     users       INTEGER NOT NULL DEFAULT 0 CHECK (users >= 0),
+     last_posted TEXT,
+     last_sold   TEXT
+   );
+   INSERT INTO stats (id) VALUES (1);
+
+   -- The transactional outbox. The rowid (insertion order) breaks ties between rows of one millisecond.
+   CREATE TABLE outbox (
+     id            TEXT PRIMARY KEY,
+     target        TEXT NOT NULL,
+     payload       TEXT NOT NULL,
+     created_at    INTEGER NOT NULL,
+     dispatched_at INTEGER
+   );
+   CREATE INDEX outbox_pending ON outbox (created_at) WHERE dispatched_at IS NULL;`,
+];
+
+/**
+ * Apply the migrations the database has not seen yet, each in its own IMMEDIATE transaction with its
+ * `user_version` bump. The version is read inside the transaction, so two processes opening one new
+ * file at once do not both run migration 1 (the second waits for the lock, then finds it done).
+ *
+ * @example
+ * migrate(db); // a fresh file → user_version = MIGRATIONS.length; an up-to-date one → no change
+ */
+export function migrate(db: Database.Database): void {
+  for (;;) {
+    const applied = db
+      .transaction(() => {
+        const version = db.pragma('user_version', { simple: true }) as number;
+        if (version > MIGRATIONS.length) {
+          // Written by a newer release: running on it could corrupt what that release relies on.
+          throw new Error(`the store database is at schema version ${version}; this release knows up to ${MIGRATIONS.length}`);
+        }
+        const next = MIGRATIONS[version];
+        if (next === undefined) return false;
+        db.exec(next);
+        db.pragma(`user_version = ${version + 1}`);
+        return true;
+      })
+      .immediate();
+    if (!applied) return;
+  }
+}

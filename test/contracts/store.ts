@@ -1,0 +1,689 @@
+/**
+ * The Store contract (the doc comments of `Store` in `src/leedz/ports.ts`), run on every adapter:
+ * SQLite now, DynamoDB later. An adapter passes when the marketplace cannot tell it from another.
+ * Each test gets a fresh, empty store from `setup`.
+ *
+ * @example
+ * describeStoreContract('sqlite', async () => {
+ *   const dir = tempDir();
+ *   const store = createSqliteStore({ path: join(dir.path, 'leedz.db') });
+ *   return { store, teardown: async () => { store.close(); dir.cleanup(); } };
+ * });
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { conflictMessage } from '../../src/leedz/domain/conflict.js';
+import type { Leed } from '../../src/leedz/domain/leed.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NEW_USER_RADIUS_MILES,
+  NotFoundError,
+  type Sale,
+  StateError,
+  type Store,
+} from '../../src/leedz/ports.js';
+import { aLeed, anOutboxMessage, at, aUser } from '../helpers/builders.js';
+
+export interface StoreFixture {
+  store: Store;
+  teardown(): Promise<void>;
+}
+
+/** Trades and users that every test starts with (counts at 0). */
+const TRADES = ['dj', 'magic', 'face painting'];
+const USERS = ['pat', 'sam', 'lee'];
+
+export function describeStoreContract(name: string, setup: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+
+    beforeEach(async () => {
+      fixture = await setup();
+      store = fixture.store;
+      await store.addTrades(TRADES.map((trade) => ({ name: trade })));
+      for (const username of USERS) await store.createUser(aUser({ username }), []);
+    });
+
+    afterEach(async () => {
+      await fixture.teardown();
+    });
+
+    async function rejection(promise: Promise<unknown>): Promise<Error> {
+      const error = await promise.then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      if (!(error instanceof Error)) throw new Error(`expected a rejection, got ${error === undefined ? 'a fulfilment' : String(error)}`);
+      return error;
+    }
+
+    async function pendingIds(): Promise<string[]> {
+      return (await store.pendingOutbox(1_000)).map((message) => message.id);
+    }
+
+    function sale(leed: Leed, overrides: Partial<Sale> = {}): Sale {
+      return { trade: leed.trade, id: leed.id, buyer: 'sam', paymentId: 'pay_1', amount: leed.price, soldAt: at('2030-05-10T09:00'), ...overrides };
+    }
+
+    // ── trades ────────────────────────────────────────────────────────────────────────────────────
+
+    describe('trades', () => {
+      it('lists trades by leedCount, highest first', async () => {
+        await store.applyBookkeeping('posted:1', { trades: { magic: 3, dj: 1 } });
+
+        const trades = await store.listTrades();
+
+        expect(trades.map((t) => [t.name, t.leedCount])).toEqual([
+          ['magic', 3],
+          ['dj', 1],
+          ['face painting', 0],
+        ]);
+      });
+
+      it('adds only trades that do not exist yet, keeping the existing ones as they are', async () => {
+        await store.applyBookkeeping('posted:1', { trades: { dj: 2 } });
+
+        await store.addTrades([{ name: 'dj', color: '#ff0000' }, { name: 'caricatures', color: '#00ff00' }]);
+
+        expect(await store.getTrade('dj')).toEqual({ name: 'dj', leedCount: 2 });
+        expect(await store.getTrade('caricatures')).toEqual({ name: 'caricatures', leedCount: 0, color: '#00ff00' });
+        expect(await store.getTrade('juggling')).toBeUndefined();
+        expect(await store.listTrades()).toHaveLength(4);
+      });
+    });
+
+    // ── users ─────────────────────────────────────────────────────────────────────────────────────
+
+    describe('users', () => {
+      it('creates a user with badges 0 and 1, the default radius, no zip and zero counters', async () => {
+        const created = await store.createUser(aUser({ username: 'robin', email: 'robin@example.com' }), []);
+
+        const expected = {
+          username: 'robin',
+          email: 'robin@example.com',
+          website: null,
+          about: null,
+          zip: null,
+          radius: NEW_USER_RADIUS_MILES,
+          subscriptions: [],
+          posted: 0,
+          bought: 0,
+          sold: 0,
+          badges: [0, 1],
+          paymentsConnected: false,
+        };
+        expect(created).toEqual(expected);
+        expect(await store.getUser('robin')).toEqual(expected);
+        expect(await store.getUserByEmail('robin@example.com')).toEqual(expected);
+        expect(await store.getUser('nobody')).toBeUndefined();
+        expect(await store.getUserByEmail('nobody@example.com')).toBeUndefined();
+      });
+
+      it('commits a new user with its outbox message', async () => {
+        await store.createUser(aUser({ username: 'robin' }), [anOutboxMessage({ id: 'user:robin' })]);
+
+        expect(await pendingIds()).toEqual(['user:robin']);
+      });
+
+      it('refuses a taken username with ConflictError, and writes no outbox message', async () => {
+        const error = await rejection(store.createUser(aUser({ username: 'pat', email: 'other@example.com' }), [anOutboxMessage({ id: 'user:pat' })]));
+
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(await pendingIds()).toEqual([]);
+        expect((await store.getUser('pat'))?.email).toBe('pat@example.com');
+      });
+
+      it('refuses a taken email with ConflictError', async () => {
+        const error = await rejection(store.createUser(aUser({ username: 'robin', email: 'pat@example.com' }), []));
+
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(await store.getUser('robin')).toBeUndefined();
+      });
+
+      it('applies a profile change and replaces the subscriptions, in the given order', async () => {
+        await store.updateUser('pat', { subscriptions: ['dj', 'magic'] });
+
+        const updated = await store.updateUser('pat', {
+          website: 'https://pat.example.com',
+          about: 'DJ since 1999',
+          zip: '62701',
+          radius: 20,
+          point: { lat: 39.78, lon: -89.65 },
+          subscriptions: ['face painting', 'magic'],
+        });
+
+        expect(updated).toMatchObject({ website: 'https://pat.example.com', about: 'DJ since 1999', zip: '62701', radius: 20, subscriptions: ['face painting', 'magic'] });
+        expect(await store.getUser('pat')).toEqual(updated);
+        expect(await store.listSubscribers('dj', null, 10)).toEqual([]);
+        expect((await store.listSubscribers('magic', null, 10)).map((s) => s.username)).toEqual(['pat']);
+      });
+
+      it('keeps what a profile change leaves out, and clears what it sets to null', async () => {
+        await store.updateUser('pat', { website: 'https://pat.example.com', zip: '62701', point: { lat: 39.78, lon: -89.65 }, subscriptions: ['dj'] });
+
+        await store.updateUser('pat', { about: 'hello', radius: 35 });
+        expect(await store.getUser('pat')).toMatchObject({ website: 'https://pat.example.com', about: 'hello', zip: '62701', radius: 35, subscriptions: ['dj'] });
+        expect((await store.listSubscribers('dj', null, 10))[0]?.point).toEqual({ lat: 39.78, lon: -89.65 });
+
+        await store.updateUser('pat', { website: null, zip: null, point: null });
+        expect(await store.getUser('pat')).toMatchObject({ website: null, zip: null });
+        expect((await store.listSubscribers('dj', null, 10))[0]).toMatchObject({ zip: null, point: null });
+      });
+
+      it('refuses to update a user who does not exist with NotFoundError', async () => {
+        expect(await rejection(store.updateUser('nobody', { about: 'x' }))).toBeInstanceOf(NotFoundError);
+      });
+
+      it('sets badges', async () => {
+        await store.setBadges('pat', [0, 1, 2, 5]);
+
+        expect((await store.getUser('pat'))?.badges).toEqual([0, 1, 2, 5]);
+      });
+    });
+
+    // ── subscribers ───────────────────────────────────────────────────────────────────────────────
+
+    describe('subscribers', () => {
+      it("pages through one trade's subscribers by username, with their email, zip, point and radius", async () => {
+        for (const username of ['erin', 'cody', 'alex', 'dana', 'bo']) {
+          await store.createUser(aUser({ username }), []);
+          await store.updateUser(username, { subscriptions: username === 'dana' ? ['magic'] : ['magic', 'dj'], zip: '62701', point: { lat: 39.78, lon: -89.65 }, radius: 80 });
+        }
+        await store.updateUser('pat', { subscriptions: ['face painting'] });
+
+        const first = await store.listSubscribers('dj', null, 2);
+        const second = await store.listSubscribers('dj', first.at(-1)?.username ?? null, 2);
+        const third = await store.listSubscribers('dj', second.at(-1)?.username ?? null, 2);
+
+        expect(first).toEqual([
+          { username: 'alex', email: 'alex@example.com', zip: '62701', point: { lat: 39.78, lon: -89.65 }, radius: 80 },
+          { username: 'bo', email: 'bo@example.com', zip: '62701', point: { lat: 39.78, lon: -89.65 }, radius: 80 },
+        ]);
+        expect(second.map((s) => s.username)).toEqual(['cody', 'erin']);
+        expect(third).toEqual([]);
+      });
+
+      it('gives a subscriber without a home zip a null zip and point', async () => {
+        await store.updateUser('lee', { subscriptions: ['dj'] });
+
+        expect(await store.listSubscribers('dj', null, 10)).toEqual([
+          { username: 'lee', email: 'lee@example.com', zip: null, point: null, radius: NEW_USER_RADIUS_MILES },
+        ]);
+      });
+    });
+
+    // ── leedz: insert and get ─────────────────────────────────────────────────────────────────────
+
+    describe('insert and get', () => {
+      it('round-trips every field of a leed', async () => {
+        const active = aLeed({ visibility: { location: 'hidden', clientEmail: 'shown', clientPhone: 'hidden', details: 'hidden', requirements: 'shown' } });
+        const sold = aLeed({
+          trade: 'magic',
+          clientEmail: null,
+          clientPhone: null,
+          details: null,
+          requirements: null,
+          price: 0,
+          status: 'sold',
+          buyer: 'sam',
+          soldAt: at('2030-05-02T08:30'),
+        });
+
+        await store.insertLeed(active, []);
+        await store.insertLeed(sold, []);
+
+        expect(await store.getLeed(active.trade, active.id)).toEqual(active);
+        expect(await store.getLeed(sold.trade, sold.id)).toEqual(sold);
+      });
+
+      it('finds a leed only under its own trade', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        expect(await store.getLeed('magic', leed.id)).toBeUndefined();
+        expect(await store.getLeed('dj', 'l_unknown')).toBeUndefined();
+      });
+
+      it('commits a leed with its outbox messages', async () => {
+        const leed = aLeed();
+
+        await store.insertLeed(leed, [anOutboxMessage({ id: `notify:${leed.id}` }), anOutboxMessage({ id: `posted:${leed.id}` })]);
+
+        expect((await pendingIds()).sort()).toEqual([`notify:${leed.id}`, `posted:${leed.id}`]);
+      });
+    });
+
+    // ── conflicts ─────────────────────────────────────────────────────────────────────────────────
+
+    describe('conflicts (no double booking)', () => {
+      const existing = aLeed({ start: at('2030-06-01T18:00'), end: at('2030-06-01T20:00') });
+
+      beforeEach(async () => {
+        await store.insertLeed(existing, []);
+      });
+
+      it.each([
+        ['overlapping its start', '2030-06-01T17:00', '2030-06-01T19:00'],
+        ['overlapping its end', '2030-06-01T19:00', '2030-06-01T21:00'],
+        ['inside it', '2030-06-01T18:30', '2030-06-01T19:30'],
+        ['around it', '2030-06-01T17:00', '2030-06-01T21:00'],
+        ['at the same times', '2030-06-01T18:00', '2030-06-01T20:00'],
+      ])('refuses a leed of the same trade at the same place %s with ConflictError', async (_, start, end) => {
+        const candidate = aLeed({ start: at(start), end: at(end), location: '123 Main Street, Springfield, IL 62701' });
+
+        const error = await rejection(store.insertLeed(candidate, [anOutboxMessage()]));
+
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(error.message).toBe(conflictMessage('dj', candidate.location));
+        expect(await store.getLeed('dj', candidate.id)).toBeUndefined();
+        expect(await pendingIds()).toEqual([]);
+      });
+
+      it('accepts back-to-back leedz, before and after', async () => {
+        await store.insertLeed(aLeed({ start: at('2030-06-01T16:00'), end: at('2030-06-01T18:00') }), []);
+        await store.insertLeed(aLeed({ start: at('2030-06-01T20:00'), end: at('2030-06-01T22:00') }), []);
+      });
+
+      it('accepts another trade at the same place and time', async () => {
+        await store.insertLeed(aLeed({ trade: 'magic' }), []);
+      });
+
+      it('accepts the same trade at another place at the same time', async () => {
+        await store.insertLeed(aLeed({ location: '9 Elm St, Springfield, IL 62702', zip: '62702', placeKey: '9 elm st springfield il 62702' }), []);
+      });
+
+      it('accepts a leed in the slot of a deleted leed', async () => {
+        await store.deleteLeed(existing.trade, existing.id, existing.creator, []);
+
+        await store.insertLeed(aLeed(), []);
+      });
+
+      it('refuses a leed in the slot of a sold leed: the gig is still booked, by its buyer', async () => {
+        expect((await store.recordSale(sale(existing), [])).ok).toBe(true);
+
+        expect(await rejection(store.insertLeed(aLeed(), []))).toBeInstanceOf(ConflictError);
+      });
+
+      it('lets exactly one of two racing overlapping inserts through', async () => {
+        const first = aLeed({ start: at('2030-07-01T18:00'), end: at('2030-07-01T20:00') });
+        const second = aLeed({ start: at('2030-07-01T19:00'), end: at('2030-07-01T21:00') });
+
+        const results = await Promise.allSettled([store.insertLeed(first, [anOutboxMessage()]), store.insertLeed(second, [anOutboxMessage()])]);
+
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const refused = results.filter((r) => r.status === 'rejected');
+        expect(refused).toHaveLength(1);
+        expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+        const stored = await store.searchLeedz({ trades: ['dj'], from: at('2030-07-01T00:00'), to: at('2030-07-02T00:00'), limit: 10 });
+        expect(stored).toHaveLength(1);
+        expect(await pendingIds()).toHaveLength(1);
+      });
+    });
+
+    // ── search ────────────────────────────────────────────────────────────────────────────────────
+
+    describe('search', () => {
+      const june = { from: at('2030-06-01T00:00'), to: at('2030-06-30T00:00') };
+      // Distinct places, so that none conflicts with another.
+      const place = (n: number) => ({ location: `${n} Main St, Springfield, IL 62701`, placeKey: `${n} main st springfield il 62701` });
+
+      it('returns the active leedz of the given trades starting in [from, to], ordered by start', async () => {
+        const atFrom = aLeed({ ...place(1), start: june.from, end: at('2030-06-01T02:00') });
+        const magic = aLeed({ ...place(2), trade: 'magic', start: at('2030-06-10T18:00'), end: at('2030-06-10T20:00') });
+        const dj = aLeed({ ...place(3), start: at('2030-06-05T18:00'), end: at('2030-06-05T20:00') });
+        const atTo = aLeed({ ...place(4), start: june.to, end: at('2030-06-30T02:00') });
+        const otherTrade = aLeed({ ...place(5), trade: 'face painting', start: at('2030-06-06T18:00'), end: at('2030-06-06T20:00') });
+        const before = aLeed({ ...place(6), start: at('2030-05-31T23:00'), end: at('2030-06-01T01:00') });
+        const after = aLeed({ ...place(7), start: at('2030-06-30T00:01'), end: at('2030-06-30T02:00') });
+        const deleted = aLeed({ ...place(8), start: at('2030-06-07T18:00'), end: at('2030-06-07T20:00') });
+        const sold = aLeed({ ...place(9), start: at('2030-06-08T18:00'), end: at('2030-06-08T20:00') });
+        for (const leed of [atFrom, magic, dj, atTo, otherTrade, before, after, deleted, sold]) await store.insertLeed(leed, []);
+        await store.deleteLeed('dj', deleted.id, deleted.creator, []);
+        await store.recordSale(sale(sold), []);
+
+        const found = await store.searchLeedz({ trades: ['dj', 'magic'], ...june, limit: 100 });
+
+        expect(found.map((l) => l.id)).toEqual([atFrom.id, dj.id, magic.id, atTo.id]);
+        expect(found[1]).toEqual(dj);
+      });
+
+      it('returns only leedz whose point lies in the box', async () => {
+        const springfield = aLeed({ ...place(1), point: { lat: 39.78, lon: -89.65 } });
+        const chicago = aLeed({ ...place(2), point: { lat: 41.88, lon: -87.63 } });
+        await store.insertLeed(springfield, []);
+        await store.insertLeed(chicago, []);
+
+        const found = await store.searchLeedz({ trades: ['dj'], ...june, box: { minLat: 39, maxLat: 40.5, minLon: -90.5, maxLon: -89 }, limit: 100 });
+
+        expect(found.map((l) => l.id)).toEqual([springfield.id]);
+      });
+
+      it('returns at most `limit` leedz, the earliest first', async () => {
+        const leedz = [3, 1, 2].map((day) => aLeed({ ...place(day), start: at(`2030-06-0${day}T18:00`), end: at(`2030-06-0${day}T20:00`) }));
+        for (const leed of leedz) await store.insertLeed(leed, []);
+
+        const found = await store.searchLeedz({ trades: ['dj'], ...june, limit: 2 });
+
+        expect(found.map((l) => l.start)).toEqual([at('2030-06-01T18:00'), at('2030-06-02T18:00')]);
+      });
+
+      it('returns nothing for no trades', async () => {
+        await store.insertLeed(aLeed(), []);
+
+        expect(await store.searchLeedz({ trades: [], ...june, limit: 10 })).toEqual([]);
+      });
+    });
+
+    // ── update ────────────────────────────────────────────────────────────────────────────────────
+
+    describe('update', () => {
+      it("applies the creator's changes, commits them with the outbox, and returns the stored leed", async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        const updated = await store.updateLeed(
+          'dj',
+          leed.id,
+          'pat',
+          { title: 'New title', end: at('2030-06-01T21:00'), price: 500, clientPhone: null, visibility: { ...leed.visibility, clientPhone: 'shown' } },
+          [anOutboxMessage({ id: 'edited:1' })],
+        );
+
+        const expected = { ...leed, title: 'New title', end: at('2030-06-01T21:00'), price: 500, clientPhone: null, visibility: { ...leed.visibility, clientPhone: 'shown' } };
+        expect(updated).toEqual(expected);
+        expect(await store.getLeed('dj', leed.id)).toEqual(expected);
+        expect(await pendingIds()).toEqual(['edited:1']);
+      });
+
+      it('moves a leed to a new place with its point, place key and time zone', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        const move = { location: '1 Lake Shore Dr, Chicago, IL 60611', zip: '60611', point: { lat: 41.89, lon: -87.62 }, placeKey: '1 lake shore dr chicago il 60611', timeZone: 'America/Chicago' };
+
+        expect(await store.updateLeed('dj', leed.id, 'pat', move, [])).toEqual({ ...leed, ...move });
+      });
+
+      it('does not count the leed itself as a conflict', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        await store.updateLeed('dj', leed.id, 'pat', { start: at('2030-06-01T19:00'), end: at('2030-06-01T21:00') }, []);
+      });
+
+      it('refuses a change by anyone but the creator with ForbiddenError', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        expect(await rejection(store.updateLeed('dj', leed.id, 'sam', { title: 'Mine now' }, [anOutboxMessage()]))).toBeInstanceOf(ForbiddenError);
+        expect((await store.getLeed('dj', leed.id))?.title).toBe(leed.title);
+        expect(await pendingIds()).toEqual([]);
+      });
+
+      it('refuses to change a sold or deleted leed with StateError', async () => {
+        const sold = aLeed();
+        const deleted = aLeed({ trade: 'magic' });
+        await store.insertLeed(sold, []);
+        await store.insertLeed(deleted, []);
+        await store.recordSale(sale(sold), []);
+        await store.deleteLeed('magic', deleted.id, 'pat', []);
+
+        expect(await rejection(store.updateLeed('dj', sold.id, 'pat', { title: 'x' }, []))).toBeInstanceOf(StateError);
+        expect(await rejection(store.updateLeed('magic', deleted.id, 'pat', { title: 'x' }, []))).toBeInstanceOf(StateError);
+      });
+
+      it('refuses a leed that does not exist with NotFoundError', async () => {
+        expect(await rejection(store.updateLeed('dj', 'l_unknown', 'pat', { title: 'x' }, []))).toBeInstanceOf(NotFoundError);
+      });
+
+      it('refuses a move onto an overlapping leed with ConflictError, changing nothing', async () => {
+        const evening = aLeed({ start: at('2030-06-01T18:00'), end: at('2030-06-01T20:00') });
+        const night = aLeed({ start: at('2030-06-01T20:00'), end: at('2030-06-01T22:00') });
+        await store.insertLeed(evening, []);
+        await store.insertLeed(night, []);
+
+        const error = await rejection(store.updateLeed('dj', night.id, 'pat', { start: at('2030-06-01T19:00') }, [anOutboxMessage()]));
+
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(error.message).toBe(conflictMessage('dj', night.location));
+        expect(await store.getLeed('dj', night.id)).toEqual(night);
+        expect(await pendingIds()).toEqual([]);
+      });
+    });
+
+    // ── delete ────────────────────────────────────────────────────────────────────────────────────
+
+    describe('delete', () => {
+      it('marks the leed deleted, takes it out of search, and commits the outbox', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        const deleted = await store.deleteLeed('dj', leed.id, 'pat', [anOutboxMessage({ id: `deleted:${leed.id}` })]);
+
+        expect(deleted).toEqual({ ...leed, status: 'deleted' });
+        expect(await store.getLeed('dj', leed.id)).toEqual({ ...leed, status: 'deleted' });
+        expect(await store.searchLeedz({ trades: ['dj'], from: at('2030-01-01T00:00'), to: at('2031-01-01T00:00'), limit: 10 })).toEqual([]);
+        expect(await pendingIds()).toEqual([`deleted:${leed.id}`]);
+      });
+
+      it("refuses anyone but the creator with ForbiddenError, a sold or deleted leed with StateError, an unknown one with NotFoundError", async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        expect(await rejection(store.deleteLeed('dj', leed.id, 'sam', []))).toBeInstanceOf(ForbiddenError);
+        await store.recordSale(sale(leed), []);
+        expect(await rejection(store.deleteLeed('dj', leed.id, 'pat', [anOutboxMessage()]))).toBeInstanceOf(StateError);
+        expect(await rejection(store.deleteLeed('dj', 'l_unknown', 'pat', []))).toBeInstanceOf(NotFoundError);
+        expect((await store.getLeed('dj', leed.id))?.status).toBe('sold');
+        expect(await pendingIds()).toEqual([]);
+      });
+
+      it('refuses to delete a leed twice', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.deleteLeed('dj', leed.id, 'pat', []);
+
+        expect(await rejection(store.deleteLeed('dj', leed.id, 'pat', []))).toBeInstanceOf(StateError);
+      });
+    });
+
+    // ── checkout reservations ─────────────────────────────────────────────────────────────────────
+
+    describe('reserveCheckout', () => {
+      const now = at('2030-05-10T09:00');
+      const in15 = at('2030-05-10T09:15');
+
+      it('reserves for the buyer, and refuses a second buyer while the reservation lasts', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        expect(await store.reserveCheckout('dj', leed.id, 'sam', in15, now)).toEqual({ ok: true, reservedUntil: in15 });
+        expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:20'), at('2030-05-10T09:05'))).toEqual({ ok: false, reason: 'reserved' });
+      });
+
+      it('lets a second buyer reserve once the first reservation has expired', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
+
+        expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30') });
+        expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:31'), at('2030-05-10T09:16'))).toEqual({ ok: false, reason: 'reserved' });
+      });
+
+      it('lets the same buyer renew their reservation', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
+
+        expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:20'), at('2030-05-10T09:05'))).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:20') });
+      });
+
+      it('refuses the creator, a leed no longer active, and an unknown leed', async () => {
+        const leed = aLeed();
+        const deleted = aLeed({ trade: 'magic' });
+        await store.insertLeed(leed, []);
+        await store.insertLeed(deleted, []);
+        await store.deleteLeed('magic', deleted.id, 'pat', []);
+
+        expect(await store.reserveCheckout('dj', leed.id, 'pat', in15, now)).toEqual({ ok: false, reason: 'own-leed' });
+        expect(await store.reserveCheckout('magic', deleted.id, 'sam', in15, now)).toEqual({ ok: false, reason: 'not-active' });
+        expect(await store.reserveCheckout('dj', 'l_unknown', 'sam', in15, now)).toEqual({ ok: false, reason: 'not-found' });
+      });
+
+      it('does not change what getLeed returns', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
+
+        expect(await store.getLeed('dj', leed.id)).toEqual(leed);
+      });
+    });
+
+    // ── sales ─────────────────────────────────────────────────────────────────────────────────────
+
+    describe('recordSale', () => {
+      it('marks an active leed sold to the buyer, with the outbox, exactly once', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        const result = await store.recordSale(sale(leed), [anOutboxMessage({ id: `sold:${leed.id}` })]);
+
+        const sold = { ...leed, status: 'sold', buyer: 'sam', soldAt: at('2030-05-10T09:00') };
+        expect(result).toEqual({ ok: true, leed: sold });
+        expect(await store.getLeed('dj', leed.id)).toEqual(sold);
+        expect(await pendingIds()).toEqual([`sold:${leed.id}`]);
+      });
+
+      it('reports the same payment again as duplicate-payment and writes nothing', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.recordSale(sale(leed), [anOutboxMessage({ id: 'sold:1' })]);
+
+        const again = await store.recordSale(sale(leed, { soldAt: at('2030-05-10T10:00') }), [anOutboxMessage({ id: 'sold:again' })]);
+
+        expect(again).toMatchObject({ ok: false, reason: 'duplicate-payment', leed: { status: 'sold', buyer: 'sam', soldAt: at('2030-05-10T09:00') } });
+        expect(await pendingIds()).toEqual(['sold:1']);
+      });
+
+      it('refuses another payment for a sold leed as already-sold and writes nothing', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.recordSale(sale(leed), []);
+
+        const second = await store.recordSale(sale(leed, { buyer: 'lee', paymentId: 'pay_2' }), [anOutboxMessage()]);
+
+        expect(second).toMatchObject({ ok: false, reason: 'already-sold', leed: { buyer: 'sam' } });
+        expect((await store.getLeed('dj', leed.id))?.buyer).toBe('sam');
+        expect(await pendingIds()).toEqual([]);
+      });
+
+      it('sells to exactly one of two racing payments', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        const results = await Promise.all([
+          store.recordSale(sale(leed, { buyer: 'sam', paymentId: 'pay_sam' }), [anOutboxMessage({ id: 'sold:sam' })]),
+          store.recordSale(sale(leed, { buyer: 'lee', paymentId: 'pay_lee' }), [anOutboxMessage({ id: 'sold:lee' })]),
+        ]);
+
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(['already-sold']);
+        const winner = (await store.getLeed('dj', leed.id))?.buyer;
+        expect(await pendingIds()).toEqual([`sold:${winner}`]);
+      });
+
+      it('gives a free leed to one of two claimers with the same free payment id', async () => {
+        const leed = aLeed({ price: 0 });
+        await store.insertLeed(leed, []);
+
+        const results = await Promise.all(['sam', 'lee'].map((buyer) => store.recordSale(sale(leed, { buyer, paymentId: `free:${leed.id}`, amount: 0 }), [])));
+
+        expect(results.map((r) => (r.ok ? 'ok' : r.reason)).sort()).toEqual(['already-sold', 'ok']);
+      });
+
+      it('refuses a deleted leed as not-active and an unknown one as not-found', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.deleteLeed('dj', leed.id, 'pat', []);
+
+        expect(await store.recordSale(sale(leed), [anOutboxMessage()])).toMatchObject({ ok: false, reason: 'not-active' });
+        expect(await store.recordSale(sale(aLeed()), [])).toMatchObject({ ok: false, reason: 'not-found' });
+        expect(await pendingIds()).toEqual([]);
+      });
+    });
+
+    // ── the outbox ────────────────────────────────────────────────────────────────────────────────
+
+    describe('outbox', () => {
+      it('hands out pending messages oldest first, as they were written, up to the limit', async () => {
+        const first = anOutboxMessage({ target: 'emailHelper', payload: { function: 'notifyUsers', leedId: 'l_1', _meta: { hop: 1 } } });
+        await store.insertLeed(aLeed({ trade: 'dj' }), [first]);
+        await store.insertLeed(aLeed({ trade: 'magic' }), [anOutboxMessage()]);
+        await store.insertLeed(aLeed({ trade: 'face painting' }), [anOutboxMessage()]);
+
+        const pending = await store.pendingOutbox(2);
+
+        expect(pending).toHaveLength(2);
+        expect(pending[0]).toEqual({ ...first, createdAt: expect.any(String) });
+        expect(Date.parse(pending[0]!.createdAt)).not.toBeNaN();
+        expect(Date.parse(pending[0]!.createdAt)).toBeLessThanOrEqual(Date.parse(pending[1]!.createdAt));
+      });
+
+      it('no longer hands out messages marked dispatched', async () => {
+        const [a, b, c] = [anOutboxMessage(), anOutboxMessage(), anOutboxMessage()];
+        await store.insertLeed(aLeed(), [a, b, c]);
+
+        await store.markOutboxDispatched([a.id, c.id, 'unknown-id']);
+
+        expect(await pendingIds()).toEqual([b.id]);
+        await store.markOutboxDispatched([b.id]);
+        expect(await store.pendingOutbox(10)).toEqual([]);
+      });
+    });
+
+    // ── bookkeeping and stats ─────────────────────────────────────────────────────────────────────
+
+    describe('bookkeeping and stats', () => {
+      it('starts with empty stats', async () => {
+        expect(await store.getStats()).toEqual({ posted: 0, sold: 0, users: 0, lastPosted: null, lastSold: null });
+      });
+
+      it('applies counter changes once per key', async () => {
+        const lastPosted = { trade: 'dj', price: 2_500, zip: '62701', at: at('2030-05-01T12:00') };
+        const changes = { trades: { dj: 1 }, users: { pat: { posted: 1 } }, totals: { posted: 1 }, lastPosted };
+
+        expect(await store.applyBookkeeping('posted:l_1', changes)).toBe(true);
+        expect(await store.applyBookkeeping('posted:l_1', changes)).toBe(false);
+
+        expect((await store.getTrade('dj'))?.leedCount).toBe(1);
+        expect((await store.getUser('pat'))?.posted).toBe(1);
+        expect(await store.getStats()).toEqual({ posted: 1, sold: 0, users: 0, lastPosted, lastSold: null });
+      });
+
+      it('moves every kind of counter', async () => {
+        const lastSold = { trade: 'dj', price: 2_500, zip: '62701', at: at('2030-05-10T09:00') };
+        await store.applyBookkeeping('posted:l_1', { trades: { dj: 2 } });
+
+        await store.applyBookkeeping('sold:l_1', {
+          trades: { dj: -1 },
+          users: { pat: { sold: 1 }, sam: { bought: 1 } },
+          totals: { sold: 1, users: 2 },
+          lastSold,
+        });
+
+        expect((await store.getTrade('dj'))?.leedCount).toBe(1);
+        expect(await store.getUser('pat')).toMatchObject({ posted: 0, sold: 1, bought: 0 });
+        expect(await store.getUser('sam')).toMatchObject({ posted: 0, sold: 0, bought: 1 });
+        expect(await store.getStats()).toMatchObject({ sold: 1, users: 2, lastSold, lastPosted: null });
+      });
+
+      it('never takes a count below 0', async () => {
+        await store.applyBookkeeping('deleted:l_1', { trades: { dj: -1 }, users: { pat: { posted: -1 } }, totals: { posted: -1 } });
+
+        expect((await store.getTrade('dj'))?.leedCount).toBe(0);
+        expect((await store.getUser('pat'))?.posted).toBe(0);
+        expect((await store.getStats()).posted).toBe(0);
+      });
+    });
+  });
+}
