@@ -691,7 +691,7 @@ export class LocalRuntime implements Transport {
           return `${row.function} ${row.id} Event Error attempt ${row.attempts} (${error.errorType}: ${error.errorMessage}); retry in ${Math.round(delay)} ms`;
         }
         this.fail(row, 'RetriesExhausted', error, true, completion.endedAt, now);
-        return `${row.function} ${row.id} Event Failed after ${row.attempts} attempts (${error.errorType}: ${error.errorMessage})`;
+        return `${row.function} ${row.id} Event Failed after ${row.attempts} attempt${row.attempts === 1 ? "" : "s"} (${error.errorType}: ${error.errorMessage})`;
       }
       case 'final': {
         this.fail(row, completion.condition, completion.error, completion.ran, now, now);

@@ -31,14 +31,19 @@ const STATES = ['queued', 'running', 'succeeded', 'failed'];
 const commands: Record<string, Command> = {
   serve: {
     summary: 'run the local system: runtime, Lambda Invoke API and HTTP app (what `npm start` runs)',
-    usage: `leedz serve [--port N] [--host H] [--data DIR] [--time-scale X]
+    usage: `leedz serve [--port N] [--host H] [--data DIR] [--time-scale X] [--example]
 
   --port N         port to listen on (default $${ENV.port} or 3000; 0 picks a free one)
   --host H         address to bind (default $${ENV.host} or 127.0.0.1)
   --data DIR       data folder for the runtime database (default $${ENV.dataDir} or ./data)
   --time-scale X   multiply AWS's async delays (retries 60 s/120 s, backoff, event age) by X,
-                   0 < X ≤ 1 (default $${ENV.timeScale} or 1 = AWS's real timings)`,
-    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' } },
+                   0 < X ≤ 1 (default $${ENV.timeScale} or 1 = AWS's real timings)
+  --example        serve the framework's small example instead of the marketplace
+                   (placeOrder → orderController; $${ENV.app}=example does the same)
+
+  Also read: $${ENV.publicUrl}, $${ENV.adminEmail}, $${ENV.smtpUrl} (send emails by SMTP too), $${ENV.mailFrom},
+  $${ENV.seed}=false (no demo data on first run), $${ENV.durability}, $${ENV.poolSize}.`,
+    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' }, example: { type: 'boolean' } },
     async run({ values }) {
       const overrides = resolveServerConfig({
         ...process.env,
@@ -46,6 +51,7 @@ const commands: Record<string, Command> = {
         ...(values.host === undefined ? {} : { [ENV.host]: String(values.host) }),
         ...(values.data === undefined ? {} : { [ENV.dataDir]: String(values.data) }),
         ...(values['time-scale'] === undefined ? {} : { [ENV.timeScale]: String(values['time-scale']) }),
+        ...(values.example === true ? { [ENV.app]: 'example' } : {}),
       });
       const { startServer } = await import('./serve.js');
       const server = await startServer(overrides, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
@@ -53,7 +59,11 @@ const commands: Record<string, Command> = {
       console.log(`  functions:   ${server.runtime.functionNames().join(', ')}`);
       console.log(`  Invoke API:  ${server.url}/2015-03-31/functions/<name>/invocations`);
       console.log(`  data:        ${overrides.dataDir}   time scale: ${overrides.timeScale}`);
-      console.log(`Try: npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2,"confirmation":"fail-twice"}'`);
+      if (overrides.app === 'example') {
+        console.log(`Try: npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2,"confirmation":"fail-twice"}'`);
+      } else {
+        console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs   emails: ${server.url}/api/dev/outbox`);
+      }
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           console.log(`${signal}: finishing running invocations…`);
@@ -212,6 +222,57 @@ leedz dlq replay --all [--endpoint URL]
     },
   },
 
+  seed: {
+    summary: 'add demo data (trades, vendors, leedz) to the data folder, with a progress bar',
+    usage: `leedz seed [--users N] [--leedz M] [--data DIR] [--seed S]
+
+  --users N   demo vendors to add (default 40)
+  --leedz M   demo leedz to add over the next two months (default 150)
+  --data DIR  data folder (default $${ENV.dataDir} or ./data); a running server may share it
+  --seed S    random seed, so the same options give the same data (default 42)`,
+    options: { users: { type: 'string' }, leedz: { type: 'string' }, data: { type: 'string' }, seed: { type: 'string' } },
+    async run({ values, positionals }) {
+      if (positionals.length > 0) throw new UsageError(`seed: unexpected argument "${positionals[0]}"`);
+      const users = parseCount(values.users as string | undefined, 40, '--users');
+      const leedz = parseCount(values.leedz as string | undefined, 150, '--leedz');
+      const seed = parseCount(values.seed as string | undefined, 42, '--seed');
+      const config = resolveServerConfig({ ...process.env, ...(values.data === undefined ? {} : { [ENV.dataDir]: String(values.data) }) });
+      const { seedDataFolder } = await import('./seed-command.js');
+      const started = Date.now();
+      const result = await seedDataFolder(config, { users, leedz, seed, onProgress: progressBar('seeding') });
+      process.stderr.write('\n');
+      console.log(`added ${result.users} users and ${result.leedz} leedz (${result.skippedConflicts} skipped as double bookings) to ${config.dataDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return 0;
+    },
+  },
+
+  outbox: {
+    summary: 'list the emails the marketplace sent (the local outbox)',
+    usage: `leedz outbox [--to EMAIL] [--kind KIND] [--limit N] [--json] [--endpoint URL]
+
+  --to EMAIL   only emails to this address
+  --kind KIND  new-leed | receipt | sold | report | magic-link
+  --limit N    at most N (default 20)`,
+    options: { to: { type: 'string' }, kind: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, ...endpointOption },
+    async run({ values, positionals }) {
+      if (positionals.length > 0) throw new UsageError(`outbox: unexpected argument "${positionals[0]}"`);
+      const query = new URLSearchParams({ limit: String(parseLimit(values.limit as string | undefined, 20)) });
+      if (values.to !== undefined) query.set('to', String(values.to));
+      if (values.kind !== undefined) query.set('kind', String(values.kind));
+      const result = (await getJson(values.endpoint as string | undefined, `/api/dev/outbox?${query}`)) as { emails: Record<string, unknown>[]; total: number };
+      if (values.json === true) {
+        console.log(JSON.stringify(result, null, 2));
+        return 0;
+      }
+      printTable(
+        ['id', 'sent', 'to', 'kind', 'subject'],
+        result.emails.map((e) => [e.id, String(e.createdAt ?? '').slice(0, 19), e.to, e.kind, truncate(String(e.subject), 70)]),
+      );
+      console.log(`${result.emails.length} of ${result.total} emails`);
+      return 0;
+    },
+  },
+
   metrics: {
     summary: 'local equivalents of CloudWatch’s Lambda metrics, per function',
     usage: `leedz metrics [--window SECONDS] [--json] [--endpoint URL]
@@ -339,6 +400,28 @@ function parseLimit(raw: string | undefined, fallback: number, flag = '--limit')
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${flag} must be a positive whole number (got "${raw}")`);
   return Number(raw);
+}
+
+function parseCount(raw: string | undefined, fallback: number, flag: string): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 10_000_000) throw new UsageError(`${flag} must be a whole number from 0 to 10,000,000 (got "${raw}")`);
+  return Number(raw);
+}
+
+/** A progress bar on stderr (a line per 10% when stderr is not a terminal). */
+function progressBar(label: string): (done: number, total: number) => void {
+  let lastDecile = -1;
+  return (done, total) => {
+    const fraction = total === 0 ? 1 : done / total;
+    if (process.stderr.isTTY) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} (${Math.round(fraction * 100)}%)`);
+    } else if (Math.floor(fraction * 10) > lastDecile) {
+      lastDecile = Math.floor(fraction * 10);
+      process.stderr.write(`${label}: ${done}/${total} (${lastDecile * 10}%)\n`);
+    }
+  };
 }
 
 function parseMessage(text: string): string {

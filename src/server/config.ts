@@ -16,6 +16,12 @@ export const ENV = {
   durability: 'LEEDZ_DURABILITY',
   poolSize: 'LEEDZ_POOL_SIZE',
   endpoint: 'LEEDZ_ENDPOINT',
+  publicUrl: 'PUBLIC_URL',
+  adminEmail: 'ADMIN_EMAIL',
+  smtpUrl: 'SMTP_URL',
+  mailFrom: 'MAIL_FROM',
+  seed: 'LEEDZ_SEED',
+  app: 'LEEDZ_APP',
 } as const;
 
 export interface ServerConfig {
@@ -25,6 +31,16 @@ export interface ServerConfig {
   timeScale: number;
   durability: 'process-crash' | 'power-loss';
   poolSize: number;
+  /** What `serve` runs: the marketplace (default) or the framework's small example. */
+  app: 'marketplace' | 'example';
+  /** Base URL for links in emails and the checkout's return; defaults to the server's own URL. */
+  publicUrl?: string;
+  adminEmail: string;
+  /** When set, emails are also sent by SMTP (they are always kept in the outbox). */
+  smtpUrl?: string;
+  mailFrom: string;
+  /** Seed demo data on first run (an empty store). */
+  seed: boolean;
 }
 
 export class ConfigError extends Error {
@@ -38,6 +54,12 @@ const schema = z.object({
   [ENV.timeScale]: z.coerce.number().positive().max(1).default(1),
   [ENV.durability]: z.enum(['process-crash', 'power-loss']).default('process-crash'),
   [ENV.poolSize]: z.coerce.number().int().min(1).max(4096).default(64),
+  [ENV.app]: z.enum(['marketplace', 'example']).default('marketplace'),
+  [ENV.publicUrl]: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),
+  [ENV.adminEmail]: z.email().default('admin@leedz.local'),
+  [ENV.smtpUrl]: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  [ENV.mailFrom]: z.string().min(3).default('The Leedz <no-reply@leedz.local>'),
+  [ENV.seed]: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').default(true),
 });
 
 /** Validate the environment (and command-line overrides, which win) into a ServerConfig. */
@@ -56,6 +78,12 @@ export function resolveServerConfig(env: Record<string, string | undefined>, ove
     timeScale: overrides.timeScale ?? values[ENV.timeScale],
     durability: overrides.durability ?? values[ENV.durability],
     poolSize: overrides.poolSize ?? values[ENV.poolSize],
+    app: overrides.app ?? values[ENV.app],
+    ...(values[ENV.publicUrl] === undefined ? {} : { publicUrl: values[ENV.publicUrl] }),
+    adminEmail: values[ENV.adminEmail],
+    ...(values[ENV.smtpUrl] === undefined ? {} : { smtpUrl: values[ENV.smtpUrl] }),
+    mailFrom: values[ENV.mailFrom],
+    seed: overrides.seed ?? values[ENV.seed],
   };
 }
 

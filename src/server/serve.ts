@@ -1,6 +1,7 @@
 /**
- * The composition root of `npm start`: the local runtime with its functions, the HTTP app on one
- * port (Lambda Invoke API, the runtime's JSON endpoints, `/healthz`), and a clean shutdown.
+ * The composition root of `npm start`: the local runtime with the marketplace's functions (or the
+ * framework's small example), one HTTP server for the API, the Lambda Invoke API and the runtime's
+ * JSON endpoints, demo data on first run, and a clean shutdown.
  *
  * @example
  * const server = await startServer(resolveServerConfig(process.env));
@@ -10,21 +11,27 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import type { Deployable } from '../framework/define.js';
 import { exampleFunctions } from '../example/example-functions.js';
 import { createInvokeApi } from '../runtime/invoke-api.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.js';
 import type { ServerConfig } from './config.js';
+import { wireMarketplace, type MarketplaceWiring } from './marketplace-wiring.js';
+import { seedIfEmpty } from './seed.js';
 
 export interface RunningServer {
   url: string;
   runtime: LocalRuntime;
+  /** Present when serving the marketplace. */
+  marketplace?: MarketplaceWiring;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
-  functions?: readonly Deployable[];
   log?: (line: string) => void;
+  /** The clock of the marketplace (tests). */
+  now?: () => Date;
+  /** Demo data for the first run (default: 40 users, 150 leedz). */
+  seed?: { users: number; leedz: number };
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
@@ -37,33 +44,76 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     poolSize: config.poolSize,
     onLog: log,
   });
-  runtime.registerAll(options.functions ?? exampleFunctions);
-
   const app = new Hono();
-  app.get('/healthz', (c) => c.json({ ok: true, functions: runtime.functionNames() }));
+  let ready = false;
+  // 200 only once everything is mounted, seeded and started: what scripts and tests wait for.
+  app.get('/healthz', (c) => c.json({ ok: ready, app: config.app, functions: runtime.functionNames() }, ready ? 200 : 503));
   app.route('/', createInvokeApi(runtime));
 
+  let marketplace: MarketplaceWiring | undefined;
+  let server: ServerType;
+  try {
+    if (config.app === 'example') {
+      runtime.registerAll(exampleFunctions);
+      server = await listen(app, config);
+    } else {
+      // The public URL is the server's own unless configured; with port 0 it is known only after listening.
+      server = await listen(app, config);
+      const publicUrl = config.publicUrl ?? `http://${config.host}:${portOf(server, config.port)}`;
+      marketplace = wireMarketplace({
+        dataDir: config.dataDir,
+        durability: config.durability,
+        publicUrl,
+        adminEmail: config.adminEmail,
+        ...(config.smtpUrl === undefined ? {} : { smtpUrl: config.smtpUrl }),
+        mailFrom: config.mailFrom,
+        ...(options.now === undefined ? {} : { now: options.now }),
+        log,
+      });
+      runtime.registerAll(marketplace.marketplace.deployables);
+      marketplace.mount(app, runtime);
+      if (config.seed) {
+        const seeded = await seedIfEmpty(
+          { store: marketplace.store, geocoder: marketplace.deps.geocoder, now: marketplace.deps.now() },
+          options.seed ?? { users: 40, leedz: 150 },
+        );
+        if (seeded !== undefined) log(`seeded ${seeded.trades} trades, ${seeded.users} users, ${seeded.leedz} leedz`);
+      }
+    }
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
   runtime.start();
-  const server = await listen(app, config);
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const url = `http://${config.host}:${port}`;
+  marketplace?.start(runtime);
+  ready = true;
+  const url = `http://${config.host}:${portOf(server, config.port)}`;
 
   let closing: Promise<void> | undefined;
   return {
     url,
     runtime,
+    ...(marketplace === undefined ? {} : { marketplace }),
     close: () =>
       (closing ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await marketplace?.relay.stop();
         await runtime.close();
+        await marketplace?.close();
       })()),
   };
+}
+
+function portOf(server: ServerType, fallback: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : fallback;
 }
 
 function listen(app: Hono, config: ServerConfig): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${config.port} is in use: stop the other server or set PORT`) : error);
+    });
   });
 }

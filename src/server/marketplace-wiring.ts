@@ -1,0 +1,137 @@
+/**
+ * The marketplace's composition root on one machine: one adapter per port (SQLite store, outbox
+ * mailer plus SMTP when configured, ZIP geocoder, local identity, local payments), the outbox relay,
+ * and the HTTP routes that only this server has (the dev outbox, the local checkout page, the API
+ * reference).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { createOutboxMailer } from '../adapters/mailer/outbox/outbox-mailer.js';
+import { createSmtpMailer, createTeeMailer } from '../adapters/mailer/smtp/smtp-mailer.js';
+import { createZipGeocoder } from '../adapters/geocoder/zip/zip-geocoder.js';
+import { createLocalIdentity } from '../adapters/identity/local/local-identity.js';
+import { createLocalPayments, renderCheckoutPage } from '../adapters/payments/local/local-payments.js';
+import { createSqliteStore, type SqliteStore } from '../adapters/store/sqlite/sqlite-store.js';
+import { createIdempotency } from '../framework/idempotency.js';
+import type { Transport } from '../framework/transport.js';
+import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../leedz/deps.js';
+import { openApiDocument, ROUTES } from '../leedz/functions/routes.js';
+import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
+import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
+import { SqliteIdempotencyStore } from '../runtime/sqlite-idempotency-store.js';
+import { mountApiRoutes } from './api-routes.js';
+import { renderApiReference } from './api-reference.js';
+
+export interface MarketplaceWiringOptions {
+  dataDir: string;
+  durability: 'process-crash' | 'power-loss';
+  publicUrl: string;
+  adminEmail: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  now?: () => Date;
+  log: (line: string) => void;
+}
+
+export interface MarketplaceWiring {
+  marketplace: Marketplace;
+  deps: MarketplaceDeps;
+  store: SqliteStore;
+  outbox: ReturnType<typeof createOutboxMailer>;
+  payments: ReturnType<typeof createLocalPayments>;
+  relay: OutboxRelay;
+  /** Mount the API and the local-only pages; `transport` is how routes reach the functions. */
+  mount(app: Hono, transport: Transport): void;
+  /** Start the relay (after the runtime has started). */
+  start(transport: Transport): void;
+  close(): Promise<void>;
+}
+
+export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceWiring {
+  mkdirSync(options.dataDir, { recursive: true });
+  let relay: OutboxRelay | undefined;
+  const store = createSqliteStore({ path: join(options.dataDir, 'leedz.db'), durability: options.durability, onOutboxWrite: () => relay?.nudge() });
+  const outbox = createOutboxMailer({ db: store.db });
+  const smtp = options.smtpUrl === undefined ? undefined : createSmtpMailer({ url: options.smtpUrl, from: options.mailFrom });
+  // Every email is kept in the outbox (the dev listing and the tests read it); SMTP sends it too when configured.
+  const mailer = smtp === undefined ? outbox : createTeeMailer(outbox, smtp);
+  const payments = createLocalPayments({ db: store.db, baseUrl: options.publicUrl, webhookSecret: loadOrCreateSecret(join(options.dataDir, 'keys', 'webhook-secret')) });
+  const deps: MarketplaceDeps = {
+    store,
+    mailer,
+    geocoder: createZipGeocoder(),
+    identity: createLocalIdentity({ db: store.db, keyDir: join(options.dataDir, 'keys') }),
+    payments,
+    idempotency: createIdempotency({ persistenceStore: new SqliteIdempotencyStore(store.db), scope: 'leedz', expiresAfterSeconds: 7 * 24 * 3600 }),
+    now: options.now ?? (() => new Date()),
+    settings: { ...DEFAULT_SETTINGS, publicUrl: options.publicUrl, adminEmail: options.adminEmail },
+  };
+  const marketplace = createMarketplace(deps);
+
+  return {
+    marketplace,
+    deps,
+    store,
+    outbox,
+    payments,
+    get relay() {
+      if (relay === undefined) throw new Error('the relay starts with start()');
+      return relay;
+    },
+    mount(app, transport) {
+      mountApiRoutes(app, transport, options.log);
+      app.get('/api/openapi.json', (c) => c.json(openApiDocument(options.publicUrl)));
+      app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(options.publicUrl), ROUTES)));
+      // Development only: the emails the marketplace "sent", as their recipients would see them.
+      app.get('/api/dev/outbox', (c) => {
+        const limit = Number(c.req.query('limit') ?? 100);
+        const filter: Parameters<typeof outbox.listEmails>[0] = { limit: Number.isInteger(limit) && limit > 0 && limit <= 10_000 ? limit : 100 };
+        const to = c.req.query('to');
+        const kind = c.req.query('kind');
+        if (to) filter.to = to;
+        if (kind) filter.kind = kind;
+        return c.json({ emails: outbox.listEmails(filter), total: outbox.countEmails({ ...(to ? { to } : {}), ...(kind ? { kind } : {}) }) });
+      });
+      app.get('/api/dev/outbox/:id', (c) => {
+        const email = outbox.getEmail(c.req.param('id'));
+        if (email === undefined) return c.json({ error: { code: 'NOT_FOUND', message: 'email not found' } }, 404);
+        return c.req.query('format') === 'html' ? c.html(email.html) : c.json(email);
+      });
+      // The local payment provider's checkout page; its Pay button posts the signed webhook back.
+      app.get('/pay/checkout/:id', (c) => {
+        const checkout = payments.getCheckout(c.req.param('id'));
+        if (checkout === undefined) return c.text('checkout not found', 404);
+        return c.html(renderCheckoutPage(checkout));
+      });
+      app.post('/pay/checkout/:id/complete', async (c) => {
+        const checkout = payments.getCheckout(c.req.param('id'));
+        if (checkout === undefined) return c.text('checkout not found', 404);
+        const webhook = payments.completeCheckout(checkout.id);
+        // Delivered through the public route, exactly as a provider would, signature and all.
+        const response = await app.request('/api/payments/webhook', { method: 'POST', headers: { 'content-type': 'application/json', ...webhook.headers }, body: webhook.body });
+        if (!response.ok) return c.text(`the payment was taken but the webhook failed (${response.status}); it will show up as unpaid`, 502);
+        return c.redirect(checkout.returnUrl, 303);
+      });
+    },
+    start(transport) {
+      relay = createOutboxRelay({ store, transport, onError: (error) => options.log(`outbox relay: ${(error as Error).message}`) });
+      relay.start();
+    },
+    async close() {
+      await relay?.stop();
+      smtp?.close();
+      store.close();
+    },
+  };
+}
+
+/** A secret kept in the data folder: created on first run, the same after a restart. */
+function loadOrCreateSecret(path: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(join(path, '..'), { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(path, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../src/leedz/functions/routes.js';
+import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+
+let t: TestServer;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  await t.server.marketplace!.store.addTrades([{ name: 'caricatures' }, { name: 'dj' }, { name: 'face painting' }]);
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+/** Subscribers written straight to the store: what 250 magic-link sign-ins would leave behind. */
+async function addSubscribers(prefix: string, count: number, zip: string | null, trade: string): Promise<string[]> {
+  const { store, geocoder } = t.server.marketplace!.deps;
+  const emails: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const username = `${prefix}${i}`;
+    const email = `${username}@example.com`;
+    await store.createUser({ username, email, createdAt: new Date().toISOString() }, []);
+    await store.updateUser(username, { zip, point: zip === null ? null : ((await geocoder.zipPoint(zip)) ?? null), radius: 20, subscriptions: [trade] });
+    emails.push(email);
+  }
+  return emails;
+}
+
+function newLeedEmailsTo(email: string): number {
+  return t.server.marketplace!.outbox.countEmails({ to: email, kind: 'new-leed' });
+}
+
+describe('posting a leed', () => {
+  it('answers 201 before any email exists, then emails each subscriber in range exactly once', async () => {
+    const near = await addSubscribers('near', 200, '62702', 'face painting');
+    const far = await addSubscribers('far', 50, '90210', 'face painting');
+    const creator = await t.signIn('poster@example.com');
+    await t.api('PATCH', '/api/me', { token: creator.token, body: { subscriptions: ['face painting'], zip: '62701' } });
+
+    const posted = await t.api('POST', '/api/leedz', { token: creator.token, body: newLeedBody({ trade: 'face painting' }) });
+    const emailsAtResponse = t.server.marketplace!.outbox.countEmails({ kind: 'new-leed' });
+    expect(posted.status).toBe(201);
+    expect(posted.body).toEqual({ id: expect.stringMatching(/^l_/), trade: 'face painting', title: expect.any(String), price: 2500 });
+    expect(emailsAtResponse).toBe(0);
+
+    await t.settle();
+    for (const email of near) expect(newLeedEmailsTo(email)).toBe(1);
+    for (const email of far) expect(newLeedEmailsTo(email)).toBe(0);
+    expect(newLeedEmailsTo('poster@example.com')).toBe(0);
+
+    // The fan-out ran in the controller, handed off by the post: the log links them.
+    const runtime = t.server.runtime;
+    const [addLeed] = runtime.listInvocations({ function: 'addLeed', limit: 1 });
+    const handedOff = runtime.listInvocations({ parentId: addLeed!.id, limit: 10 });
+    expect(handedOff.map((i) => i.function).sort()).toEqual(['bookkeeping', 'emailHelper']);
+    expect(handedOff.every((i) => i.type === 'Event' && i.outcome === 'Success')).toBe(true);
+
+    const [email] = t.server.marketplace!.outbox.listEmails({ to: near[0]!, kind: 'new-leed', limit: 1 });
+    expect(email!.subject).toBe('New Leed: Birthday party needs a caricature artist');
+    expect(email!.html).toContain(posted.body.id);
+    expect(email!.text).not.toContain('123 Main Street');
+
+    const trades = await t.api('GET', '/api/trades');
+    expect(trades.body.trades.find((tr: { name: string }) => tr.name === 'face painting').leedCount).toBe(1);
+    expect((await t.api('GET', '/api/me', { token: creator.token })).body.posted).toBe(1);
+  });
+});
+
+describe('buying', () => {
+  it('two buyers race for one paid leed: exactly one checkout; the signed webhook sells it once; receipts, counters and refunds follow', async () => {
+    const seller = await t.signIn('seller@example.com');
+    const alice = await t.signIn('alice@example.com');
+    const bob = await t.signIn('bob@example.com');
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', location: '9 Elm Avenue, Springfield, IL 62704' }) });
+    expect(posted.status).toBe(201);
+    const path = `/api/leedz/dj/${posted.body.id}`;
+    await t.settle();
+
+    const [first, second] = await Promise.all([
+      t.api('POST', `${path}/checkout`, { token: alice.token }),
+      t.api('POST', `${path}/checkout`, { token: bob.token }),
+    ]);
+    const statuses = [first.status, second.status].sort();
+    expect(statuses).toEqual([200, 409]);
+    const winner = first.status === 200 ? first : second;
+    const winnerName = first.status === 200 ? alice.username : bob.username;
+    expect(winner.body.checkoutUrl).toMatch(/\/pay\/checkout\//);
+
+    // The buyer sees hidden fields as hidden until the sale.
+    const before = await t.api('GET', path, { token: alice.token });
+    expect(before.body.location).toBeUndefined();
+    expect(before.body.hidden).toContain('location');
+
+    const checkoutId = new URL(winner.body.checkoutUrl).pathname.split('/').pop()!;
+    const webhook = t.server.marketplace!.payments.completeCheckout(checkoutId);
+
+    const unsigned = await t.api('POST', '/api/payments/webhook', { raw: webhook.body, headers: { 'content-type': 'application/json' } });
+    expect(unsigned.status).toBe(401);
+    const forged = await t.api('POST', '/api/payments/webhook', { raw: webhook.body, headers: { 'content-type': 'application/json', 'x-leedz-signature': 't=1,v1=00ff' } });
+    expect(forged.status).toBe(401);
+    expect((await t.api('GET', path, { token: seller.token })).body.status).toBe('active');
+
+    const paid = await t.api('POST', '/api/payments/webhook', { raw: webhook.body, headers: { 'content-type': 'application/json', ...webhook.headers } });
+    expect(paid.status).toBe(200);
+    expect(paid.body.sold).toBe(true);
+    await t.settle();
+
+    const again = await t.api('POST', '/api/payments/webhook', { raw: webhook.body, headers: { 'content-type': 'application/json', ...webhook.headers } });
+    expect(again.status).toBe(200);
+    await t.settle();
+
+    const sold = await t.api('GET', path, { token: seller.token });
+    expect(sold.body).toMatchObject({ status: 'sold', buyer: winnerName });
+    const asBuyer = await t.api('GET', path, { token: winner === first ? alice.token : bob.token });
+    expect(asBuyer.body.location).toBe('9 Elm Avenue, Springfield, IL 62704');
+    expect(asBuyer.body.hidden).toEqual([]);
+
+    const outbox = t.server.marketplace!.outbox;
+    const buyerEmail = `${winnerName}@example.com`;
+    expect(outbox.countEmails({ to: buyerEmail, kind: 'receipt' })).toBe(1);
+    expect(outbox.countEmails({ to: 'seller@example.com', kind: 'sold' })).toBe(1);
+    const [receipt] = outbox.listEmails({ to: buyerEmail, kind: 'receipt', limit: 1 });
+    for (const field of ['9 Elm Avenue', 'client@example.com', '5551234567', 'Two hours', 'Bring your own easel', 'seller@example.com']) {
+      expect(receipt!.text).toContain(field);
+    }
+
+    const buyerProfile = await t.api('GET', '/api/me', { token: winner === first ? alice.token : bob.token });
+    expect(buyerProfile.body.bought).toBe(1);
+    const sellerProfile = await t.api('GET', '/api/me', { token: seller.token });
+    expect(sellerProfile.body.sold).toBe(1);
+    expect((await t.api('GET', '/api/stats')).body.sold).toBeGreaterThanOrEqual(1);
+
+    // A second, different payment for the sold leed is refunded, and nothing changes.
+    const loserCheckout = await t.server.marketplace!.payments.createCheckout({
+      leedId: posted.body.id, trade: 'dj', title: 'x', buyer: winnerName === alice.username ? bob.username : alice.username, seller: seller.username, amount: 2500, fee: 225, returnUrl: t.url,
+    });
+    const second2 = t.server.marketplace!.payments.completeCheckout(new URL(loserCheckout.checkoutUrl).pathname.split('/').pop()!);
+    const refunded = await t.api('POST', '/api/payments/webhook', { raw: second2.body, headers: { 'content-type': 'application/json', ...second2.headers } });
+    expect(refunded.body).toMatchObject({ sold: false, refunded: true });
+    await t.settle();
+    expect((await t.api('GET', path, { token: seller.token })).body.buyer).toBe(winnerName);
+    expect((await t.api('GET', '/api/me', { token: seller.token })).body.sold).toBe(1);
+  });
+
+  it('a free leed is sold at once to the first buyer', async () => {
+    const seller = await t.signIn('free-seller@example.com');
+    const buyer = await t.signIn('free-buyer@example.com');
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', price: 0, location: '400 Oak Street, Springfield, IL 62703' }) });
+    const bought = await t.api('POST', `/api/leedz/dj/${posted.body.id}/checkout`, { token: buyer.token });
+    expect(bought.status).toBe(200);
+    expect(bought.body.sold).toBe(true);
+    await t.settle();
+    expect(t.server.marketplace!.outbox.countEmails({ to: 'free-buyer@example.com', kind: 'receipt' })).toBe(1);
+  });
+});
+
+describe('authorization', () => {
+  it('every mutating route answers 401 without a token', async () => {
+    for (const route of ROUTES.filter((r) => r.auth === 'session' && r.method !== 'GET')) {
+      const path = route.path.replace(':trade', 'dj').replace(':id', 'l_nope').replace(':username', 'x');
+      const response = await t.api(route.method, path, { body: {} });
+      expect(response.status, `${route.method} ${route.path}`).toBe(401);
+    }
+  });
+
+  it('a forged or expired-looking token is 401 too', async () => {
+    const response = await t.api('POST', '/api/leedz', { token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', body: newLeedBody() });
+    expect(response.status).toBe(401);
+  });
+
+  it('editing or deleting another user’s leed is 403; a stranger sees exactly the shown fields; the creator sees all', async () => {
+    const owner = await t.signIn('owner@example.com');
+    const other = await t.signIn('other@example.com');
+    const posted = await t.api('POST', '/api/leedz', {
+      token: owner.token,
+      body: newLeedBody({ trade: 'caricatures', location: '77 Pine Road, Springfield, IL 62702', visibility: { details: 'shown', requirements: 'hidden' } }),
+    });
+    expect(posted.status).toBe(201);
+    const path = `/api/leedz/caricatures/${posted.body.id}`;
+    expect((await t.api('PATCH', path, { token: other.token, body: { title: 'mine now' } })).status).toBe(403);
+    expect((await t.api('DELETE', path, { token: other.token })).status).toBe(403);
+
+    const stranger = await t.api('GET', path);
+    expect(Object.keys(stranger.body).sort()).toEqual(['creator', 'details', 'end', 'hidden', 'id', 'postedAt', 'price', 'start', 'status', 'title', 'trade', 'zip'].sort());
+    expect(stranger.body.hidden.sort()).toEqual(['clientEmail', 'clientPhone', 'location', 'requirements']);
+    const creator = await t.api('GET', path, { token: owner.token });
+    expect(creator.body).toMatchObject({ location: '77 Pine Road, Springfield, IL 62702', clientEmail: 'client@example.com', clientPhone: '5551234567', requirements: 'Bring your own easel.', hidden: [] });
+
+    const edited = await t.api('PATCH', path, { token: owner.token, body: { title: 'Renamed party' } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.title).toBe('Renamed party');
+    expect((await t.api('DELETE', path, { token: owner.token })).status).toBe(204);
+    expect((await t.api('GET', path)).status).toBe(404);
+  });
+});
+
+describe('conflicts', () => {
+  it('an overlapping post for the same trade and place is 409, also when two race; back-to-back and another trade are accepted', async () => {
+    const vendor = await t.signIn('busy@example.com');
+    const place = '500 Monroe Street, Springfield, IL 62701';
+    const base = newLeedBody({ trade: 'caricatures', location: place });
+    const start = Date.parse(base.start as string);
+    const hours = (h: number) => new Date(start + h * 3_600_000).toISOString();
+
+    expect((await t.api('POST', '/api/leedz', { token: vendor.token, body: base })).status).toBe(201);
+    const overlap = await t.api('POST', '/api/leedz', { token: vendor.token, body: { ...base, location: '500 monroe st springfield il 62701', start: hours(1), end: hours(4) } });
+    expect(overlap.status).toBe(409);
+    expect(overlap.body.error.message).toBe(`caricatures leed already exists for 500 monroe st springfield il 62701 at this date and time`);
+
+    const backToBack = await t.api('POST', '/api/leedz', { token: vendor.token, body: { ...base, start: hours(3), end: hours(5) } });
+    expect(backToBack.status).toBe(201);
+    expect((await t.api('POST', '/api/leedz', { token: vendor.token, body: { ...base, trade: 'dj' } })).status).toBe(201);
+
+    const racing = { ...base, location: '600 Monroe Street, Springfield, IL 62701' };
+    const results = await Promise.all([1, 2, 3].map(() => t.api('POST', '/api/leedz', { token: vendor.token, body: racing })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+  });
+});
+
+describe('the API reference', () => {
+  it('serves an OpenAPI document generated from the schemas and a readable page', async () => {
+    const document = await t.api('GET', '/api/openapi.json');
+    expect(document.body.openapi).toBe('3.1.0');
+    expect(document.body.paths['/api/leedz'].post.requestBody.content['application/json'].schema.properties.title).toMatchObject({ type: 'string', maxLength: 120 });
+    const page = await t.api('GET', '/api/docs');
+    expect(page.status).toBe(200);
+    expect(String(page.body)).toContain('/api/leedz/{trade}/{id}/checkout');
+  });
+});
