@@ -62,6 +62,7 @@ export interface CreateIdempotencyOptions {
 // Constant on purpose: see the module comment on the shared, mutable key prefix.
 const KEY_PREFIX = 'once';
 const DEFAULT_EXPIRES_AFTER_SECONDS = 3600;
+const LEASE_MARGIN_MS = 250;
 
 /**
  * A persistence layer takes its settings from the first config it sees and ignores later ones (with a
@@ -140,7 +141,9 @@ async function remainingLeaseMs(store: BasePersistenceLayer, data: { scope: stri
   try {
     const record = await store.getRecord(data);
     const leaseEnd = record.inProgressExpiryTimestamp ?? (record.expiryTimestamp ?? 0) * 1000;
-    return Math.max(0, leaseEnd - Date.now());
+    // A little past the end: the store takes a key over only once its lease is strictly in the past,
+    // and a retry that arrives exactly on time would be refused again (and spend an attempt).
+    return Math.max(0, leaseEnd - Date.now()) + LEASE_MARGIN_MS;
   } catch {
     return 0;
   }

@@ -22,7 +22,7 @@ export interface MarketplaceSettings {
 }
 
 export const DEFAULT_SETTINGS: Omit<MarketplaceSettings, 'publicUrl' | 'adminEmail'> = {
-  fanOutBatchSize: 200,
+  fanOutBatchSize: 100,
   checkoutMinutes: 15,
   loginRequestsPer15Minutes: 5,
 };

@@ -128,8 +128,12 @@ async function readPayload(request: Request, type: InvocationType): Promise<stri
 
 /** The request body, or `undefined` when it is longer than `limit` bytes (the server drains the rest). */
 async function readAtMost(request: Request, limit: number): Promise<Uint8Array | undefined> {
-  if (Number(request.headers.get('content-length')) > limit) return undefined;
+  const declared = request.headers.get('content-length');
+  if (Number(declared) > limit) return undefined;
   if (request.body === null) return new Uint8Array(0);
+  // With a declared length within the limit, read it whole: @hono/node-server then reads the socket
+  // directly instead of building a web stream (a third faster per request in bench/queue.ts).
+  if (declared !== null && /^\d+$/.test(declared)) return new Uint8Array(await request.arrayBuffer());
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -25,6 +25,7 @@ import {
   type InvokeResult,
   type Transport,
 } from '../framework/transport.js';
+import { newRequestId } from './request-id.js';
 import { buildDestinationRecord, type DestinationCondition, type DestinationRecord } from './destination-record.js';
 import { parseFunctionName } from './function-name.js';
 import { openRuntimeDb, type Durability, type InvocationRow, type Outcome } from './runtime-db.js';
@@ -298,7 +299,7 @@ export class LocalRuntime implements Transport {
   private enqueue(target: ResolvedFunction, body: string, payload: unknown): Promise<InvokeResult> {
     const meta = metaOf(payload);
     const now = Date.now();
-    const id = randomUUID();
+    const id = newRequestId();
     const row: InsertRow = {
       id,
       function: target.deployable.name,
@@ -322,8 +323,9 @@ export class LocalRuntime implements Transport {
       this.pendingInserts.push({ row, resolve, reject });
       if (!this.insertScheduled) {
         this.insertScheduled = true;
-        // Every enqueue of this turn of the event loop shares one transaction (one WAL commit).
-        queueMicrotask(() => this.flushInserts());
+        // Every enqueue of this pass of the event loop — all the HTTP requests read in it, too — shares
+        // one transaction (one WAL commit). A microtask would flush after each I/O callback instead.
+        setImmediate(() => this.flushInserts());
       }
     });
   }
@@ -360,7 +362,7 @@ export class LocalRuntime implements Transport {
       });
     }
     const clientContext = options.clientContext === undefined ? undefined : decodeClientContext(options.clientContext);
-    const id = randomUUID();
+    const id = newRequestId();
     const startedAt = Date.now();
     const logs: string[] = [];
     const outcome = await this.execute(target, id, payload, meta, startedAt, clientContext, (line) => logs.push(line));
@@ -515,9 +517,9 @@ export class LocalRuntime implements Transport {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     for (;;) {
       this.flushInserts();
-      const busy = this.statements.countUnfinished.get() as { n: number };
+      const busy = this.statements.anyUnfinished.get() as { n: number };
       if (busy.n === 0 && this.inflight.size === 0 && this.completions.length === 0 && this.pendingInserts.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`drain: ${busy.n} invocations still queued or running after ${options.timeoutMs ?? 60_000} ms`);
+      if (Date.now() > deadline) throw new Error(`drain: invocations still queued or running after ${options.timeoutMs ?? 60_000} ms`);
       await sleep(options.pollMs ?? 5);
     }
   }
@@ -742,7 +744,7 @@ export class LocalRuntime implements Transport {
       if (condition !== 'Success') this.deadLetter(row, condition, response, now, response !== undefined && 'error' in response ? response.error : undefined);
       return;
     }
-    const id = randomUUID();
+    const id = newRequestId();
     this.statements.insertOne.run({
       id,
       function: destination,
@@ -857,7 +859,7 @@ export class LocalRuntime implements Transport {
     const original = this.statements.getInvocation.get(letter.invocation_id) as InvocationRow | undefined;
     if (original === undefined) return Promise.reject(new RangeError(`dead letter ${id}: its invocation ${letter.invocation_id} is no longer in the log`));
     const now = Date.now();
-    const newId = randomUUID();
+    const newId = newRequestId();
     this.db.transaction(() => {
       this.statements.insertOne.run({
         id: newId,
@@ -1003,7 +1005,10 @@ function prepareStatements(db: Database.Database) {
        RETURNING *`,
     ),
     nextDue: db.prepare(`SELECT MIN(available_at) AS at FROM invocations WHERE state = 'queued'`),
-    countUnfinished: db.prepare(`SELECT COUNT(*) AS n FROM invocations WHERE state IN ('queued', 'running')`),
+    // EXISTS on each partial index, not COUNT(*) over the table: drain() polls this.
+    anyUnfinished: db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM invocations WHERE state = 'queued') OR EXISTS (SELECT 1 FROM invocations WHERE state = 'running') AS n`,
+    ),
     succeed: db.prepare(
       `UPDATE invocations SET state = 'succeeded', outcome = 'Success', started_at = ?, ended_at = ?, duration_ms = ?, lease_owner = NULL WHERE id = ?`,
     ),

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ async function freePort(): Promise<number> {
 function serve(dataDir: string, port: number): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, 'serve', '--port', String(port), '--data', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LEEDZ_SEED: 'false', LEEDZ_TIME_SCALE: '0.001' },
+    env: { ...process.env, LEEDZ_SEED: 'false', LEEDZ_TIME_SCALE: '0.01' },
   });
   children.push(child);
   let output = '';
@@ -87,9 +88,20 @@ describe('crash during a fan-out', () => {
     });
     expect(posted.status).toBe(201);
 
-    await until(async () => ((await newLeedEmails()) >= SUBSCRIBERS * 0.2 ? true : undefined), 60_000, 'the fan-out to be under way');
+    // Watch the database itself (faster than HTTP) and kill as soon as the fan-out is under way.
+    const reader = new Database(join(dir.path, 'leedz.db'), { readonly: true });
+    const stored = () => (reader.prepare("SELECT COUNT(*) AS n FROM email_outbox WHERE kind = 'new-leed'").get() as { n: number }).n;
+    const deadline = Date.now() + 60_000;
+    while (stored() < 50) {
+      if (Date.now() > deadline) throw new Error('the fan-out never started');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
+    const atKill = stored();
+    reader.close();
+    // The kill really landed mid fan-out.
+    expect(atKill).toBeLessThan(SUBSCRIBERS);
 
     const second = serve(dir.path, port);
     await until(async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 60_000, `the server to restart (${second.output()})`);

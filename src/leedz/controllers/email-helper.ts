@@ -182,7 +182,9 @@ export function createEmailHelper(deps: MarketplaceDeps) {
         },
       },
     },
-    { timeoutSeconds: 60, maximumRetryAttempts: 2 },
+    // 30 s: a batch of 100 emails fits at SES's default 14/s; it is also how long a crashed attempt
+    // holds its email keys before a redelivery may send them.
+    { timeoutSeconds: 30, maximumRetryAttempts: 2 },
   );
   return emailHelper;
 }

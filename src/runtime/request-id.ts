@@ -1,0 +1,18 @@
+/**
+ * Invocation ids: UUID-shaped like Lambda's request ids, but time-ordered (UUID version 7: 48 bits
+ * of milliseconds, then random bits). The queue's primary key then grows at its right edge, which
+ * halves the cost of an insert against random v4 ids and keeps the WAL small (bench/queue.ts).
+ *
+ * @example
+ * newRequestId(); // '019a6f1e-8c2b-7d4e-9a1b-3c5d7e9f1a2b'
+ */
+import { randomBytes } from 'node:crypto';
+
+export function newRequestId(now = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
