@@ -8,7 +8,7 @@ import { createSmtpMailer, createTeeMailer, SmtpSendError } from '../../../src/a
 import type { Mailer } from '../../../src/leedz/ports.js';
 import { anEmail, describeMailerContract, type DeliveredEmail } from '../../contracts/mailer.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { startLoopbackSmtpServer, type LoopbackSmtpServer, type ReceivedMessage } from './loopback-smtp-server.js';
+import { startLoopbackSmtpServer, type LoopbackSmtpServer, type ReceivedMessage } from '../../helpers/loopback-smtp-server.js';
 
 const FROM = 'The Leedz <noreply@leedz.test>';
 
