@@ -8,20 +8,16 @@ import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import { platformFeeCents } from '../domain/money.js';
 import type { MarketplaceDeps } from '../deps.js';
-import { authenticate, defineHttpFunction, outboxMessage } from './define-http-function.js';
-import { leedParamsSchema } from './get-leed.js';
-import { notFound, ok, parseWith, problem, unauthenticated } from './http.js';
+import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
+import { ok, problem } from './http.js';
 
 export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('buyLeed', {
     handler: async (request, ctx) => {
-      const caller = await authenticate(deps, request);
-      if (caller === undefined) return unauthenticated();
-      const params = parseWith(leedParamsSchema, request.params);
-      if (!params.ok) return params.result;
-      const { trade, id } = params.value;
-      const leed = await deps.store.getLeed(trade, id);
-      if (leed === undefined || leed.status === 'deleted') return notFound('leed');
+      const found = await signedInCallerAndLeed(deps, request);
+      if (!found.ok) return found.result;
+      const { caller, leed: leed } = found;
+      const { trade, id } = leed;
       if (leed.creator === caller.username) return problem(403, 'FORBIDDEN', 'you cannot buy your own leed');
       const now = deps.now();
       if (leed.status !== 'active') return problem(409, 'CONFLICT', `this leed is ${leed.status}`);

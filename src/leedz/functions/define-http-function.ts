@@ -11,9 +11,11 @@ import { randomUUID } from 'node:crypto';
 import type { InvocationContext } from '../../framework/context.js';
 import { defineFunction, type Deployable, type FunctionConfig } from '../../framework/define.js';
 import type { PreparedInvocation } from '../../framework/invoker.js';
+import { z } from 'zod';
+import type { Leed } from '../domain/leed.js';
 import type { MarketplaceDeps } from '../deps.js';
 import type { OutboxMessage } from '../ports.js';
-import { httpRequestSchema, type HttpRequest, type HttpResult } from './http.js';
+import { httpRequestSchema, notFound, parseWith, unauthenticated, type HttpRequest, type HttpResult } from './http.js';
 
 export interface HttpFunctionDefinition extends FunctionConfig {
   invokes?: readonly Deployable[];
@@ -35,6 +37,25 @@ export async function authenticate(deps: MarketplaceDeps, request: HttpRequest):
   const caller = await deps.identity.verifySession(request.token);
   if (caller?.username === undefined) return undefined;
   return { username: caller.username, email: caller.email };
+}
+
+export const leedParamsSchema = z.object({ trade: z.string().min(1).max(40), id: z.string().min(1).max(64) });
+
+/**
+ * What every operation on one leed by a signed-in user starts with: the caller (401 without), the
+ * path's trade and id (400 when malformed) and the leed (404 when missing or deleted).
+ */
+export async function signedInCallerAndLeed(
+  deps: MarketplaceDeps,
+  request: HttpRequest,
+): Promise<{ ok: true; caller: SignedIn; leed: Leed } | { ok: false; result: HttpResult }> {
+  const caller = await authenticate(deps, request);
+  if (caller === undefined) return { ok: false, result: unauthenticated() };
+  const params = parseWith(leedParamsSchema, request.params);
+  if (!params.ok) return params;
+  const leed = await deps.store.getLeed(params.value.trade, params.value.id);
+  if (leed === undefined || leed.status === 'deleted') return { ok: false, result: notFound('leed') };
+  return { ok: true, caller, leed };
 }
 
 /** An outbox message for a prepared controller invocation; its id doubles as the work's idempotency key. */

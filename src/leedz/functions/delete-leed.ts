@@ -3,20 +3,16 @@ import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { ForbiddenError, NotFoundError, StateError } from '../ports.js';
-import { authenticate, defineHttpFunction, outboxMessage } from './define-http-function.js';
-import { leedParamsSchema } from './get-leed.js';
-import { noContent, notFound, parseWith, problem, unauthenticated } from './http.js';
+import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
+import { noContent, notFound, problem } from './http.js';
 
 export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('deleteLeed', {
     handler: async (request, ctx) => {
-      const caller = await authenticate(deps, request);
-      if (caller === undefined) return unauthenticated();
-      const params = parseWith(leedParamsSchema, request.params);
-      if (!params.ok) return params.result;
-      const { trade, id } = params.value;
-      const current = await deps.store.getLeed(trade, id);
-      if (current === undefined || current.status === 'deleted') return notFound('leed');
+      const found = await signedInCallerAndLeed(deps, request);
+      if (!found.ok) return found.result;
+      const { caller, leed: current } = found;
+      const { trade, id } = current;
       if (current.creator !== caller.username) return problem(403, 'FORBIDDEN', 'only the creator of a leed may delete it');
       const message = outboxMessage(prepare(ctx, controllers.bookkeeping).leedDeleted({ leedId: id, trade }, { idempotencyKey: `deleted:${id}` }));
       try {

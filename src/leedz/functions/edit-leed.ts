@@ -5,20 +5,16 @@
 import { validateLeedPatch } from '../domain/leed.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { ConflictError, ForbiddenError, StateError } from '../ports.js';
-import { authenticate, defineHttpFunction } from './define-http-function.js';
-import { leedParamsSchema } from './get-leed.js';
-import { invalid, notFound, ok, parseWith, problem, unauthenticated } from './http.js';
+import { defineHttpFunction, signedInCallerAndLeed } from './define-http-function.js';
+import { invalid, ok, problem } from './http.js';
 
 export function createEditLeed(deps: MarketplaceDeps) {
   return defineHttpFunction('editLeed', {
     handler: async (request) => {
-      const caller = await authenticate(deps, request);
-      if (caller === undefined) return unauthenticated();
-      const params = parseWith(leedParamsSchema, request.params);
-      if (!params.ok) return params.result;
-      const { trade, id } = params.value;
-      const current = await deps.store.getLeed(trade, id);
-      if (current === undefined || current.status === 'deleted') return notFound('leed');
+      const found = await signedInCallerAndLeed(deps, request);
+      if (!found.ok) return found.result;
+      const { caller, leed: current } = found;
+      const { trade, id } = current;
       if (current.creator !== caller.username) return problem(403, 'FORBIDDEN', 'only the creator of a leed may change it');
       if (current.status !== 'active') return problem(409, 'CONFLICT', `this leed is ${current.status} and can no longer be changed`);
       const validation = validateLeedPatch(request.body, current, deps.now());

@@ -1,11 +1,8 @@
 /** `GET /api/leedz/{trade}/{id}`: the leed as its visibility allows for the caller. */
-import { z } from 'zod';
 import { projectLeed } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
-import { authenticate, defineHttpFunction } from './define-http-function.js';
+import { authenticate, defineHttpFunction, leedParamsSchema } from './define-http-function.js';
 import { notFound, ok, parseWith } from './http.js';
-
-export const leedParamsSchema = z.object({ trade: z.string().min(1).max(40), id: z.string().min(1).max(64) });
 
 export function createGetLeed(deps: MarketplaceDeps) {
   return defineHttpFunction('getLeed', {

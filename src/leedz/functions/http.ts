@@ -28,6 +28,12 @@ export const httpRequestSchema = z.object({
 
 export type HttpRequest = z.output<typeof httpRequestSchema>;
 
+/** Larger bodies get 413 before anything is parsed (a leed is a few KB). Both HTTP edges apply it. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Headers a function may see; everything else (cookies, auth) stays in the HTTP layer. Lower case. */
+export const FORWARDED_HEADERS: readonly string[] = ['accept', 'x-leedz-signature', 'x-square-hmacsha256-signature'];
+
 export interface HttpResult {
   status: number;
   body?: unknown;
