@@ -74,7 +74,8 @@ export function describePaymentsContract(name: string, setup: () => Promise<Paym
 
     it('an unsigned webhook, or one whose body was changed, verifies to nothing', async () => {
       const webhook = await fixture.pay((await fixture.payments.createCheckout(aCheckoutRequest())).checkoutUrl);
-      const changed = webhook.body.replace('"bob"', '"mallory"');
+      // The buyer's name without quotes: a provider may carry it inside another string (Square's payment note).
+      const changed = webhook.body.replace('bob', 'mallory');
       expect(changed).not.toBe(webhook.body);
       expect(await fixture.payments.verifyWebhook({}, webhook.body, webhook.url)).toBeUndefined();
       expect(await fixture.payments.verifyWebhook(webhook.headers, changed, webhook.url)).toBeUndefined();
