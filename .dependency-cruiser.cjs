@@ -42,6 +42,26 @@ module.exports = {
       to: { path: '^src/adapters/' },
     },
     {
+      name: 'store-adapters-import-ports-and-domain',
+      comment: 'A store adapter imports the ports, the domain and its own folder (and its SDK): never another adapter, the framework or the marketplace.',
+      severity: 'error',
+      from: { path: '^src/adapters/store/([^/]+)/' },
+      to: { path: '^src/', pathNot: ['^src/leedz/ports\\.ts$', '^src/leedz/domain/', '^src/adapters/store/$1/'] },
+    },
+    {
+      name: 'dynamodb-store-uses-only-the-aws-sdk',
+      severity: 'error',
+      from: { path: '^src/adapters/store/dynamodb/' },
+      to: { path: '^node_modules/', pathNot: ['^node_modules/@aws-sdk/', '^node_modules/@types/node/'] },
+    },
+    {
+      name: 'nothing-in-src-imports-infra',
+      comment: 'infra/ (the CDK app) reads src/ to build the stack; the code that runs never depends on how it is deployed.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^infra/' },
+    },
+    {
       name: 'runtime-knows-no-marketplace',
       severity: 'error',
       from: { path: '^src/(runtime|transports)/' },

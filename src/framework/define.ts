@@ -40,6 +40,15 @@ export interface FunctionConfig {
   onFailure?: string;
 }
 
+/**
+ * A controller's settings: Lambda's, plus the functions it may invoke, by name — a controller that
+ * fans out invokes itself, and cannot pass itself as an object while it is being defined. On AWS this
+ * becomes its IAM policy, as a function's `invokes` does.
+ */
+export interface ControllerConfig extends FunctionConfig {
+  invokes?: readonly string[];
+}
+
 /** What the runtime registers and the Lambda entry files export: a name, settings, and one entry point. */
 export interface Deployable {
   readonly kind: 'function' | 'controller';
@@ -91,10 +100,12 @@ export function defineController<
 >(
   name: Name,
   routes: Definitions & { [K in keyof Schemas]: RouteDefinition<Schemas[K], unknown> },
-  config: FunctionConfig = {},
+  config: ControllerConfig = {},
 ): Controller<Name, Schemas, { [K in keyof Schemas]: ReturnType<Definitions[K]['handler']> }> {
   assertFunctionName(name);
-  validateConfig(name, config);
+  const { invokes = [], ...lambdaConfig } = config;
+  validateConfig(name, lambdaConfig);
+  for (const target of invokes) assertFunctionName(target);
   // A Map, not the object: a route named by the caller (`constructor`, `__proto__`) must not reach Object.prototype.
   const table = new Map<string, RouteDefinition>();
   for (const [route, definition] of Object.entries(routes) as [string, RouteDefinition][]) {
@@ -124,8 +135,8 @@ export function defineController<
   return {
     kind: 'controller',
     name,
-    config: Object.freeze({ ...config }),
-    invokes: [],
+    config: Object.freeze(lambdaConfig),
+    invokes: [...invokes],
     routeNames: routeNames as (keyof Schemas & string)[],
     validate(route, payload) {
       const definition = lookup(route);

@@ -5,16 +5,10 @@
  */
 import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import type { HttpRequest, HttpResult } from '../leedz/functions/http.js';
+import { FORWARDED_HEADERS, MAX_BODY_BYTES, type HttpRequest, type HttpResult } from '../leedz/functions/http.js';
 import { SESSION_COOKIE } from '../leedz/functions/login.js';
 import { ROUTES } from '../leedz/functions/routes.js';
 import type { Transport } from '../framework/transport.js';
-
-/** Larger bodies get 413 before anything is parsed (a leed is a few KB). */
-export const MAX_BODY_BYTES = 64 * 1024;
-
-/** Headers a function may see; everything else (cookies, auth) stays in the HTTP layer. */
-const FORWARDED_HEADERS = ['accept', 'x-leedz-signature', 'x-square-hmacsha256-signature'];
 
 export function mountApiRoutes(app: Hono, transport: Transport, log: (line: string) => void = () => {}): void {
   for (const route of ROUTES) {

@@ -75,7 +75,7 @@ const loop = defineController('loop', {
       await invoke(ctx, loop).again.event({ n: n + 1 });
     },
   },
-});
+}, { invokes: ['loop'] });
 
 beforeEach(() => {
   dir = tempDir();
@@ -224,6 +224,20 @@ describe('the envelope', () => {
     // Cast: a caller outside TypeScript could send this.
     await expect(invoke(ctx, worker).echo.event({ leedId: 1 } as never)).rejects.toThrow(/worker\.echo: invalid payload: leedId/);
     expect(runtime.listInvocations()).toHaveLength(0);
+  });
+});
+
+describe('declared targets', () => {
+  it('a controller may invoke only what it declares (its IAM policy on AWS)', async () => {
+    const undeclared = defineController('undeclared', {
+      go: { payload: z.object({}), handler: async (_payload, ctx) => invoke(ctx, loop).again.event({ n: 0 }) },
+    });
+    runtime.register(undeclared, { maximumRetryAttempts: 0 });
+    runtime.start();
+    const id = await run({ function: 'go' }, 'undeclared');
+    await runtime.drain();
+    expect(runtime.getInvocation(id)!.error).toMatchObject({ errorType: 'AccessDeniedException' });
+    expect(calls.get('loop')).toBeUndefined();
   });
 });
 

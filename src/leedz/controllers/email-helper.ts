@@ -184,7 +184,8 @@ export function createEmailHelper(deps: MarketplaceDeps) {
     },
     // 30 s: a batch of 100 emails fits at SES's default 14/s; it is also how long a crashed attempt
     // holds its email keys before a redelivery may send them.
-    { timeoutSeconds: 30, maximumRetryAttempts: 2 },
+    // It invokes itself: notifyUsers hands each page of subscribers to notifyBatch.
+    { timeoutSeconds: 30, maximumRetryAttempts: 2, invokes: ['emailHelper'] },
   );
   return emailHelper;
 }

@@ -1,0 +1,332 @@
+/**
+ * The Leedz on AWS: an HTTP API (API Gateway v2) in front of one Lambda per request-response
+ * function, one Lambda per controller (asynchronous invocation with the retries, maximum event age
+ * and on-failure queue the controller declares), the DynamoDB table with the stream that drives the
+ * outbox relay, SES, Amazon Location, Cognito and the Square keys in Secrets Manager.
+ *
+ * Everything that can be read from the code is: the routes come from `ROUTES`, the functions and
+ * their settings from the marketplace's own definitions (`readDeployables`), the table from the
+ * store's table definition, the environment variable names from the Lambda configuration. Least
+ * privilege follows the declarations: a function may invoke exactly the controllers it declares
+ * (`invokes`), never `Resource: "*"`.
+ *
+ * @example
+ * new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com' });
+ */
+import { join } from 'node:path';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ClientAttributes, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, FilterCriteria, FilterRule, type IFunction, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { LambdaDestination, SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { CfnPlaceIndex } from 'aws-cdk-lib/aws-location';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { USERNAME_ATTRIBUTE } from '../src/adapters/identity/cognito/cognito-identity.js';
+import { LEEDZ_TABLE } from '../src/adapters/store/dynamodb/table-definition.js';
+import type { Deployable } from '../src/framework/define.js';
+import { ROUTES, type RouteSpec } from '../src/leedz/functions/routes.js';
+import { AWS_ENV } from '../src/lambda/aws-config.js';
+import { OUTBOX_SORT_KEY } from '../src/lambda/dynamodb-outbox.js';
+import { OUTBOX_RELAY, readDeployables } from './deployables.js';
+
+/** The one entry CDK bundles for every Lambda (see the file's comment for why one). */
+export const LAMBDA_ENTRY = join(import.meta.dirname, '..', 'src', 'lambda', 'handlers.ts');
+
+/** How esbuild bundles {@link LAMBDA_ENTRY}: locally (no Docker), ESM for Node.js 22, minified with a source map. */
+export const LAMBDA_BUNDLING: BundlingOptions = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  // Bundle the SDK we test with instead of the runtime's copy, whose version drifts.
+  externalModules: [],
+  // CommonJS packages inside an ESM bundle call `require`, which ESM does not define.
+  banner: "import { createRequire as __leedzCreateRequire } from 'node:module'; const require = __leedzCreateRequire(import.meta.url);",
+};
+
+/**
+ * Which deployables use which AWS service through a port, beyond the table every one of them uses.
+ * Each gets that service's permission and nobody else does; a name that no deployable has fails
+ * the synth, so a renamed function cannot silently lose (or keep) a grant.
+ */
+export const SERVICE_USERS = {
+  /** SES `SendEmail` from the stack's identity. */
+  mailer: ['emailHelper'],
+  /** Powertools' idempotency table (one record per email sent). */
+  idempotency: ['emailHelper'],
+  /** Amazon Location place index: addresses of leedz, home zips, searches near a zip. */
+  geocoder: ['addLeed', 'editLeed', 'updateMe', 'searchLeedz'],
+  /** The Square keys in Secrets Manager. */
+  payments: ['buyLeed', 'paymentWebhook'],
+  /** Cognito's admin API: the session minted once a sign-in link is redeemed (the link's tokens are in the table). */
+  identity: ['authCallback'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** What a Lambda is made from: a deployable's name, settings and declared invocations. */
+type LambdaSpec = Pick<Deployable, 'name' | 'config' | 'invokes'>;
+
+export interface LeedzStackProps extends StackProps {
+  /** The address emails come from; the stack creates its SES identity (verify it by the link SES emails). */
+  mailFrom: string;
+  /** Who receives reports of leedz and the alarms. */
+  adminEmail: string;
+  /** Base URL of links in emails; the HTTP API's own URL when omitted. */
+  publicUrl?: string;
+  /** SES sends per second for the account: 1 in the SES sandbox, 14 or more in production. */
+  sesMaxSendRate?: number;
+  squareEnvironment?: 'sandbox' | 'production';
+}
+
+export class LeedzStack extends Stack {
+  readonly functions = new Map<string, NodejsFunction>();
+  readonly api: HttpApi;
+
+  constructor(scope: Construct, id: string, props: LeedzStackProps) {
+    super(scope, id, props);
+    const { functions, controllers } = readDeployables();
+    // The relay invokes the target of every outbox message, and those are controllers.
+    const relay: LambdaSpec = { name: OUTBOX_RELAY, config: { timeoutSeconds: 60 }, invokes: controllers.map((c) => c.name) };
+    const everyone = [...functions, ...controllers, relay];
+    for (const [service, names] of Object.entries(SERVICE_USERS)) {
+      for (const name of names) {
+        if (!everyone.some((d) => d.name === name)) throw new Error(`SERVICE_USERS.${service}: no deployable is named "${name}"`);
+      }
+    }
+    const prefix = `${this.stackName}-`;
+    // Built from the name, not from the function's attributes: a controller that invokes itself
+    // would otherwise make its policy depend on its own ARN (a cycle CloudFormation refuses).
+    const arnOf = (name: string) =>
+      this.formatArn({ service: 'lambda', resource: 'function', resourceName: `${prefix}${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+
+    // ── data ──────────────────────────────────────────────────────────────────
+    const table = new TableV2(this, 'Table', {
+      partitionKey: { name: LEEDZ_TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: LEEDZ_TABLE.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: LEEDZ_TABLE.timeToLiveAttribute,
+      dynamoStream: StreamViewType[LEEDZ_TABLE.streamViewType],
+      globalSecondaryIndexes: LEEDZ_TABLE.globalSecondaryIndexes.map((gsi) => ({
+        indexName: gsi.name,
+        partitionKey: { name: gsi.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: gsi.sortKey, type: AttributeType.STRING },
+        ...(gsi.projection.type === 'ALL'
+          ? { projectionType: ProjectionType.ALL }
+          : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...gsi.projection.nonKeyAttributes] }),
+      })),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Powertools' documented layout (partition key `id`, TTL `expiration`): records spread over
+    // partitions by key, which a shared single-table partition would not.
+    const idempotencyTable = new TableV2(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: 'expiration',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // ── services behind the ports ────────────────────────────────────────────
+    const mailIdentity = new EmailIdentity(this, 'MailFrom', { identity: Identity.email(props.mailFrom) });
+    const placeIndex = new CfnPlaceIndex(this, 'Places', {
+      indexName: `${prefix}places`,
+      dataSource: 'Esri',
+      pricingPlan: 'RequestBasedUsage',
+      // Results are stored (a leed keeps its point), which Location's terms allow only with Storage.
+      dataSourceConfiguration: { intendedUse: 'Storage' },
+    });
+    const squareKeys = new Secret(this, 'SquareKeys', {
+      description: 'Square keys of the Leedz, as JSON: {"accessToken": "…", "locationId": "…", "webhookSignatureKey": "…"}',
+    });
+    // As the Cognito identity adapter needs it (src/adapters/identity/cognito/cognito-identity.ts):
+    // only the server creates users and signs them in (admin API, a password nobody knows), and the
+    // marketplace username is a custom attribute that only the server writes: the app client may
+    // write the (required) email and nothing else.
+    const userPool = new UserPool(this, 'Users', {
+      signInAliases: { email: true },
+      selfSignUpEnabled: false,
+      standardAttributes: { email: { required: true, mutable: true } },
+      customAttributes: { [USERNAME_ATTRIBUTE.replace(/^custom:/, '')]: new StringAttribute({ mutable: true, maxLen: 64 }) },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const userPoolClient: UserPoolClient = userPool.addClient('Web', {
+      authFlows: { adminUserPassword: true },
+      generateSecret: false,
+      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
+      // The session is the ID token and is not refreshed through the port: a day, Cognito's longest.
+      idTokenValidity: Duration.days(1),
+    });
+
+    // ── alarms go to the admin ───────────────────────────────────────────────
+    const alarms = new Topic(this, 'Alarms');
+    alarms.addSubscription(new EmailSubscription(props.adminEmail));
+
+    // ── one Lambda per deployable, from one bundle ───────────────────────────
+    this.api = new HttpApi(this, 'Api', { apiName: `${prefix}api` });
+    const environment: Record<string, string> = {
+      [AWS_ENV.functionPrefix]: prefix,
+      [AWS_ENV.tableName]: table.tableName,
+      [AWS_ENV.idempotencyTableName]: idempotencyTable.tableName,
+      [AWS_ENV.mailFrom]: props.mailFrom,
+      [AWS_ENV.sesMaxSendRate]: String(props.sesMaxSendRate ?? 1),
+      [AWS_ENV.userPoolId]: userPool.userPoolId,
+      [AWS_ENV.userPoolClientId]: userPoolClient.userPoolClientId,
+      [AWS_ENV.placeIndexName]: placeIndex.indexName,
+      [AWS_ENV.squareSecretArn]: squareKeys.secretArn,
+      [AWS_ENV.squareEnvironment]: props.squareEnvironment ?? 'sandbox',
+      [AWS_ENV.publicUrl]: props.publicUrl ?? this.api.apiEndpoint,
+      [AWS_ENV.adminEmail]: props.adminEmail,
+      // Stack traces in CloudWatch point into src/, through the bundle's source map.
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const lambdaOf = (deployable: LambdaSpec, handler: 'http' | 'controller' | 'outboxStream') => {
+      const fn = new NodejsFunction(this, deployable.name, {
+        functionName: `${prefix}${deployable.name}`,
+        entry: LAMBDA_ENTRY,
+        handler,
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        // CPU grows with memory; 512 MB keeps a cold start of the bundle short.
+        memorySize: 512,
+        timeout: Duration.seconds(deployable.config.timeoutSeconds ?? 3),
+        ...(deployable.config.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: deployable.config.reservedConcurrency }),
+        environment: { ...environment, [AWS_ENV.function]: deployable.name },
+        logGroup: new LogGroup(this, `${deployable.name}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+        bundling: LAMBDA_BUNDLING,
+      });
+      if (deployable.invokes.length > 0) {
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: deployable.invokes.map(arnOf) }));
+      }
+      table.grantReadWriteData(fn);
+      this.functions.set(deployable.name, fn);
+      return fn;
+    };
+
+    functions.forEach((fn) => lambdaOf(fn, 'http'));
+    for (const controller of controllers) {
+      const fn = lambdaOf(controller, 'controller');
+      const { maximumRetryAttempts = 2, maximumEventAgeSeconds = 21_600, onSuccess, onFailure } = controller.config;
+      let failureQueue: Queue | undefined;
+      if (onFailure === undefined) {
+        failureQueue = new Queue(this, `${controller.name}Failures`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED });
+        this.alarmOnDepth(`${controller.name}FailuresAlarm`, failureQueue, `${controller.name}: an event failed all its attempts`, alarms);
+      }
+      fn.configureAsyncInvoke({
+        retryAttempts: maximumRetryAttempts,
+        maxEventAge: Duration.seconds(maximumEventAgeSeconds),
+        onFailure: failureQueue === undefined ? new LambdaDestination(this.deployed(onFailure!)) : new SqsDestination(failureQueue),
+        ...(onSuccess === undefined ? {} : { onSuccess: new LambdaDestination(this.deployed(onSuccess)) }),
+      });
+    }
+
+    // ── the outbox relay, on the table's stream ──────────────────────────────
+    const relayFn = lambdaOf(relay, 'outboxStream');
+    const relayFailures = new Queue(this, 'OutboxRelayFailures', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED });
+    this.alarmOnDepth('OutboxRelayFailuresAlarm', relayFailures, 'outbox relay: stream records could not be relayed', alarms);
+    relayFn.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(0),
+        reportBatchItemFailures: true,
+        // A message that cannot be invoked must not hold its shard for the stream's 24 hours; it stays
+        // pending in the table (the pending-outbox index), and its record goes to the queue.
+        retryAttempts: 10,
+        onFailure: new SqsDlq(relayFailures),
+        // Only new outbox items reach the relay; every other write to the table is filtered out by Lambda.
+        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { [LEEDZ_TABLE.sortKey]: { S: FilterRule.isEqual(OUTBOX_SORT_KEY) } } } })],
+      }),
+    );
+
+    // ── what each function may use beyond the table ──────────────────────────
+    for (const name of SERVICE_USERS.mailer) {
+      this.deployed(name).addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [mailIdentity.emailIdentityArn] }));
+    }
+    for (const name of SERVICE_USERS.idempotency) idempotencyTable.grantReadWriteData(this.deployed(name));
+    for (const name of SERVICE_USERS.geocoder) {
+      this.deployed(name).addToRolePolicy(
+        new PolicyStatement({ actions: ['geo:SearchPlaceIndexForText'], resources: [placeIndex.attrIndexArn] }),
+      );
+    }
+    for (const name of SERVICE_USERS.payments) squareKeys.grantRead(this.deployed(name));
+    for (const name of SERVICE_USERS.identity) {
+      this.deployed(name).addToRolePolicy(
+        new PolicyStatement({
+          actions: [
+            'cognito-idp:AdminCreateUser',
+            'cognito-idp:AdminDeleteUserAttributes',
+            'cognito-idp:AdminGetUser',
+            'cognito-idp:AdminInitiateAuth',
+            'cognito-idp:AdminSetUserPassword',
+            'cognito-idp:AdminUpdateUserAttributes',
+          ],
+          resources: [userPool.userPoolArn],
+        }),
+      );
+    }
+
+    // ── the HTTP API, from ROUTES ────────────────────────────────────────────
+    // API Gateway checks the session JWT of `session` routes before the function runs. A JWT
+    // authorizer reads a header or the query string, never a cookie: those routes need
+    // `Authorization: Bearer <token>` (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html).
+    const sessionAuthorizer = new HttpUserPoolAuthorizer('Session', userPool, {
+      userPoolClients: [userPoolClient],
+      identitySource: ['$request.header.Authorization'],
+    });
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const route of ROUTES) {
+      const integration = integrations.get(route.function) ?? new HttpLambdaIntegration(`${route.function}Integration`, this.deployed(route.function));
+      integrations.set(route.function, integration);
+      this.api.addRoutes({
+        path: apiGatewayPath(route),
+        methods: [HttpMethod[route.method]],
+        integration,
+        ...(route.auth === 'session' ? { authorizer: sessionAuthorizer as IHttpRouteAuthorizer } : {}),
+      });
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'SquareKeysSecret', { value: squareKeys.secretArn, description: 'put the Square keys here (JSON) before taking payments' });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+  }
+
+  /** The Lambda of a deployable of this stack. */
+  deployed(name: string): IFunction {
+    const fn = this.functions.get(name);
+    if (fn === undefined) throw new Error(`no Lambda named "${name}" in this stack (yet)`);
+    return fn;
+  }
+
+  private alarmOnDepth(id: string, queue: Queue, description: string, topic: Topic): void {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: `${description}; its record is in ${queue.node.id}`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(topic));
+  }
+}
+
+/** `/api/leedz/:trade/:id` → `/api/leedz/{trade}/{id}`. */
+export function apiGatewayPath(route: Pick<RouteSpec, 'path'>): string {
+  return route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}

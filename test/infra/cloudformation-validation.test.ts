@@ -1,0 +1,26 @@
+/**
+ * The template passes CDK's built-in CloudFormation validation (cfn-lint's schema rules, compiled to
+ * WebAssembly): every property of every resource is one CloudFormation knows, of the right type.
+ * CDK reports violations as warnings in `validation-report.json` rather than failing the synth, so
+ * this test reads the report. It is the slow synth of the suite (the validator loads once per process).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { afterAll, expect, it } from 'vitest';
+import { LeedzStack } from '../../infra/leedz-stack.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const out = tempDir('leedz-cdk-');
+afterAll(() => out.cleanup());
+
+it('synthesises a template with no CloudFormation validation finding', () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: out.path });
+  new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com' });
+  app.synth();
+  const report = JSON.parse(readFileSync(join(out.path, 'validation-report.json'), 'utf8')) as {
+    pluginReports: { pluginName: string; violations: { ruleName: string; description: string }[] }[];
+  };
+  const findings = report.pluginReports.flatMap((plugin) => plugin.violations.map((v) => `${plugin.pluginName} ${v.ruleName}: ${v.description}`));
+  expect(findings).toEqual([]);
+}, 120_000);

@@ -1,0 +1,136 @@
+import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it } from 'vitest';
+import type { Payments } from '../../src/leedz/ports.js';
+import { AWS_ENV, AwsConfigError, resolveAwsConfig } from '../../src/lambda/aws-config.js';
+import { createAwsDeps, createAwsTransport, lazyPayments, readSquareKeys, squareNotificationUrl } from '../../src/lambda/aws-deps.js';
+
+const env = {
+  [AWS_ENV.function]: 'addLeed',
+  [AWS_ENV.functionPrefix]: 'Leedz-',
+  [AWS_ENV.region]: 'us-east-1',
+  [AWS_ENV.tableName]: 'Leedz-Table',
+  [AWS_ENV.idempotencyTableName]: 'Leedz-Idempotency',
+  [AWS_ENV.mailFrom]: 'no-reply@example.com',
+  [AWS_ENV.sesMaxSendRate]: '14',
+  [AWS_ENV.userPoolId]: 'us-east-1_Ab12Cd34E',
+  [AWS_ENV.userPoolClientId]: '1example23456789',
+  [AWS_ENV.placeIndexName]: 'Leedz-places',
+  [AWS_ENV.squareSecretArn]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:SquareKeys-AbCdEf',
+  [AWS_ENV.squareEnvironment]: 'production',
+  [AWS_ENV.publicUrl]: 'https://leedz.example.com/',
+  [AWS_ENV.adminEmail]: 'admin@example.com',
+};
+
+/** A Secrets Manager client that answers GetSecretValue with `secret` and counts the calls. */
+function secretsClient(secret: string | (() => Promise<never>)) {
+  const client = {
+    calls: 0,
+    async send() {
+      client.calls += 1;
+      return typeof secret === 'string' ? { SecretString: secret } : secret();
+    },
+  };
+  return client;
+}
+
+describe('the Lambda configuration', () => {
+  it('resolves every variable once into typed settings', () => {
+    expect(resolveAwsConfig(env)).toEqual({
+      function: 'addLeed',
+      functionPrefix: 'Leedz-',
+      region: 'us-east-1',
+      tableName: 'Leedz-Table',
+      idempotencyTableName: 'Leedz-Idempotency',
+      mailFrom: 'no-reply@example.com',
+      sesMaxSendRate: 14,
+      userPoolId: 'us-east-1_Ab12Cd34E',
+      userPoolClientId: '1example23456789',
+      placeIndexName: 'Leedz-places',
+      squareSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:SquareKeys-AbCdEf',
+      squareEnvironment: 'production',
+      publicUrl: 'https://leedz.example.com',
+      adminEmail: 'admin@example.com',
+    });
+  });
+
+  it('names every missing or malformed variable at once', () => {
+    const { [AWS_ENV.tableName]: _table, [AWS_ENV.userPoolId]: _pool, ...rest } = env;
+    const resolve = () => resolveAwsConfig({ ...rest, [AWS_ENV.sesMaxSendRate]: 'fast', [AWS_ENV.squareEnvironment]: '' });
+    expect(resolve).toThrow(AwsConfigError);
+    expect(resolve).toThrow(/LEEDZ_TABLE_NAME: .*LEEDZ_SES_MAX_SEND_RATE: .*LEEDZ_USER_POOL_ID: /);
+  });
+
+  it('builds the AWS dependencies without any I/O: no secret is read until a payment needs it', () => {
+    const deps = createAwsDeps(resolveAwsConfig(env));
+    expect(Object.keys(deps).sort()).toEqual(['geocoder', 'idempotency', 'identity', 'mailer', 'now', 'payments', 'settings', 'store']);
+    expect(deps.settings).toMatchObject({ publicUrl: 'https://leedz.example.com', adminEmail: 'admin@example.com' });
+  });
+
+  it('invokes a controller by its physical name through Lambda’s Invoke API', async () => {
+    const sent: InvokeCommand['input'][] = [];
+    const client = {
+      async send(command: InvokeCommand) {
+        sent.push(command.input);
+        return { StatusCode: 202, $metadata: { requestId: 'aws-req-1' } };
+      },
+    };
+    const transport = createAwsTransport(resolveAwsConfig(env), client as unknown as LambdaClient);
+    const result = await transport.invoke('emailHelper', { function: 'magicLink', email: 'pat@example.com' }, 'Event');
+    expect(result).toEqual({ statusCode: 202, requestId: 'aws-req-1' });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ FunctionName: 'Leedz-emailHelper', InvocationType: 'Event' });
+    expect(JSON.parse(new TextDecoder().decode(sent[0]!.Payload as Uint8Array))).toEqual({ function: 'magicLink', email: 'pat@example.com' });
+  });
+
+  it('tells Square the webhook route under the public URL', () => {
+    expect(squareNotificationUrl('https://leedz.example.com')).toBe('https://leedz.example.com/api/payments/webhook');
+  });
+});
+
+describe('the Square keys from Secrets Manager', () => {
+  it('reads the JSON secret', async () => {
+    const client = secretsClient(JSON.stringify({ accessToken: 'EAAA-token', locationId: 'L1', webhookSignatureKey: 'sig-key' }));
+    expect(await readSquareKeys(client as unknown as SecretsManagerClient, 'SquareKeys')).toEqual({ accessToken: 'EAAA-token', locationId: 'L1', webhookSignatureKey: 'sig-key' });
+  });
+
+  it('names the missing keys, never the secret’s value', async () => {
+    const client = secretsClient(JSON.stringify({ accessToken: 'EAAA-very-secret' }));
+    const read = readSquareKeys(client as unknown as SecretsManagerClient, 'SquareKeys');
+    await expect(read).rejects.toThrow('secret SquareKeys: missing or empty locationId, webhookSignatureKey');
+    await expect(read).rejects.not.toThrow(/very-secret/);
+    await expect(readSquareKeys(secretsClient('not json') as unknown as SecretsManagerClient, 'SquareKeys')).rejects.toThrow(/is not JSON/);
+  });
+});
+
+describe('payments built on first use', () => {
+  const fakePayments = (): Payments => ({
+    createCheckout: async (request) => ({ checkoutUrl: `https://square.example/pay/${request.leedId}` }),
+    verifyWebhook: async () => undefined,
+    refund: async () => {},
+  });
+
+  it('builds once per container, on the first call', async () => {
+    let builds = 0;
+    const payments = lazyPayments(async () => {
+      builds += 1;
+      return fakePayments();
+    });
+    expect(builds).toBe(0);
+    const request = { leedId: 'l_1', trade: 'dj', title: 't', buyer: 'b', seller: 's', amount: 100, fee: 9, returnUrl: 'https://x' };
+    await Promise.all([payments.createCheckout(request), payments.createCheckout(request), payments.refund('p', 1)]);
+    expect(builds).toBe(1);
+  });
+
+  it('tries again after a failed build (the secret was not readable yet)', async () => {
+    let builds = 0;
+    const payments = lazyPayments(async () => {
+      builds += 1;
+      if (builds === 1) throw Object.assign(new Error('User is not authorized to perform: secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' });
+      return fakePayments();
+    });
+    await expect(payments.verifyWebhook({}, '', '')).rejects.toThrow(/not authorized/);
+    expect(await payments.verifyWebhook({}, '', '')).toBeUndefined();
+    expect(builds).toBe(2);
+  });
+});
