@@ -31,7 +31,7 @@ const STATES = ['queued', 'running', 'succeeded', 'failed'];
 const commands: Record<string, Command> = {
   serve: {
     summary: 'run the local system: runtime, Lambda Invoke API and HTTP app (what `npm start` runs)',
-    usage: `leedz serve [--port N] [--host H] [--data DIR] [--time-scale X] [--example]
+    usage: `leedz serve [--port N] [--host H] [--data DIR] [--time-scale X] [--example] [--profile local|aws-local]
 
   --port N         port to listen on (default $${ENV.port} or 3000; 0 picks a free one)
   --host H         address to bind (default $${ENV.host} or 127.0.0.1)
@@ -40,10 +40,13 @@ const commands: Record<string, Command> = {
                    0 < X ≤ 1 (default $${ENV.timeScale} or 1 = AWS's real timings)
   --example        serve the framework's small example instead of the marketplace
                    (placeOrder → orderController; $${ENV.app}=example does the same)
+  --profile P      local (default): SQLite store, outbox mailer, local identity, in-process invocations;
+                   aws-local: the AWS adapters against emulators the server starts (DynamoDB Local,
+                   aws-ses-v2-local, cognito-local) and the Lambda transport ($${ENV.profile} does the same)
 
   Also read: $${ENV.publicUrl}, $${ENV.adminEmail}, $${ENV.smtpUrl} (send emails by SMTP too), $${ENV.mailFrom},
   $${ENV.seed}=false (no demo data on first run), $${ENV.durability}, $${ENV.poolSize}.`,
-    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' }, example: { type: 'boolean' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' }, example: { type: 'boolean' }, profile: { type: 'string' } },
     async run({ values }) {
       const overrides = resolveServerConfig({
         ...process.env,
@@ -52,6 +55,7 @@ const commands: Record<string, Command> = {
         ...(values.data === undefined ? {} : { [ENV.dataDir]: String(values.data) }),
         ...(values['time-scale'] === undefined ? {} : { [ENV.timeScale]: String(values['time-scale']) }),
         ...(values.example === true ? { [ENV.app]: 'example' } : {}),
+        ...(values.profile === undefined ? {} : { [ENV.profile]: String(values.profile) }),
       });
       const { startServer } = await import('./serve.js');
       const server = await startServer(overrides, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
@@ -62,7 +66,16 @@ const commands: Record<string, Command> = {
       if (overrides.app === 'example') {
         console.log(`Try: npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2,"confirmation":"fail-twice"}'`);
       } else {
-        console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs   emails: ${server.url}/api/dev/outbox`);
+        const aws = server.awsLocal;
+        if (aws === undefined) {
+          console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs   emails: ${server.url}/api/dev/outbox`);
+        } else {
+          console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs`);
+          console.log(`  profile:     aws-local (controller invocations through the Lambda transport → ${server.url})`);
+          console.log(`  SES emails:  ${aws.sesUrl}   (web UI; JSON at ${aws.sesUrl}/store)`);
+          console.log(`  DynamoDB:    ${aws.emulators.dynamoDb.endpoint}   tables ${aws.resources.tableName}, ${aws.resources.idempotencyTableName} (in memory)`);
+          console.log(`  Cognito:     ${aws.emulators.cognito.endpoint}   pool ${aws.resources.userPoolId}, client ${aws.resources.userPoolClientId}`);
+        }
       }
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {

@@ -22,6 +22,7 @@ export const ENV = {
   mailFrom: 'MAIL_FROM',
   seed: 'LEEDZ_SEED',
   app: 'LEEDZ_APP',
+  profile: 'LEEDZ_PROFILE',
 } as const;
 
 export interface ServerConfig {
@@ -33,6 +34,12 @@ export interface ServerConfig {
   poolSize: number;
   /** What `serve` runs: the marketplace (default) or the framework's small example. */
   app: 'marketplace' | 'example';
+  /**
+   * Which adapters the marketplace uses: `local` (SQLite, outbox, local identity; in-process
+   * invocations) or `aws-local` (the AWS adapters against local emulators the server starts, and
+   * the Lambda transport over this server's Invoke API).
+   */
+  profile: 'local' | 'aws-local';
   /** Base URL for links in emails and the checkout's return; defaults to the server's own URL. */
   publicUrl?: string;
   adminEmail: string;
@@ -55,6 +62,7 @@ const schema = z.object({
   [ENV.durability]: z.enum(['process-crash', 'power-loss']).default('process-crash'),
   [ENV.poolSize]: z.coerce.number().int().min(1).max(4096).default(64),
   [ENV.app]: z.enum(['marketplace', 'example']).default('marketplace'),
+  [ENV.profile]: z.enum(['local', 'aws-local']).default('local'),
   [ENV.publicUrl]: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),
   [ENV.adminEmail]: z.email().default('admin@leedz.local'),
   [ENV.smtpUrl]: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
@@ -79,6 +87,7 @@ export function resolveServerConfig(env: Record<string, string | undefined>, ove
     durability: overrides.durability ?? values[ENV.durability],
     poolSize: overrides.poolSize ?? values[ENV.poolSize],
     app: overrides.app ?? values[ENV.app],
+    profile: overrides.profile ?? values[ENV.profile],
     ...(values[ENV.publicUrl] === undefined ? {} : { publicUrl: values[ENV.publicUrl] }),
     adminEmail: values[ENV.adminEmail],
     ...(values[ENV.smtpUrl] === undefined ? {} : { smtpUrl: values[ENV.smtpUrl] }),
