@@ -20,10 +20,12 @@ import { createGetStats } from './functions/get-stats.js';
 import { createGetTrades } from './functions/get-trades.js';
 import { createGetUser } from './functions/get-user.js';
 import { createAuthCallback, createLogin } from './functions/login.js';
+import { createLogout } from './functions/logout.js';
 import { createGetMe, createUpdateMe } from './functions/me.js';
 import { createPaymentWebhook } from './functions/payment-webhook.js';
 import { createReportLeed } from './functions/report-leed.js';
 import { createSearchLeedz } from './functions/search-leedz.js';
+import { createUpcomingLeedz } from './functions/upcoming-leedz.js';
 
 export interface Marketplace {
   controllers: Controllers;
@@ -37,6 +39,7 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
     createGetTrades(deps),
     createGetStats(deps),
     createSearchLeedz(deps),
+    createUpcomingLeedz(deps),
     createGetLeed(deps),
     createAddLeed(deps, controllers),
     createEditLeed(deps),
@@ -49,6 +52,7 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
     createGetUser(deps),
     createLogin(deps, controllers),
     createAuthCallback(deps, controllers),
+    createLogout(),
   ];
   return { controllers, functions, deployables: [...functions, controllers.emailHelper, controllers.bookkeeping] };
 }

@@ -203,6 +203,8 @@ const invocationsQuery = z.strictObject({
   parentId: text,
   traceId: text,
   limit,
+  /** Include each invocation's payload (the console shows a controller's route from it). */
+  withPayload: flag,
 });
 const deadLettersQuery = z.strictObject({ includeReplayed: flag, limit });
 const destinationRecordsQuery = z.strictObject({ invocationId: text, limit });

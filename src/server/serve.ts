@@ -14,15 +14,21 @@ import { Hono } from 'hono';
 import { exampleFunctions } from '../example/example-functions.js';
 import { createInvokeApi } from '../runtime/invoke-api.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.js';
+import type { Transport } from '../framework/transport.js';
+import { createLambdaTransport } from '../transports/lambda-transport.js';
+import { wireAwsLocalMarketplace, type AwsLocalWiring } from './aws-local-wiring.js';
 import type { ServerConfig } from './config.js';
 import { wireMarketplace, type MarketplaceWiring } from './marketplace-wiring.js';
 import { seedIfEmpty } from './seed.js';
+import { buildWebAssets, mountWebApp } from './web-assets.js';
 
 export interface RunningServer {
   url: string;
   runtime: LocalRuntime;
   /** Present when serving the marketplace. */
   marketplace?: MarketplaceWiring;
+  /** Present with the `aws-local` profile (the marketplace on the AWS adapters and emulators). */
+  awsLocal?: AwsLocalWiring;
   close(): Promise<void>;
 }
 
@@ -37,7 +43,18 @@ export interface StartOptions {
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   mkdirSync(config.dataDir, { recursive: true });
   const log = options.log ?? (() => {});
+  const awsProfile = config.profile === 'aws-local' && config.app === 'marketplace';
+  // aws-local: handlers invoke other functions through the Lambda transport, over this server's own
+  // Invoke API, whose URL is known once the server listens.
+  let lambdaTransport: Transport | undefined;
+  const viaInvokeApi: Transport = {
+    invoke: (...args) => {
+      if (lambdaTransport === undefined) return Promise.reject(new Error('the Lambda transport is ready once the server listens'));
+      return lambdaTransport.invoke(...args);
+    },
+  };
   const runtime = createLocalRuntime({
+    ...(awsProfile ? { transport: viaInvokeApi } : {}),
     dbPath: join(config.dataDir, 'runtime.db'),
     durability: config.durability,
     timeScale: config.timeScale,
@@ -49,11 +66,37 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   // 200 only once everything is mounted, seeded and started: what scripts and tests wait for.
   app.get('/healthz', (c) => c.json({ ok: ready, app: config.app, functions: runtime.functionNames() }, ready ? 200 : 503));
   app.route('/', createInvokeApi(runtime));
+  // The web UI (marketplace at /, operations console at /console), bundled in memory by esbuild.
+  mountWebApp(app, buildWebAssets(), log);
 
   let marketplace: MarketplaceWiring | undefined;
-  let server: ServerType;
+  let awsLocal: AwsLocalWiring | undefined;
+  let server: ServerType | undefined;
   try {
-    if (config.app === 'example') {
+    if (awsProfile) {
+      server = await listen(app, config);
+      const ownUrl = `http://${config.host}:${portOf(server, config.port)}`;
+      lambdaTransport = createLambdaTransport({ endpoint: ownUrl });
+      log('aws-local: starting DynamoDB Local, aws-ses-v2-local and cognito-local…');
+      awsLocal = await wireAwsLocalMarketplace({
+        dataDir: config.dataDir,
+        durability: config.durability,
+        publicUrl: config.publicUrl ?? ownUrl,
+        adminEmail: config.adminEmail,
+        mailFrom: config.mailFrom,
+        ...(options.now === undefined ? {} : { now: options.now }),
+        log,
+      });
+      runtime.registerAll(awsLocal.marketplace.deployables);
+      awsLocal.mount(app, runtime);
+      if (config.seed) {
+        const seeded = await seedIfEmpty(
+          { store: awsLocal.store, geocoder: awsLocal.deps.geocoder, now: awsLocal.deps.now() },
+          options.seed ?? { users: 40, leedz: 150 },
+        );
+        if (seeded !== undefined) log(`seeded ${seeded.trades} trades, ${seeded.users} users, ${seeded.leedz} leedz`);
+      }
+    } else if (config.app === 'example') {
       runtime.registerAll(exampleFunctions);
       server = await listen(app, config);
     } else {
@@ -81,25 +124,36 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       }
     }
   } catch (error) {
+    if (server !== undefined) {
+      const listening = server;
+      await new Promise<void>((resolve) => listening.close(() => resolve()));
+    }
     await runtime.close();
+    await awsLocal?.close();
     throw error;
   }
   runtime.start();
   marketplace?.start(runtime);
+  if (awsLocal !== undefined && lambdaTransport !== undefined) awsLocal.start(lambdaTransport);
+  const listening = server;
   ready = true;
-  const url = `http://${config.host}:${portOf(server, config.port)}`;
+  const url = `http://${config.host}:${portOf(listening, config.port)}`;
 
   let closing: Promise<void> | undefined;
   return {
     url,
     runtime,
     ...(marketplace === undefined ? {} : { marketplace }),
+    ...(awsLocal === undefined ? {} : { awsLocal }),
     close: () =>
       (closing ??= (async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        // Stop the relay first: its invocations go through this server's Invoke API.
+        await awsLocal?.relay.stop();
+        await new Promise<void>((resolve) => listening.close(() => resolve()));
         await marketplace?.relay.stop();
         await runtime.close();
         await marketplace?.close();
+        await awsLocal?.close();
       })()),
   };
 }

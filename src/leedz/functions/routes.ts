@@ -9,6 +9,7 @@ import { profilePatchInputSchema } from '../domain/user.js';
 import { loginBodySchema } from './login.js';
 import { reportBodySchema } from './report-leed.js';
 import { searchQuerySchema } from './search-leedz.js';
+import { upcomingQuerySchema } from './upcoming-leedz.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -30,6 +31,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/trades', function: 'getTrades', auth: 'none', summary: 'List trades, busiest first', success: { status: 200, description: '{trades: Trade[]}' } },
   { method: 'GET', path: '/api/stats', function: 'getStats', auth: 'none', summary: 'Marketplace totals and the last posted and sold leed', success: { status: 200, description: 'Stats' } },
   { method: 'GET', path: '/api/leedz', function: 'searchLeedz', auth: 'none', summary: 'Search active leedz of some trades in a date range, optionally near a zip', query: searchQuerySchema, success: { status: 200, description: '{leedz: LeedPreview[]} (never the location)' } },
+  { method: 'GET', path: '/api/trades/:trade/leedz', function: 'upcomingLeedz', auth: 'none', summary: 'Every upcoming active leed of one trade, soonest first (page with from = the last start)', query: upcomingQuerySchema, success: { status: 200, description: '{leedz: LeedPreview[]} (never the location)' } },
   { method: 'POST', path: '/api/leedz', function: 'addLeed', auth: 'session', summary: 'Post a leed (subscribers are emailed asynchronously)', body: newLeedInputSchema, success: { status: 201, description: '{id, trade, title, price}' } },
   { method: 'GET', path: '/api/leedz/:trade/:id', function: 'getLeed', auth: 'optional', summary: 'A leed, as its visibility allows for the caller', success: { status: 200, description: 'LeedView with `hidden` listing the fields to buy' } },
   { method: 'PATCH', path: '/api/leedz/:trade/:id', function: 'editLeed', auth: 'session', summary: 'Change an active leed (creator only)', body: leedPatchInputSchema, success: { status: 200, description: 'the updated Leed' } },
@@ -41,6 +43,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'PATCH', path: '/api/me', function: 'updateMe', auth: 'session', summary: 'Edit your profile and subscriptions (at most 6)', body: profilePatchInputSchema, success: { status: 200, description: 'User' } },
   { method: 'GET', path: '/api/users/:username', function: 'getUser', auth: 'none', summary: 'A public profile', success: { status: 200, description: 'PublicProfile' } },
   { method: 'POST', path: '/api/auth/login', function: 'login', auth: 'none', summary: 'Email a sign-in link (valid 15 minutes, single use)', body: loginBodySchema, success: { status: 202, description: 'the link is on its way' } },
+  { method: 'POST', path: '/api/auth/logout', function: 'logout', auth: 'none', summary: 'Sign out of this browser (expires the session cookie)', success: { status: 204, description: 'signed out' } },
   { method: 'GET', path: '/api/auth/callback', function: 'authCallback', auth: 'none', summary: 'Redeem a sign-in link for a session token (JSON and cookie)', query: z.object({ token: z.string() }), success: { status: 200, description: '{token, user}' } },
 ];
 

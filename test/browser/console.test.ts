@@ -1,0 +1,143 @@
+/**
+ * The operations console in Chromium: a controller made to fail (SMTP_URL points at a loopback port
+ * where nothing listens, so `emailHelper` cannot send) shows its retries and then a dead letter;
+ * with an SMTP server started on that port, Replay succeeds and the timeline shows the replay.
+ */
+import { createServer } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { openBrowser, requireChromium, screenshot, skipChromium, visible, type BrowserUser } from './browser.js';
+
+/** A loopback port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A real SMTP server on `port` that keeps the recipients of what it accepts. */
+async function startSmtpServer(port: number): Promise<{ recipients: string[]; close(): Promise<void> }> {
+  const recipients: string[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    disableReverseLookup: true,
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        recipients.push(...session.envelope.rcptTo.map((r) => r.address));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return { recipients, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe.skipIf(skipChromium)('the operations console in a browser', () => {
+  let t: TestServer;
+  let ops: BrowserUser;
+  let smtpPort: number;
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>> | undefined;
+
+  beforeAll(async () => {
+    requireChromium();
+    smtpPort = await freePort();
+    // Retries after 60 ms and 120 ms instead of 1 and 2 minutes.
+    t = await startTestServer({ timeScale: 0.001, env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}` } });
+    await t.server.marketplace!.store.addTrades([{ name: 'dj' }]);
+    ops = await openBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await ops?.close();
+    await t?.close();
+    await smtp?.close();
+  });
+
+  it('a failing controller shows its retries, then a dead letter; Replay succeeds and the timeline shows it', async () => {
+    const page = ops.page;
+    // Ask for a sign-in link: emailHelper.magicLink fails to reach SMTP on every attempt.
+    await page.goto(`${t.url}/signin`);
+    await page.getByLabel('Email', { exact: true }).fill('dana@example.com');
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await visible(page.getByText('A sign-in link is on its way'));
+
+    // Retries: three attempts, each failure's error listed.
+    await page.goto(`${t.url}/console#retries`);
+    const retried = page.locator('tr[data-route="magicLink"]');
+    await visible(retried.filter({ hasText: "RetriesExhausted" }), 60_000);
+    expect(await retried.locator('td.num').first().textContent()).toBe('3');
+    expect(await retried.textContent()).toContain('SmtpSendError');
+    await screenshot(page, 'console-retries');
+
+    // The timeline: the login request, and under it the Event it handed off, failed after 3 attempts.
+    await page.getByRole('link', { name: 'Timeline' }).click();
+    const failedRow = page.locator('tr[data-route="magicLink"][data-outcome="RetriesExhausted"]');
+    await visible(failedRow);
+    const loginRow = page.locator('tr[data-function="login"]');
+    await visible(loginRow);
+    // The child is listed right under its parent, marked as caused by it.
+    expect(await page.locator('tr[data-function="login"] + tr').getAttribute('data-route')).toBe('magicLink');
+    await failedRow.getByRole('link').first().click();
+    const detail = page.locator('aside.invocation-detail');
+    await visible(detail.getByRole('heading', { name: 'Failed attempts' }));
+    expect(await detail.locator('ol.attempts li').count()).toBe(3);
+    await visible(detail.getByText('Caused by'));
+    await screenshot(page, 'console-timeline-failure');
+
+    // The dead letter.
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    const letter = page.locator('tr[data-dead-letter]', { hasText: 'magicLink' });
+    await visible(letter);
+    await visible(letter.getByText('RetriesExhausted'));
+    await screenshot(page, 'console-dead-letters');
+
+    // SMTP comes back; Replay succeeds.
+    smtp = await startSmtpServer(smtpPort);
+    await letter.getByRole('button', { name: /^Replay/ }).click();
+    const replayed = page.getByRole('status').filter({ hasText: 'replayed as invocation' });
+    await visible(replayed);
+    await visible(letter.getByText('replayed as'));
+    await replayed.getByRole('link').click();
+
+    // The timeline shows the replay, succeeded.
+    await page.waitForURL(/#timeline\//);
+    const replayRow = page.locator('tr[data-route="magicLink"][data-outcome="Success"]');
+    await visible(replayRow, 60_000);
+    await visible(replayRow.locator('.replay-mark'));
+    await visible(page.locator('aside.invocation-detail').getByText('Replay of'));
+    await visible(page.locator('aside.invocation-detail .pill', { hasText: 'Success' }));
+    expect(smtp.recipients).toContain('dana@example.com');
+    await screenshot(page, 'console-timeline');
+
+    // The email as its recipient sees it, sandboxed.
+    await page.getByRole('link', { name: 'Outbox' }).click();
+    await page.locator('.email-item', { hasText: 'Your sign-in link for the Leedz' }).click();
+    const frame = page.locator('iframe.email-frame');
+    expect(await frame.getAttribute('sandbox')).toBe('allow-top-navigation-by-user-activation');
+    await visible(page.frameLocator('iframe.email-frame').getByRole('link', { name: 'Sign in' }));
+    await screenshot(page, 'console-outbox');
+
+    // Metrics and charts.
+    await page.getByRole('link', { name: 'Functions' }).click();
+    await visible(page.locator('tr[data-function="emailHelper"]'));
+    await screenshot(page, 'console-functions');
+    await page.getByRole('link', { name: 'Queue' }).click();
+    await visible(page.getByRole('img', { name: /Queue depth/ }));
+    await screenshot(page, 'console-queue');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Timeline' }).click();
+    await visible(page.locator('tr[data-function="login"]'));
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'console-timeline-phone');
+  }, 180_000);
+});

@@ -1,0 +1,176 @@
+/**
+ * The forms of the marketplace in Chromium: the API's field messages beside the fields of the post
+ * form (and nothing stored), editing and deleting one's own leed, the subscription limit with the
+ * API's reason, and the calendar by keyboard alone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, unnamedControls, visible, type BrowserUser } from './browser.js';
+
+const TRADES = ['caricatures', 'dj', 'face painting', 'balloon art', 'magician', 'photo booth', 'clown'];
+
+describe.skipIf(skipChromium)('forms in a browser', () => {
+  let t: TestServer;
+  let fay: BrowserUser;
+  let token: string;
+
+  beforeAll(async () => {
+    requireChromium();
+    t = await startTestServer();
+    await t.server.marketplace!.store.addTrades(TRADES.map((name) => ({ name })));
+    fay = await openBrowser();
+    await signInThroughOutbox(fay.page, t.url, 'fay@example.com');
+    token = (await fay.context.cookies()).find((c) => c.name === 'leedz_session')!.value;
+  }, 120_000);
+
+  afterAll(async () => {
+    await fay?.close();
+    await t?.close();
+  });
+
+  async function storedLeedz(): Promise<number> {
+    return (await t.server.marketplace!.store.searchLeedz({ trades: TRADES, from: '2000-01-01T00:00:00Z', to: '9999-01-01T00:00:00Z', limit: 100 })).length;
+  }
+
+  it('a post with bad fields shows the API’s message beside each of those fields and stores nothing; fixed, it posts', async () => {
+    const page = fay.page;
+    await page.goto(`${t.url}/post`);
+    const bad = {
+      title: 'x'.repeat(121),
+      location: 'Springfield, IL',
+      start: localInput(-2, 10),
+      end: localInput(-2, 9),
+      price: '0.50',
+      clientEmail: 'not-an-email',
+      clientPhone: '12345',
+    };
+    await page.getByLabel('Trade', { exact: true }).selectOption('dj');
+    await page.getByLabel('Title', { exact: true }).fill(bad.title);
+    await page.getByLabel('Location', { exact: true }).fill(bad.location);
+    await page.getByLabel('Starts', { exact: true }).fill(bad.start);
+    await page.getByLabel('Ends', { exact: true }).fill(bad.end);
+    await page.getByLabel('Price (US$)', { exact: true }).fill(bad.price);
+    await page.getByLabel('Client email', { exact: true }).fill(bad.clientEmail);
+    await page.getByLabel('Client phone', { exact: true }).fill(bad.clientPhone);
+    await page.getByRole('button', { name: 'Post leed' }).click();
+
+    const summary = page.locator('#form-errors');
+    await visible(summary.getByText('The leed was not saved.'));
+    // The summary has focus, so a screen reader reads it at once.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('form-errors');
+
+    // The same body, straight to the API: its messages are what the form shows beside each field.
+    const direct = await t.api('POST', '/api/leedz', {
+      token,
+      body: {
+        trade: 'dj',
+        title: bad.title,
+        location: bad.location,
+        start: new Date(bad.start).toISOString(),
+        end: new Date(bad.end).toISOString(),
+        price: 50,
+        clientEmail: bad.clientEmail,
+        clientPhone: bad.clientPhone,
+        visibility: { location: 'hidden', clientEmail: 'hidden', clientPhone: 'hidden' },
+      },
+    });
+    expect(direct.status).toBe(400);
+    const fields = direct.body.error.fields as { path: string; message: string }[];
+    expect(fields.map((f) => f.path)).toEqual(expect.arrayContaining(['title', 'location', 'start', 'price', 'clientEmail', 'clientPhone']));
+    for (const { path, message } of fields) {
+      const beside = page.locator(`#leed-${path}-error`);
+      await visible(beside);
+      expect(await beside.textContent()).toContain(message);
+      expect(await page.locator(`#leed-${path}`).getAttribute('aria-invalid')).toBe('true');
+      expect(await page.locator(`#leed-${path}`).getAttribute('aria-describedby')).toContain(`leed-${path}-error`);
+    }
+    expect(await page.locator('#leed-details-error').count()).toBe(0);
+    await screenshot(page, 'form-errors');
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'form-errors-phone');
+    await page.setViewportSize({ width: 1366, height: 900 });
+
+    expect(await storedLeedz()).toBe(0);
+    await t.settle();
+    expect(t.server.marketplace!.outbox.countEmails({ kind: 'new-leed' })).toBe(0);
+
+    // Fixed, the same form posts, and the messages go away.
+    await page.getByLabel('Title', { exact: true }).fill('Retirement party DJ');
+    await page.getByLabel('Location', { exact: true }).fill('9 Elm Avenue, Springfield, IL 62704');
+    await page.getByLabel('Starts', { exact: true }).fill(localInput(5, 19));
+    await page.getByLabel('Ends', { exact: true }).fill(localInput(5, 23));
+    await page.getByLabel('Price (US$)', { exact: true }).fill('40');
+    await page.getByLabel('Client email', { exact: true }).fill('host@example.com');
+    await page.getByLabel('Client phone', { exact: true }).fill('555-123-4567');
+    await page.getByRole('button', { name: 'Post leed' }).click();
+    await page.waitForURL(/\/leedz\/dj\/l_/);
+    await visible(page.locator('aside.detail').getByRole('heading', { name: 'Retirement party DJ' }));
+    expect(await storedLeedz()).toBe(1);
+  }, 120_000);
+
+  it('the creator edits the leed (with the API’s messages on a bad edit) and deletes it', async () => {
+    const page = fay.page;
+    const panel = page.locator('aside.detail');
+    await panel.getByRole('link', { name: 'Edit' }).click();
+    await page.waitForURL(/\/edit$/);
+    await visible(page.getByRole('heading', { name: 'Edit leed' }));
+    await page.getByLabel('Client phone', { exact: true }).fill('call me');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await visible(page.locator('#leed-clientPhone-error'));
+    await page.getByLabel('Client phone', { exact: true }).fill('(555) 987-6543');
+    await page.getByLabel('Title', { exact: true }).fill('Retirement party DJ, 4 hours');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await visible(panel.getByRole('heading', { name: 'Retirement party DJ, 4 hours' }));
+    await visible(panel.locator('dd[data-field="clientPhone"]', { hasText: '(555) 987-6543' }));
+
+    await panel.getByRole('button', { name: 'Delete' }).click();
+    await panel.getByRole('button', { name: 'Delete leed' }).click();
+    await visible(page.getByText('Deleted “Retirement party DJ, 4 hours”.'));
+    expect(await storedLeedz()).toBe(0);
+  }, 60_000);
+
+  it('a seventh subscription is refused with the API’s reason, and the box goes back', async () => {
+    const page = fay.page;
+    expect((await t.api('PATCH', '/api/me', { token, body: { subscriptions: TRADES.slice(0, 6) } })).status).toBe(200);
+    await page.goto(`${t.url}/`);
+    const seventh = page.getByRole('checkbox', { name: 'Subscribe to clown' });
+    await seventh.click();
+    await visible(page.getByText('Could not subscribe to clown: subscriptions must list at most 6 trades.'));
+    expect(await seventh.isChecked()).toBe(false);
+    expect((await t.api('GET', '/api/me', { token })).body.subscriptions).toHaveLength(6);
+  }, 60_000);
+
+  it('the calendar works by keyboard alone: Tab to a leed, Enter opens it with focus on its title', async () => {
+    const page = fay.page;
+    const posted = await t.api('POST', '/api/leedz', {
+      token,
+      body: { trade: 'magician', title: 'Birthday magic show', location: '5 Oak St, Springfield, IL 62704', start: new Date(localInput(4, 15)).toISOString(), end: new Date(localInput(4, 17)).toISOString(), price: 0 },
+    });
+    expect(posted.status).toBe(201);
+    await page.goto(`${t.url}/?month=${localInput(4, 15).slice(0, 7)}`);
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    let reached = false;
+    for (let i = 0; i < 80 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.classList.contains('chip') ?? false);
+    }
+    expect(reached).toBe(true);
+    // A focused control shows a visible focus ring.
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
+    await page.keyboard.press('Enter');
+    await visible(page.locator('aside.detail h2', { hasText: 'Birthday magic show' }));
+    await page.waitForFunction(() => document.activeElement?.id === 'leed-title');
+  }, 60_000);
+
+  it('every control on every page has an accessible name', async () => {
+    const page = fay.page;
+    const pages = ['/', '/post', '/profile', '/stats', '/trades/dj', '/users/fay', '/console#timeline', '/console#functions', '/console#queue', '/console#retries', '/console#dead-letters', '/console#destinations', '/console#outbox'];
+    for (const path of pages) {
+      await page.goto(`${t.url}${path}`);
+      await page.locator('h1').first().waitFor();
+      await page.waitForLoadState('networkidle', { timeout: 3000 }).catch(() => undefined);
+      expect(await unnamedControls(page), path).toEqual([]);
+    }
+  }, 120_000);
+});

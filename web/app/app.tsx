@@ -1,0 +1,242 @@
+/**
+ * The marketplace's shell: loads the session (who is signed in, the trades), routes the path to a
+ * page, and draws the header. Pages: the marketplace (calendar, trade list, leed detail), the post
+ * and edit form, the receipt, profiles, stats and sign-in.
+ */
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { Trade } from '../../src/leedz/domain/trade.js';
+import type { User } from '../../src/leedz/domain/user.js';
+import { api, ApiError, messageOf, prefetch } from '../shared/api.js';
+import { match, navigate, useLocation } from '../shared/router.js';
+import { filtersFor, searchPath } from './calendar.js';
+import { LeedForm } from './leed-form.js';
+import { MarketplacePage } from './marketplace.js';
+import { ProfilePage, PublicProfilePage } from './profile.js';
+import { ReceiptPage } from './receipt.js';
+import { SessionContext, type Flash, type Session } from './session.js';
+import { SignInPage } from './sign-in.js';
+import { StatsPage } from './stats.js';
+
+/** Paths this page routes in the browser (everything else — /api, /pay, /console — loads normally). */
+export function handlesPath(path: string): boolean {
+  return path === '/' || /^\/(post|signin|profile|stats|trades|leedz|receipts|users)(\/|$)/.test(path);
+}
+
+/** The signed-in user, or null (no session cookie, or an expired one). */
+async function fetchMe(): Promise<User | null> {
+  try {
+    return await api.get<User>('/api/me');
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 404)) return null;
+    throw error;
+  }
+}
+
+async function fetchTrades(): Promise<Trade[]> {
+  return (await api.get<{ trades: Trade[] }>('/api/trades')).trades;
+}
+
+// Asked for as soon as the script runs (the page preloads both), not after the first paint.
+const startup = Promise.all([fetchMe(), fetchTrades()]);
+startup.catch(() => undefined);
+
+export function App() {
+  const location = useLocation();
+  const [me, setMe] = useState<User | null | undefined>(undefined);
+  const [trades, setTrades] = useState<Trade[]>([]);
+  const [startupError, setStartupError] = useState<string | undefined>(undefined);
+  const [flash, setFlash] = useState<{ message: Flash; shownAt: number } | undefined>(undefined);
+  const [dataVersion, setDataVersion] = useState(0);
+
+  const reloadMe = useCallback(async () => setMe(await fetchMe()), []);
+  const reloadTrades = useCallback(async () => setTrades(await fetchTrades()), []);
+
+  // A layout effect: subscribed before the first paint, so a fast answer renders the page at once.
+  useLayoutEffect(() => {
+    startup.then(
+      ([user, list]) => {
+        // The calendar's leedz are asked for now, while the page renders its empty grid.
+        if (window.location.pathname === '/' || window.location.pathname.startsWith('/leedz/')) {
+          const path = searchPath(filtersFor(user, list, new URLSearchParams(window.location.search)));
+          if (path !== undefined) prefetch(path);
+        }
+        setMe(user);
+        setTrades(list);
+        performance.mark('leedz:session');
+      },
+      (error: unknown) => setStartupError(messageOf(error)),
+    );
+  }, []);
+
+  // A flash survives the navigation that follows it, and goes with the next one.
+  useEffect(() => {
+    if (flash !== undefined && location.version > flash.shownAt + 1) setFlash(undefined);
+  }, [location.version, flash]);
+
+  const session = useMemo<Session | undefined>(
+    () =>
+      me === undefined
+        ? undefined
+        : {
+            me,
+            trades,
+            setMe,
+            reloadMe,
+            reloadTrades,
+            flash: (message) => setFlash({ message, shownAt: location.version }),
+            dataVersion,
+            changed: () => {
+              setDataVersion((v) => v + 1);
+              void reloadTrades();
+            },
+          },
+    [me, trades, reloadMe, reloadTrades, dataVersion, location.version],
+  );
+
+  // After a navigation, move focus to the new page's heading (what a page load would do for a screen reader).
+  const mainRef = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    const heading = mainRef.current?.querySelector<HTMLElement>('[data-focus-on-navigate]') ?? mainRef.current?.querySelector<HTMLElement>('h1');
+    if (heading !== null && heading !== undefined) {
+      if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    }
+  }, [location.path]);
+
+  useEffect(() => {
+    document.title = titleOf(location.path);
+  }, [location.path]);
+
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Header me={me} onSignOut={() => void signOut(setMe)} path={location.path} />
+      <main id="main" ref={mainRef} tabIndex={-1}>
+        {flash !== undefined && (
+          <div class={`notice ${flash.message.kind}`} role="status">
+            {flash.message.text}
+          </div>
+        )}
+        {startupError !== undefined ? (
+          <div class="notice error" role="alert">
+            The marketplace could not load: {startupError}
+          </div>
+        ) : session === undefined ? (
+          <p class="muted" role="status">
+            Loading…
+          </p>
+        ) : (
+          <SessionContext.Provider value={session}>
+            <Page path={location.path} />
+          </SessionContext.Provider>
+        )}
+      </main>
+      <footer class="site-footer">
+        <span>The Leedz — gigs you can’t take, for vendors who can.</span>
+        <nav aria-label="More">
+          <a href="/stats">Stats</a>
+          <a href="/api/docs">API</a>
+          <a href="/console">Operations console</a>
+        </nav>
+      </footer>
+    </>
+  );
+}
+
+function Page({ path }: { path: string }) {
+  let params: Record<string, string> | undefined;
+  if (path === '/' || path === '') return <MarketplacePage />;
+  if ((params = match('/leedz/:trade/:id', path))) return <MarketplacePage selected={{ trade: params.trade!, id: params.id! }} />;
+  if ((params = match('/trades/:trade', path))) return <MarketplacePage listTrade={params.trade!} />;
+  if ((params = match('/leedz/:trade/:id/edit', path))) return <LeedForm key={`edit:${params.id}`} edit={{ trade: params.trade!, id: params.id! }} />;
+  if (path === '/post') return <LeedForm key="new" />;
+  if ((params = match('/receipts/:trade/:id', path))) return <ReceiptPage trade={params.trade!} id={params.id!} />;
+  if (path === '/profile') return <ProfilePage />;
+  if ((params = match('/users/:username', path))) return <PublicProfilePage username={params.username!} />;
+  if (path === '/stats') return <StatsPage />;
+  if (path === '/signin') return <SignInPage />;
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at <code>{path}</code>. <a href="/">Back to the marketplace</a>
+      </p>
+    </section>
+  );
+}
+
+function titleOf(path: string): string {
+  const names: [RegExp, string][] = [
+    [/^\/post/, 'Post a leed'],
+    [/^\/leedz\/.*\/edit$/, 'Edit leed'],
+    [/^\/leedz\//, 'Leed'],
+    [/^\/receipts\//, 'Receipt'],
+    [/^\/profile/, 'Your profile'],
+    [/^\/users\//, 'Vendor profile'],
+    [/^\/stats/, 'Stats'],
+    [/^\/signin/, 'Sign in'],
+    [/^\/trades\//, 'Upcoming leedz'],
+  ];
+  const name = names.find(([pattern]) => pattern.test(path))?.[1];
+  return name === undefined ? 'The Leedz' : `${name} · The Leedz`;
+}
+
+async function signOut(setMe: (user: User | null) => void): Promise<void> {
+  await api.post('/api/auth/logout').catch(() => undefined);
+  setMe(null);
+  navigate('/');
+}
+
+function Header({ me, onSignOut, path }: { me: User | null | undefined; onSignOut: () => void; path: string }) {
+  const current = (href: string) => (href === '/' ? path === '/' || path.startsWith('/leedz/') || path.startsWith('/trades/') : path.startsWith(href)) ? 'page' : undefined;
+  return (
+    <header class="site-header">
+      <a class="brand" href="/">
+        <span class="brand-mark" aria-hidden="true">
+          L
+        </span>
+        The Leedz
+      </a>
+      <nav aria-label="Main">
+        <a href="/" aria-current={current('/')}>
+          Marketplace
+        </a>
+        <a href="/post" aria-current={current('/post')}>
+          Post a leed
+        </a>
+        <a href="/stats" aria-current={current('/stats')}>
+          Stats
+        </a>
+        {me ? (
+          <a href="/profile" aria-current={current('/profile')}>
+            Profile
+          </a>
+        ) : null}
+      </nav>
+      <div class="account">
+        {me === undefined ? null : me === null ? (
+          <a class="button primary small" href="/signin">
+            Sign in
+          </a>
+        ) : (
+          <>
+            <span class="signed-in">
+              <span class="visually-hidden">Signed in as </span>
+              <a href={`/users/${encodeURIComponent(me.username)}`}>{me.username}</a>
+            </span>
+            <button type="button" class="small" onClick={onSignOut}>
+              Sign out
+            </button>
+          </>
+        )}
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,241 @@
+/**
+ * The month calendar: active leedz of the shown trades (`GET /api/leedz`), one colour per trade, the
+ * user's own leedz starred. A day lists its first few leedz and a button for the rest. At phone width
+ * the grid becomes an agenda of the days that have leedz (CSS only).
+ *
+ * When the first month with its leedz is on screen and the page can take input, the app sets the
+ * performance mark `leedz:calendar-ready` (bench/web.ts measures navigation → that mark).
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { Trade } from '../../src/leedz/domain/trade.js';
+import type { User } from '../../src/leedz/domain/user.js';
+import type { LeedPreview } from '../../src/leedz/domain/visibility.js';
+import { api, ApiError, messageOf } from '../shared/api.js';
+import { dayKey, formatCents, formatShortTime, formatTime, pad } from '../shared/format.js';
+import { useLoad } from '../shared/hooks.js';
+import { navigate, withQuery } from '../shared/router.js';
+import { useSession } from './session.js';
+import { tradeColor } from './trade-colors.js';
+
+export interface Month {
+  year: number;
+  /** 0–11 */
+  month: number;
+}
+
+/** `?month=2026-12` → that month; anything else → this month. */
+export function monthOf(text: string | null): Month {
+  const m = /^(\d{4})-(\d{2})$/.exec(text ?? '');
+  if (m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 12) return { year: Number(m[1]), month: Number(m[2]) - 1 };
+  const now = new Date();
+  return { year: now.getFullYear(), month: now.getMonth() };
+}
+
+function monthParam({ year, month }: Month): string {
+  return `${year}-${pad(month + 1)}`;
+}
+
+function addMonths({ year, month }: Month, delta: number): Month {
+  const d = new Date(year, month + delta, 1);
+  return { year: d.getFullYear(), month: d.getMonth() };
+}
+
+/** The days the grid shows: Sunday on or before the 1st to Saturday on or after the last day. */
+function gridDays({ year, month }: Month): Date[] {
+  const first = new Date(year, month, 1);
+  const start = new Date(year, month, 1 - first.getDay());
+  const last = new Date(year, month + 1, 0);
+  const end = new Date(year, month, last.getDate() + (6 - last.getDay()));
+  const days: Date[] = [];
+  for (let d = start; d <= end; d = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1)) days.push(d);
+  return days;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** Leedz listed in a day before "+N more". */
+const PER_DAY = 3;
+
+/** What the calendar shows: set by the marketplace's filters (and the URL). */
+export interface Filters {
+  month: Month;
+  /** Trades the calendar shows (subscriptions, less the ones unticked). */
+  trades: string[];
+  /** Trades the calendar could show (the ones the filter lists). */
+  available: string[];
+  zip: string;
+  radius: number;
+}
+
+/** How many trades a signed-out visitor sees in the calendar: the busiest ones. */
+const PREVIEW_TRADES = 6;
+
+/** The calendar's filters from the signed-in user (or none), the trades and the URL's query. */
+export function filtersFor(me: User | null, trades: Trade[], query: URLSearchParams): Filters {
+  const available = me !== null ? me.subscriptions : trades.filter((t) => t.leedCount > 0).slice(0, PREVIEW_TRADES).map((t) => t.name);
+  const hidden = new Set((query.get('hide') ?? '').split(',').filter(Boolean));
+  return {
+    month: monthOf(query.get('month')),
+    trades: available.filter((t) => !hidden.has(t)),
+    available,
+    // An explicit `zip=` (even empty) wins over the profile's home zip.
+    zip: query.has('zip') ? (query.get('zip') ?? '') : (me?.zip ?? ''),
+    radius: Number(query.get('radius') ?? me?.radius ?? 50),
+  };
+}
+
+/** `GET /api/leedz?…` for the month grid and the filters, or undefined when no trade is shown. */
+export function searchPath(filters: Filters): string | undefined {
+  if (filters.trades.length === 0) return undefined;
+  const days = gridDays(filters.month);
+  const first = days[0]!;
+  const last = days.at(-1)!;
+  const to = new Date(last.getFullYear(), last.getMonth(), last.getDate(), 23, 59, 59, 999);
+  const query = new URLSearchParams({ trades: filters.trades.join(','), from: first.toISOString(), to: to.toISOString(), limit: '5000' });
+  if (filters.zip !== '') {
+    query.set('zip', filters.zip);
+    query.set('radius', String(filters.radius));
+  }
+  return `/api/leedz?${query}`;
+}
+
+let readyMarked = false;
+
+export function Calendar({ filters, selectedId, search }: { filters: Filters; selectedId: string | undefined; search: string }) {
+  const { me, trades, dataVersion } = useSession();
+  const days = useMemo(() => gridDays(filters.month), [filters.month.year, filters.month.month]);
+  const path = searchPath(filters);
+  const [result] = useLoad(async () => {
+    if (path === undefined) return [];
+    const { leedz } = await api.get<{ leedz: LeedPreview[] }>(path);
+    if (!readyMarked) performance.mark('leedz:leedz-loaded');
+    return leedz;
+  }, [path, dataVersion]);
+
+  const byDay = useMemo(() => {
+    const map = new Map<string, LeedPreview[]>();
+    for (const leed of result.value ?? []) {
+      const key = dayKey(new Date(leed.start));
+      let list = map.get(key);
+      if (list === undefined) map.set(key, (list = []));
+      list.push(leed);
+    }
+    return map;
+  }, [result.value]);
+
+  const [expanded, setExpanded] = useState<string | undefined>(undefined);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const ready = result.state === 'ok';
+  useEffect(() => {
+    if (!ready || readyMarked) return;
+    readyMarked = true;
+    // Preact runs effects after the next frame is painted (requestAnimationFrame, then a task): the
+    // month with its leedz is on screen and the main thread is free to take input.
+    performance.mark('leedz:calendar-ready');
+  }, [ready]);
+
+  const count = result.value?.length ?? 0;
+  const todayKey = dayKey(new Date());
+  const title = `${MONTH_NAMES[filters.month.month]} ${filters.month.year}`;
+  const go = (month: Month) => navigate(withQuery({ month: monthParam(month) }), { keepScroll: true });
+  const zipError = result.state === 'error' && result.error instanceof ApiError ? (result.error.fieldMessage('zip') ?? result.error.fieldMessage('radius')) : undefined;
+
+  return (
+    <div class="calendar card" ref={rootRef} data-ready={ready ? 'true' : 'false'} aria-busy={result.state === 'loading'}>
+      <div class="cal-head">
+        <div class="cal-nav">
+          <button type="button" onClick={() => go(addMonths(filters.month, -1))} aria-label="Previous month">
+            <span aria-hidden="true">‹</span>
+          </button>
+          <h2 id="calendar-title" aria-live="polite">
+            {title}
+          </h2>
+          <button type="button" onClick={() => go(addMonths(filters.month, 1))} aria-label="Next month">
+            <span aria-hidden="true">›</span>
+          </button>
+          <button type="button" class="small" onClick={() => go(monthOf(null))}>
+            Today
+          </button>
+        </div>
+        <p class="cal-summary muted small" role="status">
+          {result.state === 'loading' ? 'Loading leedz…' : `${count.toLocaleString('en-US')} ${count === 1 ? 'leed' : 'leedz'}${filters.zip !== '' ? ` within ${filters.radius} miles of ${filters.zip}` : ''}`}
+          <span class="legend">
+            <span aria-hidden="true">★</span> your leed
+          </span>
+        </p>
+      </div>
+      <p id="calendar-error" class={zipError === undefined ? 'visually-hidden' : 'field-error'} role="alert">
+        {zipError === undefined ? '' : `zip: ${zipError}`}
+      </p>
+      {result.state === 'error' && zipError === undefined && (
+        <div class="notice error" role="alert">
+          The leedz could not be loaded: {messageOf(result.error)}
+        </div>
+      )}
+      {/* The first time, the grid waits for its leedz: one layout of the month instead of two. */}
+      {result.value === undefined && result.state === 'loading' ? (
+        <div class="month-placeholder" aria-hidden="true" />
+      ) : (
+        <>
+          <div class="weekdays" aria-hidden="true">
+            {WEEKDAYS.map((d) => (
+              <div key={d}>{d}</div>
+            ))}
+          </div>
+          <ol class="month-grid" aria-labelledby="calendar-title">
+            {days.map((day) => {
+              const key = dayKey(day);
+              const leedz = byDay.get(key) ?? [];
+              const outside = day.getMonth() !== filters.month.month;
+              const open = expanded === key;
+              const shown = open ? leedz : leedz.slice(0, PER_DAY);
+              const more = leedz.length - shown.length;
+              return (
+                <li key={key} class={`day${outside ? ' outside' : ''}${key === todayKey ? ' today' : ''}${leedz.length === 0 ? ' empty' : ''}`}>
+                  <h3 class="day-label">
+                    <time dateTime={key}>
+                      <span class="day-long">
+                        {WEEKDAYS[day.getDay()]}, {MONTH_NAMES[day.getMonth()]!.slice(0, 3)}{' '}
+                      </span>
+                      {day.getDate()}
+                    </time>
+                    {leedz.length > 0 && <span class="visually-hidden">, {leedz.length} {leedz.length === 1 ? 'leed' : 'leedz'}</span>}
+                  </h3>
+                  {shown.length > 0 && (
+                    <ul class="chips">
+                      {shown.map((leed) => {
+                        const own = me !== null && leed.creator === me.username;
+                        return (
+                          <li key={leed.id}>
+                            <a
+                              class={`chip${own ? ' own' : ''}${leed.id === selectedId ? ' selected' : ''}`}
+                              href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}${search}`}
+                              style={{ '--trade': tradeColor(leed.trade, trades) }}
+                              aria-current={leed.id === selectedId ? 'true' : undefined}
+                              aria-label={`${formatTime(leed.start)}, ${leed.trade}: ${leed.title}, ${leed.price === 0 ? 'free' : formatCents(leed.price)}${own ? ', your leed' : ''}`}
+                              title={`${leed.trade}: ${leed.title}`}
+                            >
+                              {own && <span class="own-mark">★</span>}
+                              <span class="chip-time">{formatShortTime(leed.start)}</span> {leed.title}
+                            </a>
+                          </li>
+                        );
+                      })}
+                    </ul>
+                  )}
+                  {(more > 0 || open) && leedz.length > PER_DAY && (
+                    <button type="button" class="more link small" aria-expanded={open} onClick={() => setExpanded(open ? undefined : key)}>
+                      {open ? 'Show fewer' : `+${more} more`}
+                      <span class="visually-hidden"> on {key}</span>
+                    </button>
+                  )}
+                </li>
+              );
+            })}
+          </ol>
+        </>
+      )}
+      {ready && count === 0 && filters.trades.length > 0 && <p class="muted cal-empty">No leedz this month for these trades{filters.zip !== '' ? ' near that zip' : ''}.</p>}
+    </div>
+  );
+}

@@ -1,0 +1,332 @@
+/**
+ * One leed's panel (`GET /api/leedz/{trade}/{id}`): every field the caller may see, the hidden ones
+ * as "Buy to show"; Buy and Report for someone else's leed, Edit and Delete for one's own.
+ * Buying a paid leed goes to the payment provider's checkout page (locally: `/pay/checkout/:id`),
+ * which comes back to the receipt page; a free one is sold at once.
+ */
+import type { RefObject } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { LeedView } from '../../src/leedz/domain/visibility.js';
+import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
+import { config } from '../shared/config.js';
+import { formatCents, formatDate, formatDateTime, formatTimeRange, pad, zoneName } from '../shared/format.js';
+import { useLoad } from '../shared/hooks.js';
+import { LockIcon } from '../shared/icons.js';
+import { navigate, withQuery } from '../shared/router.js';
+import { fieldText, FIELD_LABELS } from './leed-fields.js';
+import { useSession } from './session.js';
+import { tradeColor } from './trade-colors.js';
+
+export function receiptPath(trade: string, id: string): string {
+  return `/receipts/${encodeURIComponent(trade)}/${encodeURIComponent(id)}`;
+}
+
+export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string; closeHref: string }) {
+  const { me, trades, dataVersion } = useSession();
+  const [result, reload] = useLoad(() => api.get<LeedView>(leedApiPath(trade, id)), [trade, id, dataVersion]);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const leed = result.value;
+
+  useEffect(() => {
+    if (leed === undefined) return;
+    // Opened from a link without a month (an email): show the leed's month in the calendar.
+    if (!new URLSearchParams(location.search).has('month')) {
+      const start = new Date(leed.start);
+      navigate(withQuery({ month: `${start.getFullYear()}-${pad(start.getMonth() + 1)}` }), { replace: true, keepScroll: true });
+    }
+    // Opening a leed takes focus to it, so keyboard and screen reader users land in the panel.
+    headingRef.current?.focus({ preventScroll: window.innerWidth > 1200 });
+  }, [leed?.id]);
+
+  return (
+    <aside class="detail card" aria-labelledby="leed-title">
+      <div class="detail-top">
+        <span class="trade-tag" style={{ '--trade': tradeColor(trade, trades) }}>
+          {trade}
+        </span>
+        <a class="close button small" href={closeHref} aria-label="Close the leed">
+          <span aria-hidden="true">✕</span>
+        </a>
+      </div>
+      {result.state === 'error' && leed === undefined ? (
+        <>
+          <h2 id="leed-title" ref={headingRef} tabIndex={-1} data-focus-on-navigate>
+            Leed not available
+          </h2>
+          <p class="notice error" role="alert">
+            {result.error instanceof ApiError && result.error.status === 404 ? 'This leed does not exist or was deleted.' : messageOf(result.error)}
+          </p>
+        </>
+      ) : leed === undefined ? (
+        <p class="muted" role="status">
+          Loading the leed…
+        </p>
+      ) : (
+        <LeedBody leed={leed} me={me?.username ?? null} headingRef={headingRef} onChanged={reload} closeHref={closeHref} />
+      )}
+    </aside>
+  );
+}
+
+function LeedBody({ leed, me, headingRef, onChanged, closeHref }: { leed: LeedView; me: string | null; headingRef: RefObject<HTMLHeadingElement>; onChanged: () => void; closeHref: string }) {
+  const own = me !== null && leed.creator === me;
+  const bought = me !== null && leed.buyer === me;
+  const zone = leed.timeZone;
+  return (
+    <>
+      <h2 id="leed-title" ref={headingRef} tabIndex={-1} data-focus-on-navigate>
+        {leed.title}
+      </h2>
+      <p class="detail-status">
+        <StatusPill leed={leed} own={own} bought={bought} />
+        {own && <span class="pill info">★ Your leed</span>}
+      </p>
+      <dl class="fields">
+        <dt>When</dt>
+        <dd>
+          {formatDate(leed.start, zone)}
+          <br />
+          {formatTimeRange(leed.start, leed.end, zone)} {zoneName(leed.start, zone)}
+        </dd>
+        <dt>Price</dt>
+        <dd>{leed.price === 0 ? 'Free' : formatCents(leed.price)}</dd>
+        <dt>Zip</dt>
+        <dd>{leed.zip}</dd>
+        {config().hideableFields.map((field) => {
+          const text = fieldText(field, leed[field]);
+          return [
+            <dt key={`${field}-t`}>{FIELD_LABELS[field]}</dt>,
+            <dd key={`${field}-d`} data-field={field}>
+              {leed.hidden.includes(field) ? (
+                <span class="locked">
+                  <LockIcon /> Buy to show
+                </span>
+              ) : text === undefined ? (
+                <span class="muted">Not given</span>
+              ) : (
+                text
+              )}
+            </dd>,
+          ];
+        })}
+        <dt>Posted by</dt>
+        <dd>
+          <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>, {formatDateTime(leed.postedAt)}
+        </dd>
+        {leed.buyer !== undefined && leed.buyer !== null && (
+          <>
+            <dt>Bought by</dt>
+            <dd>
+              <a href={`/users/${encodeURIComponent(leed.buyer)}`}>{leed.buyer}</a>
+              {leed.soldAt ? `, ${formatDateTime(leed.soldAt)}` : ''}
+            </dd>
+          </>
+        )}
+      </dl>
+      {own ? <OwnActions leed={leed} closeHref={closeHref} /> : <BuyerActions leed={leed} me={me} bought={bought} onChanged={onChanged} />}
+    </>
+  );
+}
+
+function StatusPill({ leed, own, bought }: { leed: LeedView; own: boolean; bought: boolean }) {
+  if (leed.status === 'active') return <span class="pill ok">Available</span>;
+  if (leed.status === 'sold') return <span class="pill warn">{bought ? 'Sold to you' : own ? `Sold${leed.buyer ? ` to ${leed.buyer}` : ''}` : 'Sold'}</span>;
+  return <span class="pill">{leed.status === 'expired' ? 'Expired' : leed.status}</span>;
+}
+
+function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: string | null; bought: boolean; onChanged: () => void }) {
+  const { changed } = useSession();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [reporting, setReporting] = useState(false);
+
+  if (bought) {
+    return (
+      <div class="notice ok">
+        <p>
+          You bought this leed. <a href={receiptPath(leed.trade, leed.id)}>View the receipt</a>
+        </p>
+      </div>
+    );
+  }
+  if (me === null) {
+    return (
+      <div class="actions">
+        {leed.status === 'active' && (
+          <a class="button primary" href="/signin">
+            Sign in to buy
+          </a>
+        )}
+      </div>
+    );
+  }
+
+  const buy = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const result = await api.post<{ checkoutUrl?: string; sold?: boolean; receiptUrl?: string }>(`${leedApiPath(leed.trade, leed.id)}/checkout`);
+      if (result.checkoutUrl !== undefined) {
+        location.assign(result.checkoutUrl);
+        return;
+      }
+      changed();
+      navigate(result.receiptUrl !== undefined ? new URL(result.receiptUrl, location.href).pathname : receiptPath(leed.trade, leed.id));
+    } catch (e) {
+      setError(messageOf(e));
+      onChanged();
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      {error !== undefined && (
+        <div class="notice error" role="alert">
+          {error}
+        </div>
+      )}
+      <div class="actions">
+        {leed.status === 'active' && (
+          <button type="button" class="primary" disabled={busy} onClick={() => void buy()}>
+            {busy ? 'Starting checkout…' : leed.price === 0 ? 'Claim for free' : `Buy for ${formatCents(leed.price)}`}
+          </button>
+        )}
+        {!reporting && (
+          <button type="button" onClick={() => setReporting(true)} aria-expanded={false} aria-controls="report-form">
+            Report
+          </button>
+        )}
+      </div>
+      {leed.status === 'active' && leed.hidden.length > 0 && (
+        <p class="muted small">Buying shows {leed.hidden.map((f) => FIELD_LABELS[f].toLowerCase()).join(', ')} and emails you a receipt.</p>
+      )}
+      {reporting && <ReportForm leed={leed} onDone={() => setReporting(false)} />}
+    </>
+  );
+}
+
+function ReportForm({ leed, onDone }: { leed: LeedView; onDone: () => void }) {
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [sent, setSent] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const textRef = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => textRef.current?.focus(), []);
+
+  if (sent) {
+    return (
+      <div class="notice ok" role="status">
+        <p>Thank you. The admin has been told about this leed.</p>
+      </div>
+    );
+  }
+  return (
+    <form
+      id="report-form"
+      class="report-form"
+      noValidate
+      onSubmit={async (event) => {
+        event.preventDefault();
+        setBusy(true);
+        setError(undefined);
+        try {
+          await api.post(`${leedApiPath(leed.trade, leed.id)}/report`, { reason });
+          setSent(true);
+        } catch (e) {
+          setError(e instanceof ApiError ? (e.fieldMessage('reason') ?? e.message) : messageOf(e));
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <div class="field">
+        <label for="report-reason">Why are you reporting this leed?</label>
+        <textarea
+          id="report-reason"
+          ref={textRef}
+          value={reason}
+          maxLength={1000}
+          aria-invalid={error !== undefined}
+          aria-describedby={error !== undefined ? 'report-reason-error' : undefined}
+          onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
+        />
+        {error !== undefined && (
+          <p class="field-error" id="report-reason-error">
+            reason: {error}
+          </p>
+        )}
+      </div>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          Send report
+        </button>
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) {
+  const { changed, flash } = useSession();
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
+
+  if (leed.status !== 'active') {
+    return leed.status === 'sold' ? (
+      <div class="notice ok">
+        <p>Sold{leed.buyer ? ` to ${leed.buyer}` : ''}. The buyer has your contact details and a receipt.</p>
+      </div>
+    ) : null;
+  }
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await api.delete(leedApiPath(leed.trade, leed.id));
+      changed();
+      flash({ kind: 'ok', text: `Deleted “${leed.title}”.` });
+      navigate(closeHref);
+    } catch (e) {
+      setError(messageOf(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      {error !== undefined && (
+        <div class="notice error" role="alert">
+          {error}
+        </div>
+      )}
+      {confirming ? (
+        <div class="notice warn confirm" role="group" aria-labelledby="confirm-delete">
+          <p id="confirm-delete">Delete “{leed.title}”? Nobody will be able to buy it any more.</p>
+          <div class="actions">
+            <button type="button" class="danger" ref={confirmRef} disabled={busy} onClick={() => void remove()}>
+              Delete leed
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div class="actions">
+          <a class="button primary" href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}/edit`}>
+            Edit
+          </a>
+          <button type="button" onClick={() => setConfirming(true)}>
+            Delete
+          </button>
+        </div>
+      )}
+    </>
+  );
+}

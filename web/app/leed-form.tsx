@@ -1,0 +1,336 @@
+/**
+ * Post a leed (`POST /api/leedz`) or edit one's own (`PATCH /api/leedz/{trade}/{id}`, only the
+ * fields that changed). Every hideable field has a show/hide toggle. Validation is the API's: the
+ * form sends what was typed and shows each field message of a 400 beside its field, with a summary
+ * at the top that links to them.
+ */
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { FieldVisibility, HideableField, Leed } from '../../src/leedz/domain/leed.js';
+import type { FieldError } from '../../src/leedz/domain/validation.js';
+import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
+import { config } from '../shared/config.js';
+import { formatCents, fromLocalInput, pad, toLocalInput } from '../shared/format.js';
+import { EyeIcon, LockIcon } from '../shared/icons.js';
+import { navigate } from '../shared/router.js';
+import { FIELD_LABELS } from './leed-fields.js';
+import { useSession } from './session.js';
+
+type TextField = 'trade' | 'title' | 'location' | 'start' | 'end' | 'price' | 'clientEmail' | 'clientPhone' | 'details' | 'requirements';
+type Values = Record<TextField, string> & { visibility: Record<HideableField, FieldVisibility> };
+
+const LABELS: Record<TextField, string> = {
+  trade: 'Trade',
+  title: 'Title',
+  location: 'Location',
+  start: 'Starts',
+  end: 'Ends',
+  price: 'Price (US$)',
+  clientEmail: FIELD_LABELS.clientEmail,
+  clientPhone: FIELD_LABELS.clientPhone,
+  details: FIELD_LABELS.details,
+  requirements: FIELD_LABELS.requirements,
+};
+
+/** The order of the fields on the form (and of the error summary). */
+const ORDER: string[] = ['trade', 'title', 'location', 'visibility.location', 'start', 'end', 'price', 'clientEmail', 'visibility.clientEmail', 'clientPhone', 'visibility.clientPhone', 'details', 'visibility.details', 'requirements', 'visibility.requirements'];
+
+function valuesOf(leed: Leed): Values {
+  return {
+    trade: leed.trade,
+    title: leed.title,
+    location: leed.location,
+    start: toLocalInput(leed.start),
+    end: toLocalInput(leed.end),
+    price: leed.price === 0 ? '0' : (leed.price / 100).toFixed(2),
+    clientEmail: leed.clientEmail ?? '',
+    clientPhone: leed.clientPhone ?? '',
+    details: leed.details ?? '',
+    requirements: leed.requirements ?? '',
+    visibility: { ...leed.visibility },
+  };
+}
+
+/** Dollars as typed → cents; text that is not a number goes to the API as is, so that it says why. */
+function priceOf(text: string): number | string | undefined {
+  const trimmed = text.trim().replace(/^\$/, '').replace(/,/g, '');
+  if (trimmed === '') return undefined;
+  const dollars = Number(trimmed);
+  return Number.isFinite(dollars) ? Math.round(dollars * 100) : text;
+}
+
+/** A datetime-local value → an instant; something the browser could not parse goes as is. */
+function instantOf(text: string): string | undefined {
+  return fromLocalInput(text) ?? (text.trim() === '' ? undefined : text);
+}
+
+export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
+  const { me, trades, changed, flash } = useSession();
+  const [original, setOriginal] = useState<Leed | undefined>(undefined);
+  const [loadError, setLoadError] = useState<string | undefined>(undefined);
+  const [values, setValues] = useState<Values>(() => ({
+    trade: me?.subscriptions[0] ?? trades[0]?.name ?? '',
+    title: '',
+    location: '',
+    start: '',
+    end: '',
+    price: '',
+    clientEmail: '',
+    clientPhone: '',
+    details: '',
+    requirements: '',
+    visibility: { ...config().defaultVisibility },
+  }));
+  const [errors, setErrors] = useState<FieldError[]>([]);
+  const [failure, setFailure] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const summaryRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (edit === undefined) return;
+    api.get<Leed>(leedApiPath(edit.trade, edit.id)).then(
+      (leed) => {
+        setOriginal(leed);
+        setValues(valuesOf(leed));
+      },
+      (error: unknown) => setLoadError(messageOf(error)),
+    );
+  }, [edit?.trade, edit?.id]);
+
+  useEffect(() => {
+    if (errors.length > 0 || failure !== undefined) summaryRef.current?.focus();
+  }, [errors, failure]);
+
+  if (me === null) {
+    return (
+      <section class="form-page card">
+        <h1>{edit ? 'Edit leed' : 'Post a leed'}</h1>
+        <p>
+          <a href="/signin">Sign in</a> to post leedz.
+        </p>
+      </section>
+    );
+  }
+  if (edit !== undefined && original === undefined) {
+    return (
+      <section class="form-page card">
+        <h1>Edit leed</h1>
+        {loadError === undefined ? <p role="status">Loading…</p> : <p class="notice error" role="alert">The leed could not be loaded: {loadError}</p>}
+      </section>
+    );
+  }
+  if (original !== undefined && (original.creator !== me.username || original.status !== 'active')) {
+    return (
+      <section class="form-page card">
+        <h1>Edit leed</h1>
+        <p class="notice error" role="alert">
+          {original.creator !== me.username ? 'Only the creator of a leed may change it.' : `This leed is ${original.status} and can no longer be changed.`}
+        </p>
+      </section>
+    );
+  }
+
+  const set = (field: TextField) => (event: Event) => setValues((v) => ({ ...v, [field]: (event.target as HTMLInputElement).value }));
+  const setVisibility = (field: HideableField, hidden: boolean) => setValues((v) => ({ ...v, visibility: { ...v.visibility, [field]: hidden ? 'hidden' : 'shown' } }));
+  const errorOf = (path: string) => errors.find((e) => e.path === path)?.message;
+
+  const body = (): Record<string, unknown> => {
+    const filled = (field: HideableField) => values[field].trim() !== '';
+    const visibility = Object.fromEntries(config().hideableFields.filter(filled).map((f) => [f, values.visibility[f]]));
+    if (original === undefined) {
+      const out: Record<string, unknown> = { trade: values.trade, title: values.title, location: values.location, start: instantOf(values.start), end: instantOf(values.end), price: priceOf(values.price) };
+      for (const field of ['clientEmail', 'clientPhone', 'details', 'requirements'] as const) if (filled(field)) out[field] = values[field];
+      out.visibility = visibility;
+      return out;
+    }
+    // An edit sends what changed: an unchanged place or time is not geocoded or checked again.
+    const before = valuesOf(original);
+    const out: Record<string, unknown> = {};
+    for (const field of ['title', 'location', 'clientEmail', 'clientPhone', 'details', 'requirements'] as const) if (values[field] !== before[field]) out[field] = values[field];
+    if (values.start !== before.start) out.start = instantOf(values.start) ?? null;
+    if (values.end !== before.end) out.end = instantOf(values.end) ?? null;
+    if (values.price !== before.price) out.price = priceOf(values.price) ?? 0;
+    if (config().hideableFields.some((f) => filled(f) && values.visibility[f] !== original.visibility[f])) out.visibility = visibility;
+    return out;
+  };
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setErrors([]);
+    setFailure(undefined);
+    try {
+      if (original === undefined) {
+        const posted = await api.post<{ id: string; trade: string; title: string }>('/api/leedz', body());
+        changed();
+        flash({ kind: 'ok', text: `Posted “${posted.title}”. Subscribers of ${posted.trade} are being emailed.` });
+        const start = new Date(instantOf(values.start) ?? Date.now());
+        navigate(`/leedz/${encodeURIComponent(posted.trade)}/${encodeURIComponent(posted.id)}?month=${start.getFullYear()}-${pad(start.getMonth() + 1)}`);
+      } else {
+        const changes = body();
+        if (Object.keys(changes).length > 0) await api.patch<Leed>(leedApiPath(original.trade, original.id), changes);
+        changed();
+        flash({ kind: 'ok', text: Object.keys(changes).length > 0 ? 'Your changes are saved.' : 'Nothing changed.' });
+        const start = new Date(instantOf(values.start) ?? original.start);
+        navigate(`/leedz/${encodeURIComponent(original.trade)}/${encodeURIComponent(original.id)}?month=${start.getFullYear()}-${pad(start.getMonth() + 1)}`);
+      }
+    } catch (error) {
+      if (error instanceof ApiError && error.fields.length > 0) setErrors(error.fields);
+      else if (error instanceof ApiError && error.status === 409) {
+        setErrors([{ path: 'location', message: error.message }]);
+      } else setFailure(messageOf(error));
+      setBusy(false);
+    }
+  };
+
+  const known = new Set(ORDER);
+  const sorted = [...errors].sort((a, b) => (known.has(a.path) ? ORDER.indexOf(a.path) : 99) - (known.has(b.path) ? ORDER.indexOf(b.path) : 99));
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const { limits } = config();
+
+  return (
+    <section class="form-page card" aria-labelledby="form-title">
+      <h1 id="form-title">{original === undefined ? 'Post a leed' : 'Edit leed'}</h1>
+      <p class="muted">
+        {original === undefined
+          ? 'A booking you cannot take, for another vendor of the same trade. Fields marked “hidden” are shown only to the buyer.'
+          : `Changing “${original.title}”. The trade cannot change.`}
+      </p>
+      {(sorted.length > 0 || failure !== undefined) && (
+        <div class="notice error" role="alert" tabIndex={-1} ref={summaryRef} id="form-errors">
+          {failure !== undefined ? (
+            <p>The leed was not saved: {failure}</p>
+          ) : (
+            <>
+              <p>
+                The leed was not saved. {sorted.length === 1 ? 'One field needs' : `${sorted.length} fields need`} attention:
+              </p>
+              <ul>
+                {sorted.map((e) => (
+                  <li key={e.path}>
+                    {known.has(e.path) ? <a href={`#${inputId(e.path)}`}>{labelOf(e.path)}</a> : <strong>{e.path}</strong>} {e.message}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      )}
+      <form class="leed-form" noValidate onSubmit={(e) => void submit(e)}>
+        <Field name="trade" error={errorOf('trade')}>
+          <select id="leed-trade" value={values.trade} onChange={set('trade')} disabled={original !== undefined} {...invalid('trade', errorOf('trade'))}>
+            {trades.map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field name="title" error={errorOf('title')} hint={`What the gig is, in a line (at most ${limits.title} characters).`}>
+          <input id="leed-title" type="text" value={values.title} onInput={set('title')} {...invalid('title', errorOf('title'), true)} />
+        </Field>
+        <Field name="location" error={errorOf('location')} hint="The full street address, ending with the 5-digit zip: 123 Main St, Springfield, IL 62701" toggle={<HideToggle field="location" values={values} onChange={setVisibility} error={errorOf('visibility.location')} />}>
+          <input id="leed-location" type="text" autoComplete="street-address" value={values.location} onInput={set('location')} {...invalid('location', errorOf('location'), true)} />
+        </Field>
+        <div class="field-row">
+          <Field name="start" error={errorOf('start')} hint={`Your time zone (${zone}).`}>
+            <input id="leed-start" type="datetime-local" value={values.start} onInput={set('start')} {...invalid('start', errorOf('start'), true)} />
+          </Field>
+          <Field name="end" error={errorOf('end')} hint="1 to 12 hours after the start.">
+            <input id="leed-end" type="datetime-local" value={values.end} onInput={set('end')} {...invalid('end', errorOf('end'), true)} />
+          </Field>
+        </div>
+        <Field name="price" error={errorOf('price')} hint={`0 or empty for free; otherwise ${formatCents(limits.minPaidPriceCents)} to ${formatCents(limits.maxPriceCents)}. The platform keeps ${config().platformFeePercent}%.`}>
+          <input id="leed-price" type="text" inputMode="decimal" value={values.price} onInput={set('price')} placeholder="0.00" {...invalid('price', errorOf('price'), true)} />
+        </Field>
+        <div class="field-row">
+          <Field name="clientEmail" error={errorOf('clientEmail')} toggle={<HideToggle field="clientEmail" values={values} onChange={setVisibility} error={errorOf('visibility.clientEmail')} />}>
+            <input id="leed-clientEmail" type="email" value={values.clientEmail} onInput={set('clientEmail')} {...invalid('clientEmail', errorOf('clientEmail'))} />
+          </Field>
+          <Field name="clientPhone" error={errorOf('clientPhone')} toggle={<HideToggle field="clientPhone" values={values} onChange={setVisibility} error={errorOf('visibility.clientPhone')} />}>
+            <input id="leed-clientPhone" type="tel" value={values.clientPhone} onInput={set('clientPhone')} {...invalid('clientPhone', errorOf('clientPhone'))} />
+          </Field>
+        </div>
+        <Field name="details" error={errorOf('details')} hint={`At most ${limits.text.toLocaleString('en-US')} characters.`} toggle={<HideToggle field="details" values={values} onChange={setVisibility} error={errorOf('visibility.details')} />}>
+          <textarea id="leed-details" value={values.details} onInput={set('details')} {...invalid('details', errorOf('details'), true)} />
+        </Field>
+        <Field name="requirements" error={errorOf('requirements')} hint="What the vendor must bring or know." toggle={<HideToggle field="requirements" values={values} onChange={setVisibility} error={errorOf('visibility.requirements')} />}>
+          <textarea id="leed-requirements" value={values.requirements} onInput={set('requirements')} {...invalid('requirements', errorOf('requirements'), true)} />
+        </Field>
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? 'Saving…' : original === undefined ? 'Post leed' : 'Save changes'}
+          </button>
+          <a class="button" href={original === undefined ? '/' : `/leedz/${encodeURIComponent(original.trade)}/${encodeURIComponent(original.id)}`}>
+            Cancel
+          </a>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function inputId(path: string): string {
+  return path.startsWith('visibility.') ? `leed-hide-${path.slice('visibility.'.length)}` : `leed-${path}`;
+}
+
+function labelOf(path: string): string {
+  if (path.startsWith('visibility.')) return `Hide ${(FIELD_LABELS as Record<string, string>)[path.slice(11)]?.toLowerCase() ?? path.slice(11)}:`;
+  return (LABELS as Record<string, string>)[path] ?? path;
+}
+
+/** aria-invalid and aria-describedby for an input whose field has a hint and maybe an error. */
+function invalid(name: string, error: string | undefined, hasHint = false) {
+  const describedBy = [hasHint ? `leed-${name}-hint` : '', error !== undefined ? `leed-${name}-error` : ''].filter(Boolean).join(' ');
+  return { 'aria-invalid': error !== undefined ? ('true' as const) : undefined, 'aria-describedby': describedBy === '' ? undefined : describedBy };
+}
+
+function Field({ name, error, hint, toggle, children }: { name: TextField; error: string | undefined; hint?: string; toggle?: ComponentChildren; children: ComponentChildren }) {
+  return (
+    <div class={`field${error !== undefined ? ' has-error' : ''}`} data-field={name}>
+      <div class="field-label">
+        <label for={`leed-${name}`}>{LABELS[name]}</label>
+        {toggle}
+      </div>
+      {hint !== undefined && (
+        <span class="field-hint" id={`leed-${name}-hint`}>
+          {hint}
+        </span>
+      )}
+      {children}
+      {error !== undefined && (
+        <p class="field-error" id={`leed-${name}-error`}>
+          {LABELS[name].replace(/ \(.*\)$/, '')} {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function HideToggle({ field, values, onChange, error }: { field: HideableField; values: Values; onChange: (field: HideableField, hidden: boolean) => void; error: string | undefined }) {
+  const hidden = values.visibility[field] === 'hidden';
+  const empty = values[field].trim() === '';
+  return (
+    <span class="hide-toggle-wrap">
+      <label class={`check hide-toggle${hidden ? ' is-hidden' : ''}`} title={empty ? 'An empty field is never hidden' : undefined}>
+        <input
+          type="checkbox"
+          id={`leed-hide-${field}`}
+          checked={hidden}
+          onChange={(e) => onChange(field, (e.target as HTMLInputElement).checked)}
+          aria-invalid={error !== undefined ? 'true' : undefined}
+          aria-describedby={error !== undefined ? `leed-hide-${field}-error` : undefined}
+        />
+        <span aria-hidden="true" class="hide-state">
+          {hidden ? <LockIcon /> : <EyeIcon />} {hidden ? 'Hidden until bought' : 'Shown to everyone'}
+        </span>
+        <span class="visually-hidden">Hide {FIELD_LABELS[field].toLowerCase()} until bought</span>
+      </label>
+      {error !== undefined && (
+        <span class="field-error" id={`leed-hide-${field}-error`}>
+          {error}
+        </span>
+      )}
+    </span>
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * The receipt (`/receipts/{trade}/{id}`, where the checkout returns): every field of a bought leed,
+ * as the buyer now sees it. A provider may report the payment a moment after the buyer is back, so
+ * an unsold leed is asked for again for a while before the page gives up.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { platformFeeCents } from '../../src/leedz/domain/money.js';
+import type { LeedView } from '../../src/leedz/domain/visibility.js';
+import { api, leedApiPath, messageOf } from '../shared/api.js';
+import { config } from '../shared/config.js';
+import { formatCents, formatDate, formatDateTime, formatTimeRange, zoneName } from '../shared/format.js';
+import { fieldText, FIELD_LABELS } from './leed-fields.js';
+import { useSession } from './session.js';
+
+const WAIT_MS = 30_000;
+
+export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
+  const { me, changed } = useSession();
+  const [leed, setLeed] = useState<LeedView | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [waitedOut, setWaitedOut] = useState(false);
+
+  useEffect(() => {
+    let stopped = false;
+    const started = Date.now();
+    const poll = async () => {
+      try {
+        const view = await api.get<LeedView>(leedApiPath(trade, id));
+        if (stopped) return;
+        setLeed(view);
+        if (view.status === 'sold') {
+          changed();
+          return;
+        }
+        if (Date.now() - started > WAIT_MS) setWaitedOut(true);
+        else setTimeout(() => void poll(), 1000);
+      } catch (e) {
+        if (!stopped) setError(messageOf(e));
+      }
+    };
+    void poll();
+    return () => {
+      stopped = true;
+    };
+  }, [trade, id]);
+
+  if (error !== undefined) {
+    return (
+      <section class="receipt card">
+        <h1>Receipt</h1>
+        <p class="notice error" role="alert">
+          The leed could not be loaded: {error}
+        </p>
+      </section>
+    );
+  }
+  if (leed === undefined) return <p role="status">Loading the receipt…</p>;
+  if (me === null || leed.buyer !== me.username) {
+    const waiting = leed.status === 'active' && !waitedOut && me !== null;
+    return (
+      <section class="receipt card">
+        <h1>{waiting ? 'Confirming your payment…' : 'Receipt'}</h1>
+        <p class={`notice ${waiting ? 'info' : 'warn'}`} role="status">
+          {waiting
+            ? 'The payment provider is confirming the payment. This page updates by itself.'
+            : me === null
+              ? 'Sign in as the buyer to see this receipt.'
+              : leed.status === 'active'
+                ? 'No payment has arrived for this leed. If you paid, the receipt will also come by email.'
+                : 'This receipt belongs to the buyer of the leed.'}
+        </p>
+        <p>
+          <a href={`/leedz/${encodeURIComponent(trade)}/${encodeURIComponent(id)}`}>Back to the leed</a>
+        </p>
+      </section>
+    );
+  }
+
+  const zone = leed.timeZone;
+  const fee = platformFeeCents(leed.price);
+  return (
+    <section class="receipt card" aria-labelledby="receipt-title">
+      <p class="pill ok receipt-badge">Paid</p>
+      <h1 id="receipt-title">Receipt: {leed.title}</h1>
+      <p class="muted">
+        You bought this {leed.trade} leed from <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>
+        {leed.soldAt ? ` on ${formatDateTime(leed.soldAt)}` : ''}. A copy of this receipt, with the seller’s contact, is in your email.
+      </p>
+      <dl class="fields receipt-fields">
+        <dt>Leed</dt>
+        <dd>{leed.title}</dd>
+        <dt>Trade</dt>
+        <dd>{leed.trade}</dd>
+        <dt>Date</dt>
+        <dd>{formatDate(leed.start, zone)}</dd>
+        <dt>Time</dt>
+        <dd>
+          {formatTimeRange(leed.start, leed.end, zone)} {zoneName(leed.start, zone)}
+          {zone ? <span class="muted"> ({zone})</span> : null}
+        </dd>
+        {config().hideableFields.map((field) => [
+          <dt key={`${field}-t`}>{FIELD_LABELS[field]}</dt>,
+          <dd key={`${field}-d`} data-field={field}>
+            {fieldText(field, leed[field]) ?? <span class="muted">Not given</span>}
+          </dd>,
+        ])}
+        <dt>Zip</dt>
+        <dd>{leed.zip}</dd>
+        <dt>Seller</dt>
+        <dd>
+          <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>
+        </dd>
+        <dt>Buyer</dt>
+        <dd>{leed.buyer}</dd>
+        <dt>Price paid</dt>
+        <dd>{leed.price === 0 ? 'Free' : formatCents(leed.price)}</dd>
+        {leed.price > 0 && (
+          <>
+            <dt>Platform fee</dt>
+            <dd>
+              {formatCents(fee)} ({config().platformFeePercent}%, included)
+            </dd>
+          </>
+        )}
+        <dt>Leed id</dt>
+        <dd class="mono">{leed.id}</dd>
+      </dl>
+      <div class="actions no-print">
+        <button type="button" onClick={() => print()}>
+          Print
+        </button>
+        <a class="button" href="/">
+          Back to the marketplace
+        </a>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,103 @@
+/**
+ * Every upcoming leed of one trade, soonest first (`GET /api/trades/{trade}/leedz`), a page at a
+ * time: the next page starts at the last leed's start, and the overlap is dropped by id.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { LeedPreview } from '../../src/leedz/domain/visibility.js';
+import { api, messageOf } from '../shared/api.js';
+import { formatCents, formatDate, formatTimeRange } from '../shared/format.js';
+import { useSession } from './session.js';
+import { tradeColor } from './trade-colors.js';
+
+const PAGE = 100;
+
+export function TradeList({ trade }: { trade: string }) {
+  const { me, trades, dataVersion } = useSession();
+  const [leedz, setLeedz] = useState<LeedPreview[]>([]);
+  const [state, setState] = useState<'loading' | 'more' | 'done' | 'error'>('loading');
+  const [error, setError] = useState<string | undefined>(undefined);
+
+  const load = async (after: LeedPreview[]) => {
+    setState('loading');
+    try {
+      const from = after.at(-1)?.start;
+      const query = new URLSearchParams({ limit: String(PAGE) });
+      if (from !== undefined) query.set('from', from);
+      const page = (await api.get<{ leedz: LeedPreview[] }>(`/api/trades/${encodeURIComponent(trade)}/leedz?${query}`)).leedz;
+      const seen = new Set(after.map((l) => l.id));
+      const next = [...after, ...page.filter((l) => !seen.has(l.id))];
+      setLeedz(next);
+      setState(page.length < PAGE ? 'done' : 'more');
+    } catch (e) {
+      setError(messageOf(e));
+      setState('error');
+    }
+  };
+
+  useEffect(() => {
+    setLeedz([]);
+    void load([]);
+  }, [trade, dataVersion]);
+
+  return (
+    <div class="trade-list card">
+      <p class="back">
+        <a href="/">← Back to the calendar</a>
+      </p>
+      <h1 id="list-title">
+        <span class="swatch big" style={{ background: tradeColor(trade, trades) }} aria-hidden="true" /> Upcoming {trade} leedz
+      </h1>
+      {state === 'error' && (
+        <div class="notice error" role="alert">
+          Could not load the leedz: {error}
+        </div>
+      )}
+      {leedz.length === 0 && state === 'done' ? (
+        <p class="muted">No upcoming {trade} leedz.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Upcoming {trade} leedz, soonest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Date</th>
+                <th scope="col">Time</th>
+                <th scope="col">Leed</th>
+                <th scope="col">Zip</th>
+                <th scope="col" class="num">
+                  Price
+                </th>
+                <th scope="col">Posted by</th>
+              </tr>
+            </thead>
+            <tbody>
+              {leedz.map((leed) => (
+                <tr key={leed.id}>
+                  <td class="nowrap">{formatDate(leed.start)}</td>
+                  <td class="nowrap">{formatTimeRange(leed.start, leed.end)}</td>
+                  <td>
+                    <a href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}`}>{leed.title}</a>
+                    {me !== null && leed.creator === me.username && <span class="pill info own-pill">yours</span>}
+                  </td>
+                  <td>{leed.zip}</td>
+                  <td class="num">{leed.price === 0 ? 'Free' : formatCents(leed.price)}</td>
+                  <td>
+                    <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p class="list-foot" role="status">
+        {state === 'loading' ? 'Loading…' : `${leedz.length} ${leedz.length === 1 ? 'leed' : 'leedz'}`}
+        {state === 'more' && (
+          <button type="button" onClick={() => void load(leedz)}>
+            Load more
+          </button>
+        )}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,232 @@
+/**
+ * When asynchronous work fails: retries (Event invocations on their second or third attempt, or
+ * waiting for it), dead letters (work that failed for good and had no on-failure destination) with
+ * Replay, and the records delivered to destinations.
+ */
+import { useState } from 'preact/hooks';
+import { api, messageOf } from '../shared/api.js';
+import { formatCount, formatDateTime, formatTime } from '../shared/format.js';
+import { usePoll } from '../shared/hooks.js';
+import { StatusPill } from './timeline.js';
+import { errorText, routeOf, type DeadLetter, type DestinationRecordRow, type Invocation } from './types.js';
+
+function invocationLink(id: string, text?: string) {
+  return (
+    <a href={`#timeline/${encodeURIComponent(id)}`} class="mono">
+      {text ?? id}
+    </a>
+  );
+}
+
+export function Retries() {
+  const { value, error } = usePoll(() => api.get<Invocation[]>('/local/invocations?type=Event&limit=1000&withPayload=true'), 1500);
+  const retried = (value ?? []).filter((i) => i.attempts > 1 || (i.state === 'queued' && i.attempts > 0));
+  return (
+    <section aria-labelledby="retries-title">
+      <h1 id="retries-title">Retries</h1>
+      <p class="muted small">
+        Event invocations that failed at least once. The runtime retries a failed event twice (after about 1 and 2 minutes at Lambda’s timings, times <code>LEEDZ_TIME_SCALE</code>), then it goes to the on-failure destination or the dead letters.
+      </p>
+      {error !== undefined && (
+        <p class="notice error" role="alert">
+          {messageOf(error)}
+        </p>
+      )}
+      {value !== undefined && retried.length === 0 ? (
+        <p class="muted">No retries among the latest 1,000 events.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Retried invocations</caption>
+            <thead>
+              <tr>
+                <th scope="col">Function</th>
+                <th scope="col" class="num">
+                  Attempts
+                </th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Last error</th>
+                <th scope="col">Enqueued</th>
+              </tr>
+            </thead>
+            <tbody>
+              {retried.map((i) => (
+                <tr key={i.id} data-function={i.function} data-route={routeOf(i) ?? ''}>
+                  <td>
+                    {invocationLink(i.id, `${i.function}${routeOf(i) ? ` · ${routeOf(i)}` : ''}`)}
+                  </td>
+                  <td class="num">{i.attempts}</td>
+                  <td>
+                    <StatusPill invocation={i} />
+                  </td>
+                  <td class="error-text wrap">{i.error === null ? '—' : errorText(i.error)}</td>
+                  <td class="nowrap">{formatTime(i.enqueuedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function DeadLetters() {
+  const { value, error, refresh } = usePoll(() => api.get<DeadLetter[]>('/local/dead-letters?includeReplayed=true&limit=200'), 1500);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string; invocationId?: string } | undefined>(undefined);
+  const [busy, setBusy] = useState<number | 'all' | undefined>(undefined);
+  const open = (value ?? []).filter((d) => d.replayedAs === null);
+
+  const replay = async (letter: DeadLetter) => {
+    setBusy(letter.id);
+    try {
+      const { invocationId } = await api.post<{ invocationId: string }>(`/local/dead-letters/${letter.id}/replay`);
+      setMessage({ kind: 'ok', text: `Dead letter ${letter.id} replayed as invocation `, invocationId });
+    } catch (e) {
+      setMessage({ kind: 'error', text: `Dead letter ${letter.id} was not replayed: ${messageOf(e)}` });
+    } finally {
+      setBusy(undefined);
+      refresh();
+    }
+  };
+  const replayAll = async () => {
+    setBusy('all');
+    try {
+      const { replayed } = await api.post<{ replayed: string[] }>('/local/dead-letters/replay-all');
+      setMessage({ kind: 'ok', text: `Replayed ${replayed.length} dead ${replayed.length === 1 ? 'letter' : 'letters'}.` });
+    } catch (e) {
+      setMessage({ kind: 'error', text: `Not replayed: ${messageOf(e)}` });
+    } finally {
+      setBusy(undefined);
+      refresh();
+    }
+  };
+
+  return (
+    <section aria-labelledby="dead-title">
+      <div class="section-head">
+        <h1 id="dead-title">Dead letters</h1>
+        <div class="toolbar">
+          <button type="button" class="small" disabled={open.length === 0 || busy !== undefined} onClick={() => void replayAll()}>
+            Replay all ({formatCount(open.length)})
+          </button>
+        </div>
+      </div>
+      <p class="muted small">Events that failed every attempt (or grew too old) and had no on-failure destination. Replay enqueues the same payload again, with the same idempotency key.</p>
+      <p class={message === undefined ? 'visually-hidden' : `notice ${message.kind}`} role="status" aria-live="polite">
+        {message?.text}
+        {message?.invocationId !== undefined && invocationLink(message.invocationId)}
+        {message?.invocationId !== undefined && '.'}
+      </p>
+      {error !== undefined && (
+        <p class="notice error" role="alert">
+          {messageOf(error)}
+        </p>
+      )}
+      {value !== undefined && value.length === 0 ? (
+        <p class="muted">No dead letters.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="dead-letters">
+            <caption class="visually-hidden">Dead letters, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col" class="num">
+                  #
+                </th>
+                <th scope="col">Function</th>
+                <th scope="col">Condition</th>
+                <th scope="col" class="num">
+                  Attempts
+                </th>
+                <th scope="col">Error</th>
+                <th scope="col">Failed</th>
+                <th scope="col">Replay</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(value ?? []).map((d) => (
+                <tr key={d.id} data-dead-letter={d.id}>
+                  <td class="num">{d.id}</td>
+                  <td>{invocationLink(d.invocationId, `${d.function}${routeOf({ payload: d.record.requestPayload }) ? ` · ${routeOf({ payload: d.record.requestPayload })}` : ''}`)}</td>
+                  <td>
+                    <span class="pill error">{d.condition}</span>
+                  </td>
+                  <td class="num">{d.attempts}</td>
+                  <td class="error-text wrap">{errorText(d.record.responsePayload) || '—'}</td>
+                  <td class="nowrap">{formatDateTime(d.failedAt)}</td>
+                  <td>
+                    {d.replayedAs === null ? (
+                      <button type="button" class="small primary" disabled={busy !== undefined} onClick={() => void replay(d)}>
+                        Replay<span class="visually-hidden"> dead letter {d.id}</span>
+                      </button>
+                    ) : (
+                      <span class="small">replayed as {invocationLink(d.replayedAs)}</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function Destinations() {
+  const { value, error } = usePoll(() => api.get<DestinationRecordRow[]>('/local/destination-records?limit=200'), 2000);
+  return (
+    <section aria-labelledby="destinations-title">
+      <h1 id="destinations-title">Destination records</h1>
+      <p class="muted small">The records Lambda sends to an asynchronous invocation’s on-success or on-failure destination, as delivered.</p>
+      {error !== undefined && (
+        <p class="notice error" role="alert">
+          {messageOf(error)}
+        </p>
+      )}
+      {value !== undefined && value.length === 0 ? (
+        <p class="muted">No destination records: no function has an on-success or on-failure destination that fired.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Destination records, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col" class="num">
+                  #
+                </th>
+                <th scope="col">From</th>
+                <th scope="col">To</th>
+                <th scope="col">Condition</th>
+                <th scope="col">Delivered as</th>
+                <th scope="col">At</th>
+                <th scope="col">Record</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(value ?? []).map((r) => (
+                <tr key={r.id}>
+                  <td class="num">{r.id}</td>
+                  <td>{invocationLink(r.invocationId, r.function)}</td>
+                  <td>{r.destination}</td>
+                  <td>
+                    <span class={`pill ${r.condition === 'Success' ? 'ok' : 'error'}`}>{r.condition}</span>
+                  </td>
+                  <td>{r.deliveredAs === null ? <span class="muted">not yet</span> : invocationLink(r.deliveredAs)}</td>
+                  <td class="nowrap">{formatDateTime(r.createdAt)}</td>
+                  <td>
+                    <details>
+                      <summary>JSON</summary>
+                      <pre class="json">{JSON.stringify(r.record, null, 2)}</pre>
+                    </details>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,217 @@
+/**
+ * Per-function counters and percentiles (`/local/metrics`, the local equivalents of CloudWatch's
+ * Lambda metrics) and the queue over time: how many events waited and how old they were, rebuilt
+ * from the invocation log's enqueue and start times so the charts have history when the page opens.
+ */
+import { useMemo, useState } from 'preact/hooks';
+import { api, messageOf } from '../shared/api.js';
+import { formatCount, formatDuration } from '../shared/format.js';
+import { usePoll } from '../shared/hooks.js';
+import { LineChart } from './chart.js';
+import type { FunctionInfo, FunctionMetrics, Invocation } from './types.js';
+
+export function FunctionsTable() {
+  const { value: metrics, error } = usePoll(() => api.get<FunctionMetrics[]>('/local/metrics'), 2000);
+  const { value: functions } = usePoll(() => api.get<FunctionInfo[]>('/local/functions'), 60_000);
+  const kinds = new Map((functions ?? []).map((f) => [f.name, f]));
+  return (
+    <section aria-labelledby="functions-title">
+      <h1 id="functions-title">Functions</h1>
+      <p class="muted small">Since the runtime started. Duration percentiles over every finished attempt; event age is the wait from enqueue to the start of an attempt.</p>
+      {error !== undefined && (
+        <p class="notice error" role="alert">
+          {messageOf(error)}
+        </p>
+      )}
+      <div class="table-wrap">
+        <table class="metrics">
+          <caption class="visually-hidden">Counts, errors and percentiles per function</caption>
+          <thead>
+            <tr>
+              <th scope="col">Function</th>
+              <th scope="col">Kind</th>
+              <th scope="col" class="num">
+                Invocations
+              </th>
+              <th scope="col" class="num">
+                Errors
+              </th>
+              <th scope="col" class="num">
+                Throttles
+              </th>
+              <th scope="col" class="num">
+                Duration p50
+              </th>
+              <th scope="col" class="num">
+                Duration p99
+              </th>
+              <th scope="col" class="num">
+                Events received
+              </th>
+              <th scope="col" class="num">
+                Event age p50
+              </th>
+              <th scope="col" class="num">
+                Event age p99
+              </th>
+              <th scope="col" class="num">
+                Dropped
+              </th>
+              <th scope="col" class="num">
+                Dead letters
+              </th>
+              <th scope="col" class="num">
+                Queued
+              </th>
+              <th scope="col" class="num">
+                Running
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(metrics ?? []).map((m) => {
+              const info = kinds.get(m.function);
+              return (
+                <tr key={m.function} data-function={m.function}>
+                  <th scope="row" class="nowrap">
+                    {m.function}
+                  </th>
+                  <td>
+                    {info?.kind ?? '—'}
+                    {info?.kind === 'controller' && <span class="muted small"> · {info.config.maximumRetryAttempts} retries</span>}
+                  </td>
+                  <td class="num">{formatCount(m.Invocations)}</td>
+                  <td class="num">{m.Errors > 0 ? <strong class="error-text">{formatCount(m.Errors)}</strong> : 0}</td>
+                  <td class="num">{formatCount(m.Throttles)}</td>
+                  <td class="num">{formatDuration(m.Duration.p50)}</td>
+                  <td class="num">{formatDuration(m.Duration.p99)}</td>
+                  <td class="num">{formatCount(m.AsyncEventsReceived)}</td>
+                  <td class="num">{formatDuration(m.AsyncEventAge.p50)}</td>
+                  <td class="num">{formatDuration(m.AsyncEventAge.p99)}</td>
+                  <td class="num">{m.AsyncEventsDropped > 0 ? <strong class="error-text">{formatCount(m.AsyncEventsDropped)}</strong> : 0}</td>
+                  <td class="num">{formatCount(m.DeadLetterErrors)}</td>
+                  <td class="num">{formatCount(m.queued)}</td>
+                  <td class="num">{formatCount(m.running)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+const WINDOWS = [
+  { ms: 60_000, label: '1 min' },
+  { ms: 5 * 60_000, label: '5 min' },
+  { ms: 15 * 60_000, label: '15 min' },
+  { ms: 60 * 60_000, label: '1 hour' },
+];
+const BUCKETS = 60;
+const EVENTS = 2000;
+
+interface Span {
+  enq: number;
+  start: number | undefined;
+  end: number | undefined;
+  queued: boolean;
+}
+
+/** Whether an event was waiting in the queue at `t` (before its first start, or between attempts while it is waiting now). */
+function waitingAt(e: Span, t: number): boolean {
+  if (e.enq > t) return false;
+  if (e.start === undefined) return e.end === undefined || e.end > t;
+  if (t < e.start) return true;
+  // A retry that is due later: waiting since its last attempt ended.
+  return e.queued && e.end !== undefined && t >= e.end;
+}
+
+export function QueueCharts() {
+  const [windowMs, setWindowMs] = useState(5 * 60_000);
+  const { value: events, error } = usePoll(() => api.get<Invocation[]>(`/local/invocations?type=Event&limit=${EVENTS}`), 2000);
+  const { value: metrics } = usePoll(() => api.get<FunctionMetrics[]>('/local/metrics'), 2000);
+  const label = WINDOWS.find((w) => w.ms === windowMs)?.label ?? '';
+
+  const series = useMemo(() => {
+    const now = Date.now();
+    const from = now - windowMs;
+    const step = windowMs / BUCKETS;
+    const spans: Span[] = (events ?? []).map((i) => ({
+      enq: Date.parse(i.enqueuedAt),
+      start: i.startedAt === null ? undefined : Date.parse(i.startedAt),
+      end: i.endedAt === null ? undefined : Date.parse(i.endedAt),
+      queued: i.state === 'queued',
+    }));
+    const depth: number[] = [];
+    const oldest: (number | null)[] = [];
+    const ageAtStart: (number | null)[] = [];
+    for (let b = 0; b < BUCKETS; b++) {
+      const t = from + (b + 1) * step;
+      let waiting = 0;
+      let oldestWait: number | null = null;
+      let maxAge: number | null = null;
+      for (const e of spans) {
+        if (waitingAt(e, t)) {
+          waiting += 1;
+          oldestWait = Math.max(oldestWait ?? 0, t - e.enq);
+        }
+        if (e.start !== undefined && e.start > t - step && e.start <= t) maxAge = Math.max(maxAge ?? 0, e.start - e.enq);
+      }
+      depth.push(waiting);
+      oldest.push(oldestWait ?? 0);
+      ageAtStart.push(maxAge);
+    }
+    return { depth, oldest, ageAtStart };
+  }, [events, windowMs]);
+
+  const queuedNow = (metrics ?? []).reduce((sum, m) => sum + m.queued, 0);
+  const runningNow = (metrics ?? []).reduce((sum, m) => sum + m.running, 0);
+
+  return (
+    <section aria-labelledby="queue-title">
+      <div class="section-head">
+        <h1 id="queue-title">Queue</h1>
+        <div class="toolbar" role="group" aria-label="Time window">
+          {WINDOWS.map((w) => (
+            <button key={w.ms} type="button" class="small" aria-pressed={w.ms === windowMs} onClick={() => setWindowMs(w.ms)}>
+              {w.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <dl class="kpis">
+        <div class="card">
+          <dt>Events waiting now</dt>
+          <dd>{formatCount(queuedNow)}</dd>
+        </div>
+        <div class="card">
+          <dt>Running now</dt>
+          <dd>{formatCount(runningNow)}</dd>
+        </div>
+        <div class="card">
+          <dt>Events in the window</dt>
+          <dd>{formatCount((events ?? []).filter((e) => Date.parse(e.enqueuedAt) >= Date.now() - windowMs).length)}</dd>
+        </div>
+      </dl>
+      {error !== undefined && (
+        <p class="notice error" role="alert">
+          {messageOf(error)}
+        </p>
+      )}
+      <div class="charts">
+        <LineChart title="Queue depth (events waiting)" windowLabel={label} integer series={[{ label: 'waiting', color: '#1d4ed8', values: series.depth }]} format={(v) => formatCount(v)} />
+        <LineChart
+          title="Event age"
+          windowLabel={label}
+          series={[
+            { label: 'oldest waiting', color: '#b45309', values: series.oldest },
+            { label: 'age at start (max)', color: '#7e22ce', values: series.ageAtStart },
+          ]}
+          format={(v) => formatDuration(v)}
+        />
+      </div>
+      <p class="muted small">Rebuilt from the last {formatCount(EVENTS)} Event invocations in the log, sampled {BUCKETS} times over the window.</p>
+    </section>
+  );
+}

@@ -1,0 +1,119 @@
+/**
+ * The email outbox (`/api/dev/outbox`): every email the marketplace sent, newest first, and the
+ * selected one rendered as its recipient would see it, in a sandboxed iframe (no scripts, its own
+ * origin). Its links open in this tab, as they would from a mail client: a magic link signs this
+ * browser in, "View the leed" opens the leed.
+ */
+import { useState } from 'preact/hooks';
+import { api, ApiError, messageOf } from '../shared/api.js';
+import { formatDateTime } from '../shared/format.js';
+import { usePoll } from '../shared/hooks.js';
+import type { OutboxEmail } from './types.js';
+
+const KINDS = ['new-leed', 'receipt', 'sold', 'report', 'magic-link'];
+
+/** The email's HTML with a `<base target="_top">`, so that a click on a link leaves the frame. */
+function framed(html: string): string {
+  const base = '<base target="_top">';
+  return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (head) => head + base) : base + html;
+}
+
+export function Outbox({ selectedId }: { selectedId: string | undefined }) {
+  const [to, setTo] = useState('');
+  const [kind, setKind] = useState('');
+  const [showText, setShowText] = useState(false);
+  const query = new URLSearchParams({ limit: '100' });
+  if (to.trim() !== '') query.set('to', to.trim());
+  if (kind !== '') query.set('kind', kind);
+  const { value, error } = usePoll(() => api.get<{ emails: OutboxEmail[]; total: number }>(`/api/dev/outbox?${query}`), 1500, { deps: [query.toString()] });
+  const emails = value?.emails ?? [];
+  const selected = emails.find((e) => String(e.id) === selectedId) ?? (selectedId === undefined ? emails[0] : undefined);
+  const unavailable = error instanceof ApiError && error.status === 404;
+
+  return (
+    <section aria-labelledby="outbox-title">
+      <div class="section-head">
+        <h1 id="outbox-title">Email outbox</h1>
+        <div class="toolbar">
+          <label class="inline">
+            To
+            <input type="search" value={to} placeholder="any address" onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+          </label>
+          <label class="inline">
+            Kind
+            <select value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
+              <option value="">all</option>
+              {KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      </div>
+      {unavailable ? (
+        <p class="notice info">This server keeps no email outbox to show: the framework’s example sends no email, and the aws-local profile sends through its SES emulator.</p>
+      ) : error !== undefined ? (
+        <p class="notice error" role="alert">
+          {messageOf(error)}
+        </p>
+      ) : null}
+      {value !== undefined && (
+        <p class="muted small">
+          {value.total} {value.total === 1 ? 'email' : 'emails'}
+          {value.total > emails.length ? `, the latest ${emails.length} listed` : ''}. Every email is kept here, also when SMTP sends it on.
+        </p>
+      )}
+      <div class="outbox" hidden={unavailable}>
+        <ul class="email-list" aria-label="Emails, newest first">
+          {emails.map((email) => (
+            <li key={email.id}>
+              <a href={`#outbox/${email.id}`} class="email-item" aria-current={selected?.id === email.id ? 'true' : undefined}>
+                <span class="email-subject">{email.subject}</span>
+                <span class="email-meta">
+                  <span class="email-to">{email.to}</span>
+                  <span class="pill">{email.kind}</span>
+                </span>
+                <span class="email-time">{formatDateTime(email.createdAt)}</span>
+              </a>
+            </li>
+          ))}
+          {value !== undefined && emails.length === 0 && <li class="muted">No emails{to || kind ? ' match' : ' yet'}.</li>}
+        </ul>
+        {selected !== undefined && (
+          <article class="email-view card" aria-labelledby="email-subject">
+            <h2 id="email-subject">{selected.subject}</h2>
+            <dl class="fields compact">
+              <dt>To</dt>
+              <dd>{selected.to}</dd>
+              <dt>Kind</dt>
+              <dd>{selected.kind}</dd>
+              <dt>Sent</dt>
+              <dd>{formatDateTime(selected.createdAt)}</dd>
+              <dt>Message-ID</dt>
+              <dd class="mono">{selected.messageId}</dd>
+            </dl>
+            <div class="actions">
+              <button type="button" class="small" aria-pressed={showText} onClick={() => setShowText(!showText)}>
+                {showText ? 'Show HTML' : 'Show plain text'}
+              </button>
+            </div>
+            {showText ? (
+              <pre class="email-text">{selected.text}</pre>
+            ) : (
+              <iframe
+                key={selected.id}
+                class="email-frame"
+                title={`Email: ${selected.subject}`}
+                sandbox="allow-top-navigation-by-user-activation"
+                referrerpolicy="no-referrer"
+                srcdoc={framed(selected.html)}
+              />
+            )}
+          </article>
+        )}
+      </div>
+    </section>
+  );
+}

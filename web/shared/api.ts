@@ -1,0 +1,95 @@
+/**
+ * JSON over fetch, for the marketplace API (`/api`, errors `{error: {code, message, fields?}}`) and
+ * the runtime's console endpoints (`/local`, errors `{message, fields?}`). The session is the
+ * `leedz_session` cookie the magic link set, sent by the browser with every same-origin request.
+ *
+ * @example
+ * try { await api.post('/api/leedz', body); } catch (e) { if (e instanceof ApiError) e.fieldMessage('title'); }
+ */
+import type { FieldError } from '../../src/leedz/domain/validation.js';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: FieldError[];
+
+  constructor(status: number, code: string, message: string, fields: FieldError[] = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+
+  /** The API's message for one field (`title`, `visibility.clientEmail`), if it named that field. */
+  fieldMessage(path: string): string | undefined {
+    return this.fields.find((field) => field.path === path)?.message;
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; fields?: FieldError[] };
+  message?: string;
+  fields?: { parameter: string; message: string }[];
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const init: RequestInit = { method, headers, credentials: 'same-origin' };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'the server cannot be reached; check that it is running');
+  }
+  const text = await response.text();
+  let data: unknown;
+  try {
+    data = text.length === 0 ? undefined : JSON.parse(text);
+  } catch {
+    data = undefined;
+  }
+  if (!response.ok) {
+    const failure = (data ?? {}) as ErrorBody;
+    const fields = failure.error?.fields ?? failure.fields?.map((f) => ({ path: f.parameter, message: f.message })) ?? [];
+    const message = failure.error?.message ?? failure.message ?? `${response.status} ${response.statusText}`;
+    throw new ApiError(response.status, failure.error?.code ?? String(response.status), message, fields);
+  }
+  return data as T;
+}
+
+const prefetched = new Map<string, Promise<unknown>>();
+
+/** Start a GET now; the next `api.get` of the same path takes its answer (once). */
+export function prefetch(path: string): void {
+  if (prefetched.has(path)) return;
+  const pending = request('GET', path);
+  pending.catch(() => undefined);
+  prefetched.set(path, pending);
+}
+
+export const api = {
+  get: <T>(path: string): Promise<T> => {
+    const pending = prefetched.get(path);
+    if (pending === undefined) return request<T>('GET', path);
+    prefetched.delete(path);
+    return pending as Promise<T>;
+  },
+  post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  delete: <T = void>(path: string) => request<T>('DELETE', path),
+};
+
+/** `/api/leedz/<trade>/<id>` with both parts escaped (trade names have spaces). */
+export function leedApiPath(trade: string, id: string): string {
+  return `/api/leedz/${encodeURIComponent(trade)}/${encodeURIComponent(id)}`;
+}
+
+/** The message to show for any failure. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,94 @@
+/** How the UI writes dates, times, money and phone numbers (en-US, the marketplace's audience). */
+export { formatCents } from '../../src/leedz/domain/money.js';
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function format(options: Intl.DateTimeFormatOptions, timeZone?: string): Intl.DateTimeFormat {
+  const key = JSON.stringify(options) + (timeZone ?? '');
+  let f = formats.get(key);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', timeZone === undefined ? options : { ...options, timeZone });
+    formats.set(key, f);
+  }
+  return f;
+}
+
+/** "Thu, Dec 24, 2026" */
+export function formatDate(iso: string, timeZone?: string): string {
+  return format({ weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }, timeZone).format(new Date(iso));
+}
+
+/** "6:00 PM" */
+export function formatTime(iso: string, timeZone?: string): string {
+  return format({ hour: 'numeric', minute: '2-digit' }, timeZone).format(new Date(iso));
+}
+
+/** "6pm", "5:30pm": the calendar's compact time. */
+export function formatShortTime(iso: string, timeZone?: string): string {
+  const parts = format({ hour: 'numeric', minute: '2-digit' }, timeZone).formatToParts(new Date(iso));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const minute = get('minute');
+  return `${get('hour')}${minute === '00' ? '' : `:${minute}`}${get('dayPeriod').toLowerCase()}`;
+}
+
+/** "6:00 PM – 9:00 PM" (and the end's date when it is another day). */
+export function formatTimeRange(start: string, end: string, timeZone?: string): string {
+  const sameDay = dayKey(new Date(start), timeZone) === dayKey(new Date(end), timeZone);
+  return `${formatTime(start, timeZone)} – ${sameDay ? '' : `${formatDate(end, timeZone)} `}${formatTime(end, timeZone)}`;
+}
+
+/** "Dec 24, 2026, 6:00 PM" */
+export function formatDateTime(iso: string, timeZone?: string): string {
+  return format({ month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }, timeZone).format(new Date(iso));
+}
+
+/** "EST", "PDT": the zone's short name at that instant. */
+export function zoneName(iso: string, timeZone?: string): string {
+  const parts = format({ timeZoneName: 'short', hour: 'numeric' }, timeZone).formatToParts(new Date(iso));
+  return parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
+}
+
+/** `YYYY-MM-DD` of an instant in a zone (the browser's by default): the calendar's day key. */
+export function dayKey(date: Date, timeZone?: string): string {
+  if (timeZone === undefined) return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const parts = format({ year: 'numeric', month: '2-digit', day: '2-digit' }, timeZone).formatToParts(date);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** An ISO instant → the value of an `<input type="datetime-local">` in the browser's zone. */
+export function toLocalInput(iso: string): string {
+  const d = new Date(iso);
+  return `${dayKey(d)}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** An `<input type="datetime-local">` value (the browser's zone) → an ISO instant with `Z`, or undefined when empty or invalid. */
+export function fromLocalInput(value: string): string | undefined {
+  if (value.trim() === '') return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** "5551234567" → "(555) 123-4567"; anything else as it is. */
+export function formatPhone(digits: string): string {
+  const m = /^(\d{3})(\d{3})(\d{4})$/.exec(digits);
+  return m === null ? digits : `(${m[1]}) ${m[2]}-${m[3]}`;
+}
+
+/** "1,234" */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** "3.2 ms", "1.4 s" */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  if (ms === 0) return '0 ms';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
