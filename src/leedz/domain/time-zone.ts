@@ -103,8 +103,24 @@ const EMAIL_DATE_TIME: Intl.DateTimeFormatOptions = {
  * formatInZone('2026-12-25T02:00:00Z', 'America/Los_Angeles'); // → 'Thu, Dec 24, 2026, 6:00 PM PST'
  */
 export function formatInZone(instant: string | Date, timeZone: string): string {
-  const text = new Intl.DateTimeFormat('en-US', { ...EMAIL_DATE_TIME, timeZone }).format(new Date(instant));
+  const text = emailFormatter(timeZone).format(new Date(instant));
   // Some ICU versions put a narrow no-break space (U+202F) or a thin space before "PM"; plain-text
   // mail clients render those badly, and the result should not depend on Node's ICU.
   return text.replace(/[\u202f\u2009\u00a0]/g, ' ');
+}
+
+/**
+ * One formatter per zone: building an `Intl.DateTimeFormat` costs far more than formatting with it,
+ * and a fan-out formats the same leed's times once per recipient. There are a few hundred zones.
+ */
+const emailFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function emailFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = emailFormatters.get(timeZone);
+  if (formatter === undefined) {
+    // Throws RangeError for an unknown zone, before anything is cached.
+    formatter = new Intl.DateTimeFormat('en-US', { ...EMAIL_DATE_TIME, timeZone });
+    emailFormatters.set(timeZone, formatter);
+  }
+  return formatter;
 }
