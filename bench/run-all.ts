@@ -18,6 +18,10 @@ import { BENCH_DIR, fmtSeconds, killOnCleanup, log, parseBenchArgs } from './lib
 const BENCHES = [
   'queue',
   'dispatch',
+  'post-latency',
+  'search',
+  'store',
+  'web',
 ] as const;
 
 async function main(): Promise<void> {
