@@ -6,7 +6,9 @@
  * @example
  * npx cdk deploy -c mailFrom=no-reply@example.org -c adminEmail=me@example.org
  */
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { writeWebSite } from '../src/server/web-assets.js';
 import { LeedzStack } from './leedz-stack.js';
 
 const app = new App();
@@ -25,10 +27,14 @@ if (squareEnvironment !== undefined && squareEnvironment !== 'sandbox' && square
 }
 const sesMaxSendRate = setting('sesMaxSendRate');
 const publicUrl = setting('publicUrl');
+// The web app, bundled as for the local server, for the stack to upload to S3.
+const webSiteDir = join(import.meta.dirname, '..', '.tmp', 'web-site');
+await writeWebSite(webSiteDir);
 
 new LeedzStack(app, setting('stackName') ?? 'Leedz', {
   mailFrom: required('mailFrom'),
   adminEmail: required('adminEmail'),
+  webSiteDir,
   ...(publicUrl === undefined ? {} : { publicUrl }),
   ...(sesMaxSendRate === undefined ? {} : { sesMaxSendRate: Number(sesMaxSendRate) }),
   ...(squareEnvironment === undefined ? {} : { squareEnvironment }),

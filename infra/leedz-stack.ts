@@ -42,6 +42,7 @@ import { ROUTES, type RouteSpec } from '../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../src/lambda/aws-config.js';
 import { OUTBOX_SORT_KEY } from '../src/lambda/dynamodb-outbox.js';
 import { OUTBOX_RELAY, readDeployables } from './deployables.js';
+import { WebSite } from './web-site.js';
 
 /** The one entry CDK bundles for every Lambda (see the file's comment for why one). */
 export const LAMBDA_ENTRY = join(import.meta.dirname, '..', 'src', 'lambda', 'handlers.ts');
@@ -90,11 +91,18 @@ export interface LeedzStackProps extends StackProps {
   /** SES sends per second for the account: 1 in the SES sandbox, 14 or more in production. */
   sesMaxSendRate?: number;
   squareEnvironment?: 'sandbox' | 'production';
+  /**
+   * The web app as static files (`writeWebSite`): served from S3 by CloudFront, with the API at
+   * `/api/*` of the same distribution, whose URL becomes the default `publicUrl`. Without it the
+   * stack deploys the API alone.
+   */
+  webSiteDir?: string;
 }
 
 export class LeedzStack extends Stack {
   readonly functions = new Map<string, NodejsFunction>();
   readonly api: HttpApi;
+  readonly webSite: WebSite | undefined;
 
   constructor(scope: Construct, id: string, props: LeedzStackProps) {
     super(scope, id, props);
@@ -177,6 +185,7 @@ export class LeedzStack extends Stack {
 
     // ── one Lambda per deployable, from one bundle ───────────────────────────
     this.api = new HttpApi(this, 'Api', { apiName: `${prefix}api` });
+    this.webSite = props.webSiteDir === undefined ? undefined : new WebSite(this, 'Web', { api: this.api, siteDir: props.webSiteDir });
     const environment: Record<string, string> = {
       [AWS_ENV.functionPrefix]: prefix,
       [AWS_ENV.tableName]: table.tableName,
@@ -188,7 +197,7 @@ export class LeedzStack extends Stack {
       [AWS_ENV.placeIndexName]: placeIndex.indexName,
       [AWS_ENV.squareSecretArn]: squareKeys.secretArn,
       [AWS_ENV.squareEnvironment]: props.squareEnvironment ?? 'sandbox',
-      [AWS_ENV.publicUrl]: props.publicUrl ?? this.api.apiEndpoint,
+      [AWS_ENV.publicUrl]: props.publicUrl ?? this.webSite?.url ?? this.api.apiEndpoint,
       [AWS_ENV.adminEmail]: props.adminEmail,
       // Stack traces in CloudWatch point into src/, through the bundle's source map.
       NODE_OPTIONS: '--enable-source-maps',
@@ -300,6 +309,7 @@ export class LeedzStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    if (this.webSite !== undefined) new CfnOutput(this, 'WebUrl', { value: this.webSite.url, description: 'the web app (and the API under /api)' });
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
     new CfnOutput(this, 'SquareKeysSecret', { value: squareKeys.secretArn, description: 'put the Square keys here (JSON) before taking payments' });

@@ -14,6 +14,7 @@
  * mountWebApp(app, buildWebAssets(), log); // routes now; pages answer when the bundle is built
  */
 import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -180,6 +181,30 @@ export function mountWebApp(app: Hono, assets: Promise<WebAssets>, log: (line: s
   };
   for (const path of APP_PATHS) app.get(path, servePage('app'));
   app.get('/console', servePage('console'));
+}
+
+/**
+ * The marketplace as static files for a CDN (the CDK stack puts them in S3 behind CloudFront):
+ * `index.html` (the app's page, which answers every app path) and `assets/*`. The console is not
+ * included: it reads the local runtime's `/local/*` endpoints, which exist only on the local server.
+ * Replaces whatever `dir` held.
+ */
+export async function writeWebSite(dir: string): Promise<{ files: number; bytes: number }> {
+  const built = await buildWebAssets();
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'assets'), { recursive: true });
+  const consoleOnly = new Set([built.entries.console.js, built.entries.console.css].filter((name) => name !== undefined).flatMap((name) => [name, `${name}.map`]));
+  let bytes = 0;
+  let files = 0;
+  for (const [name, file] of built.files) {
+    if (consoleOnly.has(name)) continue;
+    files += 1;
+    writeFileSync(join(dir, 'assets', name), file.body);
+    bytes += file.body.byteLength;
+  }
+  const html = renderShell('app', 'The Leedz', built, webConfig());
+  writeFileSync(join(dir, 'index.html'), html);
+  return { files: files + 1, bytes: bytes + Buffer.byteLength(html) };
 }
 
 function page(html: string): { html: string; etag: string } {

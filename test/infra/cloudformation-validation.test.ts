@@ -9,14 +9,20 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, expect, it } from 'vitest';
 import { LeedzStack } from '../../infra/leedz-stack.js';
+import { writeWebSite } from '../../src/server/web-assets.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const out = tempDir('leedz-cdk-');
-afterAll(() => out.cleanup());
+const site = tempDir('leedz-web-site-');
+afterAll(() => {
+  out.cleanup();
+  site.cleanup();
+});
 
-it('synthesises a template with no CloudFormation validation finding', () => {
+it('synthesises a template (with the web site) with no CloudFormation validation finding', async () => {
+  await writeWebSite(site.path);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: out.path });
-  new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com' });
+  new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', webSiteDir: site.path });
   app.synth();
   const report = JSON.parse(readFileSync(join(out.path, 'validation-report.json'), 'utf8')) as {
     pluginReports: { pluginName: string; violations: { ruleName: string; description: string }[] }[];

@@ -1,0 +1,155 @@
+/**
+ * The marketplace's web app on AWS: its static files (`writeWebSite`) in a private S3 bucket, read
+ * by CloudFront through origin access control, and the HTTP API behind the same distribution at
+ * `/api/*`, so the app, its session cookie and the API share one origin as they do locally.
+ *
+ * Two CloudFront Functions make the static site and the API behave as the local server does:
+ * - every path of the app (`/`, `/leedz/dj/l_…`, `/profile`) answers with `index.html`; the
+ *   browser routes it;
+ * - on `/api/*`, the `leedz_session` cookie becomes `Authorization: Bearer …` when no such header
+ *   came, because API Gateway's JWT authorizer reads a header, never a cookie. The header is part of
+ *   the API behaviour's cache key (CloudFront forwards `Authorization` only then) and nothing there
+ *   is cached unless the API says so.
+ *
+ * @example
+ * const site = new WebSite(stack, 'Web', { api, siteDir: '.tmp/web-site' });
+ * site.url; // https://d111111abcdef8.cloudfront.net
+ */
+import { join } from 'node:path';
+import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  AllowedMethods,
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
+  CachePolicy,
+  CacheQueryStringBehavior,
+  Distribution,
+  Function as CloudFrontFunction,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { SESSION_COOKIE } from '../src/leedz/functions/login.js';
+
+export interface WebSiteProps {
+  api: HttpApi;
+  /** A folder written by `writeWebSite`: `index.html` and `assets/`. */
+  siteDir: string;
+}
+
+/** CloudFront Functions (JavaScript runtime 2.0) run this on every request for an app path. */
+export const APP_PAGE_FUNCTION = `function handler(event) {
+  var request = event.request;
+  request.uri = '/index.html';
+  return request;
+}`;
+
+/** …and this on every request for `/api/*`. */
+export const SESSION_HEADER_FUNCTION = `function handler(event) {
+  var request = event.request;
+  var session = request.cookies[${JSON.stringify(SESSION_COOKIE)}];
+  if (session && session.value && !request.headers.authorization) {
+    request.headers.authorization = { value: 'Bearer ' + session.value };
+  }
+  return request;
+}`;
+
+export class WebSite extends Construct {
+  readonly distribution: Distribution;
+  /** `https://<distribution domain>`: the app, and the API under `/api`. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: WebSiteProps) {
+    super(scope, id);
+    const bucket = new Bucket(this, 'Files', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // Only build output lives here: the next deploy writes it again.
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    const files = S3BucketOrigin.withOriginAccessControl(bucket);
+    // `https://abc.execute-api.region.amazonaws.com` → its host name.
+    const apiDomain = Fn.select(2, Fn.split('/', props.api.apiEndpoint));
+
+    const apiCachePolicy = new CachePolicy(this, 'ApiCache', {
+      comment: 'The Leedz API: the session header in the key (so that CloudFront forwards it); cached only when the API says so',
+      defaultTtl: Duration.seconds(0),
+      minTtl: Duration.seconds(0),
+      // Above zero: with a maximum of 0, CloudFront ignores the key's headers and does not forward them.
+      maxTtl: Duration.seconds(1),
+      headerBehavior: CacheHeaderBehavior.allowList('Authorization'),
+      cookieBehavior: CacheCookieBehavior.none(),
+      queryStringBehavior: CacheQueryStringBehavior.all(),
+    });
+
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: 'The Leedz: web app and API',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: files,
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+        functionAssociations: [
+          {
+            eventType: FunctionEventType.VIEWER_REQUEST,
+            function: new CloudFrontFunction(this, 'AppPage', { code: FunctionCode.fromInline(APP_PAGE_FUNCTION), runtime: FunctionRuntime.JS_2_0 }),
+          },
+        ],
+      },
+      additionalBehaviors: {
+        '/assets/*': {
+          origin: files,
+          viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+          responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+        },
+        '/api/*': {
+          origin: new HttpOrigin(apiDomain, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY }),
+          viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          allowedMethods: AllowedMethods.ALLOW_ALL,
+          cachePolicy: apiCachePolicy,
+          // API Gateway answers 403 to a Host header that is not its own.
+          originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          functionAssociations: [
+            {
+              eventType: FunctionEventType.VIEWER_REQUEST,
+              function: new CloudFrontFunction(this, 'SessionHeader', { code: FunctionCode.fromInline(SESSION_HEADER_FUNCTION), runtime: FunctionRuntime.JS_2_0 }),
+            },
+          ],
+        },
+      },
+    });
+    this.url = `https://${this.distribution.distributionDomainName}`;
+
+    // Content-hashed assets first, kept across deploys (a page loaded before a deploy still finds
+    // its scripts); then the page that names them, revalidated on every load.
+    const assets = new BucketDeployment(this, 'Assets', {
+      sources: [Source.asset(join(props.siteDir, 'assets'))],
+      destinationBucket: bucket,
+      destinationKeyPrefix: 'assets/',
+      prune: false,
+      cacheControl: [CacheControl.fromString('public, max-age=31536000, immutable')],
+    });
+    const page = new BucketDeployment(this, 'Page', {
+      sources: [Source.asset(props.siteDir, { exclude: ['assets', 'assets/**'] })],
+      destinationBucket: bucket,
+      prune: false,
+      cacheControl: [CacheControl.noCache()],
+      distribution: this.distribution,
+      distributionPaths: ['/index.html'],
+    });
+    page.node.addDependency(assets);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The web app on AWS: the files `writeWebSite` produces, the S3 bucket and CloudFront distribution
+ * the stack builds from them (checked on the synthesised template), and the two CloudFront Functions
+ * run here on CloudFront's event shape.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_PAGE_FUNCTION, SESSION_HEADER_FUNCTION } from '../../infra/web-site.js';
+import { LeedzStack } from '../../infra/leedz-stack.js';
+import { AWS_ENV } from '../../src/lambda/aws-config.js';
+import { SESSION_COOKIE } from '../../src/leedz/functions/login.js';
+import { writeWebSite } from '../../src/server/web-assets.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
+
+const site = tempDir('leedz-web-site-');
+afterAll(() => site.cleanup());
+
+let written: { files: number; bytes: number };
+let template: Template;
+let resources: Record<string, Resource>;
+
+beforeAll(async () => {
+  written = await writeWebSite(site.path);
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', webSiteDir: site.path });
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+}, 60_000);
+
+function only(type: string): [string, Resource] {
+  const found = Object.entries(resources).filter(([, r]) => r.Type === type);
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+}
+
+/** A CloudFront Function's source, evaluated as CloudFront would call it. */
+function cloudFrontFunction(source: string): (event: unknown) => any {
+  return new Function(`${source}\nreturn handler;`)() as (event: unknown) => any;
+}
+
+describe('the files for S3', () => {
+  it('are the app page and every asset it names, and nothing of the console', () => {
+    const html = readFileSync(join(site.path, 'index.html'), 'utf8');
+    const assets = readdirSync(join(site.path, 'assets'));
+    const named = [...html.matchAll(/\/assets\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThanOrEqual(2); // the script and the stylesheet at least
+    for (const file of named) expect(assets).toContain(file);
+    expect(html).toContain('id="leedz-config"');
+    expect(assets.some((file) => file.startsWith('console-'))).toBe(false);
+    expect(written.files).toBe(assets.length + 1);
+  });
+});
+
+describe('the bucket', () => {
+  it('is private, encrypted, reachable over TLS only, and read by the distribution alone', () => {
+    const [bucketId, bucket] = only('AWS::S3::Bucket');
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    const [, policy] = only('AWS::S3::BucketPolicy');
+    expect(policy.Properties.Bucket).toEqual({ Ref: bucketId });
+    const statements = policy.Properties.PolicyDocument.Statement as any[];
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    const reads = statements.filter((s) => s.Effect === 'Allow' && s.Principal?.Service === 'cloudfront.amazonaws.com');
+    expect(reads).toHaveLength(1);
+    expect(reads[0].Action).toBe('s3:GetObject');
+    const [distributionId] = only('AWS::CloudFront::Distribution');
+    expect(JSON.stringify(reads[0].Condition)).toContain(distributionId);
+    // Nobody else is allowed to read.
+    expect(statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Principal).includes('"*"'))).toEqual([]);
+  });
+});
+
+describe('the distribution', () => {
+  let config: any;
+  beforeAll(() => {
+    config = only('AWS::CloudFront::Distribution')[1].Properties.DistributionConfig;
+  });
+
+  it('serves the app from S3 through origin access control, every app path answered by index.html', () => {
+    expect(config.DefaultRootObject).toBe('index.html');
+    const s3 = config.Origins.find((o: any) => o.S3OriginConfig !== undefined);
+    expect(s3.OriginAccessControlId).toBeDefined();
+    expect(config.DefaultCacheBehavior.TargetOriginId).toBe(s3.Id);
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: expect.anything() }]);
+    const assets = config.CacheBehaviors.find((b: any) => b.PathPattern === '/assets/*');
+    expect(assets.TargetOriginId).toBe(s3.Id);
+    expect(assets.FunctionAssociations).toBeUndefined();
+  });
+
+  it('sends /api/* to the HTTP API with every method, the session header and no Host header', () => {
+    const api = config.CacheBehaviors.find((b: any) => b.PathPattern === '/api/*');
+    const origin = config.Origins.find((o: any) => o.Id === api.TargetOriginId);
+    expect(origin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+    expect(JSON.stringify(origin.DomainName)).toContain('ApiEndpoint');
+    expect(api.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS']));
+    expect(api.FunctionAssociations).toHaveLength(1);
+    // AWS's managed AllViewerExceptHostHeader policy.
+    expect(api.OriginRequestPolicyId).toBe('b689b0a8-53d0-40ab-baf2-68738e2966ac');
+    const policyId = api.CachePolicyId.Ref as string;
+    const cache = resources[policyId]!.Properties.CachePolicyConfig;
+    expect(cache.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig).toEqual({ HeaderBehavior: 'whitelist', Headers: ['Authorization'] });
+    expect(cache.DefaultTTL).toBe(0);
+    expect(cache.MaxTTL).toBeGreaterThan(0);
+  });
+
+  it('is the public URL of the Lambdas (links in emails, checkout returns) and a stack output', () => {
+    const [distributionId] = only('AWS::CloudFront::Distribution');
+    const url = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] };
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'Leedz-login',
+      Environment: { Variables: Match.objectLike({ [AWS_ENV.publicUrl]: url }) },
+    });
+    template.hasOutput('WebUrl', { Value: url });
+  });
+
+  it('gets the assets (kept across deploys, cached for a year) before the page that names them (never cached stale)', () => {
+    const deployments = Object.entries(resources).filter(([, r]) => r.Type === 'Custom::CDKBucketDeployment');
+    expect(deployments).toHaveLength(2);
+    const [assetsId, assets] = deployments.find(([, r]) => r.Properties.DestinationBucketKeyPrefix === 'assets/')!;
+    const [, page] = deployments.find(([id]) => id !== assetsId)!;
+    expect(assets.Properties.Prune).toBe(false);
+    expect(assets.Properties.SystemMetadata['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(page.Properties.SystemMetadata['cache-control']).toBe('no-cache');
+    expect(page.Properties.DistributionPaths).toEqual(['/index.html']);
+    expect(page.DependsOn).toEqual(expect.arrayContaining([expect.stringContaining(assetsId.replace(/CustomResource.*$/, ''))]));
+  });
+});
+
+describe('the CloudFront Functions', () => {
+  it('answer any app path with index.html', () => {
+    const handler = cloudFrontFunction(APP_PAGE_FUNCTION);
+    for (const uri of ['/', '/leedz/dj/l_123', '/profile']) {
+      expect(handler({ request: { uri, headers: {}, cookies: {} } }).uri).toBe('/index.html');
+    }
+  });
+
+  it('turn the session cookie into a bearer token for the JWT authorizer, never over a header that came', () => {
+    const handler = cloudFrontFunction(SESSION_HEADER_FUNCTION);
+    const fromCookie = handler({ request: { uri: '/api/me', headers: {}, cookies: { [SESSION_COOKIE]: { value: 'jwt.abc' } } } });
+    expect(fromCookie.headers.authorization).toEqual({ value: 'Bearer jwt.abc' });
+    const withHeader = handler({ request: { uri: '/api/me', headers: { authorization: { value: 'Bearer other' } }, cookies: { [SESSION_COOKIE]: { value: 'jwt.abc' } } } });
+    expect(withHeader.headers.authorization).toEqual({ value: 'Bearer other' });
+    const signedOut = handler({ request: { uri: '/api/trades', headers: {}, cookies: {} } });
+    expect(signedOut.headers.authorization).toBeUndefined();
+  });
+});
+
+it('the stack without a site dir deploys the API alone', () => {
+  expect(existsSync(join(site.path, 'index.html'))).toBe(true);
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com' });
+  expect(stack.webSite).toBeUndefined();
+  Template.fromStack(stack).resourceCountIs('AWS::CloudFront::Distribution', 0);
+}, 60_000);
