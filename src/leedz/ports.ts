@@ -7,6 +7,7 @@
  */
 import type { GeoPoint } from './domain/geo.js';
 import type { Leed, LeedChanges } from './domain/leed.js';
+import type { LeedPreview } from './domain/visibility.js';
 import type { Trade } from './domain/trade.js';
 import type { ProfileChanges, RadiusMiles, User } from './domain/user.js';
 
@@ -101,6 +102,9 @@ export interface LeedSearch {
   limit: number;
 }
 
+/** A leed in a list: its public fields and its point (never shown; for the distance to a zip). */
+export type LeedListing = LeedPreview & { point: GeoPoint };
+
 export interface NewUser {
   username: string;
   email: string;
@@ -153,6 +157,11 @@ export interface Store {
   getLeed(trade: string, id: string): Promise<Leed | undefined>;
   /** Active leedz of the given trades starting in [from, to], ordered by start. */
   searchLeedz(query: LeedSearch): Promise<Leed[]>;
+  /**
+   * The same leedz as {@link searchLeedz}, in the same order, as their public fields and point: what
+   * a search shows (and filters by distance), and cheaper to read than whole leedz.
+   */
+  searchLeedListings(query: LeedSearch): Promise<LeedListing[]>;
   /**
    * Change an active leed of `creator`; no such leed → {@link NotFoundError}, not theirs →
    * {@link ForbiddenError}, not active → {@link StateError}; a conflict with another leed after the

@@ -13,9 +13,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { conflictMessage } from '../../src/leedz/domain/conflict.js';
 import type { Leed } from '../../src/leedz/domain/leed.js';
+import { previewLeed } from '../../src/leedz/domain/visibility.js';
 import {
   ConflictError,
   ForbiddenError,
+  type LeedSearch,
   NEW_USER_RADIUS_MILES,
   NotFoundError,
   type Sale,
@@ -372,6 +374,29 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         await store.insertLeed(aLeed(), []);
 
         expect(await store.searchLeedz({ trades: [], ...june, limit: 10 })).toEqual([]);
+        expect(await store.searchLeedListings({ trades: [], ...june, limit: 10 })).toEqual([]);
+      });
+
+      it('lists the same leedz as it searches, in the same order, as their public fields and point', async () => {
+        const leedz = [
+          aLeed({ ...place(1), start: at('2030-06-03T18:00'), end: at('2030-06-03T20:00'), point: { lat: 39.78, lon: -89.65 } }),
+          aLeed({ ...place(2), trade: 'magic', start: at('2030-06-02T18:00'), end: at('2030-06-02T20:00') }),
+          aLeed({ ...place(3), start: at('2030-06-01T18:00'), end: at('2030-06-01T20:00'), point: { lat: 41.88, lon: -87.63 } }),
+          aLeed({ ...place(4), start: at('2030-06-04T18:00'), end: at('2030-06-04T20:00'), clientEmail: 'secret@example.com' }),
+        ];
+        for (const leed of leedz) await store.insertLeed(leed, []);
+        const queries: LeedSearch[] = [
+          { trades: ['dj', 'magic'], ...june, limit: 100 },
+          { trades: ['dj'], ...june, limit: 2 },
+          { trades: ['dj'], ...june, box: { minLat: 39, maxLat: 40.5, minLon: -90.5, maxLon: -89 }, limit: 100 },
+        ];
+        for (const query of queries) {
+          const listings = await store.searchLeedListings(query);
+          const expected = (await store.searchLeedz(query)).map((leed) => ({ ...previewLeed(leed), point: leed.point }));
+          expect(listings).toEqual(expected);
+          expect(listings.length).toBeGreaterThan(0);
+          for (const listing of listings) expect(Object.keys(listing).sort()).toEqual([...Object.keys(previewLeed(leedz[0]!)), 'point'].sort());
+        }
       });
     });
 

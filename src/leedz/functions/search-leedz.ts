@@ -7,9 +7,9 @@ import { zipSchema } from '../domain/address.js';
 import { haversineMiles, type GeoPoint } from '../domain/geo.js';
 import { instantSchema } from '../domain/leed.js';
 import { tradeNameSchema } from '../domain/trade.js';
-import { previewLeed } from '../domain/visibility.js';
+import type { LeedPreview } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
-import type { LeedSearch } from '../ports.js';
+import type { LeedListing, LeedSearch } from '../ports.js';
 import { defineHttpFunction } from './define-http-function.js';
 import { invalid, ok, parseWith } from './http.js';
 
@@ -52,9 +52,9 @@ export function createSearchLeedz(deps: MarketplaceDeps) {
         if (center === undefined) return invalid([{ path: 'zip', message: 'is not a known US zip code' }]);
         query.box = boundingBox(center, radius);
       }
-      const leedz = await deps.store.searchLeedz(query);
-      const inRange = center === undefined ? leedz : leedz.filter((leed) => haversineMiles(center, leed.point) <= radius!);
-      return ok({ leedz: inRange.map(previewLeed) });
+      const listings = await deps.store.searchLeedListings(query);
+      const inRange = center === undefined ? listings : listings.filter((leed) => haversineMiles(center, leed.point) <= radius!);
+      return ok({ leedz: inRange.map(withoutPoint) });
     },
   });
 }
@@ -64,4 +64,10 @@ export function boundingBox(center: GeoPoint, radiusMiles: number): NonNullable<
   const latDelta = radiusMiles / 69.0;
   const lonDelta = radiusMiles / Math.max(1e-6, 69.172 * Math.cos((center.lat * Math.PI) / 180));
   return { minLat: center.lat - latDelta, maxLat: center.lat + latDelta, minLon: center.lon - lonDelta, maxLon: center.lon + lonDelta };
+}
+
+/** A listing as the API shows it: never the point (it would locate the gig to a few metres). */
+export function withoutPoint(listing: LeedListing): LeedPreview {
+  const { point: _point, ...preview } = listing;
+  return preview;
 }

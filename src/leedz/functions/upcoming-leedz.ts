@@ -8,10 +8,10 @@
 import { z } from 'zod';
 import { instantSchema } from '../domain/leed.js';
 import { tradeNameSchema } from '../domain/trade.js';
-import { previewLeed } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { defineHttpFunction } from './define-http-function.js';
 import { notFound, ok, parseWith } from './http.js';
+import { withoutPoint } from './search-leedz.js';
 
 export const UPCOMING_PAGE_MAX = 1000;
 // Later than any leed can start: the store's search wants an upper bound.
@@ -32,8 +32,8 @@ export function createUpcomingLeedz(deps: MarketplaceDeps) {
       const { trade } = params.value;
       if ((await deps.store.getTrade(trade)) === undefined) return notFound('trade');
       const { from = deps.now().toISOString(), limit = 200 } = query.value;
-      const leedz = await deps.store.searchLeedz({ trades: [trade], from, to: END_OF_TIME, limit });
-      return ok({ leedz: leedz.map(previewLeed) });
+      const listings = await deps.store.searchLeedListings({ trades: [trade], from, to: END_OF_TIME, limit });
+      return ok({ leedz: listings.map(withoutPoint) });
     },
   });
 }

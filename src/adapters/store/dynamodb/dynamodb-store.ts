@@ -32,6 +32,7 @@ import { conflictMessage } from '../../../leedz/domain/conflict.js';
 import type { Leed } from '../../../leedz/domain/leed.js';
 import type { Trade } from '../../../leedz/domain/trade.js';
 import type { User } from '../../../leedz/domain/user.js';
+import { previewLeed } from '../../../leedz/domain/visibility.js';
 import {
   type Bookkeeping,
   ConflictError,
@@ -414,6 +415,24 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     return item === undefined ? undefined : userFromItem(item);
   }
 
+  async function searchLeedz(search: LeedSearch): Promise<Leed[]> {
+    const trades = [...new Set(search.trades)];
+    if (trades.length === 0 || search.limit <= 0) return [];
+    const from = canonicalInstant(search.from);
+    const to = canonicalInstant(search.to);
+    if (from > to) return [];
+    const found: LeedItem[] = [];
+    // A month's partition holds only leedz starting in that month, so the months are read in order and
+    // the search stops at the month that fills the limit. Within a month the trades are read at once.
+    for (const month of monthsBetween(from, to)) {
+      const want = search.limit - found.length;
+      const perTrade = await Promise.all(trades.map((trade) => searchMonth(trade, month, from, to, search.box, want)));
+      found.push(...perTrade.flat().sort(byStartThenId).slice(0, want));
+      if (found.length >= search.limit) break;
+    }
+    return found.map(leedFromItem);
+  }
+
   // ── the port ───────────────────────────────────────────────────────────────────────────────────
 
   return {
@@ -589,22 +608,11 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       return item === undefined || item.trade !== trade ? undefined : leedFromItem(item);
     },
 
-    async searchLeedz(search: LeedSearch) {
-      const trades = [...new Set(search.trades)];
-      if (trades.length === 0 || search.limit <= 0) return [];
-      const from = canonicalInstant(search.from);
-      const to = canonicalInstant(search.to);
-      if (from > to) return [];
-      const found: LeedItem[] = [];
-      // A month's partition holds only leedz starting in that month, so the months are read in order and
-      // the search stops at the month that fills the limit. Within a month the trades are read at once.
-      for (const month of monthsBetween(from, to)) {
-        const want = search.limit - found.length;
-        const perTrade = await Promise.all(trades.map((trade) => searchMonth(trade, month, from, to, search.box, want)));
-        found.push(...perTrade.flat().sort(byStartThenId).slice(0, want));
-        if (found.length >= search.limit) break;
-      }
-      return found.map(leedFromItem);
+    searchLeedz,
+
+    async searchLeedListings(search: LeedSearch) {
+      // An item is read whole either way (a projection saves bandwidth, not capacity units).
+      return (await searchLeedz(search)).map((leed) => ({ ...previewLeed(leed), point: leed.point }));
     },
 
     async updateLeed(trade, id, creator, changes, outbox) {

@@ -8,7 +8,7 @@ import type { GeoPoint } from '../../../leedz/domain/geo.js';
 import type { Leed, LeedStatus, Visibility } from '../../../leedz/domain/leed.js';
 import type { Trade } from '../../../leedz/domain/trade.js';
 import type { RadiusMiles, User } from '../../../leedz/domain/user.js';
-import type { Stats, StatsEvent, StoredOutboxMessage, Subscriber } from '../../../leedz/ports.js';
+import type { LeedListing, Stats, StatsEvent, StoredOutboxMessage, Subscriber } from '../../../leedz/ports.js';
 
 // ── instants ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -157,6 +157,27 @@ export interface LeedRow {
   payment_id: string | null;
   reserved_by: string | null;
   reserved_until: number | null;
+}
+
+/** The columns of a {@link LeedListing}: a search reads these only. */
+export const LISTING_COLUMNS = 'id, trade, title, creator, zip, lat, lon, start_ms, end_ms, price, status, posted_at';
+
+export type ListingRow = Pick<LeedRow, 'id' | 'trade' | 'title' | 'creator' | 'zip' | 'lat' | 'lon' | 'start_ms' | 'end_ms' | 'price' | 'status' | 'posted_at'>;
+
+export function listingFromRow(row: ListingRow): LeedListing {
+  return {
+    id: row.id,
+    trade: row.trade,
+    title: row.title,
+    creator: row.creator,
+    zip: row.zip,
+    start: toIso(row.start_ms),
+    end: toIso(row.end_ms),
+    price: row.price,
+    status: row.status as LeedStatus,
+    postedAt: toIso(row.posted_at),
+    point: { lat: row.lat, lon: row.lon },
+  };
 }
 
 export function leedFromRow(row: LeedRow): Leed {

@@ -36,6 +36,9 @@ import {
   type LeedRow,
   leedFromRow,
   leedParams,
+  LISTING_COLUMNS,
+  listingFromRow,
+  type ListingRow,
   newUserParams,
   type OutboxRow,
   outboxFromRow,
@@ -83,14 +86,21 @@ const BUSY_TIMEOUT_MS = 5_000;
  * The month search: active leedz of some trades (a JSON array) starting in [from, to], optionally in
  * a box. Served by `leedz_active_by_trade_start`, one range per trade.
  */
-export const SEARCH_LEEDZ_SQL = `
-  SELECT * FROM leedz
+export const SEARCH_LEEDZ_SQL = searchSql('*');
+
+/** {@link SEARCH_LEEDZ_SQL} for listings: a fifth of the columns, five times faster to read. */
+export const SEARCH_LISTINGS_SQL = searchSql(LISTING_COLUMNS);
+
+function searchSql(columns: string): string {
+  return `
+  SELECT ${columns} FROM leedz
   WHERE status = 'active'
     AND trade IN (SELECT value FROM json_each(@trades))
     AND start_ms BETWEEN @from AND @to
     AND (@minLat IS NULL OR (lat BETWEEN @minLat AND @maxLat AND lon BETWEEN @minLon AND @maxLon))
   ORDER BY start_ms, id
   LIMIT @limit`;
+}
 
 /**
  * The conflict check: another booked (active or sold) leed of the trade, at the place, overlapping
@@ -179,6 +189,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       WHERE id = @id`),
     markDeleted: db.prepare<[string]>("UPDATE leedz SET status = 'deleted' WHERE id = ?"),
     searchLeedz: db.prepare<[Record<string, unknown>], LeedRow>(SEARCH_LEEDZ_SQL),
+    searchListings: db.prepare<[Record<string, unknown>], ListingRow>(SEARCH_LISTINGS_SQL),
     reserve: db.prepare('UPDATE leedz SET reserved_by = @buyer, reserved_until = @until WHERE id = @id'),
     markSold: db.prepare(`
       UPDATE leedz SET status = 'sold', buyer = @buyer, sold_at = @sold_at, payment_id = @payment_id,
@@ -362,17 +373,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     async searchLeedz(query: LeedSearch) {
       if (query.trades.length === 0 || query.limit <= 0) return [];
-      const rows = sql.searchLeedz.all({
-        trades: JSON.stringify(query.trades),
-        from: toMs(query.from),
-        to: toMs(query.to),
-        minLat: query.box?.minLat ?? null,
-        maxLat: query.box?.maxLat ?? null,
-        minLon: query.box?.minLon ?? null,
-        maxLon: query.box?.maxLon ?? null,
-        limit: query.limit,
-      });
-      return rows.map(leedFromRow);
+      return sql.searchLeedz.all(searchParameters(query)).map(leedFromRow);
+    },
+
+    async searchLeedListings(query: LeedSearch) {
+      if (query.trades.length === 0 || query.limit <= 0) return [];
+      return sql.searchListings.all(searchParameters(query)).map(listingFromRow);
     },
 
     async updateLeed(trade, id, creator, changes, outbox) {
@@ -487,4 +493,17 @@ function translateConstraintError(error: unknown): unknown {
     return new NotFoundError('the trade or user it refers to does not exist');
   }
   return error;
+}
+
+function searchParameters(query: LeedSearch): Record<string, unknown> {
+  return {
+    trades: JSON.stringify(query.trades),
+    from: toMs(query.from),
+    to: toMs(query.to),
+    minLat: query.box?.minLat ?? null,
+    maxLat: query.box?.maxLat ?? null,
+    minLon: query.box?.minLon ?? null,
+    maxLon: query.box?.maxLon ?? null,
+    limit: query.limit,
+  };
 }
