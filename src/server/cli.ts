@@ -60,6 +60,7 @@ const commands: Record<string, Command> = {
       const { startServer } = await import('./serve.js');
       const server = await startServer(overrides, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
       console.log(`Leedz local runtime listening on ${server.url}`);
+      console.log(`  web app:     ${server.url}/   operations console: ${server.url}/console`);
       console.log(`  functions:   ${server.runtime.functionNames().join(', ')}`);
       console.log(`  Invoke API:  ${server.url}/2015-03-31/functions/<name>/invocations`);
       console.log(`  data:        ${overrides.dataDir}   time scale: ${overrides.timeScale}`);
