@@ -536,7 +536,7 @@ function report(results: Result[], settings: Settings, meta: { loadBefore: numbe
   }
 
   const notes = [
-    `Pattern: the real server (LEEDZ_POOL_SIZE ${settings.poolSize ?? '64, the default'}); ${settings.posts} posts per N, one every ${settings.intervalMs} ms, while the fan-outs of the earlier posts run in the same process (their own P × N emails are not waited for).`,
+    `Pattern: the real server (LEEDZ_POOL_SIZE ${settings.poolSize ?? '16, the default'}); ${settings.posts} posts per N, one every ${settings.intervalMs} ms, while the fan-outs of the earlier posts run in the same process (their own P × N emails are not waited for).`,
     `"alone": one post on an idle server, then the time from sending it until the last email of its fan-out was stored in the outbox / accepted by the SMTP server; "fan-out" = emails ÷ the later of the two ("only K": K of N emails ever arrived).`,
     `"failed attempts": attempts of the fan-out's invocations that failed (retried after 60 s and 120 s as on Lambda; "DLQ": dead-lettered after the last) — ${[...pattern.values()].filter((p) => Object.keys(p.alone.failedAttempts).length > 0).map((p) => `N = ${fmtInt(p.subscribers)}: ${Object.entries(p.alone.failedAttempts).map(([type, count]) => `${fmtInt(count)} ${type}`).join(', ')}`).join('; ') || 'none'}.`,
     `Sync chain: validate, geocode, insert, every subscriber, radius filter, render, SMTP (${SEND_CONCURRENCY} in flight, pool of 5 connections), bookkeeping, then 201; posts per N: ${settings.subscribers.map((n) => `${fmtInt(n)} → ${sync.get(n)?.posts.count ?? '—'}`).join(', ')}.`,
@@ -586,7 +586,7 @@ async function main(): Promise<void> {
       'sync-email-budget': { type: 'string', default: '10000', valueName: 'E', description: 'fewer sync posts at large N: min(S, max(3, E ÷ N))' },
       interval: { type: 'string', default: '100', valueName: 'MS', description: 'pattern: one post every MS milliseconds' },
       modes: { type: 'string', default: 'pattern,sync', valueName: 'LIST', description: 'pattern, sync or both' },
-      'pool-size': { type: 'string', valueName: 'K', description: "the pattern's LEEDZ_POOL_SIZE (Event invocations at once; default: the server's, 64)" },
+      'pool-size': { type: 'string', valueName: 'K', description: "the pattern's LEEDZ_POOL_SIZE (Event invocations at once; default: the server's, 16)" },
       'fan-out-timeout': { type: 'string', default: '600', valueName: 'S', description: 'seconds to wait for one fan-out' },
       'cpu-prof': { type: 'string', valueName: 'DIR', description: 'write V8 CPU profiles of each server child to DIR/<mode>-<N>/' },
       child: { type: 'string', valueName: 'JSON', description: '(internal) run a server in this process' },
