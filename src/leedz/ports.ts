@@ -274,14 +274,19 @@ export interface PaymentEvent {
   amount: number;
 }
 
+/** What {@link Payments.verifyWebhook} answers for a genuine webhook that reports nothing to act on. */
+export const IGNORED_WEBHOOK = 'ignored';
+
 export interface Payments {
   /** Start a checkout; resolves with the URL the buyer pays at. */
   createCheckout(request: CheckoutRequest): Promise<{ checkoutUrl: string }>;
   /**
    * Verify a webhook's signature over the raw body and parse it. Unsigned or wrongly signed →
-   * undefined (the caller answers 401 and changes nothing).
+   * undefined (the caller answers 401 and changes nothing). Signed but nothing to act on (another
+   * event type, a payment not completed, a payment that is not for a leed) → {@link IGNORED_WEBHOOK}:
+   * the caller acknowledges it with a 2xx, or the provider would deliver it again and again.
    */
-  verifyWebhook(headers: Record<string, string | undefined>, rawBody: string, url: string): Promise<PaymentEvent | undefined>;
+  verifyWebhook(headers: Record<string, string | undefined>, rawBody: string, url: string): Promise<PaymentEvent | typeof IGNORED_WEBHOOK | undefined>;
   /** Refund a payment (a second payment for a leed already sold). */
   refund(paymentId: string, amount: number): Promise<void>;
 }

@@ -16,8 +16,7 @@
  * wiring.start(transport);
  * await wiring.close();
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -40,7 +39,7 @@ import type { Store } from '../leedz/ports.js';
 import { mountApiRoutes } from './api-routes.js';
 import { renderApiReference } from './api-reference.js';
 import { startCognitoLocal, startDynamoDbLocal, startSesLocal, type CognitoLocal, type DynamoDbLocal, type SesLocal } from './emulators.js';
-import type { MarketplaceWiringOptions } from './marketplace-wiring.js';
+import { loadOrCreateSecret, type MarketplaceWiringOptions } from './marketplace-wiring.js';
 
 export interface AwsLocalWiring {
   marketplace: Marketplace;
@@ -176,11 +175,3 @@ export async function wireAwsLocalMarketplace(options: MarketplaceWiringOptions)
   };
 }
 
-/** A secret kept in the data folder: created on first run, the same after a restart. */
-function loadOrCreateSecret(path: string): string {
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  mkdirSync(join(path, '..'), { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(path, secret, { mode: 0o600 });
-  return secret;
-}

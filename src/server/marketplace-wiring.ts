@@ -128,7 +128,8 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
 }
 
 /** A secret kept in the data folder: created on first run, the same after a restart. */
-function loadOrCreateSecret(path: string): string {
+/** A random secret kept in a file of the data folder (created on first use, readable by its owner only). */
+export function loadOrCreateSecret(path: string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   mkdirSync(join(path, '..'), { recursive: true });
   const secret = randomBytes(32).toString('base64url');

@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/leedz/functions/routes.js';
 import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
@@ -99,6 +102,14 @@ describe('buying', () => {
     expect(unsigned.status).toBe(401);
     const forged = await t.api('POST', '/api/payments/webhook', { raw: webhook.body, headers: { 'content-type': 'application/json', 'x-leedz-signature': 't=1,v1=00ff' } });
     expect(forged.status).toBe(401);
+    // Genuinely signed, but not a paid checkout: acknowledged (a 401 would make the provider send it again), nothing changes.
+    const secret = readFileSync(join(t.dataDir, 'keys', 'webhook-secret'), 'utf8').trim();
+    const otherEvent = JSON.stringify({ ...JSON.parse(webhook.body), type: 'checkout.refunded' });
+    const at = Math.floor(Date.now() / 1000);
+    const signedOther = `t=${at},v1=${createHmac('sha256', secret).update(`${at}.${otherEvent}`).digest('hex')}`;
+    const ignored = await t.api('POST', '/api/payments/webhook', { raw: otherEvent, headers: { 'content-type': 'application/json', 'x-leedz-signature': signedOther } });
+    expect(ignored.status).toBe(200);
+    expect(ignored.body).toEqual({ received: true, ignored: true });
     expect((await t.api('GET', path, { token: seller.token })).body.status).toBe('active');
 
     const paid = await t.api('POST', '/api/payments/webhook', { raw: webhook.body, headers: { 'content-type': 'application/json', ...webhook.headers } });

@@ -1,11 +1,13 @@
 /**
  * `POST /api/payments/webhook`: the payment provider reports a payment. The signature is verified
- * over the raw body (unsigned or wrong → 401, nothing changes); the leed is marked sold exactly
+ * over the raw body (unsigned or wrong → 401, nothing changes; signed but not a payment for a leed →
+ * 200, nothing changes); the leed is marked sold exactly
  * once, on the condition that it is still active; a second payment for a sold leed is refunded.
  */
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
+import { IGNORED_WEBHOOK } from '../ports.js';
 import { defineHttpFunction, outboxMessage } from './define-http-function.js';
 import { ok, problem } from './http.js';
 
@@ -14,6 +16,8 @@ export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Control
     handler: async (request, ctx) => {
       const payment = await deps.payments.verifyWebhook(request.headers, request.rawBody ?? '', request.url ?? '');
       if (payment === undefined) return problem(401, 'UNAUTHENTICATED', 'the webhook signature is missing or wrong');
+      // Genuine, but not a payment for a leed: acknowledged, so that the provider stops sending it.
+      if (payment === IGNORED_WEBHOOK) return ok({ received: true, ignored: true });
       const { trade, leedId: id } = payment;
       const work = { leedId: id, trade };
       const sale = await deps.store.recordSale(

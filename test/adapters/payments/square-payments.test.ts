@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSquarePayments, SQUARE_SIGNATURE_HEADER, SQUARE_VERSION, SquareApiError, type SquarePaymentsOptions } from '../../../src/adapters/payments/square/square-payments.js';
-import type { Payments } from '../../../src/leedz/ports.js';
+import { IGNORED_WEBHOOK, type Payments } from '../../../src/leedz/ports.js';
 import { aCheckoutRequest, describePaymentsContract } from '../../contracts/payments.js';
 
 const NOTIFICATION_URL = 'https://api.leedz.test/api/payments/webhook';
@@ -294,7 +294,7 @@ describe('Square payments', () => {
     it('a payment not yet (or never) completed is nothing to act on', async () => {
       for (const status of ['APPROVED', 'PENDING', 'CANCELED', 'FAILED']) {
         const webhook = await paidWebhook({ status });
-        expect(await square.verifyWebhook(webhook.headers, webhook.body, webhook.url)).toBeUndefined();
+        expect(await square.verifyWebhook(webhook.headers, webhook.body, webhook.url)).toBe(IGNORED_WEBHOOK);
       }
     });
 
@@ -314,13 +314,13 @@ describe('Square payments', () => {
       ];
       for (const overrides of cases) {
         const webhook = await paidWebhook(overrides);
-        expect(await square.verifyWebhook(webhook.headers, webhook.body, webhook.url), JSON.stringify(overrides)).toBeUndefined();
+        expect(await square.verifyWebhook(webhook.headers, webhook.body, webhook.url), JSON.stringify(overrides)).toBe(IGNORED_WEBHOOK);
       }
     });
 
-    it('a signed body that is not JSON, or not an event, verifies to nothing and never throws', async () => {
+    it('a signed body that is not JSON, or not an event, is ignored and never throws', async () => {
       for (const body of ['', 'not json', 'null', '[]', '{"type":"payment.updated"}', '{"type":"payment.updated","data":{"object":{"payment":null}}}']) {
-        expect(await square.verifyWebhook({ [SQUARE_SIGNATURE_HEADER]: squareSignature(body) }, body, NOTIFICATION_URL)).toBeUndefined();
+        expect(await square.verifyWebhook({ [SQUARE_SIGNATURE_HEADER]: squareSignature(body) }, body, NOTIFICATION_URL)).toBe(IGNORED_WEBHOOK);
       }
     });
   });

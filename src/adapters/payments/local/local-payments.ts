@@ -12,7 +12,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { formatCents } from '../../../leedz/domain/money.js';
-import type { CheckoutRequest, PaymentEvent, Payments } from '../../../leedz/ports.js';
+import { type CheckoutRequest, IGNORED_WEBHOOK, type PaymentEvent, type Payments } from '../../../leedz/ports.js';
 
 /** The header that carries the webhook's signature (`t=<unix seconds>,v1=<hex>`). */
 export const SIGNATURE_HEADER = 'x-leedz-signature';
@@ -110,7 +110,8 @@ interface CheckoutRow {
 
 /**
  * The local provider. `verifyWebhook` answers undefined (never throws) for a missing, malformed or
- * wrong signature, a timestamp more than 5 minutes away, or a body that is not a paid checkout;
+ * wrong signature or a timestamp more than 5 minutes away, and `IGNORED_WEBHOOK` for a signed body
+ * that is not a paid checkout;
  * `refund` of an already refunded payment changes nothing.
  *
  * @example
@@ -169,14 +170,15 @@ export function createLocalPayments(options: LocalPaymentsOptions): LocalPayment
       const expected = Buffer.from(hmac(webhookSecret, signature.t, rawBody), 'hex');
       // Several v1 values are allowed (a provider rotating its secret signs with both).
       if (!signature.v1.some((candidate) => timingSafeEqual(Buffer.from(candidate, 'hex'), expected))) return undefined;
+      // Signed by us from here on: anything but a paid checkout is acknowledged and ignored.
       let json: unknown;
       try {
         json = JSON.parse(rawBody);
       } catch {
-        return undefined;
+        return IGNORED_WEBHOOK;
       }
       const parsed = webhookBodySchema.safeParse(json);
-      if (!parsed.success) return undefined;
+      if (!parsed.success) return IGNORED_WEBHOOK;
       const { paymentId, leedId, trade, buyer, amount }: PaymentEvent = parsed.data;
       return { paymentId, leedId, trade, buyer, amount };
     },

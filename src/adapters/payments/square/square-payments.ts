@@ -37,7 +37,7 @@
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { CheckoutRequest, PaymentEvent, Payments } from '../../../leedz/ports.js';
+import { type CheckoutRequest, IGNORED_WEBHOOK, type PaymentEvent, type Payments } from '../../../leedz/ports.js';
 
 /** What the Square adapter is built with, resolved by the composition root. */
 export interface SquarePaymentsOptions {
@@ -121,8 +121,9 @@ const paymentWebhookSchema = z.object({
 
 /**
  * The Square provider. Throws at creation when a credential is empty or the notification URL is
- * not https (Square delivers only to https). `verifyWebhook` never throws: anything but a verified,
- * completed payment of a Leedz checkout at our location → undefined. `refund` uses an idempotency
+ * not https (Square delivers only to https). `verifyWebhook` never throws: a missing or wrong
+ * signature → undefined; a signed event that is not a completed payment of a Leedz checkout at our
+ * location → `IGNORED_WEBHOOK`. `refund` uses an idempotency
  * key derived from the payment id, so refunding one payment again returns Square's first refund.
  *
  * The `url` argument of `verifyWebhook` is not what is signed: Square signs the notification URL
@@ -132,7 +133,7 @@ const paymentWebhookSchema = z.object({
  * @example
  * const square = createSquarePayments({ accessToken, locationId, webhookSignatureKey, notificationUrl: 'https://api.theleedz.com/api/payments/webhook', environment: 'production' });
  * const { checkoutUrl } = await square.createCheckout(request);            // → 'https://square.link/u/…'
- * const payment = await square.verifyWebhook(headers, rawBody, requestUrl); // → { paymentId, leedId, trade, buyer, amount } | undefined
+ * const payment = await square.verifyWebhook(headers, rawBody, requestUrl); // → { paymentId, leedId, trade, buyer, amount } | 'ignored' | undefined
  * await square.refund(payment.paymentId, payment.amount);
  */
 export function createSquarePayments(options: SquarePaymentsOptions): Payments {
@@ -196,18 +197,19 @@ export function createSquarePayments(options: SquarePaymentsOptions): Payments {
 
     async verifyWebhook(headers, rawBody) {
       if (!signatureMatches(headerValue(headers, SQUARE_SIGNATURE_HEADER), webhookSignatureKey, notificationUrl, rawBody)) return undefined;
+      // Signed by Square from here on: whatever it is, it is acknowledged (a 401 would be redelivered).
       let json: unknown;
       try {
         json = JSON.parse(rawBody);
       } catch {
-        return undefined;
+        return IGNORED_WEBHOOK;
       }
       const parsed = paymentWebhookSchema.safeParse(json);
-      if (!parsed.success) return undefined;
+      if (!parsed.success) return IGNORED_WEBHOOK;
       const { id, status, location_id: paidAt, amount_money: money, note } = parsed.data.data.object.payment;
-      if (status !== 'COMPLETED' || paidAt !== locationId || money.currency !== 'USD') return undefined;
+      if (status !== 'COMPLETED' || paidAt !== locationId || money.currency !== 'USD') return IGNORED_WEBHOOK;
       const reference = parsePaymentNote(note);
-      if (reference === undefined) return undefined;
+      if (reference === undefined) return IGNORED_WEBHOOK;
       const result: PaymentEvent = { paymentId: id, ...reference, amount: money.amount };
       return result;
     },
