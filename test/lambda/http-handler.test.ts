@@ -61,6 +61,10 @@ describe('API Gateway v2 entry of a request-response function', () => {
     const body = json(result);
     expect(body.user).toMatchObject({ email: 'pat@example.com', username: 'pat' });
     expect(result.cookies).toEqual([expect.stringMatching(new RegExp(`^leedz_session=${body.token}; Path=/; HttpOnly`))]);
+    // As long as the token lasts, and only over https (the public URL here is the API's https URL).
+    const claims = JSON.parse(Buffer.from((body.token as string).split('.')[1]!, 'base64url').toString('utf8')) as { exp: number; iat: number };
+    expect(result.cookies![0]).toContain(`; Max-Age=${claims.exp - claims.iat};`);
+    expect(result.cookies![0]).toMatch(/; Secure$/);
     expect(Object.keys(result.headers ?? {})).not.toContain('set-cookie');
     // The new user's bookkeeping was committed with it, for the relay.
     expect((await m.store.pendingOutbox(10)).map((message) => message.target)).toEqual(['bookkeeping']);

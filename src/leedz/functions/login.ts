@@ -52,13 +52,38 @@ export function createAuthCallback(deps: MarketplaceDeps, controllers: Controlle
       let user = await deps.store.getUserByEmail(email);
       if (user === undefined) user = await createUser(deps, controllers, ctx, email);
       const session = await deps.identity.issueSession({ email: user.email, username: user.username });
-      const cookie = `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${7 * 24 * 3600}`;
+      const cookie = sessionCookie(session, deps.settings.publicUrl);
       if ((request.headers.accept ?? '').includes('text/html')) {
         return { status: 303, headers: { location: '/', 'set-cookie': cookie }, body: { token: session } };
       }
       return ok({ token: session, user }, { 'set-cookie': cookie });
     },
   });
+}
+
+/**
+ * The session cookie: it lasts as long as the token does (its `exp` − `iat`: 7 days locally, the ID
+ * token's validity on Cognito; a longer cookie would only carry an expired token), and is `Secure`
+ * when the site is served over https. A token without both claims gives a browser-session cookie.
+ */
+export function sessionCookie(token: string, publicUrl: string): string {
+  const parts = [`${SESSION_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
+  const lifetime = lifetimeOf(token);
+  if (lifetime !== undefined) parts.push(`Max-Age=${lifetime}`);
+  if (publicUrl.startsWith('https://')) parts.push('Secure');
+  return parts.join('; ');
+}
+
+/** `exp` − `iat` in seconds of a JWT this server just issued, read without verifying. */
+function lifetimeOf(jwt: string): number | undefined {
+  try {
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown; iat?: unknown } | null;
+    const { exp, iat } = claims ?? {};
+    if (typeof exp !== 'number' || typeof iat !== 'number' || !Number.isFinite(exp - iat)) return undefined;
+    return Math.max(0, Math.floor(exp - iat));
+  } catch {
+    return undefined;
+  }
 }
 
 /** A username from the email's local part, made unique with a suffix when taken. */
