@@ -84,6 +84,29 @@ export function timeZoneForState(stateCode: string): string | undefined {
   return Object.hasOwn(STATE_TIME_ZONES, code) ? STATE_TIME_ZONES[code as UsStateCode] : undefined;
 }
 
+/**
+ * The inhabited US territories, which have zips (and vendors) but are not states. Military (`AA`,
+ * `AE`, `AP`) and Freely Associated State codes have no place a gig could be, and stay unknown.
+ */
+const TERRITORY_TIME_ZONES: Readonly<Record<string, string>> = {
+  PR: 'America/Puerto_Rico',
+  VI: 'America/St_Thomas',
+  GU: 'Pacific/Guam',
+  MP: 'Pacific/Saipan',
+  AS: 'Pacific/Pago_Pago',
+};
+
+/**
+ * {@link timeZoneForState}, and the inhabited territories too: what a geocoder needs for any US place.
+ *
+ * @example
+ * timeZoneForStateOrTerritory('pr'); // → 'America/Puerto_Rico'
+ */
+export function timeZoneForStateOrTerritory(code: string): string | undefined {
+  const upper = code.trim().toUpperCase();
+  return timeZoneForState(upper) ?? (Object.hasOwn(TERRITORY_TIME_ZONES, upper) ? TERRITORY_TIME_ZONES[upper] : undefined);
+}
+
 const EMAIL_DATE_TIME: Intl.DateTimeFormatOptions = {
   weekday: 'short',
   month: 'short',

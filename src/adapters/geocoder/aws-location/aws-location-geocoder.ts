@@ -11,7 +11,7 @@ import { SearchPlaceIndexForTextCommand, type LocationClient, type Place as Loca
 import { zipOfAddress } from '../../../leedz/domain/address.js';
 import { normalizePlaceKey } from '../../../leedz/domain/conflict.js';
 import type { GeoPoint } from '../../../leedz/domain/geo.js';
-import { timeZoneForState } from '../../../leedz/domain/time-zone.js';
+import { timeZoneForStateOrTerritory } from '../../../leedz/domain/time-zone.js';
 import type { Geocoder, Place } from '../../../leedz/ports.js';
 
 /** What the Amazon Location geocoder is built with, resolved by the composition root. */
@@ -37,7 +37,7 @@ const USA = 'USA';
  *   writes a neighbouring zip (Beverly Hills is 90210 and 90212) still finds the house, but a match
  *   on only a street or a zip elsewhere is some other place, and is not found;
  * - `timeZone`: `Place.TimeZone.Name` when the provider gives one (HERE does, Esri does not), else
- *   the state's zone (`timeZoneForState`, from `Place.Region`, which is the state's name);
+ *   the state's zone (`timeZoneForStateOrTerritory`, from `Place.Region`, which is the state's name);
  * - `placeKey`: `"lat,lon"` rounded to 5 decimals when the match is an address (it has an
  *   `AddressNumber`); otherwise the normalised address text, as the zip geocoder does, because a
  *   match on only the street or the zip would give every house there one key, and false conflicts.
@@ -108,7 +108,7 @@ function round5(degrees: number): string {
 function timeZoneOfRegion(region: string | undefined): string | undefined {
   if (region === undefined) return undefined;
   const code = (own(STATE_CODES, region.trim().toLowerCase()) ?? region).trim().toUpperCase();
-  return timeZoneForState(code) ?? own(TERRITORY_TIME_ZONES, code);
+  return timeZoneForStateOrTerritory(code);
 }
 
 /** A table's own entry: a region named "constructor" must not find Object.prototype's. */
@@ -127,13 +127,4 @@ const STATE_CODES: Readonly<Record<string, string>> = {
   washington: 'WA', 'west virginia': 'WV', wisconsin: 'WI', wyoming: 'WY',
   'puerto rico': 'PR', 'us virgin islands': 'VI', 'united states virgin islands': 'VI', guam: 'GU',
   'northern mariana islands': 'MP', 'american samoa': 'AS',
-};
-
-/** The inhabited territories, which are not states in the domain's table (the zip geocoder's list). */
-const TERRITORY_TIME_ZONES: Readonly<Record<string, string>> = {
-  PR: 'America/Puerto_Rico',
-  VI: 'America/St_Thomas',
-  GU: 'Pacific/Guam',
-  MP: 'Pacific/Saipan',
-  AS: 'Pacific/Pago_Pago',
 };

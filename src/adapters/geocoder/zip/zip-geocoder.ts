@@ -8,21 +8,8 @@ import zipcodes from 'zipcodes';
 import { zipOfAddress } from '../../../leedz/domain/address.js';
 import { normalizePlaceKey } from '../../../leedz/domain/conflict.js';
 import type { GeoPoint } from '../../../leedz/domain/geo.js';
-import { timeZoneForState } from '../../../leedz/domain/time-zone.js';
+import { timeZoneForStateOrTerritory } from '../../../leedz/domain/time-zone.js';
 import type { Geocoder } from '../../../leedz/ports.js';
-
-/**
- * The inhabited US territories, which have zips (and vendors) but are not states, so the domain's
- * table leaves them out. Military (`AA`, `AE`, `AP`) and Freely Associated State zips have no place
- * a gig could be, and stay unknown.
- */
-const TERRITORY_TIME_ZONES: Readonly<Record<string, string>> = {
-  PR: 'America/Puerto_Rico',
-  VI: 'America/St_Thomas',
-  GU: 'Pacific/Guam',
-  MP: 'Pacific/Saipan',
-  AS: 'Pacific/Pago_Pago',
-};
 
 const FIVE_DIGITS = /^\d{5}$/;
 
@@ -42,7 +29,7 @@ export function createZipGeocoder(): Geocoder {
       const zip = zipOfAddress(address);
       const entry = zip === undefined ? undefined : usZip(zip);
       if (zip === undefined || entry === undefined) return undefined;
-      const timeZone = timeZoneOfState(entry.state);
+      const timeZone = timeZoneForStateOrTerritory(entry.state);
       if (timeZone === undefined) return undefined;
       return { point: entry.point, zip, placeKey: normalizePlaceKey(address), timeZone };
     },
@@ -64,8 +51,4 @@ function usZip(zip: string): { point: GeoPoint; state: string } | undefined {
   // Military zips (APO/FPO) carry 0,0 for "no centre": a point off the coast of Africa.
   if (!Number.isFinite(lat) || !Number.isFinite(lon) || (lat === 0 && lon === 0)) return undefined;
   return { point: { lat, lon }, state: entry.state };
-}
-
-function timeZoneOfState(state: string): string | undefined {
-  return timeZoneForState(state) ?? (Object.hasOwn(TERRITORY_TIME_ZONES, state) ? TERRITORY_TIME_ZONES[state] : undefined);
 }
