@@ -27,7 +27,7 @@ import { createZipGeocoder } from '../adapters/geocoder/zip/zip-geocoder.js';
 import { createCognitoIdentity } from '../adapters/identity/cognito/cognito-identity.js';
 import { createDynamoDbLoginTokens } from '../adapters/identity/cognito/dynamodb-login-tokens.js';
 import { createSesMailer } from '../adapters/mailer/ses/ses-mailer.js';
-import { createLocalPayments, renderCheckoutPage } from '../adapters/payments/local/local-payments.js';
+import { createLocalPayments } from '../adapters/payments/local/local-payments.js';
 import { createDynamoDbStore } from '../adapters/store/dynamodb/dynamodb-store.js';
 import { createIdempotency } from '../framework/idempotency.js';
 import type { Transport } from '../framework/transport.js';
@@ -39,7 +39,7 @@ import type { Store } from '../leedz/ports.js';
 import { mountApiRoutes } from './api-routes.js';
 import { renderApiReference } from './api-reference.js';
 import { startCognitoLocal, startDynamoDbLocal, startSesLocal, type CognitoLocal, type DynamoDbLocal, type SesLocal } from './emulators.js';
-import { loadOrCreateSecret, type MarketplaceWiringOptions } from './marketplace-wiring.js';
+import { loadOrCreateSecret, type MarketplaceWiringOptions, mountLocalCheckout } from './marketplace-wiring.js';
 
 export interface AwsLocalWiring {
   marketplace: Marketplace;
@@ -145,19 +145,7 @@ export async function wireAwsLocalMarketplace(options: MarketplaceWiringOptions)
       app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(options.publicUrl), ROUTES)));
       // Emails go through SES: aws-ses-v2-local shows them.
       app.get('/api/dev/outbox', (c) => c.redirect(ses.endpoint, 302));
-      app.get('/pay/checkout/:id', (c) => {
-        const checkout = payments.getCheckout(c.req.param('id'));
-        if (checkout === undefined) return c.text('checkout not found', 404);
-        return c.html(renderCheckoutPage(checkout));
-      });
-      app.post('/pay/checkout/:id/complete', async (c) => {
-        const checkout = payments.getCheckout(c.req.param('id'));
-        if (checkout === undefined) return c.text('checkout not found', 404);
-        const webhook = payments.completeCheckout(checkout.id);
-        const response = await app.request('/api/payments/webhook', { method: 'POST', headers: { 'content-type': 'application/json', ...webhook.headers }, body: webhook.body });
-        if (!response.ok) return c.text(`the payment was taken but the webhook failed (${response.status}); it will show up as unpaid`, 502);
-        return c.redirect(checkout.returnUrl, 303);
-      });
+      mountLocalCheckout(app, payments);
     },
     start(transport) {
       // No DynamoDB stream locally: the relay polls the table's pending-outbox index.

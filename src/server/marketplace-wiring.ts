@@ -12,7 +12,7 @@ import { createOutboxMailer } from '../adapters/mailer/outbox/outbox-mailer.js';
 import { createSmtpMailer, createTeeMailer } from '../adapters/mailer/smtp/smtp-mailer.js';
 import { createZipGeocoder } from '../adapters/geocoder/zip/zip-geocoder.js';
 import { createLocalIdentity } from '../adapters/identity/local/local-identity.js';
-import { createLocalPayments, renderCheckoutPage } from '../adapters/payments/local/local-payments.js';
+import { createLocalPayments, type LocalPayments, renderCheckoutPage } from '../adapters/payments/local/local-payments.js';
 import { createSqliteStore, type SqliteStore } from '../adapters/store/sqlite/sqlite-store.js';
 import { createIdempotency } from '../framework/idempotency.js';
 import type { Transport } from '../framework/transport.js';
@@ -99,21 +99,7 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
         if (email === undefined) return c.json({ error: { code: 'NOT_FOUND', message: 'email not found' } }, 404);
         return c.req.query('format') === 'html' ? c.html(email.html) : c.json(email);
       });
-      // The local payment provider's checkout page; its Pay button posts the signed webhook back.
-      app.get('/pay/checkout/:id', (c) => {
-        const checkout = payments.getCheckout(c.req.param('id'));
-        if (checkout === undefined) return c.text('checkout not found', 404);
-        return c.html(renderCheckoutPage(checkout));
-      });
-      app.post('/pay/checkout/:id/complete', async (c) => {
-        const checkout = payments.getCheckout(c.req.param('id'));
-        if (checkout === undefined) return c.text('checkout not found', 404);
-        const webhook = payments.completeCheckout(checkout.id);
-        // Delivered through the public route, exactly as a provider would, signature and all.
-        const response = await app.request('/api/payments/webhook', { method: 'POST', headers: { 'content-type': 'application/json', ...webhook.headers }, body: webhook.body });
-        if (!response.ok) return c.text(`the payment was taken but the webhook failed (${response.status}); it will show up as unpaid`, 502);
-        return c.redirect(checkout.returnUrl, 303);
-      });
+      mountLocalCheckout(app, payments);
     },
     start(transport) {
       relay = createOutboxRelay({ store, transport, onError: (error) => options.log(`outbox relay: ${(error as Error).message}`) });
@@ -128,6 +114,26 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
 }
 
 /** A secret kept in the data folder: created on first run, the same after a restart. */
+/**
+ * The local payment provider's checkout page, whose Pay button takes the payment and delivers the
+ * signed webhook through the public route, exactly as a provider would, signature and all.
+ */
+export function mountLocalCheckout(app: Hono, payments: LocalPayments): void {
+  app.get('/pay/checkout/:id', (c) => {
+    const checkout = payments.getCheckout(c.req.param('id'));
+    if (checkout === undefined) return c.text('checkout not found', 404);
+    return c.html(renderCheckoutPage(checkout));
+  });
+  app.post('/pay/checkout/:id/complete', async (c) => {
+    const checkout = payments.getCheckout(c.req.param('id'));
+    if (checkout === undefined) return c.text('checkout not found', 404);
+    const webhook = payments.completeCheckout(checkout.id);
+    const response = await app.request('/api/payments/webhook', { method: 'POST', headers: { 'content-type': 'application/json', ...webhook.headers }, body: webhook.body });
+    if (!response.ok) return c.text(`the payment was taken but the webhook failed (${response.status}); it will show up as unpaid`, 502);
+    return c.redirect(checkout.returnUrl, 303);
+  });
+}
+
 /** A random secret kept in a file of the data folder (created on first use, readable by its owner only). */
 export function loadOrCreateSecret(path: string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
