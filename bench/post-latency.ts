@@ -40,7 +40,7 @@ import { forEachConcurrently } from '../src/leedz/controllers/concurrency.js';
 import { MAX_BATCH_SIZE, SEND_CONCURRENCY } from '../src/leedz/controllers/email-helper.js';
 import { badgesFor } from '../src/leedz/domain/badges.js';
 import { withinRadius } from '../src/leedz/domain/geo.js';
-import { validateNewLeed, type Leed } from '../src/leedz/domain/leed.js';
+import { activeLeed, validateNewLeed } from '../src/leedz/domain/leed.js';
 import { newLeedEmail } from '../src/leedz/emails/templates.js';
 import { newLeedId } from '../src/leedz/functions/add-leed.js';
 import { ConflictError, type Geocoder, type Store, type Subscriber } from '../src/leedz/ports.js';
@@ -178,19 +178,7 @@ async function startSyncServer(config: ChildConfig): Promise<Ready> {
     if ((await store.getTrade(input.trade)) === undefined) return c.json({ error: { code: 'VALIDATION', message: 'no such trade' } }, 400);
     const place = await geocoder.geocode(input.location);
     if (place === undefined) return c.json({ error: { code: 'VALIDATION', message: 'location not found' } }, 400);
-    const leed: Leed = {
-      ...input,
-      id: newLeedId(),
-      creator: caller.username,
-      zip: place.zip,
-      point: place.point,
-      placeKey: place.placeKey,
-      timeZone: place.timeZone,
-      postedAt: now.toISOString(),
-      status: 'active',
-      buyer: null,
-      soldAt: null,
-    };
+    const leed = activeLeed(input, { id: newLeedId(), creator: caller.username, place, postedAt: now });
     try {
       await store.insertLeed(leed, []);
     } catch (error) {

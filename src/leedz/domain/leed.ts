@@ -240,6 +240,33 @@ export type NewLeedInput = z.input<typeof newLeedInputSchema>;
  */
 export type NewLeed = Pick<Leed, 'trade' | 'title' | 'location' | 'zip' | 'start' | 'end' | 'price' | HideableField | 'visibility'>;
 
+/** Where a new leed is, as the geocoder found it from its location. */
+export type LeedPlace = Pick<Leed, 'zip' | 'point' | 'placeKey' | 'timeZone'>;
+
+/**
+ * The stored form of a new leed: what the client decided, where the geocoder put it, and what the
+ * server adds (active, unsold, posted now).
+ *
+ * @example
+ * const leed = activeLeed(validated, { id: 'l_abc', creator: 'pat', place, postedAt: new Date() });
+ */
+export function activeLeed(input: NewLeed, facts: { id: string; creator: string; place: LeedPlace; postedAt: Date }): Leed {
+  const { place } = facts;
+  return {
+    ...input,
+    id: facts.id,
+    creator: facts.creator,
+    zip: place.zip,
+    point: place.point,
+    placeKey: place.placeKey,
+    timeZone: place.timeZone,
+    postedAt: facts.postedAt.toISOString(),
+    status: 'active',
+    buyer: null,
+    soldAt: null,
+  };
+}
+
 /**
  * The body of `PATCH /api/leedz/{trade}/{id}`: any editable field; `null` (or a blank string) clears
  * an optional one. The trade is part of the leed's address and cannot change.

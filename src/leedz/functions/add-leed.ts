@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
-import { validateNewLeed, type Leed } from '../domain/leed.js';
+import { activeLeed, validateNewLeed } from '../domain/leed.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { ConflictError } from '../ports.js';
 import { authenticate, defineHttpFunction, outboxMessage } from './define-http-function.js';
@@ -31,19 +31,7 @@ export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
       const place = await deps.geocoder.geocode(input.location);
       if (place === undefined) return invalid([{ path: 'location', message: 'could not be found: check the street address and the zip' }]);
 
-      const leed: Leed = {
-        ...input,
-        id: newLeedId(),
-        creator: caller.username,
-        zip: place.zip,
-        point: place.point,
-        placeKey: place.placeKey,
-        timeZone: place.timeZone,
-        postedAt: now.toISOString(),
-        status: 'active',
-        buyer: null,
-        soldAt: null,
-      };
+      const leed = activeLeed(input, { id: newLeedId(), creator: caller.username, place, postedAt: now });
       const work = { leedId: leed.id, trade: leed.trade };
       const outbox = [
         outboxMessage(prepare(ctx, controllers.emailHelper).notifyUsers(work, { idempotencyKey: `notify:${leed.id}` })),
