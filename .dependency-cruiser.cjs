@@ -1,6 +1,6 @@
 /**
  * The dependency direction of DESIGN.md, enforced in `npm test` (`npm run lint`).
- * Framework: Node built-ins, zod and Powertools' idempotency utility only. Domain: zod only.
+ * Framework: Node built-ins and zod only. Domain: zod only.
  * Only composition roots (server, lambda) and tests import adapters.
  */
 module.exports = {
@@ -13,11 +13,11 @@ module.exports = {
     },
     {
       name: 'framework-is-standalone',
-      comment: 'src/framework is the pattern: Node built-ins, a schema library and Powertools idempotency, nothing of ours outside it.',
+      comment: 'src/framework is the pattern: Node built-ins and a schema library, nothing of ours outside it.',
       severity: 'error',
       from: { path: '^src/framework/' },
       to: {
-        pathNot: ['^src/framework/', '^node_modules/(zod|@aws-lambda-powertools)/', '^node_modules/@types/node/'],
+        pathNot: ['^src/framework/', '^node_modules/zod/', '^node_modules/@types/node/'],
         dependencyTypesNot: ['core'],
       },
     },
@@ -65,7 +65,14 @@ module.exports = {
       name: 'runtime-knows-no-marketplace',
       severity: 'error',
       from: { path: '^src/(runtime|transports)/' },
-      to: { path: ['^src/(leedz|adapters|server|lambda|example)/'] },
+      to: { path: ['^src/(leedz|adapters|server|lambda|example|edge)/'] },
+    },
+    {
+      name: 'the-edge-converts-only',
+      comment: 'src/edge is the HTTP edge of the marketplace: hono, the functions\' HTTP shapes and the ports; never an adapter, a server or a Lambda entry.',
+      severity: 'error',
+      from: { path: '^src/edge/' },
+      to: { path: ['^src/(adapters|server|lambda|transports|example)/', '^node_modules/@aws-sdk/'] },
     },
     {
       name: 'no-aws-sdk-in-framework-or-marketplace',

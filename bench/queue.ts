@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { defineController } from '../src/framework/define.js';
 import { createLocalRuntime } from '../src/runtime/local-runtime.js';
+import { signRequest } from '../src/server/signed-fetch.js';
 import {
   BENCH_DIR,
   epochMs,
@@ -44,6 +45,8 @@ import {
 
 const NAME = 'queue';
 const FUNCTION = 'benchQueue';
+/** The runtime's credentials in the benchmark: every Invoke is signed with them, as SDK callers sign. */
+const BENCH_CREDENTIALS = { accessKeyId: 'AKIABENCHBENCHBENCH0', secretAccessKey: 'bench/secret/for/the/local/runtime/00000' };
 const ROUTE = 'noop';
 const INVOKE_API_FILE = join(BENCH_DIR, '..', 'src', 'runtime', 'invoke-api.ts');
 
@@ -185,7 +188,7 @@ async function runRuntime(config: RuntimeConfig | HttpConfig, send: (message: Ch
     } else {
       const { createInvokeApi } = await importInvokeApi();
       const { serve } = await import('@hono/node-server');
-      const app = createInvokeApi(runtime);
+      const app = createInvokeApi(runtime, { credentials: BENCH_CREDENTIALS });
       const port = await new Promise<number>((resolve, reject) => {
         const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
         s.once('error', reject);
@@ -531,7 +534,9 @@ async function httpLoad(port: number, n: number, concurrency: number, label: str
     await Promise.all(
       Array.from({ length: Math.min(concurrency, n) }, async () => {
         for (let i = next++; i < n; i = next++) {
-          const response = await pool.request({ path, method: 'POST', headers, body: JSON.stringify(payloadOf(i)) });
+          const body = JSON.stringify(payloadOf(i));
+          const signed = await signRequest(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers, body }, BENCH_CREDENTIALS);
+          const response = await pool.request({ path, method: 'POST', headers: signed, body });
           const text = await response.body.text();
           if (response.statusCode !== 202) {
             errors++;

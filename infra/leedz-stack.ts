@@ -234,6 +234,15 @@ export class LeedzStack extends Stack {
         failureQueue = new Queue(this, `${controller.name}Failures`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED });
         this.alarmOnDepth(`${controller.name}FailuresAlarm`, failureQueue, `${controller.name}: an event failed all its attempts`, alarms);
       }
+      // A non-retriable error's record is delivered by the controller's entry itself, to the same
+      // destination (src/lambda/controller-handler.ts), so it needs to send there too.
+      if (failureQueue !== undefined) {
+        fn.addEnvironment(AWS_ENV.onFailureDestination, failureQueue.queueArn);
+        failureQueue.grantSendMessages(fn);
+      } else {
+        fn.addEnvironment(AWS_ENV.onFailureDestination, arnOf(onFailure!));
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [arnOf(onFailure!)] }));
+      }
       fn.configureAsyncInvoke({
         retryAttempts: maximumRetryAttempts,
         maxEventAge: Duration.seconds(maximumEventAgeSeconds),

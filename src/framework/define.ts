@@ -22,7 +22,7 @@
 import type { z } from 'zod';
 import type { InvocationContext } from './context.js';
 import { splitEnvelope } from './envelope.js';
-import { InvalidPayloadError, UnknownFunctionError, type FieldIssue } from './errors.js';
+import { InvalidPayloadError, UnknownFunctionError, runWithRetryAfter, type FieldIssue } from './errors.js';
 
 /** Lambda's per-function settings that the code declares; the local runtime applies them and CDK deploys them. */
 export interface FunctionConfig {
@@ -56,6 +56,11 @@ export interface Deployable {
   readonly config: Readonly<FunctionConfig>;
   /** Names of the controllers this function may invoke (its IAM policy on AWS). */
   readonly invokes: readonly string[];
+  /**
+   * Dotted paths of the payload that hold secrets (`query.token`): the local runtime's invocation
+   * log stores `"[redacted]"` in their place. The handler still receives them.
+   */
+  readonly sensitive: readonly string[];
   /** The one entry point: Lambda's handler, the local worker and the Invoke API all call it. */
   handle(event: unknown, ctx: InvocationContext): Promise<unknown>;
 }
@@ -129,7 +134,7 @@ export function defineController<
     const { route, fields } = splitEnvelope(event);
     const definition = lookup(route);
     const payload = parse(route as string, definition, fields);
-    return definition.handler(payload, ctx);
+    return runWithRetryAfter(ctx, () => definition.handler(payload, ctx));
   }
 
   return {
@@ -137,6 +142,7 @@ export function defineController<
     name,
     config: Object.freeze(lambdaConfig),
     invokes: [...invokes],
+    sensitive: [],
     routeNames: routeNames as (keyof Schemas & string)[],
     validate(route, payload) {
       const definition = lookup(route);
@@ -151,6 +157,8 @@ export interface FunctionDefinition<S extends AnySchema, R> extends FunctionConf
   input: S;
   /** Controllers this function may invoke; anything else is refused (and not granted on AWS). */
   invokes?: readonly Deployable[];
+  /** Dotted paths of the input that hold secrets, kept out of the local invocation log (see {@link Deployable.sensitive}). */
+  sensitive?: readonly string[];
   handler: (input: z.output<S>, ctx: InvocationContext) => Promise<R> | R;
 }
 
@@ -160,18 +168,19 @@ export function defineFunction<const Name extends string, S extends AnySchema, R
   definition: FunctionDefinition<S, R>,
 ): LambdaFunction<Name, z.input<S>, Awaited<R>> {
   assertFunctionName(name);
-  const { input, invokes = [], handler, ...config } = definition;
+  const { input, invokes = [], sensitive = [], handler, ...config } = definition;
   validateConfig(name, config);
   return {
     kind: 'function',
     name,
     config: Object.freeze(config),
     invokes: invokes.map((target) => target.name),
+    sensitive: [...sensitive],
     async handle(event, ctx) {
       const { _meta: _ignored, ...fields } = isPlainObject(event) ? event : { _meta: undefined };
       const parsed = input.safeParse(isPlainObject(event) ? fields : event);
       if (!parsed.success) throw new InvalidPayloadError(name, toFieldIssues(parsed.error), parsed.error);
-      return handler(parsed.data, ctx);
+      return runWithRetryAfter(ctx, () => handler(parsed.data, ctx));
     },
   };
 }

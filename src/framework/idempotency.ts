@@ -4,160 +4,204 @@
  * `(leed, recipient, kind)`") and runs it through {@link Idempotency.once}: a repeated delivery gets the
  * stored result instead of doing the work again.
  *
- * Built on AWS Lambda Powertools' idempotency utility, a deliberate exception to "framework imports only
- * Node built-ins and a schema library": its record lifecycle and persistence contract are what we want.
+ * A key is claimed with a *lease* that names its holder, the invocation's request id, and lasts until
+ * that invocation's deadline. Request ids are what make a crash cheap: a retry of an event — after an
+ * error, a timeout, or a crash of the process that ran it — keeps its request id on AWS and locally, and
+ * never runs while its earlier attempt does, so a lease held by the same request id belongs to an
+ * attempt that is over, and the new attempt takes the key at once instead of waiting for the dead
+ * lease (and spending an attempt on it). A lease held by *another* invocation is waited for — within
+ * this invocation, through a {@link RetryAfterError} — while it may still finish.
  *
- * How Powertools is used, and why:
- * - The caller's key (with the scope) is the payload Powertools hashes; the stored record id is
- *   `once#<sha256 of {scope, key}>`. The key prefix is fixed because Powertools keeps the prefix on the
- *   (shared, mutable) persistence layer: a per-scope prefix would let one helper's completion be written
- *   under another helper's prefix when both share a store and run concurrently.
- * - A fresh `IdempotencyConfig` per call carries that call's context, because `registerLambdaContext`
- *   mutates a config that concurrent calls would otherwise share.
- * - Powertools reads two environment variables: `AWS_LAMBDA_FUNCTION_NAME` (a default key prefix, which
- *   the fixed prefix overrides) and `POWERTOOLS_IDEMPOTENCY_DISABLED` (which would make every call run its
- *   effect, so {@link createIdempotency} refuses to start when it is set).
+ * This replaced AWS Lambda Powertools' idempotency utility, whose records cannot say who holds a key,
+ * and which claims keys one at a time (a fan-out batch claims its keys in one write instead:
+ * {@link Idempotency.onceEach}). The records keep Powertools' table layout on DynamoDB (`id`,
+ * `expiration` as the TTL attribute, `status`, `data`, `in_progress_expiration`), plus `holder`.
  */
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { createHash, randomUUID } from 'node:crypto';
 import type { InvocationContext } from './context.js';
 import { RetryAfterError } from './errors.js';
+
+/** What a claim found: the key is now ours, or it was done already, or someone else holds it. */
+export type ClaimResult =
+  | { state: 'claimed' }
+  | { state: 'completed'; result: string | undefined }
+  | { state: 'held'; holder: string; leaseUntil: number };
+
+export interface ClaimRequest {
+  /** The hashed key ({@link Idempotency} hashes scope and key). */
+  id: string;
+  holder: string;
+  /** Epoch ms: after this, another holder may take an unfinished claim. */
+  leaseUntil: number;
+  /** Epoch ms: after this, the record is forgotten and the key may run again. */
+  expiresAt: number;
+}
+
+/**
+ * Where idempotency records live: SQLite locally, DynamoDB on AWS. Contract (one suite runs on both
+ * adapters: `test/contracts/idempotency-store.ts`):
+ *
+ * - `claim` takes a key when it is absent, expired, or in progress with its lease in the past or held
+ *   by the same holder; otherwise it reports the record as it is (completed with its result, or held).
+ *   Taking is atomic: of two concurrent claims of a free key, one gets `claimed`.
+ * - `claimMany` does the same for several keys in one write where the store can (one SQLite
+ *   transaction; on DynamoDB, one conditional write per key), in the order given.
+ * - `complete` stores the result of a key this holder claimed; `release` frees it (the effect failed).
+ *   Both do nothing when another holder has taken the key since.
+ */
+export interface IdempotencyStore {
+  claim(request: ClaimRequest, now: number): Promise<ClaimResult>;
+  claimMany(requests: readonly ClaimRequest[], now: number): Promise<ClaimResult[]>;
+  complete(id: string, holder: string, result: string | undefined, expiresAt: number): Promise<void>;
+  release(id: string, holder: string): Promise<void>;
+}
 
 /** Runs keyed side effects at most once while their record lives. */
 export interface Idempotency {
   /**
    * Run `effect` at most once per `(scope, key)` while its record lives (`expiresAfterSeconds`).
    *
-   * - First call: records the key as in progress, runs `effect`, stores its result, returns it.
+   * - First call: claims the key, runs `effect`, stores its result, returns it.
    * - Later calls with the same key: return the stored result without running `effect`.
-   * - A call while another attempt holds the key: rejects with a {@link RetryAfterError} whose delay is
-   *   the time left on that attempt's lease, so the runtime retries the event later.
-   * - If `effect` throws, the record is deleted and the error is rethrown, so a retry runs it again.
+   * - A call while another invocation holds the key: rejects with a {@link RetryAfterError} for the time
+   *   left on that lease, so the handler runs again once it is over (within this invocation when it
+   *   fits, else on the platform's retry). A key held by an earlier attempt of *this* invocation (same
+   *   request id) is taken over at once: that attempt is over.
+   * - If `effect` throws, the key is released and the error rethrown, so a retry runs it again.
    *
-   * The lease of an attempt ends when its invocation times out (`ctx.getRemainingTimeInMillis()`), so a
-   * key held by a crashed attempt unblocks once that attempt's timeout has passed. Without a context, a
-   * crashed attempt holds the key until the record expires.
-   *
-   * The result is stored as JSON: it must be JSON-serialisable, and every caller (the first one too)
-   * receives its JSON round trip (a `Date` comes back as a string, `undefined` fields disappear). A result
-   * that cannot be serialised (a `BigInt`, a cycle) rejects with a `TypeError` after the effect ran, and
-   * the key is released like after any failure. A failing store rejects with Powertools' own error (an
-   * ordinary function error, which the runtime retries).
+   * The result is stored as JSON, and every caller (the first one too) receives its JSON round trip (a
+   * `Date` comes back as a string, `undefined` fields disappear); a result that cannot be serialised
+   * rejects with a `TypeError` after the effect ran, and the key is released.
    *
    * @example
    * await idempotency.once(ctx, `welcome-email:${userId}`, () => mailer.send(welcome(userId)));
    */
   once<T>(ctx: InvocationContext | undefined, key: string, effect: () => Promise<T>): Promise<T>;
+  /**
+   * {@link once} for many keys, claimed in one write: `effect` runs (with up to `concurrency` at a time)
+   * for each item whose key was free, and nothing runs for keys done already. A key held by another
+   * live invocation makes the call reject with a {@link RetryAfterError} once the free items are done.
+   *
+   * @example
+   * await idempotency.onceEach(ctx, recipients, (r) => `new-leed:${leedId}:${r.username}`, (r) => mailer.send(emailFor(r)), 8);
+   */
+  onceEach<I>(ctx: InvocationContext | undefined, items: readonly I[], keyOf: (item: I) => string, effect: (item: I) => Promise<unknown>, concurrency?: number): Promise<void>;
 }
 
 export interface CreateIdempotencyOptions {
-  /** Where records live: the SQLite store locally, Powertools' `DynamoDBPersistenceLayer` on AWS. */
-  persistenceStore: BasePersistenceLayer;
-  /** How long a completed key is remembered; 3600 (Powertools' default) when omitted. */
+  store: IdempotencyStore;
+  /** How long a completed key is remembered; 3600 (an hour) when omitted. */
   expiresAfterSeconds?: number;
   /** Namespace for keys, so two controllers may use the same key for different effects. */
   scope?: string;
+  /** The clock in epoch ms (tests). */
+  now?: () => number;
 }
 
-// Constant on purpose: see the module comment on the shared, mutable key prefix.
-const KEY_PREFIX = 'once';
 const DEFAULT_EXPIRES_AFTER_SECONDS = 3600;
+/** A retry that arrives exactly at a lease's end would find it still held: come back a little after. */
 const LEASE_MARGIN_MS = 250;
 
 /**
- * A persistence layer takes its settings from the first config it sees and ignores later ones (with a
- * one-time console warning), so a second helper asking for a different expiry on the same store would
- * silently get the first one. We remember what each store was given and refuse a mismatch instead.
- */
-const expiryByStore = new WeakMap<BasePersistenceLayer, number>();
-
-type LambdaContextOption = ConstructorParameters<typeof IdempotencyConfig>[0]['lambdaContext'];
-
-/**
- * Create an idempotency helper over a Powertools persistence layer.
+ * Create an idempotency helper over a store.
  *
  * @example
- * const idempotency = createIdempotency({ persistenceStore: new SqliteIdempotencyStore(db), scope: 'emailHelper' });
+ * const idempotency = createIdempotency({ store: createSqliteIdempotencyStore(db), scope: 'leedz' });
  * await idempotency.once(ctx, `${leedId}:${recipient}:new-leed`, () => mailer.send(message));
  */
 export function createIdempotency(options: CreateIdempotencyOptions): Idempotency {
-  const { persistenceStore } = options;
-  const expiresAfterSeconds = options.expiresAfterSeconds ?? DEFAULT_EXPIRES_AFTER_SECONDS;
+  const { store } = options;
+  const expiresAfterMs = (options.expiresAfterSeconds ?? DEFAULT_EXPIRES_AFTER_SECONDS) * 1000;
   const scope = options.scope ?? '';
-  if (!(Number.isFinite(expiresAfterSeconds) && expiresAfterSeconds > 0)) {
-    throw new RangeError(`createIdempotency: expiresAfterSeconds must be a positive number, got ${expiresAfterSeconds}`);
+  const now = options.now ?? Date.now;
+  if (!(Number.isFinite(expiresAfterMs) && expiresAfterMs > 0)) {
+    throw new RangeError(`createIdempotency: expiresAfterSeconds must be a positive number, got ${options.expiresAfterSeconds}`);
   }
-  const makeConfig = (lambdaContext: LambdaContextOption) =>
-    new IdempotencyConfig({ expiresAfterSeconds, hashFunction: 'sha256', lambdaContext });
-  // With the utility disabled, makeIdempotent returns the function unchanged and every delivery would
-  // repeat its side effects; fail loudly at startup instead.
-  if (!makeConfig(undefined).isEnabled()) {
-    throw new Error('createIdempotency: POWERTOOLS_IDEMPOTENCY_DISABLED is set; keyed side effects would run on every delivery');
-  }
-  const known = expiryByStore.get(persistenceStore);
-  if (known !== undefined && known !== expiresAfterSeconds) {
-    throw new Error(
-      `createIdempotency: this persistence store already serves expiresAfterSeconds=${known}; ` +
-        `use another store instance for expiresAfterSeconds=${expiresAfterSeconds}`,
+
+  const request = (ctx: InvocationContext | undefined, key: string, holder: string, at: number): ClaimRequest => {
+    if (typeof key !== 'string' || key === '') throw new TypeError('idempotency.once: key must be a non-empty string');
+    // The lease ends with the invocation (its timeout); without a context, when the record would expire.
+    const lease = ctx === undefined ? expiresAfterMs : Math.max(1, ctx.getRemainingTimeInMillis());
+    return { id: recordId(scope, key), holder, leaseUntil: at + lease, expiresAt: at + expiresAfterMs };
+  };
+
+  const heldError = (key: string, held: { leaseUntil: number }, at: number) =>
+    new RetryAfterError(
+      `idempotency key "${key}"${scope ? ` (scope "${scope}")` : ''} is held by another invocation`,
+      Math.max(0, held.leaseUntil - at) + LEASE_MARGIN_MS,
     );
+
+  async function run<T>(id: string, holder: string, effect: () => Promise<T>): Promise<T> {
+    let result: T;
+    let json: string | undefined;
+    try {
+      result = await effect();
+      json = toJson(result);
+    } catch (error) {
+      await store.release(id, holder);
+      throw error;
+    }
+    await store.complete(id, holder, json, now() + expiresAfterMs);
+    return (json === undefined ? undefined : JSON.parse(json)) as T;
   }
-  expiryByStore.set(persistenceStore, expiresAfterSeconds);
 
   return {
     async once<T>(ctx: InvocationContext | undefined, key: string, effect: () => Promise<T>): Promise<T> {
-      if (typeof key !== 'string' || key === '') {
-        throw new TypeError('idempotency.once: key must be a non-empty string');
-      }
-      const data = { scope, key };
-      // Powertools only calls getRemainingTimeInMillis() on the context. It treats 0 as "no context"
-      // (the key would then be held until the record expires), so a late attempt still gets 1 ms.
-      const lease = {
-        getRemainingTimeInMillis: () => (ctx ? Math.max(1, ctx.getRemainingTimeInMillis()) : expiresAfterSeconds * 1000),
-      } as LambdaContextOption;
-      const run = makeIdempotent(async (_data: typeof data) => toJsonValue(await effect()), {
-        persistenceStore,
-        config: makeConfig(lease),
-        keyPrefix: KEY_PREFIX,
-      });
-      try {
-        return await run(data);
-      } catch (error) {
-        if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
-        throw new RetryAfterError(
-          `idempotency key "${key}"${scope ? ` (scope "${scope}")` : ''} is held by another attempt`,
-          await remainingLeaseMs(persistenceStore, data),
-          error,
-        );
+      const at = now();
+      const holder = ctx?.awsRequestId ?? randomUUID();
+      const claim = request(ctx, key, holder, at);
+      const found = await store.claim(claim, at);
+      if (found.state === 'completed') return (found.result === undefined ? undefined : JSON.parse(found.result)) as T;
+      if (found.state === 'held') throw heldError(key, found, at);
+      return run(claim.id, holder, effect);
+    },
+
+    async onceEach(ctx, items, keyOf, effect, concurrency = 8) {
+      if (items.length === 0) return;
+      const at = now();
+      const holder = ctx?.awsRequestId ?? randomUUID();
+      const claims = items.map((item) => request(ctx, keyOf(item), holder, at));
+      const found = await store.claimMany(claims, at);
+      const mine = items.flatMap((item, index) => (found[index]!.state === 'claimed' ? [{ item, id: claims[index]!.id }] : []));
+      let next = 0;
+      let failure: { error: unknown } | undefined;
+      const worker = async () => {
+        while (next < mine.length) {
+          const { item, id } = mine[next++]!;
+          if (failure !== undefined || ctx?.signal.aborted) {
+            // Stop early, but leave no claim behind: a retry must be able to run these.
+            await store.release(id, holder);
+            continue;
+          }
+          try {
+            await run(id, holder, () => effect(item));
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, mine.length)) }, worker));
+      if (failure !== undefined) throw failure.error;
+      const held = found.flatMap((result, index) => (result.state === 'held' ? [{ result, key: keyOf(items[index]!) }] : []));
+      if (held.length > 0) {
+        const latest = held.reduce((a, b) => (a.result.leaseUntil >= b.result.leaseUntil ? a : b));
+        throw heldError(latest.key, latest.result, now());
       }
     },
   };
 }
 
-/**
- * How long the attempt holding a key may still run. Powertools' in-progress error does not carry the
- * record, so we read it; if it is gone, that attempt has just ended and a retry may come at once.
- */
-async function remainingLeaseMs(store: BasePersistenceLayer, data: { scope: string; key: string }): Promise<number> {
-  try {
-    const record = await store.getRecord(data);
-    const leaseEnd = record.inProgressExpiryTimestamp ?? (record.expiryTimestamp ?? 0) * 1000;
-    // A little past the end: the store takes a key over only once its lease is strictly in the past,
-    // and a retry that arrives exactly on time would be refused again (and spend an attempt).
-    return Math.max(0, leaseEnd - Date.now()) + LEASE_MARGIN_MS;
-  } catch {
-    return 0;
-  }
+/** The stored id of a key: hashed, so that keys made of addresses or names are not kept in the clear. */
+function recordId(scope: string, key: string): string {
+  return `once#${createHash('sha256').update(`${scope}\u0000${key}`).digest('hex')}`;
 }
 
-/** The value replays will see, given to the first caller too, so every caller gets the same result. */
-function toJsonValue<T>(value: T): T {
-  if (value === undefined) return value;
-  let json: string | undefined;
+/** The result as stored (JSON), or undefined for an effect that returned nothing storable. */
+function toJson(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
   try {
-    json = JSON.stringify(value);
+    return JSON.stringify(value);
   } catch (error) {
     throw new TypeError(`idempotency.once: the effect's result is not JSON-serialisable (${String(error)})`, { cause: error });
   }
-  // JSON.stringify returns undefined for a function or a symbol; store nothing, as for undefined.
-  return (json === undefined ? undefined : JSON.parse(json)) as T;
 }

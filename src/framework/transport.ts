@@ -47,6 +47,12 @@ export type InvokeErrorName =
   | 'RecursiveInvocationException'
   | 'TooManyRequestsException'
   | 'AccessDeniedException'
+  | 'ValidationException'
+  | 'MissingAuthenticationTokenException'
+  | 'IncompleteSignatureException'
+  | 'UnrecognizedClientException'
+  | 'InvalidSignatureException'
+  | 'UnknownOperationException'
   | 'ServiceException';
 
 /** HTTP status Lambda answers with for each exception. */
@@ -58,6 +64,13 @@ export const INVOKE_ERROR_STATUS: Record<InvokeErrorName, number> = {
   RecursiveInvocationException: 400,
   TooManyRequestsException: 429,
   AccessDeniedException: 403,
+  ValidationException: 400,
+  // The request's signature (AWS Signature V4) is missing, malformed, unknown or wrong.
+  MissingAuthenticationTokenException: 403,
+  IncompleteSignatureException: 403,
+  UnrecognizedClientException: 403,
+  InvalidSignatureException: 403,
+  UnknownOperationException: 400,
   ServiceException: 500,
 };
 

@@ -28,6 +28,8 @@ export const AWS_ENV = {
   squareEnvironment: 'LEEDZ_SQUARE_ENVIRONMENT',
   publicUrl: 'LEEDZ_PUBLIC_URL',
   adminEmail: 'LEEDZ_ADMIN_EMAIL',
+  /** A controller's on-failure destination (an SQS queue or a function ARN), for the records of non-retriable errors. */
+  onFailureDestination: 'LEEDZ_ON_FAILURE_DESTINATION',
 } as const;
 
 export interface AwsConfig {
@@ -45,6 +47,7 @@ export interface AwsConfig {
   squareEnvironment: 'sandbox' | 'production';
   publicUrl: string;
   adminEmail: string;
+  onFailureDestination?: string;
 }
 
 export class AwsConfigError extends Error {
@@ -68,6 +71,7 @@ const schema = z.object({
   [AWS_ENV.squareEnvironment]: z.enum(['sandbox', 'production']).default('sandbox'),
   [AWS_ENV.publicUrl]: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
   [AWS_ENV.adminEmail]: z.email(),
+  [AWS_ENV.onFailureDestination]: z.string().regex(/^arn:aws[a-zA-Z-]*:(sqs|lambda):/, 'must be the ARN of an SQS queue or a Lambda function').optional(),
 });
 
 /** Validate the environment into an AwsConfig; every missing or malformed variable is named at once. */
@@ -94,5 +98,6 @@ export function resolveAwsConfig(env: Record<string, string | undefined>): AwsCo
     squareEnvironment: v[AWS_ENV.squareEnvironment],
     publicUrl: v[AWS_ENV.publicUrl],
     adminEmail: v[AWS_ENV.adminEmail],
+    ...(v[AWS_ENV.onFailureDestination] === undefined ? {} : { onFailureDestination: v[AWS_ENV.onFailureDestination] }),
   };
 }

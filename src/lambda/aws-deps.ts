@@ -11,13 +11,14 @@
  * const marketplace = createMarketplace(createAwsDeps(config));
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LocationClient } from '@aws-sdk/client-location';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { z } from 'zod';
+import { createDynamoDbIdempotencyStore } from '../adapters/idempotency/dynamodb-idempotency-store.js';
 import { createAwsLocationGeocoder } from '../adapters/geocoder/aws-location/aws-location-geocoder.js';
 import { createCognitoIdentity } from '../adapters/identity/cognito/cognito-identity.js';
 import { createDynamoDbLoginTokens } from '../adapters/identity/cognito/dynamodb-login-tokens.js';
@@ -31,6 +32,7 @@ import { ROUTES } from '../leedz/functions/routes.js';
 import type { Payments } from '../leedz/ports.js';
 import { createLambdaTransport } from '../transports/lambda-transport.js';
 import type { AwsConfig } from './aws-config.js';
+import type { FailureDestination } from './controller-handler.js';
 import { withFunctionPrefix } from './prefixed-transport.js';
 
 /** How long an email's idempotency record lives: longer than any redelivery (6 h maximum event age). */
@@ -56,8 +58,8 @@ export function createAwsDeps(config: AwsConfig): MarketplaceDeps {
       return createSquarePayments({ ...keys, notificationUrl: squareNotificationUrl(config.publicUrl), environment: config.squareEnvironment });
     }),
     idempotency: createIdempotency({
-      // Powertools' own table layout: partition key `id`, TTL on `expiration` (the stack builds it so).
-      persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTableName, awsSdkV3Client: dynamoDb }),
+      // Partition key `id`, TTL on `expiration` (the stack builds it so).
+      store: createDynamoDbIdempotencyStore({ client: dynamoDb, tableName: config.idempotencyTableName }),
       scope: 'leedz',
       expiresAfterSeconds: IDEMPOTENCY_EXPIRES_AFTER_SECONDS,
     }),
@@ -122,4 +124,35 @@ export function lazyPayments(build: () => Promise<Payments>): Payments {
     verifyWebhook: async (headers, rawBody, url) => (await get()).verifyWebhook(headers, rawBody, url),
     refund: async (paymentId, amount) => (await get()).refund(paymentId, amount),
   };
+}
+
+/**
+ * The on-failure destination a controller's entry delivers records to itself (non-retriable errors:
+ * `src/lambda/controller-handler.ts`), as Lambda would: an SQS queue gets the record as the message
+ * body, a function gets it as an Event.
+ */
+export function createFailureDestination(arn: string, clients: { sqs?: SQSClient; lambda?: LambdaClient } = {}): FailureDestination {
+  // arn:<partition>:<service>:<region>:<account>:<resource>
+  const [, partition, service, region, account, ...resource] = arn.split(':');
+  if (service === 'sqs') {
+    const sqs = clients.sqs ?? new SQSClient({ region });
+    const domain = partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+    const queueUrl = `https://sqs.${region}.${domain}/${account}/${resource.join(':')}`;
+    return {
+      arn,
+      async deliver(record) {
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) }));
+      },
+    };
+  }
+  if (service === 'lambda') {
+    const lambda = clients.lambda ?? new LambdaClient({ region });
+    return {
+      arn,
+      async deliver(record) {
+        await lambda.send(new InvokeCommand({ FunctionName: arn, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(record)) }));
+      },
+    };
+  }
+  throw new Error(`on-failure destination ${arn}: only SQS queues and Lambda functions are supported`);
 }

@@ -11,7 +11,7 @@
 import type { Deployable } from '../framework/define.js';
 import { createMarketplace } from '../leedz/marketplace.js';
 import { resolveAwsConfig } from './aws-config.js';
-import { createAwsDeps, createAwsTransport } from './aws-deps.js';
+import { createAwsDeps, createAwsTransport, createFailureDestination } from './aws-deps.js';
 import { createControllerHandler, type ControllerHandler } from './controller-handler.js';
 import { dynamoDbOutboxMessage } from './dynamodb-outbox.js';
 import { createHttpHandler, type HttpHandler } from './http-handler.js';
@@ -27,11 +27,18 @@ let controllerHandler: ControllerHandler | undefined;
 let streamHandler: OutboxStreamHandler | undefined;
 
 /** A request-response function behind the HTTP API. */
-export const http: HttpHandler = async (event, context) => (httpHandler ??= createHttpHandler(find(marketplace.functions), transport))(event, context);
+export const http: HttpHandler = async (event, context) => (httpHandler ??= createHttpHandler(find(marketplace.functions), transport, deps.identity, { allowedOrigins: [new URL(config.publicUrl).origin] }))(
+    event,
+    context,
+  );
 
 /** A controller, invoked with `Event`. */
 export const controller: ControllerHandler = async (event, context) =>
-  (controllerHandler ??= createControllerHandler(find(Object.values(marketplace.controllers)), transport))(event, context);
+  (controllerHandler ??= createControllerHandler(
+    find(Object.values(marketplace.controllers)),
+    transport,
+    config.onFailureDestination === undefined ? {} : { onFailure: createFailureDestination(config.onFailureDestination) },
+  ))(event, context);
 
 /** The outbox relay, on the table's stream. */
 export const outboxStream: OutboxStreamHandler = async (event) =>

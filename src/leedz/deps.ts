@@ -17,14 +17,17 @@ export interface MarketplaceSettings {
   fanOutBatchSize: number;
   /** How long a checkout reserves a leed for its buyer. */
   checkoutMinutes: number;
-  /** Magic-link requests allowed per email address per 15 minutes. */
+  /** Magic-link requests allowed per mailbox (`a+1@x` is `a@x`) per 15 minutes. */
   loginRequestsPer15Minutes: number;
+  /** Magic-link requests allowed per client address per 15 minutes, whatever the mailboxes. */
+  loginRequestsPerClientPer15Minutes: number;
 }
 
 export const DEFAULT_SETTINGS: Omit<MarketplaceSettings, 'publicUrl' | 'adminEmail'> = {
   fanOutBatchSize: 100,
   checkoutMinutes: 15,
   loginRequestsPer15Minutes: 5,
+  loginRequestsPerClientPer15Minutes: 30,
 };
 
 export interface MarketplaceDeps {

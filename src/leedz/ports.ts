@@ -188,6 +188,14 @@ export interface Store {
   setBadges(username: string, badges: number[]): Promise<void>;
   getStats(): Promise<Stats>;
 
+  // rate limits
+  /**
+   * Count one request under `key` in the fixed window of `windowMs` that holds `now`, and return how
+   * many requests that window holds, this one included. Atomic (concurrent requests each get their own
+   * count), and kept like the rest of the store: a restart does not reset it.
+   */
+  countRequest(key: string, windowMs: number, now: string): Promise<number>;
+
   // the outbox
   /** Messages not yet handed to the relay, oldest first. */
   pendingOutbox(limit: number): Promise<StoredOutboxMessage[]>;

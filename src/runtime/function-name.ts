@@ -13,6 +13,9 @@ export interface ParsedFunctionName {
   qualifier?: string;
 }
 
+/** The pattern Lambda's API documents for `FunctionName`, quoted in its validation errors. */
+export const FUNCTION_NAME_PATTERN = '(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?';
+
 const NAME = '[A-Za-z0-9_-]{1,64}';
 const QUALIFIER = '(\\$LATEST|[A-Za-z0-9_-]{1,128})';
 const FULL_ARN = new RegExp(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\\d{12}:function:(${NAME})(?::${QUALIFIER})?$`);

@@ -1,8 +1,10 @@
 /**
- * The local runtime over HTTP: Lambda's Invoke REST API, so that `@aws-sdk/client-lambda` and
- * `aws lambda invoke --endpoint-url` work against it unchanged, and under `/local/` (not an AWS path)
- * the JSON endpoints of the operations console and the CLI (invocation log, dead letters,
- * destination records, metrics, functions).
+ * The local runtime over HTTP: Lambda's Invoke REST API and the management operations
+ * (`src/runtime/management-api.ts`), so that `@aws-sdk/client-lambda`, boto3 and `aws lambda …
+ * --endpoint-url` work against it unchanged, and under `/local/` (not an AWS path) the JSON endpoints
+ * of the operations console and the CLI (invocation log, dead letters, destination records, metrics,
+ * functions). Every one of them needs the runtime's credentials or the operator's console session
+ * (`src/runtime/access.ts`).
  *
  * Each handler only converts: request → one runtime call → response. Lambda's rules (name
  * resolution, payload limits, JSON parsing, DryRun/Event/RequestResponse) live in {@link LocalRuntime}.
@@ -10,7 +12,7 @@
  *
  * @example
  * const app = new Hono();
- * app.route('/', createInvokeApi(runtime));
+ * app.route('/', createInvokeApi(runtime, { credentials }));
  * serve({ fetch: app.fetch, port: 3000 });
  * // new LambdaClient({ endpoint: 'http://127.0.0.1:3000', region: 'local', credentials }) now reaches `runtime`
  */
@@ -18,19 +20,35 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { INVOCATION_TYPES, InvokeError, type InvocationType, type InvokeOptions, type InvokeResult } from '../framework/transport.js';
+import { createAccess, verifiedBody, type Access, type AccessOptions } from './access.js';
 import { parseFunctionName } from './function-name.js';
+import { lambdaErrorResponse } from './lambda-errors.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, type LocalRuntime } from './local-runtime.js';
+import { createManagementApi, createUnknownOperationApi } from './management-api.js';
+import { readAtMost } from './read-body.js';
 import type { InvocationState, Outcome } from './runtime-db.js';
 
 /** Lambda's Qualifier pattern: `$LATEST`, a version number or an alias name. */
 const QUALIFIER = /^(\$LATEST|[A-Za-z0-9_-]{1,128})$/;
 const LOG_TYPES = ['None', 'Tail'] as const;
 
-export function createInvokeApi(runtime: LocalRuntime): Hono {
+export interface InvokeApiOptions extends AccessOptions {
+  /** Makes a console sign-in link for `POST /local/console-link` (the server's URL and a token). */
+  consoleLink?: () => string;
+}
+
+/** Lambda's API and the runtime's JSON, behind the runtime's credentials; `access` is returned for the server's other guarded pages. */
+export function createInvokeApi(runtime: LocalRuntime, options: InvokeApiOptions): Hono & { access: Access } {
+  const access = createAccess(options);
   const app = new Hono();
+  // Every path of Lambda's API is signed, served or not: an unsigned caller learns nothing.
+  app.use('/:version{20\\d\\d-\\d\\d-\\d\\d}/*', access.requireSignature());
+  app.use('/local/*', access.requireSignatureOrOperator());
   app.route('/2015-03-31/functions', createLambdaRoutes(runtime));
-  app.route('/local', createLocalRoutes(runtime));
-  return app;
+  app.route('/', createManagementApi(runtime));
+  app.route('/', createUnknownOperationApi());
+  app.route('/local', createLocalRoutes(runtime, options));
+  return Object.assign(app, { access });
 }
 
 // ── Lambda's Invoke ─────────────────────────────────────────────────────────
@@ -42,16 +60,13 @@ function createLambdaRoutes(runtime: LocalRuntime): Hono {
     const type = invocationTypeOf(c.req.header('X-Amz-Invocation-Type'));
     const options = invokeOptionsOf(c);
     const functionName = qualifiedName(c.req.param('FunctionName'), c.req.query('Qualifier'));
-    const body = await readPayload(c.req.raw, type);
-    const result = await runtime.invokeRaw(functionName, body, type, options);
+    const body = await readPayload(c, type);
+    // An SDK call made inside a running handler names that invocation (src/runtime/call-chain.ts).
+    const result = await runtime.invokeRaw(functionName, body, type, options, { traceHeader: c.req.header('x-amzn-trace-id') });
     return invokeResponse(result);
   });
 
-  app.onError((error) => {
-    if (error instanceof InvokeError) return errorResponse(error);
-    // Never an HTML page or a bare 500: the SDK needs a typed error to throw.
-    return errorResponse(new InvokeError('ServiceException', `The local runtime failed: ${(error as Error).message}`, { cause: error }));
-  });
+  app.onError((error) => lambdaErrorResponse(error));
 
   return app;
 }
@@ -113,8 +128,9 @@ function qualifiedName(functionName: string, qualifier: string | undefined): str
  * 6 MB nothing is invocable, whatever the type. The exact per-type limits (1 MB for Event) are the
  * runtime's, checked on this text before it is parsed.
  */
-async function readPayload(request: Request, type: InvocationType): Promise<string> {
-  const bytes = await readAtMost(request, SYNC_PAYLOAD_LIMIT);
+async function readPayload(c: Context, type: InvocationType): Promise<string> {
+  // The signature check has read it already (it signs the body).
+  const bytes = (verifiedBody(c) ?? { bytes: await readAtMost(c.req.raw, SYNC_PAYLOAD_LIMIT) }).bytes;
   if (bytes === undefined) {
     const limit = type === 'Event' ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
     throw new InvokeError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the ${type} invocation type`);
@@ -123,29 +139,6 @@ async function readPayload(request: Request, type: InvocationType): Promise<stri
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new InvokeError('InvalidRequestContentException', 'Could not parse request body into json: the body is not valid UTF-8');
-  }
-}
-
-/** The request body, or `undefined` when it is longer than `limit` bytes (the server drains the rest). */
-async function readAtMost(request: Request, limit: number): Promise<Uint8Array | undefined> {
-  const declared = request.headers.get('content-length');
-  if (Number(declared) > limit) return undefined;
-  if (request.body === null) return new Uint8Array(0);
-  // With a declared length within the limit, read it whole: @hono/node-server then reads the socket
-  // directly instead of building a web stream (a third faster per request in bench/queue.ts).
-  if (declared !== null && /^\d+$/.test(declared)) return new Uint8Array(await request.arrayBuffer());
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks, size);
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
   }
 }
 
@@ -159,21 +152,6 @@ function invokeResponse(result: InvokeResult): Response {
   if (result.functionError !== undefined) headers.set('X-Amz-Function-Error', result.functionError);
   if (result.logResult !== undefined) headers.set('X-Amz-Log-Result', result.logResult);
   return new Response(JSON.stringify(result.payload ?? null), { status: 200, headers });
-}
-
-/**
- * Lambda's error shape: the full exception name in `x-amzn-ErrorType` (the SDK maps it to a typed
- * exception) and a JSON body `{Type, message}`.
- */
-function errorResponse(error: InvokeError): Response {
-  const headers = new Headers({
-    'Content-Type': 'application/json',
-    'x-amzn-ErrorType': error.name,
-    'x-amzn-RequestId': randomUUID(),
-  });
-  if (error.retryAfterSeconds !== undefined) headers.set('Retry-After', String(error.retryAfterSeconds));
-  const body = { Type: error.name === 'ServiceException' ? 'Service' : 'User', message: error.message };
-  return new Response(JSON.stringify(body), { status: error.statusCode, headers });
 }
 
 // ── /local: the console's and the CLI's endpoints ───────────────────────────
@@ -223,8 +201,14 @@ class LocalApiError extends Error {
   }
 }
 
-function createLocalRoutes(runtime: LocalRuntime): Hono {
+function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Hono {
   const app = new Hono();
+
+  // `leedz console-url`: a fresh one-time sign-in link for the operations console.
+  app.post('/console-link', (c) => {
+    if (options.consoleLink === undefined) throw new LocalApiError(404, 'this server has no operations console');
+    return c.json({ url: options.consoleLink() });
+  });
 
   app.get('/invocations', (c) => c.json(runtime.listInvocations(parseQuery(c, invocationsQuery))));
 

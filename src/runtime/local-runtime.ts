@@ -16,7 +16,8 @@ import type Database from 'better-sqlite3';
 import { createInvocationContext, type InvocationContext } from '../framework/context.js';
 import type { Deployable, FunctionConfig } from '../framework/define.js';
 import { metaOf } from '../framework/envelope.js';
-import { RetryAfterError, TimeoutError, isRetriable, serializeError, type SerializedFunctionError } from '../framework/errors.js';
+import { buildDestinationRecord, type DestinationCondition, type DestinationRecord } from '../framework/destination-record.js';
+import { TimeoutError, isRetriable, serializeError, type SerializedFunctionError } from '../framework/errors.js';
 import { MAX_HOPS } from '../framework/invoker.js';
 import {
   InvokeError,
@@ -25,9 +26,11 @@ import {
   type InvokeResult,
   type Transport,
 } from '../framework/transport.js';
+import { createCallChain, type CallChain, type CallerLink } from './call-chain.js';
 import { newRequestId } from './request-id.js';
-import { buildDestinationRecord, type DestinationCondition, type DestinationRecord } from './destination-record.js';
-import { parseFunctionName } from './function-name.js';
+import { FUNCTION_NAME_PATTERN, parseFunctionName } from './function-name.js';
+import { createFunctionSettings, type EffectiveConfig, type EventInvokeConfig, type FunctionSettings } from './function-settings.js';
+import { redactPaths } from './redact.js';
 import { openRuntimeDb, type Durability, type InvocationRow, type Outcome } from './runtime-db.js';
 
 /** Lambda's payload limits: 6 MB for synchronous invocations, 1 MB for Event (since 2025). */
@@ -35,10 +38,6 @@ export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 export const EVENT_PAYLOAD_LIMIT = 1024 * 1024;
 const LOG_TAIL_BYTES = 4096;
 
-/** AWS's defaults for asynchronous invocation. */
-const DEFAULT_RETRY_ATTEMPTS = 2;
-const DEFAULT_MAX_EVENT_AGE_SECONDS = 21_600;
-const DEFAULT_TIMEOUT_SECONDS = 3;
 /** "About 1 minute before the second attempt and 2 minutes before the third." */
 const DEFAULT_RETRY_DELAYS_SECONDS = [60, 120] as const;
 /** Throttled events: exponential backoff from 1 s up to 5 minutes. */
@@ -67,14 +66,37 @@ export interface RuntimeOptions {
   transport?: Transport;
   /** One line per ended invocation and per runtime event, for a console. */
   onLog?: (line: string) => void;
+  /**
+   * Prefixes of the names functions are deployed under (`['Leedz-']` for the stack `Leedz`), so a
+   * caller written for AWS (`Leedz-emailHelper`, or its ARN in any region and account) reaches them.
+   */
+  functionNamePrefixes?: readonly string[];
+  /**
+   * At-least-once, made visible: this fraction (0–1) of accepted events is delivered twice, the copy
+   * a moment later, and every event is delivered within a short random window rather than in order,
+   * as Lambda may do (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html). Default 0.
+   */
+  duplicateDelivery?: number;
+  /** The random source of duplicate delivery (tests). */
+  random?: () => number;
 }
 
 export interface ResolvedFunction {
   deployable: Deployable;
-  config: Required<Pick<FunctionConfig, 'timeoutSeconds' | 'maximumRetryAttempts' | 'maximumEventAgeSeconds'>> &
-    Pick<FunctionConfig, 'reservedConcurrency' | 'onSuccess' | 'onFailure'>;
+  /** What applies now: the code's declaration, overridden by the management API's changes. */
+  config: EffectiveConfig;
   allowedTargets: ReadonlySet<string> | 'any';
 }
+
+/** A registered function: what its code declares (with the overrides given at registration). */
+interface Registration {
+  deployable: Deployable;
+  declared: FunctionConfig;
+  allowedTargets: ReadonlySet<string>;
+}
+
+/** The largest window, before scaling, over which duplicate delivery spreads events (and their copies). */
+const REORDER_WINDOW_MS = 50;
 
 export interface InvocationView {
   id: string;
@@ -94,6 +116,8 @@ export interface InvocationView {
   durationMs: number | null;
   error: SerializedFunctionError | null;
   replayOf: string | null;
+  /** Set on a copy made by duplicate delivery: the id of the event it copies. */
+  duplicateOf: string | null;
   payload?: unknown;
 }
 
@@ -145,7 +169,7 @@ interface PendingInsert {
 type InsertRow = Pick<
   InvocationRow,
   'id' | 'function' | 'type' | 'parent_id' | 'trace_id' | 'hop' | 'idempotency_key' | 'payload' | 'enqueued_at' | 'available_at' | 'replay_of'
-> & { state: InvocationRow['state']; outcome?: Outcome | null; attempts?: number; started_at?: number | null; ended_at?: number | null; duration_ms?: number | null; error?: string | null };
+> & { duplicate_of?: string | null; state: InvocationRow['state']; outcome?: Outcome | null; attempts?: number; started_at?: number | null; ended_at?: number | null; duration_ms?: number | null; error?: string | null };
 
 type Completion =
   | { kind: 'success'; row: InvocationRow; endedAt: number; result: unknown }
@@ -163,7 +187,12 @@ export class LocalRuntime implements Transport {
   private readonly retryDelaysMs: readonly number[];
   private readonly transport: Transport;
   private readonly onLog: (line: string) => void;
-  private readonly functions = new Map<string, ResolvedFunction>();
+  private readonly functions = new Map<string, Registration>();
+  private readonly settings: FunctionSettings;
+  private readonly chain: CallChain = createCallChain();
+  private readonly functionNamePrefixes: readonly string[];
+  private readonly duplicateDelivery: number;
+  private readonly random: () => number;
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly runningByFunction = new Map<string, number>();
   private runningEvents = 0;
@@ -191,8 +220,13 @@ export class LocalRuntime implements Transport {
     this.accountId = options.accountId ?? '000000000000';
     this.transport = options.transport ?? this;
     this.onLog = options.onLog ?? (() => {});
+    this.functionNamePrefixes = options.functionNamePrefixes ?? [];
+    this.duplicateDelivery = options.duplicateDelivery ?? 0;
+    if (!(this.duplicateDelivery >= 0 && this.duplicateDelivery <= 1)) throw new RangeError(`duplicateDelivery must be from 0 to 1, got ${options.duplicateDelivery}`);
+    this.random = options.random ?? Math.random;
     this.db = openRuntimeDb(options.dbPath, options.durability);
     this.statements = prepareStatements(this.db);
+    this.settings = createFunctionSettings(this.db);
   }
 
   // ── registry ──────────────────────────────────────────────────────────────
@@ -202,17 +236,9 @@ export class LocalRuntime implements Transport {
    * count in a test, say) without touching the code's declaration.
    */
   register(deployable: Deployable, overrides: FunctionConfig = {}): this {
-    const declared = { ...deployable.config, ...overrides };
     this.functions.set(deployable.name, {
       deployable,
-      config: {
-        timeoutSeconds: declared.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
-        maximumRetryAttempts: declared.maximumRetryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
-        maximumEventAgeSeconds: declared.maximumEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS,
-        reservedConcurrency: declared.reservedConcurrency,
-        onSuccess: declared.onSuccess,
-        onFailure: declared.onFailure,
-      },
+      declared: { ...deployable.config, ...overrides },
       // What the code declares is all it may invoke, as its IAM policy allows on AWS.
       allowedTargets: new Set(deployable.invokes),
     });
@@ -229,7 +255,76 @@ export class LocalRuntime implements Transport {
   }
 
   describe(name: string): ResolvedFunction | undefined {
-    return this.functions.get(name);
+    const registration = this.functions.get(name);
+    return registration === undefined ? undefined : this.resolved(registration);
+  }
+
+  private resolved(registration: Registration): ResolvedFunction {
+    return {
+      deployable: registration.deployable,
+      config: this.settings.effective(registration.deployable.name, registration.declared),
+      allowedTargets: registration.allowedTargets,
+    };
+  }
+
+  /** The registered name that `functionName` (a name, a deployed name, an ARN) designates, or undefined. */
+  resolveName(functionName: string): string | undefined {
+    const parsed = parseFunctionName(functionName);
+    return parsed === undefined ? undefined : this.registeredName(parsed.name);
+  }
+
+  private registeredName(name: string): string | undefined {
+    if (this.functions.has(name)) return name;
+    for (const prefix of this.functionNamePrefixes) {
+      if (name.startsWith(prefix) && this.functions.has(name.slice(prefix.length))) return name.slice(prefix.length);
+    }
+    return undefined;
+  }
+
+  // ── settings that the management API changes (kept in the runtime database) ──
+
+  /** The function's `FunctionEventInvokeConfig` (undefined: it has none). */
+  eventInvokeConfig(name: string): EventInvokeConfig | undefined {
+    return this.settings.eventInvokeConfig(name, this.registration(name).declared);
+  }
+
+  /** Replace the function's `FunctionEventInvokeConfig`; applies to the next attempt of every queued event. */
+  putEventInvokeConfig(name: string, config: Omit<EventInvokeConfig, 'lastModified'>): EventInvokeConfig {
+    for (const destination of [config.onSuccess, config.onFailure]) {
+      if (destination !== undefined && !this.functions.has(destination)) throw new RangeError(`destination ${destination}: no such function`);
+    }
+    const stored = this.settings.putEventInvokeConfig(name, this.registration(name).declared, config);
+    this.schedulePump();
+    return stored;
+  }
+
+  deleteEventInvokeConfig(name: string): void {
+    this.registration(name);
+    this.settings.deleteEventInvokeConfig(name);
+    this.schedulePump();
+  }
+
+  /** The function's reserved concurrency (undefined: none). */
+  reservedConcurrency(name: string): number | undefined {
+    return this.settings.reservedConcurrency(name, this.registration(name).declared);
+  }
+
+  /** Reserve concurrency for a function (0 throttles it entirely), or remove the reservation with `undefined`. */
+  setReservedConcurrency(name: string, value: number | undefined): void {
+    this.registration(name);
+    this.settings.setReservedConcurrency(name, value);
+    this.schedulePump();
+  }
+
+  /** Events the worker pool runs at once: the runtime's account concurrency. */
+  get concurrency(): number {
+    return this.poolSize;
+  }
+
+  private registration(name: string): Registration {
+    const registration = this.functions.get(name);
+    if (registration === undefined) throw new RangeError(`${name}: no such function`);
+    return registration;
   }
 
   // ── the Transport: Lambda's Invoke ────────────────────────────────────────
@@ -242,7 +337,7 @@ export class LocalRuntime implements Transport {
     } catch (error) {
       return Promise.reject(new InvokeError('InvalidRequestContentException', `Could not serialize the payload: ${(error as Error).message}`));
     }
-    return this.invokeRaw(functionName, body, type, options, payload);
+    return this.invokeRaw(functionName, body, type, options, { parsed: payload });
   }
 
   /**
@@ -254,10 +349,13 @@ export class LocalRuntime implements Transport {
     body: string,
     type: TransportInvocationType,
     options: InvokeOptions = {},
-    parsed?: unknown,
+    origin: { parsed?: unknown; traceHeader?: string } = {},
   ): Promise<InvokeResult> {
     if (this.closed) throw new InvokeError('ServiceException', 'The local runtime is shut down');
     const target = this.resolve(functionName);
+    // Who is calling, as far as the runtime can see: the handler this runs in, or the one an SDK call's
+    // trace header names (src/runtime/call-chain.ts).
+    const caller = this.chain.current() ?? this.chain.fromTraceHeader(origin.traceHeader);
     if (type === 'DryRun') return { statusCode: 204, executedVersion: '$LATEST' };
 
     const limit = type === 'Event' ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
@@ -268,7 +366,7 @@ export class LocalRuntime implements Transport {
         `Request must be smaller than ${limit} bytes for the ${type === 'Event' ? 'Event' : 'RequestResponse'} invocation type (got ${size})`,
       );
     }
-    let payload = parsed;
+    let payload = origin.parsed;
     if (payload === undefined) {
       try {
         payload = body.length === 0 ? {} : JSON.parse(body);
@@ -276,19 +374,54 @@ export class LocalRuntime implements Transport {
         throw new InvokeError('InvalidRequestContentException', `Could not parse request body into json: ${(error as Error).message}`);
       }
     }
-    return type === 'Event' ? this.enqueue(target, body, payload) : this.runSync(target, payload, options);
+    const link = this.linkOf(caller, metaOf(payload));
+    return type === 'Event' ? this.enqueue(target, body, payload, link) : this.runSync(target, payload, options, link);
+  }
+
+  /**
+   * A new invocation's place in its chain: its parent and trace from the caller the runtime saw, or
+   * else from the envelope; its hop one more than the caller's, or the envelope's if that is more
+   * (an envelope can stop a chain earlier, never let it run longer: src/runtime/call-chain.ts).
+   */
+  private linkOf(caller: CallerLink | undefined, meta: ReturnType<typeof metaOf>): { parentId: string | null; traceId: string | undefined; hop: number } {
+    return {
+      parentId: caller?.id ?? meta.parentId ?? null,
+      traceId: caller?.traceId ?? meta.traceId,
+      hop: Math.max(caller === undefined ? 0 : caller.hop + 1, meta.hop ?? 0),
+    };
+  }
+
+  /**
+   * The registered name a caller's `FunctionName` (and optional `Qualifier`) designates, or Lambda's
+   * error: `ValidationException` for a malformed name, `ResourceNotFoundException` for an unknown one.
+   */
+  resolveFunctionName(functionName: string, qualifier?: string): string {
+    const qualified = qualifier === undefined || parseFunctionName(functionName)?.qualifier !== undefined ? functionName : `${functionName}:${qualifier}`;
+    return this.resolve(qualified).deployable.name;
   }
 
   private resolve(functionName: string): ResolvedFunction {
     const parsed = parseFunctionName(functionName);
-    const target = parsed === undefined ? undefined : this.functions.get(parsed.name);
-    if (parsed?.qualifier !== undefined && parsed.qualifier !== '$LATEST') {
+    if (parsed === undefined) {
+      // Lambda checks the name against its pattern before looking it up
+      // (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax).
+      throw new InvokeError(
+        'ValidationException',
+        `1 validation error detected: Value '${functionName}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${FUNCTION_NAME_PATTERN}`,
+      );
+    }
+    if (parsed.qualifier !== undefined && parsed.qualifier !== '$LATEST') {
       throw new InvokeError('ResourceNotFoundException', `Function not found: ${this.arn(parsed.name)}:${parsed.qualifier} (the local runtime has only $LATEST)`);
     }
-    if (target === undefined) {
-      throw new InvokeError('ResourceNotFoundException', `Function not found: ${this.arn(parsed?.name ?? functionName)}`);
-    }
-    return target;
+    const name = this.registeredName(parsed.name);
+    const registration = name === undefined ? undefined : this.functions.get(name);
+    if (registration === undefined) throw new InvokeError('ResourceNotFoundException', `Function not found: ${this.arn(parsed.name)}`);
+    return this.resolved(registration);
+  }
+
+  /** The function's ARN in this runtime's region and account. */
+  arnOf(name: string): string {
+    return this.arn(name);
   }
 
   private arn(name: string): string {
@@ -297,7 +430,7 @@ export class LocalRuntime implements Transport {
 
   // ── Event: durable enqueue with group commit ──────────────────────────────
 
-  private enqueue(target: ResolvedFunction, body: string, payload: unknown): Promise<InvokeResult> {
+  private enqueue(target: ResolvedFunction, body: string, payload: unknown, link: ReturnType<LocalRuntime['linkOf']>): Promise<InvokeResult> {
     const meta = metaOf(payload);
     const now = Date.now();
     const id = newRequestId();
@@ -305,17 +438,27 @@ export class LocalRuntime implements Transport {
       id,
       function: target.deployable.name,
       type: 'Event',
-      parent_id: meta.parentId ?? null,
-      trace_id: meta.traceId ?? id,
-      hop: meta.hop ?? 0,
+      parent_id: link.parentId,
+      trace_id: link.traceId ?? id,
+      hop: link.hop,
       idempotency_key: meta.idempotencyKey ?? null,
       payload: body,
       state: 'queued',
       enqueued_at: now,
-      available_at: now,
+      available_at: now + this.reorderDelay(),
       replay_of: null,
     };
-    return this.insert(row).then(() => ({ statusCode: 202 as const, requestId: id }));
+    const accepted = this.insert(row);
+    if (this.duplicateDelivery > 0 && this.random() < this.duplicateDelivery) {
+      // The copy is accepted with the original (one 202 for both), as Lambda's queue would hold it.
+      void this.insert({ ...row, id: newRequestId(), available_at: now + this.reorderDelay(), duplicate_of: id }).catch(() => {});
+    }
+    return accepted.then(() => ({ statusCode: 202 as const, requestId: id }));
+  }
+
+  /** With duplicate delivery on, events are also delivered out of order: each waits a random moment. */
+  private reorderDelay(): number {
+    return this.duplicateDelivery > 0 ? Math.floor(this.random() * REORDER_WINDOW_MS) : 0;
   }
 
   /** Queue a row for the next group commit; resolves once it is in the database. */
@@ -349,10 +492,10 @@ export class LocalRuntime implements Transport {
 
   // ── RequestResponse ───────────────────────────────────────────────────────
 
-  private async runSync(target: ResolvedFunction, payload: unknown, options: InvokeOptions): Promise<InvokeResult> {
+  private async runSync(target: ResolvedFunction, payload: unknown, options: InvokeOptions, link: ReturnType<LocalRuntime['linkOf']>): Promise<InvokeResult> {
     const name = target.deployable.name;
     const meta = metaOf(payload);
-    const hop = meta.hop ?? 0;
+    const hop = link.hop;
     if (hop >= MAX_HOPS) {
       throw new InvokeError('RecursiveInvocationException', `${name}: invocation chain reached ${hop} hops; Lambda stops recursive loops at ${MAX_HOPS}`);
     }
@@ -364,9 +507,11 @@ export class LocalRuntime implements Transport {
     }
     const clientContext = options.clientContext === undefined ? undefined : decodeClientContext(options.clientContext);
     const id = newRequestId();
+    const traceId = link.traceId ?? id;
     const startedAt = Date.now();
     const logs: string[] = [];
-    const outcome = await this.execute(target, id, payload, meta, startedAt, clientContext, (line) => logs.push(line));
+    const contextMeta = { ...meta, hop, traceId, ...(link.parentId === null ? {} : { parentId: link.parentId }) };
+    const outcome = await this.execute(target, id, payload, contextMeta, startedAt, clientContext, (line) => logs.push(line));
     const endedAt = Date.now();
     let resultPayload: unknown;
     let functionError: SerializedFunctionError | undefined;
@@ -389,11 +534,12 @@ export class LocalRuntime implements Transport {
       id,
       function: name,
       type: 'RequestResponse',
-      parent_id: meta.parentId ?? null,
-      trace_id: meta.traceId ?? id,
+      parent_id: link.parentId,
+      trace_id: traceId,
       hop,
       idempotency_key: meta.idempotencyKey ?? null,
-      payload: JSON.stringify(payload),
+      // Secrets the function declared (a sign-in token, say) never reach the log.
+      payload: JSON.stringify(redactPaths(payload, target.deployable.sensitive)),
       state: functionError === undefined ? 'succeeded' : 'failed',
       outcome: functionError === undefined ? 'Success' : 'FunctionError',
       attempts: 1,
@@ -464,7 +610,8 @@ export class LocalRuntime implements Transport {
           reject(new TimeoutError(requestId, timeoutMs));
         }, timeoutMs);
       });
-      const result = await Promise.race([target.deployable.handle(payload, ctx), timeout]);
+      const link = { id: requestId, traceId: ctx.meta.traceId, hop: ctx.meta.hop };
+      const result = await Promise.race([this.chain.run(link, () => target.deployable.handle(payload, ctx)), timeout]);
       return { result };
     } catch (error) {
       return { error };
@@ -557,7 +704,7 @@ export class LocalRuntime implements Transport {
   }
 
   private deliver(row: InvocationRow, now: number): void {
-    const target = this.functions.get(row.function);
+    const target = this.describe(row.function);
     if (target === undefined) {
       this.complete({
         kind: 'final',
@@ -621,7 +768,8 @@ export class LocalRuntime implements Transport {
     const startedAt = Date.now();
     const task = (async () => {
       const payload = JSON.parse(row.payload) as unknown;
-      const meta = { ...metaOf(payload), hop: row.hop };
+      // The runtime's own record of the chain, not the envelope's claims.
+      const meta = { ...metaOf(payload), hop: row.hop, traceId: row.trace_id ?? row.id, ...(row.parent_id === null ? {} : { parentId: row.parent_id }) };
       const outcome = await this.execute(target, row.id, payload, meta, startedAt, undefined, () => {});
       const endedAt = Date.now();
       row.started_at = startedAt;
@@ -665,7 +813,7 @@ export class LocalRuntime implements Transport {
   /** Apply Lambda's rules to one ended attempt. Runs inside the completion transaction. */
   private record(completion: Completion, now: number): string {
     const { row } = completion;
-    const target = this.functions.get(row.function);
+    const target = this.describe(row.function);
     switch (completion.kind) {
       case 'throttled': {
         const delay = Math.min(THROTTLE_BASE_MS * 2 ** row.throttles, THROTTLE_MAX_MS) * this.timeScale;
@@ -686,10 +834,9 @@ export class LocalRuntime implements Transport {
         this.statements.attempt.run(row.id, row.attempts, row.started_at ?? completion.endedAt, completion.endedAt, errorJson);
         const maxAttempts = (target?.config.maximumRetryAttempts ?? 0) + 1;
         if (isRetriable(completion.error) && row.attempts < maxAttempts) {
-          const delay =
-            completion.error instanceof RetryAfterError
-              ? completion.error.retryAfterMs
-              : (this.retryDelaysMs[row.attempts - 1] ?? this.retryDelaysMs.at(-1) ?? 0);
+          // AWS's delays, whatever the error: Lambda has no per-event retry delay (a RetryAfterError is
+          // honoured inside the invocation, by the framework: src/framework/errors.ts).
+          const delay = this.retryDelaysMs[row.attempts - 1] ?? this.retryDelaysMs.at(-1) ?? 0;
           this.statements.retry.run(now + delay, errorJson, row.started_at, completion.endedAt, row.id);
           return `${row.function} ${row.id} Event Error attempt ${row.attempts} (${error.errorType}: ${error.errorMessage}); retry in ${Math.round(delay)} ms`;
         }
@@ -706,8 +853,7 @@ export class LocalRuntime implements Transport {
   private fail(row: InvocationRow, condition: DestinationCondition, error: SerializedFunctionError, ran: boolean, endedAt: number, now: number): void {
     const attempts = ran ? row.attempts : row.attempts - 1;
     this.statements.fail.run(condition, attempts, JSON.stringify(error), ran ? row.started_at : null, endedAt, row.id);
-    const target = this.functions.get(row.function);
-    const destination = target?.config.onFailure;
+    const destination = this.describe(row.function)?.config.onFailure;
     if (destination !== undefined) {
       this.sendToDestination({ ...row, attempts }, destination, condition, ran ? { error } : undefined, now);
     } else {
@@ -718,9 +864,7 @@ export class LocalRuntime implements Transport {
   private buildRecord(row: InvocationRow, condition: DestinationCondition, response: { result: unknown } | { error: SerializedFunctionError } | undefined, now: number): DestinationRecord {
     return buildDestinationRecord({
       requestId: row.id,
-      functionName: row.function,
-      region: this.region,
-      accountId: this.accountId,
+      functionArn: this.arn(row.function),
       condition,
       attempts: row.attempts,
       requestPayload: JSON.parse(row.payload),
@@ -766,6 +910,7 @@ export class LocalRuntime implements Transport {
       duration_ms: null,
       error: null,
       replay_of: null,
+      duplicate_of: null,
     });
     this.statements.destinationRecord.run(row.id, row.function, destination, condition, id, recordJson, now);
   }
@@ -881,6 +1026,7 @@ export class LocalRuntime implements Transport {
         duration_ms: null,
         error: null,
         replay_of: original.id,
+        duplicate_of: null,
       });
       this.db.prepare('UPDATE dead_letters SET replayed_as = ? WHERE id = ?').run(newId, id);
     })();
@@ -979,9 +1125,9 @@ export function createLocalRuntime(options: RuntimeOptions): LocalRuntime {
 function prepareStatements(db: Database.Database) {
   const insertOne = db.prepare(
     `INSERT INTO invocations (id, function, type, parent_id, trace_id, hop, idempotency_key, payload, state, outcome, attempts,
-       enqueued_at, available_at, started_at, ended_at, duration_ms, error, replay_of)
+       enqueued_at, available_at, started_at, ended_at, duration_ms, error, replay_of, duplicate_of)
      VALUES (@id, @function, @type, @parent_id, @trace_id, @hop, @idempotency_key, @payload, @state, @outcome, @attempts,
-       @enqueued_at, @available_at, @started_at, @ended_at, @duration_ms, @error, @replay_of)`,
+       @enqueued_at, @available_at, @started_at, @ended_at, @duration_ms, @error, @replay_of, @duplicate_of)`,
   );
   const insertMany = db.transaction((rows: InsertRow[]) => {
     for (const row of rows) {
@@ -992,6 +1138,7 @@ function prepareStatements(db: Database.Database) {
         ended_at: null,
         duration_ms: null,
         error: null,
+        duplicate_of: null,
         ...row,
       });
     }
@@ -1069,6 +1216,7 @@ function toView(row: InvocationRow, withPayload: boolean): InvocationView {
     durationMs: row.duration_ms,
     error: row.error === null ? null : (JSON.parse(row.error) as SerializedFunctionError),
     replayOf: row.replay_of,
+    duplicateOf: row.duplicate_of,
   };
   if (withPayload) view.payload = JSON.parse(row.payload);
   return view;

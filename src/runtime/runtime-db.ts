@@ -41,6 +41,8 @@ export interface InvocationRow {
   lease_until: number | null;
   error: string | null;
   replay_of: string | null;
+  /** Set on the extra copy that duplicate delivery made of an event (`LEEDZ_DUPLICATE_DELIVERY`): the original's id. */
+  duplicate_of: string | null;
 }
 
 const MIGRATIONS: string[] = [
@@ -113,6 +115,18 @@ const MIGRATIONS: string[] = [
      host TEXT NOT NULL,
      heartbeat_at INTEGER NOT NULL
    );`,
+  // Settings changed through the management API (Put/Update/DeleteFunctionEventInvokeConfig,
+  // Put/DeleteFunctionConcurrency): they override what the code declares and survive a restart.
+  // `event_invoke_config`: NULL = the code's; '{"deleted":true}' = none (AWS's defaults); else AWS's shape.
+  // `reserved_set`: 1 when `reserved_concurrency` overrides the code's (NULL = unreserved).
+  `CREATE TABLE function_settings (
+     function TEXT PRIMARY KEY,
+     event_invoke_config TEXT,
+     event_invoke_config_at INTEGER,
+     reserved_concurrency INTEGER,
+     reserved_set INTEGER NOT NULL DEFAULT 0
+   );
+   ALTER TABLE invocations ADD COLUMN duplicate_of TEXT;`,
 ];
 
 /** Open (and migrate) the runtime database at `path` (`:memory:` for a throwaway one). */

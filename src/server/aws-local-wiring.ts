@@ -12,7 +12,7 @@
  * @example
  * const wiring = await wireAwsLocalMarketplace({ …same options as wireMarketplace });
  * runtime.registerAll(wiring.marketplace.deployables);
- * wiring.mount(app, runtime);
+ * wiring.mount(app, runtime, access.requireSignatureOrOperator());
  * wiring.start(transport);
  * await wiring.close();
  */
@@ -20,9 +20,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { createDynamoDbIdempotencyStore } from '../adapters/idempotency/dynamodb-idempotency-store.js';
 import Database from 'better-sqlite3';
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { createZipGeocoder } from '../adapters/geocoder/zip/zip-geocoder.js';
 import { createCognitoIdentity } from '../adapters/identity/cognito/cognito-identity.js';
 import { createDynamoDbLoginTokens } from '../adapters/identity/cognito/dynamodb-login-tokens.js';
@@ -52,7 +52,7 @@ export interface AwsLocalWiring {
   resources: { tableName: string; idempotencyTableName: string; userPoolId: string; userPoolClientId: string };
   /** aws-ses-v2-local's web UI (every email sent through SES) and its JSON store (`/store`). */
   sesUrl: string;
-  mount(app: Hono, transport: Transport): void;
+  mount(app: Hono, transport: Transport, operatorOnly: MiddlewareHandler): void;
   start(transport: Transport): void;
   close(): Promise<void>;
 }
@@ -110,7 +110,7 @@ export async function wireAwsLocalMarketplace(options: MarketplaceWiringOptions)
       }),
       payments,
       idempotency: createIdempotency({
-        persistenceStore: new DynamoDBPersistenceLayer({ tableName: idempotencyTableName, awsSdkV3Client: dynamoClient }),
+        store: createDynamoDbIdempotencyStore({ client: dynamoClient, tableName: idempotencyTableName }),
         scope: 'leedz',
         expiresAfterSeconds: 7 * 24 * 3600,
       }),
@@ -139,11 +139,12 @@ export async function wireAwsLocalMarketplace(options: MarketplaceWiringOptions)
       if (relay === undefined) throw new Error('the relay starts with start()');
       return relay;
     },
-    mount(app, transport) {
-      mountApiRoutes(app, transport, options.log);
+    mount(app, transport, operatorOnly) {
+      mountApiRoutes(app, { transport, identity: deps.identity, allowedOrigins: [new URL(options.publicUrl).origin], log: options.log });
       app.get('/api/openapi.json', (c) => c.json(openApiDocument(options.publicUrl)));
       app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(options.publicUrl), ROUTES)));
       // Emails go through SES: aws-ses-v2-local shows them.
+      app.use('/api/dev/*', operatorOnly);
       app.get('/api/dev/outbox', (c) => c.redirect(ses.endpoint, 302));
       mountLocalCheckout(app, payments);
     },

@@ -8,8 +8,11 @@
  * npm run leedz -- invocations --function orderController --outcome RetriesExhausted
  */
 import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readRuntimeCredentials, RUNTIME_REGION, type RuntimeCredentials } from '../runtime/credentials.js';
 import { ConfigError, ENV, resolveEndpoint, resolveServerConfig } from './config.js';
+import { signedFetch } from './signed-fetch.js';
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -22,7 +25,7 @@ interface Command {
   run(args: { values: Record<string, unknown>; positionals: string[] }): Promise<number>;
 }
 
-const endpointOption = { endpoint: { type: 'string' } } as const;
+const endpointOption = { endpoint: { type: 'string' }, data: { type: 'string' } } as const;
 const helpOption = { help: { type: 'boolean', short: 'h' } } as const;
 
 const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'];
@@ -60,7 +63,10 @@ const commands: Record<string, Command> = {
       const { startServer } = await import('./serve.js');
       const server = await startServer(overrides, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
       console.log(`Leedz local runtime listening on ${server.url}`);
-      console.log(`  web app:     ${server.url}/   operations console: ${server.url}/console`);
+      console.log(`  web app:     ${server.url}/`);
+      console.log(`  console:     ${server.consoleUrl()}`);
+      console.log(`               (a one-time sign-in link for the operator; \`npm run leedz -- console-url\` prints a new one)`);
+      console.log(`  credentials: eval "$(npm run -s leedz -- credentials)" for the AWS CLI and SDKs`);
       console.log(`  functions:   ${server.runtime.functionNames().join(', ')}`);
       console.log(`  Invoke API:  ${server.url}/2015-03-31/functions/<name>/invocations`);
       console.log(`  data:        ${overrides.dataDir}   time scale: ${overrides.timeScale}`);
@@ -101,7 +107,8 @@ const commands: Record<string, Command> = {
   --payload        the event as JSON, or @path to read it from a file (default {})
   --type           invocation type (default RequestResponse)
   --tail           print the last 4 KB of the invocation's log (RequestResponse)
-  --endpoint URL   the running server (default $${ENV.endpoint} or http://127.0.0.1:3000)`,
+  --endpoint URL   the running server (default $${ENV.endpoint} or http://127.0.0.1:3000)
+  --data DIR       the server's data folder, for its credentials (default $${ENV.dataDir} or ./data)`,
     options: { payload: { type: 'string' }, type: { type: 'string' }, tail: { type: 'boolean' }, ...endpointOption },
     async run({ values, positionals }) {
       const [name, ...extra] = positionals;
@@ -115,7 +122,8 @@ const commands: Record<string, Command> = {
       const endpoint = resolveEndpoint(process.env, values.endpoint as string | undefined);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-invocation-type': type };
       if (values.tail === true) headers['x-amz-log-type'] = 'Tail';
-      const response = await request(endpoint, `/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', headers, body });
+      const credentials = cliCredentials(values.data as string | undefined);
+      const response = await request(endpoint, `/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', headers, body }, credentials);
       const text = await response.text();
       const errorType = response.headers.get('x-amzn-errortype');
       if (errorType !== null) {
@@ -165,7 +173,7 @@ const commands: Record<string, Command> = {
       for (const [flag, param] of [['function', 'function'], ['outcome', 'outcome'], ['state', 'state'], ['type', 'type'], ['parent', 'parentId']] as const) {
         if (values[flag] !== undefined) query.set(param, String(values[flag]));
       }
-      const rows = (await getJson(values.endpoint as string | undefined, `/local/invocations?${query}`)) as Record<string, unknown>[];
+      const rows = (await getJson(values, `/local/invocations?${query}`)) as Record<string, unknown>[];
       if (values.json === true) {
         console.log(JSON.stringify(rows, null, 2));
         return 0;
@@ -200,9 +208,8 @@ leedz dlq replay --all [--endpoint URL]
     async run({ values, positionals }) {
       const [action, id, ...extra] = positionals;
       if (extra.length > 0) throw new UsageError(`dlq: unexpected argument "${extra[0]}"`);
-      const endpoint = values.endpoint as string | undefined;
       if (action === 'list') {
-        const letters = (await getJson(endpoint, '/local/dead-letters')) as Record<string, unknown>[];
+        const letters = (await getJson(values, '/local/dead-letters')) as Record<string, unknown>[];
         if (values.json === true) {
           console.log(JSON.stringify(letters, null, 2));
           return 0;
@@ -223,12 +230,12 @@ leedz dlq replay --all [--endpoint URL]
       if (action === 'replay') {
         if (values.all === true) {
           if (id !== undefined) throw new UsageError('dlq replay: give either <id> or --all, not both');
-          const result = (await getJson(endpoint, '/local/dead-letters/replay-all', 'POST')) as { replayed: string[] };
+          const result = (await getJson(values, '/local/dead-letters/replay-all', 'POST')) as { replayed: string[] };
           console.log(`replayed ${result.replayed.length} dead letters`);
           return 0;
         }
         if (id === undefined || !/^\d+$/.test(id)) throw new UsageError('dlq replay: give a dead-letter id (a number from `leedz dlq list`) or --all');
-        const result = (await getJson(endpoint, `/local/dead-letters/${id}/replay`, 'POST')) as { invocationId: string };
+        const result = (await getJson(values, `/local/dead-letters/${id}/replay`, 'POST')) as { invocationId: string };
         console.log(`dead letter ${id} replayed as invocation ${result.invocationId}`);
         return 0;
       }
@@ -273,7 +280,7 @@ leedz dlq replay --all [--endpoint URL]
       const query = new URLSearchParams({ limit: String(parseLimit(values.limit as string | undefined, 20)) });
       if (values.to !== undefined) query.set('to', String(values.to));
       if (values.kind !== undefined) query.set('kind', String(values.kind));
-      const result = (await getJson(values.endpoint as string | undefined, `/api/dev/outbox?${query}`)) as { emails: Record<string, unknown>[]; total: number };
+      const result = (await getJson(values, `/api/dev/outbox?${query}`)) as { emails: Record<string, unknown>[]; total: number };
       if (values.json === true) {
         console.log(JSON.stringify(result, null, 2));
         return 0;
@@ -287,6 +294,67 @@ leedz dlq replay --all [--endpoint URL]
     },
   },
 
+  credentials: {
+    summary: 'print the runtime’s AWS credentials and endpoint, for the AWS CLI and SDKs',
+    usage: `leedz credentials [--format env|env-no-export|json] [--data DIR] [--endpoint URL]
+
+  The Invoke API, the management API and /local accept only requests signed (AWS Signature V4) with
+  the credentials the server generated in its data folder on first start. Use them from a shell:
+
+    eval "$(npm run -s leedz -- credentials)"
+    aws lambda list-functions                                   # AWS CLI
+    python3 -c 'import boto3; print(boto3.client("lambda").list_functions())'
+
+  --format F      env (default): export lines for eval; env-no-export: KEY=value lines (a .env file);
+                  json: one object
+  --data DIR      the server's data folder (default $${ENV.dataDir} or ./data)
+  --endpoint URL  the server, for AWS_ENDPOINT_URL_LAMBDA (default $${ENV.endpoint} or http://127.0.0.1:3000)`,
+    options: { format: { type: 'string' }, ...endpointOption },
+    async run({ values, positionals }) {
+      if (positionals.length > 0) throw new UsageError(`credentials: unexpected argument "${positionals[0]}"`);
+      const format = (values.format as string | undefined) ?? 'env';
+      if (!['env', 'env-no-export', 'json'].includes(format)) throw new UsageError(`credentials: --format must be env, env-no-export or json (got "${format}")`);
+      const dataDir = resolve((values.data as string | undefined) ?? (process.env[ENV.dataDir] || 'data'));
+      const credentials = readRuntimeCredentials(join(dataDir, 'keys'));
+      if (credentials === undefined) {
+        throw new ServerError(`no credentials in ${join(dataDir, 'keys')} yet: start the server once (npm start), or pass its data folder with --data`);
+      }
+      const endpoint = resolveEndpoint(process.env, values.endpoint as string | undefined);
+      const variables: Record<string, string> = {
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        // AWS_REGION for the JS SDK and the AWS CLI v2; AWS_DEFAULT_REGION for boto3 and the AWS CLI v1.
+        AWS_REGION: RUNTIME_REGION,
+        AWS_DEFAULT_REGION: RUNTIME_REGION,
+        // Lambda's endpoint, for every SDK and CLI that reads service-specific endpoints.
+        AWS_ENDPOINT_URL_LAMBDA: endpoint,
+      };
+      if (format === 'json') {
+        console.log(JSON.stringify(variables, null, 2));
+      } else {
+        const prefix = format === 'env' ? 'export ' : '';
+        for (const [name, value] of Object.entries(variables)) console.log(`${prefix}${name}=${format === 'env' ? shellQuote(value) : value}`);
+      }
+      return 0;
+    },
+  },
+
+  'console-url': {
+    summary: 'print a new one-time sign-in link to the operations console',
+    usage: `leedz console-url [--data DIR] [--endpoint URL]
+
+  The console shows the invocation log, dead letters and the email outbox (sign-in links included),
+  so it needs the operator's session. Open the printed link in the browser: it signs that browser in
+  for 7 days and is then spent.`,
+    options: { ...endpointOption },
+    async run({ values, positionals }) {
+      if (positionals.length > 0) throw new UsageError(`console-url: unexpected argument "${positionals[0]}"`);
+      const result = (await getJson(values, '/local/console-link', 'POST')) as { url: string };
+      console.log(result.url);
+      return 0;
+    },
+  },
+
   metrics: {
     summary: 'local equivalents of CloudWatch’s Lambda metrics, per function',
     usage: `leedz metrics [--window SECONDS] [--json] [--endpoint URL]
@@ -295,7 +363,7 @@ leedz dlq replay --all [--endpoint URL]
     options: { window: { type: 'string' }, json: { type: 'boolean' }, ...endpointOption },
     async run({ values }) {
       const window = values.window === undefined ? '' : `?windowSeconds=${parseLimit(values.window as string, 0, '--window')}`;
-      const rows = (await getJson(values.endpoint as string | undefined, `/local/metrics${window}`)) as Record<string, unknown>[];
+      const rows = (await getJson(values, `/local/metrics${window}`)) as Record<string, unknown>[];
       if (values.json === true) {
         console.log(JSON.stringify(rows, null, 2));
         return 0;
@@ -376,17 +444,34 @@ class ServerError extends Error {
   override name = 'ServerError';
 }
 
-async function request(endpoint: string, path: string, init: RequestInit): Promise<Response> {
+/**
+ * The credentials the CLI signs with: the runtime's own, from the data folder (`--data`,
+ * $LEEDZ_DATA_DIR or ./data), or else the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of the
+ * environment (what `eval "$(leedz credentials)"` exported).
+ */
+function cliCredentials(dataFlag: string | undefined): RuntimeCredentials {
+  const dataDir = resolve(dataFlag ?? (process.env[ENV.dataDir] || 'data'));
+  const stored = readRuntimeCredentials(join(dataDir, 'keys'));
+  if (stored !== undefined) return stored;
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
+  if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey };
+  throw new UsageError(
+    `no runtime credentials in ${join(dataDir, 'keys')}: the server creates them there when it starts; pass its data folder with --data (or $${ENV.dataDir}), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from \`leedz credentials\``,
+  );
+}
+
+async function request(endpoint: string, path: string, init: { method: string; headers?: Record<string, string>; body?: string }, credentials: RuntimeCredentials): Promise<Response> {
   try {
-    return await fetch(`${endpoint}${path}`, init);
+    return await signedFetch(`${endpoint}${path}`, init, credentials);
   } catch (error) {
     throw new ServerError(`cannot reach the Leedz server at ${endpoint} (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}); start it with \`npm start\` or pass --endpoint`);
   }
 }
 
-async function getJson(endpointFlag: string | undefined, path: string, method = 'GET'): Promise<unknown> {
-  const endpoint = resolveEndpoint(process.env, endpointFlag);
-  const response = await request(endpoint, path, { method });
+/** A signed request to the running server's JSON endpoints; the flags say where it is and where its data folder is. */
+async function getJson(flags: { endpoint?: unknown; data?: unknown }, path: string, method = 'GET'): Promise<unknown> {
+  const endpoint = resolveEndpoint(process.env, flags.endpoint as string | undefined);
+  const response = await request(endpoint, path, { method }, cliCredentials(flags.data as string | undefined));
   const text = await response.text();
   if (!response.ok) throw new ServerError(`${response.status}: ${parseMessage(text)}`);
   return JSON.parse(text);
@@ -460,6 +545,11 @@ function prettyJson(text: string): string {
 
 function short(id: unknown): string {
   return typeof id === 'string' ? id.slice(0, 8) : '';
+}
+
+/** A value safe in a POSIX shell's single quotes. */
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 function truncate(text: string, width: number): string {

@@ -23,6 +23,8 @@ export const ENV = {
   seed: 'LEEDZ_SEED',
   app: 'LEEDZ_APP',
   profile: 'LEEDZ_PROFILE',
+  stackName: 'LEEDZ_STACK_NAME',
+  duplicateDelivery: 'LEEDZ_DUPLICATE_DELIVERY',
 } as const;
 
 export interface ServerConfig {
@@ -48,6 +50,10 @@ export interface ServerConfig {
   mailFrom: string;
   /** Seed demo data on first run (an empty store). */
   seed: boolean;
+  /** The CDK stack's name: functions answer to `<stackName>-<name>` too, as deployed. */
+  stackName: string;
+  /** Fraction (0–1) of events delivered twice, and out of order (at-least-once, made visible). */
+  duplicateDelivery: number;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +78,8 @@ const schema = z.object({
   [ENV.smtpUrl]: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   [ENV.mailFrom]: z.string().min(3).default('The Leedz <no-reply@leedz.local>'),
   [ENV.seed]: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').default(true),
+  [ENV.stackName]: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,30}$/, 'must be a CloudFormation stack name (letters, digits, "-")').default('Leedz'),
+  [ENV.duplicateDelivery]: z.coerce.number().min(0).max(1).default(0),
 });
 
 /** Validate the environment (and command-line overrides, which win) into a ServerConfig. */
@@ -97,6 +105,8 @@ export function resolveServerConfig(env: Record<string, string | undefined>, ove
     ...(values[ENV.smtpUrl] === undefined ? {} : { smtpUrl: values[ENV.smtpUrl] }),
     mailFrom: values[ENV.mailFrom],
     seed: overrides.seed ?? values[ENV.seed],
+    stackName: values[ENV.stackName],
+    duplicateDelivery: overrides.duplicateDelivery ?? values[ENV.duplicateDelivery],
   };
 }
 

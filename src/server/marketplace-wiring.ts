@@ -7,12 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { createOutboxMailer } from '../adapters/mailer/outbox/outbox-mailer.js';
 import { createSmtpMailer, createTeeMailer } from '../adapters/mailer/smtp/smtp-mailer.js';
 import { createZipGeocoder } from '../adapters/geocoder/zip/zip-geocoder.js';
 import { createLocalIdentity } from '../adapters/identity/local/local-identity.js';
 import { createLocalPayments, type LocalPayments, renderCheckoutPage } from '../adapters/payments/local/local-payments.js';
+import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite-idempotency-store.js';
 import { createSqliteStore, type SqliteStore } from '../adapters/store/sqlite/sqlite-store.js';
 import { createIdempotency } from '../framework/idempotency.js';
 import type { Transport } from '../framework/transport.js';
@@ -20,7 +21,6 @@ import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../leedz/deps.js';
 import { openApiDocument, ROUTES } from '../leedz/functions/routes.js';
 import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
 import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
-import { SqliteIdempotencyStore } from '../runtime/sqlite-idempotency-store.js';
 import { mountApiRoutes } from './api-routes.js';
 import { renderApiReference } from './api-reference.js';
 
@@ -42,8 +42,11 @@ export interface MarketplaceWiring {
   outbox: ReturnType<typeof createOutboxMailer>;
   payments: ReturnType<typeof createLocalPayments>;
   relay: OutboxRelay;
-  /** Mount the API and the local-only pages; `transport` is how routes reach the functions. */
-  mount(app: Hono, transport: Transport): void;
+  /**
+   * Mount the API and the local-only pages; `transport` is how routes reach the functions, and
+   * `operatorOnly` guards the dev outbox (the operator's session or the runtime's signature).
+   */
+  mount(app: Hono, transport: Transport, operatorOnly: MiddlewareHandler): void;
   /** Start the relay (after the runtime has started). */
   start(transport: Transport): void;
   close(): Promise<void>;
@@ -64,7 +67,7 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
     geocoder: createZipGeocoder(),
     identity: createLocalIdentity({ db: store.db, keyDir: join(options.dataDir, 'keys') }),
     payments,
-    idempotency: createIdempotency({ persistenceStore: new SqliteIdempotencyStore(store.db), scope: 'leedz', expiresAfterSeconds: 7 * 24 * 3600 }),
+    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(store.db), scope: 'leedz', expiresAfterSeconds: 7 * 24 * 3600 }),
     now: options.now ?? (() => new Date()),
     settings: { ...DEFAULT_SETTINGS, publicUrl: options.publicUrl, adminEmail: options.adminEmail },
   };
@@ -80,11 +83,13 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
       if (relay === undefined) throw new Error('the relay starts with start()');
       return relay;
     },
-    mount(app, transport) {
-      mountApiRoutes(app, transport, options.log);
+    mount(app, transport, operatorOnly) {
+      mountApiRoutes(app, { transport, identity: deps.identity, allowedOrigins: [new URL(options.publicUrl).origin], log: options.log });
       app.get('/api/openapi.json', (c) => c.json(openApiDocument(options.publicUrl)));
       app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(options.publicUrl), ROUTES)));
-      // Development only: the emails the marketplace "sent", as their recipients would see them.
+      // Development only: the emails the marketplace "sent", as their recipients would see them. They
+      // hold sign-in links, so only the operator reads them.
+      app.use('/api/dev/*', operatorOnly);
       app.get('/api/dev/outbox', (c) => {
         const limit = Number(c.req.query('limit') ?? 100);
         const filter: Parameters<typeof outbox.listEmails>[0] = { limit: Number.isInteger(limit) && limit > 0 && limit <= 10_000 ? limit : 100 };
@@ -97,7 +102,12 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
       app.get('/api/dev/outbox/:id', (c) => {
         const email = outbox.getEmail(c.req.param('id'));
         if (email === undefined) return c.json({ error: { code: 'NOT_FOUND', message: 'email not found' } }, 404);
-        return c.req.query('format') === 'html' ? c.html(email.html) : c.json(email);
+        if (c.req.query('format') !== 'html') return c.json(email);
+        // Shown in the console's frame, as a mail client would: its own inline styles, no scripts, links open the top window.
+        return c.html(framedEmail(email.html), 200, {
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'; sandbox allow-top-navigation-by-user-activation",
+          'x-frame-options': 'SAMEORIGIN',
+        });
       });
       mountLocalCheckout(app, payments);
     },
@@ -113,7 +123,12 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
   };
 }
 
-/** A secret kept in the data folder: created on first run, the same after a restart. */
+/** An email's HTML with `<base target="_top">`, so its links open in the console's window. */
+function framedEmail(html: string): string {
+  const base = '<base target="_top">';
+  return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (head) => head + base) : base + html;
+}
+
 /**
  * The local payment provider's checkout page, whose Pay button takes the payment and delivers the
  * signed webhook through the public route, exactly as a provider would, signature and all.
@@ -128,7 +143,12 @@ export function mountLocalCheckout(app: Hono, payments: LocalPayments): void {
     const checkout = payments.getCheckout(c.req.param('id'));
     if (checkout === undefined) return c.text('checkout not found', 404);
     const webhook = payments.completeCheckout(checkout.id);
-    const response = await app.request('/api/payments/webhook', { method: 'POST', headers: { 'content-type': 'application/json', ...webhook.headers }, body: webhook.body });
+    // Through the server's own routes, under the host this request came to (the server checks it).
+    const response = await app.request('/api/payments/webhook', {
+      method: 'POST',
+      headers: { host: c.req.header('host') ?? 'localhost', 'content-type': 'application/json', ...webhook.headers },
+      body: webhook.body,
+    });
     if (!response.ok) return c.text(`the payment was taken but the webhook failed (${response.status}); it will show up as unpaid`, 502);
     return c.redirect(checkout.returnUrl, 303);
   });

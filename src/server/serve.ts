@@ -7,16 +7,20 @@
  * const server = await startServer(resolveServerConfig(process.env));
  * await server.close();
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { setCookie } from 'hono/cookie';
 import { exampleFunctions } from '../example/example-functions.js';
+import { loadOrCreateRuntimeCredentials, type RuntimeCredentials } from '../runtime/credentials.js';
 import { createInvokeApi } from '../runtime/invoke-api.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.js';
+import { createOperatorSessions, OPERATOR_COOKIE, OPERATOR_SESSION_TTL_MS } from '../runtime/operator-sessions.js';
 import type { Transport } from '../framework/transport.js';
 import { createLambdaTransport } from '../transports/lambda-transport.js';
 import { wireAwsLocalMarketplace, type AwsLocalWiring } from './aws-local-wiring.js';
+import { guardBrowserRequests } from './browser-guards.js';
 import type { ServerConfig } from './config.js';
 import { wireMarketplace, type MarketplaceWiring } from './marketplace-wiring.js';
 import { seedIfEmpty } from './seed.js';
@@ -25,6 +29,10 @@ import { buildWebAssets, mountWebApp } from './web-assets.js';
 export interface RunningServer {
   url: string;
   runtime: LocalRuntime;
+  /** The credentials that the Invoke API, the management API and `/local` check (`leedz credentials`). */
+  credentials: RuntimeCredentials;
+  /** A fresh one-time sign-in link to the operations console. */
+  consoleUrl(): string;
   /** Present when serving the marketplace. */
   marketplace?: MarketplaceWiring;
   /** Present with the `aws-local` profile (the marketplace on the AWS adapters and emulators). */
@@ -41,9 +49,13 @@ export interface StartOptions {
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
-  mkdirSync(config.dataDir, { recursive: true });
-  const log = options.log ?? (() => {});
   const awsProfile = config.profile === 'aws-local' && config.app === 'marketplace';
+  prepareDataDir(config.dataDir, ['runtime.db', ...(config.app === 'example' ? [] : awsProfile ? ['payments.db'] : ['leedz.db'])]);
+  const log = options.log ?? (() => {});
+  // The AWS SDK adds the trace header that tells the runtime who is calling (src/runtime/call-chain.ts)
+  // only inside a Lambda function, which it recognises by this variable: every handler here runs as one.
+  process.env.AWS_LAMBDA_FUNCTION_NAME ??= 'leedz-local-runtime';
+  const credentials = loadOrCreateRuntimeCredentials(join(config.dataDir, 'keys'));
   // aws-local: handlers invoke other functions through the Lambda transport, over this server's own
   // Invoke API, whose URL is known once the server listens.
   let lambdaTransport: Transport | undefined;
@@ -59,13 +71,33 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     durability: config.durability,
     timeScale: config.timeScale,
     poolSize: config.poolSize,
+    functionNamePrefixes: [`${config.stackName}-`],
+    duplicateDelivery: config.duplicateDelivery,
     onLog: log,
   });
+  const operators = createOperatorSessions(runtime.db);
+  let ownUrl = '';
+  const consoleUrl = () => `${ownUrl}/console?token=${operators.issueLink()}`;
   const app = new Hono();
+  app.use('*', guardBrowserRequests(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }));
   let ready = false;
   // 200 only once everything is mounted, seeded and started: what scripts and tests wait for.
   app.get('/healthz', (c) => c.json({ ok: ready, app: config.app, functions: runtime.functionNames() }, ready ? 200 : 503));
-  app.route('/', createInvokeApi(runtime));
+  const runtimeApi = createInvokeApi(runtime, { credentials, operators, consoleLink: consoleUrl });
+  const operatorOnly = runtimeApi.access.requireSignatureOrOperator();
+  app.route('/', runtimeApi);
+  // The console's sign-in link: spend its token, set the operator's cookie, show the console without the token in the address.
+  app.get('/console', async (c, next) => {
+    const token = c.req.query('token');
+    if (token === undefined) return next();
+    const session = operators.redeemLink(token);
+    if (session === undefined) {
+      return c.html(consoleSignInPage('This console link was used already or has expired.'), 401);
+    }
+    setCookie(c, OPERATOR_COOKIE, session, { path: '/', httpOnly: true, sameSite: 'Strict', maxAge: OPERATOR_SESSION_TTL_MS / 1000 });
+    return c.redirect('/console', 303);
+  });
+  app.get('/console', async (c, next) => (runtimeApi.access.isOperator(c) ? next() : c.html(consoleSignInPage(), 401)));
   // The web UI (marketplace at /, operations console at /console), bundled in memory by esbuild.
   mountWebApp(app, buildWebAssets(), log);
 
@@ -75,8 +107,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   try {
     if (awsProfile) {
       server = await listen(app, config);
-      const ownUrl = `http://${config.host}:${portOf(server, config.port)}`;
-      lambdaTransport = createLambdaTransport({ endpoint: ownUrl });
+      ownUrl = `http://${config.host}:${portOf(server, config.port)}`;
+      lambdaTransport = createLambdaTransport({ endpoint: ownUrl, credentials });
       log('aws-local: starting DynamoDB Local, aws-ses-v2-local and cognito-local…');
       awsLocal = await wireAwsLocalMarketplace({
         dataDir: config.dataDir,
@@ -88,7 +120,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         log,
       });
       runtime.registerAll(awsLocal.marketplace.deployables);
-      awsLocal.mount(app, runtime);
+      awsLocal.mount(app, runtime, operatorOnly);
       if (config.seed) {
         const seeded = await seedIfEmpty(
           { store: awsLocal.store, geocoder: awsLocal.deps.geocoder, now: awsLocal.deps.now() },
@@ -99,10 +131,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     } else if (config.app === 'example') {
       runtime.registerAll(exampleFunctions);
       server = await listen(app, config);
+      ownUrl = `http://${config.host}:${portOf(server, config.port)}`;
     } else {
       // The public URL is the server's own unless configured; with port 0 it is known only after listening.
       server = await listen(app, config);
-      const publicUrl = config.publicUrl ?? `http://${config.host}:${portOf(server, config.port)}`;
+      ownUrl = `http://${config.host}:${portOf(server, config.port)}`;
+      const publicUrl = config.publicUrl ?? ownUrl;
       marketplace = wireMarketplace({
         dataDir: config.dataDir,
         durability: config.durability,
@@ -114,7 +148,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         log,
       });
       runtime.registerAll(marketplace.marketplace.deployables);
-      marketplace.mount(app, runtime);
+      marketplace.mount(app, runtime, operatorOnly);
       if (config.seed) {
         const seeded = await seedIfEmpty(
           { store: marketplace.store, geocoder: marketplace.deps.geocoder, now: marketplace.deps.now() },
@@ -143,6 +177,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   return {
     url,
     runtime,
+    credentials,
+    consoleUrl,
     ...(marketplace === undefined ? {} : { marketplace }),
     ...(awsLocal === undefined ? {} : { awsLocal }),
     close: () =>
@@ -156,6 +192,31 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         await awsLocal?.close();
       })()),
   };
+}
+
+/**
+ * The data folder and everything in it readable by its owner only: it holds the runtime's
+ * credentials, the session key, the databases. SQLite creates a database's `-wal` and `-shm` files
+ * with the database file's permissions, so each database file is created private before it is opened.
+ */
+function prepareDataDir(dataDir: string, databases: readonly string[]): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  for (const name of databases) closeSync(openSync(join(dataDir, name), 'a', 0o600));
+  const tighten = (path: string) => {
+    const stat = statSync(path);
+    chmodSync(path, stat.isDirectory() ? 0o700 : 0o600);
+    if (stat.isDirectory()) for (const entry of readdirSync(path)) tighten(join(path, entry));
+  };
+  tighten(dataDir);
+}
+
+/** What `/console` shows without an operator session. */
+function consoleSignInPage(problem?: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Operations console · sign in</title></head>
+<body><main><h1>Operations console</h1>${problem === undefined ? '' : `<p>${problem}</p>`}
+<p>The console is for the operator of this server. Open the link that <code>npm start</code> printed, or ask for a new one in a terminal:</p>
+<pre>npm run leedz -- console-url</pre></main></body></html>`;
 }
 
 function portOf(server: ServerType, fallback: number): number {

@@ -9,7 +9,7 @@
  *
  * @example
  * const transport = createLambdaTransport({ region: 'us-east-1' });            // AWS, SDK credentials chain
- * const local = createLambdaTransport({ endpoint: 'http://127.0.0.1:3000' });  // the local runtime
+ * const local = createLambdaTransport({ endpoint: 'http://127.0.0.1:3000', credentials }); // the local runtime (`leedz credentials`)
  * await local.invoke('emailHelper', { function: 'notifyUsers', leedId: 'l_1' }, 'Event'); // { statusCode: 202, … }
  */
 import { InvokeCommand, LambdaClient, LambdaServiceException, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
@@ -30,6 +30,8 @@ export interface LambdaTransportOptions {
   region?: string;
   /** The SDK's attempts per call (default the SDK's, 3: it retries throttles and 5xx). */
   maxAttempts?: number;
+  /** Credentials to sign with (the local runtime's own, with `endpoint`); default the SDK's chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export function createLambdaTransport(options: LambdaTransportOptions = {}): Transport {
@@ -60,8 +62,7 @@ function createClient(options: LambdaTransportOptions): LambdaClient {
   return new LambdaClient({
     endpoint: options.endpoint,
     region: options.region ?? 'local',
-    // The local Invoke API does not check signatures, but the SDK signs every request.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     maxAttempts: options.maxAttempts,
   });
 }

@@ -76,10 +76,13 @@ export async function visible(locator: Locator, timeout = 30_000): Promise<Locat
 
 /**
  * Sign in as a person would on one machine: ask for a link on the sign-in page, open the email in
- * the console's outbox, click "Sign in" in it. The magic link answers 303 to `/` with the session
+ * the console's outbox (as the operator), click "Sign in" in it. The magic link answers 303 to `/` with the session
  * cookie. Resolves with the username shown in the header.
  */
-export async function signInThroughOutbox(page: Page, baseUrl: string, email: string): Promise<string> {
+export async function signInThroughOutbox(page: Page, server: { url: string; server: { consoleUrl(): string } }, email: string): Promise<string> {
+  const baseUrl = server.url;
+  // The outbox is the operator's: this browser signs in to the console first, by its one-time link.
+  await signInAsOperator(page, server);
   await page.goto(`${baseUrl}/signin`);
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
@@ -92,6 +95,12 @@ export async function signInThroughOutbox(page: Page, baseUrl: string, email: st
   const account = page.locator('.signed-in a');
   await visible(account);
   return (await account.textContent()) ?? '';
+}
+
+/** Open a fresh console sign-in link (what `npm start` prints): this browser gets the operator's session. */
+export async function signInAsOperator(page: Page, server: { url: string; server: { consoleUrl(): string } }): Promise<void> {
+  await page.goto(server.server.consoleUrl());
+  await page.waitForURL(`${server.url}/console`);
 }
 
 /** A `<input type="datetime-local">` value `days` from now at `hour`:00, in the browser's zone (America/Chicago). */

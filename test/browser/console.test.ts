@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
-import { openBrowser, requireChromium, screenshot, skipChromium, visible, type BrowserUser } from './browser.js';
+import { openBrowser, requireChromium, screenshot, signInAsOperator, skipChromium, visible, type BrowserUser } from './browser.js';
 
 /** A loopback port that was free a moment ago. */
 async function freePort(): Promise<number> {
@@ -71,6 +71,7 @@ describe.skipIf(skipChromium)('the operations console in a browser', () => {
     await visible(page.getByText('A sign-in link is on its way'));
 
     // Retries: three attempts, each failure's error listed.
+    await signInAsOperator(page, t);
     await page.goto(`${t.url}/console#retries`);
     const retried = page.locator('tr[data-route="magicLink"]');
     await visible(retried.filter({ hasText: "RetriesExhausted" }), 60_000);

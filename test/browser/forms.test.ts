@@ -19,7 +19,7 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     t = await startTestServer();
     await t.server.marketplace!.store.addTrades(TRADES.map((name) => ({ name })));
     fay = await openBrowser();
-    await signInThroughOutbox(fay.page, t.url, 'fay@example.com');
+    await signInThroughOutbox(fay.page, t, 'fay@example.com');
     token = (await fay.context.cookies()).find((c) => c.name === 'leedz_session')!.value;
   }, 120_000);
 

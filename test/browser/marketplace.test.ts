@@ -33,7 +33,7 @@ describe.skipIf(skipChromium)('the marketplace in a browser', () => {
     const { page: b } = bob;
 
     // Ann signs in by magic link and subscribes to caricatures (and dj).
-    expect(await signInThroughOutbox(a, t.url, 'ann@example.com')).toBe('ann');
+    expect(await signInThroughOutbox(a, t, 'ann@example.com')).toBe('ann');
     await a.getByRole('checkbox', { name: 'Subscribe to caricatures' }).check();
     await visible(a.getByText('Subscribed to caricatures.'));
     await a.getByRole('checkbox', { name: 'Subscribe to dj' }).check();
@@ -54,7 +54,7 @@ describe.skipIf(skipChromium)('the marketplace in a browser', () => {
     }
 
     // Bob signs in and posts a caricatures leed through the form: location, email and phone hidden.
-    expect(await signInThroughOutbox(b, t.url, 'bob@example.com')).toBe('bob');
+    expect(await signInThroughOutbox(b, t, 'bob@example.com')).toBe('bob');
     await b.getByRole('link', { name: 'Post a leed' }).click();
     await b.getByLabel('Trade', { exact: true }).selectOption('caricatures');
     await b.getByLabel('Title', { exact: true }).fill('Caricatures at a 40th birthday');
@@ -129,7 +129,7 @@ describe.skipIf(skipChromium)('the marketplace in a browser', () => {
     const phone = await openBrowser({ width: 390, height: 844 });
     try {
       const { page } = phone;
-      await signInThroughOutbox(page, t.url, 'ann@example.com');
+      await signInThroughOutbox(page, t, 'ann@example.com');
       await page.goto(`${t.url}/?month=${localInput(9, 18).slice(0, 7)}`);
       await page.locator('.calendar[data-ready="true"]').waitFor();
       // Nothing is wider than the screen.

@@ -46,10 +46,8 @@ async function api(method: string, path: string, options: { token?: string; body
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let body = options.raw;
-  if (options.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.body);
-  }
+  if (options.body !== undefined) body = JSON.stringify(options.body);
+  if ((method === 'POST' || method === 'PATCH') && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }), redirect: 'manual' });
   const text = await response.text();
   let parsed: any = text;

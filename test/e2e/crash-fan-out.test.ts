@@ -1,3 +1,5 @@
+import { readRuntimeCredentials } from '../../src/runtime/credentials.js';
+import { signedFetch } from '../../src/server/signed-fetch.js';
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -67,8 +69,13 @@ describe('crash during a fan-out', () => {
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const json = async (path: string, init?: RequestInit) => {
-      const response = await fetch(`${base}${path}`, init);
+    const keys = join(dir.path, 'keys');
+    // The runtime's JSON and the dev outbox answer the operator only: sign with the server's own credentials.
+    const json = async (path: string, init?: { method: string; headers: Record<string, string>; body: string }) => {
+      const operatorOnly = path.startsWith('/local/') || path.startsWith('/api/dev/');
+      const response = operatorOnly
+        ? await signedFetch(`${base}${path}`, { method: 'GET' }, readRuntimeCredentials(keys)!)
+        : await fetch(`${base}${path}`, init);
       return { status: response.status, body: (await response.json()) as any };
     };
     const newLeedEmails = async () => (await json('/api/dev/outbox?kind=new-leed&limit=1')).body.total as number;

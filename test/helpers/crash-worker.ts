@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { defineController } from '../../src/framework/define.js';
 import { createLocalRuntime } from '../../src/runtime/local-runtime.js';
-import { SqliteIdempotencyStore } from '../../src/runtime/sqlite-idempotency-store.js';
+import { createSqliteIdempotencyStore } from '../../src/adapters/idempotency/sqlite-idempotency-store.js';
 
 const [mode, dir, eventsArg] = process.argv.slice(2);
 if ((mode !== 'enqueue' && mode !== 'resume') || dir === undefined) {
@@ -23,7 +23,7 @@ effects.exec(`CREATE TABLE IF NOT EXISTS deliveries (event INTEGER NOT NULL, inv
               CREATE TABLE IF NOT EXISTS effects (id INTEGER PRIMARY KEY AUTOINCREMENT, event INTEGER NOT NULL, pid INTEGER NOT NULL);`);
 const recordDelivery = effects.prepare('INSERT INTO deliveries (event, invocation, pid) VALUES (?, ?, ?)');
 const applyEffect = effects.prepare('INSERT INTO effects (event, pid) VALUES (?, ?)');
-const store = new SqliteIdempotencyStore(effects);
+const store = createSqliteIdempotencyStore(effects);
 
 const recorder = defineController(
   'recorder',

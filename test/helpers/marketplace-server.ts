@@ -31,10 +31,8 @@ export async function startTestServer(options: { timeScale?: number; env?: Recor
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
     let body: string | undefined = opts.raw;
-    if (opts.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(opts.body);
-    }
+    if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if ((method === 'POST' || method === 'PATCH') && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body }), redirect: 'manual' });
     const text = await response.text();
     let parsed: unknown = text;

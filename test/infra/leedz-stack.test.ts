@@ -89,12 +89,25 @@ describe('the Lambdas', () => {
   });
 
   it('sets every variable the Lambda configuration requires (no deploy that fails at its first cold start)', () => {
-    const required = Object.values(AWS_ENV).filter((name) => name !== AWS_ENV.region);
+    const required = Object.values(AWS_ENV).filter((name) => name !== AWS_ENV.region && name !== AWS_ENV.onFailureDestination);
+    const controllerNames = new Set(controllers.map((c) => c.name));
     for (const name of allLambdas) {
       const variables = resources[lambdaId(name)]!.Properties.Environment.Variables as Record<string, unknown>;
-      expect(Object.keys(variables).sort()).toEqual([...required, 'NODE_OPTIONS'].sort());
+      // A controller also names its on-failure destination, for the records of non-retriable errors.
+      const expected = controllerNames.has(name) ? [...required, AWS_ENV.onFailureDestination] : required;
+      expect(Object.keys(variables).sort()).toEqual([...expected, 'NODE_OPTIONS'].sort());
       expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
     }
+  });
+
+  it.each(controllers.map((c) => c.name))('%s may send to its own failure queue, the one its asynchronous invocation names', (name) => {
+    const variables = resources[lambdaId(name)]!.Properties.Environment.Variables as Record<string, { 'Fn::GetAtt'?: [string, string] }>;
+    const queue = variables[AWS_ENV.onFailureDestination]!['Fn::GetAtt']![0];
+    expect(resources[queue]!.Type).toBe('AWS::SQS::Queue');
+    const sends = withAction(name, 'sqs:SendMessage').flatMap(resourcesOf);
+    expect(sends).toEqual([{ 'Fn::GetAtt': [queue, 'Arn'] }]);
+    const invokeConfig = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig' && JSON.stringify(r.Properties.FunctionName).includes(lambdaId(name)))!;
+    expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [queue, 'Arn'] });
   });
 });
 

@@ -16,7 +16,7 @@ import { createIdempotency } from '../../src/framework/idempotency.js';
 import type { InvocationType, InvokeResult, Transport } from '../../src/framework/transport.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../src/leedz/deps.js';
 import { createMarketplace, type Marketplace } from '../../src/leedz/marketplace.js';
-import { SqliteIdempotencyStore } from '../../src/runtime/sqlite-idempotency-store.js';
+import { createSqliteIdempotencyStore } from '../../src/adapters/idempotency/sqlite-idempotency-store.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -98,7 +98,7 @@ export async function localMarketplace(now = new Date('2030-05-01T12:00:00Z')): 
     geocoder: createZipGeocoder(),
     identity: createLocalIdentity({ db: store.db, keyDir: join(dir.path, 'keys') }),
     payments: createLocalPayments({ db: store.db, baseUrl: 'https://r4nd0m1d.execute-api.us-east-1.amazonaws.com', webhookSecret: 'test-webhook-secret' }),
-    idempotency: createIdempotency({ persistenceStore: new SqliteIdempotencyStore(store.db), scope: 'leedz' }),
+    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(store.db), scope: 'leedz' }),
     now: () => now,
     settings: { ...DEFAULT_SETTINGS, publicUrl: 'https://r4nd0m1d.execute-api.us-east-1.amazonaws.com', adminEmail: 'admin@example.com' },
   };

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineController, defineFunction } from '../../src/framework/define.js';
-import { RetryAfterError } from '../../src/framework/errors.js';
+import { errorDetails, RetryAfterError } from '../../src/framework/errors.js';
 import { invoke } from '../../src/framework/invoker.js';
-import { destinationRecordSchema, type DestinationRecord } from '../../src/runtime/destination-record.js';
+import { destinationRecordSchema, type DestinationRecord } from '../../src/framework/destination-record.js';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtime/local-runtime.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -148,12 +148,12 @@ describe('retries', () => {
     expect(records.find((r) => r.requestContext.requestId === id)!.requestContext.approximateInvokeCount).toBe(1);
   });
 
-  it('a RetryAfterError sets the delay before the next attempt', async () => {
+  it('a RetryAfterError runs the handler again after its delay within the same attempt (Lambda has no per-event delay)', async () => {
     runtime.start();
     const id = await run({ function: 'rateLimited', key: 'r' });
     await runtime.drain();
     expect(calls.get('r')).toBe(2);
-    expect(runtime.getInvocation(id)).toMatchObject({ outcome: 'Success', attempts: 2 });
+    expect(runtime.getInvocation(id)).toMatchObject({ outcome: 'Success', attempts: 1 });
   });
 
   it('a handler that outlives its timeout fails with Lambda’s timeout error and is retried', async () => {
@@ -204,7 +204,8 @@ describe('the envelope', () => {
     expect(view).toMatchObject({ outcome: 'RetriesExhausted', attempts: 1 });
     expect(view.error!.errorType).toBe('UnknownFunctionError');
     expect(view.error!.errorMessage).toMatch(message);
-    expect(view.error!.retriable).toBe(false);
+    expect(errorDetails(view.error)).toMatchObject({ retriable: false, code: expect.stringMatching(/^(UNKNOWN_FUNCTION|INVALID_ENVELOPE)$/) });
+    expect(Object.keys(view.error!).sort()).toEqual(['errorMessage', 'errorType', 'trace']);
   });
 
   it('an invalid payload is non-retriable and names the field', async () => {
@@ -213,9 +214,9 @@ describe('the envelope', () => {
     await runtime.drain();
     const view = runtime.getInvocation(id)!;
     expect(view).toMatchObject({ outcome: 'RetriesExhausted', attempts: 1 });
-    expect(view.error).toMatchObject({ errorType: 'InvalidPayloadError', code: 'INVALID_PAYLOAD' });
+    expect(view.error).toMatchObject({ errorType: 'InvalidPayloadError' });
     expect(view.error!.errorMessage).toMatch(/worker\.echo: invalid payload: leedId: /);
-    expect(view.error!.fields).toEqual([{ path: 'leedId', message: expect.any(String) }]);
+    expect(errorDetails(view.error)).toMatchObject({ code: 'INVALID_PAYLOAD', retriable: false, fields: [{ path: 'leedId', message: expect.any(String) }] });
   });
 
   it('the typed invoker refuses a bad payload before sending it', async () => {

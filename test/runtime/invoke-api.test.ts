@@ -17,6 +17,8 @@ import { defineController, defineFunction } from '../../src/framework/define.js'
 import { createInvokeApi } from '../../src/runtime/invoke-api.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, createLocalRuntime, type LocalRuntime } from '../../src/runtime/local-runtime.js';
 import { startInvokeApi } from '../helpers/invoke-api-server.js';
+import { lambdaClient, signedAppRequest, TEST_CREDENTIALS } from '../helpers/signed.js';
+import { signRequest } from '../../src/server/signed-fetch.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -88,11 +90,19 @@ function invoke(input: InvokeCommandInput, using = client): Promise<InvokeComman
   return using.send(new InvokeCommand(input));
 }
 
-/** A raw HTTP request to the Invoke API, for what the SDK will not send (or to see the wire format). */
-function post(functionName: string, body: BodyInit | null, headers: Record<string, string> = {}, query = ''): Promise<Response> {
-  const init: RequestInit & { duplex?: 'half' } = { method: 'POST', body, headers };
-  if (body instanceof ReadableStream) init.duplex = 'half';
-  return fetch(`${api.url}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations${query}`, init);
+/**
+ * A raw HTTP request to the Invoke API, for what the SDK will not send (or to see the wire format),
+ * signed as the SDK would sign it; a streamed body is signed as unsigned payload.
+ */
+async function post(functionName: string, body: BodyInit | null, headers: Record<string, string> = {}, query = ''): Promise<Response> {
+  const url = `${api.url}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations${query}`;
+  const stream = body instanceof ReadableStream;
+  const bytes = body === null || stream ? undefined : typeof body === 'string' ? body : (body as Uint8Array);
+  const signedHeaders = await signRequest(url, { method: 'POST', headers: { ...headers, ...(stream ? { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } : {}) }, ...(bytes === undefined ? {} : { body: bytes }) }, TEST_CREDENTIALS);
+  const { host: _host, ...sent } = signedHeaders;
+  const init: RequestInit & { duplex?: 'half' } = { method: 'POST', body: stream ? body : ((bytes as BodyInit | undefined) ?? null), headers: sent };
+  if (stream) init.duplex = 'half';
+  return fetch(url, init);
 }
 
 async function expectLambdaError(response: Response, status: number, errorType: string): Promise<{ Type: string; message: string }> {
@@ -113,7 +123,7 @@ beforeEach(async () => {
   runtime.registerAll([greet, explode, measure, showClientContext, gate, sink]);
   runtime.register(recorder, { maximumRetryAttempts: 0, onSuccess: 'sink' });
   api = await startInvokeApi(runtime);
-  client = new LambdaClient({ endpoint: api.url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  client = lambdaClient(api.url);
 });
 
 afterEach(async () => {
@@ -245,8 +255,9 @@ describe('the Invoke API with the AWS SDK', () => {
           controller.enqueue(chunk);
         },
       });
-      const init: RequestInit & { duplex: 'half' } = { method: 'POST', body: endless, duplex: 'half' };
-      const response = await createInvokeApi(runtime).request('/2015-03-31/functions/measure/invocations', init);
+      const headers = await signRequest('http://localhost/2015-03-31/functions/measure/invocations', { method: 'POST', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }, TEST_CREDENTIALS);
+      const init: RequestInit & { duplex: 'half' } = { method: 'POST', body: endless, duplex: 'half', headers };
+      const response = await createInvokeApi(runtime, { credentials: TEST_CREDENTIALS }).request('/2015-03-31/functions/measure/invocations', init);
       await expectLambdaError(response, 413, 'RequestTooLargeException');
       expect(pulled).toBeLessThanOrEqual(8);
     });
@@ -341,7 +352,7 @@ describe('the Invoke API with the AWS SDK', () => {
       const first = invoke({ FunctionName: 'gate', Payload: json({}) });
       await gateEntered;
       // The SDK retries throttles; one attempt shows the server's answer.
-      const once = new LambdaClient({ endpoint: api.url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+      const once = new LambdaClient({ endpoint: api.url, region: 'local', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
       try {
         const error = await invoke({ FunctionName: 'gate', Payload: json({}) }, once).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(TooManyRequestsException);
@@ -371,13 +382,13 @@ describe('the Invoke API with the AWS SDK', () => {
 });
 
 describe('the /local endpoints', () => {
-  const app = () => createInvokeApi(runtime);
+  const app = () => createInvokeApi(runtime, { credentials: TEST_CREDENTIALS });
   const get = async (path: string) => {
-    const response = await app().request(path);
+    const response = await signedAppRequest(app(), path);
     return { status: response.status, body: (await response.json()) as any };
   };
   const postLocal = async (path: string) => {
-    const response = await app().request(path, { method: 'POST' });
+    const response = await signedAppRequest(app(), path, { method: 'POST' });
     return { status: response.status, body: (await response.json()) as any };
   };
 

@@ -1,18 +1,18 @@
 import { join } from 'node:path';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { InvokeError } from '../../src/framework/transport.js';
 import { createLocalRuntime } from '../../src/runtime/local-runtime.js';
 import { createLambdaTransport } from '../../src/transports/lambda-transport.js';
 import { describeTransportContract } from '../contracts/transport.js';
 import { startInvokeApi } from '../helpers/invoke-api-server.js';
+import { lambdaClient, TEST_CREDENTIALS } from '../helpers/signed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describeTransportContract('lambda (AWS SDK → local Invoke API over HTTP)', async () => {
   const dir = tempDir();
   const runtime = createLocalRuntime({ dbPath: join(dir.path, 'runtime.db'), pollIntervalMs: 20 });
   const api = await startInvokeApi(runtime);
-  const client = new LambdaClient({ endpoint: api.url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = lambdaClient(api.url);
   return {
     transport: createLambdaTransport({ client }),
     runtime,
@@ -26,12 +26,12 @@ describeTransportContract('lambda (AWS SDK → local Invoke API over HTTP)', asy
 });
 
 describe('createLambdaTransport', () => {
-  it('with only an endpoint, reaches the local Invoke API with the SDK’s own client', async () => {
+  it('with an endpoint and the runtime’s credentials, reaches the local Invoke API with the SDK’s own client', async () => {
     const dir = tempDir();
     const runtime = createLocalRuntime({ dbPath: join(dir.path, 'runtime.db') });
     const api = await startInvokeApi(runtime);
     try {
-      const transport = createLambdaTransport({ endpoint: api.url });
+      const transport = createLambdaTransport({ endpoint: api.url, credentials: TEST_CREDENTIALS });
       const error = await transport.invoke('missing', {}, 'DryRun').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvokeError);
       expect((error as InvokeError).name).toBe('ResourceNotFoundException');

@@ -5,7 +5,7 @@
  */
 import { describe, expectTypeOf, it } from 'vitest';
 import type { OutboxEmail } from '../../src/adapters/mailer/outbox/outbox-mailer.js';
-import type { DestinationRecord } from '../../src/runtime/destination-record.js';
+import type { DestinationRecord } from '../../src/framework/destination-record.js';
 import type { DeadLetterView, FunctionMetrics, InvocationView } from '../../src/runtime/local-runtime.js';
 import type { InvocationState, Outcome } from '../../src/runtime/runtime-db.js';
 import type * as Console from '../../web/console/types.js';

@@ -13,11 +13,6 @@ import type { OutboxEmail } from './types.js';
 const KINDS = ['new-leed', 'receipt', 'sold', 'report', 'magic-link'];
 
 /** The email's HTML with a `<base target="_top">`, so that a click on a link leaves the frame. */
-function framed(html: string): string {
-  const base = '<base target="_top">';
-  return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (head) => head + base) : base + html;
-}
-
 export function Outbox({ selectedId }: { selectedId: string | undefined }) {
   const [to, setTo] = useState('');
   const [kind, setKind] = useState('');
@@ -108,7 +103,7 @@ export function Outbox({ selectedId }: { selectedId: string | undefined }) {
                 title={`Email: ${selected.subject}`}
                 sandbox="allow-top-navigation-by-user-activation"
                 referrerpolicy="no-referrer"
-                srcdoc={framed(selected.html)}
+                src={`/api/dev/outbox/${encodeURIComponent(selected.id)}?format=html`}
               />
             )}
           </article>

@@ -6,11 +6,11 @@
 export type Outcome = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'RecursiveInvocationException' | 'FunctionError';
 export type InvocationState = 'queued' | 'running' | 'succeeded' | 'failed';
 
+/** A function error as Lambda's Node.js runtime sends it (a framework error's details are a line of `trace`). */
 export interface FunctionError {
   errorType: string;
   errorMessage: string;
-  trace?: string[];
-  [extra: string]: unknown;
+  trace: string[];
 }
 
 export interface Invocation {
@@ -31,6 +31,7 @@ export interface Invocation {
   durationMs: number | null;
   error: FunctionError | null;
   replayOf: string | null;
+  duplicateOf: string | null;
   payload?: unknown;
 }
 

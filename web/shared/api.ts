@@ -36,10 +36,9 @@ interface ErrorBody {
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
+  // The API takes a change only as JSON (what another site's form cannot send), a body or not.
+  if (method === 'POST' || method === 'PATCH') headers['content-type'] = 'application/json';
+  if (body !== undefined) init.body = JSON.stringify(body);
   let response: Response;
   try {
     response = await fetch(path, init);

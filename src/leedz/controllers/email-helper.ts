@@ -55,11 +55,20 @@ export const reportLeedPayload = z.object({
   reason: z.string().min(1).max(1000),
 });
 
-/** `magicLink`: the sign-in email. Only http(s) links: the link becomes an `href`. */
+/**
+ * `magicLink`: the sign-in email for the login request `request` (its id keys the email, so a
+ * redelivered event sends nothing twice). The route makes the sign-in token itself, so no token is
+ * ever in an event, a queue or an invocation log.
+ */
 export const magicLinkPayload = z.object({
   email: z.email(),
-  link: z.url({ protocol: /^https?$/ }),
+  request: z.string().min(1).max(100),
 });
+
+/** The link a sign-in email carries for `token`. */
+export function signInLink(publicUrl: string, token: string): string {
+  return `${publicUrl}/api/auth/callback?token=${encodeURIComponent(token)}`;
+}
 
 /**
  * Build the `emailHelper` controller over the marketplace's ports.
@@ -69,11 +78,11 @@ export const magicLinkPayload = z.object({
  * - `notifyBatch { leedId, trade, after: string | null, limit: 1..1000 }`
  * - `sendReceipts { leedId, trade }`
  * - `reportLeed { leedId, trade, reporter, reason: 1..1000 chars }`
- * - `magicLink { email, link: http(s) URL }`
+ * - `magicLink { email, request: the login request's id }`
  *
  * @example
  * const emailHelper = createEmailHelper(deps);
- * await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', link }, ctx);
+ * await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', request: 'r-1' }, ctx);
  */
 export function createEmailHelper(deps: MarketplaceDeps) {
   const { store, mailer, idempotency, settings } = deps;
@@ -176,8 +185,11 @@ export function createEmailHelper(deps: MarketplaceDeps) {
 
       magicLink: {
         payload: magicLinkPayload,
-        handler: async ({ email, link }, ctx): Promise<{ sent: boolean }> => {
-          await sendOnce(ctx, magicLinkEmail({ email, link }));
+        handler: async ({ email, request }, ctx): Promise<{ sent: boolean }> => {
+          await idempotency.once(ctx, `magic-link:${request}`, async () => {
+            const token = await deps.identity.issueLoginToken(email);
+            return mailer.send(magicLinkEmail({ email, link: signInLink(settings.publicUrl, token), key: `magic-link:${request}` }));
+          });
           return { sent: true };
         },
       },

@@ -179,3 +179,19 @@ export function validateProfilePatch(input: unknown): ValidationResult<ProfileCh
   if (data.subscriptions !== undefined) changes.subscriptions = data.subscriptions;
   return { ok: true, value: changes };
 }
+
+/**
+ * The mailbox an address delivers to, as far as a rate limit must care: lower case, and without a
+ * `+tag` in the local part (`Ada+1@Example.com` and `ada@example.com` reach one inbox on the large
+ * providers, so they share one budget of sign-in links).
+ *
+ * @example
+ * mailboxOf('Ada+leedz@Example.com'); // → 'ada@example.com'
+ */
+export function mailboxOf(email: string): string {
+  const lower = email.trim().toLowerCase();
+  const at = lower.lastIndexOf('@');
+  if (at <= 0) return lower;
+  const local = lower.slice(0, at).split('+')[0] || lower.slice(0, at);
+  return `${local}${lower.slice(at)}`;
+}

@@ -246,13 +246,13 @@ export function reportEmail(input: {
 }
 
 /**
- * The sign-in email; key `magic:<link>` (each link is sent once).
+ * The sign-in email, keyed by the caller (one per login request: the link's token is new on each try).
  *
  * @example
- * magicLinkEmail({ email: 'pat@example.com', link }).kind; // → 'magic-link'
+ * magicLinkEmail({ email: 'pat@example.com', link, key: 'magic-link:r-1' }).kind; // → 'magic-link'
  */
-export function magicLinkEmail(input: { email: string; link: string }): Email {
-  return toEmail(magicLinkContent(input), { to: input.email, kind: 'magic-link', key: `magic:${input.link}` });
+export function magicLinkEmail(input: { email: string; link: string; key: string }): Email {
+  return toEmail(magicLinkContent(input), { to: input.email, kind: 'magic-link', key: input.key });
 }
 
 // ── formatting ───────────────────────────────────────────────────────────────────────────────────

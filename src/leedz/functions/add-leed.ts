@@ -19,7 +19,7 @@ export function newLeedId(): string {
 export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('addLeed', {
     handler: async (request, ctx) => {
-      const caller = await authenticate(deps, request);
+      const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
       const now = deps.now();
       const validation = validateNewLeed(request.body, now);

@@ -5,7 +5,7 @@
  *
  * @example
  * export const createGetMe = (deps: MarketplaceDeps) =>
- *   defineHttpFunction('getMe', { handler: async (request) => { const caller = await authenticate(deps, request); … } });
+ *   defineHttpFunction('getMe', { handler: async (request) => { const caller = authenticate(request); … } });
  */
 import { randomUUID } from 'node:crypto';
 import type { InvocationContext } from '../../framework/context.js';
@@ -19,6 +19,8 @@ import { httpRequestSchema, notFound, parseWith, unauthenticated, type HttpReque
 
 export interface HttpFunctionDefinition extends FunctionConfig {
   invokes?: readonly Deployable[];
+  /** Dotted paths of the request that hold secrets (`query.token`), kept out of the invocation log. */
+  sensitive?: readonly string[];
   handler: (request: HttpRequest, ctx: InvocationContext) => Promise<HttpResult>;
 }
 
@@ -32,9 +34,12 @@ export interface SignedIn {
   email: string;
 }
 
-/** The caller from the request's session token, or undefined (missing, forged, expired, or no user yet). */
-export async function authenticate(deps: MarketplaceDeps, request: HttpRequest): Promise<SignedIn | undefined> {
-  const caller = await deps.identity.verifySession(request.token);
+/**
+ * The signed-in caller the edge verified, or undefined (no session, or one from before the user
+ * existed).
+ */
+export function authenticate(request: HttpRequest): SignedIn | undefined {
+  const caller = request.caller;
   if (caller?.username === undefined) return undefined;
   return { username: caller.username, email: caller.email };
 }
@@ -49,7 +54,7 @@ export async function signedInCallerAndLeed(
   deps: MarketplaceDeps,
   request: HttpRequest,
 ): Promise<{ ok: true; caller: SignedIn; leed: Leed } | { ok: false; result: HttpResult }> {
-  const caller = await authenticate(deps, request);
+  const caller = authenticate(request);
   if (caller === undefined) return { ok: false, result: unauthenticated() };
   const params = parseWith(leedParamsSchema, request.params);
   if (!params.ok) return params;

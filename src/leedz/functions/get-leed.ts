@@ -11,7 +11,7 @@ export function createGetLeed(deps: MarketplaceDeps) {
       if (!params.ok) return params.result;
       const leed = await deps.store.getLeed(params.value.trade, params.value.id);
       if (leed === undefined || leed.status === 'deleted') return notFound('leed');
-      const caller = await authenticate(deps, request);
+      const caller = authenticate(request);
       const view = projectLeed(leed, caller?.username ?? null);
       // An active leed whose time has passed can no longer be bought.
       if (view.status === 'active' && Date.parse(leed.end) < deps.now().getTime()) view.status = 'expired';

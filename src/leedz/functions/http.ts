@@ -1,7 +1,7 @@
 /**
  * The shape every request-response function of the marketplace takes and returns: an HTTP request
- * reduced to what the functions need, and an HTTP result. The local server (hono) and the Lambda
- * entry files (API Gateway v2) convert to and from these and do nothing else.
+ * reduced to what the functions need, and an HTTP result. The HTTP edge (`src/edge/api-app.ts`, on the
+ * local server and behind API Gateway alike) converts to and from these.
  *
  * Expected outcomes — bad input, not signed in, someone else's leed, a conflict — are results with
  * a status, never thrown: a thrown error is a fault and becomes a 500.
@@ -13,8 +13,14 @@ import { z } from 'zod';
 import type { FieldError } from '../domain/validation.js';
 
 export const httpRequestSchema = z.object({
-  /** The bearer token (or session cookie) as sent; functions verify it with the Identity port. */
-  token: z.string().optional(),
+  /**
+   * Who is calling, from a session token the HTTP edge verified (as API Gateway's JWT authorizer hands
+   * a function the token's claims): absent when the request carried no valid session. Functions never
+   * see the token itself, so it is never in an invocation's payload or log.
+   */
+  caller: z.object({ email: z.string(), username: z.string().optional() }).optional(),
+  /** The client's IP address as the edge saw it (for rate limits). */
+  sourceIp: z.string().optional(),
   params: z.record(z.string(), z.string()).default({}),
   query: z.record(z.string(), z.string()).default({}),
   body: z.unknown().optional(),
@@ -31,7 +37,7 @@ export type HttpRequest = z.output<typeof httpRequestSchema>;
 /** Larger bodies get 413 before anything is parsed (a leed is a few KB). Both HTTP edges apply it. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** Headers a function may see; everything else (cookies, auth) stays in the HTTP layer. Lower case. */
+/** Headers a function may see; everything else (cookies, auth) stays at the HTTP edge. Lower case. */
 export const FORWARDED_HEADERS: readonly string[] = ['accept', 'x-leedz-signature', 'x-square-hmacsha256-signature'];
 
 export interface HttpResult {
@@ -47,8 +53,10 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'UNAVAILABLE';
 
 /** The JSON error body of LEEDZ.md: `{error: {code, message, fields?}}`. */
 export interface ErrorBody {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { invoke, prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
+import { mailboxOf } from '../domain/user.js';
 import { ConflictError } from '../ports.js';
 import { defineHttpFunction, outboxMessage } from './define-http-function.js';
 import { accepted, ok, parseWith, problem } from './http.js';
@@ -19,24 +20,27 @@ export const loginBodySchema = z.strictObject({
 });
 
 export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
-  // Per instance (on Lambda, per container): a brake on abuse, not an accounting system.
-  const recent = new Map<string, number[]>();
   return defineHttpFunction('login', {
     invokes: [controllers.emailHelper],
     handler: async (request, ctx) => {
       const body = parseWith(loginBodySchema, request.body ?? {});
       if (!body.ok) return body.result;
       const { email } = body.value;
-      const now = deps.now().getTime();
-      const times = (recent.get(email) ?? []).filter((t) => now - t < WINDOW_MS);
-      if (times.length >= deps.settings.loginRequestsPer15Minutes) {
-        return { ...problem(429, 'RATE_LIMITED', 'too many sign-in links requested for this address; try again in 15 minutes'), headers: { 'retry-after': '900' } };
+      // Counted in the store, so the limit holds across restarts and, on AWS, across containers: per
+      // mailbox (so `a+1@x` does not buy a fresh budget) and per client address.
+      const now = deps.now().toISOString();
+      const perMailbox = await deps.store.countRequest(`login:mailbox:${mailboxOf(email)}`, WINDOW_MS, now);
+      const perClient = request.sourceIp === undefined ? 0 : await deps.store.countRequest(`login:client:${request.sourceIp}`, WINDOW_MS, now);
+      if (perMailbox > deps.settings.loginRequestsPer15Minutes || perClient > deps.settings.loginRequestsPerClientPer15Minutes) {
+        const retryAfter = Math.ceil((WINDOW_MS - (Date.parse(now) % WINDOW_MS)) / 1000);
+        const what = perMailbox > deps.settings.loginRequestsPer15Minutes ? 'this address' : 'this network address';
+        return {
+          ...problem(429, 'RATE_LIMITED', `too many sign-in links requested for ${what}; try again in ${Math.ceil(retryAfter / 60)} minutes`),
+          headers: { 'retry-after': String(retryAfter) },
+        };
       }
-      times.push(now);
-      recent.set(email, times);
-      const token = await deps.identity.issueLoginToken(email);
-      const link = `${deps.settings.publicUrl}/api/auth/callback?token=${encodeURIComponent(token)}`;
-      await invoke(ctx, controllers.emailHelper).magicLink.event({ email, link });
+      // The sign-in token is made by emailHelper when it sends the email: it never travels in an event.
+      await invoke(ctx, controllers.emailHelper).magicLink.event({ email, request: ctx.awsRequestId });
       return accepted({ sent: true, message: `a sign-in link is on its way to ${email}` });
     },
   });
@@ -44,6 +48,8 @@ export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
 
 export function createAuthCallback(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('authCallback', {
+    // The sign-in token is a secret until it is spent; the invocation log keeps "[redacted]".
+    sensitive: ['query.token', 'body.token'],
     handler: async (request, ctx) => {
       const query = parseWith(z.object({ token: z.string({ error: 'is required' }).min(16, 'is not a sign-in token').max(200, 'is not a sign-in token') }), request.query);
       if (!query.ok) return query.result;

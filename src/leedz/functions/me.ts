@@ -8,7 +8,7 @@ import { invalid, notFound, ok, unauthenticated } from './http.js';
 export function createGetMe(deps: MarketplaceDeps) {
   return defineHttpFunction('getMe', {
     handler: async (request) => {
-      const caller = await authenticate(deps, request);
+      const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
       const user = await deps.store.getUser(caller.username);
       return user === undefined ? notFound('user') : ok(user);
@@ -19,7 +19,7 @@ export function createGetMe(deps: MarketplaceDeps) {
 export function createUpdateMe(deps: MarketplaceDeps) {
   return defineHttpFunction('updateMe', {
     handler: async (request) => {
-      const caller = await authenticate(deps, request);
+      const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
       const validation = validateProfilePatch(request.body);
       if (!validation.ok) return invalid(validation.fields);

@@ -29,7 +29,7 @@ function setup(store = new FakeStore(), settings: Partial<MarketplaceSettings> =
   const mailer = new RecordingMailer();
   const { deps, db } = buildDeps(store, mailer, settings);
   open.push(db);
-  return { store, mailer, emailHelper: createEmailHelper(deps) };
+  return { store, mailer, deps, emailHelper: createEmailHelper(deps) };
 }
 
 /** `count` subscribers with no home (they get every alert), named sub-000, sub-001, … */
@@ -326,26 +326,31 @@ describe('emailHelper.reportLeed', () => {
 });
 
 describe('emailHelper.magicLink', () => {
-  const link = 'https://leedz.test/api/auth/callback?token=abcdefghijklmnop';
+  it('makes the sign-in token itself and emails a link that redeems it, once however often the event is delivered', async () => {
+    const { emailHelper, mailer, deps } = setup();
 
-  it('emails the sign-in link once, however often the event is delivered', async () => {
-    const { emailHelper, mailer } = setup();
-
-    await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', link }, controllerContext('emailHelper'));
-    await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', link }, controllerContext('emailHelper'));
+    await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', request: 'login-1' }, controllerContext('emailHelper'));
+    await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', request: 'login-1' }, controllerContext('emailHelper'));
 
     expect(mailer.sent).toHaveLength(1);
-    expect(mailer.sent[0]).toMatchObject({ to: 'pat@example.com', kind: 'magic-link', key: `magic:${link}` });
-    expect(mailer.sent[0]!.text).toContain(link);
-    expect(mailer.sent[0]!.html).toContain(`href="${link}"`);
+    expect(mailer.sent[0]).toMatchObject({ to: 'pat@example.com', kind: 'magic-link', key: 'magic-link:login-1' });
+    const link = /https?:\/\/\S+\/api\/auth\/callback\?token=([A-Za-z0-9_-]{43})/.exec(mailer.sent[0]!.text);
+    expect(link).not.toBeNull();
+    expect(mailer.sent[0]!.html).toContain(`href="${link![0]}"`);
+    expect(await deps.identity.redeemLoginToken(link![1]!)).toBe('pat@example.com');
   });
 
-  it('refuses a link that is not http(s)', async () => {
+  it('sends another email for another login request of the same address', async () => {
     const { emailHelper, mailer } = setup();
+    await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', request: 'login-1' }, controllerContext('emailHelper'));
+    await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', request: 'login-2' }, controllerContext('emailHelper'));
+    expect(mailer.sent).toHaveLength(2);
+  });
 
-    await expect(
-      emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', link: 'javascript:alert(1)' }, controllerContext('emailHelper')),
-    ).rejects.toBeInstanceOf(InvalidPayloadError);
+  it('refuses an event without an address or a request id, naming the field', async () => {
+    const { emailHelper, mailer } = setup();
+    await expect(emailHelper.dispatch({ function: 'magicLink', email: 'not-an-address', request: 'r' }, controllerContext('emailHelper'))).rejects.toBeInstanceOf(InvalidPayloadError);
+    await expect(emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com' }, controllerContext('emailHelper'))).rejects.toThrow(/request/);
     expect(mailer.sent).toEqual([]);
   });
 });

@@ -12,7 +12,9 @@ import { DEFAULT_VISIBILITY, type Leed } from '../../../src/leedz/domain/leed.js
 import type { User } from '../../../src/leedz/domain/user.js';
 import type { MarketplaceDeps, MarketplaceSettings } from '../../../src/leedz/deps.js';
 import type { Bookkeeping, Email, Mailer, Store, Subscriber } from '../../../src/leedz/ports.js';
-import { SqliteIdempotencyStore } from '../../../src/runtime/sqlite-idempotency-store.js';
+import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
+import { createLocalIdentity } from '../../../src/adapters/identity/local/local-identity.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Springfield, IL: where the test leed happens. */
 export const SPRINGFIELD = { lat: 39.7817, lon: -89.6501 };
@@ -211,6 +213,7 @@ export const SETTINGS: MarketplaceSettings = {
   fanOutBatchSize: 200,
   checkoutMinutes: 15,
   loginRequestsPer15Minutes: 5,
+  loginRequestsPerClientPer15Minutes: 30,
 };
 
 /** A port no test here should touch. */
@@ -224,8 +227,9 @@ function unusedPort<T extends object>(name: string): T {
 }
 
 /**
- * Deps for the controllers: the fakes, the real idempotency helper over a fresh in-memory SQLite
- * database (close it with `db.close()`), and a fixed clock.
+ * Deps for the controllers: the fakes, the real idempotency helper and the real local identity (it
+ * makes sign-in tokens) over a fresh in-memory SQLite database (close it with `db.close()`), and a
+ * fixed clock.
  */
 export function buildDeps(
   store: FakeStore,
@@ -233,13 +237,19 @@ export function buildDeps(
   settings: Partial<MarketplaceSettings> = {},
 ): { deps: MarketplaceDeps; db: Database.Database } {
   const db = new Database(':memory:');
+  const keys = tempDir('leedz-keys-');
+  const close = db.close.bind(db);
+  db.close = () => {
+    keys.cleanup();
+    return close();
+  };
   const deps: MarketplaceDeps = {
     store: store.asStore(),
     mailer,
     geocoder: unusedPort('geocoder'),
-    identity: unusedPort('identity'),
+    identity: createLocalIdentity({ db, keyDir: keys.path }),
     payments: unusedPort('payments'),
-    idempotency: createIdempotency({ persistenceStore: new SqliteIdempotencyStore(db) }),
+    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(db) }),
     now: () => new Date('2026-12-02T00:00:00.000Z'),
     settings: { ...SETTINGS, ...settings },
   };

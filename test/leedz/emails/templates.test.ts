@@ -23,7 +23,7 @@ function everyEmail(leed: Leed, reason = 'Looks fake'): Email[] {
     receiptEmail({ leed, buyer: pat, seller: sam, publicUrl }),
     soldEmail({ leed, seller: sam, buyer: pat, publicUrl }),
     reportEmail({ leed, adminEmail: 'admin@leedz.test', reporter: pat, reason, publicUrl }),
-    magicLinkEmail({ email: 'pat@example.com', link: 'https://leedz.test/api/auth/callback?token=abc' }),
+    magicLinkEmail({ email: 'pat@example.com', link: 'https://leedz.test/api/auth/callback?token=abc', key: 'magic-link:r-1' }),
   ];
 }
 
@@ -64,7 +64,7 @@ describe('email templates', () => {
       receiptEmail({ leed, buyer: people, seller: people, publicUrl }),
       soldEmail({ leed, seller: people, buyer: people, publicUrl }),
       reportEmail({ leed, adminEmail: 'admin@leedz.test', reporter: people, reason: markup, publicUrl }),
-      magicLinkEmail({ email: markup, link: 'https://leedz.test/?a="><img src=x>' }),
+      magicLinkEmail({ email: markup, link: 'https://leedz.test/?a="><img src=x>', key: 'magic-link:r-2' }),
     ];
     for (const email of emails) expect(email.html).not.toMatch(/<img/i);
   });
@@ -99,7 +99,7 @@ describe('email templates', () => {
     expect(magic).toMatchObject({
       to: 'pat@example.com',
       kind: 'magic-link',
-      key: 'magic:https://leedz.test/api/auth/callback?token=abc',
+      key: 'magic-link:r-1',
     });
   });
 

@@ -77,6 +77,8 @@ export const keyOf = {
   applied: (key: string): ItemKey => ({ PK: `APPLIED#${key}`, SK: 'APPLIED' }),
   stats: (): ItemKey => ({ PK: STATS_PARTITION, SK: STATS_PARTITION }),
   outbox: (id: string): ItemKey => ({ PK: `OUTBOX#${id}`, SK: 'OUTBOX' }),
+  /** Requests counted under a key in one fixed window (a rate limit). */
+  requestCount: (key: string, window: number): ItemKey => ({ PK: `COUNT#${key}`, SK: `WINDOW#${window}` }),
 };
 
 /** The sort-key prefix of booking items; bookings sort by start within a place. */

@@ -805,6 +805,24 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       return statsFromItem(await get<StatsItem>(keyOf.stats()));
     },
 
+    // rate limits
+
+    async countRequest(key, windowMs, now) {
+      const window = Math.floor(toMs(now) / windowMs);
+      const { Attributes } = await doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: keyOf.requestCount(key, window),
+          UpdateExpression: 'ADD #count :one SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+          ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },
+          // TTL removes the window's item (lazily) once it is over.
+          ExpressionAttributeValues: { ':one': 1, ':expiresAt': Math.ceil(((window + 1) * windowMs) / 1_000) },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(Attributes?.count ?? 1);
+    },
+
     // the outbox
 
     async pendingOutbox(limit) {

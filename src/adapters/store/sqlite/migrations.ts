@@ -112,6 +112,15 @@ export const MIGRATIONS: readonly string[] = [
      dispatched_at INTEGER
    );
    CREATE INDEX outbox_pending ON outbox (created_at) WHERE dispatched_at IS NULL;`,
+  // Requests counted per key and fixed window (the sign-in link's rate limit).
+  `CREATE TABLE request_counts (
+     key        TEXT NOT NULL,
+     window     INTEGER NOT NULL,
+     count      INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     PRIMARY KEY (key, window)
+   ) WITHOUT ROWID;
+   CREATE INDEX request_counts_expiry ON request_counts (expires_at);`,
 ];
 
 /**

@@ -206,6 +206,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     // the outbox
     addOutbox: db.prepare('INSERT INTO outbox (id, target, payload, created_at) VALUES (@id, @target, @payload, @created_at)'),
     pendingOutbox: db.prepare<[number], OutboxRow>(PENDING_OUTBOX_SQL),
+    countRequest: db.prepare<[string, number, number], { count: number }>(
+      `INSERT INTO request_counts (key, window, count, expires_at) VALUES (?, ?, 1, ?)
+       ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count`,
+    ),
+    purgeRequestCounts: db.prepare<[number]>('DELETE FROM request_counts WHERE expires_at <= ?'),
     markDispatched: db.prepare<[number, string]>('UPDATE outbox SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL'),
   };
 
@@ -455,6 +460,17 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       // Migration 1 inserts the single row, and nothing deletes it.
       if (row === undefined) throw new Error('the stats row is missing');
       return statsFromRow(row);
+    },
+
+    // rate limits
+
+    async countRequest(key, windowMs, now) {
+      const at = toMs(now);
+      const window = Math.floor(at / windowMs);
+      return transact(() => {
+        sql.purgeRequestCounts.run(at);
+        return sql.countRequest.get(key, window, (window + 1) * windowMs)!.count;
+      });
     },
 
     // the outbox

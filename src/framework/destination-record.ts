@@ -1,17 +1,18 @@
 /**
  * The record Lambda sends to an asynchronous invocation's destination
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html), and the
- * schema a destination function uses to read it.
+ * schema a destination function uses to read it. The local runtime builds every record with
+ * {@link buildDestinationRecord}; on AWS, the controller's Lambda entry builds the one for a
+ * non-retriable error with it too (Lambda builds the others), so both sides send the same record.
  *
  * @example
  * const recordFailure = defineFunction('recordFailure', { input: destinationRecordSchema, handler: (record) => … });
  */
 import { z } from 'zod';
-import { functionArn } from '../framework/context.js';
-import type { SerializedFunctionError } from '../framework/errors.js';
-import type { Outcome } from './runtime-db.js';
+import type { SerializedFunctionError } from './errors.js';
 
-export type DestinationCondition = Exclude<Outcome, 'FunctionError'>;
+/** Why an asynchronous invocation ended, as a destination record says it (plus recursion, as Lambda reports a stopped loop). */
+export type DestinationCondition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'RecursiveInvocationException';
 
 export const destinationRecordSchema = z.object({
   version: z.literal('1.0'),
@@ -37,9 +38,8 @@ export type DestinationRecord = z.infer<typeof destinationRecordSchema>;
 
 export interface RecordInput {
   requestId: string;
-  functionName: string;
-  region: string;
-  accountId: string;
+  /** The function's ARN, with or without its qualifier (`$LATEST` is added when it has none). */
+  functionArn: string;
   condition: DestinationCondition;
   attempts: number;
   requestPayload: unknown;
@@ -54,7 +54,7 @@ export function buildDestinationRecord(input: RecordInput): DestinationRecord {
     timestamp: new Date(input.at).toISOString(),
     requestContext: {
       requestId: input.requestId,
-      functionArn: `${functionArn(input.functionName, input.region, input.accountId)}:$LATEST`,
+      functionArn: qualified(input.functionArn),
       condition: input.condition,
       approximateInvokeCount: input.attempts,
     },
@@ -67,4 +67,10 @@ export function buildDestinationRecord(input: RecordInput): DestinationRecord {
     record.responsePayload = failed ? (input.response as { error: unknown }).error : (input.response as { result: unknown }).result;
   }
   return record;
+}
+
+/** `arn:…:function:name` → `arn:…:function:name:$LATEST`; a qualified ARN stays as it is. */
+function qualified(arn: string): string {
+  // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
+  return arn.split(':').length >= 8 ? arn : `${arn}:$LATEST`;
 }

@@ -1,0 +1,144 @@
+/**
+ * The marketplace's HTTP edge: one hono application for the routes of {@link ROUTES}, which the local
+ * server mounts (`src/server/marketplace-wiring.ts`) and every API Lambda runs through hono's Lambda
+ * adapter (`src/lambda/http-handler.ts`). It turns an HTTP request into the functions'
+ * {@link HttpRequest} and their {@link HttpResult} back into a response, and it is where requests are
+ * refused before any function runs:
+ *
+ * - a state-changing request (POST, PATCH, DELETE) from another site's page: its `Origin`, when sent,
+ *   must be this server's own or one the deployment names (a form on another port of 127.0.0.1 must not
+ *   post a leed as the signed-in victim);
+ * - a body that is not `Content-Type: application/json` (what a cross-site form cannot send without
+ *   a CORS preflight);
+ * - a body over {@link MAX_BODY_BYTES}, cut off while it streams;
+ * - a session token is verified here, and the function is handed the caller's identity (as API
+ *   Gateway's JWT authorizer hands claims), never the token.
+ *
+ * @example
+ * app.route('/', createApiApp({ identity, call: (route, request) => invokeFunction(route.function, request) }));
+ */
+import { Hono, type Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Caller, Identity } from '../leedz/ports.js';
+import { FORWARDED_HEADERS, MAX_BODY_BYTES, problem, type HttpRequest, type HttpResult } from '../leedz/functions/http.js';
+import { SESSION_COOKIE } from '../leedz/functions/login.js';
+import { ROUTES, type RouteSpec } from '../leedz/functions/routes.js';
+import { readAtMost } from '../runtime/read-body.js';
+
+export interface ApiAppOptions {
+  /** The routes to serve (default: all of {@link ROUTES}; an API Lambda serves its own). */
+  routes?: readonly RouteSpec[];
+  /** Verifies session tokens. */
+  identity: Pick<Identity, 'verifySession'>;
+  /** How a route reaches its function: an invocation through the runtime, or the function's own `handle`. */
+  call(route: RouteSpec, request: HttpRequest, c: Context): Promise<HttpResult>;
+  /** Origins (scheme://host[:port]) whose pages may change things besides the request's own: the public URL's. */
+  allowedOrigins?: readonly string[];
+  /** The client's IP address, as the server or API Gateway saw it. */
+  clientIp?(c: Context): string | undefined;
+  log?(line: string): void;
+}
+
+const STATE_CHANGING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+export function createApiApp(options: ApiAppOptions): Hono {
+  const app = new Hono();
+  const log = options.log ?? (() => {});
+  const allowed = new Set((options.allowedOrigins ?? []).map((origin) => origin.toLowerCase()));
+
+  for (const route of options.routes ?? ROUTES) {
+    app.on(route.method, route.path, async (c) => {
+      const refused = refuse(c, allowed);
+      if (refused !== undefined) return send(refused);
+      const request = await toHttpRequest(c, options);
+      if ('status' in request) return send(request);
+      let result: HttpResult;
+      try {
+        result = await options.call(route, request, c);
+      } catch (error) {
+        log(`${route.function}: ${(error as Error).name}: ${(error as Error).message}`);
+        result = problem(500, 'INTERNAL', 'something went wrong on our side; it has been logged');
+      }
+      return send(result);
+    });
+  }
+  return app;
+}
+
+/** Why the edge refuses this request before reading it, or undefined. */
+function refuse(c: Context, allowedOrigins: ReadonlySet<string>): HttpResult | undefined {
+  if (!STATE_CHANGING.has(c.req.method)) return undefined;
+  const origin = c.req.header('origin');
+  if (origin !== undefined && !isSameOrigin(origin, c) && !allowedOrigins.has(origin.toLowerCase())) {
+    return problem(403, 'FORBIDDEN', `requests from ${origin} may not change anything here`);
+  }
+  if (c.req.method === 'POST' || c.req.method === 'PATCH') {
+    const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      return problem(415, 'UNSUPPORTED_MEDIA_TYPE', `the body must be JSON sent as Content-Type: application/json (got ${type ?? 'none'})`);
+    }
+  }
+  return undefined;
+}
+
+/** `Origin` is the request's own scheme and host (the Host header, which the server checks). */
+function isSameOrigin(origin: string, c: Context): boolean {
+  const host = c.req.header('host');
+  if (host === undefined) return false;
+  const protocol = new URL(c.req.url).protocol;
+  return origin.toLowerCase() === `${protocol}//${host}`.toLowerCase();
+}
+
+async function toHttpRequest(c: Context, options: ApiAppOptions): Promise<HttpRequest | HttpResult> {
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = c.req.header(name);
+    if (value !== undefined) headers[name] = value;
+  }
+  const request: HttpRequest = { params: c.req.param() as Record<string, string>, query: c.req.query(), headers, url: c.req.url };
+  const ip = options.clientIp?.(c);
+  if (ip !== undefined) request.sourceIp = ip;
+  if (c.req.method === 'POST' || c.req.method === 'PATCH') {
+    const bytes = await readAtMost(c.req.raw, MAX_BODY_BYTES);
+    if (bytes === undefined) return problem(413, 'PAYLOAD_TOO_LARGE', `the body must be at most ${MAX_BODY_BYTES} bytes`);
+    let raw: string;
+    try {
+      raw = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return problem(400, 'VALIDATION', 'the body is not valid UTF-8', [{ path: '(body)', message: 'must be UTF-8 JSON' }]);
+    }
+    request.rawBody = raw;
+    if (raw.trim().length > 0) {
+      try {
+        request.body = JSON.parse(raw);
+      } catch (error) {
+        return problem(400, 'VALIDATION', `the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'must be JSON' }]);
+      }
+    }
+  }
+  const token = bearerToken(c.req.header('authorization')) ?? getCookie(c, SESSION_COOKIE);
+  if (token) {
+    let caller: Caller | undefined;
+    try {
+      caller = await options.identity.verifySession(token);
+    } catch (error) {
+      // The identity provider could not be asked (its keys unreachable): not the caller's fault.
+      options.log?.(`session check failed: ${(error as Error).message}`);
+      return problem(503, 'UNAVAILABLE', 'signing in is unavailable for a moment; try again shortly');
+    }
+    if (caller !== undefined) request.caller = caller.username === undefined ? { email: caller.email } : { email: caller.email, username: caller.username };
+  }
+  return request;
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() || undefined : undefined;
+}
+
+function send(result: HttpResult): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers.append(name, value);
+  if (result.status === 204 || result.status === 303 || result.body === undefined) return new Response(null, { status: result.status, headers });
+  headers.set('content-type', 'application/json; charset=utf-8');
+  return new Response(JSON.stringify(result.body), { status: result.status, headers });
+}

@@ -1,0 +1,123 @@
+/**
+ * Who may use the runtime's own endpoints, as AWS decides who may call Lambda:
+ *
+ * - Lambda's API (Invoke, the management operations) needs an AWS Signature V4 made with the
+ *   runtime's credentials (`leedz credentials`); anything else gets AWS's 403 and error name, which
+ *   the SDKs and the CLI raise as typed exceptions.
+ * - The runtime's JSON (`/local/*`) and the dev outbox need the same signature (the `leedz` CLI signs)
+ *   or the operator's console session (`src/runtime/operator-sessions.ts`). With the session cookie, a
+ *   state-changing request must also come from this server's own page (`Origin`), and the cookie is
+ *   SameSite=Strict, so another site's page can neither read nor replay anything.
+ *
+ * The body of a signed request is read here (the signature covers it) with the Invoke API's cap,
+ * and handed on, so handlers do not read it twice.
+ *
+ * @example
+ * const access = createAccess({ credentials, operators });
+ * app.use('/2015-03-31/*', access.requireSignature());
+ * app.use('/local/*', access.requireSignatureOrOperator());
+ */
+import { createHash } from 'node:crypto';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { InvokeError } from '../framework/transport.js';
+import type { RuntimeCredentials } from './credentials.js';
+import { lambdaErrorResponse } from './lambda-errors.js';
+import { OPERATOR_COOKIE, type OperatorSessions } from './operator-sessions.js';
+import { readAtMost } from './read-body.js';
+import { createSigV4Verifier, type SigV4Request } from './sigv4.js';
+
+/** The largest body a signed request may have: Lambda's synchronous payload limit. */
+export const SIGNED_BODY_LIMIT = 6 * 1024 * 1024;
+
+/** Bodies read (and hashed) by the signature check, by request: `undefined` bytes when it was over the cap. */
+const verifiedBodies = new WeakMap<Request, { bytes: Uint8Array | undefined }>();
+
+/**
+ * The body the signature check read, so a handler need not read it again: `{bytes}` (undefined
+ * bytes: over {@link SIGNED_BODY_LIMIT}), or undefined when no check read it.
+ */
+export function verifiedBody(c: Context): { bytes: Uint8Array | undefined } | undefined {
+  return verifiedBodies.get(c.req.raw);
+}
+
+export interface AccessOptions {
+  credentials: RuntimeCredentials;
+  operators?: OperatorSessions;
+}
+
+export interface Access {
+  /** Lambda's API: a valid SigV4 signature, or AWS's 403. */
+  requireSignature(): MiddlewareHandler;
+  /** The runtime's JSON and the dev pages: a signature, or an operator session (and this server's own page for changes). */
+  requireSignatureOrOperator(): MiddlewareHandler;
+  /** Whether the request carries a live operator session (the console's pages ask). */
+  isOperator(c: Context): boolean;
+}
+
+export function createAccess(options: AccessOptions): Access {
+  const { credentials, operators } = options;
+  const verifier = createSigV4Verifier({ lookup: (id) => (id === credentials.accessKeyId ? credentials : undefined) });
+
+  async function checkSignature(c: Context): Promise<Response | undefined> {
+    const pending = verifier.begin(sigV4Request(c));
+    if ('name' in pending) return lambdaErrorResponse(new InvokeError(pending.name, pending.message));
+    const bytes = await readAtMost(c.req.raw, SIGNED_BODY_LIMIT);
+    // Too large to be any invocation: the handler answers RequestTooLargeException for its type.
+    verifiedBodies.set(c.req.raw, { bytes });
+    if (bytes === undefined) return undefined;
+    const hash = pending.payloadHash === 'UNSIGNED-PAYLOAD' ? pending.payloadHash : createHash('sha256').update(bytes).digest('hex');
+    const failure = pending.verify(hash);
+    return failure === undefined ? undefined : lambdaErrorResponse(new InvokeError(failure.name, failure.message));
+  }
+
+  const isOperator = (c: Context) => operators !== undefined && operators.verify(getCookie(c, OPERATOR_COOKIE));
+
+  return {
+    requireSignature: () => async (c, next) => (await checkSignature(c)) ?? next(),
+    requireSignatureOrOperator: () => async (c, next) => {
+      if (isOperator(c)) {
+        if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !fromOwnPage(c)) {
+          return c.json({ message: 'the console acts only from its own page (a request from another origin was refused)' }, 403);
+        }
+        return next();
+      }
+      if (c.req.header('authorization') === undefined && !c.req.query('X-Amz-Signature')) {
+        return c.json({ message: 'sign in to the operations console (npm run leedz -- console-url), or sign the request with the runtime’s credentials (npm run leedz -- credentials)' }, 401);
+      }
+      return (await checkSignature(c)) ?? next();
+    },
+    isOperator,
+  };
+}
+
+/** The request as it came off the wire: the raw path and query, and every header line. */
+function sigV4Request(c: Context): SigV4Request {
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  const target = incoming?.url ?? `${new URL(c.req.url).pathname}${new URL(c.req.url).search}`;
+  const mark = target.indexOf('?');
+  let headers: Record<string, string | string[] | undefined> | undefined = incoming?.headersDistinct;
+  if (headers === undefined) {
+    // Not behind node:http (app.request in a test): the Fetch API's headers are all there is.
+    const fromFetch: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, name) => {
+      fromFetch[name] = value;
+    });
+    headers = fromFetch;
+  }
+  return {
+    method: c.req.method,
+    rawPath: mark < 0 ? target : target.slice(0, mark),
+    rawQuery: mark < 0 ? '' : target.slice(mark + 1),
+    headers,
+  };
+}
+
+/** A change made with the session cookie must come from a page of this server. */
+function fromOwnPage(c: Context): boolean {
+  const origin = c.req.header('origin');
+  const host = c.req.header('host');
+  if (origin === undefined || host === undefined) return false;
+  return origin.toLowerCase() === `${new URL(c.req.url).protocol}//${host}`.toLowerCase();
+}

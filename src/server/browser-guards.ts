@@ -1,0 +1,62 @@
+/**
+ * What a server on the developer's machine owes the browser next to it: any page the developer has
+ * open can send requests to `127.0.0.1`, so the server refuses what a page of another site could use.
+ *
+ * - **Host**: a request whose `Host` names neither an IP address, `localhost`, nor the public URL's
+ *   host is refused (a DNS-rebinding page reaches 127.0.0.1 under its own domain name, and would
+ *   otherwise read the answers as same-origin).
+ * - **Page headers**: every HTML page gets a Content-Security-Policy (scripts and styles from this
+ *   server only; no framing by other sites), and every response `X-Content-Type-Options: nosniff`.
+ *
+ * The API's own checks (Origin, Content-Type, body size) are the HTTP edge's: `src/edge/api-app.ts`.
+ *
+ * @example
+ * app.use('*', guardBrowserRequests({ publicUrl: 'https://leedz.example.com' }));
+ */
+import { isIP } from 'node:net';
+import type { MiddlewareHandler } from 'hono';
+
+/** The pages' policy: everything from this origin, nothing inline that runs, no framing by others. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export function guardBrowserRequests(options: { publicUrl?: string }): MiddlewareHandler {
+  const named = new Set(['localhost']);
+  if (options.publicUrl !== undefined) named.add(new URL(options.publicUrl).hostname.toLowerCase());
+  return async (c, next) => {
+    const host = hostnameOf(c.req.header('host'));
+    if (host === undefined || !(named.has(host) || isIP(host) !== 0)) {
+      return c.text(`This server answers to localhost, its IP addresses${options.publicUrl === undefined ? '' : ` and ${new URL(options.publicUrl).hostname}`}, not to "${c.req.header('host') ?? ''}".`, 421);
+    }
+    await next();
+    // A response built from another one (a redirect, a fetched page) may have immutable headers.
+    c.res = new Response(c.res.body, c.res);
+    c.res.headers.set('x-content-type-options', 'nosniff');
+    if (/^text\/html/i.test(c.res.headers.get('content-type') ?? '') && !c.res.headers.has('content-security-policy')) {
+      c.res.headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
+      c.res.headers.set('x-frame-options', 'DENY');
+      c.res.headers.set('referrer-policy', 'same-origin');
+    }
+  };
+}
+
+/** `127.0.0.1:3000` → `127.0.0.1`, `[::1]:3000` → `::1`, `Example.COM` → `example.com`. */
+function hostnameOf(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  const value = header.trim().toLowerCase();
+  if (value.startsWith('[')) {
+    const end = value.indexOf(']');
+    return end < 0 ? undefined : value.slice(1, end);
+  }
+  const colon = value.lastIndexOf(':');
+  return colon < 0 ? value : value.slice(0, colon);
+}
