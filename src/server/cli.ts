@@ -26,6 +26,12 @@ interface Command {
 }
 
 const endpointOption = { endpoint: { type: 'string' }, data: { type: 'string' } } as const;
+
+/** How a command finds the running server and signs its requests (every command that talks to it). */
+const SERVER_HELP = `
+  --endpoint URL   the running server (default $${ENV.endpoint} or http://127.0.0.1:3000)
+  --data DIR       the server's data folder, whose credentials sign the request
+                   (default $${ENV.dataDir} or ./data; else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`;
 const helpOption = { help: { type: 'boolean', short: 'h' } } as const;
 
 const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'];
@@ -101,14 +107,12 @@ const commands: Record<string, Command> = {
 
   invoke: {
     summary: 'invoke a function through the Lambda Invoke API',
-    usage: `leedz invoke <function> [--payload JSON|@file] [--type Event|RequestResponse|DryRun] [--tail] [--endpoint URL]
+    usage: `leedz invoke <function> [--payload JSON|@file] [--type Event|RequestResponse|DryRun] [--tail] [--endpoint URL] [--data DIR]
 
   <function>       name, name:$LATEST or ARN
   --payload        the event as JSON, or @path to read it from a file (default {})
   --type           invocation type (default RequestResponse)
-  --tail           print the last 4 KB of the invocation's log (RequestResponse)
-  --endpoint URL   the running server (default $${ENV.endpoint} or http://127.0.0.1:3000)
-  --data DIR       the server's data folder, for its credentials (default $${ENV.dataDir} or ./data)`,
+  --tail           print the last 4 KB of the invocation's log (RequestResponse)${SERVER_HELP}`,
     options: { payload: { type: 'string' }, type: { type: 'string' }, tail: { type: 'boolean' }, ...endpointOption },
     async run({ values, positionals }) {
       const [name, ...extra] = positionals;
@@ -141,7 +145,7 @@ const commands: Record<string, Command> = {
 
   invocations: {
     summary: 'list the invocation log (newest first)',
-    usage: `leedz invocations [--function F] [--outcome O] [--state S] [--type T] [--parent ID] [--limit N] [--json] [--endpoint URL]
+    usage: `leedz invocations [--function F] [--outcome O] [--state S] [--type T] [--parent ID] [--limit N] [--json] [--endpoint URL] [--data DIR]
 
   --function F   only this function
   --outcome O    ${OUTCOMES.join(' | ')}
@@ -149,7 +153,7 @@ const commands: Record<string, Command> = {
   --type T       Event | RequestResponse
   --parent ID    only invocations made by this one
   --limit N      at most N rows (default 50)
-  --json         print JSON instead of a table`,
+  --json         print JSON instead of a table${SERVER_HELP}`,
     options: {
       function: { type: 'string' },
       outcome: { type: 'string' },
@@ -198,12 +202,13 @@ const commands: Record<string, Command> = {
 
   dlq: {
     summary: 'dead letters: `dlq list`, `dlq replay <id>`, `dlq replay --all`',
-    usage: `leedz dlq list [--json] [--endpoint URL]
-leedz dlq replay <id> [--endpoint URL]
-leedz dlq replay --all [--endpoint URL]
+    usage: `leedz dlq list [--json] [--endpoint URL] [--data DIR]
+leedz dlq replay <id> [--endpoint URL] [--data DIR]
+leedz dlq replay --all [--endpoint URL] [--data DIR]
 
   A failed event with no onFailure destination is kept as a dead letter. Replay re-enqueues it as a
-  new invocation with the same payload (and idempotency key).`,
+  new invocation with the same payload (and idempotency key).
+${SERVER_HELP}`,
     options: { all: { type: 'boolean' }, json: { type: 'boolean' }, ...endpointOption },
     async run({ values, positionals }) {
       const [action, id, ...extra] = positionals;
@@ -269,11 +274,11 @@ leedz dlq replay --all [--endpoint URL]
 
   outbox: {
     summary: 'list the emails the marketplace sent (the local outbox)',
-    usage: `leedz outbox [--to EMAIL] [--kind KIND] [--limit N] [--json] [--endpoint URL]
+    usage: `leedz outbox [--to EMAIL] [--kind KIND] [--limit N] [--json] [--endpoint URL] [--data DIR]
 
   --to EMAIL   only emails to this address
   --kind KIND  new-leed | receipt | sold | report | magic-link
-  --limit N    at most N (default 20)`,
+  --limit N    at most N (default 20)${SERVER_HELP}`,
     options: { to: { type: 'string' }, kind: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, ...endpointOption },
     async run({ values, positionals }) {
       if (positionals.length > 0) throw new UsageError(`outbox: unexpected argument "${positionals[0]}"`);
@@ -345,7 +350,8 @@ leedz dlq replay --all [--endpoint URL]
 
   The console shows the invocation log, dead letters and the email outbox (sign-in links included),
   so it needs the operator's session. Open the printed link in the browser: it signs that browser in
-  for 7 days and is then spent.`,
+  for 7 days and is then spent.
+${SERVER_HELP}`,
     options: { ...endpointOption },
     async run({ values, positionals }) {
       if (positionals.length > 0) throw new UsageError(`console-url: unexpected argument "${positionals[0]}"`);
@@ -357,9 +363,9 @@ leedz dlq replay --all [--endpoint URL]
 
   metrics: {
     summary: 'local equivalents of CloudWatch’s Lambda metrics, per function',
-    usage: `leedz metrics [--window SECONDS] [--json] [--endpoint URL]
+    usage: `leedz metrics [--window SECONDS] [--json] [--endpoint URL] [--data DIR]
 
-  --window SECONDS   only invocations enqueued in the last SECONDS (default: all)`,
+  --window SECONDS   only invocations enqueued in the last SECONDS (default: all)${SERVER_HELP}`,
     options: { window: { type: 'string' }, json: { type: 'boolean' }, ...endpointOption },
     async run({ values }) {
       const window = values.window === undefined ? '' : `?windowSeconds=${parseLimit(values.window as string, 0, '--window')}`;
