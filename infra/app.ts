@@ -1,41 +1,30 @@
 /**
  * The CDK app: `npm run synth` (offline, no credentials: the stack is environment-agnostic) and
- * `npm run deploy` (after `npx cdk bootstrap`). Settings come from CDK context, with placeholders in
- * `cdk.json`; override them at deploy time:
+ * `npm run deploy` (after `npx cdk bootstrap`). Settings come from CDK context (`infra/settings.ts`);
+ * `mailFrom` and `adminEmail` have no default, so synth fails with a message until they are given:
  *
  * @example
- * npx cdk deploy -c mailFrom=no-reply@example.org -c adminEmail=me@example.org
+ * npm run synth -- -c mailFrom=no-reply@example.org -c adminEmail=me@example.org
+ * npm run deploy -- -c mailFrom=no-reply@example.org -c adminEmail=me@example.org
  */
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { writeWebSite } from '../src/server/web-assets.js';
 import { LeedzStack } from './leedz-stack.js';
+import { readStackSettings, StackSettingsError } from './settings.js';
 
 const app = new App();
-const setting = (key: string): string | undefined => {
-  const value: unknown = app.node.tryGetContext(key);
-  return typeof value === 'string' && value !== '' ? value : undefined;
-};
-const required = (key: string): string => {
-  const value = setting(key);
-  if (value === undefined) throw new Error(`set the CDK context value "${key}" (cdk.json, or -c ${key}=…)`);
-  return value;
-};
-const squareEnvironment = setting('squareEnvironment');
-if (squareEnvironment !== undefined && squareEnvironment !== 'sandbox' && squareEnvironment !== 'production') {
-  throw new Error(`squareEnvironment must be "sandbox" or "production", got "${squareEnvironment}"`);
+let settings;
+try {
+  settings = readStackSettings((key) => app.node.tryGetContext(key));
+} catch (error) {
+  if (!(error instanceof StackSettingsError)) throw error;
+  // The message is the whole story; a stack trace into this file would only hide it.
+  process.stderr.write(`\n${error.message}\n\n`);
+  process.exit(1);
 }
-const sesMaxSendRate = setting('sesMaxSendRate');
-const publicUrl = setting('publicUrl');
 // The web app, bundled as for the local server, for the stack to upload to S3.
 const webSiteDir = join(import.meta.dirname, '..', '.tmp', 'web-site');
 await writeWebSite(webSiteDir);
 
-new LeedzStack(app, setting('stackName') ?? 'Leedz', {
-  mailFrom: required('mailFrom'),
-  adminEmail: required('adminEmail'),
-  webSiteDir,
-  ...(publicUrl === undefined ? {} : { publicUrl }),
-  ...(sesMaxSendRate === undefined ? {} : { sesMaxSendRate: Number(sesMaxSendRate) }),
-  ...(squareEnvironment === undefined ? {} : { squareEnvironment }),
-});
+new LeedzStack(app, settings.stackName, { ...settings.props, webSiteDir });

@@ -137,6 +137,8 @@ export class LeedzStack extends Stack {
           ? { projectionType: ProjectionType.ALL }
           : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...gsi.projection.nonKeyAttributes] }),
       })),
+      // The marketplace's data: a stack update that would replace or delete the table fails instead.
+      deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // Powertools' documented layout (partition key `id`, TTL `expiration`): records spread over
@@ -157,8 +159,11 @@ export class LeedzStack extends Stack {
       // Results are stored (a leed keeps its point), which Location's terms allow only with Storage.
       dataSourceConfiguration: { intendedUse: 'Storage' },
     });
+    // Created holding `{}`, never a generated value that looks like keys: until the operator puts the
+    // keys in, a payment fails with "Square is not configured" naming this secret (readSquareKeys).
     const squareKeys = new Secret(this, 'SquareKeys', {
       description: 'Square keys of the Leedz, as JSON: {"accessToken": "…", "locationId": "…", "webhookSignatureKey": "…"}',
+      secretObjectValue: {},
     });
     // As the Cognito identity adapter needs it (src/adapters/identity/cognito/cognito-identity.ts):
     // only the server creates users and signs them in (admin API, a password nobody knows), and the
@@ -169,14 +174,21 @@ export class LeedzStack extends Stack {
       selfSignUpEnabled: false,
       standardAttributes: { email: { required: true, mutable: true } },
       customAttributes: { [USERNAME_ATTRIBUTE.replace(/^custom:/, '')]: new StringAttribute({ mutable: true, maxLen: 64 }) },
+      deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const userPoolClient: UserPoolClient = userPool.addClient('Web', {
       authFlows: { adminUserPassword: true },
+      // No hosted UI, no redirect: CDK's defaults (code and implicit grants, a callback to
+      // https://example.com) would leave an OAuth door open that nothing here uses.
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
       generateSecret: false,
       writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
       // The session is the ID token and is not refreshed through the port: a day, Cognito's longest.
       idTokenValidity: Duration.days(1),
+      // The adapter drops the refresh token; the shortest Cognito allows beside a one-day ID token.
+      refreshTokenValidity: Duration.days(1),
     });
 
     // ── alarms go to the admin ───────────────────────────────────────────────

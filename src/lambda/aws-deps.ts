@@ -92,17 +92,42 @@ export function squareNotificationUrl(publicUrl: string): string {
 
 export type SquareKeys = z.output<typeof squareSecretSchema>;
 
-/** Read and validate the Square secret (a JSON string). The message names the secret, never its value. */
+/**
+ * The Square secret holds no usable keys: the stack creates it holding `{}`, and payments cannot
+ * work until the operator puts the keys in. The message names the secret and what to put there.
+ */
+export class SquareNotConfiguredError extends Error {
+  override name = 'SquareNotConfiguredError';
+}
+
+/**
+ * Read and validate the Square secret (a JSON string). Rejects with {@link SquareNotConfiguredError}
+ * while the secret is empty, `{}` or missing keys. The message names the secret, never its value.
+ */
 export async function readSquareKeys(client: SecretsManagerClient, secretId: string): Promise<SquareKeys> {
-  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+  const notConfigured = (what: string) =>
+    new SquareNotConfiguredError(
+      `Square is not configured: secret ${secretId} ${what}. Put {"accessToken": …, "locationId": …, "webhookSignatureKey": …} in it ` +
+        `(the stack's SquareKeysSecret output): aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://square-keys.json`,
+    );
+  let secretString: string | undefined;
+  try {
+    ({ SecretString: secretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId })));
+  } catch (error) {
+    // A secret created without a value has no AWSCURRENT version to read.
+    if ((error as Error).name === 'ResourceNotFoundException') throw notConfigured('has no value');
+    throw error;
+  }
+  if (secretString === undefined || secretString.trim() === '') throw notConfigured('holds no keys yet');
   let json: unknown;
   try {
-    json = JSON.parse(SecretString ?? '');
+    json = JSON.parse(secretString);
   } catch {
-    throw new Error(`secret ${secretId} is not JSON; expected {"accessToken": …, "locationId": …, "webhookSignatureKey": …}`);
+    throw notConfigured('is not JSON');
   }
+  if (typeof json === 'object' && json !== null && Object.keys(json).length === 0) throw notConfigured('holds no keys yet');
   const parsed = squareSecretSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`secret ${secretId}: missing or empty ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  if (!parsed.success) throw notConfigured(`has missing or empty ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   return parsed.data;
 }
 

@@ -342,3 +342,29 @@ describe('the services behind the ports', () => {
     });
   });
 });
+
+describe('safer defaults', () => {
+  it('the app client has no OAuth flow, scope or callback (no hosted UI, nothing redirects anywhere)', () => {
+    const [, client] = ofType('AWS::Cognito::UserPoolClient')[0]!;
+    expect(client.Properties.AllowedOAuthFlowsUserPoolClient).toBe(false);
+    for (const unused of ['AllowedOAuthFlows', 'AllowedOAuthScopes', 'CallbackURLs', 'LogoutURLs', 'DefaultRedirectURI']) {
+      expect(client.Properties[unused], unused).toBeUndefined();
+    }
+    expect(client.Properties.PreventUserExistenceErrors).toBe('ENABLED');
+  });
+
+  it('protects the user pool and the main table from deletion, and retains both if the stack goes', () => {
+    const [poolId, pool] = ofType('AWS::Cognito::UserPool')[0]!;
+    expect(pool.Properties.DeletionProtection).toBe('ACTIVE');
+    expect(resources[poolId]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const [tableId, table] = ofType('AWS::DynamoDB::GlobalTable').find(([, r]) => r.Properties.KeySchema[0].AttributeName === LEEDZ_TABLE.partitionKey)!;
+    expect(table.Properties.Replicas.map((r: { DeletionProtectionEnabled?: boolean }) => r.DeletionProtectionEnabled)).toEqual([true]);
+    expect(resources[tableId]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('creates the Square secret holding `{}`: no generated value that could pass for keys', () => {
+    const [, secret] = ofType('AWS::SecretsManager::Secret')[0]!;
+    expect(secret.Properties.SecretString).toBe('{}');
+    expect(secret.Properties.GenerateSecretString).toBeUndefined();
+  });
+});

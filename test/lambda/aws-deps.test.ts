@@ -3,7 +3,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import type { Payments } from '../../src/leedz/ports.js';
 import { AWS_ENV, AwsConfigError, resolveAwsConfig } from '../../src/lambda/aws-config.js';
-import { createAwsDeps, createAwsTransport, lazyPayments, readSquareKeys, squareNotificationUrl } from '../../src/lambda/aws-deps.js';
+import { createAwsDeps, createAwsTransport, lazyPayments, readSquareKeys, SquareNotConfiguredError, squareNotificationUrl } from '../../src/lambda/aws-deps.js';
 
 const env = {
   [AWS_ENV.function]: 'addLeed',
@@ -97,9 +97,23 @@ describe('the Square keys from Secrets Manager', () => {
   it('names the missing keys, never the secret’s value', async () => {
     const client = secretsClient(JSON.stringify({ accessToken: 'EAAA-very-secret' }));
     const read = readSquareKeys(client as unknown as SecretsManagerClient, 'SquareKeys');
-    await expect(read).rejects.toThrow('secret SquareKeys: missing or empty locationId, webhookSignatureKey');
+    await expect(read).rejects.toThrow('secret SquareKeys has missing or empty locationId, webhookSignatureKey');
     await expect(read).rejects.not.toThrow(/very-secret/);
     await expect(readSquareKeys(secretsClient('not json') as unknown as SecretsManagerClient, 'SquareKeys')).rejects.toThrow(/is not JSON/);
+  });
+
+  it('says "Square is not configured", naming the secret and what to put in it, while the secret is as the stack created it', async () => {
+    const noVersion = secretsClient(() => Promise.reject(Object.assign(new Error("Secrets Manager can't find the specified secret value for staging label: AWSCURRENT"), { name: 'ResourceNotFoundException' })));
+    for (const client of [secretsClient('{}'), secretsClient(''), secretsClient('{ }'), noVersion]) {
+      const read = readSquareKeys(client as unknown as SecretsManagerClient, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:SquareKeys-AbCdEf');
+      await expect(read).rejects.toBeInstanceOf(SquareNotConfiguredError);
+      await expect(read).rejects.toThrow(
+        /^Square is not configured: secret arn:aws:secretsmanager:us-east-1:123456789012:secret:SquareKeys-AbCdEf (holds no keys yet|has no value)\. Put \{"accessToken": …, "locationId": …, "webhookSignatureKey": …\} in it/,
+      );
+    }
+    // Any other failure is the SDK's own (a missing grant, an outage): not a configuration problem.
+    const denied = secretsClient(() => Promise.reject(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' })));
+    await expect(readSquareKeys(denied as unknown as SecretsManagerClient, 'SquareKeys')).rejects.toThrow(/^not authorized$/);
   });
 });
 

@@ -1,0 +1,82 @@
+/**
+ * The CDK app's settings, read from CDK context (`-c key=value`, or `cdk.json`) and checked before
+ * anything is built: a deploy that cannot work fails at synth, with a message that says what to do.
+ *
+ * `mailFrom` and `adminEmail` have no default on purpose. SES emails a verification link to
+ * `mailFrom` and sends nothing until it is clicked, and alarms go to `adminEmail`: an address
+ * nobody reads (a placeholder, a reserved domain such as `example.com`) would deploy a stack that
+ * can never send a sign-in link and whose alarms reach no one.
+ *
+ * @example
+ * const settings = readStackSettings((key) => app.node.tryGetContext(key));
+ * new LeedzStack(app, settings.stackName, { ...settings.props, webSiteDir });
+ */
+import type { LeedzStackProps } from './leedz-stack.js';
+
+export class StackSettingsError extends Error {
+  override name = 'StackSettingsError';
+}
+
+export interface StackSettings {
+  stackName: string;
+  props: Pick<LeedzStackProps, 'mailFrom' | 'adminEmail' | 'publicUrl' | 'sesMaxSendRate' | 'squareEnvironment'>;
+}
+
+/** How to give the required values, in every message that asks for one. */
+const HOW = 'give it at synth and deploy time (npm run deploy -- -c mailFrom=no-reply@your-domain -c adminEmail=you@your-domain) or in the "context" of cdk.json';
+
+/**
+ * Domains that can never receive mail (RFC 2606 and RFC 6761): SES's verification email to such an
+ * address is never read, so the identity never verifies.
+ */
+const RESERVED_DOMAIN = /(^|\.)(example\.(com|net|org)|example|invalid|test|localhost|local)$/i;
+
+/** An address SES can verify: one `@`, no display name (the identity is the bare address), no spaces. */
+const ADDRESS = /^[^@\s<>"]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+$/;
+
+/** Read and check the app's settings; throws {@link StackSettingsError} naming each problem at once. */
+export function readStackSettings(context: (key: string) => unknown): StackSettings {
+  const problems: string[] = [];
+  const setting = (key: string): string | undefined => {
+    const value = context(key);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  };
+  const address = (key: 'mailFrom' | 'adminEmail', purpose: string): string => {
+    const value = setting(key);
+    if (value === undefined) {
+      problems.push(`${key} is not set: it is ${purpose}; ${HOW}`);
+      return '';
+    }
+    if (!ADDRESS.test(value)) problems.push(`${key} "${value}" is not a plain email address (name@domain, no display name)`);
+    else if (RESERVED_DOMAIN.test(value.split('@')[1]!)) problems.push(`${key} "${value}" is at a reserved domain that never receives mail: it is ${purpose}; ${HOW}`);
+    return value;
+  };
+
+  const mailFrom = address('mailFrom', 'the sender of every email, and SES sends nothing until the verification link it emails there is clicked');
+  const adminEmail = address('adminEmail', 'who receives the alarms and the reports of leedz');
+  const squareEnvironment = setting('squareEnvironment');
+  if (squareEnvironment !== undefined && squareEnvironment !== 'sandbox' && squareEnvironment !== 'production') {
+    problems.push(`squareEnvironment must be "sandbox" or "production", got "${squareEnvironment}"`);
+  }
+  const rate = setting('sesMaxSendRate');
+  const sesMaxSendRate = rate === undefined ? undefined : Number(rate);
+  if (sesMaxSendRate !== undefined && !(Number.isFinite(sesMaxSendRate) && sesMaxSendRate > 0)) {
+    problems.push(`sesMaxSendRate must be a positive number of emails per second (1 in the SES sandbox), got "${rate}"`);
+  }
+  const publicUrl = setting('publicUrl');
+  if (publicUrl !== undefined && !/^https:\/\/[^\s/]+/.test(publicUrl)) problems.push(`publicUrl must be an https:// URL, got "${publicUrl}"`);
+  const stackName = setting('stackName') ?? 'Leedz';
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,30}$/.test(stackName)) problems.push(`stackName "${stackName}" must be a letter then up to 30 letters, digits or "-" (Lambdas are named <stackName>-<function>)`);
+
+  if (problems.length > 0) throw new StackSettingsError(`cannot synthesise the Leedz stack:\n- ${problems.join('\n- ')}`);
+  return {
+    stackName,
+    props: {
+      mailFrom,
+      adminEmail,
+      ...(publicUrl === undefined ? {} : { publicUrl }),
+      ...(sesMaxSendRate === undefined ? {} : { sesMaxSendRate }),
+      ...(squareEnvironment === undefined ? {} : { squareEnvironment: squareEnvironment as 'sandbox' | 'production' }),
+    },
+  };
+}
