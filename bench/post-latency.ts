@@ -137,14 +137,16 @@ async function startPatternServer(config: ChildConfig): Promise<Ready> {
   // Sign in as the tests do: the magic link from the outbox, redeemed at the callback.
   const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: POSTER_EMAIL }) });
   if (login.status !== 202) throw new Error(`login: ${login.status} ${await login.text()}`);
-  let link: string | undefined;
-  for (let i = 0; i < 500 && link === undefined; i++) {
+  let token: string | undefined;
+  for (let i = 0; i < 500 && token === undefined; i++) {
     const [email] = marketplace.outbox.listEmails({ to: POSTER_EMAIL, kind: 'magic-link', limit: 1 });
-    link = /https?:\/\/[^\s"<]+\/api\/auth\/callback\?token=[A-Za-z0-9_%-]+/.exec(email?.text ?? '')?.[0];
-    if (link === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The link opens /signin/confirm#token=…, whose button posts the token to the callback.
+    const encoded = /\/signin\/confirm#token=([A-Za-z0-9_%.~-]+)/.exec(email?.text ?? '')?.[1];
+    token = encoded === undefined ? undefined : decodeURIComponent(encoded);
+    if (token === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  if (link === undefined) throw new Error('no magic link in the outbox');
-  const callback = await fetch(`${server.url}${new URL(link).pathname}${new URL(link).search}`);
+  if (token === undefined) throw new Error('no magic link in the outbox');
+  const callback = await fetch(`${server.url}/api/auth/callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
   const body = (await callback.json()) as { token?: string };
   if (callback.status !== 200 || body.token === undefined) throw new Error(`callback: ${callback.status} ${JSON.stringify(body)}`);
   return { url: server.url, token: body.token, dbPath: join(config.dataDir, 'leedz.db'), setupMs: performance.now() - started };

@@ -21,7 +21,7 @@ import { createGetTrades } from './functions/get-trades.js';
 import { createGetUser } from './functions/get-user.js';
 import { createAuthCallback, createLogin } from './functions/login.js';
 import { createLogout } from './functions/logout.js';
-import { createGetMe, createUpdateMe } from './functions/me.js';
+import { createGetMe, createGetSession, createUpdateMe } from './functions/me.js';
 import { createPaymentWebhook } from './functions/payment-webhook.js';
 import { createReportLeed } from './functions/report-leed.js';
 import { createSearchLeedz } from './functions/search-leedz.js';
@@ -47,6 +47,7 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
     createReportLeed(deps, controllers),
     createBuyLeed(deps, controllers),
     createPaymentWebhook(deps, controllers),
+    createGetSession(deps),
     createGetMe(deps),
     createUpdateMe(deps),
     createGetUser(deps),

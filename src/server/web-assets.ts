@@ -139,7 +139,7 @@ export function webConfig(): WebConfig {
 }
 
 /** Paths the marketplace page answers (the app routes them in the browser). */
-const APP_PATHS = ['/', '/post', '/signin', '/profile', '/stats', '/trades/:trade', '/leedz/:trade/:id', '/leedz/:trade/:id/edit', '/receipts/:trade/:id', '/users/:username'];
+const APP_PATHS = ['/', '/post', '/signin', '/signin/confirm', '/profile', '/stats', '/trades/:trade', '/leedz/:trade/:id', '/leedz/:trade/:id/edit', '/receipts/:trade/:id', '/users/:username'];
 
 /**
  * Mount the assets and the pages on `app`, at once (before the server takes requests: hono builds
@@ -216,7 +216,7 @@ function page(html: string): { html: string; etag: string } {
  * the credentials mode of the app's same-origin fetch, so the session cookie goes along and the
  * app's own request reuses the response).
  */
-const PRELOADS: Partial<Record<WebEntry, string[]>> = { app: ['/api/me', '/api/trades'] };
+const PRELOADS: Partial<Record<WebEntry, string[]>> = { app: ['/api/session', '/api/trades'] };
 
 const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1d4ed8"/><text x="16" y="23" font-family="sans-serif" font-size="20" font-weight="700" fill="#fff" text-anchor="middle">L</text></svg>';
 

@@ -11,7 +11,7 @@ import { resolveServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import type { SesLocalEmail } from '../../src/server/emulators.js';
 import { requireJava } from '../helpers/dynamodb-local.js';
-import { newLeedBody } from '../helpers/marketplace-server.js';
+import { newLeedBody, signInTokenOf } from '../helpers/marketplace-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const hasJava = requireJava();
@@ -83,9 +83,9 @@ async function signIn(email: string): Promise<{ token: string; username: string 
   await settle();
   const emails = await sesEmails(email);
   const text = emails.map((e) => `${e.body.text ?? ''} ${e.body.html ?? ''}`).join('\n');
-  const link = /https?:\/\/[^\s"<]+\/api\/auth\/callback\?token=[A-Za-z0-9_%-]+/.exec(text)?.[0];
-  if (link === undefined) throw new Error(`no magic link for ${email} in aws-ses-v2-local's store`);
-  const callback = await api('GET', new URL(link).pathname + new URL(link).search);
+  const token = signInTokenOf(text);
+  if (token === undefined) throw new Error(`no magic link for ${email} in aws-ses-v2-local's store`);
+  const callback = await api('POST', '/api/auth/callback', { body: { token } });
   expect(callback.status).toBe(200);
   await settle();
   return { token: callback.body.token as string, username: callback.body.user.username as string };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createZipGeocoder } from '../../src/adapters/geocoder/zip/zip-geocoder.js';
 import { createSqliteStore } from '../../src/adapters/store/sqlite/sqlite-store.js';
-import { newLeedBody } from '../helpers/marketplace-server.js';
+import { newLeedBody, signInTokenOf } from '../helpers/marketplace-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const SUBSCRIBERS = 2000;
@@ -83,11 +83,11 @@ describe('crash during a fan-out', () => {
     const first = serve(dir.path, port);
     await until(async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 60_000, `the server to start (${first.output()})`);
     await json('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dj-poster@example.com' }) });
-    const link = await until(async () => {
+    const token = await until(async () => {
       const { body } = await json('/api/dev/outbox?kind=magic-link&to=dj-poster@example.com');
-      return /\/api\/auth\/callback\?token=[^\s"<]+/.exec(body.emails[0]?.text ?? '')?.[0];
+      return signInTokenOf(body.emails[0]?.text ?? '');
     }, 30_000, 'the magic link');
-    const session = await json(link);
+    const session = await json('/api/auth/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
     const posted = await json('/api/leedz', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${session.body.token}` },

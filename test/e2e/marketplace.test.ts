@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/leedz/functions/routes.js';
-import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { newLeedBody, signInTokenOf, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 
 let t: TestServer;
 
@@ -163,6 +163,36 @@ describe('buying', () => {
     expect(bought.body.sold).toBe(true);
     await t.settle();
     expect(t.server.marketplace!.outbox.countEmails({ to: 'free-buyer@example.com', kind: 'receipt' })).toBe(1);
+  });
+});
+
+describe('signing in', () => {
+  it('GET /api/session answers 200 signed out and signed in; /api/me stays 401 signed out', async () => {
+    expect(await t.api('GET', '/api/session')).toMatchObject({ status: 200, body: { signedIn: false } });
+    expect((await t.api('GET', '/api/me')).status).toBe(401);
+    const vendor = await t.signIn('session@example.com');
+    const session = await t.api('GET', '/api/session', { token: vendor.token });
+    expect(session.status).toBe(200);
+    expect(session.body).toMatchObject({ signedIn: true, user: { username: 'session', email: 'session@example.com' } });
+    expect(session.headers.get('cache-control')).toBe('private, no-store');
+  });
+
+  it('a sign-in token is spent only by POST /api/auth/callback, once; the link itself is a page of the web app', async () => {
+    await t.api('POST', '/api/auth/login', { body: { email: 'once@example.com' } });
+    await t.settle();
+    const text = t.server.marketplace!.outbox.listEmails({ to: 'once@example.com', kind: 'magic-link', limit: 1 })[0]!.text;
+    const link = /https?:\/\/\S+\/signin\/confirm#token=\S+/.exec(text)![0];
+    const token = signInTokenOf(text)!;
+    // Fetching the link (a mail scanner) serves the app's page and spends nothing; no GET redeems.
+    expect((await fetch(link)).status).toBe(200);
+    expect((await t.api('GET', `/api/auth/callback?token=${token}`)).status).toBe(404);
+    const first = await t.api('POST', '/api/auth/callback', { body: { token } });
+    expect(first.status).toBe(200);
+    expect(first.body.user.email).toBe('once@example.com');
+    const again = await t.api('POST', '/api/auth/callback', { body: { token } });
+    expect(again.status).toBe(401);
+    expect(again.body.error.code).toBe('LINK_USED_OR_EXPIRED');
+    expect((await t.api('POST', '/api/auth/callback', { body: {} })).body.error.fields).toEqual([{ path: 'token', message: 'is required' }]);
   });
 });
 

@@ -62,9 +62,9 @@ export async function startTestServer(options: { timeScale?: number; env?: Recor
     if (login.status !== 202) throw new Error(`login ${email}: ${login.status} ${JSON.stringify(login.body)}`);
     await settle();
     const emails = server.marketplace!.outbox.listEmails({ to: email, kind: 'magic-link', limit: 1 });
-    const link = /https?:\/\/[^\s"<]+\/api\/auth\/callback\?token=[A-Za-z0-9_%-]+/.exec(emails[0]?.text ?? '')?.[0];
-    if (link === undefined) throw new Error(`no magic link for ${email} in the outbox`);
-    const callback = await api('GET', new URL(link).pathname + new URL(link).search);
+    const token = signInTokenOf(emails[0]?.text ?? '');
+    if (token === undefined) throw new Error(`no magic link for ${email} in the outbox`);
+    const callback = await api('POST', '/api/auth/callback', { body: { token } });
     if (callback.status !== 200) throw new Error(`callback ${email}: ${callback.status} ${JSON.stringify(callback.body)}`);
     await settle();
     return { token: callback.body.token as string, username: callback.body.user.username as string };
@@ -82,6 +82,15 @@ export async function startTestServer(options: { timeScale?: number; env?: Recor
       dir.cleanup();
     },
   };
+}
+
+/**
+ * The token of the sign-in link in an email's text (`…/signin/confirm#token=…`), which the confirm
+ * page sends with `POST /api/auth/callback {token}`.
+ */
+export function signInTokenOf(text: string): string | undefined {
+  const encoded = /https?:\/\/[^\s"<]+\/signin\/confirm#token=([A-Za-z0-9_%.~-]+)/.exec(text)?.[1];
+  return encoded === undefined ? undefined : decodeURIComponent(encoded);
 }
 
 /** A valid new-leed body, a week from now, in Springfield IL; override what a test is about. */

@@ -26,7 +26,7 @@ describe('Lambda entry of a controller (Event)', () => {
     expect(await handler(event, lambdaContext('emailHelper', { requestId: 'second-delivery' }))).toEqual({ sent: true });
     const emails = m.outbox.listEmails({ to: 'pat@example.com', kind: 'magic-link' });
     expect(emails).toHaveLength(1);
-    expect(emails[0]!.text).toMatch(/https:\/\/r4nd0m1d\.execute-api\.us-east-1\.amazonaws\.com\/api\/auth\/callback\?token=[A-Za-z0-9_-]{43}/);
+    expect(emails[0]!.text).toMatch(/https:\/\/r4nd0m1d\.execute-api\.us-east-1\.amazonaws\.com\/signin\/confirm#token=[A-Za-z0-9_-]{43}/);
   });
 
   it('gives the handler a context from Lambda’s: request id, ARN, remaining time, and the envelope’s trace and hop', async () => {

@@ -5,8 +5,8 @@
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Trade } from '../../src/leedz/domain/trade.js';
-import type { User } from '../../src/leedz/domain/user.js';
-import { api, ApiError, messageOf, prefetch } from '../shared/api.js';
+import type { SessionState, User } from '../../src/leedz/domain/user.js';
+import { api, messageOf, prefetch } from '../shared/api.js';
 import { match, navigate, useLocation } from '../shared/router.js';
 import { filtersFor, searchPath } from './calendar.js';
 import { LeedForm } from './leed-form.js';
@@ -14,7 +14,7 @@ import { MarketplacePage } from './marketplace.js';
 import { ProfilePage, PublicProfilePage } from './profile.js';
 import { ReceiptPage } from './receipt.js';
 import { SessionContext, type Flash, type Session } from './session.js';
-import { SignInPage } from './sign-in.js';
+import { SignInConfirmPage, SignInPage } from './sign-in.js';
 import { StatsPage } from './stats.js';
 
 /** Paths this page routes in the browser (everything else — /api, /pay, /console — loads normally). */
@@ -22,14 +22,10 @@ export function handlesPath(path: string): boolean {
   return path === '/' || /^\/(post|signin|profile|stats|trades|leedz|receipts|users)(\/|$)/.test(path);
 }
 
-/** The signed-in user, or null (no session cookie, or an expired one). */
+/** The signed-in user, or null (no session cookie, or an expired one): an answer, never a failed request. */
 async function fetchMe(): Promise<User | null> {
-  try {
-    return await api.get<User>('/api/me');
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 404)) return null;
-    throw error;
-  }
+  const state = await api.get<SessionState>('/api/session');
+  return state.signedIn ? state.user : null;
 }
 
 async function fetchTrades(): Promise<Trade[]> {
@@ -162,6 +158,7 @@ function Page({ path }: { path: string }) {
   if ((params = match('/users/:username', path))) return <PublicProfilePage username={params.username!} />;
   if (path === '/stats') return <StatsPage />;
   if (path === '/signin') return <SignInPage />;
+  if (path === '/signin/confirm') return <SignInConfirmPage />;
   return (
     <section>
       <h1>Page not found</h1>

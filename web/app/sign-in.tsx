@@ -1,18 +1,17 @@
 /**
- * Sign in by magic link: `POST /api/auth/login {email}` emails a link to
- * `/api/auth/callback?token=…`, which sets the `leedz_session` cookie and comes back to `/`.
+ * Sign in by magic link: `POST /api/auth/login {email}` emails a link to `/signin/confirm#token=…`.
+ * That page spends the token only when its button is pressed (`POST /api/auth/callback {token}`),
+ * because mail scanners open every link of an email: a plain visit must not sign anyone in or use
+ * the link up. A link that was used or has expired says so, and offers a new one.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { User } from '../../src/leedz/domain/user.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
+import { navigate } from '../shared/router.js';
 import { useSession } from './session.js';
 
 export function SignInPage() {
   const { me } = useSession();
-  const [email, setEmail] = useState('');
-  const [sentTo, setSentTo] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-
   if (me !== null) {
     return (
       <section class="card narrow">
@@ -26,6 +25,19 @@ export function SignInPage() {
   return (
     <section class="card narrow" aria-labelledby="signin-title">
       <h1 id="signin-title">Sign in</h1>
+      <SignInForm intro="No password: we email you a link that signs you in. A new address gets a new account." />
+    </section>
+  );
+}
+
+/** The email field and its button: asks for a sign-in link. */
+function SignInForm({ intro, button = 'Email me a sign-in link' }: { intro: string; button?: string }) {
+  const [email, setEmail] = useState('');
+  const [sentTo, setSentTo] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  return (
+    <>
       {sentTo !== undefined ? (
         <div class="notice ok" role="status">
           <p>
@@ -36,7 +48,7 @@ export function SignInPage() {
           </p>
         </div>
       ) : (
-        <p class="muted">No password: we email you a link that signs you in. A new address gets a new account.</p>
+        <p class="muted">{intro}</p>
       )}
       <form
         noValidate
@@ -73,9 +85,78 @@ export function SignInPage() {
           )}
         </div>
         <button type="submit" class="primary" disabled={busy}>
-          {sentTo === undefined ? 'Email me a sign-in link' : 'Send another link'}
+          {sentTo === undefined ? button : 'Send another link'}
         </button>
       </form>
+    </>
+  );
+}
+
+/** The token in the address's fragment (`#token=…`), which the browser never sends to a server. */
+function tokenInFragment(): string | undefined {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  return token === null || token === '' ? undefined : token;
+}
+
+/** `/signin/confirm#token=…`: the page a sign-in link opens. */
+export function SignInConfirmPage() {
+  const { me, setMe, flash, changed } = useSession();
+  const [token] = useState(tokenInFragment);
+  const [state, setState] = useState<{ kind: 'ready' | 'busy' } | { kind: 'dead' | 'error'; text: string }>({ kind: 'ready' });
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => buttonRef.current?.focus(), []);
+
+  const confirm = async () => {
+    if (token === undefined) return;
+    setState({ kind: 'busy' });
+    try {
+      const { user } = await api.post<{ user: User }>('/api/auth/callback', { token });
+      setMe(user);
+      changed();
+      flash({ kind: 'ok', text: `Signed in as ${user.username}.` });
+      // Replaces this page in the history: Back does not come to a spent link.
+      navigate('/', { replace: true });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) setState({ kind: 'dead', text: e.message });
+      else setState({ kind: 'error', text: messageOf(e) });
+    }
+  };
+
+  if (token === undefined || state.kind === 'dead') {
+    return (
+      <section class="card narrow" aria-labelledby="confirm-title">
+        <h1 id="confirm-title">{token === undefined ? 'This sign-in link is incomplete' : 'This sign-in link no longer works'}</h1>
+        <p class="notice warn" role="alert">
+          {token === undefined
+            ? 'The address has no sign-in token: open the link from the email again, whole, or ask for a new one.'
+            : 'It was already used, or it is more than 15 minutes old: each link works once, for 15 minutes.'}
+        </p>
+        {me !== null && (
+          <p class="muted">
+            You are still signed in as <strong>{me.username}</strong> in this browser. <a href="/">Go to the marketplace</a>
+          </p>
+        )}
+        <SignInForm intro="Enter your email address and we send you a new link." button="Email me a new link" />
+      </section>
+    );
+  }
+  return (
+    <section class="card narrow" aria-labelledby="confirm-title">
+      <h1 id="confirm-title">Sign in to the Leedz</h1>
+      {me !== null && (
+        <p class="muted">
+          You are signed in as <strong>{me.username}</strong> in this browser. The button signs you in with this link instead.
+        </p>
+      )}
+      <p>Press the button to finish signing in on this device. The link then stops working.</p>
+      {state.kind === 'error' && (
+        <p class="notice error" role="alert">
+          Not signed in: {state.text}
+        </p>
+      )}
+      <button type="button" class="primary" ref={buttonRef} disabled={state.kind === 'busy'} onClick={() => void confirm()}>
+        {state.kind === 'busy' ? 'Signing in…' : 'Sign in'}
+      </button>
     </section>
   );
 }

@@ -65,9 +65,16 @@ export const magicLinkPayload = z.object({
   request: z.string().min(1).max(100),
 });
 
-/** The link a sign-in email carries for `token`. */
+/**
+ * The link a sign-in email carries for `token`: the web app's confirm page, whose button spends the
+ * token with a POST (mail scanners fetch links with GET, and must not sign anyone in). The token is
+ * in the fragment, which browsers never send: it stays out of server and CDN logs.
+ *
+ * @example
+ * signInLink('https://leedz.example.com', 'abc…'); // → 'https://leedz.example.com/signin/confirm#token=abc…'
+ */
 export function signInLink(publicUrl: string, token: string): string {
-  return `${publicUrl}/api/auth/callback?token=${encodeURIComponent(token)}`;
+  return `${publicUrl.replace(/\/+$/, '')}/signin/confirm#token=${encodeURIComponent(token)}`;
 }
 
 /**

@@ -91,6 +91,14 @@ export const userSchema = z.object({
 export type User = z.infer<typeof userSchema>;
 
 /**
+ * What `GET /api/session` answers: signed out, or the signed-in user's own profile.
+ *
+ * @example
+ * const state: SessionState = { signedIn: false };
+ */
+export type SessionState = { signedIn: false } | { signedIn: true; user: User };
+
+/**
  * What anyone may read about a user (`GET /api/users/{username}`): no email, no zip, no payment
  * details.
  *

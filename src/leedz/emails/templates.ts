@@ -168,13 +168,13 @@ export function reportContent(input: { leed: Leed; reporter: { username: string;
  * The sign-in email. `link` must be an http(s) URL (the layout refuses anything else).
  *
  * @example
- * magicLinkContent({ email: 'pat@example.com', link: 'http://127.0.0.1:3000/api/auth/callback?token=…' });
+ * magicLinkContent({ email: 'pat@example.com', link: 'http://127.0.0.1:3000/signin/confirm#token=…' });
  */
 export function magicLinkContent(input: { email: string; link: string }): EmailContent {
   return renderEmail({
     subject: 'Your sign-in link for the Leedz',
     heading: 'Sign in to the Leedz',
-    intro: [`Use this link to sign in as ${input.email}. The link works once and expires in 15 minutes.`],
+    intro: [`Open this link and press Sign in to sign in as ${input.email}. The link works once and expires in 15 minutes.`],
     facts: [],
     action: { label: 'Sign in', url: input.link },
     outro: ['If you did not ask to sign in, ignore this email: nobody can sign in without this link.'],

@@ -24,7 +24,7 @@ export const httpRequestSchema = z.object({
   params: z.record(z.string(), z.string()).default({}),
   query: z.record(z.string(), z.string()).default({}),
   body: z.unknown().optional(),
-  /** Only what a function needs: the webhook's signature headers, `accept` for the magic-link callback. */
+  /** Only what a function needs: the webhook's signature headers, and `accept`. */
   headers: z.record(z.string(), z.string()).default({}),
   /** The exact body as received, for signature checks. */
   rawBody: z.string().optional(),
@@ -49,6 +49,8 @@ export interface HttpResult {
 export type ErrorCode =
   | 'VALIDATION'
   | 'UNAUTHENTICATED'
+  /** A sign-in link that was already used, or is older than 15 minutes (401). */
+  | 'LINK_USED_OR_EXPIRED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'

@@ -1,7 +1,9 @@
 /**
  * `POST /api/auth/login {email}` → 202, and a magic link (valid 15 minutes, single use) is emailed
- * asynchronously. `GET /api/auth/callback?token=…` redeems it: the user is created on first login,
- * and a session JWT is returned as JSON and as an HttpOnly cookie.
+ * asynchronously. The link opens the web app's confirm page (`/signin/confirm#token=…`), whose button
+ * redeems it with `POST /api/auth/callback {token}`: the user is created on first login, and a
+ * session JWT is returned as JSON and as an HttpOnly cookie. Redeeming takes a POST because mail
+ * scanners and link previews fetch every link of an email with GET: a GET must not spend the token.
  */
 import { z } from 'zod';
 import { invoke, prepare } from '../../framework/invoker.js';
@@ -46,23 +48,26 @@ export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
   });
 }
 
+/** The body of `POST /api/auth/callback`: the token of a sign-in link. */
+export const callbackBodySchema = z.strictObject({
+  token: z.string({ error: 'is required' }).min(16, 'is not a sign-in token').max(200, 'is not a sign-in token'),
+});
+
 export function createAuthCallback(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('authCallback', {
     // The sign-in token is a secret until it is spent; the invocation log keeps "[redacted]".
     sensitive: ['query.token', 'body.token'],
     handler: async (request, ctx) => {
-      const query = parseWith(z.object({ token: z.string({ error: 'is required' }).min(16, 'is not a sign-in token').max(200, 'is not a sign-in token') }), request.query);
-      if (!query.ok) return query.result;
-      const email = await deps.identity.redeemLoginToken(query.value.token);
-      if (email === undefined) return problem(401, 'UNAUTHENTICATED', 'this sign-in link is unknown, already used or expired; ask for a new one');
+      const body = parseWith(callbackBodySchema, request.body ?? {});
+      if (!body.ok) return body.result;
+      const email = await deps.identity.redeemLoginToken(body.value.token);
+      if (email === undefined) {
+        return problem(401, 'LINK_USED_OR_EXPIRED', 'this sign-in link was already used or has expired (a link works once, for 15 minutes); ask for a new one');
+      }
       let user = await deps.store.getUserByEmail(email);
       if (user === undefined) user = await createUser(deps, controllers, ctx, email);
       const session = await deps.identity.issueSession({ email: user.email, username: user.username });
-      const cookie = sessionCookie(session, deps.settings.publicUrl);
-      if ((request.headers.accept ?? '').includes('text/html')) {
-        return { status: 303, headers: { location: '/', 'set-cookie': cookie }, body: { token: session } };
-      }
-      return ok({ token: session, user }, { 'set-cookie': cookie });
+      return ok({ token: session, user }, { 'set-cookie': sessionCookie(session, deps.settings.publicUrl), 'cache-control': 'no-store' });
     },
   });
 }

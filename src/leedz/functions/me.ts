@@ -1,5 +1,9 @@
-/** `GET /api/me` and `PATCH /api/me`: the signed-in user's own profile, email included; edit profile and subscriptions. */
-import { validateProfilePatch } from '../domain/user.js';
+/**
+ * `GET /api/me` and `PATCH /api/me`: the signed-in user's own profile, email included; edit profile
+ * and subscriptions. `GET /api/session`: who is signed in, asked by every page — signed out is an
+ * answer (200), not an error, so a visitor's browser logs no failed request.
+ */
+import { validateProfilePatch, type SessionState } from '../domain/user.js';
 import type { MarketplaceDeps } from '../deps.js';
 import type { FieldError } from '../domain/validation.js';
 import { authenticate, defineHttpFunction } from './define-http-function.js';
@@ -12,6 +16,18 @@ export function createGetMe(deps: MarketplaceDeps) {
       if (caller === undefined) return unauthenticated();
       const user = await deps.store.getUser(caller.username);
       return user === undefined ? notFound('user') : ok(user);
+    },
+  });
+}
+
+export function createGetSession(deps: MarketplaceDeps) {
+  return defineHttpFunction('getSession', {
+    handler: async (request) => {
+      const caller = authenticate(request);
+      const user = caller === undefined ? undefined : await deps.store.getUser(caller.username);
+      const state: SessionState = user === undefined ? { signedIn: false } : { signedIn: true, user };
+      // Per visitor: never from a shared cache.
+      return ok(state, { 'cache-control': 'private, no-store' });
     },
   });
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { newLeedInputSchema, leedPatchInputSchema } from '../domain/leed.js';
 import { profilePatchInputSchema } from '../domain/user.js';
-import { loginBodySchema } from './login.js';
+import { callbackBodySchema, loginBodySchema } from './login.js';
 import { reportBodySchema } from './report-leed.js';
 import { searchQuerySchema } from './search-leedz.js';
 import { upcomingQuerySchema } from './upcoming-leedz.js';
@@ -39,12 +39,13 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/api/leedz/:trade/:id/report', function: 'reportLeed', auth: 'session', summary: 'Report a leed to the admin', body: reportBodySchema, success: { status: 202, description: 'the admin will be emailed' } },
   { method: 'POST', path: '/api/leedz/:trade/:id/checkout', function: 'buyLeed', auth: 'session', summary: 'Buy a leed: free ones are sold at once; paid ones are reserved 15 minutes and return a checkout URL', success: { status: 200, description: '{checkoutUrl, reservedUntil} or {sold: true, receiptUrl}' } },
   { method: 'POST', path: '/api/payments/webhook', function: 'paymentWebhook', auth: 'signature', summary: 'Payment provider webhook (signature verified); marks the leed sold exactly once', success: { status: 200, description: '{received: true, sold}' } },
+  { method: 'GET', path: '/api/session', function: 'getSession', auth: 'optional', summary: 'Who is signed in: asked by every page, so signed out is an answer, not an error', success: { status: 200, description: '{signedIn: false} or {signedIn: true, user: User}' } },
   { method: 'GET', path: '/api/me', function: 'getMe', auth: 'session', summary: 'Your own profile, email included', success: { status: 200, description: 'User' } },
   { method: 'PATCH', path: '/api/me', function: 'updateMe', auth: 'session', summary: 'Edit your profile and subscriptions (at most 6)', body: profilePatchInputSchema, success: { status: 200, description: 'User' } },
   { method: 'GET', path: '/api/users/:username', function: 'getUser', auth: 'none', summary: 'A public profile', success: { status: 200, description: 'PublicProfile' } },
   { method: 'POST', path: '/api/auth/login', function: 'login', auth: 'none', summary: 'Email a sign-in link (valid 15 minutes, single use)', body: loginBodySchema, success: { status: 202, description: 'the link is on its way' } },
   { method: 'POST', path: '/api/auth/logout', function: 'logout', auth: 'none', summary: 'Sign out of this browser (expires the session cookie)', success: { status: 204, description: 'signed out' } },
-  { method: 'GET', path: '/api/auth/callback', function: 'authCallback', auth: 'none', summary: 'Redeem a sign-in link for a session token (JSON and cookie)', query: z.object({ token: z.string() }), success: { status: 200, description: '{token, user}' } },
+  { method: 'POST', path: '/api/auth/callback', function: 'authCallback', auth: 'none', summary: 'Redeem the token of a sign-in link for a session (JSON and cookie); the link opens /signin/confirm#token=…, whose button sends it here', body: callbackBodySchema, success: { status: 200, description: '{token, user}' } },
 ];
 
 /** The OpenAPI 3.1 document of {@link ROUTES}, generated from the same schemas that validate requests. */
