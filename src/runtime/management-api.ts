@@ -46,7 +46,7 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
 
   app.get('/2015-03-31/functions/:FunctionName', (c) => {
     const name = target(runtime, c);
-    const reserved = runtime.reservedConcurrency(name);
+    const reserved = runtime.registry.reservedConcurrency(name);
     return json(c, {
       Configuration: functionConfiguration(runtime, name, startedAt),
       // The code is the server's own source: there is no package to download.
@@ -63,8 +63,8 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
 
   app.get(eventInvokeConfig, (c) => {
     const name = target(runtime, c);
-    const config = runtime.eventInvokeConfig(name);
-    if (config === undefined) throw new InvokeError('ResourceNotFoundException', `The function ${runtime.arnOf(name)} doesn't have an EventInvokeConfig`);
+    const config = runtime.registry.eventInvokeConfig(name);
+    if (config === undefined) throw new InvokeError('ResourceNotFoundException', `The function ${runtime.registry.arnOf(name)} doesn't have an EventInvokeConfig`);
     return json(c, eventInvokeConfigView(runtime, name, config));
   });
 
@@ -72,13 +72,13 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
   app.put(eventInvokeConfig, async (c) => {
     const name = target(runtime, c);
     const change = parseEventInvokeConfig(runtime, await body(c));
-    return json(c, eventInvokeConfigView(runtime, name, runtime.putEventInvokeConfig(name, change.config)));
+    return json(c, eventInvokeConfigView(runtime, name, runtime.registry.putEventInvokeConfig(name, change.config)));
   });
 
   app.post(eventInvokeConfig, async (c) => {
     const name = target(runtime, c);
     const change = parseEventInvokeConfig(runtime, await body(c));
-    const current = runtime.eventInvokeConfig(name) ?? { lastModified: 0 };
+    const current = runtime.registry.eventInvokeConfig(name) ?? { lastModified: 0 };
     const merged: Omit<EventInvokeConfig, 'lastModified'> = {};
     for (const key of ['maximumRetryAttempts', 'maximumEventAgeSeconds'] as const) {
       const value = change.config[key] ?? current[key];
@@ -88,21 +88,21 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
     const destinations = change.hasDestinations ? change.config : current;
     if (destinations.onSuccess !== undefined) merged.onSuccess = destinations.onSuccess;
     if (destinations.onFailure !== undefined) merged.onFailure = destinations.onFailure;
-    return json(c, eventInvokeConfigView(runtime, name, runtime.putEventInvokeConfig(name, merged)));
+    return json(c, eventInvokeConfigView(runtime, name, runtime.registry.putEventInvokeConfig(name, merged)));
   });
 
   app.delete(eventInvokeConfig, (c) => {
     const name = target(runtime, c);
-    if (runtime.eventInvokeConfig(name) === undefined) {
-      throw new InvokeError('ResourceNotFoundException', `The function ${runtime.arnOf(name)} doesn't have an EventInvokeConfig`);
+    if (runtime.registry.eventInvokeConfig(name) === undefined) {
+      throw new InvokeError('ResourceNotFoundException', `The function ${runtime.registry.arnOf(name)} doesn't have an EventInvokeConfig`);
     }
-    runtime.deleteEventInvokeConfig(name);
+    runtime.registry.deleteEventInvokeConfig(name);
     return c.body(null, 204);
   });
 
   app.get(`${eventInvokeConfig}/list`, (c) => {
     const name = target(runtime, c);
-    const config = runtime.eventInvokeConfig(name);
+    const config = runtime.registry.eventInvokeConfig(name);
     const all = config === undefined ? [] : [eventInvokeConfigView(runtime, name, config)];
     const page = paginate(all, c.req.query('Marker'), c.req.query('MaxItems'), 50);
     return json(c, { FunctionEventInvokeConfigs: page.items, ...(page.next === undefined ? {} : { NextMarker: page.next }) });
@@ -111,7 +111,7 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
   // ── concurrency ─────────────────────────────────────────────────────────
 
   app.get('/2019-09-30/functions/:FunctionName/concurrency', (c) => {
-    const reserved = runtime.reservedConcurrency(target(runtime, c));
+    const reserved = runtime.registry.reservedConcurrency(target(runtime, c));
     return json(c, reserved === undefined ? {} : { ReservedConcurrentExecutions: reserved });
   });
 
@@ -125,12 +125,12 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
     if (!Number.isInteger(value) || (value as number) < 0) {
       throw validation(`Value '${String(value)}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0`);
     }
-    runtime.setReservedConcurrency(name, value as number);
+    runtime.registry.setReservedConcurrency(name, value as number);
     return json(c, { ReservedConcurrentExecutions: value });
   });
 
   app.delete('/2017-10-31/functions/:FunctionName/concurrency', (c) => {
-    runtime.setReservedConcurrency(target(runtime, c), undefined);
+    runtime.registry.setReservedConcurrency(target(runtime, c), undefined);
     return c.body(null, 204);
   });
 
@@ -138,7 +138,7 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
 
   const accountSettings = (c: Context) => {
     const names = runtime.functionNames();
-    const reserved = names.reduce((sum, name) => sum + (runtime.reservedConcurrency(name) ?? 0), 0);
+    const reserved = names.reduce((sum, name) => sum + (runtime.registry.reservedConcurrency(name) ?? 0), 0);
     return json(c, {
       AccountLimit: {
         TotalCodeSize: CODE_STORAGE_BYTES,
@@ -176,7 +176,7 @@ export function createUnknownOperationApi(): Hono {
 /** The registered function the path names (a name, a deployed name or an ARN), or AWS's error. */
 function target(runtime: LocalRuntime, c: Context): string {
   const raw = c.req.param('FunctionName') ?? '';
-  const name = runtime.resolveFunctionName(raw, c.req.query('Qualifier'));
+  const name = runtime.registry.resolveName(raw, c.req.query('Qualifier'));
   return name;
 }
 
@@ -189,7 +189,7 @@ function functionConfiguration(runtime: LocalRuntime, name: string, startedAt: D
       : 'request-response function';
   return {
     FunctionName: name,
-    FunctionArn: runtime.arnOf(name),
+    FunctionArn: runtime.registry.arnOf(name),
     Runtime: `nodejs${process.versions.node.split('.')[0]}.x`,
     Role: `arn:aws:iam::${runtime.accountId}:role/${name}-local`,
     Handler: deployable.kind === 'controller' ? 'handlers.controller' : 'handlers.http',
@@ -212,11 +212,11 @@ function functionConfiguration(runtime: LocalRuntime, name: string, startedAt: D
 }
 
 function eventInvokeConfigView(runtime: LocalRuntime, name: string, config: EventInvokeConfig): Record<string, unknown> {
-  const destination = (target: string | undefined) => (target === undefined ? {} : { Destination: runtime.arnOf(target) });
+  const destination = (target: string | undefined) => (target === undefined ? {} : { Destination: runtime.registry.arnOf(target) });
   return {
     // Epoch seconds: the API's timestamp format.
     LastModified: config.lastModified / 1000,
-    FunctionArn: `${runtime.arnOf(name)}:$LATEST`,
+    FunctionArn: `${runtime.registry.arnOf(name)}:$LATEST`,
     ...(config.maximumRetryAttempts === undefined ? {} : { MaximumRetryAttempts: config.maximumRetryAttempts }),
     ...(config.maximumEventAgeSeconds === undefined ? {} : { MaximumEventAgeInSeconds: config.maximumEventAgeSeconds }),
     DestinationConfig: { OnSuccess: destination(config.onSuccess), OnFailure: destination(config.onFailure) },
@@ -246,7 +246,7 @@ function parseEventInvokeConfig(runtime: LocalRuntime, input: Record<string, unk
     for (const [field, key] of [['OnSuccess', 'onSuccess'], ['OnFailure', 'onFailure']] as const) {
       const destination = ((destinations as Record<string, { Destination?: unknown } | undefined>)[field] ?? {}).Destination;
       if (destination === undefined || destination === null || destination === '') continue;
-      const name = typeof destination === 'string' ? runtime.resolveName(destination) : undefined;
+      const name = typeof destination === 'string' ? runtime.registry.nameOf(destination) : undefined;
       if (name === undefined) {
         throw new InvokeError(
           'InvalidParameterValueException',

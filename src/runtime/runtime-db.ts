@@ -8,16 +8,11 @@
  * See https://www.sqlite.org/pragma.html#pragma_synchronous.
  */
 import Database from 'better-sqlite3';
+import type { InvocationState, InvocationType, Outcome } from './views.js';
 
 export type Durability = 'process-crash' | 'power-loss';
 
-export type InvocationType = 'Event' | 'RequestResponse';
-
-/** Where an invocation is: waiting, running, or ended with an outcome. */
-export type InvocationState = 'queued' | 'running' | 'succeeded' | 'failed';
-
-/** Why an asynchronous invocation ended (AWS's destination conditions, plus recursion). */
-export type Outcome = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'RecursiveInvocationException' | 'FunctionError';
+export type { InvocationState, InvocationType, Outcome } from './views.js';
 
 export interface InvocationRow {
   id: string;

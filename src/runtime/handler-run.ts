@@ -1,0 +1,122 @@
+/**
+ * Running one handler as Lambda runs it: with its context (src/framework/context.ts), its timeout
+ * (a timed-out invocation fails with Lambda's `Sandbox.Timedout` error and its signal is aborted), in
+ * the call chain's scope (src/runtime/call-chain.ts), and — for a synchronous call — its result as the
+ * caller receives it, and the log tail `X-Amz-Log-Type: Tail` returns
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
+ *
+ * @example
+ * const outcome = await runHandler({ deployable, timeoutSeconds: 3, requestId, payload, meta, … });
+ * if ('error' in outcome) serializeError(outcome.error);
+ */
+import { createInvocationContext } from '../framework/context.js';
+import type { Deployable } from '../framework/define.js';
+import type { EnvelopeMeta } from '../framework/envelope.js';
+import { TimeoutError, serializeError, type SerializedFunctionError } from '../framework/errors.js';
+import { InvokeError, type Transport } from '../framework/transport.js';
+import type { CallChain } from './call-chain.js';
+
+/** Lambda's payload limits: 6 MB for synchronous invocations, 1 MB for Event (since 2025). */
+export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+export const EVENT_PAYLOAD_LIMIT = 1024 * 1024;
+/** `X-Amz-Log-Type: Tail` returns the last 4 KB of the invocation's log. */
+const LOG_TAIL_BYTES = 4096;
+/** `X-Amz-Client-Context` is base64 JSON of at most 3,583 bytes. */
+const CLIENT_CONTEXT_BYTES = 3583;
+
+export interface HandlerRun {
+  deployable: Deployable;
+  timeoutSeconds: number;
+  allowedTargets: ReadonlySet<string> | 'any';
+  requestId: string;
+  payload: unknown;
+  meta: EnvelopeMeta & { hop: number; traceId: string };
+  startedAt: number;
+  region: string;
+  accountId: string;
+  transport: Transport;
+  chain: CallChain;
+  clientContext?: unknown;
+  log?: (line: string) => void;
+}
+
+/** Run a handler with its context and timeout. Never throws: resolves with the result or the error. */
+export async function runHandler(run: HandlerRun): Promise<{ result: unknown } | { error: unknown }> {
+  const timeoutMs = run.timeoutSeconds * 1000;
+  const controller = new AbortController();
+  const ctx = createInvocationContext({
+    functionName: run.deployable.name,
+    requestId: run.requestId,
+    region: run.region,
+    accountId: run.accountId,
+    timeoutMs,
+    startedAt: run.startedAt,
+    meta: run.meta,
+    transport: run.transport,
+    allowedTargets: run.allowedTargets,
+    clientContext: run.clientContext,
+    signal: controller.signal,
+    ...(run.log === undefined ? {} : { log: run.log }),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new TimeoutError(run.requestId, timeoutMs));
+      }, timeoutMs);
+    });
+    const link = { id: run.requestId, traceId: run.meta.traceId, hop: run.meta.hop };
+    return { result: await Promise.race([run.chain.run(link, () => run.deployable.handle(run.payload, ctx)), timeout]) };
+  } catch (error) {
+    return { error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * What a synchronous caller receives: the result as JSON, or the function's error in the Node.js
+ * runtime's shape — a result over 6 MB is Lambda's `Function.ResponseSizeTooLarge` error.
+ */
+export function syncResponse(outcome: { result: unknown } | { error: unknown }): { payload: unknown } | { error: SerializedFunctionError } {
+  if ('error' in outcome) return { error: serializeError(outcome.error) };
+  const json = JSON.stringify(outcome.result ?? null);
+  if (Buffer.byteLength(json, 'utf8') > SYNC_PAYLOAD_LIMIT) {
+    return {
+      error: {
+        errorType: 'Function.ResponseSizeTooLarge',
+        errorMessage: `Response payload size exceeded maximum allowed payload size (${SYNC_PAYLOAD_LIMIT} bytes).`,
+        trace: [],
+      },
+    };
+  }
+  // The caller sees exactly what Lambda would send: the result as JSON.
+  return { payload: JSON.parse(json) };
+}
+
+/** The base64 log tail of a synchronous invocation, as Lambda frames it (START, the lines, END, REPORT). */
+export function logTail(requestId: string, lines: readonly string[], startedAt: number, endedAt: number): string {
+  const duration = (endedAt - startedAt).toFixed(2);
+  const text = [
+    `START RequestId: ${requestId} Version: $LATEST`,
+    ...lines,
+    `END RequestId: ${requestId}`,
+    `REPORT RequestId: ${requestId}\tDuration: ${duration} ms\tBilled Duration: ${Math.ceil(endedAt - startedAt)} ms\tMemory Size: 128 MB`,
+    '',
+  ].join('\n');
+  const buffer = Buffer.from(text, 'utf8');
+  return (buffer.length <= LOG_TAIL_BYTES ? buffer : buffer.subarray(buffer.length - LOG_TAIL_BYTES)).toString('base64');
+}
+
+/** `X-Amz-Client-Context`: base64 JSON of at most 3,583 bytes, or Lambda's error. */
+export function decodeClientContext(encoded: string): unknown {
+  if (Buffer.byteLength(encoded) > CLIENT_CONTEXT_BYTES) {
+    throw new InvokeError('InvalidRequestContentException', `Client context must be ${CLIENT_CONTEXT_BYTES} bytes or less (base64 encoded)`);
+  }
+  try {
+    return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+  } catch {
+    throw new InvokeError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object');
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The runtime's JSON, as `/local/*` sends it and the operations console (`web/console/`) and the CLI
+ * read it. Types only, and no Node imports: the browser bundle imports this module directly, so the
+ * console reads the runtime's shapes as they are, not a copy kept in step by hand.
+ */
+import type { DestinationRecord } from '../framework/destination-record.js';
+import type { SerializedFunctionError } from '../framework/errors.js';
+
+export type { DestinationRecord } from '../framework/destination-record.js';
+export type { SerializedFunctionError } from '../framework/errors.js';
+
+/** Where an invocation is: waiting, running, or ended with an outcome. */
+export type InvocationState = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** Why an invocation ended (AWS's destination conditions, recursion, and a synchronous call's function error). */
+export type Outcome = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'RecursiveInvocationException' | 'FunctionError';
+
+export type InvocationType = 'Event' | 'RequestResponse';
+
+/** One invocation of the log. */
+export interface InvocationView {
+  id: string;
+  function: string;
+  type: InvocationType;
+  parentId: string | null;
+  traceId: string | null;
+  hop: number;
+  idempotencyKey: string | null;
+  state: InvocationState;
+  outcome: Outcome | null;
+  attempts: number;
+  throttles: number;
+  enqueuedAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  error: SerializedFunctionError | null;
+  replayOf: string | null;
+  /** Set on a copy made by duplicate delivery: the id of the event it copies. */
+  duplicateOf: string | null;
+  payload?: unknown;
+}
+
+/** One invocation with its payload and the errors of its failed attempts. */
+export interface InvocationDetail extends InvocationView {
+  failedAttempts: { attempt: number; startedAt: string; endedAt: string; error: SerializedFunctionError }[];
+}
+
+export interface InvocationFilter {
+  function?: string;
+  outcome?: Outcome;
+  state?: InvocationState;
+  type?: InvocationType;
+  parentId?: string;
+  traceId?: string;
+  limit?: number;
+  withPayload?: boolean;
+}
+
+/** A failed event kept because it had no on-failure destination (or its destination could not take it). */
+export interface DeadLetterView {
+  id: number;
+  invocationId: string;
+  function: string;
+  condition: string;
+  attempts: number;
+  failedAt: string;
+  replayedAs: string | null;
+  record: DestinationRecord;
+}
+
+/** A record sent (or not: `deliveredAs` null) to a destination. */
+export interface DestinationRecordView {
+  id: number;
+  invocationId: string;
+  function: string;
+  destination: string;
+  condition: string;
+  deliveredAs: string | null;
+  createdAt: string;
+  record: DestinationRecord;
+}
+
+/** CloudWatch's Lambda metrics, computed locally, per function. */
+export interface FunctionMetrics {
+  function: string;
+  /** CloudWatch's async metrics. */
+  AsyncEventsReceived: number;
+  AsyncEventAge: { p50: number | null; p99: number | null; max: number | null };
+  AsyncEventsDropped: number;
+  DeadLetterErrors: number;
+  DestinationDeliveryFailures: number;
+  /** Lambda's general metrics. */
+  Invocations: number;
+  Errors: number;
+  Throttles: number;
+  Duration: { p50: number | null; p99: number | null };
+  queued: number;
+  running: number;
+}
+
+/** A function's settings as they apply now (the code's, with the management API's changes). */
+export interface FunctionSettingsView {
+  timeoutSeconds: number;
+  maximumRetryAttempts: number;
+  maximumEventAgeSeconds: number;
+  reservedConcurrency?: number;
+  onSuccess?: string;
+  onFailure?: string;
+}
+
+/** A registered function, as `/local/functions` lists it. */
+export interface FunctionView {
+  name: string;
+  kind: 'function' | 'controller';
+  config: FunctionSettingsView;
+}
