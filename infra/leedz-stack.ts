@@ -151,7 +151,7 @@ export class LeedzStack extends Stack {
     });
 
     // ── services behind the ports ────────────────────────────────────────────
-    const mailIdentity = new EmailIdentity(this, 'MailFrom', { identity: Identity.email(props.mailFrom) });
+    new EmailIdentity(this, 'MailFrom', { identity: Identity.email(props.mailFrom) });
     const placeIndex = new CfnPlaceIndex(this, 'Places', {
       indexName: `${prefix}places`,
       dataSource: 'Esri',
@@ -283,9 +283,20 @@ export class LeedzStack extends Stack {
     );
 
     // ── what each function may use beyond the table ──────────────────────────
-    for (const name of SERVICE_USERS.mailer) {
-      this.deployed(name).addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [mailIdentity.emailIdentityArn] }));
-    }
+    // SES authorises a send against the sender's identity and, while the account is in the SES
+    // sandbox, against each recipient's identity too (only verified identities may receive there):
+    // a grant on the sender's identity alone refuses every sign-in link of a new account
+    // (https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html,
+    // https://docs.aws.amazon.com/ses/latest/dg/verify-addresses-and-domains.html; seen as
+    // "not authorized to perform ses:SendEmail on resource …:identity/<recipient>" in
+    // https://github.com/aws/aws-sdk-js/issues/3641). Recipients are not known at deploy time, so the
+    // grant covers this account's identities in this region, and the condition pins the From address.
+    const sendEmail = new PolicyStatement({
+      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+      resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+      conditions: { StringEquals: { 'ses:FromAddress': props.mailFrom } },
+    });
+    for (const name of SERVICE_USERS.mailer) this.deployed(name).addToRolePolicy(sendEmail);
     for (const name of SERVICE_USERS.idempotency) idempotencyTable.grantReadWriteData(this.deployed(name));
     for (const name of SERVICE_USERS.geocoder) {
       this.deployed(name).addToRolePolicy(

@@ -2,7 +2,7 @@ import { SESv2Client, SendEmailCommand, TooManyRequestsException, MessageRejecte
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSesMailer, SesSendError } from '../../../src/adapters/mailer/ses/ses-mailer.js';
-import { RetryAfterError } from '../../../src/framework/errors.js';
+import { NonRetriableError, RetryAfterError } from '../../../src/framework/errors.js';
 import { anEmail, describeMailerContract } from '../../contracts/mailer.js';
 import { startSesLocal, type SesLocal } from '../../helpers/ses-local.js';
 
@@ -110,18 +110,48 @@ describe('SES mailer', () => {
       expect(await mailerWith(limit).send(anEmail()).catch((e: unknown) => e)).toBeInstanceOf(RetryAfterError);
     });
 
-    it('other errors name the recipient and SES’s reason, and say whether a retry can help', async () => {
-      const rejected = new MessageRejected({ message: 'Email address is not verified.', $metadata: { httpStatusCode: 400 } });
-      const error = await mailerWith(rejected).send(anEmail()).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SesSendError);
-      expect((error as SesSendError).message).toMatch(/SES refused the email to ada@example.com: MessageRejected: Email address is not verified\..*verify the sender identity/);
-      expect((error as SesSendError).permanent).toBe(true);
-      expect((error as SesSendError).toJSON()).toMatchObject({ name: 'SesSendError', code: 'MessageRejected', permanent: true });
+    it('a refusal in the sandbox (the role checked against the recipient’s identity) is permanent: a NonRetriableError coded AccessDeniedException', async () => {
+      const denied = Object.assign(
+        new Error("User `arn:aws:sts::123456789012:assumed-role/Leedz-emailHelperRole/Leedz-emailHelper' is not authorized to perform `ses:SendEmail' on resource `arn:aws:ses:us-east-1:123456789012:identity/ada@example.com'"),
+        { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 } },
+      );
+      const error = await mailerWith(denied).send(anEmail()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NonRetriableError);
+      expect((error as NonRetriableError).code).toBe('AccessDeniedException');
+      expect((error as NonRetriableError).retriable).toBe(false);
+      expect((error as NonRetriableError).cause).toBe(denied);
+      expect((error as NonRetriableError).message).toMatch(/^SES refused the email to ada@example.com for good: AccessDeniedException: .*identity\/ada@example.com.* \(while the account is in the SES sandbox, SES checks the sending role against the recipient's identity too: verify the recipient in SES, or request production access/);
+    });
 
-      const network = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
-      const transient = await mailerWith(network).send(anEmail()).catch((e: unknown) => e);
-      expect(transient).toBeInstanceOf(SesSendError);
-      expect((transient as SesSendError).permanent).toBe(false);
+    it('an unverified address, a rejected message, a paused or suspended account and any other client fault are permanent too', async () => {
+      const cases: [Error, RegExp][] = [
+        [new MessageRejected({ message: 'Email address is not verified. The following identities failed the check in region US-EAST-1: ada@example.com', $metadata: { httpStatusCode: 400 } }), /verify the sender identity in SES, and the recipient too while the account is in the SES sandbox/],
+        [Object.assign(new Error('Mail from domain not verified'), { name: 'MailFromDomainNotVerifiedException' }), /verify the sender identity/],
+        [Object.assign(new Error('Account suspended'), { name: 'AccountSuspendedException' }), /AccountSuspendedException/],
+        [Object.assign(new Error('Sending paused'), { name: 'SendingPausedException' }), /SendingPausedException/],
+        [Object.assign(new Error('Invalid header'), { name: 'SomeFutureValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 } }), /SomeFutureValidationError/],
+      ];
+      for (const [cause, message] of cases) {
+        const error = await mailerWith(cause).send(anEmail()).catch((e: unknown) => e);
+        expect(error, cause.name).toBeInstanceOf(NonRetriableError);
+        expect((error as NonRetriableError).code).toBe(cause.name);
+        expect((error as NonRetriableError).message).toMatch(message);
+      }
+    });
+
+    it('what a retry may fix stays an ordinary error: a network failure, an outage, an expired token', async () => {
+      const cases = [
+        Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }),
+        Object.assign(new Error('Internal failure'), { name: 'InternalServiceErrorException', $fault: 'server', $metadata: { httpStatusCode: 500 } }),
+        Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+      ];
+      for (const cause of cases) {
+        const error = await mailerWith(cause).send(anEmail()).catch((e: unknown) => e);
+        expect(error, cause.name).toBeInstanceOf(SesSendError);
+        expect(error).not.toBeInstanceOf(NonRetriableError);
+        expect((error as SesSendError).message).toMatch(new RegExp(`^SES refused the email to ada@example.com: ${cause.name}: `));
+        expect((error as SesSendError).toJSON()).toMatchObject({ name: 'SesSendError', code: cause.name });
+      }
     });
 
     it('sends the request SES expects: Simple content in UTF-8, the kind as a tag, the configuration set', async () => {

@@ -5,10 +5,17 @@
  * process shares the account, or the daily quota is spent) becomes the framework's
  * {@link RetryAfterError}, so the controller's invocation is retried after a delay that fits the cause.
  *
+ * A send that SES refuses for good — the role may not send to this recipient (in the sandbox SES
+ * authorises the recipient's identity too), an address that is not verified, a rejected message, a
+ * paused or suspended account — becomes a {@link NonRetriableError} whose `code` is SES's error name:
+ * retrying would fail the same way, so the event fails once, with a record at the controller's
+ * on-failure destination, instead of three times over three minutes.
+ *
  * Quotas and the throttling error: https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html
+ * The sandbox (only verified recipients): https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html
  */
 import { SendEmailCommand, type SESv2Client, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { RetryAfterError } from '../../../framework/errors.js';
+import { NonRetriableError, RetryAfterError } from '../../../framework/errors.js';
 import type { Email, Mailer } from '../../../leedz/ports.js';
 
 /** What the SES mailer is built with, resolved by the composition root. */
@@ -27,43 +34,53 @@ export interface SesMailerOptions {
 }
 
 /**
- * A send that SES refused for a reason other than throttling. An ordinary (retriable) error, like
- * the SMTP mailer's: `permanent` records whether retrying the same email can succeed without an
- * operator's fix (a rejected message, an unverified sender), for whoever reads the dead letter.
+ * A send that did not go through but may on a retry: a network failure, an SES outage (the SDK's own
+ * retries are spent), credentials that could not be loaded. An ordinary error: the platform retries
+ * the event. What retrying cannot fix is a {@link NonRetriableError} instead (see the module comment).
  *
  * @example
- * try { await ses.send(email); } catch (e) { if (e instanceof SesSendError && e.permanent) log(`SES refused it: ${e.message}`); throw e; }
+ * try { await ses.send(email); } catch (e) { if (e instanceof NonRetriableError) log(`SES refused it for good: ${e.code}`); throw e; }
  */
 export class SesSendError extends Error {
-  /** The SES error name: `MessageRejected`, `MailFromDomainNotVerifiedException`, `AccountSuspendedException`, … */
+  /** The SES (or SDK) error name: `InternalFailure`, `TimeoutError`, `CredentialsProviderError`, … */
   readonly code: string;
-  readonly permanent: boolean;
 
-  constructor(message: string, details: { code: string; permanent: boolean; cause?: unknown }) {
+  constructor(message: string, details: { code: string; cause?: unknown }) {
     super(message, { cause: details.cause });
     this.name = 'SesSendError';
     this.code = details.code;
-    this.permanent = details.permanent;
   }
 
   /** Errors cross the asynchronous boundary (invocation log, dead letters) as JSON. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, permanent: this.permanent, message: this.message };
+    return { name: this.name, code: this.code, message: this.message };
   }
 }
 
 /** SES's throttling error names: the v2 API's own, and the sending-quota one it shares with v1. */
 const THROTTLING = new Set(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException']);
 
-/** Errors that sending the same email again cannot fix until someone changes the account or the email. */
+/**
+ * Errors that sending the same email again cannot fix until someone changes the account, the
+ * role's policy, the recipient's verification or the email
+ * (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html#API_SendEmail_Errors).
+ */
 const PERMANENT = new Set([
+  // The role may not send from this identity, or (in the sandbox) to this recipient's identity.
+  'AccessDeniedException',
+  'AccessDenied',
+  // "Email address is not verified" (sender, or a recipient while in the sandbox), and other rejections.
   'MessageRejected',
   'MailFromDomainNotVerifiedException',
   'AccountSuspendedException',
   'SendingPausedException',
   'BadRequestException',
   'NotFoundException',
+  'ValidationException',
 ]);
+
+/** Client faults that are not about this email: the SDK retries them, and a later attempt may succeed. */
+const TRANSIENT_CLIENT_FAULTS = new Set(['ConcurrentModificationException', 'ExpiredTokenException', 'RequestTimeoutException', 'RequestExpired']);
 
 /**
  * SES asks for "an interval of up to 10 minutes" after its daily quota is spent (the page above);
@@ -76,8 +93,9 @@ const RATE_RETRY_MS = 1_000;
 /**
  * A Mailer that sends through SES v2. Throws at creation when `from` has no address or
  * `maxSendRate` is not a positive number. `send` resolves with SES's message id; rejects with a
- * {@link RetryAfterError} when SES throttles, and with an {@link SesSendError} naming the
- * recipient and SES's reason otherwise.
+ * {@link RetryAfterError} when SES throttles, a {@link NonRetriableError} (code: SES's error name)
+ * when SES refuses the email for good, and an {@link SesSendError} otherwise, each naming the
+ * recipient and SES's reason.
  *
  * Pacing: a token bucket of `maxSendRate` tokens a second that holds at most one second's worth
  * (`max(1, floor(maxSendRate))`), shared by concurrent sends: a quiet mailer sends a burst at once,
@@ -118,7 +136,7 @@ export function createSesMailer(options: SesMailerOptions): Mailer {
       } catch (error) {
         throw toSendError(error, email.to);
       }
-      if (messageId === undefined || messageId === '') throw new SesSendError(`SES accepted the email to ${email.to} but returned no message id`, { code: 'NoMessageId', permanent: false });
+      if (messageId === undefined || messageId === '') throw new SesSendError(`SES accepted the email to ${email.to} but returned no message id`, { code: 'NoMessageId' });
       return { messageId };
     },
   };
@@ -156,13 +174,30 @@ function toSendError(error: unknown, to: string): Error {
       error,
     );
   }
-  const hint =
-    name === 'MailFromDomainNotVerifiedException' || /not verified/i.test(message)
-      ? ' (verify the sender identity in SES, and the recipient too while the account is in the sandbox)'
-      : name === 'CredentialsProviderError'
-        ? ' (no AWS credentials: set a role or AWS_PROFILE)'
-        : '';
-  return new SesSendError(`SES refused the email to ${to}: ${name}: ${message}${hint}`, { code: name, permanent: PERMANENT.has(name), cause: error });
+  if (isPermanent(error, name)) {
+    return new NonRetriableError(`SES refused the email to ${to} for good: ${name}: ${message}${hintFor(name, message)}`, { code: name, cause: error });
+  }
+  return new SesSendError(`SES refused the email to ${to}: ${name}: ${message}${hintFor(name, message)}`, { code: name, cause: error });
+}
+
+/** Named as permanent, or any other client fault of the SES service (a 4xx that is not a throttle). */
+function isPermanent(error: unknown, name: string): boolean {
+  if (PERMANENT.has(name)) return true;
+  const { $fault, $metadata } = (error ?? {}) as { $fault?: string; $metadata?: { httpStatusCode?: number } };
+  const status = $metadata?.httpStatusCode;
+  return $fault === 'client' && status !== undefined && status >= 400 && status < 500 && status !== 408 && !TRANSIENT_CLIENT_FAULTS.has(name);
+}
+
+/** What the operator can do about it, for the failure record and the log. */
+function hintFor(name: string, message: string): string {
+  if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+    return ' (while the account is in the SES sandbox, SES checks the sending role against the recipient\'s identity too: verify the recipient in SES, or request production access; otherwise the role needs ses:SendEmail on the sender\'s identity)';
+  }
+  if (name === 'MailFromDomainNotVerifiedException' || /not verified/i.test(message)) {
+    return ' (verify the sender identity in SES, and the recipient too while the account is in the SES sandbox; request production access to send to anyone)';
+  }
+  if (name === 'CredentialsProviderError') return ' (no AWS credentials: set a role or AWS_PROFILE)';
+  return '';
 }
 
 /** SES tag values allow ASCII letters, digits, `_` and `-` only (up to 256 characters). */
