@@ -1,96 +1,21 @@
 /**
- * The runtime's `/local` JSON, as the console reads it (the shapes of `InvocationView`,
- * `DeadLetterView`, `FunctionMetrics`… in src/runtime/local-runtime.ts; repeated here because that
- * module is Node code the browser bundle must not type-check against).
+ * What the console reads: the runtime's `/local` JSON, with the runtime's own types
+ * (src/runtime/views.ts has no Node imports, so the browser bundle takes them as they are), and the
+ * dev outbox's emails.
  */
-export type Outcome = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'RecursiveInvocationException' | 'FunctionError';
-export type InvocationState = 'queued' | 'running' | 'succeeded' | 'failed';
+import type { DeadLetterView, DestinationRecordView, FunctionView, InvocationDetail as RuntimeInvocationDetail, InvocationView, SerializedFunctionError } from '../../src/runtime/views.js';
 
+export type { DestinationRecord, FunctionMetrics, InvocationState, Outcome } from '../../src/runtime/views.js';
+
+export type Invocation = InvocationView;
+export type InvocationDetail = RuntimeInvocationDetail;
+export type DeadLetter = DeadLetterView;
+export type DestinationRecordRow = DestinationRecordView;
+export type FunctionInfo = FunctionView;
 /** A function error as Lambda's Node.js runtime sends it (a framework error's details are a line of `trace`). */
-export interface FunctionError {
-  errorType: string;
-  errorMessage: string;
-  trace: string[];
-}
+export type FunctionError = SerializedFunctionError;
 
-export interface Invocation {
-  id: string;
-  function: string;
-  type: 'Event' | 'RequestResponse';
-  parentId: string | null;
-  traceId: string | null;
-  hop: number;
-  idempotencyKey: string | null;
-  state: InvocationState;
-  outcome: Outcome | null;
-  attempts: number;
-  throttles: number;
-  enqueuedAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  durationMs: number | null;
-  error: FunctionError | null;
-  replayOf: string | null;
-  duplicateOf: string | null;
-  payload?: unknown;
-}
-
-export interface InvocationDetail extends Invocation {
-  failedAttempts: { attempt: number; startedAt: string; endedAt: string; error: FunctionError }[];
-}
-
-export interface DestinationRecord {
-  version: string;
-  timestamp: string;
-  requestContext: { requestId: string; functionArn: string; condition: string; approximateInvokeCount: number };
-  requestPayload: unknown;
-  responseContext?: { statusCode: number; executedVersion: string; functionError?: string };
-  responsePayload?: unknown;
-}
-
-export interface DeadLetter {
-  id: number;
-  invocationId: string;
-  function: string;
-  condition: string;
-  attempts: number;
-  failedAt: string;
-  replayedAs: string | null;
-  record: DestinationRecord;
-}
-
-export interface DestinationRecordRow {
-  id: number;
-  invocationId: string;
-  function: string;
-  destination: string;
-  condition: string;
-  deliveredAs: string | null;
-  createdAt: string;
-  record: DestinationRecord;
-}
-
-export interface FunctionMetrics {
-  function: string;
-  AsyncEventsReceived: number;
-  AsyncEventAge: { p50: number | null; p99: number | null; max: number | null };
-  AsyncEventsDropped: number;
-  DeadLetterErrors: number;
-  DestinationDeliveryFailures: number;
-  Invocations: number;
-  Errors: number;
-  Throttles: number;
-  Duration: { p50: number | null; p99: number | null };
-  queued: number;
-  running: number;
-}
-
-export interface FunctionInfo {
-  name: string;
-  kind: string;
-  config: { timeoutSeconds: number; maximumRetryAttempts: number; maximumEventAgeSeconds: number; reservedConcurrency?: number; onSuccess?: string; onFailure?: string };
-}
-
+/** An email of the dev outbox (src/adapters/mailer/outbox/outbox-mailer.ts; checked against it in test/types). */
 export interface OutboxEmail {
   id: number;
   to: string;
