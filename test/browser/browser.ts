@@ -36,8 +36,8 @@ export interface BrowserUser {
   close(): Promise<void>;
 }
 
-/** A new Chromium with a fresh profile (its own cookies), at desktop size unless told. */
-export async function openBrowser(viewport: { width: number; height: number } = { width: 1366, height: 900 }): Promise<BrowserUser> {
+/** A new Chromium with a fresh profile (its own cookies), at desktop size and in Chicago's time zone unless told. */
+export async function openBrowser(viewport: { width: number; height: number } = { width: 1366, height: 900 }, options: { timezoneId?: string } = {}): Promise<BrowserUser> {
   requireChromium();
   const profile = mkdtempSync(join(tmpdir(), 'leedz-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -46,7 +46,7 @@ export async function openBrowser(viewport: { width: number; height: number } = 
     args: CHROMIUM_ARGS,
     viewport,
     locale: 'en-US',
-    timezoneId: 'America/Chicago',
+    timezoneId: options.timezoneId ?? 'America/Chicago',
   });
   context.setDefaultTimeout(30_000);
   const page = context.pages()[0] ?? (await context.newPage());

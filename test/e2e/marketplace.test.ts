@@ -44,7 +44,7 @@ describe('posting a leed', () => {
     const posted = await t.api('POST', '/api/leedz', { token: creator.token, body: newLeedBody({ trade: 'face painting' }) });
     const emailsAtResponse = t.server.marketplace!.outbox.countEmails({ kind: 'new-leed' });
     expect(posted.status).toBe(201);
-    expect(posted.body).toEqual({ id: expect.stringMatching(/^l_/), trade: 'face painting', title: expect.any(String), price: 2500 });
+    expect(posted.body).toEqual({ id: expect.stringMatching(/^l_/), trade: 'face painting', title: expect.any(String), price: 2500, timeZone: 'America/Chicago', when: expect.stringMatching(/ C[SD]T$/) });
     expect(emailsAtResponse).toBe(0);
 
     await t.settle();
@@ -132,7 +132,7 @@ describe('buying', () => {
     expect(outbox.countEmails({ to: buyerEmail, kind: 'receipt' })).toBe(1);
     expect(outbox.countEmails({ to: 'seller@example.com', kind: 'sold' })).toBe(1);
     const [receipt] = outbox.listEmails({ to: buyerEmail, kind: 'receipt', limit: 1 });
-    for (const field of ['9 Elm Avenue', 'client@example.com', '5551234567', 'Two hours', 'Bring your own easel', 'seller@example.com']) {
+    for (const field of ['9 Elm Avenue', 'client@example.com', '(555) 123-4567', 'Two hours', 'Bring your own easel', 'seller@example.com']) {
       expect(receipt!.text).toContain(field);
     }
 
@@ -223,7 +223,7 @@ describe('authorization', () => {
     expect((await t.api('DELETE', path, { token: other.token })).status).toBe(403);
 
     const stranger = await t.api('GET', path);
-    expect(Object.keys(stranger.body).sort()).toEqual(['creator', 'details', 'end', 'hidden', 'id', 'postedAt', 'price', 'start', 'status', 'title', 'trade', 'zip'].sort());
+    expect(Object.keys(stranger.body).sort()).toEqual(['creator', 'details', 'end', 'hidden', 'id', 'postedAt', 'price', 'start', 'status', 'timeZone', 'title', 'trade', 'when', 'zip'].sort());
     expect(stranger.body.hidden.sort()).toEqual(['clientEmail', 'clientPhone', 'location', 'requirements']);
     const creator = await t.api('GET', path, { token: owner.token });
     expect(creator.body).toMatchObject({ location: '77 Pine Road, Springfield, IL 62702', clientEmail: 'client@example.com', clientPhone: '5551234567', requirements: 'Bring your own easel.', hidden: [] });
@@ -233,6 +233,49 @@ describe('authorization', () => {
     expect(edited.body.title).toBe('Renamed party');
     expect((await t.api('DELETE', path, { token: owner.token })).status).toBe(204);
     expect((await t.api('GET', path)).status).toBe(404);
+  });
+});
+
+describe('times where the gig happens', () => {
+  it('a post with wall times is read in the zone of its place; every view and email says the same local time with its zone', async () => {
+    const poster = await t.signIn('tz-poster@example.com');
+    const viewer = await t.signIn('tz-viewer@example.com');
+    await t.api('PATCH', '/api/me', { token: viewer.token, body: { subscriptions: ['dj'] } });
+    const date = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    // Springfield, IL is on Central time; Los Angeles on Pacific.
+    const posted = await t.api('POST', '/api/leedz', {
+      token: poster.token,
+      body: newLeedBody({ trade: 'dj', location: '9 Lake Drive, Springfield, IL 62704', start: `${date}T18:00`, end: `${date}T23:00` }),
+    });
+    expect(posted.status).toBe(201);
+    expect(posted.body.timeZone).toBe('America/Chicago');
+    expect(posted.body.when).toMatch(/, 6:00 PM – 11:00 PM C[SD]T$/);
+    const path = `/api/leedz/dj/${posted.body.id}`;
+    const stranger = await t.api('GET', path);
+    const owner = await t.api('GET', path, { token: poster.token });
+    for (const view of [stranger.body, owner.body]) {
+      expect(view.timeZone).toBe('America/Chicago');
+      expect(view.when).toBe(posted.body.when);
+      expect(new Date(view.start).toLocaleString('en-US', { timeZone: 'America/Chicago', hour: 'numeric', minute: '2-digit' })).toBe('6:00 PM');
+    }
+    const listed = (await t.api('GET', `/api/leedz?trades=dj&from=${date}T00:00:00Z&to=${date}T23:59:59-12:00`)).body.leedz.find((l: { id: string }) => l.id === posted.body.id);
+    expect(listed.timeZone).toBe('America/Chicago');
+    await t.settle();
+    const alert = t.server.marketplace!.outbox.listEmails({ to: 'tz-viewer@example.com', kind: 'new-leed', limit: 1 })[0]!;
+    expect(alert.text).toContain(posted.body.when);
+
+    // Moved to Los Angeles with the same wall times: the times are read there.
+    const moved = await t.api('PATCH', path, { token: poster.token, body: { location: '1 Main Street, Los Angeles, CA 90012', start: `${date}T18:00`, end: `${date}T23:00` } });
+    expect(moved.status).toBe(200);
+    expect(moved.body.timeZone).toBe('America/Los_Angeles');
+    expect(moved.body.when).toMatch(/, 6:00 PM – 11:00 PM P[SD]T$/);
+    // A place that cannot be found is refused for its location; the other rules still speak about the times.
+    const lost = await t.api('POST', '/api/leedz', { token: poster.token, body: newLeedBody({ trade: 'dj', location: '9 Nowhere Road, Nowhere, ZZ 00000', start: `${date}T18:00`, end: `${date}T18:30` }) });
+    expect(lost.status).toBe(400);
+    expect(lost.body.error.fields).toEqual([
+      { path: 'location', message: 'could not be found: check the street address and the zip' },
+      { path: 'end', message: 'must be 1 to 12 hours after start' },
+    ]);
   });
 });
 

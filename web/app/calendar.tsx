@@ -1,7 +1,8 @@
 /**
  * The month calendar: active leedz of the shown trades (`GET /api/leedz`), one colour per trade, the
  * user's own leedz starred. A day lists its first few leedz and a button for the rest. At phone width
- * the grid becomes an agenda of the days that have leedz (CSS only).
+ * the grid becomes an agenda of the days that have leedz (CSS only). A leed sits on its day and shows
+ * its time where the gig happens (its `timeZone`), whatever the zone of the browser.
  *
  * When the first month with its leedz is on screen and the page can take input, the app sets the
  * performance mark `leedz:calendar-ready` (bench/web.ts measures navigation → that mark).
@@ -11,7 +12,7 @@ import type { Trade } from '../../src/leedz/domain/trade.js';
 import type { User } from '../../src/leedz/domain/user.js';
 import type { LeedPreview } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
-import { dayKey, formatCents, formatShortTime, formatTime, pad } from '../shared/format.js';
+import { dayKey, formatCents, formatShortTime, formatTime, pad, zoneName } from '../shared/format.js';
 import { useLoad } from '../shared/hooks.js';
 import { navigate, withQuery } from '../shared/router.js';
 import { useSession } from './session.js';
@@ -88,9 +89,11 @@ export function filtersFor(me: User | null, trades: Trade[], query: URLSearchPar
 export function searchPath(filters: Filters): string | undefined {
   if (filters.trades.length === 0) return undefined;
   const days = gridDays(filters.month);
-  const first = days[0]!;
+  // A day of the grid in a gig's zone may start up to 14 hours from the browser's: a day more on
+  // each side finds every leed whose local day is on the grid.
+  const first = new Date(days[0]!.getFullYear(), days[0]!.getMonth(), days[0]!.getDate() - 1);
   const last = days.at(-1)!;
-  const to = new Date(last.getFullYear(), last.getMonth(), last.getDate(), 23, 59, 59, 999);
+  const to = new Date(last.getFullYear(), last.getMonth(), last.getDate() + 1, 23, 59, 59, 999);
   const query = new URLSearchParams({ trades: filters.trades.join(','), from: first.toISOString(), to: to.toISOString(), limit: '5000' });
   if (filters.zip !== '') {
     query.set('zip', filters.zip);
@@ -113,15 +116,18 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
   }, [path, dataVersion]);
 
   const byDay = useMemo(() => {
+    const onGrid = new Set(days.map((day) => dayKey(day)));
     const map = new Map<string, LeedPreview[]>();
     for (const leed of result.value ?? []) {
-      const key = dayKey(new Date(leed.start));
+      // The gig's own day, where it happens.
+      const key = dayKey(new Date(leed.start), leed.timeZone);
+      if (!onGrid.has(key)) continue;
       let list = map.get(key);
       if (list === undefined) map.set(key, (list = []));
       list.push(leed);
     }
     return map;
-  }, [result.value]);
+  }, [result.value, days]);
 
   const [expanded, setExpanded] = useState<string | undefined>(undefined);
   const rootRef = useRef<HTMLDivElement>(null);
@@ -134,7 +140,8 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
     performance.mark('leedz:calendar-ready');
   }, [ready]);
 
-  const count = result.value?.length ?? 0;
+  let count = 0;
+  for (const list of byDay.values()) count += list.length;
   const todayKey = dayKey(new Date());
   const title = `${MONTH_NAMES[filters.month.month]} ${filters.month.year}`;
   const go = (month: Month) => navigate(withQuery({ month: monthParam(month) }), { keepScroll: true });
@@ -160,7 +167,7 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
         <p class="cal-summary muted small" role="status">
           {result.state === 'loading' ? 'Loading leedz…' : `${count.toLocaleString('en-US')} ${count === 1 ? 'leed' : 'leedz'}${filters.zip !== '' ? ` within ${filters.radius} miles of ${filters.zip}` : ''}`}
           <span class="legend">
-            <span aria-hidden="true">★</span> your leed
+            <span aria-hidden="true">★</span> your leed · times where each gig is
           </span>
         </p>
       </div>
@@ -212,11 +219,11 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
                               href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}${search}`}
                               style={{ '--trade': tradeColor(leed.trade, trades) }}
                               aria-current={leed.id === selectedId ? 'true' : undefined}
-                              aria-label={`${formatTime(leed.start)}, ${leed.trade}: ${leed.title}, ${leed.price === 0 ? 'free' : formatCents(leed.price)}${own ? ', your leed' : ''}`}
-                              title={`${leed.trade}: ${leed.title}`}
+                              aria-label={`${formatTime(leed.start, leed.timeZone)} ${zoneName(leed.start, leed.timeZone)}, ${leed.trade}: ${leed.title}, ${leed.price === 0 ? 'free' : formatCents(leed.price)}${own ? ', your leed' : ''}`}
+                              title={`${formatTime(leed.start, leed.timeZone)} ${zoneName(leed.start, leed.timeZone)} · ${leed.trade}: ${leed.title}`}
                             >
                               {own && <span class="own-mark">★</span>}
-                              <span class="chip-time">{formatShortTime(leed.start)}</span> {leed.title}
+                              <span class="chip-time">{formatShortTime(leed.start, leed.timeZone)}</span> {leed.title}
                             </a>
                           </li>
                         );

@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LeedView } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
-import { formatCents, formatDate, formatDateTime, formatTimeRange, pad, zoneName } from '../shared/format.js';
+import { dayKey, formatCents, formatDate, formatDateTime, formatTimeRange, zoneName } from '../shared/format.js';
 import { useLoad } from '../shared/hooks.js';
 import { LockIcon } from '../shared/icons.js';
 import { navigate, withQuery } from '../shared/router.js';
@@ -31,8 +31,8 @@ export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string
     if (leed === undefined) return;
     // Opened from a link without a month (an email): show the leed's month in the calendar.
     if (!new URLSearchParams(location.search).has('month')) {
-      const start = new Date(leed.start);
-      navigate(withQuery({ month: `${start.getFullYear()}-${pad(start.getMonth() + 1)}` }), { replace: true, keepScroll: true });
+      // The month of the gig where it happens (the calendar places leedz on their local day).
+      navigate(withQuery({ month: dayKey(new Date(leed.start), leed.timeZone).slice(0, 7) }), { replace: true, keepScroll: true });
     }
     // Opening a leed takes focus to it, so keyboard and screen reader users land in the panel.
     headingRef.current?.focus({ preventScroll: window.innerWidth > 1200 });
@@ -111,14 +111,14 @@ function LeedBody({ leed, me, headingRef, onChanged, closeHref }: { leed: LeedVi
         })}
         <dt>Posted by</dt>
         <dd>
-          <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>, {formatDateTime(leed.postedAt)}
+          <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>, {formatDateTime(leed.postedAt, zone)} {zoneName(leed.postedAt, zone)}
         </dd>
         {leed.buyer !== undefined && leed.buyer !== null && (
           <>
             <dt>Bought by</dt>
             <dd>
               <a href={`/users/${encodeURIComponent(leed.buyer)}`}>{leed.buyer}</a>
-              {leed.soldAt ? `, ${formatDateTime(leed.soldAt)}` : ''}
+              {leed.soldAt ? `, ${formatDateTime(leed.soldAt, zone)} ${zoneName(leed.soldAt, zone)}` : ''}
             </dd>
           </>
         )}

@@ -1,6 +1,8 @@
 /**
  * Post a leed (`POST /api/leedz`) or edit one's own (`PATCH /api/leedz/{trade}/{id}`, only the
- * fields that changed). Every hideable field has a show/hide toggle. Validation is the API's: the
+ * fields that changed). Start and end are the wall clock where the gig happens: the form sends them
+ * without an offset (`2027-01-09T18:00`) and the API reads them in the zone of the location, so a
+ * vendor posting from another zone (or a browser set to UTC) posts the time the client gave. Every hideable field has a show/hide toggle. Validation is the API's: the
  * form sends what was typed and shows each field message of a 400 beside its field, with a summary
  * at the top that links to them.
  */
@@ -10,7 +12,7 @@ import type { FieldVisibility, HideableField, Leed } from '../../src/leedz/domai
 import type { FieldError } from '../../src/leedz/domain/validation.js';
 import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
-import { formatCents, fromLocalInput, pad, toLocalInput } from '../shared/format.js';
+import { formatCents, toLocalInput, zoneName } from '../shared/format.js';
 import { EyeIcon, LockIcon } from '../shared/icons.js';
 import { navigate } from '../shared/router.js';
 import { FIELD_LABELS } from './leed-fields.js';
@@ -40,8 +42,8 @@ function valuesOf(leed: Leed): Values {
     trade: leed.trade,
     title: leed.title,
     location: leed.location,
-    start: toLocalInput(leed.start),
-    end: toLocalInput(leed.end),
+    start: toLocalInput(leed.start, leed.timeZone),
+    end: toLocalInput(leed.end, leed.timeZone),
     price: leed.price === 0 ? '0' : (leed.price / 100).toFixed(2),
     clientEmail: leed.clientEmail ?? '',
     clientPhone: leed.clientPhone ?? '',
@@ -59,9 +61,9 @@ function priceOf(text: string): number | string | undefined {
   return Number.isFinite(dollars) ? Math.round(dollars * 100) : text;
 }
 
-/** A datetime-local value → an instant; something the browser could not parse goes as is. */
-function instantOf(text: string): string | undefined {
-  return fromLocalInput(text) ?? (text.trim() === '' ? undefined : text);
+/** A datetime-local value, sent as typed: the API reads it where the gig is, and says why when it cannot. */
+function wallTimeOf(text: string): string | undefined {
+  return text.trim() === '' ? undefined : text.trim();
 }
 
 export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
@@ -138,7 +140,7 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
     const filled = (field: HideableField) => values[field].trim() !== '';
     const visibility = Object.fromEntries(config().hideableFields.filter(filled).map((f) => [f, values.visibility[f]]));
     if (original === undefined) {
-      const out: Record<string, unknown> = { trade: values.trade, title: values.title, location: values.location, start: instantOf(values.start), end: instantOf(values.end), price: priceOf(values.price) };
+      const out: Record<string, unknown> = { trade: values.trade, title: values.title, location: values.location, start: wallTimeOf(values.start), end: wallTimeOf(values.end), price: priceOf(values.price) };
       for (const field of ['clientEmail', 'clientPhone', 'details', 'requirements'] as const) if (filled(field)) out[field] = values[field];
       out.visibility = visibility;
       return out;
@@ -147,8 +149,10 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
     const before = valuesOf(original);
     const out: Record<string, unknown> = {};
     for (const field of ['title', 'location', 'clientEmail', 'clientPhone', 'details', 'requirements'] as const) if (values[field] !== before[field]) out[field] = values[field];
-    if (values.start !== before.start) out.start = instantOf(values.start) ?? null;
-    if (values.end !== before.end) out.end = instantOf(values.end) ?? null;
+    // A moved location changes the zone the times are read in: send them too, as the form shows them.
+    const moved = values.location !== before.location;
+    if (values.start !== before.start || moved) out.start = wallTimeOf(values.start) ?? null;
+    if (values.end !== before.end || moved) out.end = wallTimeOf(values.end) ?? null;
     if (values.price !== before.price) out.price = priceOf(values.price) ?? 0;
     if (config().hideableFields.some((f) => filled(f) && values.visibility[f] !== original.visibility[f])) out.visibility = visibility;
     return out;
@@ -161,18 +165,17 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
     setFailure(undefined);
     try {
       if (original === undefined) {
-        const posted = await api.post<{ id: string; trade: string; title: string }>('/api/leedz', body());
+        const posted = await api.post<{ id: string; trade: string; title: string; when: string }>('/api/leedz', body());
         changed();
-        flash({ kind: 'ok', text: `Posted “${posted.title}”. Subscribers of ${posted.trade} are being emailed.` });
-        const start = new Date(instantOf(values.start) ?? Date.now());
-        navigate(`/leedz/${encodeURIComponent(posted.trade)}/${encodeURIComponent(posted.id)}?month=${start.getFullYear()}-${pad(start.getMonth() + 1)}`);
+        flash({ kind: 'ok', text: `Posted “${posted.title}” for ${posted.when}. Subscribers of ${posted.trade} are being emailed.` });
+        // The wall date is the gig's own date: its month is the calendar's.
+        navigate(`/leedz/${encodeURIComponent(posted.trade)}/${encodeURIComponent(posted.id)}?month=${values.start.slice(0, 7)}`);
       } else {
         const changes = body();
         if (Object.keys(changes).length > 0) await api.patch<Leed>(leedApiPath(original.trade, original.id), changes);
         changed();
         flash({ kind: 'ok', text: Object.keys(changes).length > 0 ? 'Your changes are saved.' : 'Nothing changed.' });
-        const start = new Date(instantOf(values.start) ?? original.start);
-        navigate(`/leedz/${encodeURIComponent(original.trade)}/${encodeURIComponent(original.id)}?month=${start.getFullYear()}-${pad(start.getMonth() + 1)}`);
+        navigate(`/leedz/${encodeURIComponent(original.trade)}/${encodeURIComponent(original.id)}?month=${(values.start || valuesOf(original).start).slice(0, 7)}`);
       }
     } catch (error) {
       if (error instanceof ApiError && error.fields.length > 0) setErrors(error.fields);
@@ -185,7 +188,11 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
 
   const known = new Set(ORDER);
   const sorted = [...errors].sort((a, b) => (known.has(a.path) ? ORDER.indexOf(a.path) : 99) - (known.has(b.path) ? ORDER.indexOf(b.path) : 99));
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Where the gig is: the leed's zone when editing (a new location may change it); for a new leed, the location's.
+  const zoneHint =
+    original === undefined || values.location !== original.location
+      ? 'The time where the gig is: read in the time zone of its location.'
+      : `The time where the gig is: ${zoneName(original.start, original.timeZone)} (${original.timeZone}).`;
   const { limits } = config();
 
   return (
@@ -233,7 +240,7 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
           <input id="leed-location" type="text" autoComplete="street-address" value={values.location} onInput={set('location')} {...invalid('location', errorOf('location'), true)} />
         </Field>
         <div class="field-row">
-          <Field name="start" error={errorOf('start')} hint={`Your time zone (${zone}).`}>
+          <Field name="start" error={errorOf('start')} hint={zoneHint}>
             <input id="leed-start" type="datetime-local" value={values.start} onInput={set('start')} {...invalid('start', errorOf('start'), true)} />
           </Field>
           <Field name="end" error={errorOf('end')} hint="1 to 12 hours after the start.">

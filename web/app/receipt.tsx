@@ -84,7 +84,7 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
       <h1 id="receipt-title">Receipt: {leed.title}</h1>
       <p class="muted">
         You bought this {leed.trade} leed from <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>
-        {leed.soldAt ? ` on ${formatDateTime(leed.soldAt)}` : ''}. A copy of this receipt, with the seller’s contact, is in your email.
+        {leed.soldAt ? ` on ${formatDateTime(leed.soldAt, zone)} ${zoneName(leed.soldAt, zone)}` : ''}. A copy of this receipt, with the seller’s contact, is in your email.
       </p>
       <dl class="fields receipt-fields">
         <dt>Leed</dt>

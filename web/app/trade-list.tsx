@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { LeedPreview } from '../../src/leedz/domain/visibility.js';
 import { api, messageOf } from '../shared/api.js';
-import { formatCents, formatDate, formatTimeRange } from '../shared/format.js';
+import { formatCents, formatDate, formatTimeRange, zoneName } from '../shared/format.js';
 import { useSession } from './session.js';
 import { tradeColor } from './trade-colors.js';
 
@@ -73,8 +73,10 @@ export function TradeList({ trade }: { trade: string }) {
             <tbody>
               {leedz.map((leed) => (
                 <tr key={leed.id}>
-                  <td class="nowrap">{formatDate(leed.start)}</td>
-                  <td class="nowrap">{formatTimeRange(leed.start, leed.end)}</td>
+                  <td class="nowrap">{formatDate(leed.start, leed.timeZone)}</td>
+                  <td class="nowrap">
+                    {formatTimeRange(leed.start, leed.end, leed.timeZone)} {zoneName(leed.start, leed.timeZone)}
+                  </td>
                   <td>
                     <a href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}`}>{leed.title}</a>
                     {me !== null && leed.creator === me.username && <span class="pill info own-pill">yours</span>}

@@ -1,5 +1,6 @@
 /** How the UI writes dates, times, money and phone numbers (en-US, the marketplace's audience). */
 export { formatCents } from '../../src/leedz/domain/money.js';
+export { formatPhone } from '../../src/leedz/domain/phone.js';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -56,24 +57,16 @@ export function dayKey(date: Date, timeZone?: string): string {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
-/** An ISO instant → the value of an `<input type="datetime-local">` in the browser's zone. */
-export function toLocalInput(iso: string): string {
-  const d = new Date(iso);
-  return `${dayKey(d)}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+/**
+ * An ISO instant → the value of an `<input type="datetime-local">` as the wall clock reads it in
+ * `timeZone` (a gig's zone: the form shows the time where the gig happens, whatever the browser's).
+ */
+export function toLocalInput(iso: string, timeZone: string): string {
+  const parts = format({ year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, timeZone).formatToParts(new Date(iso));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
 }
 
-/** An `<input type="datetime-local">` value (the browser's zone) → an ISO instant with `Z`, or undefined when empty or invalid. */
-export function fromLocalInput(value: string): string | undefined {
-  if (value.trim() === '') return undefined;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
-}
-
-/** "5551234567" → "(555) 123-4567"; anything else as it is. */
-export function formatPhone(digits: string): string {
-  const m = /^(\d{3})(\d{3})(\d{4})$/.exec(digits);
-  return m === null ? digits : `(${m[1]}) ${m[2]}-${m[3]}`;
-}
 
 /** "1,234" */
 export function formatCount(n: number): string {

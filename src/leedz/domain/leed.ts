@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { streetAddressSchema, zipOfAddress, zipSchema } from './address.js';
 import { geoPointSchema } from './geo.js';
+import { instantOfWallTime, isWallTime, WALL_TIME_PATTERN } from './time-zone.js';
 import { tradeNameSchema } from './trade.js';
 import { bodyOf, describeIssue, type FieldError, fieldErrorsOf, firstPerPath, type ValidationResult } from './validation.js';
 
@@ -122,6 +123,29 @@ export const instantSchema = z
     return Number.isNaN(ms) ? text : new Date(ms).toISOString();
   });
 
+const GIG_TIME_MESSAGE = 'must be a date and time, like "2026-12-24T18:00" (the time where the gig is) or "2026-12-24T18:00:00Z" (an instant)';
+
+/**
+ * The start or end of a gig as a client may send it: an instant ({@link instantSchema}), or the wall
+ * clock where the gig happens, without an offset (`2026-12-24T18:00`), which the server reads in
+ * the time zone of the leed's location — what a form shows, whatever the zone of the browser.
+ *
+ * @example
+ * gigTimeSchema.safeParse('2026-12-24T18:00').success; // → true (a wall time, read in the place's zone)
+ */
+export const gigTimeSchema = z.union([
+  instantSchema,
+  z.string().regex(WALL_TIME_PATTERN).describe('the wall clock where the gig happens, without an offset, like "2026-12-24T18:00"; read in the time zone of the location'),
+]);
+
+/** What validation applies to a start or end once a wall time is resolved to an instant. */
+const resolvedGigTimeSchema = z
+  .iso.datetime({ offset: true, error: (issue) => (issue.input == null ? undefined : GIG_TIME_MESSAGE) })
+  .overwrite((text) => {
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? text : new Date(ms).toISOString();
+  });
+
 const titleSchema = z.string().max(TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`);
 
 const longTextSchema = z.string().max(TEXT_MAX_LENGTH, `must be at most ${TEXT_MAX_LENGTH.toLocaleString('en-US')} characters`);
@@ -221,8 +245,8 @@ export const newLeedInputSchema = z.strictObject({
   trade: tradeNameSchema,
   title: titleSchema,
   location: streetAddressSchema,
-  start: instantSchema,
-  end: instantSchema,
+  start: gigTimeSchema,
+  end: gigTimeSchema,
   price: priceSchema.optional(),
   clientEmail: clientEmailSchema.nullish(),
   clientPhone: clientPhoneSchema.nullish(),
@@ -233,6 +257,9 @@ export const newLeedInputSchema = z.strictObject({
 
 /** The body of `POST /api/leedz`, as sent. */
 export type NewLeedInput = z.input<typeof newLeedInputSchema>;
+
+/** {@link newLeedInputSchema} as validation applies it: wall times already read in the place's zone. */
+const newLeedResolvedSchema = newLeedInputSchema.extend({ start: resolvedGigTimeSchema, end: resolvedGigTimeSchema });
 
 /**
  * A validated new leed: what the client decides. The server adds the rest of a {@link Leed}
@@ -276,6 +303,8 @@ export function activeLeed(input: NewLeed, facts: { id: string; creator: string;
  */
 export const leedPatchInputSchema = newLeedInputSchema.omit({ trade: true }).partial();
 
+const leedPatchResolvedSchema = newLeedResolvedSchema.omit({ trade: true }).partial();
+
 /** The body of `PATCH /api/leedz/{trade}/{id}`, as sent. */
 export type LeedPatchInput = z.input<typeof leedPatchInputSchema>;
 
@@ -292,7 +321,9 @@ export type LeedChanges = Partial<Pick<Leed, 'title' | 'location' | 'zip' | 'sta
 /**
  * Validates the body of a new leed against every rule, and normalises it (UTC instants, phone digits,
  * trimmed text, `null` for empty fields, zip taken from the location, visibility completed from the
- * defaults). Never throws; a refusal names each bad field once.
+ * defaults). A `start` or `end` sent as a wall time (`2026-12-24T18:00`) is read in `timeZone`, the
+ * zone of the leed's place (the caller geocodes the location first). Never throws; a refusal names
+ * each bad field once.
  *
  * @example
  * const result = validateNewLeed(
@@ -302,10 +333,11 @@ export type LeedChanges = Partial<Pick<Leed, 'title' | 'location' | 'zip' | 'sta
  * );
  * if (result.ok) result.value.zip; // → '62701'
  */
-export function validateNewLeed(input: unknown, now: Date): ValidationResult<NewLeed> {
-  const body = bodyOf(input);
-  const parsed = newLeedInputSchema.safeParse(body, { error: describeIssue });
+export function validateNewLeed(input: unknown, now: Date, timeZone?: string): ValidationResult<NewLeed> {
+  const { body, unzoned } = withWallTimesResolved(bodyOf(input), timeZone);
+  const parsed = newLeedResolvedSchema.safeParse(body, { error: describeIssue });
   const fields = firstPerPath([
+    ...unzoned,
     ...(parsed.success ? [] : fieldErrorsOf(parsed.error, (key, parent) => unknownKeyMessage(key, parent, 'cannot be set'))),
     ...scheduleErrors(body.start, body.end, now, { startChanged: true, endChanged: true }),
     ...hiddenEmptyErrors(body, (field) => isEmpty(body[field])),
@@ -335,7 +367,8 @@ export function validateNewLeed(input: unknown, now: Date): ValidationResult<New
  * new leed; the rules between fields apply to the leed as it will be after the edit (an edit of only
  * `end` must still leave 1–12 h after the current start). A new start must be in the future. A field
  * that was empty and is now filled takes its default visibility unless the edit says otherwise, so
- * adding a phone number never publishes it by surprise. Never throws.
+ * adding a phone number never publishes it by surprise. Wall times are read in `timeZone`: the zone
+ * of the new location when the edit moves the leed, else the leed's own. Never throws.
  *
  * @example
  * validateLeedPatch({ end: '2026-12-24T23:00:00Z' }, leed, new Date());
@@ -345,11 +378,13 @@ export function validateLeedPatch(
   input: unknown,
   current: Pick<Leed, 'start' | 'end' | HideableField | 'visibility'>,
   now: Date,
+  timeZone?: string,
 ): ValidationResult<LeedChanges> {
-  const body = bodyOf(input);
+  const { body, unzoned } = withWallTimesResolved(bodyOf(input), timeZone);
   const has = (key: string): boolean => Object.hasOwn(body, key);
-  const parsed = leedPatchInputSchema.safeParse(body, { error: describeIssue });
+  const parsed = leedPatchResolvedSchema.safeParse(body, { error: describeIssue });
   const fields = firstPerPath([
+    ...unzoned,
     ...(parsed.success ? [] : fieldErrorsOf(parsed.error, (key, parent) => unknownKeyMessage(key, parent, 'cannot be changed'))),
     ...scheduleErrors(has('start') ? body.start : current.start, has('end') ? body.end : current.end, now, {
       startChanged: has('start'),
@@ -382,6 +417,22 @@ export function validateLeedPatch(
 }
 
 // ── rules between fields ─────────────────────────────────────────────────────────────────────────
+
+/**
+ * The body with a wall-time `start` or `end` turned into the instant it names in `timeZone` (a date
+ * that does not exist stays as sent, and its schema refuses it). Without a zone a wall time names no
+ * instant: `unzoned` says so for each.
+ */
+function withWallTimesResolved(body: Record<string, unknown>, timeZone: string | undefined): { body: Record<string, unknown>; unzoned: FieldError[] } {
+  const unzoned: FieldError[] = [];
+  for (const key of ['start', 'end'] as const) {
+    const value = body[key];
+    if (!isWallTime(value)) continue;
+    if (timeZone === undefined) unzoned.push({ path: key, message: 'is a time without a zone: it is read where the gig is, so the location must be a street address that can be found' });
+    else body[key] = instantOfWallTime(value, timeZone) ?? value;
+  }
+  return { body, unzoned };
+}
 
 const OPTIONAL_HIDEABLE_FIELDS = ['clientEmail', 'clientPhone', 'details', 'requirements'] as const;
 

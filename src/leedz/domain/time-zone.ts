@@ -147,3 +147,124 @@ function emailFormatter(timeZone: string): Intl.DateTimeFormat {
   }
   return formatter;
 }
+
+// ── wall-clock times where the gig happens ──────────────────────────────────────────────────────
+
+/**
+ * A local date and time without an offset, as a form's `<input type="datetime-local">` gives it:
+ * `2027-01-09T18:00` (seconds allowed, `2027-01-09T18:00:00`). It names an instant only together with
+ * a time zone: for a leed, the zone of its place.
+ */
+export const WALL_TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * Whether `text` is a {@link WALL_TIME_PATTERN} wall time (no `Z`, no offset).
+ *
+ * @example
+ * isWallTime('2027-01-09T18:00');  // → true
+ * isWallTime('2027-01-09T18:00Z'); // → false
+ */
+export function isWallTime(text: unknown): text is string {
+  return typeof text === 'string' && WALL_TIME_PATTERN.test(text);
+}
+
+/** One formatter per zone for the wall-clock fields of an instant (24-hour, two digits). */
+const wallFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function wallFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = wallFormatters.get(timeZone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    wallFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** The wall clock in `timeZone` at `ms`, as the epoch milliseconds of the same fields read as UTC. */
+function wallFieldsAsUtc(ms: number, timeZone: string): number {
+  const fields: Record<string, number> = {};
+  for (const part of wallFormatter(timeZone).formatToParts(new Date(ms))) if (part.type !== 'literal') fields[part.type] = Number(part.value);
+  return Date.UTC(fields.year ?? 0, (fields.month ?? 1) - 1, fields.day ?? 1, (fields.hour ?? 0) % 24, fields.minute ?? 0, fields.second ?? 0);
+}
+
+/**
+ * An instant as the wall clock reads it in `timeZone`, to the minute: what a form shows for it.
+ *
+ * @example
+ * wallTimeOf('2027-01-10T00:00:00Z', 'America/Chicago'); // → '2027-01-09T18:00'
+ */
+export function wallTimeOf(instant: string | Date, timeZone: string): string {
+  const ms = new Date(instant).getTime();
+  return new Date(wallFieldsAsUtc(ms, timeZone)).toISOString().slice(0, 16);
+}
+
+/**
+ * The instant at which the wall clock in `timeZone` reads `wallTime`, or undefined when `wallTime` is
+ * not a real date and time. Where the clock is set back (a time that happens twice), the earlier
+ * instant; where it jumps forward (a time that never happens), the time as if the clock had not
+ * jumped yet, which is as much later as the jump (2:30 on the spring-forward night is 3:30) — the
+ * rule of RFC 5545 §3.3.5 and of JavaScript's Temporal ("compatible").
+ *
+ * @example
+ * instantOfWallTime('2027-01-09T18:00', 'America/Chicago'); // → '2027-01-10T00:00:00.000Z'
+ * instantOfWallTime('2027-02-30T18:00', 'America/Chicago'); // → undefined
+ */
+export function instantOfWallTime(wallTime: string, timeZone: string): string | undefined {
+  const match = WALL_TIME_PATTERN.exec(wallTime);
+  if (match === null) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(asUtc);
+  // Date.UTC rolls February 30 over into March: a date that does not exist is refused, not moved.
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
+  const DAY = 86_400_000;
+  // The zone's offsets a day either side: a wall time has at most these two readings.
+  const offsetBefore = wallFieldsAsUtc(asUtc - DAY, timeZone) - (asUtc - DAY);
+  const offsetAfter = wallFieldsAsUtc(asUtc + DAY, timeZone) - (asUtc + DAY);
+  const candidates = [...new Set([asUtc - offsetBefore, asUtc - offsetAfter])].sort((a, b) => a - b);
+  const exact = candidates.find((ms) => wallFieldsAsUtc(ms, timeZone) === asUtc);
+  return new Date(exact ?? asUtc - offsetBefore).toISOString();
+}
+
+const GIG_DATE: Intl.DateTimeFormatOptions = { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' };
+const GIG_TIME: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
+const GIG_ZONE: Intl.DateTimeFormatOptions = { hour: 'numeric', timeZoneName: 'short' };
+const gigFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function gigFormat(kind: 'date' | 'time' | 'zone', timeZone: string, instant: string | Date): string {
+  const key = `${kind} ${timeZone}`;
+  let formatter = gigFormatters.get(key);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', { ...(kind === 'date' ? GIG_DATE : kind === 'time' ? GIG_TIME : GIG_ZONE), timeZone });
+    gigFormatters.set(key, formatter);
+  }
+  if (kind === 'zone') return formatter.formatToParts(new Date(instant)).find((part) => part.type === 'timeZoneName')?.value ?? timeZone;
+  return formatter.format(new Date(instant)).replace(/[\u202f\u2009\u00a0]/g, ' ');
+}
+
+/**
+ * When a gig happens, as people read it where it happens: date, start and end, and the zone's short
+ * name (both when a clock change falls inside the gig); the end's date too when it is another day.
+ *
+ * @example
+ * formatGigTime('2027-01-10T00:00:00Z', '2027-01-10T05:00:00Z', 'America/Chicago'); // → 'Sat, Jan 9, 2027, 6:00 PM – 11:00 PM CST'
+ * formatGigTime('2027-01-10T02:00:00Z', '2027-01-10T08:00:00Z', 'America/Chicago'); // → 'Sat, Jan 9, 2027, 8:00 PM – Sun, Jan 10, 2027, 2:00 AM CST'
+ */
+export function formatGigTime(start: string | Date, end: string | Date, timeZone: string): string {
+  const startDate = gigFormat('date', timeZone, start);
+  const endDate = gigFormat('date', timeZone, end);
+  const startZone = gigFormat('zone', timeZone, start);
+  const endZone = gigFormat('zone', timeZone, end);
+  const from = `${startDate}, ${gigFormat('time', timeZone, start)}${startZone === endZone ? '' : ` ${startZone}`}`;
+  const to = `${endDate === startDate ? '' : `${endDate}, `}${gigFormat('time', timeZone, end)} ${endZone}`;
+  return `${from} – ${to}`;
+}

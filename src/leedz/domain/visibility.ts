@@ -7,12 +7,13 @@ import { z } from 'zod';
 import { HIDEABLE_FIELDS, type HideableField, type Leed, leedSchema } from './leed.js';
 
 /**
- * The fields everyone sees, bought or not.
+ * The fields everyone sees, bought or not. `timeZone` (the zone of the gig's place, e.g.
+ * `America/Chicago`) says when the gig is where it happens, whatever the viewer's own zone.
  *
  * @example
  * PUBLIC_FIELDS.includes('zip'); // → true
  */
-export const PUBLIC_FIELDS = ['id', 'trade', 'title', 'creator', 'zip', 'start', 'end', 'price', 'status', 'postedAt'] as const;
+export const PUBLIC_FIELDS = ['id', 'trade', 'title', 'creator', 'zip', 'start', 'end', 'timeZone', 'price', 'status', 'postedAt'] as const;
 
 /** One of {@link PUBLIC_FIELDS}. */
 export type PublicField = (typeof PUBLIC_FIELDS)[number];
@@ -31,6 +32,7 @@ export const leedPreviewSchema = leedSchema.pick({
   zip: true,
   start: true,
   end: true,
+  timeZone: true,
   price: true,
   status: true,
   postedAt: true,
@@ -50,6 +52,8 @@ export type LeedPreview = z.infer<typeof leedPreviewSchema>;
 export const leedViewSchema = leedSchema.partial().extend({
   ...leedPreviewSchema.shape,
   hidden: z.array(z.enum(HIDEABLE_FIELDS)),
+  /** When the gig is, where it happens (`GET /api/leedz/{trade}/{id}` adds it): "Sat, Jan 9, 2027, 6:00 PM – 11:00 PM CST". */
+  when: z.string().optional(),
 });
 
 /** A leed as one viewer sees it; see {@link leedViewSchema}. */
@@ -92,6 +96,7 @@ export function previewLeed(leed: Leed): LeedPreview {
     zip: leed.zip,
     start: leed.start,
     end: leed.end,
+    timeZone: leed.timeZone,
     price: leed.price,
     status: leed.status,
     postedAt: leed.postedAt,

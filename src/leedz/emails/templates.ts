@@ -11,8 +11,9 @@
  * await mailer.send(email); // email.key === `${leed.id}:pat:new-leed`
  */
 import { HIDEABLE_FIELDS, type HideableField, type Leed } from '../domain/leed.js';
+import { formatPhone } from '../domain/phone.js';
 import { formatCents, platformFeeCents, PLATFORM_FEE_PERCENT } from '../domain/money.js';
-import { formatInZone } from '../domain/time-zone.js';
+import { formatGigTime, formatInZone } from '../domain/time-zone.js';
 import { projectLeed } from '../domain/visibility.js';
 import type { Email } from '../ports.js';
 import { renderEmail, type EmailContent, type EmailFact } from './layout.js';
@@ -265,20 +266,18 @@ const FIELD_LABELS: Readonly<Record<HideableField, string>> = {
   requirements: 'Requirements',
 };
 
-/** Start and end as people read them where the gig happens. */
+/** Start and end as people read them where the gig happens (the same words as the API's `when`). */
 function schedule(leed: Leed): EmailFact[] {
-  return [
-    { label: 'Starts', value: formatInZone(leed.start, leed.timeZone) },
-    { label: 'Ends', value: formatInZone(leed.end, leed.timeZone) },
-  ];
+  return [{ label: 'When', value: formatGigTime(leed.start, leed.end, leed.timeZone) }];
 }
 
 /** Every hideable field, shown or not: for the buyer and the admin. */
 function allHideableFields(leed: Leed): EmailFact[] {
   return HIDEABLE_FIELDS.map((field) => {
     const value = leed[field];
-    // As stored (the phone as its 10 digits): what the buyer copies into a dialer or a search.
-    return { label: FIELD_LABELS[field], value: value ?? '(none)' };
+    if (value === null) return { label: FIELD_LABELS[field], value: '(none)' };
+    // "(555) 123-4567": what people read, and what a phone's dialer still understands.
+    return { label: FIELD_LABELS[field], value: field === 'clientPhone' ? formatPhone(value) : value };
   });
 }
 

@@ -2,14 +2,19 @@
  * `POST /api/leedz`: post a leed. Does only what the client waits for — validate, geocode, check
  * for a double booking and store — and returns 201. The fan-out to subscribers and the counters are
  * committed with the leed as outbox messages and run asynchronously in the controllers.
+ *
+ * The location is geocoded first: its time zone is the one a start or end sent as a wall time
+ * (`2027-01-09T18:00`, what the web form sends) is read in, since a gig happens where it is.
  */
 import { randomBytes } from 'node:crypto';
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import { activeLeed, validateNewLeed } from '../domain/leed.js';
+import { formatGigTime } from '../domain/time-zone.js';
+import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { ConflictError } from '../ports.js';
-import { authenticate, defineHttpFunction, outboxMessage } from './define-http-function.js';
+import { authenticate, defineHttpFunction, locate, outboxMessage } from './define-http-function.js';
 import { created, invalid, problem, unauthenticated } from './http.js';
 
 export function newLeedId(): string {
@@ -22,13 +27,18 @@ export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
       const now = deps.now();
-      const validation = validateNewLeed(request.body, now);
-      if (!validation.ok) return invalid(validation.fields);
+      const located = await locate(deps, request.body);
+      // Without a place the request is refused for its location anyway; UTC only lets the other
+      // rules (duration, in the future) speak about wall times meanwhile, so one answer names all.
+      const validation = validateNewLeed(request.body, now, located.place?.timeZone ?? 'UTC');
+      if (!validation.ok || located.problem !== undefined) {
+        return invalid(firstPerPath([...(located.problem === undefined ? [] : [located.problem]), ...(validation.ok ? [] : validation.fields)]));
+      }
       const input = validation.value;
       if ((await deps.store.getTrade(input.trade)) === undefined) {
         return invalid([{ path: 'trade', message: `is not a trade of the Leedz ("${input.trade}"); see GET /api/trades` }]);
       }
-      const place = await deps.geocoder.geocode(input.location);
+      const place = located.place ?? (await deps.geocoder.geocode(input.location));
       if (place === undefined) return invalid([{ path: 'location', message: 'could not be found: check the street address and the zip' }]);
 
       const leed = activeLeed(input, { id: newLeedId(), creator: caller.username, place, postedAt: now });
@@ -43,7 +53,7 @@ export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
         if (error instanceof ConflictError) return problem(409, 'CONFLICT', error.message);
         throw error;
       }
-      return created({ id: leed.id, trade: leed.trade, title: leed.title, price: leed.price });
+      return created({ id: leed.id, trade: leed.trade, title: leed.title, price: leed.price, timeZone: leed.timeZone, when: formatGigTime(leed.start, leed.end, leed.timeZone) });
     },
   });
 }

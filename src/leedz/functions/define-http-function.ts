@@ -12,9 +12,11 @@ import type { InvocationContext } from '../../framework/context.js';
 import { defineFunction, type Deployable, type FunctionConfig } from '../../framework/define.js';
 import type { PreparedInvocation } from '../../framework/invoker.js';
 import { z } from 'zod';
+import { streetAddressSchema } from '../domain/address.js';
 import type { Leed } from '../domain/leed.js';
+import type { FieldError } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
-import type { OutboxMessage } from '../ports.js';
+import type { OutboxMessage, Place } from '../ports.js';
 import { httpRequestSchema, notFound, parseWith, unauthenticated, type HttpRequest, type HttpResult } from './http.js';
 
 export interface HttpFunctionDefinition extends FunctionConfig {
@@ -61,6 +63,20 @@ export async function signedInCallerAndLeed(
   const leed = await deps.store.getLeed(params.value.trade, params.value.id);
   if (leed === undefined || leed.status === 'deleted') return { ok: false, result: notFound('leed') };
   return { ok: true, caller, leed };
+}
+
+/**
+ * The place of the `location` a request body carries, geocoded before the body is validated: its time
+ * zone is the one a wall-time `start` or `end` is read in. `place` is undefined when there is no
+ * location, or one that is not a street address (validation says why); `problem` names a well-formed
+ * address the geocoder does not know.
+ */
+export async function locate(deps: MarketplaceDeps, body: unknown): Promise<{ place?: Place; problem?: FieldError }> {
+  const raw = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).location : undefined;
+  const address = streetAddressSchema.safeParse(raw);
+  if (!address.success) return {};
+  const place = await deps.geocoder.geocode(address.data);
+  return place === undefined ? { problem: { path: 'location', message: 'could not be found: check the street address and the zip' } } : { place };
 }
 
 /** An outbox message for a prepared controller invocation; its id doubles as the work's idempotency key. */

@@ -1,11 +1,14 @@
 /**
  * `PATCH /api/leedz/{trade}/{id}`: the creator changes an active leed. A new location is geocoded
- * again, and a new place or time is checked for conflicts again (atomically, by the store).
+ * again, and a new place or time is checked for conflicts again (atomically, by the store). A start
+ * or end sent as a wall time is read in the zone of the new location, or of the leed's own place.
  */
 import { validateLeedPatch } from '../domain/leed.js';
+import { formatGigTime } from '../domain/time-zone.js';
+import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { ConflictError, ForbiddenError, StateError } from '../ports.js';
-import { defineHttpFunction, signedInCallerAndLeed } from './define-http-function.js';
+import { defineHttpFunction, locate, signedInCallerAndLeed } from './define-http-function.js';
 import { invalid, ok, problem } from './http.js';
 
 export function createEditLeed(deps: MarketplaceDeps) {
@@ -17,16 +20,20 @@ export function createEditLeed(deps: MarketplaceDeps) {
       const { trade, id } = current;
       if (current.creator !== caller.username) return problem(403, 'FORBIDDEN', 'only the creator of a leed may change it');
       if (current.status !== 'active') return problem(409, 'CONFLICT', `this leed is ${current.status} and can no longer be changed`);
-      const validation = validateLeedPatch(request.body, current, deps.now());
-      if (!validation.ok) return invalid(validation.fields);
+      const located = await locate(deps, request.body);
+      const validation = validateLeedPatch(request.body, current, deps.now(), located.place?.timeZone ?? current.timeZone);
+      if (!validation.ok || located.problem !== undefined) {
+        return invalid(firstPerPath([...(located.problem === undefined ? [] : [located.problem]), ...(validation.ok ? [] : validation.fields)]));
+      }
       const changes: Parameters<typeof deps.store.updateLeed>[3] = { ...validation.value };
       if (changes.location !== undefined) {
-        const place = await deps.geocoder.geocode(changes.location);
+        const place = located.place ?? (await deps.geocoder.geocode(changes.location));
         if (place === undefined) return invalid([{ path: 'location', message: 'could not be found: check the street address and the zip' }]);
         Object.assign(changes, { zip: place.zip, point: place.point, placeKey: place.placeKey, timeZone: place.timeZone });
       }
       try {
-        return ok(await deps.store.updateLeed(trade, id, caller.username, changes, []));
+        const updated = await deps.store.updateLeed(trade, id, caller.username, changes, []);
+        return ok({ ...updated, when: formatGigTime(updated.start, updated.end, updated.timeZone) });
       } catch (error) {
         if (error instanceof ForbiddenError) return problem(403, 'FORBIDDEN', error.message);
         if (error instanceof ConflictError || error instanceof StateError) return problem(409, 'CONFLICT', error.message);

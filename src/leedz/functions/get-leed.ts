@@ -1,4 +1,5 @@
 /** `GET /api/leedz/{trade}/{id}`: the leed as its visibility allows for the caller. */
+import { formatGigTime } from '../domain/time-zone.js';
 import { projectLeed } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { authenticate, defineHttpFunction, leedParamsSchema } from './define-http-function.js';
@@ -15,7 +16,7 @@ export function createGetLeed(deps: MarketplaceDeps) {
       const view = projectLeed(leed, caller?.username ?? null);
       // An active leed whose time has passed can no longer be bought.
       if (view.status === 'active' && Date.parse(leed.end) < deps.now().getTime()) view.status = 'expired';
-      return ok(view);
+      return ok({ ...view, when: formatGigTime(leed.start, leed.end, leed.timeZone) });
     },
   });
 }

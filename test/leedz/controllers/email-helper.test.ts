@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidPayloadError } from '../../../src/framework/errors.js';
 import { createEmailHelper, SEND_CONCURRENCY } from '../../../src/leedz/controllers/email-helper.js';
-import { formatInZone } from '../../../src/leedz/domain/time-zone.js';
 import type { MarketplaceSettings } from '../../../src/leedz/deps.js';
 import {
   buildDeps,
@@ -213,8 +212,8 @@ describe('emailHelper.notifyBatch', () => {
       expect(part).toContain('dj');
       expect(part).toContain('62701');
       expect(part).toContain('$25.00');
-      expect(part).toContain(formatInZone(leed.start, 'America/Chicago'));
-      expect(part).toContain(formatInZone(leed.end, 'America/Chicago'));
+      // When the gig is where it happens: Springfield, IL (Central).
+      expect(part).toContain('Thu, Dec 24, 2026, 6:00 PM – 10:00 PM CST');
       expect(part).toContain('https://leedz.test/leedz/dj/l_1');
     }
   });
@@ -247,11 +246,10 @@ describe('emailHelper.sendReceipts', () => {
         'Wedding reception',
         '123 Main St, Springfield, IL 62701',
         'bride@example.com',
-        '5551234567',
+        '(555) 123-4567',
         'Two sets, first dance at 7',
         'Own speakers and lights',
-        'Thu, Dec 24, 2026, 6:00 PM CST',
-        'Thu, Dec 24, 2026, 10:00 PM CST',
+        'Thu, Dec 24, 2026, 6:00 PM – 10:00 PM CST',
         '$25.00',
         '$2.25', // the 9% platform fee
         'sam',
@@ -310,7 +308,7 @@ describe('emailHelper.reportLeed', () => {
       expect(part).toContain('The client says they never booked this');
       expect(part).toContain('pat@example.com');
       expect(part).toContain('123 Main St, Springfield, IL 62701'); // hidden from strangers, not from the admin
-      expect(part).toContain('5551234567');
+      expect(part).toContain('(555) 123-4567');
     }
   });
 

@@ -183,12 +183,38 @@ describe('validateNewLeed', () => {
       expect(value.end).toBe('2026-12-24T22:00:00.000Z');
     });
 
-    it('refuses instants that are not strict ISO 8601 with an offset', () => {
-      for (const bad of ['2026-12-24T18:00:00', '2026-12-24', '2026-02-30T18:00:00Z', '2026-12-24 18:00:00Z', 'Dec 24 2026', 1798135200000]) {
+    it('refuses what is neither an instant with an offset nor a wall time', () => {
+      for (const bad of ['2026-12-24', '2026-02-30T18:00:00Z', '2026-12-24 18:00:00Z', 'Dec 24 2026', 1798135200000]) {
         expect(refusedFields(validateNewLeed(newLeedBody({ start: bad }), NOW))).toEqual({
-          start: 'must be an ISO 8601 date-time with Z or an offset, like "2026-12-24T18:00:00Z"',
+          start: 'must be a date and time, like "2026-12-24T18:00" (the time where the gig is) or "2026-12-24T18:00:00Z" (an instant)',
         });
       }
+    });
+
+    it('reads a wall time (no offset) in the zone of the place, whatever the zone of the server', () => {
+      const value = accepted(validateNewLeed(newLeedBody({ start: '2026-12-24T18:00', end: '2026-12-24T23:00' }), NOW, 'America/Chicago'));
+      expect(value.start).toBe('2026-12-25T00:00:00.000Z');
+      expect(value.end).toBe('2026-12-25T05:00:00.000Z');
+      // The same wall time in Los Angeles is two hours later.
+      expect(accepted(validateNewLeed(newLeedBody({ start: '2026-12-24T18:00', end: '2026-12-24T23:00' }), NOW, 'America/Los_Angeles')).start).toBe('2026-12-25T02:00:00.000Z');
+      // A wall time and an instant together.
+      expect(accepted(validateNewLeed(newLeedBody({ start: '2026-12-24T12:00', end: '2026-12-24T22:00:00Z' }), NOW, 'America/Chicago')).start).toBe('2026-12-24T18:00:00.000Z');
+    });
+
+    it('refuses a wall time without a zone to read it in, and a wall date that does not exist', () => {
+      expect(refusedFields(validateNewLeed(newLeedBody({ start: '2026-12-24T18:00' }), NOW))).toEqual({
+        start: 'is a time without a zone: it is read where the gig is, so the location must be a street address that can be found',
+      });
+      expect(Object.keys(refusedFields(validateNewLeed(newLeedBody({ start: '2026-02-30T18:00' }), NOW, 'America/Chicago')))).toEqual(['start']);
+    });
+
+    it('applies the rules between fields to wall times once read in the zone', () => {
+      expect(refusedFields(validateNewLeed(newLeedBody({ start: '2026-12-24T18:00', end: '2026-12-24T18:30' }), NOW, 'America/Chicago'))).toEqual({
+        end: 'must be 1 to 12 hours after start',
+      });
+      expect(refusedFields(validateNewLeed(newLeedBody({ start: '2026-11-30T17:00', end: '2026-11-30T20:00' }), NOW, 'America/Chicago'))).toEqual({
+        start: 'must be in the future',
+      });
     });
   });
 
@@ -355,6 +381,14 @@ describe('validateLeedPatch', () => {
       title: 'must be at most 120 characters',
       price: 'must be 0 (free) or 100 to 10,000 cents ($1 to $100)',
       clientPhone: 'must be a 10-digit phone number, like "(555) 123-4567"',
+    });
+  });
+
+  it('reads a new wall-time end in the zone it is given (the leed\'s, or its new place\'s)', () => {
+    // The current leed is 18:00–22:00 UTC, 12:00–16:00 in Chicago.
+    expect(accepted(validateLeedPatch({ end: '2026-12-24T17:00' }, currentLeed(), NOW, 'America/Chicago'))).toEqual({ end: '2026-12-24T23:00:00.000Z' });
+    expect(refusedFields(validateLeedPatch({ end: '2026-12-24T17:00' }, currentLeed(), NOW))).toEqual({
+      end: 'is a time without a zone: it is read where the gig is, so the location must be a street address that can be found',
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatInZone, timeZoneForState } from '../../../src/leedz/domain/time-zone.js';
+import { formatGigTime, formatInZone, instantOfWallTime, isWallTime, timeZoneForState, wallTimeOf } from '../../../src/leedz/domain/time-zone.js';
 
 const STATES_AND_DC = [
   'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'DC', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS',
@@ -65,5 +65,40 @@ describe('formatInZone', () => {
   it('throws a RangeError for an unknown zone or an invalid instant', () => {
     expect(() => formatInZone('2026-12-25T02:00:00Z', 'Mars/Olympus_Mons')).toThrow(RangeError);
     expect(() => formatInZone('not a date', 'America/Chicago')).toThrow(RangeError);
+  });
+});
+
+describe('wall times where the gig happens', () => {
+  it('reads a wall time in a zone, and gives it back from the instant', () => {
+    expect(instantOfWallTime('2027-01-09T18:00', 'America/Chicago')).toBe('2027-01-10T00:00:00.000Z');
+    expect(instantOfWallTime('2027-07-09T18:00', 'America/Chicago')).toBe('2027-07-09T23:00:00.000Z');
+    expect(instantOfWallTime('2027-01-09T18:00:30', 'Pacific/Honolulu')).toBe('2027-01-10T04:00:30.000Z');
+    expect(wallTimeOf('2027-01-10T00:00:00Z', 'America/Chicago')).toBe('2027-01-09T18:00');
+    for (const zone of ['America/New_York', 'America/Phoenix', 'Asia/Kolkata', 'Australia/Lord_Howe', 'UTC']) {
+      expect(wallTimeOf(instantOfWallTime('2027-05-01T09:15', zone)!, zone)).toBe('2027-05-01T09:15');
+    }
+  });
+
+  it('takes the earlier of a time that happens twice, and moves a time that never happens forward by the jump', () => {
+    // 1:30 happens twice on 7 Nov 2027 in Chicago: CDT first (UTC−5).
+    expect(instantOfWallTime('2027-11-07T01:30', 'America/Chicago')).toBe('2027-11-07T06:30:00.000Z');
+    // 2:30 does not happen on 14 Mar 2027 in Chicago: it reads as 3:30 CDT.
+    expect(instantOfWallTime('2027-03-14T02:30', 'America/Chicago')).toBe('2027-03-14T08:30:00.000Z');
+    expect(wallTimeOf('2027-03-14T08:30:00Z', 'America/Chicago')).toBe('2027-03-14T03:30');
+  });
+
+  it('refuses what is not a real wall time', () => {
+    for (const bad of ['2027-02-29T18:00', '2027-01-09T24:00', '2027-01-09T18:60', '2027-01-09', '2027-01-09T18:00Z']) {
+      expect(instantOfWallTime(bad, 'America/Chicago'), bad).toBeUndefined();
+    }
+    expect(isWallTime('2027-01-09T18:00')).toBe(true);
+    expect(isWallTime('2027-01-09T18:00:00-06:00')).toBe(false);
+  });
+
+  it('says when a gig is where it happens: one zone name, or both when the clock changes during the gig', () => {
+    expect(formatGigTime('2027-01-10T00:00:00Z', '2027-01-10T05:00:00Z', 'America/Chicago')).toBe('Sat, Jan 9, 2027, 6:00 PM – 11:00 PM CST');
+    expect(formatGigTime('2027-01-10T02:00:00Z', '2027-01-10T08:00:00Z', 'America/Chicago')).toBe('Sat, Jan 9, 2027, 8:00 PM – Sun, Jan 10, 2027, 2:00 AM CST');
+    expect(formatGigTime('2027-11-07T05:00:00Z', '2027-11-07T09:00:00Z', 'America/Chicago')).toBe('Sun, Nov 7, 2027, 12:00 AM CDT – 3:00 AM CST');
+    expect(formatGigTime('2027-01-10T00:00:00Z', '2027-01-10T05:00:00Z', 'America/Los_Angeles')).toBe('Sat, Jan 9, 2027, 4:00 PM – 9:00 PM PST');
   });
 });

@@ -50,6 +50,7 @@ describe('projectLeed', () => {
         zip: '62701',
         start: '2026-12-24T18:00:00.000Z',
         end: '2026-12-24T22:00:00.000Z',
+        timeZone: 'America/Chicago',
         price: 2500,
         status: 'active',
         postedAt: '2026-12-01T00:00:00.000Z',

@@ -115,7 +115,7 @@ describe('email templates', () => {
     const leed = buildLeed();
     const receipt = receiptEmail({ leed, buyer: pat, seller: sam, publicUrl });
 
-    for (const value of ['Wedding reception', '123 Main St, Springfield, IL 62701', 'bride@example.com', '5551234567', '$25.00', '$2.25', 'sam@example.com', 'https://leedz.test/leedz/dj/l_1']) {
+    for (const value of ['Wedding reception', '123 Main St, Springfield, IL 62701', 'bride@example.com', '(555) 123-4567', '$25.00', '$2.25', 'sam@example.com', 'https://leedz.test/leedz/dj/l_1']) {
       expect(receipt.text).toContain(value);
       expect(receipt.html).toContain(escapeHtml(value));
     }

@@ -160,9 +160,9 @@ export interface LeedRow {
 }
 
 /** The columns of a {@link LeedListing}: a search reads these only. */
-export const LISTING_COLUMNS = 'id, trade, title, creator, zip, lat, lon, start_ms, end_ms, price, status, posted_at';
+export const LISTING_COLUMNS = 'id, trade, title, creator, zip, lat, lon, start_ms, end_ms, time_zone, price, status, posted_at';
 
-export type ListingRow = Pick<LeedRow, 'id' | 'trade' | 'title' | 'creator' | 'zip' | 'lat' | 'lon' | 'start_ms' | 'end_ms' | 'price' | 'status' | 'posted_at'>;
+export type ListingRow = Pick<LeedRow, 'id' | 'trade' | 'title' | 'creator' | 'zip' | 'lat' | 'lon' | 'start_ms' | 'end_ms' | 'time_zone' | 'price' | 'status' | 'posted_at'>;
 
 export function listingFromRow(row: ListingRow): LeedListing {
   return {
@@ -173,6 +173,7 @@ export function listingFromRow(row: ListingRow): LeedListing {
     zip: row.zip,
     start: toIso(row.start_ms),
     end: toIso(row.end_ms),
+    timeZone: row.time_zone,
     price: row.price,
     status: row.status as LeedStatus,
     postedAt: toIso(row.posted_at),

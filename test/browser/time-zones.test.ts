@@ -1,0 +1,83 @@
+/**
+ * A gig happens where it is: a vendor whose browser is set to UTC posts 18:00–23:00 for a gig in
+ * Springfield, IL; the form, the calendar, the leed's panel (for the owner and for a stranger in
+ * Tokyo), the email and the trade's list all say 6:00 PM – 11:00 PM Central time.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
+
+describe.skipIf(skipChromium)('times in the gig’s time zone, whatever the browser’s', () => {
+  let t: TestServer;
+  let utc: BrowserUser;
+  let tokyo: BrowserUser;
+
+  beforeAll(async () => {
+    requireChromium();
+    t = await startTestServer();
+    await t.server.marketplace!.store.addTrades([{ name: 'dj' }]);
+    [utc, tokyo] = await Promise.all([openBrowser(undefined, { timezoneId: 'UTC' }), openBrowser(undefined, { timezoneId: 'Asia/Tokyo' })]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([utc?.close(), tokyo?.close()]);
+    await t?.close();
+  });
+
+  it('posted 18:00–23:00 from a UTC browser for a gig in Illinois, it reads 6:00 PM – 11:00 PM Central everywhere', async () => {
+    const subscriber = await t.signIn('sub@example.com');
+    await t.api('PATCH', '/api/me', { token: subscriber.token, body: { subscriptions: ['dj'] } });
+    const date = new Date(Date.now() + 12 * 86_400_000).toISOString().slice(0, 10);
+    const month = date.slice(0, 7);
+
+    const { page } = utc;
+    await signInThroughOutbox(page, t, 'uma@example.com');
+    await page.getByRole('checkbox', { name: 'Subscribe to dj' }).check();
+    await visible(page.getByText('Subscribed to dj.'));
+    await page.goto(`${t.url}/post`);
+    await visible(page.getByText('The time where the gig is: read in the time zone of its location.').first());
+    await page.getByLabel('Trade', { exact: true }).selectOption('dj');
+    await page.getByLabel('Title', { exact: true }).fill('Retirement party DJ');
+    await page.getByLabel('Location', { exact: true }).fill('123 Main Street, Springfield, IL 62701');
+    await page.getByLabel('Starts', { exact: true }).fill(`${date}T18:00`);
+    await page.getByLabel('Ends', { exact: true }).fill(`${date}T23:00`);
+    await page.getByLabel('Price (US$)', { exact: true }).fill('30');
+    await page.getByRole('button', { name: 'Post leed' }).click();
+    await page.waitForURL(new RegExp(`/leedz/dj/l_[\\w-]+\\?month=${month}`));
+    const leedPath = new URL(page.url()).pathname;
+    const panel = page.locator('aside.detail');
+    await visible(panel.getByText(/6:00 PM – 11:00 PM C[SD]T/));
+    await visible(page.getByText(/Posted “Retirement party DJ” for .*6:00 PM – 11:00 PM C[SD]T/));
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    expect(await page.locator('.chip', { hasText: 'Retirement party DJ' }).locator('.chip-time').textContent()).toBe('6pm');
+
+    // Editing shows the times as they were typed, with the gig's zone named.
+    await panel.getByRole('link', { name: 'Edit' }).click();
+    await visible(page.getByText(/The time where the gig is: C[SD]T \(America\/Chicago\)\./));
+    expect(await page.getByLabel('Starts', { exact: true }).inputValue()).toBe(`${date}T18:00`);
+    expect(await page.getByLabel('Ends', { exact: true }).inputValue()).toBe(`${date}T23:00`);
+    await screenshot(page, 'time-zones-edit-utc-browser');
+
+    // A stranger in Tokyo sees the same day and time, with the zone.
+    await t.settle();
+    const stranger = tokyo.page;
+    await stranger.goto(`${t.url}/?month=${month}`);
+    await stranger.locator('.calendar[data-ready="true"]').waitFor();
+    const chip = stranger.locator('.chip', { hasText: 'Retirement party DJ' });
+    await visible(chip);
+    expect(await chip.locator('.chip-time').textContent()).toBe('6pm');
+    expect(await chip.getAttribute('aria-label')).toMatch(/^6:00 PM C[SD]T, dj: Retirement party DJ/);
+    // On the gig's own day of the grid.
+    expect(await stranger.locator('li.day', { has: chip }).locator('time').getAttribute('datetime')).toBe(date);
+    await chip.click();
+    await visible(stranger.locator('aside.detail').getByText(/6:00 PM – 11:00 PM C[SD]T/));
+    await screenshot(stranger, 'time-zones-detail-tokyo-stranger');
+
+    // The trade's list, and the email the subscriber got.
+    await stranger.goto(`${t.url}/trades/dj`);
+    await visible(stranger.locator('.trade-list tbody tr', { hasText: 'Retirement party DJ' }).getByText(/6:00 PM – 11:00 PM C[SD]T/));
+    const alert = t.server.marketplace!.outbox.listEmails({ to: 'sub@example.com', kind: 'new-leed', limit: 1 })[0]!;
+    expect(alert.text).toMatch(/When: +\w{3}, \w{3} \d+, \d{4}, 6:00 PM – 11:00 PM C[SD]T/);
+    expect((await t.api('GET', `/api/leedz${leedPath.slice('/leedz'.length)}`)).body.when).toMatch(/6:00 PM – 11:00 PM C[SD]T$/);
+  }, 120_000);
+});
