@@ -15,6 +15,9 @@ import { createMarketplace } from '../src/leedz/marketplace.js';
 /** The stream-driven relay of the transactional outbox: not part of the marketplace's code, but a Lambda of its own. */
 export const OUTBOX_RELAY = 'outboxRelay';
 
+/** The scheduled sweep that re-sends what the relay could not deliver (`src/lambda/outbox-sweep.ts`). */
+export const OUTBOX_SWEEP_NAME = 'outboxSweep';
+
 export interface Deployables {
   /** Request-response functions, each behind one or more HTTP routes. */
   functions: readonly Deployable[];

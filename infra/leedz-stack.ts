@@ -8,7 +8,8 @@
  * their settings from the marketplace's own definitions (`readDeployables`), the table from the
  * store's table definition, the environment variable names from the Lambda configuration. Least
  * privilege follows the declarations: a function may invoke exactly the controllers it declares
- * (`invokes`), never `Resource: "*"`.
+ * (`invokes`) and use the table as it declares (`table`: read, read-write or not at all), never
+ * `Resource: "*"`.
  *
  * @example
  * new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com' });
@@ -18,7 +19,9 @@ import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps }
 import { HttpApi, HttpMethod, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ClientAttributes, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -37,11 +40,12 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { USERNAME_ATTRIBUTE } from '../src/adapters/identity/cognito/cognito-identity.js';
 import { LEEDZ_TABLE } from '../src/adapters/store/dynamodb/table-definition.js';
-import type { Deployable } from '../src/framework/define.js';
+import type { Deployable, TableAccess } from '../src/framework/define.js';
 import { ROUTES, type RouteSpec } from '../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../src/lambda/aws-config.js';
 import { OUTBOX_SORT_KEY } from '../src/lambda/dynamodb-outbox.js';
-import { OUTBOX_RELAY, readDeployables } from './deployables.js';
+import { OUTBOX_SWEEP } from '../src/lambda/outbox-sweep.js';
+import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from './deployables.js';
 import { WebSite } from './web-site.js';
 
 /** The one entry CDK bundles for every Lambda (see the file's comment for why one). */
@@ -78,6 +82,21 @@ export const SERVICE_USERS = {
   identity: ['authCallback'],
 } as const satisfies Record<string, readonly string[]>;
 
+/**
+ * The DynamoDB actions behind each level of table access a deployable declares (`table` in its
+ * config): exactly what the DynamoDB store and the login tokens send — a `TransactWriteItems` is
+ * authorised item by item, as the put, update, delete or condition check each item is. Queries reach
+ * the table's indexes too. `test/infra/table-access.test.ts` runs every deployable against DynamoDB
+ * Local and fails when its code sends an action its declaration does not grant.
+ */
+export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  'read-write': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+};
+
+/** What Powertools-style idempotency records need (`src/adapters/idempotency/dynamodb-idempotency-store.ts`). */
+export const IDEMPOTENCY_ACTIONS: readonly string[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
 /** What a Lambda is made from: a deployable's name, settings and declared invocations. */
 type LambdaSpec = Pick<Deployable, 'name' | 'config' | 'invokes'>;
 
@@ -108,8 +127,11 @@ export class LeedzStack extends Stack {
     super(scope, id, props);
     const { functions, controllers } = readDeployables();
     // The relay invokes the target of every outbox message, and those are controllers.
-    const relay: LambdaSpec = { name: OUTBOX_RELAY, config: { timeoutSeconds: 60 }, invokes: controllers.map((c) => c.name) };
-    const everyone = [...functions, ...controllers, relay];
+    // It marks each message dispatched once invoked.
+    const relay: LambdaSpec = { name: OUTBOX_RELAY, config: { timeoutSeconds: 60, table: 'read-write' }, invokes: controllers.map((c) => c.name) };
+    // …and so does the sweep, for the messages the relay could not deliver.
+    const sweep: LambdaSpec = { name: OUTBOX_SWEEP_NAME, config: { timeoutSeconds: 120, table: 'read-write' }, invokes: controllers.map((c) => c.name) };
+    const everyone = [...functions, ...controllers, relay, sweep];
     for (const [service, names] of Object.entries(SERVICE_USERS)) {
       for (const name of names) {
         if (!everyone.some((d) => d.name === name)) throw new Error(`SERVICE_USERS.${service}: no deployable is named "${name}"`);
@@ -214,7 +236,7 @@ export class LeedzStack extends Stack {
       // Stack traces in CloudWatch point into src/, through the bundle's source map.
       NODE_OPTIONS: '--enable-source-maps',
     };
-    const lambdaOf = (deployable: LambdaSpec, handler: 'http' | 'controller' | 'outboxStream') => {
+    const lambdaOf = (deployable: LambdaSpec, handler: 'http' | 'controller' | 'outboxStream' | 'outboxSweep') => {
       const fn = new NodejsFunction(this, deployable.name, {
         functionName: `${prefix}${deployable.name}`,
         entry: LAMBDA_ENTRY,
@@ -232,7 +254,11 @@ export class LeedzStack extends Stack {
       if (deployable.invokes.length > 0) {
         fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: deployable.invokes.map(arnOf) }));
       }
-      table.grantReadWriteData(fn);
+      if (deployable.config.table !== undefined) {
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: [...TABLE_ACTIONS[deployable.config.table]], resources: [table.tableArn, `${table.tableArn}/index/*`] }),
+        );
+      }
       this.functions.set(deployable.name, fn);
       return fn;
     };
@@ -263,24 +289,51 @@ export class LeedzStack extends Stack {
       });
     }
 
-    // ── the outbox relay, on the table's stream ──────────────────────────────
+    // ── the outbox relay, on the table's stream, and the sweep behind it ─────
     const relayFn = lambdaOf(relay, 'outboxStream');
     const relayFailures = new Queue(this, 'OutboxRelayFailures', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED });
-    this.alarmOnDepth('OutboxRelayFailuresAlarm', relayFailures, 'outbox relay: stream records could not be relayed', alarms);
+    this.alarmOnDepth(
+      'OutboxRelayFailuresAlarm',
+      relayFailures,
+      `outbox relay: stream records could not be relayed (their messages stay pending; the outbox sweep re-sends them after ${OUTBOX_SWEEP.olderThanMinutes} minutes)`,
+      alarms,
+    );
     relayFn.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(0),
         reportBatchItemFailures: true,
-        // A message that cannot be invoked must not hold its shard for the stream's 24 hours; it stays
-        // pending in the table (the pending-outbox index), and its record goes to the queue.
+        // A message that cannot be invoked must not hold its shard for the stream's 24 hours: a failing
+        // batch is split in two until the failing record is alone, which is retried a bounded number
+        // of times and for at most an hour; then its pointer goes to the queue. The message itself stays
+        // pending in the table, and the sweep below delivers it.
+        bisectBatchOnError: true,
         retryAttempts: 10,
+        maxRecordAge: Duration.hours(1),
         onFailure: new SqsDlq(relayFailures),
         // Only new outbox items reach the relay; every other write to the table is filtered out by Lambda.
         filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { [LEEDZ_TABLE.sortKey]: { S: FilterRule.isEqual(OUTBOX_SORT_KEY) } } } })],
       }),
     );
+    // The relay falls behind the stream: messages reach their controllers late, and past the sweep's
+    // threshold both may send them (idempotency absorbs the copy, but the delay is the problem).
+    this.alarm('OutboxRelayIteratorAgeAlarm', {
+      description: `outbox relay: the oldest stream record waited over ${OUTBOX_SWEEP.olderThanMinutes / 2} minutes for 5 minutes (the relay is failing or throttled)`,
+      metric: relayFn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+      threshold: (OUTBOX_SWEEP.olderThanMinutes / 2) * 60_000,
+      evaluationPeriods: 5,
+      topic: alarms,
+    });
+    const sweepFn = lambdaOf(sweep, 'outboxSweep');
+    // One run per schedule is enough: a failed run is not retried (the next one comes in minutes), and
+    // a run that waited longer than the schedule's period is dropped.
+    sweepFn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(OUTBOX_SWEEP.everyMinutes) });
+    new Rule(this, 'OutboxSweepSchedule', {
+      description: `every ${OUTBOX_SWEEP.everyMinutes} minutes: re-send outbox messages pending for over ${OUTBOX_SWEEP.olderThanMinutes} minutes`,
+      schedule: Schedule.rate(Duration.minutes(OUTBOX_SWEEP.everyMinutes)),
+      targets: [new LambdaFunction(sweepFn)],
+    });
 
     // ── what each function may use beyond the table ──────────────────────────
     // SES authorises a send against the sender's identity and, while the account is in the SES
@@ -297,7 +350,9 @@ export class LeedzStack extends Stack {
       conditions: { StringEquals: { 'ses:FromAddress': props.mailFrom } },
     });
     for (const name of SERVICE_USERS.mailer) this.deployed(name).addToRolePolicy(sendEmail);
-    for (const name of SERVICE_USERS.idempotency) idempotencyTable.grantReadWriteData(this.deployed(name));
+    for (const name of SERVICE_USERS.idempotency) {
+      this.deployed(name).addToRolePolicy(new PolicyStatement({ actions: [...IDEMPOTENCY_ACTIONS], resources: [idempotencyTable.tableArn] }));
+    }
     for (const name of SERVICE_USERS.geocoder) {
       this.deployed(name).addToRolePolicy(
         new PolicyStatement({ actions: ['geo:SearchPlaceIndexForText'], resources: [placeIndex.attrIndexArn] }),
@@ -356,15 +411,27 @@ export class LeedzStack extends Stack {
   }
 
   private alarmOnDepth(id: string, queue: Queue, description: string, topic: Topic): void {
-    const alarm = new Alarm(this, id, {
-      alarmDescription: `${description}; its record is in ${queue.node.id}`,
+    this.alarm(id, {
+      description: `${description}; its record is in ${queue.node.id}`,
       metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
+      topic,
+    });
+  }
+
+  /** An alarm that notifies `topic` when `metric` stays above `threshold`; no data is not a breach. */
+  private alarm(id: string, options: { description: string; metric: IMetric; threshold: number; evaluationPeriods: number; topic: Topic }): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: options.description,
+      metric: options.metric,
+      threshold: options.threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: options.evaluationPeriods,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    alarm.addAlarmAction(new SnsAction(topic));
+    alarm.addAlarmAction(new SnsAction(options.topic));
+    return alarm;
   }
 }
 

@@ -38,7 +38,16 @@ export interface FunctionConfig {
   onSuccess?: string;
   /** Destination for records of failed asynchronous invocations: a function name, or unset for the dead-letter store. */
   onFailure?: string;
+  /**
+   * What the code does with the application's table: `read` (gets and queries), `read-write` (also
+   * puts, updates, deletes, transactions); unset: nothing. Declared beside the code as `invokes` is,
+   * and for the same reason: on AWS it becomes the function's IAM policy on the table.
+   */
+  table?: TableAccess;
 }
+
+/** A function's access to the application's table (see {@link FunctionConfig.table}). */
+export type TableAccess = 'read' | 'read-write';
 
 /**
  * A controller's settings: Lambda's, plus the functions it may invoke, by name — a controller that
@@ -211,6 +220,7 @@ function validateConfig(name: string, config: FunctionConfig): void {
   check('reservedConcurrency', int(config.reservedConcurrency, 1, 1000), 'must be an integer from 1 to 1000');
   check('maximumRetryAttempts', int(config.maximumRetryAttempts, 0, 2), 'must be 0, 1 or 2');
   check('maximumEventAgeSeconds', int(config.maximumEventAgeSeconds, 60, 21_600), 'must be an integer from 60 to 21600');
+  check('table', config.table === 'read' || config.table === 'read-write', 'must be "read" or "read-write"');
   for (const field of ['onSuccess', 'onFailure'] as const) {
     const target = config[field];
     check(field, typeof target === 'string' && FUNCTION_NAME.test(target), 'must be a function name');

@@ -16,6 +16,7 @@ import { createControllerHandler, type ControllerHandler } from './controller-ha
 import { dynamoDbOutboxMessage } from './dynamodb-outbox.js';
 import { createHttpHandler, type HttpHandler } from './http-handler.js';
 import { createOutboxStreamHandler, type OutboxStreamHandler } from './outbox-stream-handler.js';
+import { OUTBOX_SWEEP, sweepOutbox, type OutboxSweepResult } from './outbox-sweep.js';
 
 const config = resolveAwsConfig(process.env);
 const deps = createAwsDeps(config);
@@ -43,6 +44,15 @@ export const controller: ControllerHandler = async (event, context) =>
 /** The outbox relay, on the table's stream. */
 export const outboxStream: OutboxStreamHandler = async (event) =>
   (streamHandler ??= createOutboxStreamHandler({ store: deps.store, transport, readMessage: dynamoDbOutboxMessage }))(event);
+
+/** The outbox sweep, on a schedule (EventBridge): it stops starting batches 10 s before its timeout. */
+export const outboxSweep = async (_event: unknown, context: { getRemainingTimeInMillis(): number }): Promise<OutboxSweepResult> =>
+  sweepOutbox({
+    store: deps.store,
+    transport,
+    olderThanMs: OUTBOX_SWEEP.olderThanMinutes * 60_000,
+    shouldStop: () => context.getRemainingTimeInMillis() < 10_000,
+  });
 
 function find<D extends Deployable>(deployables: readonly D[]): D {
   const found = deployables.find((d) => d.name === config.function);

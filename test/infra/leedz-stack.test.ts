@@ -10,15 +10,18 @@ import { USERNAME_ATTRIBUTE } from '../../src/adapters/identity/cognito/cognito-
 import { LEEDZ_TABLE } from '../../src/adapters/store/dynamodb/table-definition.js';
 import { ROUTES } from '../../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
-import { OUTBOX_RELAY, readDeployables } from '../../infra/deployables.js';
-import { apiGatewayPath, LeedzStack, SERVICE_USERS } from '../../infra/leedz-stack.js';
+import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from '../../infra/deployables.js';
+import { apiGatewayPath, IDEMPOTENCY_ACTIONS, LeedzStack, SERVICE_USERS, TABLE_ACTIONS } from '../../infra/leedz-stack.js';
+import { OUTBOX_SWEEP } from '../../src/lambda/outbox-sweep.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
 type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
 
 const { functions, controllers } = readDeployables();
 const deployables = [...functions, ...controllers];
-const allLambdas = [...deployables.map((d) => d.name), OUTBOX_RELAY];
+const allLambdas = [...deployables.map((d) => d.name), OUTBOX_RELAY, OUTBOX_SWEEP_NAME];
+/** The outbox relay and sweep invoke every controller, and are no deployable of the marketplace. */
+const outboxLambdas: readonly string[] = [OUTBOX_RELAY, OUTBOX_SWEEP_NAME];
 
 let template: Template;
 let resources: Record<string, Resource>;
@@ -74,7 +77,7 @@ function invokedName(resource: unknown): string {
 }
 
 describe('the Lambdas', () => {
-  it('deploys one Lambda per function, per controller and for the relay: nodejs22.x on arm64, its handler and its name in LEEDZ_FUNCTION', () => {
+  it('deploys one Lambda per function, per controller, for the relay and the sweep: nodejs22.x on arm64, its handler and its name in LEEDZ_FUNCTION', () => {
     expect(ofType('AWS::Lambda::Function')).toHaveLength(allLambdas.length);
     for (const deployable of deployables) {
       const fn = resources[lambdaId(deployable.name)]!.Properties;
@@ -86,6 +89,7 @@ describe('the Lambdas', () => {
       expect(fn.Environment.Variables[AWS_ENV.functionPrefix]).toBe('Leedz-');
     }
     expect(resources[lambdaId(OUTBOX_RELAY)]!.Properties.Handler).toBe('index.outboxStream');
+    expect(resources[lambdaId(OUTBOX_SWEEP_NAME)]!.Properties.Handler).toBe('index.outboxSweep');
   });
 
   it('sets every variable the Lambda configuration requires (no deploy that fails at its first cold start)', () => {
@@ -113,7 +117,7 @@ describe('the Lambdas', () => {
 
 describe('least privilege, policy by policy', () => {
   it.each(allLambdas)('%s may invoke exactly the controllers it declares', (name) => {
-    const declared = name === OUTBOX_RELAY ? controllers.map((c) => c.name) : deployables.find((d) => d.name === name)!.invokes;
+    const declared = outboxLambdas.includes(name) ? controllers.map((c) => c.name) : deployables.find((d) => d.name === name)!.invokes;
     const invokeStatements = withAction(name, 'lambda:InvokeFunction');
     const granted = invokeStatements.flatMap(resourcesOf).map(invokedName);
     expect(granted.sort()).toEqual(declared.map((target) => `Leedz-${target}`).sort());
@@ -187,10 +191,40 @@ describe('least privilege, policy by policy', () => {
     }
   });
 
-  it('lets only emailHelper use the idempotency table', () => {
+  it('lets only emailHelper use the idempotency table, with the four item actions its records need', () => {
     const idempotencyId = ofType('AWS::DynamoDB::GlobalTable').find(([, r]) => r.Properties.KeySchema[0].AttributeName === 'id')![0];
     const users = allLambdas.filter((name) => JSON.stringify(statementsOf(name)).includes(`"${idempotencyId}"`));
     expect(users).toEqual(['emailHelper']);
+    const statements = statementsOf('emailHelper').filter((s) => JSON.stringify(s.Resource).includes(`"${idempotencyId}"`));
+    expect(statements.flatMap(actions).sort()).toEqual([...IDEMPOTENCY_ACTIONS].sort());
+    expect(statements.flatMap(resourcesOf)).toEqual([{ 'Fn::GetAtt': [idempotencyId, 'Arn'] }]);
+  });
+
+  it.each(allLambdas)('%s may use the table exactly as it declares (`table`), on the table and its indexes only', (name) => {
+    const tableId = ofType('AWS::DynamoDB::GlobalTable').find(([, r]) => r.Properties.KeySchema[0].AttributeName === LEEDZ_TABLE.partitionKey)![0];
+    const declared = outboxLambdas.includes(name) ? 'read-write' : deployables.find((d) => d.name === name)!.config.table;
+    // The relay's stream actions are its event source mapping's (on the stream), not its code's.
+    const onTable = statementsOf(name).filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`) && !JSON.stringify(s.Resource).includes('StreamArn'));
+    if (declared === undefined) {
+      expect(onTable, name).toEqual([]);
+      return;
+    }
+    expect(onTable).toHaveLength(1);
+    expect(actions(onTable[0]!).sort()).toEqual([...TABLE_ACTIONS[declared]].sort());
+    expect(resourcesOf(onTable[0]!)).toEqual([
+      { 'Fn::GetAtt': [tableId, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] },
+    ]);
+  });
+
+  it('read-only functions get no write action, and no Lambda gets more than the store sends (no Scan, no batch, no table administration)', () => {
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchWriteItem'];
+    expect(TABLE_ACTIONS.read.filter((a) => writes.includes(a))).toEqual([]);
+    const readers = deployables.filter((d) => d.config.table === 'read').map((d) => d.name);
+    expect(readers).toEqual(expect.arrayContaining(['getTrades', 'getStats', 'searchLeedz', 'getLeed', 'getMe', 'getUser']));
+    for (const name of readers) expect(statementsOf(name).flatMap(actions).filter((a) => writes.includes(a)), name).toEqual([]);
+    const granted = new Set(allLambdas.flatMap((name) => statementsOf(name).flatMap(actions)).filter((a) => a.startsWith('dynamodb:')));
+    for (const broad of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem', 'dynamodb:DescribeTable', 'dynamodb:*']) expect(granted.has(broad), broad).toBe(false);
   });
 });
 
@@ -206,8 +240,10 @@ describe('asynchronous invocation of the controllers', () => {
     expect(withAction(name, 'sqs:SendMessage').flatMap(resourcesOf)).toEqual([{ 'Fn::GetAtt': [queueId, 'Arn'] }]);
   });
 
-  it('only controllers have an asynchronous configuration', () => {
-    expect(ofType('AWS::Lambda::EventInvokeConfig')).toHaveLength(controllers.length);
+  it('only controllers have an asynchronous configuration, and the sweep: no retry, no older event than its period', () => {
+    expect(ofType('AWS::Lambda::EventInvokeConfig')).toHaveLength(controllers.length + 1);
+    const [, sweep] = ofType('AWS::Lambda::EventInvokeConfig').find(([, r]) => r.Properties.FunctionName.Ref === lambdaId(OUTBOX_SWEEP_NAME))!;
+    expect(sweep.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: OUTBOX_SWEEP.everyMinutes * 60 });
   });
 
   it('alarms as soon as a failure queue holds a message (ApproximateNumberOfMessagesVisible > 0), notifying the admin', () => {
@@ -274,9 +310,44 @@ describe('the table and the outbox relay', () => {
     expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(mapping.StartingPosition).toBe('TRIM_HORIZON');
     expect(mapping.MaximumRetryAttempts).toBe(10);
+    // A failing batch is split until the failing record is alone, and no record holds the shard for more than an hour.
+    expect(mapping.BisectBatchOnFunctionError).toBe(true);
+    expect(mapping.MaximumRecordAgeInSeconds).toBe(3600);
     expect(JSON.parse(mapping.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { NewImage: { SK: { S: ['OUTBOX'] } } } });
     const queueId = mapping.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0] as string;
     expect(resources[queueId]!.Type).toBe('AWS::SQS::Queue');
+  });
+});
+
+describe('the outbox never strands a message', () => {
+  it('runs the sweep on a schedule, every few minutes, and nothing else invokes it', () => {
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0]!;
+    expect(rule.Properties.ScheduleExpression).toBe(`rate(${OUTBOX_SWEEP.everyMinutes} minutes)`);
+    expect(rule.Properties.State).toBe('ENABLED');
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [lambdaId(OUTBOX_SWEEP_NAME), 'Arn'] } })]);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [lambdaId(OUTBOX_SWEEP_NAME), 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [rules[0]![0], 'Arn'] },
+    });
+  });
+
+  it('alarms when the relay falls behind the stream (IteratorAge over half the sweep’s threshold for 5 minutes)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: lambdaId(OUTBOX_RELAY) } }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 5,
+      Threshold: (OUTBOX_SWEEP.olderThanMinutes / 2) * 60_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.anyValue() }],
+    });
   });
 });
 

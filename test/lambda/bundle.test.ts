@@ -47,7 +47,7 @@ it('bundles every handler into one ES module that loads with no I/O and names a 
     [AWS_ENV.adminEmail]: 'admin@example.com',
   });
   const bundle = (await import(pathToFileURL(join(out.path, asset!, 'index.mjs')).href)) as Record<string, unknown>;
-  expect(Object.keys(bundle).sort()).toEqual(['controller', 'http', 'outboxStream']);
+  expect(Object.keys(bundle).sort()).toEqual(['controller', 'http', 'outboxStream', 'outboxSweep']);
   // LEEDZ_FUNCTION names a controller, but this Lambda was given the http handler.
   const http = bundle.http as (event: unknown, context: unknown) => Promise<unknown>;
   await expect(http(apiEvent('get-trades.json'), lambdaContext('getTrades'))).rejects.toThrow(

@@ -23,6 +23,7 @@ export function newLeedId(): string {
 
 export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('addLeed', {
+    table: 'read-write',
     handler: async (request, ctx) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();

@@ -13,6 +13,7 @@ import { ok, problem } from './http.js';
 
 export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('buyLeed', {
+    table: 'read-write',
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;

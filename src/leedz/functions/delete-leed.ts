@@ -8,6 +8,7 @@ import { noContent, notFound, problem } from './http.js';
 
 export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('deleteLeed', {
+    table: 'read-write',
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;

@@ -13,6 +13,7 @@ import { invalid, ok, problem } from './http.js';
 
 export function createEditLeed(deps: MarketplaceDeps) {
   return defineHttpFunction('editLeed', {
+    table: 'read-write',
     handler: async (request) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;

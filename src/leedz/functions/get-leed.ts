@@ -7,6 +7,7 @@ import { notFound, ok, parseWith } from './http.js';
 
 export function createGetLeed(deps: MarketplaceDeps) {
   return defineHttpFunction('getLeed', {
+    table: 'read',
     handler: async (request) => {
       const params = parseWith(leedParamsSchema, request.params);
       if (!params.ok) return params.result;

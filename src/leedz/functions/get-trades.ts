@@ -5,6 +5,7 @@ import { ok } from './http.js';
 
 export function createGetTrades(deps: MarketplaceDeps) {
   return defineHttpFunction('getTrades', {
+    table: 'read',
     handler: async () => ok({ trades: await deps.store.listTrades() }),
   });
 }

@@ -7,6 +7,7 @@ import { notFound, ok, parseWith } from './http.js';
 
 export function createGetUser(deps: MarketplaceDeps) {
   return defineHttpFunction('getUser', {
+    table: 'read',
     handler: async (request) => {
       const params = parseWith(z.object({ username: z.string().min(1).max(64) }), request.params);
       if (!params.ok) return params.result;

@@ -23,6 +23,7 @@ export const loginBodySchema = z.strictObject({
 
 export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('login', {
+    table: 'read-write',
     invokes: [controllers.emailHelper],
     handler: async (request, ctx) => {
       const body = parseWith(loginBodySchema, request.body ?? {});
@@ -55,6 +56,7 @@ export const callbackBodySchema = z.strictObject({
 
 export function createAuthCallback(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('authCallback', {
+    table: 'read-write',
     // The sign-in token is a secret until it is spent; the invocation log keeps "[redacted]".
     sensitive: ['query.token', 'body.token'],
     handler: async (request, ctx) => {

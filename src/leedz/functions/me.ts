@@ -11,6 +11,7 @@ import { invalid, notFound, ok, unauthenticated } from './http.js';
 
 export function createGetMe(deps: MarketplaceDeps) {
   return defineHttpFunction('getMe', {
+    table: 'read',
     handler: async (request) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
@@ -22,6 +23,7 @@ export function createGetMe(deps: MarketplaceDeps) {
 
 export function createGetSession(deps: MarketplaceDeps) {
   return defineHttpFunction('getSession', {
+    table: 'read',
     handler: async (request) => {
       const caller = authenticate(request);
       const user = caller === undefined ? undefined : await deps.store.getUser(caller.username);
@@ -34,6 +36,7 @@ export function createGetSession(deps: MarketplaceDeps) {
 
 export function createUpdateMe(deps: MarketplaceDeps) {
   return defineHttpFunction('updateMe', {
+    table: 'read-write',
     handler: async (request) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();

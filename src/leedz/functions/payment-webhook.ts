@@ -13,6 +13,7 @@ import { ok, problem } from './http.js';
 
 export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('paymentWebhook', {
+    table: 'read-write',
     handler: async (request, ctx) => {
       const payment = await deps.payments.verifyWebhook(request.headers, request.rawBody ?? '', request.url ?? '');
       if (payment === undefined) return problem(401, 'UNAUTHENTICATED', 'the webhook signature is missing or wrong');

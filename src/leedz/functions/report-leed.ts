@@ -12,6 +12,7 @@ export const reportBodySchema = z.strictObject({
 
 export function createReportLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('reportLeed', {
+    table: 'read',
     invokes: [controllers.emailHelper],
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);

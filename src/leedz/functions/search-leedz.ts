@@ -41,6 +41,7 @@ export const searchQuerySchema = z
 
 export function createSearchLeedz(deps: MarketplaceDeps) {
   return defineHttpFunction('searchLeedz', {
+    table: 'read',
     handler: async (request) => {
       const parsed = parseWith(searchQuerySchema, request.query);
       if (!parsed.ok) return parsed.result;

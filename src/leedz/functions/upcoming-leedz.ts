@@ -24,6 +24,7 @@ export const upcomingQuerySchema = z.strictObject({
 
 export function createUpcomingLeedz(deps: MarketplaceDeps) {
   return defineHttpFunction('upcomingLeedz', {
+    table: 'read',
     handler: async (request) => {
       const params = parseWith(z.object({ trade: tradeNameSchema }), request.params);
       if (!params.ok) return params.result;

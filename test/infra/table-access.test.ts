@@ -1,0 +1,335 @@
+/**
+ * Least privilege, checked against what the code does: every Lambda of the stack runs through one
+ * marketplace scenario (sign-in, profile, post, search, edit, report, buy, delete, the outbox relay
+ * and sweep, every controller route) on DynamoDB Local, with a client that records each command it
+ * sends — as the IAM action DynamoDB authorises it as, on which table — and ports that record which
+ * AWS service each Lambda reaches. The synthesised template must grant each Lambda exactly that:
+ * a function whose code needs more than its declaration (`table`, `invokes`, `SERVICE_USERS`) fails
+ * here, and so does one that declares more than it uses.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import Database from 'better-sqlite3';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME } from '../../infra/deployables.js';
+import { LeedzStack, TABLE_ACTIONS } from '../../infra/leedz-stack.js';
+import { createZipGeocoder } from '../../src/adapters/geocoder/zip/zip-geocoder.js';
+import { createDynamoDbIdempotencyStore } from '../../src/adapters/idempotency/dynamodb-idempotency-store.js';
+import { createDynamoDbLoginTokens } from '../../src/adapters/identity/cognito/dynamodb-login-tokens.js';
+import { createLocalPayments } from '../../src/adapters/payments/local/local-payments.js';
+import { createDynamoDbStore } from '../../src/adapters/store/dynamodb/dynamodb-store.js';
+import { createInvocationContext } from '../../src/framework/context.js';
+import type { Deployable, TableAccess } from '../../src/framework/define.js';
+import { metaOf } from '../../src/framework/envelope.js';
+import { createIdempotency } from '../../src/framework/idempotency.js';
+import type { Transport } from '../../src/framework/transport.js';
+import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../src/leedz/deps.js';
+import type { HttpRequest, HttpResult } from '../../src/leedz/functions/http.js';
+import { createMarketplace, type Marketplace } from '../../src/leedz/marketplace.js';
+import type { Email, Store } from '../../src/leedz/ports.js';
+import { dynamoDbOutboxMessage } from '../../src/lambda/dynamodb-outbox.js';
+import { createOutboxStreamHandler } from '../../src/lambda/outbox-stream-handler.js';
+import { sweepOutbox } from '../../src/lambda/outbox-sweep.js';
+import { type DynamoDbLocal, requireJava, startDynamoDbLocal } from '../helpers/dynamodb-local.js';
+
+const hasJava = requireJava();
+
+/** AWS services reached through a port (beyond the tables), named as in SERVICE_USERS. */
+type Service = 'mailer' | 'geocoder' | 'payments' | 'identity';
+
+interface Usage {
+  /** IAM actions sent to the marketplace's table (`dynamodb:GetItem`, …). */
+  table: Set<string>;
+  /** …and to the idempotency table. */
+  idempotency: Set<string>;
+  services: Set<Service>;
+}
+
+const PUBLIC_URL = 'https://leedz.test';
+const who = new AsyncLocalStorage<string>();
+const usage = new Map<string, Usage>();
+const usageOf = (name: string): Usage => {
+  let found = usage.get(name);
+  if (found === undefined) usage.set(name, (found = { table: new Set(), idempotency: new Set(), services: new Set() }));
+  return found;
+};
+/** Who is running: a Lambda's name, or the scenario itself (setting up, reading the outbox). */
+const current = () => who.getStore() ?? '(scenario)';
+
+/**
+ * The IAM actions DynamoDB authorises a command as, per table: an operation on one table is its own
+ * action (`GetItem` → `dynamodb:GetItem`); a transaction is authorised item by item
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+ */
+function iamActions(commandName: string, input: Record<string, any>): { table: string; action: string }[] {
+  const operation = commandName.replace(/Command$/, '');
+  const itemAction: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
+  if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
+    return (input.TransactItems as Record<string, { TableName: string }>[]).flatMap((item) =>
+      Object.entries(item).map(([kind, body]) => ({ table: body.TableName, action: `dynamodb:${itemAction[kind] ?? kind}` })),
+    );
+  }
+  if (operation === 'BatchGetItem' || operation === 'BatchWriteItem') {
+    return Object.keys(input.RequestItems as object).map((table) => ({ table, action: `dynamodb:${operation}` }));
+  }
+  return [{ table: input.TableName as string, action: `dynamodb:${operation}` }];
+}
+
+/** `port`, with every call counted as a use of `service` by whoever is running. */
+function recorded<T extends object>(service: Service, port: T): T {
+  return new Proxy(port, {
+    get(target, key) {
+      const value = Reflect.get(target, key) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        usageOf(current()).services.add(service);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+let local: DynamoDbLocal;
+let client: DynamoDBClient;
+let tableName: string;
+let idempotencyTableName: string;
+let template: Template;
+
+describe.skipIf(!hasJava)('each Lambda uses the table and the services exactly as it declares', () => {
+  beforeAll(async () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    template = Template.fromStack(new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@leedz.test', adminEmail: 'admin@leedz.test' }));
+    local = await startDynamoDbLocal();
+    tableName = await local.createTable();
+    idempotencyTableName = await local.createIdempotencyTable();
+    client = local.client();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        for (const { table, action } of iamActions(context.commandName as string, args.input as Record<string, any>)) {
+          const used = usageOf(current());
+          if (table === tableName) used.table.add(action);
+          else if (table === idempotencyTableName) used.idempotency.add(action);
+          else throw new Error(`${action} on an unknown table ${table}`);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordIamActions' },
+    );
+    await runScenario();
+  }, 180_000);
+
+  afterAll(async () => {
+    client?.destroy();
+    await local?.stop();
+  });
+
+  const lambdas = () => Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+
+  /** What the template grants the Lambda deployed as `Leedz-<name>`: table actions per table, and services. */
+  function granted(name: string): Usage {
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+    const [, fn] = lambdas().find(([, r]) => r.Properties.FunctionName === `Leedz-${name}`)!;
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+    const [tableId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable' && r.Properties.KeySchema[0].AttributeName === 'PK')!;
+    const [idempotencyId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable' && r.Properties.KeySchema[0].AttributeName === 'id')!;
+    const result: Usage = { table: new Set(), idempotency: new Set(), services: new Set() };
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    for (const statement of statements) {
+      const actions = [statement.Action].flat();
+      const on = JSON.stringify(statement.Resource);
+      // The stream's own actions belong to the relay's event source mapping, not to its code.
+      if (on.includes('StreamArn')) continue;
+      for (const action of actions) {
+        if (action.startsWith('dynamodb:') && on.includes(`"${tableId}"`)) result.table.add(action);
+        if (action.startsWith('dynamodb:') && on.includes(`"${idempotencyId}"`)) result.idempotency.add(action);
+        if (action.startsWith('ses:')) result.services.add('mailer');
+        if (action.startsWith('geo:')) result.services.add('geocoder');
+        if (action.startsWith('secretsmanager:')) result.services.add('payments');
+        if (action.startsWith('cognito-idp:')) result.services.add('identity');
+      }
+    }
+    return result;
+  }
+
+  const names = () => lambdas().map(([, r]) => (r.Properties.FunctionName as string).replace(/^Leedz-/, ''));
+
+  it('the scenario ran every Lambda of the stack', () => {
+    expect([...usage.keys()].filter((name) => name !== '(scenario)').sort()).toEqual(names().sort());
+  });
+
+  it('no Lambda’s code sends a DynamoDB action its policy does not grant', () => {
+    const missing = names().flatMap((name) => {
+      const need = usageOf(name);
+      const grant = granted(name);
+      return [
+        ...[...need.table].filter((a) => !grant.table.has(a)).map((a) => `${name} sends ${a} to the table: declare table: '${levelFor(need.table)}'`),
+        ...[...need.idempotency].filter((a) => !grant.idempotency.has(a)).map((a) => `${name} sends ${a} to the idempotency table: add it to SERVICE_USERS.idempotency`),
+      ];
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('no Lambda declares more table access than its code uses (read-only functions get no write)', () => {
+    const extra = names().flatMap((name) => {
+      const level = usageOf(name).table.size === 0 ? undefined : levelFor(usageOf(name).table);
+      const expected = new Set(level === undefined ? [] : TABLE_ACTIONS[level]);
+      const actual = granted(name).table;
+      return [...actual].some((a) => !expected.has(a)) || actual.size !== expected.size ? [`${name}: uses ${level ?? 'nothing'}, granted ${[...actual].sort().join(', ') || 'nothing'}`] : [];
+    });
+    expect(extra).toEqual([]);
+    expect(names().filter((name) => granted(name).idempotency.size > 0 && usageOf(name).idempotency.size === 0)).toEqual([]);
+  });
+
+  it('each Lambda reaches exactly the services it is granted (SES, Location, Secrets Manager, Cognito’s admin API)', () => {
+    const mismatches = names().flatMap((name) => {
+      const need = [...usageOf(name).services].sort();
+      const grant = [...granted(name).services].sort();
+      return need.join() === grant.join() ? [] : [`${name}: uses [${need.join(', ')}], granted [${grant.join(', ')}]`];
+    });
+    expect(mismatches).toEqual([]);
+  });
+
+  it('read-only functions read, and what writes declares it', () => {
+    const readOnly = names().filter((name) => usageOf(name).table.size > 0 && levelFor(usageOf(name).table) === 'read');
+    for (const name of readOnly) expect([...granted(name).table].sort(), name).toEqual([...TABLE_ACTIONS.read].sort());
+    // The scenario reaches both kinds (a sanity check that it exercises the reads it should).
+    expect(readOnly).toEqual(expect.arrayContaining(['getTrades', 'searchLeedz', 'getLeed', 'getMe']));
+  });
+});
+
+/** The smallest declared level that grants `actions`. */
+function levelFor(actions: ReadonlySet<string>): TableAccess {
+  return [...actions].every((a) => TABLE_ACTIONS.read.includes(a)) ? 'read' : 'read-write';
+}
+
+// ── the scenario ──────────────────────────────────────────────────────────────────────────────────
+
+async function runScenario(): Promise<void> {
+  const sent: Email[] = [];
+  const store: Store = createDynamoDbStore({ client, tableName });
+  const payments = createLocalPayments({ db: new Database(':memory:'), baseUrl: PUBLIC_URL, webhookSecret: 'test-secret' });
+  const loginTokens = createDynamoDbLoginTokens({ client, tableName });
+  const deps: MarketplaceDeps = {
+    store,
+    mailer: recorded('mailer', { send: async (email: Email) => (sent.push(email), { messageId: `m-${sent.length}` }) }),
+    geocoder: recorded('geocoder', createZipGeocoder()),
+    identity: {
+      // The magic link's tokens are items of the table (the DynamoDB commands are recorded as such);
+      // the session is Cognito's admin API.
+      issueLoginToken: (email) => loginTokens.issueLoginToken(email),
+      redeemLoginToken: (token) => loginTokens.redeemLoginToken(token),
+      ...recorded('identity', { issueSession: async (caller: { username?: string }) => `session-of-${caller.username}` }),
+      verifySession: async () => undefined,
+    },
+    payments: recorded('payments', payments),
+    idempotency: createIdempotency({ store: createDynamoDbIdempotencyStore({ client, tableName: idempotencyTableName }), scope: 'leedz' }),
+    now: () => new Date(),
+    settings: { ...DEFAULT_SETTINGS, publicUrl: PUBLIC_URL, adminEmail: 'admin@leedz.test' },
+  };
+  const marketplace: Marketplace = createMarketplace(deps);
+  const queue: { target: string; payload: unknown }[] = [];
+  const transport: Transport = {
+    async invoke(target, payload) {
+      queue.push({ target, payload });
+      return { statusCode: 202, requestId: `r-${queue.length}` };
+    },
+  };
+  const ctxFor = (deployable: Deployable, payload: unknown) =>
+    createInvocationContext({ functionName: deployable.name, timeoutMs: 60_000, meta: metaOf(payload), transport, allowedTargets: new Set(deployable.invokes) });
+  const run = <T>(name: string, work: () => Promise<T>) => who.run(name, () => (usageOf(name), work()));
+
+  async function call(name: string, request: Partial<HttpRequest>): Promise<HttpResult & { body: any }> {
+    const fn = marketplace.functions.find((f) => f.name === name)!;
+    const full = { params: {}, query: {}, headers: {}, ...request };
+    const result = (await run(name, () => fn.handle(full, ctxFor(fn, full)))) as HttpResult & { body: any };
+    if (result.status >= 400) throw new Error(`${name} answered ${result.status}: ${JSON.stringify(result.body)}`);
+    return result;
+  }
+
+  /** Relay what the outbox holds (the stream relay), and run every queued controller invocation. */
+  async function drain(): Promise<void> {
+    const relay = createOutboxStreamHandler({ store, transport, readMessage: dynamoDbOutboxMessage, log: () => {} });
+    for (;;) {
+      const pending = await store.pendingOutbox(100);
+      if (pending.length > 0) {
+        const Records = pending.map((m, i) => ({
+          eventName: 'INSERT' as const,
+          dynamodb: { SequenceNumber: String(i), NewImage: marshall({ PK: `OUTBOX#${m.id}`, SK: 'OUTBOX', id: m.id, target: m.target, payload: JSON.stringify(m.payload), createdAt: m.createdAt }) as never },
+        }));
+        await run(OUTBOX_RELAY, () => relay({ Records }));
+      }
+      if (queue.length === 0) return;
+      for (const { target, payload } of queue.splice(0)) {
+        const controller = marketplace.controllers[target as keyof Marketplace['controllers']];
+        await run(target, () => controller.dispatch(payload, ctxFor(controller, payload)));
+      }
+    }
+  }
+
+  async function signIn(email: string): Promise<{ email: string; username: string }> {
+    await call('login', { body: { email }, sourceIp: '203.0.113.7' });
+    await drain();
+    const link = sent.filter((e) => e.to === email).at(-1)!.text;
+    const token = /token=([A-Za-z0-9_-]+)/.exec(link)![1];
+    const { body } = await call('authCallback', { body: { token } });
+    await drain();
+    return { email, username: body.user.username };
+  }
+
+  await run('(scenario)', () => store.addTrades([{ name: 'dj' }]));
+  const pat = await signIn('pat@leedz.test');
+  const sam = await signIn('sam@leedz.test');
+  await call('updateMe', { caller: sam, body: { subscriptions: ['dj'], zip: '62701' } });
+  await call('getMe', { caller: sam });
+  await call('getSession', { caller: sam });
+  await call('getUser', { params: { username: pat.username } });
+  await call('getTrades', {});
+  await call('getStats', {});
+
+  const day = 24 * 3600_000;
+  const post = (title: string, offsetDays: number) =>
+    call('addLeed', {
+      caller: pat,
+      body: {
+        trade: 'dj',
+        title,
+        location: '123 Main Street, Springfield, IL 62701',
+        start: new Date(Date.now() + offsetDays * day).toISOString(),
+        end: new Date(Date.now() + offsetDays * day + 3 * 3600_000).toISOString(),
+        price: 2500,
+      },
+    });
+  const { body: leed } = await post('Wedding needs a DJ', 30);
+  await drain();
+  const params = { trade: 'dj', id: leed.id as string };
+  await call('searchLeedz', { query: { trades: 'dj', from: new Date().toISOString(), to: new Date(Date.now() + 60 * day).toISOString(), zip: '62701', radius: '50' } });
+  // `limit`: without it, the DynamoDB store queries every month up to END_OF_TIME when few leedz match.
+  await call('upcomingLeedz', { params: { trade: 'dj' }, query: { limit: '1' } });
+  await call('getLeed', { caller: sam, params });
+  await call('editLeed', { caller: pat, params, body: { title: 'Wedding reception needs a DJ', location: '200 Main Street, Springfield, IL 62701' } });
+  await call('reportLeed', { caller: sam, params, body: { reason: 'Looks like a duplicate' } });
+  await drain();
+  await call('buyLeed', { caller: sam, params });
+  await call('cancelCheckout', { caller: sam, params });
+  const { body: checkout } = await call('buyLeed', { caller: sam, params });
+  const webhook = payments.completeCheckout((checkout.checkoutUrl as string).split('/').at(-1)!);
+  await call('paymentWebhook', { headers: webhook.headers, rawBody: webhook.body, url: `${PUBLIC_URL}/api/payments/webhook` });
+  await drain();
+
+  const { body: second } = await post('Birthday party needs a DJ', 40);
+  await drain();
+  await call('deleteLeed', { caller: pat, params: { trade: 'dj', id: second.id } });
+  await drain();
+  await call('logout', {});
+
+  // A message the relay never delivered: the sweep finds it in the table.
+  await post('Anniversary needs a DJ', 50);
+  const swept = await run(OUTBOX_SWEEP_NAME, () => sweepOutbox({ store, transport, olderThanMs: 0, log: () => {} }));
+  expect(swept.delivered).toBeGreaterThan(0);
+  await drain();
+}
