@@ -12,7 +12,7 @@ import type { Controllers } from './controllers/controllers.js';
 import { createEmailHelper } from './controllers/email-helper.js';
 import type { MarketplaceDeps } from './deps.js';
 import { createAddLeed } from './functions/add-leed.js';
-import { createBuyLeed } from './functions/buy-leed.js';
+import { createBuyLeed, createCancelCheckout } from './functions/buy-leed.js';
 import { createDeleteLeed } from './functions/delete-leed.js';
 import { createEditLeed } from './functions/edit-leed.js';
 import { createGetLeed } from './functions/get-leed.js';
@@ -46,6 +46,7 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
     createDeleteLeed(deps, controllers),
     createReportLeed(deps, controllers),
     createBuyLeed(deps, controllers),
+    createCancelCheckout(deps),
     createPaymentWebhook(deps, controllers),
     createGetSession(deps),
     createGetMe(deps),

@@ -36,6 +36,12 @@ export type ReserveResult =
   | { ok: true; reservedUntil: string }
   | { ok: false; reason: 'not-found' | 'not-active' | 'reserved' | 'own-leed' };
 
+/** A buyer's hold on a leed while they check out (another buyer cannot start a checkout meanwhile). */
+export interface CheckoutHold {
+  buyer: string;
+  until: string;
+}
+
 export type SaleResult =
   | { ok: true; leed: Leed }
   /**
@@ -175,6 +181,17 @@ export interface Store {
    * lasts (`now < reservedUntil`); the same buyer may renew theirs; the creator → `own-leed`.
    */
   reserveCheckout(trade: string, id: string, buyer: string, until: string, now: string): Promise<ReserveResult>;
+  /**
+   * The hold on an active leed that still lasts at `now` (`now < until`), or undefined: none, run
+   * out, or the leed is not active (sold, deleted) or unknown.
+   */
+  getCheckoutHold(trade: string, id: string, now: string): Promise<CheckoutHold | undefined>;
+  /**
+   * Release `buyer`'s hold on a leed at once (a cancelled checkout), so that another buyer may start
+   * one. Resolves true when `buyer` held it (even if it had run out); another buyer's hold, or none,
+   * is left alone (false). Idempotent.
+   */
+  releaseCheckout(trade: string, id: string, buyer: string): Promise<boolean>;
   /** Mark sold exactly once, on the condition that the leed is still active. */
   recordSale(sale: Sale, outbox: OutboxMessage[]): Promise<SaleResult>;
 

@@ -137,7 +137,8 @@ export function mountLocalCheckout(app: Hono, payments: LocalPayments): void {
   app.get('/pay/checkout/:id', (c) => {
     const checkout = payments.getCheckout(c.req.param('id'));
     if (checkout === undefined) return c.text('checkout not found', 404);
-    return c.html(renderCheckoutPage(checkout));
+    // A provider's own page with its own inline style and nothing else: no script may run, no other site may frame it.
+    return c.html(renderCheckoutPage(checkout), 200, { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'" });
   });
   app.post('/pay/checkout/:id/complete', async (c) => {
     const checkout = payments.getCheckout(c.req.param('id'));

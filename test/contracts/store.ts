@@ -562,6 +562,35 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
 
         expect(await store.getLeed('dj', leed.id)).toEqual(leed);
       });
+
+      it('tells the hold while it lasts, and none once it has run out, the leed is sold, or for another trade', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        expect(await store.getCheckoutHold('dj', leed.id, now)).toBeUndefined();
+        await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
+
+        expect(await store.getCheckoutHold('dj', leed.id, at('2030-05-10T09:14'))).toEqual({ buyer: 'sam', until: in15 });
+        expect(await store.getCheckoutHold('dj', leed.id, in15)).toBeUndefined();
+        expect(await store.getCheckoutHold('magic', leed.id, now)).toBeUndefined();
+        expect(await store.getCheckoutHold('dj', 'l_unknown', now)).toBeUndefined();
+        await store.recordSale(sale(leed), []);
+        expect(await store.getCheckoutHold('dj', leed.id, now)).toBeUndefined();
+      });
+
+      it("releases the buyer's own hold at once, so that another buyer may check out; never another buyer's", async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
+
+        expect(await store.releaseCheckout('dj', leed.id, 'lee')).toBe(false);
+        expect(await store.getCheckoutHold('dj', leed.id, now)).toEqual({ buyer: 'sam', until: in15 });
+        expect(await store.releaseCheckout('magic', leed.id, 'sam')).toBe(false);
+        expect(await store.releaseCheckout('dj', leed.id, 'sam')).toBe(true);
+        expect(await store.getCheckoutHold('dj', leed.id, now)).toBeUndefined();
+        expect(await store.releaseCheckout('dj', leed.id, 'sam')).toBe(false);
+        expect(await store.reserveCheckout('dj', leed.id, 'lee', in15, at('2030-05-10T09:01'))).toEqual({ ok: true, reservedUntil: in15 });
+        expect(await store.getLeed('dj', leed.id)).toEqual(leed);
+      });
     });
 
     // ── sales ─────────────────────────────────────────────────────────────────────────────────────

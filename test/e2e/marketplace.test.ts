@@ -154,6 +154,35 @@ describe('buying', () => {
     expect((await t.api('GET', '/api/me', { token: seller.token })).body.sold).toBe(1);
   });
 
+  it('a leed on hold says so to everyone; its buyer cancels and the next buyer checks out at once', async () => {
+    const seller = await t.signIn('holder-seller@example.com');
+    const first = await t.signIn('holder-a@example.com');
+    const second = await t.signIn('holder-b@example.com');
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', location: '12 Birch Lane, Springfield, IL 62704' }) });
+    const path = `/api/leedz/dj/${posted.body.id}`;
+    expect((await t.api('GET', path)).body.hold).toBeUndefined();
+
+    const started = await t.api('POST', `${path}/checkout`, { token: first.token });
+    expect(started.status).toBe(200);
+    expect((await t.api('GET', path, { token: first.token })).body.hold).toEqual({ until: started.body.reservedUntil, yours: true });
+    const seen = await t.api('GET', path, { token: second.token });
+    expect(seen.body).toMatchObject({ status: 'active', hold: { until: started.body.reservedUntil, yours: false } });
+    expect((await t.api('GET', path)).body.hold.yours).toBe(false);
+    const refused = await t.api('POST', `${path}/checkout`, { token: second.token });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/^another vendor is checking out this leed until \d{1,2}:\d\d [AP]M C[SD]T; if they do not pay, you can buy it then$/);
+
+    // Someone else cannot cancel it; the buyer can, and the next buyer is not kept waiting.
+    expect((await t.api('DELETE', `${path}/checkout`, { token: second.token })).status).toBe(204);
+    expect((await t.api('GET', path)).body.hold).toBeDefined();
+    expect((await t.api('DELETE', `${path}/checkout`, { token: first.token })).status).toBe(204);
+    expect((await t.api('GET', path)).body.hold).toBeUndefined();
+    const next = await t.api('POST', `${path}/checkout`, { token: second.token });
+    expect(next.status).toBe(200);
+    expect((await t.api('DELETE', `${path}/checkout`)).status).toBe(401);
+    expect((await t.api('DELETE', '/api/leedz/dj/l_nope/checkout', { token: first.token })).status).toBe(404);
+  });
+
   it('a free leed is sold at once to the first buyer', async () => {
     const seller = await t.signIn('free-seller@example.com');
     const buyer = await t.signIn('free-buyer@example.com');

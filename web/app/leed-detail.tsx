@@ -2,14 +2,16 @@
  * One leed's panel (`GET /api/leedz/{trade}/{id}`): every field the caller may see, the hidden ones
  * as "Buy to show"; Buy and Report for someone else's leed, Edit and Delete for one's own.
  * Buying a paid leed goes to the payment provider's checkout page (locally: `/pay/checkout/:id`),
- * which comes back to the receipt page; a free one is sold at once.
+ * which comes back to the receipt page; a free one is sold at once. A leed on hold (someone is
+ * checking out) says so and until when; its buyer may continue or cancel, and the checkout page's
+ * Cancel comes back here with `?checkout=cancelled`, which releases the hold at once.
  */
 import type { RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LeedView } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
-import { dayKey, formatCents, formatDate, formatDateTime, formatTimeRange, zoneName } from '../shared/format.js';
+import { dayKey, formatCents, formatDate, formatDateTime, formatTime, formatTimeRange, zoneName } from '../shared/format.js';
 import { useLoad } from '../shared/hooks.js';
 import { LockIcon } from '../shared/icons.js';
 import { navigate, withQuery } from '../shared/router.js';
@@ -23,7 +25,16 @@ export function receiptPath(trade: string, id: string): string {
 
 export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string; closeHref: string }) {
   const { me, trades, dataVersion } = useSession();
-  const [result, reload] = useLoad(() => api.get<LeedView>(leedApiPath(trade, id)), [trade, id, dataVersion]);
+  const [cancelled, setCancelled] = useState(false);
+  const [result, reload] = useLoad(async () => {
+    // Back from the checkout page's Cancel: the hold goes first, so the leed shows as available.
+    if (me !== null && new URLSearchParams(location.search).get('checkout') === 'cancelled') {
+      await api.delete(`${leedApiPath(trade, id)}/checkout`);
+      setCancelled(true);
+      navigate(withQuery({ checkout: undefined }), { replace: true, keepScroll: true });
+    }
+    return api.get<LeedView>(leedApiPath(trade, id));
+  }, [trade, id, dataVersion]);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const leed = result.value;
 
@@ -62,7 +73,14 @@ export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string
           Loading the leed…
         </p>
       ) : (
-        <LeedBody leed={leed} me={me?.username ?? null} headingRef={headingRef} onChanged={reload} closeHref={closeHref} />
+        <>
+          {cancelled && leed.status === 'active' && leed.hold === undefined && (
+            <p class="notice info" role="status">
+              Checkout cancelled: nothing was paid, and the leed is available again.
+            </p>
+          )}
+          <LeedBody leed={leed} me={me?.username ?? null} headingRef={headingRef} onChanged={reload} closeHref={closeHref} />
+        </>
       )}
     </aside>
   );
@@ -129,6 +147,7 @@ function LeedBody({ leed, me, headingRef, onChanged, closeHref }: { leed: LeedVi
 }
 
 function StatusPill({ leed, own, bought }: { leed: LeedView; own: boolean; bought: boolean }) {
+  if (leed.status === 'active' && leed.hold !== undefined) return <span class="pill warn">{leed.hold.yours ? 'Held for you' : 'On hold'}</span>;
   if (leed.status === 'active') return <span class="pill ok">Available</span>;
   if (leed.status === 'sold') return <span class="pill warn">{bought ? 'Sold to you' : own ? `Sold${leed.buyer ? ` to ${leed.buyer}` : ''}` : 'Sold'}</span>;
   return <span class="pill">{leed.status === 'expired' ? 'Expired' : leed.status}</span>;
@@ -179,6 +198,21 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
     }
   };
 
+  const cancel = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.delete(`${leedApiPath(leed.trade, leed.id)}/checkout`);
+      onChanged();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const heldByOther = leed.hold !== undefined && !leed.hold.yours;
+  const until = leed.hold === undefined ? '' : `${formatTime(leed.hold.until, leed.timeZone)} ${zoneName(leed.hold.until, leed.timeZone)}`;
+
   return (
     <>
       {error !== undefined && (
@@ -186,10 +220,24 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
           {error}
         </div>
       )}
+      {leed.status === 'active' && leed.hold !== undefined && (
+        <div class={`notice ${heldByOther ? 'warn' : 'info'}`} role="status">
+          <p>
+            {heldByOther
+              ? `On hold: another vendor is checking out this leed until ${until}. If they do not pay, you can buy it then.`
+              : `You started a checkout of this leed; it is held for you until ${until}.`}
+          </p>
+        </div>
+      )}
       <div class="actions">
         {leed.status === 'active' && (
-          <button type="button" class="primary" disabled={busy} onClick={() => void buy()}>
-            {busy ? 'Starting checkout…' : leed.price === 0 ? 'Claim for free' : `Buy for ${formatCents(leed.price)}`}
+          <button type="button" class="primary" disabled={busy || heldByOther} onClick={() => void buy()}>
+            {busy ? 'Starting checkout…' : leed.hold?.yours ? 'Continue to checkout' : leed.price === 0 ? 'Claim for free' : `Buy for ${formatCents(leed.price)}`}
+          </button>
+        )}
+        {leed.status === 'active' && leed.hold?.yours && (
+          <button type="button" disabled={busy} onClick={() => void cancel()}>
+            Cancel checkout
           </button>
         )}
         {!reporting && (

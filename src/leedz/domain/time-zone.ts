@@ -252,6 +252,16 @@ function gigFormat(kind: 'date' | 'time' | 'zone', timeZone: string, instant: st
 }
 
 /**
+ * The time of day in `timeZone`, with the zone's short name: `6:00 PM CST`.
+ *
+ * @example
+ * formatClockInZone('2027-01-10T00:00:00Z', 'America/Chicago'); // → '6:00 PM CST'
+ */
+export function formatClockInZone(instant: string | Date, timeZone: string): string {
+  return `${gigFormat('time', timeZone, instant)} ${gigFormat('zone', timeZone, instant)}`;
+}
+
+/**
  * When a gig happens, as people read it where it happens: date, start and end, and the zone's short
  * name (both when a clock change falls inside the gig); the end's date too when it is another day.
  *

@@ -54,6 +54,11 @@ export const leedViewSchema = leedSchema.partial().extend({
   hidden: z.array(z.enum(HIDEABLE_FIELDS)),
   /** When the gig is, where it happens (`GET /api/leedz/{trade}/{id}` adds it): "Sat, Jan 9, 2027, 6:00 PM – 11:00 PM CST". */
   when: z.string().optional(),
+  /**
+   * Present while a buyer is checking out this active leed: until when, and whether the viewer is
+   * that buyer (who the buyer is stays private). Nobody else can start a checkout meanwhile.
+   */
+  hold: z.object({ until: z.string(), yours: z.boolean() }).optional(),
 });
 
 /** A leed as one viewer sees it; see {@link leedViewSchema}. */

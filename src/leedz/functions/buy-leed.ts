@@ -2,14 +2,17 @@
  * `POST /api/leedz/{trade}/{id}/checkout`: a signed-in vendor (not the creator) buys a leed.
  * A free leed is sold at once; a paid one is reserved for this buyer for 15 minutes (so a second
  * buyer cannot start a checkout meanwhile) and the provider's checkout URL is returned.
+ * `DELETE /api/leedz/{trade}/{id}/checkout`: the buyer cancels their checkout, and the hold goes at
+ * once (an abandoned one runs out by itself after the 15 minutes).
  */
 import { addMinutes } from './time.js';
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import { platformFeeCents } from '../domain/money.js';
+import { formatClockInZone } from '../domain/time-zone.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
-import { ok, problem } from './http.js';
+import { noContent, ok, problem } from './http.js';
 
 export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('buyLeed', {
@@ -43,6 +46,12 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
           reserved: 'another vendor is checking out this leed; try again in a few minutes',
           'own-leed': 'you cannot buy your own leed',
         } as const;
+        if (reservation.reason === 'reserved') {
+          const hold = await deps.store.getCheckoutHold(trade, id, now.toISOString());
+          if (hold !== undefined) {
+            return problem(409, 'CONFLICT', `another vendor is checking out this leed until ${formatClockInZone(hold.until, leed.timeZone)}; if they do not pay, you can buy it then`);
+          }
+        }
         return problem(reservation.reason === 'not-found' ? 404 : reservation.reason === 'own-leed' ? 403 : 409, reservation.reason === 'not-found' ? 'NOT_FOUND' : reservation.reason === 'own-leed' ? 'FORBIDDEN' : 'CONFLICT', messages[reservation.reason]);
       }
       const { checkoutUrl } = await deps.payments.createCheckout({
@@ -56,6 +65,19 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
         returnUrl: `${deps.settings.publicUrl}/receipts/${trade}/${id}`,
       });
       return ok({ checkoutUrl, reservedUntil: reservation.reservedUntil });
+    },
+  });
+}
+
+export function createCancelCheckout(deps: MarketplaceDeps) {
+  return defineHttpFunction('cancelCheckout', {
+    table: 'read-write',
+    handler: async (request) => {
+      const found = await signedInCallerAndLeed(deps, request);
+      if (!found.ok) return found.result;
+      // Only the caller's own hold goes; cancelling twice, or after it ran out, changes nothing.
+      await deps.store.releaseCheckout(found.leed.trade, found.leed.id, found.caller.username);
+      return noContent();
     },
   });
 }

@@ -16,8 +16,14 @@ export function createGetLeed(deps: MarketplaceDeps) {
       const caller = authenticate(request);
       const view = projectLeed(leed, caller?.username ?? null);
       // An active leed whose time has passed can no longer be bought.
-      if (view.status === 'active' && Date.parse(leed.end) < deps.now().getTime()) view.status = 'expired';
-      return ok({ ...view, when: formatGigTime(leed.start, leed.end, leed.timeZone) });
+      const now = deps.now();
+      if (view.status === 'active' && Date.parse(leed.end) < now.getTime()) view.status = 'expired';
+      view.when = formatGigTime(leed.start, leed.end, leed.timeZone);
+      if (view.status === 'active') {
+        const hold = await deps.store.getCheckoutHold(leed.trade, leed.id, now.toISOString());
+        if (hold !== undefined) view.hold = { until: hold.until, yours: hold.buyer === caller?.username };
+      }
+      return ok(view);
     },
   });
 }

@@ -197,7 +197,8 @@ export function createLocalPayments(options: LocalPaymentsOptions): LocalPayment
 
 /**
  * The local checkout page: the leed's title, the amount and the platform fee, a Pay button that
- * POSTs to `/pay/checkout/<id>/complete`, and a Cancel link. Self-contained (inline style, no
+ * POSTs to `/pay/checkout/<id>/complete`, and a Cancel link back to the leed's page, which releases
+ * the buyer's hold (`?checkout=cancelled`). Self-contained (inline style, no
  * scripts or external assets); every value from the checkout is HTML-escaped, since the title is
  * whatever the seller typed.
  *
@@ -209,7 +210,7 @@ export function renderCheckoutPage(checkout: LocalCheckout): string {
   const footer =
     checkout.status === 'open'
       ? `<form method="post" action="${escapeHtml(action)}"><button type="submit">Pay ${escapeHtml(formatCents(checkout.amount))}</button></form>
-    <p><a href="/">Cancel</a></p>`
+    <p><a href="/leedz/${escapeHtml(encodeURIComponent(checkout.trade))}/${escapeHtml(encodeURIComponent(checkout.leedId))}?checkout=cancelled">Cancel</a></p>`
       : `<p class="done">This checkout is ${escapeHtml(checkout.status)}.</p>
     <p><a href="${escapeHtml(safeLink(checkout.returnUrl))}">Continue</a></p>`;
   return `<!doctype html>

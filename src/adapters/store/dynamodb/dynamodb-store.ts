@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -716,6 +717,34 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
         if (failed.has('leed') || !failed.has('reservation')) return AGAIN;
         return { ok: false, reason: 'reserved' };
       });
+    },
+
+    async getCheckoutHold(trade, id, now) {
+      const [leed, hold] = await Promise.all([get<LeedItem>(keyOf.leed(id)), get<ReservationItem>(keyOf.reservation(id))]);
+      if (leed === undefined || leed.trade !== trade || leed.status !== 'active' || hold === undefined) return undefined;
+      // TTL deletes lazily: an item that has run out may still be there.
+      return hold.untilMs > toMs(now) ? { buyer: hold.buyer, until: hold.reservedUntil } : undefined;
+    },
+
+    async releaseCheckout(trade, id, buyer) {
+      const leed = await get<LeedItem>(keyOf.leed(id));
+      if (leed === undefined || leed.trade !== trade) return false;
+      try {
+        await doc.send(
+          new DeleteCommand({
+            TableName,
+            Key: keyOf.reservation(id),
+            // Only the buyer's own hold: another buyer's checkout is not theirs to cancel.
+            ConditionExpression: '#buyer = :buyer',
+            ExpressionAttributeNames: { '#buyer': 'buyer' },
+            ExpressionAttributeValues: { ':buyer': buyer },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isVendorError(error, ConditionalCheckFailedException)) return false;
+        throw error;
+      }
     },
 
     async recordSale(sale: Sale, outbox): Promise<SaleResult> {

@@ -191,6 +191,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     searchLeedz: db.prepare<[Record<string, unknown>], LeedRow>(SEARCH_LEEDZ_SQL),
     searchListings: db.prepare<[Record<string, unknown>], ListingRow>(SEARCH_LISTINGS_SQL),
     reserve: db.prepare('UPDATE leedz SET reserved_by = @buyer, reserved_until = @until WHERE id = @id'),
+    getHold: db.prepare<[{ trade: string; id: string }], Pick<LeedRow, 'status' | 'reserved_by' | 'reserved_until'>>(
+      'SELECT status, reserved_by, reserved_until FROM leedz WHERE id = @id AND trade = @trade',
+    ),
+    release: db.prepare('UPDATE leedz SET reserved_by = NULL, reserved_until = NULL WHERE id = @id AND trade = @trade AND reserved_by = @buyer'),
     markSold: db.prepare(`
       UPDATE leedz SET status = 'sold', buyer = @buyer, sold_at = @sold_at, payment_id = @payment_id,
                        reserved_by = NULL, reserved_until = NULL
@@ -417,6 +421,16 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         sql.reserve.run({ id, buyer, until: untilMs });
         return { ok: true, reservedUntil: toIso(untilMs) };
       });
+    },
+
+    async getCheckoutHold(trade, id, now) {
+      const row = sql.getHold.get({ trade, id });
+      if (row === undefined || row.status !== 'active' || row.reserved_by === null || row.reserved_until === null) return undefined;
+      return row.reserved_until > toMs(now) ? { buyer: row.reserved_by, until: toIso(row.reserved_until) } : undefined;
+    },
+
+    async releaseCheckout(trade, id, buyer) {
+      return sql.release.run({ trade, id, buyer }).changes > 0;
     },
 
     async recordSale(sale: Sale, outbox): Promise<SaleResult> {

@@ -1,0 +1,87 @@
+/**
+ * Checking out in Chromium: while Ann is on the checkout page the leed says "On hold" to Bob, with
+ * until when, and his Buy button waits; Ann's Cancel on the checkout page brings her back to the
+ * leed, available again at once, and Bob buys it without waiting for the 15 minutes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
+
+describe.skipIf(skipChromium)('checking out, in a browser', () => {
+  let t: TestServer;
+  let ann: BrowserUser;
+  let bob: BrowserUser;
+
+  beforeAll(async () => {
+    requireChromium();
+    t = await startTestServer();
+    await t.server.marketplace!.store.addTrades([{ name: 'dj' }]);
+    [ann, bob] = await Promise.all([openBrowser(), openBrowser({ width: 390, height: 844 })]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([ann?.close(), bob?.close()]);
+    await t?.close();
+  });
+
+  it('Cancel on the checkout page releases the hold at once; meanwhile the leed says it is on hold', async () => {
+    const seller = await t.signIn('sella@example.com');
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', title: 'Prom night DJ', price: 4500 }) });
+    expect(posted.status).toBe(201);
+    const leedUrl = `${t.url}/leedz/dj/${posted.body.id}`;
+
+    await signInThroughOutbox(ann.page, t, 'ann@example.com');
+    await signInThroughOutbox(bob.page, t, 'bob@example.com');
+    const a = ann.page;
+    const b = bob.page;
+
+    await a.goto(leedUrl);
+    await a.locator('aside.detail').getByRole('button', { name: 'Buy for $45.00' }).click();
+    await a.waitForURL(/\/pay\/checkout\//);
+    await visible(a.getByRole('button', { name: 'Pay $45.00' }));
+    // The provider's page keeps its look under its own policy (no script, its inline style only).
+    expect(await a.getByRole('button', { name: 'Pay $45.00' }).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(26, 127, 55)');
+
+    // Bob, at phone width, sees the hold and until when; Buy waits.
+    await b.goto(leedUrl);
+    const panel = b.locator('aside.detail');
+    await visible(panel.locator('.pill', { hasText: 'On hold' }));
+    await visible(panel.getByText(/On hold: another vendor is checking out this leed until \d{1,2}:\d\d [AP]M C[SD]T\./));
+    expect(await panel.getByRole('button', { name: 'Buy for $45.00' }).isDisabled()).toBe(true);
+    expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(b, 'checkout-on-hold-phone');
+
+    // Ann cancels on the checkout page: back on the leed, available again.
+    await a.getByRole('link', { name: 'Cancel' }).click();
+    await a.waitForURL((url) => url.pathname === `/leedz/dj/${posted.body.id}` && !url.search.includes('checkout'));
+    await visible(a.getByText('Checkout cancelled: nothing was paid, and the leed is available again.'));
+    await visible(a.locator('aside.detail .pill', { hasText: 'Available' }));
+    await screenshot(a, 'checkout-cancelled');
+
+    // Bob buys it at once.
+    await b.reload();
+    await visible(panel.locator('.pill', { hasText: 'Available' }));
+    await panel.getByRole('button', { name: 'Buy for $45.00' }).click();
+    await b.waitForURL(/\/pay\/checkout\//);
+    await b.getByRole('button', { name: 'Pay $45.00' }).click();
+    await b.waitForURL(`${t.url}/receipts/dj/${posted.body.id}`);
+    await visible(b.getByRole('heading', { name: 'Receipt: Prom night DJ' }));
+  }, 120_000);
+
+  it('the buyer who left the checkout page sees the leed held for them, and may continue or cancel', async () => {
+    const seller = await t.signIn('sella@example.com');
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', title: 'Gala DJ', price: 3000, location: '44 Park Avenue, Springfield, IL 62702' }) });
+    const a = ann.page;
+    await a.goto(`${t.url}/leedz/dj/${posted.body.id}`);
+    const panel = a.locator('aside.detail');
+    await panel.getByRole('button', { name: 'Buy for $30.00' }).click();
+    await a.waitForURL(/\/pay\/checkout\//);
+    await a.goBack();
+    await visible(panel.locator('.pill', { hasText: 'Held for you' }));
+    await visible(panel.getByText(/it is held for you until/));
+    await visible(panel.getByRole('button', { name: 'Continue to checkout' }));
+    await panel.getByRole('button', { name: 'Cancel checkout' }).click();
+    await visible(panel.locator('.pill', { hasText: 'Available' }));
+    expect((await t.api('GET', `/api/leedz/dj/${posted.body.id}`)).body.hold).toBeUndefined();
+  }, 60_000);
+});
