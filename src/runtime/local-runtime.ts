@@ -40,7 +40,7 @@ export type { DeadLetterView, FunctionMetrics, InvocationFilter, InvocationView 
 /** A worker whose heartbeat is older than this is considered dead and its leased events are redelivered. */
 const HEARTBEAT_MS = 1000;
 const DEAD_AFTER_MS = 10_000;
-/** The largest window, before scaling, over which duplicate delivery spreads events (and their copies). */
+/** The window over which duplicate delivery spreads events and their copies (real time: it is not AWS's delay to scale). */
 const REORDER_WINDOW_MS = 50;
 
 export interface RuntimeOptions {

@@ -19,6 +19,8 @@ import { Hono, type Context } from 'hono';
 import { InvokeError } from '../framework/transport.js';
 import type { EventInvokeConfig } from './function-settings.js';
 import type { LocalRuntime } from './local-runtime.js';
+import { verifiedBody } from './access.js';
+import { parseFunctionName } from './function-name.js';
 import { lambdaErrorResponse } from './lambda-errors.js';
 
 /** AWS's quotas that GetAccountSettings reports, where the local runtime has no reason to differ. */
@@ -48,14 +50,17 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
     const name = target(runtime, c);
     const reserved = runtime.registry.reservedConcurrency(name);
     return json(c, {
-      Configuration: functionConfiguration(runtime, name, startedAt),
+      Configuration: functionConfiguration(runtime, name, startedAt, shownName(c, name)),
       // The code is the server's own source: there is no package to download.
       Code: { RepositoryType: 'S3' },
       ...(reserved === undefined ? {} : { Concurrency: { ReservedConcurrentExecutions: reserved } }),
     });
   });
 
-  app.get('/2015-03-31/functions/:FunctionName/configuration', (c) => json(c, functionConfiguration(runtime, target(runtime, c), startedAt)));
+  app.get('/2015-03-31/functions/:FunctionName/configuration', (c) => {
+    const name = target(runtime, c);
+    return json(c, functionConfiguration(runtime, name, startedAt, shownName(c, name)));
+  });
 
   // ── asynchronous invocation settings (FunctionEventInvokeConfig) ────────
 
@@ -125,6 +130,14 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
     if (!Number.isInteger(value) || (value as number) < 0) {
       throw validation(`Value '${String(value)}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0`);
     }
+    // Reservations come out of the account's concurrency, which here is the worker pool.
+    const others = runtime.functionNames().reduce((sum, other) => sum + (other === name ? 0 : (runtime.registry.reservedConcurrency(other) ?? 0)), 0);
+    if ((value as number) + others > runtime.concurrency) {
+      throw new InvokeError(
+        'InvalidParameterValueException',
+        `Specified ReservedConcurrentExecutions for function ${value as number} with ${others} reserved by other functions exceeds the account's concurrency of ${runtime.concurrency} (LEEDZ_POOL_SIZE).`,
+      );
+    }
     runtime.registry.setReservedConcurrency(name, value as number);
     return json(c, { ReservedConcurrentExecutions: value });
   });
@@ -180,7 +193,12 @@ function target(runtime: LocalRuntime, c: Context): string {
   return name;
 }
 
-function functionConfiguration(runtime: LocalRuntime, name: string, startedAt: Date): Record<string, unknown> {
+/** The name as the caller gave it (`Leedz-emailHelper`, or the name in an ARN): AWS answers with the deployed name. */
+function shownName(c: Context, registered: string): string {
+  return parseFunctionName(c.req.param('FunctionName') ?? '')?.name ?? registered;
+}
+
+function functionConfiguration(runtime: LocalRuntime, name: string, startedAt: Date, shown = name): Record<string, unknown> {
   const fn = runtime.describe(name)!;
   const { deployable, config } = fn;
   const description =
@@ -188,8 +206,8 @@ function functionConfiguration(runtime: LocalRuntime, name: string, startedAt: D
       ? `controller; routes: ${(deployable.routeNames as readonly string[]).join(', ')}`
       : 'request-response function';
   return {
-    FunctionName: name,
-    FunctionArn: runtime.registry.arnOf(name),
+    FunctionName: shown,
+    FunctionArn: runtime.registry.arnOf(shown),
     Runtime: `nodejs${process.versions.node.split('.')[0]}.x`,
     Role: `arn:aws:iam::${runtime.accountId}:role/${name}-local`,
     Handler: deployable.kind === 'controller' ? 'handlers.controller' : 'handlers.http',
@@ -207,7 +225,7 @@ function functionConfiguration(runtime: LocalRuntime, name: string, startedAt: D
     PackageType: 'Zip',
     Architectures: [process.arch === 'arm64' ? 'arm64' : 'x86_64'],
     EphemeralStorage: { Size: 512 },
-    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${name}` },
+    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${shown}` },
   };
 }
 
@@ -260,7 +278,10 @@ function parseEventInvokeConfig(runtime: LocalRuntime, input: Record<string, unk
 }
 
 async function body(c: Context): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
+  // The signature check read it already (it signs the body); a request that reached here unchecked is read now.
+  const verified = verifiedBody(c);
+  if (verified !== undefined && verified.bytes === undefined) throw new InvokeError('RequestTooLargeException', 'The request body is too large');
+  const text = verified === undefined ? await c.req.text() : new TextDecoder().decode(verified.bytes);
   if (text.trim() === '') return {};
   let value: unknown;
   try {

@@ -94,7 +94,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     if (session === undefined) {
       return c.html(consoleSignInPage('This console link was used already or has expired.'), 401);
     }
-    setCookie(c, OPERATOR_COOKIE, session, { path: '/', httpOnly: true, sameSite: 'Strict', maxAge: OPERATOR_SESSION_TTL_MS / 1000 });
+    setCookie(c, OPERATOR_COOKIE, session, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Strict',
+      maxAge: OPERATOR_SESSION_TTL_MS / 1000,
+      secure: config.publicUrl?.startsWith('https://') === true,
+    });
     return c.redirect('/console', 303);
   });
   app.get('/console', async (c, next) => (runtimeApi.access.isOperator(c) ? next() : c.html(consoleSignInPage(), 401)));
@@ -228,7 +234,7 @@ function listen(app: Hono, config: ServerConfig): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new Error(`port ${config.port} is in use: stop the other server or set PORT`) : error);
+      reject(error.code === 'EADDRINUSE' ? Object.assign(new Error(`port ${config.port} is in use: stop the other server, or choose another port with --port or PORT`), { code: 'EADDRINUSE' }) : error);
     });
   });
 }

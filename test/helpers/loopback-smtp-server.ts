@@ -78,6 +78,8 @@ export async function startLoopbackSmtpServer(options: LoopbackSmtpOptions = {})
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
+  // A client that vanishes mid-message (a killed server process) is an error of that session, not of the test.
+  server.on('error', () => {});
   const { port } = server.server.address() as AddressInfo;
   const auth = credentials === undefined ? '' : `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.pass)}@`;
   return {

@@ -12,7 +12,8 @@ export const TEST_CREDENTIALS: RuntimeCredentials = { accessKeyId: 'AKIATESTTEST
 
 /** The AWS SDK's Lambda client for a runtime at `endpoint`. */
 export function lambdaClient(endpoint: string, credentials: RuntimeCredentials = TEST_CREDENTIALS): LambdaClient {
-  return new LambdaClient({ endpoint, region: 'local', credentials });
+  // A copy: the SDK marks the credentials object it is given (`$source`).
+  return new LambdaClient({ endpoint, region: 'local', credentials: { ...credentials } });
 }
 
 /** `app.request` with a SigV4-signed request, as a client of the runtime would send it. */

@@ -27,7 +27,11 @@ export interface HttpFunctionDefinition extends FunctionConfig {
 }
 
 export function defineHttpFunction<const Name extends string>(name: Name, definition: HttpFunctionDefinition) {
-  return defineFunction(name, { timeoutSeconds: 10, ...definition, input: httpRequestSchema });
+  // The request also carries its query in `url` and its body verbatim in `rawBody`: a secret in either
+  // is kept out of the log there too.
+  const sensitive = definition.sensitive ?? [];
+  const copies = [...(sensitive.some((path) => path.startsWith('query.')) ? ['url'] : []), ...(sensitive.some((path) => path.startsWith('body.')) ? ['rawBody'] : [])];
+  return defineFunction(name, { timeoutSeconds: 10, ...definition, sensitive: [...sensitive, ...copies], input: httpRequestSchema });
 }
 
 /** A signed-in caller: verified token and an existing user. */

@@ -1,0 +1,180 @@
+/**
+ * Issue 8, item 10: the operations console and the dev outbox (which holds every sign-in link) need
+ * the operator's session, opened by a one-time link that the server prints (or `leedz console-url`
+ * asks for). Marketplace users never see operator data. Real HTTP against a real server.
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR_COOKIE } from '../../src/runtime/operator-sessions.js';
+import { runLeedz } from '../helpers/leedz-cli.js';
+import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+
+let t: TestServer;
+
+beforeAll(async () => {
+  t = await startTestServer();
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+/** Open a console link as a browser would (not following the redirect): the response and the session cookie it set. */
+async function openConsoleLink(link: string): Promise<{ response: Response; setCookie: string | undefined; cookie: string | undefined }> {
+  const response = await fetch(link, { redirect: 'manual' });
+  const setCookie = response.headers.getSetCookie().find((line) => line.startsWith(`${OPERATOR_COOKIE}=`));
+  return { response, setCookie, cookie: setCookie?.split(';')[0] };
+}
+
+/** A signed-in operator's cookie header (`leedz_operator=…`). */
+async function operatorCookie(): Promise<string> {
+  const { cookie } = await openConsoleLink(t.server.consoleUrl());
+  if (cookie === undefined) throw new Error('the console link set no operator cookie');
+  return cookie;
+}
+
+/** A dead letter to replay: an event for a route emailHelper does not have fails at once, without retries. */
+async function makeDeadLetter(): Promise<void> {
+  const lambda = new LambdaClient({ endpoint: t.url, region: 'local', credentials: { ...t.server.credentials } });
+  try {
+    await lambda.send(new InvokeCommand({ FunctionName: 'emailHelper', InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ function: 'noSuchRoute' })) }));
+  } finally {
+    lambda.destroy();
+  }
+  await t.settle();
+}
+
+const unreplayed = () => t.server.runtime.listDeadLetters().filter((letter) => letter.replayedAs === null).length;
+
+describe('without an operator session', () => {
+  it('GET /console is a 401 page that tells how to get a sign-in link', async () => {
+    const response = await fetch(`${t.url}/console`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toContain('npm run leedz -- console-url');
+  });
+
+  it('GET /api/dev/outbox is a 401, and shows no email', async () => {
+    await t.api('POST', '/api/auth/login', { body: { email: 'someone@example.com' } });
+    await t.settle();
+    const response = await fetch(`${t.url}/api/dev/outbox`);
+    expect(response.status).toBe(401);
+    expect(await response.text()).not.toContain('someone@example.com');
+  });
+});
+
+describe('the one-time console link', () => {
+  it('sets an HttpOnly, SameSite=Strict session cookie and redirects to /console without the token', async () => {
+    const { response, setCookie } = await openConsoleLink(t.server.consoleUrl());
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/console');
+    expect(setCookie).toBeDefined();
+    const attributes = setCookie!.split(';').map((part) => part.trim().toLowerCase());
+    expect(attributes).toContain('httponly');
+    expect(attributes).toContain('samesite=strict');
+    expect(attributes).toContain('path=/');
+  });
+
+  it('works once: a second use is the 401 sign-in page, and sets no cookie', async () => {
+    const link = t.server.consoleUrl();
+    expect((await openConsoleLink(link)).cookie).toBeDefined();
+    const again = await openConsoleLink(link);
+    expect(again.response.status).toBe(401);
+    expect(again.cookie).toBeUndefined();
+    expect(await again.response.text()).toContain('used already or has expired');
+  });
+
+  it('a made-up token opens nothing', async () => {
+    const { response, cookie } = await openConsoleLink(`${t.url}/console?token=${'A'.repeat(43)}`);
+    expect(response.status).toBe(401);
+    expect(cookie).toBeUndefined();
+  });
+});
+
+describe('with the operator’s cookie', () => {
+  it('opens the console, the invocation log and the dev outbox', async () => {
+    const cookie = await operatorCookie();
+    const page = await fetch(`${t.url}/console`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const invocations = await fetch(`${t.url}/local/invocations?limit=5`, { headers: { cookie } });
+    expect(invocations.status).toBe(200);
+    expect(await invocations.json()).toEqual(expect.any(Array));
+    const outbox = await fetch(`${t.url}/api/dev/outbox`, { headers: { cookie } });
+    expect(outbox.status).toBe(200);
+    expect(await outbox.json()).toMatchObject({ emails: expect.any(Array), total: expect.any(Number) });
+  });
+
+  it('replays dead letters only from the console’s own page: a foreign or missing Origin is a 403, the same Origin a 200', async () => {
+    const cookie = await operatorCookie();
+    await makeDeadLetter();
+    const waiting = unreplayed();
+    expect(waiting).toBeGreaterThan(0);
+    const replayAll = (headers: Record<string, string>) => fetch(`${t.url}/local/dead-letters/replay-all`, { method: 'POST', headers: { cookie, ...headers } });
+
+    const port = Number(new URL(t.url).port);
+    const foreign = await replayAll({ origin: `http://127.0.0.1:${port === 65_535 ? port - 1 : port + 1}` });
+    expect(foreign.status).toBe(403);
+    const noOrigin = await replayAll({});
+    expect(noOrigin.status).toBe(403);
+    expect(unreplayed()).toBe(waiting);
+
+    const own = await replayAll({ origin: t.url });
+    expect(own.status).toBe(200);
+    expect(((await own.json()) as { replayed: string[] }).replayed).toHaveLength(waiting);
+    await t.settle();
+  });
+
+  it('does not stand in for the runtime’s signature on Lambda’s API', async () => {
+    const cookie = await operatorCookie();
+    const response = await fetch(`${t.url}/2015-03-31/functions/getTrades/invocations`, { method: 'POST', headers: { cookie, origin: t.url }, body: '{}' });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+  });
+});
+
+describe('a marketplace user', () => {
+  it('signed in, opens neither the console nor the outbox with the session cookie (401)', async () => {
+    const { token } = await t.signIn('vendor@example.com');
+    const headers = { cookie: `leedz_session=${token}` };
+    const page = await fetch(`${t.url}/console`, { headers });
+    expect(page.status).toBe(401);
+    expect(await page.text()).toContain('console-url');
+    for (const path of ['/api/dev/outbox', '/local/invocations']) {
+      const response = await fetch(`${t.url}${path}`, { headers });
+      expect(response.status).toBe(401);
+      expect(await response.text()).not.toContain('vendor@example.com');
+    }
+  });
+
+  it('signed in, opens neither with the bearer token: it is no AWS signature (403 IncompleteSignatureException)', async () => {
+    const { token } = await t.signIn('bearer@example.com');
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await fetch(`${t.url}/console`, { headers })).status).toBe(401);
+    for (const path of ['/api/dev/outbox', '/local/invocations']) {
+      const response = await fetch(`${t.url}${path}`, { headers });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('x-amzn-errortype')).toBe('IncompleteSignatureException');
+      expect(await response.text()).not.toContain('"emails"');
+    }
+  });
+});
+
+describe('`leedz console-url`', () => {
+  it('signs its request with the runtime’s credentials and prints a link that opens the console', async () => {
+    const printed = await runLeedz(['console-url', '--data', t.dataDir, '--endpoint', t.url]);
+    expect(printed.code, printed.stderr).toBe(0);
+    const link = printed.stdout.trim();
+    expect(link).toMatch(new RegExp(`^${t.url.replaceAll('.', '\\.')}/console\\?token=[A-Za-z0-9_-]{43}$`));
+    const { response, cookie } = await openConsoleLink(link);
+    expect(response.status).toBe(303);
+    const page = await fetch(`${t.url}/console`, { headers: { cookie: cookie! } });
+    expect(page.status).toBe(200);
+  });
+
+  it('is refused to anyone without the credentials: POST /local/console-link unsigned is a 401', async () => {
+    const response = await fetch(`${t.url}/local/console-link`, { method: 'POST' });
+    expect(response.status).toBe(401);
+    expect(await response.text()).not.toContain('token=');
+  });
+});
