@@ -23,6 +23,7 @@ import type { z } from 'zod';
 import type { InvocationContext } from './context.js';
 import { splitEnvelope } from './envelope.js';
 import { InvalidPayloadError, UnknownFunctionError, runWithRetryAfter, type FieldIssue } from './errors.js';
+import { describeSchema, type InputDescription } from './input-docs.js';
 
 /** Lambda's per-function settings that the code declares; the local runtime applies them and CDK deploys them. */
 export interface FunctionConfig {
@@ -70,6 +71,8 @@ export interface Deployable {
    * log stores `"[redacted]"` in their place. The handler still receives them.
    */
   readonly sensitive: readonly string[];
+  /** What a caller sends, as JSON Schema with an example: one for a function, one per route for a controller. */
+  describeInput(): InputDescription[];
   /** The one entry point: Lambda's handler, the local worker and the Invoke API all call it. */
   handle(event: unknown, ctx: InvocationContext): Promise<unknown>;
 }
@@ -152,6 +155,12 @@ export function defineController<
     config: Object.freeze(lambdaConfig),
     invokes: [...invokes],
     sensitive: [],
+    describeInput: () =>
+      routeNames.map((route) => {
+        const { schema, example } = describeSchema(table.get(route)!.payload);
+        // The flat envelope: the route's name beside its fields.
+        return { route, schema, example: { function: route, ...(example as object) } };
+      }),
     routeNames: routeNames as (keyof Schemas & string)[],
     validate(route, payload) {
       const definition = lookup(route);
@@ -168,6 +177,8 @@ export interface FunctionDefinition<S extends AnySchema, R> extends FunctionConf
   invokes?: readonly Deployable[];
   /** Dotted paths of the input that hold secrets, kept out of the local invocation log (see {@link Deployable.sensitive}). */
   sensitive?: readonly string[];
+  /** What callers send, when it is narrower than what `input` validates (an HTTP route's params and body): for {@link Deployable.describeInput}. */
+  documentedInput?: AnySchema;
   handler: (input: z.output<S>, ctx: InvocationContext) => Promise<R> | R;
 }
 
@@ -177,7 +188,7 @@ export function defineFunction<const Name extends string, S extends AnySchema, R
   definition: FunctionDefinition<S, R>,
 ): LambdaFunction<Name, z.input<S>, Awaited<R>> {
   assertFunctionName(name);
-  const { input, invokes = [], sensitive = [], handler, ...config } = definition;
+  const { input, invokes = [], sensitive = [], documentedInput, handler, ...config } = definition;
   validateConfig(name, config);
   return {
     kind: 'function',
@@ -185,6 +196,7 @@ export function defineFunction<const Name extends string, S extends AnySchema, R
     config: Object.freeze(config),
     invokes: invokes.map((target) => target.name),
     sensitive: [...sensitive],
+    describeInput: () => [describeSchema(documentedInput ?? input)],
     async handle(event, ctx) {
       const { _meta: _ignored, ...fields } = isPlainObject(event) ? event : { _meta: undefined };
       const parsed = input.safeParse(isPlainObject(event) ? fields : event);

@@ -6,7 +6,9 @@
  * const marketplace = createMarketplace(deps);
  * runtime.registerAll(marketplace.deployables);
  */
+import { z } from 'zod';
 import type { Deployable } from '../framework/define.js';
+import { describeSchema } from '../framework/input-docs.js';
 import { createBookkeeping } from './controllers/bookkeeping.js';
 import type { Controllers } from './controllers/controllers.js';
 import { createEmailHelper } from './controllers/email-helper.js';
@@ -24,6 +26,7 @@ import { createLogout } from './functions/logout.js';
 import { createGetMe, createGetSession, createUpdateMe } from './functions/me.js';
 import { createPaymentWebhook } from './functions/payment-webhook.js';
 import { createReportLeed } from './functions/report-leed.js';
+import { ROUTES } from './functions/routes.js';
 import { createSearchLeedz } from './functions/search-leedz.js';
 import { createUpcomingLeedz } from './functions/upcoming-leedz.js';
 
@@ -56,5 +59,22 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
     createAuthCallback(deps, controllers),
     createLogout(),
   ];
-  return { controllers, functions, deployables: [...functions, controllers.emailHelper, controllers.bookkeeping] };
+  const documented = functions.map(withRouteInput);
+  return { controllers, functions: documented, deployables: [...documented, controllers.emailHelper, controllers.bookkeeping] };
+}
+
+/**
+ * An HTTP function described by its route: what a caller puts in the request (the path's params, the
+ * route's query and body), rather than the whole HTTP request every function validates.
+ */
+function withRouteInput(fn: Deployable): Deployable {
+  const route = ROUTES.find((r) => r.function === fn.name);
+  if (route === undefined) return fn;
+  const params = Object.fromEntries([...route.path.matchAll(/:([A-Za-z]+)/g)].map((match) => [match[1]!, z.string()]));
+  const input = z.object({
+    params: z.object(params),
+    ...(route.query === undefined ? {} : { query: route.query }),
+    ...(route.body === undefined ? {} : { body: route.body }),
+  });
+  return { ...fn, describeInput: () => [describeSchema(input)] };
 }

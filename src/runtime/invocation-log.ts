@@ -72,6 +72,8 @@ export interface WorkerRow {
 }
 
 const MAX_LIST = 10_000;
+/** An invocation id in full: a UUID, 36 characters. */
+const FULL_ID_LENGTH = 36;
 
 export type InvocationLog = ReturnType<typeof createInvocationLog>;
 
@@ -132,6 +134,12 @@ export function createInvocationLog(db: Database.Database) {
     `SELECT * FROM attempts WHERE invocation_id = ? ORDER BY attempt`,
   );
   const getDeadLetter = db.prepare<[number], DeadLetterRow>('SELECT * FROM dead_letters WHERE id = ?');
+  const byPrefix = db.prepare<[string, string], InvocationRow>('SELECT * FROM invocations WHERE id >= ? AND id < ? ORDER BY id LIMIT 2');
+  const uniqueByPrefix = (prefix: string): InvocationRow | undefined => {
+    if (prefix.length < 4 || prefix.length >= FULL_ID_LENGTH) return undefined;
+    const rows = byPrefix.all(prefix, `${prefix}\uffff`);
+    return rows.length === 1 ? rows[0] : undefined;
+  };
   const markReplayed = db.prepare('UPDATE dead_letters SET replayed_as = ? WHERE id = ?');
   const unreplayed = db.prepare<[], { id: number }>('SELECT id FROM dead_letters WHERE replayed_as IS NULL ORDER BY id');
 
@@ -228,15 +236,24 @@ export function createInvocationLog(db: Database.Database) {
       if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
       if (filter.state !== undefined) add('state = ?', filter.state);
       if (filter.type !== undefined) add('type = ?', filter.type);
-      if (filter.parentId !== undefined) add('parent_id = ?', filter.parentId);
+      if (filter.parentId !== undefined) {
+        if (filter.parentId.length >= FULL_ID_LENGTH) add('parent_id = ?', filter.parentId);
+        else {
+          // A prefix, as the CLI shows ids: a range on the index, not a scan.
+          add('parent_id >= ?', filter.parentId);
+          add('parent_id < ?', `${filter.parentId}\uffff`);
+        }
+      }
       if (filter.traceId !== undefined) add('trace_id = ?', filter.traceId);
       const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY enqueued_at DESC, rowid DESC LIMIT ?`;
       const rows = db.prepare(sql).all(...params, clampLimit(filter.limit, 100)) as InvocationRow[];
       return rows.map((row) => toView(row, filter.withPayload ?? false));
     },
-    detail(id: string): InvocationDetail | undefined {
-      const row = getInvocation.get(id);
+    /** One invocation by its id, or by a prefix of it that no other id shares. */
+    detail(idOrPrefix: string): InvocationDetail | undefined {
+      const row = getInvocation.get(idOrPrefix) ?? uniqueByPrefix(idOrPrefix);
       if (row === undefined) return undefined;
+      const id = row.id;
       return {
         ...toView(row, true),
         failedAttempts: attemptsOf.all(id).map((a) => ({ attempt: a.attempt, startedAt: iso(a.started_at)!, endedAt: iso(a.ended_at)!, error: JSON.parse(a.error) as SerializedFunctionError })),

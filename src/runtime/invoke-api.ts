@@ -26,7 +26,7 @@ import { lambdaErrorResponse } from './lambda-errors.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, type LocalRuntime } from './local-runtime.js';
 import { createManagementApi, createUnknownOperationApi } from './management-api.js';
 import { readAtMost } from './read-body.js';
-import type { InvocationState, Outcome } from './runtime-db.js';
+import type { FunctionDetail, FunctionView, InvocationState, Outcome } from './views.js';
 
 /** Lambda's Qualifier pattern: `$LATEST`, a version number or an alias name. */
 const QUALIFIER = /^(\$LATEST|[A-Za-z0-9_-]{1,128})$/;
@@ -247,12 +247,21 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
 
   app.get('/functions', (c) =>
     c.json(
-      runtime.functionNames().map((name) => {
+      runtime.functionNames().map((name): FunctionView => {
         const fn = runtime.describe(name)!;
         return { name, kind: fn.deployable.kind, config: fn.config };
       }),
     ),
   );
+
+  // One function with what a caller sends it: `leedz invoke NAME --help` and the console's forms read this.
+  app.get('/functions/:name', (c) => {
+    const name = runtime.registry.nameOf(c.req.param('name'));
+    const fn = name === undefined ? undefined : runtime.describe(name);
+    if (fn === undefined) throw new LocalApiError(404, `function ${c.req.param('name')}: not found`);
+    const detail: FunctionDetail = { name: fn.deployable.name, kind: fn.deployable.kind, config: fn.config, inputs: fn.deployable.describeInput() };
+    return c.json(detail);
+  });
 
   app.onError((error, c) => {
     if (error instanceof LocalApiError) {

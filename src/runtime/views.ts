@@ -5,6 +5,7 @@
  */
 import type { DestinationRecord } from '../framework/destination-record.js';
 import type { SerializedFunctionError } from '../framework/errors.js';
+import type { InputDescription } from '../framework/input-docs.js';
 
 export type { DestinationRecord } from '../framework/destination-record.js';
 export type { SerializedFunctionError } from '../framework/errors.js';
@@ -114,4 +115,9 @@ export interface FunctionView {
   name: string;
   kind: 'function' | 'controller';
   config: FunctionSettingsView;
+}
+
+/** A function with what a caller sends it: JSON Schema and an example, one per route for a controller. */
+export interface FunctionDetail extends FunctionView {
+  inputs: InputDescription[];
 }

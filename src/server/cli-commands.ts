@@ -1,0 +1,514 @@
+/**
+ * The `leedz` commands. `serve` runs the system (what `npm start` does); `seed` writes demo data to a
+ * data folder; the others talk to a running server over HTTP — the Lambda Invoke API and the runtime's
+ * `/local` endpoints — signed with the runtime's credentials, so they work from any terminal.
+ *
+ * @example
+ * npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2}'
+ * npm run leedz -- invocations --function orderController --outcome RetriesExhausted
+ */
+import { join } from 'node:path';
+import type { FunctionDetail } from '../runtime/views.js';
+import { readRuntimeCredentials, RUNTIME_REGION } from '../runtime/credentials.js';
+import {
+  command,
+  dataDirOf,
+  getJson,
+  messageOf,
+  ms,
+  noArguments,
+  oneOf,
+  parseCount,
+  parseLimit,
+  prettyJson,
+  printTable,
+  progressBar,
+  readPayload,
+  request,
+  SERVER_HELP,
+  SERVER_OPTIONS,
+  ServerError,
+  shellQuote,
+  shortIds,
+  truncate,
+  UsageError,
+  type CliCommand,
+  type ServerFlags,
+} from './cli-support.js';
+import { ENV, resolveEndpoint, resolveServerConfig, type ServerConfig } from './config.js';
+import type { InvocationView, DeadLetterView, FunctionMetrics } from '../runtime/views.js';
+
+const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'] as const;
+const STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
+const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
+const PROFILES = ['local', 'aws-local'] as const;
+
+const serve = command({
+  summary: 'run the local system: runtime, Lambda Invoke API and HTTP app (what `npm start` runs)',
+  usage: `leedz serve [--port N] [--host H] [--data DIR] [--time-scale X] [--example] [--profile local|aws-local]
+
+  --port N         port to listen on (default $${ENV.port} or 3000; 0 picks a free one)
+  --host H         address to bind (default $${ENV.host} or 127.0.0.1)
+  --data DIR       data folder for the runtime database (default $${ENV.dataDir} or ./data)
+  --time-scale X   multiply AWS's async delays (retries 60 s/120 s, backoff, event age) by X,
+                   0 < X ≤ 1 (default $${ENV.timeScale} or 1 = AWS's real timings)
+  --example        serve the framework's small example instead of the marketplace
+                   (placeOrder → orderController; $${ENV.app}=example does the same)
+  --profile P      local (default): SQLite store, outbox mailer, local identity, in-process invocations;
+                   aws-local: the AWS adapters against emulators the server starts (DynamoDB Local,
+                   aws-ses-v2-local, cognito-local) and the Lambda transport ($${ENV.profile} does the same)
+
+  Also read: $${ENV.publicUrl}, $${ENV.adminEmail}, $${ENV.smtpUrl} (send emails by SMTP too), $${ENV.mailFrom},
+  $${ENV.seed}=false (no demo data on first run), $${ENV.durability}, $${ENV.poolSize}, $${ENV.stackName},
+  $${ENV.duplicateDelivery}.`,
+  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' }, example: { type: 'boolean' }, profile: { type: 'string' } },
+  async run({ values, positionals }) {
+    noArguments('serve', positionals);
+    const config = resolveServerConfig({
+      ...process.env,
+      ...(values.port === undefined ? {} : { [ENV.port]: values.port }),
+      ...(values.host === undefined ? {} : { [ENV.host]: values.host }),
+      ...(values.data === undefined ? {} : { [ENV.dataDir]: values.data }),
+      ...(values['time-scale'] === undefined ? {} : { [ENV.timeScale]: values['time-scale'] }),
+      ...(values.example === true ? { [ENV.app]: 'example' } : {}),
+      ...(values.profile === undefined ? {} : { [ENV.profile]: oneOf('--profile', values.profile, PROFILES)! }),
+    });
+    const { startServer } = await import('./serve.js');
+    const server = await startServer(config, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
+    printBanner(server, config);
+    await untilStopped(() => server.close());
+    return 0;
+  },
+});
+
+/** What `serve` prints once it listens: where everything is, and the operator's console link. */
+function printBanner(server: Awaited<ReturnType<typeof import('./serve.js').startServer>>, config: ServerConfig): void {
+  console.log(`Leedz local runtime listening on ${server.url}`);
+  console.log(`  web app:     ${server.url}/`);
+  console.log(`  console:     ${server.consoleUrl()}`);
+  console.log(`               (a one-time sign-in link for the operator; \`npm run leedz -- console-url\` prints a new one)`);
+  console.log(`  credentials: eval "$(npm run -s leedz -- credentials)" for the AWS CLI and SDKs`);
+  console.log(`  functions:   ${server.runtime.functionNames().join(', ')}`);
+  console.log(`  Invoke API:  ${server.url}/2015-03-31/functions/<name>/invocations`);
+  console.log(`  data:        ${config.dataDir}   time scale: ${config.timeScale}`);
+  if (config.app === 'example') {
+    console.log(`Try: npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2,"confirmation":"fail-twice"}'`);
+    return;
+  }
+  const aws = server.awsLocal;
+  if (aws === undefined) {
+    console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs   emails: npm run leedz -- outbox`);
+    return;
+  }
+  console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs`);
+  console.log(`  profile:     aws-local (controller invocations through the Lambda transport → ${server.url})`);
+  console.log(`  SES emails:  ${aws.sesUrl}   (web UI; JSON at ${aws.sesUrl}/store)`);
+  console.log(`  DynamoDB:    ${aws.emulators.dynamoDb.endpoint}   tables ${aws.resources.tableName}, ${aws.resources.idempotencyTableName} (in memory)`);
+  console.log(`  Cognito:     ${aws.emulators.cognito.endpoint}   pool ${aws.resources.userPoolId}, client ${aws.resources.userPoolClientId}`);
+}
+
+/**
+ * Resolves once the server is stopped: by Ctrl-C (SIGINT), SIGTERM or SIGHUP, or when the process
+ * that started it goes away (`npm start` killed by its process id does not always pass the signal on;
+ * the server then finds itself adopted and stops too).
+ */
+function untilStopped(close: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const parent = process.ppid;
+    let stopping = false;
+    const stop = (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(watch);
+      console.log(`${why}: finishing running invocations…`);
+      close().then(resolve, (error: unknown) => {
+        console.error(error);
+        resolve();
+      });
+    };
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) stop('the process that started the server is gone');
+    }, 1000);
+    watch.unref();
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
+  });
+}
+
+const invoke = command({
+  summary: 'invoke a function through the Lambda Invoke API (`invoke NAME --help` shows what NAME takes)',
+  usage: `leedz invoke <function> [--payload JSON|@file] [--type Event|RequestResponse|DryRun] [--tail] [--endpoint URL] [--data DIR]
+
+  <function>       name, deployed name (Leedz-<name>), name:$LATEST or ARN
+  --payload        the event as JSON, or @path to read it from a file (default {})
+  --type           invocation type (default RequestResponse)
+  --tail           print the last 4 KB of the invocation's log (RequestResponse)${SERVER_HELP}`,
+  options: { payload: { type: 'string' }, type: { type: 'string' }, tail: { type: 'boolean' }, ...SERVER_OPTIONS },
+  async run({ values, positionals }) {
+    const [name, ...extra] = positionals;
+    if (name === undefined) throw new UsageError('invoke: missing <function> (for example: leedz invoke placeOrder; `leedz invoke placeOrder --help` shows its input)');
+    noArguments('invoke', extra);
+    const type = oneOf('--type', values.type, INVOCATION_TYPES) ?? 'RequestResponse';
+    const body = readPayload(values.payload);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-invocation-type': type };
+    if (values.tail === true) headers['x-amz-log-type'] = 'Tail';
+    const response = await request(values, `/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', headers, body });
+    const text = await response.text();
+    const errorType = response.headers.get('x-amzn-errortype');
+    if (errorType !== null) {
+      console.error(`${response.status} ${errorType}: ${messageOf(text)}`);
+      if (errorType === 'InvalidRequestContentException' || errorType === 'ResourceNotFoundException') console.error(`(leedz invoke ${name} --help shows what it takes)`);
+      return 1;
+    }
+    const functionError = response.headers.get('x-amz-function-error');
+    console.error(`${response.status} ${type}${functionError ? ` (function error: ${functionError})` : ''} requestId ${response.headers.get('x-amzn-requestid') ?? '-'}`);
+    if (text.length > 0) console.log(prettyJson(text));
+    const logResult = response.headers.get('x-amz-log-result');
+    if (logResult !== null) console.error(Buffer.from(logResult, 'base64').toString('utf8'));
+    return functionError ? 1 : 0;
+  },
+  async moreHelp({ values, positionals }) {
+    const name = positionals[0];
+    if (name === undefined) return undefined;
+    try {
+      return describeFunction(await getJson<FunctionDetail>(values, `/local/functions/${encodeURIComponent(name)}`));
+    } catch (error) {
+      return `(${name}: ${(error as Error).message})`;
+    }
+  },
+});
+
+/**
+ * A function's input as `invoke NAME --help` shows it: for each route (a function has one), its fields
+ * and an example payload, both derived from the function's own schema.
+ */
+function describeFunction(fn: FunctionDetail): string {
+  const lines = [`${fn.name}: a ${fn.kind === 'controller' ? 'controller (invoke it with --type Event)' : 'request-response function'}; timeout ${fn.config.timeoutSeconds} s`];
+  for (const input of fn.inputs) {
+    lines.push('', input.route === undefined ? 'Input fields:' : `Route "${input.route}" (the payload's "function"), fields:`);
+    const fields = fieldLines(input.schema, '  ');
+    lines.push(...(fields.length > 0 ? fields : ['  (none)']));
+    lines.push('For example:', `  leedz invoke ${fn.name} --payload ${shellQuote(JSON.stringify(input.example))}${fn.kind === 'controller' ? ' --type Event' : ''}`);
+  }
+  lines.push('', `The JSON Schema of each input: GET /local/functions/${fn.name} (signed; the CLI's credentials).`);
+  return lines.join('\n');
+}
+
+type Json = Record<string, unknown>;
+
+/** One line per field of an object schema (nested objects indented): name, type and rules, required or not. */
+function fieldLines(schema: Json, indent: string): string[] {
+  const properties = (schema.properties ?? {}) as Record<string, Json>;
+  const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
+  const width = Math.max(0, ...Object.keys(properties).map((name) => name.length));
+  return Object.entries(properties).flatMap(([name, property]) => {
+    const line = `${indent}${name.padEnd(width)}  ${typeOf(property)}${required.has(name) ? ' (required)' : ''}`;
+    return property.type === 'object' && property.properties !== undefined ? [line, ...fieldLines(property, `${indent}  `)] : [line];
+  });
+}
+
+/** `1–100 characters`, `at least 1 character`, `at most 5`… from a lower and an upper bound (either may be missing). */
+function range(low: unknown, high: unknown, unit: string): string[] {
+  const lowText = typeof low === 'string' ? low : typeof low === 'number' && low > 0 ? String(low) : undefined;
+  if (lowText !== undefined && typeof high === 'number') return [`${lowText}–${high}${unit}`];
+  if (lowText !== undefined) return [lowText.startsWith('above') ? `${lowText}${unit}` : `at least ${lowText}${lowText === '1' ? unit.replace(/s$/, '') : unit}`];
+  if (typeof high === 'number') return [`at most ${high}${unit}`];
+  return [];
+}
+
+function typeOf(property: Json): string {
+  if (Array.isArray(property.enum)) return `one of ${property.enum.join(', ')}${'default' in property ? ` (default ${String(property.default)})` : ''}`;
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    if (Array.isArray(property[key])) return (property[key] as Json[]).map(typeOf).join(' or ');
+  }
+  const rules: string[] = [];
+  if (typeof property.format === 'string') rules.push(property.format);
+  rules.push(...range(property.minLength, property.maxLength, ' characters'));
+  const maximum = typeof property.maximum === 'number' && property.maximum < Number.MAX_SAFE_INTEGER ? property.maximum : undefined;
+  const minimum = property.minimum ?? (typeof property.exclusiveMinimum === 'number' ? `above ${property.exclusiveMinimum}` : undefined);
+  rules.push(...range(minimum, maximum, ''));
+  if ('default' in property) rules.push(`default ${JSON.stringify(property.default)}`);
+  const type = Array.isArray(property.type) ? property.type.join(' or ') : typeof property.type === 'string' ? property.type : 'any';
+  const items = property.type === 'array' && typeof property.items === 'object' ? ` of ${typeOf(property.items as Json)}` : '';
+  return `${type}${items}${rules.length > 0 ? `, ${rules.join(', ')}` : ''}`;
+}
+
+const invocations = command({
+  summary: 'list the invocation log (newest first)',
+  usage: `leedz invocations [--function F] [--outcome O] [--state S] [--type T] [--parent ID] [--limit N] [--json] [--endpoint URL] [--data DIR]
+
+  --function F   only this function
+  --outcome O    ${OUTCOMES.join(' | ')}
+  --state S      ${STATES.join(' | ')}
+  --type T       Event | RequestResponse
+  --parent ID    only invocations made by this one (its id, or a unique prefix as the table shows it)
+  --limit N      at most N rows (default 50)
+  --json         print JSON instead of a table${SERVER_HELP}`,
+  options: {
+    function: { type: 'string' },
+    outcome: { type: 'string' },
+    state: { type: 'string' },
+    type: { type: 'string' },
+    parent: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    ...SERVER_OPTIONS,
+  },
+  async run({ values, positionals }) {
+    noArguments('invocations', positionals);
+    const query = new URLSearchParams({ limit: String(parseLimit(values.limit, 50)) });
+    const filters = {
+      function: values.function,
+      outcome: oneOf('--outcome', values.outcome, OUTCOMES),
+      state: oneOf('--state', values.state, STATES),
+      type: oneOf('--type', values.type, ['Event', 'RequestResponse'] as const),
+      parentId: values.parent,
+    };
+    for (const [param, value] of Object.entries(filters)) if (value !== undefined) query.set(param, value);
+    const rows = await getJson<InvocationView[]>(values, `/local/invocations?${query}`);
+    if (values.json === true) {
+      console.log(JSON.stringify(rows, null, 2));
+      return 0;
+    }
+    const short = shortIds(rows.flatMap((r) => [r.id, ...(r.parentId === null ? [] : [r.parentId])]));
+    printTable(
+      ['id', 'function', 'type', 'outcome', 'attempts', 'enqueued', 'duration', 'parent', 'error'],
+      rows.map((r) => [
+        short.get(r.id),
+        r.function,
+        r.type,
+        r.outcome ?? r.state,
+        r.attempts,
+        r.enqueuedAt.slice(11, 23),
+        ms(r.durationMs),
+        r.parentId === null ? '' : short.get(r.parentId),
+        r.error === null ? '' : truncate(`${r.error.errorType}: ${r.error.errorMessage}`, 60),
+      ]),
+    );
+    return 0;
+  },
+});
+
+const dlq = command({
+  summary: 'dead letters: `dlq list`, `dlq replay <id>`, `dlq replay --all`',
+  usage: `leedz dlq list [--json] [--endpoint URL] [--data DIR]
+leedz dlq replay <id> [--endpoint URL] [--data DIR]
+leedz dlq replay --all [--endpoint URL] [--data DIR]
+
+  A failed event with no onFailure destination is kept as a dead letter. Replay re-enqueues it as a
+  new invocation with the same payload (and idempotency key).
+${SERVER_HELP}`,
+  options: { all: { type: 'boolean' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
+  async run({ values, positionals }) {
+    const [action, id, ...extra] = positionals;
+    noArguments('dlq', extra);
+    if (action === 'list') {
+      if (id !== undefined) throw new UsageError(`dlq list: unexpected argument "${id}"`);
+      const letters = await getJson<DeadLetterView[]>(values, '/local/dead-letters');
+      if (values.json === true) {
+        console.log(JSON.stringify(letters, null, 2));
+        return 0;
+      }
+      if (letters.length === 0) {
+        console.log('no dead letters');
+        return 0;
+      }
+      const short = shortIds(letters.map((l) => l.invocationId));
+      printTable(
+        ['id', 'function', 'condition', 'attempts', 'failed at', 'invocation', 'error'],
+        letters.map((l) => {
+          const response = l.record.responsePayload as { errorType?: string; errorMessage?: string } | undefined;
+          return [l.id, l.function, l.condition, l.attempts, l.failedAt, short.get(l.invocationId), truncate(response ? `${response.errorType}: ${response.errorMessage}` : '', 60)];
+        }),
+      );
+      return 0;
+    }
+    if (action === 'replay') {
+      if (values.all === true) {
+        if (id !== undefined) throw new UsageError('dlq replay: give either <id> or --all, not both');
+        const result = await getJson<{ replayed: string[] }>(values, '/local/dead-letters/replay-all', 'POST');
+        console.log(`replayed ${result.replayed.length} dead letters`);
+        return 0;
+      }
+      if (id === undefined || !/^\d+$/.test(id)) throw new UsageError('dlq replay: give a dead-letter id (a number from `leedz dlq list`) or --all');
+      const result = await getJson<{ invocationId: string }>(values, `/local/dead-letters/${id}/replay`, 'POST');
+      console.log(`dead letter ${id} replayed as invocation ${result.invocationId}`);
+      return 0;
+    }
+    throw new UsageError(`dlq: expected "list" or "replay" (got ${action === undefined ? 'nothing' : `"${action}"`})`);
+  },
+});
+
+const seed = command({
+  summary: 'add demo data (trades, vendors, leedz) to the data folder, with a progress bar',
+  usage: `leedz seed [--users N] [--leedz M] [--data DIR] [--seed S]
+
+  --users N   demo vendors to add (default 40)
+  --leedz M   demo leedz to add over the next two months (default 150)
+  --data DIR  data folder (default $${ENV.dataDir} or ./data); a running server may share it
+  --seed S    random seed, so the same options give the same data (default 42)`,
+  options: { users: { type: 'string' }, leedz: { type: 'string' }, data: { type: 'string' }, seed: { type: 'string' } },
+  async run({ values, positionals }) {
+    noArguments('seed', positionals);
+    const users = parseCount(values.users, 40, '--users');
+    const leedz = parseCount(values.leedz, 150, '--leedz');
+    const seedValue = parseCount(values.seed, 42, '--seed');
+    const config = resolveServerConfig({ ...process.env, ...(values.data === undefined ? {} : { [ENV.dataDir]: values.data }) });
+    const { seedDataFolder } = await import('./seed-command.js');
+    const started = Date.now();
+    const result = await seedDataFolder(config, { users, leedz, seed: seedValue, onProgress: progressBar('seeding') });
+    process.stderr.write('\n');
+    console.log(`added ${result.users} users and ${result.leedz} leedz (${result.skippedConflicts} skipped as double bookings) to ${config.dataDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return 0;
+  },
+});
+
+interface OutboxListing {
+  emails: { id: number; createdAt: string; to: string; kind: string; subject: string; text: string }[];
+  total: number;
+}
+
+const outbox = command({
+  summary: 'list the emails the marketplace sent (the local outbox), with their links',
+  usage: `leedz outbox [--to EMAIL] [--kind KIND] [--limit N] [--json] [--endpoint URL] [--data DIR]
+
+  --to EMAIL   only emails to this address
+  --kind KIND  new-leed | receipt | sold | report | magic-link | …
+  --limit N    at most N (default 20)
+
+  Each email is followed by the links it holds (a sign-in email's link first: open it to sign in).${SERVER_HELP}`,
+  options: { to: { type: 'string' }, kind: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
+  async run({ values, positionals }) {
+    noArguments('outbox', positionals);
+    const query = new URLSearchParams({ limit: String(parseLimit(values.limit, 20)) });
+    if (values.to !== undefined) query.set('to', values.to);
+    if (values.kind !== undefined) query.set('kind', values.kind);
+    const result = await getJson<OutboxListing>(values, `/api/dev/outbox?${query}`);
+    if (values.json === true) {
+      console.log(JSON.stringify(result, null, 2));
+      return 0;
+    }
+    if (result.emails.length === 0) {
+      console.log(`no emails${values.to === undefined ? '' : ` to ${values.to}`}${values.kind === undefined ? '' : ` of kind ${values.kind}`}`);
+      return 0;
+    }
+    for (const email of result.emails) {
+      console.log(`#${email.id}  ${email.createdAt.slice(0, 19)}  ${email.kind}  to ${email.to}`);
+      console.log(`    ${truncate(email.subject, 90)}`);
+      for (const link of linksOf(email.text)) console.log(`    → ${link}`);
+    }
+    console.log(`${result.emails.length} of ${result.total} emails`);
+    return 0;
+  },
+});
+
+/** The links of an email's text, sign-in links first, each once. */
+function linksOf(text: string): string[] {
+  const links = [...new Set(text.match(/https?:\/\/[^\s<>"')\]]+/g) ?? [])];
+  const signIn = (link: string) => /\/signin|\/auth\/callback/.test(link);
+  return [...links.filter(signIn), ...links.filter((link) => !signIn(link))];
+}
+
+const credentials = command({
+  summary: 'print the runtime’s AWS credentials and endpoint, for the AWS CLI and SDKs',
+  usage: `leedz credentials [--format env|env-no-export|json] [--data DIR] [--endpoint URL]
+
+  The Invoke API, the management API and /local accept only requests signed (AWS Signature V4) with
+  the credentials the server generated in its data folder on first start. Use them from a shell:
+
+    eval "$(npm run -s leedz -- credentials)"
+    aws lambda list-functions                                   # AWS CLI v2 (v1: add --endpoint-url "$AWS_ENDPOINT_URL_LAMBDA")
+    python3 -c 'import boto3; print(boto3.client("lambda").list_functions())'
+
+  --format F      env (default): export lines for eval; env-no-export: KEY=value lines (a .env file);
+                  json: one object
+  --data DIR      the server's data folder (default $${ENV.dataDir} or ./data)
+  --endpoint URL  the server, for AWS_ENDPOINT_URL_LAMBDA (default $${ENV.endpoint} or http://127.0.0.1:3000)`,
+  options: { format: { type: 'string' }, ...SERVER_OPTIONS },
+  async run({ values, positionals }) {
+    noArguments('credentials', positionals);
+    const format = oneOf('--format', values.format, ['env', 'env-no-export', 'json'] as const) ?? 'env';
+    const dataDir = dataDirOf(values.data);
+    const stored = readRuntimeCredentials(join(dataDir, 'keys'));
+    if (stored === undefined) throw new ServerError(`no credentials in ${join(dataDir, 'keys')} yet: start the server once (npm start), or pass its data folder with --data`);
+    const variables: Record<string, string> = {
+      AWS_ACCESS_KEY_ID: stored.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: stored.secretAccessKey,
+      // AWS_REGION for the JS SDK and the AWS CLI v2; AWS_DEFAULT_REGION for boto3 and the AWS CLI v1.
+      AWS_REGION: RUNTIME_REGION,
+      AWS_DEFAULT_REGION: RUNTIME_REGION,
+      // Lambda's endpoint, for every SDK and CLI that reads service-specific endpoints.
+      AWS_ENDPOINT_URL_LAMBDA: resolveEndpoint(process.env, values.endpoint),
+    };
+    if (format === 'json') {
+      console.log(JSON.stringify(variables, null, 2));
+      return 0;
+    }
+    for (const [name, value] of Object.entries(variables)) console.log(format === 'env' ? `export ${name}=${shellQuote(value)}` : `${name}=${value}`);
+    return 0;
+  },
+});
+
+const consoleUrl = command({
+  summary: 'print a new one-time sign-in link to the operations console',
+  usage: `leedz console-url [--data DIR] [--endpoint URL]
+
+  The console shows the invocation log, dead letters and the email outbox (sign-in links included),
+  so it needs the operator's session. Open the printed link in the browser: it signs that browser in
+  for 7 days and is then spent.
+${SERVER_HELP}`,
+  options: { ...SERVER_OPTIONS },
+  async run({ values, positionals }) {
+    noArguments('console-url', positionals);
+    console.log((await getJson<{ url: string }>(values, '/local/console-link', 'POST')).url);
+    return 0;
+  },
+});
+
+const metrics = command({
+  summary: 'local equivalents of CloudWatch’s Lambda metrics, per function',
+  usage: `leedz metrics [--window SECONDS] [--json] [--endpoint URL] [--data DIR]
+
+  --window SECONDS   only invocations enqueued in the last SECONDS (default: all)${SERVER_HELP}`,
+  options: { window: { type: 'string' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
+  async run({ values, positionals }) {
+    noArguments('metrics', positionals);
+    const window = values.window === undefined ? '' : `?windowSeconds=${parseLimit(values.window, 0, '--window')}`;
+    const rows = await getJson<FunctionMetrics[]>(values, `/local/metrics${window}`);
+    if (values.json === true) {
+      console.log(JSON.stringify(rows, null, 2));
+      return 0;
+    }
+    printTable(
+      ['function', 'received', 'age p50', 'age p99', 'dropped', 'invocations', 'errors', 'throttles', 'duration p99', 'queued', 'DLQ errors', 'dest. failures'],
+      rows.map((m) => [
+        m.function,
+        m.AsyncEventsReceived,
+        ms(m.AsyncEventAge.p50),
+        ms(m.AsyncEventAge.p99),
+        m.AsyncEventsDropped,
+        m.Invocations,
+        m.Errors,
+        m.Throttles,
+        ms(m.Duration.p99),
+        m.queued,
+        m.DeadLetterErrors,
+        m.DestinationDeliveryFailures,
+      ]),
+    );
+    return 0;
+  },
+});
+
+export const COMMANDS: Readonly<Record<string, CliCommand>> = {
+  serve,
+  invoke,
+  invocations,
+  dlq,
+  seed,
+  outbox,
+  credentials,
+  'console-url': consoleUrl,
+  metrics,
+};
+
+export type { ServerFlags };

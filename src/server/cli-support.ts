@@ -1,0 +1,251 @@
+/**
+ * What the `leedz` commands share: how a command is defined (its options typed from their own
+ * declaration, so `values.limit` is `string | undefined` without a cast), how it reaches the running
+ * server (signed with the runtime's credentials), and how it prints (tables, short ids, JSON).
+ *
+ * @example
+ * const hello = command({ summary: 'say hello', usage: 'leedz hello [--name N]', options: { name: { type: 'string' } },
+ *   async run({ values }) { console.log(`hello ${values.name ?? 'you'}`); return 0; } });
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readRuntimeCredentials, type RuntimeCredentials } from '../runtime/credentials.js';
+import { ENV, resolveEndpoint } from './config.js';
+import { signedFetch } from './signed-fetch.js';
+
+/** A mistake in how the command was called: printed with its usage, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The server refused or could not be reached: printed as it is, exit code 1. */
+export class ServerError extends Error {
+  override name = 'ServerError';
+}
+
+export interface CliCommand {
+  summary: string;
+  usage: string;
+  /** Parse `args` (`--help` included) and run; resolves with the exit code. */
+  execute(args: string[]): Promise<number>;
+}
+
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** `parseArgs`'s options (the type @types/node does not export by name). */
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** The values `parseArgs` gives for `options` (with `--help`), typed from the options themselves. */
+export type OptionValues<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: O & typeof HELP; allowPositionals: true; strict: true }>>['values'];
+
+/**
+ * Define a command: its options as `parseArgs` takes them; `run` gets their values typed from them.
+ * `--help` (and `-h`) prints `usage`.
+ */
+export function command<const O extends ParseArgsOptionsConfig>(spec: {
+  summary: string;
+  usage: string;
+  options: O;
+  run(args: { values: OptionValues<O>; positionals: string[] }): Promise<number>;
+  /** More help for the arguments given (`leedz invoke NAME --help` describes NAME): printed after the usage. */
+  moreHelp?(args: { values: OptionValues<O>; positionals: string[] }): Promise<string | undefined>;
+}): CliCommand {
+  return {
+    summary: spec.summary,
+    usage: spec.usage,
+    async execute(args) {
+      const parsed = parseArgs({ args, options: { ...spec.options, ...HELP }, allowPositionals: true, strict: true });
+      // One cast: parseArgs types the spread of a generic options object only loosely.
+      const values = parsed.values as OptionValues<O>;
+      if ((values as { help?: boolean }).help === true) {
+        console.log(spec.usage);
+        const more = await spec.moreHelp?.({ values, positionals: parsed.positionals });
+        if (more !== undefined) console.log(`\n${more}`);
+        return 0;
+      }
+      return spec.run({ values, positionals: parsed.positionals });
+    },
+  };
+}
+
+/** The options of every command that talks to the server. */
+export const SERVER_OPTIONS = { endpoint: { type: 'string' }, data: { type: 'string' } } as const;
+
+/** How a command finds the running server and signs its requests. */
+export const SERVER_HELP = `
+  --endpoint URL   the running server (default $${ENV.endpoint} or http://127.0.0.1:3000)
+  --data DIR       the server's data folder, whose credentials sign the request
+                   (default $${ENV.dataDir} or ./data; else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`;
+
+export interface ServerFlags {
+  endpoint?: string | undefined;
+  data?: string | undefined;
+}
+
+/** No positional arguments expected. */
+export function noArguments(name: string, positionals: readonly string[]): void {
+  if (positionals.length > 0) throw new UsageError(`${name}: unexpected argument "${positionals[0]}"`);
+}
+
+/** The data folder a command means: `--data`, $LEEDZ_DATA_DIR, or ./data. */
+export function dataDirOf(flag: string | undefined): string {
+  return resolve(flag ?? (process.env[ENV.dataDir] || 'data'));
+}
+
+/**
+ * The credentials the CLI signs with: the runtime's own, from the data folder, or else the
+ * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of the environment (what `eval "$(leedz credentials)"` exported).
+ */
+export function cliCredentials(dataFlag: string | undefined): RuntimeCredentials {
+  const dataDir = dataDirOf(dataFlag);
+  const stored = readRuntimeCredentials(join(dataDir, 'keys'));
+  if (stored !== undefined) return stored;
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
+  if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey };
+  throw new UsageError(
+    `no runtime credentials in ${join(dataDir, 'keys')}: the server creates them there when it starts; pass its data folder with --data (or $${ENV.dataDir}), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from \`leedz credentials\``,
+  );
+}
+
+/** A signed request to the running server. */
+export async function request(flags: ServerFlags, path: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<Response> {
+  const endpoint = resolveEndpoint(process.env, flags.endpoint);
+  const credentials = cliCredentials(flags.data);
+  try {
+    return await signedFetch(`${endpoint}${path}`, init, credentials);
+  } catch (error) {
+    const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+    throw new ServerError(`cannot reach the Leedz server at ${endpoint} (${reason}); start it with \`npm start\` or pass --endpoint`);
+  }
+}
+
+/** A signed request to the server's JSON endpoints; a refusal is a {@link ServerError} with the server's message. */
+export async function getJson<T>(flags: ServerFlags, path: string, method = 'GET'): Promise<T> {
+  const response = await request(flags, path, { method });
+  const text = await response.text();
+  if (!response.ok) throw new ServerError(`${response.status}: ${messageOf(text)}`);
+  return JSON.parse(text) as T;
+}
+
+/** A JSON payload from `--payload`: inline, or `@path` to read a file. */
+export function readPayload(raw: string | undefined): string {
+  if (raw === undefined) return '{}';
+  let text = raw;
+  if (raw.startsWith('@')) {
+    try {
+      text = readFileSync(raw.slice(1), 'utf8');
+    } catch (error) {
+      throw new UsageError(`--payload: cannot read ${raw.slice(1)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--payload: not valid JSON (${(error as Error).message})`);
+  }
+  return text;
+}
+
+export function parseLimit(raw: string | undefined, fallback: number, flag = '--limit'): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${flag} must be a positive whole number (got "${raw}")`);
+  return Number(raw);
+}
+
+export function parseCount(raw: string | undefined, fallback: number, flag: string): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 10_000_000) throw new UsageError(`${flag} must be a whole number from 0 to 10,000,000 (got "${raw}")`);
+  return Number(raw);
+}
+
+/** One of `allowed`, or a usage error naming the flag and the choices. */
+export function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  return raw as T;
+}
+
+/** A progress bar on stderr (a line per 10% when stderr is not a terminal). */
+export function progressBar(label: string): (done: number, total: number) => void {
+  let lastDecile = -1;
+  return (done, total) => {
+    const fraction = total === 0 ? 1 : done / total;
+    if (process.stderr.isTTY) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} (${Math.round(fraction * 100)}%)`);
+    } else if (Math.floor(fraction * 10) > lastDecile) {
+      lastDecile = Math.floor(fraction * 10);
+      process.stderr.write(`${label}: ${done}/${total} (${lastDecile * 10}%)\n`);
+    }
+  };
+}
+
+/** The message of a JSON error body (`{message}` or `{error: {message}}`), or the text as it is. */
+export function messageOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as { message?: string; error?: { message?: string } | string };
+    if (typeof body.message === 'string') return body.message;
+    if (typeof body.error === 'string') return body.error;
+    if (body.error?.message) return body.error.message;
+  } catch {
+    // not JSON: show it as it is
+  }
+  return text;
+}
+
+export function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Each id cut to its shortest prefix (at least `min` characters) that no other id of the list shares,
+ * so the table stays narrow and every id in it can be pasted back (`--parent`, `/local/invocations/<id>`
+ * take a unique prefix). Time-ordered ids share their first characters, so prefixes grow as needed.
+ *
+ * @example
+ * shortIds(['0193a1b2-aaaa', '0193a1b2-aabb']); // Map { '0193a1b2-aaaa' → '0193a1b2-aaa', '0193a1b2-aabb' → '0193a1b2-aab' }
+ */
+export function shortIds(ids: readonly string[], min = 8): Map<string, string> {
+  const unique = [...new Set(ids)].sort();
+  const short = new Map<string, string>();
+  unique.forEach((id, i) => {
+    const common = (other: string | undefined) => {
+      if (other === undefined) return 0;
+      let n = 0;
+      while (n < id.length && id[n] === other[n]) n++;
+      return n;
+    };
+    // Sorted: the ids that share the most with this one are its neighbours.
+    const length = Math.max(min, Math.max(common(unique[i - 1]), common(unique[i + 1])) + 1);
+    short.set(id, id.slice(0, length));
+  });
+  return short;
+}
+
+export function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+export function ms(value: number | null): string {
+  return value === null ? '' : `${Math.round(value)} ms`;
+}
+
+/** A value safe in a POSIX shell's single quotes. */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+export function printTable(headers: string[], rows: unknown[][]): void {
+  const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(line(headers));
+  for (const row of cells) console.log(line(row));
+  if (rows.length === 0) console.log('(none)');
+}

@@ -1,0 +1,243 @@
+/**
+ * The `leedz` command line, run in-process (`main(argv)`) against a real server: every command, its
+ * `--help`, and what a mistake gets (a message naming the flag and exit code 2; a failure exit 1).
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/server/cli.js';
+import { COMMANDS } from '../../src/server/cli-commands.js';
+import { shortIds } from '../../src/server/cli-support.js';
+import { resolveServerConfig } from '../../src/server/config.js';
+import { startServer, type RunningServer } from '../../src/server/serve.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+/** Run `leedz …` in this process; what it printed, and its exit code. */
+async function leedz(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void out.push(parts.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void err.push(parts.join(' ')));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    write.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('help', () => {
+  it.each(Object.keys(COMMANDS))('`leedz %s --help` prints the command’s usage and exits 0', async (name) => {
+    const result = await leedz(name, '--help');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(`leedz ${name}`);
+    expect((await leedz('help', name)).out).toBe(result.out.split('\n\n(')[0]);
+  });
+
+  it('`leedz` alone lists every command with its summary; an unknown command exits 2 with that list', async () => {
+    const overview = await leedz();
+    expect(overview.code).toBe(0);
+    for (const command of Object.values(COMMANDS)) expect(overview.out).toContain(command.summary);
+    const unknown = await leedz('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown command "frobnicate"/);
+  });
+});
+
+describe('mistakes', () => {
+  it.each([
+    [['invoke'], /missing <function>/],
+    [['invoke', 'placeOrder', '--type', 'Async'], /--type must be one of Event, RequestResponse, DryRun \(got "Async"\)/],
+    [['invoke', 'placeOrder', '--payload', '{not json'], /--payload: not valid JSON/],
+    [['invoke', 'placeOrder', '--payload', '@/no/such/file.json'], /--payload: cannot read \/no\/such\/file\.json: ENOENT/],
+    [['invocations', '--outcome', 'Maybe'], /--outcome must be one of Success, RetriesExhausted/],
+    [['invocations', '--state', 'sleeping'], /--state must be one of queued, running, succeeded, failed/],
+    [['invocations', '--limit', '0'], /--limit must be a positive whole number \(got "0"\)/],
+    [['invocations', 'extra'], /unexpected argument "extra"/],
+    [['dlq'], /expected "list" or "replay" \(got nothing\)/],
+    [['dlq', 'replay', 'abc'], /give a dead-letter id/],
+    [['dlq', 'replay', '3', '--all'], /either <id> or --all, not both/],
+    [['seed', '--users', '-4'], /--users/],
+    [['seed', '--leedz', 'lots'], /--leedz must be a whole number from 0 to 10,000,000 \(got "lots"\)/],
+    [['credentials', '--format', 'xml'], /--format must be one of env, env-no-export, json/],
+    [['metrics', '--window', 'soon'], /--window must be a positive whole number/],
+    [['outbox', '--bogus'], /Unknown option '--bogus'/],
+    [['serve', '--profile', 'cloud'], /--profile must be one of local, aws-local/],
+    [['serve', '--time-scale', '3'], /LEEDZ_TIME_SCALE/],
+  ])('leedz %j exits 2 naming what is wrong, with the usage', async (argv, message) => {
+    const result = await leedz(...argv);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+    expect(result.err).toContain(`leedz ${argv[0]}`);
+  });
+
+  it('without the server’s credentials, a command says where it looked and how to give them', async () => {
+    const empty = tempDir('leedz-cli-');
+    try {
+      const result = await leedz('invocations', '--data', empty.path);
+      expect(result.code).toBe(2);
+      expect(result.err).toContain(`no runtime credentials in ${join(empty.path, 'keys')}`);
+    } finally {
+      empty.cleanup();
+    }
+  });
+
+  it('a port in use is a one-line message and exit 1, not a stack trace', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+    const port = (busy.address() as { port: number }).port;
+    const dir = tempDir('leedz-cli-');
+    try {
+      const result = await leedz('serve', '--port', String(port), '--data', dir.path, '--example');
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(new RegExp(`port ${port} is in use`));
+      expect(result.err).not.toMatch(/\n\s+at /);
+    } finally {
+      busy.close();
+      dir.cleanup();
+    }
+  });
+});
+
+describe('against a running example server', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let server: RunningServer;
+  let flags: string[];
+
+  beforeAll(async () => {
+    dir = tempDir('leedz-cli-');
+    server = await startServer(resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_APP: 'example', LEEDZ_TIME_SCALE: '0.001' }));
+    flags = ['--endpoint', server.url, '--data', dir.path];
+  }, 60_000);
+
+  afterAll(async () => {
+    await server.close();
+    dir.cleanup();
+  });
+
+  it('invoke runs a function and prints its result; a function error exits 1', async () => {
+    const ok = await leedz('invoke', 'placeOrder', '--payload', '{"item":"pretzel","quantity":2}', ...flags);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ item: 'pretzel', quantity: 2, orderId: expect.stringMatching(/^o_[0-9a-f-]{36}$/) });
+    expect(ok.err).toMatch(/200 RequestResponse requestId/);
+    const bad = await leedz('invoke', 'placeOrder', '--payload', '{"item":""}', ...flags);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('InvalidPayloadError');
+    const missing = await leedz('invoke', 'noSuchFunction', ...flags);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/404 ResourceNotFoundException/);
+  });
+
+  it('the example’s orders placed together have their own ids, so their retries and keys do not mix', async () => {
+    const ids: string[] = [];
+    for (const item of ['a', 'b', 'c']) ids.push(JSON.parse((await leedz('invoke', 'placeOrder', '--payload', JSON.stringify({ item, quantity: 1 }), ...flags)).out).orderId as string);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('invoke NAME --help shows the function’s fields and an example payload that works, from its definition', async () => {
+    const help = await leedz('invoke', 'placeOrder', '--help', ...flags);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/item\s+string, 1–100 characters \(required\)/);
+    expect(help.out).toMatch(/confirmation\s+one of succeed, fail-twice, fail-always \(default succeed\)/);
+    const example = /leedz invoke placeOrder --payload '(.+)'/.exec(help.out)![1]!;
+    expect((await leedz('invoke', 'placeOrder', '--payload', example, ...flags)).code).toBe(0);
+    const controller = await leedz('invoke', 'orderController', '--help', ...flags);
+    expect(controller.out).toContain('Route "sendConfirmation"');
+    expect(controller.out).toContain('--type Event');
+  });
+
+  it('invocations shows each id as a prefix that no other row shares, and --parent takes it', async () => {
+    await leedz('invoke', 'placeOrder', '--payload', '{"item":"parent","quantity":1}', ...flags);
+    await server.runtime.drain();
+    const table = await leedz('invocations', '--limit', '200', ...flags);
+    expect(table.code).toBe(0);
+    const rows = table.out.split('\n').slice(1).map((line) => line.split(/\s{2,}/));
+    const shown = rows.map((cells) => cells[0]!);
+    expect(new Set(shown).size).toBe(shown.length);
+    const all = server.runtime.listInvocations({ limit: 200 });
+    for (const id of shown) expect(all.filter((i) => i.id.startsWith(id))).toHaveLength(1);
+    const parent = rows.find((cells) => cells[1] === 'placeOrder')![0]!;
+    const children = await leedz('invocations', '--parent', parent, '--json', ...flags);
+    const parentId = all.find((i) => i.id.startsWith(parent))!.id;
+    expect((JSON.parse(children.out) as { parentId: string }[]).map((c) => c.parentId)).toEqual([parentId, parentId]);
+  });
+
+  it('dlq lists a failed event and replays it; metrics counts it', async () => {
+    await leedz('invoke', 'placeOrder', '--payload', '{"item":"doomed","quantity":1,"confirmation":"fail-always"}', ...flags);
+    await server.runtime.drain();
+    const list = await leedz('dlq', 'list', ...flags);
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/orderController\s+RetriesExhausted\s+3/);
+    const id = /^(\d+)\s+orderController/m.exec(list.out)![1]!;
+    const replay = await leedz('dlq', 'replay', id, ...flags);
+    expect(replay.out).toMatch(new RegExp(`dead letter ${id} replayed as invocation `));
+    expect((await leedz('dlq', 'replay', id, ...flags)).err).toMatch(/409: dead letter \d+: already replayed/);
+    const metrics = await leedz('metrics', '--json', ...flags);
+    expect((JSON.parse(metrics.out) as { function: string; AsyncEventsReceived: number }[]).find((m) => m.function === 'orderController')!.AsyncEventsReceived).toBeGreaterThan(0);
+  });
+
+  it('credentials prints export lines for eval, KEY=value lines, or JSON, with the endpoint', async () => {
+    const env = await leedz('credentials', ...flags);
+    expect(env.out).toMatch(/^export AWS_ACCESS_KEY_ID=AKIA[A-Z2-7]{16}$/m);
+    expect(env.out).toContain(`export AWS_ENDPOINT_URL_LAMBDA=${server.url}`);
+    const plain = await leedz('credentials', '--format', 'env-no-export', ...flags);
+    expect(plain.out).toContain(`AWS_SECRET_ACCESS_KEY=${server.credentials.secretAccessKey}`);
+    expect(JSON.parse((await leedz('credentials', '--format', 'json', ...flags)).out)).toMatchObject({ AWS_REGION: 'local', AWS_DEFAULT_REGION: 'local' });
+  });
+
+  it('console-url prints a working one-time sign-in link', async () => {
+    const result = await leedz('console-url', ...flags);
+    const url = result.out.trim();
+    expect(url).toMatch(new RegExp(`^${server.url}/console\\?token=[A-Za-z0-9_-]{43}$`));
+    const opened = await fetch(url, { redirect: 'manual' });
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('set-cookie')).toMatch(/^leedz_operator=/);
+  });
+
+  it('a server that is not there is a one-line message and exit 1', async () => {
+    const result = await leedz('invocations', '--endpoint', 'http://127.0.0.1:1', '--data', dir.path);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/cannot reach the Leedz server at http:\/\/127\.0\.0\.1:1/);
+  });
+});
+
+describe('against a running marketplace server', () => {
+  it('outbox lists each email with its links, the sign-in link first; seed adds demo data with a progress line', async () => {
+    const dir = tempDir('leedz-cli-');
+    const server = await startServer(resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_SEED: 'false', LEEDZ_TIME_SCALE: '0.001' }));
+    try {
+      await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ann@example.com' }) });
+      await server.marketplace!.relay.relayOnce();
+      await server.runtime.drain();
+      const outbox = await leedz('outbox', '--to', 'ann@example.com', '--endpoint', server.url, '--data', dir.path);
+      expect(outbox.code).toBe(0);
+      expect(outbox.out).toMatch(/magic-link\s+to ann@example\.com/);
+      expect(outbox.out).toMatch(new RegExp(`^    → ${server.url.replace(/[.]/g, '\\.')}/\\S*token=\\S+$`, 'm'));
+      expect((await leedz('outbox', '--to', 'nobody@example.com', '--endpoint', server.url, '--data', dir.path)).out).toBe('no emails to nobody@example.com');
+    } finally {
+      await server.close();
+    }
+    const seeded = await leedz('seed', '--users', '5', '--leedz', '10', '--data', dir.path);
+    expect(seeded.code).toBe(0);
+    expect(seeded.out).toMatch(/added 5 users and \d+ leedz/);
+    expect(seeded.err).toMatch(/seeding: 15\/15 \(100%\)|seeding.*100%/);
+    dir.cleanup();
+  }, 60_000);
+});
+
+describe('short ids', () => {
+  it('are the shortest prefixes, at least 8 characters, that no other id of the list shares', () => {
+    const ids = ['019a6f1e-8c2b-7d4e-9a1b-aaaa', '019a6f1e-8c2b-7d4e-9a1b-aabb', '019a6f1e-9000-7000-8000-0000', '01ffffff-0000-7000-8000-0000'];
+    const short = shortIds(ids);
+    expect([...short.values()]).toEqual(['019a6f1e-8c2b-7d4e-9a1b-aaa', '019a6f1e-8c2b-7d4e-9a1b-aab', '019a6f1e-9', '01ffffff']);
+    for (const [id, prefix] of short) expect(ids.filter((other) => other.startsWith(prefix))).toEqual([id]);
+  });
+});
