@@ -8,7 +8,9 @@
  * has a link and the browser's back button works.
  */
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ApiError } from '../shared/api.js';
+import { onPollStop } from '../shared/hooks.js';
 import '../shared/base.css';
 import './console.css';
 import { DeadLetters, Destinations, Retries } from './failures.js';
@@ -35,8 +37,41 @@ function parseHash(): { tab: TabId; arg: string | undefined } {
   return { tab: known, arg: arg === '' ? undefined : decodeURIComponent(arg) };
 }
 
+/**
+ * Why the console stopped asking the server: its operator session ended (401), or the server has
+ * no runtime endpoints (404: a wrong address, or another server on this port). Polling would only
+ * repeat the same answer, so the console stops and says what to do.
+ */
+function Stopped({ error }: { error: ApiError }) {
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => headingRef.current?.focus(), []);
+  return (
+    <section class="notice error stopped" role="alert" aria-labelledby="stopped-title">
+      <h1 id="stopped-title" ref={headingRef} tabIndex={-1}>
+        The console stopped
+      </h1>
+      {error.status === 401 ? (
+        <p>
+          Your operator session has ended, or this browser never had one: the server answers 401 to the console. Open a new console link — run <code>npm run leedz -- console-url</code> on the
+          server’s machine — and the console starts again.
+        </p>
+      ) : (
+        <p>
+          This server has no operations console endpoints (it answered 404 to <code>/local</code>): the address is not the Leedz’s local server, or another program is listening on its port. Check the
+          address that <code>npm start</code> printed.
+        </p>
+      )}
+      <button type="button" onClick={() => location.reload()}>
+        Try again
+      </button>
+    </section>
+  );
+}
+
 function Console() {
   const [{ tab, arg }, setRoute] = useState(parseHash);
+  const [stopped, setStopped] = useState<ApiError | undefined>(undefined);
+  useEffect(() => onPollStop(setStopped), []);
   useEffect(() => {
     const onHash = () => setRoute(parseHash());
     addEventListener('hashchange', onHash);
@@ -68,13 +103,14 @@ function Console() {
         </nav>
       </header>
       <main id="console-main" tabIndex={-1}>
-        {tab === 'timeline' && <Timeline selectedId={arg} />}
-        {tab === 'functions' && <FunctionsTable />}
-        {tab === 'queue' && <QueueCharts />}
-        {tab === 'retries' && <Retries />}
-        {tab === 'dead-letters' && <DeadLetters />}
-        {tab === 'destinations' && <Destinations />}
-        {tab === 'outbox' && <Outbox selectedId={arg} />}
+        {stopped !== undefined && <Stopped error={stopped} />}
+        {stopped === undefined && tab === 'timeline' && <Timeline selectedId={arg} />}
+        {stopped === undefined && tab === 'functions' && <FunctionsTable />}
+        {stopped === undefined && tab === 'queue' && <QueueCharts />}
+        {stopped === undefined && tab === 'retries' && <Retries />}
+        {stopped === undefined && tab === 'dead-letters' && <DeadLetters />}
+        {stopped === undefined && tab === 'destinations' && <Destinations />}
+        {stopped === undefined && tab === 'outbox' && <Outbox selectedId={arg} />}
       </main>
     </>
   );

@@ -8,16 +8,28 @@ import { api, messageOf } from '../shared/api.js';
 import { formatCount, formatDuration } from '../shared/format.js';
 import { usePoll } from '../shared/hooks.js';
 import { LineChart } from './chart.js';
-import type { FunctionInfo, FunctionMetrics, Invocation } from './types.js';
+import type { DeadLetter, FunctionInfo, FunctionMetrics, Invocation } from './types.js';
 
 export function FunctionsTable() {
   const { value: metrics, error } = usePoll(() => api.get<FunctionMetrics[]>('/local/metrics'), 2000);
   const { value: functions } = usePoll(() => api.get<FunctionInfo[]>('/local/functions'), 60_000);
+  // The rows of the Dead letters tab, counted per function: the same thing, by the same name.
+  const { value: letters } = usePoll(() => api.get<DeadLetter[]>('/local/dead-letters?includeReplayed=true&limit=10000'), 5000);
   const kinds = new Map((functions ?? []).map((f) => [f.name, f]));
+  const deadLetters = new Map<string, { all: number; open: number }>();
+  for (const letter of letters ?? []) {
+    const count = deadLetters.get(letter.function) ?? { all: 0, open: 0 };
+    count.all += 1;
+    if (letter.replayedAs === null) count.open += 1;
+    deadLetters.set(letter.function, count);
+  }
   return (
     <section aria-labelledby="functions-title">
       <h1 id="functions-title">Functions</h1>
-      <p class="muted small">Since the runtime started. Duration percentiles over every finished attempt; event age is the wait from enqueue to the start of an attempt.</p>
+      <p class="muted small">
+        Since the runtime started. Durations over every finished attempt; event age is the wait from enqueue to the start of an attempt. Dead letters are those of the <a href="#dead-letters">Dead letters</a> tab
+        (replayed ones included).
+      </p>
       {error !== undefined && (
         <p class="notice error" role="alert">
           {messageOf(error)}
@@ -29,7 +41,6 @@ export function FunctionsTable() {
           <thead>
             <tr>
               <th scope="col">Function</th>
-              <th scope="col">Kind</th>
               <th scope="col" class="num">
                 Invocations
               </th>
@@ -40,19 +51,13 @@ export function FunctionsTable() {
                 Throttles
               </th>
               <th scope="col" class="num">
-                Duration p50
-              </th>
-              <th scope="col" class="num">
-                Duration p99
+                Duration <span class="unit">p50 · p99</span>
               </th>
               <th scope="col" class="num">
                 Events received
               </th>
               <th scope="col" class="num">
-                Event age p50
-              </th>
-              <th scope="col" class="num">
-                Event age p99
+                Event age <span class="unit">p50 · p99</span>
               </th>
               <th scope="col" class="num">
                 Dropped
@@ -61,37 +66,43 @@ export function FunctionsTable() {
                 Dead letters
               </th>
               <th scope="col" class="num">
-                Queued
-              </th>
-              <th scope="col" class="num">
-                Running
+                Queued · running
               </th>
             </tr>
           </thead>
           <tbody>
             {(metrics ?? []).map((m) => {
               const info = kinds.get(m.function);
+              const dead = deadLetters.get(m.function);
               return (
                 <tr key={m.function} data-function={m.function}>
-                  <th scope="row" class="nowrap">
-                    {m.function}
+                  <th scope="row">
+                    <span class="function-name">{m.function}</span>
+                    <span class="muted small function-kind">
+                      {info?.kind ?? '—'}
+                      {info?.kind === 'controller' && ` · ${info.config.maximumRetryAttempts} retries`}
+                    </span>
                   </th>
-                  <td>
-                    {info?.kind ?? '—'}
-                    {info?.kind === 'controller' && <span class="muted small"> · {info.config.maximumRetryAttempts} retries</span>}
-                  </td>
                   <td class="num">{formatCount(m.Invocations)}</td>
                   <td class="num">{m.Errors > 0 ? <strong class="error-text">{formatCount(m.Errors)}</strong> : 0}</td>
                   <td class="num">{formatCount(m.Throttles)}</td>
-                  <td class="num">{formatDuration(m.Duration.p50)}</td>
-                  <td class="num">{formatDuration(m.Duration.p99)}</td>
+                  <td class="num nowrap">
+                    {formatDuration(m.Duration.p50)} · {formatDuration(m.Duration.p99)}
+                  </td>
                   <td class="num">{formatCount(m.AsyncEventsReceived)}</td>
-                  <td class="num">{formatDuration(m.AsyncEventAge.p50)}</td>
-                  <td class="num">{formatDuration(m.AsyncEventAge.p99)}</td>
+                  <td class="num nowrap">
+                    {formatDuration(m.AsyncEventAge.p50)} · {formatDuration(m.AsyncEventAge.p99)}
+                  </td>
                   <td class="num">{m.AsyncEventsDropped > 0 ? <strong class="error-text">{formatCount(m.AsyncEventsDropped)}</strong> : 0}</td>
-                  <td class="num">{formatCount(m.DeadLetterErrors)}</td>
-                  <td class="num">{formatCount(m.queued)}</td>
-                  <td class="num">{formatCount(m.running)}</td>
+                  <td class="num" data-dead-letters={dead?.all ?? 0}>
+                    {dead === undefined ? 0 : <a href="#dead-letters">{formatCount(dead.all)}</a>}
+                    {dead !== undefined && dead.open < dead.all && <span class="muted small"> ({formatCount(dead.open)} open)</span>}
+                    {/* Lambda's DeadLetterErrors: records that could not be kept at all. */}
+                    {m.DeadLetterErrors > 0 && <strong class="error-text small"> · {formatCount(m.DeadLetterErrors)} lost</strong>}
+                  </td>
+                  <td class="num nowrap">
+                    {formatCount(m.queued)} · {formatCount(m.running)}
+                  </td>
                 </tr>
               );
             })}

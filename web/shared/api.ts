@@ -12,13 +12,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fields: FieldError[];
+  /** Whether the server's endpoint answered (a JSON error body), rather than nothing being there at all. */
+  readonly answered: boolean;
 
-  constructor(status: number, code: string, message: string, fields: FieldError[] = []) {
+  constructor(status: number, code: string, message: string, fields: FieldError[] = [], answered = true) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.fields = fields;
+    this.answered = answered;
   }
 
   /** The API's message for one field (`title`, `visibility.clientEmail`), if it named that field. */
@@ -56,7 +59,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     const failure = (data ?? {}) as ErrorBody;
     const fields = failure.error?.fields ?? failure.fields?.map((f) => ({ path: f.parameter, message: f.message })) ?? [];
     const message = failure.error?.message ?? failure.message ?? `${response.status} ${response.statusText}`;
-    throw new ApiError(response.status, failure.error?.code ?? String(response.status), message, fields);
+    throw new ApiError(response.status, failure.error?.code ?? String(response.status), message, fields, data !== undefined);
   }
   return data as T;
 }

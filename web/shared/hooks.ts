@@ -1,5 +1,31 @@
 /** Data loading hooks shared by the marketplace and the console. */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api.js';
+
+/**
+ * Answers that no retry changes: 401 (no session, or it ended) and 404 (nothing there). A poll that
+ * gets one stops, instead of asking again every second forever.
+ */
+export function isFinalAnswer(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.status === 401 || error.status === 404);
+}
+
+/**
+ * A final answer that concerns the whole page, not one thing on it: the session is gone (401), or
+ * the server has no such endpoint at all (a 404 that is not the endpoint's own JSON "not found" for
+ * one invocation or email) — the page is at the wrong address, or talks to the wrong server.
+ */
+export function isWrongAddress(error: unknown): error is ApiError {
+  return isFinalAnswer(error) && (error.status === 401 || !error.answered);
+}
+
+const pollStopListeners = new Set<(error: ApiError) => void>();
+
+/** Be told when a poll stops because the page is at the wrong address or signed out ({@link isWrongAddress}). Returns the unsubscribe. */
+export function onPollStop(listener: (error: ApiError) => void): () => void {
+  pollStopListeners.add(listener);
+  return () => pollStopListeners.delete(listener);
+}
 
 export type Loaded<T> = { state: 'loading'; value?: T } | { state: 'ok'; value: T } | { state: 'error'; error: unknown; value?: T };
 
@@ -30,7 +56,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): [Loaded<T>,
 
 /**
  * Call `load` now and every `intervalMs` while `active` (and the tab is visible), one call at a
- * time; returns the latest value and error.
+ * time; returns the latest value and error. A final answer ({@link isFinalAnswer}: 401, 404) stops
+ * the poll and is reported to {@link onPollStop} listeners; `refresh` starts it again.
  *
  * @example
  * const { value: letters } = usePoll(() => api.get<DeadLetter[]>('/local/dead-letters'), 2000);
@@ -56,6 +83,10 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, options: 
           }
         } catch (e) {
           if (!stopped) setError(e);
+          if (isFinalAnswer(e)) {
+            if (isWrongAddress(e)) for (const listener of pollStopListeners) listener(e);
+            return;
+          }
         }
       }
       if (!stopped && active) timer = setTimeout(run, intervalMs);

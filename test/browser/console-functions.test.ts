@@ -1,0 +1,121 @@
+/**
+ * The console's Functions tab and its polling, in Chromium: the "Dead letters" column counts what
+ * the Dead letters tab lists; the table fits a 1,366 px screen; a console whose session ends (401),
+ * or that talks to a server without the runtime's endpoints (404), stops asking and says why.
+ */
+import { createServer } from 'node:net';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { openBrowser, requireChromium, screenshot, signInAsOperator, skipChromium, visible, type BrowserUser } from './browser.js';
+
+/** A loopback port that was free a moment ago (SMTP there fails: emailHelper cannot send). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Requests to the runtime's `/local` endpoints made by `page` from now on. */
+function countLocalRequests(page: Page): { count(): number } {
+  let n = 0;
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/local/')) n += 1;
+  });
+  return { count: () => n };
+}
+
+describe.skipIf(skipChromium)('the console’s Functions tab and polling', () => {
+  let t: TestServer;
+  let ops: BrowserUser;
+
+  beforeAll(async () => {
+    requireChromium();
+    t = await startTestServer({ timeScale: 0.001, env: { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` } });
+    ops = await openBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await ops?.close();
+    await t?.close();
+  });
+
+  it('counts the dead letters the Dead letters tab lists, and fits 1,366 px', async () => {
+    const page = ops.page;
+    // Two sign-in emails that cannot be sent: two dead letters of emailHelper after three attempts each.
+    for (const email of ['dana@example.com', 'dora@example.com']) expect((await t.api('POST', '/api/auth/login', { body: { email } })).status).toBe(202);
+    await signInAsOperator(page, t);
+    await page.goto(`${t.url}/console#dead-letters`);
+    const rows = page.locator('tr[data-dead-letter]', { hasText: 'emailHelper' });
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-dead-letter]').length === 2, undefined, { timeout: 60_000 });
+    const listed = await rows.count();
+
+    await page.getByRole('link', { name: 'Functions' }).click();
+    const cell = page.locator('tr[data-function="emailHelper"] td[data-dead-letters]');
+    await visible(cell);
+    await page.waitForFunction(() => document.querySelector('tr[data-function="emailHelper"] td[data-dead-letters]')?.getAttribute('data-dead-letters') !== '0');
+    expect(Number(await cell.getAttribute('data-dead-letters'))).toBe(listed);
+    expect((await cell.textContent())?.trim()).toBe(String(listed));
+    // No horizontal scrolling at a laptop's width: the table fits its frame, the page its window.
+    const fits = await page.locator('.table-wrap').evaluate((wrap) => ({ table: wrap.scrollWidth, frame: wrap.clientWidth }));
+    expect(fits.table).toBeLessThanOrEqual(fits.frame);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1366);
+    await screenshot(page, 'console-functions-1366');
+
+    // The link goes to the tab it counts.
+    await cell.getByRole('link').click();
+    await page.waitForURL(/#dead-letters$/);
+    await rows.nth(listed - 1).waitFor();
+    expect(await rows.count()).toBe(listed);
+  }, 120_000);
+
+  it('a missing invocation is that panel’s own "not found"; the console goes on', async () => {
+    const page = ops.page;
+    await page.goto(`${t.url}/console#timeline/no-such-invocation`);
+    await visible(page.locator('aside.invocation-detail').getByText(/not found/));
+    await visible(page.getByRole('heading', { name: 'Invocations' }));
+    expect(await page.getByRole('heading', { name: 'The console stopped' }).count()).toBe(0);
+  }, 60_000);
+
+  it('when the operator session ends, the console stops polling and says how to sign in again', async () => {
+    const page = ops.page;
+    await page.goto(`${t.url}/console#functions`);
+    await visible(page.locator('tr[data-function="emailHelper"]'));
+    await page.context().clearCookies();
+    await visible(page.getByRole('heading', { name: 'The console stopped' }), 10_000);
+    await visible(page.getByText(/Your operator session has ended/));
+    await visible(page.getByText('npm run leedz -- console-url'));
+    const requests = countLocalRequests(page);
+    await page.waitForTimeout(4000);
+    expect(requests.count()).toBe(0);
+    // Other tabs do not start polling again either.
+    await page.getByRole('link', { name: 'Queue' }).click();
+    await page.waitForTimeout(1500);
+    expect(requests.count()).toBe(0);
+    await screenshot(page, 'console-stopped-401');
+  }, 60_000);
+
+  it('a console that finds no runtime endpoints (404) stops after the first answer and says so', async () => {
+    const page = ops.page;
+    await signInAsOperator(page, t);
+    // What a console at a wrong address meets: a server that has nothing at /local.
+    await page.route('**/local/**', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: '404 Not Found' }));
+    const requests = countLocalRequests(page);
+    await page.goto(`${t.url}/console#functions`);
+    await visible(page.getByRole('heading', { name: 'The console stopped' }));
+    await visible(page.getByText(/answered 404/));
+    const atStop = requests.count();
+    await page.waitForTimeout(4000);
+    expect(requests.count()).toBe(atStop);
+    expect(atStop).toBeLessThanOrEqual(3);
+    // Focus is on the explanation, and the page stays usable at phone width.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('stopped-title');
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'console-stopped-404-phone');
+    await page.unroute('**/local/**');
+    await page.setViewportSize({ width: 1366, height: 900 });
+  }, 60_000);
+});
