@@ -24,6 +24,7 @@ import { createGetUser } from './functions/get-user.js';
 import { createAuthCallback, createLogin } from './functions/login.js';
 import { createLogout } from './functions/logout.js';
 import { createGetMe, createGetSession, createUpdateMe } from './functions/me.js';
+import { createMyLeedz } from './functions/my-leedz.js';
 import { createPaymentWebhook } from './functions/payment-webhook.js';
 import { createReportLeed } from './functions/report-leed.js';
 import { ROUTES } from './functions/routes.js';
@@ -53,6 +54,7 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
     createPaymentWebhook(deps, controllers),
     createGetSession(deps),
     createGetMe(deps),
+    createMyLeedz(deps),
     createUpdateMe(deps),
     createGetUser(deps),
     createLogin(deps, controllers),

@@ -71,6 +71,35 @@ export interface Subscriber {
   radius: number;
 }
 
+/** Someone who was emailed about a leed (a new-leed alert), so that they hear of its changes too. */
+export interface Recipient {
+  username: string;
+  email: string;
+}
+
+/** A user's private calendar feed: a secret URL, kept only as the SHA-256 of its token. */
+export interface CalendarFeed {
+  /** Hex SHA-256 of the feed's token (the token itself is shown once, to its owner, and never stored). */
+  tokenHash: string;
+  createdAt: string;
+}
+
+/** `open` until the operator dismisses it or takes the leed down. */
+export type ReportStatus = 'open' | 'dismissed' | 'taken-down';
+
+/** A report of a leed by a signed-in user, for the operator. */
+export interface Report {
+  /** `<leed id>:<reporter>`: one report per leed and reporter. */
+  id: string;
+  leedId: string;
+  trade: string;
+  reporter: string;
+  reason: string;
+  createdAt: string;
+  status: ReportStatus;
+  resolvedAt: string | null;
+}
+
 /** Counter changes applied by the bookkeeping controller, exactly once per `key`. */
 export interface Bookkeeping {
   /** Trade `leedCount` deltas. */
@@ -194,6 +223,45 @@ export interface Store {
   releaseCheckout(trade: string, id: string, buyer: string): Promise<boolean>;
   /** Mark sold exactly once, on the condition that the leed is still active. */
   recordSale(sale: Sale, outbox: OutboxMessage[]): Promise<SaleResult>;
+  /**
+   * The operator takes an active leed down (whoever posted it): it is deleted as its creator would
+   * delete it, with the outbox. No such leed → {@link NotFoundError}, not active → {@link StateError}.
+   */
+  takeDownLeed(trade: string, id: string, outbox: OutboxMessage[]): Promise<Leed>;
+
+  // one user's leedz
+  /** The leedz `creator` posted, deleted ones left out, latest start first, at most `limit`. */
+  listPostedLeedz(creator: string, limit: number): Promise<Leed[]>;
+  /** The leedz `buyer` bought, latest start first, at most `limit`. */
+  listBoughtLeedz(buyer: string, limit: number): Promise<Leed[]>;
+
+  // who was told about a leed
+  /** Remember that these people were emailed about a leed. Idempotent: a repeated recipient is one. */
+  addLeedRecipients(leedId: string, recipients: readonly Recipient[]): Promise<void>;
+  /** The people emailed about a leed, ordered by username, after `cursor` (a username), at most `limit`. */
+  listLeedRecipients(leedId: string, cursor: string | null, limit: number): Promise<Recipient[]>;
+
+  // calendar feeds
+  /** Give `username` a feed (replacing the one they had, whose URL stops working) or none (`null`: revoked). */
+  setCalendarFeed(username: string, feed: CalendarFeed | null): Promise<void>;
+  getCalendarFeed(username: string): Promise<CalendarFeed | undefined>;
+  /** Whose feed has this token hash, or undefined (never issued, or replaced or revoked since). */
+  findCalendarFeedOwner(tokenHash: string): Promise<string | undefined>;
+
+  // reports
+  /**
+   * Keep a report, open, with its outbox, unless one with its id (the same reporter, the same leed)
+   * exists: then nothing is written and it resolves false.
+   */
+  addReport(report: Omit<Report, 'status' | 'resolvedAt'>, outbox: OutboxMessage[]): Promise<boolean>;
+  getReport(id: string): Promise<Report | undefined>;
+  /** Open reports, or resolved ones (`closed`), newest first, at most `limit`. */
+  listReports(which: 'open' | 'closed', limit: number): Promise<Report[]>;
+  /**
+   * Close an open report. No such report → {@link NotFoundError}; already resolved →
+   * {@link StateError}. Resolves with the report as stored.
+   */
+  resolveReport(id: string, status: Exclude<ReportStatus, 'open'>, resolvedAt: string): Promise<Report>;
 
   // bookkeeping and stats
   /**

@@ -666,6 +666,139 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
       });
     });
 
+    describe('takeDownLeed', () => {
+      it("takes anyone's active leed down: deleted, out of search, its slot and hold free, with the outbox", async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:15'), at('2030-05-10T09:00'));
+
+        const taken = await store.takeDownLeed('dj', leed.id, [anOutboxMessage({ id: 'taken-down' })]);
+
+        expect(taken).toEqual({ ...leed, status: 'deleted' });
+        expect((await store.getLeed('dj', leed.id))?.status).toBe('deleted');
+        expect(await store.searchLeedz({ trades: ['dj'], from: at('2030-01-01T00:00'), to: at('2031-01-01T00:00'), limit: 10 })).toEqual([]);
+        expect(await store.getCheckoutHold('dj', leed.id, at('2030-05-10T09:01'))).toBeUndefined();
+        expect(await pendingIds()).toEqual(['taken-down']);
+        await store.insertLeed(aLeed({ start: leed.start, end: leed.end }), []);
+      });
+
+      it('refuses a leed that is not active with StateError, an unknown one with NotFoundError, writing nothing', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.recordSale(sale(leed), []);
+
+        expect(await rejection(store.takeDownLeed('dj', leed.id, [anOutboxMessage()]))).toBeInstanceOf(StateError);
+        expect(await rejection(store.takeDownLeed('magic', leed.id, []))).toBeInstanceOf(NotFoundError);
+        expect(await rejection(store.takeDownLeed('dj', 'l_unknown', []))).toBeInstanceOf(NotFoundError);
+        expect(await pendingIds()).toEqual([]);
+      });
+    });
+
+    // ── one user's leedz ──────────────────────────────────────────────────────────────────────────
+
+    describe("one user's leedz", () => {
+      it('lists what a user posted (not deleted) and what they bought, latest start first', async () => {
+        const early = aLeed({ start: at('2030-06-01T18:00'), end: at('2030-06-01T20:00') });
+        const late = aLeed({ trade: 'magic', start: at('2030-07-01T18:00'), end: at('2030-07-01T20:00') });
+        const gone = aLeed({ trade: 'face painting' });
+        const bySam = aLeed({ creator: 'sam', location: '9 Elm St, Springfield, IL 62704', placeKey: '9 elm st springfield il 62704' });
+        for (const leed of [early, late, gone, bySam]) await store.insertLeed(leed, []);
+        await store.deleteLeed('face painting', gone.id, 'pat', []);
+        await store.recordSale(sale(early, { buyer: 'lee' }), []);
+        await store.recordSale(sale(bySam, { buyer: 'pat', paymentId: 'pay_2' }), []);
+
+        expect((await store.listPostedLeedz('pat', 10)).map((l) => [l.id, l.status])).toEqual([
+          [late.id, 'active'],
+          [early.id, 'sold'],
+        ]);
+        expect(await store.listPostedLeedz('pat', 1)).toEqual([late]);
+        expect((await store.listBoughtLeedz('pat', 10)).map((l) => [l.id, l.buyer])).toEqual([[bySam.id, 'pat']]);
+        expect((await store.listBoughtLeedz('lee', 10)).map((l) => l.id)).toEqual([early.id]);
+        expect(await store.listBoughtLeedz('sam', 10)).toEqual([]);
+        expect(await store.listPostedLeedz('nobody', 10)).toEqual([]);
+      });
+    });
+
+    // ── who was told about a leed ─────────────────────────────────────────────────────────────────
+
+    describe('leed recipients', () => {
+      it('keeps each recipient once, and pages through them by username', async () => {
+        const recipients = ['dee', 'ann', 'cat', 'bob'].map((username) => ({ username, email: `${username}@example.com` }));
+        await store.addLeedRecipients('l_1', recipients.slice(0, 3));
+        await store.addLeedRecipients('l_1', [recipients[0]!, recipients[3]!, recipients[3]!]);
+        await store.addLeedRecipients('l_2', [{ username: 'eve', email: 'eve@example.com' }]);
+
+        expect(await store.listLeedRecipients('l_1', null, 10)).toEqual(['ann', 'bob', 'cat', 'dee'].map((username) => ({ username, email: `${username}@example.com` })));
+        expect((await store.listLeedRecipients('l_1', null, 2)).map((r) => r.username)).toEqual(['ann', 'bob']);
+        expect((await store.listLeedRecipients('l_1', 'bob', 2)).map((r) => r.username)).toEqual(['cat', 'dee']);
+        expect(await store.listLeedRecipients('l_1', 'dee', 2)).toEqual([]);
+        expect(await store.listLeedRecipients('l_3', null, 2)).toEqual([]);
+      });
+    });
+
+    // ── calendar feeds ────────────────────────────────────────────────────────────────────────────
+
+    describe('calendar feeds', () => {
+      it('finds the owner of a feed by its token hash until it is replaced or revoked', async () => {
+        expect(await store.getCalendarFeed('pat')).toBeUndefined();
+        await store.setCalendarFeed('pat', { tokenHash: 'a'.repeat(64), createdAt: at('2030-05-01T12:00') });
+        expect(await store.getCalendarFeed('pat')).toEqual({ tokenHash: 'a'.repeat(64), createdAt: at('2030-05-01T12:00') });
+        expect(await store.findCalendarFeedOwner('a'.repeat(64))).toBe('pat');
+
+        await store.setCalendarFeed('pat', { tokenHash: 'b'.repeat(64), createdAt: at('2030-05-02T12:00') });
+        expect(await store.findCalendarFeedOwner('a'.repeat(64))).toBeUndefined();
+        expect(await store.findCalendarFeedOwner('b'.repeat(64))).toBe('pat');
+
+        await store.setCalendarFeed('pat', null);
+        expect(await store.findCalendarFeedOwner('b'.repeat(64))).toBeUndefined();
+        expect(await store.getCalendarFeed('pat')).toBeUndefined();
+        await store.setCalendarFeed('pat', null);
+      });
+
+      it('refuses a feed for a user who does not exist with NotFoundError', async () => {
+        expect(await rejection(store.setCalendarFeed('nobody', { tokenHash: 'c'.repeat(64), createdAt: at('2030-05-01T12:00') }))).toBeInstanceOf(NotFoundError);
+        expect(await store.findCalendarFeedOwner('c'.repeat(64))).toBeUndefined();
+      });
+    });
+
+    // ── reports ───────────────────────────────────────────────────────────────────────────────────
+
+    describe('reports', () => {
+      const report = (id: string, createdAt: string) => ({ id, leedId: id.split(':')[0]!, trade: 'dj', reporter: id.split(':')[1]!, reason: `reason of ${id}`, createdAt });
+
+      it('keeps one open report per leed and reporter, with its outbox, and lists the open ones newest first', async () => {
+        expect(await store.addReport(report('l_1:sam', at('2030-05-01T12:00')), [anOutboxMessage({ id: 'report-1' })])).toBe(true);
+        expect(await store.addReport(report('l_1:sam', at('2030-05-01T13:00')), [anOutboxMessage({ id: 'report-again' })])).toBe(false);
+        expect(await store.addReport(report('l_2:lee', at('2030-05-02T12:00')), [])).toBe(true);
+
+        expect(await pendingIds()).toEqual(['report-1']);
+        expect(await store.listReports('open', 10)).toEqual([
+          { ...report('l_2:lee', at('2030-05-02T12:00')), status: 'open', resolvedAt: null },
+          { ...report('l_1:sam', at('2030-05-01T12:00')), status: 'open', resolvedAt: null },
+        ]);
+        expect(await store.listReports('open', 1)).toHaveLength(1);
+        expect(await store.listReports('closed', 10)).toEqual([]);
+        expect(await store.getReport('l_1:sam')).toMatchObject({ reason: 'reason of l_1:sam', status: 'open' });
+        expect(await store.getReport('l_9:nobody')).toBeUndefined();
+      });
+
+      it('resolves an open report once: dismissed or taken down, then listed as closed', async () => {
+        await store.addReport(report('l_1:sam', at('2030-05-01T12:00')), []);
+        await store.addReport(report('l_2:lee', at('2030-05-02T12:00')), []);
+
+        expect(await store.resolveReport('l_1:sam', 'dismissed', at('2030-05-03T12:00'))).toMatchObject({ status: 'dismissed', resolvedAt: at('2030-05-03T12:00') });
+        expect(await rejection(store.resolveReport('l_1:sam', 'taken-down', at('2030-05-03T13:00')))).toBeInstanceOf(StateError);
+        expect(await rejection(store.resolveReport('l_9:nobody', 'dismissed', at('2030-05-03T13:00')))).toBeInstanceOf(NotFoundError);
+        await store.resolveReport('l_2:lee', 'taken-down', at('2030-05-04T12:00'));
+
+        expect(await store.listReports('open', 10)).toEqual([]);
+        expect((await store.listReports('closed', 10)).map((r) => [r.id, r.status])).toEqual([
+          ['l_2:lee', 'taken-down'],
+          ['l_1:sam', 'dismissed'],
+        ]);
+      });
+    });
+
     // ── the outbox ────────────────────────────────────────────────────────────────────────────────
 
     describe('outbox', () => {

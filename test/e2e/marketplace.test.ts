@@ -265,6 +265,36 @@ describe('authorization', () => {
   });
 });
 
+describe('my leedz', () => {
+  it('lists what a vendor posted and bought, with what they earned, paid in fees and spent; their own leedz are in every search of theirs', async () => {
+    const seller = await t.signIn('mine-seller@example.com');
+    const buyer = await t.signIn('mine-buyer@example.com');
+    const sold = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', price: 2500, location: '31 Spruce Street, Springfield, IL 62704' }) });
+    const unsold = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', price: 1000, location: '32 Spruce Street, Springfield, IL 62704' }) });
+    const checkout = await t.api('POST', `/api/leedz/dj/${sold.body.id}/checkout`, { token: buyer.token });
+    const webhook = t.server.marketplace!.payments.completeCheckout(new URL(checkout.body.checkoutUrl).pathname.split('/').pop()!);
+    expect((await t.api('POST', '/api/payments/webhook', { raw: webhook.body, headers: { 'content-type': 'application/json', ...webhook.headers } })).status).toBe(200);
+
+    const mine = await t.api('GET', '/api/me/leedz', { token: seller.token });
+    expect(mine.status).toBe(200);
+    expect(mine.body.totals).toEqual({ posted: 2, sold: 1, bought: 0, earned: 2500 - 225, fees: 225, spent: 0 });
+    expect(mine.body.posted.map((l: { id: string; status: string }) => [l.id, l.status]).sort()).toEqual([[sold.body.id, 'sold'], [unsold.body.id, 'active']].sort());
+    expect(mine.body.posted.find((l: { id: string }) => l.id === sold.body.id)).toMatchObject({ buyer: 'mine-buyer', fee: 225, location: '31 Spruce Street, Springfield, IL 62704', when: expect.stringMatching(/ C[SD]T$/) });
+    const theirs = await t.api('GET', '/api/me/leedz', { token: buyer.token });
+    expect(theirs.body.totals).toEqual({ posted: 0, sold: 0, bought: 1, earned: 0, fees: 0, spent: 2500 });
+    expect(theirs.body.bought[0]).toMatchObject({ id: sold.body.id, clientPhone: '5551234567' });
+    expect((await t.api('GET', '/api/me/leedz')).status).toBe(401);
+
+    // Far from Beverly Hills, the seller's own active leed is still in their search; not in a stranger's.
+    const start = new Date(Date.parse(newLeedBody().start as string) - 86_400_000).toISOString();
+    const end = new Date(Date.parse(start) + 3 * 86_400_000).toISOString();
+    const near90210 = `/api/leedz?trades=dj&from=${start}&to=${end}&zip=90210&radius=5`;
+    expect((await t.api('GET', near90210, { token: seller.token })).body.leedz.map((l: { id: string }) => l.id)).toEqual([unsold.body.id]);
+    expect((await t.api('GET', near90210, { token: buyer.token })).body.leedz).toEqual([]);
+    expect((await t.api('GET', near90210)).body.leedz).toEqual([]);
+  });
+});
+
 describe('times where the gig happens', () => {
   it('a post with wall times is read in the zone of its place; every view and email says the same local time with its zone', async () => {
     const poster = await t.signIn('tz-poster@example.com');

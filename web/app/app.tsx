@@ -11,6 +11,7 @@ import { match, navigate, useLocation } from '../shared/router.js';
 import { filtersFor, searchPath } from './calendar.js';
 import { LeedForm } from './leed-form.js';
 import { MarketplacePage } from './marketplace.js';
+import { MyLeedzPage } from './my-leedz.js';
 import { ProfilePage, PublicProfilePage } from './profile.js';
 import { ReceiptPage } from './receipt.js';
 import { SessionContext, type Flash, type Session } from './session.js';
@@ -19,7 +20,7 @@ import { StatsPage } from './stats.js';
 
 /** Paths this page routes in the browser (everything else — /api, /pay, /console — loads normally). */
 export function handlesPath(path: string): boolean {
-  return path === '/' || /^\/(post|signin|profile|stats|trades|leedz|receipts|users)(\/|$)/.test(path);
+  return path === '/' || /^\/(post|signin|profile|my-leedz|stats|trades|leedz|receipts|users)(\/|$)/.test(path);
 }
 
 /** The signed-in user, or null (no session cookie, or an expired one): an answer, never a failed request. */
@@ -155,6 +156,7 @@ function Page({ path }: { path: string }) {
   if (path === '/post') return <LeedForm key="new" />;
   if ((params = match('/receipts/:trade/:id', path))) return <ReceiptPage trade={params.trade!} id={params.id!} />;
   if (path === '/profile') return <ProfilePage />;
+  if (path === '/my-leedz') return <MyLeedzPage />;
   if ((params = match('/users/:username', path))) return <PublicProfilePage username={params.username!} />;
   if (path === '/stats') return <StatsPage />;
   if (path === '/signin') return <SignInPage />;
@@ -176,6 +178,7 @@ function titleOf(path: string): string {
     [/^\/leedz\//, 'Leed'],
     [/^\/receipts\//, 'Receipt'],
     [/^\/profile/, 'Your profile'],
+    [/^\/my-leedz/, 'My leedz'],
     [/^\/users\//, 'Vendor profile'],
     [/^\/stats/, 'Stats'],
     [/^\/signin/, 'Sign in'],
@@ -212,9 +215,14 @@ function Header({ me, onSignOut, path }: { me: User | null | undefined; onSignOu
           Stats
         </a>
         {me ? (
-          <a href="/profile" aria-current={current('/profile')}>
-            Profile
-          </a>
+          <>
+            <a href="/my-leedz" aria-current={current('/my-leedz')}>
+              My leedz
+            </a>
+            <a href="/profile" aria-current={current('/profile')}>
+              Profile
+            </a>
+          </>
         ) : null}
       </nav>
       <div class="account">

@@ -65,6 +65,30 @@ export const leedViewSchema = leedSchema.partial().extend({
 export type LeedView = z.infer<typeof leedViewSchema>;
 
 /**
+ * One of a vendor's own leedz (`GET /api/me/leedz`): every field (they posted or bought it), when it
+ * is where it happens, its status as a buyer would see it now (`expired` once over), and the
+ * platform's fee on it once sold (0 before).
+ */
+export type MyLeed = Leed & { when: string; fee: number };
+
+/** What `GET /api/me/leedz` answers; money in integer cents. */
+export interface MyLeedz {
+  posted: MyLeed[];
+  bought: MyLeed[];
+  totals: {
+    posted: number;
+    sold: number;
+    bought: number;
+    /** What the vendor's sales brought them: the prices, less the platform's fees. */
+    earned: number;
+    /** The platform's fees on those sales. */
+    fees: number;
+    /** What the vendor paid for the leedz they bought. */
+    spent: number;
+  };
+}
+
+/**
  * The leed as `viewer` (a username, or `null` when signed out) may see it.
  *
  * @example

@@ -1,19 +1,23 @@
 /**
  * `GET /api/leedz?trades=a,b&from=…&to=…&zip=…&radius=…`: active leedz of those trades starting in
- * [from, to], optionally within `radius` miles of `zip`. Previews only: never the location.
+ * [from, to], optionally within `radius` miles of `zip`. Previews only: never the location. A
+ * signed-in vendor's own leedz are always in, whatever the distance: a calendar that hid the gigs
+ * one posted would look as if the post had failed.
  */
 import { z } from 'zod';
 import { zipSchema } from '../domain/address.js';
 import { haversineMiles, type GeoPoint } from '../domain/geo.js';
 import { instantSchema } from '../domain/leed.js';
 import { tradeNameSchema } from '../domain/trade.js';
-import type { LeedPreview } from '../domain/visibility.js';
+import { previewLeed, type LeedPreview } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
 import type { LeedListing, LeedSearch } from '../ports.js';
-import { defineHttpFunction } from './define-http-function.js';
+import { authenticate, defineHttpFunction } from './define-http-function.js';
 import { invalid, ok, parseWith } from './http.js';
 
 const MAX_RANGE_DAYS = 93;
+/** How many of a vendor's own leedz a search looks through to add those outside the radius. */
+const OWN_LEEDZ_LIMIT = 500;
 export const MAX_SEARCH_RESULTS = 5000;
 
 export const searchQuerySchema = z
@@ -55,7 +59,15 @@ export function createSearchLeedz(deps: MarketplaceDeps) {
       }
       const listings = await deps.store.searchLeedListings(query);
       const inRange = center === undefined ? listings : listings.filter((leed) => haversineMiles(center, leed.point) <= radius!);
-      return ok({ leedz: inRange.map(withoutPoint) });
+      const caller = authenticate(request);
+      if (center === undefined || caller === undefined) return ok({ leedz: inRange.map(withoutPoint) });
+      const found = new Set(inRange.map((leed) => leed.id));
+      const [fromMs, toMs] = [Date.parse(from), Date.parse(to)];
+      const own = (await deps.store.listPostedLeedz(caller.username, OWN_LEEDZ_LIMIT)).filter(
+        (leed) => leed.status === 'active' && trades.includes(leed.trade) && !found.has(leed.id) && Date.parse(leed.start) >= fromMs && Date.parse(leed.start) <= toMs,
+      );
+      const merged = [...inRange.map(withoutPoint), ...own.map(previewLeed)].sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return ok({ leedz: merged.slice(0, limit) });
     },
   });
 }

@@ -12,7 +12,7 @@ import type { GeoPoint } from '../../../leedz/domain/geo.js';
 import type { Leed, LeedStatus, Visibility } from '../../../leedz/domain/leed.js';
 import type { Trade } from '../../../leedz/domain/trade.js';
 import type { RadiusMiles, User } from '../../../leedz/domain/user.js';
-import type { Stats, StatsEvent, StoredOutboxMessage, Subscriber } from '../../../leedz/ports.js';
+import type { Report, Stats, StatsEvent, StoredOutboxMessage, Subscriber } from '../../../leedz/ports.js';
 
 /** The primary key of an item. */
 export interface ItemKey {
@@ -77,9 +77,27 @@ export const keyOf = {
   applied: (key: string): ItemKey => ({ PK: `APPLIED#${key}`, SK: 'APPLIED' }),
   stats: (): ItemKey => ({ PK: STATS_PARTITION, SK: STATS_PARTITION }),
   outbox: (id: string): ItemKey => ({ PK: `OUTBOX#${id}`, SK: 'OUTBOX' }),
+  /** A pointer from a user to a leed they posted (listPostedLeedz), beside their profile. */
+  postedBy: (username: string, leedId: string): ItemKey => ({ PK: `USER#${username}`, SK: `POSTED#${leedId}` }),
+  /** A pointer from a user to a leed they bought (listBoughtLeedz). */
+  boughtBy: (username: string, leedId: string): ItemKey => ({ PK: `USER#${username}`, SK: `BOUGHT#${leedId}` }),
+  /** Someone emailed about a leed, beside the leed (a page of them is one query). */
+  recipient: (leedId: string, username: string): ItemKey => ({ PK: `LEED#${leedId}`, SK: `RECIPIENT#${username}` }),
+  /** A user's calendar feed (the hash of its token), beside their profile. */
+  calendarFeed: (username: string): ItemKey => ({ PK: `USER#${username}`, SK: 'CALENDAR' }),
+  /** Finds a feed's owner by the hash of its token. */
+  calendarFeedMarker: (tokenHash: string): ItemKey => ({ PK: `CALENDAR#${tokenHash}`, SK: 'CALENDAR' }),
+  /** Every report is in one partition (a few a day: read whole). */
+  report: (id: string): ItemKey => ({ PK: REPORTS_PARTITION, SK: `REPORT#${id}` }),
   /** Requests counted under a key in one fixed window (a rate limit). */
   requestCount: (key: string, window: number): ItemKey => ({ PK: `COUNT#${key}`, SK: `WINDOW#${window}` }),
 };
+
+/** The partition of every report. */
+export const REPORTS_PARTITION = 'REPORTS';
+
+/** Sorts after every `RECIPIENT#<username>` of a leed's partition (`$` comes right after `#`). */
+export const RECIPIENTS_END = 'RECIPIENT$';
 
 /** The sort-key prefix of booking items; bookings sort by start within a place. */
 export const BOOKING_PREFIX = 'BOOKING#';
@@ -397,6 +415,28 @@ export function statsFromItem(item: StatsItem | undefined): Stats {
     users: item?.users ?? 0,
     lastPosted: item?.lastPosted ?? null,
     lastSold: item?.lastSold ?? null,
+  };
+}
+
+// ── calendar feeds and reports ───────────────────────────────────────────────────────────────────
+
+export interface CalendarFeedItem extends ItemKey {
+  tokenHash: string;
+  createdAt: string;
+}
+
+export interface ReportItem extends ItemKey, Report {}
+
+export function reportFromItem(item: ReportItem): Report {
+  return {
+    id: item.id,
+    leedId: item.leedId,
+    trade: item.trade,
+    reporter: item.reporter,
+    reason: item.reason,
+    createdAt: item.createdAt,
+    status: item.status,
+    resolvedAt: item.resolvedAt,
   };
 }
 

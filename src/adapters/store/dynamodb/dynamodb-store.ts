@@ -18,6 +18,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -43,6 +48,7 @@ import {
   type NewUser,
   NotFoundError,
   type OutboxMessage,
+  type Report,
   type ReserveResult,
   type Sale,
   type SaleResult,
@@ -52,6 +58,11 @@ import {
 import {
   BOOKING_PREFIX,
   type BookingItem,
+  type CalendarFeedItem,
+  RECIPIENTS_END,
+  REPORTS_PARTITION,
+  type ReportItem,
+  reportFromItem,
   bookingItem,
   canonicalInstant,
   type EmailItem,
@@ -123,6 +134,7 @@ type StepLabel =
   | 'reservation'
   | 'applied'
   | 'counter'
+  | 'report'
   | 'outbox';
 
 interface Step {
@@ -399,6 +411,78 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     }
   }
 
+  /**
+   * Mark an active leed deleted, as read (its revision), out of the search index, its slot freed,
+   * with the outbox; {@link AGAIN} when it changed since the read.
+   */
+  async function markDeleted(current: LeedItem, outbox: readonly OutboxMessage[]): Promise<Leed | typeof AGAIN> {
+    const condition = unchangedSince(current);
+    const outcome = await transact([
+      {
+        label: 'leed',
+        item: {
+          Update: {
+            TableName,
+            Key: keyOf.leed(current.id),
+            // Out of the search index (sparse), and its slot freed.
+            UpdateExpression: 'SET #status = :deleted, #revision = #revision + :one REMOVE searchPK, searchSK',
+            ...condition,
+            ExpressionAttributeValues: { ...condition.ExpressionAttributeValues, ':deleted': 'deleted', ':one': 1 },
+          },
+        },
+      },
+      { label: 'booking', item: { Delete: { TableName, Key: keyOf.booking(current.trade, current.placeKey, current.start, current.id) } } },
+      // A hold on a deleted leed holds nothing.
+      { label: 'reservation', item: { Delete: { TableName, Key: keyOf.reservation(current.id) } } },
+      ...outboxSteps(outbox),
+    ]);
+    if (outcome.committed) return { ...leedFromItem(current), status: 'deleted' } satisfies Leed;
+    throwForCommonFailures(outcome.failed);
+    return AGAIN;
+  }
+
+  /** A user's posted or bought leedz: the pointers in their partition, then the leedz, latest start first. */
+  async function leedzOf(username: string, which: 'posted' | 'bought', limit: number): Promise<Leed[]> {
+    if (limit <= 0) return [];
+    const prefix = which === 'posted' ? keyOf.postedBy(username, '').SK : keyOf.boughtBy(username, '').SK;
+    const pointers = await query<{ leedId: string }>({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keyOf.user(username).PK, ':prefix': prefix },
+      ConsistentRead: true,
+    });
+    const items = await batchGet<LeedItem>(pointers.map((p) => keyOf.leed(p.leedId)));
+    return items
+      .filter((item) => (which === 'posted' ? item.creator === username && item.status !== 'deleted' : item.buyer === username))
+      .sort((a, b) => b.startMs - a.startMs || compareText(b.id, a.id))
+      .slice(0, limit)
+      .map(leedFromItem);
+  }
+
+  /** Items by key, 100 per request (the BatchGetItem limit), asking again for what DynamoDB left unprocessed. */
+  async function batchGet<T>(keys: readonly ItemKey[]): Promise<T[]> {
+    const found: T[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100).map((key) => ({ ...key }));
+      for (let round = 0; pending !== undefined && pending.length > 0; round++) {
+        if (round > 0) await sleep(Math.min(1000, 20 * 2 ** round));
+        const result: BatchGetCommandOutput = await doc.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }));
+        found.push(...((result.Responses?.[TableName] ?? []) as T[]));
+        pending = result.UnprocessedKeys?.[TableName]?.Keys;
+      }
+    }
+    return found;
+  }
+
+  /** Up to 25 writes in one BatchWriteItem, asking again for what DynamoDB left unprocessed. */
+  async function batchWrite(requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string]): Promise<void> {
+    let pending: typeof requests | undefined = requests;
+    for (let round = 0; pending !== undefined && pending.length > 0; round++) {
+      if (round > 0) await sleep(Math.min(1000, 20 * 2 ** round));
+      const result: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
+      pending = result.UnprocessedItems?.[TableName];
+    }
+  }
+
   // ── reads that other methods share ─────────────────────────────────────────────────────────────
 
   async function listTrades(): Promise<Trade[]> {
@@ -594,6 +678,8 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
           // The lock is bumped even for a leed that books nothing (inserted deleted): it is what makes the check above atomic.
           lockStep(item, place.lock),
           ...(isBooked(item.status) ? [{ label: 'booking', item: { Put: { TableName, Item: bookingItem(item) } } } satisfies Step] : []),
+          // The creator's list of their leedz points at it (listPostedLeedz).
+          { label: 'leed', item: { Put: { TableName, Item: { ...keyOf.postedBy(item.creator, item.id), leedId: item.id } } } },
           ...outboxSteps(outbox),
         ]);
         if (outcome.committed) return undefined;
@@ -643,30 +729,145 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     },
 
     async deleteLeed(trade, id, creator, outbox) {
-      return retrying('deleteLeed', async () => {
-        const current = await changeableLeed(trade, id, creator);
-        const condition = unchangedSince(current);
-        const outcome = await transact([
-          {
-            label: 'leed',
-            item: {
-              Update: {
-                TableName,
-                Key: keyOf.leed(id),
-                // Out of the search index (sparse), and its slot freed.
-                UpdateExpression: 'SET #status = :deleted, #revision = #revision + :one REMOVE searchPK, searchSK',
-                ...condition,
-                ExpressionAttributeValues: { ...condition.ExpressionAttributeValues, ':deleted': 'deleted', ':one': 1 },
+      return retrying('deleteLeed', async () => markDeleted(await changeableLeed(trade, id, creator), outbox));
+    },
+
+    async takeDownLeed(trade, id, outbox) {
+      return retrying('takeDownLeed', async () => {
+        const current = await get<LeedItem>(keyOf.leed(id));
+        if (current === undefined || current.trade !== trade) throw new NotFoundError(`no ${trade} leed ${id}`);
+        if (current.status !== 'active') throw new StateError(`this leed is ${current.status}`);
+        return markDeleted(current, outbox);
+      });
+    },
+
+    // one user's leedz
+
+    async listPostedLeedz(creator, limit) {
+      return leedzOf(creator, 'posted', limit);
+    },
+
+    async listBoughtLeedz(buyer, limit) {
+      return leedzOf(buyer, 'bought', limit);
+    },
+
+    // who was told about a leed
+
+    async addLeedRecipients(leedId, recipients) {
+      const unique = new Map(recipients.map((r) => [r.username, r]));
+      const requests = [...unique.values()].map((r) => ({ PutRequest: { Item: { ...keyOf.recipient(leedId, r.username), username: r.username, email: r.email } } }));
+      // A Put of the same key again changes nothing: repeated recipients and redeliveries are one.
+      for (let i = 0; i < requests.length; i += 25) await batchWrite(requests.slice(i, i + 25));
+    },
+
+    async listLeedRecipients(leedId, cursor, limit) {
+      if (limit <= 0) return [];
+      // BETWEEN is inclusive: the cursor's own item may come back first, so ask for one more and drop it.
+      const items = await query<{ username: string; email: string }>(
+        {
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': keyOf.leed(leedId).PK, ':from': keyOf.recipient(leedId, cursor ?? '').SK, ':to': RECIPIENTS_END },
+          ConsistentRead: true,
+        },
+        limit + 1,
+      );
+      return items.filter((item) => item.username !== cursor).slice(0, limit).map((item) => ({ username: item.username, email: item.email }));
+    },
+
+    // calendar feeds
+
+    async setCalendarFeed(username, feed) {
+      await retrying('setCalendarFeed', async () => {
+        const current = await get<CalendarFeedItem>(keyOf.calendarFeed(username));
+        const steps: Step[] = [];
+        if (current !== undefined && current.tokenHash !== feed?.tokenHash) {
+          steps.push({ label: 'user', item: { Delete: { TableName, Key: keyOf.calendarFeedMarker(current.tokenHash) } } });
+        }
+        if (feed === null) {
+          if (current !== undefined) steps.push({ label: 'user', item: { Delete: { TableName, Key: keyOf.calendarFeed(username), ConditionExpression: '#tokenHash = :read', ExpressionAttributeNames: { '#tokenHash': 'tokenHash' }, ExpressionAttributeValues: { ':read': current.tokenHash } } } });
+        } else {
+          steps.push(
+            mustExist('creator', keyOf.user(username), username),
+            {
+              label: 'user',
+              item: {
+                Put: {
+                  TableName,
+                  Item: { ...keyOf.calendarFeed(username), tokenHash: feed.tokenHash, createdAt: canonicalInstant(feed.createdAt) },
+                  // Replaces what was read, and nothing written since.
+                  ConditionExpression: current === undefined ? 'attribute_not_exists(PK)' : '#tokenHash = :read',
+                  ...(current === undefined ? {} : { ExpressionAttributeNames: { '#tokenHash': 'tokenHash' }, ExpressionAttributeValues: { ':read': current.tokenHash } }),
+                },
               },
             },
-          },
-          { label: 'booking', item: { Delete: { TableName, Key: keyOf.booking(current.trade, current.placeKey, current.start, current.id) } } },
-          ...outboxSteps(outbox),
-        ]);
-        if (outcome.committed) return { ...leedFromItem(current), status: 'deleted' } satisfies Leed;
+            { label: 'user', item: { Put: { TableName, Item: { ...keyOf.calendarFeedMarker(feed.tokenHash), username } } } },
+          );
+        }
+        if (steps.length === 0) return undefined;
+        const outcome = await transact(steps);
+        if (outcome.committed) return undefined;
         throwForCommonFailures(outcome.failed);
         return AGAIN;
       });
+    },
+
+    async getCalendarFeed(username) {
+      const item = await get<CalendarFeedItem>(keyOf.calendarFeed(username));
+      return item === undefined ? undefined : { tokenHash: item.tokenHash, createdAt: item.createdAt };
+    },
+
+    async findCalendarFeedOwner(tokenHash) {
+      return (await get<{ username: string }>(keyOf.calendarFeedMarker(tokenHash)))?.username;
+    },
+
+    // reports
+
+    async addReport(report, outbox) {
+      const item: ReportItem = { ...keyOf.report(report.id), ...report, createdAt: canonicalInstant(report.createdAt), status: 'open', resolvedAt: null };
+      return retrying('addReport', async () => {
+        const outcome = await transact([{ label: 'report', item: { Put: { TableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } } }, ...outboxSteps(outbox)]);
+        if (outcome.committed) return true;
+        if (outcome.failed.some((f) => f.step.label === 'report')) return false;
+        throwForCommonFailures(outcome.failed);
+        return AGAIN;
+      });
+    },
+
+    async getReport(id) {
+      const item = await get<ReportItem>(keyOf.report(id));
+      return item === undefined ? undefined : reportFromItem(item);
+    },
+
+    async listReports(which, limit) {
+      if (limit <= 0) return [];
+      // One partition for every report: moderation is a few a day, read whole and sorted here.
+      const items = await query<ReportItem>({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': REPORTS_PARTITION }, ConsistentRead: true });
+      const reports = items.map(reportFromItem).filter((r) => (which === 'open') === (r.status === 'open'));
+      const at = (r: Report) => (which === 'open' ? r.createdAt : (r.resolvedAt ?? r.createdAt));
+      return reports.sort((a, b) => compareText(at(b), at(a)) || compareText(b.id, a.id)).slice(0, limit);
+    },
+
+    async resolveReport(id, status, resolvedAt) {
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: keyOf.report(id),
+            UpdateExpression: 'SET #status = :status, #resolvedAt = :resolvedAt',
+            ConditionExpression: '#status = :open',
+            ExpressionAttributeNames: { '#status': 'status', '#resolvedAt': 'resolvedAt' },
+            ExpressionAttributeValues: { ':status': status, ':resolvedAt': canonicalInstant(resolvedAt), ':open': 'open' },
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return reportFromItem(Attributes as ReportItem);
+      } catch (error) {
+        if (!isVendorError(error, ConditionalCheckFailedException)) throw error;
+        const old = error.Item === undefined ? undefined : (unmarshall(error.Item) as ReportItem);
+        if (old === undefined) throw new NotFoundError(`no report ${id}`);
+        throw new StateError(`this report is ${old.status} already`);
+      }
     },
 
     async reserveCheckout(trade, id, buyer, until, now): Promise<ReserveResult> {
@@ -780,6 +981,8 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
             },
           },
           { label: 'reservation', item: { Delete: { TableName, Key: keyOf.reservation(sale.id) } } },
+          // The buyer's list of their leedz points at it (listBoughtLeedz).
+          { label: 'leed', item: { Put: { TableName, Item: { ...keyOf.boughtBy(sale.buyer, sale.id), leedId: sale.id } } } },
           ...outboxSteps(outbox),
         ]);
         if (outcome.committed) return { ok: true, leed: { ...leedFromItem(current), status: 'sold', buyer: sale.buyer, soldAt } };

@@ -9,6 +9,10 @@
  * | month search: active leedz of some trades starting in [from, to] | `leedz_active_by_trade_start` |
  * | conflict check: booked (active or sold) leedz of a trade at a place overlapping a span | `leedz_booked_by_place` |
  * | a creator's leedz | `leedz_by_creator` |
+ * | a buyer's leedz | `leedz_by_buyer` |
+ * | the people emailed about a leed, by username | `leed_recipients` primary key (leed_id, username) |
+ * | a calendar feed's owner by token hash | `calendar_feeds_by_token` |
+ * | open or resolved reports, newest first | `reports_by_status` |
  * | subscribers of a trade, by username | `subscriptions` primary key (trade, username) |
  * | a user's subscriptions | `subscriptions_by_user` |
  * | pending outbox, oldest first | `outbox_pending` |
@@ -121,6 +125,35 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (key, window)
    ) WITHOUT ROWID;
    CREATE INDEX request_counts_expiry ON request_counts (expires_at);`,
+  // A buyer's leedz, who was emailed about each leed, calendar feeds, reports for the operator.
+  `CREATE INDEX leedz_by_buyer ON leedz (buyer, start_ms) WHERE buyer IS NOT NULL;
+
+   CREATE TABLE leed_recipients (
+     leed_id  TEXT NOT NULL,
+     username TEXT NOT NULL,
+     email    TEXT NOT NULL,
+     PRIMARY KEY (leed_id, username)
+   ) WITHOUT ROWID;
+
+   -- Only the SHA-256 of a feed's token is kept: a copy of the database gives no feed URL away.
+   CREATE TABLE calendar_feeds (
+     username   TEXT PRIMARY KEY REFERENCES users (username) ON DELETE CASCADE,
+     token_hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX calendar_feeds_by_token ON calendar_feeds (token_hash);
+
+   CREATE TABLE reports (
+     id          TEXT PRIMARY KEY,
+     leed_id     TEXT NOT NULL,
+     trade       TEXT NOT NULL,
+     reporter    TEXT NOT NULL,
+     reason      TEXT NOT NULL,
+     created_at  INTEGER NOT NULL,
+     status      TEXT NOT NULL CHECK (status IN ('open', 'dismissed', 'taken-down')),
+     resolved_at INTEGER
+   );
+   CREATE INDEX reports_by_status ON reports (status, created_at);`,
 ];
 
 /**

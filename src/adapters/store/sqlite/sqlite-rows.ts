@@ -8,7 +8,7 @@ import type { GeoPoint } from '../../../leedz/domain/geo.js';
 import type { Leed, LeedStatus, Visibility } from '../../../leedz/domain/leed.js';
 import type { Trade } from '../../../leedz/domain/trade.js';
 import type { RadiusMiles, User } from '../../../leedz/domain/user.js';
-import type { LeedListing, Stats, StatsEvent, StoredOutboxMessage, Subscriber } from '../../../leedz/ports.js';
+import type { LeedListing, Report, ReportStatus, Stats, StatsEvent, StoredOutboxMessage, Subscriber } from '../../../leedz/ports.js';
 
 // ── instants ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -257,6 +257,33 @@ export function statsFromRow(row: StatsRow): Stats {
     users: row.users,
     lastPosted: row.last_posted === null ? null : (JSON.parse(row.last_posted) as StatsEvent),
     lastSold: row.last_sold === null ? null : (JSON.parse(row.last_sold) as StatsEvent),
+  };
+}
+
+// ── reports ──────────────────────────────────────────────────────────────────────────────────────
+
+export interface ReportRow {
+  id: string;
+  leed_id: string;
+  trade: string;
+  reporter: string;
+  reason: string;
+  created_at: number;
+  status: string;
+  resolved_at: number | null;
+}
+
+export function reportFromRow(row: ReportRow): Report {
+  return {
+    id: row.id,
+    leedId: row.leed_id,
+    trade: row.trade,
+    reporter: row.reporter,
+    reason: row.reason,
+    createdAt: toIso(row.created_at),
+    // The column's CHECK admits only the three statuses.
+    status: row.status as ReportStatus,
+    resolvedAt: toIsoOrNull(row.resolved_at),
   };
 }
 

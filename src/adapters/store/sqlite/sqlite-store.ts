@@ -25,6 +25,7 @@ import {
   type NewUser,
   NotFoundError,
   type OutboxMessage,
+  type Recipient,
   type ReserveResult,
   type Sale,
   type SaleResult,
@@ -42,6 +43,8 @@ import {
   newUserParams,
   type OutboxRow,
   outboxFromRow,
+  reportFromRow,
+  type ReportRow,
   pointOf,
   type StatsRow,
   statsFromRow,
@@ -187,7 +190,26 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
                        client_phone = @client_phone, details = @details, requirements = @requirements, price = @price,
                        visibility = @visibility
       WHERE id = @id`),
-    markDeleted: db.prepare<[string]>("UPDATE leedz SET status = 'deleted' WHERE id = ?"),
+    markDeleted: db.prepare<[string]>("UPDATE leedz SET status = 'deleted', reserved_by = NULL, reserved_until = NULL WHERE id = ?"),
+    postedBy: db.prepare<[string, number], LeedRow>("SELECT * FROM leedz WHERE creator = ? AND status <> 'deleted' ORDER BY start_ms DESC LIMIT ?"),
+    boughtBy: db.prepare<[string, number], LeedRow>('SELECT * FROM leedz WHERE buyer = ? ORDER BY start_ms DESC LIMIT ?'),
+    addRecipient: db.prepare('INSERT INTO leed_recipients (leed_id, username, email) VALUES (@leedId, @username, @email) ON CONFLICT DO NOTHING'),
+    listRecipients: db.prepare<[{ leedId: string; cursor: string; limit: number }], Recipient>(
+      'SELECT username, email FROM leed_recipients WHERE leed_id = @leedId AND username > @cursor ORDER BY username LIMIT @limit',
+    ),
+    getFeed: db.prepare<[string], { token_hash: string; created_at: number }>('SELECT token_hash, created_at FROM calendar_feeds WHERE username = ?'),
+    feedOwner: db.prepare<[string], { username: string }>('SELECT username FROM calendar_feeds WHERE token_hash = ?'),
+    setFeed: db.prepare(`
+      INSERT INTO calendar_feeds (username, token_hash, created_at) VALUES (@username, @tokenHash, @createdAt)
+      ON CONFLICT (username) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at`),
+    dropFeed: db.prepare<[string]>('DELETE FROM calendar_feeds WHERE username = ?'),
+    addReport: db.prepare(`
+      INSERT INTO reports (id, leed_id, trade, reporter, reason, created_at, status)
+      VALUES (@id, @leedId, @trade, @reporter, @reason, @createdAt, 'open') ON CONFLICT (id) DO NOTHING`),
+    getReport: db.prepare<[string], ReportRow>('SELECT * FROM reports WHERE id = ?'),
+    openReports: db.prepare<[number], ReportRow>("SELECT * FROM reports WHERE status = 'open' ORDER BY created_at DESC, id DESC LIMIT ?"),
+    closedReports: db.prepare<[number], ReportRow>("SELECT * FROM reports WHERE status IN ('dismissed', 'taken-down') ORDER BY resolved_at DESC, id DESC LIMIT ?"),
+    resolveReport: db.prepare("UPDATE reports SET status = @status, resolved_at = @resolvedAt WHERE id = @id AND status = 'open'"),
     searchLeedz: db.prepare<[Record<string, unknown>], LeedRow>(SEARCH_LEEDZ_SQL),
     searchListings: db.prepare<[Record<string, unknown>], ListingRow>(SEARCH_LISTINGS_SQL),
     reserve: db.prepare('UPDATE leedz SET reserved_by = @buyer, reserved_until = @until WHERE id = @id'),
@@ -431,6 +453,88 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     async releaseCheckout(trade, id, buyer) {
       return sql.release.run({ trade, id, buyer }).changes > 0;
+    },
+
+    async takeDownLeed(trade, id, outbox) {
+      return transact(() => {
+        const row = sql.getLeed.get({ trade, id });
+        if (row === undefined) throw new NotFoundError(`no ${trade} leed ${id}`);
+        if (row.status !== 'active') throw new StateError(`this leed is ${row.status}`);
+        sql.markDeleted.run(id);
+        writeOutbox(outbox);
+        return storedLeed(trade, id);
+      });
+    },
+
+    // one user's leedz
+
+    async listPostedLeedz(creator, limit) {
+      return limit <= 0 ? [] : sql.postedBy.all(creator, limit).map(leedFromRow);
+    },
+
+    async listBoughtLeedz(buyer, limit) {
+      return limit <= 0 ? [] : sql.boughtBy.all(buyer, limit).map(leedFromRow);
+    },
+
+    // who was told about a leed
+
+    async addLeedRecipients(leedId, recipients) {
+      transact(() => {
+        for (const recipient of recipients) sql.addRecipient.run({ leedId, username: recipient.username, email: recipient.email });
+      });
+    },
+
+    async listLeedRecipients(leedId, cursor, limit) {
+      if (limit <= 0) return [];
+      return sql.listRecipients.all({ leedId, cursor: cursor ?? '', limit }).map((r) => ({ username: r.username, email: r.email }));
+    },
+
+    // calendar feeds
+
+    async setCalendarFeed(username, feed) {
+      transact(() => {
+        if (feed === null) sql.dropFeed.run(username);
+        else sql.setFeed.run({ username, tokenHash: feed.tokenHash, createdAt: toMs(feed.createdAt) });
+      });
+    },
+
+    async getCalendarFeed(username) {
+      const row = sql.getFeed.get(username);
+      return row === undefined ? undefined : { tokenHash: row.token_hash, createdAt: toIso(row.created_at) };
+    },
+
+    async findCalendarFeedOwner(tokenHash) {
+      return sql.feedOwner.get(tokenHash)?.username;
+    },
+
+    // reports
+
+    async addReport(report, outbox) {
+      return transact(() => {
+        const added = sql.addReport.run({ ...report, createdAt: toMs(report.createdAt) }).changes > 0;
+        if (added) writeOutbox(outbox);
+        return added;
+      });
+    },
+
+    async getReport(id) {
+      const row = sql.getReport.get(id);
+      return row === undefined ? undefined : reportFromRow(row);
+    },
+
+    async listReports(which, limit) {
+      if (limit <= 0) return [];
+      return (which === 'open' ? sql.openReports : sql.closedReports).all(limit).map(reportFromRow);
+    },
+
+    async resolveReport(id, status, resolvedAt) {
+      return transact(() => {
+        const row = sql.getReport.get(id);
+        if (row === undefined) throw new NotFoundError(`no report ${id}`);
+        if (row.status !== 'open') throw new StateError(`this report is ${row.status} already`);
+        sql.resolveReport.run({ id, status, resolvedAt: toMs(resolvedAt) });
+        return reportFromRow(sql.getReport.get(id)!);
+      });
     },
 
     async recordSale(sale: Sale, outbox): Promise<SaleResult> {
