@@ -18,14 +18,10 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  type BatchWriteCommandOutput,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -114,8 +110,11 @@ const DISPATCHED_OUTBOX_RETENTION_S = 7 * 24 * 60 * 60;
 /** How many items a page of the month search evaluates when a box filters them. */
 const FILTERED_PAGE_SIZE = 100;
 
-/** How many `markOutboxDispatched` updates run at once. */
+/** How many `markOutboxDispatched` updates (and recipient puts) run at once. */
 const DISPATCH_CONCURRENCY = 16;
+
+/** How many item reads run at once when a list is read item by item. */
+const READ_CONCURRENCY = 16;
 
 // ── transactions ─────────────────────────────────────────────────────────────────────────────────
 
@@ -450,7 +449,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       ExpressionAttributeValues: { ':pk': keyOf.user(username).PK, ':prefix': prefix },
       ConsistentRead: true,
     });
-    const items = await batchGet<LeedItem>(pointers.map((p) => keyOf.leed(p.leedId)));
+    const items = await getMany<LeedItem>(pointers.map((p) => keyOf.leed(p.leedId)));
     return items
       .filter((item) => (which === 'posted' ? item.creator === username && item.status !== 'deleted' : item.buyer === username))
       .sort((a, b) => b.startMs - a.startMs || compareText(b.id, a.id))
@@ -458,29 +457,17 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       .map(leedFromItem);
   }
 
-  /** Items by key, 100 per request (the BatchGetItem limit), asking again for what DynamoDB left unprocessed. */
-  async function batchGet<T>(keys: readonly ItemKey[]): Promise<T[]> {
+  /**
+   * Items by key, a few reads at a time. GetItem rather than BatchGetItem: the Lambdas' IAM policies
+   * grant the item actions the store uses (infra/leedz-stack.ts), and a vendor's own list is short.
+   */
+  async function getMany<T>(keys: readonly ItemKey[]): Promise<T[]> {
     const found: T[] = [];
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100).map((key) => ({ ...key }));
-      for (let round = 0; pending !== undefined && pending.length > 0; round++) {
-        if (round > 0) await sleep(Math.min(1000, 20 * 2 ** round));
-        const result: BatchGetCommandOutput = await doc.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }));
-        found.push(...((result.Responses?.[TableName] ?? []) as T[]));
-        pending = result.UnprocessedKeys?.[TableName]?.Keys;
-      }
+    for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
+      const items = await Promise.all(keys.slice(i, i + READ_CONCURRENCY).map((key) => get<T>(key)));
+      for (const item of items) if (item !== undefined) found.push(item);
     }
     return found;
-  }
-
-  /** Up to 25 writes in one BatchWriteItem, asking again for what DynamoDB left unprocessed. */
-  async function batchWrite(requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string]): Promise<void> {
-    let pending: typeof requests | undefined = requests;
-    for (let round = 0; pending !== undefined && pending.length > 0; round++) {
-      if (round > 0) await sleep(Math.min(1000, 20 * 2 ** round));
-      const result: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
-      pending = result.UnprocessedItems?.[TableName];
-    }
   }
 
   // ── reads that other methods share ─────────────────────────────────────────────────────────────
@@ -754,10 +741,14 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     // who was told about a leed
 
     async addLeedRecipients(leedId, recipients) {
-      const unique = new Map(recipients.map((r) => [r.username, r]));
-      const requests = [...unique.values()].map((r) => ({ PutRequest: { Item: { ...keyOf.recipient(leedId, r.username), username: r.username, email: r.email } } }));
+      const unique = [...new Map(recipients.map((r) => [r.username, r])).values()];
       // A Put of the same key again changes nothing: repeated recipients and redeliveries are one.
-      for (let i = 0; i < requests.length; i += 25) await batchWrite(requests.slice(i, i + 25));
+      // PutItem rather than BatchWriteItem, for the same reason as getMany.
+      for (let i = 0; i < unique.length; i += DISPATCH_CONCURRENCY) {
+        await Promise.all(
+          unique.slice(i, i + DISPATCH_CONCURRENCY).map((r) => doc.send(new PutCommand({ TableName, Item: { ...keyOf.recipient(leedId, r.username), username: r.username, email: r.email } }))),
+        );
+      }
     },
 
     async listLeedRecipients(leedId, cursor, limit) {
