@@ -26,7 +26,7 @@ import type { RuntimeCredentials } from './credentials.js';
 import { lambdaErrorResponse } from './lambda-errors.js';
 import { OPERATOR_COOKIE, type OperatorSessions } from './operator-sessions.js';
 import { readAtMost } from './read-body.js';
-import { createSigV4Verifier, type SigV4Request } from './sigv4.js';
+import { createSigV4Verifier, type SigV4Failure, type SigV4Request } from './sigv4.js';
 
 /** The largest body a signed request may have: Lambda's synchronous payload limit. */
 export const SIGNED_BODY_LIMIT = 6 * 1024 * 1024;
@@ -50,6 +50,12 @@ export interface AccessOptions {
 export interface Access {
   /** Lambda's API: a valid SigV4 signature, or AWS's 403. */
   requireSignature(): MiddlewareHandler;
+  /**
+   * The same check for a request served without a framework (src/runtime/invoke-listener.ts): reads the
+   * body with `readBody` once the headers pass. Resolves with the refusal, or the body (undefined when it
+   * is over {@link SIGNED_BODY_LIMIT}).
+   */
+  verify(request: SigV4Request, readBody: () => Promise<Uint8Array | undefined>): Promise<{ refused: SigV4Failure } | { body: Uint8Array | undefined }>;
   /** The runtime's JSON and the dev pages: a signature, or an operator session (and this server's own page for changes). */
   requireSignatureOrOperator(): MiddlewareHandler;
   /** Whether the request carries a live operator session (the console's pages ask). */
@@ -60,22 +66,29 @@ export function createAccess(options: AccessOptions): Access {
   const { credentials, operators } = options;
   const verifier = createSigV4Verifier({ lookup: (id) => (id === credentials.accessKeyId ? credentials : undefined) });
 
-  async function checkSignature(c: Context): Promise<Response | undefined> {
-    const pending = verifier.begin(sigV4Request(c));
-    if ('name' in pending) return lambdaErrorResponse(new InvokeError(pending.name, pending.message));
-    const bytes = await readAtMost(c.req.raw, SIGNED_BODY_LIMIT);
+  async function verify(request: SigV4Request, readBody: () => Promise<Uint8Array | undefined>): Promise<{ refused: SigV4Failure } | { body: Uint8Array | undefined }> {
+    const pending = verifier.begin(request);
+    if ('name' in pending) return { refused: pending };
+    const bytes = await readBody();
     // Too large to be any invocation: the handler answers RequestTooLargeException for its type.
-    verifiedBodies.set(c.req.raw, { bytes });
-    if (bytes === undefined) return undefined;
+    if (bytes === undefined) return { body: undefined };
     const hash = pending.payloadHash === 'UNSIGNED-PAYLOAD' ? pending.payloadHash : createHash('sha256').update(bytes).digest('hex');
     const failure = pending.verify(hash);
-    return failure === undefined ? undefined : lambdaErrorResponse(new InvokeError(failure.name, failure.message));
+    return failure === undefined ? { body: bytes } : { refused: failure };
+  }
+
+  async function checkSignature(c: Context): Promise<Response | undefined> {
+    const result = await verify(sigV4Request(c), () => readAtMost(c.req.raw, SIGNED_BODY_LIMIT));
+    if ('refused' in result) return lambdaErrorResponse(new InvokeError(result.refused.name, result.refused.message));
+    verifiedBodies.set(c.req.raw, { bytes: result.body });
+    return undefined;
   }
 
   const isOperator = (c: Context) => operators !== undefined && operators.verify(getCookie(c, OPERATOR_COOKIE));
 
   return {
     requireSignature: () => async (c, next) => (await checkSignature(c)) ?? next(),
+    verify,
     requireSignatureOrOperator: () => async (c, next) => {
       if (isOperator(c)) {
         if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !fromOwnPage(c)) {

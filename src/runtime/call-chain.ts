@@ -47,6 +47,9 @@ const X_RAY_TRACE_ID = Symbol.for('_AWS_LAMBDA_X_RAY_TRACE_ID');
 
 export function createCallChain(): CallChain {
   const scope = new AsyncLocalStorage<CallerLink>();
+  // Span ids: this chain's random half and a counter (a random draw per invocation cost more than the rest of this).
+  const prefix = randomBytes(4).toString('hex');
+  let spans = 0;
   // Parent span id (16 hex digits, X-Ray's format) → the invocation, while it runs.
   const running = new Map<string, CallerLink>();
   let invokeStore: Awaited<ReturnType<typeof InvokeStore.getInstanceAsync>> | undefined;
@@ -63,7 +66,8 @@ export function createCallChain(): CallChain {
 
   return {
     async run(link, fn) {
-      const span = randomBytes(8).toString('hex');
+      spans = (spans + 1) % 0x1_0000_0000;
+      const span = `${prefix}${spans.toString(16).padStart(8, '0')}`;
       running.set(span, link);
       const header = traceHeader(link, span);
       try {

@@ -23,8 +23,8 @@ import type {
   Outcome,
 } from './views.js';
 
-/** The fields of a new row; see {@link invocationRow} for the defaults. */
-export type NewInvocationRow = Omit<InvocationRow, 'lease_owner' | 'lease_until' | 'throttles'>;
+/** The fields of a new row; see {@link invocationRow} for the defaults. `lease_owner`: stored already leased to that worker. */
+export type NewInvocationRow = Omit<InvocationRow, 'lease_owner' | 'lease_until' | 'throttles'> & { lease_owner?: string };
 
 /**
  * A new row of the log, with the defaults of an event that was just accepted: queued, due now, no
@@ -78,14 +78,19 @@ const FULL_ID_LENGTH = 36;
 export type InvocationLog = ReturnType<typeof createInvocationLog>;
 
 export function createInvocationLog(db: Database.Database) {
-  const insertOne = db.prepare(
+  const insert = db.prepare(
     `INSERT INTO invocations (id, function, type, parent_id, trace_id, hop, idempotency_key, payload, state, outcome, attempts,
-       enqueued_at, available_at, started_at, ended_at, duration_ms, error, replay_of, duplicate_of)
-     VALUES (@id, @function, @type, @parent_id, @trace_id, @hop, @idempotency_key, @payload, @state, @outcome, @attempts,
-       @enqueued_at, @available_at, @started_at, @ended_at, @duration_ms, @error, @replay_of, @duplicate_of)`,
+       enqueued_at, available_at, started_at, ended_at, duration_ms, error, replay_of, duplicate_of, lease_owner)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // Positional parameters: binding by name cost a third of an insert.
+  const insertOne = (r: NewInvocationRow) =>
+    insert.run(
+      r.id, r.function, r.type, r.parent_id, r.trace_id, r.hop, r.idempotency_key, r.payload, r.state, r.outcome, r.attempts,
+      r.enqueued_at, r.available_at, r.started_at, r.ended_at, r.duration_ms, r.error, r.replay_of, r.duplicate_of, r.lease_owner ?? null,
+    );
   const insertMany = db.transaction((rows: readonly NewInvocationRow[]) => {
-    for (const row of rows) insertOne.run(row);
+    for (const row of rows) insertOne(row);
   });
   // Due events in enqueue order; the attempt counts from the moment it is leased.
   const claim = db.prepare(
@@ -245,7 +250,8 @@ export function createInvocationLog(db: Database.Database) {
         }
       }
       if (filter.traceId !== undefined) add('trace_id = ?', filter.traceId);
-      const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY enqueued_at DESC, rowid DESC LIMIT ?`;
+      // Ids are time-ordered: newest first without an index of their own.
+      const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
       const rows = db.prepare(sql).all(...params, clampLimit(filter.limit, 100)) as InvocationRow[];
       return rows.map((row) => toView(row, filter.withPayload ?? false));
     },
@@ -278,7 +284,7 @@ export function createInvocationLog(db: Database.Database) {
     /** Queue the replay of a dead letter and mark the letter, in one transaction. */
     replay(letterId: number, row: NewInvocationRow): void {
       db.transaction(() => {
-        insertOne.run(row);
+        insertOne(row);
         markReplayed.run(row.id, letterId);
       })();
     },

@@ -16,21 +16,15 @@
  * serve({ fetch: app.fetch, port: 3000 });
  * // new LambdaClient({ endpoint: 'http://127.0.0.1:3000', region: 'local', credentials }) now reaches `runtime`
  */
-import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { INVOCATION_TYPES, InvokeError, type InvocationType, type InvokeOptions, type InvokeResult } from '../framework/transport.js';
 import { createAccess, verifiedBody, type Access, type AccessOptions } from './access.js';
-import { parseFunctionName } from './function-name.js';
-import { lambdaErrorResponse } from './lambda-errors.js';
-import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, type LocalRuntime } from './local-runtime.js';
+import { handleInvoke } from './invoke-handler.js';
+import { lambdaErrorResponse, toResponse } from './lambda-errors.js';
+import { SYNC_PAYLOAD_LIMIT, type LocalRuntime } from './local-runtime.js';
 import { createManagementApi, createUnknownOperationApi } from './management-api.js';
 import { readAtMost } from './read-body.js';
 import type { FunctionDetail, FunctionView, InvocationState, Outcome } from './views.js';
-
-/** Lambda's Qualifier pattern: `$LATEST`, a version number or an alias name. */
-const QUALIFIER = /^(\$LATEST|[A-Za-z0-9_-]{1,128})$/;
-const LOG_TYPES = ['None', 'Tail'] as const;
 
 export interface InvokeApiOptions extends AccessOptions {
   /** Makes a console sign-in link for `POST /local/console-link` (the server's URL and a token). */
@@ -57,101 +51,15 @@ function createLambdaRoutes(runtime: LocalRuntime): Hono {
   const app = new Hono();
 
   app.post('/:FunctionName/invocations', async (c) => {
-    const type = invocationTypeOf(c.req.header('X-Amz-Invocation-Type'));
-    const options = invokeOptionsOf(c);
-    const functionName = qualifiedName(c.req.param('FunctionName'), c.req.query('Qualifier'));
-    const body = await readPayload(c, type);
-    // An SDK call made inside a running handler names that invocation (src/runtime/call-chain.ts).
-    const result = await runtime.invokeRaw(functionName, body, type, options, { traceHeader: c.req.header('x-amzn-trace-id') });
-    return invokeResponse(result);
+    // The signature check has read the body already (it signs the body).
+    const body = (verifiedBody(c) ?? { bytes: await readAtMost(c.req.raw, SYNC_PAYLOAD_LIMIT) }).bytes;
+    const answer = await handleInvoke(runtime, { functionName: c.req.param('FunctionName'), qualifier: c.req.query('Qualifier'), header: (name) => c.req.header(name), body });
+    return toResponse(answer);
   });
 
   app.onError((error) => lambdaErrorResponse(error));
 
   return app;
-}
-
-function invocationTypeOf(header: string | undefined): InvocationType {
-  if (header === undefined) return 'RequestResponse';
-  if ((INVOCATION_TYPES as readonly string[]).includes(header)) return header as InvocationType;
-  throw new InvokeError(
-    'InvalidParameterValueException',
-    `1 validation error detected: Value '${header}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [${INVOCATION_TYPES.join(', ')}]`,
-  );
-}
-
-function invokeOptionsOf(c: Context): InvokeOptions {
-  const options: InvokeOptions = {};
-  const logType = c.req.header('X-Amz-Log-Type');
-  if (logType !== undefined) {
-    if (!(LOG_TYPES as readonly string[]).includes(logType)) {
-      throw new InvokeError(
-        'InvalidParameterValueException',
-        `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [${LOG_TYPES.join(', ')}]`,
-      );
-    }
-    options.logType = logType as InvokeOptions['logType'];
-  }
-  const clientContext = c.req.header('X-Amz-Client-Context');
-  if (clientContext !== undefined) {
-    // Checked here for every invocation type; the runtime only decodes it for synchronous calls.
-    decodeClientContext(clientContext);
-    options.clientContext = clientContext;
-  }
-  return options;
-}
-
-/**
- * Fold `?Qualifier=` into the name, as Lambda does: the qualifier may be in either place, and when
- * it is in both they must agree.
- */
-function qualifiedName(functionName: string, qualifier: string | undefined): string {
-  if (qualifier === undefined) return functionName;
-  if (!QUALIFIER.test(qualifier)) {
-    throw new InvokeError(
-      'InvalidParameterValueException',
-      `1 validation error detected: Value '${qualifier}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)`,
-    );
-  }
-  const parsed = parseFunctionName(functionName);
-  // Not one of Lambda's forms: the runtime answers ResourceNotFoundException for it.
-  if (parsed === undefined) return functionName;
-  if (parsed.qualifier === undefined) return `${functionName}:${qualifier}`;
-  if (parsed.qualifier !== qualifier) {
-    throw new InvokeError('InvalidParameterValueException', 'The derived qualifier from the function name does not match the specified qualifier.');
-  }
-  return functionName;
-}
-
-/**
- * The body as text, read with a cap so that a huge body costs at most the limit in memory: beyond
- * 6 MB nothing is invocable, whatever the type. The exact per-type limits (1 MB for Event) are the
- * runtime's, checked on this text before it is parsed.
- */
-async function readPayload(c: Context, type: InvocationType): Promise<string> {
-  // The signature check has read it already (it signs the body).
-  const bytes = (verifiedBody(c) ?? { bytes: await readAtMost(c.req.raw, SYNC_PAYLOAD_LIMIT) }).bytes;
-  if (bytes === undefined) {
-    const limit = type === 'Event' ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
-    throw new InvokeError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the ${type} invocation type`);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new InvokeError('InvalidRequestContentException', 'Could not parse request body into json: the body is not valid UTF-8');
-  }
-}
-
-function invokeResponse(result: InvokeResult): Response {
-  const headers = new Headers({
-    'X-Amz-Executed-Version': result.executedVersion ?? '$LATEST',
-    'x-amzn-RequestId': result.requestId ?? randomUUID(),
-  });
-  if (result.statusCode !== 200) return new Response(null, { status: result.statusCode, headers });
-  headers.set('Content-Type', 'application/json');
-  if (result.functionError !== undefined) headers.set('X-Amz-Function-Error', result.functionError);
-  if (result.logResult !== undefined) headers.set('X-Amz-Log-Result', result.logResult);
-  return new Response(JSON.stringify(result.payload ?? null), { status: 200, headers });
 }
 
 // ── /local: the console's and the CLI's endpoints ───────────────────────────

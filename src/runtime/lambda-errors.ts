@@ -7,18 +7,30 @@
  * @example
  * app.onError((error) => lambdaErrorResponse(error));
  */
-import { randomUUID } from 'node:crypto';
 import { InvokeError } from '../framework/transport.js';
+import { newRequestId } from './request-id.js';
 
-export function lambdaErrorResponse(error: unknown): Response {
+/** A status, headers and a body: an answer any HTTP layer can send. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+/** Lambda's error answer for `error`; anything that is not an {@link InvokeError} is a `ServiceException`. */
+export function errorAnswer(error: unknown): HttpAnswer {
   const failure =
     error instanceof InvokeError ? error : new InvokeError('ServiceException', `The local runtime failed: ${(error as Error).message}`, { cause: error });
-  const headers = new Headers({
-    'Content-Type': 'application/json',
-    'x-amzn-ErrorType': failure.name,
-    'x-amzn-RequestId': randomUUID(),
-  });
-  if (failure.retryAfterSeconds !== undefined) headers.set('Retry-After', String(failure.retryAfterSeconds));
-  const body = { Type: failure.name === 'ServiceException' ? 'Service' : 'User', message: failure.message };
-  return new Response(JSON.stringify(body), { status: failure.statusCode, headers });
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-ErrorType': failure.name, 'x-amzn-RequestId': newRequestId() };
+  if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
+  return { status: failure.statusCode, headers, body: JSON.stringify({ Type: failure.name === 'ServiceException' ? 'Service' : 'User', message: failure.message }) };
+}
+
+/** {@link errorAnswer} as a web `Response` (hono routes). */
+export function lambdaErrorResponse(error: unknown): Response {
+  return toResponse(errorAnswer(error));
+}
+
+export function toResponse(answer: HttpAnswer): Response {
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }

@@ -113,6 +113,12 @@ export class LocalRuntime implements Transport {
   private readonly completions: TickBatch<Completion>;
   private runningEvents = 0;
   private pumpScheduled = false;
+  /**
+   * Whether a claim may find due events. Cleared when a claim finds fewer than it asked for; set by
+   * whatever can make an event due (an event stored queued, a record for a destination, a retry, the
+   * poll and the wake timer), so the worker does not query an empty queue after every completion.
+   */
+  private maybeDue = true;
   private started = false;
   private closed = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -270,15 +276,29 @@ export class LocalRuntime implements Transport {
   }
 
   private flushInserts(batch: PendingInsert[]): void {
+    // An Event that can run at once is stored already leased to this worker, its first attempt
+    // counted, and run from memory: the same durable row as a claim would leave, without the claim's
+    // UPDATE (which cost more than the insert). A crash redelivers it like any leased event.
+    const now = Date.now();
+    const runNow: NewInvocationRow[] = [];
+    let room = this.started ? this.poolSize - this.runningEvents : 0;
+    const rows = batch.map(({ row }) => {
+      if (room <= 0 || row.type !== 'Event' || row.state !== 'queued' || row.available_at > now) return row;
+      room -= 1;
+      const leased = { ...row, state: 'running' as const, attempts: 1, lease_owner: this.owner };
+      runNow.push(leased);
+      return leased;
+    });
     try {
-      this.log.insertMany(batch.map((pending) => pending.row));
+      this.log.insertMany(rows);
     } catch (error) {
       const failure = new InvokeError('ServiceException', `The local runtime could not store the event: ${(error as Error).message}`, { cause: error });
       for (const pending of batch) pending.reject(failure);
       return;
     }
     for (const pending of batch) pending.resolve();
-    this.schedulePump();
+    for (const row of runNow) this.deliver({ ...row, throttles: 0, lease_owner: this.owner, lease_until: null }, now);
+    if (runNow.length < rows.length) this.schedulePump();
   }
 
   // ── RequestResponse ───────────────────────────────────────────────────────
@@ -420,7 +440,9 @@ export class LocalRuntime implements Transport {
     }
   }
 
-  private schedulePump(): void {
+  /** Look for due events in the next turn; `mayBeDue: false` only when the caller queued nothing. */
+  private schedulePump(mayBeDue = true): void {
+    if (mayBeDue) this.maybeDue = true;
     if (!this.started || this.pumpScheduled) return;
     this.pumpScheduled = true;
     setImmediate(() => {
@@ -431,13 +453,17 @@ export class LocalRuntime implements Transport {
 
   /** Claim as many due events as the pool has room for, and run them. */
   private pump(): void {
-    if (!this.started) return;
+    if (!this.started || !this.maybeDue) return;
     const free = this.poolSize - this.runningEvents;
     if (free <= 0) return;
     const now = Date.now();
     const rows = this.log.claim(this.owner, now, free);
     for (const row of rows) this.deliver(row, now);
-    if (rows.length === 0) this.armWakeTimer(now);
+    if (rows.length < free) {
+      // The queue holds nothing more that is due now: until something changes, wait for the next retry.
+      this.maybeDue = false;
+      this.armWakeTimer(now);
+    }
   }
 
   /** When nothing is due, sleep until the next delayed retry rather than waiting for the poll. */
@@ -499,7 +525,12 @@ export class LocalRuntime implements Transport {
       for (const completion of batch) this.log.release(completion.row.id, now);
     }
     for (const line of lines) if (line) this.onLog(line);
-    this.schedulePump();
+    // A plain success queues nothing; anything else may have (a retry, a throttle, a destination's record).
+    if (batch.some((completion) => completion.kind !== 'success' || this.registry.describe(completion.row.function)?.config.onSuccess !== undefined)) {
+      this.maybeDue = true;
+    }
+    // And the pool has room again: take more if more may be due.
+    this.schedulePump(false);
   }
 
   /** Redeliver events leased by processes that died (kill -9, power loss): at-least-once. */

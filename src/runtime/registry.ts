@@ -49,16 +49,25 @@ interface Registration {
 }
 
 export function createRegistry(options: { settings: FunctionSettings; region: string; accountId: string; prefixes: readonly string[]; onChange?: () => void }): Registry {
-  const changed = options.onChange ?? (() => {});
+  // Each function's settings as they apply now, read on every invocation: kept until something changes.
+  const current = new Map<string, ResolvedFunction>();
+  const changed = () => {
+    current.clear();
+    options.onChange?.();
+  };
   const { settings, prefixes } = options;
   const functions = new Map<string, Registration>();
   const arnOf = (name: string) => `arn:aws:lambda:${options.region}:${options.accountId}:function:${name}`;
 
-  const resolved = (registration: Registration): ResolvedFunction => ({
-    deployable: registration.deployable,
-    config: settings.effective(registration.deployable.name, registration.declared),
-    allowedTargets: registration.allowedTargets,
-  });
+  const resolved = (registration: Registration): ResolvedFunction => {
+    const name = registration.deployable.name;
+    let found = current.get(name);
+    if (found === undefined) {
+      found = { deployable: registration.deployable, config: settings.effective(name, registration.declared), allowedTargets: registration.allowedTargets };
+      current.set(name, found);
+    }
+    return found;
+  };
 
   const registeredName = (name: string): string | undefined => {
     if (functions.has(name)) return name;
@@ -100,6 +109,7 @@ export function createRegistry(options: { settings: FunctionSettings; region: st
         // What the code declares is all it may invoke, as its IAM policy allows on AWS.
         allowedTargets: new Set(deployable.invokes),
       });
+      current.delete(deployable.name);
     },
     names: () => [...functions.keys()],
     has: (name) => functions.has(name),

@@ -355,6 +355,19 @@ function checkClock(date: string, time: number, validForSeconds: number, now: nu
  * SDKs do (@smithy/signature-v4 getCanonicalPath, botocore's remove_dot_segments).
  */
 function canonicalPath(rawPath: string): string {
+  // A client calls a few paths over and over (an Invoke's path names its function): keep their forms.
+  const known = canonicalPaths.get(rawPath);
+  if (known !== undefined) return known;
+  const canonical = canonicalPathUncached(rawPath);
+  if (canonicalPaths.size >= CANONICAL_PATHS_KEPT) canonicalPaths.delete(canonicalPaths.keys().next().value!);
+  canonicalPaths.set(rawPath, canonical);
+  return canonical;
+}
+
+const canonicalPaths = new Map<string, string>();
+const CANONICAL_PATHS_KEPT = 256;
+
+function canonicalPathUncached(rawPath: string): string {
   const segments: string[] = [];
   for (const segment of rawPath.split('/')) {
     if (segment === '' || segment === '.') continue;
@@ -460,8 +473,23 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Recently seen request dates: a client signs many requests within one second, and checking a date
+ * (a regex, `Date.UTC`, a round trip through `toISOString`) cost more than the rest of the header work.
+ */
+const parsedDates = new Map<string, number | undefined>();
+const PARSED_DATES_KEPT = 64;
+
 /** Milliseconds since the epoch, or undefined unless exactly YYYYMMDD'T'HHMMSS'Z' and a real instant. */
 function parseIsoBasic(date: string): number | undefined {
+  if (parsedDates.has(date)) return parsedDates.get(date);
+  const time = parseIsoBasicUncached(date);
+  if (parsedDates.size >= PARSED_DATES_KEPT) parsedDates.delete(parsedDates.keys().next().value!);
+  parsedDates.set(date, time);
+  return time;
+}
+
+function parseIsoBasicUncached(date: string): number | undefined {
   const match = ISO_BASIC.exec(date);
   if (match === null) return undefined;
   const [, year, month, day, hour, minute, second] = match.map(Number) as [number, number, number, number, number, number, number];

@@ -30,11 +30,9 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 export function guardBrowserRequests(options: { publicUrl?: string }): MiddlewareHandler {
-  const named = new Set(['localhost']);
-  if (options.publicUrl !== undefined) named.add(new URL(options.publicUrl).hostname.toLowerCase());
+  const allowed = hostAllowed(options);
   return async (c, next) => {
-    const host = hostnameOf(c.req.header('host'));
-    if (host === undefined || !(named.has(host) || isIP(host) !== 0)) {
+    if (!allowed(c.req.header('host'))) {
       return c.text(`This server answers to localhost, its IP addresses${options.publicUrl === undefined ? '' : ` and ${new URL(options.publicUrl).hostname}`}, not to "${c.req.header('host') ?? ''}".`, 421);
     }
     await next();
@@ -46,6 +44,16 @@ export function guardBrowserRequests(options: { publicUrl?: string }): Middlewar
       c.res.headers.set('x-frame-options', 'DENY');
       c.res.headers.set('referrer-policy', 'same-origin');
     }
+  };
+}
+
+/** Whether a `Host` header names this server: an IP address, `localhost`, or the public URL's host. */
+export function hostAllowed(options: { publicUrl?: string }): (header: string | undefined) => boolean {
+  const named = new Set(['localhost']);
+  if (options.publicUrl !== undefined) named.add(new URL(options.publicUrl).hostname.toLowerCase());
+  return (header) => {
+    const host = hostnameOf(header);
+    return host !== undefined && (named.has(host) || isIP(host) !== 0);
   };
 }
 

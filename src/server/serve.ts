@@ -9,18 +9,20 @@
  */
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { exampleFunctions } from '../example/example-functions.js';
 import { loadOrCreateRuntimeCredentials, type RuntimeCredentials } from '../runtime/credentials.js';
 import { createInvokeApi } from '../runtime/invoke-api.js';
+import { createInvokeListener, type InvokeListener } from '../runtime/invoke-listener.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.js';
 import { createOperatorSessions, OPERATOR_COOKIE, OPERATOR_SESSION_TTL_MS } from '../runtime/operator-sessions.js';
 import type { Transport } from '../framework/transport.js';
 import { createLambdaTransport } from '../transports/lambda-transport.js';
 import { wireAwsLocalMarketplace, type AwsLocalWiring } from './aws-local-wiring.js';
-import { guardBrowserRequests } from './browser-guards.js';
+import { guardBrowserRequests, hostAllowed } from './browser-guards.js';
 import type { ServerConfig } from './config.js';
 import { wireMarketplace, type MarketplaceWiring } from './marketplace-wiring.js';
 import { seedIfEmpty } from './seed.js';
@@ -84,6 +86,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   // 200 only once everything is mounted, seeded and started: what scripts and tests wait for.
   app.get('/healthz', (c) => c.json({ ok: ready, app: config.app, functions: runtime.functionNames() }, ready ? 200 : 503));
   const runtimeApi = createInvokeApi(runtime, { credentials, operators, consoleLink: consoleUrl });
+  // Invoke, the route that takes load, is served straight from node:http, with the same checks and handler.
+  const invokeListener = createInvokeListener(runtime, runtimeApi.access, {
+    hostAllowed: hostAllowed(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    headers: { 'x-content-type-options': 'nosniff' },
+  });
   const operatorOnly = runtimeApi.access.requireSignatureOrOperator();
   app.route('/', runtimeApi);
   // The console's sign-in link: spend its token, set the operator's cookie, show the console without the token in the address.
@@ -112,7 +119,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let server: ServerType | undefined;
   try {
     if (awsProfile) {
-      server = await listen(app, config);
+      server = await listen(app, invokeListener, config);
       ownUrl = `http://${config.host}:${portOf(server, config.port)}`;
       lambdaTransport = createLambdaTransport({ endpoint: ownUrl, credentials });
       log('aws-local: starting DynamoDB Local, aws-ses-v2-local and cognito-local…');
@@ -136,11 +143,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       }
     } else if (config.app === 'example') {
       runtime.registerAll(exampleFunctions);
-      server = await listen(app, config);
+      server = await listen(app, invokeListener, config);
       ownUrl = `http://${config.host}:${portOf(server, config.port)}`;
     } else {
       // The public URL is the server's own unless configured; with port 0 it is known only after listening.
-      server = await listen(app, config);
+      server = await listen(app, invokeListener, config);
       ownUrl = `http://${config.host}:${portOf(server, config.port)}`;
       const publicUrl = config.publicUrl ?? ownUrl;
       marketplace = wireMarketplace({
@@ -230,9 +237,11 @@ function portOf(server: ServerType, fallback: number): number {
   return typeof address === 'object' && address !== null ? address.port : fallback;
 }
 
-function listen(app: Hono, config: ServerConfig): Promise<ServerType> {
+function listen(app: Hono, invoke: InvokeListener, config: ServerConfig): Promise<ServerType> {
+  const hono = getRequestListener(app.fetch);
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
+    const server = createServer((req, res) => invoke(req, res) || void hono(req, res));
+    server.listen(config.port, config.host, () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? Object.assign(new Error(`port ${config.port} is in use: stop the other server, or choose another port with --port or PORT`), { code: 'EADDRINUSE' }) : error);
     });
