@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the benchmarks: argument parsing (with `--help` and `--quick`), percentiles,
- * an aligned plain-text table, an RSS sampler, temporary directories, child-process cleanup and
+ * an aligned plain-text table, an RSS sampler, CPU seconds of a process, temporary directories, child-process cleanup and
  * the JSON result writer (`bench/results/<name>.json`).
  *
  * @example
@@ -9,7 +9,7 @@
  * writeResult('queue', { rows });
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,19 @@ export function fmtMB(bytes: number): string {
   return Number.isFinite(bytes) ? `${(bytes / (1024 * 1024)).toFixed(0)} MB` : '—';
 }
 
+/** Bytes in the unit that keeps 2–3 significant digits: `512 KB`, `3.4 MB`, `525 MB`, `1.2 GB`. */
+export function fmtBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 100 || unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+}
+
 export function fmtRatio(ratio: number): string {
   return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—';
 }
@@ -253,6 +266,61 @@ export class RssSampler {
     this.sample();
     return this.peak;
   }
+}
+
+// ── CPU ─────────────────────────────────────────────────────────────────────
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ): 100 on every Linux that Node runs on. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds (user + system, every thread) that process `pid` has used so far, from
+ * `/proc/<pid>/stat`; NaN when it cannot be read (not Linux, or the process is gone).
+ *
+ * @example
+ * const before = processCpuSeconds(redis.pid);
+ * // … the run …
+ * const used = processCpuSeconds(redis.pid) - before;
+ */
+export function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds this process has used so far (user + system, every thread). */
+export function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** The peak RSS of process `pid` (VmHWM of `/proc/<pid>/status`), or NaN. */
+export function processPeakRss(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) * 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Seconds with one decimal, for CPU columns (`12.3 s`). */
+export function fmtCpu(seconds: number): string {
+  return Number.isFinite(seconds) ? `${seconds.toFixed(1)} s` : '—';
+}
+
+/** The 1-minute load average, with the core count: what every table notes beside its numbers. */
+export function loadNote(before: number, after: number, cores = cpus().length): string {
+  const busy = Math.max(before, after) > cores * 0.5;
+  return `Load average (1 min) ${before.toFixed(2)} before, ${after.toFixed(2)} after, on ${cores} cores${busy ? ': other processes were using the CPU, so these numbers are noisy' : ''}.`;
 }
 
 // ── temporary directories and cleanup ───────────────────────────────────────

@@ -1,27 +1,31 @@
 /**
- * Queue throughput: enqueue and process N no-op Event invocations of a controller route through the
- * local runtime (in-process and over the HTTP Invoke API), and the same workload through BullMQ on
- * Redis, the peer. One row per configuration; each configuration runs in a fresh child process so
- * that its peak RSS and its heap are its own.
+ * Queue throughput, and the Invoke API beside the limits of HTTP on this machine.
+ *
+ * 1. End to end: enqueue and process N no-op Event invocations of a controller route through the
+ *    local runtime (in-process, and over the real server's Invoke API), and the same workload
+ *    through BullMQ on Redis, the peer (completed jobs kept, and `removeOnComplete: true`, BullMQ's
+ *    recommended setting). Every row reports the CPU seconds of each side: the Node process(es),
+ *    redis-server, the HTTP load generator.
+ * 2. HTTP accept rate: the real server's Invoke API (`startServer`, SigV4 checked, each event durable
+ *    before its 202) beside a bare `node:http` server answering 202 and a `node:http` server that
+ *    inserts each request into SQLite with group commit, under the same load generator (its own
+ *    process) sending the same signed requests; req/s and the ratios to both.
+ *
+ * Every process is forked from bench/queue-child.ts with bench/child-process.ts, one fresh process
+ * per row and run, so that its heap, JIT state, peak RSS and CPU seconds are its own.
  *
  * @example
  * npx tsx bench/queue.ts --events 20000
- * npx tsx bench/queue.ts --only inproc-64,bullmq
+ * npx tsx bench/queue.ts --only http-peers --http-duration 10 --http-repeat 3
+ * npx tsx bench/queue.ts --only http --cpu-prof /tmp/prof   # then bench/profile-summary.ts
  */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import { z } from 'zod';
-import { defineController } from '../src/framework/define.js';
-import { createLocalRuntime } from '../src/runtime/local-runtime.js';
-import { signRequest } from '../src/server/signed-fetch.js';
+import { forkChild, redisAvailable, startRedisServer, type RunningChild } from './child-process.js';
+import type { LoadResult, Signing } from './http-load.js';
 import {
-  BENCH_DIR,
-  epochMs,
+  fmtCpu,
   fmtInt,
   fmtMB,
   fmtMs,
@@ -29,88 +33,51 @@ import {
   fmtRatio,
   fmtSeconds,
   intArg,
-  killOnCleanup,
+  loadNote,
   log,
   makeTempDir,
   onCleanup,
   parseBenchArgs,
   printTable,
-  progressReporter,
-  RssSampler,
+  processCpuSeconds,
   summarize,
   writeResult,
-  yieldToEventLoop,
-  type Summary,
 } from './lib.js';
+import {
+  INVOKE_PATH,
+  type BullChildConfig,
+  type InvokeServerChildConfig,
+  type LoadRequest,
+  type PeerChildConfig,
+  type QueueChildConfig,
+  type RunResult,
+  type RuntimeChildConfig,
+  type ServerReady,
+} from './queue-child.js';
 
 const NAME = 'queue';
-const FUNCTION = 'benchQueue';
-/** The runtime's credentials in the benchmark: every Invoke is signed with them, as SDK callers sign. */
-const BENCH_CREDENTIALS = { accessKeyId: 'AKIABENCHBENCHBENCH0', secretAccessKey: 'bench/secret/for/the/local/runtime/00000' };
-const ROUTE = 'noop';
-const INVOKE_API_FILE = join(BENCH_DIR, '..', 'src', 'runtime', 'invoke-api.ts');
+const CHILD_MODULE = new URL('./queue-child.ts', import.meta.url).href;
 
 // ── configurations ──────────────────────────────────────────────────────────
 
 type Durability = 'process-crash' | 'power-loss';
 
-interface BaseConfig {
+interface RowBase {
   id: string;
   label: string;
   events: number;
-  /** Set when `events` was lowered from the requested N (slow mode). */
+  /** Set when `events` was lowered from the requested N. */
   cappedFrom?: number;
   durableAgainst: string;
 }
 
-interface RuntimeConfig extends BaseConfig {
-  kind: 'runtime';
-  durability: Durability;
-  poolSize: number;
-  batch: number;
-}
-
-interface HttpConfig extends BaseConfig {
-  kind: 'http';
-  durability: Durability;
-  poolSize: number;
-  concurrency: number;
-}
-
-interface BullConfig extends BaseConfig {
-  kind: 'bullmq';
-  appendonly: boolean;
-  concurrency: number;
-  chunk: number;
-  removeOnComplete: boolean | number;
-  singleAddEvents: number;
-  singleAddConcurrency: number;
-  /** Filled in by the parent once it has started redis-server. */
-  port?: number;
-}
-
-type Config = RuntimeConfig | HttpConfig | BullConfig;
-
-/** What a child reports. Times are epoch milliseconds (comparable across processes). */
-interface RunResult {
-  events: number;
-  succeeded: number;
-  failed: number;
-  firstEnqueueAt: number;
-  lastEnqueueAckAt: number;
-  lastCompletionAt: number;
-  /** How the end time was taken. */
-  endSource: string;
-  latencyMs: Summary;
-  peakRssBytes: number;
-  maxRssBytes: number;
-  rssSamples: number;
-  singleAdd?: { events: number; concurrency: number; perSecond: number };
-  httpErrors?: number;
-}
+type RowConfig =
+  | (RowBase & { kind: 'runtime'; durability: Durability; poolSize: number; batch: number })
+  | (RowBase & { kind: 'http'; durability: Durability; poolSize: number | undefined })
+  | (RowBase & { kind: 'bullmq'; appendonly: boolean; removeOnComplete: boolean; singleAddEvents: number });
 
 interface Row {
-  config: Config;
+  config: RowConfig;
   /** With --repeat: the throughput of every run (this row is the median one). */
   runs?: (number | null)[];
   result?: RunResult;
@@ -120,495 +87,128 @@ interface Row {
   wallMs?: number;
 }
 
-type ParentMessage = { type: 'loaded' };
-
-type ChildMessage = { type: 'ready'; port: number } | { type: 'result'; result: RunResult } | { type: 'error'; message: string };
-
-// ── the workload ────────────────────────────────────────────────────────────
-
-/** The controller under test: one route with a tiny schema and a handler that does nothing. */
-const benchController = defineController(FUNCTION, {
-  [ROUTE]: {
-    payload: z.object({ i: z.number().int() }),
-    handler: () => undefined,
-  },
-});
-
-function payloadOf(i: number): { function: string; i: number } {
-  return { function: ROUTE, i };
+interface Settings {
+  events: number;
+  powerLossCap: number;
+  batch: number;
+  chunk: number;
+  bullConcurrency: number;
+  singleAddEvents: number;
+  repeat: number;
+  http: { connections: number; durationSeconds: number; warmupSeconds: number; repeat: number; poolSize: number | undefined; signing: Signing; bodies: number };
+  quick: boolean;
+  cpus: number;
+  loadAverage1m: { before: number; after: number };
+  fdatasyncMicros: { p50: number; p99: number };
 }
-
-// ── child: the local runtime, in-process ────────────────────────────────────
-
-async function runRuntime(config: RuntimeConfig | HttpConfig, send: (message: ChildMessage) => void): Promise<RunResult> {
-  const tmp = makeTempDir(config.id);
-  const dbPath = join(tmp.path, 'runtime.db');
-  const n = config.events;
-  let succeeded = 0;
-  let lastCompletionAt = 0;
-  let resolveDone: () => void = () => {};
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const progress = progressReporter(`${config.id} completed`, n);
-  const runtime = createLocalRuntime({
-    dbPath,
-    durability: config.durability,
-    poolSize: config.poolSize,
-    // One line per ended invocation, written after its completion transaction commits.
-    onLog: (line) => {
-      if (!line.includes(' Event Success')) return;
-      succeeded++;
-      progress(succeeded);
-      if (succeeded === n) {
-        lastCompletionAt = epochMs();
-        resolveDone();
-      }
-    },
-  });
-  const rss = new RssSampler().start(50);
-  let server: { close(callback?: (error?: Error) => void): unknown } | undefined;
-  try {
-    runtime.register(benchController);
-    runtime.start();
-    let firstEnqueueAt = Number.NaN;
-    let lastEnqueueAckAt = Number.NaN;
-    if (config.kind === 'runtime') {
-      const enqueued = progressReporter(`${config.id} enqueued`, n);
-      firstEnqueueAt = epochMs();
-      for (let offset = 0; offset < n; offset += config.batch) {
-        const count = Math.min(config.batch, n - offset);
-        const calls = new Array<Promise<{ statusCode: number }>>(count);
-        for (let j = 0; j < count; j++) calls[j] = runtime.invoke(FUNCTION, payloadOf(offset + j), 'Event');
-        const results = await Promise.all(calls);
-        for (const result of results) if (result.statusCode !== 202) throw new Error(`invoke answered ${result.statusCode}, expected 202`);
-        enqueued(offset + count);
-        // Let the worker run between batches, as a server's event loop would between requests.
-        await yieldToEventLoop();
-      }
-      lastEnqueueAckAt = epochMs();
-    } else {
-      const { createInvokeApi } = await importInvokeApi();
-      const { serve } = await import('@hono/node-server');
-      const app = createInvokeApi(runtime, { credentials: BENCH_CREDENTIALS });
-      const port = await new Promise<number>((resolve, reject) => {
-        const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
-        s.once('error', reject);
-        server = s;
-      });
-      send({ type: 'ready', port });
-    }
-    // Wait for the last completion line. drain() polls the database with a COUNT(*) that scans the
-    // whole table, so it runs only afterwards (or if completions stop arriving, e.g. because the log
-    // line format changed; the end time then comes from max(ended_at) in the log).
-    let endSource = 'completion log line (after commit)';
-    if (config.kind === 'http') {
-      // Over HTTP the parent says when every request was answered.
-      await new Promise<void>((resolve) => process.on('message', (message: ParentMessage) => message.type === 'loaded' && resolve()));
-    }
-    const watch = { stop: false };
-    const finished = await Promise.race([done.then(() => true), stalled(() => succeeded, 10_000, watch)]);
-    watch.stop = true;
-    await runtime.drain({ timeoutMs: 60 * 60_000, pollMs: 100 });
-    if (!finished) endSource = 'max(ended_at) in the log (ms)';
-    rss.stop();
-    if (server !== undefined) await new Promise<void>((resolve) => server!.close(() => resolve()));
-    await runtime.close();
-
-    // The invocation log, read directly.
-    const db = new Database(dbPath, { readonly: true });
-    try {
-      const latencies = db.prepare(`SELECT started_at - enqueued_at FROM invocations WHERE type = 'Event'`).pluck().all() as number[];
-      const states = db.prepare(`SELECT state, COUNT(*) AS n FROM invocations WHERE type = 'Event' GROUP BY state`).all() as { state: string; n: number }[];
-      const count = (state: string) => states.find((s) => s.state === state)?.n ?? 0;
-      if (!finished) {
-        lastCompletionAt = db.prepare(`SELECT MAX(ended_at) FROM invocations WHERE type = 'Event'`).pluck().get() as number;
-      }
-      if (config.kind === 'http') {
-        const first = db.prepare(`SELECT MIN(enqueued_at) FROM invocations WHERE type = 'Event'`).pluck().get() as number;
-        firstEnqueueAt = first; // replaced by the client's own clock in the parent
-      }
-      return {
-        events: n,
-        succeeded: count('succeeded'),
-        failed: count('failed') + count('queued') + count('running'),
-        firstEnqueueAt,
-        lastEnqueueAckAt,
-        lastCompletionAt,
-        endSource,
-        latencyMs: summarize(latencies.filter((v) => v !== null)),
-        peakRssBytes: rss.peak,
-        maxRssBytes: process.resourceUsage().maxRSS * 1024,
-        rssSamples: rss.samples,
-      };
-    } finally {
-      db.close();
-    }
-  } finally {
-    rss.stop();
-    tmp.remove();
-  }
-}
-
-/** Resolves (false) once `progress()` has not changed for `quietMs`; stops checking when `watch.stop` is set. */
-async function stalled(progress: () => number, quietMs: number, watch: { stop: boolean }): Promise<false> {
-  let last = progress();
-  let since = Date.now();
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    if (watch.stop) return false;
-    const now = progress();
-    if (now !== last) {
-      last = now;
-      since = Date.now();
-    } else if (Date.now() - since >= quietMs) {
-      return false;
-    }
-  }
-}
-
-async function importInvokeApi(): Promise<typeof import('../src/runtime/invoke-api.js')> {
-  if (!existsSync(INVOKE_API_FILE)) throw new Error(`${INVOKE_API_FILE} does not exist yet (createInvokeApi(runtime): Hono)`);
-  return import('../src/runtime/invoke-api.js');
-}
-
-// ── child: BullMQ on Redis ──────────────────────────────────────────────────
-
-async function runBull(config: BullConfig): Promise<RunResult> {
-  const { Queue, Worker } = await import('bullmq');
-  const { Redis } = await import('ioredis');
-  if (config.port === undefined) throw new Error('bullmq child: no redis port');
-  const redisOptions = { host: '127.0.0.1', port: config.port, maxRetriesPerRequest: null };
-  const n = config.events;
-  const jobOptions = { removeOnComplete: config.removeOnComplete, removeOnFail: false };
-  const connections: InstanceType<typeof Redis>[] = [];
-  const connect = () => {
-    const connection = new Redis(redisOptions);
-    connections.push(connection);
-    return connection;
-  };
-  const rss = new RssSampler().start(50);
-  try {
-    // Single `add` rate, on its own queue and with no worker, before the main run.
-    let singleAdd: RunResult['singleAdd'];
-    if (config.singleAddEvents > 0) {
-      const single = new Queue('bench-single', { connection: connect(), defaultJobOptions: jobOptions });
-      await single.waitUntilReady();
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: config.singleAddConcurrency }, async () => {
-          for (let i = next++; i < config.singleAddEvents; i = next++) await single.add(ROUTE, payloadOf(i));
-        }),
-      );
-      singleAdd = { events: config.singleAddEvents, concurrency: config.singleAddConcurrency, perSecond: config.singleAddEvents / ((performance.now() - started) / 1000) };
-      await single.obliterate({ force: true });
-      await single.close();
-    }
-
-    const queue = new Queue('bench', { connection: connect(), defaultJobOptions: jobOptions });
-    const latencies = new Float64Array(n);
-    let started = 0;
-    let succeeded = 0;
-    let failed = 0;
-    let lastCompletionAt = 0;
-    let resolveDone: () => void = () => {};
-    const done = new Promise<void>((resolve) => (resolveDone = resolve));
-    const progress = progressReporter(`${config.id} completed`, n);
-    const finished = () => {
-      progress(succeeded + failed);
-      if (succeeded + failed === n) {
-        lastCompletionAt = epochMs();
-        resolveDone();
-      }
-    };
-    const worker = new Worker(
-      'bench',
-      async (job) => {
-        // processedOn is set when the job moved to active; timestamp when it was added.
-        if (started < n) latencies[started++] = (job.processedOn ?? Number.NaN) - job.timestamp;
-      },
-      { connection: connect(), concurrency: config.concurrency },
-    );
-    worker.on('completed', () => {
-      succeeded++;
-      finished();
-    });
-    worker.on('failed', () => {
-      failed++;
-      finished();
-    });
-    worker.on('error', (error) => log(`  [${config.id}] worker error: ${error.message}`));
-    await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
-
-    const enqueued = progressReporter(`${config.id} enqueued`, n);
-    const firstEnqueueAt = epochMs();
-    for (let offset = 0; offset < n; offset += config.chunk) {
-      const count = Math.min(config.chunk, n - offset);
-      const jobs = new Array<{ name: string; data: { function: string; i: number } }>(count);
-      for (let j = 0; j < count; j++) jobs[j] = { name: ROUTE, data: payloadOf(offset + j) };
-      await queue.addBulk(jobs);
-      enqueued(offset + count);
-    }
-    const lastEnqueueAckAt = epochMs();
-    await done;
-    rss.stop();
-    await worker.close();
-    const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
-    await queue.close();
-    if (config.removeOnComplete === false && counts.completed !== n) throw new Error(`bullmq: ${counts.completed} completed jobs in Redis, expected ${n}`);
-    return {
-      events: n,
-      succeeded,
-      failed,
-      firstEnqueueAt,
-      lastEnqueueAckAt,
-      lastCompletionAt,
-      endSource: "worker 'completed' event",
-      latencyMs: summarize(latencies.subarray(0, started)),
-      peakRssBytes: rss.peak,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
-      rssSamples: rss.samples,
-      ...(singleAdd ? { singleAdd } : {}),
-    };
-  } finally {
-    rss.stop();
-    await Promise.allSettled(connections.map((c) => c.quit()));
-    for (const c of connections) c.disconnect();
-  }
-}
-
-async function childMain(config: Config): Promise<void> {
-  // If the parent goes away, so do we (the temp dir is removed by the exit cleanup).
-  process.on('disconnect', () => process.exit(1));
-  const send = (message: ChildMessage) => process.send?.(message);
-  try {
-    const result = config.kind === 'bullmq' ? await runBull(config) : await runRuntime(config, send);
-    await new Promise<void>((resolve) => process.send!({ type: 'result', result } satisfies ChildMessage, () => resolve()));
-    process.exit(0);
-  } catch (error) {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    await new Promise<void>((resolve) => process.send!({ type: 'error', message } satisfies ChildMessage, () => resolve()));
-    process.exit(1);
-  }
-}
-
-// ── parent: children, redis-server, HTTP load ───────────────────────────────
 
 /** Set by --cpu-prof: each child writes V8 CPU profiles to <dir>/<id>/ (see bench/profile-summary.ts). */
 let cpuProfDir: string | undefined;
 
-interface RunningChild {
-  child: ChildProcess;
-  result: Promise<RunResult>;
-  ready: Promise<number>;
+function forkQueueChild<R>(config: QueueChildConfig, profileAs?: string): RunningChild<R> {
+  const execArgv = cpuProfDir === undefined || profileAs === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, profileAs)}`];
+  return forkChild<R>(CHILD_MODULE, config, { execArgv });
 }
 
-function startChild(config: Config): RunningChild {
-  const execArgv = cpuProfDir === undefined ? process.execArgv : [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, config.id)}`];
-  const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
-  // SIGTERM lets the child remove its own temp dir; it also exits when the IPC channel closes.
-  const kill = killOnCleanup(child, 'SIGTERM');
-  let resolveReady: (port: number) => void = () => {};
-  let rejectReady: (error: Error) => void = () => {};
-  const ready = new Promise<number>((resolve, reject) => {
-    resolveReady = resolve;
-    rejectReady = reject;
-  });
-  ready.catch(() => {});
-  const result = new Promise<RunResult>((resolve, reject) => {
-    let outcome: { result: RunResult } | { error: Error } | undefined;
-    child.on('message', (message: ChildMessage) => {
-      if (message.type === 'ready') resolveReady(message.port);
-      else if (message.type === 'result') outcome = { result: message.result };
-      else if (message.type === 'error') outcome = { error: new Error(message.message) };
-    });
-    child.on('error', (error) => {
-      kill();
-      reject(error);
-    });
-    child.on('exit', (code, signal) => {
-      kill();
-      const failure = new Error(`child for ${config.id} exited (${signal ?? `code ${code}`}) without a result`);
-      rejectReady(failure);
-      if (outcome === undefined) reject(failure);
-      else if ('error' in outcome) reject(outcome.error);
-      else resolve(outcome.result);
-    });
-  });
-  return { child, result, ready };
-}
+// ── end to end: runtime, HTTP, BullMQ ───────────────────────────────────────
 
-function redisAvailable(): boolean {
-  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  return probe.error === undefined && probe.status === 0;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface RunningRedis {
-  port: number;
-  peakRssBytes(): number;
-  stop(): Promise<void>;
-}
-
-/** Start Debian's redis-server on a free loopback port, data in a fresh temp dir. */
-async function startRedis(appendonly: boolean): Promise<RunningRedis> {
-  const dir = makeTempDir(appendonly ? 'redis-aof' : 'redis');
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendonly ? 'yes' : 'no', '--dir', dir.path];
-  if (appendonly) args.push('--appendfsync', 'everysec');
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const kill = killOnCleanup(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
-  });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  return {
-    port,
-    peakRssBytes() {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-        return kb === undefined ? Number.NaN : Number(kb) * 1024;
-      } catch {
-        return Number.NaN;
-      }
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
-      kill();
-      dir.remove();
-    },
-  };
-}
-
-/**
- * POST N Event invocations to the Invoke API with `concurrency` requests in flight, over an undici
- * Pool of `concurrency` keep-alive connections. (Node 20's global fetch is not used: with a request
- * body it manages only ~2,000 requests/s here even against a trivial server, which would measure
- * the client, not the runtime.)
- */
-async function httpLoad(port: number, n: number, concurrency: number, label: string): Promise<{ firstAt: number; lastAckAt: number; errors: number; firstError?: string }> {
-  const { Pool } = await import('undici');
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
-  const path = `/2015-03-31/functions/${FUNCTION}/invocations`;
-  const headers = { 'X-Amz-Invocation-Type': 'Event', 'Content-Type': 'application/json' };
-  const progress = progressReporter(`${label} accepted`, n);
-  let next = 0;
-  let acked = 0;
-  let errors = 0;
-  let firstError: string | undefined;
-  const firstAt = epochMs();
+async function runRuntimeRow(config: RowConfig & { kind: 'runtime' }): Promise<RunResult> {
+  const childConfig: RuntimeChildConfig = { kind: 'runtime', id: config.id, events: config.events, durability: config.durability, poolSize: config.poolSize, batch: config.batch };
+  const child = forkQueueChild<object>(childConfig, config.id);
   try {
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, n) }, async () => {
-        for (let i = next++; i < n; i = next++) {
-          const body = JSON.stringify(payloadOf(i));
-          const signed = await signRequest(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers, body }, BENCH_CREDENTIALS);
-          const response = await pool.request({ path, method: 'POST', headers: signed, body });
-          const text = await response.body.text();
-          if (response.statusCode !== 202) {
-            errors++;
-            firstError ??= `${response.statusCode} ${text}`;
-          }
-          progress(++acked);
-        }
-      }),
-    );
-    return { firstAt, lastAckAt: epochMs(), errors, ...(firstError ? { firstError } : {}) };
+    await child.ready;
+    return await child.request<RunResult>({ type: 'run' });
   } finally {
-    await pool.close();
+    await child.stop(60_000);
   }
 }
 
-/** Wait for src/runtime/invoke-api.ts (being written by someone else): poll every `everyMs` up to `maxMs`. */
-async function waitForInvokeApi(maxMs: number, everyMs: number): Promise<boolean> {
-  const deadline = Date.now() + maxMs;
-  while (!existsSync(INVOKE_API_FILE)) {
-    if (Date.now() >= deadline) return false;
-    log(`  [http] ${INVOKE_API_FILE} not there yet; checking again in ${Math.round(everyMs / 1000)} s`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
+/** The Invoke API of the real server, end to end: N signed Event invocations from the load generator, until the last one completed. */
+async function runHttpRow(config: RowConfig & { kind: 'http' }, loadgen: RunningChild<object>, settings: Settings): Promise<RunResult> {
+  const childConfig: InvokeServerChildConfig = { kind: 'invoke-server', id: config.id, durability: config.durability, poolSize: config.poolSize };
+  const server = forkQueueChild<ServerReady>(childConfig, config.id);
+  try {
+    const ready = await server.ready;
+    const cpuBefore = processCpuSeconds(server.pid);
+    const load = await loadgen.request<LoadResult>({
+      type: 'load',
+      port: ready.port,
+      credentials: ready.credentials!,
+      signing: settings.http.signing,
+      bodies: settings.http.bodies,
+      options: { connections: settings.http.connections, amount: config.events },
+      label: config.id,
+    } satisfies LoadRequest);
+    if (load.non2xx + load.errors > 0) log(`  [${config.id}] ${load.non2xx + load.errors} requests failed; first: ${load.firstError}`);
+    const finished = await server.request<Partial<RunResult>>({ type: 'finish', expected: load.ok });
+    const nodeCpuSeconds = processCpuSeconds(server.pid) - cpuBefore;
+    return {
+      events: config.events,
+      succeeded: finished.succeeded!,
+      failed: finished.failed!,
+      firstEnqueueAt: load.firstAt,
+      lastEnqueueAckAt: load.lastAt,
+      lastCompletionAt: finished.lastCompletionAt!,
+      endSource: finished.endSource!,
+      latencyMs: finished.latencyMs!,
+      peakRssBytes: finished.peakRssBytes!,
+      maxRssBytes: finished.maxRssBytes!,
+      nodeCpuSeconds,
+      clientCpuSeconds: load.clientCpuSeconds,
+      httpErrors: load.non2xx + load.errors,
+    };
+  } finally {
+    await server.stop(60_000);
   }
-  return true;
 }
 
-async function runConfig(config: Config, options: { waitForApiMs: number }): Promise<Row> {
+async function runBullRow(config: RowConfig & { kind: 'bullmq' }, settings: Settings, row: Row): Promise<RunResult | undefined> {
+  if (!redisAvailable()) {
+    row.skipped = 'redis-server not found: install the Debian package `redis-server` (apt-get install -y redis-server)';
+    log(`  ${row.skipped}; skipping this BullMQ row`);
+    return undefined;
+  }
+  const redis = await startRedisServer({ appendonly: config.appendonly });
+  try {
+    const childConfig: BullChildConfig = {
+      kind: 'bullmq',
+      id: config.id,
+      events: config.events,
+      concurrency: settings.bullConcurrency,
+      chunk: settings.chunk,
+      removeOnComplete: config.removeOnComplete,
+      singleAddEvents: config.singleAddEvents,
+      singleAddConcurrency: 64,
+      redisPort: redis.port,
+      redisPid: redis.pid!,
+    };
+    const child = forkQueueChild<object>(childConfig, config.id);
+    try {
+      await child.ready;
+      const result = await child.request<RunResult>({ type: 'run' });
+      row.peerPeakRssBytes = redis.peakRssBytes();
+      return result;
+    } finally {
+      await child.stop(60_000);
+    }
+  } finally {
+    await redis.stop();
+  }
+}
+
+async function runRow(config: RowConfig, settings: Settings, loadgen: () => RunningChild<object>): Promise<Row> {
   const started = performance.now();
   const row: Row = { config };
   log(`\n[${NAME}] ${config.label}: ${fmtInt(config.events)} events`);
-  if (config.kind === 'bullmq') {
-    if (!redisAvailable()) {
-      row.skipped = 'redis-server not found: install the Debian package `redis-server` (apt-get install -y redis-server)';
-      log(`  ${row.skipped}; skipping the BullMQ peer`);
-      return row;
-    }
-    const redis = await startRedis(config.appendonly);
-    try {
-      const child = startChild({ ...config, port: redis.port });
-      row.result = await child.result;
-      row.peerPeakRssBytes = redis.peakRssBytes();
-    } finally {
-      await redis.stop();
-    }
-  } else if (config.kind === 'http') {
-    if (!(await waitForInvokeApi(options.waitForApiMs, 120_000))) {
-      row.skipped = 'src/runtime/invoke-api.ts never appeared';
-      return row;
-    }
-    const child = startChild(config);
-    try {
-      const port = await child.ready;
-      const load = await httpLoad(port, config.events, config.concurrency, config.id);
-      child.child.send({ type: 'loaded' } satisfies ParentMessage);
-      const result = await child.result;
-      result.firstEnqueueAt = load.firstAt;
-      result.lastEnqueueAckAt = load.lastAckAt;
-      result.httpErrors = load.errors;
-      if (load.errors > 0) log(`  [${config.id}] ${load.errors} requests failed; first: ${load.firstError}`);
-      row.result = result;
-    } catch (error) {
-      child.child.kill('SIGKILL');
-      throw error;
-    }
-  } else {
-    row.result = await startChild(config).result;
+  if (config.kind === 'runtime') row.result = await runRuntimeRow(config);
+  else if (config.kind === 'http') row.result = await runHttpRow(config, loadgen(), settings);
+  else {
+    const result = await runBullRow(config, settings, row);
+    if (result !== undefined) row.result = result;
   }
   row.wallMs = performance.now() - started;
   return row;
 }
-
-// ── parent: report ──────────────────────────────────────────────────────────
 
 function throughputOf(result: RunResult): number {
   return result.events / ((result.lastCompletionAt - result.firstEnqueueAt) / 1000);
@@ -618,39 +218,130 @@ function enqueueRateOf(result: RunResult): number {
   return result.events / ((result.lastEnqueueAckAt - result.firstEnqueueAt) / 1000);
 }
 
-interface Settings {
-  events: number;
-  powerLossCap: number;
-  batch: number;
-  httpConcurrency: number;
-  chunk: number;
-  bullConcurrency: number;
-  removeOnComplete: boolean | number;
-  singleAddEvents: number;
-  repeat: number;
-  quick: boolean;
-  cpus: number;
-  loadAverage1m: { before: number; after: number };
-  fdatasyncMicros: { p50: number; p99: number };
+/** Every CPU second of a row: the queue's Node process(es), redis-server, the load generator. */
+function totalCpuOf(result: RunResult): number {
+  return result.nodeCpuSeconds + (result.redisCpuSeconds ?? 0) + (result.clientCpuSeconds ?? 0);
 }
 
-function report(rows: Row[], settings: Settings, totalMs: number): { met: boolean | undefined; summary: string } {
-  const baseline = rows.find((r) => r.config.id === 'bullmq')?.result;
-  const baseThroughput = baseline ? throughputOf(baseline) : Number.NaN;
+/** Of several runs of one configuration, the one with the median throughput (all runs kept in `runs`). */
+function medianRun(runs: Row[]): Row {
+  const ok = runs.filter((r) => r.result !== undefined).sort((a, b) => throughputOf(a.result!) - throughputOf(b.result!));
+  if (ok.length === 0) return runs.at(-1)!;
+  const median = ok[Math.floor((ok.length - 1) / 2)]!;
+  return runs.length > 1 ? { ...median, runs: runs.map((r) => (r.result ? throughputOf(r.result) : null)) } : median;
+}
+
+// ── HTTP accept rate: the Invoke API and its two peers ──────────────────────
+
+type PeerId = 'bare' | 'sqlite-group' | 'invoke-api';
+
+const PEERS: { id: PeerId; label: string }[] = [
+  { id: 'bare', label: 'node:http, 202 to every POST (the HTTP limit)' },
+  { id: 'sqlite-group', label: 'node:http + SQLite insert, group commit' },
+  { id: 'invoke-api', label: 'Invoke API (startServer, SigV4 checked)' },
+];
+
+interface PeerRun {
+  peer: PeerId;
+  load: LoadResult;
+  serverCpuSeconds: number;
+  /** Invoke API: Event invocations the runtime completed by the end of the load. */
+  completed?: number;
+  /** SQLite peer: rows in its table after the load (warm-up included). */
+  rows?: number;
+}
+
+interface PeerRow {
+  peer: PeerId;
+  label: string;
+  /** The run with the median req/s, and every run's req/s. */
+  median?: PeerRun;
+  runs: PeerRun[];
+  error?: string;
+}
+
+async function runPeer(peer: PeerId, loadgen: RunningChild<object>, settings: Settings, attempt: number): Promise<PeerRun> {
+  const config: QueueChildConfig =
+    peer === 'invoke-api'
+      ? ({ kind: 'invoke-server', id: `peer-invoke-api-${attempt}`, durability: 'process-crash', poolSize: settings.http.poolSize } satisfies InvokeServerChildConfig)
+      : ({ kind: peer, id: `peer-${peer}-${attempt}` } satisfies PeerChildConfig);
+  const server = forkQueueChild<ServerReady>(config, `peer-${peer}-${attempt}`);
+  try {
+    const ready = await server.ready;
+    // The peers check no signature, but get the same signed bytes: sign with any key pair.
+    const credentials = ready.credentials ?? { accessKeyId: 'AKIABENCHBENCHBENCH0', secretAccessKey: 'bench/secret/for/the/peers/0000000000000' };
+    const request = (durationSeconds: number, label: string): LoadRequest => ({
+      type: 'load',
+      port: ready.port,
+      credentials,
+      signing: settings.http.signing,
+      bodies: settings.http.bodies,
+      options: { connections: settings.http.connections, durationMs: durationSeconds * 1000 },
+      label,
+    });
+    if (settings.http.warmupSeconds > 0) await loadgen.request<LoadResult>(request(settings.http.warmupSeconds, `${peer} warm-up`));
+    const cpuBefore = processCpuSeconds(server.pid);
+    const load = await loadgen.request<LoadResult>(request(settings.http.durationSeconds, peer));
+    const serverCpuSeconds = processCpuSeconds(server.pid) - cpuBefore;
+    const run: PeerRun = { peer, load, serverCpuSeconds };
+    if (peer === 'invoke-api') run.completed = (await server.request<{ succeeded: number }>({ type: 'stats' })).succeeded;
+    if (peer === 'sqlite-group') run.rows = (await server.request<{ rows: number }>({ type: 'stats' })).rows;
+    log(`  [${peer}] ${fmtRate(load.requestsPerSecond)}, p50 ${fmtMs(load.latencyMs.p50)}, p99 ${fmtMs(load.latencyMs.p99)}; server CPU ${fmtCpu(serverCpuSeconds)}, client CPU ${fmtCpu(load.clientCpuSeconds)}${load.non2xx + load.errors > 0 ? `; ${load.non2xx + load.errors} failed, first: ${load.firstError}` : ''}`);
+    return run;
+  } finally {
+    await server.stop(60_000);
+  }
+}
+
+/** Each peer `repeat` times, interleaved (bare, SQLite, Invoke API, bare, …) so that a busy moment of the machine touches all three alike. */
+async function runPeers(loadgen: RunningChild<object>, settings: Settings): Promise<PeerRow[]> {
+  const rows = PEERS.map((p): PeerRow => ({ peer: p.id, label: p.label, runs: [] }));
+  for (let attempt = 1; attempt <= settings.http.repeat; attempt++) {
+    log(`\n[${NAME}] HTTP accept rate, round ${attempt} of ${settings.http.repeat}: ${settings.http.connections} connections, ${settings.http.durationSeconds} s each (after ${settings.http.warmupSeconds} s of warm-up)`);
+    for (const row of rows) {
+      if (row.error !== undefined) continue;
+      try {
+        row.runs.push(await runPeer(row.peer, loadgen, settings, attempt));
+      } catch (error) {
+        row.error = error instanceof Error ? error.message : String(error);
+        log(`  [${row.peer}] failed: ${row.error}`);
+      }
+    }
+  }
+  for (const row of rows) {
+    const sorted = [...row.runs].sort((a, b) => a.load.requestsPerSecond - b.load.requestsPerSecond);
+    if (sorted.length > 0) row.median = sorted[Math.floor((sorted.length - 1) / 2)];
+  }
+  return rows;
+}
+
+// ── report ──────────────────────────────────────────────────────────────────
+
+function reportQueue(rows: Row[], settings: Settings, totalMs: number): { met: boolean | undefined; summary: string } {
+  const keep = rows.find((r) => r.config.id === 'bullmq')?.result;
+  const roc = rows.find((r) => r.config.id === 'bullmq-roc')?.result;
+  const keepThroughput = keep ? throughputOf(keep) : Number.NaN;
+  const rocThroughput = roc ? throughputOf(roc) : Number.NaN;
   const tableRows = rows.map((row) => {
     const { config, result } = row;
     const events = config.cappedFrom !== undefined ? `${fmtInt(config.events)} (capped)` : fmtInt(config.events);
     if (result === undefined) return [config.label, events, config.durableAgainst, row.skipped ? `skipped: ${row.skipped}` : `failed: ${(row.error ?? '').split('\n')[0]}`];
     const throughput = throughputOf(result);
+    const cpu = totalCpuOf(result);
     return [
       config.label,
       events,
       config.durableAgainst,
       fmtRate(throughput),
-      fmtRatio(throughput / baseThroughput),
+      fmtRatio(throughput / keepThroughput),
+      fmtRatio(throughput / rocThroughput),
       fmtRate(enqueueRateOf(result)),
       fmtMs(result.latencyMs.p50),
       fmtMs(result.latencyMs.p99),
+      fmtCpu(result.nodeCpuSeconds),
+      result.redisCpuSeconds === undefined ? '—' : fmtCpu(result.redisCpuSeconds),
+      result.clientCpuSeconds === undefined ? '—' : fmtCpu(result.clientCpuSeconds),
+      `${((cpu / result.events) * 1e6).toFixed(0)} µs`,
       fmtMB(result.peakRssBytes),
       row.peerPeakRssBytes === undefined ? '—' : fmtMB(row.peerPeakRssBytes),
       result.failed > 0 || (result.httpErrors ?? 0) > 0 ? `${fmtInt(result.failed)} failed, ${fmtInt(result.httpErrors ?? 0)} HTTP errors` : 'all ok',
@@ -660,42 +351,38 @@ function report(rows: Row[], settings: Settings, totalMs: number): { met: boolea
   const inproc = rows.find((r) => r.config.id === 'inproc-64')?.result;
   let met: boolean | undefined;
   let summary: string;
-  if (inproc && baseline) {
-    const ratio = throughputOf(inproc) / baseThroughput;
+  if (inproc && keep) {
+    const ratio = throughputOf(inproc) / keepThroughput;
     met = ratio >= 1 && inproc.failed === 0 && inproc.succeeded === inproc.events;
     summary =
       `Target (in-process throughput ≥ BullMQ's, no AOF, on this machine; every accepted event durable against a process crash): ` +
-      `${met ? 'MET' : 'NOT MET'} — in-process pool 64 ${fmtRate(throughputOf(inproc))} = ${fmtRatio(ratio)} BullMQ's ${fmtRate(baseThroughput)}`;
-    const wide = rows.find((r) => r.config.id === 'inproc-256')?.result;
-    if (wide) summary += `; pool 256: ${fmtRatio(throughputOf(wide) / baseThroughput)}`;
+      `${met ? 'MET' : 'NOT MET'} — in-process pool 64 ${fmtRate(throughputOf(inproc))} = ${fmtRatio(ratio)} BullMQ's ${fmtRate(keepThroughput)}` +
+      (roc ? `, ${fmtRatio(throughputOf(inproc) / rocThroughput)} BullMQ's with removeOnComplete (${fmtRate(rocThroughput)})` : '');
   } else {
     summary = 'Target (in-process throughput ≥ BullMQ no-AOF): not evaluated (a configuration was skipped or failed)';
   }
 
   const notes = [
-    'events/s: N / (first enqueue → last completion committed). throughput ×: vs BullMQ (no AOF). enqueue/s: N / (first enqueue → last enqueue acknowledged).',
-    'enq→start: runtime rows from the invocation log (SELECT started_at - enqueued_at FROM invocations WHERE type=\'Event\'), BullMQ rows job.processedOn − job.timestamp; both ms resolution.',
+    'events/s: N / (first enqueue → last completion committed). × BullMQ: vs BullMQ no AOF, completed jobs kept; × roc: vs BullMQ no AOF, removeOnComplete: true. enqueue/s: N / (first enqueue → last enqueue acknowledged).',
+    "enq→start: runtime rows from the invocation log (started_at − enqueued_at of each Event), BullMQ rows job.processedOn − job.timestamp; both ms resolution.",
+    'CPU (user + system, every thread) from the first enqueue to the last completion: "node" the process running the queue (the server, for HTTP), "redis" redis-server (/proc/<pid>/stat),',
+    '"client" the HTTP load generator; "CPU/event" all of them together ÷ N. On 2 cores, a row whose CPU exceeds its wall time used both.',
     'peak RSS: the Node process running the queue (sampled every 50 ms, one fresh child process per row); redis RSS: redis-server VmHWM.',
     `In-process enqueue: runtime.invoke(…, 'Event') in batches of ${settings.batch} with Promise.all, yielding to the event loop between batches; worker started first.`,
-    `HTTP: POST /2015-03-31/functions/${FUNCTION}/invocations, X-Amz-Invocation-Type: Event, ${settings.httpConcurrency} requests in flight (undici Pool, keep-alive) from the parent process.`,
-    `BullMQ: Queue.addBulk in chunks of ${settings.chunk}, Worker concurrency ${settings.bullConcurrency}, no-op processor, removeOnComplete: ${settings.removeOnComplete} ` +
-      `(${settings.removeOnComplete === false ? 'completed jobs kept, as the runtime keeps every invocation in its log' : 'completed jobs removed'}), removeOnFail: false.`,
+    `HTTP: the real server (startServer, LEEDZ_APP=example, the no-op controller registered, pool ${settings.http.poolSize ?? '16, the server default'}); POST ${INVOKE_PATH}, X-Amz-Invocation-Type: Event,`,
+    `  from the load generator (bench/http-load.ts, its own process): ${settings.http.connections} keep-alive connections, one request in flight on each, ${signingNote(settings)}.`,
+    `BullMQ: Queue.addBulk in chunks of ${settings.chunk}, Worker concurrency ${settings.bullConcurrency}, no-op processor, removeOnFail: false; "kept" rows keep completed jobs (as the runtime keeps every invocation in its log).`,
   ];
   const single = rows.find((r) => r.config.id === 'bullmq')?.result?.singleAdd;
   if (single) notes.push(`BullMQ single Queue.add (${single.concurrency} in flight, ${fmtInt(single.events)} jobs, no worker): ${fmtRate(single.perSecond)}.`);
   const capped = rows.find((r) => r.config.cappedFrom !== undefined);
   if (capped) notes.push(`${capped.config.label}: N capped at ${fmtInt(capped.config.events)} (of ${fmtInt(capped.config.cappedFrom!)}) by --power-loss-events.`);
   notes.push('BullMQ without AOF is NOT durable against a Redis crash; appendfsync everysec may lose up to ~1 s of accepted jobs.');
-  notes.push('Enqueueing outruns the workers in every row, so enq→start is mostly time spent waiting in the backlog.');
   notes.push(
     `fdatasync of 4 KiB on the temp dir's disk: p50 ${settings.fdatasyncMicros.p50.toFixed(0)} µs, p99 ${settings.fdatasyncMicros.p99.toFixed(0)} µs ` +
       '(each commit pays one with synchronous=FULL, and each checkpoint with NORMAL; AOF everysec pays one per second).',
   );
-  const { before, after } = settings.loadAverage1m;
-  notes.push(
-    `Load average (1 min) ${before.toFixed(2)} before, ${after.toFixed(2)} after on ${settings.cpus} cores` +
-      (Math.max(before, after) > 0.5 ? ' — other processes were using the CPU, so these numbers are noisy; rerun on a quiet machine (or --repeat 3).' : '.'),
-  );
+  notes.push(loadNote(settings.loadAverage1m.before, settings.loadAverage1m.after, settings.cpus));
   for (const row of rows) {
     if (row.runs) notes.push(`${row.config.label}: median of ${row.runs.length} runs (${row.runs.map((r) => (r === null ? 'failed' : fmtRate(r))).join(', ')}).`);
   }
@@ -708,10 +395,15 @@ function report(rows: Row[], settings: Settings, totalMs: number): { met: boolea
       { header: 'events', align: 'right' },
       { header: 'durable against' },
       { header: 'events/s', align: 'right' },
-      { header: 'throughput ×', align: 'right' },
+      { header: '× BullMQ', align: 'right' },
+      { header: '× roc', align: 'right' },
       { header: 'enqueue/s', align: 'right' },
       { header: 'p50 enq→start', align: 'right' },
       { header: 'p99 enq→start', align: 'right' },
+      { header: 'CPU node', align: 'right' },
+      { header: 'CPU redis', align: 'right' },
+      { header: 'CPU client', align: 'right' },
+      { header: 'CPU/event', align: 'right' },
       { header: 'peak RSS', align: 'right' },
       { header: 'redis RSS', align: 'right' },
       { header: 'check' },
@@ -722,12 +414,84 @@ function report(rows: Row[], settings: Settings, totalMs: number): { met: boolea
   return { met, summary };
 }
 
-/** Of several runs of one configuration, the one with the median throughput (all runs kept in `runs`). */
-function medianRun(runs: Row[]): Row {
-  const ok = runs.filter((r) => r.result !== undefined).sort((a, b) => throughputOf(a.result!) - throughputOf(b.result!));
-  if (ok.length === 0) return runs.at(-1)!;
-  const median = ok[Math.floor((ok.length - 1) / 2)]!;
-  return runs.length > 1 ? { ...median, runs: runs.map((r) => (r.result ? throughputOf(r.result) : null)) } : median;
+function signingNote(settings: Settings): string {
+  return settings.http.signing === 'per-body'
+    ? `every request signed with SigV4, each of ${fmtInt(settings.http.bodies)} distinct bodies signed once and its signed bytes reused (re-signed every minute, so none is older than AWS's 5 minutes), so the client's signing takes no CPU from the server`
+    : 'every request signed with SigV4 just before it is sent (@smithy/signature-v4, as the SDKs sign), in the load generator';
+}
+
+interface PeerTargets {
+  vsBare: number | null;
+  vsSqlite: number | null;
+  metBare: boolean | null;
+  metSqlite: boolean | null;
+}
+
+function reportPeers(rows: PeerRow[], settings: Settings, load: { before: number; after: number }): PeerTargets {
+  const rate = (id: PeerId) => rows.find((r) => r.peer === id)?.median?.load.requestsPerSecond ?? Number.NaN;
+  const bare = rate('bare');
+  const sqlite = rate('sqlite-group');
+  const invoke = rate('invoke-api');
+  const table = rows.map((row) => {
+    const run = row.median;
+    if (run === undefined) return [row.label, `failed: ${(row.error ?? '').split('\n')[0]}`];
+    const rps = run.load.requestsPerSecond;
+    const requests = run.load.ok + run.load.non2xx;
+    return [
+      row.label,
+      fmtRate(rps),
+      fmtRatio(rps / bare),
+      fmtRatio(rps / sqlite),
+      fmtMs(run.load.latencyMs.p50),
+      fmtMs(run.load.latencyMs.p99),
+      fmtCpu(run.serverCpuSeconds),
+      fmtCpu(run.load.clientCpuSeconds),
+      `${((run.serverCpuSeconds / Math.max(1, requests)) * 1e6).toFixed(0)} µs`,
+      run.completed === undefined ? '—' : `${fmtInt(run.completed)} of ${fmtInt(run.load.ok)}`,
+      run.load.non2xx + run.load.errors > 0 ? `${fmtInt(run.load.non2xx + run.load.errors)} failed` : 'all 2xx',
+    ];
+  });
+  const vsBare = invoke / bare;
+  const vsSqlite = invoke / sqlite;
+  const targets: PeerTargets = {
+    vsBare: Number.isFinite(vsBare) ? vsBare : null,
+    vsSqlite: Number.isFinite(vsSqlite) ? vsSqlite : null,
+    metBare: Number.isFinite(vsBare) ? vsBare >= 0.5 : null,
+    metSqlite: Number.isFinite(vsSqlite) ? vsSqlite >= 0.8 : null,
+  };
+  const verdict = (met: boolean | null) => (met === null ? 'not measured' : met ? 'MET' : 'NOT MET');
+  const notes = [
+    `Same load generator for all three (bench/http-load.ts, its own process): ${settings.http.connections} keep-alive connections, one request in flight on each, for ${settings.http.durationSeconds} s after ${settings.http.warmupSeconds} s of warm-up;`,
+    `  POST ${INVOKE_PATH}, X-Amz-Invocation-Type: Event, a {"function":"noop","i":…} body; ${signingNote(settings)}.`,
+    '  The two peers check no signature (they get the same signed bytes); the Invoke API checks every one.',
+    `Invoke API: the real server (startServer, LEEDZ_APP=example, process-crash durability, pool ${settings.http.poolSize ?? '16, the server default'}) with the no-op controller registered; each 202 after its event is committed; its worker runs the events`,
+    '  meanwhile in the same process ("completed": Event invocations finished by the end of the load).',
+    'SQLite peer: node:http, better-sqlite3, WAL, synchronous=NORMAL, one INSERT per request (a random UUID, the body, a timestamp) and one transaction per event-loop turn (setImmediate), 202 after the commit.',
+    `CPU: server = the server's process (/proc/<pid>/stat), client = the load generator, both over the measured seconds only. Median of ${settings.http.repeat} interleaved round(s) per server${settings.http.repeat > 1 ? ` (${rows.map((r) => `${r.peer}: ${r.runs.map((x) => fmtRate(x.load.requestsPerSecond)).join(', ')}`).join('; ')})` : ''}.`,
+    loadNote(load.before, load.after, settings.cpus),
+    '',
+    `Target: Invoke API ≥ 0.5 × bare HTTP: ${fmtRate(invoke)} ÷ ${fmtRate(bare)} = ${fmtRatio(vsBare)} — ${verdict(targets.metBare)}`,
+    `Target: Invoke API ≥ 0.8 × the SQLite-insert server: ${fmtRate(invoke)} ÷ ${fmtRate(sqlite)} = ${fmtRatio(vsSqlite)} — ${verdict(targets.metSqlite)}`,
+  ];
+  printTable({
+    title: `HTTP accept rate: the Invoke API beside node:http and node:http + SQLite, same load, same signed requests (${process.version}, ${settings.cpus} cores)`,
+    columns: [
+      { header: 'server' },
+      { header: 'req/s', align: 'right' },
+      { header: '× bare', align: 'right' },
+      { header: '× SQLite', align: 'right' },
+      { header: 'p50', align: 'right' },
+      { header: 'p99', align: 'right' },
+      { header: 'CPU server', align: 'right' },
+      { header: 'CPU client', align: 'right' },
+      { header: 'server CPU/req', align: 'right' },
+      { header: 'completed', align: 'right' },
+      { header: 'check' },
+    ],
+    rows: table,
+    notes,
+  });
+  return targets;
 }
 
 /** p50 and p99 of write(4 KiB) + fdatasync in a temp dir (what a commit costs with synchronous=FULL). */
@@ -759,45 +523,45 @@ function describeError(error: unknown): string {
 
 // ── main ────────────────────────────────────────────────────────────────────
 
-const CONFIG_IDS = ['inproc-64', 'inproc-256', 'inproc-power-loss', 'http', 'bullmq', 'bullmq-aof'] as const;
+const CONFIG_IDS = ['inproc-64', 'inproc-256', 'inproc-power-loss', 'http', 'bullmq', 'bullmq-roc', 'bullmq-aof', 'http-peers'] as const;
 
 async function main(): Promise<void> {
   const args = parseBenchArgs({
     name: NAME,
     summary:
-      'Enqueue and process N no-op Event invocations through the local runtime (in-process, power-loss durability, HTTP Invoke API)\n' +
-      'and through BullMQ on Redis (no AOF, and AOF everysec); print events/s, enqueue rate, enqueue→start latency and peak RSS.',
+      'Enqueue and process N no-op Event invocations through the local runtime (in-process, power-loss durability, the real server over HTTP)\n' +
+      'and through BullMQ on Redis (completed jobs kept, removeOnComplete, AOF everysec); events/s, enqueue rate, enqueue→start latency, CPU seconds of\n' +
+      'each side and peak RSS. Then the HTTP accept rate of the Invoke API beside a bare node:http server and a node:http + SQLite group-commit server.',
     options: {
-      events: { type: 'string', short: 'n', default: '100000', valueName: 'N', description: 'events per configuration' },
+      events: { type: 'string', short: 'n', default: '100000', valueName: 'N', description: 'events per end-to-end configuration' },
       'power-loss-events': { type: 'string', valueName: 'N', description: "cap for the 'power-loss' row (fsync per commit), if it is too slow on this disk (default: --events)" },
-      repeat: { type: 'string', default: '1', valueName: 'R', description: 'run each configuration R times and report the run with the median throughput' },
+      repeat: { type: 'string', default: '1', valueName: 'R', description: 'run each end-to-end configuration R times and report the run with the median throughput' },
       only: { type: 'string', valueName: 'IDS', description: `comma-separated configurations to run, of: ${CONFIG_IDS.join(', ')}` },
       batch: { type: 'string', default: '1000', valueName: 'N', description: 'in-process enqueue batch size (Promise.all)' },
-      'http-concurrency': { type: 'string', default: '64', valueName: 'N', description: 'HTTP requests in flight' },
+      'http-connections': { type: 'string', default: '64', valueName: 'C', description: 'HTTP connections of the load generator (one request in flight on each)' },
+      'http-duration': { type: 'string', default: '10', valueName: 'S', description: 'HTTP accept rate: measured seconds per server' },
+      'http-warmup': { type: 'string', default: '2', valueName: 'S', description: 'HTTP accept rate: seconds of unmeasured load first (0 for none)' },
+      'http-repeat': { type: 'string', default: '3', valueName: 'R', description: 'HTTP accept rate: interleaved rounds; the median per server is reported' },
+      'http-pool-size': { type: 'string', valueName: 'K', description: "the server's LEEDZ_POOL_SIZE in the HTTP rows (default: the server's)" },
+      signing: { type: 'string', default: 'per-body', valueName: 'per-body|per-request', description: 'SigV4 in the load generator: each distinct body signed once, or every request' },
+      bodies: { type: 'string', default: '1000', valueName: 'K', description: 'distinct request bodies (per-body signing)' },
       chunk: { type: 'string', default: '1000', valueName: 'N', description: 'BullMQ addBulk chunk size' },
       'bull-concurrency': { type: 'string', default: '64', valueName: 'N', description: 'BullMQ Worker concurrency' },
-      'remove-on-complete': { type: 'string', default: 'keep', valueName: 'keep|true|COUNT', description: "BullMQ removeOnComplete ('keep' = false)" },
       'single-add-events': { type: 'string', default: '20000', valueName: 'N', description: 'jobs for the BullMQ single add() rate (0 to skip)' },
-      'wait-for-api-minutes': { type: 'string', default: '25', valueName: 'M', description: 'how long to wait for src/runtime/invoke-api.ts' },
-      'cpu-prof': { type: 'string', valueName: 'DIR', description: "write V8 CPU profiles of each configuration's child process (one per thread) to DIR/<id>/" },
-      child: { type: 'string', valueName: 'JSON', description: '(internal) run one configuration in this process and report to the parent' },
+      'cpu-prof': { type: 'string', valueName: 'DIR', description: 'write V8 CPU profiles of each queue or server process (one per thread) to DIR/<id>/' },
     },
-    details: ['Each configuration runs in its own child process; redis-server is started on a free loopback port and stopped afterwards.'],
+    details: ['Each configuration runs in fresh child processes (bench/queue-child.ts); redis-server is started on a free loopback port and stopped afterwards.'],
   });
-  if (args.child !== undefined) return childMain(JSON.parse(args.child) as Config);
 
   const quick = args.quick;
   cpuProfDir = args['cpu-prof'];
   const n = quick ? 5000 : intArg(args.events, 'events');
   const powerLossCap = args['power-loss-events'] === undefined ? n : intArg(args['power-loss-events'], 'power-loss-events');
-  const repeat = intArg(args.repeat, 'repeat');
-  const batch = intArg(args.batch, 'batch');
-  const httpConcurrency = intArg(args['http-concurrency'], 'http-concurrency');
-  const chunk = intArg(args.chunk, 'chunk');
-  const bullConcurrency = intArg(args['bull-concurrency'], 'bull-concurrency');
-  const singleAddEvents = quick ? 2000 : args['single-add-events'] === '0' ? 0 : intArg(args['single-add-events'], 'single-add-events');
-  const removeOnCompleteArg = args['remove-on-complete'];
-  const removeOnComplete = removeOnCompleteArg === 'keep' || removeOnCompleteArg === 'false' ? false : removeOnCompleteArg === 'true' ? true : intArg(removeOnCompleteArg, 'remove-on-complete');
+  const signing = args.signing;
+  if (signing !== 'per-body' && signing !== 'per-request') {
+    log(`--signing: expected per-body or per-request, got "${signing}"`);
+    process.exit(2);
+  }
   const only = args.only === undefined ? undefined : new Set(args.only.split(',').map((s) => s.trim()));
   for (const id of only ?? []) {
     if (!(CONFIG_IDS as readonly string[]).includes(id)) {
@@ -805,11 +569,33 @@ async function main(): Promise<void> {
       process.exit(2);
     }
   }
+  const settings: Settings = {
+    events: n,
+    powerLossCap,
+    batch: intArg(args.batch, 'batch'),
+    chunk: intArg(args.chunk, 'chunk'),
+    bullConcurrency: intArg(args['bull-concurrency'], 'bull-concurrency'),
+    singleAddEvents: quick ? 2000 : args['single-add-events'] === '0' ? 0 : intArg(args['single-add-events'], 'single-add-events'),
+    repeat: intArg(args.repeat, 'repeat'),
+    http: {
+      connections: intArg(args['http-connections'], 'http-connections'),
+      durationSeconds: quick ? 2 : intArg(args['http-duration'], 'http-duration'),
+      warmupSeconds: quick ? 1 : args['http-warmup'] === '0' ? 0 : intArg(args['http-warmup'], 'http-warmup'),
+      repeat: quick ? 1 : intArg(args['http-repeat'], 'http-repeat'),
+      poolSize: args['http-pool-size'] === undefined ? undefined : intArg(args['http-pool-size'], 'http-pool-size'),
+      signing,
+      bodies: intArg(args.bodies, 'bodies'),
+    },
+    quick,
+    cpus: cpus().length,
+    loadAverage1m: { before: loadavg()[0]!, after: Number.NaN },
+    fdatasyncMicros: { p50: Number.NaN, p99: Number.NaN },
+  };
 
   const powerLossEvents = Math.min(n, powerLossCap);
-  const all: Config[] = [
-    { id: 'inproc-64', kind: 'runtime', label: 'in-process, process-crash, pool 64', events: n, durability: 'process-crash', poolSize: 64, batch, durableAgainst: 'process crash' },
-    { id: 'inproc-256', kind: 'runtime', label: 'in-process, process-crash, pool 256', events: n, durability: 'process-crash', poolSize: 256, batch, durableAgainst: 'process crash' },
+  const all: RowConfig[] = [
+    { id: 'inproc-64', kind: 'runtime', label: 'in-process, process-crash, pool 64', events: n, durability: 'process-crash', poolSize: 64, batch: settings.batch, durableAgainst: 'process crash' },
+    { id: 'inproc-256', kind: 'runtime', label: 'in-process, process-crash, pool 256', events: n, durability: 'process-crash', poolSize: 256, batch: settings.batch, durableAgainst: 'process crash' },
     {
       id: 'inproc-power-loss',
       kind: 'runtime',
@@ -818,82 +604,71 @@ async function main(): Promise<void> {
       ...(powerLossEvents < n ? { cappedFrom: n } : {}),
       durability: 'power-loss',
       poolSize: 64,
-      batch,
+      batch: settings.batch,
       durableAgainst: 'power loss',
     },
-    { id: 'http', kind: 'http', label: `HTTP Invoke API, process-crash, pool 64`, events: n, durability: 'process-crash', poolSize: 64, concurrency: httpConcurrency, durableAgainst: 'process crash' },
     {
-      id: 'bullmq',
-      kind: 'bullmq',
-      label: 'BullMQ + Redis (no AOF)',
+      id: 'http',
+      kind: 'http',
+      label: `HTTP Invoke API (startServer), pool ${settings.http.poolSize ?? 16}`,
       events: n,
-      appendonly: false,
-      concurrency: bullConcurrency,
-      chunk,
-      removeOnComplete,
-      singleAddEvents,
-      singleAddConcurrency: 64,
-      durableAgainst: 'nothing (Redis crash)',
+      durability: 'process-crash',
+      poolSize: settings.http.poolSize,
+      durableAgainst: 'process crash',
     },
-    {
-      id: 'bullmq-aof',
-      kind: 'bullmq',
-      label: 'BullMQ + Redis (AOF everysec)',
-      events: n,
-      appendonly: true,
-      concurrency: bullConcurrency,
-      chunk,
-      removeOnComplete,
-      singleAddEvents: 0,
-      singleAddConcurrency: 64,
-      durableAgainst: 'crash, ≤1 s loss',
-    },
+    { id: 'bullmq', kind: 'bullmq', label: 'BullMQ + Redis (no AOF), kept', events: n, appendonly: false, removeOnComplete: false, singleAddEvents: settings.singleAddEvents, durableAgainst: 'nothing (Redis crash)' },
+    { id: 'bullmq-roc', kind: 'bullmq', label: 'BullMQ + Redis (no AOF), removeOnComplete', events: n, appendonly: false, removeOnComplete: true, singleAddEvents: 0, durableAgainst: 'nothing (Redis crash)' },
+    { id: 'bullmq-aof', kind: 'bullmq', label: 'BullMQ + Redis (AOF everysec), kept', events: n, appendonly: true, removeOnComplete: false, singleAddEvents: 0, durableAgainst: 'crash, ≤1 s loss' },
   ];
   const configs = all.filter((c) => only === undefined || only.has(c.id));
+  const peersSelected = only === undefined || only.has('http-peers');
 
   const started = performance.now();
-  const loadBefore = loadavg()[0]!;
-  const fsync = fsyncProbe(quick ? 20 : 200);
-  const waitForApiMs = intArg(args['wait-for-api-minutes'], 'wait-for-api-minutes') * 60_000;
+  settings.fdatasyncMicros = fsyncProbe(quick ? 20 : 200);
+  let loadgen: RunningChild<object> | undefined;
+  const loadgenChild = () => (loadgen ??= forkQueueChild<object>({ kind: 'loadgen' }));
   const rows: Row[] = [];
-  for (const config of configs) {
-    const runs: Row[] = [];
-    for (let attempt = 1; attempt <= repeat; attempt++) {
-      if (repeat > 1) log(`\n[${NAME}] ${config.id}: run ${attempt} of ${repeat}`);
-      try {
-        runs.push(await runConfig(config, { waitForApiMs }));
-      } catch (error) {
-        const message = describeError(error);
-        log(`  [${config.id}] failed: ${message}`);
-        runs.push({ config, error: message });
-        break;
+  let peerRows: PeerRow[] = [];
+  let peerTargets: PeerTargets | undefined;
+  let peerLoad = { before: Number.NaN, after: Number.NaN };
+  try {
+    for (const config of configs) {
+      const runs: Row[] = [];
+      for (let attempt = 1; attempt <= settings.repeat; attempt++) {
+        if (settings.repeat > 1) log(`\n[${NAME}] ${config.id}: run ${attempt} of ${settings.repeat}`);
+        try {
+          if (config.kind === 'http') await loadgenChild().ready;
+          runs.push(await runRow(config, settings, loadgenChild));
+        } catch (error) {
+          const message = describeError(error);
+          log(`  [${config.id}] failed: ${message}`);
+          runs.push({ config, error: message });
+          break;
+        }
       }
+      rows.push(medianRun(runs));
     }
-    rows.push(medianRun(runs));
+    if (peersSelected) {
+      await loadgenChild().ready;
+      peerLoad = { before: loadavg()[0]!, after: Number.NaN };
+      peerRows = await runPeers(loadgenChild(), settings);
+      peerLoad.after = loadavg()[0]!;
+    }
+  } finally {
+    await loadgen?.stop();
   }
   const totalMs = performance.now() - started;
-  const settings: Settings = {
-    events: n,
-    powerLossCap,
-    batch,
-    httpConcurrency,
-    chunk,
-    bullConcurrency,
-    removeOnComplete,
-    singleAddEvents,
-    repeat,
-    quick,
-    cpus: cpus().length,
-    loadAverage1m: { before: loadBefore, after: loadavg()[0]! },
-    fdatasyncMicros: fsync,
-  };
-  const { met, summary } = report(rows, settings, totalMs);
-  const bullmqResult = rows.find((r) => r.config.id === 'bullmq')?.result;
-  const bullmqThroughput = bullmqResult === undefined ? undefined : throughputOf(bullmqResult);
+  settings.loadAverage1m.after = loadavg()[0]!;
+  const queue = configs.length > 0 ? reportQueue(rows, settings, totalMs) : { met: undefined, summary: 'no end-to-end configuration selected' };
+  if (peersSelected) peerTargets = reportPeers(peerRows, settings, peerLoad);
+
+  const keep = rows.find((r) => r.config.id === 'bullmq')?.result;
+  const roc = rows.find((r) => r.config.id === 'bullmq-roc')?.result;
   const path = writeResult(NAME, {
     settings,
-    targetMet: met ?? null,
-    summary,
+    targetMet: queue.met ?? null,
+    summary: queue.summary,
+    httpTargets: peerTargets ?? null,
     totalMs,
     rows: rows.map((row) => ({
       id: row.config.id,
@@ -902,22 +677,32 @@ async function main(): Promise<void> {
       ...(row.result
         ? {
             eventsPerSecond: throughputOf(row.result),
-            throughputVsBullmq: bullmqThroughput === undefined ? null : throughputOf(row.result) / bullmqThroughput,
+            throughputVsBullmq: keep === undefined ? null : throughputOf(row.result) / throughputOf(keep),
+            throughputVsBullmqRemoveOnComplete: roc === undefined ? null : throughputOf(row.result) / throughputOf(roc),
             enqueuePerSecond: enqueueRateOf(row.result),
             enqueueToStartMs: row.result.latencyMs,
+            cpuSeconds: { node: row.result.nodeCpuSeconds, redis: row.result.redisCpuSeconds ?? null, client: row.result.clientCpuSeconds ?? null, total: totalCpuOf(row.result) },
             peakRssBytes: row.result.peakRssBytes,
-            maxRssBytes: row.result.maxRssBytes,
             redisPeakRssBytes: row.peerPeakRssBytes ?? null,
             wallMs: row.wallMs,
             result: row.result,
           }
         : {}),
+      ...(row.runs ? { runs: row.runs } : {}),
       ...(row.skipped ? { skipped: row.skipped } : {}),
+      ...(row.error ? { error: row.error } : {}),
+    })),
+    http: peerRows.map((row) => ({
+      peer: row.peer,
+      label: row.label,
+      requestsPerSecond: row.median?.load.requestsPerSecond ?? null,
+      median: row.median ?? null,
+      runs: row.runs,
       ...(row.error ? { error: row.error } : {}),
     })),
   });
   log(`[${NAME}] results: ${path}`);
-  if (rows.some((r) => r.error !== undefined)) process.exitCode = 1;
+  if (rows.some((r) => r.error !== undefined) || peerRows.some((r) => r.error !== undefined || r.median === undefined)) process.exitCode = 1;
 }
 
 onCleanup(() => {}); // install the signal handlers before anything starts

@@ -22,6 +22,7 @@ const BENCHES = [
   'search',
   'store',
   'web',
+  'growth',
 ] as const;
 
 async function main(): Promise<void> {

@@ -1,21 +1,29 @@
 /**
- * Search under load: month queries on `GET /api/leedz?trades=…&from=…&to=…[&zip=…&radius=…]` against
- * the real server (`startServer`, a child process) holding 100,000 active leedz over 30 trades,
- * spread over three calendar months in ten US metro areas. `autocannon` (in this process) drives
- * each scenario with C connections for D seconds and reports requests/s and latency percentiles:
+ * Search under load, and as the data grows: month queries on
+ * `GET /api/leedz?trades=…&from=…&to=…[&zip=…&radius=…]` against the real server (`startServer`, a
+ * child process) holding 10,000, 100,000 and 1,000,000 active leedz over 30 trades, spread over
+ * three calendar months in ten US metro areas, each beside **the same response bytes served from
+ * memory** by a bare `node:http` server (another child process) under the same load: the limit of
+ * serving that answer over HTTP on this machine. `autocannon` (in this process) drives each with C
+ * connections for D seconds. Scenarios:
  *
  * - one trade, one month;
  * - three trades, one month;
  * - one trade, one month, within 20 miles of a zip.
  *
- * The leedz are inserted directly through the SQLite store, in this process, before the server
- * starts (each with its own street number, so none conflicts).
+ * Per size: one client, one request at a time (the service time without queueing), then the load.
+ * The data grows in place: the leedz of the smaller size stay and more are added, through the
+ * SQLite store in this process while no server runs (batches of inserts in one transaction each, so
+ * a million take about a minute), and each size gets a fresh server process.
  *
  * @example
  * npx tsx bench/search.ts
- * npx tsx bench/search.ts --leedz 20000 --duration 5 --connections 32
+ * npx tsx bench/search.ts --sizes 10k,100k --duration 5 --connections 32
+ * npx tsx bench/search.ts --sizes 100k --only one-trade --cpu-prof /tmp/prof   # then bench/profile-summary.ts
  * npx tsx bench/search.ts --quick
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -27,13 +35,15 @@ import { newLeedId } from '../src/leedz/functions/add-leed.js';
 import { resolveServerConfig } from '../src/server/config.js';
 import { TRADES } from '../src/server/seed.js';
 import { startServer } from '../src/server/serve.js';
-import { childMain, forkChild } from './child-process.js';
+import { childMain, forkChild, type RunningChild } from './child-process.js';
 import {
   fmtInt,
   fmtMs,
   fmtRate,
+  fmtRatio,
   fmtSeconds,
   intArg,
+  loadNote,
   log,
   makeTempDir,
   onCleanup,
@@ -47,6 +57,8 @@ import {
 
 const NAME = 'search';
 const DAY_MS = 86_400_000;
+/** Leedz inserted per transaction while seeding. */
+const SEED_BATCH = 5000;
 
 /** Metro areas: real zips the ZIP geocoder knows, and streets. */
 const CITIES = [
@@ -84,70 +96,92 @@ function monthStart(offset: number, now = new Date()): Date {
 
 // ── data ────────────────────────────────────────────────────────────────────
 
-/** Insert `count` active leedz through the store: trade i mod 30, a metro area, a start in the three months from `from`. */
-async function populate(dbPath: string, count: number, from: Date, to: Date): Promise<{ ms: number; perSecond: number }> {
-  const store = createSqliteStore({ path: dbPath });
-  const geocoder = createZipGeocoder();
-  try {
-    await store.addTrades(TRADES);
-    const createdAt = new Date().toISOString();
-    const creators: string[] = [];
-    for (let i = 0; i < CREATORS; i++) {
-      const username = `vendor${i + 1}`;
-      await store.createUser({ username, email: `${username}@example.com`, createdAt }, []);
-      creators.push(username);
-    }
-    const places = new Map<string, Awaited<ReturnType<typeof geocoder.geocode>>>();
-    const random = mulberry32(42);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-    const spanMs = to.getTime() - from.getTime();
-    const progress = progressReporter(`insert ${fmtInt(count)} leedz`, count, 5);
-    const started = performance.now();
-    for (let i = 0; i < count; i++) {
-      const trade = TRADES[i % TRADES.length]!.name;
-      const city = CITIES[Math.floor(i / TRADES.length) % CITIES.length]!;
-      const zip = pick(city.zips);
-      // The street number is the leed's index: every place key is distinct, so nothing conflicts.
-      const location = `${i + 1} ${pick(city.streets)}, ${city.name}, ${city.state} ${zip}`;
-      const place = await geocoder.geocode(location);
-      if (place === undefined) throw new Error(`the ZIP geocoder does not know ${location}`);
-      places.set(zip, place);
-      const start = new Date(from.getTime() + Math.floor(random() * (spanMs / 1_800_000 - 24)) * 1_800_000);
-      const hours = 1 + Math.floor(random() * 5);
-      const leed: Leed = {
-        id: newLeedId(),
-        trade,
-        title: `${pick(TITLES)} needs ${trade}`,
-        creator: pick(creators),
-        location,
-        zip: place.zip,
-        point: place.point,
-        placeKey: place.placeKey,
-        start: start.toISOString(),
-        end: new Date(start.getTime() + hours * 3_600_000).toISOString(),
-        timeZone: place.timeZone,
-        clientEmail: `client${i + 1}@example.com`,
-        clientPhone: `555${String(1_000_000 + Math.floor(random() * 8_999_999)).slice(0, 7)}`,
-        details: `${hours} hours, about ${10 + Math.floor(random() * 140)} guests.`,
-        requirements: random() < 0.5 ? 'Bring your own table and lighting.' : null,
-        price: pick([0, 500, 1000, 1500, 2500, 4000]),
-        visibility: DEFAULT_VISIBILITY,
-        postedAt: createdAt,
-        status: 'active',
-        buyer: null,
-        soldAt: null,
-      };
-      await store.insertLeed(leed, []);
-      progress(i + 1);
-    }
-    const ms = performance.now() - started;
-    return { ms, perSecond: count / (ms / 1000) };
-  } finally {
-    store.close();
+/** The leedz of one data folder, grown in place: `grow(total)` adds leedz up to `total`. */
+function createSeeder(dbPath: string, from: Date, to: Date) {
+  const random = mulberry32(42);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const spanMs = to.getTime() - from.getTime();
+  const createdAt = new Date().toISOString();
+  const creators = Array.from({ length: CREATORS }, (_, i) => `vendor${i + 1}`);
+  let count = 0;
+
+  /** Leed `i`: trade i mod 30, a metro area, a start in the three months from `from`. */
+  async function leedAt(i: number, geocoder: ReturnType<typeof createZipGeocoder>): Promise<Leed> {
+    const trade = TRADES[i % TRADES.length]!.name;
+    const city = CITIES[Math.floor(i / TRADES.length) % CITIES.length]!;
+    const zip = pick(city.zips);
+    // The street number is the leed's index: every place key is distinct, so nothing conflicts.
+    const location = `${i + 1} ${pick(city.streets)}, ${city.name}, ${city.state} ${zip}`;
+    const place = await geocoder.geocode(location);
+    if (place === undefined) throw new Error(`the ZIP geocoder does not know ${location}`);
+    const start = new Date(from.getTime() + Math.floor(random() * (spanMs / 1_800_000 - 24)) * 1_800_000);
+    const hours = 1 + Math.floor(random() * 5);
+    return {
+      id: newLeedId(),
+      trade,
+      title: `${pick(TITLES)} needs ${trade}`,
+      creator: pick(creators),
+      location,
+      zip: place.zip,
+      point: place.point,
+      placeKey: place.placeKey,
+      start: start.toISOString(),
+      end: new Date(start.getTime() + hours * 3_600_000).toISOString(),
+      timeZone: place.timeZone,
+      clientEmail: `client${i + 1}@example.com`,
+      clientPhone: `555${String(1_000_000 + Math.floor(random() * 8_999_999)).slice(0, 7)}`,
+      details: `${hours} hours, about ${10 + Math.floor(random() * 140)} guests.`,
+      requirements: random() < 0.5 ? 'Bring your own table and lighting.' : null,
+      price: pick([0, 500, 1000, 1500, 2500, 4000]),
+      visibility: DEFAULT_VISIBILITY,
+      postedAt: createdAt,
+      status: 'active',
+      buyer: null,
+      soldAt: null,
+    };
   }
+
+  return {
+    get count() {
+      return count;
+    },
+    /**
+     * Insert leedz until there are `total`, through the store's own insertLeed (its conflict check
+     * and whatever else it keeps), SEED_BATCH to a transaction (insertLeed's own becomes a savepoint).
+     */
+    async grow(total: number): Promise<{ inserted: number; ms: number; perSecond: number }> {
+      const store = createSqliteStore({ path: dbPath });
+      const geocoder = createZipGeocoder();
+      try {
+        if (count === 0) {
+          await store.addTrades(TRADES);
+          for (const username of creators) await store.createUser({ username, email: `${username}@example.com`, createdAt }, []);
+        }
+        const inserted = total - count;
+        const progress = progressReporter(`insert ${fmtInt(inserted)} leedz (to ${fmtInt(total)})`, Math.max(1, inserted), 5);
+        const started = performance.now();
+        while (count < total) {
+          const end = Math.min(total, count + SEED_BATCH);
+          store.db.exec('BEGIN');
+          try {
+            for (; count < end; count++) await store.insertLeed(await leedAt(count, geocoder), []);
+            store.db.exec('COMMIT');
+          } catch (error) {
+            store.db.exec('ROLLBACK');
+            throw error;
+          }
+          progress(inserted - (total - count));
+        }
+        const ms = performance.now() - started;
+        return { inserted, ms, perSecond: inserted / (ms / 1000) };
+      } finally {
+        store.close();
+      }
+    },
+  };
 }
 
-// ── the server (child) ──────────────────────────────────────────────────────
+// ── the server and the memory peer (children) ───────────────────────────────
 
 interface ChildConfig {
   dataDir: string;
@@ -158,33 +192,49 @@ async function startSearchServer(config: ChildConfig): Promise<{ url: string }> 
   return { url: server.url };
 }
 
-// ── scenarios ───────────────────────────────────────────────────────────────
+/** What the memory peer serves: the real server's response to one query, headers and bytes. */
+interface MemoryResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A bare node:http server that answers every GET with the response it was last given, from memory. */
+async function runMemoryServer(): Promise<void> {
+  let status = 200;
+  let headers: Record<string, string> = {};
+  let body = Buffer.alloc(0);
+  const server = createServer((request, response) => {
+    request.resume();
+    response.writeHead(status, { ...headers, 'content-length': String(body.length) });
+    response.end(body);
+  });
+  server.keepAliveTimeout = 65_000;
+  await childMain(
+    () =>
+      new Promise<{ url: string }>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+      }),
+    (message) => {
+      const next = message as MemoryResponse;
+      status = next.status;
+      headers = next.headers;
+      body = Buffer.from(next.body);
+      return { bytes: body.length };
+    },
+  );
+}
+
+/** Headers of a connection, not of the response: the memory peer's node:http sets its own. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date']);
+
+// ── measuring ───────────────────────────────────────────────────────────────
 
 interface Scenario {
   id: string;
   label: string;
   path: string;
-}
-
-interface ScenarioResult {
-  id: string;
-  label: string;
-  path: string;
-  results: number;
-  bodyBytes: number;
-  /** One client, one request at a time (20 requests): the service time without queueing. */
-  singleP50Ms: number;
-  requestsPerSecond: number;
-  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
-  requests: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  durationSeconds: number;
-  /** The five slowest responses and when they ended (seconds into the run). */
-  slowest: { ms: number; atSeconds: number }[];
-  /** The undici cross-check (null with --no-cross-check). */
-  undici: { requestsPerSecond: number; latency: Summary; errors: number } | null;
 }
 
 function scenarios(month: Date, nextMonth: Date): Scenario[] {
@@ -198,37 +248,43 @@ function scenarios(month: Date, nextMonth: Date): Scenario[] {
   ];
 }
 
-async function probe(url: string, path: string, count: number): Promise<{ results: number; bodyBytes: number; p50: number }> {
+/** `count` requests one at a time from one client: the service time, and the last response. */
+async function probe(url: string, path: string, count: number): Promise<{ p50: number; response: MemoryResponse }> {
   const pool = new Pool(url, { connections: 1 });
   try {
-    let results = 0;
-    let bodyBytes = 0;
     const times: number[] = [];
+    let last: MemoryResponse | undefined;
     for (let i = 0; i < count; i++) {
       const t0 = performance.now();
       const response = await pool.request({ path, method: 'GET' });
       const text = await response.body.text();
       times.push(performance.now() - t0);
       if (response.statusCode !== 200) throw new Error(`GET ${path} answered ${response.statusCode}: ${text.slice(0, 500)}`);
-      results = (JSON.parse(text) as { leedz: unknown[] }).leedz.length;
-      bodyBytes = Buffer.byteLength(text);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (!HOP_BY_HOP.has(name.toLowerCase()) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      last = { status: response.statusCode, headers, body: text };
     }
-    return { results, bodyBytes, p50: summarize(times).p50 };
+    return { p50: summarize(times).p50, response: last! };
   } finally {
     await pool.close();
   }
 }
 
-/** One autocannon run; also the slowest responses, with when they ended (seconds into the run). */
-async function load(url: string, path: string, connections: number, durationSeconds: number): Promise<{ result: autocannon.Result; slowest: { ms: number; atSeconds: number }[] }> {
-  const responses: { ms: number; atSeconds: number }[] = [];
-  const started = performance.now();
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url: `${url}${path}`, connections, duration: durationSeconds, pipelining: 1, timeout: 30 }, (error, done) => (error ? reject(error) : resolve(done)));
-    instance.on('response', (_client, _status, _bytes, ms) => responses.push({ ms, atSeconds: (performance.now() - started) / 1000 }));
+interface LoadStats {
+  requestsPerSecond: number;
+  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
+  requests: number;
+  errors: number;
+  /** The undici cross-check (null unless --cross-check). */
+  undici: { requestsPerSecond: number; latency: Summary; errors: number } | null;
+}
+
+async function autocannonLoad(url: string, path: string, connections: number, durationSeconds: number): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url: `${url}${path}`, connections, duration: durationSeconds, pipelining: 1, timeout: 30 }, (error, done) => (error ? reject(error) : resolve(done)));
   });
-  responses.sort((a, b) => b.ms - a.ms);
-  return { result, slowest: responses.slice(0, 5).map((r) => ({ ms: Math.round(r.ms), atSeconds: Number(r.atSeconds.toFixed(2)) })) };
 }
 
 /**
@@ -263,45 +319,72 @@ async function undiciLoad(url: string, path: string, connections: number, durati
   }
 }
 
-async function runScenario(url: string, scenario: Scenario, settings: Settings): Promise<ScenarioResult> {
-  log(`\n[${NAME}] ${scenario.label}: GET ${decodeURIComponent(scenario.path)}`);
-  const single = await probe(url, scenario.path, 20);
-  log(`  ${fmtInt(single.results)} results, ${fmtInt(single.bodyBytes)} bytes, one client p50 ${fmtMs(single.p50)}`);
-  if (settings.warmupSeconds > 0) await load(url, scenario.path, settings.connections, settings.warmupSeconds);
-  // Let the warm-up's last requests drain before the measured run.
+/** Warm-up, a pause for its last requests to drain, the measured run, and the optional cross-check. */
+async function measure(url: string, path: string, settings: Settings, label: string): Promise<LoadStats> {
+  if (settings.warmupSeconds > 0) await autocannonLoad(url, path, settings.connections, settings.warmupSeconds);
   await new Promise((resolve) => setTimeout(resolve, 500));
-  log(`  autocannon: ${settings.connections} connections, ${settings.durationSeconds} s`);
-  const { result, slowest } = await load(url, scenario.path, settings.connections, settings.durationSeconds);
+  const result = await autocannonLoad(url, path, settings.connections, settings.durationSeconds);
   const ok = result['2xx'];
-  log(`  ${fmtRate(ok / result.duration)}, p50 ${fmtMs(result.latency.p50)}, p99 ${fmtMs(result.latency.p99)}; slowest: ${slowest.map((r) => `${fmtMs(r.ms)} at ${r.atSeconds} s`).join(', ')}`);
-  let undici: Awaited<ReturnType<typeof undiciLoad>> | undefined;
-  if (settings.crossCheck) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    log(`  undici cross-check: ${settings.connections} connections, ${settings.durationSeconds} s`);
-    undici = await undiciLoad(url, scenario.path, settings.connections, settings.durationSeconds);
-    log(`  ${fmtRate(undici.requestsPerSecond)}, p50 ${fmtMs(undici.latency.p50)}, p99 ${fmtMs(undici.latency.p99)}, max ${fmtMs(undici.latency.max)}`);
-  }
-  return {
-    id: scenario.id,
-    label: scenario.label,
-    path: scenario.path,
-    results: single.results,
-    bodyBytes: single.bodyBytes,
-    singleP50Ms: single.p50,
+  const stats: LoadStats = {
     requestsPerSecond: ok / result.duration,
     latency: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.mean },
     requests: ok,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
-    durationSeconds: result.duration,
-    slowest,
-    undici: undici === undefined ? null : { requestsPerSecond: undici.requestsPerSecond, latency: undici.latency, errors: undici.errors },
+    errors: result.errors + result.timeouts + result.non2xx,
+    undici: null,
+  };
+  log(`  ${label}: ${fmtRate(stats.requestsPerSecond)}, p50 ${fmtMs(stats.latency.p50)}, p99 ${fmtMs(stats.latency.p99)}${stats.errors > 0 ? `, ${stats.errors} errors` : ''}`);
+  if (settings.crossCheck) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stats.undici = await undiciLoad(url, path, settings.connections, settings.durationSeconds);
+    log(`  ${label} (undici): ${fmtRate(stats.undici.requestsPerSecond)}, p50 ${fmtMs(stats.undici.latency.p50)}, p99 ${fmtMs(stats.undici.latency.p99)}`);
+  }
+  return stats;
+}
+
+interface ScenarioResult {
+  leedz: number;
+  id: string;
+  label: string;
+  path: string;
+  results: number;
+  bodyBytes: number;
+  /** One client, one request at a time (20 requests): the service time without queueing. */
+  singleP50Ms: number;
+  memorySingleP50Ms: number;
+  server: LoadStats;
+  memory: LoadStats;
+  /** server req/s ÷ memory req/s. */
+  ratio: number;
+}
+
+async function runScenario(urls: { server: string; memory: string }, memory: RunningChild<{ url: string }>, leedz: number, scenario: Scenario, settings: Settings): Promise<ScenarioResult> {
+  log(`\n[${NAME}] ${fmtInt(leedz)} leedz, ${scenario.label}: GET ${decodeURIComponent(scenario.path)}`);
+  const single = await probe(urls.server, scenario.path, 20);
+  const results = (JSON.parse(single.response.body) as { leedz: unknown[] }).leedz.length;
+  const bodyBytes = Buffer.byteLength(single.response.body);
+  await memory.request({ ...single.response } satisfies MemoryResponse);
+  const memorySingle = await probe(urls.memory, scenario.path, 20);
+  if (memorySingle.response.body !== single.response.body) throw new Error('the memory peer does not serve the same bytes');
+  log(`  ${fmtInt(results)} results, ${fmtInt(bodyBytes)} bytes; one client p50 ${fmtMs(single.p50)} (memory ${fmtMs(memorySingle.p50)}); ${settings.connections} connections, ${settings.durationSeconds} s each`);
+  const server = await measure(urls.server, scenario.path, settings, 'server');
+  const fromMemory = await measure(urls.memory, scenario.path, settings, 'memory');
+  return {
+    leedz,
+    id: scenario.id,
+    label: scenario.label,
+    path: scenario.path,
+    results,
+    bodyBytes,
+    singleP50Ms: single.p50,
+    memorySingleP50Ms: memorySingle.p50,
+    server,
+    memory: fromMemory,
+    ratio: server.requestsPerSecond / fromMemory.requestsPerSecond,
   };
 }
 
 interface Settings {
-  leedz: number;
+  sizes: number[];
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
@@ -311,37 +394,143 @@ interface Settings {
   cpuProfDir: string | undefined;
 }
 
+// ── report ──────────────────────────────────────────────────────────────────
+
+interface Target {
+  name: string;
+  value: number | null;
+  met: boolean | null;
+  text: string;
+}
+
+function targetsOf(results: ScenarioResult[]): Target[] {
+  const at = (leedz: number) => results.find((r) => r.leedz === leedz && r.id === 'one-trade');
+  const targets: Target[] = [];
+  const mid = at(100_000);
+  targets.push(
+    mid
+      ? {
+          name: 'one trade, one month at 100,000 leedz, 16 connections: ≥ 0.5 of memory',
+          value: mid.ratio,
+          met: mid.ratio >= 0.5,
+          text: `Target: one-trade month search at 100,000 leedz ≥ 0.5 × the same bytes from memory: ${fmtRate(mid.server.requestsPerSecond)} ÷ ${fmtRate(mid.memory.requestsPerSecond)} = ${fmtRatio(mid.ratio)} — ${mid.ratio >= 0.5 ? 'MET' : 'NOT MET'}`,
+        }
+      : { name: 'one trade, one month at 100,000 leedz, 16 connections: ≥ 0.5 of memory', value: null, met: null, text: 'Target (≥ 0.5 × memory at 100,000 leedz): not measured (needs 100k in --sizes and the one-trade scenario)' },
+  );
+  const small = at(10_000);
+  const large = at(1_000_000);
+  if (small && large) {
+    const growth = large.singleP50Ms / small.singleP50Ms;
+    targets.push({
+      name: 'one-client p50 at 1M leedz within 2× of 10k',
+      value: growth,
+      met: growth <= 2,
+      text: `Target: one-client p50 at 1,000,000 leedz ≤ 2 × at 10,000: ${fmtMs(large.singleP50Ms)} ÷ ${fmtMs(small.singleP50Ms)} = ${fmtRatio(growth)} — ${growth <= 2 ? 'MET' : 'NOT MET'}`,
+    });
+  } else {
+    targets.push({ name: 'one-client p50 at 1M leedz within 2× of 10k', value: null, met: null, text: 'Target (one-client p50 at 1M ≤ 2 × at 10k): not measured (needs 10k and 1m in --sizes and the one-trade scenario)' });
+  }
+  return targets;
+}
+
+function report(results: ScenarioResult[], settings: Settings, meta: { seeding: { total: number; ms: number; perSecond: number }[]; loadBefore: number; loadAfter: number; totalMs: number }): Target[] {
+  const targets = targetsOf(results);
+  const crossCheck = settings.crossCheck;
+  printTable({
+    title: `Search: GET /api/leedz month queries beside the same bytes from memory, autocannon ${settings.connections} connections × ${settings.durationSeconds} s (${process.version}, ${cpus().length} cores)`,
+    columns: [
+      { header: 'leedz', align: 'right' },
+      { header: 'scenario' },
+      { header: 'results', align: 'right' },
+      { header: 'body', align: 'right' },
+      { header: '1 client p50', align: 'right' },
+      { header: 'req/s', align: 'right' },
+      { header: 'p50', align: 'right' },
+      { header: 'p99', align: 'right' },
+      { header: 'memory req/s', align: 'right' },
+      { header: 'memory p50', align: 'right' },
+      { header: 'memory p99', align: 'right' },
+      { header: '× memory', align: 'right' },
+      { header: 'errors', align: 'right' },
+      ...(crossCheck ? [{ header: 'undici × memory', align: 'right' as const }] : []),
+    ],
+    rows: results.map((r) => [
+      fmtInt(r.leedz),
+      r.label,
+      fmtInt(r.results),
+      `${(r.bodyBytes / 1024).toFixed(0)} KB`,
+      fmtMs(r.singleP50Ms),
+      fmtRate(r.server.requestsPerSecond),
+      fmtMs(r.server.latency.p50),
+      fmtMs(r.server.latency.p99),
+      fmtRate(r.memory.requestsPerSecond),
+      fmtMs(r.memory.latency.p50),
+      fmtMs(r.memory.latency.p99),
+      fmtRatio(r.ratio),
+      fmtInt(r.server.errors + r.memory.errors),
+      ...(crossCheck ? [r.server.undici && r.memory.undici ? fmtRatio(r.server.undici.requestsPerSecond / r.memory.undici.requestsPerSecond) : '—'] : []),
+    ]),
+    notes: [
+      `Queries: ${[...new Set(results.map((r) => decodeURIComponent(r.path)))].join(' | ')}.`,
+      `Data: active leedz, trade i mod 30, 10 metro areas × 5 zips, starts spread over three calendar months (the middle one is searched); grown in place through the SQLite store's insertLeed, ${fmtInt(SEED_BATCH)} to a transaction: ${meta.seeding.map((s) => `to ${fmtInt(s.total)} in ${fmtSeconds(s.ms)} (${fmtRate(s.perSecond)})`).join(', ')}.`,
+      'Server: startServer (the marketplace, LEEDZ_SEED=false), a fresh child process per size. Memory: a bare node:http server in its own process answering every GET with the bytes and headers the',
+      '  server gave for that query (checked identical). "1 client p50": 20 requests one at a time before the load (service time without queueing; memory\'s beside it in the JSON).',
+      `req/s … p99: autocannon in this process, ${settings.warmupSeconds} s of warm-up first, the same query repeated. "× memory": server req/s ÷ memory req/s.${crossCheck ? ' "undici × memory": the same with an undici Pool client.' : ''}`,
+      loadNote(meta.loadBefore, meta.loadAfter) + ` Total ${fmtSeconds(meta.totalMs)}.`,
+      '',
+      ...targets.map((t) => t.text),
+    ],
+  });
+  return targets;
+}
+
 // ── main ────────────────────────────────────────────────────────────────────
+
+const SCENARIO_IDS = ['one-trade', 'three-trades', 'radius'];
 
 async function main(): Promise<void> {
   const args = parseBenchArgs({
     name: NAME,
     summary:
-      'Month searches (GET /api/leedz) under concurrent load with autocannon against the real server holding L active leedz over 30 trades:\n' +
-      'one trade; three trades; one trade within 20 miles of a zip. Prints requests/s and p50/p99 latency per scenario.',
+      'Month searches (GET /api/leedz) under concurrent load against the real server holding 10k, 100k and 1M active leedz over 30 trades,\n' +
+      'each beside the same response bytes served from memory by a bare node:http server: requests/s, p50/p99, the ratio, and one-client p50 per size.',
     options: {
-      leedz: { type: 'string', short: 'n', default: '100000', valueName: 'L', description: 'active leedz in the store' },
+      sizes: { type: 'string', default: '10k,100k,1m', valueName: 'LIST', description: 'comma-separated numbers of active leedz, ascending (the data grows in place)' },
       connections: { type: 'string', short: 'c', default: '16', valueName: 'C', description: 'autocannon connections' },
-      duration: { type: 'string', short: 'd', default: '15', valueName: 'S', description: 'seconds per scenario' },
-      warmup: { type: 'string', default: '2', valueName: 'S', description: 'seconds of unrecorded load before each scenario (0 for none)' },
-      only: { type: 'string', valueName: 'IDS', description: 'comma-separated scenarios: one-trade, three-trades, radius' },
-      'no-cross-check': { type: 'boolean', default: false, description: 'skip the second run of each scenario with an undici client' },
-      'cpu-prof': { type: 'string', valueName: 'DIR', description: 'write a V8 CPU profile of the server process to DIR' },
+      duration: { type: 'string', short: 'd', default: '10', valueName: 'S', description: 'seconds per measured run (server, then memory)' },
+      warmup: { type: 'string', default: '2', valueName: 'S', description: 'seconds of unrecorded load before each run (0 for none)' },
+      only: { type: 'string', valueName: 'IDS', description: `comma-separated scenarios: ${SCENARIO_IDS.join(', ')}` },
+      'cross-check': { type: 'boolean', default: false, description: 'run each load a second time with an undici client' },
+      'cpu-prof': { type: 'string', valueName: 'DIR', description: 'write a V8 CPU profile of each server process to DIR/<leedz>/' },
       child: { type: 'string', valueName: 'JSON', description: '(internal) run the server in this process' },
+      'memory-child': { type: 'string', valueName: 'JSON', description: '(internal) run the memory peer in this process' },
     },
-    details: ['The server runs in a child process (its own temp data dir); the leedz are inserted by this process first, then autocannon runs here.'],
+    details: ['The leedz are inserted by this process while no server runs; the server and the memory peer run in child processes; autocannon runs here.'],
   });
+  if (args['memory-child'] !== undefined) return runMemoryServer();
   if (args.child !== undefined) {
     const config = JSON.parse(args.child) as ChildConfig;
     return childMain(() => startSearchServer(config));
   }
+  const sizes = (args.quick ? '2k,5k' : args.sizes).split(',').map((s) => intArg(s, 'sizes'));
+  if (sizes.some((size, i) => i > 0 && size <= sizes[i - 1]!)) {
+    log('--sizes: list them in ascending order (the data grows in place)');
+    process.exit(2);
+  }
+  const only = args.only?.split(',').map((s) => s.trim());
+  for (const id of only ?? []) {
+    if (!SCENARIO_IDS.includes(id)) {
+      log(`--only: unknown scenario "${id}" (known: ${SCENARIO_IDS.join(', ')})`);
+      process.exit(2);
+    }
+  }
   const settings: Settings = {
-    leedz: args.quick ? 10_000 : intArg(args.leedz, 'leedz'),
+    sizes,
     connections: intArg(args.connections, 'connections'),
-    durationSeconds: args.quick ? 3 : intArg(args.duration, 'duration'),
+    durationSeconds: args.quick ? 2 : intArg(args.duration, 'duration'),
     warmupSeconds: args.quick ? 1 : args.warmup === '0' ? 0 : intArg(args.warmup, 'warmup'),
-    only: args.only?.split(',').map((s) => s.trim()),
-    crossCheck: !args['no-cross-check'],
+    only,
+    crossCheck: args['cross-check'],
     quick: args.quick,
     cpuProfDir: args['cpu-prof'],
   };
@@ -350,87 +539,51 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!;
   const dir = makeTempDir('search');
   const results: ScenarioResult[] = [];
-  let inserted: { ms: number; perSecond: number } | undefined;
+  const seeding: { total: number; ms: number; perSecond: number }[] = [];
   let failed = false;
+  // Three calendar months from the first of next month; the searches ask for the middle one.
+  const seeder = createSeeder(join(dir.path, 'leedz.db'), monthStart(1), monthStart(4));
+  const memory = forkChild<{ url: string }>(import.meta.url, {}, { flag: '--memory-child' });
   try {
-    // Three calendar months from the first of next month; the searches ask for the middle one.
-    const first = monthStart(1);
-    const end = monthStart(4);
-    log(`[${NAME}] inserting ${fmtInt(settings.leedz)} leedz (${first.toISOString().slice(0, 10)} to ${new Date(end.getTime() - DAY_MS).toISOString().slice(0, 10)})`);
-    inserted = await populate(join(dir.path, 'leedz.db'), settings.leedz, first, end);
-    log(`  ${fmtInt(settings.leedz)} leedz in ${fmtSeconds(inserted.ms)} (${fmtRate(inserted.perSecond)})`);
-
-    const execArgv = settings.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`];
-    const child = forkChild<{ url: string }>(import.meta.url, { dataDir: dir.path } satisfies ChildConfig, { execArgv });
-    try {
-      const { url } = await child.ready;
-      const selected = scenarios(monthStart(2), monthStart(3)).filter((s) => settings.only === undefined || settings.only.includes(s.id));
-      for (const scenario of selected) {
-        try {
-          results.push(await runScenario(url, scenario, settings));
-        } catch (error) {
-          failed = true;
-          log(`  [${scenario.id}] failed: ${error instanceof Error ? error.message : String(error)}`);
+    const { url: memoryUrl } = await memory.ready;
+    for (const size of sizes) {
+      log(`\n[${NAME}] growing the data to ${fmtInt(size)} leedz (${monthStart(1).toISOString().slice(0, 10)} to ${new Date(monthStart(4).getTime() - DAY_MS).toISOString().slice(0, 10)})`);
+      const grown = await seeder.grow(size);
+      seeding.push({ total: size, ms: grown.ms, perSecond: grown.perSecond });
+      log(`  ${fmtInt(grown.inserted)} leedz in ${fmtSeconds(grown.ms)} (${fmtRate(grown.perSecond)})`);
+      const execArgv = settings.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(settings.cpuProfDir, String(size))}`];
+      const server = forkChild<{ url: string }>(import.meta.url, { dataDir: dir.path } satisfies ChildConfig, { execArgv });
+      try {
+        const { url } = await server.ready;
+        const selected = scenarios(monthStart(2), monthStart(3)).filter((s) => only === undefined || only.includes(s.id));
+        for (const scenario of selected) {
+          try {
+            results.push(await runScenario({ server: url, memory: memoryUrl }, memory, size, scenario, settings));
+          } catch (error) {
+            failed = true;
+            log(`  [${scenario.id}] failed: ${error instanceof Error ? error.message : String(error)}`);
+          }
         }
+      } finally {
+        await server.stop(60_000);
       }
-    } finally {
-      await child.stop(60_000);
     }
   } finally {
+    await memory.stop();
     dir.remove();
   }
   const totalMs = performance.now() - started;
   const loadAfter = loadavg()[0]!;
-
-  printTable({
-    title: `Search: GET /api/leedz month queries, ${fmtInt(settings.leedz)} active leedz over 30 trades, autocannon ${settings.connections} connections × ${settings.durationSeconds} s (${process.version}, ${cpus().length} cores)`,
-    columns: [
-      { header: 'scenario' },
-      { header: 'results', align: 'right' },
-      { header: 'body', align: 'right' },
-      { header: '1 client p50', align: 'right' },
-      { header: 'requests/s', align: 'right' },
-      { header: 'p50', align: 'right' },
-      { header: 'p90', align: 'right' },
-      { header: 'p99', align: 'right' },
-      { header: 'requests', align: 'right' },
-      { header: 'errors', align: 'right' },
-      { header: 'undici req/s', align: 'right' },
-      { header: 'undici p50', align: 'right' },
-      { header: 'undici p99', align: 'right' },
-    ],
-    rows: results.map((r) => [
-      r.label,
-      fmtInt(r.results),
-      `${(r.bodyBytes / 1024).toFixed(0)} KB`,
-      fmtMs(r.singleP50Ms),
-      fmtRate(r.requestsPerSecond),
-      fmtMs(r.latency.p50),
-      fmtMs(r.latency.p90),
-      fmtMs(r.latency.p99),
-      fmtInt(r.requests),
-      fmtInt(r.errors + r.non2xx),
-      r.undici ? fmtRate(r.undici.requestsPerSecond) : '—',
-      r.undici ? fmtMs(r.undici.latency.p50) : '—',
-      r.undici ? fmtMs(r.undici.latency.p99) : '—',
-    ]),
-    notes: [
-      `Queries: ${results.map((r) => decodeURIComponent(r.path)).join(' | ')}.`,
-      `Data: ${fmtInt(settings.leedz)} active leedz, trade i mod 30, 10 metro areas × 5 zips, starts spread over three calendar months; inserted through the SQLite store in ${inserted === undefined ? '—' : `${fmtSeconds(inserted.ms)} (${fmtRate(inserted.perSecond)})`}.`,
-      '"results": leedz in one response; "1 client p50": 20 requests one at a time before the load (service time without queueing).',
-      'requests/s … errors: autocannon (16 connections by default, the same query repeated); "undici …": the same closed-loop load from an undici Pool, as a cross-check',
-      '(with large bodies autocannon\'s own client in this process adds a long tail; the slowest responses are in the JSON results).',
-      `Load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, on ${cpus().length} cores${loadBefore > cpus().length * 0.5 ? ': other processes were using the CPU, so these numbers are noisy' : ''}. Total ${fmtSeconds(totalMs)}.`,
-    ],
-  });
+  const targets = report(results, settings, { seeding, loadBefore, loadAfter, totalMs });
   const path = writeResult(NAME, {
     settings: { ...settings, cpus: cpus().length, loadAverage1m: { before: loadBefore, after: loadAfter } },
-    insert: inserted ?? null,
+    seeding,
+    targets,
     totalMs,
     results,
   });
   log(`[${NAME}] results: ${path}`);
-  if (failed || results.some((r) => r.errors + r.non2xx > 0)) process.exitCode = 1;
+  if (failed || results.some((r) => r.server.errors + r.memory.errors > 0)) process.exitCode = 1;
 }
 
 onCleanup(() => {}); // install the signal handlers before anything starts
