@@ -139,6 +139,8 @@ function send(result: HttpResult): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(result.headers ?? {})) headers.append(name, value);
   if (result.status === 204 || result.status === 303 || result.body === undefined) return new Response(null, { status: result.status, headers });
+  // A function that names its own content type sends text as it is (a calendar feed); all else is JSON.
+  if (typeof result.body === 'string' && headers.has('content-type')) return new Response(result.body, { status: result.status, headers });
   headers.set('content-type', 'application/json; charset=utf-8');
   return new Response(JSON.stringify(result.body), { status: result.status, headers });
 }

@@ -25,6 +25,7 @@ import { createAuthCallback, createLogin } from './functions/login.js';
 import { createLogout } from './functions/logout.js';
 import { createGetMe, createGetSession, createUpdateMe } from './functions/me.js';
 import { createMyLeedz } from './functions/my-leedz.js';
+import { createCalendarFeed, createGetCalendarFeed, createNewCalendarFeed, createRevokeCalendarFeed } from './functions/calendar-feed.js';
 import { createPaymentWebhook } from './functions/payment-webhook.js';
 import { createReportLeed } from './functions/report-leed.js';
 import { ROUTES } from './functions/routes.js';
@@ -46,7 +47,7 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
     createUpcomingLeedz(deps),
     createGetLeed(deps),
     createAddLeed(deps, controllers),
-    createEditLeed(deps),
+    createEditLeed(deps, controllers),
     createDeleteLeed(deps, controllers),
     createReportLeed(deps, controllers),
     createBuyLeed(deps, controllers),
@@ -55,6 +56,10 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
     createGetSession(deps),
     createGetMe(deps),
     createMyLeedz(deps),
+    createGetCalendarFeed(deps),
+    createNewCalendarFeed(deps),
+    createRevokeCalendarFeed(deps),
+    createCalendarFeed(deps),
     createUpdateMe(deps),
     createGetUser(deps),
     createLogin(deps, controllers),

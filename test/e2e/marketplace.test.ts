@@ -295,6 +295,76 @@ describe('my leedz', () => {
   });
 });
 
+describe('keeping people informed', () => {
+  it('those emailed about a leed hear when its time changes and when it is withdrawn, once each; others hear nothing', async () => {
+    const poster = await t.signIn('news-poster@example.com');
+    const heard = await t.signIn('news-heard@example.com');
+    const far = await t.signIn('news-far@example.com');
+    await t.api('PATCH', '/api/me', { token: heard.token, body: { subscriptions: ['caricatures'], zip: '62702', radius: 20 } });
+    await t.api('PATCH', '/api/me', { token: far.token, body: { subscriptions: ['caricatures'], zip: '90210', radius: 5 } });
+    const body = newLeedBody({ trade: 'caricatures', location: '15 Walnut Street, Springfield, IL 62704' });
+    const posted = await t.api('POST', '/api/leedz', { token: poster.token, body });
+    await t.settle();
+    const outbox = t.server.marketplace!.outbox;
+    expect(outbox.countEmails({ to: 'news-heard@example.com', kind: 'new-leed' })).toBe(1);
+    expect(outbox.countEmails({ to: 'news-far@example.com', kind: 'new-leed' })).toBe(0);
+
+    const path = `/api/leedz/caricatures/${posted.body.id}`;
+    // A new title is no news; a new time is.
+    await t.api('PATCH', path, { token: poster.token, body: { title: 'Renamed, same gig' } });
+    await t.settle();
+    expect(outbox.countEmails({ to: 'news-heard@example.com', kind: 'changed' })).toBe(0);
+    const later = new Date(Date.parse(body.start as string) + 2 * 3_600_000).toISOString();
+    expect((await t.api('PATCH', path, { token: poster.token, body: { start: later, end: new Date(Date.parse(later) + 3_600_000).toISOString() } })).status).toBe(200);
+    await t.settle();
+    const [changed] = outbox.listEmails({ to: 'news-heard@example.com', kind: 'changed', limit: 1 });
+    expect(changed?.subject).toBe('Leed changed: Renamed, same gig');
+    expect(changed?.text).toMatch(/When, before:/);
+
+    expect((await t.api('DELETE', path, { token: poster.token })).status).toBe(204);
+    await t.settle();
+    expect(outbox.countEmails({ to: 'news-heard@example.com', kind: 'withdrawn' })).toBe(1);
+    for (const kind of ['new-leed', 'changed', 'withdrawn']) expect(outbox.countEmails({ to: 'news-far@example.com', kind })).toBe(0);
+    expect(outbox.countEmails({ to: 'news-poster@example.com', kind: 'withdrawn' })).toBe(0);
+  });
+
+  it('a private calendar feed of the gigs a vendor bought: valid iCalendar, a new link replaces the old, turned off it is gone', async () => {
+    const seller = await t.signIn('feed-seller@example.com');
+    const buyer = await t.signIn('feed-buyer@example.com');
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', title: 'Anniversary, DJ; 3 hours', price: 0, location: '88 Cedar Street, Springfield, IL 62702' }) });
+    await t.api('POST', `/api/leedz/dj/${posted.body.id}/checkout`, { token: buyer.token });
+    expect((await t.api('GET', '/api/me/calendar', { token: buyer.token })).body).toEqual({ feed: null });
+    const made = await t.api('POST', '/api/me/calendar', { token: buyer.token });
+    expect(made.status).toBe(201);
+    expect(made.body.url).toMatch(new RegExp(`^${t.url}/api/calendar/[A-Za-z0-9_-]{43}\\.ics$`));
+    expect((await t.api('GET', '/api/me/calendar', { token: buyer.token })).body).toEqual({ feed: { createdAt: made.body.createdAt } });
+
+    const feed = await fetch(made.body.url);
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+    const text = await feed.text();
+    expect(text.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
+    for (const line of text.split('\r\n')) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(75);
+    const unfolded = text.replace(/\r\n /g, '');
+    expect(unfolded).toContain(`UID:${posted.body.id}@${new URL(t.url).host}`);
+    expect(unfolded).toContain('SUMMARY:dj: Anniversary\\, DJ\\; 3 hours');
+    expect(unfolded).toContain('LOCATION:88 Cedar Street\\, Springfield\\, IL 62702');
+    expect(unfolded).toMatch(/DTSTAMP:\d{8}T\d{6}Z/);
+    // The token is not in the database, nor in the invocation log.
+    const token = new URL(made.body.url).pathname.split('/').pop()!.replace('.ics', '');
+    const logged = t.server.runtime.listInvocations({ function: 'calendarFeed', limit: 5, withPayload: true });
+    expect(JSON.stringify(logged)).not.toContain(token);
+
+    const again = await t.api('POST', '/api/me/calendar', { token: buyer.token });
+    expect((await fetch(made.body.url)).status).toBe(404);
+    expect((await fetch(again.body.url)).status).toBe(200);
+    expect((await t.api('DELETE', '/api/me/calendar', { token: buyer.token })).status).toBe(204);
+    expect((await fetch(again.body.url)).status).toBe(404);
+    expect((await t.api('GET', '/api/calendar/not-a-token.ics')).status).toBe(404);
+    expect((await t.api('POST', '/api/me/calendar')).status).toBe(401);
+  });
+});
+
 describe('times where the gig happens', () => {
   it('a post with wall times is read in the zone of its place; every view and email says the same local time with its zone', async () => {
     const poster = await t.signIn('tz-poster@example.com');

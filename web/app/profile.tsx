@@ -2,7 +2,7 @@
  * Your profile (`GET/PATCH /api/me`: home zip and alert radius, website, about, subscriptions,
  * badges and counters) and anyone's public profile (`GET /api/users/{username}`).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { BadgeId } from '../../src/leedz/domain/badges.js';
 import type { FieldError } from '../../src/leedz/domain/validation.js';
 import type { PublicProfile, User } from '../../src/leedz/domain/user.js';
@@ -10,6 +10,7 @@ import { api, ApiError, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
 import { useLoad } from '../shared/hooks.js';
 import { MedalIcon } from '../shared/icons.js';
+import { CalendarFeed } from './calendar-feed.js';
 import { useSession } from './session.js';
 import { tradeColor } from './trade-colors.js';
 
@@ -21,6 +22,11 @@ export function ProfilePage() {
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  // Linked from emails (#subscriptions, #calendar): the section, once the page has drawn it.
+  useEffect(() => {
+    const target = location.hash.length > 1 ? document.getElementById(location.hash.slice(1)) : null;
+    target?.scrollIntoView();
+  }, []);
 
   if (me === null) {
     return (
@@ -115,7 +121,7 @@ export function ProfilePage() {
           </button>
         </form>
       </section>
-      <section class="card" aria-labelledby="subs-title">
+      <section class="card" id="subscriptions" aria-labelledby="subs-title">
         <h2 id="subs-title">Subscriptions</h2>
         <p class="muted small">
           {me.subscriptions.length} of at most {config().maxSubscriptions}. Subscribe in the trades column of the <a href="/">marketplace</a>.
@@ -133,6 +139,7 @@ export function ProfilePage() {
           ))}
         </ul>
       </section>
+      <CalendarFeed />
       <ProfileFacts profile={me} />
     </div>
   );

@@ -22,7 +22,7 @@ import { withinRadius, type GeoPoint } from '../domain/geo.js';
 import { tradeNameSchema } from '../domain/trade.js';
 import type { MarketplaceDeps } from '../deps.js';
 import type { Email, Subscriber } from '../ports.js';
-import { magicLinkEmail, newLeedEmail, receiptEmail, reportEmail, soldEmail } from '../emails/templates.js';
+import { leedChangedEmail, leedTakenDownEmail, leedWithdrawnEmail, magicLinkEmail, newLeedEmail, receiptEmail, reportEmail, soldEmail } from '../emails/templates.js';
 import { forEachConcurrently } from './concurrency.js';
 
 /** The most subscribers one `notifyBatch` takes (and the most `fanOutBatchSize` may be). */
@@ -56,6 +56,29 @@ export const reportLeedPayload = z.object({
 });
 
 /**
+ * What the people told about a leed hear next: it was withdrawn (by its poster, or taken down by the
+ * operator), or its time or place changed (`change` names the edit: one email per recipient and edit;
+ * `previous` is what they were told before).
+ */
+export const leedNewsSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('withdrawn'), by: z.enum(['creator', 'operator']) }),
+  z.object({
+    kind: z.literal('changed'),
+    change: z.string().min(1).max(100),
+    previous: z.object({ start: z.string().min(1), end: z.string().min(1), zip: z.string().min(1) }),
+  }),
+]);
+
+/** `leedNews`: plan telling a leed's recipients (those emailed about it) the news. */
+export const leedNewsPayload = z.object({ leedId: leedIdSchema, trade: tradeNameSchema, news: leedNewsSchema });
+
+/** `leedNewsBatch`: one page of those recipients — after the `after` username, at most `limit`. */
+export const leedNewsBatchPayload = leedNewsPayload.extend({ after: z.string().nullable(), limit: z.int().min(1).max(MAX_BATCH_SIZE) });
+
+/** `leedTakenDown`: tell the poster that the operator took their leed down. */
+export const leedTakenDownPayload = z.object({ leedId: leedIdSchema, trade: tradeNameSchema });
+
+/**
  * `magicLink`: the sign-in email for the login request `request` (its id keys the email, so a
  * redelivered event sends nothing twice). The route makes the sign-in token itself, so no token is
  * ever in an event, a queue or an invocation log.
@@ -86,6 +109,9 @@ export function signInLink(publicUrl: string, token: string): string {
  * - `sendReceipts { leedId, trade }`
  * - `reportLeed { leedId, trade, reporter, reason: 1..1000 chars }`
  * - `magicLink { email, request: the login request's id }`
+ * - `leedNews { leedId, trade, news: {kind: 'withdrawn', by} | {kind: 'changed', change, previous} }`
+ * - `leedNewsBatch { leedId, trade, news, after: string | null, limit: 1..1000 }`
+ * - `leedTakenDown { leedId, trade }`
  *
  * @example
  * const emailHelper = createEmailHelper(deps);
@@ -139,6 +165,8 @@ export function createEmailHelper(deps: MarketplaceDeps) {
           if (leed?.status !== 'active') return { recipients: 0 };
           const page = await store.listSubscribers(trade, after, limit);
           const recipients = page.filter((subscriber) => subscriber.username !== leed.creator && wantsLeedAt(subscriber, leed.point));
+          // Kept before they are emailed: whoever may have heard of the leed hears of its changes too.
+          await store.addLeedRecipients(leedId, recipients.map(({ username, email }) => ({ username, email })));
           await forEachConcurrently(
             recipients,
             SEND_CONCURRENCY,
@@ -186,6 +214,69 @@ export function createEmailHelper(deps: MarketplaceDeps) {
             ctx,
             reportEmail({ leed, adminEmail: settings.adminEmail, reporter: reporterContact, reason, publicUrl: settings.publicUrl }),
           );
+          return { sent: true };
+        },
+      },
+
+      leedNews: {
+        payload: leedNewsPayload,
+        handler: async ({ leedId, trade, news }, ctx): Promise<{ batches: number }> => {
+          const self = invoke(ctx, emailHelper);
+          const topic = news.kind === 'withdrawn' ? 'withdrawn' : `changed:${news.change}`;
+          // The same flat tree as notifyUsers: a page of recipients per batch, all at the next hop.
+          let after: string | null = null;
+          let batches = 0;
+          for (;;) {
+            const page = await store.listLeedRecipients(leedId, after, batchSize);
+            if (page.length === 0) break;
+            await self.leedNewsBatch.event({ leedId, trade, news, after, limit: batchSize }, { idempotencyKey: `news:${leedId}:${topic}:${after ?? ''}` });
+            batches += 1;
+            const last = page.at(-1);
+            if (page.length < batchSize || last === undefined) break;
+            after = last.username;
+          }
+          return { batches };
+        },
+      },
+
+      leedNewsBatch: {
+        payload: leedNewsBatchPayload,
+        handler: async ({ leedId, trade, news, after, limit }, ctx): Promise<{ recipients: number }> => {
+          const leed = await store.getLeed(trade, leedId);
+          // Withdrawn: only once it is (a redelivery after a restore would mislead). Changed: only while
+          // it can still be bought — sold since, the news is moot.
+          if (leed === undefined || (news.kind === 'withdrawn' ? leed.status !== 'deleted' : leed.status !== 'active')) {
+            ctx.log(`leedNewsBatch: ${trade}/${leedId} is ${leed?.status ?? 'not found'}; no ${news.kind} emails`);
+            return { recipients: 0 };
+          }
+          const recipients = (await store.listLeedRecipients(leedId, after, limit)).filter((r) => r.username !== leed.creator);
+          const { publicUrl } = settings;
+          await forEachConcurrently(
+            recipients,
+            SEND_CONCURRENCY,
+            (recipient) =>
+              sendOnce(
+                ctx,
+                news.kind === 'withdrawn'
+                  ? leedWithdrawnEmail({ leed, recipient, by: news.by, publicUrl })
+                  : leedChangedEmail({ leed, recipient, previous: news.previous, change: news.change, publicUrl }),
+              ),
+            ctx.signal,
+          );
+          return { recipients: recipients.length };
+        },
+      },
+
+      leedTakenDown: {
+        payload: leedTakenDownPayload,
+        handler: async ({ leedId, trade }, ctx): Promise<{ sent: boolean }> => {
+          const leed = await store.getLeed(trade, leedId);
+          const poster = leed === undefined ? undefined : await store.getUser(leed.creator);
+          if (leed?.status !== 'deleted' || poster === undefined) {
+            ctx.log(`leedTakenDown: ${trade}/${leedId} is ${leed?.status ?? 'not found'}${poster === undefined ? ', its poster unknown' : ''}; no email`);
+            return { sent: false };
+          }
+          await sendOnce(ctx, leedTakenDownEmail({ leed, poster, adminEmail: settings.adminEmail, publicUrl: settings.publicUrl }));
           return { sent: true };
         },
       },

@@ -37,6 +37,8 @@ export interface EmailDocument {
   outro?: readonly string[];
   /** Why the recipient gets this email. */
   footer: string;
+  /** An http(s) link after the footer: where to change what one is emailed about. */
+  footerLink?: string;
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
@@ -67,9 +69,9 @@ export function escapeHtml(text: string): string {
  * });
  */
 export function renderEmail(doc: EmailDocument): EmailContent {
-  if (doc.action !== undefined && !/^https?:\/\//i.test(doc.action.url)) {
+  for (const url of [doc.action?.url, doc.footerLink]) {
     // A javascript: or data: URL in an href would run in some webmail clients.
-    throw new TypeError(`email action URL must be http(s), got "${doc.action.url}"`);
+    if (url !== undefined && !/^https?:\/\//i.test(url)) throw new TypeError(`email link must be http(s), got "${url}"`);
   }
   return { subject: oneLine(doc.subject), html: renderHtml(doc), text: renderText(doc) };
 }
@@ -127,7 +129,7 @@ ${doc.facts
 <h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#18181b;${FONT}">${htmlLines(doc.heading)}</h1>
 ${[paragraphs(doc.intro), facts, note, action, paragraphs(doc.outro)].filter((part) => part !== '').join('\n')}
 </td></tr>
-<tr><td style="padding:16px 24px;border-top:1px solid #e4e4e7;font-size:12px;line-height:1.5;color:#71717a;${FONT}">${htmlLines(doc.footer)}</td></tr>
+<tr><td style="padding:16px 24px;border-top:1px solid #e4e4e7;font-size:12px;line-height:1.5;color:#71717a;${FONT}">${htmlLines(doc.footer)}${doc.footerLink === undefined ? '' : ` <a href="${escapeHtml(doc.footerLink)}" style="color:#1d4ed8;">${escapeHtml(doc.footerLink)}</a>`}</td></tr>
 </table>
 </td></tr>
 </table>
@@ -154,7 +156,7 @@ function renderText(doc: EmailDocument): string {
   }
   if (doc.note !== undefined) blocks.push(`${doc.note.title}:\n${doc.note.text}`);
   if (doc.action !== undefined) blocks.push(`${doc.action.label}: ${doc.action.url}`);
-  blocks.push(...(doc.outro ?? []), `--\n${doc.footer}`);
+  blocks.push(...(doc.outro ?? []), `--\n${doc.footer}${doc.footerLink === undefined ? '' : ` ${doc.footerLink}`}`);
   return `${blocks.join('\n\n')}\n`;
 }
 

@@ -19,7 +19,7 @@ import type { Email } from '../ports.js';
 import { renderEmail, type EmailContent, type EmailFact } from './layout.js';
 
 /** The kinds of email the marketplace sends (the `kind` of a port {@link Email}). */
-export type EmailKind = 'new-leed' | 'receipt' | 'sold' | 'report' | 'magic-link';
+export type EmailKind = 'new-leed' | 'receipt' | 'sold' | 'report' | 'magic-link' | 'withdrawn' | 'changed' | 'taken-down';
 
 /** A user as an email names them: public handle and address. */
 export interface Contact {
@@ -70,7 +70,8 @@ export function newLeedContent(input: { leed: Leed; publicUrl: string }): EmailC
     ],
     action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
     outro: hidden.length === 0 ? [] : [`Shown once you buy this leed: ${listWords(hidden)}.`],
-    footer: `You get this email because you subscribe to ${leed.trade} leedz on the Leedz. Change your subscriptions on your profile page to stop.`,
+    footer: `You get this email because you subscribe to ${leed.trade} leedz on the Leedz. ${SUBSCRIPTIONS_FOOTER}`,
+    footerLink: profileSubscriptionsUrl(publicUrl),
   });
 }
 
@@ -166,6 +167,82 @@ export function reportContent(input: { leed: Leed; reporter: { username: string;
 }
 
 /**
+ * To someone who was told about a leed: it is no longer for sale, withdrawn by its poster or taken
+ * down by the Leedz after a report.
+ *
+ * @example
+ * leedWithdrawnContent({ leed, by: 'creator', publicUrl }).subject; // → 'Leed withdrawn: Wedding reception'
+ */
+export function leedWithdrawnContent(input: { leed: Leed; by: 'creator' | 'operator'; publicUrl: string }): EmailContent {
+  const { leed, by, publicUrl } = input;
+  return renderEmail({
+    subject: `Leed withdrawn: ${leed.title}`,
+    heading: 'A leed you were told about is withdrawn',
+    intro: [
+      by === 'creator'
+        ? `${leed.creator} withdrew the ${leed.trade} leed "${leed.title}": it is no longer for sale.`
+        : `The Leedz took the ${leed.trade} leed "${leed.title}" down: it is no longer for sale.`,
+    ],
+    facts: [{ label: 'Trade', value: leed.trade }, ...schedule(leed), { label: 'Zip', value: leed.zip }],
+    action: { label: `See other ${leed.trade} leedz`, url: `${publicUrl.replace(/\/+$/, '')}/trades/${encodeURIComponent(leed.trade)}` },
+    footer: `You get this email because you were emailed about this leed: you subscribe to ${leed.trade} leedz on the Leedz. ${SUBSCRIPTIONS_FOOTER}`,
+    footerLink: profileSubscriptionsUrl(publicUrl),
+  });
+}
+
+/**
+ * To someone who was told about a leed: its time or place changed. What it was, what it is now; the
+ * place only as far as the creator shows it (the same rule as the first alert).
+ *
+ * @example
+ * leedChangedContent({ leed, previous: { start, end, zip }, publicUrl }).subject; // → 'Leed changed: Wedding reception'
+ */
+export function leedChangedContent(input: { leed: Leed; previous: { start: string; end: string; zip: string }; publicUrl: string }): EmailContent {
+  const { leed, previous, publicUrl } = input;
+  const view = projectLeed(leed, null);
+  const timeChanged = previous.start !== leed.start || previous.end !== leed.end;
+  const facts: EmailFact[] = [
+    { label: 'Trade', value: leed.trade },
+    { label: timeChanged ? 'When, now' : 'When', value: formatGigTime(leed.start, leed.end, leed.timeZone) },
+    ...(timeChanged ? [{ label: 'When, before', value: formatGigTime(previous.start, previous.end, leed.timeZone) }] : []),
+    { label: previous.zip === leed.zip ? 'Zip' : 'Zip, now', value: leed.zip },
+    ...(previous.zip === leed.zip ? [] : [{ label: 'Zip, before', value: previous.zip }]),
+    ...(view.location === undefined ? [] : [{ label: 'Location', value: view.location }]),
+    { label: 'Price', value: formatPrice(leed.price) },
+  ];
+  return renderEmail({
+    subject: `Leed changed: ${leed.title}`,
+    heading: leed.title,
+    intro: [`${leed.creator} changed the ${timeChanged ? 'time' : 'place'}${timeChanged && previous.zip !== leed.zip ? ' and the place' : ''} of this ${leed.trade} leed, which you were told about.`],
+    facts,
+    action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
+    footer: `You get this email because you were emailed about this leed: you subscribe to ${leed.trade} leedz on the Leedz. ${SUBSCRIPTIONS_FOOTER}`,
+    footerLink: profileSubscriptionsUrl(publicUrl),
+  });
+}
+
+/**
+ * To the poster of a leed the operator took down after a report: what happened, and whom to write to.
+ *
+ * @example
+ * leedTakenDownContent({ leed, adminEmail: 'admin@leedz.local', publicUrl }).subject; // → 'Your leed was taken down: Wedding reception'
+ */
+export function leedTakenDownContent(input: { leed: Leed; adminEmail: string; publicUrl: string }): EmailContent {
+  const { leed, adminEmail, publicUrl } = input;
+  return renderEmail({
+    subject: `Your leed was taken down: ${leed.title}`,
+    heading: 'Your leed was taken down',
+    intro: [
+      `After a report by another vendor, the Leedz took down your ${leed.trade} leed "${leed.title}". It is no longer for sale, and the vendors who were emailed about it are told it is withdrawn.`,
+      `If you think this is a mistake, write to ${adminEmail}.`,
+    ],
+    facts: [{ label: 'Trade', value: leed.trade }, ...schedule(leed), { label: 'Zip', value: leed.zip }, { label: 'Price', value: formatPrice(leed.price) }],
+    action: { label: 'Your leedz', url: `${publicUrl.replace(/\/+$/, '')}/my-leedz` },
+    footer: 'You get this email because you posted this leed on the Leedz.',
+  });
+}
+
+/**
  * The sign-in email. `link` must be an http(s) URL (the layout refuses anything else).
  *
  * @example
@@ -247,6 +324,39 @@ export function reportEmail(input: {
 }
 
 /**
+ * A withdrawal notice for one recipient; key `<leed id>:<username>:withdrawn`.
+ *
+ * @example
+ * leedWithdrawnEmail({ leed, recipient, by: 'creator', publicUrl }).key; // → 'l_1:pat:withdrawn'
+ */
+export function leedWithdrawnEmail(input: { leed: Leed; recipient: Contact; by: 'creator' | 'operator'; publicUrl: string }): Email {
+  const { leed, recipient } = input;
+  return toEmail(leedWithdrawnContent(input), { to: recipient.email, kind: 'withdrawn', key: `${leed.id}:${recipient.username}:withdrawn` });
+}
+
+/**
+ * A change notice for one recipient; key `<leed id>:<username>:changed:<change>`: one per recipient and change.
+ *
+ * @example
+ * leedChangedEmail({ leed, recipient, previous, change: 'a1b2', publicUrl }).key; // → 'l_1:pat:changed:a1b2'
+ */
+export function leedChangedEmail(input: { leed: Leed; recipient: Contact; previous: { start: string; end: string; zip: string }; change: string; publicUrl: string }): Email {
+  const { leed, recipient, change } = input;
+  return toEmail(leedChangedContent(input), { to: recipient.email, kind: 'changed', key: `${leed.id}:${recipient.username}:changed:${change}` });
+}
+
+/**
+ * The poster's notice of a take-down; key `<leed id>:<creator>:taken-down`.
+ *
+ * @example
+ * leedTakenDownEmail({ leed, poster, adminEmail, publicUrl }).to; // → poster.email
+ */
+export function leedTakenDownEmail(input: { leed: Leed; poster: Contact; adminEmail: string; publicUrl: string }): Email {
+  const { leed, poster } = input;
+  return toEmail(leedTakenDownContent(input), { to: poster.email, kind: 'taken-down', key: `${leed.id}:${poster.username}:taken-down` });
+}
+
+/**
  * The sign-in email, keyed by the caller (one per login request: the link's token is new on each try).
  *
  * @example
@@ -292,6 +402,13 @@ function priceAndFee(price: number): EmailFact[] {
 function hiddenList(leed: Leed): string {
   const hidden = projectLeed(leed, null).hidden.map((field) => FIELD_LABELS[field].toLowerCase());
   return hidden.length === 0 ? '(nothing)' : listWords(hidden);
+}
+
+const SUBSCRIPTIONS_FOOTER = 'Change your subscriptions, home zip or radius on your profile:';
+
+/** Where a recipient changes what they are emailed about. */
+function profileSubscriptionsUrl(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/profile#subscriptions`;
 }
 
 function formatPrice(cents: number): string {

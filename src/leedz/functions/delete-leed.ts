@@ -1,4 +1,7 @@
-/** `DELETE /api/leedz/{trade}/{id}`: the creator withdraws an active, unsold leed; counters follow asynchronously. */
+/**
+ * `DELETE /api/leedz/{trade}/{id}`: the creator withdraws an active, unsold leed; counters follow
+ * asynchronously, and the vendors who were emailed about it are told it is withdrawn.
+ */
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
@@ -15,9 +18,12 @@ export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers
       const { caller, leed: current } = found;
       const { trade, id } = current;
       if (current.creator !== caller.username) return problem(403, 'FORBIDDEN', 'only the creator of a leed may delete it');
-      const message = outboxMessage(prepare(ctx, controllers.bookkeeping).leedDeleted({ leedId: id, trade }, { idempotencyKey: `deleted:${id}` }));
+      const outbox = [
+        outboxMessage(prepare(ctx, controllers.bookkeeping).leedDeleted({ leedId: id, trade }, { idempotencyKey: `deleted:${id}` })),
+        outboxMessage(prepare(ctx, controllers.emailHelper).leedNews({ leedId: id, trade, news: { kind: 'withdrawn', by: 'creator' } }, { idempotencyKey: `news:${id}:withdrawn` })),
+      ];
       try {
-        await deps.store.deleteLeed(trade, id, caller.username, [message]);
+        await deps.store.deleteLeed(trade, id, caller.username, outbox);
       } catch (error) {
         if (error instanceof NotFoundError) return notFound('leed');
         if (error instanceof ForbiddenError) return problem(403, 'FORBIDDEN', error.message);

@@ -2,19 +2,23 @@
  * `PATCH /api/leedz/{trade}/{id}`: the creator changes an active leed. A new location is geocoded
  * again, and a new place or time is checked for conflicts again (atomically, by the store). A start
  * or end sent as a wall time is read in the zone of the new location, or of the leed's own place.
+ * A new time or place is news for the vendors who were emailed about the leed: it is committed with
+ * the change, for emailHelper to tell them.
  */
+import { prepare } from '../../framework/invoker.js';
+import type { Controllers } from '../controllers/controllers.js';
 import { validateLeedPatch } from '../domain/leed.js';
 import { formatGigTime } from '../domain/time-zone.js';
 import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { ConflictError, ForbiddenError, StateError } from '../ports.js';
-import { defineHttpFunction, locate, signedInCallerAndLeed } from './define-http-function.js';
+import { defineHttpFunction, locate, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
 import { invalid, ok, problem } from './http.js';
 
-export function createEditLeed(deps: MarketplaceDeps) {
+export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('editLeed', {
     table: 'read-write',
-    handler: async (request) => {
+    handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;
       const { caller, leed: current } = found;
@@ -32,8 +36,19 @@ export function createEditLeed(deps: MarketplaceDeps) {
         if (place === undefined) return invalid([{ path: 'location', message: 'could not be found: check the street address and the zip' }]);
         Object.assign(changes, { zip: place.zip, point: place.point, placeKey: place.placeKey, timeZone: place.timeZone });
       }
+      const moved = (changes.start !== undefined && changes.start !== current.start) || (changes.end !== undefined && changes.end !== current.end) || (changes.placeKey !== undefined && changes.placeKey !== current.placeKey);
+      const news = moved
+        ? [
+            outboxMessage(
+              prepare(ctx, controllers.emailHelper).leedNews(
+                { leedId: id, trade, news: { kind: 'changed', change: ctx.awsRequestId, previous: { start: current.start, end: current.end, zip: current.zip } } },
+                { idempotencyKey: `news:${id}:changed:${ctx.awsRequestId}` },
+              ),
+            ),
+          ]
+        : [];
       try {
-        const updated = await deps.store.updateLeed(trade, id, caller.username, changes, []);
+        const updated = await deps.store.updateLeed(trade, id, caller.username, changes, news);
         return ok({ ...updated, when: formatGigTime(updated.start, updated.end, updated.timeZone) });
       } catch (error) {
         if (error instanceof ForbiddenError) return problem(403, 'FORBIDDEN', error.message);

@@ -225,6 +225,94 @@ describe('emailHelper.notifyBatch', () => {
   });
 });
 
+describe('emailHelper: the people told about a leed hear its news', () => {
+  /** sam's Springfield leed was alerted to near and nowhere (notifyBatch keeps them as its recipients). */
+  async function alerted(overrides: Parameters<typeof buildLeed>[0] = {}) {
+    const store = new FakeStore()
+      .addLeed(buildLeed(overrides))
+      .addUser(buildUser('sam'))
+      .subscribe('dj', [buildSubscriber('near', CHATHAM, 20), buildSubscriber('far', CHICAGO, 50), buildSubscriber('nowhere', null, 5)]);
+    const env = setup(store);
+    await env.emailHelper.dispatch({ function: 'notifyBatch', leedId: 'l_1', trade: 'dj', after: null, limit: 200 }, controllerContext('emailHelper'));
+    env.mailer.sent.length = 0;
+    return env;
+  }
+
+  it('keeps who was alerted: those emailed, not those out of range', async () => {
+    const { store } = await alerted();
+    expect(await store.listLeedRecipients('l_1', null, 10)).toEqual([
+      { username: 'near', email: 'near@example.com' },
+      { username: 'nowhere', email: 'nowhere@example.com' },
+    ]);
+  });
+
+  it('plans the news in batches of the recipients, at the next hop', async () => {
+    const { store, deps } = await alerted();
+    const transport = recordingTransport();
+    const emailHelper = createEmailHelper({ ...deps, settings: { ...deps.settings, fanOutBatchSize: 1 } });
+    const news = { kind: 'withdrawn', by: 'creator' } as const;
+    expect(await emailHelper.dispatch({ function: 'leedNews', leedId: 'l_1', trade: 'dj', news }, controllerContext('emailHelper', { transport }))).toEqual({ batches: 2 });
+    expect(transport.invocations.map((i) => [i.payload.function, i.payload.after, (i.payload._meta as { hop: number }).hop])).toEqual([
+      ['leedNewsBatch', null, 1],
+      ['leedNewsBatch', 'near', 1],
+    ]);
+    expect(store.recipients.size).toBe(1);
+  });
+
+  it('tells each recipient once that the leed is withdrawn, however often the batch is delivered', async () => {
+    const { store, emailHelper, mailer } = await alerted();
+    store.addLeed(buildLeed({ status: 'deleted' }));
+    const batch = { function: 'leedNewsBatch', leedId: 'l_1', trade: 'dj', news: { kind: 'withdrawn', by: 'creator' }, after: null, limit: 200 };
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+
+    expect(mailer.sent.map((e) => [e.to, e.kind, e.key]).sort()).toEqual([
+      ['near@example.com', 'withdrawn', 'l_1:near:withdrawn'],
+      ['nowhere@example.com', 'withdrawn', 'l_1:nowhere:withdrawn'],
+    ]);
+    expect(mailer.sent[0]!.subject).toBe('Leed withdrawn: Wedding reception');
+    expect(mailer.sent[0]!.text).toContain('sam withdrew the dj leed "Wedding reception": it is no longer for sale.');
+    expect(mailer.sent[0]!.text).toContain('Thu, Dec 24, 2026, 6:00 PM – 10:00 PM CST');
+  });
+
+  it('says nothing of a withdrawal while the leed is still active (an event written by hand)', async () => {
+    const { emailHelper, mailer } = await alerted();
+    const batch = { function: 'leedNewsBatch', leedId: 'l_1', trade: 'dj', news: { kind: 'withdrawn', by: 'creator' }, after: null, limit: 200 };
+    expect(await emailHelper.dispatch(batch, controllerContext('emailHelper'))).toEqual({ recipients: 0 });
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it('tells each recipient the new time, the old one beside it, once per change; the hidden location stays hidden', async () => {
+    const { store, emailHelper, mailer } = await alerted();
+    // Moved two hours later, an hour longer.
+    store.addLeed(buildLeed({ start: '2026-12-25T02:00:00.000Z', end: '2026-12-25T07:00:00.000Z' }));
+    const news = { kind: 'changed', change: 'edit-1', previous: { start: '2026-12-25T00:00:00.000Z', end: '2026-12-25T04:00:00.000Z', zip: '62701' } };
+    const batch = { function: 'leedNewsBatch', leedId: 'l_1', trade: 'dj', news, after: null, limit: 200 };
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+    await emailHelper.dispatch({ ...batch, news: { ...news, change: 'edit-2' } }, controllerContext('emailHelper'));
+
+    expect(mailer.to('near@example.com').map((e) => e.key)).toEqual(['l_1:near:changed:edit-1', 'l_1:near:changed:edit-2']);
+    const [email] = mailer.to('near@example.com');
+    expect(email!.subject).toBe('Leed changed: Wedding reception');
+    expect(email!.text).toMatch(/When, now: +Thu, Dec 24, 2026, 8:00 PM – Fri, Dec 25, 2026, 1:00 AM CST/);
+    expect(email!.text).toMatch(/When, before: +Thu, Dec 24, 2026, 6:00 PM – 10:00 PM CST/);
+    expect(email!.text).not.toContain('123 Main St');
+    expect(email!.text).toContain('https://leedz.test/profile#subscriptions');
+  });
+
+  it('emails the poster of a leed taken down, once', async () => {
+    const store = new FakeStore().addLeed(buildLeed({ status: 'deleted' })).addUser(buildUser('sam'));
+    const { emailHelper, mailer } = setup(store);
+    await emailHelper.dispatch({ function: 'leedTakenDown', leedId: 'l_1', trade: 'dj' }, controllerContext('emailHelper'));
+    await emailHelper.dispatch({ function: 'leedTakenDown', leedId: 'l_1', trade: 'dj' }, controllerContext('emailHelper'));
+
+    expect(mailer.sent.map((e) => [e.to, e.kind, e.key])).toEqual([['sam@example.com', 'taken-down', 'l_1:sam:taken-down']]);
+    expect(mailer.sent[0]!.text).toContain('After a report by another vendor, the Leedz took down your dj leed "Wedding reception"');
+    expect(mailer.sent[0]!.text).toContain('write to admin@leedz.test');
+  });
+});
+
 describe('emailHelper.sendReceipts', () => {
   function soldLeedStore() {
     return new FakeStore()

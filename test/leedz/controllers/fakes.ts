@@ -11,7 +11,7 @@ import type { InvocationType, Transport } from '../../../src/framework/transport
 import { DEFAULT_VISIBILITY, type Leed } from '../../../src/leedz/domain/leed.js';
 import type { User } from '../../../src/leedz/domain/user.js';
 import type { MarketplaceDeps, MarketplaceSettings } from '../../../src/leedz/deps.js';
-import type { Bookkeeping, Email, Mailer, Store, Subscriber } from '../../../src/leedz/ports.js';
+import type { Bookkeeping, Email, Mailer, Recipient, Store, Subscriber } from '../../../src/leedz/ports.js';
 import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
 import { createLocalIdentity } from '../../../src/adapters/identity/local/local-identity.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -86,6 +86,8 @@ export class FakeStore {
   readonly bookkeeping: { key: string; changes: Bookkeeping; applied: boolean }[] = [];
   readonly badges: { username: string; badges: number[] }[] = [];
   readonly subscriberPages: { trade: string; cursor: string | null; limit: number }[] = [];
+  /** Who was emailed about each leed, by username (the store keeps each once). */
+  readonly recipients = new Map<string, Map<string, Recipient>>();
 
   addLeed(leed: Leed): this {
     this.leedz.set(`${leed.trade}/${leed.id}`, leed);
@@ -114,6 +116,17 @@ export class FakeStore {
     this.subscriberPages.push({ trade, cursor, limit });
     const sorted = [...(this.subscribers.get(trade) ?? [])].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
     return sorted.filter((s) => cursor === null || s.username > cursor).slice(0, limit);
+  }
+
+  async addLeedRecipients(leedId: string, recipients: readonly Recipient[]): Promise<void> {
+    const known = this.recipients.get(leedId) ?? new Map<string, Recipient>();
+    for (const recipient of recipients) known.set(recipient.username, recipient);
+    this.recipients.set(leedId, known);
+  }
+
+  async listLeedRecipients(leedId: string, cursor: string | null, limit: number): Promise<Recipient[]> {
+    const sorted = [...(this.recipients.get(leedId)?.values() ?? [])].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+    return sorted.filter((r) => cursor === null || r.username > cursor).slice(0, limit);
   }
 
   async applyBookkeeping(key: string, changes: Bookkeeping): Promise<boolean> {
