@@ -10,7 +10,8 @@
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { writeWebSite } from '../src/server/web-assets.js';
-import { LeedzStack } from './leedz-stack.js';
+import { bundleLambdas } from './lambda-bundles.js';
+import { lambdaNames, LeedzStack } from './leedz-stack.js';
 import { readStackSettings, StackSettingsError } from './settings.js';
 
 const app = new App();
@@ -26,5 +27,7 @@ try {
 // The web app, bundled as for the local server, for the stack to upload to S3.
 const webSiteDir = join(import.meta.dirname, '..', '.tmp', 'web-site');
 await writeWebSite(webSiteDir);
+// One bundle per Lambda; their source maps stay in cdk.out/source-maps, beside the template, not in the code.
+const lambdaBundles = await bundleLambdas(lambdaNames(), { outDir: join(import.meta.dirname, '..', '.tmp', 'lambda'), sourceMapDir: join(app.outdir, 'source-maps') });
 
-new LeedzStack(app, settings.stackName, { ...settings.props, webSiteDir });
+new LeedzStack(app, settings.stackName, { ...settings.props, webSiteDir, lambdaBundles });

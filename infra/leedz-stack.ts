@@ -14,22 +14,20 @@
  * @example
  * new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com' });
  */
-import { join } from 'node:path';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnStage, HttpApi, HttpMethod, type HttpRoute, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ClientAttributes, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, FilterCriteria, FilterRule, type IFunction, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Code, FilterCriteria, FilterRule, Function as LambdaFunction, type IFunction, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LambdaDestination, SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CfnPlaceIndex } from 'aws-cdk-lib/aws-location';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -45,24 +43,10 @@ import { ROUTES, type RouteSpec } from '../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../src/lambda/aws-config.js';
 import { OUTBOX_SORT_KEY } from '../src/lambda/dynamodb-outbox.js';
 import { OUTBOX_SWEEP } from '../src/lambda/outbox-sweep.js';
-import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from './deployables.js';
+import { type Deployables, OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from './deployables.js';
+import { DEFAULT_ACCOUNT_CONCURRENCY, planConcurrency, signInThrottle, stageThrottle } from './edge-limits.js';
+import { Observability } from './observability.js';
 import { WebSite } from './web-site.js';
-
-/** The one entry CDK bundles for every Lambda (see the file's comment for why one). */
-export const LAMBDA_ENTRY = join(import.meta.dirname, '..', 'src', 'lambda', 'handlers.ts');
-
-/** How esbuild bundles {@link LAMBDA_ENTRY}: locally (no Docker), ESM for Node.js 22, minified with a source map. */
-export const LAMBDA_BUNDLING: BundlingOptions = {
-  forceDockerBundling: false,
-  format: OutputFormat.ESM,
-  target: 'node22',
-  minify: true,
-  sourceMap: true,
-  // Bundle the SDK we test with instead of the runtime's copy, whose version drifts.
-  externalModules: [],
-  // CommonJS packages inside an ESM bundle call `require`, which ESM does not define.
-  banner: "import { createRequire as __leedzCreateRequire } from 'node:module'; const require = __leedzCreateRequire(import.meta.url);",
-};
 
 /**
  * Which deployables use which AWS service through a port, beyond the table every one of them uses.
@@ -98,7 +82,31 @@ export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
 export const IDEMPOTENCY_ACTIONS: readonly string[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 /** What a Lambda is made from: a deployable's name, settings and declared invocations. */
-type LambdaSpec = Pick<Deployable, 'name' | 'config' | 'invokes'>;
+export type LambdaSpec = Pick<Deployable, 'name' | 'config' | 'invokes'>;
+
+/**
+ * Every Lambda of the stack: one per function and per controller, the outbox relay and the sweep.
+ * The relay and the sweep invoke the target of every outbox message (the controllers) and mark the
+ * messages dispatched; the sweep stops in time to finish its batch within its timeout.
+ */
+export function lambdaSpecs({ functions, controllers }: Deployables = readDeployables()): { functions: readonly LambdaSpec[]; controllers: Deployables['controllers']; relay: LambdaSpec; sweep: LambdaSpec } {
+  const everyController = controllers.map((c) => c.name);
+  return {
+    functions,
+    controllers,
+    relay: { name: OUTBOX_RELAY, config: { timeoutSeconds: 60, table: 'read-write' }, invokes: everyController },
+    sweep: { name: OUTBOX_SWEEP_NAME, config: { timeoutSeconds: 120, table: 'read-write' }, invokes: everyController },
+  };
+}
+
+/** The names of every Lambda of the stack, for the bundler (`infra/lambda-bundles.ts`). */
+export function lambdaNames(deployables?: Deployables): string[] {
+  const { functions, controllers, relay, sweep } = lambdaSpecs(deployables);
+  return [...functions, ...controllers, relay, sweep].map((spec) => spec.name);
+}
+
+/** Where a Lambda's code comes from when the stack is built without bundles (tests of the template): never deployed. */
+const NOT_BUNDLED = Code.fromInline('export const handler = () => { throw new Error("synthesised without bundles"); };');
 
 export interface LeedzStackProps extends StackProps {
   /** The address emails come from; the stack creates its SES identity (verify it by the link SES emails). */
@@ -109,7 +117,18 @@ export interface LeedzStackProps extends StackProps {
   publicUrl?: string;
   /** SES sends per second for the account: 1 in the SES sandbox, 14 or more in production. */
   sesMaxSendRate?: number;
+  /**
+   * The account's Lambda concurrency in the region (`aws lambda get-account-settings` →
+   * `AccountLimit.ConcurrentExecutions`; default 1,000): the controllers' caps and the API's
+   * throttle are derived from it (`infra/edge-limits.ts`).
+   */
+  lambdaConcurrency?: number;
   squareEnvironment?: 'sandbox' | 'production';
+  /**
+   * Each Lambda's code, by name (`bundleLambdas` in `infra/lambda-bundles.ts`); the stack needs one
+   * for every Lambda it builds. Without it (tests of the template) the code is a placeholder.
+   */
+  lambdaBundles?: ReadonlyMap<string, { dir: string }>;
   /**
    * The web app as static files (`writeWebSite`): served from S3 by CloudFront, with the API at
    * `/api/*` of the same distribution, whose URL becomes the default `publicUrl`. Without it the
@@ -119,18 +138,13 @@ export interface LeedzStackProps extends StackProps {
 }
 
 export class LeedzStack extends Stack {
-  readonly functions = new Map<string, NodejsFunction>();
+  readonly functions = new Map<string, LambdaFunction>();
   readonly api: HttpApi;
   readonly webSite: WebSite | undefined;
 
   constructor(scope: Construct, id: string, props: LeedzStackProps) {
     super(scope, id, props);
-    const { functions, controllers } = readDeployables();
-    // The relay invokes the target of every outbox message, and those are controllers.
-    // It marks each message dispatched once invoked.
-    const relay: LambdaSpec = { name: OUTBOX_RELAY, config: { timeoutSeconds: 60, table: 'read-write' }, invokes: controllers.map((c) => c.name) };
-    // …and so does the sweep, for the messages the relay could not deliver.
-    const sweep: LambdaSpec = { name: OUTBOX_SWEEP_NAME, config: { timeoutSeconds: 120, table: 'read-write' }, invokes: controllers.map((c) => c.name) };
+    const { functions, controllers, relay, sweep } = lambdaSpecs();
     const everyone = [...functions, ...controllers, relay, sweep];
     for (const [service, names] of Object.entries(SERVICE_USERS)) {
       for (const name of names) {
@@ -193,6 +207,9 @@ export class LeedzStack extends Stack {
     // write the (required) email and nothing else.
     const userPool = new UserPool(this, 'Users', {
       signInAliases: { email: true },
+      // Nobody ever types a password: the server sets a random one for each sign-in (32 random bytes and
+      // one character of each class), which a strict policy accepts.
+      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
       selfSignUpEnabled: false,
       standardAttributes: { email: { required: true, mutable: true } },
       customAttributes: { [USERNAME_ATTRIBUTE.replace(/^custom:/, '')]: new StringAttribute({ mutable: true, maxLen: 64 }) },
@@ -214,11 +231,17 @@ export class LeedzStack extends Stack {
     });
 
     // ── alarms go to the admin ───────────────────────────────────────────────
-    const alarms = new Topic(this, 'Alarms');
+    const alarms = new Topic(this, 'Alarms', { enforceSSL: true });
     alarms.addSubscription(new EmailSubscription(props.adminEmail));
 
     // ── one Lambda per deployable, from one bundle ───────────────────────────
     this.api = new HttpApi(this, 'Api', { apiName: `${prefix}api` });
+    // What fans out (the controllers) is capped, so the API's functions always keep the rest.
+    const concurrency = planConcurrency(props.lambdaConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY, [
+      ...controllers,
+      ...functions.filter((fn) => fn.config.reservedConcurrency !== undefined),
+    ]);
+    if (concurrency.warning !== undefined) Annotations.of(this).addWarningV2('leedz:lambda-concurrency', concurrency.warning);
     this.webSite = props.webSiteDir === undefined ? undefined : new WebSite(this, 'Web', { api: this.api, siteDir: props.webSiteDir });
     const environment: Record<string, string> = {
       [AWS_ENV.functionPrefix]: prefix,
@@ -233,43 +256,52 @@ export class LeedzStack extends Stack {
       [AWS_ENV.squareEnvironment]: props.squareEnvironment ?? 'sandbox',
       [AWS_ENV.publicUrl]: props.publicUrl ?? this.webSite?.url ?? this.api.apiEndpoint,
       [AWS_ENV.adminEmail]: props.adminEmail,
-      // Stack traces in CloudWatch point into src/, through the bundle's source map.
-      NODE_OPTIONS: '--enable-source-maps',
     };
-    const lambdaOf = (deployable: LambdaSpec, handler: 'http' | 'controller' | 'outboxStream' | 'outboxSweep') => {
-      const fn = new NodejsFunction(this, deployable.name, {
+    const lambdaOf = (deployable: LambdaSpec) => {
+      const bundle = props.lambdaBundles?.get(deployable.name);
+      if (props.lambdaBundles !== undefined && bundle === undefined) throw new Error(`no bundle for the Lambda "${deployable.name}"`);
+      // Its own role, writing to its own log group only (not AWS's managed basic role, which may write to any).
+      const logGroup = new LogGroup(this, `${deployable.name}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+      const role = new Role(this, `${deployable.name}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+      role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+      const fn = new LambdaFunction(this, deployable.name, {
         functionName: `${prefix}${deployable.name}`,
-        entry: LAMBDA_ENTRY,
-        handler,
-        runtime: Runtime.NODEJS_22_X,
+        role,
+        // One bundle per Lambda, with only what its entry (src/lambda/entries/) imports.
+        code: bundle === undefined ? NOT_BUNDLED : Code.fromAsset(bundle.dir),
+        handler: 'index.handler',
+        runtime: Runtime.NODEJS_24_X,
         architecture: Architecture.ARM_64,
-        // CPU grows with memory; 512 MB keeps a cold start of the bundle short.
+        // CPU grows with memory; 512 MB keeps a cold start short.
         memorySize: 512,
         timeout: Duration.seconds(deployable.config.timeoutSeconds ?? 3),
-        ...(deployable.config.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: deployable.config.reservedConcurrency }),
+        ...(concurrency.reserved.has(deployable.name) ? { reservedConcurrentExecutions: concurrency.reserved.get(deployable.name)! } : {}),
         environment: { ...environment, [AWS_ENV.function]: deployable.name },
-        logGroup: new LogGroup(this, `${deployable.name}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-        bundling: LAMBDA_BUNDLING,
+        // X-Ray: a request, the controllers it hands work to and their batches are one trace (src/lambda/xray.ts).
+        tracing: Tracing.ACTIVE,
+        logGroup,
       });
       if (deployable.invokes.length > 0) {
         fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: deployable.invokes.map(arnOf) }));
       }
       if (deployable.config.table !== undefined) {
         fn.addToRolePolicy(
-          new PolicyStatement({ actions: [...TABLE_ACTIONS[deployable.config.table]], resources: [table.tableArn, `${table.tableArn}/index/*`] }),
+          new PolicyStatement({ actions: [...TABLE_ACTIONS[deployable.config.table]], resources: [table.tableArn, ...LEEDZ_TABLE.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.name}`)] }),
         );
       }
       this.functions.set(deployable.name, fn);
       return fn;
     };
 
-    functions.forEach((fn) => lambdaOf(fn, 'http'));
+    functions.forEach((fn) => lambdaOf(fn));
+    const failureQueues = new Map<string, Queue>();
     for (const controller of controllers) {
-      const fn = lambdaOf(controller, 'controller');
+      const fn = lambdaOf(controller);
       const { maximumRetryAttempts = 2, maximumEventAgeSeconds = 21_600, onSuccess, onFailure } = controller.config;
       let failureQueue: Queue | undefined;
       if (onFailure === undefined) {
-        failureQueue = new Queue(this, `${controller.name}Failures`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED });
+        failureQueue = new Queue(this, `${controller.name}Failures`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+        failureQueues.set(controller.name, failureQueue);
         this.alarmOnDepth(`${controller.name}FailuresAlarm`, failureQueue, `${controller.name}: an event failed all its attempts`, alarms);
       }
       // A non-retriable error's record is delivered by the controller's entry itself, to the same
@@ -290,8 +322,9 @@ export class LeedzStack extends Stack {
     }
 
     // ── the outbox relay, on the table's stream, and the sweep behind it ─────
-    const relayFn = lambdaOf(relay, 'outboxStream');
-    const relayFailures = new Queue(this, 'OutboxRelayFailures', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED });
+    const relayFn = lambdaOf(relay);
+    const relayFailures = new Queue(this, 'OutboxRelayFailures', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    failureQueues.set(OUTBOX_RELAY, relayFailures);
     this.alarmOnDepth(
       'OutboxRelayFailuresAlarm',
       relayFailures,
@@ -325,14 +358,14 @@ export class LeedzStack extends Stack {
       evaluationPeriods: 5,
       topic: alarms,
     });
-    const sweepFn = lambdaOf(sweep, 'outboxSweep');
+    const sweepFn = lambdaOf(sweep);
     // One run per schedule is enough: a failed run is not retried (the next one comes in minutes), and
     // a run that waited longer than the schedule's period is dropped.
     sweepFn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(OUTBOX_SWEEP.everyMinutes) });
     new Rule(this, 'OutboxSweepSchedule', {
       description: `every ${OUTBOX_SWEEP.everyMinutes} minutes: re-send outbox messages pending for over ${OUTBOX_SWEEP.olderThanMinutes} minutes`,
       schedule: Schedule.rate(Duration.minutes(OUTBOX_SWEEP.everyMinutes)),
-      targets: [new LambdaFunction(sweepFn)],
+      targets: [new LambdaTarget(sweepFn)],
     });
 
     // ── what each function may use beyond the table ──────────────────────────
@@ -384,18 +417,53 @@ export class LeedzStack extends Stack {
       identitySource: ['$request.header.Authorization'],
     });
     const integrations = new Map<string, HttpLambdaIntegration>();
+    const routes = new Map<string, HttpRoute>();
     for (const route of ROUTES) {
       const integration = integrations.get(route.function) ?? new HttpLambdaIntegration(`${route.function}Integration`, this.deployed(route.function));
       integrations.set(route.function, integration);
-      this.api.addRoutes({
+      const [added] = this.api.addRoutes({
         path: apiGatewayPath(route),
         methods: [HttpMethod[route.method]],
         integration,
         ...(route.auth === 'session' ? { authorizer: sessionAuthorizer as IHttpRouteAuthorizer } : {}),
       });
+      routes.set(routeKey(route), added!);
     }
 
+    // ── the edge: throttling and access logs on the stage ───────────────────
+    // Escape hatches: the L2 default stage takes neither per-route throttling nor (on creation) access logs.
+    const stage = this.api.defaultStage!.node.defaultChild as CfnStage;
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    stage.accessLogSettings = { destinationArn: accessLogs.logGroupArn, format: JSON.stringify(ACCESS_LOG_FORMAT) };
+    const apiThrottle = stageThrottle(concurrency);
+    stage.defaultRouteSettings = { throttlingRateLimit: apiThrottle.rateLimit, throttlingBurstLimit: apiThrottle.burstLimit };
+    // Every sign-in request sends an email: no faster than SES sends them.
+    const signIn = ROUTES.find((route) => route.function === 'login');
+    if (signIn === undefined) throw new Error('ROUTES has no route to the login function');
+    const signInLimit = signInThrottle(props.sesMaxSendRate ?? 1);
+    // RouteSettings is untyped JSON in CloudFormation: CDK writes its keys as they are, so in its own casing.
+    stage.routeSettings = { [routeKey(signIn)]: { ThrottlingRateLimit: signInLimit.rateLimit, ThrottlingBurstLimit: signInLimit.burstLimit } };
+    // A route's settings need the route to exist first.
+    stage.node.addDependency(routes.get(routeKey(signIn))!);
+
+    // ── eyes on it ───────────────────────────────────────────────────────────
+    const pick = (names: readonly { name: string }[]) => new Map(names.map(({ name }) => [name, this.functions.get(name)!]));
+    const observability = new Observability(this, 'Observability', {
+      api: this.api,
+      topic: alarms,
+      apiFunctions: pick(functions),
+      controllers: pick(controllers),
+      relay: [relay.name, relayFn],
+      sweep: [sweep.name, sweepFn],
+      tables: [
+        { name: 'Leedz', table, indexes: LEEDZ_TABLE.globalSecondaryIndexes.map((gsi) => gsi.name) },
+        { name: 'Idempotency', table: idempotencyTable, indexes: [] },
+      ],
+      failureQueues,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'Dashboard', { value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${observability.dashboard.dashboardName}` });
     if (this.webSite !== undefined) new CfnOutput(this, 'WebUrl', { value: this.webSite.url, description: 'the web app (and the API under /api)' });
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
@@ -433,6 +501,31 @@ export class LeedzStack extends Stack {
     alarm.addAlarmAction(new SnsAction(options.topic));
     return alarm;
   }
+}
+
+/**
+ * What each access log line holds, as JSON: who asked what, what came back and how fast, and what
+ * failed in the authorizer or the integration — never a header, a cookie or a token
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html).
+ */
+export const ACCESS_LOG_FORMAT = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  userAgent: '$context.identity.userAgent',
+} as const;
+
+/** A route's key as API Gateway writes it: `POST /api/auth/login`. */
+export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {
+  return `${route.method} ${apiGatewayPath(route)}`;
 }
 
 /** `/api/leedz/:trade/:id` → `/api/leedz/{trade}/{id}`. */

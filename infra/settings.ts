@@ -19,7 +19,7 @@ export class StackSettingsError extends Error {
 
 export interface StackSettings {
   stackName: string;
-  props: Pick<LeedzStackProps, 'mailFrom' | 'adminEmail' | 'publicUrl' | 'sesMaxSendRate' | 'squareEnvironment'>;
+  props: Pick<LeedzStackProps, 'mailFrom' | 'adminEmail' | 'publicUrl' | 'sesMaxSendRate' | 'squareEnvironment' | 'lambdaConcurrency'>;
 }
 
 /** How to give the required values, in every message that asks for one. */
@@ -63,6 +63,11 @@ export function readStackSettings(context: (key: string) => unknown): StackSetti
   if (sesMaxSendRate !== undefined && !(Number.isFinite(sesMaxSendRate) && sesMaxSendRate > 0)) {
     problems.push(`sesMaxSendRate must be a positive number of emails per second (1 in the SES sandbox), got "${rate}"`);
   }
+  const concurrency = setting('lambdaConcurrency');
+  const lambdaConcurrency = concurrency === undefined ? undefined : Number(concurrency);
+  if (lambdaConcurrency !== undefined && !(Number.isInteger(lambdaConcurrency) && lambdaConcurrency >= 1)) {
+    problems.push(`lambdaConcurrency must be the account's Lambda concurrency, a whole number (aws lambda get-account-settings → AccountLimit.ConcurrentExecutions), got "${concurrency}"`);
+  }
   const publicUrl = setting('publicUrl');
   if (publicUrl !== undefined && !/^https:\/\/[^\s/]+/.test(publicUrl)) problems.push(`publicUrl must be an https:// URL, got "${publicUrl}"`);
   const stackName = setting('stackName') ?? 'Leedz';
@@ -77,6 +82,7 @@ export function readStackSettings(context: (key: string) => unknown): StackSetti
       ...(publicUrl === undefined ? {} : { publicUrl }),
       ...(sesMaxSendRate === undefined ? {} : { sesMaxSendRate }),
       ...(squareEnvironment === undefined ? {} : { squareEnvironment: squareEnvironment as 'sandbox' | 'production' }),
+      ...(lambdaConcurrency === undefined ? {} : { lambdaConcurrency }),
     },
   };
 }

@@ -12,6 +12,7 @@ import { createInvocationContext, type InvocationContext } from '../framework/co
 import type { Deployable } from '../framework/define.js';
 import type { EnvelopeMeta } from '../framework/envelope.js';
 import type { Transport } from '../framework/transport.js';
+import { currentXrayTrace } from './xray.js';
 
 /**
  * The invocation context of `deployable` for one Lambda invocation. `functionName` is the
@@ -21,13 +22,16 @@ import type { Transport } from '../framework/transport.js';
 export function invocationContextFromLambda(deployable: Deployable, lambda: Context, meta: EnvelopeMeta, transport: Transport): InvocationContext {
   // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
   const [, , , region, accountId] = lambda.invokedFunctionArn.split(':');
+  // A request starts a trace: on AWS, the X-Ray trace Lambda gave this invocation (see xray.ts), so
+  // the work it hands off, through the outbox too, joins that trace.
+  const traceId = meta.traceId ?? currentXrayTrace();
   const ctx = createInvocationContext({
     functionName: deployable.name,
     requestId: lambda.awsRequestId,
     ...(region ? { region } : {}),
     ...(accountId ? { accountId } : {}),
     timeoutMs: lambda.getRemainingTimeInMillis(),
-    meta,
+    meta: traceId === undefined ? meta : { ...meta, traceId },
     transport,
     // What the function declared is what IAM grants it; refusing here names the missing declaration
     // instead of surfacing as an AccessDeniedException from Lambda.

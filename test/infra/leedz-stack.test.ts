@@ -3,6 +3,7 @@
  * empty: the constructs are the same, only esbuild does not run) and so is CDK's CloudFormation
  * validation, which `cloudformation-validation.test.ts` runs once: this synth then takes about a second.
  */
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,8 @@ import { LEEDZ_TABLE } from '../../src/adapters/store/dynamodb/table-definition.
 import { ROUTES } from '../../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from '../../infra/deployables.js';
-import { apiGatewayPath, IDEMPOTENCY_ACTIONS, LeedzStack, SERVICE_USERS, TABLE_ACTIONS } from '../../infra/leedz-stack.js';
+import { ACCESS_LOG_FORMAT, apiGatewayPath, IDEMPOTENCY_ACTIONS, LeedzStack, routeKey, SERVICE_USERS, TABLE_ACTIONS } from '../../infra/leedz-stack.js';
+import { LAMBDA_UNRESERVED_MINIMUM, planConcurrency, signInThrottle, stageThrottle } from '../../infra/edge-limits.js';
 import { OUTBOX_SWEEP } from '../../src/lambda/outbox-sweep.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
@@ -77,19 +79,27 @@ function invokedName(resource: unknown): string {
 }
 
 describe('the Lambdas', () => {
-  it('deploys one Lambda per function, per controller, for the relay and the sweep: nodejs22.x on arm64, its handler and its name in LEEDZ_FUNCTION', () => {
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(allLambdas.length);
-    for (const deployable of deployables) {
-      const fn = resources[lambdaId(deployable.name)]!.Properties;
-      expect(fn.Runtime).toBe('nodejs22.x');
+  it('deploys one Lambda per function, per controller, for the relay and the sweep: nodejs24.x on arm64, its own entry’s handler, its name in LEEDZ_FUNCTION', () => {
+    expect(ofType('AWS::Lambda::Function').filter(([, r]) => r.Properties.FunctionName !== undefined)).toHaveLength(allLambdas.length);
+    for (const name of allLambdas) {
+      const fn = resources[lambdaId(name)]!.Properties;
+      expect(fn.Runtime).toBe('nodejs24.x');
       expect(fn.Architectures).toEqual(['arm64']);
-      expect(fn.Handler).toBe(deployable.kind === 'controller' ? 'index.controller' : 'index.http');
-      expect(fn.Timeout).toBe(deployable.config.timeoutSeconds ?? 3);
-      expect(fn.Environment.Variables[AWS_ENV.function]).toBe(deployable.name);
+      expect(fn.Handler).toBe('index.handler');
+      expect(fn.Environment.Variables[AWS_ENV.function]).toBe(name);
       expect(fn.Environment.Variables[AWS_ENV.functionPrefix]).toBe('Leedz-');
     }
-    expect(resources[lambdaId(OUTBOX_RELAY)]!.Properties.Handler).toBe('index.outboxStream');
-    expect(resources[lambdaId(OUTBOX_SWEEP_NAME)]!.Properties.Handler).toBe('index.outboxSweep');
+    for (const deployable of deployables) expect(resources[lambdaId(deployable.name)]!.Properties.Timeout).toBe(deployable.config.timeoutSeconds ?? 3);
+  });
+
+  it('builds each Lambda from its own bundle, when given one for every Lambda', () => {
+    const bundles = new Map(allLambdas.map((name) => [name, { dir: join(import.meta.dirname, 'fixtures', 'empty-bundle') }]));
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaBundles: bundles });
+    const lambdas = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName !== undefined);
+    expect(lambdas.map((r) => Object.keys(r.Properties.Code).sort())).toEqual(allLambdas.map(() => ['S3Bucket', 'S3Key']));
+    bundles.delete('getTrades');
+    expect(() => new LeedzStack(new App(), 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaBundles: bundles })).toThrow('no bundle for the Lambda "getTrades"');
   });
 
   it('sets every variable the Lambda configuration requires (no deploy that fails at its first cold start)', () => {
@@ -99,8 +109,8 @@ describe('the Lambdas', () => {
       const variables = resources[lambdaId(name)]!.Properties.Environment.Variables as Record<string, unknown>;
       // A controller also names its on-failure destination, for the records of non-retriable errors.
       const expected = controllerNames.has(name) ? [...required, AWS_ENV.onFailureDestination] : required;
-      expect(Object.keys(variables).sort()).toEqual([...expected, 'NODE_OPTIONS'].sort());
-      expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      // No NODE_OPTIONS=--enable-source-maps: the code carries no source map (it is a separate artifact).
+      expect(Object.keys(variables).sort()).toEqual([...expected].sort());
     }
   });
 
@@ -125,19 +135,28 @@ describe('least privilege, policy by policy', () => {
     for (const physical of granted) lambdaId(physical.replace(/^Leedz-/, ''));
   });
 
-  it('grants login and reportLeed emailHelper only; emailHelper itself only (its fan-out); bookkeeping nothing', () => {
+  it('grants login emailHelper only; emailHelper itself only (its fan-out); bookkeeping nothing', () => {
     const invokes = (name: string) => withAction(name, 'lambda:InvokeFunction').flatMap(resourcesOf).map(invokedName);
     expect(invokes('login')).toEqual(['Leedz-emailHelper']);
-    expect(invokes('reportLeed')).toEqual(['Leedz-emailHelper']);
     expect(invokes('emailHelper')).toEqual(['Leedz-emailHelper']);
     expect(invokes('bookkeeping')).toEqual([]);
     expect(invokes('addLeed')).toEqual([]);
   });
 
-  it('has no statement with Resource "*" anywhere', () => {
+  it('writes each Lambda’s logs to its own log group only, with no managed policy', () => {
+    for (const name of allLambdas) {
+      const fn = resources[lambdaId(name)]!.Properties;
+      const roleId = fn.Role['Fn::GetAtt'][0] as string;
+      expect(resources[roleId]!.Properties.ManagedPolicyArns, name).toBeUndefined();
+      expect(fn.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(new RegExp(`^${name}Logs`)) });
+      expect(withAction(name, 'logs:PutLogEvents').flatMap(resourcesOf)).toEqual([{ 'Fn::GetAtt': [fn.LoggingConfig.LogGroup.Ref, 'Arn'] }]);
+    }
+  });
+
+  it('has no statement with Resource "*", but X-Ray’s two write actions (which take no resource)', () => {
     for (const [id, policy] of ofType('AWS::IAM::Policy')) {
       for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
-        expect(resourcesOf(statement), `${id}: ${JSON.stringify(statement)}`).not.toContain('*');
+        if (resourcesOf(statement).includes('*')) expect(actions(statement).sort(), `${id}: ${JSON.stringify(statement)}`).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
       }
     }
   });
@@ -211,9 +230,10 @@ describe('least privilege, policy by policy', () => {
     }
     expect(onTable).toHaveLength(1);
     expect(actions(onTable[0]!).sort()).toEqual([...TABLE_ACTIONS[declared]].sort());
+    // Each index by name: no wildcard.
     expect(resourcesOf(onTable[0]!)).toEqual([
       { 'Fn::GetAtt': [tableId, 'Arn'] },
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] },
+      ...LEEDZ_TABLE.globalSecondaryIndexes.map((gsi) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${gsi.name}`]] })),
     ]);
   });
 
@@ -348,6 +368,130 @@ describe('the outbox never strands a message', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: Match.anyValue() }],
     });
+  });
+});
+
+describe('the edge', () => {
+  const stage = () => ofType('AWS::ApiGatewayV2::Stage')[0]!;
+
+  it('throttles the stage to what the API’s executions can serve, and the sign-in route to SES’s rate', () => {
+    const plan = planConcurrency(1000, controllers);
+    const [, { Properties }] = stage();
+    expect(Properties.StageName).toBe('$default');
+    expect(Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: stageThrottle(plan).rateLimit, ThrottlingBurstLimit: stageThrottle(plan).burstLimit });
+    const login = ROUTES.find((route) => route.function === 'login')!;
+    expect(routeKey(login)).toBe('POST /api/auth/login');
+    // The sandbox's rate (the stack's default sesMaxSendRate): one sign-in email a second, five at once.
+    expect(Properties.RouteSettings).toEqual({ 'POST /api/auth/login': { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 5 } });
+    expect(signInThrottle(1)).toEqual({ rateLimit: 1, burstLimit: 5 });
+    // The route must exist before the stage names it.
+    const loginRoute = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === 'POST /api/auth/login')![0];
+    expect(stage()[1].DependsOn).toContain(loginRoute);
+  });
+
+  it('writes an access log line per request, as JSON, without headers or tokens', () => {
+    const [, { Properties }] = stage();
+    const logGroupId = Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0] as string;
+    expect(resources[logGroupId]!.Type).toBe('AWS::Logs::LogGroup');
+    expect(resources[logGroupId]!.Properties.RetentionInDays).toBe(30);
+    const format = JSON.parse(Properties.AccessLogSettings.Format as string) as Record<string, string>;
+    expect(format).toEqual(ACCESS_LOG_FORMAT);
+    expect(format.requestId).toBe('$context.requestId');
+    expect(Object.values(format).join(' ')).not.toMatch(/header|cookie|authorization|token/i);
+  });
+
+  it('caps every controller with reserved concurrency, so a fan-out leaves the API (which reserves none) the rest', () => {
+    const plan = planConcurrency(1000, controllers);
+    let reserved = 0;
+    for (const name of allLambdas) {
+      const value = resources[lambdaId(name)]!.Properties.ReservedConcurrentExecutions as number | undefined;
+      expect(value, name).toBe(plan.reserved.get(name));
+      reserved += value ?? 0;
+    }
+    for (const controller of controllers) expect(plan.reserved.get(controller.name), controller.name).toBeGreaterThan(0);
+    expect(reserved + LAMBDA_UNRESERVED_MINIMUM).toBeLessThanOrEqual(1000);
+    expect(plan.api).toBe(1000 - reserved);
+  });
+
+  it('on an account too small to reserve, deploys without caps and warns at synth what to ask for', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const small = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 10 });
+    const synthesised = Template.fromStack(small);
+    expect(JSON.stringify(synthesised.toJSON())).not.toContain('ReservedConcurrentExecutions');
+    const warnings = app.synth().getStackArtifact(small.artifactId).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
+    expect(warnings).toEqual([expect.stringMatching(/the account's Lambda concurrency \(10\) cannot reserve .*Request more \(Service Quotas → AWS Lambda → Concurrent executions/)]);
+  });
+});
+
+describe('eyes on it', () => {
+  const alarmsOn = (metricName: string) => ofType('AWS::CloudWatch::Alarm').filter(([, r]) => r.Properties.MetricName === metricName);
+  const alarmedFunctions = (metricName: string) =>
+    alarmsOn(metricName)
+      .map(([, r]) => (r.Properties.Dimensions as { Name: string; Value: { Ref: string } }[]).find((d) => d.Name === 'FunctionName')!.Value.Ref)
+      .map((ref) => resources[ref]!.Properties.FunctionName as string)
+      .sort();
+  const physical = (names: readonly string[]) => names.map((name) => `Leedz-${name}`).sort();
+
+  it('traces every Lambda with X-Ray (active)', () => {
+    for (const name of allLambdas) expect(resources[lambdaId(name)]!.Properties.TracingConfig, name).toEqual({ Mode: 'Active' });
+  });
+
+  it('alarms on the errors of every Lambda, and on the throttles of every one that answers someone', () => {
+    expect(alarmedFunctions('Errors')).toEqual(physical(allLambdas));
+    // A throttled Event waits in Lambda's queue, and a capped controller is throttled by design during a fan-out.
+    expect(alarmedFunctions('Throttles')).toEqual(physical([...functions.map((f) => f.name), ...outboxLambdas]));
+    for (const [, alarm] of [...alarmsOn('Errors'), ...alarmsOn('Throttles')]) {
+      expect(alarm.Properties).toMatchObject({ Statistic: 'Sum', Period: 300, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: expect.any(String) }] });
+    }
+  });
+
+  it('alarms when a controller drops an Event, cannot deliver a failure record, or lets an Event wait too long', () => {
+    const names = physical(controllers.map((c) => c.name));
+    expect(alarmedFunctions('AsyncEventsDropped')).toEqual(names);
+    expect(alarmedFunctions('DestinationDeliveryFailures')).toEqual(names);
+    expect(alarmedFunctions('AsyncEventAge')).toEqual(names);
+    for (const [, alarm] of alarmsOn('AsyncEventAge')) expect(alarm.Properties).toMatchObject({ Statistic: 'Maximum', Threshold: 15 * 60_000 });
+  });
+
+  it('alarms on the API’s 5xx answers and on throttled reads and writes of each table and its indexes', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: '5xx', Statistic: 'Sum', Threshold: 0, Dimensions: [{ Name: 'ApiId', Value: { Ref: Match.anyValue() } }] });
+    const tableAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, r]) => JSON.stringify(r.Properties.Metrics ?? []).includes('ThrottleEvents'));
+    expect(tableAlarms).toHaveLength(2);
+    const leedz = tableAlarms.map(([, r]) => r.Properties.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string }[] } } }[]).find((m) => m.length > 2)!;
+    const throttled = leedz.filter((m) => m.MetricStat !== undefined).map((m) => `${m.MetricStat!.Metric.MetricName}${m.MetricStat!.Metric.Dimensions.some((d) => d.Name === 'GlobalSecondaryIndexName') ? ' (index)' : ''}`);
+    expect(throttled.sort()).toEqual(
+      ['ReadThrottleEvents', 'WriteThrottleEvents', ...LEEDZ_TABLE.globalSecondaryIndexes.flatMap(() => ['ReadThrottleEvents (index)', 'WriteThrottleEvents (index)'])].sort(),
+    );
+    expect(leedz.find((m) => m.Expression !== undefined)!.Expression).toMatch(/^FILL\(r, 0\) \+ FILL\(w, 0\)/);
+  });
+
+  it('every alarm emails the admin', () => {
+    const topicId = ofType('AWS::SNS::Topic')[0]![0];
+    for (const [id, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+  });
+
+  it('has a dashboard of the request → controller flow: API, functions, outbox, controllers, failure queues, tables', () => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
+    const titles = [...body.matchAll(/\\"title\\":\\"([^\\]+)\\"/g)].map((m) => m[1]);
+    expect(titles).toEqual([
+      'API: requests, 4xx, 5xx',
+      'API: latency',
+      'Functions: throttles',
+      'Functions: invocations',
+      'Functions: errors',
+      'Functions: duration p99',
+      'Outbox: relay and sweep invocations, errors',
+      'Outbox: relay iterator age (ms)',
+      'Failure queues: messages',
+      'Controllers: Events received, invocations',
+      'Controllers: errors, dropped, undelivered records',
+      'Controllers: oldest Event waiting (ms), concurrency',
+      'Leedz table: capacity used and throttles',
+      'Idempotency table: capacity used and throttles',
+    ]);
+    for (const name of allLambdas) expect(body, name).toContain(name);
   });
 });
 

@@ -41,11 +41,11 @@ describe('the stack settings', () => {
     });
     expect(
       readStackSettings(
-        context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: '14', squareEnvironment: 'production', publicUrl: 'https://leedz.io', stackName: 'LeedzStaging' }),
+        context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: '14', squareEnvironment: 'production', publicUrl: 'https://leedz.io', stackName: 'LeedzStaging', lambdaConcurrency: '1000' }),
       ),
     ).toEqual({
       stackName: 'LeedzStaging',
-      props: { mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: 14, squareEnvironment: 'production', publicUrl: 'https://leedz.io' },
+      props: { mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: 14, squareEnvironment: 'production', publicUrl: 'https://leedz.io', lambdaConcurrency: 1000 },
     });
   });
 

@@ -321,6 +321,12 @@ async function runScenario(): Promise<void> {
   await call('paymentWebhook', { headers: webhook.headers, rawBody: webhook.body, url: `${PUBLIC_URL}/api/payments/webhook` });
   await drain();
 
+  await call('myLeedz', { caller: pat });
+  await call('getCalendarFeed', { caller: sam });
+  const { body: feed } = await call('newCalendarFeed', { caller: sam });
+  await call('calendarFeed', { params: { file: (feed.url as string).split('/').at(-1)! }, url: feed.url });
+  await call('revokeCalendarFeed', { caller: sam });
+
   const { body: second } = await post('Birthday party needs a DJ', 40);
   await drain();
   await call('deleteLeed', { caller: pat, params: { trade: 'dj', id: second.id } });

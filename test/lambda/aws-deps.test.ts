@@ -3,7 +3,11 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import type { Payments } from '../../src/leedz/ports.js';
 import { AWS_ENV, AwsConfigError, resolveAwsConfig } from '../../src/lambda/aws-config.js';
-import { createAwsDeps, createAwsTransport, lazyPayments, readSquareKeys, SquareNotConfiguredError, squareNotificationUrl } from '../../src/lambda/aws-deps.js';
+import { createAwsTransport } from '../../src/lambda/aws-deps.js';
+import { lambdaDeps } from '../../src/lambda/lambda-deps.js';
+import { dynamoDbLoginTokens, dynamoDbStore } from '../../src/lambda/ports/dynamodb.js';
+import { cognitoSessions } from '../../src/lambda/ports/sessions.js';
+import { lazyPayments, readSquareKeys, SquareNotConfiguredError, squareNotificationUrl, squarePayments } from '../../src/lambda/ports/square.js';
 
 const env = {
   [AWS_ENV.function]: 'addLeed',
@@ -61,10 +65,20 @@ describe('the Lambda configuration', () => {
     expect(resolve).toThrow(/LEEDZ_TABLE_NAME: .*LEEDZ_SES_MAX_SEND_RATE: .*LEEDZ_USER_POOL_ID: /);
   });
 
-  it('builds the AWS dependencies without any I/O: no secret is read until a payment needs it', () => {
-    const deps = createAwsDeps(resolveAwsConfig(env));
+  it('builds the ports a Lambda names without any I/O (no secret is read until a payment needs it); the others are absent and say so', async () => {
+    const config = resolveAwsConfig(env);
+    const deps = lambdaDeps(config, { store: dynamoDbStore, payments: squarePayments, identity: [cognitoSessions, dynamoDbLoginTokens] });
     expect(Object.keys(deps).sort()).toEqual(['geocoder', 'idempotency', 'identity', 'mailer', 'now', 'payments', 'settings', 'store']);
     expect(deps.settings).toMatchObject({ publicUrl: 'https://leedz.example.com', adminEmail: 'admin@example.com' });
+    expect(typeof deps.store.getTrade).toBe('function');
+    // The identity is built in halves: session checks and the magic link's tokens are here, Cognito's admin API is not.
+    expect(typeof deps.identity.verifySession).toBe('function');
+    expect(typeof deps.identity.issueLoginToken).toBe('function');
+    expect(() => deps.identity.issueSession({ email: 'pat@example.com' })).toThrow(/^addLeed has no identity\.issueSession on AWS: its Lambda is built without it\. Add the port to its entry \(src\/lambda\/entries\/\)/);
+    expect(() => deps.mailer.send({} as never)).toThrow(/^addLeed has no mailer on AWS/);
+    expect(() => deps.geocoder.geocode('1 Main St')).toThrow(/^addLeed has no geocoder on AWS/);
+    // Absent ports are not thenables (an `await` of one does not call anything).
+    expect(await Promise.resolve(deps.mailer)).toBe(deps.mailer);
   });
 
   it('invokes a controller by its physical name through Lambda’s Invoke API', async () => {

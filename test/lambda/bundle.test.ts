@@ -1,56 +1,150 @@
 /**
- * The bundle CDK deploys, built as `npm run synth` builds it (NodejsFunction, local esbuild, the
- * stack's bundling options) and loaded as Lambda loads it: an ES module whose handlers are named
- * exports. This catches what only bundling shows — a CommonJS package that needs `require` inside
- * ESM, a dependency esbuild cannot resolve, I/O or a missing variable at module load.
+ * The bundles the stack deploys, built as `npm run synth` builds them (`bundleLambdas`, local
+ * esbuild) and loaded as Lambda loads them: one ES module per Lambda whose `handler` is a named
+ * export. This catches what only bundling shows — a CommonJS package that needs `require` inside
+ * ESM, a dependency esbuild cannot resolve, I/O or a missing variable at module load — and holds
+ * what each bundle may contain: only the SDK clients its Lambda is granted, no source map, no
+ * foreign zod locale, class names kept.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, Stack } from 'aws-cdk-lib';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { afterAll, expect, it } from 'vitest';
-import { LAMBDA_BUNDLING, LAMBDA_ENTRY } from '../../infra/leedz-stack.js';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from '../../infra/deployables.js';
+import { bundleLambdas, type LambdaBundle } from '../../infra/lambda-bundles.js';
+import { lambdaNames, SERVICE_USERS } from '../../infra/leedz-stack.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { apiEvent, lambdaContext } from './fakes.js';
 
-const out = tempDir('leedz-bundle-');
+const out = tempDir('leedz-bundles-');
 const saved = { ...process.env };
+const { functions, controllers } = readDeployables();
+const deployables = [...functions, ...controllers];
+let bundles: Map<string, LambdaBundle>;
+
+beforeAll(async () => {
+  bundles = await bundleLambdas(lambdaNames(), { outDir: join(out.path, 'code'), sourceMapDir: join(out.path, 'source-maps') });
+}, 300_000);
 afterAll(() => {
   process.env = saved;
   out.cleanup();
 });
 
-it('bundles every handler into one ES module that loads with no I/O and names a misconfigured Lambda', async () => {
-  const app = new App({ outdir: out.path, builtinCloudFormationValidation: false });
-  new NodejsFunction(new Stack(app, 'Bundle'), 'Any', { entry: LAMBDA_ENTRY, handler: 'http', runtime: Runtime.NODEJS_22_X, architecture: Architecture.ARM_64, bundling: LAMBDA_BUNDLING });
-  app.synth();
-  const asset = readdirSync(out.path).find((name) => name.startsWith('asset.'));
-  expect(asset).toBeDefined();
-  expect(readdirSync(join(out.path, asset!)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+/** The npm packages a bundle holds code of (bytes in the output), by name. */
+function packagesIn(bundle: LambdaBundle): Map<string, number> {
+  const output = Object.values(bundle.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
+  const packages = new Map<string, number>();
+  for (const [path, input] of Object.entries(output.inputs)) {
+    const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
+    if (name !== undefined && input.bytesInOutput > 0) packages.set(name, (packages.get(name) ?? 0) + input.bytesInOutput);
+  }
+  return packages;
+}
 
-  // The variables the stack sets; none of these names a reachable service, and none is contacted.
-  Object.assign(process.env, {
-    [AWS_ENV.function]: 'emailHelper',
+/** The variables the stack sets; none names a reachable service, and none is contacted at load. */
+function environmentOf(name: string): Record<string, string> {
+  return {
+    [AWS_ENV.function]: name,
     [AWS_ENV.functionPrefix]: 'Leedz-',
     [AWS_ENV.region]: 'us-east-1',
     [AWS_ENV.tableName]: 'Leedz-Table',
     [AWS_ENV.idempotencyTableName]: 'Leedz-Idempotency',
-    [AWS_ENV.mailFrom]: 'no-reply@example.com',
+    [AWS_ENV.mailFrom]: 'no-reply@leedz.io',
     [AWS_ENV.userPoolId]: 'us-east-1_Ab12Cd34E',
     [AWS_ENV.userPoolClientId]: '1example23456789',
     [AWS_ENV.placeIndexName]: 'Leedz-places',
     [AWS_ENV.squareSecretArn]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:SquareKeys-AbCdEf',
     [AWS_ENV.publicUrl]: 'https://r4nd0m1d.execute-api.us-east-1.amazonaws.com',
-    [AWS_ENV.adminEmail]: 'admin@example.com',
+    [AWS_ENV.adminEmail]: 'admin@leedz.io',
+  };
+}
+
+async function load(name: string, env: Record<string, string> = environmentOf(name)): Promise<Record<string, unknown>> {
+  process.env = { ...saved, ...env };
+  // A query string makes each import a fresh module instance, as a fresh container would load it.
+  return (await import(`${pathToFileURL(join(bundles.get(name)!.dir, 'index.mjs')).href}?${Math.random()}`)) as Record<string, unknown>;
+}
+
+describe('one bundle per Lambda', () => {
+  it('bundles every Lambda of the stack, each an asset folder holding index.mjs and nothing else (no source map in the code)', () => {
+    expect([...bundles.keys()].sort()).toEqual([...deployables.map((d) => d.name), OUTBOX_RELAY, OUTBOX_SWEEP_NAME].sort());
+    for (const [name, bundle] of bundles) {
+      expect(readdirSync(bundle.dir), name).toEqual(['index.mjs']);
+      expect(readFileSync(join(bundle.dir, 'index.mjs'), 'utf8'), name).not.toContain('sourceMappingURL');
+    }
   });
-  const bundle = (await import(pathToFileURL(join(out.path, asset!, 'index.mjs')).href)) as Record<string, unknown>;
-  expect(Object.keys(bundle).sort()).toEqual(['controller', 'http', 'outboxStream', 'outboxSweep']);
-  // LEEDZ_FUNCTION names a controller, but this Lambda was given the http handler.
-  const http = bundle.http as (event: unknown, context: unknown) => Promise<unknown>;
-  await expect(http(apiEvent('get-trades.json'), lambdaContext('getTrades'))).rejects.toThrow(
-    /LEEDZ_FUNCTION "emailHelper" is none of getTrades, .*; this Lambda's handler and LEEDZ_FUNCTION disagree/,
-  );
-}, 120_000);
+
+  it('keeps each source map as a separate artifact that maps back into src/', () => {
+    for (const [name, bundle] of bundles) {
+      expect(bundle.sourceMap, name).toBe(join(out.path, 'source-maps', name, 'index.mjs.map'));
+      const map = JSON.parse(readFileSync(bundle.sourceMap, 'utf8')) as { sources: string[] };
+      expect(map.sources.some((source) => /src\/lambda\/entries\/[a-z-]+\.ts$/.test(source)), name).toBe(true);
+    }
+  });
+
+  it('holds English only of zod’s locales', () => {
+    for (const [name, bundle] of bundles) {
+      const locales = Object.keys(bundle.metafile.inputs).filter((path) => /zod\/v4\/locales\/(?!index)/.test(path));
+      expect(locales.map((path) => path.replace(/.*locales\//, '')), name).toEqual(['en.js']);
+    }
+  });
+
+  it('holds the SDK clients of the services its Lambda is granted, and no other', () => {
+    const invokes = new Set([...deployables.filter((d) => d.invokes.length > 0).map((d) => d.name), OUTBOX_RELAY, OUTBOX_SWEEP_NAME]);
+    const controllerNames = new Set(controllers.map((c) => c.name));
+    const usesTable = new Set([...deployables.filter((d) => d.config.table !== undefined).map((d) => d.name), OUTBOX_RELAY, OUTBOX_SWEEP_NAME]);
+    const expected = (name: string): string[] =>
+      [
+        usesTable.has(name) && '@aws-sdk/client-dynamodb',
+        (SERVICE_USERS.mailer as readonly string[]).includes(name) && '@aws-sdk/client-sesv2',
+        (SERVICE_USERS.geocoder as readonly string[]).includes(name) && '@aws-sdk/client-location',
+        (SERVICE_USERS.payments as readonly string[]).includes(name) && '@aws-sdk/client-secrets-manager',
+        (SERVICE_USERS.identity as readonly string[]).includes(name) && '@aws-sdk/client-cognito-identity-provider',
+        // Controllers deliver their failure records themselves (to an SQS queue, or a function).
+        (invokes.has(name) || controllerNames.has(name)) && '@aws-sdk/client-lambda',
+        controllerNames.has(name) && '@aws-sdk/client-sqs',
+      ].filter((client): client is string => client !== false);
+    const mismatches = [...bundles].flatMap(([name, bundle]) => {
+      const clients = [...packagesIn(bundle).keys()].filter((p) => p.startsWith('@aws-sdk/client-')).sort();
+      return clients.join() === expected(name).sort().join() ? [] : [`${name}: bundles [${clients.join(', ')}], expected [${expected(name).sort().join(', ')}]`];
+    });
+    expect(mismatches).toEqual([]);
+    // A Lambda that touches no AWS service loads no SDK at all.
+    expect([...packagesIn(bundles.get('logout')!).keys()].filter((p) => p.startsWith('@aws-sdk/') || p.startsWith('@smithy/'))).toEqual([]);
+  });
+});
+
+describe('loaded as Lambda loads them', () => {
+  it('every bundle loads with no I/O and exports its handler', async () => {
+    for (const name of bundles.keys()) {
+      const module = await load(name, { ...environmentOf(name), ...(controllers.some((c) => c.name === name) ? { [AWS_ENV.onFailureDestination]: 'arn:aws:sqs:us-east-1:123456789012:Leedz-failures' } : {}) });
+      expect(Object.keys(module), name).toEqual(['handler']);
+      expect(typeof module.handler, name).toBe('function');
+    }
+  }, 120_000);
+
+  it('a Lambda given another function’s code fails at its first cold start, naming both', async () => {
+    await expect(load('getTrades', { ...environmentOf('getTrades'), [AWS_ENV.function]: 'emailHelper' })).rejects.toThrow(
+      `this Lambda's entry builds getTrades, but LEEDZ_FUNCTION is "emailHelper": the stack gave it another function's code`,
+    );
+  });
+
+  it('answers an API Gateway request (logout, which needs no AWS service)', async () => {
+    const { handler } = (await load('logout')) as { handler: (event: APIGatewayProxyEventV2, context: unknown) => Promise<{ statusCode: number; cookies?: string[] }> };
+    const event = apiEvent('get-trades.json');
+    Object.assign(event, { routeKey: 'POST /api/auth/logout', rawPath: '/api/auth/logout', headers: { ...event.headers, 'content-type': 'application/json' } });
+    Object.assign(event.requestContext.http, { method: 'POST', path: '/api/auth/logout' });
+    const response = await handler(event, lambdaContext('logout'));
+    expect(response.statusCode).toBe(204);
+    expect(response.cookies).toEqual([expect.stringMatching(/^leedz_session=; .*Max-Age=0/)]);
+  });
+
+  it('errors keep their class names through minification (Lambda reports errorType from them)', async () => {
+    const { handler } = (await load('bookkeeping')) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+    const error = await handler({ function: 'noSuchRoute' }, lambdaContext('bookkeeping')).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('UnknownFunctionError');
+    expect((error as Error).constructor.name).toBe('UnknownFunctionError');
+  });
+});

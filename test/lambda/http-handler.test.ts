@@ -89,7 +89,7 @@ describe('API Gateway v2 entry of a request-response function', () => {
     const result = await call('addLeed', apiEvent('add-leed.json', { SESSION: session }));
     expect(result.statusCode).toBe(201);
     const body = json(result);
-    expect(body).toEqual({ id: expect.stringMatching(/^l_/), trade: 'dj', title: 'Wedding reception needs a DJ', price: 2500 });
+    expect(body).toMatchObject({ id: expect.stringMatching(/^l_/), trade: 'dj', title: 'Wedding reception needs a DJ', price: 2500 });
     const pending = await m.store.pendingOutbox(10);
     expect(pending.map((message) => [message.target, message.payload.function])).toEqual(
       expect.arrayContaining([

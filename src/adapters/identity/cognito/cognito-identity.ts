@@ -60,8 +60,11 @@ import {
   type AttributeType,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Caller, Identity } from '../../../leedz/ports.js';
+import { createCognitoSessions, USERNAME_ATTRIBUTE } from './cognito-sessions.js';
+
+// Verification lives beside this file, so that a Lambda that only checks sessions loads no Cognito client.
+export { JwksUnavailableError, USERNAME_ATTRIBUTE } from './cognito-sessions.js';
 
 /** The half of the Identity port that issues and redeems magic-link tokens (see the top comment). */
 export type LoginTokens = Pick<Identity, 'issueLoginToken' | 'redeemLoginToken'>;
@@ -83,22 +86,6 @@ export interface CognitoIdentityOptions {
   now?: () => number;
 }
 
-/** The custom attribute holding the marketplace username (declare `username` in the pool's schema). */
-export const USERNAME_ATTRIBUTE = 'custom:username';
-
-/**
- * The JWKS could not be fetched or read: an outage, not a bad token, so `verifySession` rejects
- * instead of answering "not signed in" for everyone.
- */
-export class JwksUnavailableError extends Error {
-  constructor(url: string, cause: unknown) {
-    super(`Cognito identity: could not get the signing keys from ${url} (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
-    this.name = 'JwksUnavailableError';
-  }
-}
-
-/** A real ID token is 1–2 kB; anything far larger is refused before any parsing. */
-const MAX_TOKEN_LENGTH = 16_384;
 /** Sign-ins tried when another Lambda changed the password in between, with a jittered pause that grows. */
 const SIGN_IN_ATTEMPTS = 5;
 const SIGN_IN_BACKOFF_MS = 50;
@@ -119,20 +106,8 @@ const SIGN_IN_BACKOFF_MS = 50;
  * await identity.verifySession(session);                                     // → { email: 'ada@example.com', username: 'ada' }
  */
 export function createCognitoIdentity(options: CognitoIdentityOptions): Identity {
-  const { client, userPoolId, clientId, loginTokens, now = Date.now } = options;
-  if (userPoolId === '' || clientId === '') throw new Error('Cognito identity: userPoolId and clientId must not be empty');
-  const issuer = options.issuer ?? defaultIssuer(userPoolId);
-  const jwksUrl = options.jwksUrl ?? `${issuer}/.well-known/jwks.json`;
-  const remoteKeys = createRemoteJWKSet(new URL(jwksUrl));
-  const keys: JWTVerifyGetKey = async (header, token) => {
-    try {
-      return await remoteKeys(header, token);
-    } catch (error) {
-      // No key with the token's kid is a forged token; the rest are failures to fetch or read the set.
-      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
-      throw new JwksUnavailableError(jwksUrl, error);
-    }
-  };
+  const { client, userPoolId, clientId, loginTokens } = options;
+  const sessions = createCognitoSessions(options);
   const inFlight = new Map<string, Promise<unknown>>();
 
   /** One session at a time per email in this process: each sign-in sets the password the next replaces. */
@@ -236,35 +211,8 @@ export function createCognitoIdentity(options: CognitoIdentityOptions): Identity
       });
     },
 
-    async verifySession(token) {
-      if (typeof token !== 'string' || token === '' || token.length > MAX_TOKEN_LENGTH) return undefined;
-      let payload: Record<string, unknown>;
-      try {
-        ({ payload } = await jwtVerify(token, keys, {
-          algorithms: ['RS256'],
-          issuer,
-          audience: clientId,
-          requiredClaims: ['exp', 'iat', 'sub', 'token_use', 'email'],
-          currentDate: new Date(now()),
-        }));
-      } catch (error) {
-        if (error instanceof JwksUnavailableError) throw error;
-        // Malformed, forged, expired, another pool or another client: all mean "not signed in".
-        return undefined;
-      }
-      const { token_use: use, email, email_verified: verified, [USERNAME_ATTRIBUTE]: username } = payload;
-      if (use !== 'id' || verified !== true || typeof email !== 'string' || email === '') return undefined;
-      if (username === undefined) return { email };
-      return typeof username === 'string' && username !== '' ? { email, username } : undefined;
-    },
+    verifySession: (token) => sessions.verifySession(token),
   };
-}
-
-/** Cognito's issuer for a pool: its region is the part of the pool id before the underscore. */
-function defaultIssuer(userPoolId: string): string {
-  const region = /^([a-z]{2}(?:-[a-z]+)+-\d)_[A-Za-z0-9]+$/.exec(userPoolId)?.[1];
-  if (region === undefined) throw new Error(`Cognito identity: "${userPoolId}" is not a user pool id like us-east-1_AbCdEf123; pass issuer for an emulator`);
-  return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
 }
 
 /**

@@ -1,0 +1,15 @@
+/**
+ * The marketplace's controllers as a function's Lambda needs them: to validate and address the work
+ * it hands off (`prepare`, `invoke`), never to run it — their ports in that Lambda are absent.
+ *
+ * @example
+ * export const handler = httpEntry((deps) => createAddLeed(deps, controllersOf(deps)), { store: dynamoDbStore });
+ */
+import { createBookkeeping } from '../leedz/controllers/bookkeeping.js';
+import type { Controllers } from '../leedz/controllers/controllers.js';
+import { createEmailHelper } from '../leedz/controllers/email-helper.js';
+import type { MarketplaceDeps } from '../leedz/deps.js';
+
+export function controllersOf(deps: MarketplaceDeps): Controllers {
+  return { emailHelper: createEmailHelper(deps), bookkeeping: createBookkeeping(deps) };
+}

@@ -1,0 +1,8 @@
+/** `paymentWebhook` (POST /api/payments/webhook) on Lambda: the table, Square, and the controllers of a sale (through the outbox). */
+import { createPaymentWebhook } from '../../leedz/functions/payment-webhook.js';
+import { controllersOf } from '../controllers-of.js';
+import { httpEntry } from '../entry.js';
+import { dynamoDbStore } from '../ports/dynamodb.js';
+import { squarePayments } from '../ports/square.js';
+
+export const handler = httpEntry((deps) => createPaymentWebhook(deps, controllersOf(deps)), { store: dynamoDbStore, payments: squarePayments });
