@@ -31,10 +31,15 @@ import { createReportLeed } from './functions/report-leed.js';
 import { ROUTES } from './functions/routes.js';
 import { createSearchLeedz } from './functions/search-leedz.js';
 import { createUpcomingLeedz } from './functions/upcoming-leedz.js';
+import { createModeration } from './moderation.js';
 
 export interface Marketplace {
   controllers: Controllers;
+  /** The functions behind the API's routes (on AWS, one Lambda each). */
   functions: Deployable[];
+  /** The operator's functions (moderation): the local runtime's only, behind the console. */
+  operatorFunctions: Deployable[];
+  /** Everything a local runtime registers. */
   deployables: Deployable[];
 }
 
@@ -67,7 +72,8 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
     createLogout(),
   ];
   const documented = functions.map(withRouteInput);
-  return { controllers, functions: documented, deployables: [...documented, controllers.emailHelper, controllers.bookkeeping] };
+  const operatorFunctions: Deployable[] = [...createModeration(deps, controllers)];
+  return { controllers, functions: documented, operatorFunctions, deployables: [...documented, ...operatorFunctions, controllers.emailHelper, controllers.bookkeeping] };
 }
 
 /**

@@ -100,6 +100,11 @@ export interface Report {
   resolvedAt: string | null;
 }
 
+/** A report as the operator sees it (the console's Reports tab): with the leed it is about, as far as judging it needs. */
+export interface ReportView extends Report {
+  leed: { title: string; creator: string; status: string; when: string; zip: string; location: string; price: number; details: string | null } | null;
+}
+
 /** Counter changes applied by the bookkeeping controller, exactly once per `key`. */
 export interface Bookkeeping {
   /** Trade `leedCount` deltas. */

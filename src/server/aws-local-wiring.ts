@@ -39,7 +39,7 @@ import type { Store } from '../leedz/ports.js';
 import { mountApiRoutes } from './api-routes.js';
 import { renderApiReference } from './api-reference.js';
 import { startCognitoLocal, startDynamoDbLocal, startSesLocal, type CognitoLocal, type DynamoDbLocal, type SesLocal } from './emulators.js';
-import { loadOrCreateSecret, type MarketplaceWiringOptions, mountLocalCheckout } from './marketplace-wiring.js';
+import { loadOrCreateSecret, type MarketplaceWiringOptions, mountLocalCheckout, mountModeration } from './marketplace-wiring.js';
 
 export interface AwsLocalWiring {
   marketplace: Marketplace;
@@ -147,6 +147,7 @@ export async function wireAwsLocalMarketplace(options: MarketplaceWiringOptions)
       app.use('/api/dev/*', operatorOnly);
       app.get('/api/dev/outbox', (c) => c.redirect(ses.endpoint, 302));
       mountLocalCheckout(app, payments);
+      mountModeration(app, transport, operatorOnly);
     },
     start(transport) {
       // No DynamoDB stream locally: the relay polls the table's pending-outbox index.

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { createOutboxMailer } from '../adapters/mailer/outbox/outbox-mailer.js';
 import { createSmtpMailer, createTeeMailer } from '../adapters/mailer/smtp/smtp-mailer.js';
 import { createZipGeocoder } from '../adapters/geocoder/zip/zip-geocoder.js';
@@ -16,6 +17,7 @@ import { createLocalPayments, type LocalPayments, renderCheckoutPage } from '../
 import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite-idempotency-store.js';
 import { createSqliteStore, type SqliteStore } from '../adapters/store/sqlite/sqlite-store.js';
 import { createIdempotency } from '../framework/idempotency.js';
+import { verifiedBody } from '../runtime/access.js';
 import type { Transport } from '../framework/transport.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../leedz/deps.js';
 import { openApiDocument, ROUTES } from '../leedz/functions/routes.js';
@@ -110,6 +112,7 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
         });
       });
       mountLocalCheckout(app, payments);
+      mountModeration(app, transport, operatorOnly);
     },
     start(transport) {
       relay = createOutboxRelay({ store, transport, onError: (error) => options.log(`outbox relay: ${(error as Error).message}`) });
@@ -127,6 +130,44 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
 function framedEmail(html: string): string {
   const base = '<base target="_top">';
   return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (head) => head + base) : base + html;
+}
+
+/**
+ * The operator's moderation endpoints, for the console's Reports tab: behind the operator's session
+ * (or the runtime's signature), exactly as the dev outbox. They invoke the moderation functions
+ * through the runtime, so each decision is in the invocation log. Not on AWS: there is no console.
+ *
+ * - `GET /api/ops/reports?which=open|closed`: reports with their leed.
+ * - `POST /api/ops/reports/{id}/resolve {action: 'dismiss' | 'take-down'}`.
+ */
+export function mountModeration(app: Hono, transport: Transport, operatorOnly: MiddlewareHandler): void {
+  app.use('/api/ops/*', operatorOnly);
+  const call = async (c: Context, name: string, input: unknown) => {
+    const invocation = await transport.invoke(name, input, 'RequestResponse');
+    if (invocation.functionError !== undefined) return c.json({ error: { code: 'INTERNAL', message: 'the moderation function failed; see its invocation in the console' } }, 500);
+    const result = invocation.payload as { status: ContentfulStatusCode; body: unknown };
+    return c.json(result.body as object, result.status);
+  };
+  app.get('/api/ops/reports', (c) => call(c, 'listReports', { which: c.req.query('which') === 'closed' ? 'closed' : 'open' }));
+  app.post('/api/ops/reports/:id/resolve', async (c) => {
+    if ((c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() !== 'application/json') {
+      return c.json({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the body must be JSON sent as Content-Type: application/json' } }, 415);
+    }
+    // A signed request's body was read by the signature check; the console's (a session) is read here.
+    const signed = verifiedBody(c);
+    const text = signed?.bytes === undefined ? await c.req.text() : new TextDecoder().decode(signed.bytes);
+    let body: { action?: unknown } = {};
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === 'object' && parsed !== null) body = parsed as { action?: unknown };
+    } catch {
+      // Refused below, naming the field.
+    }
+    if (body.action !== 'dismiss' && body.action !== 'take-down') {
+      return c.json({ error: { code: 'VALIDATION', message: 'invalid action', fields: [{ path: 'action', message: 'must be "dismiss" or "take-down"' }] } }, 400);
+    }
+    return call(c, 'resolveReport', { id: c.req.param('id'), action: body.action });
+  });
 }
 
 /**

@@ -165,7 +165,7 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
 
   it('every control on every page has an accessible name', async () => {
     const page = fay.page;
-    const pages = ['/', '/post', '/profile', '/stats', '/trades/dj', '/users/fay', '/console#timeline', '/console#functions', '/console#queue', '/console#retries', '/console#dead-letters', '/console#destinations', '/console#outbox'];
+    const pages = ['/', '/post', '/profile', '/stats', '/trades/dj', '/users/fay', '/console#timeline', '/console#functions', '/console#queue', '/console#retries', '/console#dead-letters', '/console#destinations', '/console#outbox', '/console#reports', '/my-leedz', '/signin/confirm#token=x'];
     for (const path of pages) {
       await page.goto(`${t.url}${path}`);
       await page.locator('h1').first().waitFor();

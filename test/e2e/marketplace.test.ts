@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/leedz/functions/routes.js';
+import { readRuntimeCredentials } from '../../src/runtime/credentials.js';
+import { signedFetch } from '../../src/server/signed-fetch.js';
 import { newLeedBody, signInTokenOf, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 
 let t: TestServer;
@@ -362,6 +364,58 @@ describe('keeping people informed', () => {
     expect((await fetch(again.body.url)).status).toBe(404);
     expect((await t.api('GET', '/api/calendar/not-a-token.ics')).status).toBe(404);
     expect((await t.api('POST', '/api/me/calendar')).status).toBe(401);
+  });
+});
+
+describe('moderation', () => {
+  /** The operator's endpoints, signed with the runtime's credentials (what the CLI does; the console uses its session). */
+  async function asOperator(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const credentials = readRuntimeCredentials(join(t.dataDir, 'keys'))!;
+    const response = await signedFetch(`${t.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }, credentials);
+    return { status: response.status, body: await response.json() };
+  }
+
+  it('reports reach the operator once per reporter; a take-down emails the poster and tells those who were emailed; a dismissal changes nothing else', async () => {
+    const poster = await t.signIn('mod-poster@example.com');
+    const reporter = await t.signIn('mod-reporter@example.com');
+    const heard = await t.signIn('mod-heard@example.com');
+    await t.api('PATCH', '/api/me', { token: heard.token, body: { subscriptions: ['face painting'] } });
+    const bad = await t.api('POST', '/api/leedz', { token: poster.token, body: newLeedBody({ trade: 'face painting', title: 'Spam spam spam', location: '1 Spam Street, Springfield, IL 62701' }) });
+    const fine = await t.api('POST', '/api/leedz', { token: poster.token, body: newLeedBody({ trade: 'face painting', title: 'A fine gig', location: '2 Fine Street, Springfield, IL 62701' }) });
+    for (const reason of ['This is spam', 'Still spam']) expect((await t.api('POST', `/api/leedz/face painting/${bad.body.id}/report`, { token: reporter.token, body: { reason } })).status).toBe(202);
+    await t.api('POST', `/api/leedz/face painting/${fine.body.id}/report`, { token: reporter.token, body: { reason: 'Not sure' } });
+    await t.settle();
+    expect(t.server.marketplace!.outbox.countEmails({ kind: 'report' })).toBe(2);
+
+    // Only the operator reads them: not a stranger, not a signed-in vendor.
+    expect((await t.api('GET', '/api/ops/reports')).status).toBe(401);
+    // A vendor's session token is not the operator's: refused as /api/dev/* refuses it.
+    const asVendor = await t.api('GET', '/api/ops/reports', { token: reporter.token });
+    expect(asVendor.status).toBe((await t.api('GET', '/api/dev/outbox', { token: reporter.token })).status);
+    expect([401, 403]).toContain(asVendor.status);
+    const open = await asOperator('GET', '/api/ops/reports');
+    expect(open.status).toBe(200);
+    expect(open.body.reports.map((r: { leedId: string; reason: string }) => [r.leedId, r.reason]).sort()).toEqual([[bad.body.id, 'This is spam'], [fine.body.id, 'Not sure']].sort());
+    expect(open.body.reports.find((r: { leedId: string }) => r.leedId === bad.body.id).leed).toMatchObject({ title: 'Spam spam spam', creator: 'mod-poster', status: 'active', location: '1 Spam Street, Springfield, IL 62701' });
+
+    const takeDown = await asOperator('POST', `/api/ops/reports/${encodeURIComponent(`${bad.body.id}:mod-reporter`)}/resolve`, { action: 'take-down' });
+    expect(takeDown).toMatchObject({ status: 200, body: { report: { status: 'taken-down' } } });
+    expect((await asOperator('POST', `/api/ops/reports/${encodeURIComponent(`${bad.body.id}:mod-reporter`)}/resolve`, { action: 'dismiss' })).status).toBe(409);
+    expect((await asOperator('POST', `/api/ops/reports/${encodeURIComponent(`${fine.body.id}:mod-reporter`)}/resolve`, { action: 'nuke' })).status).toBe(400);
+    expect((await asOperator('POST', '/api/ops/reports/nope/resolve', { action: 'dismiss' })).status).toBe(404);
+    expect((await asOperator('POST', `/api/ops/reports/${encodeURIComponent(`${fine.body.id}:mod-reporter`)}/resolve`, { action: 'dismiss' })).body.report.status).toBe('dismissed');
+    await t.settle();
+
+    expect((await t.api('GET', `/api/leedz/face painting/${bad.body.id}`)).status).toBe(404);
+    expect((await t.api('GET', `/api/leedz/face painting/${fine.body.id}`)).body.status).toBe('active');
+    const outbox = t.server.marketplace!.outbox;
+    const [notice] = outbox.listEmails({ to: 'mod-poster@example.com', kind: 'taken-down', limit: 5 });
+    expect(notice?.subject).toBe('Your leed was taken down: Spam spam spam');
+    expect(outbox.countEmails({ to: 'mod-heard@example.com', kind: 'withdrawn' })).toBe(1);
+    expect((await asOperator('GET', '/api/ops/reports')).body.reports).toEqual([]);
+    expect((await asOperator('GET', '/api/ops/reports?which=closed')).body.reports.map((r: { status: string }) => r.status).sort()).toEqual(['dismissed', 'taken-down']);
+    // The decision is in the invocation log, as every function's.
+    expect(t.server.runtime.listInvocations({ function: 'resolveReport', limit: 10 }).length).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -16,6 +16,7 @@ import './console.css';
 import { DeadLetters, Destinations, Retries } from './failures.js';
 import { FunctionsTable, QueueCharts } from './metrics.js';
 import { Outbox } from './outbox.js';
+import { Reports } from './reports.js';
 import { Timeline } from './timeline.js';
 
 const TABS = [
@@ -26,6 +27,7 @@ const TABS = [
   { id: 'dead-letters', label: 'Dead letters' },
   { id: 'destinations', label: 'Destinations' },
   { id: 'outbox', label: 'Outbox' },
+  { id: 'reports', label: 'Reports' },
 ] as const;
 
 type TabId = (typeof TABS)[number]['id'];
@@ -111,6 +113,7 @@ function Console() {
         {stopped === undefined && tab === 'dead-letters' && <DeadLetters />}
         {stopped === undefined && tab === 'destinations' && <Destinations />}
         {stopped === undefined && tab === 'outbox' && <Outbox selectedId={arg} />}
+        {stopped === undefined && tab === 'reports' && <Reports />}
       </main>
     </>
   );

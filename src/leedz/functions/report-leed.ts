@@ -1,9 +1,13 @@
-/** `POST /api/leedz/{trade}/{id}/report {reason}`: a signed-in user reports a leed; the admin is emailed asynchronously. */
+/**
+ * `POST /api/leedz/{trade}/{id}/report {reason}`: a signed-in user reports a leed. The report is kept
+ * for the operator (the console's Reports tab) and, committed with it, the admin is emailed
+ * asynchronously. One report per leed and reporter: reporting again changes nothing.
+ */
 import { z } from 'zod';
-import { invoke } from '../../framework/invoker.js';
+import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
-import { defineHttpFunction, signedInCallerAndLeed } from './define-http-function.js';
+import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
 import { accepted, parseWith } from './http.js';
 
 export const reportBodySchema = z.strictObject({
@@ -12,8 +16,7 @@ export const reportBodySchema = z.strictObject({
 
 export function createReportLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('reportLeed', {
-    table: 'read',
-    invokes: [controllers.emailHelper],
+    table: 'read-write',
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;
@@ -21,11 +24,11 @@ export function createReportLeed(deps: MarketplaceDeps, controllers: Controllers
       const body = parseWith(reportBodySchema, request.body ?? {});
       if (!body.ok) return body.result;
       const { trade, id } = leed;
-      // Nothing is stored, so there is nothing to commit with it: hand the email off directly.
-      await invoke(ctx, controllers.emailHelper).reportLeed.event(
-        { leedId: id, trade, reporter: caller.username, reason: body.value.reason },
-        { idempotencyKey: `report:${id}:${caller.username}` },
+      const { reason } = body.value;
+      const email = outboxMessage(
+        prepare(ctx, controllers.emailHelper).reportLeed({ leedId: id, trade, reporter: caller.username, reason }, { idempotencyKey: `report:${id}:${caller.username}` }),
       );
+      await deps.store.addReport({ id: `${id}:${caller.username}`, leedId: id, trade, reporter: caller.username, reason, createdAt: deps.now().toISOString() }, [email]);
       return accepted();
     },
   });
