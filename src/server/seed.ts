@@ -115,7 +115,7 @@ export async function seedMarketplace(deps: SeedDeps, options: SeedOptions): Pro
       timeZone: place?.timeZone ?? 'America/Chicago',
       clientEmail: `client${i + 1}@example.com`,
       clientPhone: `555${String(1_000_000 + Math.floor(random() * 8_999_999)).slice(0, 7)}`,
-      details: `${hours} hours, about ${10 + Math.floor(random() * 140)} guests.`,
+      details: `${hours === 1 ? 'One hour' : `${hours} hours`}, about ${10 + Math.floor(random() * 140)} guests.`,
       requirements: random() < 0.5 ? 'Bring your own table and lighting.' : null,
       price,
       visibility: { ...DEFAULT_VISIBILITY, ...(random() < 0.5 ? {} : { requirements: 'shown' as const }) },

@@ -80,7 +80,9 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     for (const { path, message } of fields) {
       const beside = page.locator(`#leed-${path}-error`);
       await visible(beside);
-      expect(await beside.textContent()).toContain(message);
+      // The API counts money in cents; the form, whose price is in dollars, says it in dollars.
+      expect(await beside.textContent()).toContain(path === 'price' ? 'must be 0 (free), or from $1.00 to $100.00' : message);
+      expect(await beside.textContent()).not.toMatch(/cents|clientPhone|clientEmail/);
       expect(await page.locator(`#leed-${path}`).getAttribute('aria-invalid')).toBe('true');
       expect(await page.locator(`#leed-${path}`).getAttribute('aria-describedby')).toContain(`leed-${path}-error`);
     }
@@ -130,14 +132,26 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     expect(await storedLeedz()).toBe(0);
   }, 60_000);
 
-  it('a seventh subscription is refused with the API’s reason, and the box goes back', async () => {
+  it('at six subscriptions the other boxes are disabled, saying why; unsubscribing one frees them', async () => {
     const page = fay.page;
     expect((await t.api('PATCH', '/api/me', { token, body: { subscriptions: TRADES.slice(0, 6) } })).status).toBe(200);
     await page.goto(`${t.url}/`);
     const seventh = page.getByRole('checkbox', { name: 'Subscribe to clown' });
+    expect(await seventh.isDisabled()).toBe(true);
+    await visible(page.getByText('Subscribed to 6 of 6, the most there can be: unsubscribe from one to follow another.'));
+    expect(await seventh.getAttribute('aria-describedby')).toContain('trades-help');
+    await page.getByRole('checkbox', { name: 'Subscribe to magician' }).uncheck();
+    await visible(page.getByText('Unsubscribed from magician.'));
+    expect(await seventh.isDisabled()).toBe(false);
+    // Should the API refuse anyway, its refusal is said in people's words, and the box goes back.
+    const refusal = { error: { code: 'VALIDATION', message: 'invalid subscriptions', fields: [{ path: 'subscriptions', message: 'must list at most 6 trades' }] } };
+    await page.route('**/api/me', (route) => (route.request().method() === 'PATCH' ? route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify(refusal) }) : route.continue()));
     await seventh.click();
-    await visible(page.getByText('Could not subscribe to clown: subscriptions must list at most 6 trades.'));
+    await visible(page.getByText('Could not subscribe to clown: you can follow at most 6 trades.'));
     expect(await seventh.isChecked()).toBe(false);
+    await page.unroute('**/api/me');
+    await page.getByRole('checkbox', { name: 'Subscribe to magician' }).check();
+    await visible(page.getByText('Subscribed to magician.'));
     expect((await t.api('GET', '/api/me', { token })).body.subscriptions).toHaveLength(6);
   }, 60_000);
 

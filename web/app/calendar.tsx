@@ -118,7 +118,8 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
   const byDay = useMemo(() => {
     const onGrid = new Set(days.map((day) => dayKey(day)));
     const map = new Map<string, LeedPreview[]>();
-    for (const leed of result.value ?? []) {
+    // A refused search (a zip that does not exist) shows no leedz, not the previous search's.
+    for (const leed of result.state === 'error' ? [] : (result.value ?? [])) {
       // The gig's own day, where it happens.
       const key = dayKey(new Date(leed.start), leed.timeZone);
       if (!onGrid.has(key)) continue;
@@ -127,9 +128,9 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
       list.push(leed);
     }
     return map;
-  }, [result.value, days]);
+  }, [result.value, result.state, days]);
 
-  const [expanded, setExpanded] = useState<string | undefined>(undefined);
+  const [openDay, setOpenDay] = useState<{ key: string; label: string } | undefined>(undefined);
   const rootRef = useRef<HTMLDivElement>(null);
   const ready = result.state === 'ok';
   useEffect(() => {
@@ -165,14 +166,18 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
           </button>
         </div>
         <p class="cal-summary muted small" role="status">
-          {result.state === 'loading' ? 'Loading leedz…' : `${count.toLocaleString('en-US')} ${count === 1 ? 'leed' : 'leedz'}${filters.zip !== '' ? ` within ${filters.radius} miles of ${filters.zip}` : ''}`}
+          {result.state === 'loading'
+            ? 'Loading leedz…'
+            : result.state === 'error'
+              ? 'No leedz shown'
+              : `${count.toLocaleString('en-US')} ${count === 1 ? 'leed' : 'leedz'}${filters.zip !== '' ? ` within ${filters.radius} miles of ${filters.zip}` : ''}`}
           <span class="legend">
             <span aria-hidden="true">★</span> your leed · times where each gig is
           </span>
         </p>
       </div>
       <p id="calendar-error" class={zipError === undefined ? 'visually-hidden' : 'field-error'} role="alert">
-        {zipError === undefined ? '' : `zip: ${zipError}`}
+        {zipError === undefined ? '' : `Zip ${filters.zip} ${zipError}.`}
       </p>
       {result.state === 'error' && zipError === undefined && (
         <div class="notice error" role="alert">
@@ -194,9 +199,10 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
               const key = dayKey(day);
               const leedz = byDay.get(key) ?? [];
               const outside = day.getMonth() !== filters.month.month;
-              const open = expanded === key;
-              const shown = open ? leedz : leedz.slice(0, PER_DAY);
+              // A busy day shows a few and opens the rest in a list, so no cell grows taller than its week.
+              const shown = leedz.length > PER_DAY ? leedz.slice(0, PER_DAY - 1) : leedz;
               const more = leedz.length - shown.length;
+              const dayLabel = `${WEEKDAYS[day.getDay()]}, ${MONTH_NAMES[day.getMonth()]} ${day.getDate()}`;
               return (
                 <li key={key} class={`day${outside ? ' outside' : ''}${key === todayKey ? ' today' : ''}${leedz.length === 0 ? ' empty' : ''}`}>
                   <h3 class="day-label">
@@ -210,30 +216,17 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
                   </h3>
                   {shown.length > 0 && (
                     <ul class="chips">
-                      {shown.map((leed) => {
-                        const own = me !== null && leed.creator === me.username;
-                        return (
-                          <li key={leed.id}>
-                            <a
-                              class={`chip${own ? ' own' : ''}${leed.id === selectedId ? ' selected' : ''}`}
-                              href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}${search}`}
-                              style={{ '--trade': tradeColor(leed.trade, trades) }}
-                              aria-current={leed.id === selectedId ? 'true' : undefined}
-                              aria-label={`${formatTime(leed.start, leed.timeZone)} ${zoneName(leed.start, leed.timeZone)}, ${leed.trade}: ${leed.title}, ${leed.price === 0 ? 'free' : formatCents(leed.price)}${own ? ', your leed' : ''}`}
-                              title={`${formatTime(leed.start, leed.timeZone)} ${zoneName(leed.start, leed.timeZone)} · ${leed.trade}: ${leed.title}`}
-                            >
-                              {own && <span class="own-mark">★</span>}
-                              <span class="chip-time">{formatShortTime(leed.start, leed.timeZone)}</span> {leed.title}
-                            </a>
-                          </li>
-                        );
-                      })}
+                      {shown.map((leed) => (
+                        <li key={leed.id}>
+                          <Chip leed={leed} selectedId={selectedId} search={search} />
+                        </li>
+                      ))}
                     </ul>
                   )}
-                  {(more > 0 || open) && leedz.length > PER_DAY && (
-                    <button type="button" class="more link small" aria-expanded={open} onClick={() => setExpanded(open ? undefined : key)}>
-                      {open ? 'Show fewer' : `+${more} more`}
-                      <span class="visually-hidden"> on {key}</span>
+                  {more > 0 && (
+                    <button type="button" class="more link small" aria-haspopup="dialog" onClick={() => setOpenDay({ key, label: dayLabel })}>
+                      +{more} more
+                      <span class="visually-hidden"> on {dayLabel}: open the list of the day’s {leedz.length} leedz</span>
                     </button>
                   )}
                 </li>
@@ -242,7 +235,72 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
           </ol>
         </>
       )}
+      {openDay !== undefined && (
+        <DayList label={openDay.label} leedz={byDay.get(openDay.key) ?? []} selectedId={selectedId} search={search} onClose={() => setOpenDay(undefined)} />
+      )}
       {ready && count === 0 && filters.trades.length > 0 && <p class="muted cal-empty">No leedz this month for these trades{filters.zip !== '' ? ' near that zip' : ''}.</p>}
     </div>
+  );
+}
+
+/** One leed in the calendar: its time where the gig is, and its title; a star on one's own. */
+function Chip({ leed, selectedId, search }: { leed: LeedPreview; selectedId: string | undefined; search: string }) {
+  const { me, trades } = useSession();
+  const own = me !== null && leed.creator === me.username;
+  const time = `${formatTime(leed.start, leed.timeZone)} ${zoneName(leed.start, leed.timeZone)}`;
+  return (
+    <a
+      class={`chip${own ? ' own' : ''}${leed.id === selectedId ? ' selected' : ''}`}
+      href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}${search}`}
+      style={{ '--trade': tradeColor(leed.trade, trades) }}
+      aria-current={leed.id === selectedId ? 'true' : undefined}
+      aria-label={`${time}, ${leed.trade}: ${leed.title}, ${leed.price === 0 ? 'free' : formatCents(leed.price)}${own ? ', your leed' : ''}`}
+      title={`${time} · ${leed.trade}: ${leed.title}`}
+    >
+      {own && <span class="own-mark">★</span>}
+      <span class="chip-time">{formatShortTime(leed.start, leed.timeZone)}</span> {leed.title}
+    </a>
+  );
+}
+
+/**
+ * Every leed of a busy day, in a modal list (the browser's own dialog: focus stays in it, Escape
+ * closes it, focus returns to the button that opened it). Opening a leed closes it.
+ */
+function DayList({ label, leedz, selectedId, search, onClose }: { label: string; leedz: LeedPreview[]; selectedId: string | undefined; search: string; onClose: () => void }) {
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (dialog !== null && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      class="day-list"
+      ref={dialogRef}
+      aria-labelledby="day-list-title"
+      onClose={onClose}
+      onClick={(event) => {
+        // A click on a leed (it navigates), or on the backdrop around the box, closes the list.
+        const target = event.target as Element;
+        if (target === dialogRef.current || target.closest('a') !== null) dialogRef.current?.close();
+      }}
+    >
+      <div class="day-list-head">
+        <h2 id="day-list-title">
+          {label}: {leedz.length} leedz
+        </h2>
+        <button type="button" class="small" onClick={() => dialogRef.current?.close()}>
+          Close
+        </button>
+      </div>
+      <ul class="chips">
+        {leedz.map((leed) => (
+          <li key={leed.id}>
+            <Chip leed={leed} selectedId={selectedId} search={search} />
+          </li>
+        ))}
+      </ul>
+    </dialog>
   );
 }

@@ -116,9 +116,14 @@ function LeedBody({ leed, me, headingRef, onChanged, closeHref }: { leed: LeedVi
             <dt key={`${field}-t`}>{FIELD_LABELS[field]}</dt>,
             <dd key={`${field}-d`} data-field={field}>
               {leed.hidden.includes(field) ? (
-                <span class="locked">
-                  <LockIcon /> Buy to show
-                </span>
+                leed.status === 'active' ? (
+                  <span class="locked">
+                    <LockIcon /> Buy to show
+                  </span>
+                ) : (
+                  // Sold or expired: there is nothing left to buy, so nothing to promise.
+                  <span class="muted">Not shown ({leed.status === 'sold' ? 'sold' : 'no longer for sale'})</span>
+                )
               ) : text === undefined ? (
                 <span class="muted">Not given</span>
               ) : (
@@ -158,6 +163,11 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
   const [reporting, setReporting] = useState(false);
+  const [claiming, setClaiming] = useState(false);
+  const claimRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (claiming) claimRef.current?.focus();
+  }, [claiming]);
 
   if (bought) {
     return (
@@ -229,9 +239,27 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
           </p>
         </div>
       )}
+      {claiming && leed.status === 'active' && (
+        <div class="notice warn confirm" role="group" aria-labelledby="confirm-claim">
+          <p id="confirm-claim">Claim “{leed.title}” for free? It becomes yours: you see every detail, get a receipt by email, and nobody else can claim it.</p>
+          <div class="actions">
+            <button type="button" class="primary" ref={claimRef} disabled={busy} onClick={() => void buy()}>
+              {busy ? 'Claiming…' : 'Claim it'}
+            </button>
+            <button type="button" onClick={() => setClaiming(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       <div class="actions">
-        {leed.status === 'active' && (
-          <button type="button" class="primary" disabled={busy || heldByOther} onClick={() => void buy()}>
+        {leed.status === 'active' && !claiming && (
+          <button
+            type="button"
+            class="primary"
+            disabled={busy || heldByOther}
+            onClick={() => (leed.price === 0 && leed.hold === undefined ? setClaiming(true) : void buy())}
+          >
             {busy ? 'Starting checkout…' : leed.hold?.yours ? 'Continue to checkout' : leed.price === 0 ? 'Claim for free' : `Buy for ${formatCents(leed.price)}`}
           </button>
         )}
@@ -301,7 +329,7 @@ function ReportForm({ leed, onDone }: { leed: LeedView; onDone: () => void }) {
         />
         {error !== undefined && (
           <p class="field-error" id="report-reason-error">
-            reason: {error}
+            Reason {error}
           </p>
         )}
       </div>

@@ -134,7 +134,10 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
 
   const set = (field: TextField) => (event: Event) => setValues((v) => ({ ...v, [field]: (event.target as HTMLInputElement).value }));
   const setVisibility = (field: HideableField, hidden: boolean) => setValues((v) => ({ ...v, visibility: { ...v.visibility, [field]: hidden ? 'hidden' : 'shown' } }));
-  const errorOf = (path: string) => errors.find((e) => e.path === path)?.message;
+  const errorOf = (path: string) => {
+    const error = errors.find((e) => e.path === path);
+    return error === undefined ? undefined : readable(error);
+  };
 
   const body = (): Record<string, unknown> => {
     const filled = (field: HideableField) => values[field].trim() !== '';
@@ -215,7 +218,7 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
               <ul>
                 {sorted.map((e) => (
                   <li key={e.path}>
-                    {known.has(e.path) ? <a href={`#${inputId(e.path)}`}>{labelOf(e.path)}</a> : <strong>{e.path}</strong>} {e.message}
+                    {known.has(e.path) ? <a href={`#${inputId(e.path)}`}>{labelOf(e.path)}</a> : <strong>{e.path}</strong>} {readable(e)}
                   </li>
                 ))}
               </ul>
@@ -275,6 +278,16 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
       </form>
     </section>
   );
+}
+
+/**
+ * The API's message as the form's reader needs it: the API counts money in cents, the form in
+ * dollars, and a trade error points API users to an endpoint.
+ */
+function readable(error: FieldError): string {
+  const { limits } = config();
+  if (error.path === 'price' && /cents/.test(error.message)) return `must be 0 (free), or from ${formatCents(limits.minPaidPriceCents)} to ${formatCents(limits.maxPriceCents)}`;
+  return error.message.replace(/; see GET \/api\/trades$/, '');
 }
 
 function inputId(path: string): string {

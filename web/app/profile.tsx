@@ -16,6 +16,9 @@ import { tradeColor } from './trade-colors.js';
 
 type ProfileField = 'zip' | 'radius' | 'website' | 'about';
 
+/** The fields as the form names them: what an error message starts with. */
+const PROFILE_LABELS: Record<ProfileField, string> = { zip: 'Home zip', radius: 'Radius', website: 'Website', about: 'About you' };
+
 export function ProfilePage() {
   const { me, setMe, trades } = useSession();
   const [values, setValues] = useState(() => ({ zip: me?.zip ?? '', radius: String(me?.radius ?? 50), website: me?.website ?? '', about: me?.about ?? '' }));
@@ -62,7 +65,7 @@ export function ProfilePage() {
   const error = (field: ProfileField) =>
     errorOf(field) !== undefined && (
       <p class="field-error" id={`profile-${field}-error`}>
-        {field} {errorOf(field)}
+        {PROFILE_LABELS[field]} {errorOf(field)}
       </p>
     );
 

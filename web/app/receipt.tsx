@@ -80,10 +80,10 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
   const fee = platformFeeCents(leed.price);
   return (
     <section class="receipt card" aria-labelledby="receipt-title">
-      <p class="pill ok receipt-badge">Paid</p>
+      <p class="pill ok receipt-badge">{leed.price === 0 ? 'Claimed (free)' : 'Paid'}</p>
       <h1 id="receipt-title">Receipt: {leed.title}</h1>
       <p class="muted">
-        You bought this {leed.trade} leed from <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>
+        You {leed.price === 0 ? 'claimed' : 'bought'} this {leed.trade} leed from <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>
         {leed.soldAt ? ` on ${formatDateTime(leed.soldAt, zone)} ${zoneName(leed.soldAt, zone)}` : ''}. A copy of this receipt, with the seller’s contact, is in your email.
       </p>
       <dl class="fields receipt-fields">

@@ -28,7 +28,9 @@ export function TradesColumn() {
       setMessage({ kind: 'ok', text: on ? `Subscribed to ${trade}.` : `Unsubscribed from ${trade}.` });
     } catch (error) {
       const reason = error instanceof ApiError ? (error.fieldMessage('subscriptions') ?? error.message) : messageOf(error);
-      setMessage({ kind: 'error', text: `Could not ${on ? 'subscribe to' : 'unsubscribe from'} ${trade}: subscriptions ${reason.replace(/^subscriptions:?\s*/, '')}.` });
+      // The API names its field ("subscriptions must list at most 6 trades"); people read "you can follow at most 6 trades".
+      const atMost = /at most (\d+)/.exec(reason);
+      setMessage({ kind: 'error', text: `Could not ${on ? 'subscribe to' : 'unsubscribe from'} ${trade}: ${atMost !== null ? `you can follow at most ${atMost[1]} trades` : reason.replace(/^subscriptions:?\s*/, '')}.` });
     } finally {
       setPending(undefined);
     }
@@ -44,7 +46,9 @@ export function TradesColumn() {
           </>
         ) : (
           <>
-            Subscribed to {subscribed.size} of at most {max}. Leedz of your trades fill the calendar and arrive by email.
+            {subscribed.size >= max
+              ? `Subscribed to ${subscribed.size} of ${max}, the most there can be: unsubscribe from one to follow another.`
+              : `Subscribed to ${subscribed.size} of at most ${max}. Leedz of your trades fill the calendar and arrive by email.`}
           </>
         )}
       </p>
@@ -60,8 +64,9 @@ export function TradesColumn() {
                 type="checkbox"
                 id={id}
                 checked={pending?.trade === trade.name ? pending.on : subscribed.has(trade.name)}
-                disabled={me === null || pending !== undefined}
-                aria-describedby="trades-message"
+                // At the limit, only the boxes that unsubscribe can change.
+                disabled={me === null || pending !== undefined || (!subscribed.has(trade.name) && subscribed.size >= max)}
+                aria-describedby="trades-help trades-message"
                 onChange={(event) => void toggle(trade.name, (event.target as HTMLInputElement).checked)}
               />
               <label for={id}>

@@ -479,7 +479,8 @@ function hiddenEmptyErrors(body: Record<string, unknown>, isEmptyAfter: (field: 
   if (!requested.success || requested.data === undefined) return [];
   return HIDEABLE_FIELDS.filter((field) => requested.data?.[field] === 'hidden' && isEmptyAfter(field)).map((field) => ({
     path: `visibility.${field}`,
-    message: `cannot hide ${field} while it is empty`,
+    // The path names the field; the message reads after its label ("Client email cannot be hidden…").
+    message: 'cannot be hidden while it is empty: there would be nothing to buy',
   }));
 }
 

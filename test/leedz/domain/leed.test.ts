@@ -306,8 +306,8 @@ describe('validateNewLeed', () => {
 
     it('refuses to hide an empty field', () => {
       expect(refusedFields(validateNewLeed(newLeedBody({ clientEmail: '', visibility: { clientEmail: 'hidden', details: 'hidden' } }), NOW))).toEqual({
-        'visibility.clientEmail': 'cannot hide clientEmail while it is empty',
-        'visibility.details': 'cannot hide details while it is empty',
+        'visibility.clientEmail': 'cannot be hidden while it is empty: there would be nothing to buy',
+        'visibility.details': 'cannot be hidden while it is empty: there would be nothing to buy',
       });
     });
 
@@ -473,10 +473,10 @@ describe('validateLeedPatch', () => {
 
   it('refuses to hide a field that is empty, or that the same edit clears', () => {
     expect(refusedFields(validateLeedPatch({ visibility: { clientPhone: 'hidden' } }, currentLeed(), NOW))).toEqual({
-      'visibility.clientPhone': 'cannot hide clientPhone while it is empty',
+      'visibility.clientPhone': 'cannot be hidden while it is empty: there would be nothing to buy',
     });
     expect(refusedFields(validateLeedPatch({ details: null, visibility: { details: 'hidden' } }, currentLeed(), NOW))).toEqual({
-      'visibility.details': 'cannot hide details while it is empty',
+      'visibility.details': 'cannot be hidden while it is empty: there would be nothing to buy',
     });
   });
 

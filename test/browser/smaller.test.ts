@@ -1,0 +1,137 @@
+/**
+ * The smaller things of issue 11, in Chromium: a zip that does not exist clears the calendar and
+ * says so; "Claim for free" asks first, and the receipt says claimed, not paid; a sold leed no longer
+ * offers "Buy to show"; a busy day opens its leedz in a list instead of growing; errors speak in the
+ * form's words; the alert email leads to the subscriptions it mentions; the demo data says "1 hour".
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedMarketplace } from '../../src/server/seed.js';
+import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
+
+describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
+  let t: TestServer;
+  let vic: BrowserUser;
+  let sellerToken: string;
+  const day = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+  const month = day.slice(0, 7);
+
+  beforeAll(async () => {
+    requireChromium();
+    t = await startTestServer();
+    await t.server.marketplace!.store.addTrades([{ name: 'dj' }]);
+    sellerToken = (await t.signIn('sid@example.com')).token;
+    // Six gigs on one day, at six places.
+    for (let i = 0; i < 6; i++) {
+      const posted = await t.api('POST', '/api/leedz', {
+        token: sellerToken,
+        body: newLeedBody({ trade: 'dj', title: `Busy day gig ${i + 1}`, location: `${10 + i} Busy Street, Springfield, IL 62704`, start: `${day}T${String(10 + i).padStart(2, '0')}:00`, end: `${day}T${String(11 + i).padStart(2, '0')}:30`, price: i === 0 ? 0 : 2000 }),
+      });
+      expect(posted.status).toBe(201);
+    }
+    vic = await openBrowser();
+    await signInThroughOutbox(vic.page, t, 'vic@example.com');
+    await vic.page.getByRole('checkbox', { name: 'Subscribe to dj' }).check();
+    await visible(vic.page.getByText('Subscribed to dj.'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await vic?.close();
+    await t?.close();
+  });
+
+  it('a busy day shows a few leedz and opens all of them in a list, by keyboard, without growing', async () => {
+    const page = vic.page;
+    await page.goto(`${t.url}/?month=${month}`);
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    const busy = page.locator('li.day', { has: page.locator(`time[datetime="${day}"]`) });
+    expect(await busy.locator('.chip').count()).toBe(2);
+    const more = busy.getByRole('button', { name: /^\+4 more/ });
+    // No taller than the other days of its week.
+    const heights = await page.locator('li.day').evaluateAll((days) => days.map((d) => d.getBoundingClientRect().height));
+    expect(Math.max(...heights) - Math.min(...heights)).toBeLessThan(2);
+    await more.focus();
+    await page.keyboard.press('Enter');
+    const list = page.getByRole('dialog');
+    await visible(list.getByRole('heading', { name: /: 6 leedz$/ }));
+    expect(await list.locator('.chip').count()).toBe(6);
+    await screenshot(page, 'calendar-day-list');
+    await page.keyboard.press('Escape');
+    await list.waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.activeElement?.textContent?.startsWith('+4 more'))).toBe(true);
+    // A leed opened from the list closes it.
+    await more.click();
+    await list.locator('.chip', { hasText: 'Busy day gig 5' }).click();
+    await list.waitFor({ state: 'hidden' });
+    await visible(page.locator('aside.detail').getByRole('heading', { name: 'Busy day gig 5' }));
+  }, 60_000);
+
+  it('a zip that does not exist leaves no leedz on the calendar, and says so in words', async () => {
+    const page = vic.page;
+    await page.goto(`${t.url}/?month=${month}`);
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    expect(await page.locator('.chip').count()).toBeGreaterThan(0);
+    await page.getByLabel('Near zip').fill('00000');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await visible(page.getByText('Zip 00000 is not a known US zip code.'));
+    await visible(page.getByText('No leedz shown'));
+    expect(await page.locator('.chip').count()).toBe(0);
+    await screenshot(page, 'calendar-bad-zip');
+  }, 60_000);
+
+  it('"Claim for free" asks first; the receipt says claimed; a stranger then sees the hidden fields as sold, not to buy', async () => {
+    const page = vic.page;
+    const free = (await t.api('GET', `/api/trades/dj/leedz`)).body.leedz.find((l: { price: number }) => l.price === 0) as { id: string };
+    await page.goto(`${t.url}/leedz/dj/${free.id}?month=${month}`);
+    const panel = page.locator('aside.detail');
+    await panel.getByRole('button', { name: 'Claim for free' }).click();
+    await visible(panel.getByText(/^Claim “Busy day gig 1” for free\?/));
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Claim it');
+    await panel.getByRole('button', { name: 'Cancel' }).click();
+    expect((await t.api('GET', `/api/leedz/dj/${free.id}`)).body.status).toBe('active');
+    await panel.getByRole('button', { name: 'Claim for free' }).click();
+    await panel.getByRole('button', { name: 'Claim it' }).click();
+    await page.waitForURL(`${t.url}/receipts/dj/${free.id}`);
+    await visible(page.locator('.receipt-badge', { hasText: 'Claimed (free)' }));
+    await visible(page.getByText(/You claimed this dj leed from sid/));
+    expect(await page.getByText('Paid', { exact: true }).count()).toBe(0);
+    await screenshot(page, 'receipt-claimed-free');
+
+    const stranger = await openBrowser();
+    try {
+      await stranger.page.goto(`${t.url}/leedz/dj/${free.id}`);
+      const view = stranger.page.locator('aside.detail');
+      await visible(view.locator('.pill', { hasText: 'Sold' }));
+      await visible(view.locator('dd[data-field="location"]', { hasText: 'Not shown (sold)' }));
+      expect(await view.getByText('Buy to show').count()).toBe(0);
+    } finally {
+      await stranger.close();
+    }
+  }, 60_000);
+
+  it('the alert email leads to the subscriptions it mentions; the demo data says "1 hour"', async () => {
+    // Posted now that Vic subscribes to dj: Vic is emailed.
+    await t.api('POST', '/api/leedz', { token: sellerToken, body: newLeedBody({ trade: 'dj', title: 'Alert for Vic', location: '40 Quiet Street, Springfield, IL 62704' }) });
+    await t.settle();
+    const [alert] = t.server.marketplace!.outbox.listEmails({ to: 'vic@example.com', kind: 'new-leed', limit: 1 });
+    const link = /http:\/\/\S+\/profile#subscriptions/.exec(alert?.text ?? '')?.[0];
+    expect(link).toBeDefined();
+    const page = vic.page;
+    await page.goto(link!);
+    await visible(page.locator('#subscriptions').getByRole('heading', { name: 'Subscriptions' }));
+    await visible(page.locator('#subscriptions').getByRole('button', { name: 'Unsubscribe from dj' }));
+
+    const seeded = await startTestServer();
+    try {
+      const { store, geocoder } = seeded.server.marketplace!.deps;
+      await seedMarketplace({ store, geocoder, now: new Date() }, { users: 10, leedz: 200 });
+      const trades = (await store.listTrades()).map((trade) => trade.name);
+      const leedz = await store.searchLeedz({ trades, from: new Date().toISOString(), to: new Date(Date.now() + 400 * 86_400_000).toISOString(), limit: 1000 });
+      expect(leedz.length).toBeGreaterThan(100);
+      expect(leedz.filter((leed) => /\b1 hours\b/.test(leed.details ?? ''))).toEqual([]);
+      expect(leedz.some((leed) => /^One hour,/.test(leed.details ?? ''))).toBe(true);
+    } finally {
+      await seeded.close();
+    }
+  }, 120_000);
+});
