@@ -77,7 +77,7 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
   /** End an event in failure: its record goes to the on-failure destination, or it is kept as a dead letter. */
   function fail(row: InvocationRow, condition: DestinationCondition, error: SerializedFunctionError, ran: boolean, endedAt: number, now: number): void {
     const attempts = ran ? row.attempts : row.attempts - 1;
-    log.fail(row.id, condition, attempts, JSON.stringify(error), ran ? row.started_at : null, endedAt);
+    log.fail(row, condition, attempts, JSON.stringify(error), ran ? row.started_at : null, endedAt);
     const ended = { ...row, attempts };
     const destination = registry.describe(row.function)?.config.onFailure;
     if (destination !== undefined) sendToDestination(ended, destination, condition, ran ? { error } : undefined, now);
@@ -90,11 +90,11 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
       const config = registry.describe(row.function)?.config;
       switch (completion.kind) {
         case 'throttled':
-          log.throttle(row.id, now + completion.delayMs);
+          log.throttle(row, now + completion.delayMs);
           return '';
         case 'success': {
           const duration = completion.endedAt - (row.started_at ?? completion.endedAt);
-          log.succeed(row.id, row.started_at, completion.endedAt, duration);
+          log.succeed(row, row.started_at, completion.endedAt, duration);
           if (config?.onSuccess !== undefined) sendToDestination(row, config.onSuccess, 'Success', { result: toJson(completion.result) }, now);
           return `${row.function} ${row.id} Event Success attempt ${row.attempts} ${duration} ms`;
         }

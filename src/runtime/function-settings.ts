@@ -41,6 +41,8 @@ export interface EffectiveConfig {
   reservedConcurrency?: number;
   onSuccess?: string;
   onFailure?: string;
+  /** The local runtime holds the function's queue (`leedz pause`); unset when it runs. */
+  paused?: true;
 }
 
 type StoredConfig = Omit<EventInvokeConfig, 'lastModified'> | { deleted: true };
@@ -51,6 +53,7 @@ interface SettingsRow {
   event_invoke_config_at: number | null;
   reserved_concurrency: number | null;
   reserved_set: number;
+  paused: number;
 }
 
 export interface FunctionSettings {
@@ -65,6 +68,8 @@ export interface FunctionSettings {
   setReservedConcurrency(name: string, value: number | undefined): void;
   /** Reserved concurrency per function that has one (code or API), for `GetAccountSettings`. */
   reservedConcurrency(name: string, declared: FunctionConfig): number | undefined;
+  /** Hold (true) or release (false) the function's queue; kept across restarts. */
+  setPaused(name: string, paused: boolean): void;
 }
 
 const ASYNC_KEYS = ['maximumRetryAttempts', 'maximumEventAgeSeconds', 'onSuccess', 'onFailure'] as const;
@@ -78,6 +83,9 @@ export function createFunctionSettings(db: Database.Database, startedAt = Date.n
   const putReserved = db.prepare(
     `INSERT INTO function_settings (function, reserved_concurrency, reserved_set) VALUES (?, ?, 1)
      ON CONFLICT (function) DO UPDATE SET reserved_concurrency = excluded.reserved_concurrency, reserved_set = 1`,
+  );
+  const putPaused = db.prepare(
+    `INSERT INTO function_settings (function, paused) VALUES (?, ?) ON CONFLICT (function) DO UPDATE SET paused = excluded.paused`,
   );
   // Few functions, read on every claim of an event: kept in memory, written through.
   const cache = new Map<string, SettingsRow | undefined>();
@@ -125,6 +133,7 @@ export function createFunctionSettings(db: Database.Database, startedAt = Date.n
         ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
         ...(asyncConfig.onSuccess === undefined ? {} : { onSuccess: asyncConfig.onSuccess }),
         ...(asyncConfig.onFailure === undefined ? {} : { onFailure: asyncConfig.onFailure }),
+        ...(row(name)?.paused === 1 ? { paused: true as const } : {}),
       };
     },
     eventInvokeConfig,
@@ -142,5 +151,9 @@ export function createFunctionSettings(db: Database.Database, startedAt = Date.n
       cache.delete(name);
     },
     reservedConcurrency,
+    setPaused(name, paused) {
+      putPaused.run(name, paused ? 1 : 0);
+      cache.delete(name);
+    },
   };
 }

@@ -7,7 +7,7 @@
  * @example
  * const log = createInvocationLog(db);
  * log.insertMany([invocationRow({ id, function: 'emailHelper', type: 'Event', payload, enqueued_at: Date.now() })]);
- * const due = log.claim(owner, Date.now(), 16);
+ * const due = log.claimLane(owner, 'emailHelper:sendEmail', Date.now(), 16);
  */
 import type Database from 'better-sqlite3';
 import type { DestinationCondition } from '../framework/destination-record.js';
@@ -25,6 +25,29 @@ import type {
 
 /** The fields of a new row; see {@link invocationRow} for the defaults. `lease_owner`: stored already leased to that worker. */
 export type NewInvocationRow = Omit<InvocationRow, 'lease_owner' | 'lease_until' | 'throttles'> & { lease_owner?: string };
+
+/** The metrics the log counts as it writes (CloudWatch's names, and the HTTP answers of synchronous invocations). */
+export type CountedMetric = 'AsyncEventsReceived' | 'AsyncEventsDropped' | 'Invocations' | 'Errors' | 'Throttles' | 'Http4xx' | 'Http5xx';
+
+/** How many of a function's latest invocations its percentiles (event age, duration) are taken over. */
+export const PERCENTILE_SAMPLE = 1000;
+
+/** The lane of a function's events: its name, or `name:route` for a controller's route. */
+export function laneOf(functionName: string, route?: unknown): string {
+  return typeof route === 'string' && route.length > 0 ? `${functionName}:${route}` : functionName;
+}
+
+/** The function a lane belongs to (function names have no colon). */
+export function functionOfLane(lane: string): string {
+  const colon = lane.indexOf(':');
+  return colon === -1 ? lane : lane.slice(0, colon);
+}
+
+/** The smallest id made at `ms` or later: ids begin with their time (src/runtime/request-id.ts), so a time is a range of the primary key. */
+export function idAt(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
+  return `${hex.slice(0, 8)}-${hex.slice(8)}`;
+}
 
 /**
  * A new row of the log, with the defaults of an event that was just accepted: queued, due now, no
@@ -49,6 +72,9 @@ export function invocationRow(fields: Pick<InvocationRow, 'id' | 'function' | 't
     error: null,
     replay_of: null,
     duplicate_of: null,
+    lane: fields.function,
+    http_status: null,
+    response: null,
     ...fields,
   };
 }
@@ -80,25 +106,76 @@ export type InvocationLog = ReturnType<typeof createInvocationLog>;
 export function createInvocationLog(db: Database.Database) {
   const insert = db.prepare(
     `INSERT INTO invocations (id, function, type, parent_id, trace_id, hop, idempotency_key, payload, state, outcome, attempts,
-       enqueued_at, available_at, started_at, ended_at, duration_ms, error, replay_of, duplicate_of, lease_owner)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       enqueued_at, available_at, started_at, ended_at, duration_ms, error, replay_of, duplicate_of, lease_owner, lane, http_status, response)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const addLane = db.prepare('INSERT OR IGNORE INTO lanes (lane, function) VALUES (?, ?)');
+  const allLanes = db.prepare<[], { lane: string }>('SELECT lane FROM lanes');
+  /** Lanes this process knows are in `lanes` (others' come with {@link lanes}). */
+  const knownLanes = new Set<string>();
+
+  // ── counters: tallied as rows change, written once per transaction ─────
+  const addToCounter = db.prepare(`INSERT INTO counters (function, metric, value) VALUES (?, ?, ?) ON CONFLICT (function, metric) DO UPDATE SET value = value + excluded.value`);
+  const tallies = new Map<string, { fn: string; metric: string; n: number }>();
+  const tally = (fn: string, metric: CountedMetric, n = 1) => {
+    const key = `${fn}\u0000${metric}`;
+    const entry = tallies.get(key);
+    if (entry === undefined) tallies.set(key, { fn, metric, n });
+    else entry.n += n;
+  };
+  const tallyNewRow = (r: NewInvocationRow) => {
+    // A copy made by duplicate delivery is the same event received once.
+    if (r.type === 'Event' && r.duplicate_of === null) tally(r.function, 'AsyncEventsReceived');
+    if (r.state === 'succeeded' || r.state === 'failed') tally(r.function, 'Invocations');
+    if (r.state === 'failed' && r.attempts > 0) tally(r.function, 'Errors');
+    if (r.http_status !== null && r.http_status >= 400) tally(r.function, r.http_status >= 500 ? 'Http5xx' : 'Http4xx');
+  };
+  let depth = 0;
+  /** Run `work` in a transaction (a savepoint when nested); the outermost one writes the tallies before it commits. */
+  const inTransaction = <T>(work: () => T): T => {
+    depth += 1;
+    try {
+      return db.transaction(() => {
+        const result = work();
+        if (depth === 1) {
+          for (const { fn, metric, n } of tallies.values()) addToCounter.run(fn, metric, n);
+          tallies.clear();
+        }
+        return result;
+      })();
+    } catch (error) {
+      // Rolled back: so are the counts of what it did.
+      if (depth === 1) tallies.clear();
+      throw error;
+    } finally {
+      depth -= 1;
+    }
+  };
+
   // Positional parameters: binding by name cost a third of an insert.
-  const insertOne = (r: NewInvocationRow) =>
+  const insertOne = (r: NewInvocationRow) => {
     insert.run(
       r.id, r.function, r.type, r.parent_id, r.trace_id, r.hop, r.idempotency_key, r.payload, r.state, r.outcome, r.attempts,
       r.enqueued_at, r.available_at, r.started_at, r.ended_at, r.duration_ms, r.error, r.replay_of, r.duplicate_of, r.lease_owner ?? null,
+      r.lane, r.http_status, r.response,
     );
-  const insertMany = db.transaction((rows: readonly NewInvocationRow[]) => {
-    for (const row of rows) insertOne(row);
-  });
-  // Due events in enqueue order; the attempt counts from the moment it is leased.
-  const claim = db.prepare(
+    tallyNewRow(r);
+    if (r.type === 'Event' && !knownLanes.has(r.lane)) {
+      addLane.run(r.lane, r.function);
+      knownLanes.add(r.lane);
+    }
+  };
+  const insertMany = (rows: readonly NewInvocationRow[]) =>
+    inTransaction(() => {
+      for (const row of rows) insertOne(row);
+    });
+  // A lane's due events in the order they became due; the attempt counts from the moment it is leased.
+  const claimLane = db.prepare(
     `UPDATE invocations SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_until = ?
-     WHERE id IN (SELECT id FROM invocations WHERE state = 'queued' AND available_at <= ? ORDER BY available_at LIMIT ?)
+     WHERE id IN (SELECT id FROM invocations WHERE state = 'queued' AND lane = ? AND available_at <= ? ORDER BY available_at LIMIT ?)
      RETURNING *`,
   );
-  const nextDue = db.prepare<[], { at: number | null }>(`SELECT MIN(available_at) AS at FROM invocations WHERE state = 'queued'`);
+  const nextDueInLane = db.prepare<[string], { at: number | null }>(`SELECT MIN(available_at) AS at FROM invocations WHERE state = 'queued' AND lane = ?`);
   // EXISTS on each partial index, not COUNT(*) over the table: drain() polls this.
   const anyUnfinished = db.prepare<[], { n: number }>(
     `SELECT EXISTS (SELECT 1 FROM invocations WHERE state = 'queued') OR EXISTS (SELECT 1 FROM invocations WHERE state = 'running') AS n`,
@@ -148,6 +225,21 @@ export function createInvocationLog(db: Database.Database) {
   const markReplayed = db.prepare('UPDATE dead_letters SET replayed_as = ? WHERE id = ?');
   const unreplayed = db.prepare<[], { id: number }>('SELECT id FROM dead_letters WHERE replayed_as IS NULL ORDER BY id');
 
+  // ── retention ──────────────────────────────────────────────────────────
+  // Ended invocations before an id, oldest first, except those an open dead letter still needs for its replay.
+  const deleteEnded = db.prepare<[string, number], { id: string }>(
+    `DELETE FROM invocations WHERE id IN (
+       SELECT id FROM invocations WHERE id < ? AND state IN ('succeeded', 'failed')
+         AND id NOT IN (SELECT invocation_id FROM dead_letters WHERE replayed_as IS NULL)
+       ORDER BY id LIMIT ?)
+     RETURNING id`,
+  );
+  const deleteAttempts = db.prepare('DELETE FROM attempts WHERE invocation_id = ?');
+  const deleteRecords = db.prepare('DELETE FROM destination_records WHERE invocation_id = ?');
+  const deleteReplayedLetters = db.prepare('DELETE FROM dead_letters WHERE replayed_as IS NOT NULL AND failed_at < ?');
+  const nthNewest = db.prepare<[number], { id: string }>('SELECT id FROM invocations ORDER BY id DESC LIMIT 1 OFFSET ?');
+  const countersSince = db.prepare<[], { value: string }>(`SELECT value FROM log_meta WHERE key = 'counters_since'`);
+
   return {
     db,
 
@@ -157,30 +249,45 @@ export function createInvocationLog(db: Database.Database) {
     insertMany(rows: readonly NewInvocationRow[]): void {
       insertMany(rows);
     },
-    /** Lease up to `limit` due events to `owner`, counting their attempt. */
-    claim(owner: string, now: number, limit: number): InvocationRow[] {
-      return claim.all(owner, now, now, limit) as InvocationRow[];
+    /** Lease up to `limit` of `lane`'s due events to `owner`, counting their attempt. */
+    claimLane(owner: string, lane: string, now: number, limit: number): InvocationRow[] {
+      return claimLane.all(owner, now, lane, now, limit) as InvocationRow[];
     },
-    /** When the next queued event is due (undefined: none is queued). */
-    nextDueAt(): number | undefined {
-      return nextDue.get()?.at ?? undefined;
+    /** Every lane that has had a queued event, this process's and others'. */
+    lanes(): string[] {
+      for (const { lane } of allLanes.all()) knownLanes.add(lane);
+      return [...knownLanes];
+    },
+    /** When the next queued event of `lanes` is due (undefined: none is queued). One probe of the lane index each. */
+    nextDueAt(lanes: readonly string[]): number | undefined {
+      let next: number | undefined;
+      for (const lane of lanes) {
+        const at = nextDueInLane.get(lane)?.at;
+        if (at !== null && at !== undefined && (next === undefined || at < next)) next = at;
+      }
+      return next;
     },
     anyUnfinished(): boolean {
       return anyUnfinished.get()!.n !== 0;
     },
-    succeed(id: string, startedAt: number | null, endedAt: number, durationMs: number): void {
-      succeed.run(startedAt, endedAt, durationMs, id);
+    succeed(row: InvocationRow, startedAt: number | null, endedAt: number, durationMs: number): void {
+      succeed.run(startedAt, endedAt, durationMs, row.id);
+      tally(row.function, 'Invocations');
     },
     /** Back to the queue after a failed attempt, due at `availableAt`, with that attempt's error. */
     retry(id: string, availableAt: number, error: string, startedAt: number | null, endedAt: number): void {
       retry.run(availableAt, error, startedAt, endedAt, id);
     },
     /** Back to the queue without spending its attempt, due at `availableAt`. */
-    throttle(id: string, availableAt: number): void {
-      throttle.run(availableAt, id);
+    throttle(row: InvocationRow, availableAt: number): void {
+      throttle.run(availableAt, row.id);
+      tally(row.function, 'Throttles');
     },
-    fail(id: string, outcome: DestinationCondition, attempts: number, error: string, startedAt: number | null, endedAt: number): void {
-      fail.run(outcome, attempts, error, startedAt, endedAt, id);
+    fail(row: InvocationRow, outcome: DestinationCondition, attempts: number, error: string, startedAt: number | null, endedAt: number): void {
+      fail.run(outcome, attempts, error, startedAt, endedAt, row.id);
+      tally(row.function, 'Invocations');
+      tally(row.function, 'AsyncEventsDropped');
+      if (attempts > 0) tally(row.function, 'Errors');
     },
     /** Give a leased event back (its attempt uncounted), after a failure to record its result. */
     release(id: string, now: number): void {
@@ -200,7 +307,7 @@ export function createInvocationLog(db: Database.Database) {
       bumpCounter.run(functionName, metric);
     },
     transaction<T>(work: () => T): T {
-      return db.transaction(work)();
+      return inTransaction(work);
     },
 
     // ── workers and crash recovery ─────────────────────────────────────────
@@ -230,6 +337,10 @@ export function createInvocationLog(db: Database.Database) {
     row(id: string): InvocationRow | undefined {
       return getInvocation.get(id);
     },
+    /**
+     * The log, newest first, filtered. Time bounds and the `before` cursor are ranges of the primary
+     * key (ids begin with their time), so paging through a long log reads only the page.
+     */
     list(filter: InvocationFilter = {}): InvocationView[] {
       const where: string[] = [];
       const params: unknown[] = [];
@@ -237,19 +348,33 @@ export function createInvocationLog(db: Database.Database) {
         where.push(sql);
         params.push(value);
       };
+      const prefix = (column: string, value: string) => {
+        // A prefix, as the CLI shows ids: a range on the index, not a scan.
+        add(`${column} >= ?`, value);
+        add(`${column} < ?`, `${value}\uffff`);
+      };
       if (filter.function !== undefined) add('function = ?', filter.function);
       if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
       if (filter.state !== undefined) add('state = ?', filter.state);
       if (filter.type !== undefined) add('type = ?', filter.type);
+      if (filter.id !== undefined) {
+        if (filter.id.length >= FULL_ID_LENGTH) add('id = ?', filter.id);
+        else prefix('id', filter.id);
+      }
       if (filter.parentId !== undefined) {
         if (filter.parentId.length >= FULL_ID_LENGTH) add('parent_id = ?', filter.parentId);
-        else {
-          // A prefix, as the CLI shows ids: a range on the index, not a scan.
-          add('parent_id >= ?', filter.parentId);
-          add('parent_id < ?', `${filter.parentId}\uffff`);
-        }
+        else prefix('parent_id', filter.parentId);
       }
       if (filter.traceId !== undefined) add('trace_id = ?', filter.traceId);
+      if (filter.http !== undefined) {
+        const [low, high] = HTTP_CLASSES[filter.http];
+        add('http_status >= ?', low);
+        add('http_status <= ?', high);
+      }
+      if (filter.from !== undefined) add('id >= ?', idAt(filter.from));
+      if (filter.to !== undefined) add('id < ?', idAt(filter.to + 1));
+      if (filter.before !== undefined) add('id < ?', filter.before);
+      if (filter.text !== undefined) add(`payload LIKE ? ESCAPE '\\'`, `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       // Ids are time-ordered: newest first without an index of their own.
       const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
       const rows = db.prepare(sql).all(...params, clampLimit(filter.limit, 100)) as InvocationRow[];
@@ -283,10 +408,10 @@ export function createInvocationLog(db: Database.Database) {
     },
     /** Queue the replay of a dead letter and mark the letter, in one transaction. */
     replay(letterId: number, row: NewInvocationRow): void {
-      db.transaction(() => {
+      inTransaction(() => {
         insertOne(row);
         markReplayed.run(row.id, letterId);
-      })();
+      });
     },
     destinationRecords(options: { invocationId?: string; limit?: number } = {}): DestinationRecordView[] {
       const limit = clampLimit(options.limit, 100);
@@ -307,53 +432,109 @@ export function createInvocationLog(db: Database.Database) {
       }));
     },
 
-    /** Local equivalents of CloudWatch's Lambda metrics for `names` (and any function in the log), over the last `windowMs` (default: all time). */
+    /**
+     * Local equivalents of CloudWatch's Lambda metrics for `names` (and any function in the log). The
+     * counts are running counters, written with the rows they count, since `countsSince`; with
+     * `windowMs`, they are counted from the log over that window instead (a range of the primary key).
+     * Percentiles are over each function's latest {@link PERCENTILE_SAMPLE} invocations (in the window).
+     * Either way the cost does not grow with the log's history.
+     */
     metrics(names: readonly string[], windowMs?: number): FunctionMetrics[] {
-      const since = windowMs === undefined ? 0 : Date.now() - windowMs;
-      const counts = db
-        .prepare(
-          `SELECT function,
-             SUM(type = 'Event') AS received,
-             SUM(type = 'Event' AND state = 'failed') AS dropped,
-             SUM(state IN ('succeeded','failed')) AS invocations,
-             SUM(state = 'failed' AND attempts > 0) AS errors,
-             SUM(throttles) AS throttles,
-             SUM(state = 'queued') AS queued,
-             SUM(state = 'running') AS running
-           FROM invocations WHERE enqueued_at >= ? GROUP BY function`,
-        )
-        .all(since) as { function: string; received: number; dropped: number; invocations: number; errors: number; throttles: number; queued: number; running: number }[];
-      const counters = new Map<string, Record<string, number>>();
+      const since = windowMs === undefined ? undefined : idAt(Date.now() - windowMs);
+      const counts = new Map<string, Partial<Record<string, number>>>();
+      const put = (fn: string, metric: string, value: number) => counts.set(fn, { ...counts.get(fn), [metric]: value });
       for (const c of db.prepare('SELECT * FROM counters').all() as { function: string; metric: string; value: number }[]) {
-        counters.set(c.function, { ...counters.get(c.function), [c.metric]: c.value });
+        // Within a window, only what the log cannot tell stays all-time (records that could not be kept).
+        if (since === undefined || c.metric === 'DeadLetterErrors' || c.metric === 'DestinationDeliveryFailures') put(c.function, c.metric, c.value);
       }
-      const ageStmt = db.prepare(
-        `SELECT started_at - enqueued_at AS v FROM invocations WHERE function = ? AND type = 'Event' AND started_at IS NOT NULL AND enqueued_at >= ? ORDER BY v`,
+      if (since !== undefined) {
+        const windowed = db
+          .prepare(
+            `SELECT function,
+               SUM(type = 'Event' AND duplicate_of IS NULL) AS AsyncEventsReceived,
+               SUM(type = 'Event' AND state = 'failed') AS AsyncEventsDropped,
+               SUM(state IN ('succeeded','failed')) AS Invocations,
+               SUM(state = 'failed' AND attempts > 0) AS Errors,
+               SUM(throttles) AS Throttles,
+               SUM(http_status BETWEEN 400 AND 499) AS Http4xx,
+               SUM(http_status >= 500) AS Http5xx
+             FROM invocations WHERE id >= ? GROUP BY function`,
+          )
+          .all(since) as ({ function: string } & Record<CountedMetric, number>)[];
+        for (const { function: fn, ...values } of windowed) for (const [metric, value] of Object.entries(values)) put(fn, metric, value ?? 0);
+      }
+      // Queued and running from their partial indexes: the cost of the backlog, not of the history.
+      const queued = new Map<string, number>();
+      for (const q of db.prepare(`SELECT lane, COUNT(*) AS n FROM invocations WHERE state = 'queued' GROUP BY lane`).all() as { lane: string; n: number }[]) {
+        const fn = functionOfLane(q.lane);
+        queued.set(fn, (queued.get(fn) ?? 0) + q.n);
+      }
+      const running = new Map(
+        (db.prepare(`SELECT function, COUNT(*) AS n FROM invocations WHERE state = 'running' GROUP BY function`).all() as { function: string; n: number }[]).map((r) => [r.function, r.n]),
       );
-      const durationStmt = db.prepare(`SELECT duration_ms AS v FROM invocations WHERE function = ? AND duration_ms IS NOT NULL AND enqueued_at >= ? ORDER BY v`);
-      const all = new Set([...names, ...counts.map((c) => c.function)]);
+      // The (function, enqueued_at) index, walked from its newest end.
+      const sample = db.prepare<[string, number, number], { type: string; age: number | null; duration: number | null }>(
+        `SELECT type, started_at - enqueued_at AS age, duration_ms AS duration FROM invocations
+         WHERE function = ? AND enqueued_at >= ? ORDER BY enqueued_at DESC LIMIT ?`,
+      );
+      const sampleFrom = windowMs === undefined ? 0 : Date.now() - windowMs;
+      const countingSince = new Date(Number(countersSince.get()?.value ?? Date.now())).toISOString();
+      const all = new Set([...names, ...counts.keys(), ...queued.keys()]);
       return [...all].sort().map((name) => {
-        const c = counts.find((x) => x.function === name);
-        const ages = (ageStmt.all(name, since) as { v: number }[]).map((r) => r.v);
-        const durations = (durationStmt.all(name, since) as { v: number }[]).map((r) => r.v);
+        const c = counts.get(name) ?? {};
+        const rows = sample.all(name, sampleFrom, PERCENTILE_SAMPLE);
+        const ages = rows.filter((r) => r.type === 'Event' && r.age !== null).map((r) => r.age!).sort(byNumber);
+        const durations = rows.filter((r) => r.duration !== null).map((r) => r.duration!).sort(byNumber);
         return {
           function: name,
-          AsyncEventsReceived: c?.received ?? 0,
+          countsSince: since === undefined ? countingSince : new Date(Date.now() - windowMs!).toISOString(),
+          AsyncEventsReceived: c.AsyncEventsReceived ?? 0,
           AsyncEventAge: { p50: percentile(ages, 0.5), p99: percentile(ages, 0.99), max: ages.at(-1) ?? null },
-          AsyncEventsDropped: c?.dropped ?? 0,
-          DeadLetterErrors: counters.get(name)?.DeadLetterErrors ?? 0,
-          DestinationDeliveryFailures: counters.get(name)?.DestinationDeliveryFailures ?? 0,
-          Invocations: c?.invocations ?? 0,
-          Errors: c?.errors ?? 0,
-          Throttles: c?.throttles ?? 0,
+          AsyncEventsDropped: c.AsyncEventsDropped ?? 0,
+          DeadLetterErrors: c.DeadLetterErrors ?? 0,
+          DestinationDeliveryFailures: c.DestinationDeliveryFailures ?? 0,
+          Invocations: c.Invocations ?? 0,
+          Errors: c.Errors ?? 0,
+          Throttles: c.Throttles ?? 0,
+          Http4xx: c.Http4xx ?? 0,
+          Http5xx: c.Http5xx ?? 0,
           Duration: { p50: percentile(durations, 0.5), p99: percentile(durations, 0.99) },
-          queued: c?.queued ?? 0,
-          running: c?.running ?? 0,
+          queued: queued.get(name) ?? 0,
+          running: running.get(name) ?? 0,
         };
       });
     },
+
+    // ── retention ──────────────────────────────────────────────────────────
+
+    /**
+     * Delete up to `limit` ended invocations older than `beforeId` (with their failed attempts and
+     * destination records), oldest first; an invocation an open dead letter needs stays. Returns how many went.
+     */
+    deleteEndedBefore(beforeId: string, limit: number): number {
+      return inTransaction(() => {
+        const gone = deleteEnded.all(beforeId, limit);
+        for (const { id } of gone) {
+          deleteAttempts.run(id);
+          deleteRecords.run(id);
+        }
+        return gone.length;
+      });
+    },
+    /** The id below which the log holds more than `keep` invocations, or undefined when it holds no more. */
+    idBeyondNewest(keep: number): string | undefined {
+      return nthNewest.get(keep)?.id;
+    },
+    /** Delete dead letters replayed before `beforeMs` (open ones stay until they are replayed). */
+    deleteReplayedDeadLetters(beforeMs: number): number {
+      return deleteReplayedLetters.run(beforeMs).changes;
+    },
   };
 }
+
+const HTTP_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], '5xx': [500, 599], error: [400, 599] } as const;
+
+const byNumber = (a: number, b: number) => a - b;
 
 /** A row as `/local` shows it. */
 export function toView(row: InvocationRow, withPayload: boolean): InvocationView {
@@ -376,9 +557,22 @@ export function toView(row: InvocationRow, withPayload: boolean): InvocationView
     error: row.error === null ? null : (JSON.parse(row.error) as SerializedFunctionError),
     replayOf: row.replay_of,
     duplicateOf: row.duplicate_of,
+    httpStatus: row.http_status,
   };
-  if (withPayload) view.payload = JSON.parse(row.payload);
+  if (withPayload) {
+    view.payload = JSON.parse(row.payload);
+    if (row.response !== null) view.response = parseKept(row.response);
+  }
   return view;
+}
+
+/** A kept answer: its JSON, or the text when it was cut at {@link RESPONSE_LOG_CHARS} characters. */
+function parseKept(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { truncated: text };
+  }
 }
 
 function toDeadLetterView(r: DeadLetterRow): DeadLetterView {

@@ -24,11 +24,13 @@ import { lambdaErrorResponse, toResponse } from './lambda-errors.js';
 import { SYNC_PAYLOAD_LIMIT, type LocalRuntime } from './local-runtime.js';
 import { createManagementApi, createUnknownOperationApi } from './management-api.js';
 import { readAtMost } from './read-body.js';
-import type { FunctionDetail, FunctionView, InvocationState, Outcome } from './views.js';
+import type { FunctionDetail, FunctionView, InvocationState, Outcome, StorageView } from './views.js';
 
 export interface InvokeApiOptions extends AccessOptions {
   /** Makes a console sign-in link for `POST /local/console-link` (the server's URL and a token). */
   consoleLink?: () => string;
+  /** The server's other databases for `GET /local/storage` (the runtime's own is always there). */
+  storage?: () => StorageView[];
 }
 
 /** Lambda's API and the runtime's JSON, behind the runtime's credentials; `access` is returned for the server's other guarded pages. */
@@ -81,17 +83,35 @@ const text = z.string().min(1).optional();
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true').optional();
 
 // Strict: a misspelt parameter (`?fucntion=`) is an error, not a silently unfiltered list.
+const instant = z
+  .string()
+  .transform((value, ctx) => {
+    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+    if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time or epoch milliseconds' });
+    return ms;
+  })
+  .optional();
+
 const invocationsQuery = z.strictObject({
+  id: text,
   function: text,
   outcome: z.enum(OUTCOMES).optional(),
   state: z.enum(STATES).optional(),
   type: z.enum(['Event', 'RequestResponse']).optional(),
   parentId: text,
   traceId: text,
+  http: z.enum(['2xx', '3xx', '4xx', '5xx', 'error']).optional(),
+  from: instant,
+  to: instant,
+  /** The last id of the previous page. */
+  before: text,
+  /** Text the payload contains. */
+  text: z.string().min(1).max(200).optional(),
   limit,
   /** Include each invocation's payload (the console shows a controller's route from it). */
   withPayload: flag,
 });
+const compactQuery = z.strictObject({ vacuum: flag });
 const deadLettersQuery = z.strictObject({ includeReplayed: flag, limit });
 const destinationRecordsQuery = z.strictObject({ invocationId: text, limit });
 const metricsQuery = z.strictObject({ windowSeconds: z.coerce.number().positive().optional() });
@@ -152,6 +172,24 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
     const { windowSeconds } = parseQuery(c, metricsQuery);
     return c.json(runtime.metrics(windowSeconds === undefined ? undefined : windowSeconds * 1000));
   });
+
+  // Hold and release a function's queue (the runtime's own setting, kept across restarts).
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(`/functions/:name/${action}`, (c) => {
+      const name = runtime.registry.nameOf(c.req.param('name'));
+      if (name === undefined || runtime.describe(name) === undefined) throw new LocalApiError(404, `function ${c.req.param('name')}: not found`);
+      runtime[action](name);
+      const fn = runtime.describe(name)!;
+      return c.json({ name, kind: fn.deployable.kind, config: fn.config } satisfies FunctionView);
+    });
+  }
+
+  // Retention now, rather than at its next turn; `?vacuum=true` also gives the freed space back.
+  app.post('/compact', async (c) => c.json(await runtime.compact(parseQuery(c, compactQuery))));
+
+  app.get('/storage', (c) =>
+    c.json([{ name: 'runtime', description: 'invocation log and queue', bytes: runtime.storageBytes() }, ...(options.storage?.() ?? [])] satisfies StorageView[]),
+  );
 
   app.get('/functions', (c) =>
     c.json(

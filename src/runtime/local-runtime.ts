@@ -14,6 +14,7 @@
  * await runtime.invoke('emailHelper', { function: 'notifyUsers', leedId: 'l_1' }, 'Event'); // 202, durable
  */
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import type { Deployable, FunctionConfig } from '../framework/define.js';
@@ -25,11 +26,11 @@ import { createCallChain, type CallChain, type CallerLink } from './call-chain.j
 import { createCompletionRecorder, type Completion, type CompletionRecorder } from './completions.js';
 import { createFunctionSettings } from './function-settings.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, logTail, runHandler, syncResponse } from './handler-run.js';
-import { createInvocationLog, invocationRow, type InvocationLog, type NewInvocationRow } from './invocation-log.js';
+import { createInvocationLog, functionOfLane, idAt, invocationRow, laneOf, type InvocationLog, type NewInvocationRow } from './invocation-log.js';
 import { redactPaths } from './redact.js';
 import { createRegistry, type Registry, type ResolvedFunction } from './registry.js';
 import { newRequestId } from './request-id.js';
-import { openRuntimeDb, type Durability, type InvocationRow } from './runtime-db.js';
+import { RESPONSE_LOG_CHARS, openRuntimeDb, type Durability, type InvocationRow } from './runtime-db.js';
 import { createTickBatch, type TickBatch } from './tick-batch.js';
 import type { DeadLetterView, DestinationRecordView, FunctionMetrics, InvocationDetail, InvocationFilter, InvocationView } from './views.js';
 
@@ -42,6 +43,33 @@ const HEARTBEAT_MS = 1000;
 const DEAD_AFTER_MS = 10_000;
 /** The window over which duplicate delivery spreads events and their copies (real time: it is not AWS's delay to scale). */
 const REORDER_WINDOW_MS = 50;
+/** Retention's defaults: a week of history, and at most this many invocations. */
+export const DEFAULT_RETENTION = { maxAgeHours: 168, maxInvocations: 100_000 } as const;
+/** How often retention runs by itself, and after how many new invocations it runs sooner. */
+const RETENTION_INTERVAL_MS = 10_000;
+const RETENTION_EVERY_INSERTS = 10_000;
+/** Invocations deleted per transaction: the loop is never held for long. */
+const RETENTION_CHUNK = 2_000;
+
+/**
+ * How much history the log keeps. Only ended invocations go (queued and running ones never do), with
+ * their failed attempts and destination records; an open dead letter keeps its invocation until it
+ * is replayed, and a replayed dead letter goes after `maxAgeHours`.
+ */
+export interface RetentionOptions {
+  /** Delete ended invocations older than this (default 168: a week). */
+  maxAgeHours?: number;
+  /** Keep at most this many invocations, the newest (default 100,000: about 50 MB). */
+  maxInvocations?: number;
+}
+
+/** What one compaction removed. */
+export interface CompactionReport {
+  invocations: number;
+  deadLetters: number;
+  /** The database's size after it, with its write-ahead log. */
+  bytes: number;
+}
 
 export interface RuntimeOptions {
   /** SQLite file of the queue and invocation log (`:memory:` for a throwaway runtime). */
@@ -75,6 +103,8 @@ export interface RuntimeOptions {
   duplicateDelivery?: number;
   /** The random source of duplicate delivery (tests). */
   random?: () => number;
+  /** How much history the log keeps ({@link DEFAULT_RETENTION}); `false` keeps everything. */
+  retention?: RetentionOptions | false;
 }
 
 /** A new invocation's place in its chain (see {@link LocalRuntime.linkOf}). */
@@ -108,17 +138,25 @@ export class LocalRuntime implements Transport {
   private readonly random: () => number;
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly runningByFunction = new Map<string, number>();
+  private readonly runningByLane = new Map<string, number>();
+  private readonly retention: Required<RetentionOptions> | undefined;
+  private insertsSinceRetention = 0;
+  private compacting: Promise<CompactionReport> | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  /** Rotates which lane is asked first among those equally busy. */
+  private turn = 0;
   private readonly inflight = new Set<Promise<void>>();
   private readonly inserts: TickBatch<PendingInsert>;
   private readonly completions: TickBatch<Completion>;
   private runningEvents = 0;
   private pumpScheduled = false;
   /**
-   * Whether a claim may find due events. Cleared when a claim finds fewer than it asked for; set by
-   * whatever can make an event due (an event stored queued, a record for a destination, a retry, the
-   * poll and the wake timer), so the worker does not query an empty queue after every completion.
+   * The lanes (a function, or a controller's route) that may have due events. A lane leaves when a
+   * claim finds fewer than it asked for; it comes back with whatever can make one of its events due
+   * (an event stored queued, a retry, a throttle, a destination's record), and every lane does with
+   * the poll, the wake timer and a changed setting. So the worker never asks an empty lane twice.
    */
-  private maybeDue = true;
+  private readonly dueLanes = new Set<string>();
   private started = false;
   private closed = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -147,6 +185,13 @@ export class LocalRuntime implements Transport {
     this.recorder = createCompletionRecorder({ log: this.log, registry: this.registry, retryDelaysMs, onLog: this.onLog });
     this.inserts = createTickBatch((batch) => this.flushInserts(batch));
     this.completions = createTickBatch((batch) => this.flushCompletions(batch));
+    this.retention = options.retention === false ? undefined : { ...DEFAULT_RETENTION, ...options.retention };
+    if (this.retention !== undefined) {
+      const { maxAgeHours, maxInvocations } = this.retention;
+      if (!(maxAgeHours > 0)) throw new RangeError(`retention.maxAgeHours must be a positive number, got ${maxAgeHours}`);
+      if (!Number.isInteger(maxInvocations) || maxInvocations < 1) throw new RangeError(`retention.maxInvocations must be a positive integer, got ${maxInvocations}`);
+    }
+    for (const lane of this.log.lanes()) this.dueLanes.add(lane);
   }
 
   // ── registry (src/runtime/registry.ts) ────────────────────────────────────
@@ -256,6 +301,8 @@ export class LocalRuntime implements Transport {
       payload: body,
       enqueued_at: now,
       available_at: now + this.reorderDelay(),
+      // Each route of a controller waits in its own lane: a sign-in email is not behind a fan-out.
+      lane: laneOf(target.deployable.name, target.deployable.kind === 'controller' ? routeOf(payload) : undefined),
     });
     const accepted = this.insert(row);
     if (this.duplicateDelivery > 0 && this.random() < this.duplicateDelivery) {
@@ -283,7 +330,7 @@ export class LocalRuntime implements Transport {
     const runNow: NewInvocationRow[] = [];
     let room = this.started ? this.poolSize - this.runningEvents : 0;
     const rows = batch.map(({ row }) => {
-      if (room <= 0 || row.type !== 'Event' || row.state !== 'queued' || row.available_at > now) return row;
+      if (room <= 0 || row.type !== 'Event' || row.state !== 'queued' || row.available_at > now || this.isPaused(row.function)) return row;
       room -= 1;
       const leased = { ...row, state: 'running' as const, attempts: 1, lease_owner: this.owner };
       runNow.push(leased);
@@ -298,7 +345,12 @@ export class LocalRuntime implements Transport {
     }
     for (const pending of batch) pending.resolve();
     for (const row of runNow) this.deliver({ ...row, throttles: 0, lease_owner: this.owner, lease_until: null }, now);
-    if (runNow.length < rows.length) this.schedulePump();
+    if (runNow.length < rows.length) {
+      for (const row of rows) if (row.state === 'queued') this.dueLanes.add(row.lane);
+      this.schedulePump();
+    }
+    this.insertsSinceRetention += rows.length;
+    if (this.insertsSinceRetention >= RETENTION_EVERY_INSERTS) this.scheduleRetention();
   }
 
   // ── RequestResponse ───────────────────────────────────────────────────────
@@ -329,6 +381,7 @@ export class LocalRuntime implements Transport {
     const endedAt = Date.now();
     const response = syncResponse(outcome);
     const failed = 'error' in response;
+    const answer = failed ? undefined : keptAnswer(response.payload, target.deployable.sensitive);
     this.insert(
       invocationRow({
         id,
@@ -348,9 +401,11 @@ export class LocalRuntime implements Transport {
         ended_at: endedAt,
         duration_ms: endedAt - startedAt,
         error: failed ? JSON.stringify(response.error) : null,
+        http_status: answer?.httpStatus ?? null,
+        response: answer?.json ?? null,
       }),
     ).catch((error: unknown) => this.onLog(`invocation log write failed: ${(error as Error).message}`));
-    this.onLog(`${name} ${id} RequestResponse ${failed ? `Error ${response.error.errorType}` : 'Success'} ${endedAt - startedAt} ms`);
+    this.onLog(`${name} ${id} RequestResponse ${failed ? `Error ${response.error.errorType}` : answer?.httpStatus ? `Success HTTP ${answer.httpStatus}` : 'Success'} ${endedAt - startedAt} ms`);
 
     const result: InvokeResult = { statusCode: 200, executedVersion: '$LATEST', requestId: id };
     if (failed) {
@@ -405,6 +460,11 @@ export class LocalRuntime implements Transport {
     this.heartbeatTimer.unref();
     this.pollTimer = setInterval(() => this.schedulePump(), this.pollIntervalMs);
     this.pollTimer.unref();
+    if (this.retention !== undefined) {
+      this.retentionTimer = setInterval(() => this.scheduleRetention(), RETENTION_INTERVAL_MS);
+      this.retentionTimer.unref();
+      this.scheduleRetention();
+    }
     this.schedulePump();
     return this;
   }
@@ -415,8 +475,10 @@ export class LocalRuntime implements Transport {
     this.started = false;
     clearInterval(this.pollTimer);
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.retentionTimer);
     clearTimeout(this.wakeTimer);
     await Promise.allSettled([...this.inflight]);
+    await this.compacting?.catch(() => {});
     this.completions.flushNow();
     this.inserts.flushNow();
     this.log.removeWorker(this.owner);
@@ -440,9 +502,13 @@ export class LocalRuntime implements Transport {
     }
   }
 
-  /** Look for due events in the next turn; `mayBeDue: false` only when the caller queued nothing. */
-  private schedulePump(mayBeDue = true): void {
-    if (mayBeDue) this.maybeDue = true;
+  /**
+   * Look for due events in the next turn. `lanes`: where events may have become due (default: every
+   * lane — the poll, the wake timer, a changed setting); none when the caller queued nothing.
+   */
+  private schedulePump(lanes: Iterable<string> | 'all' = 'all'): void {
+    if (lanes === 'all') for (const lane of this.log.lanes()) this.dueLanes.add(lane);
+    else for (const lane of lanes) this.dueLanes.add(lane);
     if (!this.started || this.pumpScheduled) return;
     this.pumpScheduled = true;
     setImmediate(() => {
@@ -451,27 +517,49 @@ export class LocalRuntime implements Transport {
     });
   }
 
-  /** Claim as many due events as the pool has room for, and run them. */
+  /**
+   * Fill the pool's free slots fairly: lanes with fewer of their events running are asked first (the
+   * rest in turn), each for its share of the free slots, then the slots left go to whichever lanes
+   * still have due events. Lambda scales each function on its own; here they share one pool, and this
+   * keeps one function's backlog from holding another's events behind it.
+   */
   private pump(): void {
-    if (!this.started || !this.maybeDue) return;
-    const free = this.poolSize - this.runningEvents;
-    if (free <= 0) return;
+    if (!this.started) return;
+    let free = this.poolSize - this.runningEvents;
+    if (free <= 0 || this.dueLanes.size === 0) return;
     const now = Date.now();
-    const rows = this.log.claim(this.owner, now, free);
-    for (const row of rows) this.deliver(row, now);
-    if (rows.length < free) {
-      // The queue holds nothing more that is due now: until something changes, wait for the next retry.
-      this.maybeDue = false;
-      this.armWakeTimer(now);
+    const lanes = [...this.dueLanes].filter((lane) => !this.isPaused(functionOfLane(lane)));
+    const turn = this.turn++ % Math.max(1, lanes.length);
+    const rotated = [...lanes.slice(turn), ...lanes.slice(0, turn)];
+    rotated.sort((a, b) => (this.runningByLane.get(a) ?? 0) - (this.runningByLane.get(b) ?? 0));
+    const share = Math.max(1, Math.ceil(free / Math.max(1, rotated.length)));
+    for (const cap of [share, Infinity]) {
+      for (const lane of rotated) {
+        if (free <= 0) break;
+        if (!this.dueLanes.has(lane)) continue;
+        const wanted = Math.min(free, cap);
+        const rows = this.log.claimLane(this.owner, lane, now, wanted);
+        free -= rows.length;
+        // The lane holds nothing more that is due now: until something changes, do not ask it again.
+        if (rows.length < wanted) this.dueLanes.delete(lane);
+        for (const row of rows) this.deliver(row, now);
+      }
     }
+    // Paused lanes stay out until resumed (which marks every lane due again).
+    for (const lane of this.dueLanes) if (this.isPaused(functionOfLane(lane))) this.dueLanes.delete(lane);
+    if (this.dueLanes.size === 0) this.armWakeTimer(now);
+  }
+
+  private isPaused(name: string): boolean {
+    return this.registry.describe(name)?.config.paused === true;
   }
 
   /** When nothing is due, sleep until the next delayed retry rather than waiting for the poll. */
   private armWakeTimer(now: number): void {
-    const next = this.log.nextDueAt();
+    const next = this.log.nextDueAt(this.log.lanes().filter((lane) => !this.isPaused(functionOfLane(lane))));
     if (next === undefined) return;
     clearTimeout(this.wakeTimer);
-    const delay = Math.max(0, next - now);
+    const delay = Math.max(1, next - now);
     if (delay >= this.pollIntervalMs) return;
     this.wakeTimer = setTimeout(() => this.schedulePump(), delay);
     this.wakeTimer.unref();
@@ -494,6 +582,8 @@ export class LocalRuntime implements Transport {
 
   private run(target: ResolvedFunction, row: InvocationRow): void {
     this.runningEvents++;
+    const lane = row.lane;
+    this.runningByLane.set(lane, (this.runningByLane.get(lane) ?? 0) + 1);
     const startedAt = Date.now();
     const task = (async () => {
       const payload = JSON.parse(row.payload) as unknown;
@@ -505,6 +595,7 @@ export class LocalRuntime implements Transport {
       this.completions.add('error' in outcome ? { kind: 'error', row, endedAt, error: outcome.error } : { kind: 'success', row, endedAt, result: outcome.result });
     })().finally(() => {
       this.runningEvents--;
+      this.runningByLane.set(lane, this.runningByLane.get(lane)! - 1);
       this.inflight.delete(task);
     });
     this.inflight.add(task);
@@ -526,11 +617,15 @@ export class LocalRuntime implements Transport {
     }
     for (const line of lines) if (line) this.onLog(line);
     // A plain success queues nothing; anything else may have (a retry, a throttle, a destination's record).
-    if (batch.some((completion) => completion.kind !== 'success' || this.registry.describe(completion.row.function)?.config.onSuccess !== undefined)) {
-      this.maybeDue = true;
+    const due = new Set<string>();
+    for (const completion of batch) {
+      if (completion.kind === 'success' && this.registry.describe(completion.row.function)?.config.onSuccess === undefined) continue;
+      due.add(completion.row.lane);
+      const config = this.registry.describe(completion.row.function)?.config;
+      for (const destination of [config?.onSuccess, config?.onFailure]) if (destination !== undefined) due.add(destination);
     }
     // And the pool has room again: take more if more may be due.
-    this.schedulePump(false);
+    this.schedulePump(due);
   }
 
   /** Redeliver events leased by processes that died (kill -9, power loss): at-least-once. */
@@ -581,9 +676,9 @@ export class LocalRuntime implements Transport {
     const { id: _originalId, lease_owner: _owner, lease_until: _until, throttles: _throttles, ...kept } = original;
     this.log.replay(
       id,
-      invocationRow({ ...kept, id: newId, state: 'queued', outcome: null, attempts: 0, enqueued_at: Date.now(), available_at: Date.now(), started_at: null, ended_at: null, duration_ms: null, error: null, replay_of: original.id, duplicate_of: null }),
+      invocationRow({ ...kept, id: newId, state: 'queued', outcome: null, attempts: 0, enqueued_at: Date.now(), available_at: Date.now(), started_at: null, ended_at: null, duration_ms: null, error: null, replay_of: original.id, duplicate_of: null, http_status: null, response: null, lane: original.lane || original.function }),
     );
-    this.schedulePump();
+    this.schedulePump([original.lane || original.function]);
     return Promise.resolve(newId);
   }
 
@@ -597,14 +692,129 @@ export class LocalRuntime implements Transport {
     return this.log.destinationRecords(options);
   }
 
-  /** Local equivalents of CloudWatch's Lambda metrics, per function, over the last `windowMs` (default: all time). */
+  /** Local equivalents of CloudWatch's Lambda metrics, per function, over the last `windowMs` (default: since counting began). */
   metrics(windowMs?: number): FunctionMetrics[] {
     return this.log.metrics(this.functionNames(), windowMs);
   }
+
+  // ── holding a queue ───────────────────────────────────────────────────────
+
+  /**
+   * Hold a function's queue: its events are accepted and wait (running ones finish); synchronous
+   * calls still run. Kept across restarts until {@link resume}. A held event still ages: one older
+   * than the function's maximum event age when resumed is dropped, as AWS drops a throttled one.
+   */
+  pause(name: string): void {
+    this.registry.setPaused(name, true);
+  }
+
+  resume(name: string): void {
+    this.registry.setPaused(name, false);
+  }
+
+  // ── retention ─────────────────────────────────────────────────────────────
+
+  /** The database's size in bytes, with its write-ahead log. */
+  storageBytes(): number {
+    if (this.db.memory) return (this.db.pragma('page_count', { simple: true }) as number) * (this.db.pragma('page_size', { simple: true }) as number);
+    return fileBytes(this.db.name) + fileBytes(`${this.db.name}-wal`);
+  }
+
+  /**
+   * Apply retention now (`leedz compact`), a chunk per turn of the event loop, and with `vacuum` give
+   * the freed pages back to the file system (the file shrinks; without it SQLite reuses them).
+   */
+  compact(options: { vacuum?: boolean } = {}): Promise<CompactionReport> {
+    const run = (this.compacting ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        const report = await this.runRetention();
+        if (options.vacuum && !this.closed) {
+          this.db.exec('VACUUM');
+          this.db.pragma('wal_checkpoint(TRUNCATE)');
+        }
+        return { ...report, bytes: this.storageBytes() };
+      });
+    const tracked: Promise<CompactionReport> = run.finally(() => {
+      if (this.compacting === tracked) this.compacting = undefined;
+    });
+    tracked.catch(() => {});
+    this.compacting = tracked;
+    return run;
+  }
+
+  private scheduleRetention(): void {
+    if (this.retention === undefined || this.compacting !== undefined || this.closed) return;
+    this.insertsSinceRetention = 0;
+    void this.compact().catch((error: unknown) => this.onLog(`runtime: retention failed: ${(error as Error).message}`));
+  }
+
+  private async runRetention(): Promise<Omit<CompactionReport, 'bytes'>> {
+    const retention = this.retention ?? DEFAULT_RETENTION;
+    const now = Date.now();
+    const byAge = idAt(now - retention.maxAgeHours * 3_600_000);
+    const byCount = this.log.idBeyondNewest(retention.maxInvocations);
+    // Whichever bound is newer: everything before it goes (ids sort by time).
+    const cutoff = byCount !== undefined && byCount >= byAge ? `${byCount}\u0000` : byAge;
+    let invocations = 0;
+    for (;;) {
+      if (this.closed) break;
+      const deleted = this.log.deleteEndedBefore(cutoff, RETENTION_CHUNK);
+      invocations += deleted;
+      if (deleted < RETENTION_CHUNK) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const deadLetters = this.closed ? 0 : this.log.deleteReplayedDeadLetters(now - retention.maxAgeHours * 3_600_000);
+    if (invocations > 0) this.onLog(`runtime: retention removed ${invocations} ended invocations`);
+    return { invocations, deadLetters };
+  }
+}
+
+/** A controller's route: the envelope's `function` field. */
+function routeOf(payload: unknown): unknown {
+  return payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>).function : undefined;
+}
+
+/**
+ * What the log keeps of a synchronous invocation's answer: its HTTP status when it answered an HTTP
+ * request (`status`, or API Gateway's `statusCode`), and its JSON without the headers (a session
+ * cookie is a secret) and without the paths the function declares sensitive under `response.`. An
+ * answer marked `Cache-Control: no-store` (a session token, a private feed URL) is not kept at all:
+ * what no cache may store, the log does not either.
+ */
+function keptAnswer(payload: unknown, sensitive: readonly string[]): { httpStatus: number | null; json: string } {
+  let kept = payload;
+  let httpStatus: number | null = null;
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
+    const record = payload as Record<string, unknown>;
+    const status = record.status ?? record.statusCode;
+    if (Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 599) {
+      httpStatus = status as number;
+      const { headers, multiValueHeaders: _multi, cookies: _cookies, ...rest } = record;
+      if (noStore(headers)) return { httpStatus, json: JSON.stringify({ notKept: 'Cache-Control: no-store' }) };
+      kept = rest;
+    }
+  }
+  const responsePaths = sensitive.filter((path) => path.startsWith('response.')).map((path) => path.slice('response.'.length));
+  const json = JSON.stringify(redactPaths(kept, responsePaths)) ?? 'null';
+  return { httpStatus, json: json.length > RESPONSE_LOG_CHARS ? json.slice(0, RESPONSE_LOG_CHARS) : json };
+}
+
+function noStore(headers: unknown): boolean {
+  if (headers === null || typeof headers !== 'object') return false;
+  return Object.entries(headers).some(([name, value]) => name.toLowerCase() === 'cache-control' && /\bno-store\b/i.test(String(value)));
 }
 
 export function createLocalRuntime(options: RuntimeOptions): LocalRuntime {
   return new LocalRuntime(options);
+}
+
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 function processAlive(pid: number): boolean {

@@ -40,6 +40,8 @@ export interface Registry {
   deleteEventInvokeConfig(name: string): void;
   reservedConcurrency(name: string): number | undefined;
   setReservedConcurrency(name: string, value: number | undefined): void;
+  /** Hold or release the function's queue (the local runtime's own setting; AWS's nearest is reserved concurrency 0). */
+  setPaused(name: string, paused: boolean): void;
 }
 
 interface Registration {
@@ -145,6 +147,11 @@ export function createRegistry(options: { settings: FunctionSettings; region: st
     setReservedConcurrency(name, value) {
       registration(name);
       settings.setReservedConcurrency(name, value);
+      changed();
+    },
+    setPaused(name, paused) {
+      registration(name);
+      settings.setPaused(name, paused);
       changed();
     },
   };

@@ -38,7 +38,16 @@ export interface InvocationRow {
   replay_of: string | null;
   /** Set on the extra copy that duplicate delivery made of an event (`LEEDZ_DUPLICATE_DELIVERY`): the original's id. */
   duplicate_of: string | null;
+  /** What the queue schedules fairly: the function, or `function:route` for a controller's route. */
+  lane: string;
+  /** The status a synchronous invocation answered an HTTP request with (`status` or `statusCode` of its result). */
+  http_status: number | null;
+  /** A synchronous invocation's result as JSON, its first {@link RESPONSE_LOG_CHARS} characters. */
+  response: string | null;
 }
+
+/** How much of a synchronous invocation's answer the log keeps. */
+export const RESPONSE_LOG_CHARS = 4096;
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE invocations (
@@ -125,6 +134,30 @@ const MIGRATIONS: string[] = [
   // Ids are time-ordered (src/runtime/request-id.ts): the primary key gives the log its order, and an
   // index on enqueued_at was one more page to write with every event.
   `DROP INDEX invocations_by_time;`,
+  // Fair scheduling (a lane per function and controller route, claimed in turn), HTTP answers in the
+  // log, paused queues, and the metrics as running counters kept with the rows they count, so reading
+  // them costs the same after a million invocations as after ten. The counters start from what the
+  // log already holds; `log_meta.counters_since` is when counting began.
+  `ALTER TABLE invocations ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+   ALTER TABLE invocations ADD COLUMN http_status INTEGER;
+   ALTER TABLE invocations ADD COLUMN response TEXT;
+   UPDATE invocations SET lane = function WHERE state IN ('queued', 'running');
+   CREATE INDEX invocations_lane_ready ON invocations (lane, available_at) WHERE state = 'queued';
+   DROP INDEX invocations_ready;
+   CREATE TABLE lanes (lane TEXT PRIMARY KEY, function TEXT NOT NULL);
+   INSERT OR IGNORE INTO lanes SELECT DISTINCT lane, function FROM invocations WHERE state = 'queued';
+   ALTER TABLE function_settings ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE log_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   INSERT INTO log_meta VALUES ('counters_since', CAST(COALESCE((SELECT MIN(enqueued_at) FROM invocations), CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS TEXT));
+   INSERT INTO counters (function, metric, value)
+     SELECT function, metric, value FROM (
+       SELECT function, 'AsyncEventsReceived' AS metric, SUM(type = 'Event') AS value FROM invocations GROUP BY function
+       UNION ALL SELECT function, 'AsyncEventsDropped', SUM(type = 'Event' AND state = 'failed') FROM invocations GROUP BY function
+       UNION ALL SELECT function, 'Invocations', SUM(state IN ('succeeded', 'failed')) FROM invocations GROUP BY function
+       UNION ALL SELECT function, 'Errors', SUM(state = 'failed' AND attempts > 0) FROM invocations GROUP BY function
+       UNION ALL SELECT function, 'Throttles', SUM(throttles) FROM invocations GROUP BY function
+     ) WHERE value > 0
+     ON CONFLICT (function, metric) DO UPDATE SET value = value + excluded.value;`,
 ];
 
 /** Open (and migrate) the runtime database at `path` (`:memory:` for a throwaway one). */

@@ -39,7 +39,11 @@ export interface InvocationView {
   replayOf: string | null;
   /** Set on a copy made by duplicate delivery: the id of the event it copies. */
   duplicateOf: string | null;
+  /** The HTTP status a synchronous invocation answered with (null: not an HTTP answer, or not synchronous). */
+  httpStatus: number | null;
   payload?: unknown;
+  /** What a synchronous invocation returned (its first 4 KB; `{truncated}` when cut), with the payload. */
+  response?: unknown;
 }
 
 /** One invocation with its payload and the errors of its failed attempts. */
@@ -47,13 +51,27 @@ export interface InvocationDetail extends InvocationView {
   failedAttempts: { attempt: number; startedAt: string; endedAt: string; error: SerializedFunctionError }[];
 }
 
+/** A class of HTTP statuses; `error` is 4xx and 5xx. */
+export type HttpClass = '2xx' | '3xx' | '4xx' | '5xx' | 'error';
+
 export interface InvocationFilter {
+  /** An id, or a prefix of ids. */
+  id?: string;
   function?: string;
   outcome?: Outcome;
   state?: InvocationState;
   type?: InvocationType;
   parentId?: string;
   traceId?: string;
+  http?: HttpClass;
+  /** Enqueued at or after this time (epoch ms). */
+  from?: number;
+  /** Enqueued at or before this time (epoch ms). */
+  to?: number;
+  /** Older than this id: the next page after a page that ended with it. */
+  before?: string;
+  /** Text the payload contains. */
+  text?: string;
   limit?: number;
   withPayload?: boolean;
 }
@@ -85,8 +103,11 @@ export interface DestinationRecordView {
 /** CloudWatch's Lambda metrics, computed locally, per function. */
 export interface FunctionMetrics {
   function: string;
+  /** When the counts began: the data folder's first invocation (they survive restarts), or the window's start. */
+  countsSince: string;
   /** CloudWatch's async metrics. */
   AsyncEventsReceived: number;
+  /** Over the function's latest 1,000 invocations. */
   AsyncEventAge: { p50: number | null; p99: number | null; max: number | null };
   AsyncEventsDropped: number;
   DeadLetterErrors: number;
@@ -95,6 +116,10 @@ export interface FunctionMetrics {
   Invocations: number;
   Errors: number;
   Throttles: number;
+  /** Synchronous invocations that answered an HTTP request with a 4xx or a 5xx. */
+  Http4xx: number;
+  Http5xx: number;
+  /** Over the function's latest 1,000 invocations. */
   Duration: { p50: number | null; p99: number | null };
   queued: number;
   running: number;
@@ -108,6 +133,8 @@ export interface FunctionSettingsView {
   reservedConcurrency?: number;
   onSuccess?: string;
   onFailure?: string;
+  /** Its queue is held: its events wait until it is resumed (synchronous calls still run). */
+  paused?: true;
 }
 
 /** A registered function, as `/local/functions` lists it. */
@@ -120,4 +147,11 @@ export interface FunctionView {
 /** A function with what a caller sends it: JSON Schema and an example, one per route for a controller. */
 export interface FunctionDetail extends FunctionView {
   inputs: InputDescription[];
+}
+
+/** A database of the server and its size on disk (with its write-ahead log). */
+export interface StorageView {
+  name: string;
+  description: string;
+  bytes: number;
 }

@@ -8,14 +8,15 @@
  * npm run leedz -- invocations --function orderController --outcome RetriesExhausted
  */
 import { join } from 'node:path';
-import type { FunctionDetail } from '../runtime/views.js';
 import { readRuntimeCredentials, RUNTIME_REGION } from '../runtime/credentials.js';
 import {
   command,
   dataDirOf,
   getJson,
   messageOf,
+  megabytes,
   ms,
+  parseInstant,
   noArguments,
   oneOf,
   parseCount,
@@ -36,7 +37,8 @@ import {
   type ServerFlags,
 } from './cli-support.js';
 import { ENV, resolveEndpoint, resolveServerConfig, type ServerConfig } from './config.js';
-import type { InvocationView, DeadLetterView, FunctionMetrics } from '../runtime/views.js';
+import { DEFAULT_RETENTION, type CompactionReport } from '../runtime/local-runtime.js';
+import type { DeadLetterView, FunctionDetail, FunctionMetrics, FunctionView, InvocationView, StorageView } from '../runtime/views.js';
 
 const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'] as const;
 const STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
@@ -234,21 +236,34 @@ function typeOf(property: Json): string {
 
 const invocations = command({
   summary: 'list the invocation log (newest first)',
-  usage: `leedz invocations [--function F] [--outcome O] [--state S] [--type T] [--parent ID] [--limit N] [--json] [--endpoint URL] [--data DIR]
+  usage: `leedz invocations [--id ID] [--function F] [--outcome O] [--state S] [--type T] [--http C] [--parent ID]
+                  [--since T] [--until T] [--text S] [--before ID] [--limit N] [--json] [--endpoint URL] [--data DIR]
 
+  --id ID        this invocation, or those whose id begins with ID
   --function F   only this function
   --outcome O    ${OUTCOMES.join(' | ')}
   --state S      ${STATES.join(' | ')}
   --type T       Event | RequestResponse
+  --http C       HTTP answers of this class: 2xx | 3xx | 4xx | 5xx | error (4xx and 5xx)
   --parent ID    only invocations made by this one (its id, or a unique prefix as the table shows it)
+  --since T      enqueued at or after T (ISO 8601, e.g. 2026-12-06T10:00, or 15m, 2h, 1d ago)
+  --until T      enqueued at or before T (same forms)
+  --text S       whose payload contains S
+  --before ID    older than this id: the next page (the last id of the page before, in full)
   --limit N      at most N rows (default 50)
   --json         print JSON instead of a table${SERVER_HELP}`,
   options: {
+    id: { type: 'string' },
     function: { type: 'string' },
     outcome: { type: 'string' },
     state: { type: 'string' },
     type: { type: 'string' },
+    http: { type: 'string' },
     parent: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    text: { type: 'string' },
+    before: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
     ...SERVER_OPTIONS,
@@ -261,7 +276,13 @@ const invocations = command({
       outcome: oneOf('--outcome', values.outcome, OUTCOMES),
       state: oneOf('--state', values.state, STATES),
       type: oneOf('--type', values.type, ['Event', 'RequestResponse'] as const),
+      http: oneOf('--http', values.http, ['2xx', '3xx', '4xx', '5xx', 'error'] as const),
       parentId: values.parent,
+      id: values.id,
+      from: parseInstant('--since', values.since),
+      to: parseInstant('--until', values.until),
+      text: values.text,
+      before: values.before,
     };
     for (const [param, value] of Object.entries(filters)) if (value !== undefined) query.set(param, value);
     const rows = await getJson<InvocationView[]>(values, `/local/invocations?${query}`);
@@ -276,7 +297,7 @@ const invocations = command({
         short.get(r.id),
         r.function,
         r.type,
-        r.outcome ?? r.state,
+        `${r.outcome ?? r.state}${r.httpStatus === null ? '' : ` ${r.httpStatus}`}`,
         r.attempts,
         r.enqueuedAt.slice(11, 23),
         ms(r.durationMs),
@@ -468,7 +489,10 @@ const metrics = command({
   summary: 'local equivalents of CloudWatch’s Lambda metrics, per function',
   usage: `leedz metrics [--window SECONDS] [--json] [--endpoint URL] [--data DIR]
 
-  --window SECONDS   only invocations enqueued in the last SECONDS (default: all)${SERVER_HELP}`,
+  Counts are kept as running counters since the data folder's first invocation (they survive a
+  restart and retention); percentiles are over each function's latest 1,000 invocations.
+
+  --window SECONDS   only invocations enqueued in the last SECONDS (that the log still holds)${SERVER_HELP}`,
   options: { window: { type: 'string' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     noArguments('metrics', positionals);
@@ -479,7 +503,7 @@ const metrics = command({
       return 0;
     }
     printTable(
-      ['function', 'received', 'age p50', 'age p99', 'dropped', 'invocations', 'errors', 'throttles', 'duration p99', 'queued', 'DLQ errors', 'dest. failures'],
+      ['function', 'received', 'age p50', 'age p99', 'dropped', 'invocations', 'errors', 'HTTP 4xx', 'HTTP 5xx', 'throttles', 'duration p99', 'queued', 'DLQ errors', 'dest. failures'],
       rows.map((m) => [
         m.function,
         m.AsyncEventsReceived,
@@ -488,6 +512,8 @@ const metrics = command({
         m.AsyncEventsDropped,
         m.Invocations,
         m.Errors,
+        m.Http4xx,
+        m.Http5xx,
         m.Throttles,
         ms(m.Duration.p99),
         m.queued,
@@ -495,6 +521,61 @@ const metrics = command({
         m.DestinationDeliveryFailures,
       ]),
     );
+    if (rows[0] !== undefined) console.log(`counts since ${rows[0].countsSince}`);
+    return 0;
+  },
+});
+
+/** `pause` and `resume`: hold or release a function's queue. */
+function queueCommand(action: 'pause' | 'resume') {
+  return command({
+    summary: action === 'pause' ? 'hold a function’s queue: its events are accepted and wait' : 'release a held queue: its waiting events run',
+    usage: `leedz ${action} <function> [--endpoint URL] [--data DIR]
+
+  ${
+    action === 'pause'
+      ? `Events for the function are still accepted (202) and kept; they wait until \`leedz resume\`. Running
+  ones finish, synchronous calls still run, and the hold survives a restart. A held event keeps
+  ageing: one older than the function's maximum event age when resumed is dropped, as AWS drops a
+  throttled one. On AWS the nearest thing is reserved concurrency 0
+  (aws lambda put-function-concurrency --reserved-concurrent-executions 0).`
+      : 'The events that waited run, oldest first, sharing the pool fairly with the other functions.'
+  }
+${SERVER_HELP}`,
+    options: { ...SERVER_OPTIONS },
+    async run({ values, positionals }) {
+      const [name, ...extra] = positionals;
+      if (name === undefined) throw new UsageError(`${action}: which function? (leedz ${action} <function>)`);
+      if (extra.length > 0) throw new UsageError(`${action}: one function at a time (got ${positionals.join(', ')})`);
+      const fn = await getJson<FunctionView>(values, `/local/functions/${encodeURIComponent(name)}/${action}`, 'POST');
+      console.log(`${fn.name}: ${fn.config.paused ? 'paused — its events wait' : 'running'}`);
+      return 0;
+    },
+  });
+}
+
+const compact = command({
+  summary: 'apply the invocation log’s retention now and show the databases’ sizes',
+  usage: `leedz compact [--vacuum] [--json] [--endpoint URL] [--data DIR]
+
+  Ended invocations older than LEEDZ_RETENTION_HOURS (default ${DEFAULT_RETENTION.maxAgeHours}) or beyond the newest
+  LEEDZ_RETENTION_INVOCATIONS (default ${DEFAULT_RETENTION.maxInvocations.toLocaleString('en-US')}) are deleted, with their attempts and destination
+  records; queued and running ones and those an open dead letter needs stay. The server does this by
+  itself every few seconds; this runs it now.
+
+  --vacuum   also give the freed space back to the file system (rewrites the file; takes a moment)
+  --json     print JSON${SERVER_HELP}`,
+  options: { vacuum: { type: 'boolean' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
+  async run({ values, positionals }) {
+    noArguments('compact', positionals);
+    const report = await getJson<CompactionReport>(values, `/local/compact${values.vacuum ? '?vacuum=true' : ''}`, 'POST');
+    const storage = await getJson<StorageView[]>(values, '/local/storage');
+    if (values.json === true) {
+      console.log(JSON.stringify({ ...report, storage }, null, 2));
+      return 0;
+    }
+    console.log(`removed ${report.invocations} ended invocations and ${report.deadLetters} replayed dead letters`);
+    printTable(['database', 'size', 'holds'], storage.map((db) => [db.name, megabytes(db.bytes), db.description]));
     return 0;
   },
 });
@@ -509,6 +590,9 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   credentials,
   'console-url': consoleUrl,
   metrics,
+  pause: queueCommand('pause'),
+  resume: queueCommand('resume'),
+  compact,
 };
 
 export type { ServerFlags };

@@ -232,6 +232,21 @@ export function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
+/** A time given to a flag: ISO 8601 (`2026-12-06T10:00`), epoch milliseconds, or an age (`15m`, `2h`, `1d` ago). */
+export function parseInstant(flag: string, raw: string | undefined, now = Date.now()): string | undefined {
+  if (raw === undefined) return undefined;
+  const age = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(raw);
+  if (age !== null) return String(Math.round(now - Number(age[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[age[2] as 's' | 'm' | 'h' | 'd']));
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (Number.isNaN(ms)) throw new UsageError(`${flag} "${raw}": expected an ISO 8601 time (2026-12-06T10:00), epoch milliseconds, or an age such as 15m, 2h or 1d`);
+  return String(ms);
+}
+
+/** Bytes as people read a file's size. */
+export function megabytes(bytes: number): string {
+  return bytes < 1_048_576 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1_048_576).toFixed(1)} MB`;
+}
+
 export function ms(value: number | null): string {
   return value === null ? '' : `${Math.round(value)} ms`;
 }

@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_RETENTION } from '../runtime/local-runtime.js';
 
 export const ENV = {
   port: 'PORT',
@@ -25,6 +26,8 @@ export const ENV = {
   profile: 'LEEDZ_PROFILE',
   stackName: 'LEEDZ_STACK_NAME',
   duplicateDelivery: 'LEEDZ_DUPLICATE_DELIVERY',
+  retentionHours: 'LEEDZ_RETENTION_HOURS',
+  retentionInvocations: 'LEEDZ_RETENTION_INVOCATIONS',
 } as const;
 
 export interface ServerConfig {
@@ -54,6 +57,8 @@ export interface ServerConfig {
   stackName: string;
   /** Fraction (0–1) of events delivered twice, and out of order (at-least-once, made visible). */
   duplicateDelivery: number;
+  /** How much history the invocation log keeps (src/runtime/local-runtime.ts, `RetentionOptions`). */
+  retention: { maxAgeHours: number; maxInvocations: number };
 }
 
 export class ConfigError extends Error {
@@ -80,6 +85,9 @@ const schema = z.object({
   [ENV.seed]: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').default(true),
   [ENV.stackName]: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,30}$/, 'must be a CloudFormation stack name (letters, digits, "-")').default('Leedz'),
   [ENV.duplicateDelivery]: z.coerce.number().min(0).max(1).default(0),
+  // A week, and 100,000 invocations (about 50 MB): what a developer looks back over.
+  [ENV.retentionHours]: z.coerce.number().positive().max(87_600).default(DEFAULT_RETENTION.maxAgeHours),
+  [ENV.retentionInvocations]: z.coerce.number().int().min(1_000).max(100_000_000).default(DEFAULT_RETENTION.maxInvocations),
 });
 
 /** Validate the environment (and command-line overrides, which win) into a ServerConfig. */
@@ -107,6 +115,7 @@ export function resolveServerConfig(env: Record<string, string | undefined>, ove
     seed: overrides.seed ?? values[ENV.seed],
     stackName: values[ENV.stackName],
     duplicateDelivery: overrides.duplicateDelivery ?? values[ENV.duplicateDelivery],
+    retention: overrides.retention ?? { maxAgeHours: values[ENV.retentionHours], maxInvocations: values[ENV.retentionInvocations] },
   };
 }
 

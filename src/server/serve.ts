@@ -20,6 +20,7 @@ import { createInvokeListener, type InvokeListener } from '../runtime/invoke-lis
 import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.js';
 import { createOperatorSessions, OPERATOR_COOKIE, OPERATOR_SESSION_TTL_MS } from '../runtime/operator-sessions.js';
 import type { Transport } from '../framework/transport.js';
+import type { StorageView } from '../runtime/views.js';
 import { createLambdaTransport } from '../transports/lambda-transport.js';
 import { wireAwsLocalMarketplace, type AwsLocalWiring } from './aws-local-wiring.js';
 import { guardBrowserRequests, hostAllowed } from './browser-guards.js';
@@ -75,6 +76,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     poolSize: config.poolSize,
     functionNamePrefixes: [`${config.stackName}-`],
     duplicateDelivery: config.duplicateDelivery,
+    retention: config.retention,
     onLog: log,
   });
   const operators = createOperatorSessions(runtime.db);
@@ -85,7 +87,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let ready = false;
   // 200 only once everything is mounted, seeded and started: what scripts and tests wait for.
   app.get('/healthz', (c) => c.json({ ok: ready, app: config.app, functions: runtime.functionNames() }, ready ? 200 : 503));
-  const runtimeApi = createInvokeApi(runtime, { credentials, operators, consoleLink: consoleUrl });
+  const runtimeApi = createInvokeApi(runtime, { credentials, operators, consoleLink: consoleUrl, storage: () => dataFolderStorage(config.dataDir) });
   // Invoke, the route that takes load, is served straight from node:http, with the same checks and handler.
   const invokeListener = createInvokeListener(runtime, runtimeApi.access, {
     hostAllowed: hostAllowed(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
@@ -222,6 +224,25 @@ function prepareDataDir(dataDir: string, databases: readonly string[]): void {
     if (stat.isDirectory()) for (const entry of readdirSync(path)) tighten(join(path, entry));
   };
   tighten(dataDir);
+}
+
+const DATABASE_DESCRIPTIONS: Record<string, string> = {
+  'leedz.db': 'the marketplace: users, leedz, the email outbox, idempotency records',
+  'payments.db': 'the local payment provider',
+};
+
+/** The data folder's other databases and their sizes with their write-ahead logs, for the console. */
+function dataFolderStorage(dataDir: string): StorageView[] {
+  const size = (path: string) => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return 0;
+    }
+  };
+  return readdirSync(dataDir)
+    .filter((name) => name.endsWith('.db') && name !== 'runtime.db')
+    .map((name) => ({ name: name.slice(0, -3), description: DATABASE_DESCRIPTIONS[name] ?? 'a database of the server', bytes: size(join(dataDir, name)) + size(join(dataDir, `${name}-wal`)) }));
 }
 
 /** What `/console` shows without an operator session. */

@@ -69,6 +69,11 @@ describe('mistakes', () => {
     [['seed', '--leedz', 'lots'], /--leedz must be a whole number from 0 to 10,000,000 \(got "lots"\)/],
     [['credentials', '--format', 'xml'], /--format must be one of env, env-no-export, json/],
     [['metrics', '--window', 'soon'], /--window must be a positive whole number/],
+    [['invocations', '--http', '418'], /--http must be one of 2xx, 3xx, 4xx, 5xx, error/],
+    [['invocations', '--since', 'yesterday'], /--since "yesterday": expected an ISO 8601 time/],
+    [['pause'], /pause: which function\?/],
+    [['resume', 'a', 'b'], /resume: one function at a time/],
+    [['compact', 'now'], /unexpected argument "now"/],
     [['outbox', '--bogus'], /Unknown option '--bogus'/],
     [['serve', '--profile', 'cloud'], /--profile must be one of local, aws-local/],
     [['serve', '--time-scale', '3'], /LEEDZ_TIME_SCALE/],
@@ -182,6 +187,50 @@ describe('against a running example server', () => {
     expect((await leedz('dlq', 'replay', id, ...flags)).err).toMatch(/409: dead letter \d+: already replayed/);
     const metrics = await leedz('metrics', '--json', ...flags);
     expect((JSON.parse(metrics.out) as { function: string; AsyncEventsReceived: number }[]).find((m) => m.function === 'orderController')!.AsyncEventsReceived).toBeGreaterThan(0);
+  });
+
+  it('pause holds a function’s queue and resume releases it; an unknown function is a 404', async () => {
+    const paused = await leedz('pause', 'Leedz-orderController', ...flags);
+    expect(paused.code).toBe(0);
+    expect(paused.out).toBe('orderController: paused — its events wait');
+    await leedz('invoke', 'orderController', '--type', 'Event', '--payload', '{"function":"sendConfirmation","orderId":"o_held","item":"x","mode":"succeed"}', ...flags);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const held = () => leedz('invocations', '--function', 'orderController', '--text', 'o_held', '--json', ...flags).then((r) => JSON.parse(r.out) as { state: string }[]);
+    try {
+      expect((await held()).map((i) => i.state)).toEqual(['queued']);
+    } finally {
+      expect((await leedz('resume', 'orderController', ...flags)).out).toBe('orderController: running');
+    }
+    await server.runtime.drain();
+    expect((await held()).map((i) => i.state)).toEqual(['succeeded']);
+    const unknown = await leedz('pause', 'nope', ...flags);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/404: function nope: not found/);
+  });
+
+  it('invocations finds by payload text, id prefix and time, and pages with --before', async () => {
+    await leedz('invoke', 'placeOrder', '--payload', '{"item":"findme-widget","quantity":1}', ...flags);
+    await server.runtime.drain();
+    const found = JSON.parse((await leedz('invocations', '--text', 'findme-widget', '--type', 'RequestResponse', '--json', ...flags)).out) as { id: string; function: string }[];
+    expect(found.map((f) => f.function)).toEqual(['placeOrder']);
+    // The order's confirmation carries the item too.
+    expect(JSON.parse((await leedz('invocations', '--text', 'findme-widget', '--json', ...flags)).out)).toHaveLength(2);
+    const byId = JSON.parse((await leedz('invocations', '--id', found[0]!.id.slice(0, 18), '--json', ...flags)).out) as { id: string }[];
+    expect(byId.map((r) => r.id)).toEqual([found[0]!.id]);
+    expect(JSON.parse((await leedz('invocations', '--until', '1d', '--json', ...flags)).out)).toEqual([]);
+    const recent = JSON.parse((await leedz('invocations', '--since', '10m', '--limit', '3', '--json', ...flags)).out) as { id: string }[];
+    expect(recent).toHaveLength(3);
+    const next = JSON.parse((await leedz('invocations', '--before', recent[2]!.id, '--limit', '3', '--json', ...flags)).out) as { id: string }[];
+    expect(next[0]!.id < recent[2]!.id).toBe(true);
+  });
+
+  it('compact applies retention now and shows the databases’ sizes', async () => {
+    const result = await leedz('compact', '--vacuum', ...flags);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^removed \d+ ended invocations and \d+ replayed dead letters$/m);
+    expect(result.out).toMatch(/^runtime\s+\d+(\.\d)? (KB|MB)\s+invocation log and queue$/m);
+    const json = JSON.parse((await leedz('compact', '--json', ...flags)).out) as { storage: { name: string; bytes: number }[] };
+    expect(json.storage[0]).toMatchObject({ name: 'runtime', bytes: expect.any(Number) });
   });
 
   it('credentials prints export lines for eval, KEY=value lines, or JSON, with the endpoint', async () => {
