@@ -24,7 +24,7 @@ import { openApiDocument, ROUTES } from '../leedz/functions/routes.js';
 import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
 import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
 import { mountApiRoutes } from './api-routes.js';
-import { renderApiReference } from './api-reference.js';
+import { API_REFERENCE_CSP, renderApiReference } from './api-reference.js';
 
 export interface MarketplaceWiringOptions {
   dataDir: string;
@@ -88,7 +88,7 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
     mount(app, transport, operatorOnly) {
       mountApiRoutes(app, { transport, identity: deps.identity, allowedOrigins: [new URL(options.publicUrl).origin], log: options.log });
       app.get('/api/openapi.json', (c) => c.json(openApiDocument(options.publicUrl)));
-      app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(options.publicUrl), ROUTES)));
+      app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(options.publicUrl), ROUTES), 200, { 'content-security-policy': API_REFERENCE_CSP }));
       // Development only: the emails the marketplace "sent", as their recipients would see them. They
       // hold sign-in links, so only the operator reads them.
       app.use('/api/dev/*', operatorOnly);

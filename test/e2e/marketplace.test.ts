@@ -490,8 +490,27 @@ describe('the API reference', () => {
     const document = await t.api('GET', '/api/openapi.json');
     expect(document.body.openapi).toBe('3.1.0');
     expect(document.body.paths['/api/leedz'].post.requestBody.content['application/json'].schema.properties.title).toMatchObject({ type: 'string', maxLength: 120 });
+    // Named types, referred to by name; every operation's errors, with the Error type.
+    expect(Object.keys(document.body.components.schemas)).toEqual(expect.arrayContaining(['Trade', 'LeedPreview', 'LeedView', 'Leed', 'User', 'PublicProfile', 'Stats', 'Error']));
+    expect(document.body.paths['/api/trades'].get.responses['200'].content['application/json'].schema.properties.trades.items).toEqual({ $ref: '#/components/schemas/Trade' });
+    expect(document.body.paths['/api/leedz'].post.responses['409'].description).toMatch(/CONFLICT: a leed of the same trade is already booked/);
+    expect(JSON.stringify(document.body)).not.toContain('#/$defs/');
+
     const page = await t.api('GET', '/api/docs');
     expect(page.status).toBe(200);
-    expect(String(page.body)).toContain('/api/leedz/{trade}/{id}/checkout');
+    const html = String(page.body);
+    expect(html).toContain('/api/leedz/{trade}/{id}/checkout');
+    for (const route of ROUTES) {
+      const section = html.slice(html.indexOf(`<section id="${route.function}"`), html.indexOf('</section>', html.indexOf(`<section id="${route.function}"`)));
+      expect(section, route.function).toContain('<h3>Errors</h3>');
+      expect(section, route.function).toContain(`<h3>Response: ${route.success.status}</h3>`);
+      if (route.body !== undefined) expect(section, route.function).toMatch(/<h3>Request body \(JSON\)<\/h3>\n<table>[\s\S]*<pre><code>\{/);
+    }
+    // People read it: no JSON Schema dumps, no long patterns.
+    const codes = [...html.matchAll(/matches <code>([^<]*)<\/code>/g)].map((m) => m[1]!);
+    expect(codes.every((code) => code.length <= 40)).toBe(true);
+    expect(html).not.toContain('"$schema"');
+    // Its stylesheet is allowed by hash, and nothing else is.
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'/);
   });
 });

@@ -42,7 +42,8 @@ export const streetAddressSchema = z
   .overwrite((text) => text.trim().replace(/\s+/g, ' '))
   .max(STREET_ADDRESS_MAX_LENGTH, `must be at most ${STREET_ADDRESS_MAX_LENGTH} characters`)
   .regex(ENDS_WITH_ZIP, `must end with the 5-digit zip, like ${ADDRESS_EXAMPLE}`)
-  .regex(HOUSE_NUMBER_STREET_ZIP, `must be a full street address starting with the house number, like ${ADDRESS_EXAMPLE}`);
+  .regex(HOUSE_NUMBER_STREET_ZIP, `must be a full street address starting with the house number, like ${ADDRESS_EXAMPLE}`)
+  .describe(`a full street address: house number, street, town, state and the 5-digit zip, like ${ADDRESS_EXAMPLE}`);
 
 /**
  * The zip at the end of a street address, or `undefined` when it does not end with one.

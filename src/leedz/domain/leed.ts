@@ -134,7 +134,7 @@ const GIG_TIME_MESSAGE = 'must be a date and time, like "2026-12-24T18:00" (the 
  * gigTimeSchema.safeParse('2026-12-24T18:00').success; // → true (a wall time, read in the place's zone)
  */
 export const gigTimeSchema = z.union([
-  instantSchema,
+  instantSchema.describe('an instant with Z or an offset, like "2027-01-10T00:00:00Z"'),
   z.string().regex(WALL_TIME_PATTERN).describe('the wall clock where the gig happens, without an offset, like "2026-12-24T18:00"; read in the time zone of the location'),
 ]);
 
@@ -162,7 +162,8 @@ export const priceSchema = z
   .int({ error: (issue) => (issue.input == null ? undefined : 'must be a whole number of cents') })
   .min(0, PRICE_MESSAGE)
   .max(MAX_PRICE_CENTS, PRICE_MESSAGE)
-  .refine((cents) => cents === 0 || cents >= MIN_PAID_PRICE_CENTS, PRICE_MESSAGE);
+  .refine((cents) => cents === 0 || cents >= MIN_PAID_PRICE_CENTS, PRICE_MESSAGE)
+  .describe('cents: 0 (free), or 100 to 10,000 ($1 to $100); the platform keeps 9% of a sale');
 
 /**
  * A client's email address.

@@ -10,6 +10,7 @@ import { callbackBodySchema, loginBodySchema } from './login.js';
 import { reportBodySchema } from './report-leed.js';
 import { searchQuerySchema } from './search-leedz.js';
 import { upcomingQuerySchema } from './upcoming-leedz.js';
+import { API_TYPES, EXAMPLES, RESPONSES, routeErrors } from './api-docs.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -66,34 +67,28 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property });
       }
     }
-    const operation: Record<string, unknown> = {
-      operationId: route.function,
-      summary: route.summary,
-      parameters,
-      responses: {
-        [route.success.status]: { description: route.success.description },
-        ...(route.body !== undefined || route.query !== undefined ? { 400: { $ref: '#/components/responses/Invalid' } } : {}),
-        ...(route.auth === 'session' || route.auth === 'signature' ? { 401: { $ref: '#/components/responses/Unauthenticated' } } : {}),
+    const example = EXAMPLES[route.function];
+    const response = RESPONSES[route.function];
+    const responses: Record<string, unknown> = {
+      [route.success.status]: {
+        description: route.success.description,
+        ...(response === undefined ? {} : { content: { 'application/json': { schema: jsonSchema(response, 'output'), ...(example?.response === undefined ? {} : { example: example.response }) } } }),
       },
     };
+    for (const error of routeErrors(route)) {
+      responses[error.status] ??= { description: '', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      const entry = responses[error.status] as { description: string };
+      entry.description = [entry.description, `${error.code}: ${error.when}`].filter(Boolean).join('; ');
+    }
+    const operation: Record<string, unknown> = { operationId: route.function, summary: route.summary, parameters, responses };
     if (route.auth === 'session') operation.security = [{ session: [] }];
-    if (route.body !== undefined) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } };
+    if (route.body !== undefined) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body), ...(example?.body === undefined ? {} : { example: example.body }) } } };
+    }
     (paths[path] ??= {})[route.method.toLowerCase()] = operation;
   }
-  const errorSchema = {
-    type: 'object',
-    properties: {
-      error: {
-        type: 'object',
-        required: ['code', 'message'],
-        properties: {
-          code: { type: 'string' },
-          message: { type: 'string' },
-          fields: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-        },
-      },
-    },
-  };
+  const schemas = (z.toJSONSchema(API_TYPES, { io: 'output', unrepresentable: 'any', uri: (id: string) => `#/components/schemas/${id}` }) as { schemas: Record<string, Record<string, unknown>> }).schemas;
+  for (const schema of Object.values(schemas)) delete schema.$id;
   return {
     openapi: '3.1.0',
     info: { title: 'The Leedz API', version: '1.0.0', description: 'Post and sell leedz (bookings you cannot take) to vendors of the same trade.' },
@@ -101,15 +96,38 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     paths,
     components: {
       securitySchemes: { session: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: { Error: errorSchema },
-      responses: {
-        Invalid: { description: 'Validation failed; `fields` names each bad field and why', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-        Unauthenticated: { description: 'Missing or invalid session token (or webhook signature)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-      },
+      schemas: fixRefs(schemas),
     },
   };
 }
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+/**
+ * A request or response schema as JSON Schema: the named types ({@link API_TYPES}) referred to as
+ * `#/components/schemas/<name>`, everything else inline.
+ */
+export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const generated = z.toJSONSchema(schema, { io, unrepresentable: 'any', metadata: DOCUMENTED }) as Record<string, unknown>;
+  delete generated.$schema;
+  delete generated.$defs;
+  return fixRefs(generated);
+}
+
+/**
+ * What the generator reads of each schema: a named type's id (and description) from {@link API_TYPES},
+ * and for every other schema its description from zod's global registry (`.describe()`), without an id.
+ */
+const DOCUMENTED = {
+  get(schema: z.core.$ZodType) {
+    const own = API_TYPES.get(schema);
+    if (own !== undefined) return own;
+    const global = z.globalRegistry.get(schema);
+    if (global === undefined) return undefined;
+    const { id: _id, ...rest } = global;
+    return rest;
+  },
+} as unknown as typeof API_TYPES;
+
+/** zod writes `#/$defs/<name>`; in the OpenAPI document the named types live in components. */
+function fixRefs<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value).replace(/"#\/\$defs\/([A-Za-z]+)"/g, '"#/components/schemas/$1"')) as T;
 }
