@@ -1,13 +1,15 @@
 /**
  * The processes and clients of bench/post-latency.ts: the server under test (the real server, or a
- * synchronous chain on the same adapters), N subscribers of the posted trade, a client that posts
- * leedz and asks for sign-in links, and watchers that read the outbox and the runtime's log from
- * their own read-only connections.
+ * synchronous chain on the same adapters) with N subscribers of the posted trade, each in a child
+ * process forked from this module (`withServer`), and the SMTP sink in another (`startSink`); a
+ * client that posts leedz and asks for sign-in links; and watchers that read the outbox and the
+ * runtime's log from their own read-only connections.
  *
  * @example
- * const ready = await startPatternServer({ mode: 'pattern', subscribers: 10_000, dataDir, smtpUrl: undefined, poolSize: undefined });
- * const poster = new Poster(ready.url, ready.token);
- * await poster.post(TRADE);
+ * await withServer({ mode: 'pattern', subscribers: 10_000, smtpUrl: undefined, poolSize: undefined }, 'fan-out', settings, async (ready) => {
+ *   const poster = new Poster(ready.url, ready.token);
+ *   await poster.post(TRADE);
+ * });
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -29,12 +31,15 @@ import { ConflictError, type Geocoder, type Store, type Subscriber } from '../sr
 import { resolveServerConfig } from '../src/server/config.js';
 import { TRADES } from '../src/server/seed.js';
 import { startServer } from '../src/server/serve.js';
-import { epochMs, progressReporter } from './lib.js';
+import { childMain, forkChild, smtpSinkMain, startSmtpSink, type SmtpSink } from './child-process.js';
+import { epochMs, fmtSeconds, log, makeTempDir, onCleanup, progressReporter } from './lib.js';
 
 /** The posted trade, which every subscriber follows. */
 export const TRADE = 'dj';
 /** A trade nobody follows: warm-up posts exercise the whole path without a fan-out. */
 export const WARMUP_TRADE = 'magician';
+/** Posts on WARMUP_TRADE before anything is measured. */
+export const WARMUP_POSTS = 5;
 /** Subscribers live in these Springfield, IL zips (a few miles apart) with a 50-mile radius; posts are in 62701–62704. */
 const HOME_ZIPS = ['62701', '62702', '62703', '62704', '62707'];
 const POST_ZIPS = ['62701', '62702', '62703', '62704'];
@@ -50,6 +55,23 @@ export interface ChildConfig {
   /** SMTP_URL of the server (undefined: emails go to the outbox only). */
   smtpUrl: string | undefined;
   /** LEEDZ_POOL_SIZE of the pattern's server (undefined: the server's default). */
+  poolSize: number | undefined;
+}
+
+/** What bench/post-latency.ts was asked to do (its options, resolved). */
+export interface Settings {
+  phases: ('posts' | 'fan-out' | 'backlog')[];
+  subscribers: number[];
+  posts: number;
+  syncPosts: number;
+  syncEmailBudget: number;
+  intervalMs: number;
+  fanOutTimeoutMs: number;
+  modes: Mode[];
+  fanOutSubscribers: number;
+  backlog: { posts: number; subscribers: number; signIns: number; intervalMs: number; timeoutMs: number; sink: 'outbox' | 'smtp' };
+  quick: boolean;
+  cpuProfDir: string | undefined;
   poolSize: number | undefined;
 }
 
@@ -280,3 +302,53 @@ export function runtimeWatcher(dbPath: string) {
   };
 }
 
+// ── shared by the phases ────────────────────────────────────────────────────
+
+/** Run `use` against a fresh server child (its own temp data dir), then stop it (it exits without waiting for queued emails). */
+export async function withServer<T>(config: Omit<ChildConfig, 'dataDir'>, label: string, settings: Settings, use: (ready: Ready, config: ChildConfig) => Promise<T>): Promise<T> {
+  const dir = makeTempDir(`post-${label}`);
+  const full: ChildConfig = { ...config, dataDir: dir.path };
+  const execArgv = settings.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(settings.cpuProfDir, label)}`];
+  const child = forkChild<Ready>(import.meta.url, full, { execArgv });
+  try {
+    const ready = await child.ready;
+    log(`  [${label}] server ready in ${fmtSeconds(ready.setupMs)}`);
+    return await use(ready, full);
+  } finally {
+    await child.stop(settings.cpuProfDir === undefined ? 2000 : 60_000);
+    dir.remove();
+  }
+}
+
+/** Resolve at `at` (a performance.now() time), at once if that has passed. */
+export async function sleepUntil(at: number): Promise<void> {
+  const wait = at - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+/** A target of the issue, met or not, as the JSON results and the table's last lines give it. */
+export interface Target {
+  name: string;
+  value: number | null;
+  met: boolean | null;
+  text: string;
+}
+
+
+// ── the processes ───────────────────────────────────────────────────────────
+
+/** The SMTP sink, in a process of its own (this module, with `--smtp-sink`). */
+export function startSink(): Promise<SmtpSink> {
+  return startSmtpSink(import.meta.url);
+}
+
+// Forked with `--child JSON` (a server) or `--smtp-sink` (the sink); imported by the bench otherwise.
+if (process.argv[1]?.endsWith('post-latency-server.ts')) {
+  onCleanup(() => {}); // install the signal handlers before anything starts
+  const childFlag = process.argv.indexOf('--child');
+  if (process.argv.includes('--smtp-sink')) await smtpSinkMain();
+  else if (childFlag >= 0 && process.argv[childFlag + 1] !== undefined) {
+    const config = JSON.parse(process.argv[childFlag + 1]!) as ChildConfig;
+    await childMain(() => (config.mode === 'pattern' ? startPatternServer(config) : startSyncServer(config)));
+  }
+}

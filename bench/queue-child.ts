@@ -26,7 +26,7 @@ import type { RuntimeCredentials } from '../src/runtime/credentials.js';
 import { createLocalRuntime } from '../src/runtime/local-runtime.js';
 import { resolveServerConfig } from '../src/server/config.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
-import { childMain } from './child-process.js';
+import { childMain, forkChild, type RunningChild } from './child-process.js';
 import { runHttpLoad, type LoadOptions, type LoadResult, type Signing } from './http-load.js';
 import { epochMs, log, makeTempDir, onCleanup, ownCpuSeconds, processCpuSeconds, progressReporter, RssSampler, summarize, yieldToEventLoop, type Summary } from './lib.js';
 
@@ -509,6 +509,15 @@ async function runBull(config: BullChildConfig): Promise<RunResult> {
 }
 
 // ── main ────────────────────────────────────────────────────────────────────
+
+/**
+ * Fork this module in one role (bench/queue.ts's side). With `profile.dir`, the process writes its
+ * V8 CPU profiles to `<dir>/<as>/` (see bench/profile-summary.ts).
+ */
+export function forkQueueChild<R>(config: QueueChildConfig, profile: { dir: string | undefined; as: string } = { dir: undefined, as: '' }): RunningChild<R> {
+  const execArgv = profile.dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profile.dir, profile.as)}`];
+  return forkChild<R>(import.meta.url, config, { execArgv });
+}
 
 /** Run one role in this process (forked by bench/queue.ts). */
 async function main(config: QueueChildConfig): Promise<void> {

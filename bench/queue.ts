@@ -6,7 +6,7 @@
  *    through BullMQ on Redis, the peer (completed jobs kept, and `removeOnComplete: true`, BullMQ's
  *    recommended setting). Every row reports the CPU seconds of each side: the Node process(es),
  *    redis-server, the HTTP load generator.
- * 2. HTTP accept rate: the real server's Invoke API (`startServer`, SigV4 checked, each event durable
+* 2. HTTP accept rate (bench/queue-http.ts): the real server's Invoke API (`startServer`, SigV4 checked, each event durable
  *    before its 202) beside a bare `node:http` server answering 202 and a `node:http` server that
  *    inserts each request into SQLite with group commit, under the same load generator (its own
  *    process) sending the same signed requests; req/s and the ratios to both.
@@ -22,8 +22,8 @@
 import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { forkChild, redisAvailable, startRedisServer, type RunningChild } from './child-process.js';
-import type { LoadResult, Signing } from './http-load.js';
+import { redisAvailable, startRedisServer, type RunningChild } from './child-process.js';
+import type { LoadResult } from './http-load.js';
 import {
   fmtCpu,
   fmtInt,
@@ -44,19 +44,18 @@ import {
   writeResult,
 } from './lib.js';
 import {
+  forkQueueChild,
   INVOKE_PATH,
   type BullChildConfig,
   type InvokeServerChildConfig,
   type LoadRequest,
-  type PeerChildConfig,
-  type QueueChildConfig,
   type RunResult,
   type RuntimeChildConfig,
   type ServerReady,
 } from './queue-child.js';
+import { reportPeers, runPeers, signingNote, type HttpSettings, type PeerRow, type PeerTargets } from './queue-http.js';
 
 const NAME = 'queue';
-const CHILD_MODULE = new URL('./queue-child.ts', import.meta.url).href;
 
 // ── configurations ──────────────────────────────────────────────────────────
 
@@ -95,26 +94,18 @@ interface Settings {
   bullConcurrency: number;
   singleAddEvents: number;
   repeat: number;
-  http: { connections: number; durationSeconds: number; warmupSeconds: number; repeat: number; poolSize: number | undefined; signing: Signing; bodies: number };
+  http: HttpSettings;
   quick: boolean;
   cpus: number;
   loadAverage1m: { before: number; after: number };
   fdatasyncMicros: { p50: number; p99: number };
 }
 
-/** Set by --cpu-prof: each child writes V8 CPU profiles to <dir>/<id>/ (see bench/profile-summary.ts). */
-let cpuProfDir: string | undefined;
-
-function forkQueueChild<R>(config: QueueChildConfig, profileAs?: string): RunningChild<R> {
-  const execArgv = cpuProfDir === undefined || profileAs === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, profileAs)}`];
-  return forkChild<R>(CHILD_MODULE, config, { execArgv });
-}
-
 // ── end to end: runtime, HTTP, BullMQ ───────────────────────────────────────
 
-async function runRuntimeRow(config: RowConfig & { kind: 'runtime' }): Promise<RunResult> {
+async function runRuntimeRow(config: RowConfig & { kind: 'runtime' }, settings: Settings): Promise<RunResult> {
   const childConfig: RuntimeChildConfig = { kind: 'runtime', id: config.id, events: config.events, durability: config.durability, poolSize: config.poolSize, batch: config.batch };
-  const child = forkQueueChild<object>(childConfig, config.id);
+  const child = forkQueueChild<object>(childConfig, { dir: settings.http.cpuProfDir, as: config.id });
   try {
     await child.ready;
     return await child.request<RunResult>({ type: 'run' });
@@ -126,7 +117,7 @@ async function runRuntimeRow(config: RowConfig & { kind: 'runtime' }): Promise<R
 /** The Invoke API of the real server, end to end: N signed Event invocations from the load generator, until the last one completed. */
 async function runHttpRow(config: RowConfig & { kind: 'http' }, loadgen: RunningChild<object>, settings: Settings): Promise<RunResult> {
   const childConfig: InvokeServerChildConfig = { kind: 'invoke-server', id: config.id, durability: config.durability, poolSize: config.poolSize };
-  const server = forkQueueChild<ServerReady>(childConfig, config.id);
+  const server = forkQueueChild<ServerReady>(childConfig, { dir: settings.http.cpuProfDir, as: config.id });
   try {
     const ready = await server.ready;
     const cpuBefore = processCpuSeconds(server.pid);
@@ -182,7 +173,7 @@ async function runBullRow(config: RowConfig & { kind: 'bullmq' }, settings: Sett
       redisPort: redis.port,
       redisPid: redis.pid!,
     };
-    const child = forkQueueChild<object>(childConfig, config.id);
+    const child = forkQueueChild<object>(childConfig, { dir: settings.http.cpuProfDir, as: config.id });
     try {
       await child.ready;
       const result = await child.request<RunResult>({ type: 'run' });
@@ -200,7 +191,7 @@ async function runRow(config: RowConfig, settings: Settings, loadgen: () => Runn
   const started = performance.now();
   const row: Row = { config };
   log(`\n[${NAME}] ${config.label}: ${fmtInt(config.events)} events`);
-  if (config.kind === 'runtime') row.result = await runRuntimeRow(config);
+  if (config.kind === 'runtime') row.result = await runRuntimeRow(config, settings);
   else if (config.kind === 'http') row.result = await runHttpRow(config, loadgen(), settings);
   else {
     const result = await runBullRow(config, settings, row);
@@ -229,90 +220,6 @@ function medianRun(runs: Row[]): Row {
   if (ok.length === 0) return runs.at(-1)!;
   const median = ok[Math.floor((ok.length - 1) / 2)]!;
   return runs.length > 1 ? { ...median, runs: runs.map((r) => (r.result ? throughputOf(r.result) : null)) } : median;
-}
-
-// ── HTTP accept rate: the Invoke API and its two peers ──────────────────────
-
-type PeerId = 'bare' | 'sqlite-group' | 'invoke-api';
-
-const PEERS: { id: PeerId; label: string }[] = [
-  { id: 'bare', label: 'node:http, 202 to every POST (the HTTP limit)' },
-  { id: 'sqlite-group', label: 'node:http + SQLite insert, group commit' },
-  { id: 'invoke-api', label: 'Invoke API (startServer, SigV4 checked)' },
-];
-
-interface PeerRun {
-  peer: PeerId;
-  load: LoadResult;
-  serverCpuSeconds: number;
-  /** Invoke API: Event invocations the runtime completed by the end of the load. */
-  completed?: number;
-  /** SQLite peer: rows in its table after the load (warm-up included). */
-  rows?: number;
-}
-
-interface PeerRow {
-  peer: PeerId;
-  label: string;
-  /** The run with the median req/s, and every run's req/s. */
-  median?: PeerRun;
-  runs: PeerRun[];
-  error?: string;
-}
-
-async function runPeer(peer: PeerId, loadgen: RunningChild<object>, settings: Settings, attempt: number): Promise<PeerRun> {
-  const config: QueueChildConfig =
-    peer === 'invoke-api'
-      ? ({ kind: 'invoke-server', id: `peer-invoke-api-${attempt}`, durability: 'process-crash', poolSize: settings.http.poolSize } satisfies InvokeServerChildConfig)
-      : ({ kind: peer, id: `peer-${peer}-${attempt}` } satisfies PeerChildConfig);
-  const server = forkQueueChild<ServerReady>(config, `peer-${peer}-${attempt}`);
-  try {
-    const ready = await server.ready;
-    // The peers check no signature, but get the same signed bytes: sign with any key pair.
-    const credentials = ready.credentials ?? { accessKeyId: 'AKIABENCHBENCHBENCH0', secretAccessKey: 'bench/secret/for/the/peers/0000000000000' };
-    const request = (durationSeconds: number, label: string): LoadRequest => ({
-      type: 'load',
-      port: ready.port,
-      credentials,
-      signing: settings.http.signing,
-      bodies: settings.http.bodies,
-      options: { connections: settings.http.connections, durationMs: durationSeconds * 1000 },
-      label,
-    });
-    if (settings.http.warmupSeconds > 0) await loadgen.request<LoadResult>(request(settings.http.warmupSeconds, `${peer} warm-up`));
-    const cpuBefore = processCpuSeconds(server.pid);
-    const load = await loadgen.request<LoadResult>(request(settings.http.durationSeconds, peer));
-    const serverCpuSeconds = processCpuSeconds(server.pid) - cpuBefore;
-    const run: PeerRun = { peer, load, serverCpuSeconds };
-    if (peer === 'invoke-api') run.completed = (await server.request<{ succeeded: number }>({ type: 'stats' })).succeeded;
-    if (peer === 'sqlite-group') run.rows = (await server.request<{ rows: number }>({ type: 'stats' })).rows;
-    log(`  [${peer}] ${fmtRate(load.requestsPerSecond)}, p50 ${fmtMs(load.latencyMs.p50)}, p99 ${fmtMs(load.latencyMs.p99)}; server CPU ${fmtCpu(serverCpuSeconds)}, client CPU ${fmtCpu(load.clientCpuSeconds)}${load.non2xx + load.errors > 0 ? `; ${load.non2xx + load.errors} failed, first: ${load.firstError}` : ''}`);
-    return run;
-  } finally {
-    await server.stop(60_000);
-  }
-}
-
-/** Each peer `repeat` times, interleaved (bare, SQLite, Invoke API, bare, …) so that a busy moment of the machine touches all three alike. */
-async function runPeers(loadgen: RunningChild<object>, settings: Settings): Promise<PeerRow[]> {
-  const rows = PEERS.map((p): PeerRow => ({ peer: p.id, label: p.label, runs: [] }));
-  for (let attempt = 1; attempt <= settings.http.repeat; attempt++) {
-    log(`\n[${NAME}] HTTP accept rate, round ${attempt} of ${settings.http.repeat}: ${settings.http.connections} connections, ${settings.http.durationSeconds} s each (after ${settings.http.warmupSeconds} s of warm-up)`);
-    for (const row of rows) {
-      if (row.error !== undefined) continue;
-      try {
-        row.runs.push(await runPeer(row.peer, loadgen, settings, attempt));
-      } catch (error) {
-        row.error = error instanceof Error ? error.message : String(error);
-        log(`  [${row.peer}] failed: ${row.error}`);
-      }
-    }
-  }
-  for (const row of rows) {
-    const sorted = [...row.runs].sort((a, b) => a.load.requestsPerSecond - b.load.requestsPerSecond);
-    if (sorted.length > 0) row.median = sorted[Math.floor((sorted.length - 1) / 2)];
-  }
-  return rows;
 }
 
 // ── report ──────────────────────────────────────────────────────────────────
@@ -370,7 +277,7 @@ function reportQueue(rows: Row[], settings: Settings, totalMs: number): { met: b
     'peak RSS: the Node process running the queue (sampled every 50 ms, one fresh child process per row); redis RSS: redis-server VmHWM.',
     `In-process enqueue: runtime.invoke(…, 'Event') in batches of ${settings.batch} with Promise.all, yielding to the event loop between batches; worker started first.`,
     `HTTP: the real server (startServer, LEEDZ_APP=example, the no-op controller registered, pool ${settings.http.poolSize ?? '16, the server default'}); POST ${INVOKE_PATH}, X-Amz-Invocation-Type: Event,`,
-    `  from the load generator (bench/http-load.ts, its own process): ${settings.http.connections} keep-alive connections, one request in flight on each, ${signingNote(settings)}.`,
+    `  from the load generator (bench/http-load.ts, its own process): ${settings.http.connections} keep-alive connections, one request in flight on each, ${signingNote(settings.http)}.`,
     `BullMQ: Queue.addBulk in chunks of ${settings.chunk}, Worker concurrency ${settings.bullConcurrency}, no-op processor, removeOnFail: false; "kept" rows keep completed jobs (as the runtime keeps every invocation in its log).`,
   ];
   const single = rows.find((r) => r.config.id === 'bullmq')?.result?.singleAdd;
@@ -412,86 +319,6 @@ function reportQueue(rows: Row[], settings: Settings, totalMs: number): { met: b
     notes,
   });
   return { met, summary };
-}
-
-function signingNote(settings: Settings): string {
-  return settings.http.signing === 'per-body'
-    ? `every request signed with SigV4, each of ${fmtInt(settings.http.bodies)} distinct bodies signed once and its signed bytes reused (re-signed every minute, so none is older than AWS's 5 minutes), so the client's signing takes no CPU from the server`
-    : 'every request signed with SigV4 just before it is sent (@smithy/signature-v4, as the SDKs sign), in the load generator';
-}
-
-interface PeerTargets {
-  vsBare: number | null;
-  vsSqlite: number | null;
-  metBare: boolean | null;
-  metSqlite: boolean | null;
-}
-
-function reportPeers(rows: PeerRow[], settings: Settings, load: { before: number; after: number }): PeerTargets {
-  const rate = (id: PeerId) => rows.find((r) => r.peer === id)?.median?.load.requestsPerSecond ?? Number.NaN;
-  const bare = rate('bare');
-  const sqlite = rate('sqlite-group');
-  const invoke = rate('invoke-api');
-  const table = rows.map((row) => {
-    const run = row.median;
-    if (run === undefined) return [row.label, `failed: ${(row.error ?? '').split('\n')[0]}`];
-    const rps = run.load.requestsPerSecond;
-    const requests = run.load.ok + run.load.non2xx;
-    return [
-      row.label,
-      fmtRate(rps),
-      fmtRatio(rps / bare),
-      fmtRatio(rps / sqlite),
-      fmtMs(run.load.latencyMs.p50),
-      fmtMs(run.load.latencyMs.p99),
-      fmtCpu(run.serverCpuSeconds),
-      fmtCpu(run.load.clientCpuSeconds),
-      `${((run.serverCpuSeconds / Math.max(1, requests)) * 1e6).toFixed(0)} µs`,
-      run.completed === undefined ? '—' : `${fmtInt(run.completed)} of ${fmtInt(run.load.ok)}`,
-      run.load.non2xx + run.load.errors > 0 ? `${fmtInt(run.load.non2xx + run.load.errors)} failed` : 'all 2xx',
-    ];
-  });
-  const vsBare = invoke / bare;
-  const vsSqlite = invoke / sqlite;
-  const targets: PeerTargets = {
-    vsBare: Number.isFinite(vsBare) ? vsBare : null,
-    vsSqlite: Number.isFinite(vsSqlite) ? vsSqlite : null,
-    metBare: Number.isFinite(vsBare) ? vsBare >= 0.5 : null,
-    metSqlite: Number.isFinite(vsSqlite) ? vsSqlite >= 0.8 : null,
-  };
-  const verdict = (met: boolean | null) => (met === null ? 'not measured' : met ? 'MET' : 'NOT MET');
-  const notes = [
-    `Same load generator for all three (bench/http-load.ts, its own process): ${settings.http.connections} keep-alive connections, one request in flight on each, for ${settings.http.durationSeconds} s after ${settings.http.warmupSeconds} s of warm-up;`,
-    `  POST ${INVOKE_PATH}, X-Amz-Invocation-Type: Event, a {"function":"noop","i":…} body; ${signingNote(settings)}.`,
-    '  The two peers check no signature (they get the same signed bytes); the Invoke API checks every one.',
-    `Invoke API: the real server (startServer, LEEDZ_APP=example, process-crash durability, pool ${settings.http.poolSize ?? '16, the server default'}) with the no-op controller registered; each 202 after its event is committed; its worker runs the events`,
-    '  meanwhile in the same process ("completed": Event invocations finished by the end of the load).',
-    'SQLite peer: node:http, better-sqlite3, WAL, synchronous=NORMAL, one INSERT per request (a random UUID, the body, a timestamp) and one transaction per event-loop turn (setImmediate), 202 after the commit.',
-    `CPU: server = the server's process (/proc/<pid>/stat), client = the load generator, both over the measured seconds only. Median of ${settings.http.repeat} interleaved round(s) per server${settings.http.repeat > 1 ? ` (${rows.map((r) => `${r.peer}: ${r.runs.map((x) => fmtRate(x.load.requestsPerSecond)).join(', ')}`).join('; ')})` : ''}.`,
-    loadNote(load.before, load.after, settings.cpus),
-    '',
-    `Target: Invoke API ≥ 0.5 × bare HTTP: ${fmtRate(invoke)} ÷ ${fmtRate(bare)} = ${fmtRatio(vsBare)} — ${verdict(targets.metBare)}`,
-    `Target: Invoke API ≥ 0.8 × the SQLite-insert server: ${fmtRate(invoke)} ÷ ${fmtRate(sqlite)} = ${fmtRatio(vsSqlite)} — ${verdict(targets.metSqlite)}`,
-  ];
-  printTable({
-    title: `HTTP accept rate: the Invoke API beside node:http and node:http + SQLite, same load, same signed requests (${process.version}, ${settings.cpus} cores)`,
-    columns: [
-      { header: 'server' },
-      { header: 'req/s', align: 'right' },
-      { header: '× bare', align: 'right' },
-      { header: '× SQLite', align: 'right' },
-      { header: 'p50', align: 'right' },
-      { header: 'p99', align: 'right' },
-      { header: 'CPU server', align: 'right' },
-      { header: 'CPU client', align: 'right' },
-      { header: 'server CPU/req', align: 'right' },
-      { header: 'completed', align: 'right' },
-      { header: 'check' },
-    ],
-    rows: table,
-    notes,
-  });
-  return targets;
 }
 
 /** p50 and p99 of write(4 KiB) + fdatasync in a temp dir (what a commit costs with synchronous=FULL). */
@@ -554,7 +381,6 @@ async function main(): Promise<void> {
   });
 
   const quick = args.quick;
-  cpuProfDir = args['cpu-prof'];
   const n = quick ? 5000 : intArg(args.events, 'events');
   const powerLossCap = args['power-loss-events'] === undefined ? n : intArg(args['power-loss-events'], 'power-loss-events');
   const signing = args.signing;
@@ -585,6 +411,7 @@ async function main(): Promise<void> {
       poolSize: args['http-pool-size'] === undefined ? undefined : intArg(args['http-pool-size'], 'http-pool-size'),
       signing,
       bodies: intArg(args.bodies, 'bodies'),
+      cpuProfDir: args['cpu-prof'],
     },
     quick,
     cpus: cpus().length,
@@ -651,7 +478,7 @@ async function main(): Promise<void> {
     if (peersSelected) {
       await loadgenChild().ready;
       peerLoad = { before: loadavg()[0]!, after: Number.NaN };
-      peerRows = await runPeers(loadgenChild(), settings);
+      peerRows = await runPeers(loadgenChild(), settings.http);
       peerLoad.after = loadavg()[0]!;
     }
   } finally {
@@ -660,7 +487,7 @@ async function main(): Promise<void> {
   const totalMs = performance.now() - started;
   settings.loadAverage1m.after = loadavg()[0]!;
   const queue = configs.length > 0 ? reportQueue(rows, settings, totalMs) : { met: undefined, summary: 'no end-to-end configuration selected' };
-  if (peersSelected) peerTargets = reportPeers(peerRows, settings, peerLoad);
+  if (peersSelected) peerTargets = reportPeers(peerRows, settings.http, peerLoad, settings.cpus);
 
   const keep = rows.find((r) => r.config.id === 'bullmq')?.result;
   const roc = rows.find((r) => r.config.id === 'bullmq-roc')?.result;

@@ -248,17 +248,20 @@ function scenarios(month: Date, nextMonth: Date): Scenario[] {
   ];
 }
 
-/** `count` requests one at a time from one client: the service time, and the last response. */
+/** Unrecorded requests before a probe's: the first requests to a fresh process run cold code. */
+const PROBE_WARMUP = 5;
+
+/** `count` requests one at a time from one client (after a few unrecorded ones): the service time, and the last response. */
 async function probe(url: string, path: string, count: number): Promise<{ p50: number; response: MemoryResponse }> {
   const pool = new Pool(url, { connections: 1 });
   try {
     const times: number[] = [];
     let last: MemoryResponse | undefined;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < PROBE_WARMUP + count; i++) {
       const t0 = performance.now();
       const response = await pool.request({ path, method: 'GET' });
       const text = await response.body.text();
-      times.push(performance.now() - t0);
+      if (i >= PROBE_WARMUP) times.push(performance.now() - t0);
       if (response.statusCode !== 200) throw new Error(`GET ${path} answered ${response.statusCode}: ${text.slice(0, 500)}`);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(response.headers)) {
@@ -474,7 +477,7 @@ function report(results: ScenarioResult[], settings: Settings, meta: { seeding: 
       `Queries: ${[...new Set(results.map((r) => decodeURIComponent(r.path)))].join(' | ')}.`,
       `Data: active leedz, trade i mod 30, 10 metro areas × 5 zips, starts spread over three calendar months (the middle one is searched); grown in place through the SQLite store's insertLeed, ${fmtInt(SEED_BATCH)} to a transaction: ${meta.seeding.map((s) => `to ${fmtInt(s.total)} in ${fmtSeconds(s.ms)} (${fmtRate(s.perSecond)})`).join(', ')}.`,
       'Server: startServer (the marketplace, LEEDZ_SEED=false), a fresh child process per size. Memory: a bare node:http server in its own process answering every GET with the bytes and headers the',
-      '  server gave for that query (checked identical). "1 client p50": 20 requests one at a time before the load (service time without queueing; memory\'s beside it in the JSON).',
+      `  server gave for that query (checked identical). "1 client p50": 20 requests one at a time before the load, after ${PROBE_WARMUP} unrecorded (service time without queueing; memory's beside it in the JSON).`,
       `req/s … p99: autocannon in this process, ${settings.warmupSeconds} s of warm-up first, the same query repeated. "× memory": server req/s ÷ memory req/s.${crossCheck ? ' "undici × memory": the same with an undici Pool client.' : ''}`,
       loadNote(meta.loadBefore, meta.loadAfter) + ` Total ${fmtSeconds(meta.totalMs)}.`,
       '',
