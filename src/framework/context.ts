@@ -53,8 +53,7 @@ export interface CreateContextOptions {
   transport: Transport;
   allowedTargets?: ReadonlySet<string> | 'any';
   clientContext?: unknown;
-  /** The invocation's signal, or a function that makes it when the handler first reads it. */
-  signal?: AbortSignal | (() => AbortSignal);
+  signal?: AbortSignal;
   log?: (line: string) => void;
   /** Epoch ms the invocation started; defaults to now. */
   startedAt?: number;
@@ -97,11 +96,7 @@ export function createInvocationContext(options: CreateContextOptions): Invocati
     clientContext: options.clientContext,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     meta,
-    get signal() {
-      const signal = typeof options.signal === 'function' ? options.signal() : (options.signal ?? new AbortController().signal);
-      Object.defineProperty(this, 'signal', { value: signal, enumerable: true });
-      return signal;
-    },
+    signal: options.signal ?? new AbortController().signal,
     transport: options.transport,
     allowedTargets: options.allowedTargets ?? 'any',
     log: (...parts) => logLine(parts.map((p) => (typeof p === 'string' ? p : inspectJson(p))).join(' ')),

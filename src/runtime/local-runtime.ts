@@ -19,7 +19,6 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import type { Deployable, FunctionConfig } from '../framework/define.js';
 import { metaOf } from '../framework/envelope.js';
-import { RawJson, stringifyJson } from '../framework/raw-json.js';
 import { MAX_HOPS } from '../framework/invoker.js';
 import { InvokeError, type InvocationType, type InvokeOptions, type InvokeResult, type Transport } from '../framework/transport.js';
 import { DEFAULT_RETRY_DELAYS_SECONDS, beforeAttempt } from './async-rules.js';
@@ -794,14 +793,10 @@ function keptAnswer(payload: unknown, sensitive: readonly string[]): { httpStatu
       const { headers, multiValueHeaders: _multi, cookies: _cookies, ...rest } = record;
       if (noStore(headers)) return { httpStatus, json: JSON.stringify({ notKept: 'Cache-Control: no-store' }) };
       kept = rest;
-      // A large answer built as JSON text: only its beginning is kept, so only that is copied.
-      if (rest.body instanceof RawJson && rest.body.json.length > RESPONSE_LOG_CHARS) {
-        return { httpStatus, json: `{"status":${httpStatus},"body":${rest.body.json.slice(0, RESPONSE_LOG_CHARS)}`.slice(0, RESPONSE_LOG_CHARS) };
-      }
     }
   }
   const responsePaths = sensitive.filter((path) => path.startsWith('response.')).map((path) => path.slice('response.'.length));
-  const json = stringifyJson(redactPaths(kept, responsePaths));
+  const json = JSON.stringify(redactPaths(kept, responsePaths)) ?? 'null';
   return { httpStatus, json: json.length > RESPONSE_LOG_CHARS ? json.slice(0, RESPONSE_LOG_CHARS) : json };
 }
 

@@ -6,9 +6,10 @@
  * hash in its own Content-Security-Policy ({@link API_REFERENCE_CSP}).
  *
  * @example
- * app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(url), ROUTES), 200, { 'content-security-policy': API_REFERENCE_CSP }));
+ * app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(url), ROUTES), 200, { ...API_REFERENCE_HEADERS }));
  */
 import { createHash } from 'node:crypto';
+import { CONTENT_SECURITY_POLICY } from './browser-guards.js';
 import { EXAMPLES, routeErrors } from '../leedz/functions/api-docs.js';
 import type { RouteSpec } from '../leedz/functions/routes.js';
 
@@ -30,15 +31,15 @@ code{word-break:break-word;font-size:.9em}
 a:focus-visible{outline:3px solid #1d4f91;outline-offset:2px}
 `;
 
-/** The page's own policy: nothing but its stylesheet, by hash (no script at all). */
-export const API_REFERENCE_CSP = [
-  "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The site's policy, with the page's one stylesheet allowed by its hash (and no script of its own). */
+export const API_REFERENCE_CSP = CONTENT_SECURITY_POLICY.replace("style-src 'self'", `style-src 'self' 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`);
+
+/** The headers the page is sent with: its policy, and what guardBrowserRequests gives every page (it leaves a page that has its own policy alone). */
+export const API_REFERENCE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': API_REFERENCE_CSP,
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+};
 
 const WHO: Record<RouteSpec['auth'], string> = {
   none: 'anyone',

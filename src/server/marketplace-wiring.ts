@@ -24,7 +24,7 @@ import { openApiDocument, ROUTES } from '../leedz/functions/routes.js';
 import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
 import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
 import { mountApiRoutes } from './api-routes.js';
-import { API_REFERENCE_CSP, renderApiReference } from './api-reference.js';
+import { API_REFERENCE_HEADERS, renderApiReference } from './api-reference.js';
 
 export interface MarketplaceWiringOptions {
   dataDir: string;
@@ -88,7 +88,7 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
     mount(app, transport, operatorOnly) {
       mountApiRoutes(app, { transport, identity: deps.identity, allowedOrigins: [new URL(options.publicUrl).origin], log: options.log });
       app.get('/api/openapi.json', (c) => c.json(openApiDocument(options.publicUrl)));
-      app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(options.publicUrl), ROUTES), 200, { 'content-security-policy': API_REFERENCE_CSP }));
+      app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(options.publicUrl), ROUTES), 200, { ...API_REFERENCE_HEADERS }));
       // Development only: the emails the marketplace "sent", as their recipients would see them. They
       // hold sign-in links, so only the operator reads them.
       app.use('/api/dev/*', operatorOnly);
@@ -179,7 +179,11 @@ export function mountLocalCheckout(app: Hono, payments: LocalPayments): void {
     const checkout = payments.getCheckout(c.req.param('id'));
     if (checkout === undefined) return c.text('checkout not found', 404);
     // A provider's own page with its own inline style and nothing else: no script may run, no other site may frame it.
-    return c.html(renderCheckoutPage(checkout), 200, { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'" });
+    return c.html(renderCheckoutPage(checkout), 200, {
+      'content-security-policy': "default-src 'none'; script-src 'none'; object-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'same-origin',
+    });
   });
   app.post('/pay/checkout/:id/complete', async (c) => {
     const checkout = payments.getCheckout(c.req.param('id'));
