@@ -36,9 +36,15 @@ export function guardBrowserRequests(options: { publicUrl?: string }): Middlewar
       return c.text(`This server answers to localhost, its IP addresses${options.publicUrl === undefined ? '' : ` and ${new URL(options.publicUrl).hostname}`}, not to "${c.req.header('host') ?? ''}".`, 421);
     }
     await next();
-    // A response built from another one (a redirect, a fetched page) may have immutable headers.
-    c.res = new Response(c.res.body, c.res);
-    c.res.headers.set('x-content-type-options', 'nosniff');
+    try {
+      c.res.headers.set('x-content-type-options', 'nosniff');
+    } catch {
+      // A response built from another one (a redirect, a fetched page) may have immutable headers.
+      // Copying it turns its body into a stream, so it is done only then: a response the server made
+      // keeps its body as bytes, written to the socket in one go.
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set('x-content-type-options', 'nosniff');
+    }
     if (/^text\/html/i.test(c.res.headers.get('content-type') ?? '') && !c.res.headers.has('content-security-policy')) {
       c.res.headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
       c.res.headers.set('x-frame-options', 'DENY');
