@@ -17,6 +17,7 @@
  * // new LambdaClient({ endpoint: 'http://127.0.0.1:3000', region: 'local', credentials }) now reaches `runtime`
  */
 import { Hono, type Context } from 'hono';
+import { InvokeError } from '../framework/transport.js';
 import { z } from 'zod';
 import { createAccess, verifiedBody, type Access, type AccessOptions } from './access.js';
 import { handleInvoke } from './invoke-handler.js';
@@ -112,6 +113,10 @@ const invocationsQuery = z.strictObject({
   withPayload: flag,
 });
 const compactQuery = z.strictObject({ vacuum: flag });
+const invokeBody = z.strictObject({
+  type: z.enum(['Event', 'RequestResponse'], { error: 'must be Event or RequestResponse' }),
+  payload: z.unknown().refine((value) => value !== undefined, 'is required: the JSON the function is given'),
+});
 const deadLettersQuery = z.strictObject({ includeReplayed: flag, limit });
 const destinationRecordsQuery = z.strictObject({ invocationId: text, limit });
 const metricsQuery = z.strictObject({ windowSeconds: z.coerce.number().positive().optional() });
@@ -144,6 +149,33 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
     const invocation = runtime.getInvocation(c.req.param('id'));
     if (invocation === undefined) throw new LocalApiError(404, `invocation ${c.req.param('id')}: not found`);
     return c.json(invocation);
+  });
+
+  // The console's Replay: the same function, payload and type again, as a new invocation.
+  app.post('/invocations/:id/replay', async (c) => {
+    try {
+      return c.json(await runtime.replayInvocation(c.req.param('id')));
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new LocalApiError(error.message.endsWith('not found') ? 404 : 409, error.message);
+    }
+  });
+
+  // The console's "Send": invoke a function with the operator's session (the Invoke API needs a signature).
+  app.post('/invoke/:name', async (c) => {
+    const parsed = invokeBody.safeParse(await jsonBody(c));
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((issue) => ({ parameter: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+      throw new LocalApiError(400, `invalid body: ${fields.map((f) => `${f.parameter}: ${f.message}`).join('; ')}`, fields);
+    }
+    const name = runtime.registry.nameOf(c.req.param('name'));
+    if (name === undefined) throw new LocalApiError(404, `function ${c.req.param('name')}: not found`);
+    try {
+      return c.json(await runtime.invoke(name, parsed.data.payload, parsed.data.type));
+    } catch (error) {
+      if (error instanceof InvokeError) throw new LocalApiError(error.statusCode === 404 ? 404 : 400, `${error.name}: ${error.message}`);
+      throw error;
+    }
   });
 
   app.get('/dead-letters', (c) => c.json(runtime.listDeadLetters(parseQuery(c, deadLettersQuery))));
@@ -217,6 +249,16 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
   });
 
   return app;
+}
+
+/** The request's JSON body (as the signature check kept it, when it read it), or undefined when it is not JSON. */
+async function jsonBody(c: Context): Promise<unknown> {
+  try {
+    const kept = verifiedBody(c);
+    return kept === undefined ? await c.req.json() : JSON.parse(new TextDecoder().decode(kept.bytes));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Validate the query string; a bad value is a 400 that names the parameter. */

@@ -19,6 +19,7 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import type { Deployable, FunctionConfig } from '../framework/define.js';
 import { metaOf } from '../framework/envelope.js';
+import { RawJson, stringifyJson } from '../framework/raw-json.js';
 import { MAX_HOPS } from '../framework/invoker.js';
 import { InvokeError, type InvocationType, type InvokeOptions, type InvokeResult, type Transport } from '../framework/transport.js';
 import { DEFAULT_RETRY_DELAYS_SECONDS, beforeAttempt } from './async-rules.js';
@@ -27,7 +28,7 @@ import { createCompletionRecorder, type Completion, type CompletionRecorder } fr
 import { createFunctionSettings } from './function-settings.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, logTail, runHandler, syncResponse } from './handler-run.js';
 import { createInvocationLog, functionOfLane, idAt, invocationRow, laneOf, type InvocationLog, type NewInvocationRow } from './invocation-log.js';
-import { redactPaths } from './redact.js';
+import { REDACTED, redactPaths } from './redact.js';
 import { createRegistry, type Registry, type ResolvedFunction } from './registry.js';
 import { newRequestId } from './request-id.js';
 import { RESPONSE_LOG_CHARS, openRuntimeDb, type Durability, type InvocationRow } from './runtime-db.js';
@@ -246,7 +247,7 @@ export class LocalRuntime implements Transport {
     body: string,
     type: InvocationType,
     options: InvokeOptions = {},
-    origin: { parsed?: unknown; traceHeader?: string } = {},
+    origin: { parsed?: unknown; traceHeader?: string; replayOf?: string } = {},
   ): Promise<InvokeResult> {
     if (this.closed) throw new InvokeError('ServiceException', 'The local runtime is shut down');
     const target = this.registry.resolve(functionName);
@@ -269,7 +270,7 @@ export class LocalRuntime implements Transport {
       }
     }
     const link = this.linkOf(caller, metaOf(payload));
-    return type === 'Event' ? this.enqueue(target, body, payload, link) : this.runSync(target, payload, options, link);
+    return type === 'Event' ? this.enqueue(target, body, payload, link, origin.replayOf) : this.runSync(target, payload, options, link, origin.replayOf);
   }
 
   /**
@@ -287,7 +288,7 @@ export class LocalRuntime implements Transport {
 
   // ── Event: durable enqueue with group commit ──────────────────────────────
 
-  private enqueue(target: ResolvedFunction, body: string, payload: unknown, link: ChainLink): Promise<InvokeResult> {
+  private enqueue(target: ResolvedFunction, body: string, payload: unknown, link: ChainLink, replayOf?: string): Promise<InvokeResult> {
     const now = Date.now();
     const id = newRequestId();
     const row = invocationRow({
@@ -303,6 +304,7 @@ export class LocalRuntime implements Transport {
       available_at: now + this.reorderDelay(),
       // Each route of a controller waits in its own lane: a sign-in email is not behind a fan-out.
       lane: laneOf(target.deployable.name, target.deployable.kind === 'controller' ? routeOf(payload) : undefined),
+      replay_of: replayOf ?? null,
     });
     const accepted = this.insert(row);
     if (this.duplicateDelivery > 0 && this.random() < this.duplicateDelivery) {
@@ -355,7 +357,7 @@ export class LocalRuntime implements Transport {
 
   // ── RequestResponse ───────────────────────────────────────────────────────
 
-  private async runSync(target: ResolvedFunction, payload: unknown, options: InvokeOptions, link: ChainLink): Promise<InvokeResult> {
+  private async runSync(target: ResolvedFunction, payload: unknown, options: InvokeOptions, link: ChainLink, replayOf?: string): Promise<InvokeResult> {
     const name = target.deployable.name;
     if (link.hop >= MAX_HOPS) {
       throw new InvokeError('RecursiveInvocationException', `${name}: invocation chain reached ${link.hop} hops; Lambda stops recursive loops at ${MAX_HOPS}`);
@@ -403,6 +405,7 @@ export class LocalRuntime implements Transport {
         error: failed ? JSON.stringify(response.error) : null,
         http_status: answer?.httpStatus ?? null,
         response: answer?.json ?? null,
+        replay_of: replayOf ?? null,
       }),
     ).catch((error: unknown) => this.onLog(`invocation log write failed: ${(error as Error).message}`));
     this.onLog(`${name} ${id} RequestResponse ${failed ? `Error ${response.error.errorType}` : answer?.httpStatus ? `Success HTTP ${answer.httpStatus}` : 'Success'} ${endedAt - startedAt} ms`);
@@ -682,6 +685,23 @@ export class LocalRuntime implements Transport {
     return Promise.resolve(newId);
   }
 
+  /**
+   * Invoke again what an invocation was given: the same function, payload and type, as a new
+   * invocation marked as its replay (the console's Replay). An Event is queued (202); a synchronous
+   * call runs and its result comes back. A payload whose secrets the log did not keep cannot be
+   * replayed: it would run with "[redacted]" in their place.
+   */
+  async replayInvocation(idOrPrefix: string): Promise<InvokeResult> {
+    const detail = this.log.detail(idOrPrefix);
+    if (detail === undefined) throw new RangeError(`invocation ${idOrPrefix}: not found`);
+    const row = this.log.row(detail.id)!;
+    if (row.payload.includes(JSON.stringify(REDACTED))) {
+      throw new RangeError(`invocation ${row.id}: its payload held secrets the log does not keep ("${REDACTED}"); invoke it again from its caller`);
+    }
+    if (!this.registry.has(row.function)) throw new RangeError(`invocation ${row.id}: its function ${row.function} is not registered here`);
+    return this.invokeRaw(row.function, row.payload, row.type, {}, { replayOf: row.id });
+  }
+
   async replayAllDeadLetters(): Promise<string[]> {
     const replayed: string[] = [];
     for (const id of this.log.unreplayedDeadLetterIds()) replayed.push(await this.replayDeadLetter(id));
@@ -793,10 +813,14 @@ function keptAnswer(payload: unknown, sensitive: readonly string[]): { httpStatu
       const { headers, multiValueHeaders: _multi, cookies: _cookies, ...rest } = record;
       if (noStore(headers)) return { httpStatus, json: JSON.stringify({ notKept: 'Cache-Control: no-store' }) };
       kept = rest;
+      // A large answer built as JSON text: only its beginning is kept, so only that is copied.
+      if (rest.body instanceof RawJson && rest.body.json.length > RESPONSE_LOG_CHARS) {
+        return { httpStatus, json: `{"status":${httpStatus},"body":${rest.body.json.slice(0, RESPONSE_LOG_CHARS)}`.slice(0, RESPONSE_LOG_CHARS) };
+      }
     }
   }
   const responsePaths = sensitive.filter((path) => path.startsWith('response.')).map((path) => path.slice('response.'.length));
-  const json = JSON.stringify(redactPaths(kept, responsePaths)) ?? 'null';
+  const json = stringifyJson(redactPaths(kept, responsePaths));
   return { httpStatus, json: json.length > RESPONSE_LOG_CHARS ? json.slice(0, RESPONSE_LOG_CHARS) : json };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The operations console (`/console`): what the local runtime is doing, from its `/local` JSON
  * endpoints, refreshed live — the invocation timeline with parent → child links, per-function
- * metrics, queue depth and event age over time, retries, dead letters (with Replay), destination
- * records, and the email outbox rendered as recipients see it.
+ * metrics (with Pause and Resume of a function's queue), queue depth and event age over time with the
+ * databases' sizes, retries, dead letters (with Replay), destination records, the email outbox
+ * rendered as recipients see it, reports, and a form to send any function an event or a request.
  *
  * Tabs are addressed by the URL's hash (`#dead-letters`, `#timeline/<invocation id>`), so each view
  * has a link and the browser's back button works.
@@ -16,6 +17,7 @@ import './console.css';
 import { DeadLetters, Destinations, Retries } from './failures.js';
 import { FunctionsTable, QueueCharts } from './metrics.js';
 import { Outbox } from './outbox.js';
+import { Invoke } from './invoke.js';
 import { Reports } from './reports.js';
 import { Timeline } from './timeline.js';
 
@@ -28,6 +30,7 @@ const TABS = [
   { id: 'destinations', label: 'Destinations' },
   { id: 'outbox', label: 'Outbox' },
   { id: 'reports', label: 'Reports' },
+  { id: 'invoke', label: 'Send' },
 ] as const;
 
 type TabId = (typeof TABS)[number]['id'];
@@ -114,6 +117,7 @@ function Console() {
         {stopped === undefined && tab === 'destinations' && <Destinations />}
         {stopped === undefined && tab === 'outbox' && <Outbox selectedId={arg} />}
         {stopped === undefined && tab === 'reports' && <Reports />}
+        {stopped === undefined && tab === 'invoke' && <Invoke selected={arg} />}
       </main>
     </>
   );

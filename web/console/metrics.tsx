@@ -5,14 +5,25 @@
  */
 import { useMemo, useState } from 'preact/hooks';
 import { api, messageOf } from '../shared/api.js';
-import { formatCount, formatDuration } from '../shared/format.js';
+import { formatCount, formatDateTime, formatDuration } from '../shared/format.js';
 import { usePoll } from '../shared/hooks.js';
 import { LineChart } from './chart.js';
+import type { StorageView } from '../../src/runtime/views.js';
 import type { DeadLetter, FunctionInfo, FunctionMetrics, Invocation } from './types.js';
 
 export function FunctionsTable() {
   const { value: metrics, error } = usePoll(() => api.get<FunctionMetrics[]>('/local/metrics'), 2000);
-  const { value: functions } = usePoll(() => api.get<FunctionInfo[]>('/local/functions'), 60_000);
+  const { value: functions, refresh: refreshFunctions } = usePoll(() => api.get<FunctionInfo[]>('/local/functions'), 60_000);
+  const [holdError, setHoldError] = useState<string | undefined>(undefined);
+  const hold = async (name: string, action: 'pause' | 'resume') => {
+    try {
+      setHoldError(undefined);
+      await api.post(`/local/functions/${encodeURIComponent(name)}/${action}`);
+      refreshFunctions();
+    } catch (failure) {
+      setHoldError(`${name}: ${messageOf(failure)}`);
+    }
+  };
   // The rows of the Dead letters tab, counted per function: the same thing, by the same name.
   const { value: letters } = usePoll(() => api.get<DeadLetter[]>('/local/dead-letters?includeReplayed=true&limit=10000'), 5000);
   const kinds = new Map((functions ?? []).map((f) => [f.name, f]));
@@ -27,9 +38,16 @@ export function FunctionsTable() {
     <section aria-labelledby="functions-title">
       <h1 id="functions-title">Functions</h1>
       <p class="muted small">
-        Since the runtime started. Durations over every finished attempt; event age is the wait from enqueue to the start of an attempt. Dead letters are those of the <a href="#dead-letters">Dead letters</a> tab
-        (replayed ones included).
+        Counts since {metrics?.[0] === undefined ? 'this data folder’s first invocation' : formatDateTime(metrics[0].countsSince)} (this data folder’s first invocation: they are kept across restarts and
+        retention). Errors are failed invocations, and beside them the HTTP answers of 4xx and 5xx; durations and event age (the wait from enqueue to the start of an attempt) are over each
+        function’s latest 1,000 invocations. Dead letters are those of the <a href="#dead-letters">Dead letters</a> tab (replayed ones included). Pause holds a controller’s queue: its events wait
+        until Resume.
       </p>
+      {holdError !== undefined && (
+        <p class="notice error" role="alert">
+          {holdError}
+        </p>
+      )}
       {error !== undefined && (
         <p class="notice error" role="alert">
           {messageOf(error)}
@@ -45,7 +63,7 @@ export function FunctionsTable() {
                 Invocations
               </th>
               <th scope="col" class="num">
-                Errors
+                Errors <span class="unit">4xx · 5xx</span>
               </th>
               <th scope="col" class="num">
                 Throttles
@@ -81,10 +99,29 @@ export function FunctionsTable() {
                     <span class="muted small function-kind">
                       {info?.kind ?? '—'}
                       {info?.kind === 'controller' && ` · ${info.config.maximumRetryAttempts} retries`}
+                      {info?.config.paused && <strong class="warn-text"> · paused</strong>}
                     </span>
+                    {/* Only events wait in a queue: a controller's, which its callers invoke with Event. */}
+                    {info !== undefined && (info.kind === 'controller' || info.config.paused) && (
+                      <button
+                        type="button"
+                        class="small hold"
+                        aria-label={`${info.config.paused ? 'Resume' : 'Pause'} ${m.function}’s queue`}
+                        onClick={() => hold(m.function, info.config.paused ? 'resume' : 'pause')}
+                      >
+                        {info.config.paused ? 'Resume' : 'Pause'}
+                      </button>
+                    )}
                   </th>
                   <td class="num">{formatCount(m.Invocations)}</td>
-                  <td class="num">{m.Errors > 0 ? <strong class="error-text">{formatCount(m.Errors)}</strong> : 0}</td>
+                  <td class="num" data-http-4xx={m.Http4xx} data-http-5xx={m.Http5xx}>
+                    {m.Errors > 0 ? <strong class="error-text">{formatCount(m.Errors)}</strong> : 0}
+                    {m.Http4xx + m.Http5xx > 0 && (
+                      <span class="muted small http-counts">
+                        {formatCount(m.Http4xx)} · {m.Http5xx > 0 ? <strong class="error-text">{formatCount(m.Http5xx)}</strong> : 0}
+                      </span>
+                    )}
+                  </td>
                   <td class="num">{formatCount(m.Throttles)}</td>
                   <td class="num nowrap">
                     {formatDuration(m.Duration.p50)} · {formatDuration(m.Duration.p99)}
@@ -111,6 +148,10 @@ export function FunctionsTable() {
       </div>
     </section>
   );
+}
+
+function formatBytes(bytes: number): string {
+  return bytes < 1_048_576 ? `${formatCount(Math.round(bytes / 1024))} KB` : `${(bytes / 1_048_576).toFixed(1)} MB`;
 }
 
 const WINDOWS = [
@@ -142,6 +183,7 @@ export function QueueCharts() {
   const [windowMs, setWindowMs] = useState(5 * 60_000);
   const { value: events, error } = usePoll(() => api.get<Invocation[]>(`/local/invocations?type=Event&limit=${EVENTS}`), 2000);
   const { value: metrics } = usePoll(() => api.get<FunctionMetrics[]>('/local/metrics'), 2000);
+  const { value: storage } = usePoll(() => api.get<StorageView[]>('/local/storage'), 10_000);
   const label = WINDOWS.find((w) => w.ms === windowMs)?.label ?? '';
 
   const series = useMemo(() => {
@@ -223,6 +265,31 @@ export function QueueCharts() {
         />
       </div>
       <p class="muted small">Rebuilt from the last {formatCount(EVENTS)} Event invocations in the log, sampled {BUCKETS} times over the window.</p>
+      <h2 id="storage-title">Storage</h2>
+      <table class="storage" aria-labelledby="storage-title">
+        <thead>
+          <tr>
+            <th scope="col">Database</th>
+            <th scope="col" class="num">
+              Size
+            </th>
+            <th scope="col">Holds</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(storage ?? []).map((db) => (
+            <tr key={db.name} data-database={db.name}>
+              <th scope="row">{db.name}</th>
+              <td class="num">{formatBytes(db.bytes)}</td>
+              <td>{db.description}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="muted small">
+        With their write-ahead logs. The invocation log keeps a week and at most 100,000 invocations by default (LEEDZ_RETENTION_HOURS, LEEDZ_RETENTION_INVOCATIONS); <code>npm run leedz -- compact --vacuum</code>{' '}
+        applies it now and gives the space back.
+      </p>
     </section>
   );
 }

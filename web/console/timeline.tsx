@@ -1,9 +1,11 @@
 /**
  * The live invocation timeline: the latest invocations as a tree — a request-response function,
  * under it the controller work it handed off (Event), under that what the controller invoked — each
- * with its type, outcome, attempts, duration and a bar from enqueue through run on a shared time
- * axis. Selecting one shows its payload, error, failed attempts and links to its parent, children
- * and replays.
+ * with its type, outcome (an HTTP answer's status beside it), attempts, duration and a bar from
+ * enqueue through run on a shared time axis. It searches the whole log, not only the latest page: by
+ * id, payload text, function, outcome, HTTP class and time, older page by older page. Selecting one
+ * shows its payload, its answer, error, failed attempts and links to its parent, children and
+ * replays, and replays it.
  */
 import { useMemo, useState } from 'preact/hooks';
 import { api, messageOf } from '../shared/api.js';
@@ -13,8 +15,13 @@ import { errorText, routeOf, type FunctionInfo, type Invocation, type Invocation
 
 const LIMIT = 200;
 
-export function StatusPill({ invocation }: { invocation: Pick<Invocation, 'state' | 'outcome' | 'attempts' | 'type'> }) {
+export function StatusPill({ invocation }: { invocation: Pick<Invocation, 'state' | 'outcome' | 'attempts' | 'type'> & Partial<Pick<Invocation, 'httpStatus'>> }) {
   const { state, outcome } = invocation;
+  const status = invocation.httpStatus ?? null;
+  // A function that answered an HTTP request succeeded as a function; its answer may still be a failure.
+  if (outcome === 'Success' && status !== null) {
+    return <span class={`pill ${status >= 500 ? 'error' : status >= 400 ? 'warn' : 'ok'}`} title={`the function answered HTTP ${status}`}>HTTP {status}</span>;
+  }
   if (outcome === 'Success') return <span class="pill ok">Success</span>;
   if (outcome !== null) return <span class="pill error">{outcome}</span>;
   if (state === 'running') return <span class="pill info">running</span>;
@@ -51,16 +58,47 @@ function treeRows(list: Invocation[]): Row[] {
   return rows;
 }
 
+/** A `datetime-local` value (the browser's zone) as epoch milliseconds, or undefined. */
+function instantOf(local: string): number | undefined {
+  const ms = local === '' ? NaN : new Date(local).getTime();
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** What a search's text is: an invocation id (or the start of one), else text its payload holds. */
+const ID_PREFIX = /^[0-9a-f]{8}(-[0-9a-f-]{0,27})?$/i;
+
 export function Timeline({ selectedId }: { selectedId: string | undefined }) {
   const [live, setLive] = useState(true);
   const [fn, setFn] = useState('');
   const [outcome, setOutcome] = useState('');
   const [type, setType] = useState('');
+  const [http, setHttp] = useState('');
+  const [text, setText] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  /** The pages before this one, by the id each began after (undefined: the newest). */
+  const [pages, setPages] = useState<(string | undefined)[]>([]);
+  const before = pages.at(-1);
   const query = new URLSearchParams({ limit: String(LIMIT), withPayload: 'true' });
   if (fn !== '') query.set('function', fn);
   if (outcome !== '') query.set('outcome', outcome);
   if (type !== '') query.set('type', type);
-  const { value: invocations, error } = usePoll(() => api.get<Invocation[]>(`/local/invocations?${query}`), 1000, { active: live, deps: [query.toString()] });
+  if (http !== '') query.set('http', http);
+  const search = text.trim();
+  if (search !== '') query.set(ID_PREFIX.test(search) ? 'id' : 'text', search);
+  const fromMs = instantOf(from);
+  const toMs = instantOf(to);
+  if (fromMs !== undefined) query.set('from', String(fromMs));
+  if (toMs !== undefined) query.set('to', String(toMs + 59_999));
+  if (before !== undefined) query.set('before', before);
+  // An older page holds still: only the newest page is live.
+  const following = live && before === undefined;
+  const { value: invocations, error } = usePoll(() => api.get<Invocation[]>(`/local/invocations?${query}`), 1000, { active: following, deps: [query.toString()] });
+  const filtering = fn !== '' || outcome !== '' || type !== '' || http !== '' || search !== '' || fromMs !== undefined || toMs !== undefined;
+  const resetPages = <T,>(set: (value: T) => void) => (value: T) => {
+    setPages([]);
+    set(value);
+  };
   const { value: functions } = usePoll(() => api.get<FunctionInfo[]>('/local/functions'), 60_000);
   const rows = useMemo(() => treeRows(invocations ?? []), [invocations]);
   const span = useMemo(() => {
@@ -77,9 +115,20 @@ export function Timeline({ selectedId }: { selectedId: string | undefined }) {
         <div class="section-head">
           <h1 id="timeline-title">Invocations</h1>
           <div class="toolbar">
+            <label class="inline search">
+              Search
+              <input
+                type="search"
+                value={text}
+                placeholder="id or payload text"
+                aria-label="Search the log"
+                aria-describedby="search-hint"
+                onInput={(e) => resetPages(setText)((e.target as HTMLInputElement).value)}
+              />
+            </label>
             <label class="inline">
               Function
-              <select value={fn} onChange={(e) => setFn((e.target as HTMLSelectElement).value)}>
+              <select aria-label="Function" value={fn} onChange={(e) => resetPages(setFn)((e.target as HTMLSelectElement).value)}>
                 <option value="">all</option>
                 {(functions ?? []).map((f) => (
                   <option key={f.name} value={f.name}>
@@ -90,7 +139,7 @@ export function Timeline({ selectedId }: { selectedId: string | undefined }) {
             </label>
             <label class="inline">
               Type
-              <select value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value)}>
+              <select value={type} onChange={(e) => resetPages(setType)((e.target as HTMLSelectElement).value)}>
                 <option value="">all</option>
                 <option value="RequestResponse">RequestResponse</option>
                 <option value="Event">Event</option>
@@ -98,7 +147,7 @@ export function Timeline({ selectedId }: { selectedId: string | undefined }) {
             </label>
             <label class="inline">
               Outcome
-              <select value={outcome} onChange={(e) => setOutcome((e.target as HTMLSelectElement).value)}>
+              <select value={outcome} onChange={(e) => resetPages(setOutcome)((e.target as HTMLSelectElement).value)}>
                 <option value="">all</option>
                 {['Success', 'FunctionError', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException'].map((o) => (
                   <option key={o} value={o}>
@@ -107,14 +156,35 @@ export function Timeline({ selectedId }: { selectedId: string | undefined }) {
                 ))}
               </select>
             </label>
+            <label class="inline">
+              HTTP
+              <select aria-label="HTTP answers" value={http} onChange={(e) => resetPages(setHttp)((e.target as HTMLSelectElement).value)}>
+                <option value="">all</option>
+                <option value="error">4xx and 5xx</option>
+                <option value="4xx">4xx</option>
+                <option value="5xx">5xx</option>
+                <option value="2xx">2xx</option>
+              </select>
+            </label>
+            <label class="inline">
+              From
+              <input type="datetime-local" value={from} onInput={(e) => resetPages(setFrom)((e.target as HTMLInputElement).value)} />
+            </label>
+            <label class="inline">
+              To
+              <input type="datetime-local" value={to} onInput={(e) => resetPages(setTo)((e.target as HTMLInputElement).value)} />
+            </label>
             <button type="button" class="small" aria-pressed={live} onClick={() => setLive(!live)}>
               {live ? 'Pause' : 'Resume'}
               <span class="visually-hidden"> live updates</span>
             </button>
           </div>
         </div>
-        <p class="muted small">
-          The latest {LIMIT} invocations{live ? ', live' : ' (paused)'}. Work a function handed off is listed under it, indented; ↳ marks a child, ↻ a replay.
+        <p class="muted small" id="search-hint">
+          {before === undefined ? `The latest ${LIMIT} invocations` : `Page ${pages.length + 1}: ${LIMIT} older invocations`}
+          {filtering ? ' that match' : ''}
+          {following ? ', live' : before === undefined ? ' (paused)' : ''}. Search takes an id (or its start) or text the payload contains. Work a function handed off is listed under it, indented; ↳
+          marks a child, ↻ a replay.
         </p>
         {error !== undefined && (
           <p class="notice error" role="alert">
@@ -188,7 +258,20 @@ export function Timeline({ selectedId }: { selectedId: string | undefined }) {
             </tbody>
           </table>
         </div>
-        {invocations !== undefined && rows.length === 0 && <p class="muted">No invocations yet. Use the marketplace, and they appear here.</p>}
+        {invocations !== undefined && rows.length === 0 && (
+          <p class="muted">{filtering || before !== undefined ? 'No invocations match.' : 'No invocations yet. Use the marketplace, and they appear here.'}</p>
+        )}
+        <nav class="pager" aria-label="Pages of the log">
+          <button type="button" class="small" disabled={before === undefined} onClick={() => setPages([])}>
+            Newest
+          </button>
+          <button type="button" class="small" disabled={pages.length === 0} onClick={() => setPages(pages.slice(0, -1))}>
+            ← Newer
+          </button>
+          <button type="button" class="small" disabled={(invocations?.length ?? 0) < LIMIT} onClick={() => setPages([...pages, invocations!.at(-1)!.id])}>
+            Older →
+          </button>
+        </nav>
       </section>
       {selectedId !== undefined && <InvocationPanel id={selectedId} list={invocations ?? []} />}
     </div>
@@ -226,6 +309,20 @@ function redacted(payload: unknown): unknown {
 
 function InvocationPanel({ id, list }: { id: string; list: Invocation[] }) {
   const { value: detail, error } = usePoll(() => api.get<InvocationDetail>(`/local/invocations/${encodeURIComponent(id)}`), 1500, { deps: [id] });
+  const [replay, setReplay] = useState<{ busy: boolean; message?: string; failed?: boolean; invocationId?: string }>({ busy: false });
+  const replayNow = async () => {
+    setReplay({ busy: true });
+    try {
+      const result = await api.post<{ statusCode: number; requestId?: string; functionError?: string }>(`/local/invocations/${encodeURIComponent(id)}/replay`);
+      setReplay({
+        busy: false,
+        ...(result.requestId === undefined ? {} : { invocationId: result.requestId }),
+        message: result.statusCode === 202 ? 'Queued as a new event.' : result.functionError !== undefined ? 'Ran again, and failed.' : 'Ran again.',
+      });
+    } catch (failure) {
+      setReplay({ busy: false, failed: true, message: messageOf(failure) });
+    }
+  };
   const { value: children } = usePoll(() => api.get<Invocation[]>(`/local/invocations?parentId=${encodeURIComponent(id)}&limit=100&withPayload=true`), 1500, { deps: [id] });
   const replays = list.filter((i) => i.replayOf === id);
   return (
@@ -245,14 +342,31 @@ function InvocationPanel({ id, list }: { id: string; list: Invocation[] }) {
       )}
       {detail !== undefined && (
         <>
-          <p>
-            <StatusPill invocation={detail} />
+          <p class="detail-status">
+            <StatusPill invocation={detail} />{' '}
+            <button type="button" class="small" disabled={replay.busy} onClick={replayNow}>
+              {replay.busy ? 'Replaying…' : 'Replay'}
+            </button>
           </p>
+          {replay.message !== undefined && (
+            <p class={`notice ${replay.failed ? 'error' : 'ok'}`} role="status">
+              {replay.message}{' '}
+              {replay.invocationId !== undefined && <a href={`#timeline/${encodeURIComponent(replay.invocationId)}`}>Show the replay</a>}
+            </p>
+          )}
           <dl class="fields compact">
             <dt>Id</dt>
             <dd class="mono">{detail.id}</dd>
             <dt>Type</dt>
             <dd>{detail.type}</dd>
+            {detail.httpStatus !== null && (
+              <>
+                <dt>HTTP status</dt>
+                <dd>
+                  <strong class={detail.httpStatus >= 400 ? 'error-text' : undefined}>{detail.httpStatus}</strong>
+                </dd>
+              </>
+            )}
             <dt>Attempts</dt>
             <dd>
               {detail.attempts}
@@ -334,6 +448,14 @@ function InvocationPanel({ id, list }: { id: string; list: Invocation[] }) {
                 ))}
               </ol>
             </>
+          )}
+          {detail.response !== undefined && (
+            <details open={detail.httpStatus !== null && detail.httpStatus >= 400}>
+              <summary>{detail.httpStatus === null ? 'Result' : 'Answer'}</summary>
+              <pre class="json" data-testid="invocation-response">
+                {JSON.stringify(detail.response, null, 2)}
+              </pre>
+            </details>
           )}
           <details>
             <summary>Payload</summary>

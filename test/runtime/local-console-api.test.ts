@@ -1,0 +1,76 @@
+/**
+ * The console's endpoints for developers (`/local`, issue 11 point 13): send any function an event or
+ * a request, replay an invocation, hold a queue, compact the log, the databases' sizes — and what a
+ * mistake gets (the field and the rule, never a 500).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineController, defineFunction } from '../../src/framework/define.js';
+import { createInvokeApi } from '../../src/runtime/invoke-api.js';
+import { createLocalRuntime, type LocalRuntime } from '../../src/runtime/local-runtime.js';
+import { signedAppRequest, TEST_CREDENTIALS } from '../helpers/signed.js';
+
+let runtime: LocalRuntime;
+let app: ReturnType<typeof createInvokeApi>;
+const seen: unknown[] = [];
+
+const echo = defineFunction('echo', { input: z.object({ word: z.string() }), handler: ({ word }) => ({ said: word }) });
+const login = defineFunction('login', { input: z.object({ token: z.string() }), sensitive: ['token'], handler: () => ({ ok: true }) });
+const worker = defineController('worker', { note: { payload: z.object({ n: z.number() }), handler: (payload) => void seen.push(payload) } });
+
+const call = async (path: string, body?: unknown) => {
+  const response = await signedAppRequest(app, path, { method: 'POST', headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: response.status, body: (await response.json()) as any };
+};
+
+beforeAll(() => {
+  runtime = createLocalRuntime({ dbPath: ':memory:', timeScale: 0.001 }).register(echo).register(login).register(worker).start();
+  app = createInvokeApi(runtime, { credentials: TEST_CREDENTIALS });
+});
+
+afterAll(async () => {
+  await runtime.close();
+});
+
+describe('/local for the console', () => {
+  it('sends a request and an event, by any of a function’s names', async () => {
+    expect(await call('/local/invoke/echo', { type: 'RequestResponse', payload: { word: 'hi' } })).toMatchObject({ status: 200, body: { statusCode: 200, payload: { said: 'hi' } } });
+    const queued = await call('/local/invoke/arn:aws:lambda:local:000000000000:function:worker', { type: 'Event', payload: { function: 'note', n: 7 } });
+    expect(queued).toMatchObject({ status: 200, body: { statusCode: 202, requestId: expect.any(String) } });
+    await runtime.drain();
+    expect(seen).toContainEqual(expect.objectContaining({ n: 7 }));
+  });
+
+  it('names the field and the rule of a bad send; an unknown function is a 404', async () => {
+    expect(await call('/local/invoke/echo', { type: 'Later', payload: {} })).toMatchObject({ status: 400, body: { fields: [{ parameter: 'type', message: 'must be Event or RequestResponse' }] } });
+    expect(await call('/local/invoke/echo', { type: 'Event' })).toMatchObject({ status: 400, body: { fields: [{ parameter: 'payload' }] } });
+    expect((await call('/local/invoke/echo')).status).toBe(400);
+    expect(await call('/local/invoke/nobody', { type: 'Event', payload: {} })).toMatchObject({ status: 404, body: { message: 'function nobody: not found' } });
+  });
+
+  it('replays an invocation as a new one marked as its replay, but not one whose secrets the log did not keep', async () => {
+    const first = await runtime.invoke('echo', { word: 'again' }, 'RequestResponse');
+    await runtime.drain();
+    const replayed = await call(`/local/invocations/${first.requestId}/replay`);
+    expect(replayed).toMatchObject({ status: 200, body: { statusCode: 200, payload: { said: 'again' } } });
+    await runtime.drain();
+    expect(runtime.getInvocation(replayed.body.requestId)!.replayOf).toBe(first.requestId);
+
+    const secret = await runtime.invoke('login', { token: 'a-secret' }, 'RequestResponse');
+    await runtime.drain();
+    const refused = await call(`/local/invocations/${secret.requestId}/replay`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/secrets the log does not keep/);
+    expect((await call('/local/invocations/01234567-89ab-7def-8123-456789abcdef/replay')).status).toBe(404);
+  });
+
+  it('pauses and resumes a queue, compacts, and lists the databases', async () => {
+    expect(await call('/local/functions/worker/pause')).toMatchObject({ status: 200, body: { name: 'worker', config: { paused: true } } });
+    expect((await call('/local/functions/worker/resume')).body.config.paused).toBeUndefined();
+    expect((await call('/local/functions/nobody/pause')).status).toBe(404);
+    expect(await call('/local/compact?vacuum=true')).toMatchObject({ status: 200, body: { invocations: expect.any(Number), deadLetters: 0, bytes: expect.any(Number) } });
+    expect((await call('/local/compact?vacuum=maybe')).status).toBe(400);
+    const storage = await signedAppRequest(app, '/local/storage');
+    expect(await storage.json()).toEqual([{ name: 'runtime', description: 'invocation log and queue', bytes: expect.any(Number) }]);
+  });
+});
