@@ -13,6 +13,7 @@ import { createInvocationContext } from '../framework/context.js';
 import type { Deployable } from '../framework/define.js';
 import type { EnvelopeMeta } from '../framework/envelope.js';
 import { TimeoutError, serializeError, type SerializedFunctionError } from '../framework/errors.js';
+import { roundTripJson } from '../framework/raw-json.js';
 import { InvokeError, type Transport } from '../framework/transport.js';
 import type { CallChain } from './call-chain.js';
 
@@ -43,7 +44,9 @@ export interface HandlerRun {
 /** Run a handler with its context and timeout. Never throws: resolves with the result or the error. */
 export async function runHandler(run: HandlerRun): Promise<{ result: unknown } | { error: unknown }> {
   const timeoutMs = run.timeoutSeconds * 1000;
-  const controller = new AbortController();
+  // Made when the handler first reads ctx.signal (or when the timeout aborts it): most never do, and
+  // an AbortController is one of the dearer objects Node makes.
+  let controller: AbortController | undefined;
   const ctx = createInvocationContext({
     functionName: run.deployable.name,
     requestId: run.requestId,
@@ -55,14 +58,14 @@ export async function runHandler(run: HandlerRun): Promise<{ result: unknown } |
     transport: run.transport,
     allowedTargets: run.allowedTargets,
     clientContext: run.clientContext,
-    signal: controller.signal,
+    signal: () => (controller ??= new AbortController()).signal,
     ...(run.log === undefined ? {} : { log: run.log }),
   });
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        controller.abort();
+        (controller ??= new AbortController()).abort();
         reject(new TimeoutError(run.requestId, timeoutMs));
       }, timeoutMs);
     });
@@ -81,8 +84,9 @@ export async function runHandler(run: HandlerRun): Promise<{ result: unknown } |
  */
 export function syncResponse(outcome: { result: unknown } | { error: unknown }): { payload: unknown } | { error: SerializedFunctionError } {
   if ('error' in outcome) return { error: serializeError(outcome.error) };
-  const json = JSON.stringify(outcome.result ?? null);
-  if (Buffer.byteLength(json, 'utf8') > SYNC_PAYLOAD_LIMIT) {
+  // One serialization, and answers built as JSON text (RawJson) pass through unparsed.
+  const { value, bytes } = roundTripJson(outcome.result);
+  if (bytes > SYNC_PAYLOAD_LIMIT) {
     return {
       error: {
         errorType: 'Function.ResponseSizeTooLarge',
@@ -92,7 +96,7 @@ export function syncResponse(outcome: { result: unknown } | { error: unknown }):
     };
   }
   // The caller sees exactly what Lambda would send: the result as JSON.
-  return { payload: JSON.parse(json) };
+  return { payload: value };
 }
 
 /** The base64 log tail of a synchronous invocation, as Lambda frames it (START, the lines, END, REPORT). */

@@ -16,7 +16,6 @@ import type { InvocationRow } from './runtime-db.js';
 import type {
   DeadLetterView,
   DestinationRecordView,
-  FunctionMetrics,
   InvocationDetail,
   InvocationFilter,
   InvocationView,
@@ -28,9 +27,6 @@ export type NewInvocationRow = Omit<InvocationRow, 'lease_owner' | 'lease_until'
 
 /** The metrics the log counts as it writes (CloudWatch's names, and the HTTP answers of synchronous invocations). */
 export type CountedMetric = 'AsyncEventsReceived' | 'AsyncEventsDropped' | 'Invocations' | 'Errors' | 'Throttles' | 'Http4xx' | 'Http5xx';
-
-/** How many of a function's latest invocations its percentiles (event age, duration) are taken over. */
-export const PERCENTILE_SAMPLE = 1000;
 
 /** The lane of a function's events: its name, or `name:route` for a controller's route. */
 export function laneOf(functionName: string, route?: unknown): string {
@@ -238,7 +234,6 @@ export function createInvocationLog(db: Database.Database) {
   const deleteRecords = db.prepare('DELETE FROM destination_records WHERE invocation_id = ?');
   const deleteReplayedLetters = db.prepare('DELETE FROM dead_letters WHERE replayed_as IS NOT NULL AND failed_at < ?');
   const nthNewest = db.prepare<[number], { id: string }>('SELECT id FROM invocations ORDER BY id DESC LIMIT 1 OFFSET ?');
-  const countersSince = db.prepare<[], { value: string }>(`SELECT value FROM log_meta WHERE key = 'counters_since'`);
 
   return {
     db,
@@ -406,11 +401,36 @@ export function createInvocationLog(db: Database.Database) {
     unreplayedDeadLetterIds(): number[] {
       return unreplayed.all().map((r) => r.id);
     },
-    /** Queue the replay of a dead letter and mark the letter, in one transaction. */
-    replay(letterId: number, row: NewInvocationRow): void {
-      inTransaction(() => {
-        insertOne(row);
-        markReplayed.run(row.id, letterId);
+    /**
+     * Queue a dead letter's event again as the new invocation `newId` (same function, payload and so
+     * idempotency key, marked as the replay of the original) and mark the letter, in one transaction.
+     * A RangeError says why not: no such letter, replayed already, or its invocation gone from the log.
+     */
+    replayDeadLetter(letterId: number, newId: string, now: number): { invocationId: string; lane: string } {
+      return inTransaction(() => {
+        const letter = getDeadLetter.get(letterId);
+        if (letter === undefined) throw new RangeError(`dead letter ${letterId}: no such dead letter`);
+        if (letter.replayed_as !== null) throw new RangeError(`dead letter ${letterId}: already replayed as ${letter.replayed_as}`);
+        const original = getInvocation.get(letter.invocation_id);
+        if (original === undefined) throw new RangeError(`dead letter ${letterId}: its invocation ${letter.invocation_id} is no longer in the log`);
+        const lane = original.lane || original.function;
+        insertOne(
+          invocationRow({
+            id: newId,
+            function: original.function,
+            type: original.type,
+            payload: original.payload,
+            enqueued_at: now,
+            parent_id: original.parent_id,
+            trace_id: original.trace_id,
+            hop: original.hop,
+            idempotency_key: original.idempotency_key,
+            replay_of: original.id,
+            lane,
+          }),
+        );
+        markReplayed.run(newId, letterId);
+        return { invocationId: newId, lane };
       });
     },
     destinationRecords(options: { invocationId?: string; limit?: number } = {}): DestinationRecordView[] {
@@ -430,79 +450,6 @@ export function createInvocationLog(db: Database.Database) {
         createdAt: iso(r.created_at)!,
         record: JSON.parse(r.record),
       }));
-    },
-
-    /**
-     * Local equivalents of CloudWatch's Lambda metrics for `names` (and any function in the log). The
-     * counts are running counters, written with the rows they count, since `countsSince`; with
-     * `windowMs`, they are counted from the log over that window instead (a range of the primary key).
-     * Percentiles are over each function's latest {@link PERCENTILE_SAMPLE} invocations (in the window).
-     * Either way the cost does not grow with the log's history.
-     */
-    metrics(names: readonly string[], windowMs?: number): FunctionMetrics[] {
-      const since = windowMs === undefined ? undefined : idAt(Date.now() - windowMs);
-      const counts = new Map<string, Partial<Record<string, number>>>();
-      const put = (fn: string, metric: string, value: number) => counts.set(fn, { ...counts.get(fn), [metric]: value });
-      for (const c of db.prepare('SELECT * FROM counters').all() as { function: string; metric: string; value: number }[]) {
-        // Within a window, only what the log cannot tell stays all-time (records that could not be kept).
-        if (since === undefined || c.metric === 'DeadLetterErrors' || c.metric === 'DestinationDeliveryFailures') put(c.function, c.metric, c.value);
-      }
-      if (since !== undefined) {
-        const windowed = db
-          .prepare(
-            `SELECT function,
-               SUM(type = 'Event' AND duplicate_of IS NULL) AS AsyncEventsReceived,
-               SUM(type = 'Event' AND state = 'failed') AS AsyncEventsDropped,
-               SUM(state IN ('succeeded','failed')) AS Invocations,
-               SUM(state = 'failed' AND attempts > 0) AS Errors,
-               SUM(throttles) AS Throttles,
-               SUM(http_status BETWEEN 400 AND 499) AS Http4xx,
-               SUM(http_status >= 500) AS Http5xx
-             FROM invocations WHERE id >= ? GROUP BY function`,
-          )
-          .all(since) as ({ function: string } & Record<CountedMetric, number>)[];
-        for (const { function: fn, ...values } of windowed) for (const [metric, value] of Object.entries(values)) put(fn, metric, value ?? 0);
-      }
-      // Queued and running from their partial indexes: the cost of the backlog, not of the history.
-      const queued = new Map<string, number>();
-      for (const q of db.prepare(`SELECT lane, COUNT(*) AS n FROM invocations WHERE state = 'queued' GROUP BY lane`).all() as { lane: string; n: number }[]) {
-        const fn = functionOfLane(q.lane);
-        queued.set(fn, (queued.get(fn) ?? 0) + q.n);
-      }
-      const running = new Map(
-        (db.prepare(`SELECT function, COUNT(*) AS n FROM invocations WHERE state = 'running' GROUP BY function`).all() as { function: string; n: number }[]).map((r) => [r.function, r.n]),
-      );
-      // The (function, enqueued_at) index, walked from its newest end.
-      const sample = db.prepare<[string, number, number], { type: string; age: number | null; duration: number | null }>(
-        `SELECT type, started_at - enqueued_at AS age, duration_ms AS duration FROM invocations
-         WHERE function = ? AND enqueued_at >= ? ORDER BY enqueued_at DESC LIMIT ?`,
-      );
-      const sampleFrom = windowMs === undefined ? 0 : Date.now() - windowMs;
-      const countingSince = new Date(Number(countersSince.get()?.value ?? Date.now())).toISOString();
-      const all = new Set([...names, ...counts.keys(), ...queued.keys()]);
-      return [...all].sort().map((name) => {
-        const c = counts.get(name) ?? {};
-        const rows = sample.all(name, sampleFrom, PERCENTILE_SAMPLE);
-        const ages = rows.filter((r) => r.type === 'Event' && r.age !== null).map((r) => r.age!).sort(byNumber);
-        const durations = rows.filter((r) => r.duration !== null).map((r) => r.duration!).sort(byNumber);
-        return {
-          function: name,
-          countsSince: since === undefined ? countingSince : new Date(Date.now() - windowMs!).toISOString(),
-          AsyncEventsReceived: c.AsyncEventsReceived ?? 0,
-          AsyncEventAge: { p50: percentile(ages, 0.5), p99: percentile(ages, 0.99), max: ages.at(-1) ?? null },
-          AsyncEventsDropped: c.AsyncEventsDropped ?? 0,
-          DeadLetterErrors: c.DeadLetterErrors ?? 0,
-          DestinationDeliveryFailures: c.DestinationDeliveryFailures ?? 0,
-          Invocations: c.Invocations ?? 0,
-          Errors: c.Errors ?? 0,
-          Throttles: c.Throttles ?? 0,
-          Http4xx: c.Http4xx ?? 0,
-          Http5xx: c.Http5xx ?? 0,
-          Duration: { p50: percentile(durations, 0.5), p99: percentile(durations, 0.99) },
-          queued: queued.get(name) ?? 0,
-          running: running.get(name) ?? 0,
-        };
-      });
     },
 
     // ── retention ──────────────────────────────────────────────────────────
@@ -533,8 +480,6 @@ export function createInvocationLog(db: Database.Database) {
 }
 
 const HTTP_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], '5xx': [500, 599], error: [400, 599] } as const;
-
-const byNumber = (a: number, b: number) => a - b;
 
 /** A row as `/local` shows it. */
 export function toView(row: InvocationRow, withPayload: boolean): InvocationView {
@@ -594,9 +539,4 @@ function clampLimit(limit: number | undefined, fallback: number): number {
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
-}
-
-function percentile(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }

@@ -8,6 +8,7 @@
  * @example
  * const response = await handleInvoke(runtime, { functionName, qualifier, header: (name) => req.headers[name], body });
  */
+import { stringifyJson } from '../framework/raw-json.js';
 import { InvokeError, INVOCATION_TYPES, type InvocationType, type InvokeOptions, type InvokeResult } from '../framework/transport.js';
 import { parseFunctionName } from './function-name.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext } from './handler-run.js';
@@ -116,5 +117,5 @@ function invokeAnswer(result: InvokeResult): HttpAnswer {
   headers['content-type'] = 'application/json';
   if (result.functionError !== undefined) headers['X-Amz-Function-Error'] = result.functionError;
   if (result.logResult !== undefined) headers['X-Amz-Log-Result'] = result.logResult;
-  return { status: 200, headers, body: JSON.stringify(result.payload ?? null) };
+  return { status: 200, headers, body: stringifyJson(result.payload) };
 }

@@ -14,100 +14,41 @@
  * await runtime.invoke('emailHelper', { function: 'notifyUsers', leedId: 'l_1' }, 'Event'); // 202, durable
  */
 import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { recoverDeadWorkers } from './crash-recovery.js';
 import type Database from 'better-sqlite3';
 import type { Deployable, FunctionConfig } from '../framework/define.js';
 import { metaOf } from '../framework/envelope.js';
-import { RawJson, stringifyJson } from '../framework/raw-json.js';
 import { MAX_HOPS } from '../framework/invoker.js';
 import { InvokeError, type InvocationType, type InvokeOptions, type InvokeResult, type Transport } from '../framework/transport.js';
 import { DEFAULT_RETRY_DELAYS_SECONDS, beforeAttempt } from './async-rules.js';
 import { createCallChain, type CallChain, type CallerLink } from './call-chain.js';
 import { createCompletionRecorder, type Completion, type CompletionRecorder } from './completions.js';
 import { createFunctionSettings } from './function-settings.js';
-import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, logTail, runHandler, syncResponse } from './handler-run.js';
-import { createInvocationLog, functionOfLane, idAt, invocationRow, laneOf, type InvocationLog, type NewInvocationRow } from './invocation-log.js';
-import { REDACTED, redactPaths } from './redact.js';
+import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, runHandler } from './handler-run.js';
+import { claimFairly } from './fair-claim.js';
+import { createInvocationLog, functionOfLane, invocationRow, laneOf, type InvocationLog, type NewInvocationRow } from './invocation-log.js';
+import { readMetrics } from './log-metrics.js';
+import { endSyncInvocation } from './sync-invocation.js';
+import { REDACTED } from './redact.js';
+import { createRetention, retentionSettings, storageBytes, type CompactionReport, type Retention } from './retention.js';
+import type { RuntimeOptions } from './runtime-options.js';
 import { createRegistry, type Registry, type ResolvedFunction } from './registry.js';
 import { newRequestId } from './request-id.js';
-import { RESPONSE_LOG_CHARS, openRuntimeDb, type Durability, type InvocationRow } from './runtime-db.js';
+import { openRuntimeDb, type InvocationRow } from './runtime-db.js';
 import { createTickBatch, type TickBatch } from './tick-batch.js';
 import type { DeadLetterView, DestinationRecordView, FunctionMetrics, InvocationDetail, InvocationFilter, InvocationView } from './views.js';
 
 export { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext } from './handler-run.js';
 export type { ResolvedFunction } from './registry.js';
+export { DEFAULT_RETENTION, type CompactionReport, type RetentionOptions } from './retention.js';
+export type { RuntimeOptions } from './runtime-options.js';
 export type { DeadLetterView, FunctionMetrics, InvocationFilter, InvocationView } from './views.js';
 
-/** A worker whose heartbeat is older than this is considered dead and its leased events are redelivered. */
+/** How often a worker says it is alive (src/runtime/crash-recovery.ts). */
 const HEARTBEAT_MS = 1000;
-const DEAD_AFTER_MS = 10_000;
 /** The window over which duplicate delivery spreads events and their copies (real time: it is not AWS's delay to scale). */
 const REORDER_WINDOW_MS = 50;
-/** Retention's defaults: a week of history, and at most this many invocations. */
-export const DEFAULT_RETENTION = { maxAgeHours: 168, maxInvocations: 100_000 } as const;
-/** How often retention runs by itself, and after how many new invocations it runs sooner. */
-const RETENTION_INTERVAL_MS = 10_000;
-const RETENTION_EVERY_INSERTS = 10_000;
-/** Invocations deleted per transaction: the loop is never held for long. */
-const RETENTION_CHUNK = 2_000;
-
-/**
- * How much history the log keeps. Only ended invocations go (queued and running ones never do), with
- * their failed attempts and destination records; an open dead letter keeps its invocation until it
- * is replayed, and a replayed dead letter goes after `maxAgeHours`.
- */
-export interface RetentionOptions {
-  /** Delete ended invocations older than this (default 168: a week). */
-  maxAgeHours?: number;
-  /** Keep at most this many invocations, the newest (default 100,000: about 50 MB). */
-  maxInvocations?: number;
-}
-
-/** What one compaction removed. */
-export interface CompactionReport {
-  invocations: number;
-  deadLetters: number;
-  /** The database's size after it, with its write-ahead log. */
-  bytes: number;
-}
-
-export interface RuntimeOptions {
-  /** SQLite file of the queue and invocation log (`:memory:` for a throwaway runtime). */
-  dbPath: string;
-  /** `process-crash` (default): WAL + synchronous=NORMAL. `power-loss`: synchronous=FULL. */
-  durability?: Durability;
-  /** Multiplies AWS's delays (retries, throttle backoff, maximum event age); 1 = AWS's real timings. */
-  timeScale?: number;
-  /** Invocations the worker pool runs at once, over all functions (default 64). */
-  poolSize?: number;
-  /** How often the worker looks for due events when nothing woke it (default 250 ms). */
-  pollIntervalMs?: number;
-  /** Delays before the second and third attempts, in seconds before scaling (default AWS's 60 and 120). */
-  retryDelaysSeconds?: readonly [number, number];
-  region?: string;
-  accountId?: string;
-  /** The transport handlers use to invoke other functions (default: this runtime, in-process). */
-  transport?: Transport;
-  /** One line per ended invocation and per runtime event, for a console. */
-  onLog?: (line: string) => void;
-  /**
-   * Prefixes of the names functions are deployed under (`['Leedz-']` for the stack `Leedz`), so a
-   * caller written for AWS (`Leedz-emailHelper`, or its ARN in any region and account) reaches them.
-   */
-  functionNamePrefixes?: readonly string[];
-  /**
-   * At-least-once, made visible: this fraction (0–1) of accepted events is delivered twice, the copy
-   * a moment later, and every event is delivered within a short random window rather than in order,
-   * as Lambda may do (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html). Default 0.
-   */
-  duplicateDelivery?: number;
-  /** The random source of duplicate delivery (tests). */
-  random?: () => number;
-  /** How much history the log keeps ({@link DEFAULT_RETENTION}); `false` keeps everything. */
-  retention?: RetentionOptions | false;
-}
-
 /** A new invocation's place in its chain (see {@link LocalRuntime.linkOf}). */
 interface ChainLink {
   parentId: string | null;
@@ -140,10 +81,7 @@ export class LocalRuntime implements Transport {
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly runningByFunction = new Map<string, number>();
   private readonly runningByLane = new Map<string, number>();
-  private readonly retention: Required<RetentionOptions> | undefined;
-  private insertsSinceRetention = 0;
-  private compacting: Promise<CompactionReport> | undefined;
-  private retentionTimer: NodeJS.Timeout | undefined;
+  private readonly retention: Retention;
   /** Rotates which lane is asked first among those equally busy. */
   private turn = 0;
   private readonly inflight = new Set<Promise<void>>();
@@ -186,12 +124,7 @@ export class LocalRuntime implements Transport {
     this.recorder = createCompletionRecorder({ log: this.log, registry: this.registry, retryDelaysMs, onLog: this.onLog });
     this.inserts = createTickBatch((batch) => this.flushInserts(batch));
     this.completions = createTickBatch((batch) => this.flushCompletions(batch));
-    this.retention = options.retention === false ? undefined : { ...DEFAULT_RETENTION, ...options.retention };
-    if (this.retention !== undefined) {
-      const { maxAgeHours, maxInvocations } = this.retention;
-      if (!(maxAgeHours > 0)) throw new RangeError(`retention.maxAgeHours must be a positive number, got ${maxAgeHours}`);
-      if (!Number.isInteger(maxInvocations) || maxInvocations < 1) throw new RangeError(`retention.maxInvocations must be a positive integer, got ${maxInvocations}`);
-    }
+    this.retention = createRetention({ log: this.log, db: this.db, settings: retentionSettings(options.retention), onLog: this.onLog, isClosed: () => this.closed });
     for (const lane of this.log.lanes()) this.dueLanes.add(lane);
   }
 
@@ -351,8 +284,7 @@ export class LocalRuntime implements Transport {
       for (const row of rows) if (row.state === 'queued') this.dueLanes.add(row.lane);
       this.schedulePump();
     }
-    this.insertsSinceRetention += rows.length;
-    if (this.insertsSinceRetention >= RETENTION_EVERY_INSERTS) this.scheduleRetention();
+    this.retention.noteInserts(rows.length);
   }
 
   // ── RequestResponse ───────────────────────────────────────────────────────
@@ -380,45 +312,10 @@ export class LocalRuntime implements Transport {
       clientContext,
       log: (line) => lines.push(line),
     });
-    const endedAt = Date.now();
-    const response = syncResponse(outcome);
-    const failed = 'error' in response;
-    const answer = failed ? undefined : keptAnswer(response.payload, target.deployable.sensitive);
-    this.insert(
-      invocationRow({
-        id,
-        function: name,
-        type: 'RequestResponse',
-        parent_id: link.parentId,
-        trace_id: traceId,
-        hop: link.hop,
-        idempotency_key: meta.idempotencyKey ?? null,
-        // Secrets the function declared (a sign-in token, say) never reach the log.
-        payload: JSON.stringify(redactPaths(payload, target.deployable.sensitive)),
-        state: failed ? 'failed' : 'succeeded',
-        outcome: failed ? 'FunctionError' : 'Success',
-        attempts: 1,
-        enqueued_at: startedAt,
-        started_at: startedAt,
-        ended_at: endedAt,
-        duration_ms: endedAt - startedAt,
-        error: failed ? JSON.stringify(response.error) : null,
-        http_status: answer?.httpStatus ?? null,
-        response: answer?.json ?? null,
-        replay_of: replayOf ?? null,
-      }),
-    ).catch((error: unknown) => this.onLog(`invocation log write failed: ${(error as Error).message}`));
-    this.onLog(`${name} ${id} RequestResponse ${failed ? `Error ${response.error.errorType}` : answer?.httpStatus ? `Success HTTP ${answer.httpStatus}` : 'Success'} ${endedAt - startedAt} ms`);
-
-    const result: InvokeResult = { statusCode: 200, executedVersion: '$LATEST', requestId: id };
-    if (failed) {
-      result.functionError = 'Unhandled';
-      result.payload = response.error;
-    } else {
-      result.payload = response.payload;
-    }
-    if (options.logType === 'Tail') result.logResult = logTail(id, lines, startedAt, endedAt);
-    return result;
+    const ended = endSyncInvocation({ target, id, payload, meta, link: { ...link, traceId }, startedAt, endedAt: Date.now(), outcome, lines, logType: options.logType, replayOf });
+    this.insert(ended.row).catch((error: unknown) => this.onLog(`invocation log write failed: ${(error as Error).message}`));
+    this.onLog(ended.line);
+    return ended.result;
   }
 
   /** Run a handler, counting it against its function's concurrency while it runs. */
@@ -463,11 +360,7 @@ export class LocalRuntime implements Transport {
     this.heartbeatTimer.unref();
     this.pollTimer = setInterval(() => this.schedulePump(), this.pollIntervalMs);
     this.pollTimer.unref();
-    if (this.retention !== undefined) {
-      this.retentionTimer = setInterval(() => this.scheduleRetention(), RETENTION_INTERVAL_MS);
-      this.retentionTimer.unref();
-      this.scheduleRetention();
-    }
+    this.retention.start();
     this.schedulePump();
     return this;
   }
@@ -478,10 +371,9 @@ export class LocalRuntime implements Transport {
     this.started = false;
     clearInterval(this.pollTimer);
     clearInterval(this.heartbeatTimer);
-    clearInterval(this.retentionTimer);
     clearTimeout(this.wakeTimer);
     await Promise.allSettled([...this.inflight]);
-    await this.compacting?.catch(() => {});
+    await this.retention.stop();
     this.completions.flushNow();
     this.inserts.flushNow();
     this.log.removeWorker(this.owner);
@@ -520,36 +412,24 @@ export class LocalRuntime implements Transport {
     });
   }
 
-  /**
-   * Fill the pool's free slots fairly: lanes with fewer of their events running are asked first (the
-   * rest in turn), each for its share of the free slots, then the slots left go to whichever lanes
-   * still have due events. Lambda scales each function on its own; here they share one pool, and this
-   * keeps one function's backlog from holding another's events behind it.
-   */
+  /** Fill the pool's free slots from the lanes with due events, fairly (src/runtime/fair-claim.ts). */
   private pump(): void {
     if (!this.started) return;
-    let free = this.poolSize - this.runningEvents;
+    const free = this.poolSize - this.runningEvents;
     if (free <= 0 || this.dueLanes.size === 0) return;
     const now = Date.now();
-    const lanes = [...this.dueLanes].filter((lane) => !this.isPaused(functionOfLane(lane)));
-    const turn = this.turn++ % Math.max(1, lanes.length);
-    const rotated = [...lanes.slice(turn), ...lanes.slice(0, turn)];
-    rotated.sort((a, b) => (this.runningByLane.get(a) ?? 0) - (this.runningByLane.get(b) ?? 0));
-    const share = Math.max(1, Math.ceil(free / Math.max(1, rotated.length)));
-    for (const cap of [share, Infinity]) {
-      for (const lane of rotated) {
-        if (free <= 0) break;
-        if (!this.dueLanes.has(lane)) continue;
-        const wanted = Math.min(free, cap);
-        const rows = this.log.claimLane(this.owner, lane, now, wanted);
-        free -= rows.length;
-        // The lane holds nothing more that is due now: until something changes, do not ask it again.
-        if (rows.length < wanted) this.dueLanes.delete(lane);
-        for (const row of rows) this.deliver(row, now);
-      }
-    }
     // Paused lanes stay out until resumed (which marks every lane due again).
     for (const lane of this.dueLanes) if (this.isPaused(functionOfLane(lane))) this.dueLanes.delete(lane);
+    const { claimed, exhausted } = claimFairly({
+      lanes: [...this.dueLanes],
+      running: (lane) => this.runningByLane.get(lane) ?? 0,
+      free,
+      turn: this.turn++,
+      claim: (lane, count) => this.log.claimLane(this.owner, lane, now, count),
+    });
+    // A lane that gave fewer than asked holds nothing more that is due: not asked again until something changes.
+    for (const lane of exhausted) this.dueLanes.delete(lane);
+    for (const row of claimed) this.deliver(row, now);
     if (this.dueLanes.size === 0) this.armWakeTimer(now);
   }
 
@@ -633,18 +513,7 @@ export class LocalRuntime implements Transport {
 
   /** Redeliver events leased by processes that died (kill -9, power loss): at-least-once. */
   private recover(): void {
-    const now = Date.now();
-    const host = hostname();
-    const dead = this.log
-      .workers()
-      .filter((worker) => worker.owner !== this.owner && (now - worker.heartbeat_at > DEAD_AFTER_MS || (worker.host === host && !processAlive(worker.pid))));
-    this.log.transaction(() => {
-      for (const worker of dead) {
-        const released = this.log.releaseWorker(worker.owner, now);
-        if (released > 0) this.onLog(`runtime: redelivering ${released} events that were running in ${worker.owner} when it stopped`);
-      }
-      this.log.releaseOrphans(this.owner, now);
-    });
+    recoverDeadWorkers(this.log, this.owner, Date.now(), this.onLog);
   }
 
   // ── queries: invocation log, dead letters, metrics ────────────────────────
@@ -670,19 +539,13 @@ export class LocalRuntime implements Transport {
    * idempotency key). Returns the new invocation's id.
    */
   replayDeadLetter(id: number): Promise<string> {
-    const letter = this.log.deadLetterRow(id);
-    if (letter === undefined) return Promise.reject(new RangeError(`dead letter ${id}: no such dead letter`));
-    if (letter.replayed_as !== null) return Promise.reject(new RangeError(`dead letter ${id}: already replayed as ${letter.replayed_as}`));
-    const original = this.log.row(letter.invocation_id);
-    if (original === undefined) return Promise.reject(new RangeError(`dead letter ${id}: its invocation ${letter.invocation_id} is no longer in the log`));
-    const newId = newRequestId();
-    const { id: _originalId, lease_owner: _owner, lease_until: _until, throttles: _throttles, ...kept } = original;
-    this.log.replay(
-      id,
-      invocationRow({ ...kept, id: newId, state: 'queued', outcome: null, attempts: 0, enqueued_at: Date.now(), available_at: Date.now(), started_at: null, ended_at: null, duration_ms: null, error: null, replay_of: original.id, duplicate_of: null, http_status: null, response: null, lane: original.lane || original.function }),
-    );
-    this.schedulePump([original.lane || original.function]);
-    return Promise.resolve(newId);
+    try {
+      const { invocationId, lane } = this.log.replayDeadLetter(id, newRequestId(), Date.now());
+      this.schedulePump([lane]);
+      return Promise.resolve(invocationId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -714,7 +577,7 @@ export class LocalRuntime implements Transport {
 
   /** Local equivalents of CloudWatch's Lambda metrics, per function, over the last `windowMs` (default: since counting began). */
   metrics(windowMs?: number): FunctionMetrics[] {
-    return this.log.metrics(this.functionNames(), windowMs);
+    return readMetrics(this.db, this.functionNames(), windowMs);
   }
 
   // ── holding a queue ───────────────────────────────────────────────────────
@@ -732,61 +595,16 @@ export class LocalRuntime implements Transport {
     this.registry.setPaused(name, false);
   }
 
-  // ── retention ─────────────────────────────────────────────────────────────
+  // ── retention (src/runtime/retention.ts) ──────────────────────────────────
 
   /** The database's size in bytes, with its write-ahead log. */
   storageBytes(): number {
-    if (this.db.memory) return (this.db.pragma('page_count', { simple: true }) as number) * (this.db.pragma('page_size', { simple: true }) as number);
-    return fileBytes(this.db.name) + fileBytes(`${this.db.name}-wal`);
+    return storageBytes(this.db);
   }
 
-  /**
-   * Apply retention now (`leedz compact`), a chunk per turn of the event loop, and with `vacuum` give
-   * the freed pages back to the file system (the file shrinks; without it SQLite reuses them).
-   */
+  /** Apply retention now (`leedz compact`); with `vacuum`, give the freed pages back to the file system. */
   compact(options: { vacuum?: boolean } = {}): Promise<CompactionReport> {
-    const run = (this.compacting ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(async () => {
-        const report = await this.runRetention();
-        if (options.vacuum && !this.closed) {
-          this.db.exec('VACUUM');
-          this.db.pragma('wal_checkpoint(TRUNCATE)');
-        }
-        return { ...report, bytes: this.storageBytes() };
-      });
-    const tracked: Promise<CompactionReport> = run.finally(() => {
-      if (this.compacting === tracked) this.compacting = undefined;
-    });
-    tracked.catch(() => {});
-    this.compacting = tracked;
-    return run;
-  }
-
-  private scheduleRetention(): void {
-    if (this.retention === undefined || this.compacting !== undefined || this.closed) return;
-    this.insertsSinceRetention = 0;
-    void this.compact().catch((error: unknown) => this.onLog(`runtime: retention failed: ${(error as Error).message}`));
-  }
-
-  private async runRetention(): Promise<Omit<CompactionReport, 'bytes'>> {
-    const retention = this.retention ?? DEFAULT_RETENTION;
-    const now = Date.now();
-    const byAge = idAt(now - retention.maxAgeHours * 3_600_000);
-    const byCount = this.log.idBeyondNewest(retention.maxInvocations);
-    // Whichever bound is newer: everything before it goes (ids sort by time).
-    const cutoff = byCount !== undefined && byCount >= byAge ? `${byCount}\u0000` : byAge;
-    let invocations = 0;
-    for (;;) {
-      if (this.closed) break;
-      const deleted = this.log.deleteEndedBefore(cutoff, RETENTION_CHUNK);
-      invocations += deleted;
-      if (deleted < RETENTION_CHUNK) break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const deadLetters = this.closed ? 0 : this.log.deleteReplayedDeadLetters(now - retention.maxAgeHours * 3_600_000);
-    if (invocations > 0) this.onLog(`runtime: retention removed ${invocations} ended invocations`);
-    return { invocations, deadLetters };
+    return this.retention.compact(options);
   }
 }
 
@@ -795,57 +613,6 @@ function routeOf(payload: unknown): unknown {
   return payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>).function : undefined;
 }
 
-/**
- * What the log keeps of a synchronous invocation's answer: its HTTP status when it answered an HTTP
- * request (`status`, or API Gateway's `statusCode`), and its JSON without the headers (a session
- * cookie is a secret) and without the paths the function declares sensitive under `response.`. An
- * answer marked `Cache-Control: no-store` (a session token, a private feed URL) is not kept at all:
- * what no cache may store, the log does not either.
- */
-function keptAnswer(payload: unknown, sensitive: readonly string[]): { httpStatus: number | null; json: string } {
-  let kept = payload;
-  let httpStatus: number | null = null;
-  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
-    const record = payload as Record<string, unknown>;
-    const status = record.status ?? record.statusCode;
-    if (Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 599) {
-      httpStatus = status as number;
-      const { headers, multiValueHeaders: _multi, cookies: _cookies, ...rest } = record;
-      if (noStore(headers)) return { httpStatus, json: JSON.stringify({ notKept: 'Cache-Control: no-store' }) };
-      kept = rest;
-      // A large answer built as JSON text: only its beginning is kept, so only that is copied.
-      if (rest.body instanceof RawJson && rest.body.json.length > RESPONSE_LOG_CHARS) {
-        return { httpStatus, json: `{"status":${httpStatus},"body":${rest.body.json.slice(0, RESPONSE_LOG_CHARS)}`.slice(0, RESPONSE_LOG_CHARS) };
-      }
-    }
-  }
-  const responsePaths = sensitive.filter((path) => path.startsWith('response.')).map((path) => path.slice('response.'.length));
-  const json = stringifyJson(redactPaths(kept, responsePaths));
-  return { httpStatus, json: json.length > RESPONSE_LOG_CHARS ? json.slice(0, RESPONSE_LOG_CHARS) : json };
-}
-
-function noStore(headers: unknown): boolean {
-  if (headers === null || typeof headers !== 'object') return false;
-  return Object.entries(headers).some(([name, value]) => name.toLowerCase() === 'cache-control' && /\bno-store\b/i.test(String(value)));
-}
-
 export function createLocalRuntime(options: RuntimeOptions): LocalRuntime {
   return new LocalRuntime(options);
-}
-
-function fileBytes(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
