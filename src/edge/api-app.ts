@@ -19,6 +19,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { RawJson, stringifyJson } from '../framework/raw-json.js';
 import type { Caller, Identity } from '../leedz/ports.js';
 import { FORWARDED_HEADERS, MAX_BODY_BYTES, problem, type HttpRequest, type HttpResult } from '../leedz/functions/http.js';
 import { SESSION_COOKIE } from '../leedz/functions/login.js';
@@ -142,5 +143,7 @@ function send(result: HttpResult): Response {
   // A function that names its own content type sends text as it is (a calendar feed); all else is JSON.
   if (typeof result.body === 'string' && headers.has('content-type')) return new Response(result.body, { status: result.status, headers });
   headers.set('content-type', 'application/json; charset=utf-8');
-  return new Response(JSON.stringify(result.body), { status: result.status, headers });
+  // An answer built as JSON text (RawJson) is sent as it is, its bytes encoded once.
+  if (result.body instanceof RawJson) return new Response(result.body.bytes, { status: result.status, headers });
+  return new Response(stringifyJson(result.body), { status: result.status, headers });
 }

@@ -53,7 +53,8 @@ export interface CreateContextOptions {
   transport: Transport;
   allowedTargets?: ReadonlySet<string> | 'any';
   clientContext?: unknown;
-  signal?: AbortSignal;
+  /** The invocation's signal, or a function that makes it when the handler first reads it. */
+  signal?: AbortSignal | (() => AbortSignal);
   log?: (line: string) => void;
   /** Epoch ms the invocation started; defaults to now. */
   startedAt?: number;
@@ -96,7 +97,11 @@ export function createInvocationContext(options: CreateContextOptions): Invocati
     clientContext: options.clientContext,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     meta,
-    signal: options.signal ?? new AbortController().signal,
+    get signal() {
+      const signal = typeof options.signal === 'function' ? options.signal() : (options.signal ?? new AbortController().signal);
+      Object.defineProperty(this, 'signal', { value: signal, enumerable: true });
+      return signal;
+    },
     transport: options.transport,
     allowedTargets: options.allowedTargets ?? 'any',
     log: (...parts) => logLine(parts.map((p) => (typeof p === 'string' ? p : inspectJson(p))).join(' ')),

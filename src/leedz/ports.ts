@@ -203,6 +203,16 @@ export interface Store {
    */
   searchLeedListings(query: LeedSearch): Promise<LeedListing[]>;
   /**
+   * Optional: {@link searchLeedListings} without its point, as JSON text the database builds — what a
+   * search without a zip answers, never turned into objects. A store without it is read as listings.
+   */
+  searchPreviewsJson?(query: LeedSearch): Promise<string>;
+  /**
+   * Optional: a value that changes whenever a leed of one of `trades` is written (in the write's own
+   * transaction), so a search may keep its answer until then. A store without it is not cached.
+   */
+  searchVersion?(trades: readonly string[]): Promise<string>;
+  /**
    * Change an active leed of `creator`; no such leed → {@link NotFoundError}, not theirs →
    * {@link ForbiddenError}, not active → {@link StateError}; a conflict with another leed after the
    * change → {@link ConflictError}. Resolves with the leed as stored after the change.

@@ -396,7 +396,31 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
           expect(listings).toEqual(expected);
           expect(listings.length).toBeGreaterThan(0);
           for (const listing of listings) expect(Object.keys(listing).sort()).toEqual([...Object.keys(previewLeed(leedz[0]!)), 'point'].sort());
+          // A store that builds the previews' JSON itself builds exactly what serializing them gives.
+          if (store.searchPreviewsJson !== undefined && query.box === undefined) {
+            expect(await store.searchPreviewsJson(query)).toBe(JSON.stringify(listings.map(({ point: _point, ...preview }) => preview)));
+          }
         }
+        if (store.searchPreviewsJson !== undefined) expect(await store.searchPreviewsJson({ trades: ['nobody-posts-this'], ...june, limit: 10 })).toBe('[]');
+      });
+
+      it('changes the search version of a trade with every write to its leedz, and only of that trade', async (ctx) => {
+        if (store.searchVersion === undefined) return ctx.skip();
+        const version = () => store.searchVersion!(['dj']);
+        const other = await store.searchVersion(['magic']);
+        const seen = [await version()];
+        const leed = aLeed({ ...place(7), start: at('2030-06-05T18:00'), end: at('2030-06-05T20:00') });
+        await store.insertLeed(leed, []);
+        seen.push(await version());
+        await store.updateLeed('dj', leed.id, leed.creator, { title: 'A new title' }, []);
+        seen.push(await version());
+        await store.deleteLeed('dj', leed.id, leed.creator, []);
+        seen.push(await version());
+        expect(new Set(seen).size).toBe(4);
+        expect(await store.searchVersion(['magic'])).toBe(other);
+        // Unchanged by reading.
+        await store.searchLeedListings({ trades: ['dj'], ...june, limit: 10 });
+        expect(await version()).toBe(seen.at(-1));
       });
     });
 

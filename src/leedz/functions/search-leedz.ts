@@ -3,8 +3,13 @@
  * [from, to], optionally within `radius` miles of `zip`. Previews only: never the location. A
  * signed-in vendor's own leedz are always in, whatever the distance: a calendar that hid the gigs
  * one posted would look as if the post had failed.
+ *
+ * The answer is built once as JSON text ({@link RawJson}: by the database when it can) and kept, per
+ * query, until a write touches one of its trades (the store's `searchVersion`), so a month that many
+ * vendors look at is read from the database once per change, not once per look.
  */
 import { z } from 'zod';
+import { RawJson } from '../../framework/raw-json.js';
 import { zipSchema } from '../domain/address.js';
 import { haversineMiles, type GeoPoint } from '../domain/geo.js';
 import { instantSchema } from '../domain/leed.js';
@@ -13,7 +18,7 @@ import { previewLeed, type LeedPreview } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
 import type { LeedListing, LeedSearch } from '../ports.js';
 import { authenticate, defineHttpFunction } from './define-http-function.js';
-import { invalid, ok, parseWith } from './http.js';
+import { invalid, ok, parseWith, type HttpResult } from './http.js';
 
 const MAX_RANGE_DAYS = 93;
 /** How many of a vendor's own leedz a search looks through to add those outside the radius. */
@@ -43,33 +48,98 @@ export const searchQuerySchema = z
     }
   });
 
+/** Answers kept at most: a month of one busy trade is a few hundred KB. */
+const CACHE_ENTRIES = 256;
+const CACHE_BYTES = 64 * 1024 * 1024;
+
 export function createSearchLeedz(deps: MarketplaceDeps) {
+  const cache = createAnswerCache(CACHE_ENTRIES, CACHE_BYTES);
   return defineHttpFunction('searchLeedz', {
     table: 'read',
     handler: async (request) => {
       const parsed = parseWith(searchQuerySchema, request.query);
       if (!parsed.ok) return parsed.result;
       const { trades, from, to, zip, radius, limit = MAX_SEARCH_RESULTS } = parsed.value;
-      const query: LeedSearch = { trades, from, to, limit };
-      let center: GeoPoint | undefined;
-      if (zip !== undefined && radius !== undefined) {
-        center = await deps.geocoder.zipPoint(zip);
-        if (center === undefined) return invalid([{ path: 'zip', message: 'is not a known US zip code' }]);
-        query.box = boundingBox(center, radius);
-      }
-      const listings = await deps.store.searchLeedListings(query);
-      const inRange = center === undefined ? listings : listings.filter((leed) => haversineMiles(center, leed.point) <= radius!);
       const caller = authenticate(request);
-      if (center === undefined || caller === undefined) return ok({ leedz: inRange.map(withoutPoint) });
-      const found = new Set(inRange.map((leed) => leed.id));
-      const [fromMs, toMs] = [Date.parse(from), Date.parse(to)];
-      const own = (await deps.store.listPostedLeedz(caller.username, OWN_LEEDZ_LIMIT)).filter(
-        (leed) => leed.status === 'active' && trades.includes(leed.trade) && !found.has(leed.id) && Date.parse(leed.start) >= fromMs && Date.parse(leed.start) <= toMs,
-      );
-      const merged = [...inRange.map(withoutPoint), ...own.map(previewLeed)].sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return ok({ leedz: merged.slice(0, limit) });
+      // The answer is the same for everyone unless a signed-in vendor's own leedz join a radius search.
+      const shared = zip === undefined || caller === undefined;
+      const key = JSON.stringify([[...trades].sort(), Date.parse(from), Date.parse(to), zip ?? null, radius ?? null, limit]);
+      const version = shared ? await deps.store.searchVersion?.(trades) : undefined;
+      if (version !== undefined) {
+        const kept = cache.get(key, version);
+        if (kept !== undefined) return ok(kept);
+      }
+      const answer = await search(deps, { trades, from, to, limit }, zip, radius, caller);
+      if (answer instanceof RawJson && version !== undefined) cache.set(key, version, answer);
+      return answer instanceof RawJson ? ok(answer) : answer;
     },
   });
+}
+
+/** The search itself: the answer as JSON text, or a 400 for a zip the geocoder does not know. */
+async function search(
+  deps: MarketplaceDeps,
+  query: LeedSearch,
+  zip: string | undefined,
+  radius: number | undefined,
+  caller: ReturnType<typeof authenticate>,
+): Promise<RawJson | HttpResult> {
+  const { trades, from, to, limit } = query;
+  if (zip === undefined || radius === undefined) {
+    if (deps.store.searchPreviewsJson !== undefined) return new RawJson(`{"leedz":${await deps.store.searchPreviewsJson(query)}}`);
+    return new RawJson(JSON.stringify({ leedz: (await deps.store.searchLeedListings(query)).map(withoutPoint) }));
+  }
+  const center = await deps.geocoder.zipPoint(zip);
+  if (center === undefined) return invalid([{ path: 'zip', message: 'is not a known US zip code' }]);
+  const listings = await deps.store.searchLeedListings({ ...query, box: boundingBox(center, radius) });
+  const inRange = listings.filter((leed) => haversineMiles(center, leed.point) <= radius);
+  if (caller === undefined) return new RawJson(JSON.stringify({ leedz: inRange.map(withoutPoint) }));
+  const found = new Set(inRange.map((leed) => leed.id));
+  const [fromMs, toMs] = [Date.parse(from), Date.parse(to)];
+  const own = (await deps.store.listPostedLeedz(caller.username, OWN_LEEDZ_LIMIT)).filter(
+    (leed) => leed.status === 'active' && trades.includes(leed.trade) && !found.has(leed.id) && Date.parse(leed.start) >= fromMs && Date.parse(leed.start) <= toMs,
+  );
+  const merged = [...inRange.map(withoutPoint), ...own.map(previewLeed)].sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return new RawJson(JSON.stringify({ leedz: merged.slice(0, limit) }));
+}
+
+/**
+ * Answers by query, each valid while the store's version of its trades is the one it was read at;
+ * the least recently used go first past `maxEntries` or `maxBytes`.
+ */
+function createAnswerCache(maxEntries: number, maxBytes: number) {
+  const entries = new Map<string, { version: string; answer: RawJson }>();
+  let bytes = 0;
+  const drop = (key: string) => {
+    const entry = entries.get(key);
+    if (entry === undefined) return;
+    bytes -= entry.answer.json.length;
+    entries.delete(key);
+  };
+  return {
+    get(key: string, version: string): RawJson | undefined {
+      const entry = entries.get(key);
+      if (entry === undefined) return undefined;
+      if (entry.version !== version) {
+        drop(key);
+        return undefined;
+      }
+      // Most recently used last.
+      entries.delete(key);
+      entries.set(key, entry);
+      return entry.answer;
+    },
+    set(key: string, version: string, answer: RawJson): void {
+      drop(key);
+      if (answer.json.length > maxBytes) return;
+      entries.set(key, { version, answer });
+      bytes += answer.json.length;
+      for (const oldest of entries.keys()) {
+        if (entries.size <= maxEntries && bytes <= maxBytes) break;
+        drop(oldest);
+      }
+    },
+  };
 }
 
 /** A box that contains the circle of `radius` miles around `center` (a prefilter for an index). */

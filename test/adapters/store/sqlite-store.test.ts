@@ -14,6 +14,7 @@ import {
   LIST_SUBSCRIBERS_SQL,
   PENDING_OUTBOX_SQL,
   SEARCH_LEEDZ_SQL,
+  searchSqlOf,
   type SqliteStore,
 } from '../../../src/adapters/store/sqlite/sqlite-store.js';
 import { overlaps } from '../../../src/leedz/domain/conflict.js';
@@ -236,9 +237,9 @@ let store: SqliteStore;
     ['one trade', ['dj'], null],
     ['several trades', ['dj', 'magic'], null],
     ['a box', ['dj', 'magic'], 39],
-  ])('the month search with %s reads leedz_active_by_trade_start', (_, trades, minLat) => {
-    const plan = planOf(SEARCH_LEEDZ_SQL, {
-      trades: JSON.stringify(trades),
+  ])('the month search with %s reads leedz_active_by_trade_order', (_, trades, minLat) => {
+    const plan = planOf(trades.length === 1 ? searchSqlOf('leedz', 'one') : SEARCH_LEEDZ_SQL, {
+      ...(trades.length === 1 ? { trade: trades[0] } : { trades: JSON.stringify(trades) }),
       from: Date.parse('2030-06-01T00:00:00Z'),
       to: Date.parse('2030-06-30T00:00:00Z'),
       minLat,
@@ -248,7 +249,25 @@ let store: SqliteStore;
       limit: 100,
     });
 
-    expect(plan.join('\n')).toMatch(/SEARCH leedz USING INDEX leedz_active_by_trade_start \(trade=\? AND start_ms>\? AND start_ms<\?\)/);
+    expect(plan.join('\n')).toMatch(/SEARCH leedz USING INDEX leedz_active_by_trade_order \(trade=\? AND start_ms>\? AND start_ms<\?\)/);
+    expect(tableScans(plan)).toEqual([]);
+    // One trade comes out of the index in the answer's order: no sort.
+    if (trades.length === 1) expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('the search built as JSON by SQLite reads the same index, without a sort for one trade', () => {
+    const plan = planOf(searchSqlOf('previews-json', 'one'), {
+      trade: 'dj',
+      from: Date.parse('2030-06-01T00:00:00Z'),
+      to: Date.parse('2030-06-30T00:00:00Z'),
+      minLat: null,
+      maxLat: null,
+      minLon: null,
+      maxLon: null,
+      limit: 100,
+    });
+    expect(plan.join('\n')).toMatch(/USING INDEX leedz_active_by_trade_order/);
+    expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
     expect(tableScans(plan)).toEqual([]);
   });
 

@@ -6,7 +6,8 @@
  *
  * | query | index |
  * | --- | --- |
- * | month search: active leedz of some trades starting in [from, to] | `leedz_active_by_trade_start` |
+ * | month search: active leedz of some trades starting in [from, to], by start and id | `leedz_active_by_trade_order` (in order: no sort for one trade) |
+ * | whether a trade's leedz changed (the search cache) | `trade_versions` primary key, bumped by triggers on `leedz` |
  * | conflict check: booked (active or sold) leedz of a trade at a place overlapping a span | `leedz_booked_by_place` |
  * | a creator's leedz | `leedz_by_creator` |
  * | a buyer's leedz | `leedz_by_buyer` |
@@ -154,6 +155,22 @@ export const MIGRATIONS: readonly string[] = [
      resolved_at INTEGER
    );
    CREATE INDEX reports_by_status ON reports (status, created_at);`,
+  // The month search reads a trade's active leedz in the order it answers them (start, then id), so
+  // one trade needs no sort; and every write to a trade's leedz bumps its version, so a search can
+  // keep its answer until one of its trades changes.
+  `CREATE INDEX leedz_active_by_trade_order ON leedz (trade, start_ms, id) WHERE status = 'active';
+   DROP INDEX leedz_active_by_trade_start;
+   CREATE TABLE trade_versions (trade TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TRIGGER leedz_version_on_insert AFTER INSERT ON leedz BEGIN
+     INSERT INTO trade_versions (trade, version) VALUES (NEW.trade, 1) ON CONFLICT (trade) DO UPDATE SET version = version + 1;
+   END;
+   CREATE TRIGGER leedz_version_on_update AFTER UPDATE ON leedz BEGIN
+     INSERT INTO trade_versions (trade, version) VALUES (NEW.trade, 1) ON CONFLICT (trade) DO UPDATE SET version = version + 1;
+     INSERT INTO trade_versions (trade, version) SELECT OLD.trade, 1 WHERE OLD.trade <> NEW.trade ON CONFLICT (trade) DO UPDATE SET version = version + 1;
+   END;
+   CREATE TRIGGER leedz_version_on_delete AFTER DELETE ON leedz BEGIN
+     INSERT INTO trade_versions (trade, version) VALUES (OLD.trade, 1) ON CONFLICT (trade) DO UPDATE SET version = version + 1;
+   END;`,
 ];
 
 /**

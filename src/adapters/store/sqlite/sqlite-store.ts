@@ -87,18 +87,37 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * The month search: active leedz of some trades (a JSON array) starting in [from, to], optionally in
- * a box. Served by `leedz_active_by_trade_start`, one range per trade.
+ * a box, by start and id. Served by `leedz_active_by_trade_order`, one range per trade; a search of
+ * one trade (`trade = @trade`, {@link searchSqlOf}) reads the index in the answer's order, with no sort.
  */
-export const SEARCH_LEEDZ_SQL = searchSql('*');
+export const SEARCH_LEEDZ_SQL = searchSql('*', 'many');
 
 /** {@link SEARCH_LEEDZ_SQL} for listings: a fifth of the columns, five times faster to read. */
-export const SEARCH_LISTINGS_SQL = searchSql(LISTING_COLUMNS);
+export const SEARCH_LISTINGS_SQL = searchSql(LISTING_COLUMNS, 'many');
 
-function searchSql(columns: string): string {
+/** An epoch-milliseconds column as `Date#toISOString` spells it, in SQL. */
+const isoSql = (column: string) => `strftime('%Y-%m-%dT%H:%M:%S', ${column} / 1000, 'unixepoch') || printf('.%03dZ', ${column} % 1000)`;
+
+/**
+ * The search's statements: whole leedz, listings, or the previews (listings without their point) as
+ * the JSON text SQLite builds — the same keys in the same order as `JSON.stringify` of the listings;
+ * for one trade (`@trade`) or several (`@trades`, a JSON array).
+ */
+export function searchSqlOf(kind: 'leedz' | 'listings' | 'previews-json', trades: 'one' | 'many'): string {
+  if (kind !== 'previews-json') return searchSql(kind === 'leedz' ? '*' : LISTING_COLUMNS, trades);
+  return `
+  SELECT json_group_array(json_object(
+    'id', id, 'trade', trade, 'title', title, 'creator', creator, 'zip', zip,
+    'start', ${isoSql('start_ms')}, 'end', ${isoSql('end_ms')}, 'timeZone', time_zone, 'price', price,
+    'status', status, 'postedAt', ${isoSql('posted_at')})) AS json
+  FROM (${searchSql(LISTING_COLUMNS, trades)})`;
+}
+
+function searchSql(columns: string, trades: 'one' | 'many'): string {
   return `
   SELECT ${columns} FROM leedz
   WHERE status = 'active'
-    AND trade IN (SELECT value FROM json_each(@trades))
+    AND ${trades === 'one' ? 'trade = @trade' : 'trade IN (SELECT value FROM json_each(@trades))'}
     AND start_ms BETWEEN @from AND @to
     AND (@minLat IS NULL OR (lat BETWEEN @minLat AND @maxLat AND lon BETWEEN @minLon AND @maxLon))
   ORDER BY start_ms, id
@@ -210,8 +229,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     openReports: db.prepare<[number], ReportRow>("SELECT * FROM reports WHERE status = 'open' ORDER BY created_at DESC, id DESC LIMIT ?"),
     closedReports: db.prepare<[number], ReportRow>("SELECT * FROM reports WHERE status IN ('dismissed', 'taken-down') ORDER BY resolved_at DESC, id DESC LIMIT ?"),
     resolveReport: db.prepare("UPDATE reports SET status = @status, resolved_at = @resolvedAt WHERE id = @id AND status = 'open'"),
-    searchLeedz: db.prepare<[Record<string, unknown>], LeedRow>(SEARCH_LEEDZ_SQL),
-    searchListings: db.prepare<[Record<string, unknown>], ListingRow>(SEARCH_LISTINGS_SQL),
+    searchLeedz: searchStatements<LeedRow>(db, 'leedz'),
+    searchListings: searchStatements<ListingRow>(db, 'listings'),
+    searchPreviewsJson: searchStatements<{ json: string }>(db, 'previews-json'),
+    tradeVersion: db.prepare<[string], number>('SELECT version FROM trade_versions WHERE trade = ?').pluck(),
     reserve: db.prepare('UPDATE leedz SET reserved_by = @buyer, reserved_until = @until WHERE id = @id'),
     getHold: db.prepare<[{ trade: string; id: string }], Pick<LeedRow, 'status' | 'reserved_by' | 'reserved_until'>>(
       'SELECT status, reserved_by, reserved_until FROM leedz WHERE id = @id AND trade = @trade',
@@ -404,12 +425,24 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     async searchLeedz(query: LeedSearch) {
       if (query.trades.length === 0 || query.limit <= 0) return [];
-      return sql.searchLeedz.all(searchParameters(query)).map(leedFromRow);
+      return sql.searchLeedz(query).all(searchParameters(query)).map(leedFromRow);
     },
 
     async searchLeedListings(query: LeedSearch) {
       if (query.trades.length === 0 || query.limit <= 0) return [];
-      return sql.searchListings.all(searchParameters(query)).map(listingFromRow);
+      return sql.searchListings(query).all(searchParameters(query)).map(listingFromRow);
+    },
+
+    async searchPreviewsJson(query: LeedSearch) {
+      if (query.trades.length === 0 || query.limit <= 0) return '[]';
+      return sql.searchPreviewsJson(query).get(searchParameters(query))!.json;
+    },
+
+    async searchVersion(trades: readonly string[]) {
+      // Every write to a trade's leedz bumps its row (triggers, in the write's own transaction).
+      let versions = '';
+      for (const trade of trades) versions += `${sql.tradeVersion.get(trade) ?? 0},`;
+      return versions;
     },
 
     async updateLeed(trade, id, creator, changes, outbox) {
@@ -629,7 +662,22 @@ function translateConstraintError(error: unknown): unknown {
   return error;
 }
 
+/** A search's statement for one trade and for several, prepared once: pick by the query. */
+function searchStatements<Row>(db: Database.Database, kind: Parameters<typeof searchSqlOf>[0]) {
+  const one = db.prepare<[Record<string, unknown>], Row>(searchSqlOf(kind, 'one'));
+  const many = db.prepare<[Record<string, unknown>], Row>(searchSqlOf(kind, 'many'));
+  return (query: LeedSearch) => (query.trades.length === 1 ? one : many);
+}
+
 function searchParameters(query: LeedSearch): Record<string, unknown> {
+  if (query.trades.length === 1) {
+    const { trades: _trades, ...rest } = searchParametersOfMany(query);
+    return { ...rest, trade: query.trades[0] };
+  }
+  return searchParametersOfMany(query);
+}
+
+function searchParametersOfMany(query: LeedSearch): Record<string, unknown> {
   return {
     trades: JSON.stringify(query.trades),
     from: toMs(query.from),
