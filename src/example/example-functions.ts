@@ -10,8 +10,7 @@
  * leedz dlq list
  */
 import { z } from 'zod';
-import { defineController, defineFunction } from '../framework/define.js';
-import { invoke } from '../framework/invoker.js';
+import { defineController, defineFunction, invoke } from '../framework/index.js';
 
 /** Attempts seen per order, so "fail-twice" can succeed on the third attempt (in memory: a demo). */
 const attemptsByOrder = new Map<string, number>();
