@@ -2,8 +2,9 @@
  * A closed-loop HTTP/1.1 load generator for small signed POSTs: C keep-alive connections on raw
  * sockets, one request in flight on each, requests written from pre-encoded bytes and responses
  * parsed only as far as their status and length. It spends about half the CPU per request of
- * autocannon and a third of undici's, which matters on a two-core machine where the client and the
- * server under test share the cores (it runs in a process of its own, and reports its CPU seconds).
+ * autocannon or an undici Pool (17 µs against 36 µs and 35 µs here, against a bare node:http
+ * server), which matters on a two-core machine where the client and the server under test share
+ * the cores (it runs in a process of its own, and reports its CPU seconds).
  *
  * Every request is signed with AWS Signature V4 (`signRequest`, the AWS SDK's own signer) in one of
  * two ways:
