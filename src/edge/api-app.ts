@@ -58,7 +58,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
         result = await options.call(route, request, c);
       } catch (error) {
         log(`${route.function}: ${(error as Error).name}: ${(error as Error).message}`);
-        result = problem(500, 'INTERNAL', 'something went wrong on our side; it has been logged');
+        result = problem('INTERNAL', 'something went wrong on our side; it has been logged');
       }
       return send(result);
     });
@@ -71,12 +71,12 @@ function refuse(c: Context, allowedOrigins: ReadonlySet<string>): HttpResult | u
   if (!STATE_CHANGING.has(c.req.method)) return undefined;
   const origin = c.req.header('origin');
   if (origin !== undefined && !isSameOrigin(origin, c) && !allowedOrigins.has(origin.toLowerCase())) {
-    return problem(403, 'FORBIDDEN', `requests from ${origin} may not change anything here`);
+    return problem('FORBIDDEN', `requests from ${origin} may not change anything here`);
   }
   if (c.req.method === 'POST' || c.req.method === 'PATCH') {
     const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
-      return problem(415, 'UNSUPPORTED_MEDIA_TYPE', `the body must be JSON sent as Content-Type: application/json (got ${type ?? 'none'})`);
+      return problem('UNSUPPORTED_MEDIA_TYPE', `the body must be JSON sent as Content-Type: application/json (got ${type ?? 'none'})`);
     }
   }
   return undefined;
@@ -101,19 +101,19 @@ async function toHttpRequest(c: Context, options: ApiAppOptions): Promise<HttpRe
   if (ip !== undefined) request.sourceIp = ip;
   if (c.req.method === 'POST' || c.req.method === 'PATCH') {
     const bytes = await readAtMost(c.req.raw, MAX_BODY_BYTES);
-    if (bytes === undefined) return problem(413, 'PAYLOAD_TOO_LARGE', `the body must be at most ${MAX_BODY_BYTES} bytes`);
+    if (bytes === undefined) return problem('PAYLOAD_TOO_LARGE', `the body must be at most ${MAX_BODY_BYTES} bytes`);
     let raw: string;
     try {
       raw = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
-      return problem(400, 'VALIDATION', 'the body is not valid UTF-8', [{ path: '(body)', message: 'must be UTF-8 JSON' }]);
+      return problem('VALIDATION', 'the body is not valid UTF-8', [{ path: '(body)', message: 'must be UTF-8 JSON' }]);
     }
     request.rawBody = raw;
     if (raw.trim().length > 0) {
       try {
         request.body = JSON.parse(raw);
       } catch (error) {
-        return problem(400, 'VALIDATION', `the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'must be JSON' }]);
+        return problem('VALIDATION', `the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'must be JSON' }]);
       }
     }
   }
@@ -125,7 +125,7 @@ async function toHttpRequest(c: Context, options: ApiAppOptions): Promise<HttpRe
     } catch (error) {
       // The identity provider could not be asked (its keys unreachable): not the caller's fault.
       options.log?.(`session check failed: ${(error as Error).message}`);
-      return problem(503, 'UNAVAILABLE', 'signing in is unavailable for a moment; try again shortly');
+      return problem('UNAVAILABLE', 'signing in is unavailable for a moment; try again shortly');
     }
     if (caller !== undefined) request.caller = caller.username === undefined ? { email: caller.email } : { email: caller.email, username: caller.username };
   }

@@ -32,12 +32,12 @@ export function mountApiRoutes(app: Hono, options: ApiRoutesOptions): void {
           if (invocation.functionError === undefined) return invocation.payload as HttpResult;
           const error = invocation.payload as { errorType?: string; errorMessage?: string };
           log(`${route.function} failed: ${error.errorType}: ${error.errorMessage}`);
-          return problem(500, 'INTERNAL', 'something went wrong on our side; it has been logged');
+          return problem('INTERNAL', 'something went wrong on our side; it has been logged');
         } catch (error) {
           const name = (error as Error).name;
           log(`${route.function} could not be invoked: ${name}: ${(error as Error).message}`);
-          if (name === 'TooManyRequestsException') return problem(429, 'RATE_LIMITED', 'the service is busy; try again shortly');
-          return problem(503, 'UNAVAILABLE', 'the service is busy; try again shortly');
+          if (name === 'TooManyRequestsException') return problem('RATE_LIMITED', 'the service is busy; try again shortly');
+          return problem('UNAVAILABLE', 'the service is busy; try again shortly');
         }
       },
     }),

@@ -13,9 +13,8 @@ import { activeLeed, validateNewLeed } from '../domain/leed.js';
 import { formatGigTime } from '../domain/time-zone.js';
 import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
-import { ConflictError } from '../ports.js';
 import { authenticate, defineHttpFunction, locate, outboxMessage } from './define-http-function.js';
-import { created, invalid, problem, unauthenticated } from './http.js';
+import { created, invalid, unauthenticated, storeProblem } from './http.js';
 
 export function newLeedId(): string {
   return `l_${randomBytes(9).toString('base64url')}`;
@@ -51,8 +50,10 @@ export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
       try {
         await deps.store.insertLeed(leed, outbox);
       } catch (error) {
-        if (error instanceof ConflictError) return problem(409, 'CONFLICT', error.message);
-        throw error;
+        // The store's refusal, as the API answers it (ERROR_STATUS in http.ts).
+        const refused = storeProblem(error);
+        if (refused === undefined) throw error;
+        return refused;
       }
       return created({ id: leed.id, trade: leed.trade, title: leed.title, price: leed.price, timeZone: leed.timeZone, when: formatGigTime(leed.start, leed.end, leed.timeZone) });
     },

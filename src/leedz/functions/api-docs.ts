@@ -8,7 +8,7 @@ import { leedSchema } from '../domain/leed.js';
 import { tradeSchema } from '../domain/trade.js';
 import { publicProfileSchema, userSchema } from '../domain/user.js';
 import { leedPreviewSchema, leedViewSchema } from '../domain/visibility.js';
-import type { ErrorCode } from './http.js';
+import { ERROR_STATUS, type ErrorCode } from './http.js';
 
 /** What {@link routeErrors} reads of a route (a RouteSpec; not imported, so that routes.ts may import this file). */
 interface RouteShape {
@@ -74,35 +74,39 @@ export const RESPONSES: Readonly<Record<string, z.ZodType>> = {
 };
 
 export interface RouteError {
+  /** From the code ({@link ERROR_STATUS}). */
   status: number;
   code: ErrorCode;
   when: string;
 }
 
+/** An error of an operation, its status from its code. */
+const routeError = (code: ErrorCode, when: string): RouteError => ({ status: ERROR_STATUS[code], code, when });
+
 /** Errors particular to one operation, beyond those of its kind ({@link routeErrors}). */
 const PARTICULAR: Readonly<Record<string, readonly RouteError[]>> = {
-  searchLeedz: [{ status: 400, code: 'VALIDATION', when: 'the zip is not a known US zip code, or the range is longer than 93 days' }],
+  searchLeedz: [routeError('VALIDATION', 'the zip is not a known US zip code, or the range is longer than 93 days')],
   addLeed: [
-    { status: 400, code: 'VALIDATION', when: 'the location cannot be found, or the trade does not exist' },
-    { status: 409, code: 'CONFLICT', when: 'a leed of the same trade is already booked at that place at an overlapping time' },
+    routeError('VALIDATION', 'the location cannot be found, or the trade does not exist'),
+    routeError('CONFLICT', 'a leed of the same trade is already booked at that place at an overlapping time'),
   ],
   editLeed: [
-    { status: 403, code: 'FORBIDDEN', when: 'you are not the creator of the leed' },
-    { status: 409, code: 'CONFLICT', when: 'the leed is no longer active, or the new time or place is already booked' },
+    routeError('FORBIDDEN', 'you are not the creator of the leed'),
+    routeError('CONFLICT', 'the leed is no longer active, or the new time or place is already booked'),
   ],
   deleteLeed: [
-    { status: 403, code: 'FORBIDDEN', when: 'you are not the creator of the leed' },
-    { status: 409, code: 'CONFLICT', when: 'the leed is sold, or deleted already' },
+    routeError('FORBIDDEN', 'you are not the creator of the leed'),
+    routeError('CONFLICT', 'the leed is sold, or deleted already'),
   ],
   buyLeed: [
-    { status: 403, code: 'FORBIDDEN', when: 'it is your own leed' },
-    { status: 409, code: 'CONFLICT', when: 'the leed is sold, expired, or another vendor is checking it out (the message says until when)' },
+    routeError('FORBIDDEN', 'it is your own leed'),
+    routeError('CONFLICT', 'the leed is sold, expired, or another vendor is checking it out (the message says until when)'),
   ],
-  paymentWebhook: [{ status: 401, code: 'UNAUTHENTICATED', when: 'the signature is missing or wrong (a genuine event that is not a payment for a leed gets 200)' }],
-  login: [{ status: 429, code: 'RATE_LIMITED', when: 'too many sign-in links for this mailbox or this network address in 15 minutes (Retry-After says when to try again)' }],
-  authCallback: [{ status: 401, code: 'LINK_USED_OR_EXPIRED', when: 'the link was used already, or is more than 15 minutes old' }],
-  updateMe: [{ status: 400, code: 'VALIDATION', when: 'more than 6 subscriptions, a trade that does not exist, or a zip that is not known' }],
-  calendarFeed: [{ status: 404, code: 'NOT_FOUND', when: 'no feed has this token (never made, replaced or turned off)' }],
+  paymentWebhook: [routeError('UNAUTHENTICATED', 'the signature is missing or wrong (a genuine event that is not a payment for a leed gets 200)')],
+  login: [routeError('RATE_LIMITED', 'too many sign-in links for this mailbox or this network address in 15 minutes (Retry-After says when to try again)')],
+  authCallback: [routeError('LINK_USED_OR_EXPIRED', 'the link was used already, or is more than 15 minutes old')],
+  updateMe: [routeError('VALIDATION', 'more than 6 subscriptions, a trade that does not exist, or a zip that is not known')],
+  calendarFeed: [routeError('NOT_FOUND', 'no feed has this token (never made, replaced or turned off)')],
 };
 
 /** Every error an operation can return: those of its kind (input, session, path, body) and its own. */
@@ -110,15 +114,15 @@ export function routeErrors(route: RouteShape): RouteError[] {
   const errors: RouteError[] = [];
   const changes = route.method !== 'GET';
   const hasPath = /:(trade|id|username|file)\b/.test(route.path);
-  if (route.body !== undefined || route.query !== undefined || hasPath) errors.push({ status: 400, code: 'VALIDATION', when: '`fields` names each bad field of the path, the query or the body, and why' });
-  if (route.auth === 'session') errors.push({ status: 401, code: 'UNAUTHENTICATED', when: 'no valid session (sign in first)' });
-  if (changes) errors.push({ status: 403, code: 'FORBIDDEN', when: "the request comes from another site's page (its Origin)" });
-  if (hasPath && route.function !== 'calendarFeed') errors.push({ status: 404, code: 'NOT_FOUND', when: /:username/.test(route.path) ? 'no such vendor' : /:id/.test(route.path) ? 'no such leed, or it was deleted' : 'no such trade' });
+  if (route.body !== undefined || route.query !== undefined || hasPath) errors.push(routeError('VALIDATION', '`fields` names each bad field of the path, the query or the body, and why'));
+  if (route.auth === 'session') errors.push(routeError('UNAUTHENTICATED', 'no valid session (sign in first)'));
+  if (changes) errors.push(routeError('FORBIDDEN', "the request comes from another site's page (its Origin)"));
+  if (hasPath && route.function !== 'calendarFeed') errors.push(routeError('NOT_FOUND', /:username/.test(route.path) ? 'no such vendor' : /:id/.test(route.path) ? 'no such leed, or it was deleted' : 'no such trade'));
   if (route.method === 'POST' || route.method === 'PATCH') {
-    errors.push({ status: 413, code: 'PAYLOAD_TOO_LARGE', when: 'the body is over 64 KB' }, { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', when: 'the body is not sent as Content-Type: application/json' });
+    errors.push(routeError('PAYLOAD_TOO_LARGE', 'the body is over 64 KB'), routeError('UNSUPPORTED_MEDIA_TYPE', 'the body is not sent as Content-Type: application/json'));
   }
   errors.push(...(PARTICULAR[route.function] ?? []));
-  errors.push({ status: 503, code: 'UNAVAILABLE', when: 'the service is busy; try again shortly' });
+  errors.push(routeError('UNAVAILABLE', 'the service is busy; try again shortly'));
   // One row per status and code: what each says of it, together.
   const byKey = new Map<string, RouteError>();
   for (const error of errors) {

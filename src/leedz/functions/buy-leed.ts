@@ -22,10 +22,10 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
       if (!found.ok) return found.result;
       const { caller, leed: leed } = found;
       const { trade, id } = leed;
-      if (leed.creator === caller.username) return problem(403, 'FORBIDDEN', 'you cannot buy your own leed');
+      if (leed.creator === caller.username) return problem('FORBIDDEN', 'you cannot buy your own leed');
       const now = deps.now();
-      if (leed.status !== 'active') return problem(409, 'CONFLICT', `this leed is ${leed.status}`);
-      if (Date.parse(leed.end) < now.getTime()) return problem(409, 'CONFLICT', 'this leed has expired');
+      if (leed.status !== 'active') return problem('CONFLICT', `this leed is ${leed.status}`);
+      if (Date.parse(leed.end) < now.getTime()) return problem('CONFLICT', 'this leed has expired');
 
       if (leed.price === 0) {
         const work = { leedId: id, trade };
@@ -33,7 +33,7 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
           outboxMessage(prepare(ctx, controllers.emailHelper).sendReceipts(work, { idempotencyKey: `receipts:${id}` })),
           outboxMessage(prepare(ctx, controllers.bookkeeping).leedSold(work, { idempotencyKey: `sold:${id}` })),
         ]);
-        if (!sale.ok) return problem(409, 'CONFLICT', sale.reason === 'already-sold' ? 'this leed was just sold to someone else' : `this leed is no longer available`);
+        if (!sale.ok) return problem('CONFLICT', sale.reason === 'already-sold' ? 'this leed was just sold to someone else' : `this leed is no longer available`);
         return ok({ sold: true, receiptUrl: `${deps.settings.publicUrl}/receipts/${trade}/${id}` });
       }
 
@@ -49,10 +49,10 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
         if (reservation.reason === 'reserved') {
           const hold = await deps.store.getCheckoutHold(trade, id, now.toISOString());
           if (hold !== undefined) {
-            return problem(409, 'CONFLICT', `another vendor is checking out this leed until ${formatClockInZone(hold.until, leed.timeZone)}; if they do not pay, you can buy it then`);
+            return problem('CONFLICT', `another vendor is checking out this leed until ${formatClockInZone(hold.until, leed.timeZone)}; if they do not pay, you can buy it then`);
           }
         }
-        return problem(reservation.reason === 'not-found' ? 404 : reservation.reason === 'own-leed' ? 403 : 409, reservation.reason === 'not-found' ? 'NOT_FOUND' : reservation.reason === 'own-leed' ? 'FORBIDDEN' : 'CONFLICT', messages[reservation.reason]);
+        return problem(reservation.reason === 'not-found' ? 'NOT_FOUND' : reservation.reason === 'own-leed' ? 'FORBIDDEN' : 'CONFLICT', messages[reservation.reason]);
       }
       const { checkoutUrl } = await deps.payments.createCheckout({
         leedId: id,

@@ -5,9 +5,9 @@
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
-import { ForbiddenError, NotFoundError, StateError } from '../ports.js';
+import { NotFoundError } from '../ports.js';
 import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
-import { noContent, notFound, problem } from './http.js';
+import { noContent, notFound, problem, storeProblem } from './http.js';
 
 export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('deleteLeed', {
@@ -17,7 +17,7 @@ export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers
       if (!found.ok) return found.result;
       const { caller, leed: current } = found;
       const { trade, id } = current;
-      if (current.creator !== caller.username) return problem(403, 'FORBIDDEN', 'only the creator of a leed may delete it');
+      if (current.creator !== caller.username) return problem('FORBIDDEN', 'only the creator of a leed may delete it');
       const outbox = [
         outboxMessage(prepare(ctx, controllers.bookkeeping).leedDeleted({ leedId: id, trade }, { idempotencyKey: `deleted:${id}` })),
         outboxMessage(prepare(ctx, controllers.emailHelper).leedNews({ leedId: id, trade, news: { kind: 'withdrawn', by: 'creator' } }, { idempotencyKey: `news:${id}:withdrawn` })),
@@ -26,9 +26,10 @@ export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers
         await deps.store.deleteLeed(trade, id, caller.username, outbox);
       } catch (error) {
         if (error instanceof NotFoundError) return notFound('leed');
-        if (error instanceof ForbiddenError) return problem(403, 'FORBIDDEN', error.message);
-        if (error instanceof StateError) return problem(409, 'CONFLICT', error.message);
-        throw error;
+        // The store's refusal, as the API answers it (ERROR_STATUS in http.ts).
+        const refused = storeProblem(error);
+        if (refused === undefined) throw error;
+        return refused;
       }
       return noContent();
     },

@@ -11,9 +11,8 @@ import { validateLeedPatch } from '../domain/leed.js';
 import { formatGigTime } from '../domain/time-zone.js';
 import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
-import { ConflictError, ForbiddenError, StateError } from '../ports.js';
 import { defineHttpFunction, locate, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
-import { invalid, ok, problem } from './http.js';
+import { invalid, ok, problem, storeProblem } from './http.js';
 
 export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('editLeed', {
@@ -23,8 +22,8 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
       if (!found.ok) return found.result;
       const { caller, leed: current } = found;
       const { trade, id } = current;
-      if (current.creator !== caller.username) return problem(403, 'FORBIDDEN', 'only the creator of a leed may change it');
-      if (current.status !== 'active') return problem(409, 'CONFLICT', `this leed is ${current.status} and can no longer be changed`);
+      if (current.creator !== caller.username) return problem('FORBIDDEN', 'only the creator of a leed may change it');
+      if (current.status !== 'active') return problem('CONFLICT', `this leed is ${current.status} and can no longer be changed`);
       const located = await locate(deps, request.body);
       const validation = validateLeedPatch(request.body, current, deps.now(), located.place?.timeZone ?? current.timeZone);
       if (!validation.ok || located.problem !== undefined) {
@@ -51,9 +50,10 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
         const updated = await deps.store.updateLeed(trade, id, caller.username, changes, news);
         return ok({ ...updated, when: formatGigTime(updated.start, updated.end, updated.timeZone) });
       } catch (error) {
-        if (error instanceof ForbiddenError) return problem(403, 'FORBIDDEN', error.message);
-        if (error instanceof ConflictError || error instanceof StateError) return problem(409, 'CONFLICT', error.message);
-        throw error;
+        // The store's refusal, as the API answers it (ERROR_STATUS in http.ts).
+        const refused = storeProblem(error);
+        if (refused === undefined) throw error;
+        return refused;
       }
     },
   });

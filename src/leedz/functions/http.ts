@@ -7,10 +7,11 @@
  * a status, never thrown: a thrown error is a fault and becomes a 500.
  *
  * @example
- * return problem(409, 'CONFLICT', 'dj leed already exists for 1 Main St 62701 at this date and time');
+ * return problem('CONFLICT', 'dj leed already exists for 1 Main St 62701 at this date and time');
  */
 import { z } from 'zod';
 import type { FieldError } from '../domain/validation.js';
+import { MarketplaceError, type MarketplaceErrorCode } from '../ports.js';
 
 export const httpRequestSchema = z.object({
   /**
@@ -46,19 +47,29 @@ export interface HttpResult {
   headers?: Record<string, string>;
 }
 
-export type ErrorCode =
-  | 'VALIDATION'
-  | 'UNAUTHENTICATED'
-  /** A sign-in link that was already used, or is older than 15 minutes (401). */
-  | 'LINK_USED_OR_EXPIRED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'RATE_LIMITED'
-  | 'INTERNAL'
-  | 'UNAVAILABLE';
+/**
+ * Every error code of the API and the HTTP status it is answered with: the one place a status comes
+ * from, so a code always means the same status (as tRPC's error codes do).
+ */
+export const ERROR_STATUS = {
+  VALIDATION: 400,
+  UNAUTHENTICATED: 401,
+  /** A sign-in link that was already used, or is older than 15 minutes. */
+  LINK_USED_OR_EXPIRED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The API's code for each of the store's errors (src/leedz/ports.ts, MarketplaceError): a state that forbids the change is a conflict. */
+const STORE_ERROR_CODE = { CONFLICT: 'CONFLICT', NOT_FOUND: 'NOT_FOUND', FORBIDDEN: 'FORBIDDEN', STATE: 'CONFLICT' } as const satisfies Record<MarketplaceErrorCode, ErrorCode>;
 
 /** The JSON error body of LEEDZ.md: `{error: {code, message, fields?}}`. */
 export interface ErrorBody {
@@ -81,24 +92,30 @@ export function noContent(): HttpResult {
   return { status: 204 };
 }
 
-export function problem(status: number, code: ErrorCode, message: string, fields?: FieldError[]): HttpResult {
+/** The error `code` with its status ({@link ERROR_STATUS}) and the body `{error: {code, message, fields?}}`. */
+export function problem(code: ErrorCode, message: string, fields?: FieldError[]): HttpResult {
   const body: ErrorBody = { error: { code, message } };
   if (fields !== undefined && fields.length > 0) body.error.fields = fields;
-  return { status, body };
+  return { status: ERROR_STATUS[code], body };
+}
+
+/** A store's refusal (conflict, not found, not yours, not in that state) as the API answers it, or undefined for any other error. */
+export function storeProblem(error: unknown): HttpResult | undefined {
+  return error instanceof MarketplaceError ? problem(STORE_ERROR_CODE[error.code], error.message) : undefined;
 }
 
 /** 400 naming every bad field. */
 export function invalid(fields: FieldError[]): HttpResult {
   const names = fields.map((f) => f.path || '(body)').join(', ');
-  return problem(400, 'VALIDATION', `invalid ${names}`, fields);
+  return problem('VALIDATION', `invalid ${names}`, fields);
 }
 
 export function unauthenticated(): HttpResult {
-  return problem(401, 'UNAUTHENTICATED', 'sign in first: this needs a valid session token (Authorization: Bearer …)');
+  return problem('UNAUTHENTICATED', 'sign in first: this needs a valid session token (Authorization: Bearer …)');
 }
 
 export function notFound(what: string): HttpResult {
-  return problem(404, 'NOT_FOUND', `${what} not found`);
+  return problem('NOT_FOUND', `${what} not found`);
 }
 
 /** Validate `query` or `params` with a schema, turning zod issues into named fields. */

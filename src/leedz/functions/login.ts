@@ -38,7 +38,7 @@ export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
         const retryAfter = Math.ceil((WINDOW_MS - (Date.parse(now) % WINDOW_MS)) / 1000);
         const what = perMailbox > deps.settings.loginRequestsPer15Minutes ? 'this address' : 'this network address';
         return {
-          ...problem(429, 'RATE_LIMITED', `too many sign-in links requested for ${what}; try again in ${Math.ceil(retryAfter / 60)} minutes`),
+          ...problem('RATE_LIMITED', `too many sign-in links requested for ${what}; try again in ${Math.ceil(retryAfter / 60)} minutes`),
           headers: { 'retry-after': String(retryAfter) },
         };
       }
@@ -64,7 +64,7 @@ export function createAuthCallback(deps: MarketplaceDeps, controllers: Controlle
       if (!body.ok) return body.result;
       const email = await deps.identity.redeemLoginToken(body.value.token);
       if (email === undefined) {
-        return problem(401, 'LINK_USED_OR_EXPIRED', 'this sign-in link was already used or has expired (a link works once, for 15 minutes); ask for a new one');
+        return problem('LINK_USED_OR_EXPIRED', 'this sign-in link was already used or has expired (a link works once, for 15 minutes); ask for a new one');
       }
       let user = await deps.store.getUserByEmail(email);
       if (user === undefined) user = await createUser(deps, controllers, ctx, email);

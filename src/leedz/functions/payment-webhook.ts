@@ -16,7 +16,7 @@ export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Control
     table: 'read-write',
     handler: async (request, ctx) => {
       const payment = await deps.payments.verifyWebhook(request.headers, request.rawBody ?? '', request.url ?? '');
-      if (payment === undefined) return problem(401, 'UNAUTHENTICATED', 'the webhook signature is missing or wrong');
+      if (payment === undefined) return problem('UNAUTHENTICATED', 'the webhook signature is missing or wrong');
       // Genuine, but not a payment for a leed: acknowledged, so that the provider stops sending it.
       if (payment === IGNORED_WEBHOOK) return ok({ received: true, ignored: true });
       const { trade, leedId: id } = payment;
