@@ -20,6 +20,12 @@ export const TEXT_MAX_LENGTH = 1_000;
 export const MIN_DURATION_MS = 60 * 60 * 1000;
 /** The longest gig: end − start, in milliseconds. */
 export const MAX_DURATION_MS = 12 * 60 * 60 * 1000;
+/**
+ * How far ahead a gig may be booked: two years. A booking horizon every calendar has, and what keeps
+ * a search that runs to "any time later" (the trade's list) a bounded number of months on DynamoDB,
+ * whose search reads one partition per trade and month.
+ */
+export const BOOKING_HORIZON_DAYS = 730;
 /** The lowest price of a paid leed, in cents (0 means free). */
 export const MIN_PAID_PRICE_CENTS = 100;
 /** The highest price, in cents. */
@@ -464,6 +470,9 @@ function scheduleErrors(
   const duration = Date.parse(endParsed.data) - startMs;
   const fields: FieldError[] = [];
   if (changed.startChanged && startMs <= now.getTime()) fields.push({ path: 'start', message: 'must be in the future' });
+  else if (changed.startChanged && startMs > now.getTime() + BOOKING_HORIZON_DAYS * 86_400_000) {
+    fields.push({ path: 'start', message: `must be within ${BOOKING_HORIZON_DAYS / 365} years from now` });
+  }
   if ((changed.startChanged || changed.endChanged) && (duration < MIN_DURATION_MS || duration > MAX_DURATION_MS)) {
     fields.push(
       changed.endChanged

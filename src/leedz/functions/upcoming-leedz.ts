@@ -1,12 +1,12 @@
 /**
  * `GET /api/trades/{trade}/leedz?from=…&limit=…`: every active leed of one trade that starts from
  * `from` (default: now) on, soonest first — the web app's list view of a trade. Search
- * (`GET /api/leedz`) caps its range at 93 days for the calendar; this has no upper bound, only a
- * page size, and the client asks for the next page with `from` = the last leed's start.
+ * (`GET /api/leedz`) caps its range at 93 days for the calendar; this runs to the booking horizon
+ * (two years: no leed starts later), a page at a time, and the client asks for the next page with `from` = the last leed's start.
  * Previews only: never the location.
  */
 import { z } from 'zod';
-import { instantSchema } from '../domain/leed.js';
+import { BOOKING_HORIZON_DAYS, instantSchema } from '../domain/leed.js';
 import { tradeNameSchema } from '../domain/trade.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { defineHttpFunction } from './define-http-function.js';
@@ -14,8 +14,6 @@ import { notFound, ok, parseWith } from './http.js';
 import { withoutPoint } from './search-leedz.js';
 
 export const UPCOMING_PAGE_MAX = 1000;
-// Later than any leed can start: the store's search wants an upper bound.
-const END_OF_TIME = '9999-12-31T23:59:59.999Z';
 
 export const upcomingQuerySchema = z.strictObject({
   from: instantSchema.optional(),
@@ -33,7 +31,9 @@ export function createUpcomingLeedz(deps: MarketplaceDeps) {
       const { trade } = params.value;
       if ((await deps.store.getTrade(trade)) === undefined) return notFound('trade');
       const { from = deps.now().toISOString(), limit = 200 } = query.value;
-      const listings = await deps.store.searchLeedListings({ trades: [trade], from, to: END_OF_TIME, limit });
+      // No leed starts later than the booking horizon (a day more for one posted while this runs).
+      const to = new Date(deps.now().getTime() + (BOOKING_HORIZON_DAYS + 1) * 86_400_000).toISOString();
+      const listings = await deps.store.searchLeedListings({ trades: [trade], from, to, limit });
       return ok({ leedz: listings.map(withoutPoint) });
     },
   });

@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  DEFAULT_VISIBILITY,
-  type Leed,
-  instantSchema,
-  newLeedInputSchema,
-  validateLeedPatch,
-  validateNewLeed,
-} from '../../../src/leedz/domain/leed.js';
+import { BOOKING_HORIZON_DAYS, DEFAULT_VISIBILITY, instantSchema, newLeedInputSchema, type Leed, validateLeedPatch, validateNewLeed } from '../../../src/leedz/domain/leed.js';
 import type { ValidationResult } from '../../../src/leedz/domain/validation.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
@@ -175,6 +168,12 @@ describe('validateNewLeed', () => {
       expect(refusedFields(validateNewLeed(newLeedBody(), now))).toEqual({ start: 'must be in the future' });
       expect(refusedFields(validateNewLeed(newLeedBody(), new Date(start + HOUR)))).toEqual({ start: 'must be in the future' });
       expect(validateNewLeed(newLeedBody(), new Date(start - 1)).ok).toBe(true);
+    });
+
+    it('requires the start to be within the two-year booking horizon', () => {
+      const horizon = BOOKING_HORIZON_DAYS * 24 * HOUR;
+      expect(validateNewLeed(newLeedBody(), new Date(start - horizon)).ok).toBe(true);
+      expect(refusedFields(validateNewLeed(newLeedBody(), new Date(start - horizon - 1)))).toEqual({ start: 'must be within 2 years from now' });
     });
 
     it('accepts Z and offsets, and stores the instant in UTC', () => {
