@@ -248,10 +248,13 @@ export function createInvocationLog(db: Database.Database) {
     claimLane(owner: string, lane: string, now: number, limit: number): InvocationRow[] {
       return claimLane.all(owner, now, lane, now, limit) as InvocationRow[];
     },
-    /** Every lane that has had a queued event, this process's and others'. */
+    /** Every lane this process has seen an event in, and those others had at the last {@link refreshLanes}. */
     lanes(): string[] {
-      for (const { lane } of allLanes.all()) knownLanes.add(lane);
       return [...knownLanes];
+    },
+    /** Learn the lanes other processes sharing the database have put events in (the worker does so with its heartbeat). */
+    refreshLanes(): void {
+      for (const { lane } of allLanes.all()) knownLanes.add(lane);
     },
     /** When the next queued event of `lanes` is due (undefined: none is queued). One probe of the lane index each. */
     nextDueAt(lanes: readonly string[]): number | undefined {

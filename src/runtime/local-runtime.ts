@@ -125,6 +125,7 @@ export class LocalRuntime implements Transport {
     this.inserts = createTickBatch((batch) => this.flushInserts(batch));
     this.completions = createTickBatch((batch) => this.flushCompletions(batch));
     this.retention = createRetention({ log: this.log, db: this.db, settings: retentionSettings(options.retention), onLog: this.onLog, isClosed: () => this.closed });
+    this.log.refreshLanes();
     for (const lane of this.log.lanes()) this.dueLanes.add(lane);
   }
 
@@ -281,8 +282,7 @@ export class LocalRuntime implements Transport {
     for (const pending of batch) pending.resolve();
     for (const row of runNow) this.deliver({ ...row, throttles: 0, lease_owner: this.owner, lease_until: null }, now);
     if (runNow.length < rows.length) {
-      for (const row of rows) if (row.state === 'queued') this.dueLanes.add(row.lane);
-      this.schedulePump();
+      this.schedulePump(rows.flatMap((row) => (row.state === 'queued' ? [row.lane] : [])));
     }
     this.retention.noteInserts(rows.length);
   }
@@ -355,6 +355,7 @@ export class LocalRuntime implements Transport {
     this.recover();
     this.heartbeatTimer = setInterval(() => {
       this.log.heartbeat(this.owner, process.pid, hostname(), Date.now());
+      this.log.refreshLanes();
       this.recover();
     }, HEARTBEAT_MS);
     this.heartbeatTimer.unref();
