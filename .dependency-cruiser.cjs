@@ -1,5 +1,6 @@
 /**
- * The dependency direction of DESIGN.md, enforced in `npm test` (`npm run lint`).
+ * The dependency direction of docs/architecture.md (Direction of imports), enforced in `npm test`
+ * (`npm run lint`).
  * Framework: Node built-ins and zod only. Domain: zod only.
  * Only composition roots (server, lambda) and tests import adapters.
  */

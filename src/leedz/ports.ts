@@ -152,8 +152,8 @@ export interface NewUser {
 }
 
 /**
- * A new user's alert radius in miles, until they choose one. LEEDZ.md names none; 50 is the choice
- * that covers a metro area, so a new subscriber in a suburb still hears of gigs in the city.
+ * A new user's alert radius in miles, until they choose one (docs/marketplace.md, Entities): 50 is the
+ * choice that covers a metro area, so a new subscriber in a suburb still hears of gigs in the city.
  */
 export const NEW_USER_RADIUS_MILES: RadiusMiles = 50;
 
@@ -326,7 +326,7 @@ export interface Mailer {
 export interface Place {
   point: GeoPoint;
   zip: string;
-  /** What "the same place" means for conflicts (LEEDZ.md). */
+  /** What "the same place" means for conflicts (docs/marketplace.md, Conflicts). */
   placeKey: string;
   timeZone: string;
 }

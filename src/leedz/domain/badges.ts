@@ -5,7 +5,8 @@
 import { z } from 'zod';
 
 /**
- * Badge ids and their names, as LEEDZ.md numbers them (the numbers are stored, so they never change).
+ * Badge ids and their names, as docs/marketplace.md (Badges) numbers them (the numbers are stored, so
+ * they never change).
  *
  * @example
  * BADGE_NAMES[3]; // → 'Top Seller'

@@ -50,7 +50,8 @@ export function isConflict(
 }
 
 /**
- * The 409 message for a conflict (worded as LEEDZ.md fixes it; clients may show it as is).
+ * The 409 message for a conflict (worded as docs/marketplace.md, Conflicts, fixes it; clients may show
+ * it as is).
  *
  * @example
  * conflictMessage('dj', '123 Main St, Springfield, IL 62701');

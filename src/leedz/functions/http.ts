@@ -71,7 +71,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 /** The API's code for each of the store's errors (src/leedz/ports.ts, MarketplaceError): a state that forbids the change is a conflict. */
 const STORE_ERROR_CODE = { CONFLICT: 'CONFLICT', NOT_FOUND: 'NOT_FOUND', FORBIDDEN: 'FORBIDDEN', STATE: 'CONFLICT' } as const satisfies Record<MarketplaceErrorCode, ErrorCode>;
 
-/** The JSON error body of LEEDZ.md: `{error: {code, message, fields?}}`. */
+/** The JSON error body of docs/marketplace.md (Errors): `{error: {code, message, fields?}}`. */
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; fields?: FieldError[] };
 }

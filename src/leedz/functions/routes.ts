@@ -1,5 +1,6 @@
 /**
- * The HTTP contract of LEEDZ.md as data: one row per operation, naming the function that serves it.
+ * The HTTP contract of docs/marketplace.md (HTTP operations) as data: one row per operation, naming
+ * the function that serves it.
  * The local server mounts these on hono, the OpenAPI document is generated from them, and the CDK
  * stack turns them into API Gateway routes — one list, so they cannot disagree.
  */

@@ -33,7 +33,7 @@ describe('badgesFor', () => {
 });
 
 describe('badge ids', () => {
-  it('are 0 to 5 with the names LEEDZ.md gives them', () => {
+  it('are 0 to 5 with the names docs/marketplace.md gives them', () => {
     expect(BADGE_NAMES).toEqual({
       0: 'Account Secured',
       1: 'Founding Member',

@@ -1,8 +1,8 @@
 /**
  * The Geocoder on AWS: Amazon Location Service's place index (`SearchPlaceIndexForText`, Places API
  * version 1), restricted to the USA and to the single best match. A leed's point is the geocoded
- * address, so "the same place" (LEEDZ.md, Conflicts) is that point rounded to 5 decimals (about a
- * metre): two spellings of one address geocode to one point, whatever their abbreviations.
+ * address, so "the same place" (docs/marketplace.md, Conflicts) is that point rounded to 5 decimals
+ * (about a metre): two spellings of one address geocode to one point, whatever their abbreviations.
  *
  * Amazon Location returns points as `[longitude, latitude]` (GeoJSON order), the reverse of how
  * people write them: https://docs.aws.amazon.com/location/latest/APIReference/API_PlaceGeometry.html
@@ -30,12 +30,14 @@ const USA = 'USA';
  * fitting is found, and reject (with the SDK's error) when the service cannot be reached or refuses
  * the call: "not found" and "could not look" are different answers.
  *
- * `geocode` takes a US street address ending with its 5-digit zip (LEEDZ.md) and returns:
+ * `geocode` takes a US street address ending with its 5-digit zip (docs/marketplace.md, Entities)
+ * and returns:
  * - `point` from the match, `[lon, lat]` turned into `{ lat, lon }`;
- * - `zip`: the address's own (LEEDZ.md: the location ends with the leed's zip). A match whose
- *   postal code differs is kept only when it is a house (it has an `AddressNumber`): a vendor who
- *   writes a neighbouring zip (Beverly Hills is 90210 and 90212) still finds the house, but a match
- *   on only a street or a zip elsewhere is some other place, and is not found;
+ * - `zip`: the address's own (docs/marketplace.md, Entities: the location ends with the leed's
+ *   zip). A match whose postal code differs is kept only when it is a house (it has an
+ *   `AddressNumber`): a vendor who writes a neighbouring zip (Beverly Hills is 90210 and 90212)
+ *   still finds the house, but a match on only a street or a zip elsewhere is some other place, and
+ *   is not found;
  * - `timeZone`: `Place.TimeZone.Name` when the provider gives one (HERE does, Esri does not), else
  *   the state's zone (`timeZoneForStateOrTerritory`, from `Place.Region`, which is the state's name);
  * - `placeKey`: `"lat,lon"` rounded to 5 decimals when the match is an address (it has an

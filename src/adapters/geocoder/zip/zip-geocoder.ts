@@ -1,8 +1,8 @@
 /**
  * The embedded Geocoder: offline US ZIP centroids from the `zipcodes` package, no account and no
  * network. A leed's point is its zip's centre (good enough for "within 20 miles"), and "the same
- * place" is the normalised street address (LEEDZ.md, Conflicts), since a centroid cannot tell two
- * houses of one zip apart.
+ * place" is the normalised street address (docs/marketplace.md, Conflicts), since a centroid cannot
+ * tell two houses of one zip apart.
  */
 import zipcodes from 'zipcodes';
 import { zipOfAddress } from '../../../leedz/domain/address.js';

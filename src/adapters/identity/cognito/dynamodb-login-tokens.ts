@@ -24,7 +24,7 @@ export interface DynamoDbLoginTokensOptions {
   now?: () => number;
 }
 
-/** A magic link's lifetime (LEEDZ.md: valid 15 minutes, single use). */
+/** A magic link's lifetime (docs/marketplace.md, Sign-in: valid 15 minutes, single use). */
 export const LOGIN_TOKEN_TTL_MS = 15 * 60_000;
 
 /** 32 random bytes in base64url: exactly 43 characters of that alphabet. */

@@ -27,7 +27,7 @@ export interface LocalIdentityOptions {
 /** The file holding the private session key (a JWK, which includes the public half). */
 export const SESSION_KEY_FILE = 'session-key.jwk';
 
-/** A magic link's lifetime (LEEDZ.md: valid 15 minutes, single use). */
+/** A magic link's lifetime (docs/marketplace.md, Sign-in: valid 15 minutes, single use). */
 export const LOGIN_TOKEN_TTL_MS = 15 * 60_000;
 
 const ALGORITHM = 'ES256';
