@@ -18,6 +18,20 @@ import type { FunctionMetrics } from './views.js';
 export const PERCENTILE_SAMPLE = 1000;
 
 /**
+ * The reads whose cost must not grow with the history, each on an index that holds only what it
+ * counts (checked with EXPLAIN QUERY PLAN in test/runtime/scheduling-retention.test.ts).
+ */
+export const METRICS_SQL = {
+  /** Queued events per lane, from the partial index of queued events. */
+  queued: `SELECT lane, COUNT(*) AS n FROM invocations WHERE state = 'queued' GROUP BY lane`,
+  // Without INDEXED BY, SQLite groups by walking the (function, enqueued_at) index: every row.
+  running: `SELECT function, COUNT(*) AS n FROM invocations INDEXED BY invocations_leased WHERE state = 'running' GROUP BY function`,
+  /** A function's latest invocations: the (function, enqueued_at) index, walked from its newest end. */
+  sample: `SELECT type, started_at - enqueued_at AS age, duration_ms AS duration FROM invocations
+     WHERE function = ? AND enqueued_at >= ? ORDER BY enqueued_at DESC LIMIT ?`,
+} as const;
+
+/**
  * Local equivalents of CloudWatch's Lambda metrics for `names` (and any function in the log). The
  * counts are running counters, written with the rows they count, since `countsSince`; with
  * `windowMs`, they are counted from the log over that window instead (a range of the primary key).
@@ -50,18 +64,14 @@ export function readMetrics(db: Database.Database, names: readonly string[], win
   }
   // Queued and running from their partial indexes: the cost of the backlog, not of the history.
   const queued = new Map<string, number>();
-  for (const q of db.prepare(`SELECT lane, COUNT(*) AS n FROM invocations WHERE state = 'queued' GROUP BY lane`).all() as { lane: string; n: number }[]) {
+  for (const q of db.prepare(METRICS_SQL.queued).all() as { lane: string; n: number }[]) {
     const fn = functionOfLane(q.lane);
     queued.set(fn, (queued.get(fn) ?? 0) + q.n);
   }
   const running = new Map(
-    (db.prepare(`SELECT function, COUNT(*) AS n FROM invocations WHERE state = 'running' GROUP BY function`).all() as { function: string; n: number }[]).map((r) => [r.function, r.n]),
+    (db.prepare(METRICS_SQL.running).all() as { function: string; n: number }[]).map((r) => [r.function, r.n]),
   );
-  // The (function, enqueued_at) index, walked from its newest end.
-  const sample = db.prepare<[string, number, number], { type: string; age: number | null; duration: number | null }>(
-    `SELECT type, started_at - enqueued_at AS age, duration_ms AS duration FROM invocations
-     WHERE function = ? AND enqueued_at >= ? ORDER BY enqueued_at DESC LIMIT ?`,
-  );
+  const sample = db.prepare<[string, number, number], { type: string; age: number | null; duration: number | null }>(METRICS_SQL.sample);
   const sampleFrom = windowMs === undefined ? 0 : Date.now() - windowMs;
   const countersSince = db.prepare<[], { value: string }>(`SELECT value FROM log_meta WHERE key = 'counters_since'`).get();
   const countingSince = new Date(Number(countersSince?.value ?? Date.now())).toISOString();

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineController, defineFunction } from '../../src/framework/define.js';
 import { createLocalRuntime, type LocalRuntime, type RuntimeOptions } from '../../src/runtime/local-runtime.js';
+import { METRICS_SQL } from '../../src/runtime/log-metrics.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -193,6 +194,19 @@ describe('metrics as running counters', () => {
     const after = runtime.metrics().find((m) => m.function === 'sink')!;
     expect(after).toMatchObject({ AsyncEventsReceived: 30, Invocations: 30, countsSince: before.countsSince });
     expect(Date.parse(after.countsSince)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('read each count from an index that holds only what it counts, never the whole log', () => {
+    runtime = open();
+    const plans = Object.entries(METRICS_SQL).map(([name, sql]) => {
+      const params = name === 'sample' ? ['sink', 0, 10] : [];
+      return [name, (runtime.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((row) => row.detail).join(' | ')];
+    });
+    expect(Object.fromEntries(plans)).toEqual({
+      queued: expect.stringMatching(/USING COVERING INDEX invocations_lane_ready/),
+      running: expect.stringMatching(/USING (COVERING )?INDEX invocations_leased/),
+      sample: expect.stringMatching(/SEARCH invocations USING INDEX invocations_by_function \(function=\? AND enqueued_at>\?\)/),
+    });
   });
 
   it('within a window, count what the log holds of it', async () => {
