@@ -6,25 +6,22 @@
  * process's RSS, and the time of `runtime.metrics()` (what the console asks every 2 s), the median
  * of 5 calls.
  *
- * Retention: when the runtime offers it (a `retention` field in RuntimeOptions of
- * src/runtime/local-runtime.ts, a `compact()` method), it is on — the runtime's defaults, or the
- * `--retention JSON` given — and `compact()` runs before each checkpoint; when it does not, the bench
- * runs without and says so. Target: the same `metrics()` time and RSS at 1,000,000 as at 10,000.
+ * Retention: the runtime's (a week and 100,000 invocations by default, or `--retention JSON`), and
+ * `compact()` runs before each checkpoint, so the sizes are those a server that keeps running reaches.
  *
  * @example
  * npx tsx bench/growth.ts
  * npx tsx bench/growth.ts --invocations 200k --checkpoints 10k,50k,200k
- * npx tsx bench/growth.ts --retention '{"maxAgeSeconds":3600}'
+ * npx tsx bench/growth.ts --retention '{"maxInvocations":50000}'
  * npx tsx bench/growth.ts --quick
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineController } from '../src/framework/define.js';
-import { createLocalRuntime, type LocalRuntime, type RuntimeOptions } from '../src/runtime/local-runtime.js';
+import { createLocalRuntime, type LocalRuntime, type RetentionOptions, type RuntimeOptions } from '../src/runtime/local-runtime.js';
 import {
-  BENCH_DIR,
   fmtBytes,
   fmtInt,
   fmtMs,
@@ -48,7 +45,6 @@ import {
 const NAME = 'growth';
 const FUNCTION = 'benchGrowth';
 const ROUTE = 'noop';
-const RUNTIME_SOURCE = join(BENCH_DIR, '..', 'src', 'runtime', 'local-runtime.ts');
 /** "The same" in the target: at most this much more at the last checkpoint than at the first. */
 const SAME_WITHIN = 1.5;
 
@@ -59,33 +55,17 @@ const growthController = defineController(FUNCTION, {
   },
 });
 
-// ── what the runtime offers ─────────────────────────────────────────────────
+// ── retention ───────────────────────────────────────────────────────────────
 
 interface RetentionSupport {
-  /** RuntimeOptions declares a `retention` field. */
-  option: boolean;
-  /** The runtime has a `compact()` method. */
-  compact: boolean;
-  /** What this run passed as `retention` (undefined: nothing, the runtime's defaults if it has any). */
-  passed: unknown;
+  /** What this run passed as `retention` (undefined: the runtime's defaults, a week and 100,000 invocations). */
+  passed: RetentionOptions | false | undefined;
 }
 
-/** Whether the RuntimeOptions interface in the runtime's source declares `retention`. */
-function runtimeOptionsDeclareRetention(): boolean {
-  const source = readFileSync(RUNTIME_SOURCE, 'utf8');
-  const start = source.indexOf('export interface RuntimeOptions');
-  if (start < 0) return false;
-  const end = source.indexOf('\n}', start);
-  return /\n\s*(readonly\s+)?retention\??\s*:/.test(source.slice(start, end < 0 ? undefined : end));
-}
-
-type Compactable = { compact?: () => unknown };
-
-async function compactIfOffered(runtime: LocalRuntime): Promise<number | null> {
-  const compact = (runtime as unknown as Compactable).compact;
-  if (typeof compact !== 'function') return null;
+/** Apply retention before measuring, and how long it took. */
+async function compactTimed(runtime: LocalRuntime): Promise<number> {
   const t0 = performance.now();
-  await compact.call(runtime);
+  await runtime.compact();
   return performance.now() - t0;
 }
 
@@ -197,7 +177,7 @@ async function run(settings: Settings, retention: RetentionSupport, dbPath: stri
       }
       await completions.until(checkpoint);
       const segmentMs = performance.now() - segmentStart;
-      const compactMs = await compactIfOffered(runtime);
+      const compactMs = await compactTimed(runtime);
       // Let the last completion batch and any checkpoint of the WAL settle before measuring.
       await new Promise((resolve) => setTimeout(resolve, 500));
       const memory = process.memoryUsage();
@@ -253,7 +233,7 @@ async function main(): Promise<void> {
       'max-backlog': { type: 'string', default: '20000', valueName: 'N', description: 'wait for the worker when more than N are waiting' },
       'pool-size': { type: 'string', default: '64', valueName: 'K', description: "the runtime's poolSize" },
       'metrics-runs': { type: 'string', default: '5', valueName: 'R', description: 'metrics() calls per checkpoint (the median is reported)' },
-      retention: { type: 'string', valueName: 'JSON', description: "passed as RuntimeOptions.retention when the runtime has it (default: its own defaults)" },
+      retention: { type: 'string', valueName: 'JSON', description: 'passed as RuntimeOptions.retention, e.g. {"maxInvocations":50000}, or false (default: the runtime\'s: a week, 100,000 invocations)' },
     },
     details: ['Runs in this process; the runtime.db is in a fresh temp dir, removed afterwards.'],
   });
@@ -273,21 +253,11 @@ async function main(): Promise<void> {
     metricsRuns: intArg(args['metrics-runs'], 'metrics-runs'),
     quick,
   };
-  const retention: RetentionSupport = { option: runtimeOptionsDeclareRetention(), compact: false, passed: undefined };
-  if (args.retention !== undefined) {
-    if (!retention.option) log('--retention: the runtime has no retention option (RuntimeOptions.retention); running without it');
-    else retention.passed = JSON.parse(args.retention) as unknown;
-  }
-  {
-    // Whether compact() exists is a property of the runtime's class: ask a throwaway one.
-    const probe = createLocalRuntime({ dbPath: ':memory:' });
-    retention.compact = typeof (probe as unknown as Compactable).compact === 'function';
-    await probe.close();
-  }
-  const retentionNote = retention.option
-    ? `Retention: on (RuntimeOptions.retention ${retention.passed === undefined ? "left to the runtime's defaults" : `= ${JSON.stringify(retention.passed)}`})` +
-      `${retention.compact ? ', and compact() before each checkpoint' : '; the runtime has no compact()'}.`
-    : `Retention: the runtime offers none yet (no retention in RuntimeOptions${retention.compact ? '' : ', no compact()'}): this run keeps every invocation${retention.compact ? ' (compact() still runs before each checkpoint)' : ''}.`;
+  const retention: RetentionSupport = { passed: args.retention === undefined ? undefined : (JSON.parse(args.retention) as RetentionOptions | false) };
+  const retentionNote =
+    retention.passed === false
+      ? 'Retention: off (--retention false): this run keeps every invocation.'
+      : `Retention: on (RuntimeOptions.retention ${retention.passed === undefined ? "left to the runtime's defaults: a week, 100,000 invocations" : `= ${JSON.stringify(retention.passed)}`}), and compact() before each checkpoint.`;
   log(`[${NAME}] ${retentionNote}`);
 
   const loadBefore = loadavg()[0]!;
@@ -311,7 +281,7 @@ async function main(): Promise<void> {
     { name: `RSS at ${fmtInt(last.invocations)} within ${SAME_WITHIN}× of ${fmtInt(first.invocations)}`, value: rssRatio, met: rssRatio <= SAME_WITHIN },
   ];
   printTable({
-    title: `Growth: no-op Event invocations through the runtime in-process, with ${retention.option ? 'retention' : 'no retention (the runtime has none)'} (${process.version}, ${cpus().length} cores)`,
+    title: `Growth: no-op Event invocations through the runtime in-process, with ${retention.passed === false ? 'no retention' : 'retention'} (${process.version}, ${cpus().length} cores)`,
     columns: [
       { header: 'invocations', align: 'right' },
       { header: 'runtime.db', align: 'right' },
