@@ -16,6 +16,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { FunctionConfig } from '../framework/define.js';
+import type { FunctionSettingsView } from './views.js';
 
 /** AWS's defaults for asynchronous invocation. */
 export const DEFAULT_RETRY_ATTEMPTS = 2;
@@ -32,18 +33,8 @@ export interface EventInvokeConfig {
   lastModified: number;
 }
 
-/** What the runtime applies to a function's invocations. */
-export interface EffectiveConfig {
-  timeoutSeconds: number;
-  maximumRetryAttempts: number;
-  maximumEventAgeSeconds: number;
-  /** Unset: bounded only by the pool. 0 throttles every invocation, as on AWS. */
-  reservedConcurrency?: number;
-  onSuccess?: string;
-  onFailure?: string;
-  /** The local runtime holds the function's queue (`leedz pause`); unset when it runs. */
-  paused?: true;
-}
+/** What the runtime applies to a function's invocations: what `/local/functions` shows (src/runtime/views.ts). */
+export type EffectiveConfig = FunctionSettingsView;
 
 type StoredConfig = Omit<EventInvokeConfig, 'lastModified'> | { deleted: true };
 

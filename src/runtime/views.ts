@@ -130,10 +130,11 @@ export interface FunctionSettingsView {
   timeoutSeconds: number;
   maximumRetryAttempts: number;
   maximumEventAgeSeconds: number;
+  /** Unset: bounded only by the pool. 0 throttles every invocation, as on AWS. */
   reservedConcurrency?: number;
   onSuccess?: string;
   onFailure?: string;
-  /** Its queue is held: its events wait until it is resumed (synchronous calls still run). */
+  /** The local runtime holds the function's queue (`leedz pause`): its events wait until it is resumed (synchronous calls still run). */
   paused?: true;
 }
 
