@@ -195,6 +195,8 @@ export class LocalRuntime implements Transport {
     if (size > limit) {
       throw new InvokeError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the ${type} invocation type (got ${size})`);
     }
+    // No payload is the empty object, as Lambda hands a function that was invoked without one.
+    if (body.length === 0) body = '{}';
     let payload = origin.parsed;
     if (payload === undefined) {
       try {
@@ -204,7 +206,7 @@ export class LocalRuntime implements Transport {
       }
     }
     const link = this.linkOf(caller, metaOf(payload));
-    return type === 'Event' ? this.enqueue(target, body, payload, link, origin.replayOf) : this.runSync(target, payload, options, link, origin.replayOf);
+    return type === 'Event' ? this.enqueue(target, body, payload, link, origin.replayOf) : this.runSync(target, payload, body, options, link, origin.replayOf);
   }
 
   /**
@@ -289,7 +291,7 @@ export class LocalRuntime implements Transport {
 
   // ── RequestResponse ───────────────────────────────────────────────────────
 
-  private async runSync(target: ResolvedFunction, payload: unknown, options: InvokeOptions, link: ChainLink, replayOf?: string): Promise<InvokeResult> {
+  private async runSync(target: ResolvedFunction, payload: unknown, payloadJson: string, options: InvokeOptions, link: ChainLink, replayOf?: string): Promise<InvokeResult> {
     const name = target.deployable.name;
     if (link.hop >= MAX_HOPS) {
       throw new InvokeError('RecursiveInvocationException', `${name}: invocation chain reached ${link.hop} hops; Lambda stops recursive loops at ${MAX_HOPS}`);
@@ -312,7 +314,7 @@ export class LocalRuntime implements Transport {
       clientContext,
       log: (line) => lines.push(line),
     });
-    const ended = endSyncInvocation({ target, id, payload, meta, link: { ...link, traceId }, startedAt, endedAt: Date.now(), outcome, lines, logType: options.logType, replayOf });
+    const ended = endSyncInvocation({ target, id, payload, payloadJson, meta, link: { ...link, traceId }, startedAt, endedAt: Date.now(), outcome, lines, logType: options.logType, replayOf });
     this.insert(ended.row).catch((error: unknown) => this.onLog(`invocation log write failed: ${(error as Error).message}`));
     this.onLog(ended.line);
     return ended.result;
@@ -470,10 +472,16 @@ export class LocalRuntime implements Transport {
     this.runningByLane.set(lane, (this.runningByLane.get(lane) ?? 0) + 1);
     const startedAt = Date.now();
     const task = (async () => {
-      const payload = JSON.parse(row.payload) as unknown;
-      // The runtime's own record of the chain, not the envelope's claims.
-      const meta = { ...metaOf(payload), hop: row.hop, traceId: row.trace_id ?? row.id, ...(row.parent_id === null ? {} : { parentId: row.parent_id }) };
-      const outcome = await this.execute(target, { requestId: row.id, payload, meta, startedAt });
+      let outcome: { result: unknown } | { error: unknown };
+      try {
+        const payload = JSON.parse(row.payload) as unknown;
+        // The runtime's own record of the chain, not the envelope's claims.
+        const meta = { ...metaOf(payload), hop: row.hop, traceId: row.trace_id ?? row.id, ...(row.parent_id === null ? {} : { parentId: row.parent_id }) };
+        outcome = await this.execute(target, { requestId: row.id, payload, meta, startedAt });
+      } catch (error) {
+        // A row the runtime cannot read (written by hand, or by an older release) fails like a handler would, not the process.
+        outcome = { error };
+      }
       const endedAt = Date.now();
       row.started_at = startedAt;
       this.completions.add('error' in outcome ? { kind: 'error', row, endedAt, error: outcome.error } : { kind: 'success', row, endedAt, result: outcome.result });

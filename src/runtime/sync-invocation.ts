@@ -21,6 +21,8 @@ export interface EndedSyncInvocation {
   target: ResolvedFunction;
   id: string;
   payload: unknown;
+  /** The payload as it came, JSON: kept as it is when the function declares no secrets in it. */
+  payloadJson?: string;
   meta: EnvelopeMeta;
   link: { parentId: string | null; traceId: string; hop: number };
   startedAt: number;
@@ -49,7 +51,7 @@ export function endSyncInvocation(run: EndedSyncInvocation): { result: InvokeRes
     hop: run.link.hop,
     idempotency_key: run.meta.idempotencyKey ?? null,
     // Secrets the function declared (a sign-in token, say) never reach the log.
-    payload: JSON.stringify(redactPaths(run.payload, target.deployable.sensitive)),
+    payload: run.payloadJson !== undefined && target.deployable.sensitive.length === 0 ? run.payloadJson : JSON.stringify(redactPaths(run.payload, target.deployable.sensitive)),
     state: failed ? 'failed' : 'succeeded',
     outcome: failed ? 'FunctionError' : 'Success',
     attempts: 1,

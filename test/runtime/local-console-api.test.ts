@@ -64,6 +64,16 @@ describe('/local for the console', () => {
     expect((await call('/local/invocations/01234567-89ab-7def-8123-456789abcdef/replay')).status).toBe(404);
   });
 
+  it('takes an invocation without a payload as the empty object, Event or RequestResponse, and keeps running', async () => {
+    const queued = await runtime.invokeRaw('echo', '', 'Event');
+    await runtime.drain();
+    expect(runtime.getInvocation(queued.requestId!)).toMatchObject({ payload: {}, state: 'failed', outcome: 'RetriesExhausted', attempts: 1 });
+    const answered = await runtime.invokeRaw('echo', '', 'RequestResponse');
+    expect(answered.functionError).toBe('Unhandled');
+    await runtime.drain();
+    expect(runtime.getInvocation(answered.requestId!)!.payload).toEqual({});
+  });
+
   it('pauses and resumes a queue, compacts, and lists the databases', async () => {
     expect(await call('/local/functions/worker/pause')).toMatchObject({ status: 200, body: { name: 'worker', config: { paused: true } } });
     expect((await call('/local/functions/worker/resume')).body.config.paused).toBeUndefined();
