@@ -301,6 +301,37 @@ export interface Store {
   pendingOutbox(limit: number): Promise<StoredOutboxMessage[]>;
   /** The relay invoked these; they are done. */
   markOutboxDispatched(ids: string[]): Promise<void>;
+
+  // bulk mail: who must not get it, and the secret of its unsubscribe links
+  /**
+   * Put addresses on the suppression list: bulk mail (new-leed alerts, leed news) never goes to them
+   * again. Addresses are compared without regard to case; one listed already keeps its first entry.
+   * Idempotent (a redelivered bounce changes nothing).
+   */
+  suppressEmails(entries: readonly Suppression[]): Promise<void>;
+  /** Which of `emails` (each as given) are on the suppression list. */
+  suppressedAmong(emails: readonly string[]): Promise<Set<string>>;
+  /** An address's entry on the suppression list, or undefined. */
+  getSuppression(email: string): Promise<Suppression | undefined>;
+  /** Which of `usernames` subscribe to `trade` now (those who unsubscribed since hear no more of its leedz). */
+  subscribedAmong(trade: string, usernames: readonly string[]): Promise<Set<string>>;
+  /**
+   * The secret that signs one-click unsubscribe links: 32 random bytes (base64url), made on the first
+   * call and the same for every call after it, whichever caller was first.
+   */
+  unsubscribeSecret(): Promise<string>;
+}
+
+/** Why an address gets no more bulk mail: its mail server refused it for good, or its owner marked our mail as spam. */
+export type SuppressionReason = 'bounce' | 'complaint';
+
+/** An address on the suppression list. */
+export interface Suppression {
+  email: string;
+  reason: SuppressionReason;
+  at: string;
+  /** What the mail provider said (a bounce's diagnostic, a complaint's feedback type), for the operator. */
+  detail?: string;
 }
 
 // ── Mailer ────────────────────────────────────────────────────────────────────

@@ -896,5 +896,48 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect((await store.getStats()).posted).toBe(0);
       });
     });
+
+    // ── bulk mail: the suppression list, who still subscribes, the unsubscribe secret ─────────────
+
+    describe('bulk mail', () => {
+      it('lists a suppressed address whatever its case, and only that one', async () => {
+        await store.suppressEmails([{ email: 'Gone@Example.com', reason: 'bounce', at: at('2030-05-01T10:00'), detail: '550 5.1.1 no such user' }]);
+
+        expect(await store.suppressedAmong(['gone@example.com', 'pat@example.com', 'GONE@EXAMPLE.COM'])).toEqual(new Set(['gone@example.com', 'GONE@EXAMPLE.COM']));
+        expect(await store.suppressedAmong([])).toEqual(new Set());
+        expect(await store.getSuppression('gone@EXAMPLE.com')).toEqual({ email: 'gone@example.com', reason: 'bounce', at: at('2030-05-01T10:00'), detail: '550 5.1.1 no such user' });
+        expect(await store.getSuppression('pat@example.com')).toBeUndefined();
+      });
+
+      it('keeps the first entry of an address suppressed twice (a redelivered event changes nothing)', async () => {
+        await store.suppressEmails([{ email: 'sam@example.com', reason: 'complaint', at: at('2030-05-01T10:00'), detail: 'abuse' }]);
+        await store.suppressEmails([
+          { email: 'sam@example.com', reason: 'bounce', at: at('2030-05-02T10:00') },
+          { email: 'lee@example.com', reason: 'bounce', at: at('2030-05-02T10:00') },
+        ]);
+
+        expect(await store.getSuppression('sam@example.com')).toEqual({ email: 'sam@example.com', reason: 'complaint', at: at('2030-05-01T10:00'), detail: 'abuse' });
+        expect(await store.suppressedAmong(['sam@example.com', 'lee@example.com', 'pat@example.com'])).toEqual(new Set(['sam@example.com', 'lee@example.com']));
+      });
+
+      it('tells which users still subscribe to a trade', async () => {
+        await store.updateUser('pat', { subscriptions: ['dj', 'magic'] });
+        await store.updateUser('sam', { subscriptions: ['magic'] });
+        await store.updateUser('lee', { subscriptions: ['dj'] });
+        await store.updateUser('lee', { subscriptions: [] });
+
+        expect(await store.subscribedAmong('dj', ['pat', 'sam', 'lee', 'nobody'])).toEqual(new Set(['pat']));
+        expect(await store.subscribedAmong('magic', ['pat', 'sam'])).toEqual(new Set(['pat', 'sam']));
+        expect(await store.subscribedAmong('dj', [])).toEqual(new Set());
+      });
+
+      it('makes the unsubscribe secret once: every call, concurrent first calls too, gets the same one', async () => {
+        const first = await Promise.all(Array.from({ length: 5 }, () => store.unsubscribeSecret()));
+        const later = await store.unsubscribeSecret();
+
+        expect(new Set([...first, later]).size).toBe(1);
+        expect(later).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      });
+    });
   });
 }

@@ -91,6 +91,10 @@ export const keyOf = {
   report: (id: string): ItemKey => ({ PK: REPORTS_PARTITION, SK: `REPORT#${id}` }),
   /** Requests counted under a key in one fixed window (a rate limit). */
   requestCount: (key: string, window: number): ItemKey => ({ PK: `COUNT#${key}`, SK: `WINDOW#${window}` }),
+  /** An address on the suppression list (in lower case): no more bulk mail to it. */
+  suppression: (email: string): ItemKey => ({ PK: `SUPPRESSED#${email}`, SK: 'SUPPRESSED' }),
+  /** A secret the marketplace makes once and keeps (the one that signs unsubscribe links). */
+  secret: (name: string): ItemKey => ({ PK: `SECRET#${name}`, SK: 'SECRET' }),
 };
 
 /** The partition of every report. */

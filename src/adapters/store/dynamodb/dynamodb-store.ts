@@ -89,6 +89,7 @@ import {
   userFromItem,
   userItem,
 } from './dynamodb-items.js';
+import { createDynamoDbMailing } from './dynamodb-mailing.js';
 import { PENDING_OUTBOX_INDEX, SEARCH_INDEX } from './table-definition.js';
 
 export interface DynamoDbStoreOptions {
@@ -1068,6 +1069,8 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
         await Promise.all(unique.slice(i, i + DISPATCH_CONCURRENCY).map((id) => markDispatched(id, now)));
       }
     },
+
+    ...createDynamoDbMailing(doc, TableName),
   };
 }
 

@@ -33,6 +33,7 @@ import {
   type Store,
 } from '../../../leedz/ports.js';
 import { migrate } from './migrations.js';
+import { createSqliteMailing } from './sqlite-mailing.js';
 import {
   type LeedRow,
   leedFromRow,
@@ -637,6 +638,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         for (const id of ids) sql.markDispatched.run(now, id);
       });
     },
+
+    ...createSqliteMailing(db),
   };
 }
 
