@@ -19,7 +19,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { InvocationContext } from './context.js';
-import { RetryAfterError } from './errors.js';
+import { isRetriable, RetryAfterError } from './errors.js';
 
 /** What a claim found: the key is now ours, or it was done already, or someone else holds it. */
 export type ClaimResult =
@@ -45,15 +45,43 @@ export interface ClaimRequest {
  *   by the same holder; otherwise it reports the record as it is (completed with its result, or held).
  *   Taking is atomic: of two concurrent claims of a free key, one gets `claimed`.
  * - `claimMany` does the same for several keys in one write where the store can (one SQLite
- *   transaction; on DynamoDB, one conditional write per key), in the order given.
+ *   transaction; on DynamoDB, one conditional write per key), in the order given. With `options.within`
+ *   it also runs that (synchronous) function in the same transaction (SQLite) or right after the
+ *   claims (DynamoDB), with the claim results; with `options.completeAt` the claimed keys are completed
+ *   (no result) in that same write. When `within` throws, no claim of that call is left behind.
  * - `complete` stores the result of a key this holder claimed; `release` frees it (the effect failed).
  *   Both do nothing when another holder has taken the key since.
  */
 export interface IdempotencyStore {
   claim(request: ClaimRequest, now: number): Promise<ClaimResult>;
-  claimMany(requests: readonly ClaimRequest[], now: number): Promise<ClaimResult[]>;
+  claimMany(requests: readonly ClaimRequest[], now: number, options?: ClaimManyOptions): Promise<ClaimResult[]>;
   complete(id: string, holder: string, result: string | undefined, expiresAt: number): Promise<void>;
   release(id: string, holder: string): Promise<void>;
+}
+
+/** What else a {@link IdempotencyStore.claimMany} does in the write that claims the keys. */
+export interface ClaimManyOptions {
+  /**
+   * Called with the claim results (in the order of the requests) inside the claims' transaction where
+   * the store has one — SQLite: whatever it writes to the same database commits with the claims, in one
+   * commit — and right after the claims otherwise. Synchronous, as a SQLite transaction is.
+   */
+  within?(results: readonly ClaimResult[]): void;
+  /** Complete the keys this call claimed (no result), expiring at this epoch ms: their effect was `within`. */
+  completeAt?: number;
+}
+
+/** How {@link Idempotency.onceEach} runs a batch. */
+export interface OnceEachOptions<I> {
+  /** Effects in flight at once (default 8). */
+  concurrency?: number;
+  /**
+   * Record the items this call claimed, in the claims' own transaction where the store has one (see
+   * {@link ClaimManyOptions.within}): one commit for a whole batch's keys and, say, its outbox rows. It
+   * must be idempotent by key (after a crash, a retry records again what it had claimed) and
+   * synchronous. Without an effect, recording is the whole work: the keys complete in that same write.
+   */
+  record?(claimed: readonly I[]): void;
 }
 
 /** Runs keyed side effects at most once while their record lives. */
@@ -79,13 +107,27 @@ export interface Idempotency {
   once<T>(ctx: InvocationContext | undefined, key: string, effect: () => Promise<T>): Promise<T>;
   /**
    * {@link once} for many keys, claimed in one write: `effect` runs (with up to `concurrency` at a time)
-   * for each item whose key was free, and nothing runs for keys done already. A key held by another
-   * live invocation makes the call reject with a {@link RetryAfterError} once the free items are done.
+   * for each item whose key was free, and nothing runs for keys done already (`options.record`, when
+   * given, records the claimed items in that same write first; see {@link OnceEachOptions}).
+   *
+   * Failures: an item whose effect fails is released (a retry runs it again). A retriable failure stops
+   * the batch from starting more effects (their claims are released too) and is thrown once those in
+   * flight are done — of several, a {@link RetryAfterError} with the longest delay, so a retry does not
+   * come back before the slowest cause is over. A non-retriable failure is one item's: the others still
+   * run, and the first such failure is thrown at the end when nothing retriable happened. A key held by
+   * another live invocation makes the call reject with a {@link RetryAfterError} once the free items are
+   * done. Resolves with how many items this call ran (or recorded) and how many were done already.
    *
    * @example
-   * await idempotency.onceEach(ctx, recipients, (r) => `new-leed:${leedId}:${r.username}`, (r) => mailer.send(emailFor(r)), 8);
+   * await idempotency.onceEach(ctx, recipients, (r) => `new-leed:${leedId}:${r.username}`, (r) => mailer.send(emailFor(r)), { concurrency: 8 });
    */
-  onceEach<I>(ctx: InvocationContext | undefined, items: readonly I[], keyOf: (item: I) => string, effect: (item: I) => Promise<unknown>, concurrency?: number): Promise<void>;
+  onceEach<I>(
+    ctx: InvocationContext | undefined,
+    items: readonly I[],
+    keyOf: (item: I) => string,
+    effect: ((item: I) => Promise<unknown>) | undefined,
+    options?: number | OnceEachOptions<I>,
+  ): Promise<{ ran: number; done: number }>;
 }
 
 export interface CreateIdempotencyOptions {
@@ -156,39 +198,72 @@ export function createIdempotency(options: CreateIdempotencyOptions): Idempotenc
       return run(claim.id, holder, effect);
     },
 
-    async onceEach(ctx, items, keyOf, effect, concurrency = 8) {
-      if (items.length === 0) return;
+    async onceEach(ctx, items, keyOf, effect, options = {}) {
+      const { concurrency = 8, record } = typeof options === 'number' ? { concurrency: options } : options;
+      if (effect === undefined && record === undefined) throw new TypeError('idempotency.onceEach: give an effect, a record, or both');
+      if (items.length === 0) return { ran: 0, done: 0 };
       const at = now();
       const holder = ctx?.awsRequestId ?? randomUUID();
       const claims = items.map((item) => request(ctx, keyOf(item), holder, at));
-      const found = await store.claimMany(claims, at);
-      const mine = items.flatMap((item, index) => (found[index]!.state === 'claimed' ? [{ item, id: claims[index]!.id }] : []));
-      let next = 0;
-      let failure: { error: unknown } | undefined;
-      const worker = async () => {
-        while (next < mine.length) {
-          const { item, id } = mine[next++]!;
-          if (failure !== undefined || ctx?.signal.aborted) {
-            // Stop early, but leave no claim behind: a retry must be able to run these.
-            await store.release(id, holder);
-            continue;
-          }
-          try {
-            await run(id, holder, () => effect(item));
-          } catch (error) {
-            failure ??= { error };
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, mine.length)) }, worker));
-      if (failure !== undefined) throw failure.error;
+      const mineOf = (found: readonly ClaimResult[]) => items.flatMap((item, index) => (found[index]!.state === 'claimed' ? [{ item, id: claims[index]!.id }] : []));
+      const found = await store.claimMany(
+        claims,
+        at,
+        record === undefined
+          ? undefined
+          : {
+              within: (results) => record(mineOf(results).map(({ item }) => item)),
+              ...(effect === undefined ? { completeAt: at + expiresAfterMs } : {}),
+            },
+      );
+      const mine = mineOf(found);
+      const done = found.filter((result) => result.state === 'completed').length;
+      if (effect !== undefined) await runEach(mine, holder, effect, concurrency, ctx?.signal);
       const held = found.flatMap((result, index) => (result.state === 'held' ? [{ result, key: keyOf(items[index]!) }] : []));
       if (held.length > 0) {
         const latest = held.reduce((a, b) => (a.result.leaseUntil >= b.result.leaseUntil ? a : b));
         throw heldError(latest.key, latest.result, now());
       }
+      return { ran: mine.length, done };
     },
   };
+
+  /** The effects of the keys this call claimed; see {@link Idempotency.onceEach} for what a failure does. */
+  async function runEach<I>(mine: readonly { item: I; id: string }[], holder: string, effect: (item: I) => Promise<unknown>, concurrency: number, signal: AbortSignal | undefined): Promise<void> {
+    let next = 0;
+    let retriable: unknown;
+    let permanent: { error: unknown } | undefined;
+    const worker = async () => {
+      while (next < mine.length) {
+        const { item, id } = mine[next++]!;
+        if (retriable !== undefined || signal?.aborted === true) {
+          // Stop early, but leave no claim behind: a retry must be able to run these.
+          await store.release(id, holder);
+          continue;
+        }
+        try {
+          await run(id, holder, () => effect(item));
+        } catch (error) {
+          if (isRetriable(error)) retriable = laterRetry(retriable, error);
+          else permanent ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, mine.length)) }, worker));
+    if (retriable !== undefined) throw retriable;
+    if (permanent !== undefined) throw permanent.error;
+  }
+}
+
+/**
+ * Of two retriable failures, the one to throw: a {@link RetryAfterError} over any other (it says when),
+ * and of two of those, the longer delay.
+ */
+export function laterRetry(current: unknown, next: unknown): unknown {
+  if (current === undefined) return next;
+  if (!(next instanceof RetryAfterError)) return current;
+  if (!(current instanceof RetryAfterError)) return next;
+  return next.retryAfterMs > current.retryAfterMs ? next : current;
 }
 
 /** The stored id of a key: hashed, so that keys made of addresses or names are not kept in the clear. */

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteIdempotencyStore } from '../../src/adapters/idempotency/sqlite-idempotency-store.js';
 import { createInvocationContext, type InvocationContext } from '../../src/framework/context.js';
-import { RetryAfterError } from '../../src/framework/errors.js';
+import { NonRetriableError, RetryAfterError } from '../../src/framework/errors.js';
 import { createIdempotency, type IdempotencyStore } from '../../src/framework/idempotency.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -179,6 +179,43 @@ describe('idempotency.once over the SQLite store', () => {
     expect(sent).toEqual(['a']);
     await idempotency.onceEach(invocation('r-1'), ['a', 'b', 'c', 'd'], (to) => `mail:${to}`, async (to) => sent.push(to), 1);
     expect(sent).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('onceEach: a failure for good is one item’s — the others run, and it is thrown at the end; a retriable one wins over it', async () => {
+    const idempotency = createIdempotency({ store: openStore() });
+    const sent: string[] = [];
+    const refusing = async (to: string) => {
+      if (to === 'a') throw new NonRetriableError('refused for good', { code: 'RECIPIENT_REFUSED' });
+      sent.push(to);
+    };
+    await expect(idempotency.onceEach(invocation('r-1'), ['a', 'b', 'c'], (to) => `mail:${to}`, refusing, 1)).rejects.toBeInstanceOf(NonRetriableError);
+    expect(sent).toEqual(['b', 'c']);
+
+    const throttling = async (to: string) => {
+      if (to === 'x') throw new NonRetriableError('refused for good');
+      if (to === 'y') throw new RetryAfterError('throttled', 1_000);
+    };
+    await expect(idempotency.onceEach(invocation('r-2'), ['x', 'y'], (to) => `mail:${to}`, throttling, 1)).rejects.toBeInstanceOf(RetryAfterError);
+  });
+
+  it('onceEach with `record` and no effect: the claimed items are recorded and their keys done in one write, exactly once', async () => {
+    const db = new Database(join(dir.path, 'idempotency.db'));
+    open.push(db);
+    db.exec('CREATE TABLE outbox (key TEXT PRIMARY KEY)');
+    const insert = db.prepare('INSERT INTO outbox VALUES (?) ON CONFLICT DO NOTHING');
+    const idempotency = createIdempotency({ store: createSqliteIdempotencyStore(db) });
+    const recorded: string[][] = [];
+    const record = (items: readonly string[]) => {
+      recorded.push([...items]);
+      for (const item of items) insert.run(item);
+    };
+
+    expect(await idempotency.onceEach(invocation('r-1'), ['a', 'b'], (to) => `mail:${to}`, undefined, { record })).toEqual({ ran: 2, done: 0 });
+    expect(await idempotency.onceEach(invocation('r-2'), ['a', 'b', 'c'], (to) => `mail:${to}`, undefined, { record })).toEqual({ ran: 1, done: 2 });
+
+    expect(recorded).toEqual([['a', 'b'], ['c']]);
+    expect(db.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE status = 'COMPLETED'").get()).toEqual({ n: 3 });
+    await expect(idempotency.onceEach(invocation('r-3'), ['d'], (to) => to, undefined)).rejects.toThrow(/give an effect, a record, or both/);
   });
 });
 

@@ -64,58 +64,78 @@ export function createDynamoDbIdempotencyStore({ client, tableName }: DynamoDbId
     }
   }
 
+  async function complete(id: string, holder: string, result: string | undefined, expiresAt: number): Promise<void> {
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { id: { S: id } },
+          UpdateExpression: result === undefined ? 'SET #status = :completed, expiration = :expiration REMOVE #data' : 'SET #status = :completed, expiration = :expiration, #data = :data',
+          ConditionExpression: 'holder = :holder AND #status = :inProgress',
+          ExpressionAttributeNames: { '#status': 'status', '#data': 'data' },
+          ExpressionAttributeValues: {
+            ':completed': { S: 'COMPLETED' },
+            ':inProgress': { S: 'INPROGRESS' },
+            ':expiration': { N: String(Math.ceil(expiresAt / 1000)) },
+            ':holder': { S: holder },
+            ...(result === undefined ? {} : { ':data': { S: result } }),
+          },
+        }),
+      );
+    } catch (error) {
+      // Another invocation took the key after this one's lease ended: its record stands.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async function release(id: string, holder: string): Promise<void> {
+    try {
+      await client.send(
+        new DeleteItemCommand({
+          TableName: tableName,
+          Key: { id: { S: id } },
+          ConditionExpression: 'holder = :holder AND #status = :inProgress',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':holder': { S: holder }, ':inProgress': { S: 'INPROGRESS' } },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** `work` for each index, {@link BATCH_CONCURRENCY} at a time. */
+  async function forEachIndex(count: number, work: (index: number) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < count) await work(next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, count) }, worker));
+  }
+
   return {
     claim,
-    async claimMany(requests, now) {
+    // DynamoDB has no transaction to share with the caller's writes: `within` runs after the claims
+    // (what it writes is idempotent by key, so a crash in between is redone by the retry), and the
+    // completions follow it, one conditional update per key.
+    async claimMany(requests, now, options = {}) {
       const results: ClaimResult[] = new Array(requests.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < requests.length) {
-          const index = next++;
-          results[index] = await claim(requests[index]!, now);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, requests.length) }, worker));
+      await forEachIndex(requests.length, async (index) => {
+        results[index] = await claim(requests[index]!, now);
+      });
+      const claimed = requests.filter((_, index) => results[index]!.state === 'claimed');
+      try {
+        options.within?.(results);
+      } catch (error) {
+        await forEachIndex(claimed.length, (index) => release(claimed[index]!.id, claimed[index]!.holder));
+        throw error;
+      }
+      const { completeAt } = options;
+      if (completeAt !== undefined) await forEachIndex(claimed.length, (index) => complete(claimed[index]!.id, claimed[index]!.holder, undefined, completeAt));
       return results;
     },
-    async complete(id, holder, result, expiresAt) {
-      try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: { id: { S: id } },
-            UpdateExpression: result === undefined ? 'SET #status = :completed, expiration = :expiration REMOVE #data' : 'SET #status = :completed, expiration = :expiration, #data = :data',
-            ConditionExpression: 'holder = :holder AND #status = :inProgress',
-            ExpressionAttributeNames: { '#status': 'status', '#data': 'data' },
-            ExpressionAttributeValues: {
-              ':completed': { S: 'COMPLETED' },
-              ':inProgress': { S: 'INPROGRESS' },
-              ':expiration': { N: String(Math.ceil(expiresAt / 1000)) },
-              ':holder': { S: holder },
-              ...(result === undefined ? {} : { ':data': { S: result } }),
-            },
-          }),
-        );
-      } catch (error) {
-        // Another invocation took the key after this one's lease ended: its record stands.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    },
-    async release(id, holder) {
-      try {
-        await client.send(
-          new DeleteItemCommand({
-            TableName: tableName,
-            Key: { id: { S: id } },
-            ConditionExpression: 'holder = :holder AND #status = :inProgress',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':holder': { S: holder }, ':inProgress': { S: 'INPROGRESS' } },
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    },
+    complete,
+    release,
   };
 }
 

@@ -4,13 +4,15 @@
  *
  * A claim is one `INSERT … ON CONFLICT DO UPDATE … WHERE` (take the key if it is free) and, when that
  * changed nothing, one read of the record in the same immediate transaction; a batch of claims is one
- * transaction, one WAL commit for a whole fan-out batch.
+ * transaction, one WAL commit for a whole fan-out batch — together with what the caller writes to the
+ * same database in `within` (the outbox rows of the batch's emails), and the completions when that
+ * was the whole effect.
  *
  * @example
  * const idempotency = createIdempotency({ store: createSqliteIdempotencyStore(db), scope: 'leedz' });
  */
 import type Database from 'better-sqlite3';
-import type { ClaimRequest, ClaimResult, IdempotencyStore } from '../../framework/idempotency.js';
+import type { ClaimManyOptions, ClaimRequest, ClaimResult, IdempotencyStore } from '../../framework/idempotency.js';
 
 interface Row {
   id: string;
@@ -79,17 +81,53 @@ export function createSqliteIdempotencyStore(db: Database.Database): SqliteIdemp
     return { state: 'held', holder: row.holder, leaseUntil: row.lease_until };
   };
   // Immediate: the write lock is taken first, so the read sees the row the failed insert met.
-  const claimBatch = db.transaction((requests: readonly ClaimRequest[], now: number) => requests.map((request) => claimOne(request, now)));
+  const claimBatch = db.transaction((requests: readonly ClaimRequest[], now: number, options: ClaimManyOptions = {}) => {
+    const results = requests.map((request) => claimOne(request, now));
+    options.within?.(results);
+    if (options.completeAt !== undefined) {
+      for (const [index, result] of results.entries()) if (result.state === 'claimed') complete.run(null, options.completeAt, requests[index]!.id, requests[index]!.holder);
+    }
+    return results;
+  });
+
+  interface Completion {
+    id: string;
+    holder: string;
+    result: string | undefined;
+    expiresAt: number;
+    resolve(): void;
+    reject(error: unknown): void;
+  }
+  let completions: Completion[] = [];
+  const completeAll = db.transaction((batch: readonly Completion[]) => {
+    for (const c of batch) complete.run(c.result ?? null, c.expiresAt, c.id, c.holder);
+  });
+  const flushCompletions = () => {
+    const batch = completions;
+    completions = [];
+    try {
+      completeAll.immediate(batch);
+    } catch (error) {
+      for (const c of batch) c.reject(error);
+      return;
+    }
+    for (const c of batch) c.resolve();
+  };
 
   return {
     async claim(request, now) {
       return claimBatch.immediate([request], now)[0]!;
     },
-    async claimMany(requests, now) {
-      return claimBatch.immediate(requests, now);
+    async claimMany(requests, now, options) {
+      return claimBatch.immediate(requests, now, options);
     },
-    async complete(id, holder, result, expiresAt) {
-      complete.run(result ?? null, expiresAt, id, holder);
+    complete(id, holder, result, expiresAt) {
+      // Completions that arrive in one turn of the event loop (a fan-out's emails, as the mail server
+      // accepts them) commit together, and each caller resumes once its own is committed.
+      return new Promise<void>((resolve, reject) => {
+        completions.push({ id, holder, result, expiresAt, resolve, reject });
+        if (completions.length === 1) setImmediate(flushCompletions);
+      });
     },
     async release(id, holder) {
       release.run(id, holder);
