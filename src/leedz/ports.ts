@@ -345,11 +345,39 @@ export interface Email {
   kind: string;
   /** `(leed, recipient, kind)` and the like: the same key is sent at most once by idempotent callers. */
   key: string;
+  /**
+   * Header fields of this email beyond the ones every email has (name → value, printable ASCII, no
+   * line breaks): a bulk email's one-click unsubscribe (RFC 8058), `List-Unsubscribe` and
+   * `List-Unsubscribe-Post`. A mailer refuses a header it cannot send as given, naming it.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The `code` of the `NonRetriableError` a Mailer rejects with when the recipient's mail server refused
+ * the address for good while it was being sent (a hard bounce at send time, such as SMTP's 550 to
+ * `RCPT TO`): bulk mail stops going there. Refusals reported later (SES's bounce events) reach the
+ * store's suppression list another way.
+ */
+export const RECIPIENT_REFUSED = 'RECIPIENT_REFUSED';
+
+/**
+ * Sends email. Emails that share their content (a batch of alerts) are best built from one rendered
+ * content object, so that a mailer can encode it once and change only the recipient.
+ */
 export interface Mailer {
   /** Send (or store) one email; resolves with the provider's message id. */
   send(email: Email): Promise<{ messageId: string }>;
+  /**
+   * Optional, for a mailer that first keeps every email in a local database (the outbox): store these
+   * emails, synchronously — in the caller's transaction when it has one open on the same database, so
+   * a batch's idempotency claims and its emails are one commit — and idempotently by `key` (an email
+   * whose key is stored already is left as it is). `send(email)` is then `record([email])` and
+   * `deliver(email)`.
+   */
+  record?(emails: readonly Email[]): void;
+  /** With `record`: hand one recorded email on (by SMTP); absent when recording is all there is. */
+  deliver?(email: Email): Promise<{ messageId: string }>;
 }
 
 // ── Geocoder ──────────────────────────────────────────────────────────────────

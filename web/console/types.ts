@@ -24,6 +24,8 @@ export interface OutboxEmail {
   text: string;
   kind: string;
   key: string;
+  /** Header fields of its own (a bulk email's List-Unsubscribe and List-Unsubscribe-Post). */
+  headers?: Record<string, string>;
   messageId: string;
   createdAt: string;
 }

@@ -114,6 +114,65 @@ describe('outbox mailer', () => {
     for (const bad of ['abc', '1.5', '-1', '', '1e3', '99999999999999999999']) expect(outbox.getEmail(bad)).toBeUndefined();
   });
 
+  it("keeps an email's own header fields (one-click unsubscribe) and lists them with it", async () => {
+    const headers = { 'List-Unsubscribe': '<https://leedz.test/api/unsubscribe?token=a.b.c>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+    await outbox.send(anEmail({ key: 'with-headers', headers }));
+    await outbox.send(anEmail({ key: 'without' }));
+    expect(outbox.listEmails().map((e) => [e.key, e.headers])).toEqual([
+      ['without', undefined],
+      ['with-headers', headers],
+    ]);
+  });
+
+  it('refuses a header that could break the message (a line break, a name with a colon), naming it', async () => {
+    await expect(outbox.send(anEmail({ headers: { 'List-Unsubscribe': '<https://x>\r\nBcc: victim@example.com' } }))).rejects.toThrow(/header List-Unsubscribe must be printable ASCII on one line/);
+    await expect(outbox.send(anEmail({ headers: { 'Bad:Name': 'x' } }))).rejects.toThrow(/header name "Bad:Name"/);
+    expect(outbox.countEmails()).toBe(0);
+  });
+
+  it('records a batch in one go, keeping a body its emails share once, and lists each email whole', () => {
+    const shared = anEmail();
+    const batch = ['ann', 'bob', 'cy'].map((name) => ({ ...shared, to: `${name}@example.com`, key: `l_1:${name}:new-leed`, headers: { 'List-Unsubscribe': `<https://leedz.test/u?token=${name}>` } }));
+    outbox.record([...batch, anEmail({ to: 'dee@example.com', key: 'alone', html: '<p>its own</p>' })]);
+
+    expect(db.prepare('SELECT count(*) AS n FROM email_bodies').get()).toEqual({ n: 1 });
+    const listed = outbox.listEmails();
+    expect(listed.map((e) => e.to)).toEqual(['dee@example.com', 'cy@example.com', 'bob@example.com', 'ann@example.com']);
+    for (const email of listed.slice(1)) expect(email).toMatchObject({ subject: shared.subject, html: shared.html, text: shared.text });
+    expect(listed[0]?.html).toBe('<p>its own</p>');
+    expect(outbox.getEmail(listed[3]!.id)).toMatchObject({ html: shared.html, headers: { 'List-Unsubscribe': '<https://leedz.test/u?token=ann>' } });
+
+    // Recorded again (a retry after a crash): nothing changes, and the body is still kept once.
+    outbox.record(batch);
+    expect(outbox.countEmails()).toBe(4);
+    expect(db.prepare('SELECT count(*) AS n FROM email_bodies').get()).toEqual({ n: 1 });
+  });
+
+  it("records in the caller's transaction: rolled back, nothing is stored", () => {
+    expect(() =>
+      db.transaction(() => {
+        outbox.record([anEmail({ key: 'a' }), anEmail({ key: 'b' })]);
+        throw new Error('the claim failed');
+      })(),
+    ).toThrow('the claim failed');
+    expect(outbox.countEmails()).toBe(0);
+  });
+
+  it("opens a data folder's older outbox (no header or body columns) and adds them", async () => {
+    db.close();
+    db = new Database(dbPath);
+    db.exec('DROP TABLE email_outbox; DROP TABLE email_bodies;');
+    db.exec(`CREATE TABLE email_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, "to" TEXT NOT NULL COLLATE NOCASE, subject TEXT NOT NULL, html TEXT NOT NULL,
+      text TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL UNIQUE, message_id TEXT NOT NULL, created_at TEXT NOT NULL)`);
+    db.prepare(`INSERT INTO email_outbox ("to", subject, html, text, kind, key, message_id, created_at) VALUES ('old@example.com', 'old', '<p>old</p>', 'old', 'receipt', 'old', '<m>', '2026-01-01T00:00:00.000Z')`).run();
+    outbox = createOutboxMailer({ db });
+    await outbox.send(anEmail({ key: 'new', headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }));
+    expect(outbox.listEmails().map((e) => [e.key, e.html, e.headers])).toEqual([
+      ['new', anEmail().html, { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }],
+      ['old', '<p>old</p>', undefined],
+    ]);
+  });
+
   it('keeps its emails across a restart (a new connection to the same file)', async () => {
     await outbox.send(anEmail({ key: 'kept' }));
     db.close();

@@ -1,11 +1,13 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOutboxMailer } from '../../../src/adapters/mailer/outbox/outbox-mailer.js';
-import { createSmtpMailer, createTeeMailer, SmtpSendError } from '../../../src/adapters/mailer/smtp/smtp-mailer.js';
-import type { Mailer } from '../../../src/leedz/ports.js';
+import { SMTPServer } from 'smtp-server';
+import { createSmtpMailer, createTeeMailer, SmtpRefusedError, SmtpSendError } from '../../../src/adapters/mailer/smtp/smtp-mailer.js';
+import { NonRetriableError } from '../../../src/framework/errors.js';
+import { RECIPIENT_REFUSED, type Mailer } from '../../../src/leedz/ports.js';
 import { anEmail, describeMailerContract, type DeliveredEmail } from '../../contracts/mailer.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { startLoopbackSmtpServer, type LoopbackSmtpServer, type ReceivedMessage } from '../../helpers/loopback-smtp-server.js';
@@ -133,14 +135,128 @@ describe('SMTP mailer', () => {
     expect(smtp.messages[0]?.user).toBe('leedz');
   });
 
-  it('a refused recipient rejects with an error naming the server, the recipient and the reply', async () => {
+  it('a recipient refused for good (5xx) rejects with a non-retriable error naming the server, the recipient and the reply; the next email still goes', async () => {
     const smtp = await server({ rejectRecipient: { address: 'gone@example.com', responseCode: 550, message: 'no such user here' } });
-    const error = await rejection(mailer(smtp.url).send(anEmail({ to: 'gone@example.com' })));
-    expect(error.message).toContain(`the SMTP server at smtp://127.0.0.1:${smtp.port} refused the email to gone@example.com`);
-    expect(error.message).toContain('no such user here');
-    expect(error).toMatchObject({ code: 'EENVELOPE', permanent: true });
-    expect(error.toJSON()).toMatchObject({ name: 'SmtpSendError', code: 'EENVELOPE' });
+    const smtpMailer = mailer(smtp.url);
+    const error = await smtpMailer.send(anEmail({ to: 'gone@example.com' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SmtpRefusedError);
+    expect(error).toBeInstanceOf(NonRetriableError);
+    expect((error as Error).message).toContain(`the SMTP server at smtp://127.0.0.1:${smtp.port} refused the email to gone@example.com`);
+    expect((error as Error).message).toContain('no such user here');
+    expect(error).toMatchObject({ code: RECIPIENT_REFUSED, responseCode: 550, permanent: true });
     expect(smtp.messages).toEqual([]);
+    // The transaction was reset on the same connection: the next email is not affected.
+    await smtpMailer.send(anEmail({ to: 'ada@example.com' }));
+    expect(smtp.messages.map((m) => m.envelope.to)).toEqual([['ada@example.com']]);
+  });
+
+  it('a recipient refused for now (4xx) is an ordinary error: the event is retried', async () => {
+    const smtp = await server({ rejectRecipient: { address: 'busy@example.com', responseCode: 450, message: 'mailbox busy, try later' } });
+    const error = await rejection(mailer(smtp.url).send(anEmail({ to: 'busy@example.com' })));
+    expect(error).toMatchObject({ code: 'EENVELOPE', responseCode: 450, permanent: false });
+    expect(error.message).toContain('mailbox busy, try later');
+  });
+
+  it("sends an email's own header fields (one-click unsubscribe), a long one folded and read back whole", async () => {
+    const smtp = await server();
+    const unsubscribe = `<https://leedz.example.org/api/unsubscribe?token=${'a'.repeat(40)}.${'b'.repeat(20)}.${'c'.repeat(22)}>`;
+    await mailer(smtp.url).send(anEmail({ headers: { 'List-Unsubscribe': unsubscribe, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }));
+    const mail = await only(smtp.messages);
+    expect(mail.headers.get('list')).toMatchObject({ 'unsubscribe-post': { name: 'List-Unsubscribe=One-Click' } });
+    // mailparser reads List-Unsubscribe as a list header; the raw line, unfolded, is the value as given.
+    const raw = smtp.messages[0]!.raw.toString('utf8').split('\r\n\r\n')[0]!.replace(/\r\n[ \t]+/g, ' ');
+    expect(raw).toMatch(new RegExp(`^List-Unsubscribe: ${unsubscribe.replace(/[.?]/g, '\\$&')}$`, 'm'));
+    expect(raw.split('\r\n').every((line) => line.length <= 998)).toBe(true);
+  });
+
+  it('refuses a header that could break the message, naming it, and sends nothing', async () => {
+    const smtp = await server();
+    await expect(mailer(smtp.url).send(anEmail({ headers: { 'List-Unsubscribe': '<x>\r\nBcc: victim@example.com' } }))).rejects.toThrow(/header List-Unsubscribe must be printable ASCII on one line/);
+    expect(smtp.messages).toEqual([]);
+  });
+
+  it('encodes a content once for every email that shares it: one MIME boundary, each email its own To, Message-ID and headers', async () => {
+    const smtp = await server();
+    const smtpMailer = mailer(smtp.url);
+    const shared = anEmail();
+    const recipients = Array.from({ length: 20 }, (_, i) => `vendor${i}@example.com`);
+    await Promise.all(recipients.map((to) => smtpMailer.send({ ...shared, to, key: `l_1:${to}:new-leed`, headers: { 'List-Unsubscribe': `<https://leedz.test/u?token=${to.split('@')[0]}>` } })));
+    await smtpMailer.send(anEmail({ to: 'other@example.com', key: 'other', html: '<p>another content</p>' }));
+
+    const parsed = await Promise.all(smtp.messages.map(async (m) => ({ envelope: m.envelope, mail: await simpleParser(m.raw), raw: m.raw.toString('utf8') })));
+    const boundary = (raw: string) => /boundary="?([^";\r\n]+)/.exec(raw)?.[1];
+    const alerts = parsed.filter((p) => p.envelope.to[0] !== 'other@example.com');
+    expect(new Set(alerts.map((p) => boundary(p.raw))).size).toBe(1);
+    expect(boundary(parsed.find((p) => p.envelope.to[0] === 'other@example.com')!.raw)).not.toBe(boundary(alerts[0]!.raw));
+    for (const { envelope, mail } of alerts) {
+      expect(addresses(mail.to)).toEqual(envelope.to);
+      expect(mail.html).toBe(shared.html);
+      expect(mail.headers.get('list')).toMatchObject({ unsubscribe: { url: `https://leedz.test/u?token=${envelope.to[0]!.split('@')[0]}` } });
+    }
+    expect(new Set(alerts.map((p) => p.mail.messageId)).size).toBe(20);
+  });
+
+  it('a line of the body that starts with a dot arrives whole (dot-stuffing)', async () => {
+    const smtp = await server();
+    const text = '.a line that starts with a dot\n..and two\n.';
+    await mailer(smtp.url).send(anEmail({ text, html: '<p>x</p>\n.<p>y</p>' }));
+    const mail = await only(smtp.messages);
+    expect(mail.text?.trim()).toBe(text);
+    expect(mail.html).toBe('<p>x</p>\n.<p>y</p>');
+  });
+
+  it('sends to a server that does not offer PIPELINING, one command at a time', async () => {
+    const received: string[] = [];
+    const plain = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      hidePIPELINING: true,
+      logger: false,
+      disableReverseLookup: true,
+      onData(stream, session, callback) {
+        stream.on('data', () => {});
+        stream.on('end', () => {
+          received.push(session.envelope.rcptTo[0]?.address ?? '');
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+    const port = (plain.server.address() as AddressInfo).port;
+    const smtpMailer = mailer(`smtp://127.0.0.1:${port}`);
+    await Promise.all(['a', 'b', 'c'].map((name) => smtpMailer.send(anEmail({ to: `${name}@example.com`, key: name }))));
+    expect(received.sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+  });
+
+  it('a connection the server drops is an ordinary error, and the next email opens a new one', async () => {
+    const sockets = new Set<Socket>();
+    let drop = true;
+    const flaky = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      disableReverseLookup: true,
+      onMailFrom(_address, _session, callback) {
+        // The first time, the server goes away in the middle of a transaction.
+        if (drop) {
+          drop = false;
+          for (const socket of sockets) socket.destroy();
+          return;
+        }
+        callback();
+      },
+    });
+    flaky.server.on('connection', (socket: Socket) => sockets.add(socket));
+    flaky.on('error', () => {});
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => flaky.close(() => resolve())));
+    const smtpMailer = mailer(`smtp://127.0.0.1:${(flaky.server.address() as AddressInfo).port}`);
+
+    const error = await rejection(smtpMailer.send(anEmail({ key: 'first' })));
+
+    expect(error).toMatchObject({ code: 'ECONNECTION', permanent: false });
+    await smtpMailer.send(anEmail({ key: 'second' }));
   });
 
   it('wrong credentials reject with an error that does not show the password', async () => {

@@ -4,8 +4,14 @@
  * end-to-end test) reads the magic links and receipts through the dev endpoints. When `SMTP_URL`
  * is set, the composition root tees it with the SMTP mailer (`createTeeMailer`), so the outbox still
  * records everything that was sent.
+ *
+ * A batch (`record`) is one transaction — the caller's, when it has one open on this database: the
+ * fan-out's idempotency claims and its emails commit together. Emails that share their content (the
+ * same html and text, as a fan-out's alerts do) keep it once, in `email_bodies`; each row holds only
+ * what differs (recipient, key, headers), so ten thousand alerts are not ten thousand copies of one
+ * page of HTML.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Email, Mailer } from '../../../leedz/ports.js';
 
@@ -31,6 +37,8 @@ export interface OutboxQuery {
 
 /** The Mailer port plus the queries behind the dev endpoints (`/api/dev/outbox`). */
 export interface OutboxMailer extends Mailer {
+  /** Store a batch in one transaction (the caller's, when one is open on the database); see {@link Mailer.record}. */
+  record(emails: readonly Email[]): void;
   /** Stored emails matching `query`, newest first. */
   listEmails(query?: OutboxQuery): OutboxEmail[];
   /** One stored email by id (a number, or its decimal text as a route parameter gives it), or undefined. */
@@ -55,13 +63,15 @@ interface OutboxRow {
   key: string;
   message_id: string;
   created_at: string;
+  headers: string | null;
 }
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 10_000;
 
 // `to` is an SQL keyword, hence the quotes. NOCASE on the column (not only in queries) lets the
-// index serve the case-insensitive filter.
+// index serve the case-insensitive filter. A row whose `body_id` is set keeps its html and text in
+// `email_bodies` (its own columns hold ''); `headers` is JSON or NULL.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS email_outbox (
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -76,7 +86,26 @@ CREATE TABLE IF NOT EXISTS email_outbox (
 );
 CREATE INDEX IF NOT EXISTS email_outbox_to ON email_outbox ("to", id);
 CREATE INDEX IF NOT EXISTS email_outbox_created_at ON email_outbox (created_at);
+CREATE TABLE IF NOT EXISTS email_bodies (
+  id   INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  html TEXT NOT NULL,
+  text TEXT NOT NULL
+);
 `;
+
+/** Columns added after the table first shipped: added to an older data folder's table on open. */
+const ADDED_COLUMNS: readonly (readonly [name: string, definition: string])[] = [
+  ['headers', 'TEXT'],
+  ['body_id', 'INTEGER REFERENCES email_bodies (id)'],
+];
+
+/** Every column of a stored email, its html and text from `email_bodies` when it shares them. */
+const SELECT_EMAILS = `
+  SELECT o.id, o."to", o.subject, o.kind, o.key, o.message_id, o.created_at, o.headers,
+         CASE WHEN o.body_id IS NULL THEN o.html ELSE b.html END AS html,
+         CASE WHEN o.body_id IS NULL THEN o.text ELSE b.text END AS text
+  FROM email_outbox o LEFT JOIN email_bodies b ON b.id = o.body_id`;
 
 /**
  * A Mailer that stores each email in `email_outbox`. `send` is idempotent by `key`: a second send
@@ -93,38 +122,68 @@ CREATE INDEX IF NOT EXISTS email_outbox_created_at ON email_outbox (created_at);
  */
 export function createOutboxMailer({ db }: OutboxMailerOptions): OutboxMailer {
   db.exec(SCHEMA);
+  const columns = new Set(db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('email_outbox')").all().map((c) => c.name));
+  for (const [name, definition] of ADDED_COLUMNS) if (!columns.has(name)) db.exec(`ALTER TABLE email_outbox ADD COLUMN ${name} ${definition}`);
   // DO NOTHING rather than a check first: two deliveries of one event racing on two connections
   // still store one row, and both read the same message id back.
   const insert = db.prepare(`
-    INSERT INTO email_outbox ("to", subject, html, text, kind, key, message_id, created_at)
-    VALUES (@to, @subject, @html, @text, @kind, @key, @messageId, @createdAt)
+    INSERT INTO email_outbox ("to", subject, html, text, kind, key, message_id, created_at, headers, body_id)
+    VALUES (@to, @subject, @html, @text, @kind, @key, @messageId, @createdAt, @headers, @bodyId)
     ON CONFLICT (key) DO NOTHING`);
+  const insertBody = db.prepare('INSERT INTO email_bodies (hash, html, text) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING');
+  const bodyOfHash = db.prepare<[string], number>('SELECT id FROM email_bodies WHERE hash = ?').pluck();
   const messageIdOfKey = db.prepare<[string], { message_id: string }>('SELECT message_id FROM email_outbox WHERE key = ?');
-  const byId = db.prepare<[number], OutboxRow>('SELECT * FROM email_outbox WHERE id = ?');
+  const byId = db.prepare<[number], OutboxRow>(`${SELECT_EMAILS} WHERE o.id = ?`);
 
-  return {
-    async send(email) {
+  /** The id of a body in `email_bodies`, stored if new. */
+  const bodyId = (html: string, text: string): number => {
+    const hash = createHash('sha256').update(html).update('\u0000').update(text).digest('base64url');
+    insertBody.run(hash, html, text);
+    return bodyOfHash.get(hash)!;
+  };
+
+  // Nested in the caller's transaction when it has one open (better-sqlite3 makes it a savepoint).
+  const recordAll = db.transaction((emails: readonly Email[]) => {
+    const createdAt = new Date().toISOString();
+    let shared: { html: string; text: string; id: number } | undefined;
+    for (const [index, email] of emails.entries()) {
+      const next = emails[index + 1];
+      // Stored once when the next or the last email has the same body (the same strings, as a batch
+      // rendered once has): a single email keeps its body in its row.
+      const sharesBody = (shared !== undefined && shared.html === email.html && shared.text === email.text) || (next !== undefined && next.html === email.html && next.text === email.text);
+      if (sharesBody && (shared === undefined || shared.html !== email.html || shared.text !== email.text)) shared = { html: email.html, text: email.text, id: bodyId(email.html, email.text) };
       insert.run({
         to: email.to,
         subject: email.subject,
-        html: email.html,
-        text: email.text,
+        html: sharesBody ? '' : email.html,
+        text: sharesBody ? '' : email.text,
         kind: email.kind,
         key: email.key,
-        // The RFC 5322 shape, so it reads like the id an SMTP server or SES would give.
-        messageId: `<${randomUUID()}@outbox.leedz.local>`,
-        createdAt: new Date().toISOString(),
+        messageId: newMessageId(),
+        createdAt,
+        headers: headersJson(email),
+        bodyId: sharesBody ? shared!.id : null,
       });
+    }
+  });
+
+  return {
+    async send(email) {
+      recordAll([email]);
       const stored = messageIdOfKey.get(email.key);
       if (stored === undefined) throw new Error(`email_outbox: the email with key "${email.key}" was not stored`);
       return { messageId: stored.message_id };
+    },
+
+    record(emails) {
+      if (emails.length > 0) recordAll(emails);
     },
 
     listEmails(query = {}) {
       const { where, params } = filters(query);
       const requested = query.limit !== undefined && Number.isFinite(query.limit) ? Math.trunc(query.limit) : DEFAULT_LIMIT;
       const limit = Math.min(Math.max(requested, 1), MAX_LIMIT);
-      const rows = db.prepare<unknown[], OutboxRow>(`SELECT * FROM email_outbox ${where} ORDER BY id DESC LIMIT ?`).all(...params, limit);
+      const rows = db.prepare<unknown[], OutboxRow>(`${SELECT_EMAILS} ${where} ORDER BY o.id DESC LIMIT ?`).all(...params, limit);
       return rows.map(toEmail);
     },
 
@@ -137,7 +196,7 @@ export function createOutboxMailer({ db }: OutboxMailerOptions): OutboxMailer {
 
     countEmails(query = {}) {
       const { where, params } = filters(query);
-      const row = db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM email_outbox ${where}`).get(...params);
+      const row = db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM email_outbox o ${where}`).get(...params);
       return row?.n ?? 0;
     },
   };
@@ -148,15 +207,15 @@ function filters(query: OutboxQuery): { where: string; params: unknown[] } {
   const clauses: string[] = [];
   const params: unknown[] = [];
   if (query.to !== undefined) {
-    clauses.push('"to" = ?');
+    clauses.push('o."to" = ?');
     params.push(query.to);
   }
   if (query.kind !== undefined) {
-    clauses.push('kind = ?');
+    clauses.push('o.kind = ?');
     params.push(query.kind);
   }
   if (query.after !== undefined) {
-    clauses.push('id > ?');
+    clauses.push('o.id > ?');
     params.push(query.after);
   }
   return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, params };
@@ -171,7 +230,27 @@ function toEmail(row: OutboxRow): OutboxEmail {
     text: row.text,
     kind: row.kind,
     key: row.key,
+    ...(row.headers === null ? {} : { headers: JSON.parse(row.headers) as Record<string, string> }),
     messageId: row.message_id,
     createdAt: row.created_at,
   };
 }
+
+/** The RFC 5322 shape, so it reads like the id an SMTP server or SES would give. */
+function newMessageId(): string {
+  return `<${randomUUID()}@outbox.leedz.local>`;
+}
+
+/** An email's own header fields as stored (JSON), each checked as a mailer must (see {@link Email.headers}). */
+function headersJson(email: Email): string | null {
+  if (email.headers === undefined) return null;
+  for (const [name, value] of Object.entries(email.headers)) {
+    if (!HEADER_NAME.test(name)) throw new TypeError(`email header name "${name}" must be printable ASCII without a colon`);
+    if (!HEADER_VALUE.test(value)) throw new TypeError(`email header ${name} must be printable ASCII on one line`);
+  }
+  return JSON.stringify(email.headers);
+}
+
+/** RFC 5322 §2.2: a field name is printable ASCII but the colon; a value here is one line of printable ASCII. */
+const HEADER_NAME = /^[!-9;-~]{1,126}$/;
+const HEADER_VALUE = /^[ -~]{0,995}$/;

@@ -25,11 +25,13 @@ export interface SesMailerOptions {
   /** The sender: a verified identity, `noreply@example.com` or `The Leedz <noreply@example.com>`. */
   from: string;
   /**
-   * The account's maximum send rate in emails per second (SES console, or `GetAccount`'s
-   * `SendQuota.MaxSendRate`). All sends of this mailer share one bucket of this rate.
+   * The emails per second this mailer may send: the account's maximum send rate (SES console, or
+   * `GetAccount`'s `SendQuota.MaxSendRate`) when it is the only sender, or its share of it when
+   * several containers send at once (on AWS, the stack gives each Lambda container its share:
+   * `infra/mail-rate.ts`). All sends of this mailer share one bucket of this rate.
    */
   maxSendRate: number;
-  /** A configuration set for event publishing (bounces, complaints, deliveries). */
+  /** The configuration set whose event destination reports bounces and complaints (sent with every email). */
   configurationSetName?: string;
 }
 
@@ -123,6 +125,9 @@ export function createSesMailer(options: SesMailerOptions): Mailer {
           Simple: {
             Subject: { Data: email.subject, Charset: 'UTF-8' },
             Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+            // The email's own header fields (a bulk email's one-click unsubscribe, RFC 8058): SES v2
+            // adds them to the message it builds (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_Message.html).
+            ...(email.headers === undefined ? {} : { Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })) }),
           },
         },
         // A tag per kind, so a configuration set's CloudWatch metrics split by receipts, magic links, …
