@@ -8,7 +8,19 @@
  * The fan-out after a post is two routes: `notifyUsers` plans the batches and invokes `notifyBatch`
  * once per page of subscribers, all at the next hop — a flat tree, so any number of subscribers stays
  * far within Lambda's recursion limit of 16 hops
- * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html).
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html). A batch renders its email
+ * once and sends it to each recipient with their own header fields (`send-each.ts`).
+ *
+ * Bulk mail (new-leed alerts, leed news: {@link BULK_ROUTES}) skips addresses on the store's
+ * suppression list and carries one-click unsubscribe (RFC 8058; `../emails/unsubscribe.ts`); its
+ * recipients' refusals for good are one recipient's failure, not the batch's. `mailFeedback` puts
+ * the addresses that bounce or complain on the suppression list (SES's events on AWS; on one machine
+ * an SMTP server's refusal of a recipient does the same, at send time). Sign-in links, receipts and
+ * the admin's reports always go: the person asked for them.
+ *
+ * Where the mail goes first: locally every route waits in its own lane of the runtime, so a sign-in
+ * link is never behind a fan-out's batches; on AWS the bulk routes run in a Lambda of their own, with
+ * its own share of SES's rate (`infra/mail-rate.ts`).
  *
  * @example
  * const emailHelper = createEmailHelper(deps);
@@ -21,15 +33,21 @@ import { invoke } from '../../framework/invoker.js';
 import { withinRadius, type GeoPoint } from '../domain/geo.js';
 import { tradeNameSchema } from '../domain/trade.js';
 import type { MarketplaceDeps } from '../deps.js';
-import type { Email, Subscriber } from '../ports.js';
-import { leedChangedEmail, leedTakenDownEmail, leedWithdrawnEmail, magicLinkEmail, newLeedEmail, receiptEmail, reportEmail, soldEmail } from '../emails/templates.js';
-import { forEachConcurrently } from './concurrency.js';
+import { RECIPIENT_REFUSED, type Email, type Recipient, type Subscriber } from '../ports.js';
+import { bulkEmails, leedChangedContent, leedTakenDownEmail, leedWithdrawnContent, magicLinkEmail, newLeedContent, receiptEmail, reportEmail, soldEmail, type EmailKind } from '../emails/templates.js';
+import { oneClickHeaders, unsubscribeToken } from '../emails/unsubscribe.js';
+import { sendEach, SEND_CONCURRENCY, type BatchOutcome } from './send-each.js';
+
+export { SEND_CONCURRENCY };
 
 /** The most subscribers one `notifyBatch` takes (and the most `fanOutBatchSize` may be). */
 export const MAX_BATCH_SIZE = 1000;
 
-/** Emails in flight at once within a batch. */
-export const SEND_CONCURRENCY = 8;
+/**
+ * The routes that send bulk mail, a page of recipients each. On AWS they run in a Lambda of their
+ * own (`infra/mail-rate.ts`), so that sign-in links and receipts never wait behind them.
+ */
+export const BULK_ROUTES = ['notifyBatch', 'leedNewsBatch'] as const;
 
 const leedIdSchema = z.string().min(1);
 
@@ -88,6 +106,35 @@ export const magicLinkPayload = z.object({
   request: z.string().min(1).max(100),
 });
 
+/** A recipient as SES reports it in a bounce or a complaint. */
+const reportedRecipient = z.object({ emailAddress: z.string().min(3).max(320) });
+
+/**
+ * `mailFeedback`: an SES email event as SES publishes it (the `detail` of its EventBridge event,
+ * https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html). Only the
+ * fields read here are checked; the rest is ignored.
+ */
+export const mailFeedbackPayload = z.object({
+  event: z.object({
+    eventType: z.string().min(1).max(40),
+    bounce: z
+      .object({
+        bounceType: z.string().max(40),
+        bounceSubType: z.string().max(80).optional(),
+        bouncedRecipients: z.array(reportedRecipient.extend({ diagnosticCode: z.string().max(1000).optional() })).max(100),
+        timestamp: z.string().max(40).optional(),
+      })
+      .optional(),
+    complaint: z
+      .object({
+        complainedRecipients: z.array(reportedRecipient).max(100),
+        complaintFeedbackType: z.string().max(80).optional(),
+        timestamp: z.string().max(40).optional(),
+      })
+      .optional(),
+  }),
+});
+
 /**
  * The link a sign-in email carries for `token`: the web app's confirm page, whose button spends the
  * token with a POST (mail scanners fetch links with GET, and must not sign anyone in). The token is
@@ -112,6 +159,7 @@ export function signInLink(publicUrl: string, token: string): string {
  * - `leedNews { leedId, trade, news: {kind: 'withdrawn', by} | {kind: 'changed', change, previous} }`
  * - `leedNewsBatch { leedId, trade, news, after: string | null, limit: 1..1000 }`
  * - `leedTakenDown { leedId, trade }`
+ * - `mailFeedback { event: SES's email event (a bounce or a complaint) }`
  *
  * @example
  * const emailHelper = createEmailHelper(deps);
@@ -127,6 +175,48 @@ export function createEmailHelper(deps: MarketplaceDeps) {
 
   /** Send `email` at most once per its key, however often this is called. */
   const sendOnce = (ctx: InvocationContext, email: Email) => idempotency.once(ctx, email.key, () => mailer.send(email));
+
+  // The secret never changes once made: read it once per container.
+  let secret: Promise<string> | undefined;
+  const unsubscribeSecret = () => {
+    secret ??= store.unsubscribeSecret().catch((error: unknown) => {
+      secret = undefined;
+      throw error;
+    });
+    return secret;
+  };
+
+  /**
+   * A batch of bulk mail about `trade`: one rendered content, each recipient with their own key and
+   * one-click unsubscribe from that trade; recipients refused for good go on the suppression list
+   * (SMTP's 550: the address does not exist) and into the log, and the others are not held up.
+   */
+  async function sendBulk(ctx: InvocationContext, trade: string, kind: EmailKind, content: ReturnType<typeof newLeedContent>, recipients: readonly Recipient[], keyOf: (recipient: Recipient) => string): Promise<BatchOutcome> {
+    const key = await unsubscribeSecret();
+    const emails = bulkEmails(
+      content,
+      kind,
+      recipients.map((recipient) => ({
+        to: recipient.email,
+        key: keyOf(recipient),
+        headers: oneClickHeaders(settings.publicUrl, unsubscribeToken(key, { username: recipient.username, trade })),
+      })),
+    );
+    const outcome = await sendEach(deps, ctx, emails);
+    if (outcome.refused.length > 0) {
+      for (const { email, code, message } of outcome.refused) ctx.log(`${kind}: not sent to ${email.to} (${code}): ${message}`);
+      const at = deps.now().toISOString();
+      const bounced = outcome.refused.filter((refusal) => refusal.code === RECIPIENT_REFUSED);
+      await store.suppressEmails(bounced.map(({ email, message }) => ({ email: email.to, reason: 'bounce' as const, at, detail: message.slice(0, 500) })));
+    }
+    return outcome;
+  }
+
+  /** Those of `recipients` whose address is not on the suppression list. */
+  async function mailable<R extends { email: string }>(recipients: readonly R[]): Promise<R[]> {
+    const suppressed = await store.suppressedAmong(recipients.map((recipient) => recipient.email));
+    return suppressed.size === 0 ? [...recipients] : recipients.filter((recipient) => !suppressed.has(recipient.email));
+  }
 
   const emailHelper = defineController(
     'emailHelper',
@@ -159,21 +249,19 @@ export function createEmailHelper(deps: MarketplaceDeps) {
 
       notifyBatch: {
         payload: notifyBatchPayload,
-        handler: async ({ leedId, trade, after, limit }, ctx): Promise<{ recipients: number }> => {
+        handler: async ({ leedId, trade, after, limit }, ctx): Promise<{ recipients: number; sent: number; refused: number }> => {
           const leed = await store.getLeed(trade, leedId);
           // Sold, deleted or expired since the post: an alert would advertise what cannot be bought.
-          if (leed?.status !== 'active') return { recipients: 0 };
+          if (leed?.status !== 'active') return { recipients: 0, sent: 0, refused: 0 };
           const page = await store.listSubscribers(trade, after, limit);
-          const recipients = page.filter((subscriber) => subscriber.username !== leed.creator && wantsLeedAt(subscriber, leed.point));
-          // Kept before they are emailed: whoever may have heard of the leed hears of its changes too.
-          await store.addLeedRecipients(leedId, recipients.map(({ username, email }) => ({ username, email })));
-          await forEachConcurrently(
-            recipients,
-            SEND_CONCURRENCY,
-            (recipient) => sendOnce(ctx, newLeedEmail({ leed, recipient, publicUrl: settings.publicUrl })),
-            ctx.signal,
+          const recipients = (await mailable(page.filter((subscriber) => subscriber.username !== leed.creator && wantsLeedAt(subscriber, leed.point)))).map(
+            ({ username, email }) => ({ username, email }),
           );
-          return { recipients: recipients.length };
+          // Kept before they are emailed: whoever may have heard of the leed hears of its changes too.
+          await store.addLeedRecipients(leedId, recipients);
+          const content = newLeedContent({ leed, publicUrl: settings.publicUrl });
+          const outcome = await sendBulk(ctx, trade, 'new-leed', content, recipients, (recipient) => `${leed.id}:${recipient.username}:new-leed`);
+          return { recipients: recipients.length, sent: outcome.sent, refused: outcome.refused.length };
         },
       },
 
@@ -241,29 +329,25 @@ export function createEmailHelper(deps: MarketplaceDeps) {
 
       leedNewsBatch: {
         payload: leedNewsBatchPayload,
-        handler: async ({ leedId, trade, news, after, limit }, ctx): Promise<{ recipients: number }> => {
+        handler: async ({ leedId, trade, news, after, limit }, ctx): Promise<{ recipients: number; sent: number; refused: number }> => {
           const leed = await store.getLeed(trade, leedId);
           // Withdrawn: only once it is (a redelivery after a restore would mislead). Changed: only while
           // it can still be bought — sold since, the news is moot.
           if (leed === undefined || (news.kind === 'withdrawn' ? leed.status !== 'deleted' : leed.status !== 'active')) {
             ctx.log(`leedNewsBatch: ${trade}/${leedId} is ${leed?.status ?? 'not found'}; no ${news.kind} emails`);
-            return { recipients: 0 };
+            return { recipients: 0, sent: 0, refused: 0 };
           }
-          const recipients = (await store.listLeedRecipients(leedId, after, limit)).filter((r) => r.username !== leed.creator);
+          const told = (await store.listLeedRecipients(leedId, after, limit)).filter((r) => r.username !== leed.creator);
+          // Those who unsubscribed from the trade since (one click on an alert) hear no more of its leedz.
+          const subscribed = await store.subscribedAmong(trade, told.map((r) => r.username));
+          const recipients = await mailable(told.filter((r) => subscribed.has(r.username)));
           const { publicUrl } = settings;
-          await forEachConcurrently(
-            recipients,
-            SEND_CONCURRENCY,
-            (recipient) =>
-              sendOnce(
-                ctx,
-                news.kind === 'withdrawn'
-                  ? leedWithdrawnEmail({ leed, recipient, by: news.by, publicUrl })
-                  : leedChangedEmail({ leed, recipient, previous: news.previous, change: news.change, publicUrl }),
-              ),
-            ctx.signal,
-          );
-          return { recipients: recipients.length };
+          const [content, kind, suffix] =
+            news.kind === 'withdrawn'
+              ? ([leedWithdrawnContent({ leed, by: news.by, publicUrl }), 'withdrawn', 'withdrawn'] as const)
+              : ([leedChangedContent({ leed, previous: news.previous, publicUrl }), 'changed', `changed:${news.change}`] as const);
+          const outcome = await sendBulk(ctx, trade, kind, content, recipients, (recipient) => `${leed.id}:${recipient.username}:${suffix}`);
+          return { recipients: recipients.length, sent: outcome.sent, refused: outcome.refused.length };
         },
       },
 
@@ -278,6 +362,34 @@ export function createEmailHelper(deps: MarketplaceDeps) {
           }
           await sendOnce(ctx, leedTakenDownEmail({ leed, poster, adminEmail: settings.adminEmail, publicUrl: settings.publicUrl }));
           return { sent: true };
+        },
+      },
+
+      mailFeedback: {
+        payload: mailFeedbackPayload,
+        // SES reports a hard bounce (`Permanent`: the address does not exist, or its server refuses us
+        // for good) or a complaint (the recipient marked our email as spam): either way, no more bulk
+        // mail to that address. A transient bounce (mailbox full) is SES's to retry, not ours to act on.
+        // Idempotent: a listed address keeps its first entry.
+        handler: async ({ event }, ctx): Promise<{ suppressed: number }> => {
+          const now = deps.now().toISOString();
+          const at = (reported: string | undefined) => (reported !== undefined && !Number.isNaN(Date.parse(reported)) ? new Date(reported).toISOString() : now);
+          const { bounce, complaint } = event;
+          if (event.eventType === 'Bounce' && bounce !== undefined && bounce.bounceType === 'Permanent') {
+            const reason = [bounce.bounceType, bounce.bounceSubType].filter(Boolean).join('/');
+            await store.suppressEmails(
+              bounce.bouncedRecipients.map((r) => ({ email: r.emailAddress, reason: 'bounce' as const, at: at(bounce.timestamp), detail: [reason, r.diagnosticCode].filter(Boolean).join(': ').slice(0, 500) })),
+            );
+            return { suppressed: bounce.bouncedRecipients.length };
+          }
+          if (event.eventType === 'Complaint' && complaint !== undefined) {
+            await store.suppressEmails(
+              complaint.complainedRecipients.map((r) => ({ email: r.emailAddress, reason: 'complaint' as const, at: at(complaint.timestamp), ...(complaint.complaintFeedbackType === undefined ? {} : { detail: complaint.complaintFeedbackType }) })),
+            );
+            return { suppressed: complaint.complainedRecipients.length };
+          }
+          ctx.log(`mailFeedback: ${event.eventType}${bounce === undefined ? '' : ` (${bounce.bounceType})`}: nothing to suppress`);
+          return { suppressed: 0 };
         },
       },
 

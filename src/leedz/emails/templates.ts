@@ -274,6 +274,18 @@ export function toEmail(content: EmailContent, address: { to: string; kind: Emai
 }
 
 /**
+ * Emails that share one rendered content, each to its own recipient with its own key and header
+ * fields: a batch of bulk mail rendered once. Every email holds the same `subject`, `html` and `text`
+ * strings, which lets a mailer encode them once (and the outbox keep them once).
+ *
+ * @example
+ * bulkEmails(newLeedContent({ leed, publicUrl }), 'new-leed', [{ to: 'pat@example.com', key: 'l_1:pat:new-leed', headers }]);
+ */
+export function bulkEmails(content: EmailContent, kind: EmailKind, recipients: readonly { to: string; key: string; headers?: Record<string, string> }[]): Email[] {
+  return recipients.map(({ to, key, headers }) => ({ to, kind, key, subject: content.subject, html: content.html, text: content.text, ...(headers === undefined ? {} : { headers }) }));
+}
+
+/**
  * A new-leed alert for one subscriber; key `<leed id>:<username>:new-leed`.
  *
  * @example
@@ -404,7 +416,11 @@ function hiddenList(leed: Leed): string {
   return hidden.length === 0 ? '(nothing)' : listWords(hidden);
 }
 
-const SUBSCRIPTIONS_FOOTER = 'Change your subscriptions, home zip or radius on your profile:';
+/**
+ * The visible way out of bulk mail, beside the one-click header fields (which a mail app shows as its
+ * own Unsubscribe button): the profile's subscriptions.
+ */
+const SUBSCRIPTIONS_FOOTER = "To stop these emails, use your mail app's Unsubscribe button, or manage your subscriptions, home zip and radius on your profile:";
 
 /** Where a recipient changes what they are emailed about. */
 function profileSubscriptionsUrl(publicUrl: string): string {

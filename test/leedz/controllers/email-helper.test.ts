@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidPayloadError } from '../../../src/framework/errors.js';
+import { InvalidPayloadError, RetryAfterError } from '../../../src/framework/errors.js';
 import { createEmailHelper, SEND_CONCURRENCY } from '../../../src/leedz/controllers/email-helper.js';
 import type { MarketplaceSettings } from '../../../src/leedz/deps.js';
+import { readUnsubscribeToken } from '../../../src/leedz/emails/unsubscribe.js';
 import {
   buildDeps,
   buildLeed,
@@ -135,7 +136,7 @@ describe('emailHelper.notifyBatch', () => {
 
     const result = await emailHelper.dispatch(batch, controllerContext('emailHelper', { hop: 1 }));
 
-    expect(result).toEqual({ recipients: 2 });
+    expect(result).toEqual({ recipients: 2, sent: 2, refused: 0 });
     expect(mailer.sent.map((email) => email.to).sort()).toEqual(['near@example.com', 'nowhere@example.com']);
     expect(mailer.to('near@example.com')[0]).toMatchObject({ kind: 'new-leed', key: 'l_1:near:new-leed', subject: 'New Leed: Wedding reception' });
   });
@@ -158,18 +159,21 @@ describe('emailHelper.notifyBatch', () => {
     expect(mailer.sent.map((email) => email.to).sort()).toEqual(['sub-004', 'sub-005', 'sub-006', 'sub-007'].map((u) => `${u}@example.com`));
   });
 
-  it('after a failed send, the retry sends only what did not go out', async () => {
+  it('after a failed send, the batch fails and its retry sends only what did not go out', async () => {
     const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(20));
     const { emailHelper, mailer } = setup(store);
     mailer.failFor.add('sub-007@example.com');
 
     await expect(emailHelper.dispatch(batch, controllerContext('emailHelper'))).rejects.toThrow(/refused sub-007/);
-    expect(mailer.sent).toHaveLength(19);
+    const first = mailer.sent.map((email) => email.to);
+    expect(first).not.toContain('sub-007@example.com');
+    expect(first.length).toBeLessThan(20);
 
     mailer.failFor.clear();
     await emailHelper.dispatch(batch, controllerContext('emailHelper'));
     expect(mailer.sent).toHaveLength(20);
-    expect(mailer.sent.at(-1)?.to).toBe('sub-007@example.com');
+    expect(new Set(mailer.sent.map((email) => email.to)).size).toBe(20);
+    expect(mailer.sent.slice(first.length).map((email) => email.to)).toContain('sub-007@example.com');
   });
 
   it(`sends at most ${SEND_CONCURRENCY} emails at a time`, async () => {
@@ -187,7 +191,7 @@ describe('emailHelper.notifyBatch', () => {
     const store = neighbourhood().addLeed(buildLeed({ status: 'deleted' }));
     const { emailHelper, mailer } = setup(store);
 
-    expect(await emailHelper.dispatch(batch, controllerContext('emailHelper'))).toEqual({ recipients: 0 });
+    expect(await emailHelper.dispatch(batch, controllerContext('emailHelper'))).toEqual({ recipients: 0, sent: 0, refused: 0 });
     expect(mailer.sent).toEqual([]);
   });
 
@@ -278,7 +282,7 @@ describe('emailHelper: the people told about a leed hear its news', () => {
   it('says nothing of a withdrawal while the leed is still active (an event written by hand)', async () => {
     const { emailHelper, mailer } = await alerted();
     const batch = { function: 'leedNewsBatch', leedId: 'l_1', trade: 'dj', news: { kind: 'withdrawn', by: 'creator' }, after: null, limit: 200 };
-    expect(await emailHelper.dispatch(batch, controllerContext('emailHelper'))).toEqual({ recipients: 0 });
+    expect(await emailHelper.dispatch(batch, controllerContext('emailHelper'))).toEqual({ recipients: 0, sent: 0, refused: 0 });
     expect(mailer.sent).toEqual([]);
   });
 
@@ -439,5 +443,177 @@ describe('emailHelper.magicLink', () => {
     await expect(emailHelper.dispatch({ function: 'magicLink', email: 'not-an-address', request: 'r' }, controllerContext('emailHelper'))).rejects.toBeInstanceOf(InvalidPayloadError);
     await expect(emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com' }, controllerContext('emailHelper'))).rejects.toThrow(/request/);
     expect(mailer.sent).toEqual([]);
+  });
+});
+
+describe('emailHelper: bulk mail carries one-click unsubscribe and skips suppressed addresses', () => {
+  const batch = { function: 'notifyBatch', leedId: 'l_1', trade: 'dj', after: null, limit: 200 };
+
+  it('renders the alert once: every email of a batch shares one subject, html and text, with its own key and unsubscribe token', async () => {
+    const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(3));
+    const { emailHelper, mailer } = setup(store);
+
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+
+    const [a, b, c] = mailer.sent;
+    expect(a!.html).toBe(b!.html);
+    expect(b!.text).toBe(c!.text);
+    expect(new Set(mailer.sent.map((email) => email.key)).size).toBe(3);
+    for (const email of mailer.sent) {
+      expect(email.headers?.['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+      const url = /^<(https:\/\/leedz\.test\/api\/unsubscribe\?token=([A-Za-z0-9_.-]+))>$/.exec(email.headers?.['List-Unsubscribe'] ?? '');
+      expect(url).not.toBeNull();
+      // The token names the recipient and the trade, signed with the store's secret: nobody else's.
+      const username = email.to.split('@')[0]!;
+      expect(readUnsubscribeToken(store.secret, url![2]!)).toEqual({ username, trade: 'dj' });
+      expect(readUnsubscribeToken('another secret', url![2]!)).toBeUndefined();
+      // And the visible way out, in the body.
+      expect(email.text).toContain("use your mail app's Unsubscribe button, or manage your subscriptions");
+      expect(email.text).toContain('https://leedz.test/profile#subscriptions');
+      expect(email.html).toContain('href="https://leedz.test/profile#subscriptions"');
+    }
+  });
+
+  it('never alerts an address on the suppression list (whatever its case), nor keeps it as a recipient', async () => {
+    const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(4));
+    await store.suppressEmails([{ email: 'SUB-001@example.com', reason: 'bounce', at: '2026-12-01T00:00:00.000Z' }]);
+    const { emailHelper, mailer } = setup(store);
+
+    expect(await emailHelper.dispatch(batch, controllerContext('emailHelper'))).toEqual({ recipients: 3, sent: 3, refused: 0 });
+
+    expect(mailer.sent.map((email) => email.to).sort()).toEqual(['sub-000@example.com', 'sub-002@example.com', 'sub-003@example.com']);
+    expect(await store.listLeedRecipients('l_1', null, 10)).not.toContainEqual(expect.objectContaining({ username: 'sub-001' }));
+  });
+
+  it('a recipient refused for good does not hold up the others: the batch succeeds, the address is suppressed, and a redelivery does not try it again', async () => {
+    const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(10));
+    const { emailHelper, mailer } = setup(store);
+    mailer.refuse.add('sub-004@example.com');
+    const ctx = controllerContext('emailHelper');
+
+    expect(await emailHelper.dispatch(batch, ctx)).toEqual({ recipients: 10, sent: 9, refused: 1 });
+    expect(mailer.sent).toHaveLength(9);
+    expect(await store.suppressedAmong(['sub-004@example.com'])).toEqual(new Set(['sub-004@example.com']));
+    expect(store.suppressed.get('sub-004@example.com')).toMatchObject({ reason: 'bounce', detail: expect.stringContaining('550 no such user') });
+
+    mailer.refuse.clear();
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+    expect(mailer.sent).toHaveLength(9);
+  });
+
+  it('throttled and refused recipients in one batch: the throttle wins, so the batch is retried for the throttled ones, never for the refused one', async () => {
+    const store = new FakeStore().addLeed(buildLeed()).subscribe('dj', manySubscribers(10));
+    const { deps, mailer } = setup(store);
+    // The refused one comes first: its error must not be the one that decides the batch.
+    mailer.refuse.add('sub-000@example.com');
+    mailer.throttle.set('sub-005@example.com', 1_000);
+    mailer.throttle.set('sub-006@example.com', 60_000);
+    const emailHelper = createEmailHelper(deps);
+    // A context whose remaining time is short: a RetryAfterError is not waited for inside it.
+    const ctx = controllerContext('emailHelper');
+    ctx.getRemainingTimeInMillis = () => 1_000;
+
+    const error = await emailHelper.dispatch(batch, ctx).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RetryAfterError);
+    expect((error as RetryAfterError).retryAfterMs).toBe(60_000);
+    mailer.throttle.clear();
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+    expect(mailer.sent.map((email) => email.to).sort()).toEqual(manySubscribers(10).slice(1).map((s) => s.email));
+    expect(mailer.to('sub-000@example.com')).toEqual([]);
+  });
+
+  it('leed news: not to those who unsubscribed from the trade since, nor to suppressed addresses; with one-click unsubscribe', async () => {
+    const store = new FakeStore()
+      .addLeed(buildLeed())
+      .subscribe('dj', [buildSubscriber('ann', null), buildSubscriber('bob', null), buildSubscriber('cy', null)]);
+    const { emailHelper, mailer } = setup(store);
+    await emailHelper.dispatch(batch, controllerContext('emailHelper'));
+    mailer.sent.length = 0;
+    store.unsubscribe('dj', 'bob');
+    await store.suppressEmails([{ email: 'cy@example.com', reason: 'complaint', at: '2026-12-01T00:00:00.000Z' }]);
+    store.addLeed(buildLeed({ status: 'deleted' }));
+
+    const result = await emailHelper.dispatch(
+      { function: 'leedNewsBatch', leedId: 'l_1', trade: 'dj', news: { kind: 'withdrawn', by: 'creator' }, after: null, limit: 200 },
+      controllerContext('emailHelper'),
+    );
+
+    expect(result).toEqual({ recipients: 1, sent: 1, refused: 0 });
+    expect(mailer.sent.map((email) => [email.to, email.kind])).toEqual([['ann@example.com', 'withdrawn']]);
+    expect(mailer.sent[0]!.headers?.['List-Unsubscribe']).toMatch(/^<https:\/\/leedz\.test\/api\/unsubscribe\?token=/);
+  });
+
+  it('sign-in links and receipts carry no unsubscribe and go to a suppressed address too: the person asked for them', async () => {
+    const store = new FakeStore()
+      .addLeed(buildLeed({ status: 'sold', buyer: 'pat', soldAt: '2026-12-02T15:30:00.000Z' }))
+      .addUser(buildUser('sam'))
+      .addUser(buildUser('pat'));
+    await store.suppressEmails([{ email: 'pat@example.com', reason: 'bounce', at: '2026-12-01T00:00:00.000Z' }]);
+    const { emailHelper, mailer } = setup(store);
+
+    await emailHelper.dispatch({ function: 'sendReceipts', leedId: 'l_1', trade: 'dj' }, controllerContext('emailHelper'));
+    await emailHelper.dispatch({ function: 'magicLink', email: 'pat@example.com', request: 'r-1' }, controllerContext('emailHelper'));
+
+    expect(mailer.to('pat@example.com').map((email) => email.kind).sort()).toEqual(['magic-link', 'receipt']);
+    expect(mailer.sent.every((email) => email.headers === undefined)).toBe(true);
+  });
+});
+
+describe('emailHelper.mailFeedback (SES bounce and complaint events)', () => {
+  /** An SES event as EventBridge's `detail` carries it (the shape SES documents for event publishing). */
+  const bounce = (bounceType: string, emails: string[]) => ({
+    function: 'mailFeedback',
+    event: {
+      eventType: 'Bounce',
+      mail: { messageId: 'm-1', timestamp: '2026-12-02T10:00:00.000Z', tags: { 'ses:configuration-set': ['Leedz-mail'] } },
+      bounce: {
+        bounceType,
+        bounceSubType: bounceType === 'Permanent' ? 'General' : 'MailboxFull',
+        bouncedRecipients: emails.map((emailAddress) => ({ emailAddress, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' })),
+        timestamp: '2026-12-02T10:00:05.000Z',
+        feedbackId: 'f-1',
+      },
+    },
+  });
+
+  it('suppresses each address of a permanent bounce, once however often the event comes', async () => {
+    const { emailHelper, store } = setup();
+
+    expect(await emailHelper.dispatch(bounce('Permanent', ['gone@example.com', 'Also.Gone@example.com']), controllerContext('emailHelper'))).toEqual({ suppressed: 2 });
+    await emailHelper.dispatch(bounce('Permanent', ['gone@example.com']), controllerContext('emailHelper'));
+
+    expect([...store.suppressed.keys()].sort()).toEqual(['also.gone@example.com', 'gone@example.com']);
+    expect(store.suppressed.get('gone@example.com')).toEqual({
+      email: 'gone@example.com',
+      reason: 'bounce',
+      at: '2026-12-02T10:00:05.000Z',
+      detail: 'Permanent/General: smtp; 550 5.1.1 user unknown',
+    });
+  });
+
+  it('leaves a transient bounce alone (the mailbox is full today: SES retries it)', async () => {
+    const { emailHelper, store } = setup();
+    expect(await emailHelper.dispatch(bounce('Transient', ['full@example.com']), controllerContext('emailHelper'))).toEqual({ suppressed: 0 });
+    expect(store.suppressed.size).toBe(0);
+  });
+
+  it('suppresses the address of a complaint', async () => {
+    const { emailHelper, store } = setup();
+    const complaint = {
+      function: 'mailFeedback',
+      event: { eventType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: 'angry@example.com' }], complaintFeedbackType: 'abuse', timestamp: 'not a time' } },
+    };
+
+    expect(await emailHelper.dispatch(complaint, controllerContext('emailHelper'))).toEqual({ suppressed: 1 });
+    // A time SES did not give in ISO 8601 is replaced by the time the event was handled.
+    expect(store.suppressed.get('angry@example.com')).toEqual({ email: 'angry@example.com', reason: 'complaint', at: '2026-12-02T00:00:00.000Z', detail: 'abuse' });
+  });
+
+  it('refuses an event that is not an SES event, naming the field', async () => {
+    const { emailHelper } = setup();
+    const error = await emailHelper.dispatch({ function: 'mailFeedback', event: { bounce: { bouncedRecipients: 'x' } } }, controllerContext('emailHelper')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidPayloadError);
+    expect((error as Error).message).toMatch(/event\.eventType/);
   });
 });

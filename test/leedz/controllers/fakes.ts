@@ -11,7 +11,8 @@ import type { InvocationType, Transport } from '../../../src/framework/transport
 import { DEFAULT_VISIBILITY, type Leed } from '../../../src/leedz/domain/leed.js';
 import type { User } from '../../../src/leedz/domain/user.js';
 import type { MarketplaceDeps, MarketplaceSettings } from '../../../src/leedz/deps.js';
-import type { Bookkeeping, Email, Mailer, Recipient, Store, Subscriber } from '../../../src/leedz/ports.js';
+import { NonRetriableError, RetryAfterError } from '../../../src/framework/errors.js';
+import { RECIPIENT_REFUSED, type Bookkeeping, type Email, type Mailer, type Recipient, type Store, type Subscriber, type Suppression } from '../../../src/leedz/ports.js';
 import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
 import { createLocalIdentity } from '../../../src/adapters/identity/local/local-identity.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -151,6 +152,34 @@ export class FakeStore {
     this.badges.push({ username, badges });
   }
 
+  /** The suppression list, by address in lower case (the first entry stands, as the store's contract says). */
+  readonly suppressed = new Map<string, Suppression>();
+
+  async suppressEmails(entries: readonly Suppression[]): Promise<void> {
+    for (const entry of entries) if (!this.suppressed.has(entry.email.toLowerCase())) this.suppressed.set(entry.email.toLowerCase(), { ...entry, email: entry.email.toLowerCase() });
+  }
+
+  async suppressedAmong(emails: readonly string[]): Promise<Set<string>> {
+    return new Set(emails.filter((email) => this.suppressed.has(email.toLowerCase())));
+  }
+
+  async subscribedAmong(trade: string, usernames: readonly string[]): Promise<Set<string>> {
+    const subscribed = new Set((this.subscribers.get(trade) ?? []).map((s) => s.username));
+    return new Set(usernames.filter((username) => subscribed.has(username)));
+  }
+
+  /** Stop `username`'s subscription to `trade` (what a one-click unsubscribe does to the store). */
+  unsubscribe(trade: string, username: string): this {
+    this.subscribers.set(trade, (this.subscribers.get(trade) ?? []).filter((s) => s.username !== username));
+    return this;
+  }
+
+  readonly secret = 'test-unsubscribe-secret';
+
+  async unsubscribeSecret(): Promise<string> {
+    return this.secret;
+  }
+
   /** This fake as the port: any method it does not implement throws, naming itself. */
   asStore(): Store {
     return new Proxy(this, {
@@ -165,10 +194,16 @@ export class FakeStore {
   }
 }
 
-/** A mailer that records every email it is asked to send; `failFor` makes sends to an address fail. */
+/**
+ * A mailer that records every email it is asked to send. `failFor` makes sends to an address fail
+ * (an ordinary, retriable error), `refuse` refuses an address for good (a `NonRetriableError` with
+ * the port's `RECIPIENT_REFUSED`), `throttle` throttles sends to an address (a `RetryAfterError`).
+ */
 export class RecordingMailer implements Mailer {
   readonly sent: Email[] = [];
   readonly failFor = new Set<string>();
+  readonly refuse = new Set<string>();
+  readonly throttle = new Map<string, number>();
   inFlight = 0;
   maxInFlight = 0;
 
@@ -179,6 +214,9 @@ export class RecordingMailer implements Mailer {
       // A turn of the event loop, so concurrent sends overlap as they would with a real provider.
       await new Promise((resolve) => setTimeout(resolve, 1));
       if (this.failFor.has(email.to)) throw new Error(`mail server refused ${email.to}`);
+      if (this.refuse.has(email.to)) throw new NonRetriableError(`550 no such user: ${email.to}`, { code: RECIPIENT_REFUSED });
+      const wait = this.throttle.get(email.to);
+      if (wait !== undefined) throw new RetryAfterError(`throttled: ${email.to}`, wait);
       this.sent.push(email);
       return { messageId: `m-${this.sent.length}` };
     } finally {
