@@ -49,9 +49,9 @@ export function createApiApp(options: ApiAppOptions): Hono {
 
   for (const route of options.routes ?? ROUTES) {
     app.on(route.method, route.path, async (c) => {
-      const refused = refuse(c, allowed);
+      const refused = refuse(c, allowed, route);
       if (refused !== undefined) return send(refused);
-      const request = await toHttpRequest(c, options);
+      const request = await toHttpRequest(c, options, route);
       if ('status' in request) return send(request);
       let result: HttpResult;
       try {
@@ -66,17 +66,23 @@ export function createApiApp(options: ApiAppOptions): Hono {
   return app;
 }
 
-/** Why the edge refuses this request before reading it, or undefined. */
-function refuse(c: Context, allowedOrigins: ReadonlySet<string>): HttpResult | undefined {
+/**
+ * Why the edge refuses this request before reading it, or undefined. A route that takes a form
+ * (`accepts`: one-click unsubscribe, RFC 8058) carries its own credential in its URL and acts on no
+ * session, so a page of another site gains nothing by posting to it: its Origin is not checked.
+ */
+function refuse(c: Context, allowedOrigins: ReadonlySet<string>, route: RouteSpec): HttpResult | undefined {
   if (!STATE_CHANGING.has(c.req.method)) return undefined;
   const origin = c.req.header('origin');
-  if (origin !== undefined && !isSameOrigin(origin, c) && !allowedOrigins.has(origin.toLowerCase())) {
+  if (origin !== undefined && route.accepts === undefined && !isSameOrigin(origin, c) && !allowedOrigins.has(origin.toLowerCase())) {
     return problem('FORBIDDEN', `requests from ${origin} may not change anything here`);
   }
   if (c.req.method === 'POST' || c.req.method === 'PATCH') {
     const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
-    if (type !== 'application/json') {
-      return problem('UNSUPPORTED_MEDIA_TYPE', `the body must be JSON sent as Content-Type: application/json (got ${type ?? 'none'})`);
+    const accepted: readonly string[] = ['application/json', ...(route.accepts ?? [])];
+    if (type === undefined || !accepted.includes(type)) {
+      const wanted = accepted.length === 1 ? 'JSON sent as Content-Type: application/json' : `sent as Content-Type: ${accepted.join(' or ')}`;
+      return problem('UNSUPPORTED_MEDIA_TYPE', `the body must be ${wanted} (got ${type ?? 'none'})`);
     }
   }
   return undefined;
@@ -90,7 +96,7 @@ function isSameOrigin(origin: string, c: Context): boolean {
   return origin.toLowerCase() === `${protocol}//${host}`.toLowerCase();
 }
 
-async function toHttpRequest(c: Context, options: ApiAppOptions): Promise<HttpRequest | HttpResult> {
+async function toHttpRequest(c: Context, options: ApiAppOptions, route: RouteSpec): Promise<HttpRequest | HttpResult> {
   const headers: Record<string, string> = {};
   for (const name of FORWARDED_HEADERS) {
     const value = c.req.header(name);
@@ -109,7 +115,9 @@ async function toHttpRequest(c: Context, options: ApiAppOptions): Promise<HttpRe
       return problem('VALIDATION', 'the body is not valid UTF-8', [{ path: '(body)', message: 'must be UTF-8 JSON' }]);
     }
     request.rawBody = raw;
-    if (raw.trim().length > 0) {
+    // A form (a route's `accepts`) reaches the function as its raw body only.
+    const json = route.accepts === undefined || c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+    if (json && raw.trim().length > 0) {
       try {
         request.body = JSON.parse(raw);
       } catch (error) {

@@ -30,6 +30,7 @@ import { createPaymentWebhook } from './functions/payment-webhook.js';
 import { createReportLeed } from './functions/report-leed.js';
 import { ROUTES } from './functions/routes.js';
 import { createSearchLeedz } from './functions/search-leedz.js';
+import { createOpenUnsubscribeLink, createUnsubscribe } from './functions/unsubscribe.js';
 import { createUpcomingLeedz } from './functions/upcoming-leedz.js';
 import { createModeration } from './moderation.js';
 
@@ -70,6 +71,8 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
     createLogin(deps, controllers),
     createAuthCallback(deps, controllers),
     createLogout(),
+    createUnsubscribe(deps),
+    createOpenUnsubscribeLink(deps),
   ];
   const documented = functions.map(withRouteInput);
   const operatorFunctions: Deployable[] = [...createModeration(deps, controllers)];

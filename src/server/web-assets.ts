@@ -139,7 +139,7 @@ export function webConfig(): WebConfig {
 }
 
 /** Paths the marketplace page answers (the app routes them in the browser). */
-const APP_PATHS = ['/', '/post', '/signin', '/signin/confirm', '/profile', '/my-leedz', '/stats', '/trades/:trade', '/leedz/:trade/:id', '/leedz/:trade/:id/edit', '/receipts/:trade/:id', '/users/:username'];
+const APP_PATHS = ['/', '/post', '/signin', '/signin/confirm', '/unsubscribe', '/profile', '/my-leedz', '/stats', '/trades/:trade', '/leedz/:trade/:id', '/leedz/:trade/:id/edit', '/receipts/:trade/:id', '/users/:username'];
 
 /**
  * Mount the assets and the pages on `app`, at once (before the server takes requests: hono builds

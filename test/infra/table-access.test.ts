@@ -333,6 +333,14 @@ async function runScenario(): Promise<void> {
   await drain();
   await call('logout', {});
 
+  // One-click unsubscribe from an alert (its List-Unsubscribe link), and SES's report of a bounce.
+  const alert = sent.filter((e) => e.to === sam.email && e.kind === 'new-leed').at(-1)!;
+  const token = new URL(/^<(.+)>$/.exec(alert.headers!['List-Unsubscribe']!)![1]!).searchParams.get('token')!;
+  await call('openUnsubscribeLink', { query: { token } });
+  await call('unsubscribe', { query: { token }, rawBody: 'List-Unsubscribe=One-Click' });
+  queue.push({ target: 'emailHelper', payload: { function: 'mailFeedback', event: { eventType: 'Bounce', bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: sam.email }] } } } });
+  await drain();
+
   // A message the relay never delivered: the sweep finds it in the table.
   await post('Anniversary needs a DJ', 50);
   const swept = await run(OUTBOX_SWEEP_NAME, () => sweepOutbox({ store, transport, olderThanMs: 0, log: () => {} }));

@@ -17,10 +17,11 @@ import { ReceiptPage } from './receipt.js';
 import { SessionContext, type Flash, type Session } from './session.js';
 import { SignInConfirmPage, SignInPage } from './sign-in.js';
 import { StatsPage } from './stats.js';
+import { UnsubscribePage } from './unsubscribe.js';
 
 /** Paths this page routes in the browser (everything else — /api, /pay, /console — loads normally). */
 export function handlesPath(path: string): boolean {
-  return path === '/' || /^\/(post|signin|profile|my-leedz|stats|trades|leedz|receipts|users)(\/|$)/.test(path);
+  return path === '/' || /^\/(post|signin|profile|my-leedz|stats|trades|leedz|receipts|users|unsubscribe)(\/|$)/.test(path);
 }
 
 /** The signed-in user, or null (no session cookie, or an expired one): an answer, never a failed request. */
@@ -161,6 +162,7 @@ function Page({ path }: { path: string }) {
   if (path === '/stats') return <StatsPage />;
   if (path === '/signin') return <SignInPage />;
   if (path === '/signin/confirm') return <SignInConfirmPage />;
+  if (path === '/unsubscribe') return <UnsubscribePage />;
   return (
     <section>
       <h1>Page not found</h1>
@@ -182,6 +184,7 @@ function titleOf(path: string): string {
     [/^\/users\//, 'Vendor profile'],
     [/^\/stats/, 'Stats'],
     [/^\/signin/, 'Sign in'],
+    [/^\/unsubscribe/, 'Unsubscribe'],
     [/^\/trades\//, 'Upcoming leedz'],
   ];
   const name = names.find(([pattern]) => pattern.test(path))?.[1];

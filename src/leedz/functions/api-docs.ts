@@ -18,6 +18,7 @@ interface RouteShape {
   auth: string;
   query?: unknown;
   body?: unknown;
+  accepts?: readonly string[];
 }
 
 const statsEventSchema = z.object({ trade: z.string(), price: z.int().min(0), zip: z.string(), at: z.iso.datetime() });
@@ -71,6 +72,7 @@ export const RESPONSES: Readonly<Record<string, z.ZodType>> = {
   getUser: publicProfileSchema,
   login: z.object({ sent: z.literal(true), message: z.string() }),
   authCallback: z.object({ token: z.string(), user: userSchema }),
+  unsubscribe: z.object({ unsubscribed: z.literal(true), trade: z.string() }),
 };
 
 export interface RouteError {
@@ -107,6 +109,7 @@ const PARTICULAR: Readonly<Record<string, readonly RouteError[]>> = {
   authCallback: [routeError('LINK_USED_OR_EXPIRED', 'the link was used already, or is more than 15 minutes old')],
   updateMe: [routeError('VALIDATION', 'more than 6 subscriptions, a trade that does not exist, or a zip that is not known')],
   calendarFeed: [routeError('NOT_FOUND', 'no feed has this token (never made, replaced or turned off)')],
+  unsubscribe: [routeError('VALIDATION', 'the token is not one this marketplace signed (`fields` names `token`)')],
 };
 
 /** Every error an operation can return: those of its kind (input, session, path, body) and its own. */
@@ -119,7 +122,8 @@ export function routeErrors(route: RouteShape): RouteError[] {
   if (changes) errors.push(routeError('FORBIDDEN', "the request comes from another site's page (its Origin)"));
   if (hasPath && route.function !== 'calendarFeed') errors.push(routeError('NOT_FOUND', /:username/.test(route.path) ? 'no such vendor' : /:id/.test(route.path) ? 'no such leed, or it was deleted' : 'no such trade'));
   if (route.method === 'POST' || route.method === 'PATCH') {
-    errors.push(routeError('PAYLOAD_TOO_LARGE', 'the body is over 64 KB'), routeError('UNSUPPORTED_MEDIA_TYPE', 'the body is not sent as Content-Type: application/json'));
+    const wanted = route.accepts === undefined ? 'the body is not sent as Content-Type: application/json' : 'the body is neither a form (one-click) nor JSON';
+    errors.push(routeError('PAYLOAD_TOO_LARGE', 'the body is over 64 KB'), routeError('UNSUPPORTED_MEDIA_TYPE', wanted));
   }
   errors.push(...(PARTICULAR[route.function] ?? []));
   errors.push(routeError('UNAVAILABLE', 'the service is busy; try again shortly'));

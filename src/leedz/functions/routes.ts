@@ -10,6 +10,7 @@ import { profilePatchInputSchema } from '../domain/user.js';
 import { callbackBodySchema, loginBodySchema } from './login.js';
 import { reportBodySchema } from './report-leed.js';
 import { searchQuerySchema } from './search-leedz.js';
+import { unsubscribeQuerySchema } from './unsubscribe.js';
 import { upcomingQuerySchema } from './upcoming-leedz.js';
 import { API_TYPES, EXAMPLES, RESPONSES, routeErrors } from './api-docs.js';
 
@@ -25,6 +26,11 @@ export interface RouteSpec {
   summary: string;
   query?: z.ZodType;
   body?: z.ZodType;
+  /**
+   * Content types the route takes besides JSON, passed to the function as the raw body only: the
+   * form a mail client's one-click unsubscribe POSTs (RFC 8058). Absent: JSON only.
+   */
+  accepts?: readonly ('application/x-www-form-urlencoded' | 'multipart/form-data')[];
   /** Success status and what it returns, for the documentation. */
   success: { status: number; description: string };
 }
@@ -53,6 +59,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/users/:username', function: 'getUser', auth: 'none', summary: 'A public profile', success: { status: 200, description: 'PublicProfile' } },
   { method: 'POST', path: '/api/auth/login', function: 'login', auth: 'none', summary: 'Email a sign-in link (valid 15 minutes, single use)', body: loginBodySchema, success: { status: 202, description: 'the link is on its way' } },
   { method: 'POST', path: '/api/auth/logout', function: 'logout', auth: 'none', summary: 'Sign out of this browser (expires the session cookie)', success: { status: 204, description: 'signed out' } },
+  { method: 'POST', path: '/api/unsubscribe', function: 'unsubscribe', auth: 'none', summary: 'One-click unsubscribe (RFC 8058) from the trade a bulk email was about: no session, the signed token of its link says who; the body is the form a mail app sends', query: unsubscribeQuerySchema, accepts: ['application/x-www-form-urlencoded', 'multipart/form-data'], success: { status: 200, description: '{unsubscribed: true, trade}' } },
+  { method: 'GET', path: '/api/unsubscribe', function: 'openUnsubscribeLink', auth: 'none', summary: 'An unsubscribe link opened in a browser: never unsubscribes (mail scanners open links); sends it to the page /unsubscribe#token=…, whose button POSTs', query: unsubscribeQuerySchema, success: { status: 303, description: 'to the web app\'s unsubscribe page' } },
   { method: 'POST', path: '/api/auth/callback', function: 'authCallback', auth: 'none', summary: 'Redeem the token of a sign-in link for a session (JSON and cookie); the link opens /signin/confirm#token=…, whose button sends it here', body: callbackBodySchema, success: { status: 200, description: '{token, user}' } },
 ];
 
