@@ -19,7 +19,7 @@ import { CfnStage, HttpApi, HttpMethod, type HttpRoute, type IHttpRouteAuthorize
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { EventBus, EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ClientAttributes, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -31,7 +31,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { CfnPlaceIndex } from 'aws-cdk-lib/aws-location';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, Identity } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -39,12 +39,14 @@ import type { Construct } from 'constructs';
 import { USERNAME_ATTRIBUTE } from '../src/adapters/identity/cognito/cognito-identity.js';
 import { LEEDZ_TABLE } from '../src/adapters/store/dynamodb/table-definition.js';
 import type { Deployable, TableAccess } from '../src/framework/define.js';
+import { LANES } from '../src/leedz/controllers/mail-lanes.js';
 import { ROUTES, type RouteSpec } from '../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../src/lambda/aws-config.js';
 import { OUTBOX_SORT_KEY } from '../src/lambda/dynamodb-outbox.js';
 import { OUTBOX_SWEEP } from '../src/lambda/outbox-sweep.js';
 import { type Deployables, OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from './deployables.js';
-import { DEFAULT_ACCOUNT_CONCURRENCY, planConcurrency, signInThrottle, stageThrottle } from './edge-limits.js';
+import { type ConcurrencyPlan, DEFAULT_ACCOUNT_CONCURRENCY, signInThrottle, stageThrottle } from './edge-limits.js';
+import { planLambdaCaps, type MailRatePlan } from './mail-rate.js';
 import { Observability } from './observability.js';
 import { WebSite } from './web-site.js';
 
@@ -81,19 +83,34 @@ export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
 /** What Powertools-style idempotency records need (`src/adapters/idempotency/dynamodb-idempotency-store.ts`). */
 export const IDEMPOTENCY_ACTIONS: readonly string[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
-/** What a Lambda is made from: a deployable's name, settings and declared invocations. */
-export type LambdaSpec = Pick<Deployable, 'name' | 'config' | 'invokes'>;
+/**
+ * What a Lambda is made from: a deployable's name, settings and declared invocations; `runs` when it
+ * runs another deployable's code (a controller's lane: `emailHelperBulk` runs `emailHelper`).
+ */
+export type LambdaSpec = Pick<Deployable, 'name' | 'config' | 'invokes'> & { runs?: string };
 
 /**
  * Every Lambda of the stack: one per function and per controller, the outbox relay and the sweep.
  * The relay and the sweep invoke the target of every outbox message (the controllers) and mark the
  * messages dispatched; the sweep stops in time to finish its batch within its timeout.
  */
-export function lambdaSpecs({ functions, controllers }: Deployables = readDeployables()): { functions: readonly LambdaSpec[]; controllers: Deployables['controllers']; relay: LambdaSpec; sweep: LambdaSpec } {
+export function lambdaSpecs({ functions, controllers }: Deployables = readDeployables()): {
+  functions: readonly LambdaSpec[];
+  controllers: Deployables['controllers'];
+  /** The controllers' lanes (`src/leedz/controllers/mail-lanes.ts`): their code, settings and invocations. */
+  lanes: readonly LambdaSpec[];
+  relay: LambdaSpec;
+  sweep: LambdaSpec;
+} {
   const everyController = controllers.map((c) => c.name);
+  const lanes = controllers.flatMap((controller) => {
+    const lane = LANES[controller.name];
+    return lane === undefined ? [] : [{ name: lane.lambda, runs: controller.name, config: controller.config, invokes: controller.invokes }];
+  });
   return {
     functions,
     controllers,
+    lanes,
     relay: { name: OUTBOX_RELAY, config: { timeoutSeconds: 60, table: 'read-write' }, invokes: everyController },
     sweep: { name: OUTBOX_SWEEP_NAME, config: { timeoutSeconds: 120, table: 'read-write' }, invokes: everyController },
   };
@@ -101,8 +118,8 @@ export function lambdaSpecs({ functions, controllers }: Deployables = readDeploy
 
 /** The names of every Lambda of the stack, for the bundler (`infra/lambda-bundles.ts`). */
 export function lambdaNames(deployables?: Deployables): string[] {
-  const { functions, controllers, relay, sweep } = lambdaSpecs(deployables);
-  return [...functions, ...controllers, relay, sweep].map((spec) => spec.name);
+  const { functions, controllers, lanes, relay, sweep } = lambdaSpecs(deployables);
+  return [...functions, ...controllers, ...lanes, relay, sweep].map((spec) => spec.name);
 }
 
 /** Where a Lambda's code comes from when the stack is built without bundles (tests of the template): never deployed. */
@@ -139,12 +156,16 @@ export interface LeedzStackProps extends StackProps {
 
 export class LeedzStack extends Stack {
   readonly functions = new Map<string, LambdaFunction>();
+  /** How SES's rate is shared between the mail Lambdas and their containers (`infra/mail-rate.ts`). */
+  readonly mailRate: MailRatePlan;
+  /** The reserved concurrency of each capped Lambda, and what the API keeps (`infra/edge-limits.ts`). */
+  readonly concurrency: ConcurrencyPlan;
   readonly api: HttpApi;
   readonly webSite: WebSite | undefined;
 
   constructor(scope: Construct, id: string, props: LeedzStackProps) {
     super(scope, id, props);
-    const { functions, controllers, relay, sweep } = lambdaSpecs();
+    const { functions, controllers, lanes, relay, sweep } = lambdaSpecs();
     const everyone = [...functions, ...controllers, relay, sweep];
     for (const [service, names] of Object.entries(SERVICE_USERS)) {
       for (const name of names) {
@@ -236,12 +257,14 @@ export class LeedzStack extends Stack {
 
     // ── one Lambda per deployable, from one bundle ───────────────────────────
     this.api = new HttpApi(this, 'Api', { apiName: `${prefix}api` });
-    // What fans out (the controllers) is capped, so the API's functions always keep the rest.
-    const concurrency = planConcurrency(props.lambdaConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY, [
-      ...controllers,
-      ...functions.filter((fn) => fn.config.reservedConcurrency !== undefined),
-    ]);
-    if (concurrency.warning !== undefined) Annotations.of(this).addWarningV2('leedz:lambda-concurrency', concurrency.warning);
+    // What fans out (the controllers and their lanes) is capped, so the API's functions always keep
+    // the rest; the mail Lambdas' caps are what share SES's rate between their containers.
+    const { concurrency, mail, warnings } = planLambdaCaps(props.lambdaConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY, props.sesMaxSendRate ?? 1, { functions, controllers, lanes });
+    for (const [index, warning] of warnings.entries()) Annotations.of(this).addWarningV2(index === 0 ? 'leedz:lambda-concurrency' : 'leedz:mail-rate', warning);
+    this.mailRate = mail;
+    this.concurrency = concurrency;
+    // The SES configuration set every email is sent with: its events report bounces and complaints.
+    const configurationSetName = `${prefix}mail`;
     this.webSite = props.webSiteDir === undefined ? undefined : new WebSite(this, 'Web', { api: this.api, siteDir: props.webSiteDir });
     const environment: Record<string, string> = {
       [AWS_ENV.functionPrefix]: prefix,
@@ -256,6 +279,15 @@ export class LeedzStack extends Stack {
       [AWS_ENV.squareEnvironment]: props.squareEnvironment ?? 'sandbox',
       [AWS_ENV.publicUrl]: props.publicUrl ?? this.webSite?.url ?? this.api.apiEndpoint,
       [AWS_ENV.adminEmail]: props.adminEmail,
+    };
+    /** What a mail Lambda needs to keep within its share of SES's rate (`infra/mail-rate.ts`). */
+    const mailEnvironment = (name: string): Record<string, string> => {
+      if (name === mail.priority.lambda) {
+        // The planner of the fan-out sizes its batches for the bulk Lambda's pace and timeout.
+        return { [AWS_ENV.sesSendRate]: String(mail.priority.ratePerContainer), [AWS_ENV.fanOutBatchSize]: String(mail.bulk.batchSize), [AWS_ENV.sesConfigurationSet]: configurationSetName };
+      }
+      if (name === mail.bulk.lambda) return { [AWS_ENV.sesSendRate]: String(mail.bulk.ratePerContainer), [AWS_ENV.sesConfigurationSet]: configurationSetName };
+      return {};
     };
     const lambdaOf = (deployable: LambdaSpec) => {
       const bundle = props.lambdaBundles?.get(deployable.name);
@@ -276,13 +308,15 @@ export class LeedzStack extends Stack {
         memorySize: 512,
         timeout: Duration.seconds(deployable.config.timeoutSeconds ?? 3),
         ...(concurrency.reserved.has(deployable.name) ? { reservedConcurrentExecutions: concurrency.reserved.get(deployable.name)! } : {}),
-        environment: { ...environment, [AWS_ENV.function]: deployable.name },
+        environment: { ...environment, ...mailEnvironment(deployable.name), [AWS_ENV.function]: deployable.runs ?? deployable.name },
         // X-Ray: a request, the controllers it hands work to and their batches are one trace (src/lambda/xray.ts).
         tracing: Tracing.ACTIVE,
         logGroup,
       });
       if (deployable.invokes.length > 0) {
-        fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: deployable.invokes.map(arnOf) }));
+        // A controller's lanes are the controller: whoever may invoke it may invoke them.
+        const targets = deployable.invokes.flatMap((target) => [target, ...(LANES[target] === undefined ? [] : [LANES[target].lambda])]);
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: targets.map(arnOf) }));
       }
       if (deployable.config.table !== undefined) {
         fn.addToRolePolicy(
@@ -295,8 +329,8 @@ export class LeedzStack extends Stack {
 
     functions.forEach((fn) => lambdaOf(fn));
     const failureQueues = new Map<string, Queue>();
+    const controllerLambdas = new Map<string, LambdaFunction>();
     for (const controller of controllers) {
-      const fn = lambdaOf(controller);
       const { maximumRetryAttempts = 2, maximumEventAgeSeconds = 21_600, onSuccess, onFailure } = controller.config;
       let failureQueue: Queue | undefined;
       if (onFailure === undefined) {
@@ -304,21 +338,29 @@ export class LeedzStack extends Stack {
         failureQueues.set(controller.name, failureQueue);
         this.alarmOnDepth(`${controller.name}FailuresAlarm`, failureQueue, `${controller.name}: an event failed all its attempts`, alarms);
       }
-      // A non-retriable error's record is delivered by the controller's entry itself, to the same
-      // destination (src/lambda/controller-handler.ts), so it needs to send there too.
-      if (failureQueue !== undefined) {
-        fn.addEnvironment(AWS_ENV.onFailureDestination, failureQueue.queueArn);
-        failureQueue.grantSendMessages(fn);
-      } else {
-        fn.addEnvironment(AWS_ENV.onFailureDestination, arnOf(onFailure!));
-        fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [arnOf(onFailure!)] }));
+      // The controller and its lanes: the same code, the same asynchronous settings and failure queue.
+      const ownLanes = lanes
+        .filter((lane) => lane.runs === controller.name)
+        .map((lane) => (lane.name === mail.bulk.lambda ? { ...lane, config: { ...lane.config, timeoutSeconds: mail.bulk.timeoutSeconds } } : lane));
+      for (const spec of [controller, ...ownLanes]) {
+        const fn = lambdaOf(spec);
+        controllerLambdas.set(spec.name, fn);
+        // A non-retriable error's record is delivered by the controller's entry itself, to the same
+        // destination (src/lambda/controller-handler.ts), so it needs to send there too.
+        if (failureQueue !== undefined) {
+          fn.addEnvironment(AWS_ENV.onFailureDestination, failureQueue.queueArn);
+          failureQueue.grantSendMessages(fn);
+        } else {
+          fn.addEnvironment(AWS_ENV.onFailureDestination, arnOf(onFailure!));
+          fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [arnOf(onFailure!)] }));
+        }
+        fn.configureAsyncInvoke({
+          retryAttempts: maximumRetryAttempts,
+          maxEventAge: Duration.seconds(maximumEventAgeSeconds),
+          onFailure: failureQueue === undefined ? new LambdaDestination(this.deployed(onFailure!)) : new SqsDestination(failureQueue),
+          ...(onSuccess === undefined ? {} : { onSuccess: new LambdaDestination(this.deployed(onSuccess)) }),
+        });
       }
-      fn.configureAsyncInvoke({
-        retryAttempts: maximumRetryAttempts,
-        maxEventAge: Duration.seconds(maximumEventAgeSeconds),
-        onFailure: failureQueue === undefined ? new LambdaDestination(this.deployed(onFailure!)) : new SqsDestination(failureQueue),
-        ...(onSuccess === undefined ? {} : { onSuccess: new LambdaDestination(this.deployed(onSuccess)) }),
-      });
     }
 
     // ── the outbox relay, on the table's stream, and the sweep behind it ─────
@@ -377,15 +419,42 @@ export class LeedzStack extends Stack {
     // "not authorized to perform ses:SendEmail on resource …:identity/<recipient>" in
     // https://github.com/aws/aws-sdk-js/issues/3641). Recipients are not known at deploy time, so the
     // grant covers this account's identities in this region, and the condition pins the From address.
+    // Every email is sent with the configuration set, which SES authorises as a resource of its own
+    // (https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html): the grant names it.
     const sendEmail = new PolicyStatement({
       actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-      resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+      resources: [
+        this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+        this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSetName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      ],
       conditions: { StringEquals: { 'ses:FromAddress': props.mailFrom } },
     });
-    for (const name of SERVICE_USERS.mailer) this.deployed(name).addToRolePolicy(sendEmail);
-    for (const name of SERVICE_USERS.idempotency) {
+    // A controller's lanes use what the controller uses.
+    const withLanes = (names: readonly string[]) => names.flatMap((name) => [name, ...lanes.filter((lane) => lane.runs === name).map((lane) => lane.name)]);
+    for (const name of withLanes(SERVICE_USERS.mailer)) this.deployed(name).addToRolePolicy(sendEmail);
+    for (const name of withLanes(SERVICE_USERS.idempotency)) {
       this.deployed(name).addToRolePolicy(new PolicyStatement({ actions: [...IDEMPOTENCY_ACTIONS], resources: [idempotencyTable.tableArn] }));
     }
+
+    // ── bounces and complaints: SES's events, on EventBridge, to emailHelper ──
+    // The configuration set publishes hard bounces and complaints to the default event bus (the only
+    // one SES publishes to: https://docs.aws.amazon.com/ses/latest/dg/monitoring-eventbridge.html); a
+    // rule hands each to emailHelper as its mailFeedback route, the event's detail as the payload,
+    // asynchronously (its retries and failure queue apply), and the route suppresses the addresses.
+    const mailEvents = new ConfigurationSet(this, 'MailEvents', { configurationSetName });
+    mailEvents.addEventDestination('BouncesAndComplaints', {
+      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
+    new Rule(this, 'MailFeedback', {
+      description: `SES bounces and complaints of the ${configurationSetName} configuration set → emailHelper.mailFeedback (no more bulk mail to those addresses)`,
+      eventPattern: {
+        source: ['aws.ses'],
+        detailType: ['Email Bounced', 'Email Complaint Received'],
+        detail: { mail: { tags: { 'ses:configuration-set': [configurationSetName] } } },
+      },
+      targets: [new LambdaTarget(this.deployed('emailHelper'), { event: RuleTargetInput.fromObject({ function: 'mailFeedback', event: EventField.fromPath('$.detail') }) })],
+    });
     for (const name of SERVICE_USERS.geocoder) {
       this.deployed(name).addToRolePolicy(
         new PolicyStatement({ actions: ['geo:SearchPlaceIndexForText'], resources: [placeIndex.attrIndexArn] }),
@@ -452,7 +521,7 @@ export class LeedzStack extends Stack {
       api: this.api,
       topic: alarms,
       apiFunctions: pick(functions),
-      controllers: pick(controllers),
+      controllers: controllerLambdas,
       relay: [relay.name, relayFn],
       sweep: [sweep.name, sweepFn],
       tables: [

@@ -29,7 +29,7 @@ export function suppressNagFindings(stack: LeedzStack): void {
 
   for (const [name, fn] of stack.functions) {
     suppress(fn.role!, 'AwsSolutions-IAM5', 'X-Ray’s PutTraceSegments and PutTelemetryRecords take no resource (active tracing); the template test allows "*" for nothing else', ['Resource::*']);
-    if (name === 'emailHelper') {
+    if (name === 'emailHelper' || name === 'emailHelperBulk') {
       suppress(fn.role!, 'AwsSolutions-IAM5', 'in the SES sandbox SES also authorises each recipient’s identity, unknown at deploy time; the From address is pinned by the ses:FromAddress condition', [
         'Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*',
       ]);

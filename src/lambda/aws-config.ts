@@ -20,6 +20,12 @@ export const AWS_ENV = {
   mailFrom: 'LEEDZ_MAIL_FROM',
   /** SES sends per second for this account (the sandbox allows 1; a new production account 14). */
   sesMaxSendRate: 'LEEDZ_SES_MAX_SEND_RATE',
+  /** A mail Lambda's share of that rate, per container (`infra/mail-rate.ts`); the account's rate when unset. */
+  sesSendRate: 'LEEDZ_SES_SEND_RATE',
+  /** The SES configuration set every email is sent with (its events report bounces and complaints). */
+  sesConfigurationSet: 'LEEDZ_SES_CONFIGURATION_SET',
+  /** Recipients per batch of a fan-out, sized for the bulk Lambda's pace and timeout (`infra/mail-rate.ts`). */
+  fanOutBatchSize: 'LEEDZ_FAN_OUT_BATCH_SIZE',
   userPoolId: 'LEEDZ_USER_POOL_ID',
   userPoolClientId: 'LEEDZ_USER_POOL_CLIENT_ID',
   placeIndexName: 'LEEDZ_PLACE_INDEX_NAME',
@@ -40,6 +46,9 @@ export interface AwsConfig {
   idempotencyTableName: string;
   mailFrom: string;
   sesMaxSendRate: number;
+  sesSendRate?: number;
+  sesConfigurationSet?: string;
+  fanOutBatchSize?: number;
   userPoolId: string;
   userPoolClientId: string;
   placeIndexName: string;
@@ -64,6 +73,9 @@ const schema = z.object({
   [AWS_ENV.idempotencyTableName]: name,
   [AWS_ENV.mailFrom]: z.string().min(3),
   [AWS_ENV.sesMaxSendRate]: z.coerce.number().positive().max(10_000).default(1),
+  [AWS_ENV.sesSendRate]: z.coerce.number().positive().max(10_000).optional(),
+  [AWS_ENV.sesConfigurationSet]: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an SES configuration set name (letters, digits, "-", "_")').optional(),
+  [AWS_ENV.fanOutBatchSize]: z.coerce.number().int().min(1).max(1000).optional(),
   [AWS_ENV.userPoolId]: name,
   [AWS_ENV.userPoolClientId]: name,
   [AWS_ENV.placeIndexName]: name,
@@ -91,6 +103,9 @@ export function resolveAwsConfig(env: Record<string, string | undefined>): AwsCo
     idempotencyTableName: v[AWS_ENV.idempotencyTableName],
     mailFrom: v[AWS_ENV.mailFrom],
     sesMaxSendRate: v[AWS_ENV.sesMaxSendRate],
+    ...(v[AWS_ENV.sesSendRate] === undefined ? {} : { sesSendRate: v[AWS_ENV.sesSendRate] }),
+    ...(v[AWS_ENV.sesConfigurationSet] === undefined ? {} : { sesConfigurationSet: v[AWS_ENV.sesConfigurationSet] }),
+    ...(v[AWS_ENV.fanOutBatchSize] === undefined ? {} : { fanOutBatchSize: v[AWS_ENV.fanOutBatchSize] }),
     userPoolId: v[AWS_ENV.userPoolId],
     userPoolClientId: v[AWS_ENV.userPoolClientId],
     placeIndexName: v[AWS_ENV.placeIndexName],

@@ -13,15 +13,16 @@ import type { Transport } from '../framework/transport.js';
 import { createLambdaTransport } from '../transports/lambda-transport.js';
 import type { AwsConfig } from './aws-config.js';
 import type { FailureDestination } from './controller-handler.js';
-import { withFunctionPrefix } from './prefixed-transport.js';
+import { withFunctionPrefix, withLanes } from './prefixed-transport.js';
 import { withCarriedTraces } from './xray.js';
 
 /**
  * The Lambda transport, reaching a deployable by its physical name: the code says `emailHelper`,
- * the stack deploys `<prefix>emailHelper`. Its client can carry a request's X-Ray trace (`xray.ts`).
+ * the stack deploys `<prefix>emailHelper` (and the bulk routes of `emailHelper` go to the Lambda of
+ * their lane, `<prefix>emailHelperBulk`). Its client can carry a request's X-Ray trace (`xray.ts`).
  */
 export function createAwsTransport(config: AwsConfig, client: LambdaClient = withCarriedTraces(new LambdaClient({ region: config.region }))): Transport {
-  return withFunctionPrefix(createLambdaTransport({ client }), config.functionPrefix);
+  return withLanes(withFunctionPrefix(createLambdaTransport({ client }), config.functionPrefix));
 }
 
 /**

@@ -50,6 +50,6 @@ export function lambdaDeps(config: AwsConfig, builders: PortBuilders): Marketpla
     payments: builders.payments?.(config) ?? absent<Payments>('payments'),
     idempotency: builders.idempotency?.(config) ?? absent<Idempotency>('idempotency'),
     now: () => new Date(),
-    settings: { ...DEFAULT_SETTINGS, publicUrl: config.publicUrl, adminEmail: config.adminEmail },
+    settings: { ...DEFAULT_SETTINGS, ...(config.fanOutBatchSize === undefined ? {} : { fanOutBatchSize: config.fanOutBatchSize }), publicUrl: config.publicUrl, adminEmail: config.adminEmail },
   };
 }

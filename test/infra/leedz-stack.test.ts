@@ -12,16 +12,26 @@ import { LEEDZ_TABLE } from '../../src/adapters/store/dynamodb/table-definition.
 import { ROUTES } from '../../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from '../../infra/deployables.js';
-import { ACCESS_LOG_FORMAT, apiGatewayPath, IDEMPOTENCY_ACTIONS, LeedzStack, routeKey, SERVICE_USERS, TABLE_ACTIONS } from '../../infra/leedz-stack.js';
-import { LAMBDA_UNRESERVED_MINIMUM, planConcurrency, signInThrottle, stageThrottle } from '../../infra/edge-limits.js';
+import { ACCESS_LOG_FORMAT, apiGatewayPath, IDEMPOTENCY_ACTIONS, lambdaSpecs, LeedzStack, routeKey, SERVICE_USERS, TABLE_ACTIONS } from '../../infra/leedz-stack.js';
+import { LAMBDA_UNRESERVED_MINIMUM, signInThrottle, stageThrottle } from '../../infra/edge-limits.js';
+import { planLambdaCaps, planMailRate } from '../../infra/mail-rate.js';
 import { OUTBOX_SWEEP } from '../../src/lambda/outbox-sweep.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
 type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
 
 const { functions, controllers } = readDeployables();
+const { lanes } = lambdaSpecs();
 const deployables = [...functions, ...controllers];
-const allLambdas = [...deployables.map((d) => d.name), OUTBOX_RELAY, OUTBOX_SWEEP_NAME];
+/** emailHelper's lane (emailHelperBulk): its code, its settings and its invocations. */
+const laneNames = lanes.map((lane) => lane.name);
+const allLambdas = [...deployables.map((d) => d.name), ...laneNames, OUTBOX_RELAY, OUTBOX_SWEEP_NAME];
+/** What a Lambda runs: a lane runs its controller. */
+const runs = (name: string) => lanes.find((lane) => lane.name === name)?.runs ?? name;
+/** The controllers and their lanes: every Lambda invoked with Event. */
+const eventLambdas = [...controllers.map((c) => c.name), ...laneNames];
+/** The stack's default: the SES sandbox's rate, 1,000 executions. */
+const caps = planLambdaCaps(1000, 1, { functions, controllers, lanes });
 /** The outbox relay and sweep invoke every controller, and are no deployable of the marketplace. */
 const outboxLambdas: readonly string[] = [OUTBOX_RELAY, OUTBOX_SWEEP_NAME];
 
@@ -86,10 +96,12 @@ describe('the Lambdas', () => {
       expect(fn.Runtime).toBe('nodejs24.x');
       expect(fn.Architectures).toEqual(['arm64']);
       expect(fn.Handler).toBe('index.handler');
-      expect(fn.Environment.Variables[AWS_ENV.function]).toBe(name);
+      expect(fn.Environment.Variables[AWS_ENV.function]).toBe(runs(name));
       expect(fn.Environment.Variables[AWS_ENV.functionPrefix]).toBe('Leedz-');
     }
     for (const deployable of deployables) expect(resources[lambdaId(deployable.name)]!.Properties.Timeout).toBe(deployable.config.timeoutSeconds ?? 3);
+    expect(laneNames).toEqual(['emailHelperBulk']);
+    expect(resources[lambdaId('emailHelperBulk')]!.Properties.Timeout).toBe(caps.mail.bulk.timeoutSeconds);
   });
 
   it('builds each Lambda from its own bundle, when given one for every Lambda', () => {
@@ -103,19 +115,40 @@ describe('the Lambdas', () => {
   });
 
   it('sets every variable the Lambda configuration requires (no deploy that fails at its first cold start)', () => {
-    const required = Object.values(AWS_ENV).filter((name) => name !== AWS_ENV.region && name !== AWS_ENV.onFailureDestination);
-    const controllerNames = new Set(controllers.map((c) => c.name));
+    const mailOnly: string[] = [AWS_ENV.sesSendRate, AWS_ENV.sesConfigurationSet, AWS_ENV.fanOutBatchSize];
+    const required = Object.values(AWS_ENV).filter((name) => name !== AWS_ENV.region && name !== AWS_ENV.onFailureDestination && !mailOnly.includes(name));
     for (const name of allLambdas) {
       const variables = resources[lambdaId(name)]!.Properties.Environment.Variables as Record<string, unknown>;
-      // A controller also names its on-failure destination, for the records of non-retriable errors.
-      const expected = controllerNames.has(name) ? [...required, AWS_ENV.onFailureDestination] : required;
+      // A controller also names its on-failure destination, for the records of non-retriable errors;
+      // the mail Lambdas their share of SES's rate and the configuration set (and the planner its batches).
+      const expected = [
+        ...required,
+        ...(eventLambdas.includes(name) ? [AWS_ENV.onFailureDestination] : []),
+        ...(name === 'emailHelper' ? mailOnly : name === 'emailHelperBulk' ? [AWS_ENV.sesSendRate, AWS_ENV.sesConfigurationSet] : []),
+      ];
       // No NODE_OPTIONS=--enable-source-maps: the code carries no source map (it is a separate artifact).
-      expect(Object.keys(variables).sort()).toEqual([...expected].sort());
+      expect(Object.keys(variables).sort(), name).toEqual([...expected].sort());
     }
   });
 
-  it.each(controllers.map((c) => c.name))('%s may send to its own failure queue, the one its asynchronous invocation names', (name) => {
+  it("paces each mail Lambda's containers at its share of SES's rate, sizes the fan-out's batches for the bulk Lambda, and names the configuration set", () => {
+    const variables = (name: string) => resources[lambdaId(name)]!.Properties.Environment.Variables as Record<string, string>;
+    expect(variables('emailHelper')).toMatchObject({
+      [AWS_ENV.sesSendRate]: String(caps.mail.priority.ratePerContainer),
+      [AWS_ENV.fanOutBatchSize]: String(caps.mail.bulk.batchSize),
+      [AWS_ENV.sesConfigurationSet]: 'Leedz-mail',
+      [AWS_ENV.sesMaxSendRate]: '1',
+    });
+    expect(variables('emailHelperBulk')).toMatchObject({ [AWS_ENV.sesSendRate]: String(caps.mail.bulk.ratePerContainer), [AWS_ENV.sesConfigurationSet]: 'Leedz-mail' });
+    // Every container of both at once stays within the account's rate.
+    const reserved = (name: string) => resources[lambdaId(name)]!.Properties.ReservedConcurrentExecutions as number;
+    const total = reserved('emailHelper') * Number(variables('emailHelper')[AWS_ENV.sesSendRate]) + reserved('emailHelperBulk') * Number(variables('emailHelperBulk')[AWS_ENV.sesSendRate]);
+    expect(total).toBeLessThanOrEqual(1 + 1e-9);
+  });
+
+  it.each(eventLambdas)('%s may send to its own failure queue (a lane to its controller\'s), the one its asynchronous invocation names', (name) => {
     const variables = resources[lambdaId(name)]!.Properties.Environment.Variables as Record<string, { 'Fn::GetAtt'?: [string, string] }>;
+    if (name !== runs(name)) expect(variables[AWS_ENV.onFailureDestination]).toEqual(resources[lambdaId(runs(name))]!.Properties.Environment.Variables[AWS_ENV.onFailureDestination]);
     const queue = variables[AWS_ENV.onFailureDestination]!['Fn::GetAtt']![0];
     expect(resources[queue]!.Type).toBe('AWS::SQS::Queue');
     const sends = withAction(name, 'sqs:SendMessage').flatMap(resourcesOf);
@@ -126,19 +159,20 @@ describe('the Lambdas', () => {
 });
 
 describe('least privilege, policy by policy', () => {
-  it.each(allLambdas)('%s may invoke exactly the controllers it declares', (name) => {
-    const declared = outboxLambdas.includes(name) ? controllers.map((c) => c.name) : deployables.find((d) => d.name === name)!.invokes;
+  it.each(allLambdas)('%s may invoke exactly the controllers it declares, and their lanes', (name) => {
+    const declared = outboxLambdas.includes(name) ? controllers.map((c) => c.name) : deployables.find((d) => d.name === runs(name))!.invokes;
+    const withLanes = declared.flatMap((target) => [target, ...lanes.filter((lane) => lane.runs === target).map((lane) => lane.name)]);
     const invokeStatements = withAction(name, 'lambda:InvokeFunction');
     const granted = invokeStatements.flatMap(resourcesOf).map(invokedName);
-    expect(granted.sort()).toEqual(declared.map((target) => `Leedz-${target}`).sort());
+    expect(granted.sort()).toEqual(withLanes.map((target) => `Leedz-${target}`).sort());
     // Every granted ARN names a Lambda of this stack.
     for (const physical of granted) lambdaId(physical.replace(/^Leedz-/, ''));
   });
 
-  it('grants login emailHelper only; emailHelper itself only (its fan-out); bookkeeping nothing', () => {
+  it('grants login emailHelper (and its bulk lane) only; emailHelper itself only (its fan-out); bookkeeping nothing', () => {
     const invokes = (name: string) => withAction(name, 'lambda:InvokeFunction').flatMap(resourcesOf).map(invokedName);
-    expect(invokes('login')).toEqual(['Leedz-emailHelper']);
-    expect(invokes('emailHelper')).toEqual(['Leedz-emailHelper']);
+    expect(invokes('login')).toEqual(['Leedz-emailHelper', 'Leedz-emailHelperBulk']);
+    expect(invokes('emailHelper')).toEqual(['Leedz-emailHelper', 'Leedz-emailHelperBulk']);
     expect(invokes('bookkeeping')).toEqual([]);
     expect(invokes('addLeed')).toEqual([]);
   });
@@ -161,10 +195,10 @@ describe('least privilege, policy by policy', () => {
     }
   });
 
-  it('lets only emailHelper send email: From the stack’s address only, to any identity of the account (SES checks the recipient’s identity in the sandbox)', () => {
+  it('lets only emailHelper (and its lane) send email: From the stack’s address only, to any identity of the account (SES checks the recipient’s identity in the sandbox), with the configuration set', () => {
     for (const name of allLambdas) {
       const sends = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('ses:')));
-      if (!(SERVICE_USERS.mailer as readonly string[]).includes(name)) {
+      if (!(SERVICE_USERS.mailer as readonly string[]).includes(runs(name))) {
         expect(sends, name).toEqual([]);
         continue;
       }
@@ -172,6 +206,7 @@ describe('least privilege, policy by policy', () => {
       expect(actions(sends[0]!).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
       expect(resourcesOf(sends[0]!)).toEqual([
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/*']] },
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':configuration-set/Leedz-mail']] },
       ]);
       expect((sends[0] as Statement & { Condition?: unknown }).Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'no-reply@example.com' } });
     }
@@ -210,18 +245,20 @@ describe('least privilege, policy by policy', () => {
     }
   });
 
-  it('lets only emailHelper use the idempotency table, with the four item actions its records need', () => {
+  it('lets only emailHelper (and its lane) use the idempotency table, with the four item actions its records need', () => {
     const idempotencyId = ofType('AWS::DynamoDB::GlobalTable').find(([, r]) => r.Properties.KeySchema[0].AttributeName === 'id')![0];
     const users = allLambdas.filter((name) => JSON.stringify(statementsOf(name)).includes(`"${idempotencyId}"`));
-    expect(users).toEqual(['emailHelper']);
-    const statements = statementsOf('emailHelper').filter((s) => JSON.stringify(s.Resource).includes(`"${idempotencyId}"`));
-    expect(statements.flatMap(actions).sort()).toEqual([...IDEMPOTENCY_ACTIONS].sort());
-    expect(statements.flatMap(resourcesOf)).toEqual([{ 'Fn::GetAtt': [idempotencyId, 'Arn'] }]);
+    expect(users).toEqual(['emailHelper', 'emailHelperBulk']);
+    for (const user of users) {
+      const statements = statementsOf(user).filter((s) => JSON.stringify(s.Resource).includes(`"${idempotencyId}"`));
+      expect(statements.flatMap(actions).sort()).toEqual([...IDEMPOTENCY_ACTIONS].sort());
+      expect(statements.flatMap(resourcesOf)).toEqual([{ 'Fn::GetAtt': [idempotencyId, 'Arn'] }]);
+    }
   });
 
   it.each(allLambdas)('%s may use the table exactly as it declares (`table`), on the table and its indexes only', (name) => {
     const tableId = ofType('AWS::DynamoDB::GlobalTable').find(([, r]) => r.Properties.KeySchema[0].AttributeName === LEEDZ_TABLE.partitionKey)![0];
-    const declared = outboxLambdas.includes(name) ? 'read-write' : deployables.find((d) => d.name === name)!.config.table;
+    const declared = outboxLambdas.includes(name) ? 'read-write' : deployables.find((d) => d.name === runs(name))!.config.table;
     // The relay's stream actions are its event source mapping's (on the stream), not its code's.
     const onTable = statementsOf(name).filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`) && !JSON.stringify(s.Resource).includes('StreamArn'));
     if (declared === undefined) {
@@ -249,7 +286,7 @@ describe('least privilege, policy by policy', () => {
 });
 
 describe('asynchronous invocation of the controllers', () => {
-  it.each(controllers.map((c) => [c.name, c] as const))('%s: retries and event age as declared, failures to its own SQS queue', (name, controller) => {
+  it.each(eventLambdas.map((name) => [name, controllers.find((c) => c.name === runs(name))!] as const))('%s: retries and event age as its controller declares, failures to its controller\'s SQS queue', (name, controller) => {
     const [, config] = ofType('AWS::Lambda::EventInvokeConfig').find(([, r]) => r.Properties.FunctionName.Ref === lambdaId(name))!;
     expect(config.Properties.Qualifier).toBe('$LATEST');
     expect(config.Properties.MaximumRetryAttempts).toBe(controller.config.maximumRetryAttempts ?? 2);
@@ -261,7 +298,7 @@ describe('asynchronous invocation of the controllers', () => {
   });
 
   it('only controllers have an asynchronous configuration, and the sweep: no retry, no older event than its period', () => {
-    expect(ofType('AWS::Lambda::EventInvokeConfig')).toHaveLength(controllers.length + 1);
+    expect(ofType('AWS::Lambda::EventInvokeConfig')).toHaveLength(eventLambdas.length + 1);
     const [, sweep] = ofType('AWS::Lambda::EventInvokeConfig').find(([, r]) => r.Properties.FunctionName.Ref === lambdaId(OUTBOX_SWEEP_NAME))!;
     expect(sweep.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: OUTBOX_SWEEP.everyMinutes * 60 });
   });
@@ -341,8 +378,9 @@ describe('the table and the outbox relay', () => {
 
 describe('the outbox never strands a message', () => {
   it('runs the sweep on a schedule, every few minutes, and nothing else invokes it', () => {
-    const rules = ofType('AWS::Events::Rule');
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression !== undefined);
     expect(rules).toHaveLength(1);
+    expect(JSON.stringify(ofType('AWS::Events::Rule').filter(([, r]) => r !== rules[0]![1]))).not.toContain(lambdaId(OUTBOX_SWEEP_NAME));
     const [, rule] = rules[0]!;
     expect(rule.Properties.ScheduleExpression).toBe(`rate(${OUTBOX_SWEEP.everyMinutes} minutes)`);
     expect(rule.Properties.State).toBe('ENABLED');
@@ -375,7 +413,7 @@ describe('the edge', () => {
   const stage = () => ofType('AWS::ApiGatewayV2::Stage')[0]!;
 
   it('throttles the stage to what the API’s executions can serve, and the sign-in route to SES’s rate', () => {
-    const plan = planConcurrency(1000, controllers);
+    const plan = caps.concurrency;
     const [, { Properties }] = stage();
     expect(Properties.StageName).toBe('$default');
     expect(Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: stageThrottle(plan).rateLimit, ThrottlingBurstLimit: stageThrottle(plan).burstLimit });
@@ -400,15 +438,17 @@ describe('the edge', () => {
     expect(Object.values(format).join(' ')).not.toMatch(/header|cookie|authorization|token/i);
   });
 
-  it('caps every controller with reserved concurrency, so a fan-out leaves the API (which reserves none) the rest', () => {
-    const plan = planConcurrency(1000, controllers);
+  it('caps every controller and lane with reserved concurrency, so a fan-out leaves the API (which reserves none) the rest; the mail Lambdas at their share of SES\'s rate', () => {
+    const plan = caps.concurrency;
     let reserved = 0;
     for (const name of allLambdas) {
       const value = resources[lambdaId(name)]!.Properties.ReservedConcurrentExecutions as number | undefined;
       expect(value, name).toBe(plan.reserved.get(name));
       reserved += value ?? 0;
     }
-    for (const controller of controllers) expect(plan.reserved.get(controller.name), controller.name).toBeGreaterThan(0);
+    for (const name of eventLambdas) expect(plan.reserved.get(name), name).toBeGreaterThan(0);
+    expect(plan.reserved.get('emailHelper')).toBe(planMailRate(1).priority.containers);
+    expect(plan.reserved.get('emailHelperBulk')).toBe(planMailRate(1).bulk.containers);
     expect(reserved + LAMBDA_UNRESERVED_MINIMUM).toBeLessThanOrEqual(1000);
     expect(plan.api).toBe(1000 - reserved);
   });
@@ -419,7 +459,14 @@ describe('the edge', () => {
     const synthesised = Template.fromStack(small);
     expect(JSON.stringify(synthesised.toJSON())).not.toContain('ReservedConcurrentExecutions');
     const warnings = app.synth().getStackArtifact(small.artifactId).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
-    expect(warnings).toEqual([expect.stringMatching(/the account's Lambda concurrency \(10\) cannot reserve .*Request more \(Service Quotas → AWS Lambda → Concurrent executions/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/the account's Lambda concurrency \(10\) cannot reserve .*Request more \(Service Quotas → AWS Lambda → Concurrent executions/),
+      expect.stringMatching(/with no reserved concurrency, each of up to 10 containers of a mail Lambda sends at most 0\.050 emails a second/),
+    ]);
+    // Then each of the 10 containers each mail Lambda may run paces itself at a tenth of its share.
+    expect(small.mailRate.bulk).toMatchObject({ containers: 10, reserved: false, ratePerContainer: 0.05 });
+    const timeout = Object.values(synthesised.toJSON().Resources as Record<string, Resource>).find((r) => r.Properties?.FunctionName === 'Leedz-emailHelperBulk')!.Properties.Timeout;
+    expect(timeout).toBe(small.mailRate.bulk.timeoutSeconds);
   });
 });
 
@@ -445,8 +492,8 @@ describe('eyes on it', () => {
     }
   });
 
-  it('alarms when a controller drops an Event, cannot deliver a failure record, or lets an Event wait too long', () => {
-    const names = physical(controllers.map((c) => c.name));
+  it('alarms when a controller (or a lane) drops an Event, cannot deliver a failure record, or lets an Event wait too long', () => {
+    const names = physical(eventLambdas);
     expect(alarmedFunctions('AsyncEventsDropped')).toEqual(names);
     expect(alarmedFunctions('DestinationDeliveryFailures')).toEqual(names);
     expect(alarmedFunctions('AsyncEventAge')).toEqual(names);
@@ -582,5 +629,55 @@ describe('safer defaults', () => {
     const [, secret] = ofType('AWS::SecretsManager::Secret')[0]!;
     expect(secret.Properties.SecretString).toBe('{}');
     expect(secret.Properties.GenerateSecretString).toBeUndefined();
+  });
+});
+
+describe('mail at the account’s rate, bounces and complaints', () => {
+  it('deploys emailHelper’s bulk routes as a Lambda of their own, of the same code, with the bulk share’s containers and a timeout that fits a batch', () => {
+    const bulk = resources[lambdaId('emailHelperBulk')]!.Properties;
+    expect(bulk.Environment.Variables[AWS_ENV.function]).toBe('emailHelper');
+    expect(bulk.ReservedConcurrentExecutions).toBe(caps.mail.bulk.containers);
+    expect(bulk.Timeout).toBe(caps.mail.bulk.timeoutSeconds);
+    // A batch at the bulk container's pace, with its margin, within one attempt.
+    expect(caps.mail.bulk.batchSize / caps.mail.bulk.ratePerContainer).toBeLessThan(bulk.Timeout);
+  });
+
+  it('creates the configuration set that publishes hard bounces and complaints to the default event bus', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', { Name: 'Leedz-mail' });
+    const [, destination] = ofType('AWS::SES::ConfigurationSetEventDestination')[0]!;
+    expect(destination.Properties.ConfigurationSetName).toEqual({ Ref: ofType('AWS::SES::ConfigurationSet')[0]![0] });
+    expect(destination.Properties.EventDestination).toMatchObject({ Enabled: true, MatchingEventTypes: ['bounce', 'complaint'] });
+    expect(JSON.stringify(destination.Properties.EventDestination.EventBridgeDestination.EventBusArn)).toContain(':event-bus/default');
+  });
+
+  it('hands each of its bounces and complaints to emailHelper.mailFeedback, the event’s detail as the payload', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern !== undefined);
+    expect(rules).toHaveLength(1);
+    const [ruleId, rule] = rules[0]!;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.ses'],
+      'detail-type': ['Email Bounced', 'Email Complaint Received'],
+      detail: { mail: { tags: { 'ses:configuration-set': ['Leedz-mail'] } } },
+    });
+    const [target] = rule.Properties.Targets as { Arn: unknown; InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[];
+    expect(target!.Arn).toEqual({ 'Fn::GetAtt': [lambdaId('emailHelper'), 'Arn'] });
+    expect(target!.InputTransformer.InputPathsMap).toEqual({ detail: '$.detail' });
+    expect(JSON.parse(target!.InputTransformer.InputTemplate.replace('<detail>', '{"eventType":"Bounce"}'))).toEqual({ function: 'mailFeedback', event: { eventType: 'Bounce' } });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [lambdaId('emailHelper'), 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+  });
+
+  it('at a production rate, shares it between more containers, and sizes batches to a thousand', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', sesMaxSendRate: 200 });
+    const fn = (name: string) => Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>).find((r) => r.Properties?.FunctionName === `Leedz-${name}`)!.Properties;
+    expect(stack.mailRate.bulk).toMatchObject({ containers: 6, rate: 150, ratePerContainer: 25, batchSize: 1000 });
+    expect(fn('emailHelperBulk')).toMatchObject({ ReservedConcurrentExecutions: 6, Timeout: 70 });
+    expect(fn('emailHelper')).toMatchObject({ ReservedConcurrentExecutions: 10 });
+    expect(fn('emailHelper').Environment.Variables[AWS_ENV.fanOutBatchSize]).toBe('1000');
   });
 });

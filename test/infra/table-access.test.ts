@@ -28,6 +28,7 @@ import { createIdempotency } from '../../src/framework/idempotency.js';
 import type { Transport } from '../../src/framework/transport.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../src/leedz/deps.js';
 import type { HttpRequest, HttpResult } from '../../src/leedz/functions/http.js';
+import { laneOf } from '../../src/leedz/controllers/mail-lanes.js';
 import { createMarketplace, type Marketplace } from '../../src/leedz/marketplace.js';
 import type { Email, Store } from '../../src/leedz/ports.js';
 import { dynamoDbOutboxMessage } from '../../src/lambda/dynamodb-outbox.js';
@@ -266,7 +267,8 @@ async function runScenario(): Promise<void> {
       if (queue.length === 0) return;
       for (const { target, payload } of queue.splice(0)) {
         const controller = marketplace.controllers[target as keyof Marketplace['controllers']];
-        await run(target, () => controller.dispatch(payload, ctxFor(controller, payload)));
+        // On AWS the transport sends a bulk route to the Lambda of its lane (emailHelperBulk).
+        await run(laneOf(target, (payload as { function?: unknown }).function), () => controller.dispatch(payload, ctxFor(controller, payload)));
       }
     }
   }

@@ -97,6 +97,37 @@ describe('the Lambda configuration', () => {
     expect(JSON.parse(new TextDecoder().decode(sent[0]!.Payload as Uint8Array))).toEqual({ function: 'magicLink', email: 'pat@example.com' });
   });
 
+  it("sends emailHelper's bulk routes to the Lambda of their lane, and everything else to the controller's own", async () => {
+    const sent: string[] = [];
+    const client = {
+      async send(command: InvokeCommand) {
+        sent.push(`${command.input.FunctionName} ${JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array)).function}`);
+        return { StatusCode: 202, $metadata: { requestId: 'aws-req-1' } };
+      },
+    };
+    const transport = createAwsTransport(resolveAwsConfig(env), client as unknown as LambdaClient);
+    for (const route of ['notifyUsers', 'notifyBatch', 'leedNews', 'leedNewsBatch', 'magicLink', 'mailFeedback']) await transport.invoke('emailHelper', { function: route }, 'Event');
+    await transport.invoke('bookkeeping', { function: 'notifyBatch' }, 'Event');
+    expect(sent).toEqual([
+      'Leedz-emailHelper notifyUsers',
+      'Leedz-emailHelperBulk notifyBatch',
+      'Leedz-emailHelper leedNews',
+      'Leedz-emailHelperBulk leedNewsBatch',
+      'Leedz-emailHelper magicLink',
+      'Leedz-emailHelper mailFeedback',
+      'Leedz-bookkeeping notifyBatch',
+    ]);
+  });
+
+  it("reads a mail Lambda's share of SES's rate, its configuration set and the fan-out's batch size, and builds the mailer and the settings with them", () => {
+    const mail = { ...env, [AWS_ENV.function]: 'emailHelper', [AWS_ENV.sesSendRate]: '1.75', [AWS_ENV.sesConfigurationSet]: 'Leedz-mail', [AWS_ENV.fanOutBatchSize]: '1000' };
+    const config = resolveAwsConfig(mail);
+    expect(config).toMatchObject({ sesMaxSendRate: 14, sesSendRate: 1.75, sesConfigurationSet: 'Leedz-mail', fanOutBatchSize: 1000 });
+    expect(lambdaDeps(config, {}).settings.fanOutBatchSize).toBe(1000);
+    expect(lambdaDeps(resolveAwsConfig(env), {}).settings.fanOutBatchSize).toBe(100);
+    expect(() => resolveAwsConfig({ ...mail, [AWS_ENV.fanOutBatchSize]: '5000', [AWS_ENV.sesConfigurationSet]: 'no spaces allowed' })).toThrow(/LEEDZ_SES_CONFIGURATION_SET: .*LEEDZ_FAN_OUT_BATCH_SIZE: /);
+  });
+
   it('tells Square the webhook route under the public URL', () => {
     expect(squareNotificationUrl('https://leedz.example.com')).toBe('https://leedz.example.com/api/payments/webhook');
   });

@@ -36,6 +36,7 @@ import type { MarketplaceDeps } from '../deps.js';
 import { RECIPIENT_REFUSED, type Email, type Recipient, type Subscriber } from '../ports.js';
 import { bulkEmails, leedChangedContent, leedTakenDownEmail, leedWithdrawnContent, magicLinkEmail, newLeedContent, receiptEmail, reportEmail, soldEmail, type EmailKind } from '../emails/templates.js';
 import { oneClickHeaders, unsubscribeToken } from '../emails/unsubscribe.js';
+import { BULK_ROUTES } from './mail-lanes.js';
 import { sendEach, SEND_CONCURRENCY, type BatchOutcome } from './send-each.js';
 
 export { SEND_CONCURRENCY };
@@ -45,9 +46,9 @@ export const MAX_BATCH_SIZE = 1000;
 
 /**
  * The routes that send bulk mail, a page of recipients each. On AWS they run in a Lambda of their
- * own (`infra/mail-rate.ts`), so that sign-in links and receipts never wait behind them.
+ * own (`mail-lanes.ts`, `infra/mail-rate.ts`), so that sign-in links and receipts never wait behind them.
  */
-export const BULK_ROUTES = ['notifyBatch', 'leedNewsBatch'] as const;
+export { BULK_ROUTES };
 
 const leedIdSchema = z.string().min(1);
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSesMailer, SesSendError } from '../../../src/adapters/mailer/ses/ses-mailer.js';
 import { NonRetriableError, RetryAfterError } from '../../../src/framework/errors.js';
 import { anEmail, describeMailerContract } from '../../contracts/mailer.js';
-import { startSesLocal, type SesLocal } from '../../helpers/ses-local.js';
+import { startSesLocal, type SesLocal, type SesLocalEmail } from '../../helpers/ses-local.js';
 
 const FROM = 'The Leedz <noreply@leedz.test>';
 
@@ -46,6 +46,17 @@ describe('SES mailer', () => {
     expect(stored).toMatchObject({ messageId, from: FROM, destination: { to: ['bob@example.com'], cc: [], bcc: [] }, subject: 'Leed Sold!' });
     expect(stored?.body.text).toBe(anEmail().text);
     expect(stored?.body.html).toBe(anEmail().html);
+  });
+
+  it("sends an email's own header fields (one-click unsubscribe) in SendEmail's Simple content, which SES puts in the message", async () => {
+    const mailer = createSesMailer({ client, from: FROM, maxSendRate: 100, configurationSetName: 'Leedz-mail' });
+    const headers = { 'List-Unsubscribe': '<https://leedz.test/api/unsubscribe?token=a.b.c>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+    await mailer.send(anEmail({ headers }));
+    const [stored] = (await ses.emails()) as (SesLocalEmail & { headers?: { name: string; value: string }[] })[];
+    expect(stored?.headers).toEqual([
+      { name: 'List-Unsubscribe', value: headers['List-Unsubscribe'] },
+      { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
+    ]);
   });
 
   it('paces itself: N concurrent sends take at least (N − burst) / rate seconds', async () => {
