@@ -229,6 +229,35 @@ describe('SMTP mailer', () => {
     expect(received.sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
   });
 
+  it('upgrades to TLS when the server offers STARTTLS, checking its certificate (a self-signed one only with tls.rejectUnauthorized=false)', async () => {
+    const secured: boolean[] = [];
+    // smtp-server offers STARTTLS with a self-signed certificate of its own.
+    const tls = new SMTPServer({
+      authOptional: true,
+      logger: false,
+      disableReverseLookup: true,
+      onData(stream, session, callback) {
+        stream.on('data', () => {});
+        stream.on('end', () => {
+          secured.push(session.secure);
+          callback();
+        });
+      },
+    });
+    tls.on('error', () => {});
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => tls.close(() => resolve())));
+    const port = (tls.server.address() as AddressInfo).port;
+
+    const refused = await rejection(mailer(`smtp://127.0.0.1:${port}`).send(anEmail()));
+    expect(refused).toMatchObject({ code: 'ECONNECTION' });
+    expect(refused.message).toMatch(/STARTTLS with 127\.0\.0\.1 failed: .*certificate/i);
+    expect(secured).toEqual([]);
+
+    await mailer(`smtp://127.0.0.1:${port}?tls.rejectUnauthorized=false`).send(anEmail());
+    expect(secured).toEqual([true]);
+  });
+
   it('a connection the server drops is an ordinary error, and the next email opens a new one', async () => {
     const sockets = new Set<Socket>();
     let drop = true;

@@ -7,17 +7,18 @@
  * this sends a pre-encoded message for a sixth of that. The SMTP mailer still builds every message
  * with nodemailer's MIME composer (`smtp-mailer.ts`).
  *
- * What it speaks: `smtp://` (upgraded with STARTTLS when the server offers it, certificates checked)
- * and `smtps://` (TLS from the start), `AUTH PLAIN` or `AUTH LOGIN` with the URL's credentials, and
- * `SMTPUTF8` for an address that is not ASCII when the server offers it.
+ * What it speaks: `smtp://` (upgraded with STARTTLS when the server offers it, certificates checked;
+ * `?tls.rejectUnauthorized=false`, as nodemailer reads it, accepts a self-signed one) and `smtps://`
+ * (TLS from the start), `AUTH PLAIN` or `AUTH LOGIN` with the URL's credentials, and `SMTPUTF8` for an
+ * address that is not ASCII when the server offers it.
  *
  * @example
  * const client = createSmtpClient({ url: 'smtp://127.0.0.1:2525' });
  * await client.send({ from: 'noreply@leedz.test', to: 'pat@example.com' }, Buffer.from('Subject: hi\r\n\r\nhello\r\n'));
  * client.close();
  */
-import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls, type TLSSocket } from 'node:tls';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
 export interface SmtpClientOptions {
   /** `smtp://[user:pass@]host[:port]` or `smtps://…`; 587 and 465 by default. */
@@ -150,18 +151,23 @@ interface Target {
   secure: boolean;
   user: string | undefined;
   pass: string | undefined;
+  /** What TLS checks (the server name to verify, and whether the certificate must be trusted). */
+  tls: ConnectionOptions;
 }
 
 function parseUrl(url: string): Target {
   const parsed = new URL(url);
   const secure = parsed.protocol === 'smtps:';
   if (!secure && parsed.protocol !== 'smtp:') throw new Error(`SMTP client: the url must start with smtp:// or smtps://, not ${parsed.protocol}//`);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
   return {
-    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    host,
     port: parsed.port === '' ? (secure ? 465 : 587) : Number(parsed.port),
     secure,
     user: parsed.username === '' ? undefined : decodeURIComponent(parsed.username),
     pass: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
+    // An IP address is no server name (SNI); its certificate is still checked against it.
+    tls: { ...(isIP(host) === 0 ? { servername: host } : {}), rejectUnauthorized: parsed.searchParams.get('tls.rejectUnauthorized') !== 'false' },
   };
 }
 
@@ -194,7 +200,7 @@ class Connection {
   static async open(target: Target, name: string, timeouts: { connect: number; greeting: number; socket: number }): Promise<Connection> {
     const where = `${target.secure ? 'smtps' : 'smtp'}://${target.host}:${target.port}`;
     const socket = await new Promise<Socket | TLSSocket>((resolve, reject) => {
-      const s = target.secure ? connectTls({ host: target.host, port: target.port, servername: target.host }) : connectTcp({ host: target.host, port: target.port });
+      const s = target.secure ? connectTls({ ...target.tls, host: target.host, port: target.port }) : connectTcp({ host: target.host, port: target.port });
       const timer = setTimeout(() => s.destroy(new Error(`no connection within ${timeouts.connect} ms`)), timeouts.connect);
       s.once(target.secure ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
@@ -371,7 +377,7 @@ class Connection {
     plain.removeAllListeners('error');
     plain.removeAllListeners('close');
     this.socket = await new Promise<TLSSocket>((resolve, reject) => {
-      const secure = connectTls({ socket: plain, servername: this.target.host }, () => resolve(secure));
+      const secure = connectTls({ ...this.target.tls, socket: plain }, () => resolve(secure));
       secure.once('error', (error) => reject(new SmtpClientError('tls', `STARTTLS with ${this.target.host} failed: ${error.message}`, undefined, error)));
     });
     this.socket.removeAllListeners('error');
