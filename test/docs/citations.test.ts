@@ -21,25 +21,8 @@ const SKIPPED = new Set(['node_modules', '.git', 'test-artifacts', 'bench/result
 /** Text files, by extension: source, styles, fixtures, scripts and docs. */
 const TEXT_FILE = /\.(?:ts|tsx|js|mjs|cjs|md|css|html|json|sh)$/;
 
-/** This file names missing files on purpose (the pending list, the scanner's own tests). */
+/** This file names missing files on purpose (the scanner's own tests). */
 const THIS_FILE = 'test/docs/citations.test.ts';
-
-/**
- * Folders another change is rewriting at the moment; their citations are changed with it. Only a
- * file under one of these may be listed in {@link PENDING_CITATIONS}.
- */
-const PENDING_FOLDERS = ['src/leedz/emails/', 'src/leedz/controllers/', 'src/adapters/mailer/', 'src/adapters/store/dynamodb/', 'infra/', 'src/lambda/'];
-
-/**
- * Known exceptions, to be emptied: citations of files that are not in the repository, in files that
- * are being changed by another piece of work right now. Each entry names the file, the name it cites
- * and where the citation should point instead. An entry whose file no longer cites that name fails
- * the test, so the list only shrinks.
- */
-const PENDING_CITATIONS: readonly { file: string; cites: string; pointAt: string }[] = [
-  { file: 'src/leedz/emails/templates.ts', cites: 'LEEDZ.md', pointAt: 'docs/marketplace.md, Visibility' },
-  { file: 'src/adapters/store/dynamodb/dynamodb-store.ts', cites: 'STYLE.md', pointAt: 'docs/style.md §3' },
-];
 
 // ── the scanner ───────────────────────────────────────────────────────────────────────────────────
 
@@ -171,21 +154,10 @@ function brokenLinks(file: string, markdown: string): string[] {
 
 describe('citations of Markdown files', () => {
   const missing = scannedFiles().flatMap((file) => missingCitations(file, readFileSync(join(ROOT, file), 'utf8')));
-  const isPending = (citation: { file: string; name: string }) =>
-    PENDING_CITATIONS.some((pending) => pending.file === citation.file && pending.cites === citation.name);
 
   it('every Markdown file the code and the docs cite is a file of the repository', () => {
-    const problems = missing
-      .filter((citation) => !isPending(citation))
-      .map(({ file, line, name }) => `${file}:${line} cites ${name}, which is not a file of this repository: point it at the file under docs/ (or beside the code) that holds what it cites`);
+    const problems = missing.map(({ file, line, name }) => `${file}:${line} cites ${name}, which is not a file of this repository: point it at the file under docs/ (or beside the code) that holds what it cites`);
     expect(problems).toEqual([]);
-  });
-
-  it('PENDING_CITATIONS lists only files being changed elsewhere, each still citing what it lists', () => {
-    const outside = PENDING_CITATIONS.filter((pending) => !PENDING_FOLDERS.some((folder) => pending.file.startsWith(folder)));
-    expect(outside.map((pending) => `${pending.file}: not under ${PENDING_FOLDERS.join(', ')}; fix the citation instead of listing it`)).toEqual([]);
-    const stale = PENDING_CITATIONS.filter((pending) => !missing.some((citation) => citation.file === pending.file && citation.name === pending.cites));
-    expect(stale.map((pending) => `${pending.file} no longer cites ${pending.cites}: remove its entry from PENDING_CITATIONS`)).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@
  * The marketplace's emails: pure functions from a leed (and who is involved) to `{subject, html, text}`,
  * and builders that add the recipient, the kind and the idempotency key to make a port {@link Email}.
  *
- * What each email may show follows LEEDZ.md: a new-leed alert shows only what a stranger may see
+ * What each email may show follows docs/marketplace.md (Visibility): a new-leed alert shows only what a stranger may see
  * (the domain's `projectLeed(leed, null)` decides, so the rule lives in one place); the buyer's
  * receipt and the admin's report show every field.
  *
