@@ -31,7 +31,7 @@ import { createInvocationLog, functionOfLane, invocationRow, laneOf, type Invoca
 import { readMetrics } from './log-metrics.js';
 import { endSyncInvocation } from './sync-invocation.js';
 import { REDACTED } from './redact.js';
-import { createRetention, retentionSettings, storageBytes, type CompactionReport, type Retention } from './retention.js';
+import { createRetention, retentionSettings, storageBytes, type CompactionReport, type Housekeeping, type Retention } from './retention.js';
 import type { RuntimeOptions } from './runtime-options.js';
 import { createRegistry, type Registry, type ResolvedFunction } from './registry.js';
 import { newRequestId } from './request-id.js';
@@ -41,7 +41,7 @@ import type { DeadLetterView, DestinationRecordView, FunctionMetrics, Invocation
 
 export { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext } from './handler-run.js';
 export type { ResolvedFunction } from './registry.js';
-export { DEFAULT_RETENTION, type CompactionReport, type RetentionOptions } from './retention.js';
+export { DEFAULT_RETENTION, type CompactionReport, type Housekeeping, type RetentionOptions } from './retention.js';
 export type { RuntimeOptions } from './runtime-options.js';
 export type { DeadLetterView, FunctionMetrics, InvocationFilter, InvocationView } from './views.js';
 
@@ -614,6 +614,11 @@ export class LocalRuntime implements Transport {
   /** Apply retention now (`leedz compact`); with `vacuum`, give the freed pages back to the file system. */
   compact(options: { vacuum?: boolean } = {}): Promise<CompactionReport> {
     return this.retention.compact(options);
+  }
+
+  /** Trim the application's own history with the invocation log's (by itself about once a minute, and on `leedz compact`). */
+  addHousekeeping(housekeeping: Housekeeping): void {
+    this.retention.add(housekeeping);
   }
 }
 

@@ -8,6 +8,7 @@
  * @example
  * const retention = createRetention({ log, db, options: { maxInvocations: 50_000 }, onLog: console.log });
  * retention.start();
+ * retention.add({ name: 'leedz.db', run: async ({ now }) => ({ idempotencyKeys: deleteExpiredKeys(now) }) });
  * await retention.compact({ vacuum: true }); // `leedz compact --vacuum`
  */
 import { statSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { idAt, type InvocationLog } from './invocation-log.js';
 /** Retention's defaults: a week of history, and at most this many invocations (about 50 MB). */
 export const DEFAULT_RETENTION = { maxAgeHours: 168, maxInvocations: 100_000 } as const;
 const RETENTION_INTERVAL_MS = 10_000;
+/** The application's housekeeping runs by itself at most this often (a compaction asked for runs it always). */
+const HOUSEKEEPING_INTERVAL_MS = 60_000;
 const RETENTION_EVERY_INSERTS = 10_000;
 /** Invocations deleted per transaction. */
 const RETENTION_CHUNK = 2_000;
@@ -34,6 +37,19 @@ export interface CompactionReport {
   deadLetters: number;
   /** The database's size after it, with its write-ahead log. */
   bytes: number;
+  /** What each {@link Housekeeping} of the application removed, by its name: `{ 'leedz.db': { emails: 120 } }`. */
+  housekeeping: Record<string, Record<string, number>>;
+}
+
+/**
+ * The application's own history, trimmed with the invocation log's: the marketplace's expired
+ * idempotency records and dispatched outbox messages, for instance. `run` deletes in chunks and
+ * yields between them (`isClosed` says when to stop early) and answers how many of each it removed.
+ */
+export interface Housekeeping {
+  /** Names it in the report (`leedz.db`). */
+  name: string;
+  run(options: { now: number; vacuum: boolean; isClosed: () => boolean }): Promise<Record<string, number>>;
 }
 
 export interface Retention {
@@ -45,6 +61,8 @@ export interface Retention {
   noteInserts(count: number): void;
   /** Apply retention now; with `vacuum`, give the freed pages back to the file system. */
   compact(options?: { vacuum?: boolean }): Promise<CompactionReport>;
+  /** Run `housekeeping` with every compaction from now on. */
+  add(housekeeping: Housekeeping): void;
 }
 
 /** Validated options, or undefined for `false` (keep everything). */
@@ -70,38 +88,54 @@ export function createRetention(deps: {
   let running: Promise<CompactionReport> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let inserts = 0;
+  const housekeepings: Housekeeping[] = [];
+  let housekeptAt = 0;
 
-  async function removeOld(): Promise<Omit<CompactionReport, 'bytes'>> {
+  /** Each housekeeping in turn; one that fails is logged and the others still run. */
+  async function houseKeep(vacuum: boolean): Promise<CompactionReport['housekeeping']> {
+    const now = Date.now();
+    housekeptAt = now;
+    const report: CompactionReport['housekeeping'] = {};
+    for (const housekeeping of housekeepings) {
+      if (deps.isClosed()) break;
+      try {
+        const removed = await housekeeping.run({ now, vacuum, isClosed: deps.isClosed });
+        report[housekeeping.name] = removed;
+        const total = Object.values(removed).reduce((sum, count) => sum + count, 0);
+        if (total > 0) deps.onLog(`runtime: retention removed ${Object.entries(removed).filter(([, count]) => count > 0).map(([what, count]) => `${count} ${what}`).join(', ')} from ${housekeeping.name}`);
+      } catch (error) {
+        deps.onLog(`runtime: housekeeping of ${housekeeping.name} failed: ${(error as Error).message}`);
+      }
+    }
+    return report;
+  }
+
+  async function removeOld(): Promise<Pick<CompactionReport, 'invocations' | 'deadLetters'>> {
     const settings = deps.settings ?? DEFAULT_RETENTION;
     const now = Date.now();
     const byAge = idAt(now - settings.maxAgeHours * 3_600_000);
     const byCount = log.idBeyondNewest(settings.maxInvocations);
     // Whichever bound is newer: everything before it goes (ids sort by time).
     const cutoff = byCount !== undefined && byCount >= byAge ? `${byCount}\u0000` : byAge;
-    let invocations = 0;
-    for (;;) {
-      if (deps.isClosed()) break;
-      const deleted = log.deleteEndedBefore(cutoff, RETENTION_CHUNK);
-      invocations += deleted;
-      if (deleted < RETENTION_CHUNK) break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    const invocations = await deleteInChunks(deps.isClosed, RETENTION_CHUNK, () => log.deleteEndedBefore(cutoff, RETENTION_CHUNK));
     const deadLetters = deps.isClosed() ? 0 : log.deleteReplayedDeadLetters(now - settings.maxAgeHours * 3_600_000);
     if (invocations > 0) deps.onLog(`runtime: retention removed ${invocations} ended invocations`);
     return { invocations, deadLetters };
   }
 
-  function compact(options: { vacuum?: boolean } = {}): Promise<CompactionReport> {
+  function compact(options: { vacuum?: boolean } = {}, asked = true): Promise<CompactionReport> {
     // One run at a time: a second waits for the first, then runs (it may find more to remove).
     const run = (running ?? Promise.resolve())
       .catch(() => undefined)
       .then(async () => {
         const report = await removeOld();
-        if (options.vacuum && !deps.isClosed()) {
+        const vacuum = options.vacuum === true;
+        const housekeeping = asked || Date.now() - housekeptAt >= HOUSEKEEPING_INTERVAL_MS ? await houseKeep(vacuum) : {};
+        if (vacuum && !deps.isClosed()) {
           db.exec('VACUUM');
           db.pragma('wal_checkpoint(TRUNCATE)');
         }
-        return { ...report, bytes: storageBytes(db) };
+        return { ...report, bytes: storageBytes(db), housekeeping };
       });
     const tracked: Promise<CompactionReport> = run.finally(() => {
       if (running === tracked) running = undefined;
@@ -114,7 +148,7 @@ export function createRetention(deps: {
   function runNow(): void {
     if (deps.settings === undefined || running !== undefined || deps.isClosed()) return;
     inserts = 0;
-    void compact().catch((error: unknown) => deps.onLog(`runtime: retention failed: ${(error as Error).message}`));
+    void compact({}, false).catch((error: unknown) => deps.onLog(`runtime: retention failed: ${(error as Error).message}`));
   }
 
   return {
@@ -133,8 +167,26 @@ export function createRetention(deps: {
       inserts += count;
       if (inserts >= RETENTION_EVERY_INSERTS) runNow();
     },
-    compact,
+    compact: (options) => compact(options),
+    add(housekeeping) {
+      housekeepings.push(housekeeping);
+    },
   };
+}
+
+/**
+ * Call `deleteChunk` (which deletes at most `chunk` rows in one transaction) until it deletes fewer, or
+ * `stopped`, with the event loop free between calls; answers how many went in all.
+ */
+export async function deleteInChunks(stopped: () => boolean, chunk: number, deleteChunk: () => number): Promise<number> {
+  let total = 0;
+  while (!stopped()) {
+    const deleted = deleteChunk();
+    total += deleted;
+    if (deleted < chunk) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return total;
 }
 
 /** A database's size in bytes, with its write-ahead log. */

@@ -38,6 +38,7 @@ import {
 } from './cli-support.js';
 import { ENV, resolveEndpoint, resolveServerConfig, type ServerConfig } from './config.js';
 import { DEFAULT_RETENTION, type CompactionReport } from '../runtime/local-runtime.js';
+import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import type { DeadLetterView, FunctionDetail, FunctionMetrics, FunctionView, InvocationView, StorageView } from '../runtime/views.js';
 
 const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'] as const;
@@ -555,15 +556,18 @@ ${SERVER_HELP}`,
 }
 
 const compact = command({
-  summary: 'apply the invocation log’s retention now and show the databases’ sizes',
+  summary: 'apply retention now (the invocation log, old emails, expired records) and show the databases’ sizes',
   usage: `leedz compact [--vacuum] [--json] [--endpoint URL] [--data DIR]
 
   Ended invocations older than LEEDZ_RETENTION_HOURS (default ${DEFAULT_RETENTION.maxAgeHours}) or beyond the newest
   LEEDZ_RETENTION_INVOCATIONS (default ${DEFAULT_RETENTION.maxInvocations.toLocaleString('en-US')}) are deleted, with their attempts and destination
-  records; queued and running ones and those an open dead letter needs stay. The server does this by
-  itself every few seconds; this runs it now.
+  records; queued and running ones and those an open dead letter needs stay. The marketplace's
+  leedz.db loses its expired idempotency records, outbox messages dispatched over a week ago, and
+  emails of the dev outbox older than LEEDZ_RETENTION_HOURS or beyond the newest LEEDZ_RETENTION_EMAILS
+  (default ${DEFAULT_EMAILS_KEPT.toLocaleString('en-US')}). The server does this by itself (the log every few seconds, leedz.db
+  about once a minute); this runs it now.
 
-  --vacuum   also give the freed space back to the file system (rewrites the file; takes a moment)
+  --vacuum   also give the freed space back to the file system (rewrites the files; takes a moment)
   --json     print JSON${SERVER_HELP}`,
   options: { vacuum: { type: 'boolean' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
@@ -575,6 +579,11 @@ const compact = command({
       return 0;
     }
     console.log(`removed ${report.invocations} ended invocations and ${report.deadLetters} replayed dead letters`);
+    for (const [name, removed] of Object.entries(report.housekeeping)) {
+      // `outboxMessages: 3` reads "3 outbox messages".
+      const counts = Object.entries(removed).map(([what, count]) => `${count} ${what.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`)}`);
+      console.log(`${name}: removed ${counts.join(', ')}`);
+    }
     printTable(['database', 'size', 'holds'], storage.map((db) => [db.name, megabytes(db.bytes), db.description]));
     return 0;
   },

@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../runtime/local-runtime.js';
+import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 
 export const ENV = {
   port: 'PORT',
@@ -28,6 +29,7 @@ export const ENV = {
   duplicateDelivery: 'LEEDZ_DUPLICATE_DELIVERY',
   retentionHours: 'LEEDZ_RETENTION_HOURS',
   retentionInvocations: 'LEEDZ_RETENTION_INVOCATIONS',
+  retentionEmails: 'LEEDZ_RETENTION_EMAILS',
 } as const;
 
 export interface ServerConfig {
@@ -57,8 +59,11 @@ export interface ServerConfig {
   stackName: string;
   /** Fraction (0–1) of events delivered twice, and out of order (at-least-once, made visible). */
   duplicateDelivery: number;
-  /** How much history the invocation log keeps (src/runtime/local-runtime.ts, `RetentionOptions`). */
-  retention: { maxAgeHours: number; maxInvocations: number };
+  /**
+   * How much history the invocation log keeps (src/runtime/local-runtime.ts, `RetentionOptions`); the
+   * dev email outbox keeps the same age, and at most `maxEmails` (src/server/marketplace-housekeeping.ts).
+   */
+  retention: { maxAgeHours: number; maxInvocations: number; maxEmails?: number };
 }
 
 export class ConfigError extends Error {
@@ -88,6 +93,7 @@ const schema = z.object({
   // A week, and 100,000 invocations (about 50 MB): what a developer looks back over.
   [ENV.retentionHours]: z.coerce.number().positive().max(87_600).default(DEFAULT_RETENTION.maxAgeHours),
   [ENV.retentionInvocations]: z.coerce.number().int().min(1_000).max(100_000_000).default(DEFAULT_RETENTION.maxInvocations),
+  [ENV.retentionEmails]: z.coerce.number().int().min(100).max(100_000_000).default(DEFAULT_EMAILS_KEPT),
 });
 
 /** Validate the environment (and command-line overrides, which win) into a ServerConfig. */
@@ -115,7 +121,11 @@ export function resolveServerConfig(env: Record<string, string | undefined>, ove
     seed: overrides.seed ?? values[ENV.seed],
     stackName: values[ENV.stackName],
     duplicateDelivery: overrides.duplicateDelivery ?? values[ENV.duplicateDelivery],
-    retention: overrides.retention ?? { maxAgeHours: values[ENV.retentionHours], maxInvocations: values[ENV.retentionInvocations] },
+    retention: overrides.retention ?? {
+      maxAgeHours: values[ENV.retentionHours],
+      maxInvocations: values[ENV.retentionInvocations],
+      maxEmails: values[ENV.retentionEmails],
+    },
   };
 }
 

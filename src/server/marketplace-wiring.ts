@@ -23,7 +23,9 @@ import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../leedz/deps.js';
 import { openApiDocument, ROUTES } from '../leedz/functions/routes.js';
 import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
 import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
+import { DEFAULT_RETENTION, type Housekeeping } from '../runtime/local-runtime.js';
 import { mountApiRoutes } from './api-routes.js';
+import { DEFAULT_EMAILS_KEPT, marketplaceHousekeeping } from './marketplace-housekeeping.js';
 import { API_REFERENCE_HEADERS, renderApiReference } from './api-reference.js';
 
 export interface MarketplaceWiringOptions {
@@ -35,6 +37,8 @@ export interface MarketplaceWiringOptions {
   mailFrom: string;
   now?: () => Date;
   log: (line: string) => void;
+  /** What the dev email outbox keeps (default: a week, and 100,000 emails). */
+  emailsKept?: { maxAgeHours: number; maxEmails: number };
 }
 
 export interface MarketplaceWiring {
@@ -44,6 +48,8 @@ export interface MarketplaceWiring {
   outbox: ReturnType<typeof createOutboxMailer>;
   payments: ReturnType<typeof createLocalPayments>;
   relay: OutboxRelay;
+  /** Expired records and old emails, deleted with the runtime's retention (`runtime.addHousekeeping`). */
+  housekeeping: Housekeeping;
   /**
    * Mount the API and the local-only pages; `transport` is how routes reach the functions, and
    * `operatorOnly` guards the dev outbox (the operator's session or the runtime's signature).
@@ -62,6 +68,7 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
   const smtp = options.smtpUrl === undefined ? undefined : createSmtpMailer({ url: options.smtpUrl, from: options.mailFrom });
   // Every email is kept in the outbox (the dev listing and the tests read it); SMTP sends it too when configured.
   const mailer = smtp === undefined ? outbox : createTeeMailer(outbox, smtp);
+  const idempotencyStore = createSqliteIdempotencyStore(store.db);
   const payments = createLocalPayments({ db: store.db, baseUrl: options.publicUrl, webhookSecret: loadOrCreateSecret(join(options.dataDir, 'keys', 'webhook-secret')) });
   const deps: MarketplaceDeps = {
     store,
@@ -69,7 +76,7 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
     geocoder: createZipGeocoder(),
     identity: createLocalIdentity({ db: store.db, keyDir: join(options.dataDir, 'keys') }),
     payments,
-    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(store.db), scope: 'leedz', expiresAfterSeconds: 7 * 24 * 3600 }),
+    idempotency: createIdempotency({ store: idempotencyStore, scope: 'leedz', expiresAfterSeconds: 7 * 24 * 3600 }),
     now: options.now ?? (() => new Date()),
     settings: { ...DEFAULT_SETTINGS, publicUrl: options.publicUrl, adminEmail: options.adminEmail },
   };
@@ -81,6 +88,12 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
     store,
     outbox,
     payments,
+    housekeeping: marketplaceHousekeeping({
+      store,
+      idempotency: idempotencyStore,
+      emails: outbox,
+      kept: options.emailsKept ?? { maxAgeHours: DEFAULT_RETENTION.maxAgeHours, maxEmails: DEFAULT_EMAILS_KEPT },
+    }),
     get relay() {
       if (relay === undefined) throw new Error('the relay starts with start()');
       return relay;

@@ -25,6 +25,7 @@ import { createLambdaTransport } from '../transports/lambda-transport.js';
 import { wireAwsLocalMarketplace, type AwsLocalWiring } from './aws-local-wiring.js';
 import { guardBrowserRequests, hostAllowed } from './browser-guards.js';
 import type { ServerConfig } from './config.js';
+import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import { wireMarketplace, type MarketplaceWiring } from './marketplace-wiring.js';
 import { seedIfEmpty } from './seed.js';
 import { buildWebAssets, mountWebApp } from './web-assets.js';
@@ -76,7 +77,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     poolSize: config.poolSize,
     functionNamePrefixes: [`${config.stackName}-`],
     duplicateDelivery: config.duplicateDelivery,
-    retention: config.retention,
+    retention: { maxAgeHours: config.retention.maxAgeHours, maxInvocations: config.retention.maxInvocations },
     onLog: log,
   });
   const operators = createOperatorSessions(runtime.db);
@@ -161,8 +162,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         mailFrom: config.mailFrom,
         ...(options.now === undefined ? {} : { now: options.now }),
         log,
+        emailsKept: { maxAgeHours: config.retention.maxAgeHours, maxEmails: config.retention.maxEmails ?? DEFAULT_EMAILS_KEPT },
       });
       runtime.registerAll(marketplace.marketplace.deployables);
+      runtime.addHousekeeping(marketplace.housekeeping);
       marketplace.mount(app, runtime, operatorOnly);
       if (config.seed) {
         const seeded = await seedIfEmpty(

@@ -266,6 +266,29 @@ describe('retention', () => {
     expect(compacted.bytes).toBeLessThan(2_000_000);
   });
 
+  it('runs the application’s housekeeping with every compaction asked for, passing vacuum, and goes on past one that fails', async () => {
+    const lines: string[] = [];
+    runtime = open({ onLog: (line) => lines.push(line) });
+    const calls: { vacuum: boolean; now: number }[] = [];
+    runtime.addHousekeeping({ name: 'broken.db', run: () => Promise.reject(new Error('disk on fire')) });
+    runtime.addHousekeeping({
+      name: 'app.db',
+      run: async ({ now, vacuum }) => {
+        calls.push({ now, vacuum });
+        return { emails: 3, keys: 0 };
+      },
+    });
+    const before = Date.now();
+    const report = await runtime.compact({ vacuum: true });
+    expect(report.housekeeping).toEqual({ 'app.db': { emails: 3, keys: 0 } });
+    expect(calls).toEqual([{ now: expect.any(Number), vacuum: true }]);
+    expect(calls[0]!.now).toBeGreaterThanOrEqual(before);
+    expect(lines).toContain('runtime: housekeeping of broken.db failed: disk on fire');
+    expect(lines).toContain('runtime: retention removed 3 emails from app.db');
+    expect((await runtime.compact()).housekeeping['app.db']).toEqual({ emails: 3, keys: 0 });
+    expect(calls[1]).toEqual({ now: expect.any(Number), vacuum: false });
+  });
+
   it('refuses settings that make no sense', () => {
     expect(() => createLocalRuntime({ dbPath: ':memory:', retention: { maxInvocations: 0 } })).toThrow(/maxInvocations/);
     expect(() => createLocalRuntime({ dbPath: ':memory:', retention: { maxAgeHours: -1 } })).toThrow(/maxAgeHours/);

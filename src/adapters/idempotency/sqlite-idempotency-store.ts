@@ -47,6 +47,11 @@ export interface SqliteIdempotencyStore extends IdempotencyStore {
    * store.onceInTransaction(`counter:${eventId}`, () => bumpCounter.run(trade)); // false on redelivery
    */
   onceInTransaction(key: string, effect: () => void): boolean;
+  /**
+   * Delete up to `limit` records that expired by `now` (epoch ms): a claim takes an expired key as
+   * absent, so this changes no answer. Answers how many went.
+   */
+  deleteExpired(now: number, limit: number): number;
 }
 
 export function createSqliteIdempotencyStore(db: Database.Database): SqliteIdempotencyStore {
@@ -67,6 +72,7 @@ export function createSqliteIdempotencyStore(db: Database.Database): SqliteIdemp
     `UPDATE idempotency_keys SET status = 'COMPLETED', result = ?, expires_at = ?, lease_until = 0 WHERE id = ? AND holder = ? AND status = 'IN_PROGRESS'`,
   );
   const release = db.prepare(`DELETE FROM idempotency_keys WHERE id = ? AND holder = ? AND status = 'IN_PROGRESS'`);
+  const deleteExpired = db.prepare<[number, number]>('DELETE FROM idempotency_keys WHERE id IN (SELECT id FROM idempotency_keys WHERE expires_at <= ? LIMIT ?)');
   // Never expires: the largest integer SQLite stores.
   const claimForever = db.prepare(
     `INSERT INTO idempotency_keys (id, status, holder, lease_until, result, expires_at) VALUES (?, 'COMPLETED', 'transaction', 0, NULL, 9007199254740991)
@@ -131,6 +137,9 @@ export function createSqliteIdempotencyStore(db: Database.Database): SqliteIdemp
     },
     async release(id, holder) {
       release.run(id, holder);
+    },
+    deleteExpired(now, limit) {
+      return deleteExpired.run(now, limit).changes;
     },
     onceInTransaction(key, effect) {
       if (typeof key !== 'string' || key === '') throw new TypeError('onceInTransaction: key must be a non-empty string');

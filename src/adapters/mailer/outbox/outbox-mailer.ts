@@ -45,6 +45,12 @@ export interface OutboxMailer extends Mailer {
   getEmail(id: number | string): OutboxEmail | undefined;
   /** How many stored emails match (`to` and `kind` as in {@link OutboxQuery}). */
   countEmails(query?: Pick<OutboxQuery, 'to' | 'kind'>): number;
+  /**
+   * Delete up to `limit` of the oldest emails that are stored before `before` (an ISO instant) or are
+   * not among the newest `keep`; once a call deletes fewer than `limit` (the last of a run), also the
+   * shared bodies no email uses any more. Answers how many emails went.
+   */
+  deleteOld(options: { before: string; keep: number; limit: number }): number;
 }
 
 /** What the outbox mailer is built with: only the database, since it sends nothing anywhere. */
@@ -134,6 +140,25 @@ export function createOutboxMailer({ db }: OutboxMailerOptions): OutboxMailer {
   const bodyOfHash = db.prepare<[string], number>('SELECT id FROM email_bodies WHERE hash = ?').pluck();
   const messageIdOfKey = db.prepare<[string], { message_id: string }>('SELECT message_id FROM email_outbox WHERE key = ?');
   const byId = db.prepare<[number], OutboxRow>(`${SELECT_EMAILS} WHERE o.id = ?`);
+  // The newest `keep` emails stay: the id of the oldest of them is the bound (none when fewer are stored).
+  const oldestKept = db.prepare<[number], number>('SELECT id FROM email_outbox ORDER BY id DESC LIMIT 1 OFFSET ?').pluck();
+  const deleteOldest = db.prepare<[string, number, number], { body_id: number | null }>(
+    `DELETE FROM email_outbox WHERE id IN (SELECT id FROM email_outbox WHERE created_at < ? OR id < ? ORDER BY id LIMIT ?) RETURNING body_id`,
+  );
+  // Read once into a temporary index by SQLite, so this is one pass over each table.
+  const deleteUnusedBodies = db.prepare('DELETE FROM email_bodies WHERE id NOT IN (SELECT body_id FROM email_outbox WHERE body_id IS NOT NULL)');
+  // Bodies are looked at once a run has deleted all it would (a chunk shorter than its limit), not per chunk.
+  let bodiesMayBeUnused = false;
+  const deleteOld = db.transaction((before: string, keep: number, limit: number): number => {
+    const bound = keep === 0 ? Number.MAX_SAFE_INTEGER : (oldestKept.get(keep - 1) ?? 0);
+    const deleted = deleteOldest.all(before, bound, limit);
+    if (deleted.some((row) => row.body_id !== null)) bodiesMayBeUnused = true;
+    if (deleted.length < limit && bodiesMayBeUnused) {
+      deleteUnusedBodies.run();
+      bodiesMayBeUnused = false;
+    }
+    return deleted.length;
+  });
 
   /** The id of a body in `email_bodies`, stored if new. */
   const bodyId = (html: string, text: string): number => {
@@ -192,6 +217,11 @@ export function createOutboxMailer({ db }: OutboxMailerOptions): OutboxMailer {
       if (number === undefined || !Number.isSafeInteger(number)) return undefined;
       const row = byId.get(number);
       return row === undefined ? undefined : toEmail(row);
+    },
+
+    deleteOld({ before, keep, limit }) {
+      if (!Number.isInteger(keep) || keep < 0) throw new RangeError(`deleteOld: keep must be a whole number, got ${keep}`);
+      return deleteOld.immediate(before, keep, limit);
     },
 
     countEmails(query = {}) {

@@ -17,6 +17,7 @@
  * | subscribers of a trade, by username | `subscriptions` primary key (trade, username) |
  * | a user's subscriptions | `subscriptions_by_user` |
  * | pending outbox, oldest first | `outbox_pending` |
+ * | dispatched outbox messages older than a week (retention) | `outbox_dispatched` |
  *
  * Instants are INTEGER epoch milliseconds: they compare as numbers whatever ISO spelling the caller
  * used (`…T18:00:00Z` and `…T18:00:00.000Z` are one instant), and `sqlite-rows.ts` turns them back
@@ -171,6 +172,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER leedz_version_on_delete AFTER DELETE ON leedz BEGIN
      INSERT INTO trade_versions (trade, version) VALUES (OLD.trade, 1) ON CONFLICT (trade) DO UPDATE SET version = version + 1;
    END;`,
+  // Dispatched outbox messages go a week after their dispatch (as TTL removes them on DynamoDB).
+  `CREATE INDEX outbox_dispatched ON outbox (dispatched_at) WHERE dispatched_at IS NOT NULL;`,
 ];
 
 /**

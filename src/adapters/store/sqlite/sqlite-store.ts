@@ -77,6 +77,8 @@ export interface SqliteStoreOptions {
  */
 export interface SqliteStore extends Store {
   readonly db: Database.Database;
+  /** Delete up to `limit` outbox messages dispatched before `before` (epoch ms); answers how many went. */
+  deleteDispatchedOutbox(before: number, limit: number): number;
   close(): void;
 }
 
@@ -260,6 +262,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ),
     purgeRequestCounts: db.prepare<[number]>('DELETE FROM request_counts WHERE expires_at <= ?'),
     markDispatched: db.prepare<[number, string]>('UPDATE outbox SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL'),
+    deleteDispatched: db.prepare<[number, number]>(
+      'DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox WHERE dispatched_at IS NOT NULL AND dispatched_at < ? LIMIT ?)',
+    ),
   };
 
   // ── transactions ───────────────────────────────────────────────────────────────────────────────
@@ -329,6 +334,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return {
     get db() {
       return db;
+    },
+
+    deleteDispatchedOutbox(before, limit) {
+      return sql.deleteDispatched.run(before, limit).changes;
     },
 
     close() {
