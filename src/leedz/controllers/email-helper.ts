@@ -31,6 +31,7 @@ import type { InvocationContext } from '../../framework/context.js';
 import { defineController } from '../../framework/define.js';
 import { invoke } from '../../framework/invoker.js';
 import { withinRadius, type GeoPoint } from '../domain/geo.js';
+import { hasEnded } from '../domain/leed.js';
 import { tradeNameSchema } from '../domain/trade.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { RECIPIENT_REFUSED, type Email, type Recipient, type Subscriber } from '../ports.js';
@@ -227,7 +228,7 @@ export function createEmailHelper(deps: MarketplaceDeps) {
         // The return type is written out: the handler invokes `emailHelper`, whose type depends on it.
         handler: async ({ leedId, trade }, ctx): Promise<{ batches: number }> => {
           const leed = await store.getLeed(trade, leedId);
-          if (leed?.status !== 'active') return { batches: 0 };
+          if (leed?.status !== 'active' || hasEnded(leed, deps.now())) return { batches: 0 };
           const self = invoke(ctx, emailHelper);
           // Pages are read only to find the boundaries; each batch reads its own page again.
           // A user who subscribes during the fan-out may shift a boundary: one who unsubscribes is
@@ -252,8 +253,8 @@ export function createEmailHelper(deps: MarketplaceDeps) {
         payload: notifyBatchPayload,
         handler: async ({ leedId, trade, after, limit }, ctx): Promise<{ recipients: number; sent: number; refused: number }> => {
           const leed = await store.getLeed(trade, leedId);
-          // Sold, deleted or expired since the post: an alert would advertise what cannot be bought.
-          if (leed?.status !== 'active') return { recipients: 0, sent: 0, refused: 0 };
+          // Sold, deleted or over since the post: an alert would advertise what cannot be bought.
+          if (leed?.status !== 'active' || hasEnded(leed, deps.now())) return { recipients: 0, sent: 0, refused: 0 };
           const page = await store.listSubscribers(trade, after, limit);
           const recipients = (await mailable(page.filter((subscriber) => subscriber.username !== leed.creator && wantsLeedAt(subscriber, leed.point)))).map(
             ({ username, email }) => ({ username, email }),

@@ -45,6 +45,17 @@ export const leedStatusSchema = z.enum(['active', 'sold', 'deleted', 'expired'])
 export type LeedStatus = z.infer<typeof leedStatusSchema>;
 
 /**
+ * Whether the gig is over: an active leed whose end has passed reads `expired` and can no longer be
+ * bought or advertised (the store keeps it `active`; nothing rewrites it when the time comes).
+ *
+ * @example
+ * hasEnded({ end: '2026-12-25T04:00:00.000Z' }, new Date('2026-12-26T00:00:00Z')); // → true
+ */
+export function hasEnded(leed: { end: string }, now: Date): boolean {
+  return Date.parse(leed.end) < now.getTime();
+}
+
+/**
  * The fields a creator may hide until the leed is bought.
  *
  * @example

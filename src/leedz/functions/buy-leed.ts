@@ -9,6 +9,7 @@ import { addMinutes } from './time.js';
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import { platformFeeCents } from '../domain/money.js';
+import { hasEnded } from '../domain/leed.js';
 import { formatClockInZone } from '../domain/time-zone.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
@@ -25,7 +26,7 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
       if (leed.creator === caller.username) return problem('FORBIDDEN', 'you cannot buy your own leed');
       const now = deps.now();
       if (leed.status !== 'active') return problem('CONFLICT', `this leed is ${leed.status}`);
-      if (Date.parse(leed.end) < now.getTime()) return problem('CONFLICT', 'this leed has expired');
+      if (hasEnded(leed, now)) return problem('CONFLICT', 'this leed has expired');
 
       if (leed.price === 0) {
         const work = { leedId: id, trade };

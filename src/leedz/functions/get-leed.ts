@@ -1,4 +1,5 @@
 /** `GET /api/leedz/{trade}/{id}`: the leed as its visibility allows for the caller. */
+import { hasEnded } from '../domain/leed.js';
 import { formatGigTime } from '../domain/time-zone.js';
 import { projectLeed } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
@@ -17,7 +18,7 @@ export function createGetLeed(deps: MarketplaceDeps) {
       const view = projectLeed(leed, caller?.username ?? null);
       // An active leed whose time has passed can no longer be bought.
       const now = deps.now();
-      if (view.status === 'active' && Date.parse(leed.end) < now.getTime()) view.status = 'expired';
+      if (view.status === 'active' && hasEnded(leed, now)) view.status = 'expired';
       view.when = formatGigTime(leed.start, leed.end, leed.timeZone);
       if (view.status === 'active') {
         const hold = await deps.store.getCheckoutHold(leed.trade, leed.id, now.toISOString());

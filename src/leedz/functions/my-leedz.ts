@@ -7,7 +7,7 @@
 import { platformFeeCents } from '../domain/money.js';
 import { formatGigTime } from '../domain/time-zone.js';
 import type { MyLeed, MyLeedz } from '../domain/visibility.js';
-import type { Leed } from '../domain/leed.js';
+import { hasEnded, type Leed } from '../domain/leed.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { authenticate, defineHttpFunction } from './define-http-function.js';
 import { ok, unauthenticated } from './http.js';
@@ -29,7 +29,7 @@ export function createMyLeedz(deps: MarketplaceDeps) {
       const view = (leed: Leed): MyLeed => ({
         ...leed,
         // An active leed whose time has passed can no longer be bought (as GET /api/leedz/{trade}/{id} says).
-        status: leed.status === 'active' && Date.parse(leed.end) < now.getTime() ? 'expired' : leed.status,
+        status: leed.status === 'active' && hasEnded(leed, now) ? 'expired' : leed.status,
         when: formatGigTime(leed.start, leed.end, leed.timeZone),
         fee: leed.status === 'sold' ? platformFeeCents(leed.price) : 0,
       });

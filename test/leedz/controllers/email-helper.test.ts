@@ -141,6 +141,19 @@ describe('emailHelper.notifyBatch', () => {
     expect(mailer.to('near@example.com')[0]).toMatchObject({ kind: 'new-leed', key: 'l_1:near:new-leed', subject: 'New Leed: Wedding reception' });
   });
 
+  it('sends nothing, and plans nothing, once the gig has ended (a backlog delivered late advertises nothing that cannot be bought)', async () => {
+    const store = new FakeStore()
+      .addLeed(buildLeed({ start: '2026-11-30T18:00:00.000Z', end: '2026-11-30T23:00:00.000Z' }))
+      .subscribe('dj', [buildSubscriber('nowhere', null, 5)]);
+    const { emailHelper, mailer } = setup(store);
+    const transport = recordingTransport();
+
+    expect(await emailHelper.dispatch(batch, controllerContext('emailHelper', { hop: 1 }))).toEqual({ recipients: 0, sent: 0, refused: 0 });
+    expect(await emailHelper.dispatch({ function: 'notifyUsers', leedId: 'l_1', trade: 'dj' }, controllerContext('emailHelper', { transport }))).toEqual({ batches: 0 });
+    expect(mailer.sent).toEqual([]);
+    expect(transport.invocations).toEqual([]);
+  });
+
   it('sends nothing new when the same batch is delivered a second time', async () => {
     const { emailHelper, mailer } = setup(neighbourhood());
 
