@@ -51,6 +51,8 @@ export interface InvokeServerChildConfig {
   durability: Durability;
   /** LEEDZ_POOL_SIZE; undefined: the server's default. */
   poolSize: number | undefined;
+  /** Hold the bench controller's queue: the server only accepts (its events wait, durable). */
+  paused?: boolean;
 }
 
 export interface PeerChildConfig {
@@ -264,6 +266,7 @@ async function startInvokeServer(config: InvokeServerChildConfig) {
     { log: (line) => completions.onLog(line) },
   );
   server.runtime.register(benchController);
+  if (config.paused === true) server.runtime.pause(benchController.name);
   const rss = new RssSampler().start(50);
   const ready: ServerReady = { port: Number(new URL(server.url).port), credentials: server.credentials };
   let closed = false;

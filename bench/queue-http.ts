@@ -28,12 +28,14 @@ export interface HttpSettings {
   cpuProfDir: string | undefined;
 }
 
-export type PeerId = 'bare' | 'sqlite-group' | 'invoke-api';
+export type PeerId = 'bare' | 'sqlite-group' | 'invoke-api' | 'invoke-accept';
 
 const PEERS: { id: PeerId; label: string }[] = [
   { id: 'bare', label: 'node:http, 202 to every POST (the HTTP limit)' },
   { id: 'sqlite-group', label: 'node:http + SQLite insert, group commit' },
   { id: 'invoke-api', label: 'Invoke API (startServer, SigV4 checked)' },
+  // Not a target: the same server with its queue paused, so that the accept path's share shows apart from running the events.
+  { id: 'invoke-accept', label: 'Invoke API, queue paused (accepting only)' },
 ];
 
 export interface PeerRun {
@@ -57,8 +59,8 @@ export interface PeerRow {
 
 async function runPeer(peer: PeerId, loadgen: RunningChild<object>, http: HttpSettings, attempt: number): Promise<PeerRun> {
   const config: QueueChildConfig =
-    peer === 'invoke-api'
-      ? ({ kind: 'invoke-server', id: `peer-invoke-api-${attempt}`, durability: 'process-crash', poolSize: http.poolSize } satisfies InvokeServerChildConfig)
+    peer === 'invoke-api' || peer === 'invoke-accept'
+      ? ({ kind: 'invoke-server', id: `peer-${peer}-${attempt}`, durability: 'process-crash', poolSize: http.poolSize, paused: peer === 'invoke-accept' } satisfies InvokeServerChildConfig)
       : ({ kind: peer, id: `peer-${peer}-${attempt}` } satisfies PeerChildConfig);
   const server = forkQueueChild<ServerReady>(config, { dir: http.cpuProfDir, as: `peer-${peer}-${attempt}` });
   try {
@@ -79,7 +81,7 @@ async function runPeer(peer: PeerId, loadgen: RunningChild<object>, http: HttpSe
     const load = await loadgen.request<LoadResult>(request(http.durationSeconds, peer));
     const serverCpuSeconds = processCpuSeconds(server.pid) - cpuBefore;
     const run: PeerRun = { peer, load, serverCpuSeconds };
-    if (peer === 'invoke-api') run.completed = (await server.request<{ succeeded: number }>({ type: 'stats' })).succeeded;
+    if (peer === 'invoke-api' || peer === 'invoke-accept') run.completed = (await server.request<{ succeeded: number }>({ type: 'stats' })).succeeded;
     if (peer === 'sqlite-group') run.rows = (await server.request<{ rows: number }>({ type: 'stats' })).rows;
     log(`  [${peer}] ${fmtRate(load.requestsPerSecond)}, p50 ${fmtMs(load.latencyMs.p50)}, p99 ${fmtMs(load.latencyMs.p99)}; server CPU ${fmtCpu(serverCpuSeconds)}, client CPU ${fmtCpu(load.clientCpuSeconds)}${load.non2xx + load.errors > 0 ? `; ${load.non2xx + load.errors} failed, first: ${load.firstError}` : ''}`);
     return run;
@@ -158,11 +160,12 @@ export function reportPeers(rows: PeerRow[], http: HttpSettings, load: { before:
   };
   const verdict = (met: boolean | null) => (met === null ? 'not measured' : met ? 'MET' : 'NOT MET');
   const notes = [
-    `Same load generator for all three (bench/http-load.ts, its own process): ${http.connections} keep-alive connections, one request in flight on each, for ${http.durationSeconds} s after ${http.warmupSeconds} s of warm-up;`,
+    `Same load generator for all (bench/http-load.ts, its own process): ${http.connections} keep-alive connections, one request in flight on each, for ${http.durationSeconds} s after ${http.warmupSeconds} s of warm-up;`,
     `  POST ${INVOKE_PATH}, X-Amz-Invocation-Type: Event, a {"function":"noop","i":…} body; ${signingNote(http)}.`,
     '  The two peers check no signature (they get the same signed bytes); the Invoke API checks every one.',
     `Invoke API: the real server (startServer, LEEDZ_APP=example, process-crash durability, pool ${http.poolSize ?? '16, the server default'}) with the no-op controller registered; each 202 after its event is committed; its worker runs the events`,
-    '  meanwhile in the same process ("completed": Event invocations finished by the end of the load).',
+    '  meanwhile in the same process ("completed": Event invocations finished by the end of the load). "Queue paused": the same server holding the queue, so that it only',
+    '  accepts (each event still committed before its 202): the share of the accept path alone, beside the full row that also runs every event. The targets use the full row.',
     'SQLite peer: node:http, better-sqlite3, WAL, synchronous=NORMAL, one INSERT per request (a random UUID, the body, a timestamp) and one transaction per event-loop turn (setImmediate), 202 after the commit.',
     `CPU: server = the server's process (/proc/<pid>/stat), client = the load generator, both over the measured seconds only. Median of ${http.repeat} interleaved round(s) per server${http.repeat > 1 ? ` (${rows.map((r) => `${r.peer}: ${r.runs.map((x) => fmtRate(x.load.requestsPerSecond)).join(', ')}`).join('; ')})` : ''}.`,
     loadNote(load.before, load.after, cores),
