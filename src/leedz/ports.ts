@@ -5,6 +5,7 @@
  *
  * Instants are ISO 8601 strings in UTC (`2026-12-24T18:00:00.000Z`); money is integer cents.
  */
+import { badgesFor } from './domain/badges.js';
 import type { GeoPoint } from './domain/geo.js';
 import type { Leed, LeedChanges } from './domain/leed.js';
 import type { LeedPreview } from './domain/visibility.js';
@@ -156,6 +157,29 @@ export interface NewUser {
  * choice that covers a metro area, so a new subscriber in a suburb still hears of gigs in the city.
  */
 export const NEW_USER_RADIUS_MILES: RadiusMiles = 50;
+
+/**
+ * The user a sign-up stores: no profile, no zip or subscriptions, {@link NEW_USER_RADIUS_MILES}, the
+ * counters at 0 and the badges they earn (0 and 1). Both stores create exactly this.
+ *
+ * @example
+ * newUserRecord({ username: 'pat', email: 'pat@example.com', createdAt }).radius; // → 50
+ */
+export function newUserRecord(newUser: NewUser): User {
+  const counters = { posted: 0, bought: 0, sold: 0 };
+  return {
+    username: newUser.username,
+    email: newUser.email,
+    website: null,
+    about: null,
+    zip: null,
+    radius: NEW_USER_RADIUS_MILES,
+    subscriptions: [],
+    ...counters,
+    badges: badgesFor(counters, { paymentsConnected: false }),
+    paymentsConnected: false,
+  };
+}
 
 /**
  * Everything the marketplace stores. Every method is atomic; the ones that take `outbox` commit

@@ -9,10 +9,9 @@
  * const users = createDynamoDbUsers(table);
  * await users.createUser({ username: 'pat', email: 'pat@example.com', createdAt }, [welcome]);
  */
-import { badgesFor } from '../../../leedz/domain/badges.js';
 import type { Trade } from '../../../leedz/domain/trade.js';
 import type { User } from '../../../leedz/domain/user.js';
-import { ConflictError, NEW_USER_RADIUS_MILES, type NewUser, NotFoundError, type Store } from '../../../leedz/ports.js';
+import { ConflictError, newUserRecord, type NewUser, NotFoundError, type Store } from '../../../leedz/ports.js';
 import {
   type EmailItem,
   keyOf,
@@ -89,19 +88,7 @@ export function createDynamoDbUsers(table: TableAccess): Pick<Store, UserMethods
     },
 
     async createUser(newUser: NewUser, outbox) {
-      const counters = { posted: 0, bought: 0, sold: 0 };
-      const user: User = {
-        username: newUser.username,
-        email: newUser.email,
-        website: null,
-        about: null,
-        zip: null,
-        radius: NEW_USER_RADIUS_MILES,
-        subscriptions: [],
-        ...counters,
-        badges: badgesFor(counters, { paymentsConnected: false }),
-        paymentsConnected: false,
-      };
+      const user = newUserRecord(newUser);
       const email: EmailItem = { ...keyOf.email(user.email), username: user.username };
       // Both uniqueness rules are conditions of one transaction: the user item and the email marker.
       await retrying('createUser', async () => {

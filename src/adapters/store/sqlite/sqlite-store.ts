@@ -12,7 +12,6 @@
  * keeps every commit through a crash of the process; `synchronous=FULL` also through power loss.
  */
 import Database from 'better-sqlite3';
-import { badgesFor } from '../../../leedz/domain/badges.js';
 import { conflictMessage } from '../../../leedz/domain/conflict.js';
 import type { Leed } from '../../../leedz/domain/leed.js';
 import type { User } from '../../../leedz/domain/user.js';
@@ -21,7 +20,7 @@ import {
   ConflictError,
   ForbiddenError,
   type LeedSearch,
-  NEW_USER_RADIUS_MILES,
+  newUserRecord,
   type NewUser,
   NotFoundError,
   type OutboxMessage,
@@ -375,19 +374,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
 
     async createUser(newUser: NewUser, outbox) {
-      const counters = { posted: 0, bought: 0, sold: 0 };
-      const user: User = {
-        username: newUser.username,
-        email: newUser.email,
-        website: null,
-        about: null,
-        zip: null,
-        radius: NEW_USER_RADIUS_MILES,
-        subscriptions: [],
-        ...counters,
-        badges: badgesFor(counters, { paymentsConnected: false }),
-        paymentsConnected: false,
-      };
+      const user = newUserRecord(newUser);
       transact(() => {
         sql.insertUser.run(newUserParams(user, newUser.createdAt));
         writeOutbox(outbox);
