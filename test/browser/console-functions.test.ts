@@ -19,12 +19,13 @@ async function freePort(): Promise<number> {
 }
 
 /** Requests to the runtime's `/local` endpoints made by `page` from now on. */
-function countLocalRequests(page: Page): { count(): number } {
-  let n = 0;
+function countLocalRequests(page: Page): { count(): number; paths(): string[] } {
+  const paths: string[] = [];
   page.on('request', (request) => {
-    if (new URL(request.url()).pathname.startsWith('/local/')) n += 1;
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith('/local/')) paths.push(path);
   });
-  return { count: () => n };
+  return { count: () => paths.length, paths: () => [...paths] };
 }
 
 describe.skipIf(skipChromium)('the console’s Functions tab and polling', () => {
@@ -109,7 +110,11 @@ describe.skipIf(skipChromium)('the console’s Functions tab and polling', () =>
     const atStop = requests.count();
     await page.waitForTimeout(4000);
     expect(requests.count()).toBe(atStop);
-    expect(atStop).toBeLessThanOrEqual(3);
+    // What the first render asked for, each once (how many of them left before the first 404 came
+    // back depends on the machine's load): none was asked for again, so nothing polled.
+    const paths = requests.paths();
+    expect(paths.length).toBeGreaterThan(0);
+    expect(new Set(paths).size).toBe(paths.length);
     // Focus is on the explanation, and the page stays usable at phone width.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('stopped-title');
     await page.setViewportSize({ width: 390, height: 844 });
