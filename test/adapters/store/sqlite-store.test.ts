@@ -8,15 +8,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../src/adapters/store/sqlite/migrations.js';
-import {
-  CONFLICTING_LEED_SQL,
-  createSqliteStore,
-  LIST_SUBSCRIBERS_SQL,
-  PENDING_OUTBOX_SQL,
-  SEARCH_LEEDZ_SQL,
-  searchSqlOf,
-  type SqliteStore,
-} from '../../../src/adapters/store/sqlite/sqlite-store.js';
+import { CONFLICTING_LEED_SQL, LIST_SUBSCRIBERS_SQL, PENDING_OUTBOX_SQL, SEARCH_LEEDZ_SQL, searchSqlOf } from '../../../src/adapters/store/sqlite/sqlite-queries.js';
+import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
 import { overlaps } from '../../../src/leedz/domain/conflict.js';
 import { ConflictError, NotFoundError } from '../../../src/leedz/ports.js';
 import { describeStoreContract } from '../../contracts/store.js';
