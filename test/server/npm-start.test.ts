@@ -1,0 +1,76 @@
+/**
+ * `npm start` as a user runs it, in a child process: the server it starts stops when npm is killed
+ * by its process id (issue 11, point 9). npm does not pass SIGTERM on to the server, and a wrapper
+ * process between them (tsx's CLI) would keep the server's parent alive: the server is one process,
+ * which sees its parent go and stops.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/leedz-cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+let npm: ChildProcess | undefined;
+let dir: ReturnType<typeof tempDir> | undefined;
+
+afterEach(() => {
+  // Whatever is left of the group (npm, its shell, the server) goes.
+  if (npm?.pid !== undefined) {
+    try {
+      process.kill(-npm.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  dir?.cleanup();
+});
+
+/** Resolves with the output so far once `pattern` appears in it. */
+function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (pattern.test(output)) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+  });
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start', () => {
+  it('stops the server when npm is killed by its process id', async () => {
+    dir = tempDir('leedz-npm-start-');
+    npm = spawn('npm', ['start'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_SEED: 'false' },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started = await waitForOutput(npm, /listening on (http:\/\/\S+)/, 60_000);
+    const url = /listening on (http:\/\/\S+)/.exec(started)![1]!;
+    expect(await answers(url)).toBe(true);
+
+    const stopped = waitForOutput(npm, /the process that started the server is gone/, 15_000);
+    process.kill(npm.pid!, 'SIGTERM');
+    await stopped;
+    let up = true;
+    for (let i = 0; i < 50 && up; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      up = await answers(url);
+    }
+    expect(up).toBe(false);
+  }, 90_000);
+});
