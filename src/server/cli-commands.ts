@@ -1,7 +1,8 @@
 /**
- * The `leedz` commands. `serve` runs the system (what `npm start` does); `seed` writes demo data to a
- * data folder; the others talk to a running server over HTTP — the Lambda Invoke API and the runtime's
- * `/local` endpoints — signed with the runtime's credentials, so they work from any terminal.
+ * The `leedz` commands. `serve` runs the system (what `npm start` does; `cli-serve.ts`); `seed` writes
+ * demo data to a data folder; the others talk to a running server over HTTP — the Lambda Invoke API
+ * and the runtime's `/local` endpoints — signed with the runtime's credentials, so they work from any
+ * terminal.
  *
  * @example
  * npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2}'
@@ -36,7 +37,9 @@ import {
   type CliCommand,
   type ServerFlags,
 } from './cli-support.js';
-import { ENV, resolveEndpoint, resolveServerConfig, type ServerConfig } from './config.js';
+import { ENV, resolveEndpoint, resolveServerConfig } from './config.js';
+import { describeFunction } from './cli-describe.js';
+import { serve } from './cli-serve.js';
 import { DEFAULT_RETENTION, type CompactionReport } from '../runtime/local-runtime.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import type { DeadLetterView, FunctionDetail, FunctionMetrics, FunctionView, InvocationView, StorageView } from '../runtime/views.js';
@@ -44,98 +47,6 @@ import type { DeadLetterView, FunctionDetail, FunctionMetrics, FunctionView, Inv
 const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'] as const;
 const STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
 const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
-const PROFILES = ['local', 'aws-local'] as const;
-
-const serve = command({
-  summary: 'run the local system: runtime, Lambda Invoke API and HTTP app (what `npm start` runs)',
-  usage: `leedz serve [--port N] [--host H] [--data DIR] [--time-scale X] [--example] [--profile local|aws-local]
-
-  --port N         port to listen on (default $${ENV.port} or 3000; 0 picks a free one)
-  --host H         address to bind (default $${ENV.host} or 127.0.0.1)
-  --data DIR       data folder for the runtime database (default $${ENV.dataDir} or ./data)
-  --time-scale X   multiply AWS's async delays (retries 60 s/120 s, backoff, event age) by X,
-                   0 < X ≤ 1 (default $${ENV.timeScale} or 1 = AWS's real timings)
-  --example        serve the framework's small example instead of the marketplace
-                   (placeOrder → orderController; $${ENV.app}=example does the same)
-  --profile P      local (default): SQLite store, outbox mailer, local identity, in-process invocations;
-                   aws-local: the AWS adapters against emulators the server starts (DynamoDB Local,
-                   aws-ses-v2-local, cognito-local) and the Lambda transport ($${ENV.profile} does the same)
-
-  Also read: $${ENV.publicUrl}, $${ENV.adminEmail}, $${ENV.smtpUrl} (send emails by SMTP too), $${ENV.mailFrom},
-  $${ENV.seed}=false (no demo data on first run), $${ENV.durability}, $${ENV.poolSize}, $${ENV.stackName},
-  $${ENV.duplicateDelivery}.`,
-  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' }, example: { type: 'boolean' }, profile: { type: 'string' } },
-  async run({ values, positionals }) {
-    noArguments('serve', positionals);
-    const config = resolveServerConfig({
-      ...process.env,
-      ...(values.port === undefined ? {} : { [ENV.port]: values.port }),
-      ...(values.host === undefined ? {} : { [ENV.host]: values.host }),
-      ...(values.data === undefined ? {} : { [ENV.dataDir]: values.data }),
-      ...(values['time-scale'] === undefined ? {} : { [ENV.timeScale]: values['time-scale'] }),
-      ...(values.example === true ? { [ENV.app]: 'example' } : {}),
-      ...(values.profile === undefined ? {} : { [ENV.profile]: oneOf('--profile', values.profile, PROFILES)! }),
-    });
-    const { startServer } = await import('./serve.js');
-    const server = await startServer(config, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
-    printBanner(server, config);
-    await untilStopped(() => server.close());
-    return 0;
-  },
-});
-
-/** What `serve` prints once it listens: where everything is, and the operator's console link. */
-function printBanner(server: Awaited<ReturnType<typeof import('./serve.js').startServer>>, config: ServerConfig): void {
-  console.log(`Leedz local runtime listening on ${server.url}`);
-  console.log(`  web app:     ${server.url}/`);
-  console.log(`  console:     ${server.consoleUrl()}`);
-  console.log(`               (a one-time sign-in link for the operator; \`npm run leedz -- console-url\` prints a new one)`);
-  console.log(`  credentials: eval "$(npm run -s leedz -- credentials)" for the AWS CLI and SDKs`);
-  console.log(`  functions:   ${server.runtime.functionNames().join(', ')}`);
-  console.log(`  Invoke API:  ${server.url}/2015-03-31/functions/<name>/invocations`);
-  console.log(`  data:        ${config.dataDir}   time scale: ${config.timeScale}`);
-  if (config.app === 'example') {
-    console.log(`Try: npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2,"confirmation":"fail-twice"}'`);
-    return;
-  }
-  const aws = server.awsLocal;
-  if (aws === undefined) {
-    console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs   emails: npm run leedz -- outbox`);
-    return;
-  }
-  console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs`);
-  console.log(`  profile:     aws-local (controller invocations through the Lambda transport → ${server.url})`);
-  console.log(`  SES emails:  ${aws.sesUrl}   (web UI; JSON at ${aws.sesUrl}/store)`);
-  console.log(`  DynamoDB:    ${aws.emulators.dynamoDb.endpoint}   tables ${aws.resources.tableName}, ${aws.resources.idempotencyTableName} (in memory)`);
-  console.log(`  Cognito:     ${aws.emulators.cognito.endpoint}   pool ${aws.resources.userPoolId}, client ${aws.resources.userPoolClientId}`);
-}
-
-/**
- * Resolves once the server is stopped: by Ctrl-C (SIGINT), SIGTERM or SIGHUP, or when the process
- * that started it goes away (`npm start` killed by its process id does not always pass the signal on;
- * the server then finds itself adopted and stops too).
- */
-function untilStopped(close: () => Promise<void>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const parent = process.ppid;
-    let stopping = false;
-    const stop = (why: string) => {
-      if (stopping) return;
-      stopping = true;
-      clearInterval(watch);
-      console.log(`${why}: finishing running invocations…`);
-      close().then(resolve, (error: unknown) => {
-        console.error(error);
-        resolve();
-      });
-    };
-    const watch = setInterval(() => {
-      if (process.ppid !== parent) stop('the process that started the server is gone');
-    }, 1000);
-    watch.unref();
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
-  });
-}
 
 const invoke = command({
   summary: 'invoke a function through the Lambda Invoke API (`invoke NAME --help` shows what NAME takes)',
@@ -179,61 +90,6 @@ const invoke = command({
     }
   },
 });
-
-/**
- * A function's input as `invoke NAME --help` shows it: for each route (a function has one), its fields
- * and an example payload, both derived from the function's own schema.
- */
-function describeFunction(fn: FunctionDetail): string {
-  const lines = [`${fn.name}: a ${fn.kind === 'controller' ? 'controller (invoke it with --type Event)' : 'request-response function'}; timeout ${fn.config.timeoutSeconds} s`];
-  for (const input of fn.inputs) {
-    lines.push('', input.route === undefined ? 'Input fields:' : `Route "${input.route}" (the payload's "function"), fields:`);
-    const fields = fieldLines(input.schema, '  ');
-    lines.push(...(fields.length > 0 ? fields : ['  (none)']));
-    lines.push('For example:', `  leedz invoke ${fn.name} --payload ${shellQuote(JSON.stringify(input.example))}${fn.kind === 'controller' ? ' --type Event' : ''}`);
-  }
-  lines.push('', `The JSON Schema of each input: GET /local/functions/${fn.name} (signed; the CLI's credentials).`);
-  return lines.join('\n');
-}
-
-type Json = Record<string, unknown>;
-
-/** One line per field of an object schema (nested objects indented): name, type and rules, required or not. */
-function fieldLines(schema: Json, indent: string): string[] {
-  const properties = (schema.properties ?? {}) as Record<string, Json>;
-  const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
-  const width = Math.max(0, ...Object.keys(properties).map((name) => name.length));
-  return Object.entries(properties).flatMap(([name, property]) => {
-    const line = `${indent}${name.padEnd(width)}  ${typeOf(property)}${required.has(name) ? ' (required)' : ''}`;
-    return property.type === 'object' && property.properties !== undefined ? [line, ...fieldLines(property, `${indent}  `)] : [line];
-  });
-}
-
-/** `1–100 characters`, `at least 1 character`, `at most 5`… from a lower and an upper bound (either may be missing). */
-function range(low: unknown, high: unknown, unit: string): string[] {
-  const lowText = typeof low === 'string' ? low : typeof low === 'number' && low > 0 ? String(low) : undefined;
-  if (lowText !== undefined && typeof high === 'number') return [`${lowText}–${high}${unit}`];
-  if (lowText !== undefined) return [lowText.startsWith('above') ? `${lowText}${unit}` : `at least ${lowText}${lowText === '1' ? unit.replace(/s$/, '') : unit}`];
-  if (typeof high === 'number') return [`at most ${high}${unit}`];
-  return [];
-}
-
-function typeOf(property: Json): string {
-  if (Array.isArray(property.enum)) return `one of ${property.enum.join(', ')}${'default' in property ? ` (default ${String(property.default)})` : ''}`;
-  for (const key of ['anyOf', 'oneOf'] as const) {
-    if (Array.isArray(property[key])) return (property[key] as Json[]).map(typeOf).join(' or ');
-  }
-  const rules: string[] = [];
-  if (typeof property.format === 'string') rules.push(property.format);
-  rules.push(...range(property.minLength, property.maxLength, ' characters'));
-  const maximum = typeof property.maximum === 'number' && property.maximum < Number.MAX_SAFE_INTEGER ? property.maximum : undefined;
-  const minimum = property.minimum ?? (typeof property.exclusiveMinimum === 'number' ? `above ${property.exclusiveMinimum}` : undefined);
-  rules.push(...range(minimum, maximum, ''));
-  if ('default' in property) rules.push(`default ${JSON.stringify(property.default)}`);
-  const type = Array.isArray(property.type) ? property.type.join(' or ') : typeof property.type === 'string' ? property.type : 'any';
-  const items = property.type === 'array' && typeof property.items === 'object' ? ` of ${typeOf(property.items as Json)}` : '';
-  return `${type}${items}${rules.length > 0 ? `, ${rules.join(', ')}` : ''}`;
-}
 
 const invocations = command({
   summary: 'list the invocation log (newest first)',

@@ -1,0 +1,103 @@
+/**
+ * `leedz serve`, what `npm start` runs: the configuration from the environment and the flags, the
+ * server, the banner that says where everything is, and a clean stop — on Ctrl-C, SIGTERM or SIGHUP,
+ * or when the process that started it goes away.
+ *
+ * @example
+ * npm start -- --port 3001 --profile aws-local
+ */
+import { command, noArguments, oneOf } from './cli-support.js';
+import { ENV, resolveServerConfig, type ServerConfig } from './config.js';
+
+const PROFILES = ['local', 'aws-local'] as const;
+
+export const serve = command({
+  summary: 'run the local system: runtime, Lambda Invoke API and HTTP app (what `npm start` runs)',
+  usage: `leedz serve [--port N] [--host H] [--data DIR] [--time-scale X] [--example] [--profile local|aws-local]
+
+  --port N         port to listen on (default $${ENV.port} or 3000; 0 picks a free one)
+  --host H         address to bind (default $${ENV.host} or 127.0.0.1)
+  --data DIR       data folder for the runtime database (default $${ENV.dataDir} or ./data)
+  --time-scale X   multiply AWS's async delays (retries 60 s/120 s, backoff, event age) by X,
+                   0 < X ≤ 1 (default $${ENV.timeScale} or 1 = AWS's real timings)
+  --example        serve the framework's small example instead of the marketplace
+                   (placeOrder → orderController; $${ENV.app}=example does the same)
+  --profile P      local (default): SQLite store, outbox mailer, local identity, in-process invocations;
+                   aws-local: the AWS adapters against emulators the server starts (DynamoDB Local,
+                   aws-ses-v2-local, cognito-local) and the Lambda transport ($${ENV.profile} does the same)
+
+  Also read: $${ENV.publicUrl}, $${ENV.adminEmail}, $${ENV.smtpUrl} (send emails by SMTP too), $${ENV.mailFrom},
+  $${ENV.seed}=false (no demo data on first run), $${ENV.durability}, $${ENV.poolSize}, $${ENV.stackName},
+  $${ENV.duplicateDelivery}.`,
+  options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' }, example: { type: 'boolean' }, profile: { type: 'string' } },
+  async run({ values, positionals }) {
+    noArguments('serve', positionals);
+    const config = resolveServerConfig({
+      ...process.env,
+      ...(values.port === undefined ? {} : { [ENV.port]: values.port }),
+      ...(values.host === undefined ? {} : { [ENV.host]: values.host }),
+      ...(values.data === undefined ? {} : { [ENV.dataDir]: values.data }),
+      ...(values['time-scale'] === undefined ? {} : { [ENV.timeScale]: values['time-scale'] }),
+      ...(values.example === true ? { [ENV.app]: 'example' } : {}),
+      ...(values.profile === undefined ? {} : { [ENV.profile]: oneOf('--profile', values.profile, PROFILES)! }),
+    });
+    const { startServer } = await import('./serve.js');
+    const server = await startServer(config, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
+    printBanner(server, config);
+    await untilStopped(() => server.close());
+    return 0;
+  },
+});
+
+/** What `serve` prints once it listens: where everything is, and the operator's console link. */
+function printBanner(server: Awaited<ReturnType<typeof import('./serve.js').startServer>>, config: ServerConfig): void {
+  console.log(`Leedz local runtime listening on ${server.url}`);
+  console.log(`  web app:     ${server.url}/`);
+  console.log(`  console:     ${server.consoleUrl()}`);
+  console.log(`               (a one-time sign-in link for the operator; \`npm run leedz -- console-url\` prints a new one)`);
+  console.log(`  credentials: eval "$(npm run -s leedz -- credentials)" for the AWS CLI and SDKs`);
+  console.log(`  functions:   ${server.runtime.functionNames().join(', ')}`);
+  console.log(`  Invoke API:  ${server.url}/2015-03-31/functions/<name>/invocations`);
+  console.log(`  data:        ${config.dataDir}   time scale: ${config.timeScale}`);
+  if (config.app === 'example') {
+    console.log(`Try: npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2,"confirmation":"fail-twice"}'`);
+    return;
+  }
+  const aws = server.awsLocal;
+  if (aws === undefined) {
+    console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs   emails: npm run leedz -- outbox`);
+    return;
+  }
+  console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs`);
+  console.log(`  profile:     aws-local (controller invocations through the Lambda transport → ${server.url})`);
+  console.log(`  SES emails:  ${aws.sesUrl}   (web UI; JSON at ${aws.sesUrl}/store)`);
+  console.log(`  DynamoDB:    ${aws.emulators.dynamoDb.endpoint}   tables ${aws.resources.tableName}, ${aws.resources.idempotencyTableName} (in memory)`);
+  console.log(`  Cognito:     ${aws.emulators.cognito.endpoint}   pool ${aws.resources.userPoolId}, client ${aws.resources.userPoolClientId}`);
+}
+
+/**
+ * Resolves once the server is stopped: by Ctrl-C (SIGINT), SIGTERM or SIGHUP, or when the process
+ * that started it goes away (`npm start` killed by its process id does not always pass the signal on;
+ * the server then finds itself adopted and stops too).
+ */
+function untilStopped(close: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const parent = process.ppid;
+    let stopping = false;
+    const stop = (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(watch);
+      console.log(`${why}: finishing running invocations…`);
+      close().then(resolve, (error: unknown) => {
+        console.error(error);
+        resolve();
+      });
+    };
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) stop('the process that started the server is gone');
+    }, 1000);
+    watch.unref();
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
+  });
+}
