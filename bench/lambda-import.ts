@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleLambdas } from '../infra/lambda-bundles.js';
 import { readDeployables } from '../infra/deployables.js';
-import { lambdaNames } from '../infra/leedz-stack.js';
+import { lambdaNames, lambdaSpecs } from '../infra/leedz-stack.js';
 import { AWS_ENV } from '../src/lambda/aws-config.js';
 import { intArg, log, makeTempDir, parseBenchArgs, printTable, summarize, writeResult } from './lib.js';
 
@@ -44,10 +44,12 @@ const bundles = await bundleLambdas(names, { outDir: join(dir.path, 'code'), sou
 const importer = join(dir.path, 'import-once.mjs');
 writeFileSync(importer, "const started = performance.now(); await import(process.argv[2]); process.stdout.write(String(performance.now() - started));\n");
 const controllers = new Set(readDeployables().controllers.map((c) => c.name));
+// A controller's lane (emailHelperBulk) runs its controller's code, and the stack names that code.
+const codeOf = new Map(lambdaSpecs().lanes.map((lane) => [lane.name, lane.runs ?? lane.name]));
 
 /** What the stack sets (none of it is contacted while the module loads). */
 const environmentOf = (name: string): Record<string, string> => ({
-  [AWS_ENV.function]: name,
+  [AWS_ENV.function]: codeOf.get(name) ?? name,
   [AWS_ENV.functionPrefix]: 'Leedz-',
   [AWS_ENV.region]: 'us-east-1',
   [AWS_ENV.tableName]: 'Leedz-Table',
@@ -59,7 +61,7 @@ const environmentOf = (name: string): Record<string, string> => ({
   [AWS_ENV.squareSecretArn]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:SquareKeys-AbCdEf',
   [AWS_ENV.publicUrl]: 'https://r4nd0m1d.execute-api.us-east-1.amazonaws.com',
   [AWS_ENV.adminEmail]: 'admin@leedz.io',
-  ...(controllers.has(name) ? { [AWS_ENV.onFailureDestination]: 'arn:aws:sqs:us-east-1:123456789012:Leedz-failures' } : {}),
+  ...(controllers.has(codeOf.get(name) ?? name) ? { [AWS_ENV.onFailureDestination]: 'arn:aws:sqs:us-east-1:123456789012:Leedz-failures' } : {}),
 });
 
 function importMs(file: string, name: string): number {
