@@ -28,7 +28,8 @@ export const serve = command({
 
   Also read: $${ENV.publicUrl}, $${ENV.adminEmail}, $${ENV.smtpUrl} (send emails by SMTP too), $${ENV.mailFrom},
   $${ENV.seed}=false (no demo data on first run), $${ENV.durability}, $${ENV.poolSize}, $${ENV.stackName},
-  $${ENV.duplicateDelivery}.`,
+  $${ENV.duplicateDelivery}, $${ENV.retentionHours}, $${ENV.retentionInvocations},
+  $${ENV.retentionEmails} (what the invocation log and the dev email outbox keep; \`leedz compact --help\`).`,
   options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' }, example: { type: 'boolean' }, profile: { type: 'string' } },
   async run({ values, positionals }) {
     noArguments('serve', positionals);
