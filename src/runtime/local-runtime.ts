@@ -41,7 +41,7 @@ import type { DeadLetterView, DestinationRecordView, FunctionMetrics, Invocation
 
 export { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext } from './handler-run.js';
 export type { ResolvedFunction } from './registry.js';
-export { DEFAULT_RETENTION, type CompactionReport, type Housekeeping, type RetentionOptions } from './retention.js';
+export { DEFAULT_RETENTION, describeRemoved, type CompactionReport, type Housekeeping, type RetentionOptions } from './retention.js';
 export type { RuntimeOptions } from './runtime-options.js';
 export type { DeadLetterView, FunctionMetrics, InvocationFilter, InvocationView } from './views.js';
 

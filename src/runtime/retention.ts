@@ -101,8 +101,7 @@ export function createRetention(deps: {
       try {
         const removed = await housekeeping.run({ now, vacuum, isClosed: deps.isClosed });
         report[housekeeping.name] = removed;
-        const total = Object.values(removed).reduce((sum, count) => sum + count, 0);
-        if (total > 0) deps.onLog(`runtime: retention removed ${Object.entries(removed).filter(([, count]) => count > 0).map(([what, count]) => `${count} ${what}`).join(', ')} from ${housekeeping.name}`);
+        if (Object.values(removed).some((count) => count > 0)) deps.onLog(`runtime: retention removed ${describeRemoved(removed)} from ${housekeeping.name}`);
       } catch (error) {
         deps.onLog(`runtime: housekeeping of ${housekeeping.name} failed: ${(error as Error).message}`);
       }
@@ -172,6 +171,18 @@ export function createRetention(deps: {
       housekeepings.push(housekeeping);
     },
   };
+}
+
+/**
+ * What a housekeeping removed, in words: `{ outboxMessages: 3, emails: 0 }` reads "3 outbox messages, 0 emails".
+ *
+ * @example
+ * describeRemoved({ idempotencyKeys: 2 }); // → '2 idempotency keys'
+ */
+export function describeRemoved(removed: Record<string, number>): string {
+  return Object.entries(removed)
+    .map(([what, count]) => `${count} ${what.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`)}`)
+    .join(', ');
 }
 
 /**

@@ -40,7 +40,7 @@ import {
 import { ENV, resolveEndpoint, resolveServerConfig } from './config.js';
 import { describeFunction } from './cli-describe.js';
 import { serve } from './cli-serve.js';
-import { DEFAULT_RETENTION, type CompactionReport } from '../runtime/local-runtime.js';
+import { DEFAULT_RETENTION, describeRemoved, type CompactionReport } from '../runtime/local-runtime.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import type { DeadLetterView, FunctionDetail, FunctionMetrics, FunctionView, InvocationView, StorageView } from '../runtime/views.js';
 
@@ -435,11 +435,7 @@ const compact = command({
       return 0;
     }
     console.log(`removed ${report.invocations} ended invocations and ${report.deadLetters} replayed dead letters`);
-    for (const [name, removed] of Object.entries(report.housekeeping)) {
-      // `outboxMessages: 3` reads "3 outbox messages".
-      const counts = Object.entries(removed).map(([what, count]) => `${count} ${what.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`)}`);
-      console.log(`${name}: removed ${counts.join(', ')}`);
-    }
+    for (const [name, removed] of Object.entries(report.housekeeping)) console.log(`${name}: removed ${describeRemoved(removed)}`);
     printTable(['database', 'size', 'holds'], storage.map((db) => [db.name, megabytes(db.bytes), db.description]));
     return 0;
   },

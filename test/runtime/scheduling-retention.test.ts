@@ -284,7 +284,7 @@ describe('retention', () => {
     expect(calls).toEqual([{ now: expect.any(Number), vacuum: true }]);
     expect(calls[0]!.now).toBeGreaterThanOrEqual(before);
     expect(lines).toContain('runtime: housekeeping of broken.db failed: disk on fire');
-    expect(lines).toContain('runtime: retention removed 3 emails from app.db');
+    expect(lines).toContain('runtime: retention removed 3 emails, 0 keys from app.db');
     expect((await runtime.compact()).housekeeping['app.db']).toEqual({ emails: 3, keys: 0 });
     expect(calls[1]).toEqual({ now: expect.any(Number), vacuum: false });
   });
