@@ -19,9 +19,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleLambdas } from '../infra/lambda-bundles.js';
-import { readDeployables } from '../infra/deployables.js';
-import { lambdaNames, lambdaSpecs } from '../infra/leedz-stack.js';
-import { AWS_ENV } from '../src/lambda/aws-config.js';
+import { lambdaNames } from '../infra/leedz-stack.js';
+import { sampleLambdaEnvironment } from '../infra/sample-environment.js';
 import { intArg, log, makeTempDir, parseBenchArgs, printTable, summarize, writeResult } from './lib.js';
 
 const args = parseBenchArgs({
@@ -43,29 +42,8 @@ log(`bundling ${names.length} Lambdas…`);
 const bundles = await bundleLambdas(names, { outDir: join(dir.path, 'code'), sourceMapDir: join(dir.path, 'maps') });
 const importer = join(dir.path, 'import-once.mjs');
 writeFileSync(importer, "const started = performance.now(); await import(process.argv[2]); process.stdout.write(String(performance.now() - started));\n");
-const controllers = new Set(readDeployables().controllers.map((c) => c.name));
-// A controller's lane (emailHelperBulk) runs its controller's code, and the stack names that code.
-const codeOf = new Map(lambdaSpecs().lanes.map((lane) => [lane.name, lane.runs ?? lane.name]));
-
-/** What the stack sets (none of it is contacted while the module loads). */
-const environmentOf = (name: string): Record<string, string> => ({
-  [AWS_ENV.function]: codeOf.get(name) ?? name,
-  [AWS_ENV.functionPrefix]: 'Leedz-',
-  [AWS_ENV.region]: 'us-east-1',
-  [AWS_ENV.tableName]: 'Leedz-Table',
-  [AWS_ENV.idempotencyTableName]: 'Leedz-Idempotency',
-  [AWS_ENV.mailFrom]: 'no-reply@leedz.io',
-  [AWS_ENV.userPoolId]: 'us-east-1_Ab12Cd34E',
-  [AWS_ENV.userPoolClientId]: '1example23456789',
-  [AWS_ENV.placeIndexName]: 'Leedz-places',
-  [AWS_ENV.squareSecretArn]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:SquareKeys-AbCdEf',
-  [AWS_ENV.publicUrl]: 'https://r4nd0m1d.execute-api.us-east-1.amazonaws.com',
-  [AWS_ENV.adminEmail]: 'admin@leedz.io',
-  ...(controllers.has(codeOf.get(name) ?? name) ? { [AWS_ENV.onFailureDestination]: 'arn:aws:sqs:us-east-1:123456789012:Leedz-failures' } : {}),
-});
-
 function importMs(file: string, name: string): number {
-  const run = spawnSync(node, [importer, pathToFileURL(file).href], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...environmentOf(name) } });
+  const run = spawnSync(node, [importer, pathToFileURL(file).href], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...sampleLambdaEnvironment(name, { failureDestination: true }) } });
   if (run.status !== 0) throw new Error(`${name}: importing ${file} failed:\n${run.stderr}`);
   return Number(run.stdout);
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from '../../infra/deployables.js';
 import { bundleLambdas, type LambdaBundle } from '../../infra/lambda-bundles.js';
 import { lambdaNames, lambdaSpecs, SERVICE_USERS } from '../../infra/leedz-stack.js';
+import { sampleLambdaEnvironment } from '../../infra/sample-environment.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { apiEvent, lambdaContext } from './fakes.js';
@@ -46,25 +47,7 @@ function packagesIn(bundle: LambdaBundle): Map<string, number> {
   return packages;
 }
 
-/** The variables the stack sets; none names a reachable service, and none is contacted at load. */
-function environmentOf(name: string): Record<string, string> {
-  return {
-    [AWS_ENV.function]: name,
-    [AWS_ENV.functionPrefix]: 'Leedz-',
-    [AWS_ENV.region]: 'us-east-1',
-    [AWS_ENV.tableName]: 'Leedz-Table',
-    [AWS_ENV.idempotencyTableName]: 'Leedz-Idempotency',
-    [AWS_ENV.mailFrom]: 'no-reply@leedz.io',
-    [AWS_ENV.userPoolId]: 'us-east-1_Ab12Cd34E',
-    [AWS_ENV.userPoolClientId]: '1example23456789',
-    [AWS_ENV.placeIndexName]: 'Leedz-places',
-    [AWS_ENV.squareSecretArn]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:SquareKeys-AbCdEf',
-    [AWS_ENV.publicUrl]: 'https://r4nd0m1d.execute-api.us-east-1.amazonaws.com',
-    [AWS_ENV.adminEmail]: 'admin@leedz.io',
-  };
-}
-
-async function load(name: string, env: Record<string, string> = environmentOf(name)): Promise<Record<string, unknown>> {
+async function load(name: string, env: Record<string, string> = sampleLambdaEnvironment(name)): Promise<Record<string, unknown>> {
   process.env = { ...saved, ...env };
   // A query string makes each import a fresh module instance, as a fresh container would load it.
   return (await import(`${pathToFileURL(join(bundles.get(name)!.dir, 'index.mjs')).href}?${Math.random()}`)) as Record<string, unknown>;
@@ -122,14 +105,14 @@ describe('one bundle per Lambda', () => {
 describe('loaded as Lambda loads them', () => {
   it('every bundle loads with no I/O and exports its handler', async () => {
     for (const name of bundles.keys()) {
-      const module = await load(name, { ...environmentOf(runs(name)), ...(controllers.some((c) => c.name === runs(name)) ? { [AWS_ENV.onFailureDestination]: 'arn:aws:sqs:us-east-1:123456789012:Leedz-failures' } : {}) });
+      const module = await load(name, sampleLambdaEnvironment(name, { failureDestination: true }));
       expect(Object.keys(module), name).toEqual(['handler']);
       expect(typeof module.handler, name).toBe('function');
     }
   }, 120_000);
 
   it('a Lambda given another function’s code fails at its first cold start, naming both', async () => {
-    await expect(load('getTrades', { ...environmentOf('getTrades'), [AWS_ENV.function]: 'emailHelper' })).rejects.toThrow(
+    await expect(load('getTrades', { ...sampleLambdaEnvironment('getTrades'), [AWS_ENV.function]: 'emailHelper' })).rejects.toThrow(
       `this Lambda's entry builds getTrades, but LEEDZ_FUNCTION is "emailHelper": the stack gave it another function's code`,
     );
   });
