@@ -4,7 +4,7 @@
  * (test/adapters/idempotency/dynamodb-idempotency-store.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { ClaimRequest, IdempotencyStore } from '../../src/framework/idempotency.js';
+import type { ClaimRequest, ClaimResult, IdempotencyStore } from '../../src/framework/idempotency.js';
 
 export function describeIdempotencyStoreContract(name: string, open: () => Promise<{ store: IdempotencyStore; close(): Promise<void> }>): void {
   const T0 = 1_800_000_000_000;
@@ -91,5 +91,47 @@ export function describeIdempotencyStoreContract(name: string, open: () => Promi
         const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.claim(claim('race', `request-${i}`), T0)));
         expect(results.filter((r) => r.state === 'claimed')).toHaveLength(1);
       }));
+  });
+
+  // `claimMany`'s options (`within`, `completeAt`): what a batch writes with its claims, and the keys
+  // completed in the same write when that was the whole effect.
+  describe(`claimMany with options: ${name}`, () => {
+    it('runs `within` with the results in order, and completes only the keys this call claimed', async () => {
+      const { store, close } = await open();
+      try {
+        await store.claim(claim('busy', 'request-0'), T0);
+        const seen: ClaimResult[][] = [];
+        const results = await store.claimMany([claim('a', 'request-1'), claim('busy', 'request-1'), claim('b', 'request-1')], T0 + 1, {
+          within: (found) => seen.push([...found]),
+          completeAt: T0 + 3_600_000,
+        });
+        expect(seen).toEqual([results]);
+        expect(results.map((r) => r.state)).toEqual(['claimed', 'held', 'claimed']);
+        // Completed: another holder finds them done; the held key is still its holder's.
+        expect(await store.claim(claim('a', 'request-2'), T0 + 2)).toEqual({ state: 'completed', result: undefined });
+        expect(await store.claim(claim('b', 'request-2'), T0 + 2)).toEqual({ state: 'completed', result: undefined });
+        expect(await store.claim(claim('busy', 'request-2'), T0 + 2)).toMatchObject({ state: 'held', holder: 'request-0' });
+      } finally {
+        await close();
+      }
+    });
+
+    it('leaves no claim behind when `within` throws', async () => {
+      const { store, close } = await open();
+      try {
+        await expect(
+          store.claimMany([claim('a', 'request-1'), claim('b', 'request-1')], T0, {
+            within: () => {
+              throw new Error('recording failed');
+            },
+            completeAt: T0 + 3_600_000,
+          }),
+        ).rejects.toThrow('recording failed');
+        expect(await store.claim(claim('a', 'request-2'), T0 + 1)).toEqual({ state: 'claimed' });
+        expect(await store.claim(claim('b', 'request-2'), T0 + 1)).toEqual({ state: 'claimed' });
+      } finally {
+        await close();
+      }
+    });
   });
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
+import type { ClaimRequest } from '../../../src/framework/idempotency.js';
 import { describeIdempotencyStoreContract } from '../../contracts/idempotency-store.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -51,6 +52,34 @@ describe('the SQLite idempotency store', () => {
       // The failed attempt left neither its write nor its key: a retry runs it.
       expect(store.onceInTransaction('k2', () => insert.run('k2'))).toBe(true);
       expect(db.prepare('SELECT key FROM effects ORDER BY rowid').all()).toEqual([{ key: 'k1' }, { key: 'k2' }]);
+    } finally {
+      db.close();
+      dir.cleanup();
+    }
+  });
+});
+
+const T0 = 1_800_000_000_000;
+const claim = (id: string, holder: string): ClaimRequest => ({ id, holder, leaseUntil: T0 + 30_000, expiresAt: T0 + 3_600_000 });
+
+describe('claimMany on SQLite', () => {
+  it("`within` writes in the claims' transaction: what it wrote is gone when it throws", async () => {
+    const dir = tempDir('leedz-idempotency-');
+    const db = new Database(join(dir.path, 'idempotency.db'));
+    try {
+      const store = createSqliteIdempotencyStore(db);
+      db.exec('CREATE TABLE rows (key TEXT PRIMARY KEY)');
+      await expect(
+        store.claimMany([claim('a', 'request-1')], T0, {
+          within: () => {
+            db.prepare("INSERT INTO rows VALUES ('a')").run();
+            throw new Error('after the insert');
+          },
+        }),
+      ).rejects.toThrow('after the insert');
+      expect(db.prepare('SELECT count(*) AS n FROM rows').get()).toEqual({ n: 0 });
+      await store.claimMany([claim('a', 'request-1')], T0, { within: () => void db.prepare("INSERT INTO rows VALUES ('a')").run() });
+      expect(db.prepare('SELECT count(*) AS n FROM rows').get()).toEqual({ n: 1 });
     } finally {
       db.close();
       dir.cleanup();
