@@ -33,7 +33,7 @@ import { createSqliteStore } from '../src/adapters/store/sqlite/sqlite-store.js'
 import { DEFAULT_VISIBILITY, type Leed } from '../src/leedz/domain/leed.js';
 import { newLeedId } from '../src/leedz/functions/add-leed.js';
 import { resolveServerConfig } from '../src/server/config.js';
-import { TRADES } from '../src/server/seed.js';
+import { seededRandom, TRADES } from '../src/server/seed.js';
 import { startServer } from '../src/server/serve.js';
 import { childMain, forkChild, type RunningChild } from './child-process.js';
 import {
@@ -77,17 +77,6 @@ const CITIES = [
 const CREATORS = 200;
 const TITLES = ['Birthday party', 'Wedding reception', 'Corporate picnic', 'School fair', 'Bar mitzvah', 'Grand opening', 'Holiday party', 'Block party'];
 
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The first instant of the calendar month `offset` months after the current one (UTC). */
 function monthStart(offset: number, now = new Date()): Date {
@@ -98,7 +87,7 @@ function monthStart(offset: number, now = new Date()): Date {
 
 /** The leedz of one data folder, grown in place: `grow(total)` adds leedz up to `total`. */
 function createSeeder(dbPath: string, from: Date, to: Date) {
-  const random = mulberry32(42);
+  const random = seededRandom(42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const spanMs = to.getTime() - from.getTime();
   const createdAt = new Date().toISOString();

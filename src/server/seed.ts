@@ -58,7 +58,7 @@ export async function seedIfEmpty(deps: SeedDeps, options: SeedOptions): Promise
 
 export async function seedMarketplace(deps: SeedDeps, options: SeedOptions): Promise<SeedResult> {
   const { store, geocoder, now } = deps;
-  const random = mulberry32(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const total = options.users + options.leedz;
   let done = 0;
@@ -148,8 +148,14 @@ async function firstUsers(store: Store): Promise<string[]> {
   return [user.username];
 }
 
-/** A small seeded PRNG (mulberry32): the same seed, the same demo data. */
-function mulberry32(seed: number): () => number {
+/**
+ * A small seeded PRNG (mulberry32): the same seed, the same demo data (and the same "random" choices
+ * in the tests and benchmarks that use it).
+ *
+ * @example
+ * const random = seededRandom(42); random(); // the same number in [0, 1) on every run
+ */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

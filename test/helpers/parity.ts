@@ -51,17 +51,8 @@ export function recordSink(name = 'recordSink'): { sink: Deployable; records: De
   return { sink, records };
 }
 
-/** Mulberry32: a small seeded random source, so a "roughly half" is the same half on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded random source, so a "roughly half" is the same half on every run. */
+export { seededRandom } from '../../src/server/seed.js';
 
 /** Whether the AWS CLI (`aws`) is installed here. */
 export const HAS_AWS_CLI = spawnSync('aws', ['--version'], { stdio: 'ignore' }).status === 0;
