@@ -3,20 +3,13 @@
  * the Dead letters tab lists; the table fits a 1,366 px screen; a console whose session ends (401),
  * or that talks to a server without the runtime's endpoints (404), stops asking and says why.
  */
-import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { openBrowser, requireChromium, screenshot, signInAsOperator, skipChromium, visible, type BrowserUser } from './browser.js';
+import { freePort } from '../../src/server/emulators.js';
 
 /** A loopback port that was free a moment ago (SMTP there fails: emailHelper cannot send). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Requests to the runtime's `/local` endpoints made by `page` from now on. */
 function countLocalRequests(page: Page): { count(): number; paths(): string[] } {

@@ -3,20 +3,13 @@
  * where nothing listens, so `emailHelper` cannot send) shows its retries and then a dead letter;
  * with an SMTP server started on that port, Replay succeeds and the timeline shows the replay.
  */
-import { createServer } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { openBrowser, requireChromium, screenshot, signInAsOperator, skipChromium, visible, type BrowserUser } from './browser.js';
+import { freePort } from '../../src/server/emulators.js';
 
 /** A loopback port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A real SMTP server on `port` that keeps the recipients of what it accepts. */
 async function startSmtpServer(port: number): Promise<{ recipients: string[]; close(): Promise<void> }> {

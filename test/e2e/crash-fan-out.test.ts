@@ -2,13 +2,13 @@ import { readRuntimeCredentials } from '../../src/runtime/credentials.js';
 import { signedFetch } from '../../src/server/signed-fetch.js';
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createZipGeocoder } from '../../src/adapters/geocoder/zip/zip-geocoder.js';
 import { createSqliteStore } from '../../src/adapters/store/sqlite/sqlite-store.js';
 import { newLeedBody, signInTokenOf } from '../helpers/marketplace-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { freePort } from '../../src/server/emulators.js';
 
 const SUBSCRIBERS = 2000;
 const entry = join(import.meta.dirname, '../../src/server/leedz.ts');
@@ -21,16 +21,6 @@ afterEach(() => {
   dir?.cleanup();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function serve(dataDir: string, port: number): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, 'serve', '--port', String(port), '--data', dataDir], {

@@ -15,7 +15,6 @@
  */
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -27,6 +26,7 @@ import { signedFetch } from '../../src/server/signed-fetch.js';
 import { startLoopbackSmtpServer, type LoopbackSmtpServer } from '../helpers/loopback-smtp-server.js';
 import { newLeedBody, signInTokenOf } from '../helpers/marketplace-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { freePort } from '../../src/server/emulators.js';
 
 const SUBSCRIBERS = 500;
 /** Kill once this many alerts have reached the SMTP server: well into the fan-out, far from its end. */
@@ -55,16 +55,6 @@ afterEach(async () => {
   dir?.cleanup();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function serve(dataDir: string, port: number, smtpUrl: string): { child: ChildProcess; output: () => string; exited: Promise<unknown> } {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, 'serve', '--port', String(port), '--data', dataDir], {
