@@ -5,7 +5,8 @@
  *
  * It is the part that holds state and time — the registry, the work loop, its timers. What it decides
  * is in src/runtime/async-rules.ts (pure, each rule citing its AWS page); what it reads and writes is in
- * src/runtime/invocation-log.ts (every SQL statement); how one handler runs is src/runtime/handler-run.ts.
+ * src/runtime/invocation-log.ts (every SQL statement); how one handler runs is src/runtime/handler-run.ts;
+ * how an accepted event is stored is src/runtime/event-intake.ts.
  *
  * @example
  * const runtime = createLocalRuntime({ dbPath: 'data/runtime.db', timeScale: 0.001 });
@@ -27,7 +28,7 @@ import { createCompletionRecorder, type Completion, type CompletionRecorder } fr
 import { createFunctionSettings } from './function-settings.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, runHandler } from './handler-run.js';
 import { claimFairly } from './fair-claim.js';
-import { createInvocationLog, functionOfLane, invocationRow, laneOf, type InvocationLog, type NewInvocationRow } from './invocation-log.js';
+import { createInvocationLog, functionOfLane, invocationRow, laneOf, type InvocationLog } from './invocation-log.js';
 import { readMetrics } from './log-metrics.js';
 import { endSyncInvocation } from './sync-invocation.js';
 import { REDACTED } from './redact.js';
@@ -37,6 +38,7 @@ import { createRegistry, type Registry, type ResolvedFunction } from './registry
 import { newRequestId } from './request-id.js';
 import { openRuntimeDb, type InvocationRow } from './runtime-db.js';
 import { createTickBatch, type TickBatch } from './tick-batch.js';
+import { createEventIntake, type EventIntake } from './event-intake.js';
 import type { DeadLetterView, DestinationRecordView, FunctionMetrics, InvocationDetail, InvocationFilter, InvocationView } from './views.js';
 
 export { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext } from './handler-run.js';
@@ -47,19 +49,11 @@ export type { DeadLetterView, FunctionMetrics, InvocationFilter, InvocationView 
 
 /** How often a worker says it is alive (src/runtime/crash-recovery.ts). */
 const HEARTBEAT_MS = 1000;
-/** The window over which duplicate delivery spreads events and their copies (real time: it is not AWS's delay to scale). */
-const REORDER_WINDOW_MS = 50;
 /** A new invocation's place in its chain (see {@link LocalRuntime.linkOf}). */
 interface ChainLink {
   parentId: string | null;
   traceId: string | undefined;
   hop: number;
-}
-
-interface PendingInsert {
-  row: NewInvocationRow;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 export class LocalRuntime implements Transport {
@@ -76,8 +70,6 @@ export class LocalRuntime implements Transport {
   private readonly pollIntervalMs: number;
   private readonly transport: Transport;
   private readonly onLog: (line: string) => void;
-  private readonly duplicateDelivery: number;
-  private readonly random: () => number;
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly runningByFunction = new Map<string, number>();
   private readonly runningByLane = new Map<string, number>();
@@ -85,7 +77,7 @@ export class LocalRuntime implements Transport {
   /** Rotates which lane is asked first among those equally busy. */
   private turn = 0;
   private readonly inflight = new Set<Promise<void>>();
-  private readonly inserts: TickBatch<PendingInsert>;
+  private readonly intake: EventIntake;
   private readonly completions: TickBatch<Completion>;
   private runningEvents = 0;
   private pumpScheduled = false;
@@ -107,14 +99,11 @@ export class LocalRuntime implements Transport {
     if (!(this.timeScale > 0)) throw new RangeError(`timeScale must be a positive number, got ${options.timeScale}`);
     this.poolSize = options.poolSize ?? 64;
     if (!Number.isInteger(this.poolSize) || this.poolSize < 1) throw new RangeError(`poolSize must be a positive integer, got ${options.poolSize}`);
-    this.duplicateDelivery = options.duplicateDelivery ?? 0;
-    if (!(this.duplicateDelivery >= 0 && this.duplicateDelivery <= 1)) throw new RangeError(`duplicateDelivery must be from 0 to 1, got ${options.duplicateDelivery}`);
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.region = options.region ?? 'local';
     this.accountId = options.accountId ?? '000000000000';
     this.transport = options.transport ?? this;
     this.onLog = options.onLog ?? (() => {});
-    this.random = options.random ?? Math.random;
     this.db = openRuntimeDb(options.dbPath, options.durability);
     this.log = createInvocationLog(this.db);
     const settings = createFunctionSettings(this.db);
@@ -122,7 +111,17 @@ export class LocalRuntime implements Transport {
     this.registry = createRegistry({ settings, region: this.region, accountId: this.accountId, prefixes: options.functionNamePrefixes ?? [], onChange: () => this.schedulePump() });
     const retryDelaysMs = (options.retryDelaysSeconds ?? DEFAULT_RETRY_DELAYS_SECONDS).map((s) => s * 1000 * this.timeScale);
     this.recorder = createCompletionRecorder({ log: this.log, registry: this.registry, retryDelaysMs, onLog: this.onLog });
-    this.inserts = createTickBatch((batch) => this.flushInserts(batch));
+    this.intake = createEventIntake({
+      log: this.log,
+      owner: this.owner,
+      duplicateDelivery: options.duplicateDelivery ?? 0,
+      random: options.random ?? Math.random,
+      room: () => (this.started ? this.poolSize - this.runningEvents : 0),
+      isPaused: (name) => this.isPaused(name),
+      runLeased: (row, now) => this.deliver(row, now),
+      queued: (lanes) => this.schedulePump(lanes),
+      noteInserts: (count) => this.retention.noteInserts(count),
+    });
     this.completions = createTickBatch((batch) => this.flushCompletions(batch));
     this.retention = createRetention({ log: this.log, db: this.db, settings: retentionSettings(options.retention), onLog: this.onLog, isClosed: () => this.closed });
     this.log.refreshLanes();
@@ -200,7 +199,7 @@ export class LocalRuntime implements Transport {
     let payload = origin.parsed;
     if (payload === undefined) {
       try {
-        payload = body.length === 0 ? {} : JSON.parse(body);
+        payload = JSON.parse(body);
       } catch (error) {
         throw new InvokeError('InvalidRequestContentException', `Could not parse request body into json: ${(error as Error).message}`);
       }
@@ -222,7 +221,7 @@ export class LocalRuntime implements Transport {
     };
   }
 
-  // ── Event: durable enqueue with group commit ──────────────────────────────
+  // ── Event: durable enqueue with group commit (src/runtime/event-intake.ts) ─
 
   private enqueue(target: ResolvedFunction, body: string, payload: unknown, link: ChainLink, replayOf?: string): Promise<InvokeResult> {
     const now = Date.now();
@@ -237,56 +236,12 @@ export class LocalRuntime implements Transport {
       idempotency_key: metaOf(payload).idempotencyKey ?? null,
       payload: body,
       enqueued_at: now,
-      available_at: now + this.reorderDelay(),
+      available_at: this.intake.availableAt(now),
       // Each route of a controller waits in its own lane: a sign-in email is not behind a fan-out.
       lane: laneOf(target.deployable.name, target.deployable.kind === 'controller' ? routeOf(payload) : undefined),
       replay_of: replayOf ?? null,
     });
-    const accepted = this.insert(row);
-    if (this.duplicateDelivery > 0 && this.random() < this.duplicateDelivery) {
-      // The copy is accepted with the original (one 202 for both), as Lambda's queue would hold it.
-      void this.insert({ ...row, id: newRequestId(), available_at: now + this.reorderDelay(), duplicate_of: id }).catch(() => {});
-    }
-    return accepted.then(() => ({ statusCode: 202 as const, requestId: id }));
-  }
-
-  /** With duplicate delivery on, events are also delivered out of order: each waits a random moment. */
-  private reorderDelay(): number {
-    return this.duplicateDelivery > 0 ? Math.floor(this.random() * REORDER_WINDOW_MS) : 0;
-  }
-
-  /** Queue a row for this turn's group commit; resolves once it is in the database. */
-  private insert(row: NewInvocationRow): Promise<void> {
-    return new Promise((resolve, reject) => this.inserts.add({ row, resolve, reject }));
-  }
-
-  private flushInserts(batch: PendingInsert[]): void {
-    // An Event that can run at once is stored already leased to this worker, its first attempt
-    // counted, and run from memory: the same durable row as a claim would leave, without the claim's
-    // UPDATE (which cost more than the insert). A crash redelivers it like any leased event.
-    const now = Date.now();
-    const runNow: NewInvocationRow[] = [];
-    let room = this.started ? this.poolSize - this.runningEvents : 0;
-    const rows = batch.map(({ row }) => {
-      if (room <= 0 || row.type !== 'Event' || row.state !== 'queued' || row.available_at > now || this.isPaused(row.function)) return row;
-      room -= 1;
-      const leased = { ...row, state: 'running' as const, attempts: 1, lease_owner: this.owner };
-      runNow.push(leased);
-      return leased;
-    });
-    try {
-      this.log.insertMany(rows);
-    } catch (error) {
-      const failure = new InvokeError('ServiceException', `The local runtime could not store the event: ${(error as Error).message}`, { cause: error });
-      for (const pending of batch) pending.reject(failure);
-      return;
-    }
-    for (const pending of batch) pending.resolve();
-    for (const row of runNow) this.deliver({ ...row, throttles: 0, lease_owner: this.owner, lease_until: null }, now);
-    if (runNow.length < rows.length) {
-      this.schedulePump(rows.flatMap((row) => (row.state === 'queued' ? [row.lane] : [])));
-    }
-    this.retention.noteInserts(rows.length);
+    return this.intake.acceptEvent(row).then(() => ({ statusCode: 202 as const, requestId: id }));
   }
 
   // ── RequestResponse ───────────────────────────────────────────────────────
@@ -315,7 +270,7 @@ export class LocalRuntime implements Transport {
       log: (line) => lines.push(line),
     });
     const ended = endSyncInvocation({ target, id, payload, payloadJson, meta, link: { ...link, traceId }, startedAt, endedAt: Date.now(), outcome, lines, logType: options.logType, replayOf });
-    this.insert(ended.row).catch((error: unknown) => this.onLog(`invocation log write failed: ${(error as Error).message}`));
+    this.intake.store(ended.row).catch((error: unknown) => this.onLog(`invocation log write failed: ${(error as Error).message}`));
     this.onLog(ended.line);
     return ended.result;
   }
@@ -378,13 +333,13 @@ export class LocalRuntime implements Transport {
     await Promise.allSettled([...this.inflight]);
     await this.retention.stop();
     this.completions.flushNow();
-    this.inserts.flushNow();
+    this.intake.flushNow();
     this.log.removeWorker(this.owner);
   }
 
   async close(): Promise<void> {
     await this.stop();
-    this.inserts.flushNow();
+    this.intake.flushNow();
     this.closed = true;
     this.db.close();
   }
@@ -393,8 +348,8 @@ export class LocalRuntime implements Transport {
   async drain(options: { timeoutMs?: number; pollMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     for (;;) {
-      this.inserts.flushNow();
-      if (!this.log.anyUnfinished() && this.inflight.size === 0 && this.completions.size === 0 && this.inserts.size === 0) return;
+      this.intake.flushNow();
+      if (!this.log.anyUnfinished() && this.inflight.size === 0 && this.completions.size === 0 && this.intake.size === 0) return;
       if (Date.now() > deadline) throw new Error(`drain: invocations still queued or running after ${options.timeoutMs ?? 60_000} ms`);
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 5));
     }

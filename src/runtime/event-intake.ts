@@ -1,0 +1,111 @@
+/**
+ * How an accepted invocation becomes durable. Rows added in one turn of the event loop commit in one
+ * transaction (group commit), and each caller resumes once its own row is committed: an Event's 202
+ * never comes before its row is stored. An Event that can run at once is stored already leased to
+ * this worker, its first attempt counted, and handed to the worker from memory: the same durable row
+ * a claim would leave, without the claim's UPDATE (which cost more than the insert). A crash
+ * redelivers it like any leased event.
+ *
+ * With duplicate delivery on, a fraction of events is stored twice (the copy accepted with the
+ * original, one 202 for both, as Lambda's queue would hold it) and every event waits a random moment,
+ * so events also run out of order (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
+ *
+ * @example
+ * const intake = createEventIntake({ log, owner, duplicateDelivery: 0, random: Math.random, room: () => 16, isPaused: () => false,
+ *   runLeased: (row, now) => worker.deliver(row, now), queued: (lanes) => worker.wake(lanes), noteInserts: () => {} });
+ * await intake.acceptEvent(invocationRow({ id, function: 'sink', type: 'Event', payload: '{}', enqueued_at: now, available_at: intake.availableAt(now) }));
+ */
+import { InvokeError } from '../framework/transport.js';
+import type { InvocationLog, NewInvocationRow } from './invocation-log.js';
+import { newRequestId } from './request-id.js';
+import type { InvocationRow } from './runtime-db.js';
+import { createTickBatch } from './tick-batch.js';
+
+/** The window over which duplicate delivery spreads events and their copies (real time: it is not AWS's delay to scale). */
+const REORDER_WINDOW_MS = 50;
+
+export interface EventIntake {
+  /** Store an Event's row (and, with duplicate delivery, maybe its copy); resolves once the row is committed. */
+  acceptEvent(row: NewInvocationRow): Promise<void>;
+  /** Store any row with this turn's group commit (a synchronous invocation's record); resolves once committed. */
+  store(row: NewInvocationRow): Promise<void>;
+  /** When an event accepted at `now` may first run: now, or with duplicate delivery a random moment later. */
+  availableAt(now: number): number;
+  /** Commit what is waiting now (at shutdown, or before a read that must see it). */
+  flushNow(): void;
+  /** Rows waiting for the next commit. */
+  readonly size: number;
+}
+
+export interface EventIntakeDeps {
+  log: InvocationLog;
+  /** This worker's lease owner. */
+  owner: string;
+  /** Fraction (0–1) of events stored twice. */
+  duplicateDelivery: number;
+  random: () => number;
+  /** How many events the worker could start right now (0 before it starts). */
+  room(): number;
+  isPaused(functionName: string): boolean;
+  /** Run an event stored already leased to this worker. */
+  runLeased(row: InvocationRow, now: number): void;
+  /** These lanes have events stored queued (for the worker to claim). */
+  queued(lanes: string[]): void;
+  /** How many rows were stored (for retention's count). */
+  noteInserts(count: number): void;
+}
+
+interface PendingInsert {
+  row: NewInvocationRow;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export function createEventIntake(deps: EventIntakeDeps): EventIntake {
+  const { log, owner, duplicateDelivery, random } = deps;
+  if (!(duplicateDelivery >= 0 && duplicateDelivery <= 1)) throw new RangeError(`duplicateDelivery must be from 0 to 1, got ${duplicateDelivery}`);
+  const inserts = createTickBatch<PendingInsert>(flush);
+
+  const availableAt = (now: number) => now + (duplicateDelivery > 0 ? Math.floor(random() * REORDER_WINDOW_MS) : 0);
+  const store = (row: NewInvocationRow) => new Promise<void>((resolve, reject) => inserts.add({ row, resolve, reject }));
+
+  function flush(batch: PendingInsert[]): void {
+    const now = Date.now();
+    const runNow: NewInvocationRow[] = [];
+    let room = deps.room();
+    const rows = batch.map(({ row }) => {
+      if (room <= 0 || row.type !== 'Event' || row.state !== 'queued' || row.available_at > now || deps.isPaused(row.function)) return row;
+      room -= 1;
+      const leased = { ...row, state: 'running' as const, attempts: 1, lease_owner: owner };
+      runNow.push(leased);
+      return leased;
+    });
+    try {
+      log.insertMany(rows);
+    } catch (error) {
+      const failure = new InvokeError('ServiceException', `The local runtime could not store the event: ${(error as Error).message}`, { cause: error });
+      for (const pending of batch) pending.reject(failure);
+      return;
+    }
+    for (const pending of batch) pending.resolve();
+    for (const row of runNow) deps.runLeased({ ...row, throttles: 0, lease_owner: owner, lease_until: null }, now);
+    if (runNow.length < rows.length) deps.queued(rows.flatMap((row) => (row.state === 'queued' ? [row.lane] : [])));
+    deps.noteInserts(rows.length);
+  }
+
+  return {
+    acceptEvent(row) {
+      const accepted = store(row);
+      if (duplicateDelivery > 0 && random() < duplicateDelivery) {
+        void store({ ...row, id: newRequestId(), available_at: availableAt(row.enqueued_at), duplicate_of: row.id }).catch(() => {});
+      }
+      return accepted;
+    },
+    store,
+    availableAt,
+    flushNow: () => inserts.flushNow(),
+    get size() {
+      return inserts.size;
+    },
+  };
+}
