@@ -17,7 +17,6 @@
  * app.use('/2015-03-31/*', access.requireSignature());
  * app.use('/local/*', access.requireSignatureOrOperator());
  */
-import { createHash } from 'node:crypto';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -26,7 +25,7 @@ import type { RuntimeCredentials } from './credentials.js';
 import { lambdaErrorResponse } from './lambda-errors.js';
 import { OPERATOR_COOKIE, type OperatorSessions } from './operator-sessions.js';
 import { readAtMost } from './read-body.js';
-import { createSigV4Verifier, type SigV4Failure, type SigV4Request } from './sigv4.js';
+import { createSigV4Verifier, sha256Hex, type SigV4Failure, type SigV4Request } from './sigv4.js';
 
 /** The largest body a signed request may have: Lambda's synchronous payload limit. */
 export const SIGNED_BODY_LIMIT = 6 * 1024 * 1024;
@@ -72,7 +71,7 @@ export function createAccess(options: AccessOptions): Access {
     const bytes = await readBody();
     // Too large to be any invocation: the handler answers RequestTooLargeException for its type.
     if (bytes === undefined) return { body: undefined };
-    const hash = pending.payloadHash === 'UNSIGNED-PAYLOAD' ? pending.payloadHash : createHash('sha256').update(bytes).digest('hex');
+    const hash = pending.payloadHash === 'UNSIGNED-PAYLOAD' ? pending.payloadHash : sha256Hex(bytes);
     const failure = pending.verify(hash);
     return failure === undefined ? { body: bytes } : { refused: failure };
   }

@@ -22,10 +22,10 @@
  * const pending = verifier.begin({ method: req.method, rawPath, rawQuery, headers: req.headersDistinct });
  * if ('name' in pending) return reply(pending.status, { message: pending.message }, { 'x-amzn-ErrorType': pending.name });
  * const body = await readBody(req);
- * const failure = pending.verify(createHash('sha256').update(body).digest('hex'));
+ * const failure = pending.verify(sha256Hex(body));
  * if (failure) return reply(failure.status, { message: failure.message }, { 'x-amzn-ErrorType': failure.name });
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import crypto, { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * A request as it arrived, before any decoding: the signature covers the bytes on the wire.
@@ -155,15 +155,16 @@ export function createSigV4Verifier(options: { lookup(accessKeyId: string): Cred
   const service = options.service ?? 'lambda';
   // The signing key depends only on the secret, the day, the region and the service (fixed here),
   // so it is derived once a day per key and region, as AWS's signers do, not four HMACs per request.
-  const signingKeys = new Map<string, Buffer>();
+  const signingKeys = new Map<string, KeyObject>();
   let derived = 0;
 
-  function signingKey(secret: string, day: string, region: string): Buffer {
+  function signingKey(secret: string, day: string, region: string): KeyObject {
     const cacheKey = `${day}\n${region}\n${secret}`;
     const cached = signingKeys.get(cacheKey);
     if (cached !== undefined) return cached;
     derived += 1;
-    const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), TERMINATOR);
+    // Kept as a KeyObject: an HMAC keyed by one is set up faster than one keyed by bytes.
+    const key = createSecretKey(hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), TERMINATOR));
     // Oldest first out: yesterday's keys go as today's arrive.
     if (signingKeys.size >= SIGNING_KEY_CACHE_SIZE) signingKeys.delete(signingKeys.keys().next().value!);
     signingKeys.set(cacheKey, key);
@@ -443,9 +444,9 @@ function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac('sha256', key).update(data).digest();
 }
 
-function sha256Hex(data: string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+/** SHA-256 in hex: the one-shot `crypto.hash` (Node 20.12 and later) where there is one, about twice as fast on short input as a Hash object. */
+export const sha256Hex: (data: string | Uint8Array) => string =
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'hex') : (data) => createHash('sha256').update(data).digest('hex');
 
 /** Constant time, so that the time taken tells nothing about how much of a guess was right. */
 function sameSignature(expected: string, given: string): boolean {
