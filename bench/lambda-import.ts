@@ -19,7 +19,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleLambdas } from '../infra/lambda-bundles.js';
-import { lambdaNames } from '../infra/leedz-stack.js';
+import { lambdaNames } from '../infra/lambda-specs.js';
 import { sampleLambdaEnvironment } from '../infra/sample-environment.js';
 import { intArg, log, makeTempDir, parseBenchArgs, printTable, summarize, writeResult } from './lib.js';
 

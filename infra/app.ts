@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { writeWebSite } from '../src/server/web-assets.js';
 import { bundleLambdas } from './lambda-bundles.js';
-import { lambdaNames, LeedzStack } from './leedz-stack.js';
+import { lambdaNames } from './lambda-specs.js';
+import { LeedzStack } from './leedz-stack.js';
 import { readStackSettings, StackSettingsError } from './settings.js';
 
 const app = new App();

@@ -11,116 +11,43 @@
  * (`invokes`) and use the table as it declares (`table`: read, read-write or not at all), never
  * `Resource: "*"`.
  *
+ * In parts: what each Lambda is and may use (`infra/lambda-specs.ts`), the data and the services
+ * with their grants (`infra/stack-services.ts`), the HTTP API's routes and stage
+ * (`infra/http-api.ts`), alarms and the dashboard (`infra/observability.ts`); this file puts them
+ * together with the Lambdas, their asynchronous settings and the outbox relay. Every resource is
+ * created in the stack's own scope, whichever file creates it, so no logical id depends on the split.
+ *
  * @example
  * new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com' });
  */
 import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { CfnStage, HttpApi, HttpMethod, type HttpRoute, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { EventBus, EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ClientAttributes, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
-import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, FilterCriteria, FilterRule, Function as LambdaFunction, type IFunction, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LambdaDestination, SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { CfnPlaceIndex } from 'aws-cdk-lib/aws-location';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, Identity } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { USERNAME_ATTRIBUTE } from '../src/adapters/identity/cognito/cognito-identity.js';
 import { LEEDZ_TABLE } from '../src/adapters/store/dynamodb/table-definition.js';
-import type { Deployable, TableAccess } from '../src/framework/define.js';
 import { LANES } from '../src/leedz/controllers/mail-lanes.js';
-import { ROUTES, type RouteSpec } from '../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../src/lambda/aws-config.js';
 import { OUTBOX_SORT_KEY } from '../src/lambda/dynamodb-outbox.js';
 import { OUTBOX_SWEEP } from '../src/lambda/outbox-sweep.js';
-import { type Deployables, OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from './deployables.js';
-import { type ConcurrencyPlan, DEFAULT_ACCOUNT_CONCURRENCY, signInThrottle, stageThrottle } from './edge-limits.js';
+import { OUTBOX_RELAY } from './deployables.js';
+import { type ConcurrencyPlan, DEFAULT_ACCOUNT_CONCURRENCY } from './edge-limits.js';
+import { addApiRoutes } from './http-api.js';
+import { type LambdaSpec, lambdaSpecs, SERVICE_USERS, TABLE_ACTIONS } from './lambda-specs.js';
 import { planLambdaCaps, type MailRatePlan } from './mail-rate.js';
 import { Observability } from './observability.js';
+import { addMailFeedback, addServices, addTables, grantServices } from './stack-services.js';
 import { WebSite } from './web-site.js';
-
-/**
- * Which deployables use which AWS service through a port, beyond the table every one of them uses.
- * Each gets that service's permission and nobody else does; a name that no deployable has fails
- * the synth, so a renamed function cannot silently lose (or keep) a grant.
- */
-export const SERVICE_USERS = {
-  /** SES `SendEmail` from the stack's identity. */
-  mailer: ['emailHelper'],
-  /** Powertools' idempotency table (one record per email sent). */
-  idempotency: ['emailHelper'],
-  /** Amazon Location place index: addresses of leedz, home zips, searches near a zip. */
-  geocoder: ['addLeed', 'editLeed', 'updateMe', 'searchLeedz'],
-  /** The Square keys in Secrets Manager. */
-  payments: ['buyLeed', 'paymentWebhook'],
-  /** Cognito's admin API: the session minted once a sign-in link is redeemed (the link's tokens are in the table). */
-  identity: ['authCallback'],
-} as const satisfies Record<string, readonly string[]>;
-
-/**
- * The DynamoDB actions behind each level of table access a deployable declares (`table` in its
- * config): exactly what the DynamoDB store and the login tokens send — a `TransactWriteItems` is
- * authorised item by item, as the put, update, delete or condition check each item is. Queries reach
- * the table's indexes too. `test/infra/table-access.test.ts` runs every deployable against DynamoDB
- * Local and fails when its code sends an action its declaration does not grant.
- */
-export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
-  'read-write': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
-};
-
-/** What Powertools-style idempotency records need (`src/adapters/idempotency/dynamodb-idempotency-store.ts`). */
-export const IDEMPOTENCY_ACTIONS: readonly string[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
-
-/**
- * What a Lambda is made from: a deployable's name, settings and declared invocations; `runs` when it
- * runs another deployable's code (a controller's lane: `emailHelperBulk` runs `emailHelper`).
- */
-export type LambdaSpec = Pick<Deployable, 'name' | 'config' | 'invokes'> & { runs?: string };
-
-/**
- * Every Lambda of the stack: one per function and per controller, the outbox relay and the sweep.
- * The relay and the sweep invoke the target of every outbox message (the controllers) and mark the
- * messages dispatched; the sweep stops in time to finish its batch within its timeout.
- */
-export function lambdaSpecs({ functions, controllers }: Deployables = readDeployables()): {
-  functions: readonly LambdaSpec[];
-  controllers: Deployables['controllers'];
-  /** The controllers' lanes (`src/leedz/controllers/mail-lanes.ts`): their code, settings and invocations. */
-  lanes: readonly LambdaSpec[];
-  relay: LambdaSpec;
-  sweep: LambdaSpec;
-} {
-  const everyController = controllers.map((c) => c.name);
-  const lanes = controllers.flatMap((controller) => {
-    const lane = LANES[controller.name];
-    return lane === undefined ? [] : [{ name: lane.lambda, runs: controller.name, config: controller.config, invokes: controller.invokes }];
-  });
-  return {
-    functions,
-    controllers,
-    lanes,
-    relay: { name: OUTBOX_RELAY, config: { timeoutSeconds: 60, table: 'read-write' }, invokes: everyController },
-    sweep: { name: OUTBOX_SWEEP_NAME, config: { timeoutSeconds: 120, table: 'read-write' }, invokes: everyController },
-  };
-}
-
-/** The names of every Lambda of the stack, for the bundler (`infra/lambda-bundles.ts`). */
-export function lambdaNames(deployables?: Deployables): string[] {
-  const { functions, controllers, lanes, relay, sweep } = lambdaSpecs(deployables);
-  return [...functions, ...controllers, ...lanes, relay, sweep].map((spec) => spec.name);
-}
 
 /** Where a Lambda's code comes from when the stack is built without bundles (tests of the template): never deployed. */
 const NOT_BUNDLED = Code.fromInline('export const handler = () => { throw new Error("synthesised without bundles"); };');
@@ -178,78 +105,10 @@ export class LeedzStack extends Stack {
     const arnOf = (name: string) =>
       this.formatArn({ service: 'lambda', resource: 'function', resourceName: `${prefix}${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
-    // ── data ──────────────────────────────────────────────────────────────────
-    const table = new TableV2(this, 'Table', {
-      partitionKey: { name: LEEDZ_TABLE.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: LEEDZ_TABLE.sortKey, type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: LEEDZ_TABLE.timeToLiveAttribute,
-      dynamoStream: StreamViewType[LEEDZ_TABLE.streamViewType],
-      globalSecondaryIndexes: LEEDZ_TABLE.globalSecondaryIndexes.map((gsi) => ({
-        indexName: gsi.name,
-        partitionKey: { name: gsi.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: gsi.sortKey, type: AttributeType.STRING },
-        ...(gsi.projection.type === 'ALL'
-          ? { projectionType: ProjectionType.ALL }
-          : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...gsi.projection.nonKeyAttributes] }),
-      })),
-      // The marketplace's data: a stack update that would replace or delete the table fails instead.
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // Powertools' documented layout (partition key `id`, TTL `expiration`): records spread over
-    // partitions by key, which a shared single-table partition would not.
-    const idempotencyTable = new TableV2(this, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      timeToLiveAttribute: 'expiration',
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    // ── services behind the ports ────────────────────────────────────────────
-    new EmailIdentity(this, 'MailFrom', { identity: Identity.email(props.mailFrom) });
-    const placeIndex = new CfnPlaceIndex(this, 'Places', {
-      indexName: `${prefix}places`,
-      dataSource: 'Esri',
-      pricingPlan: 'RequestBasedUsage',
-      // Results are stored (a leed keeps its point), which Location's terms allow only with Storage.
-      dataSourceConfiguration: { intendedUse: 'Storage' },
-    });
-    // Created holding `{}`, never a generated value that looks like keys: until the operator puts the
-    // keys in, a payment fails with "Square is not configured" naming this secret (readSquareKeys).
-    const squareKeys = new Secret(this, 'SquareKeys', {
-      description: 'Square keys of the Leedz, as JSON: {"accessToken": "…", "locationId": "…", "webhookSignatureKey": "…"}',
-      secretObjectValue: {},
-    });
-    // As the Cognito identity adapter needs it (src/adapters/identity/cognito/cognito-identity.ts):
-    // only the server creates users and signs them in (admin API, a password nobody knows), and the
-    // marketplace username is a custom attribute that only the server writes: the app client may
-    // write the (required) email and nothing else.
-    const userPool = new UserPool(this, 'Users', {
-      signInAliases: { email: true },
-      // Nobody ever types a password: the server sets a random one for each sign-in (32 random bytes and
-      // one character of each class), which a strict policy accepts.
-      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
-      selfSignUpEnabled: false,
-      standardAttributes: { email: { required: true, mutable: true } },
-      customAttributes: { [USERNAME_ATTRIBUTE.replace(/^custom:/, '')]: new StringAttribute({ mutable: true, maxLen: 64 }) },
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const userPoolClient: UserPoolClient = userPool.addClient('Web', {
-      authFlows: { adminUserPassword: true },
-      // No hosted UI, no redirect: CDK's defaults (code and implicit grants, a callback to
-      // https://example.com) would leave an OAuth door open that nothing here uses.
-      disableOAuth: true,
-      preventUserExistenceErrors: true,
-      generateSecret: false,
-      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
-      // The session is the ID token and is not refreshed through the port: a day, Cognito's longest.
-      idTokenValidity: Duration.days(1),
-      // The adapter drops the refresh token; the shortest Cognito allows beside a one-day ID token.
-      refreshTokenValidity: Duration.days(1),
-    });
+    // ── data, and the services behind the ports ──────────────────────────────
+    const { table, idempotencyTable } = addTables(this);
+    const services = addServices(this, { prefix, mailFrom: props.mailFrom });
+    const { placeIndex, squareKeys, userPool, userPoolClient } = services;
 
     // ── alarms go to the admin ───────────────────────────────────────────────
     const alarms = new Topic(this, 'Alarms', { enforceSSL: true });
@@ -411,109 +270,13 @@ export class LeedzStack extends Stack {
     });
 
     // ── what each function may use beyond the table ──────────────────────────
-    // SES authorises a send against the sender's identity and, while the account is in the SES
-    // sandbox, against each recipient's identity too (only verified identities may receive there):
-    // a grant on the sender's identity alone refuses every sign-in link of a new account
-    // (https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html,
-    // https://docs.aws.amazon.com/ses/latest/dg/verify-addresses-and-domains.html; seen as
-    // "not authorized to perform ses:SendEmail on resource …:identity/<recipient>" in
-    // https://github.com/aws/aws-sdk-js/issues/3641). Recipients are not known at deploy time, so the
-    // grant covers this account's identities in this region, and the condition pins the From address.
-    // Every email is sent with the configuration set, which SES authorises as a resource of its own
-    // (https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html): the grant names it.
-    const sendEmail = new PolicyStatement({
-      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-      resources: [
-        this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-        this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSetName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-      ],
-      conditions: { StringEquals: { 'ses:FromAddress': props.mailFrom } },
-    });
     // A controller's lanes use what the controller uses.
     const withLanes = (names: readonly string[]) => names.flatMap((name) => [name, ...lanes.filter((lane) => lane.runs === name).map((lane) => lane.name)]);
-    for (const name of withLanes(SERVICE_USERS.mailer)) this.deployed(name).addToRolePolicy(sendEmail);
-    for (const name of withLanes(SERVICE_USERS.idempotency)) {
-      this.deployed(name).addToRolePolicy(new PolicyStatement({ actions: [...IDEMPOTENCY_ACTIONS], resources: [idempotencyTable.tableArn] }));
-    }
-
-    // ── bounces and complaints: SES's events, on EventBridge, to emailHelper ──
-    // The configuration set publishes hard bounces and complaints to the default event bus (the only
-    // one SES publishes to: https://docs.aws.amazon.com/ses/latest/dg/monitoring-eventbridge.html); a
-    // rule hands each to emailHelper as its mailFeedback route, the event's detail as the payload,
-    // asynchronously (its retries and failure queue apply), and the route suppresses the addresses.
-    const mailEvents = new ConfigurationSet(this, 'MailEvents', { configurationSetName });
-    mailEvents.addEventDestination('BouncesAndComplaints', {
-      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
-      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
-    });
-    new Rule(this, 'MailFeedback', {
-      description: `SES bounces and complaints of the ${configurationSetName} configuration set → emailHelper.mailFeedback (no more bulk mail to those addresses)`,
-      eventPattern: {
-        source: ['aws.ses'],
-        detailType: ['Email Bounced', 'Email Complaint Received'],
-        detail: { mail: { tags: { 'ses:configuration-set': [configurationSetName] } } },
-      },
-      targets: [new LambdaTarget(this.deployed('emailHelper'), { event: RuleTargetInput.fromObject({ function: 'mailFeedback', event: EventField.fromPath('$.detail') }) })],
-    });
-    for (const name of SERVICE_USERS.geocoder) {
-      this.deployed(name).addToRolePolicy(
-        new PolicyStatement({ actions: ['geo:SearchPlaceIndexForText'], resources: [placeIndex.attrIndexArn] }),
-      );
-    }
-    for (const name of SERVICE_USERS.payments) squareKeys.grantRead(this.deployed(name));
-    for (const name of SERVICE_USERS.identity) {
-      this.deployed(name).addToRolePolicy(
-        new PolicyStatement({
-          actions: [
-            'cognito-idp:AdminCreateUser',
-            'cognito-idp:AdminDeleteUserAttributes',
-            'cognito-idp:AdminGetUser',
-            'cognito-idp:AdminInitiateAuth',
-            'cognito-idp:AdminSetUserPassword',
-            'cognito-idp:AdminUpdateUserAttributes',
-          ],
-          resources: [userPool.userPoolArn],
-        }),
-      );
-    }
+    grantServices(this, { ...services, idempotencyTable }, { deployed: (name) => this.deployed(name), withLanes, mailFrom: props.mailFrom, configurationSetName });
+    addMailFeedback(this, { configurationSetName, emailHelper: this.deployed('emailHelper') });
 
     // ── the HTTP API, from ROUTES ────────────────────────────────────────────
-    // API Gateway checks the session JWT of `session` routes before the function runs. A JWT
-    // authorizer reads a header or the query string, never a cookie: those routes need
-    // `Authorization: Bearer <token>` (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html).
-    const sessionAuthorizer = new HttpUserPoolAuthorizer('Session', userPool, {
-      userPoolClients: [userPoolClient],
-      identitySource: ['$request.header.Authorization'],
-    });
-    const integrations = new Map<string, HttpLambdaIntegration>();
-    const routes = new Map<string, HttpRoute>();
-    for (const route of ROUTES) {
-      const integration = integrations.get(route.function) ?? new HttpLambdaIntegration(`${route.function}Integration`, this.deployed(route.function));
-      integrations.set(route.function, integration);
-      const [added] = this.api.addRoutes({
-        path: apiGatewayPath(route),
-        methods: [HttpMethod[route.method]],
-        integration,
-        ...(route.auth === 'session' ? { authorizer: sessionAuthorizer as IHttpRouteAuthorizer } : {}),
-      });
-      routes.set(routeKey(route), added!);
-    }
-
-    // ── the edge: throttling and access logs on the stage ───────────────────
-    // Escape hatches: the L2 default stage takes neither per-route throttling nor (on creation) access logs.
-    const stage = this.api.defaultStage!.node.defaultChild as CfnStage;
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    stage.accessLogSettings = { destinationArn: accessLogs.logGroupArn, format: JSON.stringify(ACCESS_LOG_FORMAT) };
-    const apiThrottle = stageThrottle(concurrency);
-    stage.defaultRouteSettings = { throttlingRateLimit: apiThrottle.rateLimit, throttlingBurstLimit: apiThrottle.burstLimit };
-    // Every sign-in request sends an email: no faster than SES sends them.
-    const signIn = ROUTES.find((route) => route.function === 'login');
-    if (signIn === undefined) throw new Error('ROUTES has no route to the login function');
-    const signInLimit = signInThrottle(props.sesMaxSendRate ?? 1);
-    // RouteSettings is untyped JSON in CloudFormation: CDK writes its keys as they are, so in its own casing.
-    stage.routeSettings = { [routeKey(signIn)]: { ThrottlingRateLimit: signInLimit.rateLimit, ThrottlingBurstLimit: signInLimit.burstLimit } };
-    // A route's settings need the route to exist first.
-    stage.node.addDependency(routes.get(routeKey(signIn))!);
+    addApiRoutes(this, this.api, { deployed: (name) => this.deployed(name), userPool, userPoolClient, concurrency, sesMaxSendRate: props.sesMaxSendRate ?? 1 });
 
     // ── eyes on it ───────────────────────────────────────────────────────────
     const pick = (names: readonly { name: string }[]) => new Map(names.map(({ name }) => [name, this.functions.get(name)!]));
@@ -570,34 +333,4 @@ export class LeedzStack extends Stack {
     alarm.addAlarmAction(new SnsAction(options.topic));
     return alarm;
   }
-}
-
-/**
- * What each access log line holds, as JSON: who asked what, what came back and how fast, and what
- * failed in the authorizer or the integration — never a header, a cookie or a token
- * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html).
- */
-export const ACCESS_LOG_FORMAT = {
-  requestId: '$context.requestId',
-  requestTime: '$context.requestTime',
-  ip: '$context.identity.sourceIp',
-  routeKey: '$context.routeKey',
-  status: '$context.status',
-  responseLength: '$context.responseLength',
-  responseLatency: '$context.responseLatency',
-  integrationLatency: '$context.integrationLatency',
-  integrationStatus: '$context.integrationStatus',
-  integrationError: '$context.integrationErrorMessage',
-  authorizerError: '$context.authorizer.error',
-  userAgent: '$context.identity.userAgent',
-} as const;
-
-/** A route's key as API Gateway writes it: `POST /api/auth/login`. */
-export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {
-  return `${route.method} ${apiGatewayPath(route)}`;
-}
-
-/** `/api/leedz/:trade/:id` → `/api/leedz/{trade}/{id}`. */
-export function apiGatewayPath(route: Pick<RouteSpec, 'path'>): string {
-  return route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }

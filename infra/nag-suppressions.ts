@@ -13,7 +13,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ROUTES } from '../src/leedz/functions/routes.js';
 import type { LeedzStack } from './leedz-stack.js';
-import { routeKey } from './leedz-stack.js';
+import { routeKey } from './http-api.js';
 
 /** Why a route that API Gateway does not authorise is still safe, by the route's `auth` in ROUTES. */
 const OPEN_ROUTE = {

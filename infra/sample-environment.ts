@@ -7,7 +7,7 @@
  * process.env = { ...process.env, ...sampleLambdaEnvironment('emailHelperBulk') }; // LEEDZ_FUNCTION=emailHelper
  */
 import { AWS_ENV } from '../src/lambda/aws-config.js';
-import { lambdaSpecs } from './leedz-stack.js';
+import { lambdaSpecs } from './lambda-specs.js';
 
 const SAMPLE_FAILURE_DESTINATION = 'arn:aws:sqs:us-east-1:123456789012:Leedz-failures';
 

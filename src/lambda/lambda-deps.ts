@@ -36,7 +36,7 @@ export function lambdaDeps(config: AwsConfig, builders: PortBuilders): Marketpla
         return () => {
           throw new Error(
             `${config.function} has no ${port}${port === 'identity' ? `.${method}` : ''} on AWS: its Lambda is built without it. ` +
-              'Add the port to its entry (src/lambda/entries/) and the grant to the stack (infra/leedz-stack.ts).',
+              'Add the port to its entry (src/lambda/entries/) and the grant to the stack (SERVICE_USERS in infra/lambda-specs.ts).',
           );
         };
       },

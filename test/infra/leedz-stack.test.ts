@@ -12,7 +12,9 @@ import { LEEDZ_TABLE } from '../../src/adapters/store/dynamodb/table-definition.
 import { ROUTES } from '../../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from '../../infra/deployables.js';
-import { ACCESS_LOG_FORMAT, apiGatewayPath, IDEMPOTENCY_ACTIONS, lambdaSpecs, LeedzStack, routeKey, SERVICE_USERS, TABLE_ACTIONS } from '../../infra/leedz-stack.js';
+import { ACCESS_LOG_FORMAT, apiGatewayPath, routeKey } from '../../infra/http-api.js';
+import { IDEMPOTENCY_ACTIONS, lambdaSpecs, SERVICE_USERS, TABLE_ACTIONS } from '../../infra/lambda-specs.js';
+import { LeedzStack } from '../../infra/leedz-stack.js';
 import { LAMBDA_UNRESERVED_MINIMUM, signInThrottle, stageThrottle } from '../../infra/edge-limits.js';
 import { planLambdaCaps, planMailRate } from '../../infra/mail-rate.js';
 import { OUTBOX_SWEEP } from '../../src/lambda/outbox-sweep.js';

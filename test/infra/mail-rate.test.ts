@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BATCH_MARGIN_SECONDS, MAX_TIMEOUT_SECONDS, planLambdaCaps, planMailRate } from '../../infra/mail-rate.js';
 import { readDeployables } from '../../infra/deployables.js';
-import { lambdaSpecs } from '../../infra/leedz-stack.js';
+import { lambdaSpecs } from '../../infra/lambda-specs.js';
 import { MAX_BATCH_SIZE } from '../../src/leedz/controllers/email-helper.js';
 
 /** Every container of both lanes sending at its pace at once, in emails a second. */

@@ -13,7 +13,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from '../../infra/deployables.js';
 import { bundleLambdas, type LambdaBundle } from '../../infra/lambda-bundles.js';
-import { lambdaNames, lambdaSpecs, SERVICE_USERS } from '../../infra/leedz-stack.js';
+import { lambdaNames, lambdaSpecs, SERVICE_USERS } from '../../infra/lambda-specs.js';
 import { sampleLambdaEnvironment } from '../../infra/sample-environment.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { tempDir } from '../helpers/temp-dir.js';

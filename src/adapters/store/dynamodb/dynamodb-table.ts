@@ -187,7 +187,7 @@ export function createTableAccess(doc: DynamoDBDocumentClient, TableName: string
 
   /**
    * Items by key, a few reads at a time. GetItem rather than BatchGetItem: the Lambdas' IAM policies
-   * grant the item actions the store uses (infra/leedz-stack.ts), and a vendor's own list is short.
+   * grant the item actions the store uses (TABLE_ACTIONS in infra/lambda-specs.ts), and a vendor's own list is short.
    */
   async function getMany<T>(keys: readonly ItemKey[]): Promise<T[]> {
     const found: T[] = [];
