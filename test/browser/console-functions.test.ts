@@ -96,6 +96,9 @@ describe.skipIf(skipChromium)('the console’s Functions tab and polling', () =>
     await signInAsOperator(page, t);
     // What a console at a wrong address meets: a server that has nothing at /local.
     await page.route('**/local/**', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: '404 Not Found' }));
+    // A fresh page: the signed-in console's own polls (its default tab asks every second) must not
+    // be counted, nor could a hash change alone stop them.
+    await page.goto('about:blank');
     const requests = countLocalRequests(page);
     await page.goto(`${t.url}/console#functions`);
     await visible(page.getByRole('heading', { name: 'The console stopped' }));
