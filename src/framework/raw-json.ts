@@ -64,7 +64,9 @@ export function roundTripJson(value: unknown): { value: unknown; bytes: number }
   if (raws.length === 0) return { value: JSON.parse(text), bytes: Buffer.byteLength(text, 'utf8') };
   let bytes = Buffer.byteLength(text, 'utf8');
   raws.forEach((raw, index) => {
-    bytes += Buffer.byteLength(raw.json, 'utf8') - marker(index).length;
+    // Its UTF-8 bytes, encoded once and kept: the edge sends those same bytes, and a kept answer is
+    // measured once rather than on every request that gets it.
+    bytes += raw.bytes.length - marker(index).length;
   });
   const restored = JSON.parse(text, (_key, item: unknown) => (typeof item === 'string' && item.startsWith(MARK) ? raws[Number(item.slice(MARK.length))] : item));
   return { value: restored, bytes };
