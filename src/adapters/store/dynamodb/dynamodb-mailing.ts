@@ -5,17 +5,18 @@
  * the Lambdas' table policies grant; a batch's addresses are read item by item, a few at a time.
  *
  * @example
- * const mailing = createDynamoDbMailing(doc, 'Leedz');
+ * const mailing = createDynamoDbMailing(createTableAccess(doc, 'Leedz'));
  * await mailing.suppressedAmong(['pat@example.com']); // → Set {} (or the address, once it bounced)
  */
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Store, Suppression } from '../../../leedz/ports.js';
-import { keyOf, type ItemKey } from './dynamodb-items.js';
+import { keyOf, type SubscriptionItem } from './dynamodb-items.js';
+import { isVendorError, type TableAccess } from './dynamodb-table.js';
 
-/** Reads of one batch in flight at once. */
-const READ_CONCURRENCY = 16;
+/** Writes of one batch in flight at once (as many as the table's reads). */
+const WRITE_CONCURRENCY = 16;
 
 type MailingMethods = Pick<Store, 'suppressEmails' | 'suppressedAmong' | 'getSuppression' | 'subscribedAmong' | 'unsubscribeSecret'>;
 
@@ -26,19 +27,8 @@ interface SuppressionItem {
   detail?: string;
 }
 
-export function createDynamoDbMailing(doc: DynamoDBDocumentClient, TableName: string): MailingMethods {
-  const get = async <T>(key: ItemKey): Promise<T | undefined> => (await doc.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }))).Item as T | undefined;
-
-  /** Which of `values` pass `test`, asked {@link READ_CONCURRENCY} at a time. */
-  async function filterEach(values: readonly string[], test: (value: string) => Promise<boolean>): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (let i = 0; i < values.length; i += READ_CONCURRENCY) {
-      const chunk = values.slice(i, i + READ_CONCURRENCY);
-      const passed = await Promise.all(chunk.map(test));
-      chunk.forEach((value, index) => passed[index] && found.add(value));
-    }
-    return found;
-  }
+export function createDynamoDbMailing(table: TableAccess): MailingMethods {
+  const { doc, TableName, get, getMany } = table;
 
   /** Put unless the item exists (its first version stands); whether this call wrote it. */
   async function putNew(item: Record<string, unknown>): Promise<boolean> {
@@ -46,16 +36,16 @@ export function createDynamoDbMailing(doc: DynamoDBDocumentClient, TableName: st
       await doc.send(new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }));
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isVendorError(error, ConditionalCheckFailedException)) return false;
       throw error;
     }
   }
 
   return {
     async suppressEmails(entries) {
-      for (let i = 0; i < entries.length; i += READ_CONCURRENCY) {
+      for (let i = 0; i < entries.length; i += WRITE_CONCURRENCY) {
         await Promise.all(
-          entries.slice(i, i + READ_CONCURRENCY).map((entry) => {
+          entries.slice(i, i + WRITE_CONCURRENCY).map((entry) => {
             if (Number.isNaN(Date.parse(entry.at))) throw new RangeError(`suppressEmails: at must be an ISO 8601 instant, got "${entry.at}"`);
             const email = entry.email.toLowerCase();
             return putNew({ ...keyOf.suppression(email), email, reason: entry.reason, at: new Date(entry.at).toISOString(), ...(entry.detail === undefined ? {} : { detail: entry.detail }) });
@@ -66,7 +56,7 @@ export function createDynamoDbMailing(doc: DynamoDBDocumentClient, TableName: st
 
     async suppressedAmong(emails) {
       const lower = [...new Set(emails.map((email) => email.toLowerCase()))];
-      const found = await filterEach(lower, async (email) => (await get(keyOf.suppression(email))) !== undefined);
+      const found = new Set((await getMany<SuppressionItem>(lower.map((email) => keyOf.suppression(email)))).map((item) => item.email));
       return new Set(emails.filter((email) => found.has(email.toLowerCase())));
     },
 
@@ -77,7 +67,8 @@ export function createDynamoDbMailing(doc: DynamoDBDocumentClient, TableName: st
     },
 
     async subscribedAmong(trade, usernames) {
-      return filterEach([...new Set(usernames)], async (username) => (await get(keyOf.subscription(trade, username))) !== undefined);
+      const keys = [...new Set(usernames)].map((username) => keyOf.subscription(trade, username));
+      return new Set((await getMany<SubscriptionItem>(keys)).map((item) => item.username));
     },
 
     async unsubscribeSecret() {

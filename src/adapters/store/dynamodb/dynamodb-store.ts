@@ -508,7 +508,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     ...createDynamoDbBookkeeping(table),
     ...createDynamoDbCalendarFeeds(table),
     ...createDynamoDbReports(table),
-    ...createDynamoDbMailing(doc, TableName),
+    ...createDynamoDbMailing(table),
   };
 }
 
