@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
@@ -10,6 +10,7 @@ import { NonRetriableError } from '../../../src/framework/errors.js';
 import { RECIPIENT_REFUSED, type Mailer } from '../../../src/leedz/ports.js';
 import { anEmail, describeMailerContract, type DeliveredEmail } from '../../contracts/mailer.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { freePort } from '../../../src/server/emulators.js';
 import { startLoopbackSmtpServer, type LoopbackSmtpServer, type ReceivedMessage } from '../../helpers/loopback-smtp-server.js';
 
 const FROM = 'The Leedz <noreply@leedz.test>';
@@ -71,6 +72,13 @@ describe('SMTP mailer', () => {
     const started = await startLoopbackSmtpServer(options);
     cleanups.push(() => started.close());
     return started;
+  }
+
+  /** A server of the test's own making on a free loopback port, closed after the test; its port. */
+  async function listenOnLoopback(smtp: SMTPServer): Promise<number> {
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+    return (smtp.server.address() as AddressInfo).port;
   }
 
   function mailer(url: string) {
@@ -221,9 +229,7 @@ describe('SMTP mailer', () => {
         });
       },
     });
-    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => plain.close(() => resolve())));
-    const port = (plain.server.address() as AddressInfo).port;
+    const port = await listenOnLoopback(plain);
     const smtpMailer = mailer(`smtp://127.0.0.1:${port}`);
     await Promise.all(['a', 'b', 'c'].map((name) => smtpMailer.send(anEmail({ to: `${name}@example.com`, key: name }))));
     expect(received.sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
@@ -245,9 +251,7 @@ describe('SMTP mailer', () => {
       },
     });
     tls.on('error', () => {});
-    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => tls.close(() => resolve())));
-    const port = (tls.server.address() as AddressInfo).port;
+    const port = await listenOnLoopback(tls);
 
     const refused = await rejection(mailer(`smtp://127.0.0.1:${port}`).send(anEmail()));
     expect(refused).toMatchObject({ code: 'ECONNECTION' });
@@ -278,9 +282,7 @@ describe('SMTP mailer', () => {
     });
     flaky.server.on('connection', (socket: Socket) => sockets.add(socket));
     flaky.on('error', () => {});
-    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => flaky.close(() => resolve())));
-    const smtpMailer = mailer(`smtp://127.0.0.1:${(flaky.server.address() as AddressInfo).port}`);
+    const smtpMailer = mailer(`smtp://127.0.0.1:${await listenOnLoopback(flaky)}`);
 
     const error = await rejection(smtpMailer.send(anEmail({ key: 'first' })));
 
@@ -298,7 +300,7 @@ describe('SMTP mailer', () => {
   });
 
   it('an unreachable server rejects with an error naming it (and not its password)', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const error = await rejection(mailer(`smtp://leedz:hunter2@127.0.0.1:${port}`).send(anEmail()));
     expect(error.message).toBe(`could not reach the SMTP server at smtp://127.0.0.1:${port} (ECONNREFUSED); is it running?`);
     expect(error.message).not.toContain('hunter2');
@@ -331,7 +333,7 @@ describe('tee mailer', () => {
     const db = new Database(join(dir.path, 'leedz.db'));
     try {
       const outbox = createOutboxMailer({ db });
-      const smtp = createSmtpMailer({ url: `smtp://127.0.0.1:${await closedPort()}`, from: FROM });
+      const smtp = createSmtpMailer({ url: `smtp://127.0.0.1:${await freePort()}`, from: FROM });
       const mailer = createTeeMailer(outbox, smtp);
       await expect(mailer.send(anEmail({ key: 'k' }))).rejects.toBeInstanceOf(SmtpSendError);
       await expect(mailer.send(anEmail({ key: 'k' }))).rejects.toBeInstanceOf(SmtpSendError);
@@ -343,12 +345,3 @@ describe('tee mailer', () => {
     }
   });
 });
-
-/** A loopback port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
