@@ -121,6 +121,7 @@ export class LocalRuntime implements Transport {
       runLeased: (row, now) => this.deliver(row, now),
       queued: (lanes) => this.schedulePump(lanes),
       noteInserts: (count) => this.retention.noteInserts(count),
+      onLog: (line) => this.onLog(line),
     });
     this.completions = createTickBatch((batch) => this.flushCompletions(batch));
     this.retention = createRetention({ log: this.log, db: this.db, settings: retentionSettings(options.retention), onLog: this.onLog, isClosed: () => this.closed });
@@ -270,7 +271,7 @@ export class LocalRuntime implements Transport {
       log: (line) => lines.push(line),
     });
     const ended = endSyncInvocation({ target, id, payload, payloadJson, meta, link: { ...link, traceId }, startedAt, endedAt: Date.now(), outcome, lines, logType: options.logType, replayOf });
-    this.intake.store(ended.row).catch((error: unknown) => this.onLog(`invocation log write failed: ${(error as Error).message}`));
+    this.intake.record(ended.row);
     this.onLog(ended.line);
     return ended.result;
   }
@@ -482,11 +483,16 @@ export class LocalRuntime implements Transport {
 
   // ── queries: invocation log, dead letters, metrics ────────────────────────
 
+  // Each read first commits the records still waiting (src/runtime/event-intake.ts): a caller that
+  // has its answer finds its invocation in the log.
+
   listInvocations(filter: InvocationFilter = {}): InvocationView[] {
+    this.intake.flushNow();
     return this.log.list(filter);
   }
 
   getInvocation(id: string): InvocationDetail | undefined {
+    this.intake.flushNow();
     return this.log.detail(id);
   }
 
@@ -519,6 +525,7 @@ export class LocalRuntime implements Transport {
    * replayed: it would run with "[redacted]" in their place.
    */
   async replayInvocation(idOrPrefix: string): Promise<InvokeResult> {
+    this.intake.flushNow();
     const detail = this.log.detail(idOrPrefix);
     if (detail === undefined) throw new RangeError(`invocation ${idOrPrefix}: not found`);
     const row = this.log.row(detail.id)!;
@@ -541,6 +548,7 @@ export class LocalRuntime implements Transport {
 
   /** Local equivalents of CloudWatch's Lambda metrics, per function, over the last `windowMs` (default: since counting began). */
   metrics(windowMs?: number): FunctionMetrics[] {
+    this.intake.flushNow();
     return readMetrics(this.db, this.functionNames(), windowMs);
   }
 

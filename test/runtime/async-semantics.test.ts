@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { defineController, defineFunction } from '../../src/framework/define.js';
 import { errorDetails, RetryAfterError } from '../../src/framework/errors.js';
 import { invoke } from '../../src/framework/invoker.js';
 import { destinationRecordSchema, type DestinationRecord } from '../../src/framework/destination-record.js';
+import { RECORD_WINDOW_MS } from '../../src/runtime/event-intake.js';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtime/local-runtime.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -331,5 +332,37 @@ describe('durability', () => {
     } finally {
       other.close();
     }
+  });
+
+  describe("a synchronous invocation's record (its caller waits on nothing)", () => {
+    const stored = (id: string) => {
+      const other = new Database(join(dir.path, 'runtime.db'), { readonly: true });
+      try {
+        return other.prepare<[string], { state: string }>('SELECT state FROM invocations WHERE id = ?').get(id)?.state;
+      } finally {
+        other.close();
+      }
+    };
+    const answer = async () => (await runtime.invoke('worker', { function: 'echo', leedId: 'sync', trade: 'dj' }, 'RequestResponse')).requestId!;
+
+    it(`commits within ${RECORD_WINDOW_MS} ms on its own, gathered with others`, async () => {
+      const ids = [await answer(), await answer(), await answer()];
+      // Answered, not yet committed: they wait for each other.
+      expect(ids.map(stored)).toEqual([undefined, undefined, undefined]);
+      await vi.waitFor(() => expect(ids.map(stored)).toEqual(['succeeded', 'succeeded', 'succeeded']), { timeout: 1000, interval: 5 });
+    });
+
+    it('commits with the next event', async () => {
+      const id = await answer();
+      await run({ function: 'echo', leedId: 'after', trade: 'dj' });
+      expect(stored(id)).toBe('succeeded');
+    });
+
+    it('is in every read of the log as soon as its caller has the answer', async () => {
+      const id = await answer();
+      expect(runtime.listInvocations({ function: 'worker' }).map((view) => view.id)).toContain(id);
+      expect(runtime.getInvocation(id)?.state).toBe('succeeded');
+      expect(runtime.metrics().find((m) => m.function === 'worker')?.Invocations).toBe(1);
+    });
   });
 });
