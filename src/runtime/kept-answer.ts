@@ -4,6 +4,8 @@
  * session cookie is a secret), without the paths the function declares sensitive under `response.`,
  * and cut at {@link RESPONSE_LOG_CHARS} characters. An answer marked `Cache-Control: no-store` (a
  * session token, a private feed's URL) is not kept at all: what no cache may store, the log does not.
+ * An HTTP success keeps only its first {@link SUCCESS_LOG_CHARS} characters: an error's body is
+ * what explains it, a success's beginning is enough to see what was sent.
  *
  * @example
  * keptAnswer({ status: 404, body: { error: { code: 'NOT_FOUND' } } }, []);
@@ -11,11 +13,12 @@
  */
 import { RawJson, stringifyJson } from '../framework/raw-json.js';
 import { redactPaths } from './redact.js';
-import { RESPONSE_LOG_CHARS } from './runtime-db.js';
+import { RESPONSE_LOG_CHARS, SUCCESS_LOG_CHARS } from './runtime-db.js';
 
 export function keptAnswer(payload: unknown, sensitive: readonly string[]): { httpStatus: number | null; json: string } {
   let kept = payload;
   let httpStatus: number | null = null;
+  let limit = RESPONSE_LOG_CHARS;
   if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
     const record = payload as Record<string, unknown>;
     const status = record.status ?? record.statusCode;
@@ -24,15 +27,16 @@ export function keptAnswer(payload: unknown, sensitive: readonly string[]): { ht
       const { headers, multiValueHeaders: _multi, cookies: _cookies, ...rest } = record;
       if (noStore(headers)) return { httpStatus, json: JSON.stringify({ notKept: 'Cache-Control: no-store' }) };
       kept = rest;
+      if (httpStatus < 400) limit = SUCCESS_LOG_CHARS;
       // A large answer built as JSON text: only its beginning is kept, so only that is copied.
-      if (rest.body instanceof RawJson && rest.body.json.length > RESPONSE_LOG_CHARS) {
-        return { httpStatus, json: `{"status":${httpStatus},"body":${rest.body.json.slice(0, RESPONSE_LOG_CHARS)}`.slice(0, RESPONSE_LOG_CHARS) };
+      if (rest.body instanceof RawJson && rest.body.json.length > limit) {
+        return { httpStatus, json: `{"status":${httpStatus},"body":${rest.body.json.slice(0, limit)}`.slice(0, limit) };
       }
     }
   }
   const responsePaths = sensitive.filter((path) => path.startsWith('response.')).map((path) => path.slice('response.'.length));
   const json = stringifyJson(redactPaths(kept, responsePaths));
-  return { httpStatus, json: json.length > RESPONSE_LOG_CHARS ? json.slice(0, RESPONSE_LOG_CHARS) : json };
+  return { httpStatus, json: json.length > limit ? json.slice(0, limit) : json };
 }
 
 function noStore(headers: unknown): boolean {

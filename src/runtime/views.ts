@@ -42,7 +42,7 @@ export interface InvocationView {
   /** The HTTP status a synchronous invocation answered with (null: not an HTTP answer, or not synchronous). */
   httpStatus: number | null;
   payload?: unknown;
-  /** What a synchronous invocation returned (its first 4 KB; `{truncated}` when cut), with the payload. */
+  /** What a synchronous invocation returned (its first 4 KB, 1 KB of an HTTP success; `{truncated}` when cut), with the payload. */
   response?: unknown;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RawJson } from '../../src/framework/raw-json.js';
 import { keptAnswer } from '../../src/runtime/kept-answer.js';
-import { RESPONSE_LOG_CHARS } from '../../src/runtime/runtime-db.js';
+import { RESPONSE_LOG_CHARS, SUCCESS_LOG_CHARS } from '../../src/runtime/runtime-db.js';
 
 describe('what the log keeps of an answer', () => {
   it('keeps an HTTP answer’s status and body, not its headers (a cookie is a secret)', () => {
@@ -21,8 +21,15 @@ describe('what the log keeps of an answer', () => {
     expect(keptAnswer({ status: 42 }, []).httpStatus).toBeNull();
     expect(keptAnswer(undefined, []).json).toBe('null');
     const big = keptAnswer({ status: 200, body: new RawJson(`[${'1,'.repeat(5000)}1]`) }, []);
-    expect(big.json).toHaveLength(RESPONSE_LOG_CHARS);
+    expect(big.json).toHaveLength(SUCCESS_LOG_CHARS);
     expect(big.json.startsWith('{"status":200,"body":[1,1,')).toBe(true);
     expect(keptAnswer({ list: 'x'.repeat(10_000) }, []).json).toHaveLength(RESPONSE_LOG_CHARS);
+  });
+
+  it('keeps more of an HTTP error than of a success: the error’s body is what explains it', () => {
+    const fields = Array.from({ length: 100 }, (_, i) => ({ path: `items.${i}.price`, message: 'must be at least 1' }));
+    expect(keptAnswer({ status: 400, body: { error: { code: 'VALIDATION', fields } } }, []).json).toHaveLength(RESPONSE_LOG_CHARS);
+    expect(keptAnswer({ status: 500, body: new RawJson(`"${'x'.repeat(10_000)}"`) }, []).json).toHaveLength(RESPONSE_LOG_CHARS);
+    expect(keptAnswer({ status: 200, body: { list: 'x'.repeat(10_000) } }, []).json).toHaveLength(SUCCESS_LOG_CHARS);
   });
 });
