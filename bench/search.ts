@@ -39,6 +39,7 @@ import { childMain, forkChild, type RunningChild } from './child-process.js';
 import {
   fmtInt,
   fmtMs,
+  fmtNs,
   fmtRate,
   fmtRatio,
   fmtSeconds,
@@ -49,6 +50,7 @@ import {
   onCleanup,
   parseBenchArgs,
   printTable,
+  processCpuSeconds,
   progressReporter,
   summarize,
   writeResult,
@@ -266,6 +268,8 @@ async function probe(url: string, path: string, count: number): Promise<{ p50: n
 
 interface LoadStats {
   requestsPerSecond: number;
+  /** CPU (user + system) of the serving process over the measured run ÷ its requests: steadier than req/s on a busy machine. */
+  cpuPerRequestUs: number;
   latency: { p50: number; p90: number; p99: number; max: number; mean: number };
   requests: number;
   errors: number;
@@ -312,19 +316,22 @@ async function undiciLoad(url: string, path: string, connections: number, durati
 }
 
 /** Warm-up, a pause for its last requests to drain, the measured run, and the optional cross-check. */
-async function measure(url: string, path: string, settings: Settings, label: string): Promise<LoadStats> {
+async function measure(url: string, path: string, settings: Settings, label: string, cpuSeconds: () => number): Promise<LoadStats> {
   if (settings.warmupSeconds > 0) await autocannonLoad(url, path, settings.connections, settings.warmupSeconds);
   await new Promise((resolve) => setTimeout(resolve, 500));
+  const cpuBefore = cpuSeconds();
   const result = await autocannonLoad(url, path, settings.connections, settings.durationSeconds);
+  const cpu = cpuSeconds() - cpuBefore;
   const ok = result['2xx'];
   const stats: LoadStats = {
     requestsPerSecond: ok / result.duration,
+    cpuPerRequestUs: ok > 0 ? (cpu * 1e6) / ok : Number.NaN,
     latency: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.mean },
     requests: ok,
     errors: result.errors + result.timeouts + result.non2xx,
     undici: null,
   };
-  log(`  ${label}: ${fmtRate(stats.requestsPerSecond)}, p50 ${fmtMs(stats.latency.p50)}, p99 ${fmtMs(stats.latency.p99)}${stats.errors > 0 ? `, ${stats.errors} errors` : ''}`);
+  log(`  ${label}: ${fmtRate(stats.requestsPerSecond)}, p50 ${fmtMs(stats.latency.p50)}, p99 ${fmtMs(stats.latency.p99)}, ${fmtNs(stats.cpuPerRequestUs * 1000)} CPU/request${stats.errors > 0 ? `, ${stats.errors} errors` : ''}`);
   if (settings.crossCheck) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     stats.undici = await undiciLoad(url, path, settings.connections, settings.durationSeconds);
@@ -349,7 +356,14 @@ interface ScenarioResult {
   ratio: number;
 }
 
-async function runScenario(urls: { server: string; memory: string }, memory: RunningChild<{ url: string }>, leedz: number, scenario: Scenario, settings: Settings): Promise<ScenarioResult> {
+async function runScenario(
+  urls: { server: string; memory: string },
+  children: { server: RunningChild<{ url: string }>; memory: RunningChild<{ url: string }> },
+  leedz: number,
+  scenario: Scenario,
+  settings: Settings,
+): Promise<ScenarioResult> {
+  const memory = children.memory;
   log(`\n[${NAME}] ${fmtInt(leedz)} leedz, ${scenario.label}: GET ${decodeURIComponent(scenario.path)}`);
   const single = await probe(urls.server, scenario.path, 20);
   const results = (JSON.parse(single.response.body) as { leedz: unknown[] }).leedz.length;
@@ -358,8 +372,8 @@ async function runScenario(urls: { server: string; memory: string }, memory: Run
   const memorySingle = await probe(urls.memory, scenario.path, 20);
   if (memorySingle.response.body !== single.response.body) throw new Error('the memory peer does not serve the same bytes');
   log(`  ${fmtInt(results)} results, ${fmtInt(bodyBytes)} bytes; one client p50 ${fmtMs(single.p50)} (memory ${fmtMs(memorySingle.p50)}); ${settings.connections} connections, ${settings.durationSeconds} s each`);
-  const server = await measure(urls.server, scenario.path, settings, 'server');
-  const fromMemory = await measure(urls.memory, scenario.path, settings, 'memory');
+  const server = await measure(urls.server, scenario.path, settings, 'server', () => processCpuSeconds(children.server.pid));
+  const fromMemory = await measure(urls.memory, scenario.path, settings, 'memory', () => processCpuSeconds(memory.pid));
   return {
     leedz,
     id: scenario.id,
@@ -443,6 +457,8 @@ function report(results: ScenarioResult[], settings: Settings, meta: { seeding: 
       { header: 'memory p50', align: 'right' },
       { header: 'memory p99', align: 'right' },
       { header: '× memory', align: 'right' },
+      { header: 'CPU/req', align: 'right' },
+      { header: 'memory CPU/req', align: 'right' },
       { header: 'errors', align: 'right' },
       ...(crossCheck ? [{ header: 'undici × memory', align: 'right' as const }] : []),
     ],
@@ -459,6 +475,8 @@ function report(results: ScenarioResult[], settings: Settings, meta: { seeding: 
       fmtMs(r.memory.latency.p50),
       fmtMs(r.memory.latency.p99),
       fmtRatio(r.ratio),
+      fmtNs(r.server.cpuPerRequestUs * 1000),
+      fmtNs(r.memory.cpuPerRequestUs * 1000),
       fmtInt(r.server.errors + r.memory.errors),
       ...(crossCheck ? [r.server.undici && r.memory.undici ? fmtRatio(r.server.undici.requestsPerSecond / r.memory.undici.requestsPerSecond) : '—'] : []),
     ]),
@@ -467,7 +485,7 @@ function report(results: ScenarioResult[], settings: Settings, meta: { seeding: 
       `Data: active leedz, trade i mod 30, 10 metro areas × 5 zips, starts spread over three calendar months (the middle one is searched); grown in place through the SQLite store's insertLeed, ${fmtInt(SEED_BATCH)} to a transaction: ${meta.seeding.map((s) => `to ${fmtInt(s.total)} in ${fmtSeconds(s.ms)} (${fmtRate(s.perSecond)})`).join(', ')}.`,
       'Server: startServer (the marketplace, LEEDZ_SEED=false), a fresh child process per size. Memory: a bare node:http server in its own process answering every GET with the bytes and headers the',
       `  server gave for that query (checked identical). "1 client p50": 20 requests one at a time before the load, after ${PROBE_WARMUP} unrecorded (service time without queueing; memory's beside it in the JSON).`,
-      `req/s … p99: autocannon in this process, ${settings.warmupSeconds} s of warm-up first, the same query repeated. "× memory": server req/s ÷ memory req/s.${crossCheck ? ' "undici × memory": the same with an undici Pool client.' : ''}`,
+      `req/s … p99: autocannon in this process, ${settings.warmupSeconds} s of warm-up first, the same query repeated. "× memory": server req/s ÷ memory req/s. "CPU/req": the serving process's CPU (user + system, /proc) over the measured run ÷ its requests.${crossCheck ? ' "undici × memory": the same with an undici Pool client.' : ''}`,
       loadNote(meta.loadBefore, meta.loadAfter) + ` Total ${fmtSeconds(meta.totalMs)}.`,
       '',
       ...targets.map((t) => t.text),
@@ -550,7 +568,7 @@ async function main(): Promise<void> {
         const selected = scenarios(monthStart(2), monthStart(3)).filter((s) => only === undefined || only.includes(s.id));
         for (const scenario of selected) {
           try {
-            results.push(await runScenario({ server: url, memory: memoryUrl }, memory, size, scenario, settings));
+            results.push(await runScenario({ server: url, memory: memoryUrl }, { server, memory }, size, scenario, settings));
           } catch (error) {
             failed = true;
             log(`  [${scenario.id}] failed: ${error instanceof Error ? error.message : String(error)}`);
