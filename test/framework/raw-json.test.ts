@@ -27,4 +27,15 @@ describe('RawJson', () => {
     expect(JSON.parse(stringifyJson(sneaky))).toEqual({ a: '\u0000raw-json:guess:0', b: true });
     expect((roundTripJson(sneaky).value as { a: unknown }).a).toBe('\u0000raw-json:guess:0');
   });
+
+  it('puts each text back wherever it was, deep in arrays and objects, and keeps a "__proto__" key an own property', () => {
+    const inner = new RawJson('{"n":1}');
+    const nested = JSON.parse('{"__proto__":null,"deep":[{"x":[null,0]}]}') as Record<string, unknown>;
+    (nested.deep as { x: unknown[] }[])[0]!.x[1] = inner;
+    Object.defineProperty(nested, '__proto__', { value: new RawJson('{"polluted":true}'), enumerable: true, writable: true, configurable: true });
+    const trip = roundTripJson(nested).value as Record<string, unknown>;
+    expect((trip.deep as { x: unknown[] }[])[0]!.x[1]).toBe(inner);
+    expect(Object.getPrototypeOf(trip)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(trip, '__proto__')?.value).toBeInstanceOf(RawJson);
+  });
 });
