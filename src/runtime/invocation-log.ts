@@ -1,8 +1,8 @@
 /**
  * The invocation log: every SQL statement of the runtime over its database (src/runtime/runtime-db.ts)
  * — the durable Event queue, which is also the log, failed attempts, dead letters, destination
- * records, counters and the workers' heartbeats — and the mapping of rows to the JSON of `/local`
- * (src/runtime/views.ts). The runtime decides; this module only reads and writes.
+ * records, counters and the workers' heartbeats — handing its rows to src/runtime/log-views.ts for
+ * the JSON of `/local` (src/runtime/views.ts). The runtime decides; this module only reads and writes.
  *
  * @example
  * const log = createInvocationLog(db);
@@ -12,15 +12,9 @@
 import type Database from 'better-sqlite3';
 import type { DestinationCondition } from '../framework/destination-record.js';
 import type { SerializedFunctionError } from '../framework/errors.js';
+import { iso, toDeadLetterView, toDestinationRecordView, toView, type DeadLetterRow, type DestinationRecordRow } from './log-views.js';
 import type { InvocationRow } from './runtime-db.js';
-import type {
-  DeadLetterView,
-  DestinationRecordView,
-  InvocationDetail,
-  InvocationFilter,
-  InvocationView,
-  Outcome,
-} from './views.js';
+import type { DeadLetterView, DestinationRecordView, InvocationDetail, InvocationFilter, InvocationView } from './views.js';
 
 /** The fields of a new row; see {@link invocationRow} for the defaults. `lease_owner`: stored already leased to that worker. */
 export type NewInvocationRow = Omit<InvocationRow, 'lease_owner' | 'lease_until' | 'throttles'> & { lease_owner?: string };
@@ -73,17 +67,6 @@ export function invocationRow(fields: Pick<InvocationRow, 'id' | 'function' | 't
     response: null,
     ...fields,
   };
-}
-
-export interface DeadLetterRow {
-  id: number;
-  invocation_id: string;
-  function: string;
-  condition: string;
-  record: string;
-  attempts: number;
-  failed_at: number;
-  replayed_as: string | null;
 }
 
 export interface WorkerRow {
@@ -442,17 +425,8 @@ export function createInvocationLog(db: Database.Database) {
         options.invocationId === undefined
           ? db.prepare('SELECT * FROM destination_records ORDER BY id DESC LIMIT ?').all(limit)
           : db.prepare('SELECT * FROM destination_records WHERE invocation_id = ? ORDER BY id DESC LIMIT ?').all(options.invocationId, limit)
-      ) as { id: number; invocation_id: string; function: string; destination: string; condition: string; delivered_as: string | null; created_at: number; record: string }[];
-      return rows.map((r) => ({
-        id: r.id,
-        invocationId: r.invocation_id,
-        function: r.function,
-        destination: r.destination,
-        condition: r.condition,
-        deliveredAs: r.delivered_as,
-        createdAt: iso(r.created_at)!,
-        record: JSON.parse(r.record),
-      }));
+      ) as DestinationRecordRow[];
+      return rows.map(toDestinationRecordView);
     },
 
     // ── retention ──────────────────────────────────────────────────────────
@@ -484,62 +458,6 @@ export function createInvocationLog(db: Database.Database) {
 
 const HTTP_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], '5xx': [500, 599], error: [400, 599] } as const;
 
-/** A row as `/local` shows it. */
-export function toView(row: InvocationRow, withPayload: boolean): InvocationView {
-  const view: InvocationView = {
-    id: row.id,
-    function: row.function,
-    type: row.type,
-    parentId: row.parent_id,
-    traceId: row.trace_id,
-    hop: row.hop,
-    idempotencyKey: row.idempotency_key,
-    state: row.state,
-    outcome: row.outcome as Outcome | null,
-    attempts: row.attempts,
-    throttles: row.throttles,
-    enqueuedAt: iso(row.enqueued_at)!,
-    startedAt: iso(row.started_at),
-    endedAt: iso(row.ended_at),
-    durationMs: row.duration_ms,
-    error: row.error === null ? null : (JSON.parse(row.error) as SerializedFunctionError),
-    replayOf: row.replay_of,
-    duplicateOf: row.duplicate_of,
-    httpStatus: row.http_status,
-  };
-  if (withPayload) {
-    view.payload = JSON.parse(row.payload);
-    if (row.response !== null) view.response = parseKept(row.response);
-  }
-  return view;
-}
-
-/** A kept answer: its JSON, or the text when it was cut at {@link RESPONSE_LOG_CHARS} characters. */
-function parseKept(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { truncated: text };
-  }
-}
-
-function toDeadLetterView(r: DeadLetterRow): DeadLetterView {
-  return {
-    id: r.id,
-    invocationId: r.invocation_id,
-    function: r.function,
-    condition: r.condition,
-    attempts: r.attempts,
-    failedAt: iso(r.failed_at)!,
-    replayedAs: r.replayed_as,
-    record: JSON.parse(r.record),
-  };
-}
-
 function clampLimit(limit: number | undefined, fallback: number): number {
   return Math.min(Math.max(limit ?? fallback, 1), MAX_LIST);
-}
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
 }
