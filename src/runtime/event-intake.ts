@@ -103,12 +103,9 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
     }
   };
 
-  function flush(batch: PendingInsert[]): void {
-    flushEvents(batch, takeRecords());
-  }
-
   /** Commit a turn's events, with the records waiting; then start or queue the events. */
-  function flushEvents(batch: PendingInsert[], waitingRecords: NewInvocationRow[]): void {
+  function flush(batch: PendingInsert[]): void {
+    const waitingRecords = takeRecords();
     const now = Date.now();
     const runNow: NewInvocationRow[] = [];
     let room = deps.room();
