@@ -12,7 +12,7 @@
  * sql.searchLeedz(query).all(searchParameters(query)); // one trade's statement, or several trades'
  */
 import type Database from 'better-sqlite3';
-import type { LeedSearch } from '../../../leedz/ports.js';
+import type { LeedSearch, Recipient } from '../../../leedz/ports.js';
 import {
   LISTING_COLUMNS,
   type LeedRow,
@@ -24,7 +24,6 @@ import {
   type TradeRow,
   type UserRow,
 } from './sqlite-rows.js';
-import type { Recipient } from '../../../leedz/ports.js';
 
 /**
  * The month search: active leedz of some trades (a JSON array) starting in [from, to], optionally in
