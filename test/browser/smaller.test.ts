@@ -42,8 +42,14 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
 
   it('a busy day shows a few leedz and opens all of them in a list, by keyboard, without growing', async () => {
     const page = vic.page;
+    const search = (perDay: boolean) => (response: { url(): string }) => response.url().includes('/api/leedz?') && response.url().includes('perDay=') === perDay;
+    const monthAnswer = page.waitForResponse(search(true));
     await page.goto(`${t.url}/?month=${month}`);
     await page.locator('.calendar[data-ready="true"]').waitFor();
+    // The month's search brings a few leedz of the day and its count, not all six.
+    const { leedz, days } = (await (await monthAnswer).json()) as { leedz: { title: string }[]; days: Record<string, number> };
+    expect(days[day]).toBe(6);
+    expect(leedz.filter((leed) => leed.title.startsWith('Busy day gig')).length).toBe(3);
     const busy = page.locator('li.day', { has: page.locator(`time[datetime="${day}"]`) });
     expect(await busy.locator('.chip').count()).toBe(2);
     const more = busy.getByRole('button', { name: /^\+4 more/ });
@@ -51,9 +57,13 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     const heights = await page.locator('li.day').evaluateAll((days) => days.map((d) => d.getBoundingClientRect().height));
     expect(Math.max(...heights) - Math.min(...heights)).toBeLessThan(2);
     await more.focus();
+    // Opening the day loads its whole list.
+    const dayAnswer = page.waitForResponse(search(false));
     await page.keyboard.press('Enter');
+    expect((await dayAnswer).status()).toBe(200);
     const list = page.getByRole('dialog');
     await visible(list.getByRole('heading', { name: /: 6 leedz$/ }));
+    await list.locator('.chip').nth(5).waitFor();
     expect(await list.locator('.chip').count()).toBe(6);
     await screenshot(page, 'calendar-day-list');
     await page.keyboard.press('Escape');

@@ -112,7 +112,7 @@ describe('bad input never breaks anything', () => {
   });
 
   it('GET /api/leedz: any query is answered without a 5xx; a refusal names the parameters', async () => {
-    const query = fc.dictionary(fc.constantFrom('trades', 'from', 'to', 'zip', 'radius', 'limit', 'x'), fc.oneof(fc.string({ maxLength: 30 }), fc.constant('2026-13-40T99:00:00Z'), fc.constant('99999'), fc.constant('-5')), { maxKeys: 6 });
+    const query = fc.dictionary(fc.constantFrom('trades', 'from', 'to', 'zip', 'radius', 'limit', 'perDay', 'x'), fc.oneof(fc.string({ maxLength: 30 }), fc.constant('2026-13-40T99:00:00Z'), fc.constant('99999'), fc.constant('-5')), { maxKeys: 6 });
     await fc.assert(
       fc.asyncProperty(query, async (params) => {
         const response = await t.api('GET', `/api/leedz?${new URLSearchParams(params)}`);

@@ -9,7 +9,7 @@ let t: TestServer;
 
 beforeAll(async () => {
   t = await startTestServer();
-  await t.server.marketplace!.store.addTrades([{ name: 'caricatures' }, { name: 'magician' }, { name: 'juggler' }]);
+  await t.server.marketplace!.store.addTrades([{ name: 'caricatures' }, { name: 'magician' }, { name: 'juggler' }, { name: 'face painting' }]);
 }, 60_000);
 
 afterAll(async () => {
@@ -68,5 +68,45 @@ describe('the month search', () => {
     expect(own.body.leedz.map((leed: { id: string }) => leed.id)).toContain(posted.body.id);
     // …and the anonymous answer kept before is not the signed-in one.
     expect((await search('juggler', '&zip=62701&radius=20')).ids).not.toContain(posted.body.id);
+  });
+
+  it('with perDay answers the first leedz of each day where the gig is and every day’s count, kept until a write', async () => {
+    const poster = await t.signIn('per-day@example.com');
+    const day = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+    const post = async (start: string, street: number) => {
+      // Springfield, IL is on Chicago time: 18:00 there is after midnight in UTC, the next UTC day.
+      const body = newLeedBody({ trade: 'face painting', location: `${street} Oak Street, Springfield, IL 62701`, start, end: `${start.slice(0, 11)}${String(Number(start.slice(11, 13)) + 1).padStart(2, '0')}:00` });
+      const posted = await t.api('POST', '/api/leedz', { token: poster.token, body });
+      expect(posted.status).toBe(201);
+      return posted.body.id as string;
+    };
+    const evening = [await post(`${day}T18:00`, 1), await post(`${day}T19:00`, 2), await post(`${day}T20:00`, 3), await post(`${day}T21:00`, 4)];
+    const noon = await post(`${next}T12:00`, 5);
+    const range = `trades=face%20painting&from=${day}T00:00:00Z&to=${next}T23:59:59Z`;
+    const bounded = async () => (await t.api('GET', `/api/leedz?${range}&perDay=2`)).body as { leedz: { id: string }[]; days: Record<string, number> };
+
+    const first = await bounded();
+    expect(first.days).toEqual({ [day]: 4, [next]: 1 });
+    expect(first.leedz.map((leed) => leed.id)).toEqual([evening[0], evening[1], noon]);
+    // Without perDay: every leed, and no counts.
+    const full = await t.api('GET', `/api/leedz?${range}`);
+    expect(full.body.leedz.map((leed: { id: string }) => leed.id)).toEqual([...evening, noon]);
+    expect(full.body.days).toBeUndefined();
+
+    // A post earlier that evening is first of its day at once, and the day counts it.
+    const earlier = await post(`${day}T17:00`, 6);
+    const after = await bounded();
+    expect(after.days).toEqual({ [day]: 5, [next]: 1 });
+    expect(after.leedz.map((leed) => leed.id)).toEqual([earlier, evening[0], noon]);
+    // `limit` caps the leedz listed, not the days counted: a busy month shows every day's count.
+    const capped = await t.api('GET', `/api/leedz?${range}&perDay=2&limit=1`);
+    expect(capped.body).toEqual({ leedz: [expect.objectContaining({ id: earlier })], days: { [day]: 5, [next]: 1 } });
+
+    for (const perDay of ['0', '101', '2.5', 'three']) {
+      const refused = await t.api('GET', `/api/leedz?${range}&perDay=${perDay}`);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.fields).toEqual([{ path: 'perDay', message: 'must be a whole number from 1 to 100' }]);
+    }
   });
 });

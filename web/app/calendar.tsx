@@ -1,6 +1,8 @@
 /**
  * The month calendar: active leedz of the shown trades (`GET /api/leedz`), one colour per trade, the
- * user's own leedz starred. A day lists its first few leedz and a button for the rest. At phone width
+ * user's own leedz starred. A day lists its first few leedz and a button for the rest: the month's
+ * search asks for those few of each day and the days' counts (`perDay`), and the button loads the
+ * day's whole list, so that a busy month loads as fast as a quiet one. At phone width
  * the grid becomes an agenda of the days that have leedz (CSS only). A leed sits on its day and shows
  * its time where the gig happens (its `timeZone`), whatever the zone of the browser.
  *
@@ -85,16 +87,25 @@ export function filtersFor(me: User | null, trades: Trade[], query: URLSearchPar
   };
 }
 
-/** `GET /api/leedz?…` for the month grid and the filters, or undefined when no trade is shown. */
+/** `GET /api/leedz?…` for the month grid and the filters (a few leedz and a count per day), or undefined when no trade is shown. */
 export function searchPath(filters: Filters): string | undefined {
-  if (filters.trades.length === 0) return undefined;
   const days = gridDays(filters.month);
-  // A day of the grid in a gig's zone may start up to 14 hours from the browser's: a day more on
-  // each side finds every leed whose local day is on the grid.
-  const first = new Date(days[0]!.getFullYear(), days[0]!.getMonth(), days[0]!.getDate() - 1);
-  const last = days.at(-1)!;
+  return rangePath(filters, days[0]!, days.at(-1)!, { perDay: String(PER_DAY) });
+}
+
+/** `GET /api/leedz?…` for every leed of one day of the grid. */
+function dayPath(filters: Filters, day: Date): string | undefined {
+  return rangePath(filters, day, day, {});
+}
+
+/** The search of the filters' trades (and zip) for the leedz whose own day is from `first` to `last` (the browser's days). */
+function rangePath(filters: Filters, first: Date, last: Date, extra: Record<string, string>): string | undefined {
+  if (filters.trades.length === 0) return undefined;
+  // A day in a gig's zone may start up to 14 hours from the browser's: a day more on each side
+  // finds every leed whose local day is in the range.
+  const from = new Date(first.getFullYear(), first.getMonth(), first.getDate() - 1);
   const to = new Date(last.getFullYear(), last.getMonth(), last.getDate() + 1, 23, 59, 59, 999);
-  const query = new URLSearchParams({ trades: filters.trades.join(','), from: first.toISOString(), to: to.toISOString(), limit: '5000' });
+  const query = new URLSearchParams({ trades: filters.trades.join(','), from: from.toISOString(), to: to.toISOString(), limit: '5000', ...extra });
   if (filters.zip !== '') {
     query.set('zip', filters.zip);
     query.set('radius', String(filters.radius));
@@ -109,28 +120,19 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
   const days = useMemo(() => gridDays(filters.month), [filters.month.year, filters.month.month]);
   const path = searchPath(filters);
   const [result] = useLoad(async () => {
-    if (path === undefined) return [];
-    const { leedz } = await api.get<{ leedz: LeedPreview[] }>(path);
+    if (path === undefined) return { leedz: [] as LeedPreview[], days: {} as Record<string, number> | undefined };
+    const answer = await api.get<{ leedz: LeedPreview[]; days?: Record<string, number> }>(path);
     if (!readyMarked) performance.mark('leedz:leedz-loaded');
-    return leedz;
+    return answer;
   }, [path, dataVersion]);
 
-  const byDay = useMemo(() => {
-    const onGrid = new Set(days.map((day) => dayKey(day)));
-    const map = new Map<string, LeedPreview[]>();
-    // A refused search (a zip that does not exist) shows no leedz, not the previous search's.
-    for (const leed of result.state === 'error' ? [] : (result.value ?? [])) {
-      // The gig's own day, where it happens.
-      const key = dayKey(new Date(leed.start), leed.timeZone);
-      if (!onGrid.has(key)) continue;
-      let list = map.get(key);
-      if (list === undefined) map.set(key, (list = []));
-      list.push(leed);
-    }
-    return map;
-  }, [result.value, result.state, days]);
+  // A refused search (a zip that does not exist) shows no leedz, not the previous search's.
+  const found = result.state === 'error' ? undefined : result.value;
+  const byDay = useMemo(() => leedzByDay(found?.leedz ?? [], days), [found, days]);
+  // Each day's count, as the search counted it (the day lists only its first few).
+  const countOf = (key: string) => found?.days?.[key] ?? byDay.get(key)?.length ?? 0;
 
-  const [openDay, setOpenDay] = useState<{ key: string; label: string } | undefined>(undefined);
+  const [openDay, setOpenDay] = useState<{ key: string; label: string; day: Date } | undefined>(undefined);
   const rootRef = useRef<HTMLDivElement>(null);
   const ready = result.state === 'ok';
   useEffect(() => {
@@ -142,7 +144,7 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
   }, [ready]);
 
   let count = 0;
-  for (const list of byDay.values()) count += list.length;
+  for (const day of days) count += countOf(dayKey(day));
   const todayKey = dayKey(new Date());
   const title = `${MONTH_NAMES[filters.month.month]} ${filters.month.year}`;
   const go = (month: Month) => navigate(withQuery({ month: monthParam(month) }), { keepScroll: true });
@@ -198,13 +200,14 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
             {days.map((day) => {
               const key = dayKey(day);
               const leedz = byDay.get(key) ?? [];
+              const total = countOf(key);
               const outside = day.getMonth() !== filters.month.month;
               // A busy day shows a few and opens the rest in a list, so no cell grows taller than its week.
-              const shown = leedz.length > PER_DAY ? leedz.slice(0, PER_DAY - 1) : leedz;
-              const more = leedz.length - shown.length;
+              const shown = total > PER_DAY ? leedz.slice(0, PER_DAY - 1) : leedz;
+              const more = total - shown.length;
               const dayLabel = `${WEEKDAYS[day.getDay()]}, ${MONTH_NAMES[day.getMonth()]} ${day.getDate()}`;
               return (
-                <li key={key} class={`day${outside ? ' outside' : ''}${key === todayKey ? ' today' : ''}${leedz.length === 0 ? ' empty' : ''}`}>
+                <li key={key} class={`day${outside ? ' outside' : ''}${key === todayKey ? ' today' : ''}${total === 0 ? ' empty' : ''}`}>
                   <h3 class="day-label">
                     <time dateTime={key}>
                       <span class="day-long">
@@ -212,7 +215,7 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
                       </span>
                       {day.getDate()}
                     </time>
-                    {leedz.length > 0 && <span class="visually-hidden">, {leedz.length} {leedz.length === 1 ? 'leed' : 'leedz'}</span>}
+                    {total > 0 && <span class="visually-hidden">, {total} {total === 1 ? 'leed' : 'leedz'}</span>}
                   </h3>
                   {shown.length > 0 && (
                     <ul class="chips">
@@ -224,9 +227,9 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
                     </ul>
                   )}
                   {more > 0 && (
-                    <button type="button" class="more link small" aria-haspopup="dialog" onClick={() => setOpenDay({ key, label: dayLabel })}>
+                    <button type="button" class="more link small" aria-haspopup="dialog" onClick={() => setOpenDay({ key, label: dayLabel, day })}>
                       +{more} more
-                      <span class="visually-hidden"> on {dayLabel}: open the list of the day’s {leedz.length} leedz</span>
+                      <span class="visually-hidden"> on {dayLabel}: open the list of the day’s {total} leedz</span>
                     </button>
                   )}
                 </li>
@@ -236,7 +239,15 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
         </>
       )}
       {openDay !== undefined && (
-        <DayList label={openDay.label} leedz={byDay.get(openDay.key) ?? []} selectedId={selectedId} search={search} onClose={() => setOpenDay(undefined)} />
+        <DayList
+          label={openDay.label}
+          dayKey={openDay.key}
+          path={dayPath(filters, openDay.day)}
+          count={countOf(openDay.key)}
+          selectedId={selectedId}
+          search={search}
+          onClose={() => setOpenDay(undefined)}
+        />
       )}
       {ready && count === 0 && filters.trades.length > 0 && <p class="muted cal-empty">No leedz this month for these trades{filters.zip !== '' ? ' near that zip' : ''}.</p>}
     </div>
@@ -263,11 +274,44 @@ function Chip({ leed, selectedId, search }: { leed: LeedPreview; selectedId: str
   );
 }
 
+/** Leedz by their own day (where the gig happens), for the days of the grid. */
+function leedzByDay(leedz: LeedPreview[], days: Date[]): Map<string, LeedPreview[]> {
+  const onGrid = new Set(days.map((day) => dayKey(day)));
+  const map = new Map<string, LeedPreview[]>();
+  for (const leed of leedz) {
+    const key = dayKey(new Date(leed.start), leed.timeZone);
+    if (!onGrid.has(key)) continue;
+    let list = map.get(key);
+    if (list === undefined) map.set(key, (list = []));
+    list.push(leed);
+  }
+  return map;
+}
+
+interface DayListProps {
+  label: string;
+  dayKey: string;
+  /** The search for the day's leedz. */
+  path: string | undefined;
+  /** The day's count from the month's search, shown while the list loads. */
+  count: number;
+  selectedId: string | undefined;
+  search: string;
+  onClose: () => void;
+}
+
 /**
- * Every leed of a busy day, in a modal list (the browser's own dialog: focus stays in it, Escape
- * closes it, focus returns to the button that opened it). Opening a leed closes it.
+ * Every leed of a busy day, loaded when it opens, in a modal list (the browser's own dialog: focus
+ * stays in it, Escape closes it, focus returns to the button that opened it). Opening a leed closes it.
  */
-function DayList({ label, leedz, selectedId, search, onClose }: { label: string; leedz: LeedPreview[]; selectedId: string | undefined; search: string; onClose: () => void }) {
+function DayList({ label, dayKey: key, path, count, selectedId, search, onClose }: DayListProps) {
+  const { dataVersion } = useSession();
+  const [result] = useLoad(async () => {
+    if (path === undefined) return [];
+    const { leedz } = await api.get<{ leedz: LeedPreview[] }>(path);
+    return leedz.filter((leed) => dayKey(new Date(leed.start), leed.timeZone) === key);
+  }, [path, key, dataVersion]);
+  const leedz = result.value ?? [];
   const dialogRef = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -288,13 +332,19 @@ function DayList({ label, leedz, selectedId, search, onClose }: { label: string;
     >
       <div class="day-list-head">
         <h2 id="day-list-title">
-          {label}: {leedz.length} leedz
+          {label}: {result.value === undefined ? count : leedz.length} leedz
         </h2>
         <button type="button" class="small" onClick={() => dialogRef.current?.close()}>
           Close
         </button>
       </div>
-      <ul class="chips">
+      {result.state === 'loading' && result.value === undefined && <p class="muted small" role="status">Loading the day’s leedz…</p>}
+      {result.state === 'error' && (
+        <p class="notice error" role="alert">
+          The day’s leedz could not be loaded: {messageOf(result.error)}
+        </p>
+      )}
+      <ul class="chips" aria-busy={result.state === 'loading'}>
         {leedz.map((leed) => (
           <li key={leed.id}>
             <Chip leed={leed} selectedId={selectedId} search={search} />

@@ -51,7 +51,13 @@ API_TYPES.add(errorSchema, { id: 'Error', description: 'Every error: a code, a m
 export const RESPONSES: Readonly<Record<string, z.ZodType>> = {
   getTrades: z.object({ trades: z.array(tradeSchema) }),
   getStats: statsSchema,
-  searchLeedz: z.object({ leedz: z.array(leedPreviewSchema) }),
+  searchLeedz: z.object({
+    leedz: z.array(leedPreviewSchema),
+    days: z
+      .record(z.string(), z.int())
+      .optional()
+      .describe('With `perDay`: how many leedz each day has, by the date where the gig is (`YYYY-MM-DD`); `leedz` then holds the first `perDay` of each day'),
+  }),
   upcomingLeedz: z.object({ leedz: z.array(leedPreviewSchema) }),
   addLeed: z.object({ id: z.string(), trade: z.string(), title: z.string(), price: z.int(), timeZone: z.string(), when: z.string() }),
   getLeed: leedViewSchema,

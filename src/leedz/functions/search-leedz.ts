@@ -4,6 +4,11 @@
  * signed-in vendor's own leedz are always in, whatever the distance: a calendar that hid the gigs
  * one posted would look as if the post had failed.
  *
+ * With `perDay=N` the answer is what a month calendar shows: the first N leedz of each day (the day
+ * where the gig happens, in its own time zone) and, in `days`, how many leedz each day has. A busy
+ * month then answers in about the same bytes as a quiet one; the calendar asks for a day's whole
+ * list when it is opened.
+ *
  * The answer is built once as JSON text ({@link RawJson}: by the database when it can) and kept, per
  * query, until a write touches one of its trades (the store's `searchVersion`), so a month that many
  * vendors look at is read from the database once per change, not once per look. The query itself is
@@ -14,6 +19,7 @@ import { RawJson } from '../../framework/raw-json.js';
 import { zipSchema } from '../domain/address.js';
 import { haversineMiles, type GeoPoint } from '../domain/geo.js';
 import { instantSchema } from '../domain/leed.js';
+import { wallTimeOf } from '../domain/time-zone.js';
 import { tradeNameSchema } from '../domain/trade.js';
 import { previewLeed, type LeedPreview } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
@@ -25,6 +31,13 @@ const MAX_RANGE_DAYS = 93;
 /** How many of a vendor's own leedz a search looks through to add those outside the radius. */
 const OWN_LEEDZ_LIMIT = 500;
 export const MAX_SEARCH_RESULTS = 5000;
+/** The most leedz a day may list with `perDay` (a calendar cell shows a few). */
+export const MAX_PER_DAY = 100;
+/**
+ * The most leedz a `perDay` search reads to count its days: every day of a range is counted, not
+ * only those of the soonest `limit` leedz, or a busy month would show its first week only.
+ */
+export const PER_DAY_SCAN = 50_000;
 
 export const searchQuerySchema = z
   .strictObject({
@@ -37,6 +50,12 @@ export const searchQuerySchema = z
     zip: zipSchema.optional(),
     radius: z.coerce.number({ error: 'must be a number of miles' }).positive('must be a number of miles above 0').max(500, 'must be at most 500 miles').optional(),
     limit: z.coerce.number().int().min(1).max(MAX_SEARCH_RESULTS).optional(),
+    perDay: z.coerce
+      .number({ error: `must be a whole number from 1 to ${MAX_PER_DAY}` })
+      .int(`must be a whole number from 1 to ${MAX_PER_DAY}`)
+      .min(1, `must be a whole number from 1 to ${MAX_PER_DAY}`)
+      .max(MAX_PER_DAY, `must be a whole number from 1 to ${MAX_PER_DAY}`)
+      .optional(),
   })
   .check((ctx) => {
     const { from, to, zip, radius } = ctx.value;
@@ -71,19 +90,21 @@ export function createSearchLeedz(deps: MarketplaceDeps) {
         if (validQueries.size >= CACHE_ENTRIES) validQueries.delete(validQueries.keys().next().value!);
         validQueries.set(sent, query);
       }
-      const { trades, from, to, zip, radius, limit = MAX_SEARCH_RESULTS } = query;
+      const { trades, from, to, zip, radius, limit = MAX_SEARCH_RESULTS, perDay } = query;
       const caller = authenticate(request);
       // The answer is the same for everyone unless a signed-in vendor's own leedz join a radius search.
       const shared = zip === undefined || caller === undefined;
-      const key = JSON.stringify([[...trades].sort(), Date.parse(from), Date.parse(to), zip ?? null, radius ?? null, limit]);
+      const key = JSON.stringify([[...trades].sort(), Date.parse(from), Date.parse(to), zip ?? null, radius ?? null, limit, perDay ?? null]);
       const version = shared ? await deps.store.searchVersion?.(trades) : undefined;
       if (version !== undefined) {
         const kept = cache.get(key, version);
         if (kept !== undefined) return ok(kept);
       }
-      const answer = await search(deps, { trades, from, to, limit }, zip, radius, caller);
-      if (answer instanceof RawJson && version !== undefined) cache.set(key, version, answer);
-      return answer instanceof RawJson ? ok(answer) : answer;
+      const found = await search(deps, { trades, from, to, limit: perDay === undefined ? limit : PER_DAY_SCAN }, zip, radius, caller);
+      if (!(found instanceof RawJson)) return found;
+      const answer = perDay === undefined ? found : firstOfEachDay(found, perDay, limit);
+      if (version !== undefined) cache.set(key, version, answer);
+      return ok(answer);
     },
   });
 }
@@ -113,6 +134,24 @@ async function search(
   );
   const merged = [...inRange.map(withoutPoint), ...own.map(previewLeed)].sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return new RawJson(JSON.stringify({ leedz: merged.slice(0, limit) }));
+}
+
+/**
+ * A search's answer as a calendar shows it: the first `perDay` leedz of each day where the gig is
+ * (the answer is soonest first, so the first of each day are its earliest), at most `limit` in all,
+ * and every day's count.
+ */
+function firstOfEachDay(answer: RawJson, perDay: number, limit: number): RawJson {
+  const { leedz } = JSON.parse(answer.json) as { leedz: LeedPreview[] };
+  const days: Record<string, number> = {};
+  const kept: LeedPreview[] = [];
+  for (const leed of leedz) {
+    const day = wallTimeOf(leed.start, leed.timeZone).slice(0, 10);
+    const count = (days[day] ?? 0) + 1;
+    days[day] = count;
+    if (count <= perDay && kept.length < limit) kept.push(leed);
+  }
+  return new RawJson(JSON.stringify({ leedz: kept, days }));
 }
 
 /**
