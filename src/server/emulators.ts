@@ -6,7 +6,11 @@
  * in `test/helpers/` re-export these).
  *
  * Every process runs under a tiny `sh` guard that kills it when our end of its stdin closes, so it
- * dies with this process however that ends (even SIGKILL), and never outlives a run.
+ * dies with this process however that ends (even SIGKILL), and never outlives a run. None of them
+ * checks credentials; none answers a web page of another site: the Node ones through
+ * `src/server/emulator-guard.ts`, and DynamoDB Local's answer to a CORS preflight allows no origin, so
+ * a page cannot send it a DynamoDB call (its `X-Amz-Target` header needs a preflight);
+ * `test/security/emulators.test.ts` holds both in Chromium.
  *
  * @example
  * const dynamo = await startDynamoDbLocal();
@@ -20,6 +24,7 @@ import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -34,6 +39,12 @@ export const JAVA_APT_PACKAGE = 'openjdk-17-jre-headless';
 
 /** Dummy credentials: the emulators check that some are sent, never what they are. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * `node --import` of this file puts the browser guard (src/server/emulator-guard.ts) in front of
+ * every HTTP server of a Node emulator: no page of another site reaches it.
+ */
+const GUARD_PRELOAD = fileURLToPath(new URL('../../bin/emulator-guard.js', import.meta.url));
 
 /** Resolve a file of an emulator's npm package, or fail naming the package to install. */
 function resolvePackageFile(packageName: string, file: string): string {
@@ -263,7 +274,7 @@ const SES_START_TIMEOUT_MS = 20_000;
 export async function startSesLocal(): Promise<SesLocal> {
   const cli = resolvePackageFile('aws-ses-v2-local', 'dist/cli.js');
   // Port 0: the OS picks a free port, and the server prints the one it got.
-  const child = spawnTied([process.execPath, cli, '--host', '127.0.0.1', '--port', '0']);
+  const child = spawnTied([process.execPath, '--import', GUARD_PRELOAD, cli, '--host', '127.0.0.1', '--port', '0']);
   const port = await new Promise<number>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`aws-ses-v2-local did not start within ${SES_START_TIMEOUT_MS} ms:\n${output}`)), SES_START_TIMEOUT_MS);
@@ -333,7 +344,7 @@ export async function startCognitoLocal(): Promise<CognitoLocal> {
   mkdirSync(join(dir, '.cognito'), { recursive: true });
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawnTied([process.execPath, start], { cwd: dir, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DEBUG: '' } });
+  const child = spawnTied([process.execPath, '--import', GUARD_PRELOAD, start], { cwd: dir, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DEBUG: '' } });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
