@@ -35,9 +35,11 @@ export const MAX_SEARCH_RESULTS = 5000;
 export const MAX_PER_DAY = 100;
 /**
  * The most leedz a `perDay` search reads to count its days: every day of a range is counted, not
- * only those of the soonest `limit` leedz, or a busy month would show its first week only.
+ * only those of the soonest `limit` leedz, or a busy month would show its first week only. Bounded,
+ * because anyone may ask (and on AWS nothing keeps the answer): a range holding more counts the
+ * soonest this many.
  */
-export const PER_DAY_SCAN = 50_000;
+export const PER_DAY_SCAN = 20_000;
 
 export const searchQuerySchema = z
   .strictObject({
