@@ -1,6 +1,6 @@
 /**
  * Lambda's rules for asynchronous invocation, as pure decisions: what to do with an event that is
- * due, and with an attempt that failed. The runtime (src/runtime/local-runtime.ts) applies them; they
+ * due, and with an attempt that failed. The runtime's worker (src/runtime/worker.ts) applies them; they
  * touch no database and no clock of their own, so each rule is tested on its own
  * (test/runtime/async-rules.test.ts).
  *

@@ -18,7 +18,7 @@
  *
  * @example
  * const intake = createEventIntake({ log, owner, duplicateDelivery: 0, random: Math.random, room: () => 16, isPaused: () => false,
- *   runLeased: (row, now) => worker.deliver(row, now), queued: (lanes) => worker.wake(lanes), noteInserts: () => {} });
+ *   runLeased: (row, now) => worker.deliver(row, now), queued: (lanes) => worker.schedule(lanes), noteInserts: () => {} });
  * await intake.acceptEvent(invocationRow({ id, function: 'sink', type: 'Event', payload: '{}', enqueued_at: now, available_at: intake.availableAt(now) }));
  */
 import { InvokeError } from '../framework/transport.js';

@@ -3,10 +3,11 @@
  * and a worker pool that applies Lambda's asynchronous rules. It is a {@link Transport}, so functions
  * invoke each other through it exactly as through Lambda.
  *
- * It is the part that holds state and time — the registry, the work loop, its timers. What it decides
- * is in src/runtime/async-rules.ts (pure, each rule citing its AWS page); what it reads and writes is in
- * src/runtime/invocation-log.ts (every SQL statement); how one handler runs is src/runtime/handler-run.ts;
- * how an accepted event is stored is src/runtime/event-intake.ts.
+ * It is the part that holds the pieces together: the registry, Invoke's checks, the synchronous path,
+ * the queries. The work loop that runs queued events, with its timers, is src/runtime/worker.ts; what
+ * it decides is in src/runtime/async-rules.ts (pure, each rule citing its AWS page); what it reads and
+ * writes is in src/runtime/invocation-log.ts (every SQL statement); how one handler runs is
+ * src/runtime/handler-run.ts; how an accepted event is stored is src/runtime/event-intake.ts.
  *
  * @example
  * const runtime = createLocalRuntime({ dbPath: 'data/runtime.db', timeScale: 0.001 });
@@ -16,19 +17,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { recoverDeadWorkers } from './crash-recovery.js';
 import type Database from 'better-sqlite3';
 import type { Deployable, FunctionConfig } from '../framework/define.js';
 import { metaOf } from '../framework/envelope.js';
 import { MAX_HOPS } from '../framework/invoker.js';
 import { InvokeError, type InvocationType, type InvokeOptions, type InvokeResult, type Transport } from '../framework/transport.js';
-import { DEFAULT_RETRY_DELAYS_SECONDS, beforeAttempt } from './async-rules.js';
+import { DEFAULT_RETRY_DELAYS_SECONDS } from './async-rules.js';
 import { createCallChain, type CallChain, type CallerLink } from './call-chain.js';
-import { createCompletionRecorder, type Completion, type CompletionRecorder } from './completions.js';
+import { createCompletionRecorder } from './completions.js';
 import { createFunctionSettings } from './function-settings.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, runHandler } from './handler-run.js';
-import { claimFairly } from './fair-claim.js';
-import { createInvocationLog, functionOfLane, invocationRow, laneOf, type InvocationLog } from './invocation-log.js';
+import { createInvocationLog, invocationRow, laneOf, type InvocationLog } from './invocation-log.js';
 import { readMetrics } from './log-metrics.js';
 import { endSyncInvocation } from './sync-invocation.js';
 import { REDACTED } from './redact.js';
@@ -36,9 +35,9 @@ import { createRetention, retentionSettings, storageBytes, type CompactionReport
 import type { RuntimeOptions } from './runtime-options.js';
 import { createRegistry, type Registry, type ResolvedFunction } from './registry.js';
 import { newRequestId } from './request-id.js';
-import { openRuntimeDb, type InvocationRow } from './runtime-db.js';
-import { createTickBatch, type TickBatch } from './tick-batch.js';
+import { openRuntimeDb } from './runtime-db.js';
 import { createEventIntake, type EventIntake } from './event-intake.js';
+import { createWorker, type Attempt, type Worker } from './worker.js';
 import type { DeadLetterView, DestinationRecordView, FunctionMetrics, InvocationDetail, InvocationFilter, InvocationView } from './views.js';
 
 export { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext } from './handler-run.js';
@@ -47,8 +46,6 @@ export { DEFAULT_RETENTION, describeRemoved, type CompactionReport, type Houseke
 export type { RuntimeOptions } from './runtime-options.js';
 export type { DeadLetterView, FunctionMetrics, InvocationFilter, InvocationView } from './views.js';
 
-/** How often a worker says it is alive (src/runtime/crash-recovery.ts). */
-const HEARTBEAT_MS = 1000;
 /** A new invocation's place in its chain (see {@link LocalRuntime.linkOf}). */
 interface ChainLink {
   parentId: string | null;
@@ -63,70 +60,60 @@ export class LocalRuntime implements Transport {
   private readonly log: InvocationLog;
   /** The functions, their names and their settings (the management API changes them: src/runtime/registry.ts). */
   readonly registry: Registry;
-  private readonly recorder: CompletionRecorder;
   private readonly chain: CallChain = createCallChain();
   private readonly timeScale: number;
   private readonly poolSize: number;
-  private readonly pollIntervalMs: number;
   private readonly transport: Transport;
   private readonly onLog: (line: string) => void;
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly runningByFunction = new Map<string, number>();
-  private readonly runningByLane = new Map<string, number>();
   private readonly retention: Retention;
-  /** Rotates which lane is asked first among those equally busy. */
-  private turn = 0;
-  private readonly inflight = new Set<Promise<void>>();
   private readonly intake: EventIntake;
-  private readonly completions: TickBatch<Completion>;
-  private runningEvents = 0;
-  private pumpScheduled = false;
-  /**
-   * The lanes (a function, or a controller's route) that may have due events. A lane leaves when a
-   * claim finds fewer than it asked for; it comes back with whatever can make one of its events due
-   * (an event stored queued, a retry, a throttle, a destination's record), and every lane does with
-   * the poll, the wake timer and a changed setting. So the worker never asks an empty lane twice.
-   */
-  private readonly dueLanes = new Set<string>();
-  private started = false;
+  private readonly worker: Worker;
   private closed = false;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private wakeTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RuntimeOptions) {
     this.timeScale = options.timeScale ?? 1;
     if (!(this.timeScale > 0)) throw new RangeError(`timeScale must be a positive number, got ${options.timeScale}`);
     this.poolSize = options.poolSize ?? 64;
     if (!Number.isInteger(this.poolSize) || this.poolSize < 1) throw new RangeError(`poolSize must be a positive integer, got ${options.poolSize}`);
-    this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.region = options.region ?? 'local';
     this.accountId = options.accountId ?? '000000000000';
     this.transport = options.transport ?? this;
     this.onLog = options.onLog ?? (() => {});
     this.db = openRuntimeDb(options.dbPath, options.durability);
     this.log = createInvocationLog(this.db);
+    this.log.refreshLanes();
     const settings = createFunctionSettings(this.db);
     // A changed setting applies to the next attempt of every queued event: wake the worker to apply it.
-    this.registry = createRegistry({ settings, region: this.region, accountId: this.accountId, prefixes: options.functionNamePrefixes ?? [], onChange: () => this.schedulePump() });
+    this.registry = createRegistry({ settings, region: this.region, accountId: this.accountId, prefixes: options.functionNamePrefixes ?? [], onChange: () => this.worker.schedule() });
     const retryDelaysMs = (options.retryDelaysSeconds ?? DEFAULT_RETRY_DELAYS_SECONDS).map((s) => s * 1000 * this.timeScale);
-    this.recorder = createCompletionRecorder({ log: this.log, registry: this.registry, retryDelaysMs, onLog: this.onLog });
+    this.worker = createWorker({
+      log: this.log,
+      registry: this.registry,
+      recorder: createCompletionRecorder({ log: this.log, registry: this.registry, retryDelaysMs, onLog: this.onLog }),
+      owner: this.owner,
+      poolSize: this.poolSize,
+      pollIntervalMs: options.pollIntervalMs ?? 250,
+      timeScale: this.timeScale,
+      execute: (target, attempt) => this.execute(target, attempt),
+      running: (name) => this.running(name),
+      onLog: this.onLog,
+      isClosed: () => this.closed,
+    });
     this.intake = createEventIntake({
       log: this.log,
       owner: this.owner,
       duplicateDelivery: options.duplicateDelivery ?? 0,
       random: options.random ?? Math.random,
-      room: () => (this.started ? this.poolSize - this.runningEvents : 0),
-      isPaused: (name) => this.isPaused(name),
-      runLeased: (row, now) => this.deliver(row, now),
-      queued: (lanes) => this.schedulePump(lanes),
+      room: () => this.worker.room(),
+      isPaused: (name) => this.worker.isPaused(name),
+      runLeased: (row, now) => this.worker.deliver(row, now),
+      queued: (lanes) => this.worker.schedule(lanes),
       noteInserts: (count) => this.retention.noteInserts(count),
       onLog: (line) => this.onLog(line),
     });
-    this.completions = createTickBatch((batch) => this.flushCompletions(batch));
     this.retention = createRetention({ log: this.log, db: this.db, settings: retentionSettings(options.retention), onLog: this.onLog, isClosed: () => this.closed });
-    this.log.refreshLanes();
-    for (const lane of this.log.lanes()) this.dueLanes.add(lane);
   }
 
   // ── registry (src/runtime/registry.ts) ────────────────────────────────────
@@ -279,7 +266,7 @@ export class LocalRuntime implements Transport {
   /** Run a handler, counting it against its function's concurrency while it runs. */
   private async execute(
     target: ResolvedFunction,
-    run: { requestId: string; payload: unknown; meta: ReturnType<typeof metaOf> & { hop: number; traceId: string }; startedAt: number; clientContext?: unknown; log?: (line: string) => void },
+    run: Attempt & { clientContext?: unknown; log?: (line: string) => void },
   ): Promise<{ result: unknown } | { error: unknown }> {
     const name = target.deployable.name;
     this.runningByFunction.set(name, this.running(name) + 1);
@@ -305,35 +292,16 @@ export class LocalRuntime implements Transport {
 
   // ── the worker ────────────────────────────────────────────────────────────
 
-  /** Start the worker pool: recover events leased by dead processes, then deliver due events. */
+  /** Start the worker pool (src/runtime/worker.ts): recover events leased by dead processes, then deliver due events. */
   start(): this {
-    if (this.started || this.closed) return this;
-    this.started = true;
-    this.log.heartbeat(this.owner, process.pid, hostname(), Date.now());
-    this.recover();
-    this.heartbeatTimer = setInterval(() => {
-      this.log.heartbeat(this.owner, process.pid, hostname(), Date.now());
-      this.log.refreshLanes();
-      this.recover();
-    }, HEARTBEAT_MS);
-    this.heartbeatTimer.unref();
-    this.pollTimer = setInterval(() => this.schedulePump(), this.pollIntervalMs);
-    this.pollTimer.unref();
-    this.retention.start();
-    this.schedulePump();
+    if (!this.closed && this.worker.start()) this.retention.start();
     return this;
   }
 
   /** Stop taking events and wait for running ones to end (their results are recorded). */
   async stop(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    clearInterval(this.pollTimer);
-    clearInterval(this.heartbeatTimer);
-    clearTimeout(this.wakeTimer);
-    await Promise.allSettled([...this.inflight]);
+    if (!(await this.worker.stop())) return;
     await this.retention.stop();
-    this.completions.flushNow();
     this.intake.flushNow();
     this.log.removeWorker(this.owner);
   }
@@ -350,135 +318,10 @@ export class LocalRuntime implements Transport {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     for (;;) {
       this.intake.flushNow();
-      if (!this.log.anyUnfinished() && this.inflight.size === 0 && this.completions.size === 0 && this.intake.size === 0) return;
+      if (!this.log.anyUnfinished() && this.worker.idle() && this.intake.size === 0) return;
       if (Date.now() > deadline) throw new Error(`drain: invocations still queued or running after ${options.timeoutMs ?? 60_000} ms`);
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 5));
     }
-  }
-
-  /**
-   * Look for due events in the next turn. `lanes`: where events may have become due (default: every
-   * lane — the poll, the wake timer, a changed setting); none when the caller queued nothing.
-   */
-  private schedulePump(lanes: Iterable<string> | 'all' = 'all'): void {
-    if (lanes === 'all') for (const lane of this.log.lanes()) this.dueLanes.add(lane);
-    else for (const lane of lanes) this.dueLanes.add(lane);
-    if (!this.started || this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
-  }
-
-  /** Fill the pool's free slots from the lanes with due events, fairly (src/runtime/fair-claim.ts). */
-  private pump(): void {
-    if (!this.started) return;
-    const free = this.poolSize - this.runningEvents;
-    if (free <= 0 || this.dueLanes.size === 0) return;
-    const now = Date.now();
-    // Paused lanes stay out until resumed (which marks every lane due again).
-    for (const lane of this.dueLanes) if (this.isPaused(functionOfLane(lane))) this.dueLanes.delete(lane);
-    const { claimed, exhausted } = claimFairly({
-      lanes: [...this.dueLanes],
-      running: (lane) => this.runningByLane.get(lane) ?? 0,
-      free,
-      turn: this.turn++,
-      claim: (lane, count) => this.log.claimLane(this.owner, lane, now, count),
-    });
-    // A lane that gave fewer than asked holds nothing more that is due: not asked again until something changes.
-    for (const lane of exhausted) this.dueLanes.delete(lane);
-    for (const row of claimed) this.deliver(row, now);
-    if (this.dueLanes.size === 0) this.armWakeTimer(now);
-  }
-
-  private isPaused(name: string): boolean {
-    return this.registry.describe(name)?.config.paused === true;
-  }
-
-  /** When nothing is due, sleep until the next delayed retry rather than waiting for the poll. */
-  private armWakeTimer(now: number): void {
-    const next = this.log.nextDueAt(this.log.lanes().filter((lane) => !this.isPaused(functionOfLane(lane))));
-    if (next === undefined) return;
-    clearTimeout(this.wakeTimer);
-    const delay = Math.max(1, next - now);
-    if (delay >= this.pollIntervalMs) return;
-    this.wakeTimer = setTimeout(() => this.schedulePump(), delay);
-    this.wakeTimer.unref();
-  }
-
-  private deliver(row: InvocationRow, now: number): void {
-    const target = this.describe(row.function);
-    const next = beforeAttempt({
-      event: { function: row.function, hop: row.hop, attempts: row.attempts, throttles: row.throttles, enqueuedAt: row.enqueued_at },
-      config: target?.config,
-      running: this.running(row.function),
-      now,
-      timeScale: this.timeScale,
-      arn: this.registry.arnOf(row.function),
-    });
-    if (next.kind === 'end') this.completions.add({ kind: 'final', row, condition: next.condition, error: next.error, ran: false });
-    else if (next.kind === 'throttle') this.completions.add({ kind: 'throttled', row, delayMs: next.delayMs });
-    else this.run(target!, row);
-  }
-
-  private run(target: ResolvedFunction, row: InvocationRow): void {
-    this.runningEvents++;
-    const lane = row.lane;
-    this.runningByLane.set(lane, (this.runningByLane.get(lane) ?? 0) + 1);
-    const startedAt = Date.now();
-    const task = (async () => {
-      let outcome: { result: unknown } | { error: unknown };
-      try {
-        const payload = JSON.parse(row.payload) as unknown;
-        // The runtime's own record of the chain, not the envelope's claims.
-        const meta = { ...metaOf(payload), hop: row.hop, traceId: row.trace_id ?? row.id, ...(row.parent_id === null ? {} : { parentId: row.parent_id }) };
-        outcome = await this.execute(target, { requestId: row.id, payload, meta, startedAt });
-      } catch (error) {
-        // A row the runtime cannot read (written by hand, or by an older release) fails like a handler would, not the process.
-        outcome = { error };
-      }
-      const endedAt = Date.now();
-      row.started_at = startedAt;
-      this.completions.add('error' in outcome ? { kind: 'error', row, endedAt, error: outcome.error } : { kind: 'success', row, endedAt, result: outcome.result });
-    })().finally(() => {
-      this.runningEvents--;
-      this.runningByLane.set(lane, this.runningByLane.get(lane)! - 1);
-      this.inflight.delete(task);
-    });
-    this.inflight.add(task);
-  }
-
-  /** Record every ended attempt of this turn in one transaction, then look for more work. */
-  private flushCompletions(batch: Completion[]): void {
-    if (this.closed) return;
-    const now = Date.now();
-    const lines: string[] = [];
-    try {
-      this.log.transaction(() => {
-        for (const completion of batch) lines.push(this.recorder.record(completion, now));
-      });
-    } catch (error) {
-      // The rows stay leased by this live process; put them back so nothing is lost.
-      this.onLog(`runtime: could not record ${batch.length} results (${(error as Error).message}); they will be redelivered`);
-      for (const completion of batch) this.log.release(completion.row.id, now);
-    }
-    for (const line of lines) if (line) this.onLog(line);
-    // A plain success queues nothing; anything else may have (a retry, a throttle, a destination's record).
-    const due = new Set<string>();
-    for (const completion of batch) {
-      if (completion.kind === 'success' && this.registry.describe(completion.row.function)?.config.onSuccess === undefined) continue;
-      due.add(completion.row.lane);
-      const config = this.registry.describe(completion.row.function)?.config;
-      for (const destination of [config?.onSuccess, config?.onFailure]) if (destination !== undefined) due.add(destination);
-    }
-    // And the pool has room again: take more if more may be due.
-    this.schedulePump(due);
-  }
-
-  /** Redeliver events leased by processes that died (kill -9, power loss): at-least-once. */
-  private recover(): void {
-    recoverDeadWorkers(this.log, this.owner, Date.now(), this.onLog);
   }
 
   // ── queries: invocation log, dead letters, metrics ────────────────────────
@@ -511,7 +354,7 @@ export class LocalRuntime implements Transport {
   replayDeadLetter(id: number): Promise<string> {
     try {
       const { invocationId, lane } = this.log.replayDeadLetter(id, newRequestId(), Date.now());
-      this.schedulePump([lane]);
+      this.worker.schedule([lane]);
       return Promise.resolve(invocationId);
     } catch (error) {
       return Promise.reject(error);

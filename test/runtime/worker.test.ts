@@ -1,0 +1,104 @@
+/**
+ * The worker on its own (src/runtime/worker.ts): a real invocation log in SQLite and a registry, with
+ * the handler's run replaced by promises the test settles, so that what the pool does while events
+ * run — how many at once, what stopping waits for — is seen step by step.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineFunction } from '../../src/framework/define.js';
+import { createCompletionRecorder } from '../../src/runtime/completions.js';
+import { createFunctionSettings } from '../../src/runtime/function-settings.js';
+import { createInvocationLog, invocationRow, type InvocationLog } from '../../src/runtime/invocation-log.js';
+import { createRegistry } from '../../src/runtime/registry.js';
+import { openRuntimeDb } from '../../src/runtime/runtime-db.js';
+import { createWorker, type Worker } from '../../src/runtime/worker.js';
+
+const sink = defineFunction('sink', { input: z.object({ i: z.number() }), handler: () => 'done' });
+
+let worker: Worker | undefined;
+
+afterEach(async () => {
+  await worker?.stop();
+});
+
+/** A worker of `poolSize` over a fresh log holding `events` queued events of `sink`; each run waits for the test. */
+function setUp(poolSize: number, events: number) {
+  const db = openRuntimeDb(':memory:');
+  const log: InvocationLog = createInvocationLog(db);
+  const registry = createRegistry({ settings: createFunctionSettings(db), region: 'local', accountId: '000000000000', prefixes: [], onChange: () => worker?.schedule() });
+  registry.register(sink, {});
+  const now = Date.now();
+  log.insertMany(Array.from({ length: events }, (_, i) => invocationRow({ id: `0000000${i}-event`, function: 'sink', type: 'Event', payload: `{"i":${i}}`, enqueued_at: now })));
+  const running = new Map<string, () => void>();
+  let most = 0;
+  worker = createWorker({
+    log,
+    registry,
+    recorder: createCompletionRecorder({ log, registry, retryDelaysMs: [60_000, 120_000], onLog: () => {} }),
+    owner: 'test-worker',
+    poolSize,
+    pollIntervalMs: 10,
+    timeScale: 1,
+    execute: (_target, attempt) =>
+      new Promise((resolve) => {
+        running.set(attempt.requestId, () => resolve({ result: 'done' }));
+        most = Math.max(most, running.size);
+      }),
+    running: () => running.size,
+    onLog: () => {},
+    isClosed: () => false,
+  });
+  const states = () => log.list({ limit: 100 }).map((view) => view.state);
+  /** Let `count` of the running events end. */
+  const finish = (count: number) => {
+    for (const [id, resolve] of [...running].slice(0, count)) {
+      running.delete(id);
+      resolve();
+    }
+  };
+  return { worker, states, finish, running, most: () => most };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}
+
+describe('the worker', () => {
+  it('runs at most its pool of events at once, takes the next as each ends, and records every one', async () => {
+    const t = setUp(3, 7);
+    expect(t.worker.room()).toBe(0);
+    t.worker.start();
+    await until(() => t.running.size === 3);
+    expect(t.worker.room()).toBe(0);
+    expect(t.states().filter((state) => state === 'running')).toHaveLength(3);
+    t.finish(2);
+    await until(() => t.states().filter((state) => state === 'succeeded').length === 2 && t.running.size === 3);
+    // Each end makes room for the next, until all seven have run.
+    const allDone = () => t.states().every((state) => state === 'succeeded');
+    while (!allDone()) {
+      await until(() => t.running.size > 0 || allDone());
+      t.finish(t.running.size);
+    }
+    expect(t.most()).toBe(3);
+    expect(t.worker.idle()).toBe(true);
+  });
+
+  it('stops taking events, waits for those running and records them; started again, it runs the rest', async () => {
+    const t = setUp(2, 4);
+    t.worker.start();
+    await until(() => t.running.size === 2);
+    const stopped = t.worker.stop();
+    t.finish(2);
+    expect(await stopped).toBe(true);
+    expect(t.states().sort()).toEqual(['queued', 'queued', 'succeeded', 'succeeded']);
+    // Nothing more ran while stopped.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(t.running.size).toBe(0);
+    expect(await t.worker.stop()).toBe(false);
+    expect(t.worker.start()).toBe(true);
+    await until(() => t.running.size === 2);
+    t.finish(2);
+    await until(() => t.states().every((state) => state === 'succeeded'));
+  });
+});
