@@ -196,6 +196,35 @@ function wallFieldsAsUtc(ms: number, timeZone: string): number {
   return Date.UTC(fields.year ?? 0, (fields.month ?? 1) - 1, fields.day ?? 1, (fields.hour ?? 0) % 24, fields.minute ?? 0, fields.second ?? 0);
 }
 
+const DAY_MS = 86_400_000;
+/** A zone's offset over one UTC day, by `zone|day`: the offset, or null on a day its clocks change. */
+const dayOffsets = new Map<string, number | null>();
+const DAY_OFFSETS_KEPT = 10_000;
+
+/**
+ * The date the wall clock shows in `timeZone` at an instant (`YYYY-MM-DD`): a gig's own day, for
+ * counting a month's leedz by day. Exact, and cheap over many instants: the zone's offset is read at
+ * the start and the end of the instant's UTC day, and where the two agree it holds all day (clocks
+ * change at most once a day); on a day they change, the instant is read on its own.
+ *
+ * @example
+ * localDateOf('2027-01-10T03:00:00Z', 'America/Chicago'); // → '2027-01-09'
+ */
+export function localDateOf(instant: string | Date, timeZone: string): string {
+  const ms = new Date(instant).getTime();
+  const day = Math.floor(ms / DAY_MS);
+  const key = `${timeZone}|${day}`;
+  let offset = dayOffsets.get(key);
+  if (offset === undefined) {
+    const atStart = wallFieldsAsUtc(day * DAY_MS, timeZone) - day * DAY_MS;
+    const atEnd = wallFieldsAsUtc((day + 1) * DAY_MS, timeZone) - (day + 1) * DAY_MS;
+    offset = atStart === atEnd ? atStart : null;
+    if (dayOffsets.size >= DAY_OFFSETS_KEPT) dayOffsets.clear();
+    dayOffsets.set(key, offset);
+  }
+  return new Date(offset === null ? wallFieldsAsUtc(ms, timeZone) : ms + offset).toISOString().slice(0, 10);
+}
+
 /**
  * An instant as the wall clock reads it in `timeZone`, to the minute: what a form shows for it.
  *

@@ -19,7 +19,7 @@ import { RawJson } from '../../framework/raw-json.js';
 import { zipSchema } from '../domain/address.js';
 import { haversineMiles, type GeoPoint } from '../domain/geo.js';
 import { instantSchema } from '../domain/leed.js';
-import { wallTimeOf } from '../domain/time-zone.js';
+import { localDateOf } from '../domain/time-zone.js';
 import { tradeNameSchema } from '../domain/trade.js';
 import { previewLeed, type LeedPreview } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
@@ -148,7 +148,7 @@ function firstOfEachDay(answer: RawJson, perDay: number, limit: number): RawJson
   const days: Record<string, number> = {};
   const kept: LeedPreview[] = [];
   for (const leed of leedz) {
-    const day = wallTimeOf(leed.start, leed.timeZone).slice(0, 10);
+    const day = localDateOf(leed.start, leed.timeZone);
     const count = (days[day] ?? 0) + 1;
     days[day] = count;
     if (count <= perDay && kept.length < limit) kept.push(leed);

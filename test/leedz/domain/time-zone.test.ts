@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatGigTime, formatInZone, instantOfWallTime, isWallTime, timeZoneForState, wallTimeOf } from '../../../src/leedz/domain/time-zone.js';
+import { formatGigTime, formatInZone, instantOfWallTime, isWallTime, localDateOf, timeZoneForState, wallTimeOf } from '../../../src/leedz/domain/time-zone.js';
 
 const STATES_AND_DC = [
   'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'DC', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS',
@@ -100,5 +101,39 @@ describe('wall times where the gig happens', () => {
     expect(formatGigTime('2027-01-10T02:00:00Z', '2027-01-10T08:00:00Z', 'America/Chicago')).toBe('Sat, Jan 9, 2027, 8:00 PM – Sun, Jan 10, 2027, 2:00 AM CST');
     expect(formatGigTime('2027-11-07T05:00:00Z', '2027-11-07T09:00:00Z', 'America/Chicago')).toBe('Sun, Nov 7, 2027, 12:00 AM CDT – 3:00 AM CST');
     expect(formatGigTime('2027-01-10T00:00:00Z', '2027-01-10T05:00:00Z', 'America/Los_Angeles')).toBe('Sat, Jan 9, 2027, 4:00 PM – 9:00 PM PST');
+  });
+});
+
+describe('localDateOf: the date where the gig is', () => {
+  // Zones with daylight saving, none, half and quarter hours, a 30-minute shift (Lord Howe), clocks
+  // that change at midnight (Havana, Beirut, Santiago: the date itself moves), and the date line.
+  const ZONES = ['America/Chicago', 'America/New_York', 'America/Phoenix', 'Pacific/Honolulu', 'America/St_Johns', 'Asia/Kolkata', 'Asia/Kathmandu', 'Pacific/Chatham', 'Australia/Lord_Howe', 'Europe/London', 'America/Havana', 'Asia/Beirut', 'America/Santiago', 'Pacific/Kiritimati', 'Pacific/Pago_Pago'];
+  /** The date as Intl prints it (en-CA writes YYYY-MM-DD): a reading independent of the one under test. */
+  const reference = (ms: number, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+
+  it('is the date of the wall clock there, across midnight', () => {
+    expect(localDateOf('2027-01-10T03:00:00Z', 'America/Chicago')).toBe('2027-01-09');
+    expect(localDateOf('2027-01-10T06:00:00Z', 'America/Chicago')).toBe('2027-01-10');
+    expect(localDateOf('2027-01-09T11:00:00Z', 'Pacific/Kiritimati')).toBe('2027-01-10');
+  });
+
+  it('agrees with Intl at every quarter hour around the days the clocks change', () => {
+    const switches = ['2027-03-14', '2027-11-07', '2027-03-28', '2027-10-31', '2027-04-04', '2027-10-03', '2027-09-26', '2027-09-05'];
+    for (const timeZone of ZONES) {
+      for (const date of switches) {
+        for (let ms = Date.parse(`${date}T00:00:00Z`) - 86_400_000; ms < Date.parse(`${date}T00:00:00Z`) + 2 * 86_400_000; ms += 15 * 60_000) {
+          expect(localDateOf(new Date(ms), timeZone), `${timeZone} ${new Date(ms).toISOString()}`).toBe(reference(ms, timeZone));
+        }
+      }
+    }
+  });
+
+  it('agrees with Intl at any instant of the coming years', () => {
+    const from = Date.parse('2026-01-01T00:00:00Z');
+    const to = Date.parse('2030-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(fc.integer({ min: from, max: to }), fc.constantFrom(...ZONES), (ms, timeZone) => localDateOf(new Date(ms).toISOString(), timeZone) === reference(ms, timeZone)),
+      { numRuns: 5000 },
+    );
   });
 });
