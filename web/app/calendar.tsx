@@ -113,6 +113,14 @@ function rangePath(filters: Filters, first: Date, last: Date, extra: Record<stri
   return `/api/leedz?${query}`;
 }
 
+/** The month's search with `perDay`: the first few leedz of each day, and each day's count. */
+interface MonthAnswer {
+  leedz: LeedPreview[];
+  days?: Record<string, number>;
+}
+
+const NO_LEEDZ: MonthAnswer = { leedz: [] };
+
 let readyMarked = false;
 
 export function Calendar({ filters, selectedId, search }: { filters: Filters; selectedId: string | undefined; search: string }) {
@@ -120,8 +128,8 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
   const days = useMemo(() => gridDays(filters.month), [filters.month.year, filters.month.month]);
   const path = searchPath(filters);
   const [result] = useLoad(async () => {
-    if (path === undefined) return { leedz: [] as LeedPreview[], days: {} as Record<string, number> | undefined };
-    const answer = await api.get<{ leedz: LeedPreview[]; days?: Record<string, number> }>(path);
+    if (path === undefined) return NO_LEEDZ;
+    const answer = await api.get<MonthAnswer>(path);
     if (!readyMarked) performance.mark('leedz:leedz-loaded');
     return answer;
   }, [path, dataVersion]);
