@@ -197,6 +197,12 @@ function wallFieldsAsUtc(ms: number, timeZone: string): number {
 }
 
 const DAY_MS = 86_400_000;
+
+/** How far the wall clock in `timeZone` is ahead of UTC at `ms`, in milliseconds. */
+function offsetAt(ms: number, timeZone: string): number {
+  return wallFieldsAsUtc(ms, timeZone) - ms;
+}
+
 /** A zone's offset over one UTC day, by `zone|day`: the offset, or null on a day its clocks change. */
 const dayOffsets = new Map<string, number | null>();
 const DAY_OFFSETS_KEPT = 10_000;
@@ -216,8 +222,8 @@ export function localDateOf(instant: string | Date, timeZone: string): string {
   const key = `${timeZone}|${day}`;
   let offset = dayOffsets.get(key);
   if (offset === undefined) {
-    const atStart = wallFieldsAsUtc(day * DAY_MS, timeZone) - day * DAY_MS;
-    const atEnd = wallFieldsAsUtc((day + 1) * DAY_MS, timeZone) - (day + 1) * DAY_MS;
+    const atStart = offsetAt(day * DAY_MS, timeZone);
+    const atEnd = offsetAt((day + 1) * DAY_MS, timeZone);
     offset = atStart === atEnd ? atStart : null;
     if (dayOffsets.size >= DAY_OFFSETS_KEPT) dayOffsets.clear();
     dayOffsets.set(key, offset);
@@ -255,10 +261,9 @@ export function instantOfWallTime(wallTime: string, timeZone: string): string | 
   const check = new Date(asUtc);
   // Date.UTC rolls February 30 over into March: a date that does not exist is refused, not moved.
   if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
-  const DAY = 86_400_000;
   // The zone's offsets a day either side: a wall time has at most these two readings.
-  const offsetBefore = wallFieldsAsUtc(asUtc - DAY, timeZone) - (asUtc - DAY);
-  const offsetAfter = wallFieldsAsUtc(asUtc + DAY, timeZone) - (asUtc + DAY);
+  const offsetBefore = offsetAt(asUtc - DAY_MS, timeZone);
+  const offsetAfter = offsetAt(asUtc + DAY_MS, timeZone);
   const candidates = [...new Set([asUtc - offsetBefore, asUtc - offsetAfter])].sort((a, b) => a - b);
   const exact = candidates.find((ms) => wallFieldsAsUtc(ms, timeZone) === asUtc);
   return new Date(exact ?? asUtc - offsetBefore).toISOString();
