@@ -8,8 +8,8 @@
  * connections for D seconds. Scenarios:
  *
  * - one trade, one month;
- * - one trade, the calendar's month: the query the web app's calendar sends (the grid's weeks and a
- *   day on each side, `perDay=3`: the first three leedz of each day and every day's count);
+ * - one trade, the calendar's month: the query the web app's calendar sends
+ *   (web/app/calendar-query.ts: the grid's weeks, `perDay`: the first leedz of each day and every day's count);
  * - three trades, one month;
  * - one trade, one month, within 20 miles of a zip.
  *
@@ -37,6 +37,7 @@ import { newLeedId } from '../src/leedz/functions/add-leed.js';
 import { resolveServerConfig } from '../src/server/config.js';
 import { seededRandom, TRADES } from '../src/server/seed.js';
 import { startServer } from '../src/server/serve.js';
+import { PER_DAY, searchPath } from '../web/app/calendar-query.js';
 import { childMain, forkChild, type RunningChild } from './child-process.js';
 import {
   fmtInt,
@@ -230,22 +231,15 @@ interface Scenario {
   path: string;
 }
 
-/** What web/app/calendar.tsx asks of each day: the first few leedz and the day's count. */
-const CALENDAR_PER_DAY = 3;
-
 function scenarios(month: Date, nextMonth: Date): Scenario[] {
   const from = month.toISOString();
   const to = new Date(nextMonth.getTime() - 1000).toISOString();
   const q = (params: Record<string, string>) => `/api/leedz?${new URLSearchParams({ ...params, from, to }).toString()}`;
-  // The calendar's range (web/app/calendar.tsx, in a UTC browser): Sunday on or before the 1st to
-  // Saturday on or after the last day, and a day more on each side for the gigs' own zones.
-  const gridFrom = new Date(month.getTime() - (month.getUTCDay() + 1) * DAY_MS);
-  const last = new Date(nextMonth.getTime() - DAY_MS);
-  const gridTo = new Date(last.getTime() + (6 - last.getUTCDay() + 2) * DAY_MS - 1);
-  const calendar = new URLSearchParams({ trades: 'dj', from: gridFrom.toISOString(), to: gridTo.toISOString(), limit: '5000', perDay: String(CALENDAR_PER_DAY) });
+  // The request the web app's calendar sends for that month (in a browser in this process's zone).
+  const calendar = searchPath({ month: { year: month.getUTCFullYear(), month: month.getUTCMonth() }, trades: ['dj'], available: ['dj'], zip: '', radius: 50 })!;
   return [
     { id: 'one-trade', label: 'one trade, one month', path: q({ trades: 'dj' }) },
-    { id: 'calendar', label: `one trade, the calendar's month (perDay=${CALENDAR_PER_DAY})`, path: `/api/leedz?${calendar.toString()}` },
+    { id: 'calendar', label: `one trade, the calendar's month (perDay=${PER_DAY})`, path: calendar },
     { id: 'three-trades', label: 'three trades, one month', path: q({ trades: 'dj,caricatures,face painting' }) },
     { id: 'radius', label: 'one trade, one month, 20 mi of 60601', path: q({ trades: 'dj', zip: '60601', radius: '20' }) },
   ];

@@ -6,7 +6,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { config } from '../shared/config.js';
 import { navigate, useLocation, withQuery } from '../shared/router.js';
-import { Calendar, filtersFor, type Filters } from './calendar.js';
+import { Calendar, filtersFor } from './calendar.js';
+import type { Filters } from './calendar-query.js';
 import { LeedDetail } from './leed-detail.js';
 import { useSession } from './session.js';
 import { tradeColor } from './trade-colors.js';
