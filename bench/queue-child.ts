@@ -9,6 +9,8 @@
  * - `sqlite-group`: a `node:http` server that inserts each request into SQLite (WAL,
  *   synchronous=NORMAL) with group commit: one transaction per event-loop turn, 202 after the commit
  *   (the limit of a durable queue on this stack);
+ * - `sqlite-sigv4`: the same server checking each request's SigV4 signature first with the runtime's
+ *   verifier (src/runtime/sigv4.ts): the limit of a durable queue that lets no stranger in;
  * - `loadgen`: the load generator (bench/http-load.ts), in a process of its own;
  * - `bullmq`: BullMQ's Queue and Worker on a redis-server the parent started.
  *
@@ -24,6 +26,7 @@ import { z } from 'zod';
 import { defineController } from '../src/framework/define.js';
 import type { RuntimeCredentials } from '../src/runtime/credentials.js';
 import { createLocalRuntime } from '../src/runtime/local-runtime.js';
+import { createSigV4Verifier, sha256Hex } from '../src/runtime/sigv4.js';
 import { resolveServerConfig } from '../src/server/config.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
 import { childMain, forkChild, type RunningChild } from './child-process.js';
@@ -56,7 +59,7 @@ export interface InvokeServerChildConfig {
 }
 
 export interface PeerChildConfig {
-  kind: 'bare' | 'sqlite-group';
+  kind: 'bare' | 'sqlite-group' | 'sqlite-sigv4';
   id: string;
 }
 
@@ -82,8 +85,8 @@ export type QueueChildConfig = RuntimeChildConfig | InvokeServerChildConfig | Pe
 /** What the invoke server and the peers send when they listen. */
 export interface ServerReady {
   port: number;
-  /** The credentials the server checks (the peers check none, but get the same signed requests). */
-  credentials?: RuntimeCredentials;
+  /** The credentials to sign with (the server's; the peers' own key pair, which only one of them checks). */
+  credentials: RuntimeCredentials;
 }
 
 /** The load generator's one request: where to send what, and how much. */
@@ -299,7 +302,10 @@ async function startInvokeServer(config: InvokeServerChildConfig) {
   return { ready, onRequest, close };
 }
 
-// ── the peers: bare node:http, node:http + SQLite group commit ──────────────
+// ── the peers: bare node:http, node:http + SQLite group commit (+ SigV4) ────
+
+/** The key pair the peers' requests are signed with (only `sqlite-sigv4` checks it). */
+const PEER_CREDENTIALS: RuntimeCredentials = { accessKeyId: 'AKIABENCHBENCHBENCH0', secretAccessKey: 'bench/secret/for/the/peers/0000000000000' };
 
 function listen(server: Server): Promise<number> {
   server.keepAliveTimeout = 65_000;
@@ -324,10 +330,20 @@ async function startBare(): Promise<{ ready: ServerReady; onRequest: () => unkno
     });
   });
   const port = await listen(server);
-  return { ready: { port }, onRequest: () => ({}), close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { ready: { port, credentials: PEER_CREDENTIALS }, onRequest: () => ({}), close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 async function startSqliteGroup(config: PeerChildConfig): Promise<{ ready: ServerReady; onRequest: () => unknown; close: () => Promise<void> }> {
+  const verifier = config.kind === 'sqlite-sigv4' ? createSigV4Verifier({ lookup: (id) => (id === PEER_CREDENTIALS.accessKeyId ? PEER_CREDENTIALS : undefined) }) : undefined;
+  /** The refusal of a request whose signature does not hold, as the runtime's listener checks it; undefined when it holds (or no check). */
+  const refusal = (request: IncomingMessage, body: Buffer): string | undefined => {
+    if (verifier === undefined) return undefined;
+    const url = request.url ?? '';
+    const mark = url.indexOf('?');
+    const pending = verifier.begin({ method: request.method ?? '', rawPath: mark < 0 ? url : url.slice(0, mark), rawQuery: mark < 0 ? '' : url.slice(mark + 1), headers: request.headers });
+    if ('name' in pending) return pending.name;
+    return pending.verify(pending.payloadHash === 'UNSIGNED-PAYLOAD' ? pending.payloadHash : sha256Hex(body))?.name;
+  };
   const tmp = makeTempDir(config.id);
   const db = new Database(join(tmp.path, 'events.db'));
   db.pragma('journal_mode = WAL');
@@ -365,13 +381,19 @@ async function startSqliteGroup(config: PeerChildConfig): Promise<{ ready: Serve
   };
   const server = createServer((request, response) => {
     onBody(request, (body) => {
+      const refused = refusal(request, body);
+      if (refused !== undefined) {
+        response.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': refused });
+        response.end('{}');
+        return;
+      }
       if (pending.length === 0) setImmediate(flush);
       pending.push({ id: randomUUID(), body, response });
     });
   });
   const port = await listen(server);
   return {
-    ready: { port },
+    ready: { port, credentials: PEER_CREDENTIALS },
     onRequest: () => ({ rows: count.get() as number }),
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -533,7 +555,8 @@ async function main(config: QueueChildConfig): Promise<void> {
       return childMain(async () => ({}), (body) => load(body as LoadRequest));
     case 'invoke-server':
     case 'bare':
-    case 'sqlite-group': {
+    case 'sqlite-group':
+    case 'sqlite-sigv4': {
       let close: () => Promise<void> = async () => {};
       let onRequest: (body: unknown) => unknown = () => undefined;
       return childMain(

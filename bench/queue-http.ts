@@ -28,11 +28,13 @@ export interface HttpSettings {
   cpuProfDir: string | undefined;
 }
 
-export type PeerId = 'bare' | 'sqlite-group' | 'invoke-api' | 'invoke-accept';
+export type PeerId = 'bare' | 'sqlite-group' | 'sqlite-sigv4' | 'invoke-api' | 'invoke-accept';
 
 const PEERS: { id: PeerId; label: string }[] = [
   { id: 'bare', label: 'node:http, 202 to every POST (the HTTP limit)' },
   { id: 'sqlite-group', label: 'node:http + SQLite insert, group commit' },
+  // Not a target: the SQLite peer checking each signature as the Invoke API must, the floor the Invoke API's accept path can reach.
+  { id: 'sqlite-sigv4', label: 'node:http + SigV4 check + SQLite insert' },
   { id: 'invoke-api', label: 'Invoke API (startServer, SigV4 checked)' },
   // Not a target: the same server with its queue paused, so that the accept path's share shows apart from running the events.
   { id: 'invoke-accept', label: 'Invoke API, queue paused (accepting only)' },
@@ -65,8 +67,7 @@ async function runPeer(peer: PeerId, loadgen: RunningChild<object>, http: HttpSe
   const server = forkQueueChild<ServerReady>(config, { dir: http.cpuProfDir, as: `peer-${peer}-${attempt}` });
   try {
     const ready = await server.ready;
-    // The peers check no signature, but get the same signed bytes: sign with any key pair.
-    const credentials = ready.credentials ?? { accessKeyId: 'AKIABENCHBENCHBENCH0', secretAccessKey: 'bench/secret/for/the/peers/0000000000000' };
+    const credentials = ready.credentials;
     const request = (durationSeconds: number, label: string): LoadRequest => ({
       type: 'load',
       port: ready.port,
@@ -82,7 +83,7 @@ async function runPeer(peer: PeerId, loadgen: RunningChild<object>, http: HttpSe
     const serverCpuSeconds = processCpuSeconds(server.pid) - cpuBefore;
     const run: PeerRun = { peer, load, serverCpuSeconds };
     if (peer === 'invoke-api' || peer === 'invoke-accept') run.completed = (await server.request<{ succeeded: number }>({ type: 'stats' })).succeeded;
-    if (peer === 'sqlite-group') run.rows = (await server.request<{ rows: number }>({ type: 'stats' })).rows;
+    if (peer === 'sqlite-group' || peer === 'sqlite-sigv4') run.rows = (await server.request<{ rows: number }>({ type: 'stats' })).rows;
     log(`  [${peer}] ${fmtRate(load.requestsPerSecond)}, p50 ${fmtMs(load.latencyMs.p50)}, p99 ${fmtMs(load.latencyMs.p99)}; server CPU ${fmtCpu(serverCpuSeconds)}, client CPU ${fmtCpu(load.clientCpuSeconds)}${load.non2xx + load.errors > 0 ? `; ${load.non2xx + load.errors} failed, first: ${load.firstError}` : ''}`);
     return run;
   } finally {
@@ -162,11 +163,12 @@ export function reportPeers(rows: PeerRow[], http: HttpSettings, load: { before:
   const notes = [
     `Same load generator for all (bench/http-load.ts, its own process): ${http.connections} keep-alive connections, one request in flight on each, for ${http.durationSeconds} s after ${http.warmupSeconds} s of warm-up;`,
     `  POST ${INVOKE_PATH}, X-Amz-Invocation-Type: Event, a {"function":"noop","i":…} body; ${signingNote(http)}.`,
-    '  The two peers check no signature (they get the same signed bytes); the Invoke API checks every one.',
+    '  The first two peers check no signature (they get the same signed bytes); the third checks every one with the runtime\'s verifier (src/runtime/sigv4.ts), as the Invoke API does.',
     `Invoke API: the real server (startServer, LEEDZ_APP=example, process-crash durability, pool ${http.poolSize ?? '16, the server default'}) with the no-op controller registered; each 202 after its event is committed; its worker runs the events`,
     '  meanwhile in the same process ("completed": Event invocations finished by the end of the load). "Queue paused": the same server holding the queue, so that it only',
     '  accepts (each event still committed before its 202): the share of the accept path alone, beside the full row that also runs every event. The targets use the full row.',
     'SQLite peer: node:http, better-sqlite3, WAL, synchronous=NORMAL, one INSERT per request (a random UUID, the body, a timestamp) and one transaction per event-loop turn (setImmediate), 202 after the commit.',
+    '  With the SigV4 check: the same, each request verified (headers, then the SHA-256 of its body) before its insert: not a target, the floor of any server that must check a signature and store the event.',
     `CPU: server = the server's process (/proc/<pid>/stat), client = the load generator, both over the measured seconds only. Median of ${http.repeat} interleaved round(s) per server${http.repeat > 1 ? ` (${rows.map((r) => `${r.peer}: ${r.runs.map((x) => fmtRate(x.load.requestsPerSecond)).join(', ')}`).join('; ')})` : ''}.`,
     loadNote(load.before, load.after, cores),
     '',
