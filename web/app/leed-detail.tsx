@@ -7,7 +7,7 @@
  * Cancel comes back here with `?checkout=cancelled`, which releases the hold at once.
  */
 import type { RefObject } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { LeedView } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
@@ -165,7 +165,7 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
   const [reporting, setReporting] = useState(false);
   const [claiming, setClaiming] = useState(false);
   const claimRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (claiming) claimRef.current?.focus();
   }, [claiming]);
 
@@ -288,7 +288,7 @@ function ReportForm({ leed, onDone }: { leed: LeedView; onDone: () => void }) {
   const [sent, setSent] = useState(false);
   const [busy, setBusy] = useState(false);
   const textRef = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => textRef.current?.focus(), []);
+  useLayoutEffect(() => textRef.current?.focus(), []);
 
   if (sent) {
     return (
@@ -351,7 +351,7 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (confirming) confirmRef.current?.focus();
   }, [confirming]);
 

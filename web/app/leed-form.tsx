@@ -7,7 +7,7 @@
  * at the top that links to them.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { FieldVisibility, HideableField, Leed } from '../../src/leedz/domain/leed.js';
 import type { FieldError } from '../../src/leedz/domain/validation.js';
 import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
@@ -99,7 +99,7 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
     );
   }, [edit?.trade, edit?.id]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (errors.length > 0 || failure !== undefined) summaryRef.current?.focus();
   }, [errors, failure]);
 

@@ -4,7 +4,7 @@
  * because mail scanners open every link of an email: a plain visit must not sign anyone in or use
  * the link up. A link that was used or has expired says so, and offers a new one.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { User } from '../../src/leedz/domain/user.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
 import { navigate } from '../shared/router.js';
@@ -104,7 +104,7 @@ export function SignInConfirmPage() {
   const [token] = useState(tokenInFragment);
   const [state, setState] = useState<{ kind: 'ready' | 'busy' } | { kind: 'dead' | 'error'; text: string }>({ kind: 'ready' });
   const buttonRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => buttonRef.current?.focus(), []);
+  useLayoutEffect(() => buttonRef.current?.focus(), []);
 
   const confirm = async () => {
     if (token === undefined) return;

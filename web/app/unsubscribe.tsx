@@ -7,7 +7,7 @@
  * never sends to a server; what it names (the trade) is read here only to say what the button does:
  * the server checks its signature.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 /** The trade a token is about (its second part), or undefined when the token is not well formed. */
 function tradeOf(token: string): string | undefined {
@@ -28,7 +28,7 @@ export function UnsubscribePage() {
   const trade = token === '' ? undefined : tradeOf(token);
   const [state, setState] = useState<State>({ kind: 'ready' });
   const buttonRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => buttonRef.current?.focus(), []);
+  useLayoutEffect(() => buttonRef.current?.focus(), []);
 
   const unsubscribe = async () => {
     setState({ kind: 'busy' });

@@ -9,7 +9,7 @@
  * has a link and the browser's back button works.
  */
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../shared/api.js';
 import { onPollStop } from '../shared/hooks.js';
 import '../shared/base.css';
@@ -49,7 +49,7 @@ function parseHash(): { tab: TabId; arg: string | undefined } {
  */
 function Stopped({ error }: { error: ApiError }) {
   const headingRef = useRef<HTMLHeadingElement>(null);
-  useEffect(() => headingRef.current?.focus(), []);
+  useLayoutEffect(() => headingRef.current?.focus(), []);
   return (
     <section class="notice error stopped" role="alert" aria-labelledby="stopped-title">
       <h1 id="stopped-title" ref={headingRef} tabIndex={-1}>

@@ -4,7 +4,7 @@
  * the poster and tells the vendors who were emailed about the leed that it is withdrawn. Resolved
  * reports are listed below. There is no console on AWS: there, reports reach the admin by email.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ReportView } from '../../src/leedz/ports.js';
 import { api, messageOf } from '../shared/api.js';
 import { formatCents, formatDateTime } from '../shared/format.js';
@@ -130,7 +130,7 @@ export function Reports() {
 
 function ConfirmTakeDown({ report, busy, onConfirm, onCancel }: { report: ReportView; busy: boolean; onConfirm: () => void; onCancel: () => void }) {
   const confirmRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => confirmRef.current?.focus(), []);
+  useLayoutEffect(() => confirmRef.current?.focus(), []);
   return (
     <div class="notice warn" role="group" aria-labelledby={`confirm-${report.id}`}>
       <p id={`confirm-${report.id}`}>
