@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchQuerySchema } from '../../src/leedz/functions/search-leedz.js';
 import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 
 /**
@@ -117,11 +118,23 @@ describe('bad input never breaks anything', () => {
       fc.asyncProperty(query, async (params) => {
         const response = await t.api('GET', `/api/leedz?${new URLSearchParams(params)}`);
         expect(response.status, JSON.stringify({ params, body: response.body })).toBeLessThan(500);
-        if (response.status === 400) expect(response.body.error.fields.length).toBeGreaterThan(0);
-        else expect(response.status).toBe(200);
+        if (response.status === 400) {
+          const fields = response.body.error.fields as { path: string }[];
+          expect(fields.length).toBeGreaterThan(0);
+          // Each refusal names a parameter that was sent, or one the search takes (required, or the other of zip and radius;
+          // `trades.0`: its first trade), never the request as a whole.
+          for (const field of fields) expect([...Object.keys(params), ...Object.keys(searchQuerySchema.shape)]).toContain(field.path.split('.')[0]);
+        } else expect(response.status).toBe(200);
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('a query parameter the search does not take is named, with the one it most likely meant', async () => {
+    const response = await t.api('GET', '/api/leedz?trade=dj&from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z');
+    expect(response.status).toBe(400);
+    expect(response.body.error.fields).toContainEqual({ path: 'trade', message: 'is not a parameter of this request; did you mean "trades"?' });
+    expect(response.body.error.message).toBe('invalid trades, trade');
   });
 
   it('bodies that are not JSON, or too large, are refused without a 5xx', async () => {

@@ -76,6 +76,44 @@ export function fieldErrorsOf(
 }
 
 /**
+ * The known key a misspelt one most likely meant: the same in another case, or one or two edits
+ * away (`trade` for `trades`, `raduis` for `radius`); undefined when none is that close, or two are.
+ *
+ * @example
+ * closestKey('trade', ['trades', 'from', 'to']); // → 'trades'
+ * closestKey('x', ['trades', 'from', 'to']);     // → undefined
+ */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const sameButCase = known.filter((k) => k.toLowerCase() === lower);
+  if (sameButCase.length === 1) return sameButCase[0];
+  // Keys this short are all within two edits of each other: no guess is better than a wrong one.
+  if (key.length < 3) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  let ties = 0;
+  for (const candidate of known) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance, ties] = [candidate, distance, 0];
+    else if (distance === bestDistance) ties += 1;
+  }
+  return ties === 0 ? best : undefined;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), for the short keys of a request. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
  * Keeps the first error for each path, in order.
  *
  * @example

@@ -62,7 +62,7 @@ export async function signedInCallerAndLeed(
 ): Promise<{ ok: true; caller: SignedIn; leed: Leed } | { ok: false; result: HttpResult }> {
   const caller = authenticate(request);
   if (caller === undefined) return { ok: false, result: unauthenticated() };
-  const params = parseWith(leedParamsSchema, request.params);
+  const params = parseWith(leedParamsSchema, request.params, 'parameter');
   if (!params.ok) return params;
   const leed = await deps.store.getLeed(params.value.trade, params.value.id);
   if (leed === undefined || leed.status === 'deleted') return { ok: false, result: notFound('leed') };

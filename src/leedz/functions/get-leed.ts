@@ -10,7 +10,7 @@ export function createGetLeed(deps: MarketplaceDeps) {
   return defineHttpFunction('getLeed', {
     table: 'read',
     handler: async (request) => {
-      const params = parseWith(leedParamsSchema, request.params);
+      const params = parseWith(leedParamsSchema, request.params, 'parameter');
       if (!params.ok) return params.result;
       const leed = await deps.store.getLeed(params.value.trade, params.value.id);
       if (leed === undefined || leed.status === 'deleted') return notFound('leed');

@@ -9,7 +9,7 @@ export function createGetUser(deps: MarketplaceDeps) {
   return defineHttpFunction('getUser', {
     table: 'read',
     handler: async (request) => {
-      const params = parseWith(z.object({ username: z.string().min(1).max(64) }), request.params);
+      const params = parseWith(z.object({ username: z.string().min(1).max(64) }), request.params, 'parameter');
       if (!params.ok) return params.result;
       const user = await deps.store.getUser(params.value.username);
       return user === undefined ? notFound('user') : ok(publicProfile(user));

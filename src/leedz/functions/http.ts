@@ -10,7 +10,7 @@
  * return problem('CONFLICT', 'dj leed already exists for 1 Main St 62701 at this date and time');
  */
 import { z } from 'zod';
-import type { FieldError } from '../domain/validation.js';
+import { closestKey, fieldErrorsOf, type FieldError } from '../domain/validation.js';
 import { MarketplaceError, type MarketplaceErrorCode } from '../ports.js';
 
 export const httpRequestSchema = z.object({
@@ -118,17 +118,22 @@ export function notFound(what: string): HttpResult {
   return problem('NOT_FOUND', `${what} not found`);
 }
 
-/** Validate `query` or `params` with a schema, turning zod issues into named fields. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): { ok: true; value: z.output<S> } | { ok: false; result: HttpResult } {
+/**
+ * Validate a request's `query`, `params` or small body with a schema, turning zod issues into named
+ * fields. A key the schema does not take is named itself, with the key it most likely meant
+ * (`trade: is not a parameter of this request; did you mean "trades"?`), not as an error of the whole.
+ *
+ * @example
+ * const query = parseWith(searchQuerySchema, request.query, 'parameter');
+ * if (!query.ok) return query.result;
+ */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, kind: 'parameter' | 'field' = 'field'): { ok: true; value: z.output<S> } | { ok: false; result: HttpResult } {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
-  const seen = new Set<string>();
-  const fields: FieldError[] = [];
-  for (const issue of parsed.error.issues) {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    if (seen.has(path)) continue;
-    seen.add(path);
-    fields.push({ path, message: issue.message });
-  }
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
+  const fields = fieldErrorsOf(parsed.error, (key, parent) => {
+    const meant = parent.length === 0 ? closestKey(key, known) : undefined;
+    return `is not a ${kind} of this request${meant === undefined ? '' : `; did you mean "${meant}"?`}`;
+  });
   return { ok: false, result: invalid(fields) };
 }

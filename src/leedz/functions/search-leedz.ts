@@ -86,7 +86,7 @@ export function createSearchLeedz(deps: MarketplaceDeps) {
       const sent = JSON.stringify(request.query);
       let query = validQueries.get(sent);
       if (query === undefined) {
-        const parsed = parseWith(searchQuerySchema, request.query);
+        const parsed = parseWith(searchQuerySchema, request.query, 'parameter');
         if (!parsed.ok) return parsed.result;
         query = parsed.value;
         if (validQueries.size >= CACHE_ENTRIES) validQueries.delete(validQueries.keys().next().value!);

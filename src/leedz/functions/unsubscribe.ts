@@ -35,7 +35,7 @@ export function createUnsubscribe(deps: MarketplaceDeps) {
     table: 'read-write',
     sensitive: ['query.token'],
     handler: async (request) => {
-      const query = parseWith(unsubscribeQuerySchema, request.query);
+      const query = parseWith(unsubscribeQuerySchema, request.query, 'parameter');
       if (!query.ok) return query.result;
       const subject = readUnsubscribeToken(await deps.store.unsubscribeSecret(), query.value.token);
       if (subject === undefined) {
@@ -55,7 +55,7 @@ export function createOpenUnsubscribeLink(deps: MarketplaceDeps) {
   return defineHttpFunction('openUnsubscribeLink', {
     sensitive: ['query.token'],
     handler: async (request) => {
-      const query = parseWith(unsubscribeQuerySchema, request.query);
+      const query = parseWith(unsubscribeQuerySchema, request.query, 'parameter');
       if (!query.ok) return query.result;
       return { status: 303, headers: { location: unsubscribePageUrl(deps.settings.publicUrl, query.value.token), ...NO_STORE } };
     },

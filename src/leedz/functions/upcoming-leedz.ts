@@ -24,9 +24,9 @@ export function createUpcomingLeedz(deps: MarketplaceDeps) {
   return defineHttpFunction('upcomingLeedz', {
     table: 'read',
     handler: async (request) => {
-      const params = parseWith(z.object({ trade: tradeNameSchema }), request.params);
+      const params = parseWith(z.object({ trade: tradeNameSchema }), request.params, 'parameter');
       if (!params.ok) return params.result;
-      const query = parseWith(upcomingQuerySchema, request.query);
+      const query = parseWith(upcomingQuerySchema, request.query, 'parameter');
       if (!query.ok) return query.result;
       const { trade } = params.value;
       if ((await deps.store.getTrade(trade)) === undefined) return notFound('trade');

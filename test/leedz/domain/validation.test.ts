@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyOf, firstPerPath } from '../../../src/leedz/domain/validation.js';
+import { bodyOf, closestKey, firstPerPath } from '../../../src/leedz/domain/validation.js';
 
 describe('bodyOf', () => {
   it('trims top-level strings and turns blank ones into null', () => {
@@ -35,5 +35,26 @@ describe('firstPerPath', () => {
       { path: 'end', message: 'first' },
       { path: 'title', message: 'only' },
     ]);
+  });
+});
+
+describe('closestKey', () => {
+  const search = ['trades', 'from', 'to', 'zip', 'radius', 'limit', 'perDay'];
+
+  it('names the known key one or two edits away, or the same in another case', () => {
+    expect(closestKey('trade', search)).toBe('trades');
+    expect(closestKey('raduis', search)).toBe('radius');
+    expect(closestKey('perday', search)).toBe('perDay');
+    expect(closestKey('PERDAY', search)).toBe('perDay');
+    expect(closestKey('limits', search)).toBe('limit');
+  });
+
+  it('guesses nothing for a key far from every known one, for very short keys, or when two are as close', () => {
+    expect(closestKey('category', search)).toBeUndefined();
+    expect(closestKey('x', search)).toBeUndefined();
+    expect(closestKey('tz', search)).toBeUndefined();
+    // One edit from both "to" and "tom": either guess could be wrong.
+    expect(closestKey('tox', ['to', 'tom'])).toBeUndefined();
+    expect(closestKey('abcd', ['abce', 'abcf'])).toBeUndefined();
   });
 });
