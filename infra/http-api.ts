@@ -17,7 +17,12 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ROUTES, type RouteSpec } from '../src/leedz/functions/routes.js';
 import { type ConcurrencyPlan, signInThrottle, stageThrottle } from './edge-limits.js';
 
-/** Every route of `ROUTES` on `api`, and the default stage's throttling and access logs. */
+/** The function that answers a path under /api/ no route matches: any API function would; this one loads least. */
+export const API_FALLBACK_FUNCTION = 'getTrades';
+/** API Gateway's greedy path for everything under /api/ that no other route matches. */
+export const API_FALLBACK_PATH = '/api/{proxy+}';
+
+/** Every route of `ROUTES` on `api`, a catch-all for the rest of /api/, and the default stage's throttling and access logs. */
 export function addApiRoutes(
   stack: Stack,
   api: HttpApi,
@@ -43,6 +48,13 @@ export function addApiRoutes(
     });
     routes.set(routeKey(route), added!);
   }
+  // What no route matches under /api/ goes to one light API function, whose application answers the
+  // API's own 404 or 405 (src/edge/api-app.ts, mountApiFallback), as the local server does, instead of
+  // API Gateway's {"message":"Not Found"}. API Gateway prefers the most specific route, so no
+  // operation's request comes here (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
+  const fallback = ROUTES.find((route) => route.function === API_FALLBACK_FUNCTION);
+  if (fallback === undefined) throw new Error(`ROUTES has no route to ${API_FALLBACK_FUNCTION}, which answers unknown API paths`);
+  api.addRoutes({ path: API_FALLBACK_PATH, methods: [HttpMethod.ANY], integration: integrations.get(fallback.function)! });
 
   // The edge: throttling and access logs on the stage.
   // Escape hatches: the L2 default stage takes neither per-route throttling nor (on creation) access logs.

@@ -13,7 +13,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ROUTES } from '../src/leedz/functions/routes.js';
 import type { LeedzStack } from './leedz-stack.js';
-import { routeKey } from './http-api.js';
+import { API_FALLBACK_PATH, routeKey } from './http-api.js';
 
 /** Why a route that API Gateway does not authorise is still safe, by the route's `auth` in ROUTES. */
 const OPEN_ROUTE = {
@@ -38,7 +38,12 @@ export function suppressNagFindings(stack: LeedzStack): void {
 
   for (const construct of stack.api.node.findAll()) {
     if (!(construct instanceof CfnRoute) || construct.authorizationType === 'JWT') continue;
-    const route = ROUTES.find((r) => routeKey(r) === Stack.of(stack).resolve(construct.routeKey));
+    const key = Stack.of(stack).resolve(construct.routeKey) as string;
+    if (key === `ANY ${API_FALLBACK_PATH}`) {
+      suppress(construct, 'AwsSolutions-APIG4', `${key}: serves no operation, only the API's 404 or 405 for a path or method no route takes`);
+      continue;
+    }
+    const route = ROUTES.find((r) => routeKey(r) === key);
     if (route === undefined || route.auth === 'session') continue;
     suppress(construct, 'AwsSolutions-APIG4', `${routeKey(route)}: ${OPEN_ROUTE[route.auth]}`);
   }

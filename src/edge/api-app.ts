@@ -67,6 +67,38 @@ export function createApiApp(options: ApiAppOptions): Hono {
 }
 
 /**
+ * The API's answer for a path under `/api/` that no operation serves, in the API's own error shape:
+ * 405 `METHOD_NOT_ALLOWED` with `Allow` for a path of {@link ROUTES} asked with another method, else
+ * 404 `NOT_FOUND`. Mounted after every `/api/` route: locally at the end of the server's application;
+ * on AWS, API Gateway sends what no route matches (`ANY /api/{proxy+}`, infra/http-api.ts) to one API
+ * function, whose application ends with this too, so both sides answer alike.
+ *
+ * @example
+ * mountApiFallback(app); // after app.route('/', createApiApp(…)) and the server's other /api/ routes
+ */
+export function mountApiFallback(app: Hono): void {
+  const paths = ROUTES.map((route) => ({ method: route.method, pattern: pathPattern(route.path) }));
+  app.all('/api/*', (c) => {
+    const path = c.req.path;
+    const allowed = [...new Set(paths.filter((known) => known.pattern.test(path)).map((known) => known.method))];
+    if (allowed.length > 0) {
+      const result = problem('METHOD_NOT_ALLOWED', `${path} takes ${allowed.join(', ')}, not ${c.req.method}`);
+      return send({ ...result, headers: { allow: allowed.join(', ') } });
+    }
+    return send(problem('NOT_FOUND', `no operation ${c.req.method} ${path}: the API's operations are listed at /api/docs`));
+  });
+}
+
+/** A route's path (`/api/leedz/:trade/:id`) as a pattern matching the paths it serves. */
+function pathPattern(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
+/**
  * Why the edge refuses this request before reading it, or undefined. A route that takes a form
  * (`accepts`: one-click unsubscribe, RFC 8058) carries its own credential in its URL and acts on no
  * session, so a page of another site gains nothing by posting to it: its Origin is not checked.

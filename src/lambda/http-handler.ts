@@ -13,7 +13,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
-import { createApiApp } from '../edge/api-app.js';
+import { createApiApp, mountApiFallback } from '../edge/api-app.js';
 import type { Deployable } from '../framework/define.js';
 import { serializeError } from '../framework/errors.js';
 import type { Transport } from '../framework/transport.js';
@@ -46,6 +46,8 @@ export function createHttpHandler(fn: Deployable, transport: Transport, identity
       }
     },
   });
+  // What API Gateway's catch-all route brings here: the same 404 or 405 as the local server's.
+  mountApiFallback(app);
   const run = handle(app);
   return async (event, context) => (await run(event as unknown as LambdaEvent, context as unknown as LambdaContext)) as APIGatewayProxyStructuredResultV2;
 }

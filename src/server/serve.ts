@@ -19,6 +19,7 @@ import { createInvokeApi } from '../runtime/invoke-api.js';
 import { createInvokeListener, type InvokeListener } from '../runtime/invoke-listener.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.js';
 import { createOperatorSessions, OPERATOR_COOKIE, OPERATOR_SESSION_TTL_MS } from '../runtime/operator-sessions.js';
+import { mountApiFallback } from '../edge/api-app.js';
 import type { Transport } from '../framework/transport.js';
 import type { StorageView } from '../runtime/views.js';
 import { createLambdaTransport } from '../transports/lambda-transport.js';
@@ -184,6 +185,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await awsLocal?.close();
     throw error;
   }
+  // Last of all: a path under /api/ that none of the routes above serves gets the API's own 404 or 405.
+  if (marketplace !== undefined || awsLocal !== undefined) mountApiFallback(app);
   runtime.start();
   marketplace?.start(runtime);
   if (awsLocal !== undefined && lambdaTransport !== undefined) awsLocal.start(lambdaTransport);

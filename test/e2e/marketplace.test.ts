@@ -216,7 +216,9 @@ describe('signing in', () => {
     const token = signInTokenOf(text)!;
     // Fetching the link (a mail scanner) serves the app's page and spends nothing; no GET redeems.
     expect((await fetch(link)).status).toBe(200);
-    expect((await t.api('GET', `/api/auth/callback?token=${token}`)).status).toBe(404);
+    const asGet = await t.api('GET', `/api/auth/callback?token=${token}`);
+    expect(asGet.status).toBe(405);
+    expect(asGet.headers.get('allow')).toBe('POST');
     const first = await t.api('POST', '/api/auth/callback', { body: { token } });
     expect(first.status).toBe(200);
     expect(first.body.user.email).toBe('once@example.com');
@@ -482,6 +484,27 @@ describe('conflicts', () => {
     const racing = { ...base, location: '600 Monroe Street, Springfield, IL 62701' };
     const results = await Promise.all([1, 2, 3].map(() => t.api('POST', '/api/leedz', { token: vendor.token, body: racing })));
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+  });
+});
+
+describe('paths no operation serves', () => {
+  it('answer in the API’s error shape: 404 for an unknown path, 405 with Allow for a known one asked with another method', async () => {
+    const missing = await t.api('GET', '/api/leed');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ error: { code: 'NOT_FOUND', message: "no operation GET /api/leed: the API's operations are listed at /api/docs" } });
+    expect((await t.api('POST', '/api/trades/dj/leedz/extra', { body: {} })).body.error.code).toBe('NOT_FOUND');
+
+    const wrongMethod = await t.api('DELETE', '/api/trades');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET');
+    expect(wrongMethod.body.error).toEqual({ code: 'METHOD_NOT_ALLOWED', message: '/api/trades takes GET, not DELETE' });
+    const leed = await t.api('PUT', '/api/leedz/dj/l_anything');
+    expect(leed.status).toBe(405);
+    expect(leed.headers.get('allow')).toBe('GET, PATCH, DELETE');
+
+    // The server's own pages under /api/ are still theirs: the reference, and the operator's outbox (401 without a session).
+    expect((await t.api('GET', '/api/docs')).status).toBe(200);
+    expect((await t.api('GET', '/api/dev/outbox')).status).toBe(401);
   });
 });
 

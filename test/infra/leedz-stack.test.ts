@@ -12,7 +12,7 @@ import { LEEDZ_TABLE } from '../../src/adapters/store/dynamodb/table-definition.
 import { ROUTES } from '../../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from '../../infra/deployables.js';
-import { ACCESS_LOG_FORMAT, apiGatewayPath, routeKey } from '../../infra/http-api.js';
+import { ACCESS_LOG_FORMAT, API_FALLBACK_FUNCTION, API_FALLBACK_PATH, apiGatewayPath, routeKey } from '../../infra/http-api.js';
 import { IDEMPOTENCY_ACTIONS, lambdaSpecs, SERVICE_USERS, TABLE_ACTIONS } from '../../infra/lambda-specs.js';
 import { LeedzStack } from '../../infra/leedz-stack.js';
 import { LAMBDA_UNRESERVED_MINIMUM, signInThrottle, stageThrottle } from '../../infra/edge-limits.js';
@@ -545,17 +545,24 @@ describe('eyes on it', () => {
 });
 
 describe('the HTTP API', () => {
-  it('has one route per row of ROUTES, to its function, with payload format 2.0', () => {
+  it('has one route per row of ROUTES, to its function, with payload format 2.0, and a catch-all for the rest of /api/', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route');
-    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(ROUTES.map((route) => `${route.method} ${apiGatewayPath(route)}`).sort());
+    const fallbackKey = `ANY ${API_FALLBACK_PATH}`;
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual([...ROUTES.map((route) => `${route.method} ${apiGatewayPath(route)}`), fallbackKey].sort());
+    const integrationOf = (routeKey: string) => {
+      const [, resource] = routes.find(([, r]) => r.Properties.RouteKey === routeKey)!;
+      return resources[resource.Properties.Target['Fn::Join'][1][1].Ref as string]!.Properties;
+    };
     for (const route of ROUTES) {
-      const [, resource] = routes.find(([, r]) => r.Properties.RouteKey === `${route.method} ${apiGatewayPath(route)}`)!;
-      const integrationId = resource.Properties.Target['Fn::Join'][1][1].Ref as string;
-      const integration = resources[integrationId]!.Properties;
+      const integration = integrationOf(`${route.method} ${apiGatewayPath(route)}`);
       expect(integration.IntegrationType).toBe('AWS_PROXY');
       expect(integration.PayloadFormatVersion).toBe('2.0');
       expect(integration.IntegrationUri).toEqual({ 'Fn::GetAtt': [lambdaId(route.function), 'Arn'] });
     }
+    // What no route matches goes to a function whose application answers the API's 404 or 405 (test/lambda/http-handler.test.ts).
+    expect(integrationOf(fallbackKey).IntegrationUri).toEqual({ 'Fn::GetAtt': [lambdaId(API_FALLBACK_FUNCTION), 'Arn'] });
+    const [, fallback] = routes.find(([, r]) => r.Properties.RouteKey === fallbackKey)!;
+    expect(fallback.Properties.AuthorizationType).toBe('NONE');
   });
 
   it('puts the Cognito JWT authorizer on exactly the session routes', () => {

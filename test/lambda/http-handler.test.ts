@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineFunction } from '../../src/framework/define.js';
 import { httpRequestSchema } from '../../src/leedz/functions/http.js';
 import { createHttpHandler } from '../../src/lambda/http-handler.js';
+import { API_FALLBACK_FUNCTION } from '../../infra/http-api.js';
 import { apiEvent, lambdaContext, localMarketplace, recordingTransport, type LocalMarketplace } from './fakes.js';
 
 let m: LocalMarketplace;
@@ -37,6 +38,19 @@ describe('API Gateway v2 entry of a request-response function', () => {
     expect(result.statusCode).toBe(200);
     expect(json(result).trades.map((t: { name: string }) => t.name).sort()).toEqual(['caricatures', 'dj']);
     expect(result.cookies).toBeUndefined();
+  });
+
+  it('answers what API Gateway’s catch-all route brings (no operation there) with the API’s own 404 or 405, as the local server does', async () => {
+    const fallback = (method: string, path: string) => call(API_FALLBACK_FUNCTION, apiEvent('api-fallback.json', { __METHOD__: method, __PATH__: path, __PROXY__: path.slice('/api/'.length) }));
+    const missing = await fallback('GET', '/api/nope');
+    expect(missing.statusCode).toBe(404);
+    expect(json(missing)).toEqual({ error: { code: 'NOT_FOUND', message: "no operation GET /api/nope: the API's operations are listed at /api/docs" } });
+    // A path another function serves, with a method none takes.
+    const wrongMethod = await fallback('PUT', '/api/me');
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers?.allow).toBe('GET, PATCH');
+    expect(json(wrongMethod).error).toEqual({ code: 'METHOD_NOT_ALLOWED', message: '/api/me takes GET, PATCH, not PUT' });
+    expect(transport.calls).toEqual([]);
   });
 
   it('decodes a base64 body: login answers 202 and hands the sign-in email to emailHelper with Event, with no token in it', async () => {

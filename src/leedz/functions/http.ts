@@ -58,6 +58,8 @@ export const ERROR_STATUS = {
   LINK_USED_OR_EXPIRED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** A path of the API asked with a method it does not take (the answer's `Allow` lists those it does). */
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
