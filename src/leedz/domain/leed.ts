@@ -8,7 +8,7 @@ import { streetAddressSchema, zipOfAddress, zipSchema } from './address.js';
 import { geoPointSchema } from './geo.js';
 import { instantOfWallTime, isWallTime, WALL_TIME_PATTERN } from './time-zone.js';
 import { tradeNameSchema } from './trade.js';
-import { bodyOf, describeIssue, type FieldError, fieldErrorsOf, firstPerPath, type ValidationResult } from './validation.js';
+import { bodyOf, describeIssue, type FieldError, fieldErrorsOf, firstPerPath, type ValidationResult, withLikelyKey } from './validation.js';
 
 // ── limits ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -356,7 +356,7 @@ export function validateNewLeed(input: unknown, now: Date, timeZone?: string): V
   const parsed = newLeedResolvedSchema.safeParse(body, { error: describeIssue });
   const fields = firstPerPath([
     ...unzoned,
-    ...(parsed.success ? [] : fieldErrorsOf(parsed.error, (key, parent) => unknownKeyMessage(key, parent, 'cannot be set'))),
+    ...(parsed.success ? [] : fieldErrorsOf(parsed.error, (key, parent) => unknownKeyMessage(key, parent, 'cannot be set', Object.keys(newLeedInputSchema.shape)))),
     ...scheduleErrors(body.start, body.end, now, { startChanged: true, endChanged: true }),
     ...hiddenEmptyErrors(body, (field) => isEmpty(body[field])),
   ]);
@@ -403,7 +403,7 @@ export function validateLeedPatch(
   const parsed = leedPatchResolvedSchema.safeParse(body, { error: describeIssue });
   const fields = firstPerPath([
     ...unzoned,
-    ...(parsed.success ? [] : fieldErrorsOf(parsed.error, (key, parent) => unknownKeyMessage(key, parent, 'cannot be changed'))),
+    ...(parsed.success ? [] : fieldErrorsOf(parsed.error, (key, parent) => unknownKeyMessage(key, parent, 'cannot be changed', Object.keys(leedPatchInputSchema.shape)))),
     ...scheduleErrors(has('start') ? body.start : current.start, has('end') ? body.end : current.end, now, {
       startChanged: has('start'),
       endChanged: has('end'),
@@ -458,9 +458,10 @@ const OPTIONAL_HIDEABLE_FIELDS = ['clientEmail', 'clientPhone', 'details', 'requ
 // "unknown" (a client that sends `status` or `zip` knows the field exists).
 const SERVER_KEYS = new Set(Object.keys(leedSchema.shape));
 
-function unknownKeyMessage(key: string, parent: readonly PropertyKey[], serverKeyMessage: string): string {
-  if (parent.length > 0) return 'is not a field that can be hidden';
-  return SERVER_KEYS.has(key) ? serverKeyMessage : 'is not a field of a leed';
+/** The message for a key a leed's input does not take; `known`: the keys it does (a create's or an edit's). */
+function unknownKeyMessage(key: string, parent: readonly PropertyKey[], serverKeyMessage: string, known: readonly string[]): string {
+  if (parent.length > 0) return withLikelyKey('is not a field that can be hidden', key, HIDEABLE_FIELDS);
+  return SERVER_KEYS.has(key) ? serverKeyMessage : withLikelyKey('is not a field of a leed', key, known);
 }
 
 /**

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { zipSchema } from './address.js';
 import { badgeIdSchema } from './badges.js';
 import { tradeNameSchema } from './trade.js';
-import { bodyOf, describeIssue, fieldErrorsOf, type ValidationResult } from './validation.js';
+import { bodyOf, describeIssue, fieldErrorsOf, type ValidationResult, withLikelyKey } from './validation.js';
 
 /**
  * The radii (miles) a user may choose for "leedz near me".
@@ -175,7 +175,7 @@ export function validateProfilePatch(input: unknown): ValidationResult<ProfileCh
   const body = bodyOf(input);
   const parsed = profilePatchInputSchema.safeParse(body, { error: describeIssue });
   if (!parsed.success) {
-    const unknownKey = (key: string): string => (USER_KEYS.has(key) ? 'cannot be changed here' : 'is not a field of a profile');
+    const unknownKey = (key: string): string => (USER_KEYS.has(key) ? 'cannot be changed here' : withLikelyKey('is not a field of a profile', key, Object.keys(profilePatchInputSchema.shape)));
     return { ok: false, fields: fieldErrorsOf(parsed.error, unknownKey) };
   }
   const changes: ProfileChanges = {};

@@ -100,6 +100,18 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   return ties === 0 ? best : undefined;
 }
 
+/**
+ * `message` for a key nobody takes, with the known key it most likely meant when one is close
+ * ({@link closestKey}).
+ *
+ * @example
+ * withLikelyKey('is not a field of a leed', 'titel', ['title', 'price']); // → 'is not a field of a leed; did you mean "title"?'
+ */
+export function withLikelyKey(message: string, key: string, known: readonly string[]): string {
+  const meant = closestKey(key, known);
+  return meant === undefined ? message : `${message}; did you mean "${meant}"?`;
+}
+
 /** Levenshtein distance (insertions, deletions, substitutions), for the short keys of a request. */
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);

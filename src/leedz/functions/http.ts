@@ -10,7 +10,7 @@
  * return problem('CONFLICT', 'dj leed already exists for 1 Main St 62701 at this date and time');
  */
 import { z } from 'zod';
-import { closestKey, fieldErrorsOf, type FieldError } from '../domain/validation.js';
+import { fieldErrorsOf, withLikelyKey, type FieldError } from '../domain/validation.js';
 import { MarketplaceError, type MarketplaceErrorCode } from '../ports.js';
 
 export const httpRequestSchema = z.object({
@@ -133,9 +133,6 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, kind: 
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
-  const fields = fieldErrorsOf(parsed.error, (key, parent) => {
-    const meant = parent.length === 0 ? closestKey(key, known) : undefined;
-    return `is not a ${kind} of this request${meant === undefined ? '' : `; did you mean "${meant}"?`}`;
-  });
+  const fields = fieldErrorsOf(parsed.error, (key, parent) => withLikelyKey(`is not a ${kind} of this request`, key, parent.length === 0 ? known : []));
   return { ok: false, result: invalid(fields) };
 }

@@ -118,7 +118,7 @@ describe('validateNewLeed', () => {
     expect(refusedFields(validateNewLeed(newLeedBody({ status: 'sold', creator: 'mallory', titel: 'x' }), NOW))).toEqual({
       status: 'cannot be set',
       creator: 'cannot be set',
-      titel: 'is not a field of a leed',
+      titel: 'is not a field of a leed; did you mean "title"?',
     });
   });
 
@@ -314,6 +314,9 @@ describe('validateNewLeed', () => {
       expect(refusedFields(validateNewLeed(newLeedBody({ visibility: { title: 'hidden', details: 'secret' } }), NOW))).toEqual({
         'visibility.title': 'is not a field that can be hidden',
         'visibility.details': 'must be "shown" or "hidden"',
+      });
+      expect(refusedFields(validateNewLeed(newLeedBody({ visibility: { clientemail: 'hidden' } }), NOW))).toEqual({
+        'visibility.clientemail': 'is not a field that can be hidden; did you mean "clientEmail"?',
       });
     });
   });

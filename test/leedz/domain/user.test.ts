@@ -93,11 +93,12 @@ describe('validateProfilePatch', () => {
   });
 
   it('refuses fields the user may not edit here, and fields that do not exist', () => {
-    expect(refusedFields(validateProfilePatch({ email: 'x@example.com', badges: [0, 1, 2, 3, 4, 5], sold: 99, colour: 'red' }))).toEqual({
+    expect(refusedFields(validateProfilePatch({ email: 'x@example.com', badges: [0, 1, 2, 3, 4, 5], sold: 99, colour: 'red', raduis: 20 }))).toEqual({
       email: 'cannot be changed here',
       badges: 'cannot be changed here',
       sold: 'cannot be changed here',
       colour: 'is not a field of a profile',
+      raduis: 'is not a field of a profile; did you mean "radius"?',
     });
   });
 
