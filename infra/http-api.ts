@@ -14,11 +14,9 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ROUTES, type RouteSpec } from '../src/leedz/functions/routes.js';
+import { API_FRONT_FUNCTION, ROUTES, type RouteSpec } from '../src/leedz/functions/routes.js';
 import { type ConcurrencyPlan, signInThrottle, stageThrottle } from './edge-limits.js';
 
-/** The function that answers a path under /api/ no route matches: any API function would; this one loads least. */
-export const API_FALLBACK_FUNCTION = 'getTrades';
 /** API Gateway's greedy path for everything under /api/ that no other route matches. */
 export const API_FALLBACK_PATH = '/api/{proxy+}';
 
@@ -48,12 +46,12 @@ export function addApiRoutes(
     });
     routes.set(routeKey(route), added!);
   }
-  // What no route matches under /api/ goes to one light API function, whose application answers the
-  // API's own 404 or 405 (src/edge/api-app.ts, mountApiFallback), as the local server does, instead of
-  // API Gateway's {"message":"Not Found"}. API Gateway prefers the most specific route, so no
-  // operation's request comes here (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
-  const fallback = ROUTES.find((route) => route.function === API_FALLBACK_FUNCTION);
-  if (fallback === undefined) throw new Error(`ROUTES has no route to ${API_FALLBACK_FUNCTION}, which answers unknown API paths`);
+  // What no route matches under /api/ goes to the API's front function, whose application serves the
+  // API reference and answers the API's own 404 or 405 (src/lambda/http-handler.ts), as the local
+  // server does, instead of API Gateway's {"message":"Not Found"}. API Gateway prefers an exact route,
+  // so no operation's request comes here (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
+  const fallback = ROUTES.find((route) => route.function === API_FRONT_FUNCTION);
+  if (fallback === undefined) throw new Error(`ROUTES has no route to ${API_FRONT_FUNCTION}, which answers the rest of /api/`);
   api.addRoutes({ path: API_FALLBACK_PATH, methods: [HttpMethod.ANY], integration: integrations.get(fallback.function)! });
 
   // The edge: throttling and access logs on the stage.

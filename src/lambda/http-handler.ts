@@ -18,9 +18,10 @@ import type { Deployable } from '../framework/define.js';
 import { serializeError } from '../framework/errors.js';
 import type { Transport } from '../framework/transport.js';
 import type { HttpResult } from '../leedz/functions/http.js';
-import { ROUTES } from '../leedz/functions/routes.js';
+import { API_FRONT_FUNCTION, ROUTES } from '../leedz/functions/routes.js';
 import type { Identity } from '../leedz/ports.js';
 import { invocationContextFromLambda } from './lambda-context.js';
+import { mountApiReference } from '../server/api-reference.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -30,7 +31,12 @@ interface LambdaBindings {
 }
 
 /** The API Gateway v2 handler of one request-response function. */
-export function createHttpHandler(fn: Deployable, transport: Transport, identity: Pick<Identity, 'verifySession'>, options: { allowedOrigins?: readonly string[] } = {}): HttpHandler {
+export function createHttpHandler(
+  fn: Deployable,
+  transport: Transport,
+  identity: Pick<Identity, 'verifySession'>,
+  options: { allowedOrigins?: readonly string[]; publicUrl?: string } = {},
+): HttpHandler {
   const app = createApiApp({
     routes: ROUTES.filter((route) => route.function === fn.name),
     identity,
@@ -46,7 +52,9 @@ export function createHttpHandler(fn: Deployable, transport: Transport, identity
       }
     },
   });
-  // What API Gateway's catch-all route brings here: the same 404 or 405 as the local server's.
+  // What API Gateway's catch-all route brings to the front function: the API reference, at the
+  // address the site is served from, and for the rest the same 404 or 405 as the local server's.
+  if (fn.name === API_FRONT_FUNCTION && options.publicUrl !== undefined) mountApiReference(app, options.publicUrl);
   mountApiFallback(app);
   const run = handle(app);
   return async (event, context) => (await run(event as unknown as LambdaEvent, context as unknown as LambdaContext)) as APIGatewayProxyStructuredResultV2;

@@ -5,13 +5,17 @@
  * and the errors it can return. Self-contained: no CDN, no script; its one stylesheet is allowed by
  * hash in its own Content-Security-Policy ({@link API_REFERENCE_CSP}).
  *
+ * Served by the local server and, on AWS, by the API's front function through API Gateway's
+ * catch-all route (src/lambda/http-handler.ts), at the same two paths.
+ *
  * @example
- * app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(url), ROUTES), 200, { ...API_REFERENCE_HEADERS }));
+ * mountApiReference(app, 'http://127.0.0.1:3000'); // GET /api/docs and GET /api/openapi.json
  */
 import { createHash } from 'node:crypto';
+import type { Hono } from 'hono';
 import { CONTENT_SECURITY_POLICY } from './browser-guards.js';
 import { EXAMPLES, routeErrors } from '../leedz/functions/api-docs.js';
-import type { RouteSpec } from '../leedz/functions/routes.js';
+import { openApiDocument, ROUTES, type RouteSpec } from '../leedz/functions/routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -40,6 +44,12 @@ export const API_REFERENCE_HEADERS: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'same-origin',
 };
+
+/** The reference page (`/api/docs`) and the OpenAPI document (`/api/openapi.json`) of {@link ROUTES}, naming `publicUrl` as the server. */
+export function mountApiReference(app: Hono, publicUrl: string): void {
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument(publicUrl)));
+  app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(publicUrl), ROUTES), 200, { ...API_REFERENCE_HEADERS }));
+}
 
 const WHO: Record<RouteSpec['auth'], string> = {
   none: 'anyone',

@@ -32,12 +32,11 @@ import { createDynamoDbStore } from '../adapters/store/dynamodb/dynamodb-store.j
 import { createIdempotency } from '../framework/idempotency.js';
 import type { Transport } from '../framework/transport.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../leedz/deps.js';
-import { openApiDocument, ROUTES } from '../leedz/functions/routes.js';
 import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
 import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
 import type { Store } from '../leedz/ports.js';
 import { mountApiRoutes } from './api-routes.js';
-import { API_REFERENCE_HEADERS, renderApiReference } from './api-reference.js';
+import { mountApiReference } from './api-reference.js';
 import { startCognitoLocal, startDynamoDbLocal, startSesLocal, type CognitoLocal, type DynamoDbLocal, type SesLocal } from './emulators.js';
 import { loadOrCreateSecret, type MarketplaceWiringOptions, mountLocalCheckout, mountModeration } from './marketplace-wiring.js';
 
@@ -141,8 +140,7 @@ export async function wireAwsLocalMarketplace(options: MarketplaceWiringOptions)
     },
     mount(app, transport, operatorOnly) {
       mountApiRoutes(app, { transport, identity: deps.identity, allowedOrigins: [new URL(options.publicUrl).origin], log: options.log });
-      app.get('/api/openapi.json', (c) => c.json(openApiDocument(options.publicUrl)));
-      app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(options.publicUrl), ROUTES), 200, { ...API_REFERENCE_HEADERS }));
+      mountApiReference(app, options.publicUrl);
       // Emails go through SES: aws-ses-v2-local shows them.
       app.use('/api/dev/*', operatorOnly);
       app.get('/api/dev/outbox', (c) => c.redirect(ses.endpoint, 302));

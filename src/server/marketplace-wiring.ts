@@ -20,13 +20,12 @@ import { createIdempotency } from '../framework/idempotency.js';
 import { verifiedBody } from '../runtime/access.js';
 import type { Transport } from '../framework/transport.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../leedz/deps.js';
-import { openApiDocument, ROUTES } from '../leedz/functions/routes.js';
 import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
 import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
 import { DEFAULT_RETENTION, type Housekeeping } from '../runtime/local-runtime.js';
 import { mountApiRoutes } from './api-routes.js';
 import { DEFAULT_EMAILS_KEPT, marketplaceHousekeeping } from './marketplace-housekeeping.js';
-import { API_REFERENCE_HEADERS, renderApiReference } from './api-reference.js';
+import { mountApiReference } from './api-reference.js';
 
 export interface MarketplaceWiringOptions {
   dataDir: string;
@@ -100,8 +99,7 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
     },
     mount(app, transport, operatorOnly) {
       mountApiRoutes(app, { transport, identity: deps.identity, allowedOrigins: [new URL(options.publicUrl).origin], log: options.log });
-      app.get('/api/openapi.json', (c) => c.json(openApiDocument(options.publicUrl)));
-      app.get('/api/docs', (c) => c.html(renderApiReference(openApiDocument(options.publicUrl), ROUTES), 200, { ...API_REFERENCE_HEADERS }));
+      mountApiReference(app, options.publicUrl);
       // Development only: the emails the marketplace "sent", as their recipients would see them. They
       // hold sign-in links, so only the operator reads them.
       app.use('/api/dev/*', operatorOnly);

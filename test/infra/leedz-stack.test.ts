@@ -9,10 +9,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { USERNAME_ATTRIBUTE } from '../../src/adapters/identity/cognito/cognito-identity.js';
 import { LEEDZ_TABLE } from '../../src/adapters/store/dynamodb/table-definition.js';
-import { ROUTES } from '../../src/leedz/functions/routes.js';
+import { API_FRONT_FUNCTION, ROUTES } from '../../src/leedz/functions/routes.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from '../../infra/deployables.js';
-import { ACCESS_LOG_FORMAT, API_FALLBACK_FUNCTION, API_FALLBACK_PATH, apiGatewayPath, routeKey } from '../../infra/http-api.js';
+import { ACCESS_LOG_FORMAT, API_FALLBACK_PATH, apiGatewayPath, routeKey } from '../../infra/http-api.js';
 import { IDEMPOTENCY_ACTIONS, lambdaSpecs, SERVICE_USERS, TABLE_ACTIONS } from '../../infra/lambda-specs.js';
 import { LeedzStack } from '../../infra/leedz-stack.js';
 import { LAMBDA_UNRESERVED_MINIMUM, signInThrottle, stageThrottle } from '../../infra/edge-limits.js';
@@ -560,7 +560,7 @@ describe('the HTTP API', () => {
       expect(integration.IntegrationUri).toEqual({ 'Fn::GetAtt': [lambdaId(route.function), 'Arn'] });
     }
     // What no route matches goes to a function whose application answers the API's 404 or 405 (test/lambda/http-handler.test.ts).
-    expect(integrationOf(fallbackKey).IntegrationUri).toEqual({ 'Fn::GetAtt': [lambdaId(API_FALLBACK_FUNCTION), 'Arn'] });
+    expect(integrationOf(fallbackKey).IntegrationUri).toEqual({ 'Fn::GetAtt': [lambdaId(API_FRONT_FUNCTION), 'Arn'] });
     const [, fallback] = routes.find(([, r]) => r.Properties.RouteKey === fallbackKey)!;
     expect(fallback.Properties.AuthorizationType).toBe('NONE');
   });

@@ -16,6 +16,7 @@ import { bundleLambdas, type LambdaBundle } from '../../infra/lambda-bundles.js'
 import { lambdaNames, lambdaSpecs, SERVICE_USERS } from '../../infra/lambda-specs.js';
 import { sampleLambdaEnvironment } from '../../infra/sample-environment.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
+import { API_FRONT_FUNCTION } from '../../src/leedz/functions/routes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { apiEvent, lambdaContext } from './fakes.js';
 
@@ -125,6 +126,17 @@ describe('loaded as Lambda loads them', () => {
     const response = await handler(event, lambdaContext('logout'));
     expect(response.statusCode).toBe(204);
     expect(response.cookies).toEqual([expect.stringMatching(/^leedz_session=; .*Max-Age=0/)]);
+  });
+
+  it('the API’s front function answers what API Gateway’s catch-all route brings: the API reference, and the API’s own 404', async () => {
+    const { handler } = (await load(API_FRONT_FUNCTION)) as { handler: (event: APIGatewayProxyEventV2, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }> };
+    const get = (path: string) => handler(apiEvent('api-fallback.json', { __METHOD__: 'GET', __PATH__: path, __PROXY__: path.slice('/api/'.length) }), lambdaContext(API_FRONT_FUNCTION));
+    const page = await get('/api/docs');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<section id="searchLeedz"');
+    const missing = await get('/api/nope');
+    expect(missing.statusCode).toBe(404);
+    expect(JSON.parse(missing.body ?? '')).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
   it('errors keep their class names through minification (Lambda reports errorType from them)', async () => {

@@ -64,6 +64,13 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/api/auth/callback', function: 'authCallback', auth: 'none', summary: 'Redeem the token of a sign-in link for a session (JSON and cookie); the link opens /signin/confirm#token=…, whose button sends it here', body: callbackBodySchema, success: { status: 200, description: '{token, user}' } },
 ];
 
+/**
+ * On AWS, the function that answers what no route of {@link ROUTES} matches under /api/ (API Gateway's
+ * catch-all route, infra/http-api.ts): the API reference and the API's own 404 or 405, as the local
+ * server answers them. Any API function could; this one loads least.
+ */
+export const API_FRONT_FUNCTION = 'getTrades';
+
 /** The OpenAPI 3.1 document of {@link ROUTES}, generated from the same schemas that validate requests. */
 export function openApiDocument(serverUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
