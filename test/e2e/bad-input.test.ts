@@ -135,6 +135,12 @@ describe('bad input never breaks anything', () => {
     expect(response.status).toBe(400);
     expect(response.body.error.fields).toContainEqual({ path: 'trade', message: 'is not a parameter of this request; did you mean "trades"?' });
     expect(response.body.error.message).toBe('invalid trades, trade');
+    // A parameter left out is "required", in the words every other refusal uses.
+    const bare = await t.api('GET', '/api/leedz?trades=dj');
+    expect(bare.body.error.fields).toEqual([
+      { path: 'from', message: 'is required' },
+      { path: 'to', message: 'is required' },
+    ]);
   });
 
   it('bodies that are not JSON, or too large, are refused without a 5xx', async () => {

@@ -10,7 +10,7 @@
  * return problem('CONFLICT', 'dj leed already exists for 1 Main St 62701 at this date and time');
  */
 import { z } from 'zod';
-import { fieldErrorsOf, withLikelyKey, type FieldError } from '../domain/validation.js';
+import { describeIssue, fieldErrorsOf, withLikelyKey, type FieldError } from '../domain/validation.js';
 import { MarketplaceError, type MarketplaceErrorCode } from '../ports.js';
 
 export const httpRequestSchema = z.object({
@@ -130,7 +130,7 @@ export function notFound(what: string): HttpResult {
  * if (!query.ok) return query.result;
  */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, kind: 'parameter' | 'field' = 'field'): { ok: true; value: z.output<S> } | { ok: false; result: HttpResult } {
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { error: describeIssue });
   if (parsed.success) return { ok: true, value: parsed.data };
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
   const fields = fieldErrorsOf(parsed.error, (key, parent) => withLikelyKey(`is not a ${kind} of this request`, key, parent.length === 0 ? known : []));
