@@ -360,7 +360,10 @@ describe('keeping people informed', () => {
     expect(JSON.stringify(logged)).not.toContain(token);
 
     const again = await t.api('POST', '/api/me/calendar', { token: buyer.token });
-    expect((await fetch(made.body.url)).status).toBe(404);
+    const replaced = await fetch(made.body.url);
+    expect(replaced.status).toBe(404);
+    // A calendar app shows this when it refreshes the old link: it says why.
+    expect(await replaced.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no such calendar feed: it may have been replaced by a new link or turned off' } });
     expect((await fetch(again.body.url)).status).toBe(200);
     expect((await t.api('DELETE', '/api/me/calendar', { token: buyer.token })).status).toBe(204);
     expect((await fetch(again.body.url)).status).toBe(404);

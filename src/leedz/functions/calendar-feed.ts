@@ -19,7 +19,7 @@ import { formatGigTime } from '../domain/time-zone.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { leedUrl } from '../emails/templates.js';
 import { authenticate, defineHttpFunction } from './define-http-function.js';
-import { noContent, notFound, ok, unauthenticated } from './http.js';
+import { noContent, ok, problem, unauthenticated } from './http.js';
 
 /** The most gigs a feed holds (the latest ones). */
 export const FEED_LIMIT = 500;
@@ -81,7 +81,7 @@ export function createCalendarFeed(deps: MarketplaceDeps) {
     handler: async (request) => {
       const token = /^([A-Za-z0-9_-]{43})\.ics$/.exec(request.params.file ?? '')?.[1];
       const owner = token === undefined ? undefined : await deps.store.findCalendarFeedOwner(feedTokenHash(token));
-      if (owner === undefined) return notFound('calendar feed (it may have been replaced or turned off)');
+      if (owner === undefined) return problem('NOT_FOUND', 'no such calendar feed: it may have been replaced by a new link or turned off');
       const now = deps.now();
       const bought = await deps.store.listBoughtLeedz(owner, FEED_LIMIT);
       const host = new URL(deps.settings.publicUrl).host;
