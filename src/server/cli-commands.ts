@@ -39,6 +39,7 @@ import {
 } from './cli-support.js';
 import { ENV, resolveEndpoint, resolveServerConfig } from './config.js';
 import { describeFunction } from './cli-describe.js';
+import { closestKey } from '../leedz/domain/validation.js';
 import { serve } from './cli-serve.js';
 import { DEFAULT_RETENTION, describeRemoved, type CompactionReport } from '../runtime/local-runtime.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
@@ -70,7 +71,8 @@ const invoke = command({
     const errorType = response.headers.get('x-amzn-errortype');
     if (errorType !== null) {
       console.error(`${response.status} ${errorType}: ${messageOf(text)}`);
-      if (errorType === 'InvalidRequestContentException' || errorType === 'ResourceNotFoundException') console.error(`(leedz invoke ${name} --help shows what it takes)`);
+      if (errorType === 'ResourceNotFoundException') console.error(await noSuchFunctionHint(values, name));
+      else if (errorType === 'InvalidRequestContentException') console.error(`(leedz invoke ${name} --help shows what it takes)`);
       return 1;
     }
     const functionError = response.headers.get('x-amz-function-error');
@@ -90,6 +92,18 @@ const invoke = command({
     }
   },
 });
+
+/** What to tell someone who invoked a function that does not exist: the one they most likely meant, or every name. */
+async function noSuchFunctionHint(values: ServerFlags, name: string): Promise<string> {
+  let names: string[];
+  try {
+    names = (await getJson<FunctionView[]>(values, '/local/functions')).map((fn) => fn.name);
+  } catch {
+    return '(`leedz metrics` lists the functions)';
+  }
+  const meant = closestKey(name, names);
+  return meant === undefined ? `(the functions: ${names.join(', ')})` : `(did you mean ${meant}? \`leedz invoke ${meant} --help\` shows what it takes)`;
+}
 
 const invocations = command({
   summary: 'list the invocation log (newest first)',

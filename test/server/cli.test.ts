@@ -139,6 +139,11 @@ describe('against a running example server', () => {
     const missing = await leedz('invoke', 'noSuchFunction', ...flags);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/404 ResourceNotFoundException/);
+    expect(missing.err).toMatch(/\(the functions: .*placeOrder/);
+    // A name one letter off is taken for what it most likely meant.
+    const typo = await leedz('invoke', 'placeOrdr', ...flags);
+    expect(typo.code).toBe(1);
+    expect(typo.err).toContain('(did you mean placeOrder? `leedz invoke placeOrder --help` shows what it takes)');
   });
 
   it('the example’s orders placed together have their own ids, so their retries and keys do not mix', async () => {
