@@ -71,7 +71,7 @@ const invoke = command({
     const errorType = response.headers.get('x-amzn-errortype');
     if (errorType !== null) {
       console.error(`${response.status} ${errorType}: ${messageOf(text)}`);
-      if (errorType === 'ResourceNotFoundException') console.error(await noSuchFunctionHint(values, name));
+      if (errorType === 'ResourceNotFoundException') console.error((await noSuchFunctionHint(values, name)) ?? '');
       else if (errorType === 'InvalidRequestContentException') console.error(`(leedz invoke ${name} --help shows what it takes)`);
       return 1;
     }
@@ -93,16 +93,20 @@ const invoke = command({
   },
 });
 
-/** What to tell someone who invoked a function that does not exist: the one they most likely meant, or every name. */
-async function noSuchFunctionHint(values: ServerFlags, name: string): Promise<string> {
+/**
+ * What to tell someone who named a function that does not exist: the one they most likely meant,
+ * or every name; undefined when `name` is a function after all.
+ */
+async function noSuchFunctionHint(values: ServerFlags, name: string): Promise<string | undefined> {
   let names: string[];
   try {
     names = (await getJson<FunctionView[]>(values, '/local/functions')).map((fn) => fn.name);
   } catch {
     return '(`leedz metrics` lists the functions)';
   }
+  if (names.includes(name)) return undefined;
   const meant = closestKey(name, names);
-  return meant === undefined ? `(the functions: ${names.join(', ')})` : `(did you mean ${meant}? \`leedz invoke ${meant} --help\` shows what it takes)`;
+  return meant === undefined ? `(no function is named ${name}; the functions: ${names.join(', ')})` : `(no function is named ${name}; did you mean ${meant}?)`;
 }
 
 const invocations = command({
@@ -157,6 +161,9 @@ const invocations = command({
     };
     for (const [param, value] of Object.entries(filters)) if (value !== undefined) query.set(param, value);
     const rows = await getJson<InvocationView[]>(values, `/local/invocations?${query}`);
+    // No rows for a function that does not exist: say so, rather than let a typo read as "nothing happened".
+    const unknown = rows.length === 0 && values.function !== undefined ? await noSuchFunctionHint(values, values.function) : undefined;
+    if (unknown !== undefined) console.error(unknown);
     if (values.json === true) {
       console.log(JSON.stringify(rows, null, 2));
       return 0;
@@ -418,7 +425,15 @@ ${SERVER_HELP}`,
       const [name, ...extra] = positionals;
       if (name === undefined) throw new UsageError(`${action}: which function? (leedz ${action} <function>)`);
       if (extra.length > 0) throw new UsageError(`${action}: one function at a time (got ${positionals.join(', ')})`);
-      const fn = await getJson<FunctionView>(values, `/local/functions/${encodeURIComponent(name)}/${action}`, 'POST');
+      let fn: FunctionView;
+      try {
+        fn = await getJson<FunctionView>(values, `/local/functions/${encodeURIComponent(name)}/${action}`, 'POST');
+      } catch (error) {
+        // Any of Lambda's forms of a name is taken (Leedz-name, an ARN): only a name that is none of them gets a hint.
+        const hint = error instanceof ServerError && error.message.startsWith('404') ? await noSuchFunctionHint(values, name) : undefined;
+        if (hint !== undefined) throw new ServerError(`${error instanceof Error ? error.message : String(error)} ${hint}`);
+        throw error;
+      }
       console.log(`${fn.name}: ${fn.config.paused ? 'paused — its events wait' : 'running'}`);
       return 0;
     },

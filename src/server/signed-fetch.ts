@@ -61,7 +61,25 @@ export async function signRequest(url: string, init: { method: string; headers?:
 
 /** Sign and send a request to the runtime; `init.body` must be a string (or absent). */
 export async function signedFetch(url: string, init: { method: string; headers?: Record<string, string>; body?: string }, credentials: RuntimeCredentials): Promise<Response> {
+  const sent = withSignedQuery(url);
   // fetch sets Host itself, to the same value.
-  const { host: _host, ...headers } = await signRequest(url, init, credentials);
-  return fetch(url, { method: init.method, headers, ...(init.body === undefined ? {} : { body: init.body }) });
+  const { host: _host, ...headers } = await signRequest(sent, init, credentials);
+  return fetch(sent, { method: init.method, headers, ...(init.body === undefined ? {} : { body: init.body }) });
+}
+
+/**
+ * The URL with its query written as SigV4 signs it: every name and value encoded as RFC 3986 wants
+ * (a space is `%20`). The signer reads the query decoded, so a form-encoded `+` (what URLSearchParams
+ * writes for a space) would be signed as a space and sent as a plus, which the server, reading the
+ * bytes as AWS does, takes for a plus: the signature would not match.
+ */
+export function withSignedQuery(url: string): string {
+  const target = new URL(url);
+  if (target.search === '') return url;
+  target.search = [...target.searchParams].map(([name, value]) => `${rfc3986(name)}=${rfc3986(value)}`).join('&');
+  return target.toString();
+}
+
+function rfc3986(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }

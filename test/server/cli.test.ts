@@ -139,11 +139,11 @@ describe('against a running example server', () => {
     const missing = await leedz('invoke', 'noSuchFunction', ...flags);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/404 ResourceNotFoundException/);
-    expect(missing.err).toMatch(/\(the functions: .*placeOrder/);
+    expect(missing.err).toMatch(/\(no function is named noSuchFunction; the functions: .*placeOrder/);
     // A name one letter off is taken for what it most likely meant.
     const typo = await leedz('invoke', 'placeOrdr', ...flags);
     expect(typo.code).toBe(1);
-    expect(typo.err).toContain('(did you mean placeOrder? `leedz invoke placeOrder --help` shows what it takes)');
+    expect(typo.err).toContain('(no function is named placeOrdr; did you mean placeOrder?)');
   });
 
   it('the example’s orders placed together have their own ids, so their retries and keys do not mix', async () => {
@@ -210,7 +210,16 @@ describe('against a running example server', () => {
     expect((await held()).map((i) => i.state)).toEqual(['succeeded']);
     const unknown = await leedz('pause', 'nope', ...flags);
     expect(unknown.code).toBe(1);
-    expect(unknown.err).toMatch(/404: function nope: not found/);
+    expect(unknown.err).toMatch(/404: function nope: not found \(no function is named nope; the functions: /);
+    expect((await leedz('pause', 'orderControler', ...flags)).err).toContain('did you mean orderController?');
+  });
+
+  it('invocations of a function that does not exist says so, rather than showing an empty log', async () => {
+    const typo = await leedz('invocations', '--function', 'placeOrdr', ...flags);
+    expect(typo.code).toBe(0);
+    expect(typo.err).toContain('(no function is named placeOrdr; did you mean placeOrder?)');
+    // A function that exists but has not run yet is just an empty log.
+    expect((await leedz('invocations', '--function', 'placeOrder', '--text', 'no payload has this', ...flags)).err).toBe('');
   });
 
   it('invocations finds by payload text, id prefix and time, and pages with --before', async () => {
