@@ -455,8 +455,8 @@ function sameSignature(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** encodeURIComponent leaves `!'()*` bare; RFC 3986 (and SigV4) reserves them. */
-function uriEncode(text: string): string {
+/** RFC 3986 encoding, as SigV4 canonicalizes names and values: encodeURIComponent leaves `!'()*` bare; RFC 3986 (and SigV4) reserves them. */
+export function uriEncode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

@@ -9,6 +9,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { RUNTIME_REGION, type RuntimeCredentials } from '../runtime/credentials.js';
+import { uriEncode } from '../runtime/sigv4.js';
 
 /** SHA-256 in the shape the SDK's signer takes (a constructor; with a secret, an HMAC). */
 type SourceData = string | ArrayBuffer | ArrayBufferView;
@@ -76,10 +77,6 @@ export async function signedFetch(url: string, init: { method: string; headers?:
 export function withSignedQuery(url: string): string {
   const target = new URL(url);
   if (target.search === '') return url;
-  target.search = [...target.searchParams].map(([name, value]) => `${rfc3986(name)}=${rfc3986(value)}`).join('&');
+  target.search = [...target.searchParams].map(([name, value]) => `${uriEncode(name)}=${uriEncode(value)}`).join('&');
   return target.toString();
-}
-
-function rfc3986(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
