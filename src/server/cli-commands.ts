@@ -71,8 +71,10 @@ const invoke = command({
     const errorType = response.headers.get('x-amzn-errortype');
     if (errorType !== null) {
       console.error(`${response.status} ${errorType}: ${messageOf(text)}`);
-      if (errorType === 'ResourceNotFoundException') console.error((await noSuchFunctionHint(values, name)) ?? '');
-      else if (errorType === 'InvalidRequestContentException') console.error(`(leedz invoke ${name} --help shows what it takes)`);
+      if (errorType === 'ResourceNotFoundException') {
+        const hint = await noSuchFunctionHint(values, name);
+        if (hint !== undefined) console.error(hint);
+      } else if (errorType === 'InvalidRequestContentException') console.error(`(leedz invoke ${name} --help shows what it takes)`);
       return 1;
     }
     const functionError = response.headers.get('x-amz-function-error');
@@ -430,9 +432,9 @@ ${SERVER_HELP}`,
         fn = await getJson<FunctionView>(values, `/local/functions/${encodeURIComponent(name)}/${action}`, 'POST');
       } catch (error) {
         // Any of Lambda's forms of a name is taken (Leedz-name, an ARN): only a name that is none of them gets a hint.
-        const hint = error instanceof ServerError && error.message.startsWith('404') ? await noSuchFunctionHint(values, name) : undefined;
-        if (hint !== undefined) throw new ServerError(`${error instanceof Error ? error.message : String(error)} ${hint}`);
-        throw error;
+        if (!(error instanceof ServerError && error.message.startsWith('404'))) throw error;
+        const hint = await noSuchFunctionHint(values, name);
+        throw hint === undefined ? error : new ServerError(`${error.message} ${hint}`);
       }
       console.log(`${fn.name}: ${fn.config.paused ? 'paused — its events wait' : 'running'}`);
       return 0;
