@@ -18,7 +18,7 @@ import { sampleLambdaEnvironment } from '../../infra/sample-environment.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { API_FRONT_FUNCTION } from '../../src/leedz/functions/routes.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { apiEvent, lambdaContext } from './fakes.js';
+import { apiEvent, catchAllEvent, lambdaContext } from './fakes.js';
 
 const out = tempDir('leedz-bundles-');
 const saved = { ...process.env };
@@ -130,7 +130,7 @@ describe('loaded as Lambda loads them', () => {
 
   it('the API’s front function answers what API Gateway’s catch-all route brings: the API reference, and the API’s own 404', async () => {
     const { handler } = (await load(API_FRONT_FUNCTION)) as { handler: (event: APIGatewayProxyEventV2, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }> };
-    const get = (path: string) => handler(apiEvent('api-fallback.json', { __METHOD__: 'GET', __PATH__: path, __PROXY__: path.slice('/api/'.length) }), lambdaContext(API_FRONT_FUNCTION));
+    const get = (path: string) => handler(catchAllEvent('GET', path), lambdaContext(API_FRONT_FUNCTION));
     const page = await get('/api/docs');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<section id="searchLeedz"');

@@ -33,6 +33,11 @@ export function apiEvent(name: string, replacements: Record<string, string> = {}
   return JSON.parse(text) as APIGatewayProxyEventV2;
 }
 
+/** What API Gateway's catch-all route (`ANY /api/{proxy+}`) hands a function for `method path`. */
+export function catchAllEvent(method: string, path: string): APIGatewayProxyEventV2 {
+  return apiEvent('api-fallback.json', { __METHOD__: method, __PATH__: path, __PROXY__: path.slice('/api/'.length) });
+}
+
 /** Lambda's context object for one invocation of `Leedz-<name>` with `timeoutMs` left. */
 export function lambdaContext(name: string, options: { requestId?: string; timeoutMs?: number } = {}): Context {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);

@@ -4,7 +4,7 @@ import { defineFunction } from '../../src/framework/define.js';
 import { httpRequestSchema } from '../../src/leedz/functions/http.js';
 import { createHttpHandler } from '../../src/lambda/http-handler.js';
 import { API_FRONT_FUNCTION } from '../../src/leedz/functions/routes.js';
-import { apiEvent, lambdaContext, localMarketplace, recordingTransport, type LocalMarketplace } from './fakes.js';
+import { apiEvent, catchAllEvent, lambdaContext, localMarketplace, recordingTransport, type LocalMarketplace } from './fakes.js';
 
 let m: LocalMarketplace;
 let transport: ReturnType<typeof recordingTransport>;
@@ -41,7 +41,7 @@ describe('API Gateway v2 entry of a request-response function', () => {
   });
 
   it('answers what API Gateway’s catch-all route brings (no operation there) with the API’s own 404 or 405, as the local server does', async () => {
-    const fallback = (method: string, path: string) => call(API_FRONT_FUNCTION, apiEvent('api-fallback.json', { __METHOD__: method, __PATH__: path, __PROXY__: path.slice('/api/'.length) }));
+    const fallback = (method: string, path: string) => call(API_FRONT_FUNCTION, catchAllEvent(method, path));
     const missing = await fallback('GET', '/api/nope');
     expect(missing.statusCode).toBe(404);
     expect(json(missing)).toEqual({ error: { code: 'NOT_FOUND', message: "no operation GET /api/nope: the API's operations are listed at /api/docs" } });
@@ -56,7 +56,7 @@ describe('API Gateway v2 entry of a request-response function', () => {
   it('serves the API reference and the OpenAPI document from the front function, naming the site the API is served from', async () => {
     const publicUrl = 'https://d111111abcdef8.cloudfront.net';
     const front = createHttpHandler(m.deployable(API_FRONT_FUNCTION), transport, m.deps.identity, { allowedOrigins: [publicUrl], publicUrl });
-    const get = (path: string) => front(apiEvent('api-fallback.json', { __METHOD__: 'GET', __PATH__: path, __PROXY__: path.slice('/api/'.length) }), lambdaContext(API_FRONT_FUNCTION));
+    const get = (path: string) => front(catchAllEvent('GET', path), lambdaContext(API_FRONT_FUNCTION));
     const answer = await get('/api/openapi.json');
     expect(answer.headers?.['content-type']).toMatch(/^application\/json/);
     const document = JSON.parse(answer.body ?? '');
@@ -68,7 +68,7 @@ describe('API Gateway v2 entry of a request-response function', () => {
     expect(page.headers?.['content-security-policy']).toMatch(/style-src 'self' 'sha256-/);
     expect(page.body).toContain('<section id="searchLeedz"');
     // Another API function has no reference: only the front function is given what no route matches.
-    expect((await createHttpHandler(m.deployable('getStats'), transport, m.deps.identity, { publicUrl })(apiEvent('api-fallback.json', { __METHOD__: 'GET', __PATH__: '/api/docs', __PROXY__: 'docs' }), lambdaContext('getStats'))).statusCode).toBe(404);
+    expect((await createHttpHandler(m.deployable('getStats'), transport, m.deps.identity, { publicUrl })(catchAllEvent('GET', '/api/docs'), lambdaContext('getStats'))).statusCode).toBe(404);
   });
 
   it('decodes a base64 body: login answers 202 and hands the sign-in email to emailHelper with Event, with no token in it', async () => {
