@@ -158,6 +158,12 @@ describe('requests signed by @smithy/signature-v4 (the JS SDK v3 signer) verify'
     expectVerified(check(verifier, { ...captured, request: { ...captured.request, headers: joined } }, SIGNED_AT.getTime()));
   });
 
+  it('headers keyed in any case (an object built by hand, not by Node or fetch)', async () => {
+    const captured = await signAndSend(invokeRequest());
+    const shouted = Object.fromEntries(Object.entries(captured.request.headers).map(([name, values]) => [name.toUpperCase(), values]));
+    expectVerified(check(verifier, { ...captured, request: { ...captured.request, headers: shouted } }, SIGNED_AT.getTime()));
+  });
+
   it('a GET whose query holds spaces, $, : and repeated keys', async () => {
     const captured = await signAndSend(
       lambdaRequest({
@@ -214,6 +220,12 @@ describe('requests signed by @smithy/signature-v4 (the JS SDK v3 signer) verify'
       const captured = await signAndSend(invokeRequest(), smithySigner({ region }));
       expect(expectVerified(check(verifier, captured, SIGNED_AT.getTime())).region).toBe(region);
     }
+  });
+
+  it('a region spelled outside ASCII, whose string to sign the verifier cannot hash as latin1 (checked without HTTP, whose headers are latin1)', async () => {
+    const signed = (await smithySigner({ region: 'région' }).sign(invokeRequest(), { signingDate: SIGNED_AT })) as HttpRequest;
+    const request: SigV4Request = { method: signed.method, rawPath: signed.path, rawQuery: '', headers: signed.headers };
+    expect(expectVerified(check(verifier, { request, body: Buffer.from(String(signed.body)) }, SIGNED_AT.getTime())).region).toBe('région');
   });
 
   it('a request that carries a session token among its signed headers (we issue none, but it is signed like any header)', async () => {
@@ -512,6 +524,15 @@ describe('refusals carry the name and message AWS sends, with status 403', () =>
     const captured = await signAndSend(invokeRequest());
     const headers = { ...captured.request.headers, 'content-type': ['text/plain'] };
     expectRefused(check(verifier, { ...captured, request: { ...captured.request, headers } }, at), 'InvalidSignatureException');
+  });
+
+  it("a signed header named like an object's own property (constructor, __proto__) is an absent header, refused, not a crash", async () => {
+    const captured = await signAndSend(invokeRequest());
+    for (const name of ['constructor', '__proto__', 'tostring']) {
+      const authorization = String(captured.request.headers['authorization']).replace('SignedHeaders=', `SignedHeaders=${name};`);
+      const headers = { ...captured.request.headers, authorization: [authorization] };
+      expectRefused(check(verifier, { ...captured, request: { ...captured.request, headers } }, at), 'InvalidSignatureException');
+    }
   });
 
   it('a request signed 6 minutes ago → InvalidSignatureException "Signature expired"', async () => {
