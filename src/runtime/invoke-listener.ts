@@ -34,7 +34,15 @@ export function createInvokeListener(runtime: LocalRuntime, access: Access, opti
 
   async function serve(req: IncomingMessage, res: ServerResponse, encodedName: string, rawQuery: string): Promise<void> {
     const rawPath = (req.url ?? '').split('?', 1)[0]!;
-    const verified = await access.verify({ method: 'POST', rawPath, rawQuery, headers: req.headers }, () => readBody(req, SYNC_PAYLOAD_LIMIT));
+    let body: Promise<Uint8Array | undefined> | undefined;
+    const readOnce = () => (body ??= readBody(req, SYNC_PAYLOAD_LIMIT));
+    let verified = await access.verify({ method: 'POST', rawPath, rawQuery, headers: req.headers }, readOnce);
+    // `req.headers` joins a repeated header's lines with ', ' (and keeps the first of some), where
+    // SigV4 joins them with ','; every line (`headersDistinct`, which costs an object a request) is
+    // read only when a refused request has repeated headers.
+    if ('refused' in verified && verified.refused.name === 'InvalidSignatureException' && req.rawHeaders.length > 2 * Object.keys(req.headers).length) {
+      verified = await access.verify({ method: 'POST', rawPath, rawQuery, headers: req.headersDistinct }, readOnce);
+    }
     if ('refused' in verified) {
       send(res, errorAnswer(new InvokeError(verified.refused.name, verified.refused.message)), extraHeaders);
       return;

@@ -5,6 +5,7 @@
  * so the SDKs raise typed exceptions.
  */
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { InvokeCommand, LambdaClient, LambdaServiceException, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeCredentials } from '../../src/runtime/credentials.js';
@@ -44,6 +45,20 @@ const SURFACES = [
 ] as const;
 
 const LAMBDA_SURFACES = SURFACES.filter((surface) => surface.path.startsWith('/2015'));
+
+/** The status of a POST written byte for byte (fetch cannot send one header as two lines). */
+function rawPostStatus(path: string, headerLines: string[], body: string): Promise<number> {
+  const { hostname, port } = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.end([`POST ${path} HTTP/1.1`, ...headerLines, `content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', body].join('\r\n'));
+    });
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1])));
+    socket.on('error', reject);
+  });
+}
 
 /** A request as a stranger would send it: a plain fetch, no signature. */
 function unsigned(surface: (typeof SURFACES)[number]): Promise<Response> {
@@ -126,6 +141,17 @@ describe('with the runtime’s credentials', () => {
     expect(invoked.StatusCode).toBe(200);
     expect(invoked.FunctionError).toBeUndefined();
     expect(JSON.parse(Buffer.from(invoked.Payload!).toString('utf8'))).toMatchObject({ status: 200, body: { trades: expect.any(Array) } });
+  });
+
+  it('an Invoke whose signed header arrives as two lines verifies, as AWS joins the lines with "," before it checks', async () => {
+    const path = '/2015-03-31/functions/getTrades/invocations';
+    // Signed as the single value 'a,b', sent as the lines 'a' and 'b': the same canonical request.
+    const signed = await signRequest(`${t.url}${path}`, { method: 'POST', headers: { 'x-amz-invocation-type': 'DryRun', 'x-leedz-note': 'a,b' }, body: '{}' }, t.server.credentials);
+    expect(signed['authorization']).toContain('x-leedz-note');
+    const lines = Object.entries(signed).flatMap(([name, value]) => (name === 'x-leedz-note' ? [`${name}: a`, `${name}: b`] : [`${name}: ${value}`]));
+    expect(await rawPostStatus(path, lines, '{}')).toBe(204);
+    const tampered = lines.map((line) => line.replace(/^x-leedz-note: b$/, 'x-leedz-note: c'));
+    expect(await rawPostStatus(path, tampered, '{}')).toBe(403);
   });
 
   it('signed requests reach /local too', async () => {
