@@ -30,16 +30,27 @@ import { createSigV4Verifier, sha256Hex, type SigV4Failure, type SigV4Request } 
 /** The largest body a signed request may have: Lambda's synchronous payload limit. */
 export const SIGNED_BODY_LIMIT = 6 * 1024 * 1024;
 
-/** Bodies read (and hashed) by the signature check, by request: `undefined` bytes when it was over the cap. */
-const verifiedBodies = new WeakMap<Request, { bytes: Uint8Array | undefined }>();
+/** Bodies read (and hashed) by the signature check, by request. */
+const verifiedBodies = new WeakMap<Request, Uint8Array>();
 
 /**
- * The body the signature check read, so a handler need not read it again: `{bytes}` (undefined
- * bytes: over {@link SIGNED_BODY_LIMIT}), or undefined when no check read it.
+ * A body too large to be read, hence a signature that cannot be checked: refused whatever the route,
+ * before anything else, as Lambda refuses a request over its payload limit.
  */
-export function verifiedBody(c: Context): { bytes: Uint8Array | undefined } | undefined {
-  return verifiedBodies.get(c.req.raw);
+export function requestTooLarge(): InvokeError {
+  return new InvokeError('RequestTooLargeException', `Request must be smaller than ${SIGNED_BODY_LIMIT} bytes`);
 }
+
+/**
+ * The body of a request that passed this module's checks: the bytes its signature was checked
+ * against, or, for an operator's request (which no signature covers), read now; undefined past
+ * {@link SIGNED_BODY_LIMIT} (only the operator's: a signed request that large is refused by the check).
+ */
+export async function requestBody(c: Context): Promise<Uint8Array | undefined> {
+  return verifiedBodies.get(c.req.raw) ?? readAtMost(c.req.raw, SIGNED_BODY_LIMIT);
+}
+
+export type Verified = { refused: SigV4Failure } | { tooLarge: true } | { body: Uint8Array };
 
 export interface AccessOptions {
   credentials: RuntimeCredentials;
@@ -51,10 +62,11 @@ export interface Access {
   requireSignature(): MiddlewareHandler;
   /**
    * The same check for a request served without a framework (src/runtime/invoke-listener.ts): reads the
-   * body with `readBody` once the headers pass. Resolves with the refusal, or the body (undefined when it
-   * is over {@link SIGNED_BODY_LIMIT}).
+   * body with `readBody` once the headers pass. Resolves with the refusal, `tooLarge` when the body
+   * is over {@link SIGNED_BODY_LIMIT} (not read, so its signature is NOT checked: answer
+   * {@link requestTooLarge}), or the body whose signature holds.
    */
-  verify(request: SigV4Request, readBody: () => Promise<Uint8Array | undefined>): Promise<{ refused: SigV4Failure } | { body: Uint8Array | undefined }>;
+  verify(request: SigV4Request, readBody: () => Promise<Uint8Array | undefined>): Promise<Verified>;
   /** The runtime's JSON and the dev pages: a signature, or an operator session (and this server's own page for changes). */
   requireSignatureOrOperator(): MiddlewareHandler;
   /** Whether the request carries a live operator session (the console's pages ask). */
@@ -65,12 +77,12 @@ export function createAccess(options: AccessOptions): Access {
   const { credentials, operators } = options;
   const verifier = createSigV4Verifier({ lookup: (id) => (id === credentials.accessKeyId ? credentials : undefined) });
 
-  async function verify(request: SigV4Request, readBody: () => Promise<Uint8Array | undefined>): Promise<{ refused: SigV4Failure } | { body: Uint8Array | undefined }> {
+  async function verify(request: SigV4Request, readBody: () => Promise<Uint8Array | undefined>): Promise<Verified> {
     const pending = verifier.begin(request);
     if ('name' in pending) return { refused: pending };
     const bytes = await readBody();
-    // Too large to be any invocation: the handler answers RequestTooLargeException for its type.
-    if (bytes === undefined) return { body: undefined };
+    // Not read, so not checked: a caller must refuse it, never serve it (the key id alone is no secret).
+    if (bytes === undefined) return { tooLarge: true };
     const hash = pending.payloadHash === 'UNSIGNED-PAYLOAD' ? pending.payloadHash : sha256Hex(bytes);
     const failure = pending.verify(hash);
     return failure === undefined ? { body: bytes } : { refused: failure };
@@ -79,7 +91,8 @@ export function createAccess(options: AccessOptions): Access {
   async function checkSignature(c: Context): Promise<Response | undefined> {
     const result = await verify(sigV4Request(c), () => readAtMost(c.req.raw, SIGNED_BODY_LIMIT));
     if ('refused' in result) return lambdaErrorResponse(new InvokeError(result.refused.name, result.refused.message));
-    verifiedBodies.set(c.req.raw, { bytes: result.body });
+    if ('tooLarge' in result) return lambdaErrorResponse(requestTooLarge());
+    verifiedBodies.set(c.req.raw, result.body);
     return undefined;
   }
 

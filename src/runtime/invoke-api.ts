@@ -19,12 +19,11 @@
 import { Hono, type Context } from 'hono';
 import { InvokeError } from '../framework/transport.js';
 import { z } from 'zod';
-import { createAccess, verifiedBody, type Access, type AccessOptions } from './access.js';
+import { createAccess, requestBody, requestTooLarge, type Access, type AccessOptions } from './access.js';
 import { handleInvoke } from './invoke-handler.js';
 import { lambdaErrorResponse, toResponse } from './lambda-errors.js';
-import { SYNC_PAYLOAD_LIMIT, type LocalRuntime } from './local-runtime.js';
+import type { LocalRuntime } from './local-runtime.js';
 import { createManagementApi, createUnknownOperationApi } from './management-api.js';
-import { readAtMost } from './read-body.js';
 import type { FunctionDetail, FunctionView, InvocationState, Outcome, StorageView } from './views.js';
 
 export interface InvokeApiOptions extends AccessOptions {
@@ -55,7 +54,7 @@ function createLambdaRoutes(runtime: LocalRuntime): Hono {
 
   app.post('/:FunctionName/invocations', async (c) => {
     // The signature check has read the body already (it signs the body).
-    const body = (verifiedBody(c) ?? { bytes: await readAtMost(c.req.raw, SYNC_PAYLOAD_LIMIT) }).bytes;
+    const body = await requestBody(c);
     const answer = await handleInvoke(runtime, { functionName: c.req.param('FunctionName'), qualifier: c.req.query('Qualifier'), header: (name) => c.req.header(name), body });
     return toResponse(answer);
   });
@@ -124,10 +123,10 @@ const DEAD_LETTER_ID = /^[1-9]\d*$/;
 
 /** A request the endpoint cannot serve, answered as `{message, fields?}` with its status. */
 class LocalApiError extends Error {
-  readonly status: 400 | 404 | 409;
+  readonly status: 400 | 404 | 409 | 413;
   readonly fields?: { parameter: string; message: string }[];
 
-  constructor(status: 400 | 404 | 409, message: string, fields?: { parameter: string; message: string }[]) {
+  constructor(status: 400 | 404 | 409 | 413, message: string, fields?: { parameter: string; message: string }[]) {
     super(message);
     this.status = status;
     if (fields !== undefined) this.fields = fields;
@@ -251,11 +250,12 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
   return app;
 }
 
-/** The request's JSON body (as the signature check kept it, when it read it), or undefined when it is not JSON. */
+/** The request's JSON body (as the signature check kept it, when it read it), or undefined when it is not JSON; 413 past the cap. */
 async function jsonBody(c: Context): Promise<unknown> {
+  const bytes = await requestBody(c);
+  if (bytes === undefined) throw new LocalApiError(413, requestTooLarge().message);
   try {
-    const kept = verifiedBody(c);
-    return kept === undefined ? await c.req.json() : JSON.parse(new TextDecoder().decode(kept.bytes));
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return undefined;
   }

@@ -10,7 +10,7 @@
  * http.createServer((req, res) => invoke(req, res) || hono(req, res));
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Access } from './access.js';
+import { requestTooLarge, type Access } from './access.js';
 import { handleInvoke } from './invoke-handler.js';
 import { errorAnswer, type HttpAnswer } from './lambda-errors.js';
 import type { LocalRuntime } from './local-runtime.js';
@@ -45,6 +45,10 @@ export function createInvokeListener(runtime: LocalRuntime, access: Access, opti
     }
     if ('refused' in verified) {
       send(res, errorAnswer(new InvokeError(verified.refused.name, verified.refused.message)), extraHeaders);
+      return;
+    }
+    if ('tooLarge' in verified) {
+      send(res, errorAnswer(requestTooLarge()), extraHeaders);
       return;
     }
     let functionName: string;

@@ -19,7 +19,7 @@ import { Hono, type Context } from 'hono';
 import { InvokeError } from '../framework/transport.js';
 import type { EventInvokeConfig } from './function-settings.js';
 import type { LocalRuntime } from './local-runtime.js';
-import { verifiedBody } from './access.js';
+import { requestBody, requestTooLarge } from './access.js';
 import { parseFunctionName } from './function-name.js';
 import { lambdaErrorResponse } from './lambda-errors.js';
 
@@ -278,10 +278,10 @@ function parseEventInvokeConfig(runtime: LocalRuntime, input: Record<string, unk
 }
 
 async function body(c: Context): Promise<Record<string, unknown>> {
-  // The signature check read it already (it signs the body); a request that reached here unchecked is read now.
-  const verified = verifiedBody(c);
-  if (verified !== undefined && verified.bytes === undefined) throw new InvokeError('RequestTooLargeException', 'The request body is too large');
-  const text = verified === undefined ? await c.req.text() : new TextDecoder().decode(verified.bytes);
+  // The signature check read it already (it signs the body).
+  const bytes = await requestBody(c);
+  if (bytes === undefined) throw requestTooLarge();
+  const text = new TextDecoder().decode(bytes);
   if (text.trim() === '') return {};
   let value: unknown;
   try {

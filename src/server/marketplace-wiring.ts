@@ -17,7 +17,7 @@ import { createLocalPayments, type LocalPayments, renderCheckoutPage } from '../
 import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite-idempotency-store.js';
 import { createSqliteStore, type SqliteStore } from '../adapters/store/sqlite/sqlite-store.js';
 import { createIdempotency } from '../framework/idempotency.js';
-import { verifiedBody } from '../runtime/access.js';
+import { requestBody, requestTooLarge } from '../runtime/access.js';
 import type { Transport } from '../framework/transport.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../leedz/deps.js';
 import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
@@ -164,9 +164,10 @@ export function mountModeration(app: Hono, transport: Transport, operatorOnly: M
     if ((c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() !== 'application/json') {
       return c.json({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the body must be JSON sent as Content-Type: application/json' } }, 415);
     }
-    // A signed request's body was read by the signature check; the console's (a session) is read here.
-    const signed = verifiedBody(c);
-    const text = signed?.bytes === undefined ? await c.req.text() : new TextDecoder().decode(signed.bytes);
+    // A signed request's body was read by the signature check; the console's (a session) is read here, within the same cap.
+    const bytes = await requestBody(c);
+    if (bytes === undefined) return c.json({ error: { code: 'PAYLOAD_TOO_LARGE', message: requestTooLarge().message } }, 413);
+    const text = new TextDecoder().decode(bytes);
     let body: { action?: unknown } = {};
     try {
       const parsed: unknown = JSON.parse(text);

@@ -125,6 +125,17 @@ describe('with the operator’s cookie', () => {
     await t.settle();
   });
 
+  it('sends bodies of at most 6 MB, as a signed request may: a larger one is a 413, read no further', async () => {
+    const cookie = await operatorCookie();
+    const tooLarge = JSON.stringify({ type: 'RequestResponse', payload: { pad: 'x'.repeat(7 * 1024 * 1024) }, action: 'dismiss' });
+    for (const path of ['/local/invoke/getTrades', '/api/ops/reports/1/resolve']) {
+      const response = await fetch(`${t.url}${path}`, { method: 'POST', headers: { cookie, origin: t.url, 'content-type': 'application/json' }, body: tooLarge });
+      expect([path, response.status]).toEqual([path, 413]);
+    }
+    const small = await fetch(`${t.url}/local/invoke/getTrades`, { method: 'POST', headers: { cookie, origin: t.url, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'RequestResponse', payload: {} }) });
+    expect(small.status).toBe(200);
+  });
+
   it('does not stand in for the runtime’s signature on Lambda’s API', async () => {
     const cookie = await operatorCookie();
     const response = await fetch(`${t.url}/2015-03-31/functions/getTrades/invocations`, { method: 'POST', headers: { cookie, origin: t.url }, body: '{}' });

@@ -46,16 +46,25 @@ const SURFACES = [
 
 const LAMBDA_SURFACES = SURFACES.filter((surface) => surface.path.startsWith('/2015'));
 
-/** The status of a POST written byte for byte (fetch cannot send one header as two lines). */
-function rawPostStatus(path: string, headerLines: string[], body: string): Promise<number> {
+/**
+ * The status of a request written byte for byte (fetch cannot send one header as two lines, nor
+ * declare a length it does not send): read from the first bytes of the answer.
+ */
+function rawStatus(requestLine: string, headerLines: string[], body: string, declaredLength = Buffer.byteLength(body)): Promise<number> {
   const { hostname, port } = new URL(t.url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) }, () => {
-      socket.end([`POST ${path} HTTP/1.1`, ...headerLines, `content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', body].join('\r\n'));
+      socket.write([requestLine, ...headerLines, `content-length: ${declaredLength}`, 'connection: close', '', body].join('\r\n'));
     });
     let answer = '';
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1])));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(answer);
+      if (status === null) return;
+      socket.destroy();
+      resolve(Number(status[1]));
+    });
+    socket.on('close', () => reject(new Error(`connection closed with no status line: ${JSON.stringify(answer)}`)));
     socket.on('error', reject);
   });
 }
@@ -111,6 +120,25 @@ describe('without the runtime’s credentials', () => {
     await t.settle();
   });
 
+  it('the key id and a made-up signature with a body declared over 6 MB: 413, nothing behind the check runs (the body is not read, so nothing is checked)', async () => {
+    const now = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const authorization = `AWS4-HMAC-SHA256 Credential=${t.server.credentials.accessKeyId}/${now.slice(0, 8)}/local/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
+    const lines = [`host: ${new URL(t.url).host}`, `x-amz-date: ${now}`, `authorization: ${authorization}`, 'content-type: application/json'];
+    const sevenMegabytes = 7 * 1024 * 1024;
+    for (const requestLine of [
+      'GET /local/functions HTTP/1.1',
+      'POST /local/console-link HTTP/1.1',
+      'POST /local/functions/emailHelper/pause HTTP/1.1',
+      'GET /2015-03-31/functions/ HTTP/1.1',
+      'POST /2015-03-31/functions/getTrades/invocations HTTP/1.1',
+      'POST /api/ops/reports/1/resolve HTTP/1.1',
+    ]) {
+      expect([requestLine, await rawStatus(requestLine, lines, '{"action":"dismiss"}', sevenMegabytes)]).toEqual([requestLine, 413]);
+    }
+    const functions = (await (await signedFetch(`${t.url}/local/functions`, { method: 'GET' }, t.server.credentials)).json()) as { name: string; paused?: boolean }[];
+    expect(functions.find((fn) => fn.name === 'emailHelper')?.paused).not.toBe(true);
+  });
+
   it('the JS SDK with wrong credentials throws a typed LambdaServiceException named for the failure, HTTP 403', async () => {
     const wrongSecret = client({ accessKeyId: t.server.credentials.accessKeyId, secretAccessKey: 'wrong' });
     const stranger = client({ accessKeyId: 'AKIASTRANGERSTRANGER', secretAccessKey: 'wrong' });
@@ -149,9 +177,9 @@ describe('with the runtime’s credentials', () => {
     const signed = await signRequest(`${t.url}${path}`, { method: 'POST', headers: { 'x-amz-invocation-type': 'DryRun', 'x-leedz-note': 'a,b' }, body: '{}' }, t.server.credentials);
     expect(signed['authorization']).toContain('x-leedz-note');
     const lines = Object.entries(signed).flatMap(([name, value]) => (name === 'x-leedz-note' ? [`${name}: a`, `${name}: b`] : [`${name}: ${value}`]));
-    expect(await rawPostStatus(path, lines, '{}')).toBe(204);
+    expect(await rawStatus(`POST ${path} HTTP/1.1`, lines, '{}')).toBe(204);
     const tampered = lines.map((line) => line.replace(/^x-leedz-note: b$/, 'x-leedz-note: c'));
-    expect(await rawPostStatus(path, tampered, '{}')).toBe(403);
+    expect(await rawStatus(`POST ${path} HTTP/1.1`, tampered, '{}')).toBe(403);
   });
 
   it('signed requests reach /local too', async () => {
