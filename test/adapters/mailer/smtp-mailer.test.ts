@@ -1,4 +1,5 @@
 import type { AddressInfo, Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
@@ -288,6 +289,54 @@ describe('SMTP mailer', () => {
 
     expect(error).toMatchObject({ code: 'ECONNECTION', permanent: false });
     await smtpMailer.send(anEmail({ key: 'second' }));
+  });
+
+  describe('sends the password only over TLS', () => {
+    /** A server that offers no STARTTLS and asks for a password, listening on `host`: the passwords it was sent. */
+    async function plainServerWithAuth(host: string): Promise<{ port: number; passwordsSeen: string[] }> {
+      const passwordsSeen: string[] = [];
+      const plain = new SMTPServer({
+        disabledCommands: ['STARTTLS'],
+        allowInsecureAuth: true,
+        logger: false,
+        disableReverseLookup: true,
+        onAuth(auth, _session, callback) {
+          passwordsSeen.push(auth.password ?? '');
+          callback(null, { user: auth.username });
+        },
+        onData(stream, _session, callback) {
+          stream.on('data', () => {});
+          stream.on('end', () => callback());
+        },
+      });
+      plain.on('error', () => {});
+      await new Promise<void>((resolve) => plain.listen(0, host, resolve));
+      cleanups.push(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+      return { port: (plain.server.address() as AddressInfo).port, passwordsSeen };
+    }
+
+    it('to a server on this machine that offers no STARTTLS only when the URL does not ask for TLS (?requireTLS=true)', async () => {
+      const { port, passwordsSeen } = await plainServerWithAuth('127.0.0.1');
+      const refused = await rejection(mailer(`smtp://leedz:s3cret-pass@127.0.0.1:${port}?requireTLS=true`).send(anEmail()));
+      expect(refused.message).toMatch(/offered no STARTTLS, so its password is not sent/);
+      expect(refused.message).not.toContain('s3cret-pass');
+      expect(passwordsSeen).toEqual([]);
+      await mailer(`smtp://leedz:s3cret-pass@127.0.0.1:${port}`).send(anEmail());
+      expect(passwordsSeen).toEqual(['s3cret-pass']);
+    });
+
+    // A server across a network: this machine's own address that is not loopback (the test needs one).
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((nic) => nic !== undefined && !nic.internal && nic.family === 'IPv4')?.address;
+    it.skipIf(external === undefined)(`to a server elsewhere (${external ?? 'none here'}) that offers no STARTTLS, never, unless the URL says ?requireTLS=false`, async () => {
+      const { port, passwordsSeen } = await plainServerWithAuth(external!);
+      const refused = await rejection(mailer(`smtp://leedz:s3cret-pass@${external!}:${port}`).send(anEmail()));
+      expect(refused.message).toMatch(/offered no STARTTLS/);
+      expect(passwordsSeen).toEqual([]);
+      await mailer(`smtp://leedz:s3cret-pass@${external!}:${port}?requireTLS=false`).send(anEmail());
+      expect(passwordsSeen).toEqual(['s3cret-pass']);
+    });
   });
 
   it('wrong credentials reject with an error that does not show the password', async () => {

@@ -10,7 +10,10 @@
  * What it speaks: `smtp://` (upgraded with STARTTLS when the server offers it, certificates checked;
  * `?tls.rejectUnauthorized=false`, as nodemailer reads it, accepts a self-signed one) and `smtps://`
  * (TLS from the start), `AUTH PLAIN` or `AUTH LOGIN` with the URL's credentials, and `SMTPUTF8` for an
- * address that is not ASCII when the server offers it.
+ * address that is not ASCII when the server offers it. The password goes only over TLS: a server
+ * that offers no STARTTLS (or a network that strips it from the server's answer) is refused it,
+ * unless it is on this machine (a local relay or test sink) or the URL says `?requireTLS=false`;
+ * `?requireTLS=true` asks for TLS on this machine too (the names are nodemailer's).
  *
  * @example
  * const client = createSmtpClient({ url: 'smtp://127.0.0.1:2525' });
@@ -153,6 +156,13 @@ interface Target {
   pass: string | undefined;
   /** What TLS checks (the server name to verify, and whether the certificate must be trusted). */
   tls: ConnectionOptions;
+  /** Send the credentials only over TLS. */
+  requireTls: boolean;
+}
+
+/** This machine: a password sent in clear text to it does not cross a network. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 function parseUrl(url: string): Target {
@@ -168,6 +178,7 @@ function parseUrl(url: string): Target {
     pass: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
     // An IP address is no server name (SNI); its certificate is still checked against it.
     tls: { ...(isIP(host) === 0 ? { servername: host } : {}), rejectUnauthorized: parsed.searchParams.get('tls.rejectUnauthorized') !== 'false' },
+    requireTls: parsed.searchParams.has('requireTLS') ? parsed.searchParams.get('requireTLS') !== 'false' : !isLoopback(host),
   };
 }
 
@@ -217,12 +228,23 @@ class Connection {
     try {
       await connection.expect('greeting', await connection.reply(timeouts.greeting), 220);
       await connection.hello(name);
+      let encrypted = target.secure;
       if (!target.secure && connection.extensions.has('STARTTLS')) {
         await connection.expect('tls', await connection.command('STARTTLS\r\n'), 220);
         await connection.upgrade();
         await connection.hello(name);
+        encrypted = true;
       }
-      if (target.user !== undefined) await connection.authenticate(target.user, target.pass ?? '');
+      if (target.user !== undefined) {
+        // Clear text is no way to send a password across a network (RFC 8314); see the module's comment.
+        if (!encrypted && target.requireTls) {
+          throw new SmtpClientError(
+            'tls',
+            `${where} offered no STARTTLS, so its password is not sent over a connection that is not encrypted: use smtps://, a server that offers STARTTLS, or ?requireTLS=false to send it in clear text anyway`,
+          );
+        }
+        await connection.authenticate(target.user, target.pass ?? '');
+      }
     } catch (error) {
       connection.socket.destroy();
       throw error;
