@@ -17,12 +17,14 @@
  * // new LambdaClient({ endpoint: 'http://127.0.0.1:3000', region: 'local', credentials }) now reaches `runtime`
  */
 import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie } from 'hono/cookie';
 import { InvokeError } from '../framework/transport.js';
 import { z } from 'zod';
 import { createAccess, requestBody, requestTooLarge, type Access, type AccessOptions } from './access.js';
 import { handleInvoke } from './invoke-handler.js';
 import { lambdaErrorResponse, toResponse } from './lambda-errors.js';
 import type { LocalRuntime } from './local-runtime.js';
+import { OPERATOR_COOKIE } from './operator-sessions.js';
 import { createManagementApi, createUnknownOperationApi } from './management-api.js';
 import type { FunctionDetail, FunctionView, InvocationState, Outcome, StorageView } from './views.js';
 
@@ -140,6 +142,14 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
   app.post('/console-link', (c) => {
     if (options.consoleLink === undefined) throw new LocalApiError(404, 'this server has no operations console');
     return c.json({ url: options.consoleLink() });
+  });
+
+  // The console's "Sign out": the session ends here, not only in this browser (a copied cookie opens nothing after).
+  app.post('/sign-out', (c) => {
+    const session = getCookie(c, OPERATOR_COOKIE);
+    if (session !== undefined) options.operators?.revoke(session);
+    deleteCookie(c, OPERATOR_COOKIE, { path: '/' });
+    return c.json({ signedOut: session !== undefined });
   });
 
   app.get('/invocations', (c) => c.json(runtime.listInvocations(parseQuery(c, invocationsQuery))));

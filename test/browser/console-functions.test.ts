@@ -1,7 +1,8 @@
 /**
  * The console's Functions tab and its polling, in Chromium: the "Dead letters" column counts what
  * the Dead letters tab lists; the table fits a 1,366 px screen; a console whose session ends (401),
- * or that talks to a server without the runtime's endpoints (404), stops asking and says why.
+ * or that talks to a server without the runtime's endpoints (404), stops asking and says why; Sign
+ * out ends the session on the server.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,5 +119,21 @@ describe.skipIf(skipChromium)('the console’s Functions tab and polling', () =>
     await screenshot(page, 'console-stopped-404-phone');
     await page.unroute('**/local/**');
     await page.setViewportSize({ width: 1366, height: 900 });
+  }, 60_000);
+
+  it('Sign out ends the session on the server: the console shows its sign-in page, and the old cookie opens nothing', async () => {
+    const page = ops.page;
+    await signInAsOperator(page, t);
+    await visible(page.getByRole('link', { name: 'Timeline' }));
+    const [session] = (await page.context().cookies()).filter((cookie) => cookie.name === 'leedz_operator');
+    expect(session).toBeDefined();
+    await screenshot(page, 'console-header-sign-out');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${t.url}/console`);
+    await visible(page.getByRole('heading', { name: 'Operations console' }));
+    await visible(page.getByText('npm run leedz -- console-url'));
+    // The cookie the browser held, sent again from elsewhere, is refused.
+    const replayed = await fetch(`${t.url}/local/invocations?limit=1`, { headers: { cookie: `${session!.name}=${session!.value}` } });
+    expect(replayed.status).toBe(401);
   }, 60_000);
 });

@@ -136,6 +136,21 @@ describe('with the operator’s cookie', () => {
     expect(small.status).toBe(200);
   });
 
+  it('signs out on the server: the same cookie then opens nothing, and only the console’s own page can sign it out', async () => {
+    const cookie = await operatorCookie();
+    const signOut = (headers: Record<string, string>) => fetch(`${t.url}/local/sign-out`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers } });
+    expect((await signOut({ origin: 'http://evil.example' })).status).toBe(403);
+    expect((await fetch(`${t.url}/local/invocations?limit=1`, { headers: { cookie } })).status).toBe(200);
+
+    const signedOut = await signOut({ origin: t.url });
+    expect(signedOut.status).toBe(200);
+    expect(await signedOut.json()).toEqual({ signedOut: true });
+    expect(signedOut.headers.getSetCookie().find((line) => line.startsWith(`${OPERATOR_COOKIE}=`))).toMatch(/Max-Age=0/i);
+    // A copy of the cookie kept elsewhere is worth nothing now.
+    expect((await fetch(`${t.url}/local/invocations?limit=1`, { headers: { cookie } })).status).toBe(401);
+    expect((await fetch(`${t.url}/console`, { headers: { cookie } })).status).toBe(401);
+  });
+
   it('does not stand in for the runtime’s signature on Lambda’s API', async () => {
     const cookie = await operatorCookie();
     const response = await fetch(`${t.url}/2015-03-31/functions/getTrades/invocations`, { method: 'POST', headers: { cookie, origin: t.url }, body: '{}' });

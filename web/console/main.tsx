@@ -10,7 +10,7 @@
  */
 import { render } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { ApiError } from '../shared/api.js';
+import { messageOf, request, type ApiError } from '../shared/api.js';
 import { onPollStop } from '../shared/hooks.js';
 import '../shared/base.css';
 import './console.css';
@@ -73,6 +73,27 @@ function Stopped({ error }: { error: ApiError }) {
   );
 }
 
+/** Ends the operator's session on the server (not only in this browser), then shows the sign-in page. */
+function SignOut() {
+  const [failed, setFailed] = useState<string | undefined>(undefined);
+  const signOut = async () => {
+    try {
+      await request('POST', '/local/sign-out');
+      location.assign('/console');
+    } catch (error) {
+      setFailed(messageOf(error));
+    }
+  };
+  return (
+    <div class="console-sign-out">
+      <button type="button" class="small" onClick={() => void signOut()}>
+        Sign out
+      </button>
+      {failed !== undefined && <span role="alert">Could not sign out: {failed}</span>}
+    </div>
+  );
+}
+
 function Console() {
   const [{ tab, arg }, setRoute] = useState(parseHash);
   const [stopped, setStopped] = useState<ApiError | undefined>(undefined);
@@ -106,6 +127,7 @@ function Console() {
             </a>
           ))}
         </nav>
+        <SignOut />
       </header>
       <main id="console-main" tabIndex={-1}>
         {stopped !== undefined && <Stopped error={stopped} />}
