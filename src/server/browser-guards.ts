@@ -33,6 +33,8 @@ export function guardBrowserRequests(options: { publicUrl?: string }): Middlewar
   const allowed = hostAllowed(options);
   return async (c, next) => {
     if (!allowed(c.req.header('host'))) {
+      // The refusal quotes the Host it was sent: plain text, never sniffed into a page.
+      c.header('x-content-type-options', 'nosniff');
       return c.text(`This server answers to localhost, its IP addresses${options.publicUrl === undefined ? '' : ` and ${new URL(options.publicUrl).hostname}`}, not to "${c.req.header('host') ?? ''}".`, 421);
     }
     await next();

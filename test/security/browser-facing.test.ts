@@ -83,6 +83,7 @@ describe('Host (DNS rebinding)', () => {
     const response = await rawRequest(`${t.url}${path}`, { method, headers: { host: 'evil.example' }, ...(body === undefined ? {} : { body }) });
     expect(response.status).toBe(421);
     expect(response.text).not.toContain('<script');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it.each(['evil.example:80', 'evil.example:<port>', '127.0.0.1.nip.io:<port>', 'localhost.evil.example:<port>'])('Host "%s" is refused with a 421', async (host) => {
