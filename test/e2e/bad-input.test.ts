@@ -95,6 +95,16 @@ describe('bad input never breaks anything', () => {
     );
   });
 
+  it('PATCH /api/leedz/{trade}/{id} and PATCH /api/me: a body that is not an object is a 400 about the body, not an empty change', async () => {
+    const notAnObject = fc.oneof(fc.constant(null), fc.constant([]), fc.array(anyJson, { maxLength: 3 }), fc.string(), fc.integer(), fc.boolean());
+    await fc.assert(
+      fc.asyncProperty(notAnObject, fc.constantFrom(leedPath, '/api/me'), async (body, path) => {
+        await expectRefused('PATCH', path, body, '(body)');
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('PATCH /api/me: bad profile fields are a 400 naming them', async () => {
     const badProfile = fc.oneof(
       fc.record({ field: fc.constant('zip'), value: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }).filter((s) => !/^\d{5}$/.test(s.trim()) && s.trim() !== '')) }),

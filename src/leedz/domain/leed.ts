@@ -8,7 +8,7 @@ import { streetAddressSchema, zipOfAddress, zipSchema } from './address.js';
 import { geoPointSchema } from './geo.js';
 import { instantOfWallTime, isWallTime, WALL_TIME_PATTERN } from './time-zone.js';
 import { tradeNameSchema } from './trade.js';
-import { bodyOf, describeIssue, type FieldError, fieldErrorsOf, firstPerPath, type ValidationResult, withLikelyKey } from './validation.js';
+import { bodyOf, changeBodyErrors, describeIssue, type FieldError, fieldErrorsOf, firstPerPath, type ValidationResult, withLikelyKey } from './validation.js';
 
 // ── limits ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -398,6 +398,8 @@ export function validateLeedPatch(
   now: Date,
   timeZone?: string,
 ): ValidationResult<LeedChanges> {
+  const notAnObject = changeBodyErrors(input, '{"price": 2500}');
+  if (notAnObject.length > 0) return { ok: false, fields: notAnObject };
   const { body, unzoned } = withWallTimesResolved(bodyOf(input), timeZone);
   const has = (key: string): boolean => Object.hasOwn(body, key);
   const parsed = leedPatchResolvedSchema.safeParse(body, { error: describeIssue });

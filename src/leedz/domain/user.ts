@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { zipSchema } from './address.js';
 import { badgeIdSchema } from './badges.js';
 import { tradeNameSchema } from './trade.js';
-import { bodyOf, describeIssue, fieldErrorsOf, type ValidationResult, withLikelyKey } from './validation.js';
+import { bodyOf, changeBodyErrors, describeIssue, fieldErrorsOf, type ValidationResult, withLikelyKey } from './validation.js';
 
 /**
  * The radii (miles) a user may choose for "leedz near me".
@@ -172,6 +172,8 @@ const USER_KEYS = new Set(Object.keys(userSchema.shape));
  * // → { ok: false, fields: [{ path: 'zip', message: 'must be a 5-digit zip written as text, like "02134"' }] }
  */
 export function validateProfilePatch(input: unknown): ValidationResult<ProfileChanges> {
+  const notAnObject = changeBodyErrors(input, '{"zip": "02134"}');
+  if (notAnObject.length > 0) return { ok: false, fields: notAnObject };
   const body = bodyOf(input);
   const parsed = profilePatchInputSchema.safeParse(body, { error: describeIssue });
   if (!parsed.success) {

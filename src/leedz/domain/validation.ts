@@ -138,6 +138,21 @@ export function firstPerPath(fields: readonly FieldError[]): FieldError[] {
 }
 
 /**
+ * A change (PATCH) must be a JSON object of the fields to change: `null`, an array or a bare value
+ * is refused as what it is, where {@link bodyOf} would read it as `{}`, a change of nothing.
+ *
+ * @example
+ * changeBodyErrors([], '{"price": 2500}'); // → [{ path: '(body)', message: 'must be a JSON object of the fields to change, like {"price": 2500}' }]
+ */
+export function changeBodyErrors(input: unknown, example: string): FieldError[] {
+  return isJsonObject(input) ? [] : [{ path: '(body)', message: `must be a JSON object of the fields to change, like ${example}` }];
+}
+
+function isJsonObject(input: unknown): input is object {
+  return typeof input === 'object' && input !== null && !Array.isArray(input);
+}
+
+/**
  * The request body as a record of its own properties. Anything that is not a plain JSON object is
  * validated as `{}`, so the refusal still names the fields that are required rather than "the body".
  * Top-level strings are trimmed and a blank one counts as absent (`null`): an HTML form sends `""` for
@@ -148,7 +163,7 @@ export function firstPerPath(fields: readonly FieldError[]): FieldError[] {
  * bodyOf([1, 2]);                               // → {}
  */
 export function bodyOf(input: unknown): Record<string, unknown> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return {};
+  if (!isJsonObject(input)) return {};
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
     const text = typeof value === 'string' ? value.trim() : value;
