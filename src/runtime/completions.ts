@@ -13,6 +13,7 @@
  */
 import { buildDestinationRecord, type DestinationCondition } from '../framework/destination-record.js';
 import { isRetriable, serializeError, type SerializedFunctionError } from '../framework/errors.js';
+import { RawJson, stringifyJson } from '../framework/raw-json.js';
 import { afterError } from './async-rules.js';
 import { EVENT_PAYLOAD_LIMIT } from './handler-run.js';
 import { invocationRow, type InvocationLog } from './invocation-log.js';
@@ -44,14 +45,16 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
       functionArn: registry.arnOf(row.function),
       condition,
       attempts: row.attempts,
-      requestPayload: JSON.parse(row.payload),
+      // The stored text spliced in as it is: not parsed and serialized again (which a payload nested a
+      // few thousand levels deep, valid JSON that Lambda accepts, would not survive: src/framework/json-depth.ts).
+      requestPayload: new RawJson(row.payload),
       ...(response === undefined ? {} : { response }),
       at: now,
     });
 
   function deadLetter(row: InvocationRow, condition: DestinationCondition, response: Response | undefined, now: number): void {
     try {
-      log.keepDeadLetter(row, condition, JSON.stringify(buildRecord(row, condition, response, now)), now);
+      log.keepDeadLetter(row, condition, stringifyJson(buildRecord(row, condition, response, now)), now);
     } catch (failure) {
       log.bumpCounter(row.function, 'DeadLetterErrors');
       deps.onLog(`runtime: dead letter for ${row.id} not stored: ${(failure as Error).message}`);
@@ -60,7 +63,7 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
 
   /** Queue the record as an Event of the destination (Lambda's destinations are asynchronous invocations). */
   function sendToDestination(row: InvocationRow, destination: string, condition: DestinationCondition, response: Response | undefined, now: number): void {
-    const recordJson = JSON.stringify(buildRecord(row, condition, response, now));
+    const recordJson = stringifyJson(buildRecord(row, condition, response, now));
     if (!registry.has(destination) || Buffer.byteLength(recordJson) > EVENT_PAYLOAD_LIMIT) {
       // Lambda drops the record and counts DestinationDeliveryFailures; we also keep it as a dead letter.
       log.bumpCounter(row.function, 'DestinationDeliveryFailures');

@@ -6,6 +6,8 @@
  * toView(row, false); // { id, function, type, state, outcome, enqueuedAt: '2026-…Z', httpStatus, … }
  */
 import type { SerializedFunctionError } from '../framework/errors.js';
+import type { DestinationRecord } from '../framework/destination-record.js';
+import { nestsDeeperThan, valueNestsDeeperThan } from '../framework/json-depth.js';
 import type { InvocationRow } from './runtime-db.js';
 import type { DeadLetterView, DestinationRecordView, InvocationView, Outcome } from './views.js';
 
@@ -55,10 +57,28 @@ export function toView(row: InvocationRow, withPayload: boolean): InvocationView
     httpStatus: row.http_status,
   };
   if (withPayload) {
-    view.payload = JSON.parse(row.payload);
+    view.payload = parseShown(row.payload);
     if (row.response !== null) view.response = parseKept(row.response);
   }
   return view;
+}
+
+/** Stored JSON is shown this deep at most: serializing a deeper value again (to send it) would overflow the stack. */
+const SHOWN_DEPTH = 256;
+const NOT_SHOWN = { notShown: `the JSON nests deeper than ${SHOWN_DEPTH} levels` };
+
+/** A stored payload, or what it is when it nests too deep to show. */
+function parseShown(text: string): unknown {
+  return nestsDeeperThan(text, SHOWN_DEPTH) ? { ...NOT_SHOWN, bytes: Buffer.byteLength(text) } : JSON.parse(text);
+}
+
+/** A destination record, each of its payloads shown unless it nests too deep. */
+function recordShown(text: string): DestinationRecord {
+  const record = JSON.parse(text) as DestinationRecord;
+  if (!nestsDeeperThan(text, SHOWN_DEPTH)) return record;
+  if (valueNestsDeeperThan(record.requestPayload, SHOWN_DEPTH - 1)) record.requestPayload = { ...NOT_SHOWN };
+  if (valueNestsDeeperThan(record.responsePayload, SHOWN_DEPTH - 1)) record.responsePayload = { ...NOT_SHOWN };
+  return record;
 }
 
 /** A kept answer: its JSON, or the text when the log cut it (src/runtime/kept-answer.ts). */
@@ -79,7 +99,7 @@ export function toDeadLetterView(r: DeadLetterRow): DeadLetterView {
     attempts: r.attempts,
     failedAt: iso(r.failed_at)!,
     replayedAs: r.replayed_as,
-    record: JSON.parse(r.record),
+    record: recordShown(r.record),
   };
 }
 
@@ -92,7 +112,7 @@ export function toDestinationRecordView(r: DestinationRecordRow): DestinationRec
     condition: r.condition,
     deliveredAs: r.delivered_as,
     createdAt: iso(r.created_at)!,
-    record: JSON.parse(r.record),
+    record: recordShown(r.record),
   };
 }
 

@@ -220,6 +220,27 @@ describe('the envelope', () => {
     expect(errorDetails(view.error)).toMatchObject({ code: 'INVALID_PAYLOAD', retriable: false, fields: [{ path: 'leedId', message: expect.any(String) }] });
   });
 
+  it('a payload nested 6,000 levels deep (valid JSON; Lambda takes it) that fails keeps its record and dead letter, and the views say it is too deep to show', async () => {
+    const strict = defineController('strict', { take: { payload: z.object({ key: z.string() }), handler: () => {} } });
+    runtime.register(strict);
+    runtime.start();
+    const deep = (route: string) => `{"function":"${route}","a":${'['.repeat(6000)}${']'.repeat(6000)}}`;
+    const dead = (await runtime.invokeRaw('strict', deep('take'), 'Event')).requestId!;
+    const recorded = (await runtime.invokeRaw('worker', deep('echo'), 'Event')).requestId!;
+    await runtime.drain();
+
+    const letters = runtime.listDeadLetters();
+    expect(letters.map((letter) => letter.invocationId)).toEqual([dead]);
+    expect(letters[0]!.record.requestPayload).toEqual({ notShown: 'the JSON nests deeper than 256 levels' });
+    expect(records.map((record) => record.requestContext.requestId)).toEqual([recorded]);
+    expect(JSON.stringify(runtime.listDestinationRecords())).toContain('nests deeper than 256 levels');
+    for (const [id, sent] of [[dead, deep('take')], [recorded, deep('echo')]] as const) {
+      const view = runtime.getInvocation(id)!;
+      expect(view).toMatchObject({ outcome: 'RetriesExhausted', payload: { notShown: 'the JSON nests deeper than 256 levels', bytes: sent.length } });
+      expect(() => JSON.stringify(view)).not.toThrow();
+    }
+  });
+
   it('the typed invoker refuses a bad payload before sending it', async () => {
     const { createInvocationContext } = await import('../../src/framework/context.js');
     const ctx = createInvocationContext({ functionName: 'caller', timeoutMs: 1000, meta: {}, transport: runtime });
