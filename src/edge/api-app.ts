@@ -19,6 +19,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { nestsDeeperThan } from '../framework/json-depth.js';
 import { RawJson, stringifyJson } from '../framework/raw-json.js';
 import type { Caller, Identity } from '../leedz/ports.js';
 import { FORWARDED_HEADERS, MAX_BODY_BYTES, problem, type HttpRequest, type HttpResult } from '../leedz/functions/http.js';
@@ -41,6 +42,8 @@ export interface ApiAppOptions {
 }
 
 const STATE_CHANGING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+/** No body of the API nests more than a few levels; a deeper one is refused before it is parsed, let alone passed on. */
+const MAX_BODY_DEPTH = 32;
 
 export function createApiApp(options: ApiAppOptions): Hono {
   const app = new Hono();
@@ -150,6 +153,9 @@ async function toHttpRequest(c: Context, options: ApiAppOptions, route: RouteSpe
     // A form (a route's `accepts`) reaches the function as its raw body only.
     const json = route.accepts === undefined || c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() === 'application/json';
     if (json && raw.trim().length > 0) {
+      if (nestsDeeperThan(raw, MAX_BODY_DEPTH)) {
+        return problem('VALIDATION', `the body nests deeper than ${MAX_BODY_DEPTH} levels`, [{ path: '(body)', message: `must nest at most ${MAX_BODY_DEPTH} levels deep` }]);
+      }
       try {
         request.body = JSON.parse(raw);
       } catch (error) {

@@ -42,6 +42,8 @@ export function createHttpHandler(
     identity,
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     clientIp: (c) => (c.env as LambdaBindings).event.requestContext.http.sourceIp,
+    // The edge's own lines (a session check that could not reach the identity provider) go to CloudWatch Logs.
+    log: (line) => console.error(line),
     async call(_route, request, c) {
       const { lambdaContext } = c.env as LambdaBindings;
       try {

@@ -37,6 +37,10 @@ export function mountApiRoutes(app: Hono, options: ApiRoutesOptions): void {
           const name = (error as Error).name;
           log(`${route.function} could not be invoked: ${name}: ${(error as Error).message}`);
           if (name === 'TooManyRequestsException') return problem('RATE_LIMITED', 'the service is busy; try again shortly');
+          // The request itself cannot be passed on (the edge refuses what it can see first): trying again changes nothing.
+          if (name === 'InvalidRequestContentException' || name === 'RequestTooLargeException') {
+            return problem('VALIDATION', 'the request cannot be passed to its function', [{ path: '(body)', message: (error as Error).message }]);
+          }
           return problem('UNAVAILABLE', 'the service is busy; try again shortly');
         }
       },

@@ -195,6 +195,32 @@ describe('API Gateway v2 entry of a request-response function', () => {
     expect(json(result).error).toMatchObject({ code: 'VALIDATION', fields: [{ path: '(body)', message: 'must be JSON' }] });
   });
 
+  it('answers 400 naming the body for JSON nested deeper than 32 levels, before it is parsed or the function runs', async () => {
+    const deep = `{"trade":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
+    const result = await call('addLeed', { ...apiEvent('add-leed.json', { SESSION: 'abc' }), body: deep });
+    expect(result.statusCode).toBe(400);
+    expect(json(result).error).toMatchObject({ code: 'VALIDATION', fields: [{ path: '(body)', message: 'must nest at most 32 levels deep' }] });
+    // 20 levels pass the edge: the function refuses the fields themselves.
+    const session = await signIn();
+    const shallow = await call('addLeed', { ...apiEvent('add-leed.json', { SESSION: session }), body: `{"trade":${'['.repeat(20)}${']'.repeat(20)}}` });
+    expect(shallow.statusCode).toBe(400);
+    expect(json(shallow).error.fields.map((f: { path: string }) => f.path)).toContain('trade');
+  });
+
+  it('logs a session check that could not reach the identity provider (the client gets a 503)', async () => {
+    const unreachable = { verifySession: () => Promise.reject(new Error('JWKS at https://cognito-idp.example/keys unreachable')) };
+    const lines: unknown[] = [];
+    const original = console.error;
+    console.error = (line: unknown) => lines.push(line);
+    try {
+      const result = await createHttpHandler(m.deployable('getMe'), transport, unreachable)(apiEvent('get-me.json', { SESSION: 'a-token' }), lambdaContext('getMe'));
+      expect(result.statusCode).toBe(503);
+    } finally {
+      console.error = original;
+    }
+    expect(lines.map(String)).toEqual([expect.stringContaining('session check failed: JWKS at https://cognito-idp.example/keys unreachable')]);
+  });
+
   it('answers 413 for a body over 64 KB', async () => {
     const event = { ...apiEvent('add-leed.json', { SESSION: 'abc' }), body: JSON.stringify({ details: 'x'.repeat(70_000) }) };
     const result = await call('addLeed', event);
