@@ -29,13 +29,24 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** Lambda's API: every operation's path starts with its API version, a date. */
+const LAMBDA_API_PATH = /^\/20\d\d-\d\d-\d\d\//;
+
 export function guardBrowserRequests(options: { publicUrl?: string }): MiddlewareHandler {
   const allowed = hostAllowed(options);
   return async (c, next) => {
     if (!allowed(c.req.header('host'))) {
-      // The refusal quotes the Host it was sent: plain text, never sniffed into a page.
+      const message = `This server answers to localhost, its IP addresses${options.publicUrl === undefined ? '' : ` and ${new URL(options.publicUrl).hostname}`}, not to "${c.req.header('host') ?? ''}".`;
+      // The refusal quotes the Host it was sent: never sniffed into a page.
       c.header('x-content-type-options', 'nosniff');
-      return c.text(`This server answers to localhost, its IP addresses${options.publicUrl === undefined ? '' : ` and ${new URL(options.publicUrl).hostname}`}, not to "${c.req.header('host') ?? ''}".`, 421);
+      // Each surface refuses in its own shape, so that its clients read the refusal: the AWS SDKs
+      // parse Lambda's error shape (a text body is a SyntaxError to them; AWS has no such refusal,
+      // so the name is this server's, for HTTP 421), the console and the web app read JSON.
+      const path = c.req.path;
+      if (LAMBDA_API_PATH.test(path)) return c.json({ Type: 'User', message }, 421, { 'x-amzn-ErrorType': 'MisdirectedRequestException' });
+      if (path.startsWith('/local/')) return c.json({ message }, 421);
+      if (path.startsWith('/api/')) return c.json({ error: { code: 'MISDIRECTED', message } }, 421);
+      return c.text(message, 421);
     }
     await next();
     try {

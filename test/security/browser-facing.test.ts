@@ -5,6 +5,7 @@
  * tell the browser not to sniff, frame or run foreign scripts. Real HTTP against a real server (the
  * `Host` header through node:http, since fetch sets it itself).
  */
+import { LambdaClient, LambdaServiceException, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardBrowserRequests } from '../../src/server/browser-guards.js';
@@ -84,6 +85,35 @@ describe('Host (DNS rebinding)', () => {
     expect(response.status).toBe(421);
     expect(response.text).not.toContain('<script');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('each surface refuses in the shape its clients read: Lambda’s error shape, the runtime’s and the API’s JSON', async () => {
+    const refused = (method: string, path: string) => rawRequest(`${t.url}${path}`, { method, headers: { host: 'evil.example' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    const invoke = await refused('POST', '/2015-03-31/functions/getTrades/invocations');
+    expect(invoke.headers['content-type']).toMatch(/^application\/json/);
+    expect(invoke.headers['x-amzn-errortype']).toBe('MisdirectedRequestException');
+    expect(JSON.parse(invoke.text)).toEqual({ Type: 'User', message: expect.stringContaining('not to "evil.example"') });
+    expect(JSON.parse((await refused('GET', '/local/invocations')).text)).toEqual({ message: expect.stringContaining('evil.example') });
+    expect(JSON.parse((await refused('GET', '/api/trades')).text)).toEqual({ error: { code: 'MISDIRECTED', message: expect.stringContaining('evil.example') } });
+  });
+
+  it('the JS SDK, sent under a name the server does not answer to, raises a typed exception (not a SyntaxError)', async () => {
+    const lambda = new LambdaClient({ endpoint: t.url, region: 'local', credentials: { ...t.server.credentials }, maxAttempts: 1 });
+    // What a name that resolves to this machine (an /etc/hosts entry) would send.
+    lambda.middlewareStack.add(
+      (next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers.host = `vm.internal:${port}`;
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'foreignHost', priority: 'low' },
+    );
+    try {
+      const error = await lambda.send(new ListFunctionsCommand({})).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LambdaServiceException);
+      expect(error).toMatchObject({ name: 'MisdirectedRequestException', $metadata: { httpStatusCode: 421 } });
+    } finally {
+      lambda.destroy();
+    }
   });
 
   it.each(['evil.example:80', 'evil.example:<port>', '127.0.0.1.nip.io:<port>', 'localhost.evil.example:<port>'])('Host "%s" is refused with a 421', async (host) => {
