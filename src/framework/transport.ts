@@ -55,6 +55,18 @@ export type InvokeErrorName =
   | 'UnknownOperationException'
   | 'ServiceException';
 
+/**
+ * Why Lambda throttled a call: the `Reason` member of its `TooManyRequestsException`, which the SDKs
+ * expose as `error.Reason` (https://docs.aws.amazon.com/botocore/latest/reference/services/lambda/client/exceptions/TooManyRequestsException.html).
+ */
+export type ThrottleReason =
+  | 'ConcurrentInvocationLimitExceeded'
+  | 'FunctionInvocationRateLimitExceeded'
+  | 'ReservedFunctionConcurrentInvocationLimitExceeded'
+  | 'ReservedFunctionInvocationRateLimitExceeded'
+  | 'CallerRateLimitExceeded'
+  | 'ConcurrentSnapshotCreateLimitExceeded';
+
 /** HTTP status Lambda answers with for each exception. */
 export const INVOKE_ERROR_STATUS: Record<InvokeErrorName, number> = {
   ResourceNotFoundException: 404,
@@ -80,16 +92,19 @@ export class InvokeError extends Error {
   readonly statusCode: number;
   /** Seconds, for `TooManyRequestsException`. */
   readonly retryAfterSeconds?: number;
+  /** Why the call was throttled, for `TooManyRequestsException`. */
+  readonly reason?: ThrottleReason;
 
-  constructor(name: InvokeErrorName, message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(name: InvokeErrorName, message: string, options: { retryAfterSeconds?: number; reason?: ThrottleReason; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = name;
     this.statusCode = INVOKE_ERROR_STATUS[name];
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.reason !== undefined) this.reason = options.reason;
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, statusCode: this.statusCode, message: this.message };
+    return { name: this.name, statusCode: this.statusCode, message: this.message, ...(this.reason === undefined ? {} : { reason: this.reason }) };
   }
 }
 

@@ -120,7 +120,9 @@ const invokeBody = z.strictObject({
 });
 const deadLettersQuery = z.strictObject({ includeReplayed: flag, limit });
 const destinationRecordsQuery = z.strictObject({ invocationId: text, limit });
-const metricsQuery = z.strictObject({ windowSeconds: z.coerce.number().positive().optional() });
+/** A window of at most ten years: a longer one reaches back before any date a metric could have. */
+const MAX_WINDOW_SECONDS = 10 * 365 * 24 * 3600;
+const metricsQuery = z.strictObject({ windowSeconds: z.coerce.number().positive().max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS} (ten years)`).optional() });
 const DEAD_LETTER_ID = /^[1-9]\d*$/;
 
 /** A request the endpoint cannot serve, answered as `{message, fields?}` with its status. */
@@ -250,6 +252,9 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
     return c.json(detail);
   });
 
+  // The runtime's JSON answers in JSON whatever is asked of it, a path or method it lacks included.
+  app.all('*', (c) => c.json({ message: `no runtime endpoint ${c.req.method} ${c.req.path}: the console and \`npm run leedz -- --help\` use the ones there are` }, 404));
+
   app.onError((error, c) => {
     if (error instanceof LocalApiError) {
       return c.json(error.fields === undefined ? { message: error.message } : { message: error.message, fields: error.fields }, error.status);
@@ -260,14 +265,14 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
   return app;
 }
 
-/** The request's JSON body (as the signature check kept it, when it read it), or undefined when it is not JSON; 413 past the cap. */
+/** The request's JSON body (as the signature check kept it, when it read it); 400 when it is not JSON, 413 past the cap. */
 async function jsonBody(c: Context): Promise<unknown> {
   const bytes = await requestBody(c);
   if (bytes === undefined) throw new LocalApiError(413, requestTooLarge().message);
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return undefined;
+  } catch (error) {
+    throw new LocalApiError(400, `invalid body: not JSON (${(error as Error).message})`, [{ parameter: '(body)', message: 'must be JSON' }]);
   }
 }
 

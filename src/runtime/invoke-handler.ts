@@ -10,14 +10,12 @@
  */
 import { stringifyJson } from '../framework/raw-json.js';
 import { InvokeError, INVOCATION_TYPES, type InvocationType, type InvokeOptions, type InvokeResult } from '../framework/transport.js';
-import { parseFunctionName } from './function-name.js';
+import { namesVersionOrAlias, parseFunctionName, qualifierViolation } from './function-name.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext } from './handler-run.js';
 import type { HttpAnswer } from './lambda-errors.js';
 import type { LocalRuntime } from './local-runtime.js';
 import { newRequestId } from './request-id.js';
 
-/** Lambda's Qualifier pattern: `$LATEST`, a version number or an alias name. */
-const QUALIFIER = /^(\$LATEST|[A-Za-z0-9_-]{1,128})$/;
 const LOG_TYPES = ['None', 'Tail'] as const;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -35,7 +33,7 @@ export interface InvokeRequest {
 export async function handleInvoke(runtime: LocalRuntime, request: InvokeRequest): Promise<HttpAnswer> {
   const type = invocationTypeOf(request.header('x-amz-invocation-type'));
   const options = invokeOptionsOf(request);
-  const functionName = qualifiedName(request.functionName, request.qualifier);
+  const functionName = qualifiedName(runtime, request.functionName, request.qualifier);
   const body = payloadText(request.body, type);
   // An SDK call made inside a running handler names that invocation (src/runtime/call-chain.ts).
   const traceHeader = request.header('x-amzn-trace-id');
@@ -77,18 +75,17 @@ function invokeOptionsOf(request: InvokeRequest): InvokeOptions {
  * Fold `?Qualifier=` into the name, as Lambda does: the qualifier may be in either place, and when
  * it is in both they must agree.
  */
-function qualifiedName(functionName: string, qualifier: string | undefined): string {
+function qualifiedName(runtime: LocalRuntime, functionName: string, qualifier: string | undefined): string {
   if (qualifier === undefined) return functionName;
-  if (!QUALIFIER.test(qualifier)) {
-    throw new InvokeError(
-      'InvalidParameterValueException',
-      `1 validation error detected: Value '${qualifier}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)`,
-    );
-  }
+  const violation = qualifierViolation(qualifier);
+  if (violation !== undefined) throw new InvokeError('InvalidParameterValueException', `1 validation error detected: ${violation}`);
   const parsed = parseFunctionName(functionName);
   // Not one of Lambda's forms: the runtime answers for it.
   if (parsed === undefined) return functionName;
-  if (parsed.qualifier === undefined) return `${functionName}:${qualifier}`;
+  if (parsed.qualifier === undefined) {
+    if (!namesVersionOrAlias(qualifier)) throw new InvokeError('ResourceNotFoundException', `Function not found: ${runtime.registry.arnOf(parsed.name)}:${qualifier}`);
+    return `${functionName}:${qualifier}`;
+  }
   if (parsed.qualifier !== qualifier) {
     throw new InvokeError('InvalidParameterValueException', 'The derived qualifier from the function name does not match the specified qualifier.');
   }

@@ -23,7 +23,10 @@ export function errorAnswer(error: unknown): HttpAnswer {
     error instanceof InvokeError ? error : new InvokeError('ServiceException', `The local runtime failed: ${(error as Error).message}`, { cause: error });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-ErrorType': failure.name, 'x-amzn-RequestId': newRequestId() };
   if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
-  return { status: failure.statusCode, headers, body: JSON.stringify({ Type: failure.name === 'ServiceException' ? 'Service' : 'User', message: failure.message }) };
+  const body: Record<string, string> = { Type: failure.name === 'ServiceException' ? 'Service' : 'User', message: failure.message };
+  // A member of the exception's shape (TooManyRequestsException's `Reason`) is a top-level field of the body.
+  if (failure.reason !== undefined) body.Reason = failure.reason;
+  return { status: failure.statusCode, headers, body: JSON.stringify(body) };
 }
 
 /** {@link errorAnswer} as a web `Response` (hono routes). */

@@ -241,7 +241,11 @@ export class LocalRuntime implements Transport {
     }
     const reserved = target.config.reservedConcurrency;
     if (reserved !== undefined && this.running(name) >= reserved) {
-      throw new InvokeError('TooManyRequestsException', `Rate Exceeded. ${name} is running ${reserved} invocations (its reserved concurrency)`, { retryAfterSeconds: 1 });
+      throw new InvokeError('TooManyRequestsException', `Rate Exceeded. ${name} is running ${reserved} invocations (its reserved concurrency)`, {
+        retryAfterSeconds: 1,
+        // Lambda's name for this cause (https://docs.aws.amazon.com/botocore/latest/reference/services/lambda/client/exceptions/TooManyRequestsException.html).
+        reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+      });
     }
     const clientContext = options.clientContext === undefined ? undefined : decodeClientContext(options.clientContext);
     const id = newRequestId();

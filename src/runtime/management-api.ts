@@ -20,14 +20,22 @@ import { InvokeError } from '../framework/transport.js';
 import type { EventInvokeConfig } from './function-settings.js';
 import type { LocalRuntime } from './local-runtime.js';
 import { requestBody, requestTooLarge } from './access.js';
-import { parseFunctionName } from './function-name.js';
+import { namesVersionOrAlias, parseFunctionName, qualifierViolation } from './function-name.js';
 import { lambdaErrorResponse } from './lambda-errors.js';
 
 /** AWS's quotas that GetAccountSettings reports, where the local runtime has no reason to differ. */
 const CODE_STORAGE_BYTES = 80 * 1024 ** 3;
 const UNZIPPED_CODE_BYTES = 250 * 1024 ** 2;
 const ZIPPED_CODE_BYTES = 50 * 1024 ** 2;
-const DEFAULT_MAX_ITEMS = 50;
+/**
+ * ListFunctions takes MaxItems up to 10,000 but answers at most 50 functions a page
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html); ListFunctionEventInvokeConfigs
+ * takes 1–50 (https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctionEventInvokeConfigs.html).
+ */
+const LIST_FUNCTIONS_PAGING = { maxItems: 10_000, perPage: 50 };
+const LIST_EVENT_INVOKE_CONFIGS_PAGING = { maxItems: 50, perPage: 50 };
+/** ListFunctions' `FunctionVersion` enum: the one value AWS documents (API_ListFunctions.html). */
+const FUNCTION_VERSIONS = ['ALL'] as const;
 
 export function createManagementApi(runtime: LocalRuntime): Hono {
   const app = new Hono();
@@ -36,8 +44,13 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
   // ── functions ───────────────────────────────────────────────────────────
 
   const listFunctions = (c: Context) => {
+    const version = c.req.query('FunctionVersion');
+    if (version !== undefined && !(FUNCTION_VERSIONS as readonly string[]).includes(version)) {
+      throw validation(`Value '${version}' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [${FUNCTION_VERSIONS.join(', ')}]`);
+    }
+    // With ALL, AWS adds each published version; the local runtime has only $LATEST.
     const names = runtime.functionNames().sort();
-    const page = paginate(names, c.req.query('Marker'), c.req.query('MaxItems'), 10_000);
+    const page = paginate(names, c.req.query('Marker'), c.req.query('MaxItems'), LIST_FUNCTIONS_PAGING);
     return json(c, {
       Functions: page.items.map((name) => functionConfiguration(runtime, name, startedAt)),
       ...(page.next === undefined ? {} : { NextMarker: page.next }),
@@ -69,21 +82,23 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
   app.get(eventInvokeConfig, (c) => {
     const name = target(runtime, c);
     const config = runtime.registry.eventInvokeConfig(name);
-    if (config === undefined) throw new InvokeError('ResourceNotFoundException', `The function ${runtime.registry.arnOf(name)} doesn't have an EventInvokeConfig`);
+    if (config === undefined) throw noEventInvokeConfig(runtime, name);
     return json(c, eventInvokeConfigView(runtime, name, config));
   });
 
-  // Put replaces the whole configuration; Update changes only what it is given.
+  // Put replaces the whole configuration; Update changes only what it is given, and only a
+  // configuration that exists (https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionEventInvokeConfig.html#API_UpdateFunctionEventInvokeConfig_Errors).
   app.put(eventInvokeConfig, async (c) => {
-    const name = target(runtime, c);
     const change = parseEventInvokeConfig(runtime, await body(c));
+    const name = target(runtime, c);
     return json(c, eventInvokeConfigView(runtime, name, runtime.registry.putEventInvokeConfig(name, change.config)));
   });
 
   app.post(eventInvokeConfig, async (c) => {
-    const name = target(runtime, c);
     const change = parseEventInvokeConfig(runtime, await body(c));
-    const current = runtime.registry.eventInvokeConfig(name) ?? { lastModified: 0 };
+    const name = target(runtime, c);
+    const current = runtime.registry.eventInvokeConfig(name);
+    if (current === undefined) throw noEventInvokeConfig(runtime, name);
     const merged: Omit<EventInvokeConfig, 'lastModified'> = {};
     for (const key of ['maximumRetryAttempts', 'maximumEventAgeSeconds'] as const) {
       const value = change.config[key] ?? current[key];
@@ -98,9 +113,7 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
 
   app.delete(eventInvokeConfig, (c) => {
     const name = target(runtime, c);
-    if (runtime.registry.eventInvokeConfig(name) === undefined) {
-      throw new InvokeError('ResourceNotFoundException', `The function ${runtime.registry.arnOf(name)} doesn't have an EventInvokeConfig`);
-    }
+    if (runtime.registry.eventInvokeConfig(name) === undefined) throw noEventInvokeConfig(runtime, name);
     runtime.registry.deleteEventInvokeConfig(name);
     return c.body(null, 204);
   });
@@ -109,7 +122,7 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
     const name = target(runtime, c);
     const config = runtime.registry.eventInvokeConfig(name);
     const all = config === undefined ? [] : [eventInvokeConfigView(runtime, name, config)];
-    const page = paginate(all, c.req.query('Marker'), c.req.query('MaxItems'), 50);
+    const page = paginate(all, c.req.query('Marker'), c.req.query('MaxItems'), LIST_EVENT_INVOKE_CONFIGS_PAGING);
     return json(c, { FunctionEventInvokeConfigs: page.items, ...(page.next === undefined ? {} : { NextMarker: page.next }) });
   });
 
@@ -122,23 +135,19 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
 
   app.put('/2017-10-31/functions/:FunctionName/concurrency', async (c) => {
     const name = target(runtime, c);
-    const input = await body(c);
-    const value = input.ReservedConcurrentExecutions;
-    if (value === undefined || value === null) {
+    const value = integerMember(await body(c), 'ReservedConcurrentExecutions', { min: 0 });
+    if (value === undefined) {
       throw validation(`Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null`);
-    }
-    if (!Number.isInteger(value) || (value as number) < 0) {
-      throw validation(`Value '${String(value)}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0`);
     }
     // Reservations come out of the account's concurrency, which here is the worker pool.
     const others = runtime.functionNames().reduce((sum, other) => sum + (other === name ? 0 : (runtime.registry.reservedConcurrency(other) ?? 0)), 0);
-    if ((value as number) + others > runtime.concurrency) {
+    if (value + others > runtime.concurrency) {
       throw new InvokeError(
         'InvalidParameterValueException',
-        `Specified ReservedConcurrentExecutions for function ${value as number} with ${others} reserved by other functions exceeds the account's concurrency of ${runtime.concurrency} (LEEDZ_POOL_SIZE).`,
+        `Specified ReservedConcurrentExecutions for function ${value} with ${others} reserved by other functions exceeds the account's concurrency of ${runtime.concurrency} (LEEDZ_POOL_SIZE).`,
       );
     }
-    runtime.registry.setReservedConcurrency(name, value as number);
+    runtime.registry.setReservedConcurrency(name, value);
     return json(c, { ReservedConcurrentExecutions: value });
   });
 
@@ -189,8 +198,27 @@ export function createUnknownOperationApi(): Hono {
 /** The registered function the path names (a name, a deployed name or an ARN), or AWS's error. */
 function target(runtime: LocalRuntime, c: Context): string {
   const raw = c.req.param('FunctionName') ?? '';
-  const name = runtime.registry.resolveName(raw, c.req.query('Qualifier'));
-  return name;
+  const qualifier = c.req.query('Qualifier');
+  if (qualifier !== undefined) {
+    // Checked as a member of its own: folded into the name first, a bad one would be blamed on 'functionName'.
+    const violation = qualifierViolation(qualifier);
+    if (violation !== undefined) throw validation(violation);
+    const parsed = parseFunctionName(raw);
+    if (parsed !== undefined && parsed.qualifier === undefined && !namesVersionOrAlias(qualifier)) {
+      throw new InvokeError('ResourceNotFoundException', `Function not found: ${runtime.registry.arnOf(parsed.name)}:${qualifier}`);
+    }
+  }
+  return runtime.registry.resolveName(raw, qualifier);
+}
+
+/**
+ * Get, Update or Delete of a configuration the function does not have. AWS documents the exception
+ * (ResourceNotFoundException, API_UpdateFunctionEventInvokeConfig.html#API_UpdateFunctionEventInvokeConfig_Errors)
+ * but not its message; this is the message as other emulators observed it (LocalStack, which records
+ * AWS's answers in snapshot tests).
+ */
+function noEventInvokeConfig(runtime: LocalRuntime, name: string): InvokeError {
+  return new InvokeError('ResourceNotFoundException', `The function ${runtime.registry.arnOf(name)}:$LATEST doesn't have an EventInvokeConfig`);
 }
 
 /** The name as the caller gave it (`Leedz-emailHelper`, or the name in an ARN): AWS answers with the deployed name. */
@@ -241,40 +269,68 @@ function eventInvokeConfigView(runtime: LocalRuntime, name: string, config: Even
   };
 }
 
-/** The body of Put/UpdateFunctionEventInvokeConfig, validated with AWS's constraints and messages. */
+/**
+ * The body of Put/UpdateFunctionEventInvokeConfig, validated with AWS's constraints and messages
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html): each member
+ * of its type and range, then at least one setting, as AWS refuses a call that sets nothing (the
+ * message is as other emulators observed it: LocalStack, which records AWS's answers in snapshot tests).
+ * A refused body changes nothing.
+ */
 function parseEventInvokeConfig(runtime: LocalRuntime, input: Record<string, unknown>): { config: Omit<EventInvokeConfig, 'lastModified'>; hasDestinations: boolean } {
   const config: Omit<EventInvokeConfig, 'lastModified'> = {};
-  const retries = input.MaximumRetryAttempts;
-  if (retries !== undefined && retries !== null) {
-    if (!Number.isInteger(retries) || (retries as number) < 0 || (retries as number) > 2) {
-      throw validation(`Value '${String(retries)}' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value ${(retries as number) < 0 ? 'greater than or equal to 0' : 'less than or equal to 2'}`);
+  const retries = integerMember(input, 'MaximumRetryAttempts', { min: 0, max: 2 });
+  if (retries !== undefined) config.maximumRetryAttempts = retries;
+  const age = integerMember(input, 'MaximumEventAgeInSeconds', { min: 60, max: 21_600 });
+  if (age !== undefined) config.maximumEventAgeSeconds = age;
+  const destinations = structureMember(input.DestinationConfig, 'destinationConfig');
+  const targets = (['OnSuccess', 'OnFailure'] as const).map((field) => {
+    const member = `destinationConfig.${field === 'OnSuccess' ? 'onSuccess' : 'onFailure'}`;
+    const destination = structureMember(destinations?.[field], member)?.Destination;
+    if (destination !== undefined && destination !== null && typeof destination !== 'string') {
+      throw validation(`Value '${JSON.stringify(destination)}' at '${member}.destination' failed to satisfy constraint: Member must be a string`);
     }
-    config.maximumRetryAttempts = retries as number;
+    return [field, destination] as const;
+  });
+  if (retries === undefined && age === undefined && destinations === undefined) {
+    throw new InvokeError('InvalidParameterValueException', 'You must specify at least one of error handling or destination setting.');
   }
-  const age = input.MaximumEventAgeInSeconds;
-  if (age !== undefined && age !== null) {
-    if (!Number.isInteger(age) || (age as number) < 60 || (age as number) > 21_600) {
-      throw validation(`Value '${String(age)}' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value ${(age as number) < 60 ? 'greater than or equal to 60' : 'less than or equal to 21600'}`);
+  for (const [field, destination] of targets) {
+    if (destination === undefined || destination === null || destination === '') continue;
+    const name = runtime.registry.nameOf(destination);
+    if (name === undefined) {
+      throw new InvokeError(
+        'InvalidParameterValueException',
+        `The destination ARN ${destination} is invalid: the local runtime delivers ${field} records to its own functions only (an ARN or name of one of: ${runtime.functionNames().join(', ')}); a failed event with no OnFailure destination is kept as a dead letter.`,
+      );
     }
-    config.maximumEventAgeSeconds = age as number;
+    config[field === 'OnSuccess' ? 'onSuccess' : 'onFailure'] = name;
   }
-  const destinations = input.DestinationConfig;
-  if (destinations !== undefined && destinations !== null) {
-    if (typeof destinations !== 'object' || Array.isArray(destinations)) throw validation(`Value at 'destinationConfig' failed to satisfy constraint: Member must be a structure`);
-    for (const [field, key] of [['OnSuccess', 'onSuccess'], ['OnFailure', 'onFailure']] as const) {
-      const destination = ((destinations as Record<string, { Destination?: unknown } | undefined>)[field] ?? {}).Destination;
-      if (destination === undefined || destination === null || destination === '') continue;
-      const name = typeof destination === 'string' ? runtime.registry.nameOf(destination) : undefined;
-      if (name === undefined) {
-        throw new InvokeError(
-          'InvalidParameterValueException',
-          `The destination ARN ${String(destination)} is invalid: the local runtime delivers ${field} records to its own functions only (an ARN or name of one of: ${runtime.functionNames().join(', ')}); a failed event with no OnFailure destination is kept as a dead letter.`,
-        );
-      }
-      config[key] = name;
-    }
-  }
-  return { config, hasDestinations: destinations !== undefined && destinations !== null };
+  return { config, hasDestinations: destinations !== undefined };
+}
+
+/**
+ * An Integer member of a request body: undefined when absent or null, else an integer within its
+ * range, or a ValidationException that names the member (its camelCase name, as AWS's validation
+ * messages do) and the rule the value breaks. AWS's API reference does not say what Lambda answers
+ * for a value of the wrong JSON type (a string or an array for an Integer), so such a value is
+ * refused as a wrong type, never with a range it does not break.
+ */
+function integerMember(input: Record<string, unknown>, key: string, range: { min: number; max?: number }): number | undefined {
+  const value = input[key];
+  if (value === undefined || value === null) return undefined;
+  const member = key[0]!.toLowerCase() + key.slice(1);
+  const shown = `Value '${typeof value === 'number' ? String(value) : JSON.stringify(value)}' at '${member}' failed to satisfy constraint:`;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw validation(`${shown} Member must be an integer`);
+  if (value < range.min) throw validation(`${shown} Member must have value greater than or equal to ${range.min}`);
+  if (range.max !== undefined && value > range.max) throw validation(`${shown} Member must have value less than or equal to ${range.max}`);
+  return value;
+}
+
+/** A structure member: undefined when absent or null, else its fields, or a ValidationException naming it. */
+function structureMember(value: unknown, member: string): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw validation(`Value '${JSON.stringify(value)}' at '${member}' failed to satisfy constraint: Member must be a structure`);
+  return value as Record<string, unknown>;
 }
 
 async function body(c: Context): Promise<Record<string, unknown>> {
@@ -297,11 +353,20 @@ function validation(message: string): InvokeError {
   return new InvokeError('ValidationException', `1 validation error detected: ${message}`);
 }
 
-/** One page of `items`: `Marker` is the index to start at (opaque to callers), `MaxItems` 1…max. */
-function paginate<T>(items: T[], marker: string | undefined, maxItems: string | undefined, max: number): { items: T[]; next?: string } {
-  const size = maxItems === undefined ? Math.min(DEFAULT_MAX_ITEMS, max) : Number(maxItems);
-  if (!Number.isInteger(size) || size < 1 || size > max) {
-    throw validation(`Value '${maxItems}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and ${max}`);
+/**
+ * One page of `items`: `Marker` is the index to start at (opaque to callers); `MaxItems` is a plain
+ * integer in 1…`paging.maxItems` (AWS's query parameters are typed: `1e1` or ` 1` is no integer), and
+ * a page holds at most `paging.perPage` items whatever it asks for.
+ */
+function paginate<T>(items: T[], marker: string | undefined, maxItems: string | undefined, paging: { maxItems: number; perPage: number }): { items: T[]; next?: string } {
+  let size = paging.perPage;
+  if (maxItems !== undefined) {
+    const shown = `Value '${maxItems}' at 'maxItems' failed to satisfy constraint:`;
+    if (!/^-?\d+$/.test(maxItems)) throw validation(`${shown} Member must be an integer`);
+    const asked = Number(maxItems);
+    if (asked < 1) throw validation(`${shown} Member must have value greater than or equal to 1`);
+    if (asked > paging.maxItems) throw validation(`${shown} Member must have value less than or equal to ${paging.maxItems}`);
+    size = Math.min(asked, paging.perPage);
   }
   const start = marker === undefined ? 0 : Number.parseInt(Buffer.from(marker, 'base64url').toString('utf8'), 10);
   if (!Number.isInteger(start) || start < 0) throw new InvokeError('InvalidParameterValueException', `Marker "${marker}" is not one this API returned`);

@@ -3,15 +3,19 @@
  * that take effect and survive a restart, and a typed JSON error for every other operation.
  *
  * What AWS does (API reference, https://docs.aws.amazon.com/lambda/latest/api/API_Operations.html):
- * - ListFunctions pages with `MaxItems` and `NextMarker` (API_ListFunctions.html); GetFunction and
+ * - ListFunctions pages with `MaxItems` (an integer, 1–10000, at most 50 a page) and `NextMarker`;
+ *   `FunctionVersion` is only ALL (API_ListFunctions.html); GetFunction and
  *   GetFunctionConfiguration describe one function (API_GetFunction.html, API_GetFunctionConfiguration.html).
  * - Put/Update/Get/Delete/ListFunctionEventInvokeConfig(s): Put replaces the configuration, Update
  *   merges into it, Get of a function without one is ResourceNotFoundException; `MaximumRetryAttempts`
- *   is 0–2 and `MaximumEventAgeInSeconds` 60–21600, else ValidationException
+ *   is 0–2 and `MaximumEventAgeInSeconds` 60–21600, else ValidationException; a call with no setting
+ *   is InvalidParameterValueException, and Update of a configuration that does not exist is
+ *   ResourceNotFoundException
  *   (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html,
  *   API_UpdateFunctionEventInvokeConfig.html).
  * - Put/Get/DeleteFunctionConcurrency: reserved concurrency 0 throttles every invocation; events wait
- *   in the queue, synchronous calls get TooManyRequestsException (API_PutFunctionConcurrency.html,
+ *   in the queue, synchronous calls get TooManyRequestsException with `Reason`
+ *   ReservedFunctionConcurrentInvocationLimitExceeded (API_PutFunctionConcurrency.html,
  *   https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
  * - GetAccountSettings reports `AccountLimit` and `AccountUsage` (API_GetAccountSettings.html).
  * - Errors carry the exception name in `x-amzn-ErrorType` and a JSON body, which the SDKs raise as
@@ -116,6 +120,16 @@ async function rejection(promise: Promise<unknown>): Promise<LambdaServiceExcept
   throw new Error('expected the call to fail');
 }
 
+/** A signed call with a body the SDK would never send (wrong types, no settings): status, error name and body. */
+async function raw(method: string, path: string, body?: string): Promise<{ status: number; errorType: string | null; body: Record<string, unknown> | null }> {
+  const init = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body };
+  const response = await signedFetch(`${api.url}${path}`, init, TEST_CREDENTIALS);
+  const text = await response.text();
+  return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), body: text === '' ? null : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+const EVENT_INVOKE_CONFIG = '/2019-09-25/functions/emailHelper/event-invoke-config';
+
 describe('functions', () => {
   it('ListFunctions pages with MaxItems and NextMarker, and the pages together list every function once', async () => {
     const first = await client.send(new ListFunctionsCommand({ MaxItems: 2 }));
@@ -161,6 +175,38 @@ describe('functions', () => {
 
   it('an unknown function is ResourceNotFoundException', async () => {
     await expect(client.send(new GetFunctionCommand({ FunctionName: 'nothingHere' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it('ListFunctions takes MaxItems as a plain integer only (1e1, " 1" are ValidationException) and FunctionVersion only as ALL', async () => {
+    for (const query of ['MaxItems=1e1', 'MaxItems=%201', 'MaxItems=1.0', 'MaxItems=0x2']) {
+      const refused = await raw('GET', `/2015-03-31/functions/?${query}`);
+      expect({ query, status: refused.status, errorType: refused.errorType }).toEqual({ query, status: 400, errorType: 'ValidationException' });
+      expect(refused.body!.message).toMatch(/at 'maxItems' failed to satisfy constraint: Member must be an integer/);
+    }
+    const tooMany = await raw('GET', '/2015-03-31/functions/?MaxItems=10001');
+    expect(tooMany.body!.message).toMatch(/at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000/);
+    const bogus = await rejection(client.send(new ListFunctionsCommand({ FunctionVersion: 'bogus' as 'ALL' })));
+    expect(bogus.name).toBe('ValidationException');
+    expect(bogus.message).toBe("1 validation error detected: Value 'bogus' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]");
+    expect((await client.send(new ListFunctionsCommand({ FunctionVersion: 'ALL' }))).Functions).toHaveLength(5);
+  });
+
+  it('ListFunctions answers at most 50 functions a page, whatever MaxItems asks for (up to its 10000)', async () => {
+    const many = tempRuntime({ poolSize: 2 });
+    many.runtime.registerAll(Array.from({ length: 55 }, (_, i) => defineFunction(`fn${String(i).padStart(2, '0')}`, { input: z.object({}), handler: () => ({}) }))).start();
+    const manyApi = await startInvokeApi(many.runtime);
+    const manyClient = lambdaClient(manyApi.url);
+    try {
+      const first = await manyClient.send(new ListFunctionsCommand({ MaxItems: 100 }));
+      expect(first.Functions).toHaveLength(50);
+      const rest = await manyClient.send(new ListFunctionsCommand({ MaxItems: 100, Marker: first.NextMarker! }));
+      expect(rest.Functions).toHaveLength(5);
+      expect(rest.NextMarker).toBeUndefined();
+    } finally {
+      manyClient.destroy();
+      await manyApi.close();
+      await many.cleanup();
+    }
   });
 });
 
@@ -242,6 +288,70 @@ describe('asynchronous invocation settings (FunctionEventInvokeConfig)', () => {
     // Nothing was stored by the refused calls.
     await expect(client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
+
+  it('Put and Update with no setting ({}, an empty body, only unknown keys) are InvalidParameterValueException, and what is stored stays', async () => {
+    await client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: ARN('failures') } } }));
+    for (const method of ['PUT', 'POST']) {
+      for (const body of ['{}', '', '{"MaxRetryAttempts":0}']) {
+        const refused = await raw(method, EVENT_INVOKE_CONFIG, body);
+        expect({ method, body, status: refused.status, errorType: refused.errorType, message: refused.body!.message }).toEqual({
+          method,
+          body,
+          status: 400,
+          errorType: 'InvalidParameterValueException',
+          message: 'You must specify at least one of error handling or destination setting.',
+        });
+      }
+    }
+    const sdk = await rejection(client.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper' })));
+    expect(sdk).toBeInstanceOf(InvalidParameterValueException);
+    expect(await client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper' }))).toMatchObject({
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: ARN('failures') } },
+    });
+  });
+
+  it('Update of a function that has no configuration is ResourceNotFoundException, and creates none', async () => {
+    const error = await rejection(client.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumRetryAttempts: 1 })));
+    expect(error).toBeInstanceOf(ResourceNotFoundException);
+    expect(error.message).toBe(`The function ${ARN('emailHelper')}:$LATEST doesn't have an EventInvokeConfig`);
+    await expect(client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    expect((await failingEvent()).attempts).toBe(3);
+  });
+
+  it('a destination that is not a structure (OnFailure: "…") is ValidationException naming it, and changes nothing', async () => {
+    await client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', DestinationConfig: { OnFailure: { Destination: ARN('failures') } } }));
+    for (const method of ['PUT', 'POST']) {
+      for (const [member, body] of [
+        ['onFailure', { DestinationConfig: { OnFailure: ARN('failures') } }],
+        ['onSuccess', { DestinationConfig: { OnSuccess: [ARN('failures')] } }],
+        ['onFailure.destination', { DestinationConfig: { OnFailure: { Destination: 7 } } }],
+      ] as const) {
+        const refused = await raw(method, EVENT_INVOKE_CONFIG, JSON.stringify(body));
+        expect({ method, status: refused.status, errorType: refused.errorType }).toEqual({ method, status: 400, errorType: 'ValidationException' });
+        expect(refused.body!.message).toContain(`at 'destinationConfig.${member}' failed to satisfy constraint: Member must be a`);
+      }
+    }
+    expect((await client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper' }))).DestinationConfig).toMatchObject({ OnFailure: { Destination: ARN('failures') } });
+  });
+
+  it('a value of the wrong type is refused as a wrong type (not by a range it does not break), and changes nothing', async () => {
+    await client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumRetryAttempts: 0 }));
+    await client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'emailHelper', ReservedConcurrentExecutions: 2 }));
+    for (const [method, path, body, member] of [
+      ['PUT', EVENT_INVOKE_CONFIG, { MaximumRetryAttempts: '1' }, 'maximumRetryAttempts'],
+      ['POST', EVENT_INVOKE_CONFIG, { MaximumRetryAttempts: 1.5 }, 'maximumRetryAttempts'],
+      ['PUT', EVENT_INVOKE_CONFIG, { MaximumEventAgeInSeconds: [60] }, 'maximumEventAgeInSeconds'],
+      ['PUT', '/2017-10-31/functions/emailHelper/concurrency', { ReservedConcurrentExecutions: '3' }, 'reservedConcurrentExecutions'],
+      ['PUT', '/2017-10-31/functions/emailHelper/concurrency', { ReservedConcurrentExecutions: true }, 'reservedConcurrentExecutions'],
+    ] as const) {
+      const refused = await raw(method, path, JSON.stringify(body));
+      expect({ member, status: refused.status, errorType: refused.errorType }).toEqual({ member, status: 400, errorType: 'ValidationException' });
+      expect(refused.body!.message).toMatch(new RegExp(`^1 validation error detected: Value '.*' at '${member}' failed to satisfy constraint: Member must be an integer$`));
+    }
+    expect(await client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper' }))).toMatchObject({ MaximumRetryAttempts: 0 });
+    expect(await client.send(new GetFunctionConcurrencyCommand({ FunctionName: 'emailHelper' }))).toMatchObject({ ReservedConcurrentExecutions: 2 });
+  });
 });
 
 describe('concurrency', () => {
@@ -273,9 +383,68 @@ describe('concurrency', () => {
     expect(local.runtime.getInvocation(accepted.requestId!)).toMatchObject({ outcome: 'Success', attempts: 1 });
   });
 
+  it('a synchronous call throttled by reserved concurrency carries Reason ReservedFunctionConcurrentInvocationLimitExceeded; other errors carry none', async () => {
+    await client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'emailHelper', ReservedConcurrentExecutions: 0 }));
+    const once = new LambdaClient({ endpoint: api.url, region: 'local', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    try {
+      const throttled = await rejection(once.send(new InvokeCommand({ FunctionName: 'emailHelper', Payload: new TextEncoder().encode('{"function":"send","to":"x"}') })));
+      expect(throttled).toBeInstanceOf(TooManyRequestsException);
+      expect((throttled as TooManyRequestsException).Reason).toBe('ReservedFunctionConcurrentInvocationLimitExceeded');
+      const missing = await rejection(once.send(new InvokeCommand({ FunctionName: 'nothingHere' })));
+      expect(missing).not.toHaveProperty('Reason');
+    } finally {
+      once.destroy();
+    }
+    const response = await signedFetch(`${api.url}/2015-03-31/functions/emailHelper/invocations`, { method: 'POST', body: '{"function":"send","to":"x"}' }, TEST_CREDENTIALS);
+    expect(response.status).toBe(429);
+    expect(await response.json()).toEqual({ Type: 'User', message: expect.any(String), Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
+  });
+
   it('a negative reservation is ValidationException', async () => {
     const error = await rejection(client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'emailHelper', ReservedConcurrentExecutions: -1 })));
     expect(error.name).toBe('ValidationException');
+  });
+});
+
+describe('Qualifier', () => {
+  it('an empty ?Qualifier= on Invoke is refused for its length, not by a pattern that accepts the empty string', async () => {
+    const refused = await raw('POST', '/2015-03-31/functions/emailHelper/invocations?Qualifier=', '{}');
+    expect({ status: refused.status, errorType: refused.errorType }).toEqual({ status: 400, errorType: 'InvalidParameterValueException' });
+    expect(refused.body!.message).toBe("1 validation error detected: Value '' at 'qualifier' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  });
+
+  it('on Invoke, a qualifier that breaks Lambda’s pattern is blamed on the pattern; one that keeps it but names no version here is ResourceNotFoundException', async () => {
+    const spaced = await raw('POST', '/2015-03-31/functions/emailHelper/invocations?Qualifier=a%20b', '{}');
+    expect(spaced.errorType).toBe('InvalidParameterValueException');
+    expect(spaced.body!.message).toBe("1 validation error detected: Value 'a b' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)");
+    const long = await raw('POST', `/2015-03-31/functions/emailHelper/invocations?Qualifier=${'a'.repeat(129)}`, '{}');
+    expect(long.body!.message).toMatch(/at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128$/);
+    const dollar = await raw('POST', '/2015-03-31/functions/emailHelper/invocations?Qualifier=a%24b', '{}');
+    expect({ status: dollar.status, errorType: dollar.errorType, message: dollar.body!.message }).toEqual({
+      status: 404,
+      errorType: 'ResourceNotFoundException',
+      message: expect.stringContaining(`Function not found: ${ARN('emailHelper')}:a$b`),
+    });
+  });
+
+  it('on management operations, a bad ?Qualifier= is blamed on qualifier, not on functionName', async () => {
+    for (const [query, rule] of [
+      ['a%20b', "Value 'a b' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)"],
+      ['', "Value '' at 'qualifier' failed to satisfy constraint: Member must have length greater than or equal to 1"],
+    ] as const) {
+      for (const path of ['/2015-03-31/functions/emailHelper', '/2015-03-31/functions/emailHelper/configuration', EVENT_INVOKE_CONFIG]) {
+        const refused = await raw('GET', `${path}?Qualifier=${query}`);
+        expect({ path, status: refused.status, errorType: refused.errorType, message: refused.body!.message }).toEqual({
+          path,
+          status: 400,
+          errorType: 'ValidationException',
+          message: `1 validation error detected: ${rule}`,
+        });
+      }
+    }
+    const dollar = await rejection(client.send(new GetFunctionCommand({ FunctionName: 'emailHelper', Qualifier: 'a$b' })));
+    expect(dollar).toBeInstanceOf(ResourceNotFoundException);
+    expect((await client.send(new GetFunctionCommand({ FunctionName: 'emailHelper', Qualifier: '$LATEST' }))).Configuration?.FunctionName).toBe('emailHelper');
   });
 });
 

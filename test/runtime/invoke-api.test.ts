@@ -105,12 +105,12 @@ async function post(functionName: string, body: BodyInit | null, headers: Record
   return fetch(url, init);
 }
 
-async function expectLambdaError(response: Response, status: number, errorType: string): Promise<{ Type: string; message: string }> {
+async function expectLambdaError(response: Response, status: number, errorType: string, members: Record<string, unknown> = {}): Promise<{ Type: string; message: string }> {
   expect(response.status).toBe(status);
   expect(response.headers.get('x-amzn-ErrorType')).toBe(errorType);
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   const body = (await response.json()) as { Type: string; message: string };
-  expect(body).toEqual({ Type: expect.any(String), message: expect.any(String) });
+  expect(body).toEqual({ Type: expect.any(String), message: expect.any(String), ...members });
   return body;
 }
 
@@ -356,10 +356,10 @@ describe('the Invoke API with the AWS SDK', () => {
       try {
         const error = await invoke({ FunctionName: 'gate', Payload: json({}) }, once).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(TooManyRequestsException);
-        expect(error).toMatchObject({ retryAfterSeconds: '1', $metadata: { httpStatusCode: 429 } });
+        expect(error).toMatchObject({ retryAfterSeconds: '1', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', $metadata: { httpStatusCode: 429 } });
         const raw = await post('gate', '{}');
         expect(raw.headers.get('Retry-After')).toBe('1');
-        await expectLambdaError(raw, 429, 'TooManyRequestsException');
+        await expectLambdaError(raw, 429, 'TooManyRequestsException', { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
       } finally {
         once.destroy();
       }
@@ -432,6 +432,8 @@ describe('the /local endpoints', () => {
       ['/local/dead-letters?includeReplayed=maybe', 'includeReplayed'],
       ['/local/destination-records?limit=-1', 'limit'],
       ['/local/metrics?windowSeconds=-5', 'windowSeconds'],
+      // Past ten years: the window's start would be no date at all (it was a 500).
+      ['/local/metrics?windowSeconds=1e13', 'windowSeconds'],
     ];
     for (const [path, parameter] of cases) {
       const { status, body } = await get(path);
@@ -439,6 +441,17 @@ describe('the /local endpoints', () => {
       expect(body.fields.map((f: { parameter: string }) => f.parameter), path).toEqual([parameter]);
       expect(body.message, path).toContain(parameter);
     }
+  });
+
+  it('answers in JSON what it has no endpoint for, and a body that is not JSON is a 400 that says so', async () => {
+    for (const [method, path] of [['GET', '/local/nope'], ['DELETE', '/local/invocations'], ['GET', '/local/invoke/greet']] as const) {
+      const response = await signedAppRequest(app(), path, { method });
+      expect([path, response.status, response.headers.get('content-type')]).toEqual([path, 404, expect.stringMatching(/^application\/json/)]);
+      expect(((await response.json()) as { message: string }).message).toContain(`no runtime endpoint ${method} ${path}`);
+    }
+    const notJson = await signedAppRequest(app(), '/local/invoke/greet', { method: 'POST', body: '{' });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ message: expect.stringMatching(/^invalid body: not JSON/), fields: [{ parameter: '(body)', message: 'must be JSON' }] });
   });
 
   it('dead letters are listed and replayed once; a second replay is 409 and an unknown id 404', async () => {
