@@ -32,9 +32,12 @@ export interface StoredOutboxMessage extends OutboxMessage {
   createdAt: string;
 }
 
-/** The status of a leed as far as a buyer can tell. */
+/**
+ * The status of a leed as far as a buyer can tell. `alreadyHeld`: the buyer held it already, and
+ * their hold is given back as it was (`reservedUntil` unchanged), not renewed.
+ */
 export type ReserveResult =
-  | { ok: true; reservedUntil: string }
+  | { ok: true; reservedUntil: string; alreadyHeld: boolean }
   | { ok: false; reason: 'not-found' | 'not-active' | 'reserved' | 'own-leed' };
 
 /** A buyer's hold on a leed while they check out (another buyer cannot start a checkout meanwhile). */
@@ -49,8 +52,9 @@ export type SaleResult =
    * `duplicate-payment`: this very payment (same `paymentId`, same buyer) was already recorded (a
    * repeated webhook; nothing to do).
    * `already-sold`: sold with another payment (refund this one). `not-active`: deleted or expired.
+   * `wrong-amount`: active, but the amount paid is not the leed's price as it is now (refund it).
    */
-  | { ok: false; reason: 'not-found' | 'not-active' | 'already-sold' | 'duplicate-payment'; leed?: Leed };
+  | { ok: false; reason: 'not-found' | 'not-active' | 'already-sold' | 'duplicate-payment' | 'wrong-amount'; leed?: Leed };
 
 /** A sale to record: a paid webhook or a free claim. */
 export interface Sale {
@@ -59,6 +63,7 @@ export interface Sale {
   buyer: string;
   /** The provider's payment id ("free:<leed id>" for a free claim); a repeated one changes nothing. */
   paymentId: string;
+  /** What was paid, in cents: it must be the leed's price when the sale is recorded (0 for a free claim). */
   amount: number;
   soldAt: string;
 }
@@ -246,7 +251,9 @@ export interface Store {
   deleteLeed(trade: string, id: string, creator: string, outbox: OutboxMessage[]): Promise<Leed>;
   /**
    * Reserve an active leed for `buyer` until `until`: refused while another buyer's reservation
-   * lasts (`now < reservedUntil`); the same buyer may renew theirs; the creator → `own-leed`.
+   * lasts (`now < reservedUntil`); the creator → `own-leed`. While the buyer's own reservation lasts,
+   * it is given back as it is (`alreadyHeld`), never extended: checking out again and again must not
+   * keep a leed from everyone else. Once it has run out, the buyer may reserve again like anyone.
    */
   reserveCheckout(trade: string, id: string, buyer: string, until: string, now: string): Promise<ReserveResult>;
   /**
@@ -260,7 +267,11 @@ export interface Store {
    * is left alone (false). Idempotent.
    */
   releaseCheckout(trade: string, id: string, buyer: string): Promise<boolean>;
-  /** Mark sold exactly once, on the condition that the leed is still active. */
+  /**
+   * Mark sold exactly once, on the condition that the leed is still active and `sale.amount` is its
+   * price (both checked in the same atomic step as the write, so a price changed since checkout never
+   * sells at the old one: `wrong-amount`).
+   */
   recordSale(sale: Sale, outbox: OutboxMessage[]): Promise<SaleResult>;
   /**
    * The operator takes an active leed down (whoever posted it): it is deleted as its creator would
@@ -478,7 +489,7 @@ export interface Payments {
    * the caller acknowledges it with a 2xx, or the provider would deliver it again and again.
    */
   verifyWebhook(headers: Record<string, string | undefined>, rawBody: string, url: string): Promise<PaymentEvent | typeof IGNORED_WEBHOOK | undefined>;
-  /** Refund a payment (a second payment for a leed already sold). */
+  /** Refund a payment (a second payment for a leed already sold, or one of the wrong amount). */
   refund(paymentId: string, amount: number): Promise<void>;
 }
 

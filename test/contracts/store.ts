@@ -546,7 +546,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         const leed = aLeed();
         await store.insertLeed(leed, []);
 
-        expect(await store.reserveCheckout('dj', leed.id, 'sam', in15, now)).toEqual({ ok: true, reservedUntil: in15 });
+        expect(await store.reserveCheckout('dj', leed.id, 'sam', in15, now)).toEqual({ ok: true, reservedUntil: in15, alreadyHeld: false });
         expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:20'), at('2030-05-10T09:05'))).toEqual({ ok: false, reason: 'reserved' });
       });
 
@@ -555,16 +555,26 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         await store.insertLeed(leed, []);
         await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
 
-        expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30') });
+        expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30'), alreadyHeld: false });
         expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:31'), at('2030-05-10T09:16'))).toEqual({ ok: false, reason: 'reserved' });
       });
 
-      it('lets the same buyer renew their reservation', async () => {
+      it('gives the same buyer their hold back as it is while it lasts: checking out again never extends it', async () => {
         const leed = aLeed();
         await store.insertLeed(leed, []);
         await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
 
-        expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:20'), at('2030-05-10T09:05'))).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:20') });
+        expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:20'), at('2030-05-10T09:05'))).toEqual({ ok: true, reservedUntil: in15, alreadyHeld: true });
+        expect(await store.getCheckoutHold('dj', leed.id, at('2030-05-10T09:05'))).toEqual({ buyer: 'sam', until: in15 });
+        expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30'), alreadyHeld: false });
+      });
+
+      it('gives the same buyer a new hold once theirs has run out, as anyone may take one then', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
+
+        expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30'), alreadyHeld: false });
       });
 
       it('refuses the creator, a leed no longer active, and an unknown leed', async () => {
@@ -612,7 +622,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect(await store.releaseCheckout('dj', leed.id, 'sam')).toBe(true);
         expect(await store.getCheckoutHold('dj', leed.id, now)).toBeUndefined();
         expect(await store.releaseCheckout('dj', leed.id, 'sam')).toBe(false);
-        expect(await store.reserveCheckout('dj', leed.id, 'lee', in15, at('2030-05-10T09:01'))).toEqual({ ok: true, reservedUntil: in15 });
+        expect(await store.reserveCheckout('dj', leed.id, 'lee', in15, at('2030-05-10T09:01'))).toEqual({ ok: true, reservedUntil: in15, alreadyHeld: false });
         expect(await store.getLeed('dj', leed.id)).toEqual(leed);
       });
     });
@@ -677,6 +687,24 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         const results = await Promise.all(['sam', 'lee'].map((buyer) => store.recordSale(sale(leed, { buyer, paymentId: `free:${leed.id}`, amount: 0 }), [])));
 
         expect(results.map((r) => (r.ok ? 'ok' : r.reason)).sort()).toEqual(['already-sold', 'ok']);
+      });
+
+      it('refuses a payment of another amount than the price as wrong-amount and writes nothing', async () => {
+        const leed = aLeed({ price: 2_500 });
+        await store.insertLeed(leed, []);
+
+        expect(await store.recordSale(sale(leed, { amount: 100 }), [anOutboxMessage()])).toMatchObject({ ok: false, reason: 'wrong-amount', leed: { status: 'active', price: 2_500 } });
+        expect(await store.getLeed('dj', leed.id)).toEqual(leed);
+        expect(await pendingIds()).toEqual([]);
+      });
+
+      it('sells for the price as it is when the payment arrives, not as it was at checkout', async () => {
+        const leed = aLeed({ price: 2_500 });
+        await store.insertLeed(leed, []);
+        await store.updateLeed('dj', leed.id, 'pat', { price: 5_000 }, []);
+
+        expect(await store.recordSale(sale(leed, { amount: 2_500 }), [])).toMatchObject({ ok: false, reason: 'wrong-amount', leed: { price: 5_000 } });
+        expect(await store.recordSale(sale(leed, { amount: 5_000 }), [])).toMatchObject({ ok: true, leed: { status: 'sold', price: 5_000 } });
       });
 
       it('refuses a deleted leed as not-active and an unknown one as not-found', async () => {

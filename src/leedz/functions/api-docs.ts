@@ -100,7 +100,7 @@ const PARTICULAR: Readonly<Record<string, readonly RouteError[]>> = {
   ],
   editLeed: [
     routeError('FORBIDDEN', 'you are not the creator of the leed'),
-    routeError('CONFLICT', 'the leed is no longer active, or the new time or place is already booked'),
+    routeError('CONFLICT', 'the leed is no longer active, the new time or place is already booked, or the price changes while a buyer is checking the leed out'),
   ],
   deleteLeed: [
     routeError('FORBIDDEN', 'you are not the creator of the leed'),
@@ -109,6 +109,7 @@ const PARTICULAR: Readonly<Record<string, readonly RouteError[]>> = {
   buyLeed: [
     routeError('FORBIDDEN', 'it is your own leed'),
     routeError('CONFLICT', 'the leed is sold, expired, or another vendor is checking it out (the message says until when)'),
+    routeError('UNAVAILABLE', 'the payment provider could not create the checkout (the leed is not held for you)'),
   ],
   paymentWebhook: [routeError('UNAUTHENTICATED', 'the signature is missing or wrong (a genuine event that is not a payment for a leed gets 200)')],
   login: [routeError('RATE_LIMITED', 'too many sign-in links for this mailbox or this network address in 15 minutes (Retry-After says when to try again)')],

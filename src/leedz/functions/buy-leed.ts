@@ -1,7 +1,9 @@
 /**
  * `POST /api/leedz/{trade}/{id}/checkout`: a signed-in vendor (not the creator) buys a leed.
  * A free leed is sold at once; a paid one is reserved for this buyer for 15 minutes (so a second
- * buyer cannot start a checkout meanwhile) and the provider's checkout URL is returned.
+ * buyer cannot start a checkout meanwhile) and the provider's checkout URL is returned. Checking out
+ * again during one's own hold returns that hold as it is (never extended). When the provider cannot
+ * create the checkout, the hold goes at once and the answer is 503.
  * `DELETE /api/leedz/{trade}/{id}/checkout`: the buyer cancels their checkout, and the hold goes at
  * once (an abandoned one runs out by itself after the 15 minutes).
  */
@@ -55,19 +57,35 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
         }
         return problem(reservation.reason === 'not-found' ? 'NOT_FOUND' : reservation.reason === 'own-leed' ? 'FORBIDDEN' : 'CONFLICT', messages[reservation.reason]);
       }
-      const { checkoutUrl } = await deps.payments.createCheckout({
-        leedId: id,
-        trade,
-        title: leed.title,
-        buyer: caller.username,
-        seller: leed.creator,
-        amount: leed.price,
-        fee: platformFeeCents(leed.price),
-        returnUrl: `${deps.settings.publicUrl}/receipts/${trade}/${id}`,
-      });
+      // A checkout again during the buyer's own hold gets a new checkout URL (the provider's URLs are not
+      // kept) but the same hold, never a longer one; paying twice is refunded like any second payment.
+      let checkoutUrl: string;
+      try {
+        ({ checkoutUrl } = await deps.payments.createCheckout({
+          leedId: id,
+          trade,
+          title: leed.title,
+          buyer: caller.username,
+          seller: leed.creator,
+          amount: leed.price,
+          fee: platformFeeCents(leed.price),
+          returnUrl: `${deps.settings.publicUrl}/receipts/${trade}/${id}`,
+        }));
+      } catch (error) {
+        // No way to pay, so no hold: other buyers must not wait 15 minutes for a provider's outage. A
+        // hold this request did not make (the buyer's own, from an earlier checkout) stays as it was.
+        if (!reservation.alreadyHeld) await deps.store.releaseCheckout(trade, id, caller.username);
+        ctx.log(`buyLeed: ${trade}/${id}: the payment provider could not create a checkout for ${caller.username}: ${describeError(error)}`);
+        return problem('UNAVAILABLE', 'the payment provider could not start your checkout just now; try again in a minute');
+      }
       return ok({ checkoutUrl, reservedUntil: reservation.reservedUntil });
     },
   });
+}
+
+/** An error as one log line: its name and message (a provider's error names its HTTP status and codes). */
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 export function createCancelCheckout(deps: MarketplaceDeps) {

@@ -3,12 +3,13 @@
  * again, and a new place or time is checked for conflicts again (atomically, by the store). A start
  * or end sent as a wall time is read in the zone of the new location, or of the leed's own place.
  * A new time or place is news for the vendors who were emailed about the leed: it is committed with
- * the change, for emailHelper to tell them.
+ * the change, for emailHelper to tell them. The price cannot change while a buyer's checkout hold
+ * lasts (409).
  */
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import { validateLeedPatch } from '../domain/leed.js';
-import { formatGigTime } from '../domain/time-zone.js';
+import { formatClockInZone, formatGigTime } from '../domain/time-zone.js';
 import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { defineHttpFunction, locate, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
@@ -28,6 +29,17 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
       const validation = validateLeedPatch(request.body, current, deps.now(), located.place?.timeZone ?? current.timeZone);
       if (!validation.ok || located.problem !== undefined) {
         return invalid(firstPerPath([...(located.problem === undefined ? [] : [located.problem]), ...(validation.ok ? [] : validation.fields)]));
+      }
+      if (validation.value.price !== undefined && validation.value.price !== current.price) {
+        // A buyer checking out is paying this price: it stays until their hold ends. Only the price is
+        // held back, because it is all the checkout charges; the other fields reach the buyer as they
+        // are at the sale (the receipt), and holding them too would let any buyer's checkout block the
+        // seller's corrections. A price change racing a checkout past this check is still safe: the
+        // webhook sells only at the price as it is then, and refunds any other amount.
+        const hold = await deps.store.getCheckoutHold(trade, id, deps.now().toISOString());
+        if (hold !== undefined) {
+          return problem('CONFLICT', `price cannot change while a buyer is checking out this leed (until ${formatClockInZone(hold.until, current.timeZone)}); the other fields can`);
+        }
       }
       const changes: Parameters<typeof deps.store.updateLeed>[3] = { ...validation.value };
       if (changes.location !== undefined) {

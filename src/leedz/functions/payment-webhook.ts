@@ -2,7 +2,8 @@
  * `POST /api/payments/webhook`: the payment provider reports a payment. The signature is verified
  * over the raw body (unsigned or wrong → 401, nothing changes; signed but not a payment for a leed →
  * 200, nothing changes); the leed is marked sold exactly
- * once, on the condition that it is still active; a second payment for a sold leed is refunded.
+ * once, on the condition that it is still active and the amount paid is its price; a second payment
+ * for a sold leed, or a payment of another amount, is refunded (answered 200 `{sold: false}` and logged).
  */
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
@@ -31,7 +32,11 @@ export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Control
       if (sale.ok) return ok({ received: true, sold: true });
       // The same payment delivered again: already recorded, nothing more to do.
       if (sale.reason === 'duplicate-payment') return ok({ received: true, sold: true, duplicate: true });
+      // Not a sale (sold already, no longer active, or not the price): the money goes back, and the
+      // provider gets a 200 all the same, or it would deliver this payment again and again.
       await deps.payments.refund(payment.paymentId, payment.amount);
+      const why = sale.reason === 'wrong-amount' ? `paid ${payment.amount} cents but the price is ${sale.leed?.price} cents` : sale.reason;
+      ctx.log(`paymentWebhook: ${trade}/${id}: payment ${payment.paymentId} by ${payment.buyer} refunded, not a sale: ${why}`);
       return ok({ received: true, sold: false, refunded: true, reason: sale.reason });
     },
   });

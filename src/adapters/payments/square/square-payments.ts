@@ -222,7 +222,7 @@ export function createSquarePayments(options: SquarePaymentsOptions): Payments {
         idempotency_key: `leedz-refund-${createHash('sha256').update(paymentId).digest('base64url').slice(0, 32)}`,
         payment_id: paymentId,
         amount_money: { amount, currency: 'USD' },
-        reason: 'The Leedz: this leed was already sold to another buyer',
+        reason: 'The Leedz: this payment did not buy the leed (sold already, withdrawn, or not its price)',
       };
       try {
         await call('RefundPayment', '/v2/refunds', body);

@@ -168,6 +168,8 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     if (item.paymentId === sale.paymentId && item.buyer === sale.buyer) return { ok: false, reason: 'duplicate-payment', leed };
     if (item.status === 'sold') return { ok: false, reason: 'already-sold', leed };
     if (item.status !== 'active') return { ok: false, reason: 'not-active', leed };
+    // The price as read; the sale's condition on the revision makes it the price at the write.
+    if (item.price !== sale.amount) return { ok: false, reason: 'wrong-amount', leed };
     return undefined;
   }
 
@@ -415,19 +417,24 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
               Put: {
                 TableName,
                 Item: reservation,
-                // Free, the buyer's own (a renewal), or another's that has run out by the caller's clock.
-                ConditionExpression: 'attribute_not_exists(PK) OR #buyer = :buyer OR #untilMs <= :now',
-                ExpressionAttributeNames: { '#buyer': 'buyer', '#untilMs': 'untilMs' },
-                ExpressionAttributeValues: { ':buyer': buyer, ':now': toMs(now) },
+                // Free, or a hold that has run out by the caller's clock, whoever's it was. A hold that
+                // lasts is never overwritten, not even the buyer's own: renewing it would let one buyer
+                // hold the leed forever. ALL_OLD tells whose it is.
+                ConditionExpression: 'attribute_not_exists(PK) OR #untilMs <= :now',
+                ExpressionAttributeNames: { '#untilMs': 'untilMs' },
+                ExpressionAttributeValues: { ':now': toMs(now) },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
             },
           },
         ]);
-        if (outcome.committed) return { ok: true, reservedUntil };
-        const failed = new Set(outcome.failed.map((f) => f.step.label));
+        if (outcome.committed) return { ok: true, reservedUntil, alreadyHeld: false };
         // Sold or deleted since the read (the next read says so), or a race: read again.
-        if (failed.has('leed') || !failed.has('reservation')) return AGAIN;
-        return { ok: false, reason: 'reserved' };
+        if (outcome.failed.some((f) => f.step.label === 'leed')) return AGAIN;
+        const held = outcome.failed.find((f) => f.step.label === 'reservation')?.old as ReservationItem | undefined;
+        if (held === undefined) return AGAIN;
+        // The buyer's own hold, given back as it is.
+        return held.buyer === buyer ? { ok: true, reservedUntil: held.reservedUntil, alreadyHeld: true } : { ok: false, reason: 'reserved' };
       });
     },
 

@@ -302,11 +302,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         if (row === undefined) return { ok: false, reason: 'not-found' };
         if (row.creator === buyer) return { ok: false, reason: 'own-leed' };
         if (row.status !== 'active') return { ok: false, reason: 'not-active' };
-        const heldByAnother = row.reserved_by !== null && row.reserved_by !== buyer && (row.reserved_until ?? 0) > toMs(now);
-        if (heldByAnother) return { ok: false, reason: 'reserved' };
+        // The hold that still lasts, if any (one that has run out holds nothing, whoever it was for).
+        const heldUntil = row.reserved_by !== null && row.reserved_until !== null && row.reserved_until > toMs(now) ? row.reserved_until : undefined;
+        if (heldUntil !== undefined && row.reserved_by !== buyer) return { ok: false, reason: 'reserved' };
+        // The buyer's own hold is given back as it is: renewing it would let one buyer hold the leed forever.
+        if (heldUntil !== undefined) return { ok: true, reservedUntil: toIso(heldUntil), alreadyHeld: true };
         const untilMs = toMs(until);
         sql.reserve.run({ id, buyer, until: untilMs });
-        return { ok: true, reservedUntil: toIso(untilMs) };
+        return { ok: true, reservedUntil: toIso(untilMs), alreadyHeld: false };
       });
     },
 
@@ -410,6 +413,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         if (row.payment_id === sale.paymentId && row.buyer === sale.buyer) return { ok: false, reason: 'duplicate-payment', leed };
         if (row.status === 'sold') return { ok: false, reason: 'already-sold', leed };
         if (row.status !== 'active') return { ok: false, reason: 'not-active', leed };
+        if (row.price !== sale.amount) return { ok: false, reason: 'wrong-amount', leed };
         sql.markSold.run({ id: sale.id, buyer: sale.buyer, sold_at: toMs(sale.soldAt), payment_id: sale.paymentId });
         writeOutbox(outbox);
         return { ok: true, leed: storedLeed(sale.trade, sale.id) };

@@ -1,0 +1,190 @@
+/**
+ * Checkout, its hold and the payment webhook, driven in-process over the local adapters (SQLite, the
+ * local payment provider) with a clock the test moves: a leed sells only for its price, a hold is
+ * never extended by checking out again, and a payment provider that fails frees the hold.
+ */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createZipGeocoder } from '../../../src/adapters/geocoder/zip/zip-geocoder.js';
+import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
+import { createLocalIdentity } from '../../../src/adapters/identity/local/local-identity.js';
+import { createOutboxMailer } from '../../../src/adapters/mailer/outbox/outbox-mailer.js';
+import { createLocalPayments, type LocalPayments } from '../../../src/adapters/payments/local/local-payments.js';
+import { SquareApiError } from '../../../src/adapters/payments/square/square-payments.js';
+import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
+import { createInvocationContext } from '../../../src/framework/context.js';
+import { createIdempotency } from '../../../src/framework/idempotency.js';
+import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../../src/leedz/deps.js';
+import type { HttpRequest, HttpResult } from '../../../src/leedz/functions/http.js';
+import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
+import type { Leed } from '../../../src/leedz/domain/leed.js';
+import { aLeed, at, aUser } from '../../helpers/builders.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const PUBLIC_URL = 'https://leedz.test';
+
+let dir: ReturnType<typeof tempDir>;
+let store: SqliteStore;
+let payments: LocalPayments;
+let marketplace: Marketplace;
+/** The marketplace's clock; tests move it. */
+let clock: Date;
+/** When set, the payment provider refuses to create checkouts with this error. */
+let providerDown: Error | undefined;
+/** What the functions wrote to their invocation log. */
+let logged: string[];
+let leed: Leed;
+
+beforeEach(async () => {
+  dir = tempDir('leedz-checkout-');
+  store = createSqliteStore({ path: join(dir.path, 'leedz.db') });
+  payments = createLocalPayments({ db: store.db, baseUrl: PUBLIC_URL, webhookSecret: 'test-webhook-secret' });
+  clock = new Date(at('2030-05-10T09:00'));
+  providerDown = undefined;
+  logged = [];
+  const deps: MarketplaceDeps = {
+    store,
+    mailer: createOutboxMailer({ db: store.db }),
+    geocoder: createZipGeocoder(),
+    identity: createLocalIdentity({ db: store.db, keyDir: join(dir.path, 'keys') }),
+    payments: {
+      ...payments,
+      async createCheckout(request) {
+        if (providerDown !== undefined) throw providerDown;
+        return payments.createCheckout(request);
+      },
+    },
+    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(store.db), scope: 'leedz' }),
+    now: () => clock,
+    settings: { ...DEFAULT_SETTINGS, publicUrl: PUBLIC_URL, adminEmail: 'admin@leedz.test' },
+  };
+  marketplace = createMarketplace(deps);
+  await store.addTrades([{ name: 'dj' }]);
+  for (const username of ['pat', 'sam', 'lee']) await store.createUser(aUser({ username }), []);
+  leed = aLeed({ creator: 'pat', price: 2_500 });
+  await store.insertLeed(leed, []);
+});
+
+afterEach(() => {
+  store.close();
+  dir.cleanup();
+});
+
+/** Call the function `name` as the HTTP edge would, as `username` (or no one). */
+async function call(name: string, request: Partial<HttpRequest> & { as?: string }): Promise<HttpResult & { body: any }> {
+  const fn = marketplace.deployables.find((d) => d.name === name)!;
+  const { as, ...rest } = request;
+  const ctx = createInvocationContext({
+    functionName: name,
+    timeoutMs: 10_000,
+    meta: {},
+    transport: {
+      invoke: async () => {
+        throw new Error('the functions under test hand work on through the outbox only');
+      },
+    },
+    log: (line) => logged.push(line),
+  });
+  const event = { ...rest, ...(as === undefined ? {} : { caller: { email: `${as}@example.com`, username: as } }) };
+  return (await fn.handle(event, ctx)) as HttpResult & { body: any };
+}
+
+const params = () => ({ trade: leed.trade, id: leed.id });
+const checkout = (as: string) => call('buyLeed', { as, params: params() });
+const edit = (as: string, body: Record<string, unknown>) => call('editLeed', { as, params: params(), body });
+
+/** Pay the local checkout behind `checkoutUrl` and deliver its signed webhook. */
+async function pay(checkoutUrl: string) {
+  const webhook = payments.completeCheckout(checkoutIdOf(checkoutUrl));
+  return call('paymentWebhook', { headers: webhook.headers, rawBody: webhook.body, url: `${PUBLIC_URL}/api/payments/webhook` });
+}
+
+function checkoutIdOf(checkoutUrl: string): string {
+  return new URL(checkoutUrl).pathname.split('/').pop()!;
+}
+
+const minutesLater = (minutes: number) => new Date(clock.getTime() + minutes * 60_000);
+
+describe('the price of a leed on hold', () => {
+  it('a seller cannot change the price while a buyer checks out (409 naming price); other fields, and the same price, still change', async () => {
+    const started = await checkout('sam');
+    expect(started.status).toBe(200);
+
+    const refused = await edit('pat', { price: 5_000 });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('CONFLICT');
+    expect(refused.body.error.message).toMatch(/\bprice\b/);
+    expect((await store.getLeed('dj', leed.id))?.price).toBe(2_500);
+
+    const retitled = await edit('pat', { title: 'Wedding reception needs a DJ, 4 hours', price: 2_500 });
+    expect(retitled.status).toBe(200);
+    expect(retitled.body).toMatchObject({ title: 'Wedding reception needs a DJ, 4 hours', price: 2_500 });
+
+    clock = new Date(started.body.reservedUntil);
+    expect((await edit('pat', { price: 5_000 })).status).toBe(200);
+  });
+
+  it('the webhook sells only for the price: a payment of another amount is not a sale, is refunded, answered 200 and logged', async () => {
+    const started = await checkout('sam');
+    // The hold runs out, and the seller raises the price; the buyer then pays the old checkout.
+    clock = new Date(started.body.reservedUntil);
+    expect((await edit('pat', { price: 5_000 })).status).toBe(200);
+
+    const paid = await pay(started.body.checkoutUrl);
+
+    expect(paid.status).toBe(200);
+    expect(paid.body).toEqual({ received: true, sold: false, refunded: true, reason: 'wrong-amount' });
+    expect(await store.getLeed('dj', leed.id)).toMatchObject({ status: 'active', price: 5_000, buyer: null });
+    expect(payments.getCheckout(checkoutIdOf(started.body.checkoutUrl))?.status).toBe('refunded');
+    expect(logged.join('\n')).toMatch(/paid 2500 cents.*price is 5000 cents/);
+    expect(await store.pendingOutbox(10)).toEqual([]);
+  });
+
+  it('the webhook sells for the price', async () => {
+    const started = await checkout('sam');
+
+    expect((await pay(started.body.checkoutUrl)).body).toEqual({ received: true, sold: true });
+    expect(await store.getLeed('dj', leed.id)).toMatchObject({ status: 'sold', buyer: 'sam' });
+  });
+});
+
+describe('checking out again', () => {
+  it('a second checkout by the holder gives back the same hold, never a longer one', async () => {
+    const first = await checkout('sam');
+    expect(first.status).toBe(200);
+
+    clock = minutesLater(10);
+    const again = await checkout('sam');
+    expect(again.status).toBe(200);
+    expect(again.body.reservedUntil).toBe(first.body.reservedUntil);
+    expect(again.body.checkoutUrl).toMatch(/\/pay\/checkout\//);
+
+    clock = new Date(first.body.reservedUntil);
+    expect((await checkout('lee')).status).toBe(200);
+  });
+});
+
+describe('a payment provider that cannot create the checkout', () => {
+  it('answers 503 and frees the hold at once, so that another buyer can check out', async () => {
+    providerDown = new SquareApiError('CreatePaymentLink', 429, [{ category: 'RATE_LIMIT_ERROR', code: 'RATE_LIMITED' }]);
+
+    const failed = await checkout('sam');
+
+    expect(failed.status).toBe(503);
+    expect(failed.body.error).toEqual({ code: 'UNAVAILABLE', message: expect.stringMatching(/payment provider.*try again/) });
+    expect(await store.getCheckoutHold('dj', leed.id, clock.toISOString())).toBeUndefined();
+    expect(logged.join('\n')).toMatch(/RATE_LIMITED/);
+    providerDown = undefined;
+    expect((await checkout('lee')).status).toBe(200);
+  });
+
+  it("leaves the holder's existing hold as it was when a second checkout fails", async () => {
+    const first = await checkout('sam');
+    providerDown = new Error('socket hang up');
+
+    const failed = await checkout('sam');
+
+    expect(failed.status).toBe(503);
+    expect(await store.getCheckoutHold('dj', leed.id, clock.toISOString())).toEqual({ buyer: 'sam', until: first.body.reservedUntil });
+  });
+});
