@@ -81,14 +81,19 @@ export function createApiApp(options: ApiAppOptions): Hono {
  */
 export function mountApiFallback(app: Hono): void {
   const paths = ROUTES.map((route) => ({ method: route.method, pattern: pathPattern(route.path) }));
+  const methodsOf = (path: string) => [...new Set(paths.filter((known) => known.pattern.test(path)).map((known) => known.method))];
   app.all('/api/*', (c) => {
     const path = c.req.path;
-    const allowed = [...new Set(paths.filter((known) => known.pattern.test(path)).map((known) => known.method))];
+    const allowed = methodsOf(path);
     if (allowed.length > 0) {
       const result = problem('METHOD_NOT_ALLOWED', `${path} takes ${allowed.join(', ')}, not ${c.req.method}`);
       return send({ ...result, headers: { allow: allowed.join(', ') } });
     }
-    return send(problem('NOT_FOUND', `no operation ${c.req.method} ${path}: the API's operations are listed at /api/docs`));
+    // The routes match paths exactly: a trailing slash is another path, and the answer says which one is meant.
+    const withoutSlash = path.replace(/\/+$/, '');
+    const meant = withoutSlash !== path ? methodsOf(withoutSlash) : [];
+    const hint = meant.length > 0 ? `${withoutSlash} (no trailing slash) takes ${meant.join(', ')}` : "the API's operations are listed at /api/docs";
+    return send(problem('NOT_FOUND', `no operation ${c.req.method} ${path}: ${hint}`));
   });
 }
 
@@ -98,7 +103,7 @@ function pathPattern(path: string): RegExp {
     .split('/')
     .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/');
-  return new RegExp(`^${source}/?$`);
+  return new RegExp(`^${source}$`);
 }
 
 /**

@@ -50,6 +50,10 @@ describe('API Gateway v2 entry of a request-response function', () => {
     expect(wrongMethod.statusCode).toBe(405);
     expect(wrongMethod.headers?.allow).toBe('GET, PATCH');
     expect(json(wrongMethod).error).toEqual({ code: 'METHOD_NOT_ALLOWED', message: '/api/me takes GET, PATCH, not PUT' });
+    // A trailing slash is another path (no route takes it): a 404 that names the path meant, not a 405 that contradicts itself.
+    const slashed = await fallback('GET', '/api/me/');
+    expect(slashed.statusCode).toBe(404);
+    expect(json(slashed).error).toEqual({ code: 'NOT_FOUND', message: 'no operation GET /api/me/: /api/me (no trailing slash) takes GET, PATCH' });
     expect(transport.calls).toEqual([]);
   });
 
