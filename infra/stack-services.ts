@@ -11,7 +11,7 @@
  * grantServices(stack, { ...resources, idempotencyTable }, { deployed, withLanes, mailFrom, configurationSetName });
  */
 import { ArnFormat, Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
-import { ClientAttributes, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { AccountRecovery, ClientAttributes, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
@@ -89,6 +89,9 @@ export function addServices(stack: Stack, options: { prefix: string; mailFrom: s
     // one character of each class), which a strict policy accepts.
     passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
     selfSignUpEnabled: false,
+    // No "forgot password": nobody has one, and with the app client's id (public: every ID token's
+    // audience) anyone could otherwise make Cognito email codes to any user.
+    accountRecovery: AccountRecovery.NONE,
     standardAttributes: { email: { required: true, mutable: true } },
     customAttributes: { [USERNAME_ATTRIBUTE.replace(/^custom:/, '')]: new StringAttribute({ mutable: true, maxLen: 64 }) },
     deletionProtection: true,

@@ -616,6 +616,10 @@ describe('the services behind the ports', () => {
 });
 
 describe('safer defaults', () => {
+  it('the user pool has no password recovery: nobody has a password, and the public client id must not let anyone mail codes to users', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', { AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'admin_only', Priority: 1 }] } });
+  });
+
   it('the app client has no OAuth flow, scope or callback (no hosted UI, nothing redirects anywhere)', () => {
     const [, client] = ofType('AWS::Cognito::UserPoolClient')[0]!;
     expect(client.Properties.AllowedOAuthFlowsUserPoolClient).toBe(false);
