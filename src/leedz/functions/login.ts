@@ -66,10 +66,18 @@ export function createAuthCallback(deps: MarketplaceDeps, controllers: Controlle
       if (email === undefined) {
         return problem('LINK_USED_OR_EXPIRED', 'this sign-in link was already used or has expired (a link works once, for 15 minutes); ask for a new one');
       }
-      let user = await deps.store.getUserByEmail(email);
-      if (user === undefined) user = await createUser(deps, controllers, ctx, email);
-      const session = await deps.identity.issueSession({ email: user.email, username: user.username });
-      return ok({ token: session, user }, { 'set-cookie': sessionCookie(session, deps.settings.publicUrl), 'cache-control': 'no-store' });
+      // The link is spent now (a link works once, even when two clicks race). Should what follows fail
+      // (Cognito throttled, the table unreachable), the person is told to ask for a new link, not
+      // shown a fault, and retrying the spent one would only say it was used.
+      try {
+        let user = await deps.store.getUserByEmail(email);
+        if (user === undefined) user = await createUser(deps, controllers, ctx, email);
+        const session = await deps.identity.issueSession({ email: user.email, username: user.username });
+        return ok({ token: session, user }, { 'set-cookie': sessionCookie(session, deps.settings.publicUrl), 'cache-control': 'no-store' });
+      } catch (error) {
+        ctx.log(`authCallback: signing in ${email} failed after its link was spent: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+        return problem('UNAVAILABLE', 'signing in failed on our side just now; ask for a new sign-in link (this one has been used) and try again');
+      }
     },
   });
 }

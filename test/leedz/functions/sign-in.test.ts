@@ -1,0 +1,94 @@
+/**
+ * Redeeming a sign-in link when what follows the spent link fails (the identity provider throttled):
+ * the person is told to ask for a new link (503), never shown a fault, and the failure is logged.
+ * Driven in-process over the local adapters (SQLite, the local identity).
+ */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createZipGeocoder } from '../../../src/adapters/geocoder/zip/zip-geocoder.js';
+import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
+import { createLocalIdentity } from '../../../src/adapters/identity/local/local-identity.js';
+import { createOutboxMailer } from '../../../src/adapters/mailer/outbox/outbox-mailer.js';
+import { createLocalPayments } from '../../../src/adapters/payments/local/local-payments.js';
+import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
+import { createInvocationContext } from '../../../src/framework/context.js';
+import { createIdempotency } from '../../../src/framework/idempotency.js';
+import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../../src/leedz/deps.js';
+import type { HttpResult } from '../../../src/leedz/functions/http.js';
+import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
+import type { Identity } from '../../../src/leedz/ports.js';
+import { aUser } from '../../helpers/builders.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+let dir: ReturnType<typeof tempDir>;
+let store: SqliteStore;
+let identity: Identity;
+let marketplace: Marketplace;
+/** When set, issuing a session fails with this error (Cognito's admin API throttled, say). */
+let identityDown: Error | undefined;
+let logged: string[];
+
+beforeEach(async () => {
+  dir = tempDir('leedz-sign-in-');
+  store = createSqliteStore({ path: join(dir.path, 'leedz.db') });
+  identityDown = undefined;
+  logged = [];
+  const local = createLocalIdentity({ db: store.db, keyDir: join(dir.path, 'keys') });
+  identity = {
+    ...local,
+    async issueSession(user) {
+      if (identityDown !== undefined) throw identityDown;
+      return local.issueSession(user);
+    },
+  };
+  const deps: MarketplaceDeps = {
+    store,
+    mailer: createOutboxMailer({ db: store.db }),
+    geocoder: createZipGeocoder(),
+    identity,
+    payments: createLocalPayments({ db: store.db, baseUrl: 'https://leedz.test', webhookSecret: 'test-webhook-secret' }),
+    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(store.db), scope: 'leedz' }),
+    now: () => new Date(),
+    settings: { ...DEFAULT_SETTINGS, publicUrl: 'https://leedz.test', adminEmail: 'admin@leedz.test' },
+  };
+  marketplace = createMarketplace(deps);
+  await store.createUser(aUser({ username: 'pat', email: 'pat@example.com' }), []);
+});
+
+afterEach(() => {
+  store.close();
+  dir.cleanup();
+});
+
+async function redeem(token: string): Promise<HttpResult & { body: any }> {
+  const fn = marketplace.deployables.find((d) => d.name === 'authCallback')!;
+  const ctx = createInvocationContext({
+    functionName: 'authCallback',
+    timeoutMs: 10_000,
+    meta: {},
+    transport: {
+      invoke: async () => {
+        throw new Error('signing in an existing user hands nothing on');
+      },
+    },
+    log: (line) => logged.push(line),
+  });
+  return (await fn.handle({ body: { token } }, ctx)) as HttpResult & { body: any };
+}
+
+describe('redeeming a sign-in link', () => {
+  it('when the session cannot be issued, answers 503 telling to ask for a new link, logs why, and the spent link stays spent', async () => {
+    const token = await identity.issueLoginToken('pat@example.com');
+    identityDown = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+    const failed = await redeem(token);
+    expect(failed.status).toBe(503);
+    expect(failed.body.error).toEqual({ code: 'UNAVAILABLE', message: expect.stringContaining('ask for a new sign-in link') });
+    expect(logged).toEqual([expect.stringContaining('TooManyRequestsException: Rate exceeded')]);
+
+    identityDown = undefined;
+    expect((await redeem(token)).body.error.code).toBe('LINK_USED_OR_EXPIRED');
+    const fresh = await redeem(await identity.issueLoginToken('pat@example.com'));
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.user).toMatchObject({ username: 'pat' });
+  });
+});
