@@ -28,7 +28,7 @@ export interface Registry {
   has(name: string): boolean;
   /** The registered function `name` with its settings as they apply now. */
   describe(name: string): ResolvedFunction | undefined;
-  /** The registered name `functionName` designates (any of Lambda's forms, or the deployed name), or undefined. */
+  /** The registered name `functionName` designates (any of Lambda's forms, or the deployed name; a qualifier only $LATEST), or undefined. */
   nameOf(functionName: string): string | undefined;
   /** The function a caller's `FunctionName` designates, or Lambda's error (`ValidationException`, `ResourceNotFoundException`). */
   resolve(functionName: string): ResolvedFunction;
@@ -121,7 +121,9 @@ export function createRegistry(options: { settings: FunctionSettings; region: st
     },
     nameOf(functionName) {
       const parsed = parseFunctionName(functionName);
-      return parsed === undefined ? undefined : registeredName(parsed.name);
+      // A version or alias other than $LATEST designates nothing here, as in resolve.
+      if (parsed === undefined || (parsed.qualifier !== undefined && parsed.qualifier !== '$LATEST')) return undefined;
+      return registeredName(parsed.name);
     },
     resolve,
     resolveName(functionName, qualifier) {

@@ -443,6 +443,14 @@ describe('the /local endpoints', () => {
     }
   });
 
+  it('a function named with a version or alias other than $LATEST is not found, as on the Invoke API; $LATEST is the function', async () => {
+    const send = (path: string) => signedAppRequest(app(), path, { method: 'POST', body: JSON.stringify({ type: 'RequestResponse', payload: { name: 'q' } }) });
+    expect((await send('/local/invoke/greet:prod')).status).toBe(404);
+    expect((await signedAppRequest(app(), '/local/functions/greet%3Aprod/pause', { method: 'POST' })).status).toBe(404);
+    expect(runtime.describe('greet')?.config.paused).not.toBe(true);
+    expect((await send(`/local/invoke/${encodeURIComponent('greet:$LATEST')}`)).status).toBe(200);
+  });
+
   it('answers in JSON what it has no endpoint for, and a body that is not JSON is a 400 that says so', async () => {
     for (const [method, path] of [['GET', '/local/nope'], ['DELETE', '/local/invocations'], ['GET', '/local/invoke/greet']] as const) {
       const response = await signedAppRequest(app(), path, { method });
