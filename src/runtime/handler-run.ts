@@ -120,9 +120,15 @@ export function decodeClientContext(encoded: string): unknown {
   if (Buffer.byteLength(encoded) > CLIENT_CONTEXT_BYTES) {
     throw new InvokeError('InvalidRequestContentException', `Client context must be ${CLIENT_CONTEXT_BYTES} bytes or less (base64 encoded)`);
   }
+  let decoded: unknown;
   try {
-    return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+    decoded = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
   } catch {
+    decoded = undefined;
+  }
+  // An object, as the message says: `[1]` or `"x"` is JSON, but no client context.
+  if (decoded === null || typeof decoded !== 'object' || Array.isArray(decoded)) {
     throw new InvokeError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object');
   }
+  return decoded;
 }

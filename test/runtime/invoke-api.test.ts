@@ -339,8 +339,8 @@ describe('the Invoke API with the AWS SDK', () => {
       expect(payloadOf(output)).toEqual({ clientContext });
     });
 
-    it('a client context that is not base64 JSON, or longer than 3,583 bytes, is InvalidRequestContentException', async () => {
-      for (const clientContext of [Buffer.from('{not json').toString('base64'), base64({ pad: 'x'.repeat(3000) })]) {
+    it('a client context that is not a base64 JSON object, or longer than 3,583 bytes, is InvalidRequestContentException', async () => {
+      for (const clientContext of [Buffer.from('{not json').toString('base64'), base64([1]), base64('x'), base64(null), base64({ pad: 'x'.repeat(3000) })]) {
         const error = await invoke({ FunctionName: 'showClientContext', ClientContext: clientContext, Payload: json({}) }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(InvalidRequestContentException);
       }
