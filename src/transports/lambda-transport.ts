@@ -18,6 +18,7 @@ import {
   isInvokeErrorName,
   type InvocationType,
   type InvokeResult,
+  type ThrottleReason,
   type Transport,
 } from '../framework/transport.js';
 
@@ -109,8 +110,10 @@ function parsePayload(body: string): unknown {
 function toInvokeError(error: unknown): unknown {
   if (!(error instanceof LambdaServiceException) || !isInvokeErrorName(error.name)) return error;
   const retryAfter = 'retryAfterSeconds' in error ? Number(error.retryAfterSeconds) : Number.NaN;
+  const reason = 'Reason' in error && typeof error.Reason === 'string' ? (error.Reason as ThrottleReason) : undefined;
   return new InvokeError(error.name, error.message, {
     cause: error,
     ...(Number.isFinite(retryAfter) ? { retryAfterSeconds: retryAfter } : {}),
+    ...(reason === undefined ? {} : { reason }),
   });
 }

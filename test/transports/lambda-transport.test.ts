@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineFunction } from '../../src/framework/define.js';
 import { InvokeError } from '../../src/framework/transport.js';
 import { createLocalRuntime } from '../../src/runtime/local-runtime.js';
 import { createLambdaTransport } from '../../src/transports/lambda-transport.js';
@@ -36,6 +38,23 @@ describe('createLambdaTransport', () => {
       expect(error).toBeInstanceOf(InvokeError);
       expect((error as InvokeError).name).toBe('ResourceNotFoundException');
       expect((error as InvokeError).cause).toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+    } finally {
+      await api.close();
+      await runtime.close();
+      dir.cleanup();
+    }
+  });
+
+  it('carries a throttle’s Retry-After and Reason over from the SDK’s exception', async () => {
+    const dir = tempDir();
+    const runtime = createLocalRuntime({ dbPath: join(dir.path, 'runtime.db') });
+    runtime.register(defineFunction('held', { input: z.unknown(), handler: () => null }), { reservedConcurrency: 0 });
+    const api = await startInvokeApi(runtime);
+    try {
+      const transport = createLambdaTransport({ endpoint: api.url, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+      const error = await transport.invoke('held', {}, 'RequestResponse').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvokeError);
+      expect(error).toMatchObject({ name: 'TooManyRequestsException', retryAfterSeconds: 1, reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
     } finally {
       await api.close();
       await runtime.close();
