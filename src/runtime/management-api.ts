@@ -368,8 +368,12 @@ function paginate<T>(items: T[], marker: string | undefined, maxItems: string | 
     if (asked > paging.maxItems) throw validation(`${shown} Member must have value less than or equal to ${paging.maxItems}`);
     size = Math.min(asked, paging.perPage);
   }
-  const start = marker === undefined ? 0 : Number.parseInt(Buffer.from(marker, 'base64url').toString('utf8'), 10);
-  if (!Number.isInteger(start) || start < 0) throw new InvokeError('InvalidParameterValueException', `Marker "${marker}" is not one this API returned`);
+  // A marker is one this API made (the base64url of a decimal index): anything else is refused, not read as far as it parses.
+  const decoded = marker === undefined ? '0' : Buffer.from(marker, 'base64url').toString('utf8');
+  if (!/^\d{1,9}$/.test(decoded) || (marker !== undefined && Buffer.from(decoded).toString('base64url') !== marker)) {
+    throw new InvokeError('InvalidParameterValueException', `Marker "${marker}" is not one this API returned`);
+  }
+  const start = Number(decoded);
   const page = items.slice(start, start + size);
   const nextIndex = start + size;
   return nextIndex < items.length ? { items: page, next: Buffer.from(String(nextIndex)).toString('base64url') } : { items: page };

@@ -145,6 +145,11 @@ describe('functions', () => {
     }
     expect(pages).toBe(3);
     expect(names.sort()).toEqual(['bookkeeping', 'emailHelper', 'failures', 'getTrades', 'placeOrder']);
+
+    // A marker this API did not make is refused, not read as far as it parses ('2x' is not 2).
+    for (const made of [Buffer.from('2x').toString('base64url'), Buffer.from('-1').toString('base64url'), 'not base64!', `${first.NextMarker!}=`]) {
+      await expect(client.send(new ListFunctionsCommand({ Marker: made })), made).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+    }
   });
 
   it('each function is described in FunctionConfiguration’s shape', async () => {
