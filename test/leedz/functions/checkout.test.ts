@@ -12,13 +12,13 @@ import { createOutboxMailer } from '../../../src/adapters/mailer/outbox/outbox-m
 import { createLocalPayments, type LocalPayments } from '../../../src/adapters/payments/local/local-payments.js';
 import { SquareApiError } from '../../../src/adapters/payments/square/square-payments.js';
 import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
-import { createInvocationContext } from '../../../src/framework/context.js';
 import { createIdempotency } from '../../../src/framework/idempotency.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../../src/leedz/deps.js';
 import type { HttpRequest, HttpResult } from '../../../src/leedz/functions/http.js';
 import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
 import type { Leed } from '../../../src/leedz/domain/leed.js';
 import { aLeed, at, aUser } from '../../helpers/builders.js';
+import { callFunction } from '../../helpers/call-function.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const PUBLIC_URL = 'https://leedz.test';
@@ -71,22 +71,9 @@ afterEach(() => {
 });
 
 /** Call the function `name` as the HTTP edge would, as `username` (or no one). */
-async function call(name: string, request: Partial<HttpRequest> & { as?: string }): Promise<HttpResult & { body: any }> {
-  const fn = marketplace.deployables.find((d) => d.name === name)!;
+function call(name: string, request: Partial<HttpRequest> & { as?: string }): Promise<HttpResult & { body: any }> {
   const { as, ...rest } = request;
-  const ctx = createInvocationContext({
-    functionName: name,
-    timeoutMs: 10_000,
-    meta: {},
-    transport: {
-      invoke: async () => {
-        throw new Error('the functions under test hand work on through the outbox only');
-      },
-    },
-    log: (line) => logged.push(line),
-  });
-  const event = { ...rest, ...(as === undefined ? {} : { caller: { email: `${as}@example.com`, username: as } }) };
-  return (await fn.handle(event, ctx)) as HttpResult & { body: any };
+  return callFunction(marketplace, name, { ...rest, ...(as === undefined ? {} : { caller: { email: `${as}@example.com`, username: as } }) }, logged);
 }
 
 const params = () => ({ trade: leed.trade, id: leed.id });

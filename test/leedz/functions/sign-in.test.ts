@@ -11,13 +11,12 @@ import { createLocalIdentity } from '../../../src/adapters/identity/local/local-
 import { createOutboxMailer } from '../../../src/adapters/mailer/outbox/outbox-mailer.js';
 import { createLocalPayments } from '../../../src/adapters/payments/local/local-payments.js';
 import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
-import { createInvocationContext } from '../../../src/framework/context.js';
 import { createIdempotency } from '../../../src/framework/idempotency.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../../src/leedz/deps.js';
-import type { HttpResult } from '../../../src/leedz/functions/http.js';
 import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
 import type { Identity } from '../../../src/leedz/ports.js';
 import { aUser } from '../../helpers/builders.js';
+import { callFunction } from '../../helpers/call-function.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -60,21 +59,7 @@ afterEach(() => {
   dir.cleanup();
 });
 
-async function redeem(token: string): Promise<HttpResult & { body: any }> {
-  const fn = marketplace.deployables.find((d) => d.name === 'authCallback')!;
-  const ctx = createInvocationContext({
-    functionName: 'authCallback',
-    timeoutMs: 10_000,
-    meta: {},
-    transport: {
-      invoke: async () => {
-        throw new Error('signing in an existing user hands nothing on');
-      },
-    },
-    log: (line) => logged.push(line),
-  });
-  return (await fn.handle({ body: { token } }, ctx)) as HttpResult & { body: any };
-}
+const redeem = (token: string) => callFunction(marketplace, 'authCallback', { body: { token } }, logged);
 
 describe('redeeming a sign-in link', () => {
   it('when the session cannot be issued, answers 503 telling to ask for a new link, logs why, and the spent link stays spent', async () => {
