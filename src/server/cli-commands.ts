@@ -57,6 +57,11 @@ const invoke = command({
   --payload        the event as JSON, or @path to read it from a file (default {})
   --type           invocation type (default RequestResponse)
   --tail           print the last 4 KB of the invocation's log (RequestResponse)${SERVER_HELP}`,
+  examples: [
+    'leedz invoke getTrades --type DryRun',
+    'leedz invoke emailHelper --type Event --payload @event.json',
+    'leedz invoke emailHelper --help          # what each of its routes takes',
+  ],
   options: { payload: { type: 'string' }, type: { type: 'string' }, tail: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     const [name, ...extra] = positionals;
@@ -129,6 +134,11 @@ const invocations = command({
   --before ID    older than this id: the next page (the last id of the page before, in full)
   --limit N      at most N rows (default 50)
   --json         print JSON instead of a table${SERVER_HELP}`,
+  examples: [
+    'leedz invocations --function emailHelper --outcome RetriesExhausted',
+    'leedz invocations --since 15m --http error',
+    'leedz invocations --text pat@example.com --json',
+  ],
   options: {
     id: { type: 'string' },
     function: { type: 'string' },
@@ -198,6 +208,11 @@ leedz dlq replay --all [--endpoint URL] [--data DIR]
   A failed event with no onFailure destination is kept as a dead letter. Replay re-enqueues it as a
   new invocation with the same payload (and idempotency key).
 ${SERVER_HELP}`,
+  examples: [
+    'leedz dlq list',
+    'leedz dlq replay 12',
+    'leedz dlq replay --all',
+  ],
   options: { all: { type: 'boolean' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     const [action, id, ...extra] = positionals;
@@ -247,6 +262,10 @@ const seed = command({
   --leedz M   demo leedz to add over the next two months (default 150)
   --data DIR  data folder (default $${ENV.dataDir} or ./data); a running server may share it
   --seed S    random seed, so the same options give the same data (default 42)`,
+  examples: [
+    'leedz seed --users 1000 --leedz 20000',
+    'leedz seed --data /tmp/leedz-demo --seed 7',
+  ],
   options: { users: { type: 'string' }, leedz: { type: 'string' }, data: { type: 'string' }, seed: { type: 'string' } },
   async run({ values, positionals }) {
     noArguments('seed', positionals);
@@ -277,6 +296,10 @@ const outbox = command({
   --limit N    at most N (default 20)
 
   Each email is followed by the links it holds (a sign-in email's link first: open it to sign in).${SERVER_HELP}`,
+  examples: [
+    'leedz outbox --to pat@example.com --kind magic-link --limit 1',
+    'leedz outbox --json',
+  ],
   options: { to: { type: 'string' }, kind: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     noArguments('outbox', positionals);
@@ -324,6 +347,10 @@ const credentials = command({
                   json: one object
   --data DIR      the server's data folder (default $${ENV.dataDir} or ./data)
   --endpoint URL  the server, for AWS_ENDPOINT_URL_LAMBDA (default $${ENV.endpoint} or http://127.0.0.1:3000)`,
+  examples: [
+    'eval "$(npm run -s leedz -- credentials)"',
+    'leedz credentials --format json',
+  ],
   options: { format: { type: 'string' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     noArguments('credentials', positionals);
@@ -357,6 +384,10 @@ const consoleUrl = command({
   so it needs the operator's session. Open the printed link in the browser: it signs that browser in
   for 7 days and is then spent.
 ${SERVER_HELP}`,
+  examples: [
+    'leedz console-url',
+    'leedz console-url --endpoint http://127.0.0.1:3001 --data /tmp/leedz-demo',
+  ],
   options: { ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     noArguments('console-url', positionals);
@@ -373,6 +404,10 @@ const metrics = command({
   restart and retention); percentiles are over each function's latest 1,000 invocations.
 
   --window SECONDS   only invocations enqueued in the last SECONDS (that the log still holds)${SERVER_HELP}`,
+  examples: [
+    'leedz metrics',
+    'leedz metrics --window 300 --json',
+  ],
   options: { window: { type: 'string' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     noArguments('metrics', positionals);
@@ -422,6 +457,9 @@ function queueCommand(action: 'pause' | 'resume') {
       : 'The events that waited run, oldest first, sharing the pool fairly with the other functions.'
   }
 ${SERVER_HELP}`,
+    examples: [
+      `leedz ${action} emailHelper`,
+    ],
     options: { ...SERVER_OPTIONS },
     async run({ values, positionals }) {
       const [name, ...extra] = positionals;
@@ -456,6 +494,10 @@ const compact = command({
 
   --vacuum   also give the freed space back to the file system (rewrites the files; takes a moment)
   --json     print JSON${SERVER_HELP}`,
+  examples: [
+    'leedz compact',
+    'leedz compact --vacuum --json',
+  ],
   options: { vacuum: { type: 'boolean' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     noArguments('compact', positionals);

@@ -6,8 +6,9 @@
  * @example
  * npm start -- --port 3001 --profile aws-local
  */
-import { command, noArguments, oneOf } from './cli-support.js';
-import { ENV, resolveServerConfig, type ServerConfig } from './config.js';
+import { resolve } from 'node:path';
+import { command, dataDirOf, noArguments, oneOf } from './cli-support.js';
+import { ENV, resolveEndpoint, resolveServerConfig, type ServerConfig } from './config.js';
 
 const PROFILES = ['local', 'aws-local'] as const;
 
@@ -30,6 +31,11 @@ export const serve = command({
   $${ENV.seed}=false (no demo data on first run), $${ENV.durability}, $${ENV.poolSize}, $${ENV.stackName},
   $${ENV.duplicateDelivery}, $${ENV.retentionHours}, $${ENV.retentionInvocations},
   $${ENV.retentionEmails} (what the invocation log and the dev email outbox keep; \`leedz compact --help\`).`,
+  examples: [
+    'leedz serve --port 3001 --data /tmp/leedz-demo',
+    'leedz serve --profile aws-local',
+    'leedz serve --example --time-scale 0.01',
+  ],
   options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' }, example: { type: 'boolean' }, profile: { type: 'string' } },
   async run({ values, positionals }) {
     noArguments('serve', positionals);
@@ -52,21 +58,23 @@ export const serve = command({
 
 /** What `serve` prints once it listens: where everything is, and the operator's console link. */
 function printBanner(server: Awaited<ReturnType<typeof import('./serve.js').startServer>>, config: ServerConfig): void {
+  // The commands shown must reach this server: name its address and data folder when the CLI would not find them by itself.
+  const flags = cliFlagsFor(server.url, config.dataDir);
   console.log(`Leedz local runtime listening on ${server.url}`);
   console.log(`  web app:     ${server.url}/`);
   console.log(`  console:     ${server.consoleUrl()}`);
-  console.log(`               (a one-time sign-in link for the operator; \`npm run leedz -- console-url\` prints a new one)`);
-  console.log(`  credentials: eval "$(npm run -s leedz -- credentials)" for the AWS CLI and SDKs`);
+  console.log(`               (a one-time sign-in link for the operator; \`npm run leedz -- console-url${flags}\` prints a new one)`);
+  console.log(`  credentials: eval "$(npm run -s leedz -- credentials${flags})" for the AWS CLI and SDKs`);
   console.log(`  functions:   ${server.runtime.functionNames().join(', ')}`);
   console.log(`  Invoke API:  ${server.url}/2015-03-31/functions/<name>/invocations`);
   console.log(`  data:        ${config.dataDir}   time scale: ${config.timeScale}`);
   if (config.app === 'example') {
-    console.log(`Try: npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2,"confirmation":"fail-twice"}'`);
+    console.log(`Try: npm run leedz -- invoke placeOrder${flags} --payload '{"item":"pretzel","quantity":2,"confirmation":"fail-twice"}'`);
     return;
   }
   const aws = server.awsLocal;
   if (aws === undefined) {
-    console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs   emails: npm run leedz -- outbox`);
+    console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs   emails: npm run leedz -- outbox${flags}`);
     return;
   }
   console.log(`  API:         ${server.url}/api/trades   reference: ${server.url}/api/docs`);
@@ -101,4 +109,17 @@ function untilStopped(close: () => Promise<void>): Promise<void> {
     watch.unref();
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
   });
+}
+
+/** ` --endpoint URL --data DIR`, each only when the CLI, run from here with this environment, would not find it by itself. */
+export function cliFlagsFor(url: string, dataDir: string): string {
+  const flags: string[] = [];
+  if (resolveEndpoint(process.env).replace(/\/+$/, '') !== url.replace(/\/+$/, '')) flags.push('--endpoint', url);
+  if (dataDirOf(undefined) !== resolve(dataDir)) flags.push('--data', shellWord(dataDir));
+  return flags.length === 0 ? '' : ` ${flags.join(' ')}`;
+}
+
+/** A word the shell reads back as it is. */
+function shellWord(text: string): string {
+  return /^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }

@@ -46,20 +46,23 @@ export type OptionValues<O extends ParseArgsOptionsConfig> = ReturnType<typeof p
 export function command<const O extends ParseArgsOptionsConfig>(spec: {
   summary: string;
   usage: string;
+  /** Command lines a user would type, shown under the usage: every command has at least one. */
+  examples: readonly [string, ...string[]];
   options: O;
   run(args: { values: OptionValues<O>; positionals: string[] }): Promise<number>;
   /** More help for the arguments given (`leedz invoke NAME --help` describes NAME): printed after the usage. */
   moreHelp?(args: { values: OptionValues<O>; positionals: string[] }): Promise<string | undefined>;
 }): CliCommand {
+  const usage = `${spec.usage}\n\nExamples:\n${spec.examples.map((line) => `  ${line}`).join('\n')}`;
   return {
     summary: spec.summary,
-    usage: spec.usage,
+    usage,
     async execute(args) {
       const parsed = parseArgs({ args, options: { ...spec.options, ...HELP }, allowPositionals: true, strict: true });
       // One cast: parseArgs types the spread of a generic options object only loosely.
       const values = parsed.values as OptionValues<O>;
       if ((values as { help?: boolean }).help === true) {
-        console.log(spec.usage);
+        console.log(usage);
         const more = await spec.moreHelp?.({ values, positionals: parsed.positionals });
         if (more !== undefined) console.log(`\n${more}`);
         return 0;
@@ -103,8 +106,9 @@ export function cliCredentials(dataFlag: string | undefined): RuntimeCredentials
   if (stored !== undefined) return stored;
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
   if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey };
-  throw new UsageError(
-    `no runtime credentials in ${join(dataDir, 'keys')}: the server creates them there when it starts; pass its data folder with --data (or $${ENV.dataDir}), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from \`leedz credentials\``,
+  // Most often the server has not run yet with this folder: a failure to explain, not a usage mistake.
+  throw new ServerError(
+    `no runtime credentials in ${join(dataDir, 'keys')}: the server creates them there on its first start. Start it (\`npm start\`), or pass the data folder of the server you started with --data (or $${ENV.dataDir}), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from \`leedz credentials\``,
   );
 }
 

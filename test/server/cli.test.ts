@@ -40,6 +40,10 @@ describe('help', () => {
     expect(result.code).toBe(0);
     expect(result.out).toContain(`leedz ${name}`);
     expect((await leedz('help', name)).out).toBe(result.out.split('\n\n(')[0]);
+    // Ends with command lines to copy: each one this command, as a user types it.
+    const examples = result.out.split('\nExamples:\n')[1]?.split('\n\n')[0]?.split('\n').map((line) => line.trim()) ?? [];
+    expect(examples.length, result.out).toBeGreaterThan(0);
+    for (const line of examples) expect(line).toMatch(name === 'credentials' ? /^(leedz credentials|eval "\$\(npm run -s leedz -- credentials\)")/ : new RegExp(`^leedz ${name}( |$)`));
   });
 
   it('`leedz` alone lists every command with its summary; an unknown command exits 2 with that list', async () => {
@@ -88,8 +92,10 @@ describe('mistakes', () => {
     const empty = tempDir('leedz-cli-');
     try {
       const result = await leedz('invocations', '--data', empty.path);
-      expect(result.code).toBe(2);
-      expect(result.err).toContain(`no runtime credentials in ${join(empty.path, 'keys')}`);
+      expect(result.code).toBe(1);
+      expect(result.err).toContain(`no runtime credentials in ${join(empty.path, 'keys')}: the server creates them there on its first start. Start it (\`npm start\`)`);
+      // A failure explained, not a mistyped command: no usage after it.
+      expect(result.err).not.toContain('Examples:');
     } finally {
       empty.cleanup();
     }

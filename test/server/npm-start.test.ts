@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/leedz-cli.js';
+import { REPO_ROOT, runLeedz } from '../helpers/leedz-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 let npm: ChildProcess | undefined;
@@ -59,9 +59,15 @@ describe('npm start', () => {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const started = await waitForOutput(npm, /listening on (http:\/\/\S+)/, 60_000);
+    const started = await waitForOutput(npm, /listening on (http:\/\/\S+)[\s\S]*credentials:.*\n/, 60_000);
     const url = /listening on (http:\/\/\S+)/.exec(started)![1]!;
     expect(await answers(url)).toBe(true);
+
+    // The banner's commands reach this server as printed: PORT=0 chose a port the CLI cannot guess, so they name it.
+    const hint = /`npm run leedz -- console-url([^`]*)`/.exec(started)?.[1] ?? '';
+    expect(hint).toBe(` --endpoint ${url}`);
+    const link = await runLeedz(['console-url', ...hint.trim().split(' ')], { PORT: '0', LEEDZ_DATA_DIR: dir.path });
+    expect(link.stdout).toMatch(new RegExp(`^${url}/console\\?token=`));
 
     const stopped = waitForOutput(npm, /the process that started the server is gone/, 15_000);
     process.kill(npm.pid!, 'SIGTERM');
