@@ -11,6 +11,8 @@ import { command, dataDirOf, noArguments, oneOf } from './cli-support.js';
 import { ENV, resolveEndpoint, resolveServerConfig, type ServerConfig } from './config.js';
 
 const PROFILES = ['local', 'aws-local'] as const;
+/** The flags that set a variable of the configuration. */
+const FLAG_VARIABLES = { port: ENV.port, host: ENV.host, data: ENV.dataDir, 'time-scale': ENV.timeScale } as const;
 
 export const serve = command({
   summary: 'run the local system: runtime, Lambda Invoke API and HTTP app (what `npm start` runs)',
@@ -39,15 +41,25 @@ export const serve = command({
   options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'time-scale': { type: 'string' }, example: { type: 'boolean' }, profile: { type: 'string' } },
   async run({ values, positionals }) {
     noArguments('serve', positionals);
-    const config = resolveServerConfig({
-      ...process.env,
-      ...(values.port === undefined ? {} : { [ENV.port]: values.port }),
-      ...(values.host === undefined ? {} : { [ENV.host]: values.host }),
-      ...(values.data === undefined ? {} : { [ENV.dataDir]: values.data }),
-      ...(values['time-scale'] === undefined ? {} : { [ENV.timeScale]: values['time-scale'] }),
-      ...(values.example === true ? { [ENV.app]: 'example' } : {}),
-      ...(values.profile === undefined ? {} : { [ENV.profile]: oneOf('--profile', values.profile, PROFILES)! }),
-    });
+    // A flag's value stands in for its variable; a refusal names the flag that was typed.
+    const fromFlags: Record<string, string> = {};
+    const flagOf: Record<string, string> = {};
+    for (const [flag, variable] of Object.entries(FLAG_VARIABLES)) {
+      const value = values[flag as keyof typeof FLAG_VARIABLES];
+      if (value === undefined) continue;
+      fromFlags[variable] = value;
+      flagOf[variable] = `--${flag}`;
+    }
+    const config = resolveServerConfig(
+      {
+        ...process.env,
+        ...fromFlags,
+        ...(values.example === true ? { [ENV.app]: 'example' } : {}),
+        ...(values.profile === undefined ? {} : { [ENV.profile]: oneOf('--profile', values.profile, PROFILES)! }),
+      },
+      {},
+      flagOf,
+    );
     const { startServer } = await import('./serve.js');
     const server = await startServer(config, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
     printBanner(server, config);

@@ -96,12 +96,16 @@ const schema = z.object({
   [ENV.retentionEmails]: z.coerce.number().int().min(100).max(100_000_000).default(DEFAULT_EMAILS_KEPT),
 });
 
-/** Validate the environment (and command-line overrides, which win) into a ServerConfig. */
-export function resolveServerConfig(env: Record<string, string | undefined>, overrides: Partial<ServerConfig> = {}): ServerConfig {
+/**
+ * Validate the environment (and command-line overrides, which win) into a ServerConfig. `flags`
+ * names the command-line flag a variable's value came from, so that a refusal names what was typed.
+ */
+export function resolveServerConfig(env: Record<string, string | undefined>, overrides: Partial<ServerConfig> = {}, flags: Partial<Record<string, string>> = {}): ServerConfig {
   const present = Object.fromEntries(Object.values(ENV).flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const source = (key: string) => (flags[key] === undefined ? key : `${flags[key]} (${key})`);
+    const problems = parsed.error.issues.map((issue) => `${source(issue.path.join('.'))}: ${issue.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const values = parsed.data;

@@ -80,7 +80,8 @@ describe('mistakes', () => {
     [['compact', 'now'], /unexpected argument "now"/],
     [['outbox', '--bogus'], /Unknown option '--bogus'/],
     [['serve', '--profile', 'cloud'], /--profile must be one of local, aws-local/],
-    [['serve', '--time-scale', '3'], /LEEDZ_TIME_SCALE/],
+    [['serve', '--time-scale', '3'], /--time-scale \(LEEDZ_TIME_SCALE\): Too big/],
+    [['serve', '--port', '99999'], /--port \(PORT\): Too big/],
   ])('leedz %j exits 2 naming what is wrong, with the usage', async (argv, message) => {
     const result = await leedz(...argv);
     expect(result.code).toBe(2);
