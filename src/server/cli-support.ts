@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestKey } from '../leedz/domain/validation.js';
 import { readRuntimeCredentials, type RuntimeCredentials } from '../runtime/credentials.js';
 import { ENV, resolveEndpoint } from './config.js';
 import { signedFetch } from './signed-fetch.js';
@@ -58,7 +59,12 @@ export function command<const O extends ParseArgsOptionsConfig>(spec: {
     summary: spec.summary,
     usage,
     async execute(args) {
-      const parsed = parseArgs({ args, options: { ...spec.options, ...HELP }, allowPositionals: true, strict: true });
+      let parsed: ReturnType<typeof parseArgs>;
+      try {
+        parsed = parseArgs({ args, options: { ...spec.options, ...HELP }, allowPositionals: true, strict: true });
+      } catch (error) {
+        throw withLikelyOption(error, Object.keys(spec.options));
+      }
       // One cast: parseArgs types the spread of a generic options object only loosely.
       const values = parsed.values as OptionValues<O>;
       if ((values as { help?: boolean }).help === true) {
@@ -267,4 +273,12 @@ export function printTable(headers: string[], rows: unknown[][]): void {
   console.log(line(headers));
   for (const row of cells) console.log(line(row));
   if (rows.length === 0) console.log('(none)');
+}
+
+/** parseArgs' refusal of an unknown option, with the option most likely meant when one is close. */
+function withLikelyOption(error: unknown, known: readonly string[]): unknown {
+  const unknown = /^Unknown option '--([^']+)'/.exec((error as Error).message)?.[1];
+  const meant = unknown === undefined ? undefined : closestKey(unknown, known);
+  if (meant === undefined) return error;
+  return new UsageError(`unknown option --${unknown}; did you mean --${meant}?`);
 }

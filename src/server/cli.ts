@@ -41,14 +41,19 @@ export async function main(argv: string[]): Promise<number> {
     return await command.execute(rest);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`leedz ${name}: ${(error as Error).message}\n\n${command.usage}`);
+      console.error(`${prefixed(name, (error as Error).message)}\n\n${command.usage}`);
       return 2;
     }
     // The server said no, or could not be reached, or could not start (a port in use): a message, not a stack.
     if (error instanceof ServerError || (error as { code?: string }).code === 'EADDRINUSE') {
-      console.error(`leedz ${name}: ${(error as Error).message}`);
+      console.error(prefixed(name, (error as Error).message));
       return 1;
     }
     throw error;
   }
+}
+
+/** `leedz <command>: message`, once: a message that already begins with the command (`dlq replay: …`) is not prefixed twice. */
+function prefixed(name: string, message: string): string {
+  return message.startsWith(`${name}:`) || message.startsWith(`${name} `) ? `leedz ${message}` : `leedz ${name}: ${message}`;
 }

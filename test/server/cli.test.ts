@@ -79,6 +79,8 @@ describe('mistakes', () => {
     [['resume', 'a', 'b'], /resume: one function at a time/],
     [['compact', 'now'], /unexpected argument "now"/],
     [['outbox', '--bogus'], /Unknown option '--bogus'/],
+    [['invoke', 'placeOrder', '--paylod', '{}'], /^leedz invoke: unknown option --paylod; did you mean --payload\?/],
+    [['dlq', 'replay', 'abc'], /^leedz dlq replay: give a dead-letter id/],
     [['serve', '--profile', 'cloud'], /--profile must be one of local, aws-local/],
     [['serve', '--time-scale', '3'], /--time-scale \(LEEDZ_TIME_SCALE\): Too big/],
     [['serve', '--port', '99999'], /--port \(PORT\): Too big/],
