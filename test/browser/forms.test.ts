@@ -126,6 +126,21 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     await visible(panel.getByRole('heading', { name: 'Retirement party DJ, 4 hours' }));
     await visible(panel.locator('dd[data-field="clientPhone"]', { hasText: '(555) 987-6543' }));
 
+    // Another vendor starts buying it: the price cannot change meanwhile, and the form says so at Price.
+    const [trade, id] = new URL(page.url()).pathname.split('/').slice(-2);
+    const buyer = await t.signIn('gus@example.com');
+    expect((await t.api('POST', `/api/leedz/${trade}/${id}/checkout`, { token: buyer.token })).status).toBe(200);
+    await panel.getByRole('link', { name: 'Edit' }).click();
+    await page.waitForURL(/\/edit$/);
+    await page.getByLabel('Price (US$)', { exact: true }).fill('45');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await visible(page.locator('#leed-price-error', { hasText: 'cannot change while a buyer is checking out this leed' }));
+    expect(await page.locator('#leed-location-error').count()).toBe(0);
+    await page.getByLabel('Price (US$)', { exact: true }).fill('40');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await visible(panel.getByRole('heading', { name: 'Retirement party DJ, 4 hours' }));
+    expect((await t.api('DELETE', `/api/leedz/${trade}/${id}/checkout`, { token: buyer.token })).status).toBe(204);
+
     await panel.getByRole('button', { name: 'Delete' }).click();
     await panel.getByRole('button', { name: 'Delete leed' }).click();
     await visible(page.getByText('Deleted “Retirement party DJ, 4 hours”.'));

@@ -181,10 +181,10 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
         navigate(`/leedz/${encodeURIComponent(original.trade)}/${encodeURIComponent(original.id)}?month=${(values.start || valuesOf(original).start).slice(0, 7)}`);
       }
     } catch (error) {
+      // A refusal that names fields is shown at them; any other (a double booking, a leed sold or
+      // deleted meanwhile) at the top, in its own words, which say what clashed.
       if (error instanceof ApiError && error.fields.length > 0) setErrors(error.fields);
-      else if (error instanceof ApiError && error.status === 409) {
-        setErrors([{ path: 'location', message: error.message }]);
-      } else setFailure(messageOf(error));
+      else setFailure(messageOf(error));
       setBusy(false);
     }
   };

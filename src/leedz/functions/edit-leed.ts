@@ -38,7 +38,10 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
         // webhook sells only at the price as it is then, and refunds any other amount.
         const hold = await deps.store.getCheckoutHold(trade, id, deps.now().toISOString());
         if (hold !== undefined) {
-          return problem('CONFLICT', `price cannot change while a buyer is checking out this leed (until ${formatClockInZone(hold.until, current.timeZone)}); the other fields can`);
+          const until = formatClockInZone(hold.until, current.timeZone);
+          return problem('CONFLICT', `price cannot change while a buyer is checking out this leed (until ${until}); the other fields can`, [
+            { path: 'price', message: `cannot change while a buyer is checking out this leed (until ${until}); the other fields can` },
+          ]);
         }
       }
       const changes: Parameters<typeof deps.store.updateLeed>[3] = { ...validation.value };

@@ -101,6 +101,7 @@ describe('the price of a leed on hold', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('CONFLICT');
     expect(refused.body.error.message).toMatch(/\bprice\b/);
+    expect(refused.body.error.fields).toEqual([{ path: 'price', message: expect.stringContaining('cannot change while a buyer is checking out this leed') }]);
     expect((await store.getLeed('dj', leed.id))?.price).toBe(2_500);
 
     const retitled = await edit('pat', { title: 'Wedding reception needs a DJ, 4 hours', price: 2_500 });
