@@ -58,6 +58,11 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     await visible(summary.getByText('The leed was not saved.'));
     // The summary has focus, so a screen reader reads it at once.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('form-errors');
+    // Each of its links takes the user to the field: focused, and the address stays the form's.
+    const formUrl = page.url();
+    await summary.getByRole('link', { name: 'Client phone' }).click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('leed-clientPhone');
+    expect(page.url()).toBe(formUrl);
 
     // The same body, straight to the API: its messages are what the form shows beside each field.
     const direct = await t.api('POST', '/api/leedz', {

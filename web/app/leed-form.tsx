@@ -218,7 +218,14 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
               <ul>
                 {sorted.map((e) => (
                   <li key={e.path}>
-                    {known.has(e.path) ? <a href={`#${inputId(e.path)}`}>{labelOf(e.path)}</a> : <strong>{e.path}</strong>} {readable(e)}
+                    {known.has(e.path) ? (
+                      <a href={`#${inputId(e.path)}`} onClick={(event) => focusField(event, inputId(e.path))}>
+                        {labelOf(e.path)}
+                      </a>
+                    ) : (
+                      <strong>{e.path}</strong>
+                    )}{' '}
+                    {readable(e)}
                   </li>
                 ))}
               </ul>
@@ -353,4 +360,16 @@ function HideToggle({ field, values, onChange, error }: { field: HideableField; 
       )}
     </span>
   );
+}
+
+/**
+ * A link of the error summary takes the user to its field: focused (which scrolls it into view), as
+ * a click on an in-page link alone would not do, nor would the app's router, which takes the link for
+ * a page of its own.
+ */
+function focusField(event: Event, id: string): void {
+  const field = document.getElementById(id);
+  if (field === null) return;
+  event.preventDefault();
+  field.focus();
 }
