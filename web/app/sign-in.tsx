@@ -4,7 +4,7 @@
  * because mail scanners open every link of an email: a plain visit must not sign anyone in or use
  * the link up. A link that was used or has expired says so, and offers a new one.
  */
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { User } from '../../src/leedz/domain/user.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
 import { navigate } from '../shared/router.js';
@@ -98,13 +98,39 @@ function tokenInFragment(): string | undefined {
   return token === null || token === '' ? undefined : token;
 }
 
+type DeadLink = 'incomplete' | 'used' | 'failed';
+
+const DEAD_LINK: Record<DeadLink, { title: string; text: string }> = {
+  incomplete: {
+    title: 'This sign-in link is incomplete',
+    text: 'The address has no sign-in token, or only part of one: open the link from the email again, whole, or ask for a new one.',
+  },
+  used: { title: 'This sign-in link no longer works', text: 'It was already used, or it is more than 15 minutes old: each link works once, for 15 minutes.' },
+  failed: { title: 'Signing in failed', text: 'Something failed on our side just after the link was used, so it works no more: ask for a new one.' },
+};
+
+function initialState(token: string | undefined): { kind: 'ready' } | { kind: 'dead'; why: DeadLink } {
+  return token === undefined ? { kind: 'dead', why: 'incomplete' } : { kind: 'ready' };
+}
+
 /** `/signin/confirm#token=…`: the page a sign-in link opens. */
 export function SignInConfirmPage() {
   const { me, setMe, flash, changed } = useSession();
-  const [token] = useState(tokenInFragment);
-  const [state, setState] = useState<{ kind: 'ready' | 'busy' } | { kind: 'dead' | 'error'; text: string }>({ kind: 'ready' });
+  const [token, setToken] = useState(tokenInFragment);
+  // dead: the link cannot sign anyone in (cut short, used or too old, or spent when the server failed after it): ask for a new one.
+  const [state, setState] = useState<{ kind: 'ready' | 'busy' } | { kind: 'dead'; why: DeadLink } | { kind: 'error'; text: string }>(() => initialState(token));
   const buttonRef = useRef<HTMLButtonElement>(null);
-  useLayoutEffect(() => buttonRef.current?.focus(), []);
+  useLayoutEffect(() => buttonRef.current?.focus(), [token]);
+  // Another link opened in this tab changes only the fragment: the page is that link's from then on.
+  useEffect(() => {
+    const onHashChange = () => {
+      const next = tokenInFragment();
+      setToken(next);
+      setState(initialState(next));
+    };
+    window.addEventListener('hashchange', onHashChange);
+    return () => window.removeEventListener('hashchange', onHashChange);
+  }, []);
 
   const confirm = async () => {
     if (token === undefined) return;
@@ -117,19 +143,19 @@ export function SignInConfirmPage() {
       // Replaces this page in the history: Back does not come to a spent link.
       navigate('/', { replace: true });
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) setState({ kind: 'dead', text: e.message });
+      if (e instanceof ApiError && e.status === 401) setState({ kind: 'dead', why: 'used' });
+      else if (e instanceof ApiError && e.status === 400) setState({ kind: 'dead', why: 'incomplete' });
+      else if (e instanceof ApiError && e.status === 503) setState({ kind: 'dead', why: 'failed' });
       else setState({ kind: 'error', text: messageOf(e) });
     }
   };
 
-  if (token === undefined || state.kind === 'dead') {
+  if (state.kind === 'dead') {
     return (
       <section class="card narrow" aria-labelledby="confirm-title">
-        <h1 id="confirm-title">{token === undefined ? 'This sign-in link is incomplete' : 'This sign-in link no longer works'}</h1>
+        <h1 id="confirm-title">{DEAD_LINK[state.why].title}</h1>
         <p class="notice warn" role="alert">
-          {token === undefined
-            ? 'The address has no sign-in token: open the link from the email again, whole, or ask for a new one.'
-            : 'It was already used, or it is more than 15 minutes old: each link works once, for 15 minutes.'}
+          {DEAD_LINK[state.why].text}
         </p>
         {me !== null && (
           <p class="muted">

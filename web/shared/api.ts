@@ -93,5 +93,11 @@ export function leedApiPath(trade: string, id: string): string {
 
 /** The message to show for any failure. */
 export function messageOf(error: unknown): string {
+  // The API's words are for API clients ("a valid session token (Authorization: Bearer …)"); a page says what to do.
+  if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') return SIGNED_OUT;
   return error instanceof Error ? error.message : String(error);
 }
+
+/** What a page says when its session has ended under it. */
+export const SIGNED_OUT =
+  'you are signed out (your session has ended). Sign in again in a new tab (/signin), then come back and try once more: what you typed stays on this page';
