@@ -94,6 +94,9 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     const free = (await t.api('GET', `/api/trades/dj/leedz`)).body.leedz.find((l: { price: number }) => l.price === 0) as { id: string };
     await page.goto(`${t.url}/leedz/dj/${free.id}?month=${month}`);
     const panel = page.locator('aside.detail');
+    // A free leed's hidden fields are claimed, not bought.
+    await visible(panel.locator('dd[data-field="location"]', { hasText: 'Claim to show' }));
+    expect(await panel.getByText('Buy to show').count()).toBe(0);
     await panel.getByRole('button', { name: 'Claim for free' }).click();
     await visible(panel.getByText(/^Claim “Busy day gig 1” for free\?/));
     await page.waitForFunction(() => document.activeElement?.textContent === 'Claim it');
@@ -130,6 +133,11 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     await page.goto(link!);
     await visible(page.locator('#subscriptions').getByRole('heading', { name: 'Subscriptions' }));
     await visible(page.locator('#subscriptions').getByRole('button', { name: 'Unsubscribe from dj' }));
+    // A profile refused names the fields as the form labels them, not as the API does.
+    await page.getByLabel('Website', { exact: true }).fill('not a url');
+    await page.getByLabel('Home zip', { exact: true }).fill('123');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await visible(page.getByText(/^Not saved: check (Website, Home zip|Home zip, Website)\.$/));
 
     const seeded = await startTestServer();
     try {

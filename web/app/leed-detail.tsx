@@ -1,6 +1,6 @@
 /**
  * One leed's panel (`GET /api/leedz/{trade}/{id}`): every field the caller may see, the hidden ones
- * as "Buy to show"; Buy and Report for someone else's leed, Edit and Delete for one's own.
+ * as "Buy to show" ("Claim to show" when free); Buy and Report for someone else's leed, Edit and Delete for one's own.
  * Buying a paid leed goes to the payment provider's checkout page (locally: `/pay/checkout/:id`),
  * which comes back to the receipt page; a free one is sold at once. A leed on hold (someone is
  * checking out) says so and until when; its buyer may continue or cancel, and the checkout page's
@@ -118,7 +118,7 @@ function LeedBody({ leed, me, headingRef, onChanged, closeHref }: { leed: LeedVi
               {leed.hidden.includes(field) ? (
                 leed.status === 'active' ? (
                   <span class="locked">
-                    <LockIcon /> Buy to show
+                    <LockIcon /> {leed.price === 0 ? 'Claim to show' : 'Buy to show'}
                   </span>
                 ) : (
                   // Sold or expired: there is nothing left to buy, so nothing to promise.

@@ -51,8 +51,12 @@ export function ProfilePage() {
       setMe(await api.patch<User>('/api/me', body));
       setStatus({ kind: 'ok', text: done });
     } catch (error) {
-      if (error instanceof ApiError && error.fields.length > 0) setErrors(error.fields);
-      setStatus({ kind: 'error', text: `Not saved: ${messageOf(error)}` });
+      if (error instanceof ApiError && error.fields.length > 0) {
+        // The fields say what is wrong, beside each: the summary names them as the form labels them.
+        setErrors(error.fields);
+        const named = error.fields.map((f) => PROFILE_LABELS[f.path as ProfileField] ?? f.path);
+        setStatus({ kind: 'error', text: `Not saved: check ${named.join(', ')}.` });
+      } else setStatus({ kind: 'error', text: `Not saved: ${messageOf(error)}` });
     } finally {
       setBusy(false);
     }

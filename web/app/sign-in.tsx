@@ -60,6 +60,8 @@ function SignInForm({ intro, button = 'Email me a sign-in link' }: { intro: stri
             await api.post('/api/auth/login', { email });
             setSentTo(email.trim());
           } catch (e) {
+            // No link went this time: the notice of the last one would read as if one had.
+            setSentTo(undefined);
             const field = e instanceof ApiError ? e.fieldMessage('email') : undefined;
             setError(field === undefined ? messageOf(e) : `Email ${field}`);
           } finally {

@@ -38,7 +38,7 @@ export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
         const retryAfter = Math.ceil((WINDOW_MS - (Date.parse(now) % WINDOW_MS)) / 1000);
         const what = perMailbox > deps.settings.loginRequestsPer15Minutes ? 'this address' : 'this network address';
         return {
-          ...problem('RATE_LIMITED', `too many sign-in links requested for ${what}; try again in ${Math.ceil(retryAfter / 60)} minutes`),
+          ...problem('RATE_LIMITED', `too many sign-in links requested for ${what}; try again in ${minutes(Math.ceil(retryAfter / 60))}`),
           headers: { 'retry-after': String(retryAfter) },
         };
       }
@@ -124,4 +124,8 @@ async function createUser(deps: MarketplaceDeps, controllers: Controllers, ctx: 
     }
   }
   throw new Error(`could not find a free username for ${email}`);
+}
+
+function minutes(n: number): string {
+  return n === 1 ? '1 minute' : `${n} minutes`;
 }
