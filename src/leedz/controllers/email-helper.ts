@@ -85,7 +85,8 @@ export const leedNewsSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('changed'),
     change: z.string().min(1).max(100),
-    previous: z.object({ start: z.string().min(1), end: z.string().min(1), zip: z.string().min(1) }),
+    // timeZone: the zone the recipients were told the old time in (absent in news queued before it was sent).
+    previous: z.object({ start: z.string().min(1), end: z.string().min(1), zip: z.string().min(1), timeZone: z.string().min(1).optional() }),
   }),
 ]);
 

@@ -197,14 +197,15 @@ export function leedWithdrawnContent(input: { leed: Leed; by: 'creator' | 'opera
  * @example
  * leedChangedContent({ leed, previous: { start, end, zip }, publicUrl }).subject; // → 'Leed changed: Wedding reception'
  */
-export function leedChangedContent(input: { leed: Leed; previous: { start: string; end: string; zip: string }; publicUrl: string }): EmailContent {
+export function leedChangedContent(input: { leed: Leed; previous: { start: string; end: string; zip: string; timeZone?: string | undefined }; publicUrl: string }): EmailContent {
   const { leed, previous, publicUrl } = input;
   const view = projectLeed(leed, null);
   const timeChanged = previous.start !== leed.start || previous.end !== leed.end;
   const facts: EmailFact[] = [
     { label: 'Trade', value: leed.trade },
     { label: timeChanged ? 'When, now' : 'When', value: formatGigTime(leed.start, leed.end, leed.timeZone) },
-    ...(timeChanged ? [{ label: 'When, before', value: formatGigTime(previous.start, previous.end, leed.timeZone) }] : []),
+    // The old time as the recipients were told it: in the old place's zone, which a move may have changed.
+    ...(timeChanged ? [{ label: 'When, before', value: formatGigTime(previous.start, previous.end, previous.timeZone ?? leed.timeZone) }] : []),
     { label: previous.zip === leed.zip ? 'Zip' : 'Zip, now', value: leed.zip },
     ...(previous.zip === leed.zip ? [] : [{ label: 'Zip, before', value: previous.zip }]),
     ...(view.location === undefined ? [] : [{ label: 'Location', value: view.location }]),

@@ -55,7 +55,7 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
         ? [
             outboxMessage(
               prepare(ctx, controllers.emailHelper).leedNews(
-                { leedId: id, trade, news: { kind: 'changed', change: ctx.awsRequestId, previous: { start: current.start, end: current.end, zip: current.zip } } },
+                { leedId: id, trade, news: { kind: 'changed', change: ctx.awsRequestId, previous: { start: current.start, end: current.end, zip: current.zip, timeZone: current.timeZone } } },
                 { idempotencyKey: `news:${id}:changed:${ctx.awsRequestId}` },
               ),
             ),

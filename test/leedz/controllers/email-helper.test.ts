@@ -318,6 +318,18 @@ describe('emailHelper: the people told about a leed hear its news', () => {
     expect(email!.text).toContain('https://leedz.test/profile#subscriptions');
   });
 
+  it('tells the old time in the zone the recipients were told it in, when the leed moved to another zone', async () => {
+    const { store, emailHelper, mailer } = await alerted();
+    // Moved from Chicago to Los Angeles, same instant: it was 6:00 PM CST, it is 4:00 PM PST.
+    store.addLeed(buildLeed({ start: '2026-12-25T02:00:00.000Z', end: '2026-12-25T04:00:00.000Z', timeZone: 'America/Los_Angeles', zip: '90012' }));
+    const news = { kind: 'changed', change: 'move-1', previous: { start: '2026-12-25T00:00:00.000Z', end: '2026-12-25T02:00:00.000Z', zip: '62701', timeZone: 'America/Chicago' } };
+    await emailHelper.dispatch({ function: 'leedNewsBatch', leedId: 'l_1', trade: 'dj', news, after: null, limit: 200 }, controllerContext('emailHelper'));
+
+    const [email] = mailer.to('near@example.com');
+    expect(email!.text).toMatch(/When, now: +Thu, Dec 24, 2026, 6:00 PM – 8:00 PM PST/);
+    expect(email!.text).toMatch(/When, before: +Thu, Dec 24, 2026, 6:00 PM – 8:00 PM CST/);
+  });
+
   it('emails the poster of a leed taken down, once', async () => {
     const store = new FakeStore().addLeed(buildLeed({ status: 'deleted' })).addUser(buildUser('sam'));
     const { emailHelper, mailer } = setup(store);
