@@ -46,7 +46,8 @@ describe.skipIf(skipChromium)('checking out, in a browser', () => {
     await b.goto(leedUrl);
     const panel = b.locator('aside.detail');
     await visible(panel.locator('.pill', { hasText: 'On hold' }));
-    await visible(panel.getByText(/On hold: another vendor is checking out this leed until \d{1,2}:\d\d [AP]M C[SD]T\./));
+    // In the viewer's zone (the browser's: Chicago here), and how soon.
+    await visible(panel.getByText(/On hold: another vendor is checking out this leed until \d{1,2}:\d\d [AP]M C[SD]T \(in about 1[45] minutes\)\./));
     expect(await panel.getByRole('button', { name: 'Buy for $45.00' }).isDisabled()).toBe(true);
     expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot(b, 'checkout-on-hold-phone');

@@ -221,7 +221,8 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
     }
   };
   const heldByOther = leed.hold !== undefined && !leed.hold.yours;
-  const until = leed.hold === undefined ? '' : `${formatTime(leed.hold.until, leed.timeZone)} ${zoneName(leed.hold.until, leed.timeZone)}`;
+  // A hold ends at a moment of the viewer's day, not of the gig's: in the browser's zone, and how soon.
+  const until = leed.hold === undefined ? '' : `${formatTime(leed.hold.until)} ${zoneName(leed.hold.until)} (${minutesFromNow(leed.hold.until)})`;
 
   return (
     <>
@@ -405,4 +406,10 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
       )}
     </>
   );
+}
+
+/** "in about 12 minutes", "in about 1 minute": how soon a moment comes. */
+function minutesFromNow(iso: string): string {
+  const minutes = Math.max(1, Math.ceil((Date.parse(iso) - Date.now()) / 60_000));
+  return `in about ${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
