@@ -70,6 +70,14 @@ describe.skipIf(skipChromium)('my leedz, in a browser', () => {
     await page.goto(`${t.url}/my-leedz`);
     await visible(page.locator('[data-total="earned"]'));
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // Each row reads whole on the screen, every cell after its column's name: nothing off to the right.
+    const boughtOnPhone = page.locator('table.my-bought tr', { hasText: 'Office party DJ' });
+    for (const cell of [boughtOnPhone.getByRole('link', { name: /^Receipt/ }), boughtOnPhone.locator('td[data-label="Paid"]'), page.locator('table.my-posted td[data-label="You receive"]').first()]) {
+      const box = await cell.boundingBox();
+      expect(box).not.toBeNull();
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    }
+    expect(await boughtOnPhone.locator('td[data-label="Paid"]').evaluate((td) => getComputedStyle(td, '::before').content)).toBe('"Paid: "');
     await screenshot(page, 'my-leedz-phone');
     await page.setViewportSize({ width: 1366, height: 900 });
   }, 120_000);

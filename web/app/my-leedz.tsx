@@ -16,7 +16,7 @@ function leedHref(leed: MyLeed): string {
 
 function When({ leed }: { leed: MyLeed }) {
   return (
-    <td class="nowrap">
+    <td class="nowrap" data-label="When">
       {formatDate(leed.start, leed.timeZone)}
       <br />
       <span class="muted small">
@@ -87,7 +87,7 @@ export function MyLeedzPage() {
               </p>
             ) : (
               <div class="table-wrap">
-                <table class="my-posted">
+                <table class="my-posted stack-on-phone">
                   <caption class="visually-hidden">Leedz you posted, latest gig first</caption>
                   <thead>
                     <tr>
@@ -106,14 +106,18 @@ export function MyLeedzPage() {
                     {mine.posted.map((leed) => (
                       <tr key={leed.id} data-leed={leed.id}>
                         <When leed={leed} />
-                        <td>
+                        <td data-label="Leed">
                           <a href={leedHref(leed)}>{leed.title}</a>
                           <br />
                           <span class="muted small">{leed.trade}</span>
                         </td>
-                        <td>{statusOf(leed)}</td>
-                        <td class="num">{leed.price === 0 ? 'Free' : formatCents(leed.price)}</td>
-                        <td class="num">{leed.status === 'sold' ? formatCents(leed.price - leed.fee) : <span class="muted">—</span>}</td>
+                        <td data-label="Status">{statusOf(leed)}</td>
+                        <td class="num" data-label="Price">
+                          {leed.price === 0 ? 'Free' : formatCents(leed.price)}
+                        </td>
+                        <td class="num" data-label="You receive">
+                          {leed.status === 'sold' ? formatCents(leed.price - leed.fee) : <span class="muted">—</span>}
+                        </td>
                       </tr>
                     ))}
                   </tbody>
@@ -130,7 +134,7 @@ export function MyLeedzPage() {
               </p>
             ) : (
               <div class="table-wrap">
-                <table class="my-bought">
+                <table class="my-bought stack-on-phone">
                   <caption class="visually-hidden">Leedz you bought, latest gig first</caption>
                   <thead>
                     <tr>
@@ -147,16 +151,18 @@ export function MyLeedzPage() {
                     {mine.bought.map((leed) => (
                       <tr key={leed.id} data-leed={leed.id}>
                         <When leed={leed} />
-                        <td>
+                        <td data-label="Leed">
                           <a href={leedHref(leed)}>{leed.title}</a>
                           <br />
                           <span class="muted small">{leed.trade}</span>
                         </td>
-                        <td>
+                        <td data-label="Seller">
                           <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>
                         </td>
-                        <td class="num">{leed.price === 0 ? 'Free' : formatCents(leed.price)}</td>
-                        <td>
+                        <td class="num" data-label="Paid">
+                          {leed.price === 0 ? 'Free' : formatCents(leed.price)}
+                        </td>
+                        <td data-label="Receipt">
                           <a href={receiptPath(leed.trade, leed.id)}>
                             Receipt<span class="visually-hidden"> for {leed.title}</span>
                           </a>

@@ -56,7 +56,7 @@ export function TradeList({ trade }: { trade: string }) {
         <p class="muted">No upcoming {trade} leedz.</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack-on-phone">
             <caption class="visually-hidden">Upcoming {trade} leedz, soonest first</caption>
             <thead>
               <tr>
@@ -73,17 +73,21 @@ export function TradeList({ trade }: { trade: string }) {
             <tbody>
               {leedz.map((leed) => (
                 <tr key={leed.id}>
-                  <td class="nowrap">{formatDate(leed.start, leed.timeZone)}</td>
-                  <td class="nowrap">
+                  <td class="nowrap" data-label="Date">
+                    {formatDate(leed.start, leed.timeZone)}
+                  </td>
+                  <td class="nowrap" data-label="Time">
                     {formatTimeRange(leed.start, leed.end, leed.timeZone)} {zoneName(leed.start, leed.timeZone)}
                   </td>
-                  <td>
+                  <td data-label="Leed">
                     <a href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}`}>{leed.title}</a>
                     {me !== null && leed.creator === me.username && <span class="pill info own-pill">yours</span>}
                   </td>
-                  <td>{leed.zip}</td>
-                  <td class="num">{leed.price === 0 ? 'Free' : formatCents(leed.price)}</td>
-                  <td>
+                  <td data-label="Zip">{leed.zip}</td>
+                  <td class="num" data-label="Price">
+                    {leed.price === 0 ? 'Free' : formatCents(leed.price)}
+                  </td>
+                  <td data-label="Posted by">
                     <a href={`/users/${encodeURIComponent(leed.creator)}`}>{leed.creator}</a>
                   </td>
                 </tr>
