@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { streetAddressSchema, zipOfAddress, zipSchema } from './address.js';
 import { geoPointSchema } from './geo.js';
-import { instantOfWallTime, isWallTime, WALL_TIME_PATTERN } from './time-zone.js';
+import { formatClockInZone, instantOfWallTime, isSkippedWallTime, isWallTime, WALL_TIME_PATTERN } from './time-zone.js';
 import { tradeNameSchema } from './trade.js';
 import { bodyOf, changeBodyErrors, describeIssue, type FieldError, fieldErrorsOf, firstPerPath, type ValidationResult, withLikelyKey } from './validation.js';
 
@@ -352,12 +352,12 @@ export type LeedChanges = Partial<Pick<Leed, 'title' | 'location' | 'zip' | 'sta
  * if (result.ok) result.value.zip; // → '62701'
  */
 export function validateNewLeed(input: unknown, now: Date, timeZone?: string): ValidationResult<NewLeed> {
-  const { body, unzoned } = withWallTimesResolved(bodyOf(input), timeZone);
+  const { body, unzoned, skipped } = withWallTimesResolved(bodyOf(input), timeZone);
   const parsed = newLeedResolvedSchema.safeParse(body, { error: describeIssue });
   const fields = firstPerPath([
     ...unzoned,
     ...(parsed.success ? [] : fieldErrorsOf(parsed.error, (key, parent) => unknownKeyMessage(key, parent, 'cannot be set', Object.keys(newLeedInputSchema.shape)))),
-    ...scheduleErrors(body.start, body.end, now, { startChanged: true, endChanged: true }),
+    ...explainSkipped(scheduleErrors(body.start, body.end, now, { startChanged: true, endChanged: true }), skipped),
     ...hiddenEmptyErrors(body, (field) => isEmpty(body[field])),
   ]);
   if (!parsed.success || fields.length > 0) return { ok: false, fields };
@@ -400,16 +400,19 @@ export function validateLeedPatch(
 ): ValidationResult<LeedChanges> {
   const notAnObject = changeBodyErrors(input, '{"price": 2500}');
   if (notAnObject.length > 0) return { ok: false, fields: notAnObject };
-  const { body, unzoned } = withWallTimesResolved(bodyOf(input), timeZone);
+  const { body, unzoned, skipped } = withWallTimesResolved(bodyOf(input), timeZone);
   const has = (key: string): boolean => Object.hasOwn(body, key);
   const parsed = leedPatchResolvedSchema.safeParse(body, { error: describeIssue });
   const fields = firstPerPath([
     ...unzoned,
     ...(parsed.success ? [] : fieldErrorsOf(parsed.error, (key, parent) => unknownKeyMessage(key, parent, 'cannot be changed', Object.keys(leedPatchInputSchema.shape)))),
-    ...scheduleErrors(has('start') ? body.start : current.start, has('end') ? body.end : current.end, now, {
-      startChanged: has('start'),
-      endChanged: has('end'),
-    }),
+    ...explainSkipped(
+      scheduleErrors(has('start') ? body.start : current.start, has('end') ? body.end : current.end, now, {
+        startChanged: has('start'),
+        endChanged: has('end'),
+      }),
+      skipped,
+    ),
     ...hiddenEmptyErrors(body, (field) => (has(field) ? isEmpty(body[field]) : current[field] === null)),
   ]);
   if (!parsed.success || fields.length > 0) return { ok: false, fields };
@@ -443,15 +446,43 @@ export function validateLeedPatch(
  * that does not exist stays as sent, and its schema refuses it). Without a zone a wall time names no
  * instant: `unzoned` says so for each.
  */
-function withWallTimesResolved(body: Record<string, unknown>, timeZone: string | undefined): { body: Record<string, unknown>; unzoned: FieldError[] } {
+function withWallTimesResolved(
+  body: Record<string, unknown>,
+  timeZone: string | undefined,
+): { body: Record<string, unknown>; unzoned: FieldError[]; skipped: Partial<Record<'start' | 'end', string>> } {
   const unzoned: FieldError[] = [];
+  const skipped: Partial<Record<'start' | 'end', string>> = {};
   for (const key of ['start', 'end'] as const) {
     const value = body[key];
     if (!isWallTime(value)) continue;
-    if (timeZone === undefined) unzoned.push({ path: key, message: 'is a time without a zone: it is read where the gig is, so the location must be a street address that can be found' });
-    else body[key] = instantOfWallTime(value, timeZone) ?? value;
+    if (timeZone === undefined) {
+      unzoned.push({ path: key, message: 'is a time without a zone: it is read where the gig is, so the location must be a street address that can be found' });
+      continue;
+    }
+    body[key] = instantOfWallTime(value, timeZone) ?? value;
+    if (isSkippedWallTime(value, timeZone)) {
+      skipped[key] = `${key} ${clockOfWallTime(value)} does not happen on ${dateOfWallTime(value)} where the gig is (the clocks jump an hour forward that night), so it reads as ${formatClockInZone(body[key] as string, timeZone)}`;
+    }
   }
-  return { body, unzoned };
+  return { body, unzoned, skipped };
+}
+
+/** A schedule refusal of a time the clocks skip says so: "must be 1 to 12 hours after start" alone would puzzle whoever typed 1.5 hours. */
+function explainSkipped(fields: FieldError[], skipped: Partial<Record<'start' | 'end', string>>): FieldError[] {
+  const why = [skipped.start, skipped.end].filter((note) => note !== undefined);
+  if (why.length === 0) return fields;
+  return fields.map((field) => (field.path === 'start' || field.path === 'end' ? { ...field, message: `${field.message}; ${why.join('; ')}` } : field));
+}
+
+/** '2027-03-14T02:30' → '2:30 AM'. */
+function clockOfWallTime(wallTime: string): string {
+  const hour = Number(wallTime.slice(11, 13));
+  return `${hour % 12 === 0 ? 12 : hour % 12}:${wallTime.slice(14, 16)} ${hour < 12 ? 'AM' : 'PM'}`;
+}
+
+/** '2027-03-14T02:30' → 'Sun, Mar 14, 2027'. */
+function dateOfWallTime(wallTime: string): string {
+  return new Intl.DateTimeFormat('en-US', { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${wallTime.slice(0, 10)}T12:00:00Z`));
 }
 
 const OPTIONAL_HIDEABLE_FIELDS = ['clientEmail', 'clientPhone', 'details', 'requirements'] as const;

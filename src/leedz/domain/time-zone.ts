@@ -254,6 +254,22 @@ export function wallTimeOf(instant: string | Date, timeZone: string): string {
  * instantOfWallTime('2027-02-30T18:00', 'America/Chicago'); // → undefined
  */
 export function instantOfWallTime(wallTime: string, timeZone: string): string | undefined {
+  return resolveWallTime(wallTime, timeZone)?.instant;
+}
+
+/**
+ * Whether `wallTime` never happens in `timeZone`: it falls in the hour the clocks skip when they
+ * spring forward (2:30 AM on that night in Chicago). {@link instantOfWallTime} reads it as that much
+ * later; a refusal that the reading causes (a gig now too short) can say why.
+ *
+ * @example
+ * isSkippedWallTime('2027-03-14T02:30', 'America/Chicago'); // → true
+ */
+export function isSkippedWallTime(wallTime: string, timeZone: string): boolean {
+  return resolveWallTime(wallTime, timeZone)?.skipped === true;
+}
+
+function resolveWallTime(wallTime: string, timeZone: string): { instant: string; skipped: boolean } | undefined {
   const match = WALL_TIME_PATTERN.exec(wallTime);
   if (match === null) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
@@ -266,7 +282,7 @@ export function instantOfWallTime(wallTime: string, timeZone: string): string | 
   const offsetAfter = offsetAt(asUtc + DAY_MS, timeZone);
   const candidates = [...new Set([asUtc - offsetBefore, asUtc - offsetAfter])].sort((a, b) => a - b);
   const exact = candidates.find((ms) => wallFieldsAsUtc(ms, timeZone) === asUtc);
-  return new Date(exact ?? asUtc - offsetBefore).toISOString();
+  return { instant: new Date(exact ?? asUtc - offsetBefore).toISOString(), skipped: exact === undefined };
 }
 
 const GIG_DATE: Intl.DateTimeFormatOptions = { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' };

@@ -207,6 +207,15 @@ describe('validateNewLeed', () => {
       expect(Object.keys(refusedFields(validateNewLeed(newLeedBody({ start: '2026-02-30T18:00' }), NOW, 'America/Chicago')))).toEqual(['start']);
     });
 
+    it('a start the clocks skip (2:30 AM on the spring-forward night) reads an hour later, and a refusal it causes says so', () => {
+      // 2:30-4:00 AM is typed as 1.5 hours; 2:30 never happens that night in Chicago, so it is 3:30 CDT: half an hour.
+      expect(refusedFields(validateNewLeed(newLeedBody({ start: '2027-03-14T02:30', end: '2027-03-14T04:00' }), NOW, 'America/Chicago'))).toEqual({
+        end: 'must be 1 to 12 hours after start; start 2:30 AM does not happen on Sun, Mar 14, 2027 where the gig is (the clocks jump an hour forward that night), so it reads as 3:30 AM CDT',
+      });
+      // Long enough even so: accepted, read as RFC 5545 reads it.
+      expect(accepted(validateNewLeed(newLeedBody({ start: '2027-03-14T02:30', end: '2027-03-14T06:00' }), NOW, 'America/Chicago')).start).toBe('2027-03-14T08:30:00.000Z');
+    });
+
     it('applies the rules between fields to wall times once read in the zone', () => {
       expect(refusedFields(validateNewLeed(newLeedBody({ start: '2026-12-24T18:00', end: '2026-12-24T18:30' }), NOW, 'America/Chicago'))).toEqual({
         end: 'must be 1 to 12 hours after start',
