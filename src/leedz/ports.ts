@@ -53,8 +53,11 @@ export type SaleResult =
    * repeated webhook; nothing to do).
    * `already-sold`: sold with another payment (refund this one). `not-active`: deleted or expired.
    * `wrong-amount`: active, but the amount paid is not the leed's price as it is now (refund it).
+   * `held-by-another`: active, but another buyer's checkout hold lasts at `soldAt` (a payment on a
+   * checkout its buyer cancelled, or whose hold ran out, after someone else took the leed on hold;
+   * refund it).
    */
-  | { ok: false; reason: 'not-found' | 'not-active' | 'already-sold' | 'duplicate-payment' | 'wrong-amount'; leed?: Leed };
+  | { ok: false; reason: 'not-found' | 'not-active' | 'already-sold' | 'duplicate-payment' | 'wrong-amount' | 'held-by-another'; leed?: Leed };
 
 /** A sale to record: a paid webhook or a free claim. */
 export interface Sale {
@@ -268,9 +271,12 @@ export interface Store {
    */
   releaseCheckout(trade: string, id: string, buyer: string): Promise<boolean>;
   /**
-   * Mark sold exactly once, on the condition that the leed is still active and `sale.amount` is its
-   * price (both checked in the same atomic step as the write, so a price changed since checkout never
-   * sells at the old one: `wrong-amount`).
+   * Mark sold exactly once, on the condition that the leed is still active, `sale.amount` is its
+   * price, and no other buyer's hold lasts at `sale.soldAt` (`until > soldAt`, the hold's buyer not
+   * `sale.buyer`), all checked in the same atomic step as the write: a price changed since checkout
+   * never sells at the old one (`wrong-amount`), and a payment on a checkout its buyer cancelled never
+   * takes the leed from the buyer who holds it now (`held-by-another`). The holder's own payment, or
+   * one when no hold lasts, sells; the sale ends the hold.
    */
   recordSale(sale: Sale, outbox: OutboxMessage[]): Promise<SaleResult>;
   /**

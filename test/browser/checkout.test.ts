@@ -1,7 +1,8 @@
 /**
  * Checking out in Chromium: while Ann is on the checkout page the leed says "On hold" to Bob, with
  * until when, and his Buy button waits; Ann's Cancel on the checkout page brings her back to the
- * leed, available again at once, and Bob buys it without waiting for the 15 minutes.
+ * leed, available again at once, and Bob buys it without waiting for the 15 minutes. A payment on a
+ * checkout cancelled in another tab, once Bob holds the leed, is refunded, and the receipt page says so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
@@ -85,4 +86,48 @@ describe.skipIf(skipChromium)('checking out, in a browser', () => {
     await visible(panel.locator('.pill', { hasText: 'Available' }));
     expect((await t.api('GET', `/api/leedz/dj/${posted.body.id}`)).body.hold).toBeUndefined();
   }, 60_000);
+
+  it('Pay on a checkout cancelled in another tab, while another vendor holds the leed: refunded, and the receipt page says so', async () => {
+    const seller = await t.signIn('sella@example.com');
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', title: 'Retirement party DJ', price: 4000, location: '9 Oak Street, Springfield, IL 62704' }) });
+    expect(posted.status).toBe(201);
+    const leedUrl = `${t.url}/leedz/dj/${posted.body.id}`;
+    const a = ann.page;
+    const b = bob.page;
+
+    // Ann opens a checkout, and cancels it in another tab, leaving the checkout page open.
+    await a.goto(leedUrl);
+    await a.locator('aside.detail').getByRole('button', { name: 'Buy for $40.00' }).click();
+    await a.waitForURL(/\/pay\/checkout\//);
+    const tab = await ann.context.newPage();
+    await tab.goto(leedUrl);
+    await tab.locator('aside.detail').getByRole('button', { name: 'Cancel checkout' }).click();
+    await visible(tab.locator('aside.detail .pill', { hasText: 'Available' }));
+    await tab.close();
+
+    // Bob starts his checkout: the leed is held for him.
+    await b.goto(leedUrl);
+    await b.locator('aside.detail').getByRole('button', { name: 'Buy for $40.00' }).click();
+    await b.waitForURL(/\/pay\/checkout\//);
+
+    // Ann presses Pay on her old checkout page: refunded, the leed still Bob's to buy.
+    await a.getByRole('button', { name: 'Pay $40.00' }).click();
+    await a.waitForURL(`${t.url}/receipts/dj/${posted.body.id}`);
+    const receipt = a.locator('section.receipt');
+    await visible(receipt.getByRole('heading', { name: 'Another vendor is checking out this leed' }));
+    await visible(receipt.getByText(/^Another vendor is checking out this leed until \d{1,2}:\d\d [AP]M C[SD]T\. If you paid for it, your payment is refunded: the leed was on hold for them when your payment arrived\./));
+    expect(await receipt.getByText('This receipt belongs to the buyer of the leed.').count()).toBe(0);
+    await screenshot(a, 'receipt-held-by-another');
+    const view = (await t.api('GET', `/api/leedz/dj/${posted.body.id}`)).body;
+    expect(view.status).toBe('active');
+    expect(view.hold).toBeDefined();
+
+    // Bob pays: his receipt; Ann's page now says the leed went to another vendor.
+    await b.getByRole('button', { name: 'Pay $40.00' }).click();
+    await b.waitForURL(`${t.url}/receipts/dj/${posted.body.id}`);
+    await visible(b.getByRole('heading', { name: 'Receipt: Retirement party DJ' }));
+    await a.reload();
+    await visible(receipt.getByRole('heading', { name: 'Sold to another vendor' }));
+    await visible(receipt.getByText(/If you paid for it, your payment is refunded: another vendor bought the leed, or held it, before your payment arrived\./));
+  }, 120_000);
 });

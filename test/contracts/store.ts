@@ -707,6 +707,48 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect(await store.recordSale(sale(leed, { amount: 5_000 }), [])).toMatchObject({ ok: true, leed: { status: 'sold', price: 5_000 } });
       });
 
+      it("refuses a payment on a cancelled checkout while another buyer's hold lasts as held-by-another, writing nothing; that buyer's payment then sells", async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        // Sam checks out and cancels; Lee checks out; Sam then pays on his old checkout page.
+        await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:15'), at('2030-05-10T09:00'));
+        await store.releaseCheckout('dj', leed.id, 'sam');
+        await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:17'), at('2030-05-10T09:02'));
+
+        const refused = await store.recordSale(sale(leed, { buyer: 'sam', paymentId: 'pay_sam', soldAt: at('2030-05-10T09:03') }), [anOutboxMessage()]);
+
+        expect(refused).toMatchObject({ ok: false, reason: 'held-by-another', leed: { status: 'active', buyer: null } });
+        expect(await store.getLeed('dj', leed.id)).toEqual(leed);
+        expect(await store.getCheckoutHold('dj', leed.id, at('2030-05-10T09:03'))).toEqual({ buyer: 'lee', until: at('2030-05-10T09:17') });
+        expect(await pendingIds()).toEqual([]);
+        const sold = await store.recordSale(sale(leed, { buyer: 'lee', paymentId: 'pay_lee', soldAt: at('2030-05-10T09:04') }), [anOutboxMessage({ id: `sold:${leed.id}` })]);
+        expect(sold).toMatchObject({ ok: true, leed: { status: 'sold', buyer: 'lee' } });
+        expect(await pendingIds()).toEqual([`sold:${leed.id}`]);
+      });
+
+      it("sells to the holder's own payment while their hold lasts, and the hold goes with the sale", async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:15'), at('2030-05-10T09:00'));
+
+        const sold = await store.recordSale(sale(leed, { buyer: 'sam', soldAt: at('2030-05-10T09:05') }), []);
+
+        expect(sold).toMatchObject({ ok: true, leed: { status: 'sold', buyer: 'sam', soldAt: at('2030-05-10T09:05') } });
+        expect(await store.getCheckoutHold('dj', leed.id, at('2030-05-10T09:06'))).toBeUndefined();
+      });
+
+      it("sells to another buyer's payment once the hold has run out (at its `until`), not a moment before", async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:15'), at('2030-05-10T09:00'));
+
+        expect(await store.recordSale(sale(leed, { buyer: 'sam', paymentId: 'pay_early', soldAt: '2030-05-10T09:14:59.999Z' }), [])).toMatchObject({ ok: false, reason: 'held-by-another' });
+        const sold = await store.recordSale(sale(leed, { buyer: 'sam', paymentId: 'pay_late', soldAt: at('2030-05-10T09:15') }), []);
+
+        expect(sold).toMatchObject({ ok: true, leed: { status: 'sold', buyer: 'sam' } });
+        expect((await store.getLeed('dj', leed.id))?.buyer).toBe('sam');
+      });
+
       it('refuses a deleted leed as not-active and an unknown one as not-found', async () => {
         const leed = aLeed();
         await store.insertLeed(leed, []);

@@ -2,13 +2,18 @@
  * The receipt (`/receipts/{trade}/{id}`, where the checkout returns): every field of a bought leed,
  * as the buyer now sees it. A provider may report the payment a moment after the buyer is back, so
  * an unsold leed is asked for again for a while before the page gives up.
+ *
+ * Another vendor who comes back here did not get the leed: it was sold to someone else, or someone
+ * else held it (a payment on a checkout its buyer had cancelled), and the webhook refunded any
+ * payment of theirs. The return URL is the same for every buyer and says nothing of a payment, so the page
+ * cannot tell whether this viewer paid: it says what happens to a payment if they did.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { platformFeeCents } from '../../src/leedz/domain/money.js';
 import type { LeedView } from '../../src/leedz/domain/visibility.js';
 import { api, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
-import { formatCents, formatDate, formatDateTime, formatTimeRange, zoneName } from '../shared/format.js';
+import { formatCents, formatDate, formatDateTime, formatTime, formatTimeRange, zoneName } from '../shared/format.js';
 import { fieldText, FIELD_LABELS } from './leed-fields.js';
 import { useSession } from './session.js';
 
@@ -56,18 +61,27 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
   }
   if (leed === undefined) return <p role="status">Loading the receipt…</p>;
   if (me === null || leed.buyer !== me.username) {
-    const waiting = leed.status === 'active' && !waitedOut && me !== null;
+    const seller = me !== null && me.username === leed.creator;
+    // Another vendor holds it: a payment of this viewer's arriving now is refunded (held-by-another).
+    const heldByOther = leed.status === 'active' && leed.hold !== undefined && !leed.hold.yours && me !== null && !seller;
+    const soldToOther = leed.status === 'sold' && me !== null && !seller;
+    const waiting = leed.status === 'active' && !heldByOther && !waitedOut && me !== null;
+    const until = leed.hold === undefined ? '' : `${formatTime(leed.hold.until)} ${zoneName(leed.hold.until)}`;
     return (
       <section class="receipt card">
-        <h1>{waiting ? 'Confirming your payment…' : 'Receipt'}</h1>
+        <h1>{waiting ? 'Confirming your payment…' : soldToOther ? 'Sold to another vendor' : heldByOther ? 'Another vendor is checking out this leed' : 'Receipt'}</h1>
         <p class={`notice ${waiting ? 'info' : 'warn'}`} role="status">
           {waiting
             ? 'The payment provider is confirming the payment. This page updates by itself.'
             : me === null
               ? 'Sign in as the buyer to see this receipt.'
-              : leed.status === 'active'
-                ? 'No payment has arrived for this leed. If you paid, the receipt will also come by email.'
-                : 'This receipt belongs to the buyer of the leed.'}
+              : soldToOther
+                ? 'This leed was sold to another vendor, not to you. If you paid for it, your payment is refunded: another vendor bought the leed, or held it, before your payment arrived.'
+                : heldByOther
+                  ? `Another vendor is checking out this leed until ${until}. If you paid for it, your payment is refunded: the leed was on hold for them when your payment arrived. If they do not pay, you can buy it then.`
+                  : leed.status === 'active'
+                    ? 'No payment has arrived for this leed. If you paid, the receipt will also come by email.'
+                    : 'This receipt belongs to the buyer of the leed.'}
         </p>
         <p>
           <a href={`/leedz/${encodeURIComponent(trade)}/${encodeURIComponent(id)}`}>Back to the leed</a>

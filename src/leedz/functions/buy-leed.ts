@@ -36,7 +36,15 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
           outboxMessage(prepare(ctx, controllers.emailHelper).sendReceipts(work, { idempotencyKey: `receipts:${id}` })),
           outboxMessage(prepare(ctx, controllers.bookkeeping).leedSold(work, { idempotencyKey: `sold:${id}` })),
         ]);
-        if (!sale.ok) return problem('CONFLICT', sale.reason === 'already-sold' ? 'this leed was just sold to someone else' : `this leed is no longer available`);
+        if (!sale.ok) {
+          const why =
+            sale.reason === 'already-sold'
+              ? 'this leed was just sold to someone else'
+              : sale.reason === 'held-by-another'
+                ? 'another vendor is checking out this leed'
+                : 'this leed is no longer available';
+          return problem('CONFLICT', why);
+        }
         return ok({ sold: true, receiptUrl: `${deps.settings.publicUrl}/receipts/${trade}/${id}` });
       }
 

@@ -2,8 +2,9 @@
  * `POST /api/payments/webhook`: the payment provider reports a payment. The signature is verified
  * over the raw body (unsigned or wrong → 401, nothing changes; signed but not a payment for a leed →
  * 200, nothing changes); the leed is marked sold exactly
- * once, on the condition that it is still active and the amount paid is its price; a second payment
- * for a sold leed, or a payment of another amount, is refunded (answered 200 `{sold: false}` and logged).
+ * once, on the condition that it is still active, the amount paid is its price and no other buyer's
+ * checkout hold lasts; a second payment for a sold leed, a payment of another amount, or one on an old
+ * checkout while another buyer holds the leed, is refunded (answered 200 `{sold: false}` and logged).
  */
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
@@ -22,8 +23,9 @@ export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Control
       if (payment === IGNORED_WEBHOOK) return ok({ received: true, ignored: true });
       const { trade, leedId: id } = payment;
       const work = { leedId: id, trade };
+      const soldAt = deps.now().toISOString();
       const sale = await deps.store.recordSale(
-        { trade, id, buyer: payment.buyer, paymentId: payment.paymentId, amount: payment.amount, soldAt: deps.now().toISOString() },
+        { trade, id, buyer: payment.buyer, paymentId: payment.paymentId, amount: payment.amount, soldAt },
         [
           outboxMessage(prepare(ctx, controllers.emailHelper).sendReceipts(work, { idempotencyKey: `receipts:${id}` })),
           outboxMessage(prepare(ctx, controllers.bookkeeping).leedSold(work, { idempotencyKey: `sold:${id}` })),
@@ -32,12 +34,18 @@ export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Control
       if (sale.ok) return ok({ received: true, sold: true });
       // The same payment delivered again: already recorded, nothing more to do.
       if (sale.reason === 'duplicate-payment') return ok({ received: true, sold: true, duplicate: true });
-      // Not a sale (sold already, no longer active, or not the price): the money goes back, and the
-      // provider gets a 200 all the same, or it would deliver this payment again and again.
+      // Not a sale (sold already, no longer active, not the price, or on hold for another buyer): the
+      // money goes back, and the provider gets a 200 all the same, or it would deliver it again and again.
       await deps.payments.refund(payment.paymentId, payment.amount);
-      const why = sale.reason === 'wrong-amount' ? `paid ${payment.amount} cents but the price is ${sale.leed?.price} cents` : sale.reason;
+      const why = sale.reason === 'wrong-amount' ? `paid ${payment.amount} cents but the price is ${sale.leed?.price} cents` : sale.reason === 'held-by-another' ? await heldBy(trade, id, soldAt) : sale.reason;
       ctx.log(`paymentWebhook: ${trade}/${id}: payment ${payment.paymentId} by ${payment.buyer} refunded, not a sale: ${why}`);
       return ok({ received: true, sold: false, refunded: true, reason: sale.reason });
     },
   });
+
+  /** The log's reason for `held-by-another`: whose hold, until when (a payment on a checkout cancelled since, most likely). */
+  async function heldBy(trade: string, id: string, at: string): Promise<string> {
+    const hold = await deps.store.getCheckoutHold(trade, id, at);
+    return hold === undefined ? 'held-by-another' : `held-by-another: ${hold.buyer} holds the leed until ${hold.until}`;
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * Checkout, its hold and the payment webhook, driven in-process over the local adapters (SQLite, the
- * local payment provider) with a clock the test moves: a leed sells only for its price, a hold is
- * never extended by checking out again, and a payment provider that fails frees the hold.
+ * local payment provider) with a clock the test moves: a leed sells only for its price, a payment on
+ * a cancelled checkout never takes the leed from the vendor who holds it now, a hold is never
+ * extended by checking out again, and a payment provider that fails frees the hold.
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -133,6 +134,34 @@ describe('the price of a leed on hold', () => {
 
     expect((await pay(started.body.checkoutUrl)).body).toEqual({ received: true, sold: true });
     expect(await store.getLeed('dj', leed.id)).toMatchObject({ status: 'sold', buyer: 'sam' });
+  });
+});
+
+describe('a payment on a cancelled checkout', () => {
+  it("is refunded as held-by-another while another vendor holds the leed, which stays theirs to buy", async () => {
+    const bobs = await checkout('sam');
+    expect((await call('cancelCheckout', { as: 'sam', params: params() })).status).toBe(204);
+    clock = minutesLater(1);
+    const carols = await checkout('lee');
+    expect(carols.status).toBe(200);
+
+    // Sam presses Pay on the checkout page he left open (Bob, in the review that found this).
+    clock = minutesLater(1);
+    const bobPaid = await pay(bobs.body.checkoutUrl);
+
+    expect(bobPaid.status).toBe(200);
+    expect(bobPaid.body).toEqual({ received: true, sold: false, refunded: true, reason: 'held-by-another' });
+    expect(payments.getCheckout(checkoutIdOf(bobs.body.checkoutUrl))?.status).toBe('refunded');
+    expect(await store.getLeed('dj', leed.id)).toMatchObject({ status: 'active', buyer: null });
+    expect(await store.getCheckoutHold('dj', leed.id, clock.toISOString())).toEqual({ buyer: 'lee', until: carols.body.reservedUntil });
+    expect(logged.join('\n')).toMatch(/by sam refunded, not a sale: held-by-another: lee holds the leed until/);
+    expect(await store.pendingOutbox(10)).toEqual([]);
+
+    const carolPaid = await pay(carols.body.checkoutUrl);
+
+    expect(carolPaid.body).toEqual({ received: true, sold: true });
+    expect(await store.getLeed('dj', leed.id)).toMatchObject({ status: 'sold', buyer: 'lee' });
+    expect(payments.getCheckout(checkoutIdOf(carols.body.checkoutUrl))?.status).toBe('paid');
   });
 });
 

@@ -498,7 +498,22 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
               },
             },
           },
-          { label: 'reservation', item: { Delete: { TableName, Key: keyOf.reservation(sale.id) } } },
+          {
+            label: 'reservation',
+            item: {
+              Delete: {
+                TableName,
+                Key: keyOf.reservation(sale.id),
+                // The hold lives in its own item, so its rule is this step's condition, in the sale's
+                // transaction: no hold, the buyer's own, or one run out by the sale's time (TTL deletes
+                // lazily, so an item that has run out may still be here). Otherwise another buyer
+                // holds the leed: `held-by-another`.
+                ConditionExpression: 'attribute_not_exists(PK) OR #buyer = :buyer OR #untilMs <= :soldAtMs',
+                ExpressionAttributeNames: { '#buyer': 'buyer', '#untilMs': 'untilMs' },
+                ExpressionAttributeValues: { ':buyer': sale.buyer, ':soldAtMs': toMs(soldAt) },
+              },
+            },
+          },
           // The buyer's list of their leedz points at it (listBoughtLeedz).
           { label: 'leed', item: { Put: { TableName, Item: { ...keyOf.boughtBy(sale.buyer, sale.id), leedId: sale.id } } } },
           ...outboxSteps(outbox),
@@ -506,7 +521,10 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
         if (outcome.committed) return { ok: true, leed: { ...leedFromItem(current), status: 'sold', buyer: sale.buyer, soldAt } };
         throwForCommonFailures(outcome.failed);
         const lost = outcome.failed.find((f) => f.step.label === 'leed');
-        return lost === undefined ? AGAIN : (saleRefusal(lost.old as LeedItem | undefined, sale) ?? AGAIN);
+        // The leed's own refusal first (sold meanwhile, or changed: read again); only then the hold.
+        if (lost !== undefined) return saleRefusal(lost.old as LeedItem | undefined, sale) ?? AGAIN;
+        if (outcome.failed.some((f) => f.step.label === 'reservation')) return { ok: false, reason: 'held-by-another', leed: leedFromItem(current) };
+        return AGAIN;
       });
     },
 

@@ -414,6 +414,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         if (row.status === 'sold') return { ok: false, reason: 'already-sold', leed };
         if (row.status !== 'active') return { ok: false, reason: 'not-active', leed };
         if (row.price !== sale.amount) return { ok: false, reason: 'wrong-amount', leed };
+        // Read under this transaction's write lock, so the hold cannot change before the sale is written.
+        if (row.reserved_by !== null && row.reserved_by !== sale.buyer && row.reserved_until !== null && row.reserved_until > toMs(sale.soldAt)) {
+          return { ok: false, reason: 'held-by-another', leed };
+        }
         sql.markSold.run({ id: sale.id, buyer: sale.buyer, sold_at: toMs(sale.soldAt), payment_id: sale.paymentId });
         writeOutbox(outbox);
         return { ok: true, leed: storedLeed(sale.trade, sale.id) };
