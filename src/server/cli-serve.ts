@@ -7,7 +7,7 @@
  * npm start -- --port 3001 --profile aws-local
  */
 import { resolve } from 'node:path';
-import { command, dataDirOf, noArguments, oneOf } from './cli-support.js';
+import { command, noArguments, oneOf } from './cli-support.js';
 import { ENV, resolveEndpoint, resolveServerConfig, type ServerConfig } from './config.js';
 
 const PROFILES = ['local', 'aws-local'] as const;
@@ -123,11 +123,14 @@ function untilStopped(close: () => Promise<void>): Promise<void> {
   });
 }
 
-/** ` --endpoint URL --data DIR`, each only when the CLI, run from here with this environment, would not find it by itself. */
+/**
+ * ` --endpoint URL --data DIR`, each unless it is the CLI's default (port 3000, ./data): the commands
+ * are copied into other terminals, whose environment may not name this server's port or folder.
+ */
 export function cliFlagsFor(url: string, dataDir: string): string {
   const flags: string[] = [];
-  if (resolveEndpoint(process.env).replace(/\/+$/, '') !== url.replace(/\/+$/, '')) flags.push('--endpoint', url);
-  if (dataDirOf(undefined) !== resolve(dataDir)) flags.push('--data', shellWord(dataDir));
+  if (resolveEndpoint({}).replace(/\/+$/, '') !== url.replace(/\/+$/, '')) flags.push('--endpoint', url);
+  if (resolve('data') !== resolve(dataDir)) flags.push('--data', shellWord(dataDir));
   return flags.length === 0 ? '' : ` ${flags.join(' ')}`;
 }
 

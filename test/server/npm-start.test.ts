@@ -63,10 +63,11 @@ describe('npm start', () => {
     const url = /listening on (http:\/\/\S+)/.exec(started)![1]!;
     expect(await answers(url)).toBe(true);
 
-    // The banner's commands reach this server as printed: PORT=0 chose a port the CLI cannot guess, so they name it.
+    // The banner's commands reach this server as printed, from any terminal: they name its port (PORT=0
+    // chose one the CLI cannot guess) and its data folder, neither being the CLI's default.
     const hint = /`npm run leedz -- console-url([^`]*)`/.exec(started)?.[1] ?? '';
-    expect(hint).toBe(` --endpoint ${url}`);
-    const link = await runLeedz(['console-url', ...hint.trim().split(' ')], { PORT: '0', LEEDZ_DATA_DIR: dir.path });
+    expect(hint).toBe(` --endpoint ${url} --data ${dir.path}`);
+    const link = await runLeedz(['console-url', ...hint.trim().split(' ')], { PORT: '', LEEDZ_DATA_DIR: '' });
     expect(link.stdout).toMatch(new RegExp(`^${url}/console\\?token=`));
 
     const stopped = waitForOutput(npm, /the process that started the server is gone/, 15_000);
