@@ -5,7 +5,7 @@
  * ends under a form says so in plain words.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInTokenOf, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { newLeedBody, signInTokenOf, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { openBrowser, requireChromium, screenshot, skipChromium, visible, type BrowserUser } from './browser.js';
 
 describe.skipIf(skipChromium)('signing in, in a browser', () => {
@@ -93,6 +93,34 @@ describe.skipIf(skipChromium)('signing in, in a browser', () => {
     const newest = t.server.marketplace!.outbox.listEmails({ to: 'gail@example.com', kind: 'magic-link', limit: 1 });
     expect(signInTokenOf(newest[0]!.text)).not.toBe(signInTokenOf(`${link} `));
   }, 90_000);
+
+  it('"Sign in to buy" comes back to the leed once the emailed link is used', async () => {
+    const seller = await t.signIn('sel@example.com');
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', title: 'Gala DJ, 4 hours', price: 3_000 }) });
+    expect(posted.status).toBe(201);
+    const browser = await openBrowser();
+    try {
+      const { page } = browser;
+      const leedPath = `/leedz/dj/${posted.body.id}`;
+      await page.goto(`${t.url}${leedPath}`);
+      await page.locator('aside.detail').getByRole('link', { name: 'Sign in to buy' }).click();
+      await page.waitForURL(/\/signin\?next=/);
+      await page.getByLabel('Email').fill('returning@example.com');
+      await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+      await visible(page.getByText(/A sign-in link is on its way/));
+      await t.settle();
+      const [email] = t.server.marketplace!.outbox.listEmails({ to: 'returning@example.com', kind: 'magic-link', limit: 1 });
+      const link = /https?:\/\/\S+\/signin\/confirm#token=[A-Za-z0-9_%-]+/.exec(email!.text)![0];
+      // Opened from the email in another tab of the same browser.
+      const fromEmail = await browser.context.newPage();
+      await fromEmail.goto(link);
+      await fromEmail.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await fromEmail.waitForURL(new RegExp(`^${t.url}${leedPath}(\\?|$)`));
+      await visible(fromEmail.locator('aside.detail').getByRole('button', { name: 'Buy for $30.00' }));
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('a session that ends under a form says so in plain words and keeps what was typed', async () => {
     const { page, context } = user;

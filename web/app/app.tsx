@@ -16,7 +16,7 @@ import { MyLeedzPage } from './my-leedz.js';
 import { ProfilePage, PublicProfilePage } from './profile.js';
 import { ReceiptPage } from './receipt.js';
 import { SessionContext, type Flash, type Session } from './session.js';
-import { SignInConfirmPage, SignInPage } from './sign-in.js';
+import { SignInConfirmPage, SignInPage, signInHref } from './sign-in.js';
 import { StatsPage } from './stats.js';
 import { UnsubscribePage } from './unsubscribe.js';
 
@@ -231,7 +231,7 @@ function Header({ me, onSignOut, path }: { me: User | null | undefined; onSignOu
       </nav>
       <div class="account">
         {me === undefined ? null : me === null ? (
-          <a class="button primary small" href="/signin">
+          <a class="button primary small" href={signInHref(location.pathname + location.search)}>
             Sign in
           </a>
         ) : (

@@ -17,6 +17,7 @@ import { LockIcon } from '../shared/icons.js';
 import { navigate, withQuery } from '../shared/router.js';
 import { fieldText, FIELD_LABELS } from './leed-fields.js';
 import { useSession } from './session.js';
+import { signInHref } from './sign-in.js';
 import { tradeColor } from './trade-colors.js';
 
 export function receiptPath(trade: string, id: string): string {
@@ -182,7 +183,7 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
     return (
       <div class="actions">
         {leed.status === 'active' && (
-          <a class="button primary" href="/signin">
+          <a class="button primary" href={signInHref(location.pathname + location.search)}>
             Sign in to buy
           </a>
         )}

@@ -2,7 +2,8 @@
  * Sign in by magic link: `POST /api/auth/login {email}` emails a link to `/signin/confirm#token=…`.
  * That page spends the token only when its button is pressed (`POST /api/auth/callback {token}`),
  * because mail scanners open every link of an email: a plain visit must not sign anyone in or use
- * the link up. A link that was used or has expired says so, and offers a new one.
+ * the link up. A link that was used or has expired says so, and offers a new one. Signing in comes
+ * back to the page the browser was on (`/signin?next=…`, kept in this browser for half an hour).
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { User } from '../../src/leedz/domain/user.js';
@@ -10,8 +11,44 @@ import { api, ApiError, messageOf } from '../shared/api.js';
 import { navigate } from '../shared/router.js';
 import { useSession } from './session.js';
 
+/** Where this browser was when it went to sign in: kept across the email's tab, for half an hour. */
+const RETURN_KEY = 'leedz.signin.return';
+const RETURN_FOR_MS = 30 * 60_000;
+
+/**
+ * `/signin?next=/leedz/dj/l_1`: the page to come back to once the link is used. Only a path of this
+ * site (one slash, not two), so no link can send anyone elsewhere; kept in this browser only.
+ */
+export function signInHref(next: string): string {
+  return `/signin?next=${encodeURIComponent(next)}`;
+}
+
+function isOwnPath(path: string | null): path is string {
+  return path !== null && /^\/(?![/\\])/.test(path) && !path.startsWith('/signin');
+}
+
+function rememberReturn(next: string | null): void {
+  try {
+    if (isOwnPath(next)) localStorage.setItem(RETURN_KEY, JSON.stringify({ path: next, at: Date.now() }));
+  } catch {
+    // Storage off (a private window): the confirm page goes home, as before.
+  }
+}
+
+function takeReturn(): string | undefined {
+  try {
+    const kept = JSON.parse(localStorage.getItem(RETURN_KEY) ?? 'null') as { path?: unknown; at?: unknown } | null;
+    localStorage.removeItem(RETURN_KEY);
+    if (kept === null || typeof kept.path !== 'string' || typeof kept.at !== 'number' || Date.now() - kept.at > RETURN_FOR_MS) return undefined;
+    return isOwnPath(kept.path) ? kept.path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function SignInPage() {
   const { me } = useSession();
+  useEffect(() => rememberReturn(new URLSearchParams(location.search).get('next')), []);
   if (me !== null) {
     return (
       <section class="card narrow">
@@ -142,8 +179,9 @@ export function SignInConfirmPage() {
       setMe(user);
       changed();
       flash({ kind: 'ok', text: `Signed in as ${user.username}.` });
-      // Replaces this page in the history: Back does not come to a spent link.
-      navigate('/', { replace: true });
+      // Back where the browser was when it went to sign in (or home). Replaces this page in the
+      // history: Back does not come to a spent link.
+      navigate(takeReturn() ?? '/', { replace: true });
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) setState({ kind: 'dead', why: 'used' });
       else if (e instanceof ApiError && e.status === 400) setState({ kind: 'dead', why: 'incomplete' });
