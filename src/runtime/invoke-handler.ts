@@ -10,7 +10,7 @@
  */
 import { stringifyJson } from '../framework/raw-json.js';
 import { InvokeError, INVOCATION_TYPES, type InvocationType, type InvokeOptions, type InvokeResult } from '../framework/transport.js';
-import { namesVersionOrAlias, parseFunctionName, qualifierViolation } from './function-name.js';
+import { parseFunctionName, qualifierViolation } from './function-name.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext } from './handler-run.js';
 import type { HttpAnswer } from './lambda-errors.js';
 import type { LocalRuntime } from './local-runtime.js';
@@ -82,10 +82,7 @@ function qualifiedName(runtime: LocalRuntime, functionName: string, qualifier: s
   const parsed = parseFunctionName(functionName);
   // Not one of Lambda's forms: the runtime answers for it.
   if (parsed === undefined) return functionName;
-  if (parsed.qualifier === undefined) {
-    if (!namesVersionOrAlias(qualifier)) throw new InvokeError('ResourceNotFoundException', `Function not found: ${runtime.registry.arnOf(parsed.name)}:${qualifier}`);
-    return `${functionName}:${qualifier}`;
-  }
+  if (parsed.qualifier === undefined) return runtime.registry.withQualifier(functionName, qualifier);
   if (parsed.qualifier !== qualifier) {
     throw new InvokeError('InvalidParameterValueException', 'The derived qualifier from the function name does not match the specified qualifier.');
   }

@@ -20,7 +20,7 @@ import { InvokeError } from '../framework/transport.js';
 import type { EventInvokeConfig } from './function-settings.js';
 import type { LocalRuntime } from './local-runtime.js';
 import { requestBody, requestTooLarge } from './access.js';
-import { namesVersionOrAlias, parseFunctionName, qualifierViolation } from './function-name.js';
+import { parseFunctionName, qualifierViolation } from './function-name.js';
 import { lambdaErrorResponse } from './lambda-errors.js';
 
 /** AWS's quotas that GetAccountSettings reports, where the local runtime has no reason to differ. */
@@ -203,10 +203,6 @@ function target(runtime: LocalRuntime, c: Context): string {
     // Checked as a member of its own: folded into the name first, a bad one would be blamed on 'functionName'.
     const violation = qualifierViolation(qualifier);
     if (violation !== undefined) throw validation(violation);
-    const parsed = parseFunctionName(raw);
-    if (parsed !== undefined && parsed.qualifier === undefined && !namesVersionOrAlias(qualifier)) {
-      throw new InvokeError('ResourceNotFoundException', `Function not found: ${runtime.registry.arnOf(parsed.name)}:${qualifier}`);
-    }
   }
   return runtime.registry.resolveName(raw, qualifier);
 }

@@ -11,7 +11,7 @@
  */
 import type { Deployable, FunctionConfig } from '../framework/define.js';
 import { InvokeError } from '../framework/transport.js';
-import { FUNCTION_NAME_PATTERN, parseFunctionName } from './function-name.js';
+import { FUNCTION_NAME_PATTERN, namesVersionOrAlias, parseFunctionName } from './function-name.js';
 import type { EffectiveConfig, EventInvokeConfig, FunctionSettings } from './function-settings.js';
 
 export interface ResolvedFunction {
@@ -34,6 +34,12 @@ export interface Registry {
   resolve(functionName: string): ResolvedFunction;
   /** {@link resolve} with the request's `Qualifier` folded in (Lambda takes it in either place): the registered name. */
   resolveName(functionName: string, qualifier?: string): string;
+  /**
+   * `functionName` with a request's separate `Qualifier` folded in (`name:qualifier`) when the name
+   * carries none; ResourceNotFoundException for a qualifier that no version or alias can have (a `$`
+   * inside it, which the parameter's pattern admits), rather than a complaint about the name.
+   */
+  withQualifier(functionName: string, qualifier: string): string;
   arnOf(name: string): string;
   eventInvokeConfig(name: string): EventInvokeConfig | undefined;
   putEventInvokeConfig(name: string, config: Omit<EventInvokeConfig, 'lastModified'>): EventInvokeConfig;
@@ -103,6 +109,13 @@ export function createRegistry(options: { settings: FunctionSettings; region: st
     return resolved(found);
   }
 
+  function withQualifier(functionName: string, qualifier: string): string {
+    const parsed = parseFunctionName(functionName);
+    if (parsed?.qualifier !== undefined) return functionName;
+    if (parsed !== undefined && !namesVersionOrAlias(qualifier)) throw new InvokeError('ResourceNotFoundException', `Function not found: ${arnOf(parsed.name)}:${qualifier}`);
+    return `${functionName}:${qualifier}`;
+  }
+
   return {
     register(deployable, overrides = {}) {
       functions.set(deployable.name, {
@@ -127,9 +140,9 @@ export function createRegistry(options: { settings: FunctionSettings; region: st
     },
     resolve,
     resolveName(functionName, qualifier) {
-      const qualified = qualifier === undefined || parseFunctionName(functionName)?.qualifier !== undefined ? functionName : `${functionName}:${qualifier}`;
-      return resolve(qualified).deployable.name;
+      return resolve(qualifier === undefined ? functionName : withQualifier(functionName, qualifier)).deployable.name;
     },
+    withQualifier,
     arnOf,
     eventInvokeConfig: (name) => settings.eventInvokeConfig(name, registration(name).declared),
     putEventInvokeConfig(name, config) {
