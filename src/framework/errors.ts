@@ -174,6 +174,16 @@ export interface SerializedFunctionError {
 }
 
 /**
+ * Anything thrown, as one line of a log: its name and message (a provider's error names its status there).
+ *
+ * @example
+ * errorLine(new TypeError('no such leed')); // → 'TypeError: no such leed'
+ */
+export function errorLine(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
  * Serialise anything thrown by a handler exactly as the Node.js Lambda runtime does: `errorType` is
  * the error's name, `errorMessage` its message, `trace` its stack split into lines; a thrown
  * non-Error gives `errorType` its `typeof` and an empty trace.

@@ -14,6 +14,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchItemFailure, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { errorLine } from '../framework/errors.js';
 import type { Transport } from '../framework/transport.js';
 import type { OutboxMessage, Store } from '../leedz/ports.js';
 
@@ -42,7 +43,7 @@ export function createOutboxStreamHandler(options: OutboxStreamOptions): OutboxS
       const item = work[i]!;
       if (result.status === 'fulfilled') delivered.push(item);
       else {
-        log(`outbox relay: ${item.message.target} for ${item.message.id} not invoked: ${describe(result.reason)}`);
+        log(`outbox relay: ${item.message.target} for ${item.message.id} not invoked: ${errorLine(result.reason)}`);
         failures.push(failureOf(item.record));
       }
     });
@@ -50,7 +51,7 @@ export function createOutboxStreamHandler(options: OutboxStreamOptions): OutboxS
       try {
         await options.store.markOutboxDispatched(delivered.map(({ message }) => message.id));
       } catch (error) {
-        log(`outbox relay: could not mark ${delivered.length} messages dispatched: ${describe(error)}`);
+        log(`outbox relay: could not mark ${delivered.length} messages dispatched: ${errorLine(error)}`);
         failures.push(...delivered.map(({ record }) => failureOf(record)));
       }
     }
@@ -69,6 +70,3 @@ function failureOf(record: DynamoDBRecord): DynamoDBBatchItemFailure {
   return { itemIdentifier: record.dynamodb?.SequenceNumber ?? '' };
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

@@ -14,6 +14,7 @@
  * const result = await sweepOutbox({ store, transport, olderThanMs: 10 * 60_000 });
  * // → { delivered: 3, failed: 0 }
  */
+import { errorLine } from '../framework/errors.js';
 import type { Transport } from '../framework/transport.js';
 import type { Store } from '../leedz/ports.js';
 
@@ -79,7 +80,7 @@ export async function sweepOutbox(options: OutboxSweepOptions): Promise<OutboxSw
       if (result.status === 'fulfilled') invoked.push(message.id);
       else {
         failedIds.add(message.id);
-        log(`outbox sweep: ${message.target} for ${message.id} (pending since ${message.createdAt}) not invoked: ${describe(result.reason)}`);
+        log(`outbox sweep: ${message.target} for ${message.id} (pending since ${message.createdAt}) not invoked: ${errorLine(result.reason)}`);
       }
     });
     if (invoked.length > 0) await store.markOutboxDispatched(invoked);
@@ -89,6 +90,3 @@ export async function sweepOutbox(options: OutboxSweepOptions): Promise<OutboxSw
   return { delivered: deliveredIds.size, failed: failedIds.size };
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

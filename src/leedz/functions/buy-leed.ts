@@ -8,6 +8,7 @@
  * once (an abandoned one runs out by itself after the 15 minutes).
  */
 import { addMinutes } from './time.js';
+import { errorLine } from '../../framework/errors.js';
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import { platformFeeCents } from '../domain/money.js';
@@ -83,7 +84,7 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
         // No way to pay, so no hold: other buyers must not wait 15 minutes for a provider's outage. A
         // hold this request did not make (the buyer's own, from an earlier checkout) stays as it was.
         if (!reservation.alreadyHeld) await deps.store.releaseCheckout(trade, id, caller.username);
-        ctx.log(`buyLeed: ${trade}/${id}: the payment provider could not create a checkout for ${caller.username}: ${describeError(error)}`);
+        ctx.log(`buyLeed: ${trade}/${id}: the payment provider could not create a checkout for ${caller.username}: ${errorLine(error)}`);
         return problem('UNAVAILABLE', 'the payment provider could not start your checkout just now; try again in a minute');
       }
       return ok({ checkoutUrl, reservedUntil: reservation.reservedUntil });
@@ -91,10 +92,6 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
   });
 }
 
-/** An error as one log line: its name and message (a provider's error names its HTTP status and codes). */
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 export function createCancelCheckout(deps: MarketplaceDeps) {
   return defineHttpFunction('cancelCheckout', {

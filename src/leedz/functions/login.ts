@@ -6,6 +6,7 @@
  * scanners and link previews fetch every link of an email with GET: a GET must not spend the token.
  */
 import { z } from 'zod';
+import { errorLine } from '../../framework/errors.js';
 import { invoke, prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
@@ -75,7 +76,7 @@ export function createAuthCallback(deps: MarketplaceDeps, controllers: Controlle
         const session = await deps.identity.issueSession({ email: user.email, username: user.username });
         return ok({ token: session, user }, { 'set-cookie': sessionCookie(session, deps.settings.publicUrl), 'cache-control': 'no-store' });
       } catch (error) {
-        ctx.log(`authCallback: signing in ${email} failed after its link was spent: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+        ctx.log(`authCallback: signing in ${email} failed after its link was spent: ${errorLine(error)}`);
         return problem('UNAVAILABLE', 'signing in failed on our side just now; ask for a new sign-in link (this one has been used) and try again');
       }
     },
