@@ -151,9 +151,19 @@ describe('buying', () => {
     const second2 = t.server.marketplace!.payments.completeCheckout(new URL(loserCheckout.checkoutUrl).pathname.split('/').pop()!);
     const refunded = await t.api('POST', '/api/payments/webhook', { raw: second2.body, headers: { 'content-type': 'application/json', ...second2.headers } });
     expect(refunded.body).toMatchObject({ sold: false, refunded: true });
+    // The provider delivers it again: refunded again (idempotent at the provider), and still one email.
+    await t.api('POST', '/api/payments/webhook', { raw: second2.body, headers: { 'content-type': 'application/json', ...second2.headers } });
     await t.settle();
     expect((await t.api('GET', path, { token: seller.token })).body.buyer).toBe(winnerName);
     expect((await t.api('GET', '/api/me', { token: seller.token })).body.sold).toBe(1);
+    // Its payer hears why, once; the winner gets no refund notice.
+    const loserEmail = winnerName === alice.username ? 'bob@example.com' : 'alice@example.com';
+    const notices = outbox.listEmails({ to: loserEmail, kind: 'refund', limit: 5 });
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.text).toContain('Your payment of $25.00 for the dj leed');
+    expect(notices[0]!.text).toContain('another vendor bought this leed before your payment arrived');
+    expect(notices[0]!.text).not.toContain('9 Elm Avenue');
+    expect(outbox.countEmails({ to: buyerEmail, kind: 'refund' })).toBe(0);
   });
 
   it('a leed on hold says so to everyone; its buyer cancels and the next buyer checks out at once', async () => {

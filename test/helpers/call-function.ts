@@ -1,16 +1,25 @@
 /**
  * Run one of the marketplace's HTTP functions in-process, as the edge would hand it a request: its
- * context logs into `logged`, and its transport refuses to be used (the functions under test hand
- * work on through the outbox, never by invoking a controller directly).
+ * context logs into `logged`, and its transport records into `invoked` what the function invokes
+ * directly, refusing any controller the function does not declare in `invokes` (the others hand work
+ * on through the outbox, never by invoking a controller directly).
  *
  * @example
  * const answer = await callFunction(marketplace, 'buyLeed', { caller, params: { trade, id } }, logged);
  */
 import { createInvocationContext } from '../../src/framework/context.js';
+import type { InvocationType } from '../../src/framework/transport.js';
 import type { HttpRequest, HttpResult } from '../../src/leedz/functions/http.js';
 import type { Marketplace } from '../../src/leedz/marketplace.js';
 
-export async function callFunction(marketplace: Marketplace, name: string, event: Partial<HttpRequest>, logged: string[]): Promise<HttpResult & { body: any }> {
+/** A direct invocation a function made. */
+export interface DirectInvocation {
+  functionName: string;
+  payload: Record<string, unknown>;
+  type: InvocationType;
+}
+
+export async function callFunction(marketplace: Marketplace, name: string, event: Partial<HttpRequest>, logged: string[], invoked: DirectInvocation[] = []): Promise<HttpResult & { body: any }> {
   const fn = marketplace.deployables.find((d) => d.name === name);
   if (fn === undefined) throw new Error(`no function ${name}`);
   const ctx = createInvocationContext({
@@ -18,8 +27,10 @@ export async function callFunction(marketplace: Marketplace, name: string, event
     timeoutMs: 10_000,
     meta: {},
     transport: {
-      invoke: async () => {
-        throw new Error(`${name} invoked a controller directly: the functions hand work on through the outbox`);
+      invoke: async (functionName, payload, type) => {
+        if (!fn.invokes.includes(functionName)) throw new Error(`${name} invoked ${functionName} directly, which it does not declare in \`invokes\`: the functions hand work on through the outbox`);
+        invoked.push({ functionName, payload: payload as Record<string, unknown>, type });
+        return { statusCode: type === 'Event' ? 202 : type === 'DryRun' ? 204 : 200 };
       },
     },
     log: (line) => logged.push(line),

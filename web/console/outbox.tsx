@@ -10,7 +10,7 @@ import { formatDateTime } from '../shared/format.js';
 import { usePoll } from '../shared/hooks.js';
 import type { OutboxEmail } from './types.js';
 
-const KINDS = ['new-leed', 'changed', 'withdrawn', 'receipt', 'sold', 'report', 'taken-down', 'magic-link'];
+const KINDS = ['new-leed', 'changed', 'withdrawn', 'receipt', 'sold', 'refund', 'report', 'taken-down', 'magic-link'];
 
 /** The email's HTML with a `<base target="_top">`, so that a click on a link leaves the frame. */
 export function Outbox({ selectedId }: { selectedId: string | undefined }) {

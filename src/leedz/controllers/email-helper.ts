@@ -35,7 +35,7 @@ import { hasEnded } from '../domain/leed.js';
 import { tradeNameSchema } from '../domain/trade.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { RECIPIENT_REFUSED, type Email, type Recipient, type Subscriber } from '../ports.js';
-import { bulkEmails, leedChangedContent, leedTakenDownEmail, leedWithdrawnContent, magicLinkEmail, newLeedContent, receiptEmail, reportEmail, soldEmail, type EmailKind } from '../emails/templates.js';
+import { bulkEmails, leedChangedContent, leedTakenDownEmail, leedWithdrawnContent, magicLinkEmail, newLeedContent, receiptEmail, REFUND_REASONS, refundEmail, reportEmail, soldEmail, type EmailKind } from '../emails/templates.js';
 import { oneClickHeaders, unsubscribeToken } from '../emails/unsubscribe.js';
 import { BULK_ROUTES } from './mail-lanes.js';
 import { sendEach, SEND_CONCURRENCY, type BatchOutcome } from './send-each.js';
@@ -66,6 +66,19 @@ export const notifyBatchPayload = z.object({
 
 /** `sendReceipts`: the buyer's receipt and the seller's "Leed Sold!" for a sold leed. */
 export const sendReceiptsPayload = z.object({ leedId: leedIdSchema, trade: tradeNameSchema });
+
+/**
+ * `paymentRefunded`: tell `payer` (a username) that their payment `paymentId` of `amount` cents for a
+ * leed was refunded, and why (the payment webhook's refusals: `../functions/payment-webhook.ts`).
+ */
+export const paymentRefundedPayload = z.object({
+  leedId: leedIdSchema,
+  trade: tradeNameSchema,
+  payer: z.string().min(1).max(100),
+  paymentId: z.string().min(1).max(200),
+  amount: z.int().min(0),
+  reason: z.enum(REFUND_REASONS),
+});
 
 /** `reportLeed`: tell the admin that `reporter` reported a leed, and why. */
 export const reportLeedPayload = z.object({
@@ -157,6 +170,7 @@ export function signInLink(publicUrl: string, token: string): string {
  * - `notifyUsers { leedId, trade }`
  * - `notifyBatch { leedId, trade, after: string | null, limit: 1..1000 }`
  * - `sendReceipts { leedId, trade }`
+ * - `paymentRefunded { leedId, trade, payer, paymentId, amount, reason }`
  * - `reportLeed { leedId, trade, reporter, reason: 1..1000 chars }`
  * - `magicLink { email, request: the login request's id }`
  * - `leedNews { leedId, trade, news: {kind: 'withdrawn', by} | {kind: 'changed', change, previous} }`
@@ -284,6 +298,20 @@ export function createEmailHelper(deps: MarketplaceDeps) {
           const { publicUrl } = settings;
           await sendOnce(ctx, receiptEmail({ leed, buyer, seller, publicUrl }));
           await sendOnce(ctx, soldEmail({ leed, seller, buyer, publicUrl }));
+          return { sent: true };
+        },
+      },
+
+      paymentRefunded: {
+        payload: paymentRefundedPayload,
+        handler: async ({ leedId, trade, payer, paymentId, amount, reason }, ctx): Promise<{ sent: boolean }> => {
+          const user = await store.getUser(payer);
+          if (user === undefined) {
+            ctx.log(`paymentRefunded: ${trade}/${leedId}: payer "${payer}" does not exist; no refund notice for payment ${paymentId}`);
+            return { sent: false };
+          }
+          const leed = await store.getLeed(trade, leedId);
+          await sendOnce(ctx, refundEmail({ leed, leedId, trade, payer: user, paymentId, amount, reason, publicUrl: settings.publicUrl }));
           return { sent: true };
         },
       },

@@ -19,7 +19,11 @@ import type { Email } from '../ports.js';
 import { renderEmail, type EmailContent, type EmailFact } from './layout.js';
 
 /** The kinds of email the marketplace sends (the `kind` of a port {@link Email}). */
-export type EmailKind = 'new-leed' | 'receipt' | 'sold' | 'report' | 'magic-link' | 'withdrawn' | 'changed' | 'taken-down';
+export type EmailKind = 'new-leed' | 'receipt' | 'sold' | 'report' | 'magic-link' | 'withdrawn' | 'changed' | 'taken-down' | 'refund';
+
+/** Why a payment was refunded rather than recorded as a sale: the store's refusals of `recordSale`, but for a repeat of the same payment. */
+export const REFUND_REASONS = ['not-found', 'not-active', 'already-sold', 'wrong-amount', 'held-by-another'] as const;
+export type RefundReason = (typeof REFUND_REASONS)[number];
 
 /** A user as an email names them: public handle and address. */
 export interface Contact {
@@ -244,6 +248,40 @@ export function leedTakenDownContent(input: { leed: Leed; adminEmail: string; pu
 }
 
 /**
+ * To a vendor whose payment for a leed was refunded rather than made a sale: how much, and why in
+ * their words. Only what a stranger may see of the leed: they did not buy it.
+ *
+ * @example
+ * refundContent({ leed, amount: 2500, reason: 'already-sold', publicUrl }).subject; // → 'Payment refunded: Wedding reception'
+ */
+export function refundContent(input: { leed: Leed | undefined; leedId: string; trade: string; amount: number; reason: RefundReason; publicUrl: string }): EmailContent {
+  const { leed, amount, reason, publicUrl } = input;
+  const title = leed?.title ?? input.leedId;
+  const base = publicUrl.replace(/\/+$/, '');
+  return renderEmail({
+    subject: `Payment refunded: ${title}`,
+    heading: 'Your payment was refunded',
+    intro: [`Your payment of ${formatCents(amount)} for the ${input.trade} leed "${title}" was refunded in full: ${REFUND_WHY[reason]}.`, 'Your card is not charged; the refund may take a few days to show on your statement.'],
+    facts: [
+      { label: 'Refunded', value: formatCents(amount) },
+      { label: 'Trade', value: input.trade },
+      ...(leed === undefined ? [] : [...schedule(leed), { label: 'Zip', value: leed.zip }]),
+    ],
+    action: { label: `See other ${input.trade} leedz`, url: `${base}/trades/${encodeURIComponent(input.trade)}` },
+    footer: 'You get this email because you paid for this leed on the Leedz.',
+  });
+}
+
+/** Each refund's reason as the vendor who paid reads it. */
+const REFUND_WHY: Readonly<Record<RefundReason, string>> = {
+  'already-sold': 'another vendor bought this leed before your payment arrived',
+  'not-active': 'the leed is no longer for sale (its poster withdrew it, or its time has passed)',
+  'not-found': 'the leed is no longer on the Leedz',
+  'wrong-amount': 'the amount paid is not the leed\'s price (its poster changed the price after your checkout began)',
+  'held-by-another': 'your checkout had been cancelled or had run out, and another vendor is buying the leed',
+};
+
+/**
  * The sign-in email. `link` must be an http(s) URL (the layout refuses anything else).
  *
  * @example
@@ -367,6 +405,17 @@ export function leedChangedEmail(input: { leed: Leed; recipient: Contact; previo
 export function leedTakenDownEmail(input: { leed: Leed; poster: Contact; adminEmail: string; publicUrl: string }): Email {
   const { leed, poster } = input;
   return toEmail(leedTakenDownContent(input), { to: poster.email, kind: 'taken-down', key: `${leed.id}:${poster.username}:taken-down` });
+}
+
+/**
+ * The refund notice to the vendor who paid; key `<payment id>:refund` (one per payment, however often
+ * the provider delivers it).
+ *
+ * @example
+ * refundEmail({ leed, leedId: 'l_1', trade: 'dj', payer: { username: 'pat', email: 'pat@example.com' }, paymentId: 'pay_1', amount: 2500, reason: 'already-sold', publicUrl }).key; // → 'pay_1:refund'
+ */
+export function refundEmail(input: Parameters<typeof refundContent>[0] & { payer: Contact; paymentId: string }): Email {
+  return toEmail(refundContent(input), { to: input.payer.email, kind: 'refund', key: `${input.paymentId}:refund` });
 }
 
 /**

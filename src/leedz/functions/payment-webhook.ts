@@ -4,9 +4,10 @@
  * 200, nothing changes); the leed is marked sold exactly
  * once, on the condition that it is still active, the amount paid is its price and no other buyer's
  * checkout hold lasts; a second payment for a sold leed, a payment of another amount, or one on an old
- * checkout while another buyer holds the leed, is refunded (answered 200 `{sold: false}` and logged).
+ * checkout while another buyer holds the leed, is refunded (answered 200 `{sold: false}` and logged),
+ * and its payer is told why by email (`emailHelper.paymentRefunded`, once per payment).
  */
-import { prepare } from '../../framework/invoker.js';
+import { invoke, prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { IGNORED_WEBHOOK } from '../ports.js';
@@ -16,6 +17,7 @@ import { ok, problem } from './http.js';
 export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('paymentWebhook', {
     table: 'read-write',
+    invokes: [controllers.emailHelper],
     handler: async (request, ctx) => {
       const payment = await deps.payments.verifyWebhook(request.headers, request.rawBody ?? '', request.url ?? '');
       if (payment === undefined) return problem('UNAUTHENTICATED', 'the webhook signature is missing or wrong');
@@ -39,6 +41,12 @@ export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Control
       await deps.payments.refund(payment.paymentId, payment.amount);
       const why = sale.reason === 'wrong-amount' ? `paid ${payment.amount} cents but the price is ${sale.leed?.price} cents` : sale.reason === 'held-by-another' ? await heldBy(trade, id, soldAt) : sale.reason;
       ctx.log(`paymentWebhook: ${trade}/${id}: payment ${payment.paymentId} by ${payment.buyer} refunded, not a sale: ${why}`);
+      // Only once the money is back. Should this invoke fail, the webhook fails and the provider
+      // delivers it again: the refund is idempotent per payment, and so is the email's key.
+      await invoke(ctx, controllers.emailHelper).paymentRefunded.event(
+        { leedId: id, trade, payer: payment.buyer, paymentId: payment.paymentId, amount: payment.amount, reason: sale.reason },
+        { idempotencyKey: `refund:${payment.paymentId}` },
+      );
       return ok({ received: true, sold: false, refunded: true, reason: sale.reason });
     },
   });

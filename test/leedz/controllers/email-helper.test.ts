@@ -342,6 +342,37 @@ describe('emailHelper: the people told about a leed hear its news', () => {
   });
 });
 
+describe('emailHelper.paymentRefunded', () => {
+  const refunded = { function: 'paymentRefunded', leedId: 'l_1', trade: 'dj', payer: 'pat', paymentId: 'pay_9', amount: 2500, reason: 'already-sold' };
+
+  it('tells the payer once per payment, however often the event comes', async () => {
+    const store = new FakeStore().addLeed(buildLeed({ status: 'sold', buyer: 'kim' })).addUser(buildUser('pat', { email: 'pat@buyer.test' }));
+    const { emailHelper, mailer } = setup(store);
+
+    expect(await emailHelper.dispatch(refunded, controllerContext('emailHelper'))).toEqual({ sent: true });
+    await emailHelper.dispatch(refunded, controllerContext('emailHelper'));
+
+    expect(mailer.sent.map((e) => [e.to, e.kind, e.key])).toEqual([['pat@buyer.test', 'refund', 'pay_9:refund']]);
+    expect(mailer.sent[0]!.text).toContain('Your payment of $25.00 for the dj leed "Wedding reception" was refunded in full');
+  });
+
+  it('sends nothing for a payer who does not exist, and says so in the log', async () => {
+    const { emailHelper, mailer } = setup(new FakeStore().addLeed(buildLeed()));
+    const logs: string[] = [];
+
+    expect(await emailHelper.dispatch(refunded, controllerContext('emailHelper', { log: (line) => logs.push(line) }))).toEqual({ sent: false });
+
+    expect(mailer.sent).toEqual([]);
+    expect(logs.join('\n')).toContain('payer "pat" does not exist');
+  });
+
+  it('refuses a reason it does not know, naming the field', async () => {
+    const { emailHelper } = setup(new FakeStore().addUser(buildUser('pat')));
+
+    await expect(emailHelper.dispatch({ ...refunded, reason: 'because' }, controllerContext('emailHelper'))).rejects.toThrow(/reason/);
+  });
+});
+
 describe('emailHelper.sendReceipts', () => {
   function soldLeedStore() {
     return new FakeStore()

@@ -249,12 +249,13 @@ export function recordingTransport(): Transport & { invocations: RecordedInvocat
 }
 
 /** A controller's context at `hop`, whose transport records what the handler invokes. */
-export function controllerContext(functionName: string, options: { hop?: number; transport?: Transport } = {}): InvocationContext {
+export function controllerContext(functionName: string, options: { hop?: number; transport?: Transport; log?: (line: string) => void } = {}): InvocationContext {
   return createInvocationContext({
     functionName,
     timeoutMs: 60_000,
     meta: { hop: options.hop ?? 0, traceId: 'trace-1' },
     transport: options.transport ?? recordingTransport(),
+    ...(options.log === undefined ? {} : { log: options.log }),
   });
 }
 

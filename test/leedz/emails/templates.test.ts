@@ -6,6 +6,7 @@ import {
   magicLinkEmail,
   newLeedEmail,
   receiptEmail,
+  refundEmail,
   reportEmail,
   soldEmail,
 } from '../../../src/leedz/emails/templates.js';
@@ -24,6 +25,7 @@ function everyEmail(leed: Leed, reason = 'Looks fake'): Email[] {
     soldEmail({ leed, seller: sam, buyer: pat, publicUrl }),
     reportEmail({ leed, adminEmail: 'admin@leedz.test', reporter: pat, reason, publicUrl }),
     magicLinkEmail({ email: 'pat@example.com', link: 'https://leedz.test/api/auth/callback?token=abc', key: 'magic-link:r-1' }),
+    refundEmail({ leed, leedId: leed.id, trade: leed.trade, payer: pat, paymentId: 'pay_1', amount: leed.price, reason: 'already-sold', publicUrl }),
   ];
 }
 
@@ -90,7 +92,7 @@ describe('email templates', () => {
   });
 
   it('address each email to its recipient with its kind and idempotency key', () => {
-    const [newLeed, receipt, sold, report, magic] = everyEmail(buildLeed());
+    const [newLeed, receipt, sold, report, magic, refund] = everyEmail(buildLeed());
 
     expect(newLeed).toMatchObject({ to: 'pat@example.com', kind: 'new-leed', key: 'l_1:pat:new-leed' });
     expect(receipt).toMatchObject({ to: 'pat@example.com', kind: 'receipt', key: 'l_1:pat:receipt' });
@@ -101,6 +103,31 @@ describe('email templates', () => {
       kind: 'magic-link',
       key: 'magic-link:r-1',
     });
+    expect(refund).toMatchObject({ to: 'pat@example.com', kind: 'refund', key: 'pay_1:refund' });
+  });
+
+  it('tell the payer of a refund how much came back and why, and nothing the poster hides from strangers', () => {
+    const leed = buildLeed({ price: 2500 });
+    const refund = (reason: 'already-sold' | 'held-by-another' | 'wrong-amount') =>
+      refundEmail({ leed, leedId: leed.id, trade: leed.trade, payer: pat, paymentId: 'pay_1', amount: 2500, reason, publicUrl });
+
+    const sold = refund('already-sold');
+    expect(sold.subject).toBe('Payment refunded: Wedding reception');
+    expect(sold.text).toContain('Your payment of $25.00 for the dj leed "Wedding reception" was refunded in full: another vendor bought this leed before your payment arrived.');
+    expect(sold.text).toContain('https://leedz.test/trades/dj');
+    for (const hidden of ['123 Main St', 'bride@example.com', '555']) {
+      expect(sold.text).not.toContain(hidden);
+      expect(sold.html).not.toContain(hidden);
+    }
+    expect(refund('held-by-another').text).toContain('your checkout had been cancelled or had run out');
+    expect(refund('wrong-amount').text).toContain("changed the price after your checkout began");
+  });
+
+  it('name a leed that is gone by its id in a refund notice', () => {
+    const refund = refundEmail({ leed: undefined, leedId: 'l_gone', trade: 'dj', payer: pat, paymentId: 'pay_2', amount: 900, reason: 'not-found', publicUrl });
+
+    expect(refund.subject).toBe('Payment refunded: l_gone');
+    expect(refund.text).toContain('Your payment of $9.00 for the dj leed "l_gone" was refunded in full: the leed is no longer on the Leedz.');
   });
 
   it('are self-contained HTML: no scripts, no external images, fonts or style sheets', () => {

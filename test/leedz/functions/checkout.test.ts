@@ -19,7 +19,7 @@ import type { HttpRequest, HttpResult } from '../../../src/leedz/functions/http.
 import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
 import type { Leed } from '../../../src/leedz/domain/leed.js';
 import { aLeed, at, aUser } from '../../helpers/builders.js';
-import { callFunction } from '../../helpers/call-function.js';
+import { callFunction, type DirectInvocation } from '../../helpers/call-function.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const PUBLIC_URL = 'https://leedz.test';
@@ -34,6 +34,8 @@ let clock: Date;
 let providerDown: Error | undefined;
 /** What the functions wrote to their invocation log. */
 let logged: string[];
+/** What the functions invoked directly (not through the outbox). */
+let invoked: DirectInvocation[];
 let leed: Leed;
 
 beforeEach(async () => {
@@ -43,6 +45,7 @@ beforeEach(async () => {
   clock = new Date(at('2030-05-10T09:00'));
   providerDown = undefined;
   logged = [];
+  invoked = [];
   const deps: MarketplaceDeps = {
     store,
     mailer: createOutboxMailer({ db: store.db }),
@@ -74,7 +77,7 @@ afterEach(() => {
 /** Call the function `name` as the HTTP edge would, as `username` (or no one). */
 function call(name: string, request: Partial<HttpRequest> & { as?: string }): Promise<HttpResult & { body: any }> {
   const { as, ...rest } = request;
-  return callFunction(marketplace, name, { ...rest, ...(as === undefined ? {} : { caller: { email: `${as}@example.com`, username: as } }) }, logged);
+  return callFunction(marketplace, name, { ...rest, ...(as === undefined ? {} : { caller: { email: `${as}@example.com`, username: as } }) }, logged, invoked);
 }
 
 const params = () => ({ trade: leed.trade, id: leed.id });
@@ -127,6 +130,15 @@ describe('the price of a leed on hold', () => {
     expect(payments.getCheckout(checkoutIdOf(started.body.checkoutUrl))?.status).toBe('refunded');
     expect(logged.join('\n')).toMatch(/paid 2500 cents.*price is 5000 cents/);
     expect(await store.pendingOutbox(10)).toEqual([]);
+    // The payer is told why: one Event, keyed by the payment.
+    const paymentId = payments.getCheckout(checkoutIdOf(started.body.checkoutUrl))?.paymentId;
+    expect(invoked).toEqual([
+      {
+        functionName: 'emailHelper',
+        type: 'Event',
+        payload: expect.objectContaining({ function: 'paymentRefunded', leedId: leed.id, trade: 'dj', payer: 'sam', paymentId, amount: 2_500, reason: 'wrong-amount', _meta: expect.objectContaining({ idempotencyKey: `refund:${paymentId}` }) }),
+      },
+    ]);
   });
 
   it('the webhook sells for the price', async () => {
@@ -156,10 +168,12 @@ describe('a payment on a cancelled checkout', () => {
     expect(await store.getCheckoutHold('dj', leed.id, clock.toISOString())).toEqual({ buyer: 'lee', until: carols.body.reservedUntil });
     expect(logged.join('\n')).toMatch(/by sam refunded, not a sale: held-by-another: lee holds the leed until/);
     expect(await store.pendingOutbox(10)).toEqual([]);
+    expect(invoked.map(({ payload }) => [payload.function, payload.payer, payload.reason])).toEqual([['paymentRefunded', 'sam', 'held-by-another']]);
 
     const carolPaid = await pay(carols.body.checkoutUrl);
 
     expect(carolPaid.body).toEqual({ received: true, sold: true });
+    expect(invoked).toHaveLength(1);
     expect(await store.getLeed('dj', leed.id)).toMatchObject({ status: 'sold', buyer: 'lee' });
     expect(payments.getCheckout(checkoutIdOf(carols.body.checkoutUrl))?.status).toBe('paid');
   });
