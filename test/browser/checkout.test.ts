@@ -2,7 +2,9 @@
  * Checking out in Chromium: while Ann is on the checkout page the leed says "On hold" to Bob, with
  * until when, and his Buy button waits; Ann's Cancel on the checkout page brings her back to the
  * leed, available again at once, and Bob buys it without waiting for the 15 minutes. A payment on a
- * checkout cancelled in another tab, once Bob holds the leed, is refunded, and the receipt page says so.
+ * checkout cancelled in another tab, once Bob holds the leed, is refunded, and the receipt page and an
+ * email say so. The poster sees the hold on their own leed, and deleting it warns that a vendor paying
+ * now is refunded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
@@ -129,5 +131,47 @@ describe.skipIf(skipChromium)('checking out, in a browser', () => {
     await a.reload();
     await visible(receipt.getByRole('heading', { name: 'Sold to another vendor' }));
     await visible(receipt.getByText(/If you paid for it, your payment is refunded: another vendor bought the leed, or held it, before your payment arrived\./));
+    // And the refund is not silent: Ann is emailed how much came back, and why.
+    await t.settle();
+    const [notice] = t.server.marketplace!.outbox.listEmails({ to: 'ann@example.com', kind: 'refund', limit: 5 });
+    expect(notice?.subject).toBe('Payment refunded: Retirement party DJ');
+    expect(notice?.text).toContain('Your payment of $40.00 for the dj leed "Retirement party DJ" was refunded in full: your checkout had been cancelled or had run out');
+  }, 120_000);
+
+  it('the poster sees their leed on hold, and Delete warns that a vendor paying now is refunded', async () => {
+    const poster = await openBrowser();
+    try {
+      await signInThroughOutbox(poster.page, t, 'hold-poster@example.com');
+      const { token } = await t.signIn('hold-poster@example.com');
+      const posted = await t.api('POST', '/api/leedz', { token, body: newLeedBody({ trade: 'dj', title: 'Block party DJ', price: 3500, location: '3 Maple Court, Springfield, IL 62704' }) });
+      expect(posted.status).toBe(201);
+      const leedUrl = `${t.url}/leedz/dj/${posted.body.id}`;
+
+      // Ann starts a checkout and stays on its page.
+      const a = ann.page;
+      await a.goto(leedUrl);
+      await a.locator('aside.detail').getByRole('button', { name: 'Buy for $35.00' }).click();
+      await a.waitForURL(/\/pay\/checkout\//);
+
+      const p = poster.page;
+      await p.goto(leedUrl);
+      const panel = p.locator('aside.detail');
+      await visible(panel.getByText(/^On hold: a vendor is checking out this leed until \d{1,2}:\d\d [AP]M C[SD]T \(in about 1[45] minutes\)\. Its price cannot change until then\.$/));
+      await panel.getByRole('button', { name: 'Delete' }).click();
+      await visible(panel.getByText(/Delete “Block party DJ”\? Nobody will be able to buy it any more\. A vendor is checking out this leed until .*: if they pay, their payment is refunded and they are told why\./));
+      await screenshot(p, 'delete-during-hold');
+      await panel.getByRole('button', { name: 'Delete leed' }).click();
+      await p.waitForURL((url) => !url.pathname.includes(posted.body.id));
+
+      // Ann pays all the same: refunded, and told why.
+      await a.getByRole('button', { name: 'Pay $35.00' }).click();
+      await a.waitForURL(`${t.url}/receipts/dj/${posted.body.id}`);
+      await t.settle();
+      const [notice] = t.server.marketplace!.outbox.listEmails({ to: 'ann@example.com', kind: 'refund', limit: 1 });
+      expect(notice?.subject).toBe('Payment refunded: Block party DJ');
+      expect(notice?.text).toContain('the leed is no longer for sale');
+    } finally {
+      await poster.close();
+    }
   }, 120_000);
 });

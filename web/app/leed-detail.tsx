@@ -222,8 +222,7 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
     }
   };
   const heldByOther = leed.hold !== undefined && !leed.hold.yours;
-  // A hold ends at a moment of the viewer's day, not of the gig's: in the browser's zone, and how soon.
-  const until = leed.hold === undefined ? '' : `${formatTime(leed.hold.until)} ${zoneName(leed.hold.until)} (${minutesFromNow(leed.hold.until)})`;
+  const until = leed.hold === undefined ? '' : holdEnds(leed.hold.until);
 
   return (
     <>
@@ -364,6 +363,8 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
       </div>
     ) : null;
   }
+  // Someone is paying for it right now: the poster should know before changing the price or deleting it.
+  const held = leed.hold === undefined ? undefined : holdEnds(leed.hold.until);
   const remove = async () => {
     setBusy(true);
     try {
@@ -383,9 +384,17 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
           {error}
         </div>
       )}
+      {held !== undefined && !confirming && (
+        <div class="notice info" role="status">
+          <p>On hold: a vendor is checking out this leed until {held}. Its price cannot change until then.</p>
+        </div>
+      )}
       {confirming ? (
         <div class="notice warn confirm" role="group" aria-labelledby="confirm-delete">
-          <p id="confirm-delete">Delete “{leed.title}”? Nobody will be able to buy it any more.</p>
+          <p id="confirm-delete">
+            Delete “{leed.title}”? Nobody will be able to buy it any more.
+            {held !== undefined && ` A vendor is checking out this leed until ${held}: if they pay, their payment is refunded and they are told why.`}
+          </p>
           <div class="actions">
             <button type="button" class="danger" ref={confirmRef} disabled={busy} onClick={() => void remove()}>
               Delete leed
@@ -407,6 +416,14 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
       )}
     </>
   );
+}
+
+/**
+ * When a checkout hold ends, as the viewer reads it: a moment of their day, not of the gig's (in the
+ * browser's zone), and how soon.
+ */
+function holdEnds(iso: string): string {
+  return `${formatTime(iso)} ${zoneName(iso)} (${minutesFromNow(iso)})`;
 }
 
 /** "in about 12 minutes", "in about 1 minute": how soon a moment comes. */
