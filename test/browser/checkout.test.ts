@@ -138,7 +138,7 @@ describe.skipIf(skipChromium)('checking out, in a browser', () => {
     expect(notice?.text).toContain('Your payment of $40.00 for the dj leed "Retirement party DJ" was refunded in full: your checkout had been cancelled or had run out');
   }, 120_000);
 
-  it('the poster sees their leed on hold, and Delete warns that a vendor paying now is refunded', async () => {
+  it('the poster sees their leed on hold, and Delete warns that a vendor paying now is refunded; that vendor\'s receipt page says so', async () => {
     const poster = await openBrowser();
     try {
       await signInThroughOutbox(poster.page, t, 'hold-poster@example.com');
@@ -166,6 +166,11 @@ describe.skipIf(skipChromium)('checking out, in a browser', () => {
       // Ann pays all the same: refunded, and told why.
       await a.getByRole('button', { name: 'Pay $35.00' }).click();
       await a.waitForURL(`${t.url}/receipts/dj/${posted.body.id}`);
+      const receipt = a.locator('section.receipt');
+      await visible(receipt.getByRole('heading', { name: 'No longer for sale' }));
+      await visible(receipt.getByText('This leed is no longer for sale: its poster withdrew it, or its time has passed. If you paid for it, your payment is refunded, and an email tells you so.'));
+      await receipt.getByRole('link', { name: 'See other dj leedz' }).click();
+      await a.waitForURL(`${t.url}/trades/dj`);
       await t.settle();
       const [notice] = t.server.marketplace!.outbox.listEmails({ to: 'ann@example.com', kind: 'refund', limit: 1 });
       expect(notice?.subject).toBe('Payment refunded: Block party DJ');

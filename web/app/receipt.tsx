@@ -6,12 +6,13 @@
  * Another vendor who comes back here did not get the leed: it was sold to someone else, or someone
  * else held it (a payment on a checkout its buyer had cancelled), and the webhook refunded any
  * payment of theirs. The return URL is the same for every buyer and says nothing of a payment, so the page
- * cannot tell whether this viewer paid: it says what happens to a payment if they did.
+ * cannot tell whether this viewer paid: it says what happens to a payment if they did. So too for a
+ * leed withdrawn or over by the time the payment arrived.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { platformFeeCents } from '../../src/leedz/domain/money.js';
 import type { LeedView } from '../../src/leedz/domain/visibility.js';
-import { api, leedApiPath, messageOf } from '../shared/api.js';
+import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
 import { formatCents, formatDate, formatDateTime, formatTime, formatTimeRange, zoneName } from '../shared/format.js';
 import { fieldText, FIELD_LABELS } from './leed-fields.js';
@@ -24,6 +25,8 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
   const [leed, setLeed] = useState<LeedView | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [waitedOut, setWaitedOut] = useState(false);
+  /** The leed is gone (withdrawn): nothing to show but what happens to a payment for it. */
+  const [gone, setGone] = useState(false);
 
   useEffect(() => {
     let stopped = false;
@@ -40,7 +43,9 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
         if (Date.now() - started > WAIT_MS) setWaitedOut(true);
         else setTimeout(() => void poll(), 1000);
       } catch (e) {
-        if (!stopped) setError(messageOf(e));
+        if (stopped) return;
+        if (e instanceof ApiError && e.answered && e.status === 404) setGone(true);
+        else setError(messageOf(e));
       }
     };
     void poll();
@@ -55,6 +60,20 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
         <h1>Receipt</h1>
         <p class="notice error" role="alert">
           The leed could not be loaded: {error}
+        </p>
+      </section>
+    );
+  }
+  // Withdrawn (gone from the API) or over: a payment that arrived for it was refunded, and its payer emailed.
+  if (gone || (leed !== undefined && (leed.status === 'deleted' || leed.status === 'expired') && me !== null && me.username !== leed.creator)) {
+    return (
+      <section class="receipt card">
+        <h1>No longer for sale</h1>
+        <p class="notice warn" role="status">
+          This leed is no longer for sale: its poster withdrew it, or its time has passed. If you paid for it, your payment is refunded, and an email tells you so.
+        </p>
+        <p>
+          <a href={`/trades/${encodeURIComponent(trade)}`}>See other {trade} leedz</a>
         </p>
       </section>
     );
