@@ -40,6 +40,7 @@ import {
 import { ENV, resolveEndpoint, resolveServerConfig } from './config.js';
 import { describeFunction } from './cli-describe.js';
 import { closestKey } from '../leedz/domain/validation.js';
+import { EMAIL_KINDS, isEmailKind } from '../leedz/emails/kinds.js';
 import { serve } from './cli-serve.js';
 import { DEFAULT_RETENTION, describeRemoved, type CompactionReport } from '../runtime/local-runtime.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
@@ -292,7 +293,7 @@ const outbox = command({
   usage: `leedz outbox [--to EMAIL] [--kind KIND] [--limit N] [--json] [--endpoint URL] [--data DIR]
 
   --to EMAIL   only emails to this address
-  --kind KIND  new-leed | receipt | sold | report | magic-link | …
+  --kind KIND  one of ${EMAIL_KINDS.join(', ')}
   --limit N    at most N (default 20)
 
   Each email is followed by the links it holds (a sign-in email's link first: open it to sign in).${SERVER_HELP}`,
@@ -305,7 +306,13 @@ const outbox = command({
     noArguments('outbox', positionals);
     const query = new URLSearchParams({ limit: String(parseLimit(values.limit, 20)) });
     if (values.to !== undefined) query.set('to', values.to);
-    if (values.kind !== undefined) query.set('kind', values.kind);
+    if (values.kind !== undefined) {
+      if (!isEmailKind(values.kind)) {
+        const near = closestKey(values.kind, EMAIL_KINDS);
+        throw new UsageError(`--kind must be one of ${EMAIL_KINDS.join(', ')} (got "${values.kind}")${near === undefined ? '' : `; did you mean ${near}?`}`);
+      }
+      query.set('kind', values.kind);
+    }
     const result = await getJson<OutboxListing>(values, `/api/dev/outbox?${query}`);
     if (values.json === true) {
       console.log(JSON.stringify(result, null, 2));

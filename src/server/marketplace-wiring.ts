@@ -21,6 +21,7 @@ import { requestBody, requestTooLarge } from '../runtime/access.js';
 import type { Transport } from '../framework/transport.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../leedz/deps.js';
 import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
+import { EMAIL_KINDS, isEmailKind } from '../leedz/emails/kinds.js';
 import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
 import { DEFAULT_RETENTION, type Housekeeping } from '../runtime/local-runtime.js';
 import { mountApiRoutes } from './api-routes.js';
@@ -104,10 +105,16 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
       // hold sign-in links, so only the operator reads them.
       app.use('/api/dev/*', operatorOnly);
       app.get('/api/dev/outbox', (c) => {
-        const limit = Number(c.req.query('limit') ?? 100);
-        const filter: Parameters<typeof outbox.listEmails>[0] = { limit: Number.isInteger(limit) && limit > 0 && limit <= 10_000 ? limit : 100 };
+        const rawLimit = c.req.query('limit');
+        const limit = rawLimit === undefined ? 100 : Number(rawLimit);
         const to = c.req.query('to');
         const kind = c.req.query('kind');
+        const fields = [
+          ...(Number.isInteger(limit) && limit >= 1 && limit <= 10_000 ? [] : [{ path: 'limit', message: 'must be a whole number from 1 to 10000' }]),
+          ...(kind === undefined || kind === '' || isEmailKind(kind) ? [] : [{ path: 'kind', message: `must be one of ${EMAIL_KINDS.join(', ')}` }]),
+        ];
+        if (fields.length > 0) return c.json({ error: { code: 'VALIDATION', message: `invalid ${fields.map((f) => f.path).join(', ')}`, fields } }, 400);
+        const filter: Parameters<typeof outbox.listEmails>[0] = { limit };
         if (to) filter.to = to;
         if (kind) filter.kind = kind;
         return c.json({ emails: outbox.listEmails(filter), total: outbox.countEmails({ ...(to ? { to } : {}), ...(kind ? { kind } : {}) }) });

@@ -103,6 +103,17 @@ describe('with the operator’s cookie', () => {
     const outbox = await fetch(`${t.url}/api/dev/outbox`, { headers: { cookie } });
     expect(outbox.status).toBe(200);
     expect(await outbox.json()).toMatchObject({ emails: expect.any(Array), total: expect.any(Number) });
+    // A filter it cannot apply is a 400 naming it, not a silent default.
+    const bad = await fetch(`${t.url}/api/dev/outbox?kind=magic_link&limit=0`, { headers: { cookie } });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toEqual({
+      code: 'VALIDATION',
+      message: 'invalid limit, kind',
+      fields: [
+        { path: 'limit', message: 'must be a whole number from 1 to 10000' },
+        { path: 'kind', message: 'must be one of new-leed, changed, withdrawn, receipt, sold, refund, report, taken-down, magic-link' },
+      ],
+    });
   });
 
   it('replays dead letters only from the console’s own page: a foreign or missing Origin is a 403, the same Origin a 200', async () => {

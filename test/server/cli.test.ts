@@ -79,6 +79,7 @@ describe('mistakes', () => {
     [['resume', 'a', 'b'], /resume: one function at a time/],
     [['compact', 'now'], /unexpected argument "now"/],
     [['outbox', '--bogus'], /Unknown option '--bogus'/],
+    [['outbox', '--kind', 'magic_link'], /--kind must be one of new-leed, changed, withdrawn, receipt, sold, refund, report, taken-down, magic-link \(got "magic_link"\); did you mean magic-link\?/],
     [['invoke', 'placeOrder', '--paylod', '{}'], /^leedz invoke: unknown option --paylod; did you mean --payload\?/],
     [['dlq', 'replay', 'abc'], /^leedz dlq replay: give a dead-letter id/],
     [['serve', '--profile', 'cloud'], /--profile must be one of local, aws-local/],
@@ -294,6 +295,7 @@ describe('against a running marketplace server', () => {
       expect(outbox.out).toMatch(/magic-link\s+to ann@example\.com/);
       expect(outbox.out).toMatch(new RegExp(`^    → ${server.url.replace(/[.]/g, '\\.')}/\\S*token=\\S+$`, 'm'));
       expect((await leedz('outbox', '--to', 'nobody@example.com', '--endpoint', server.url, '--data', dir.path)).out).toBe('no emails to nobody@example.com');
+      expect((await leedz('outbox', '--kind', 'refund', '--endpoint', server.url, '--data', dir.path)).out).toBe('no emails of kind refund');
     } finally {
       await server.close();
     }

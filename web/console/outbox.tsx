@@ -5,14 +5,13 @@
  * browser in, "View the leed" opens the leed.
  */
 import { useState } from 'preact/hooks';
+import { EMAIL_KINDS } from '../../src/leedz/emails/kinds.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
 import { formatDateTime } from '../shared/format.js';
 import { usePoll } from '../shared/hooks.js';
 import type { OutboxEmail } from './types.js';
 
-const KINDS = ['new-leed', 'changed', 'withdrawn', 'receipt', 'sold', 'refund', 'report', 'taken-down', 'magic-link'];
-
-/** The email's HTML with a `<base target="_top">`, so that a click on a link leaves the frame. */
+/** The Outbox tab: the emails sent, filtered by recipient and kind, the selected one as its recipient sees it. */
 export function Outbox({ selectedId }: { selectedId: string | undefined }) {
   const [to, setTo] = useState('');
   const [kind, setKind] = useState('');
@@ -38,7 +37,7 @@ export function Outbox({ selectedId }: { selectedId: string | undefined }) {
             Kind
             <select value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
               <option value="">all</option>
-              {KINDS.map((k) => (
+              {EMAIL_KINDS.map((k) => (
                 <option key={k} value={k}>
                   {k}
                 </option>

@@ -16,10 +16,10 @@ import { formatCents, platformFeeCents, PLATFORM_FEE_PERCENT } from '../domain/m
 import { formatGigTime, formatInZone } from '../domain/time-zone.js';
 import { projectLeed } from '../domain/visibility.js';
 import type { Email } from '../ports.js';
+import type { EmailKind } from './kinds.js';
 import { renderEmail, type EmailContent, type EmailFact } from './layout.js';
 
-/** The kinds of email the marketplace sends (the `kind` of a port {@link Email}). */
-export type EmailKind = 'new-leed' | 'receipt' | 'sold' | 'report' | 'magic-link' | 'withdrawn' | 'changed' | 'taken-down' | 'refund';
+export type { EmailKind } from './kinds.js';
 
 /** Why a payment was refunded rather than recorded as a sale: the store's refusals of `recordSale`, but for a repeat of the same payment. */
 export const REFUND_REASONS = ['not-found', 'not-active', 'already-sold', 'wrong-amount', 'held-by-another'] as const;
