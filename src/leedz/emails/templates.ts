@@ -90,7 +90,7 @@ export function receiptContent(input: { leed: Leed; seller: Contact; publicUrl: 
   return renderEmail({
     subject: `Your Leed Receipt: ${leed.title}`,
     heading: `Receipt: ${leed.title}`,
-    intro: [`Thank you for buying this ${leed.trade} leed. Here is everything about the gig, and how to reach the seller.`],
+    intro: [`Thank you for ${leed.price === 0 ? 'claiming this free' : 'buying this'} ${leed.trade} leed. Here is everything about the gig, and how to reach the seller.`],
     facts: [
       { label: 'Leed', value: leed.id },
       { label: 'Title', value: leed.title },
@@ -101,15 +101,16 @@ export function receiptContent(input: { leed: Leed; seller: Contact; publicUrl: 
       ...priceAndFee(leed.price),
       { label: 'Seller', value: seller.username },
       { label: 'Seller email', value: seller.email },
-      ...(leed.soldAt === null ? [] : [{ label: 'Purchased', value: formatInZone(leed.soldAt, leed.timeZone) }]),
+      ...(leed.soldAt === null ? [] : [{ label: leed.price === 0 ? 'Claimed' : 'Purchased', value: formatInZone(leed.soldAt, leed.timeZone) }]),
     ],
     action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
-    footer: 'You get this email because you bought this leed on the Leedz. Keep it as your receipt.',
+    footer: `You get this email because you ${leed.price === 0 ? 'claimed' : 'bought'} this leed on the Leedz. Keep it as your receipt.`,
   });
 }
 
 /**
- * The seller's "Leed Sold!": who bought it (username and email) and what the seller receives.
+ * The seller's "Leed Sold!": who bought it (username and email) and what the seller receives; for
+ * a free leed, "Leed Claimed!" and who claimed it.
  *
  * @example
  * soldContent({ leed, buyer: { username: 'pat', email: 'pat@example.com' }, publicUrl }).subject; // → 'Leed Sold! Wedding reception'
@@ -117,18 +118,22 @@ export function receiptContent(input: { leed: Leed; seller: Contact; publicUrl: 
 export function soldContent(input: { leed: Leed; buyer: Contact; publicUrl: string }): EmailContent {
   const { leed, buyer, publicUrl } = input;
   return renderEmail({
-    subject: `Leed Sold! ${leed.title}`,
-    heading: 'Leed Sold!',
-    intro: [`${buyer.username} bought your ${leed.trade} leed "${leed.title}". You can reach the buyer at ${buyer.email}.`],
+    subject: `${leed.price === 0 ? 'Leed Claimed!' : 'Leed Sold!'} ${leed.title}`,
+    heading: leed.price === 0 ? 'Leed Claimed!' : 'Leed Sold!',
+    intro: [
+      leed.price === 0
+        ? `${buyer.username} claimed your free ${leed.trade} leed "${leed.title}". You can reach them at ${buyer.email}.`
+        : `${buyer.username} bought your ${leed.trade} leed "${leed.title}". You can reach the buyer at ${buyer.email}.`,
+    ],
     facts: [
       { label: 'Title', value: leed.title },
       { label: 'Trade', value: leed.trade },
       ...schedule(leed),
       { label: 'Zip', value: leed.zip },
-      { label: 'Buyer', value: buyer.username },
-      { label: 'Buyer email', value: buyer.email },
+      { label: leed.price === 0 ? 'Claimed by' : 'Buyer', value: buyer.username },
+      { label: leed.price === 0 ? 'Their email' : 'Buyer email', value: buyer.email },
       ...priceAndFee(leed.price),
-      { label: 'You receive', value: formatCents(leed.price - platformFeeCents(leed.price)) },
+      ...(leed.price === 0 ? [] : [{ label: 'You receive', value: formatCents(leed.price - platformFeeCents(leed.price)) }]),
     ],
     action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
     footer: 'You get this email because you posted this leed on the Leedz.',
@@ -453,7 +458,9 @@ function allHideableFields(leed: Leed): EmailFact[] {
   });
 }
 
+/** The price and the fee in it; a free leed has neither fee nor anything to receive. */
 function priceAndFee(price: number): EmailFact[] {
+  if (price === 0) return [{ label: 'Price', value: formatPrice(price) }];
   return [
     { label: 'Price', value: formatPrice(price) },
     // The fee is taken from the price the buyer pays (the seller receives the rest), not added to it.

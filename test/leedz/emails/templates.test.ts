@@ -84,6 +84,21 @@ describe('email templates', () => {
     expect(email.text).toMatch(/First set at 7\n\s+Second set at 9/);
   });
 
+  it('say "claimed" of a free leed, with no fee and nothing to receive', () => {
+    const leed = buildLeed({ price: 0, status: 'sold', buyer: 'pat', soldAt: '2026-12-02T15:30:00.000Z' });
+    const sold = soldEmail({ leed, seller: sam, buyer: pat, publicUrl });
+    const receipt = receiptEmail({ leed, buyer: pat, seller: sam, publicUrl });
+
+    expect(sold.subject).toBe('Leed Claimed! Wedding reception');
+    expect(sold.text).toContain('pat claimed your free dj leed "Wedding reception". You can reach them at pat@example.com.');
+    expect(receipt.text).toContain('Thank you for claiming this free dj leed.');
+    expect(receipt.text).toMatch(/Claimed:\s+Wed, Dec 2, 2026/);
+    for (const email of [sold, receipt]) {
+      expect(email.text).not.toMatch(/bought|Platform fee|You receive|Purchased/);
+      expect(email.text).toMatch(/Price:\s+Free/);
+    }
+  });
+
   it('say "Free" for a free leed', () => {
     const email = newLeedEmail({ leed: buildLeed({ price: 0 }), recipient: pat, publicUrl });
 
