@@ -93,11 +93,16 @@ export function App() {
   );
 
   // After a navigation, move focus to the new page's heading (what a page load would do for a screen reader).
+  // Closing a leed returns the focus to the link that opened it, where the keyboard user was.
   const mainRef = useRef<HTMLElement>(null);
-  const firstRender = useRef(true);
+  const previousPath = useRef<string | undefined>(undefined);
   useEffect(() => {
-    if (firstRender.current) {
-      firstRender.current = false;
+    const previous = previousPath.current;
+    previousPath.current = location.path;
+    if (previous === undefined) return;
+    const closed = /^\/leedz\/[^/]+\/[^/]+$/.test(previous) && !location.path.startsWith(previous) ? mainRef.current?.querySelector<HTMLElement>(`a[href^="${previous}?"], a[href="${previous}"]`) : null;
+    if (closed !== null && closed !== undefined) {
+      closed.focus();
       return;
     }
     const heading = mainRef.current?.querySelector<HTMLElement>('[data-focus-on-navigate]') ?? mainRef.current?.querySelector<HTMLElement>('h1');

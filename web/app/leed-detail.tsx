@@ -24,6 +24,9 @@ export function receiptPath(trade: string, id: string): string {
   return `/receipts/${encodeURIComponent(trade)}/${encodeURIComponent(id)}`;
 }
 
+/** How often an open leed on hold is looked at again. */
+const HOLD_RECHECK_MS = 5000;
+
 export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string; closeHref: string }) {
   const { me, trades, dataVersion } = useSession();
   const [cancelled, setCancelled] = useState(false);
@@ -50,8 +53,30 @@ export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string
     headingRef.current?.focus({ preventScroll: window.innerWidth > 1200 });
   }, [leed?.id]);
 
+  // A hold ends by a cancel or a payment at any moment, or runs out at its time: look again every
+  // few seconds while it lasts, and once it is due to end, so that Buy comes back by itself.
+  const holdUntil = leed?.status === 'active' ? leed.hold?.until : undefined;
+  useEffect(() => {
+    if (holdUntil === undefined) return;
+    const every = setInterval(reload, HOLD_RECHECK_MS);
+    const atEnd = setTimeout(reload, Math.max(0, Date.parse(holdUntil) - Date.now()) + 1000);
+    return () => {
+      clearInterval(every);
+      clearTimeout(atEnd);
+    };
+  }, [holdUntil]);
+
+  // Escape closes the leed, as it closes the day's list, unless a field or a confirmation has the focus.
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape' || event.defaultPrevented) return;
+    const focused = event.target as HTMLElement;
+    if (focused.closest('input, textarea, select, .confirm') !== null) return;
+    event.preventDefault();
+    navigate(closeHref);
+  };
+
   return (
-    <aside class="detail card" aria-labelledby="leed-title">
+    <aside class="detail card" aria-labelledby="leed-title" onKeyDown={onKeyDown}>
       <div class="detail-top">
         <span class="trade-tag" style={{ '--trade': tradeColor(trade, trades) }}>
           {trade}

@@ -14,7 +14,6 @@ import { tradeColor } from './trade-colors.js';
 import { TradeList } from './trade-list.js';
 import { TradesColumn } from './trades-column.js';
 
-
 export function MarketplacePage({ selected, listTrade }: { selected?: { trade: string; id: string }; listTrade?: string }) {
   const { me, trades } = useSession();
   const { query } = useLocation();
@@ -23,8 +22,12 @@ export function MarketplacePage({ selected, listTrade }: { selected?: { trade: s
 
   return (
     <div class={`market${selected ? ' has-detail' : ''}`}>
+      {/* Past the trades column's boxes and links (one or two per trade) without tabbing through them. */}
+      <a class="skip-link" href="#market-main">
+        {listTrade === undefined ? 'Skip to the calendar' : 'Skip to the leedz'}
+      </a>
       <TradesColumn />
-      <section class="market-main" aria-labelledby={listTrade === undefined ? 'calendar-title' : 'list-title'}>
+      <section id="market-main" class="market-main" aria-labelledby={listTrade === undefined ? 'calendar-title' : 'list-title'}>
         {listTrade !== undefined ? (
           <TradeList trade={listTrade} />
         ) : (

@@ -72,8 +72,9 @@ export function match(pattern: string, path: string): Record<string, string> | u
 }
 
 /**
- * Route clicks on same-origin links whose path `handles` accepts through {@link navigate}. Other
- * links (the API, the checkout page, another page of the site) load as usual.
+ * Route clicks on same-origin links whose path `handles` accepts through {@link navigate}, and move
+ * the focus to the target of a link within the page. Other links (the API, the checkout page,
+ * another page of the site) load as usual.
  */
 export function interceptLinks(handles: (path: string) => boolean): void {
   document.addEventListener('click', (event) => {
@@ -81,7 +82,18 @@ export function interceptLinks(handles: (path: string) => boolean): void {
     const anchor = (event.target as Element | null)?.closest?.('a');
     if (anchor === null || anchor === undefined || anchor.target !== '' || anchor.hasAttribute('download')) return;
     const url = new URL(anchor.href, location.href);
-    if (url.origin !== location.origin || !handles(url.pathname)) return;
+    if (url.origin !== location.origin) return;
+    // A link within the page ("Skip to content"): focus its target, which the browser does not always do.
+    if (url.hash !== '' && url.pathname === location.pathname && url.search === location.search) {
+      const target = document.getElementById(decodeURIComponent(url.hash.slice(1)));
+      if (target === null) return;
+      event.preventDefault();
+      if (target.tabIndex < 0 && !target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+      target.focus({ preventScroll: true });
+      target.scrollIntoView({ block: 'start' });
+      return;
+    }
+    if (!handles(url.pathname)) return;
     event.preventDefault();
     navigate(url.pathname + url.search + url.hash);
   });

@@ -1,0 +1,107 @@
+/**
+ * Finding one's way by keyboard, in Chromium: "Skip to content" moves the focus into the page and
+ * "Skip to the calendar" past the trades column; a leed opened from the calendar closes with Escape
+ * (or its ✕) and gives the focus back to the leed's link; a leed on hold comes back to "Buy" by itself
+ * when the other vendor cancels.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { openBrowser, requireChromium, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
+
+describe.skipIf(skipChromium)('by keyboard, in a browser', () => {
+  let t: TestServer;
+  let kim: BrowserUser;
+  let leedId: string;
+  let month: string;
+
+  beforeAll(async () => {
+    requireChromium();
+    t = await startTestServer();
+    await t.server.marketplace!.store.addTrades([{ name: 'dj' }, { name: 'magic' }, { name: 'photography' }]);
+    const seller = await t.signIn('keys-seller@example.com');
+    const body = newLeedBody({ trade: 'dj', title: 'Harvest dance DJ', location: '7 Field Road, Springfield, IL 62704' });
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body });
+    expect(posted.status).toBe(201);
+    leedId = posted.body.id;
+    month = String(body.start).slice(0, 7);
+    kim = await openBrowser();
+    await signInThroughOutbox(kim.page, t, 'kim@example.com');
+    for (const trade of ['dj', 'magic', 'photography']) {
+      await kim.page.getByRole('checkbox', { name: `Subscribe to ${trade}` }).check();
+      await visible(kim.page.getByText(`Subscribed to ${trade}.`));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await kim?.close();
+    await t?.close();
+  });
+
+  const focused = () =>
+    kim.page.evaluate(() => ({
+      id: document.activeElement?.id ?? '',
+      text: document.activeElement?.textContent?.trim() ?? '',
+      inTrades: document.activeElement?.closest('.trades-column') !== null,
+      inFilters: document.activeElement?.closest('.market-main .filters') !== null,
+    }));
+
+  it('Skip to content focuses the page; Skip to the calendar passes the trades column', async () => {
+    const page = kim.page;
+    await page.goto(`${t.url}/?month=${month}`);
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    await page.keyboard.press('Tab');
+    expect((await focused()).text).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect((await focused()).id).toBe('main');
+
+    await page.keyboard.press('Tab');
+    expect((await focused()).text).toBe('Skip to the calendar');
+    await page.keyboard.press('Enter');
+    expect((await focused()).id).toBe('market-main');
+    await page.keyboard.press('Tab');
+    // The next stop is the calendar's own filters, not the first of the trades column's boxes.
+    expect(await focused()).toMatchObject({ inTrades: false, inFilters: true });
+  }, 60_000);
+
+  it('a leed closes with Escape, and the focus goes back to its link on the calendar', async () => {
+    const page = kim.page;
+    await page.goto(`${t.url}/?month=${month}`);
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    const chip = page.locator(`.calendar a[href^="/leedz/dj/${leedId}"]`);
+    await chip.focus();
+    await page.keyboard.press('Enter');
+    await visible(page.locator('aside.detail').getByRole('heading', { name: 'Harvest dance DJ' }));
+    expect((await focused()).id).toBe('leed-title');
+
+    await page.keyboard.press('Escape');
+    await page.waitForURL((url) => !url.pathname.includes(leedId));
+    expect(await page.locator('aside.detail').count()).toBe(0);
+    expect(await page.evaluate((id) => document.activeElement?.getAttribute('href')?.startsWith(`/leedz/dj/${id}`), leedId)).toBe(true);
+
+    // The ✕ does the same.
+    await page.keyboard.press('Enter');
+    await visible(page.locator('aside.detail').getByRole('heading', { name: 'Harvest dance DJ' }));
+    await page.getByRole('link', { name: 'Close the leed' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => !url.pathname.includes(leedId));
+    expect(await page.evaluate((id) => document.activeElement?.getAttribute('href')?.startsWith(`/leedz/dj/${id}`), leedId)).toBe(true);
+  }, 60_000);
+
+  it('a leed on hold offers Buy again by itself once the other vendor cancels', async () => {
+    const other = await t.signIn('keys-other@example.com');
+    const path = `/api/leedz/dj/${leedId}`;
+    expect((await t.api('POST', `${path}/checkout`, { token: other.token })).status).toBe(200);
+    const page = kim.page;
+    await page.goto(`${t.url}/leedz/dj/${leedId}?month=${month}`);
+    const panel = page.locator('aside.detail');
+    await visible(panel.getByText(/^On hold: another vendor is checking out this leed until/));
+    const buy = panel.getByRole('button', { name: 'Buy for $25.00' });
+    expect(await buy.isDisabled()).toBe(true);
+
+    expect((await t.api('DELETE', `${path}/checkout`, { token: other.token })).status).toBe(204);
+    // No reload: the panel looks again while the hold lasts.
+    await panel.getByText(/^On hold: another vendor/).waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await buy.isDisabled()).toBe(false);
+    await visible(panel.locator('.pill', { hasText: 'Available' }));
+  }, 60_000);
+});
