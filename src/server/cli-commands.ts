@@ -284,7 +284,7 @@ const seed = command({
 });
 
 interface OutboxListing {
-  emails: { id: number; createdAt: string; to: string; kind: string; subject: string; text: string }[];
+  emails: { id: number; createdAt: string; to: string; kind: string; subject: string; text: string; headers?: Record<string, string> }[];
   total: number;
 }
 
@@ -326,6 +326,9 @@ const outbox = command({
       console.log(`#${email.id}  ${email.createdAt.slice(0, 19)}  ${email.kind}  to ${email.to}`);
       console.log(`    ${truncate(email.subject, 90)}`);
       for (const link of linksOf(email.text)) console.log(`    → ${link}`);
+      // Bulk mail's one-click unsubscribe is in a header field, not the body (RFC 8058).
+      const unsubscribe = /<(https?:\/\/[^>]+)>/.exec(email.headers?.['List-Unsubscribe'] ?? '')?.[1];
+      if (unsubscribe !== undefined) console.log(`    → ${unsubscribe}  (List-Unsubscribe: one click)`);
     }
     console.log(`${result.emails.length} of ${result.total} emails`);
     return 0;

@@ -119,6 +119,14 @@ describe.skipIf(skipChromium)('the operations console in a browser', () => {
     expect(await frame.getAttribute('sandbox')).toBe('allow-top-navigation-by-user-activation');
     await visible(page.frameLocator('iframe.email-frame').getByRole('link', { name: 'Sign in' }));
     await screenshot(page, 'console-outbox');
+    // Bulk mail's one-click unsubscribe (a header field) is there to try.
+    await t.server.marketplace!.outbox.send({
+      to: 'dana@example.com', kind: 'new-leed', key: 'l_9:dana:new-leed', subject: 'New Leed: Spring fair', html: '<p>Spring fair</p>', text: 'Spring fair',
+      headers: { 'List-Unsubscribe': `<${t.url}/api/unsubscribe?token=abc.def.ghi>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    });
+    await page.locator('.email-item', { hasText: 'New Leed: Spring fair' }).click();
+    const unsubscribe = page.getByRole('link', { name: 'the one-click link of List-Unsubscribe' });
+    expect(await (await visible(unsubscribe)).getAttribute('href')).toBe(`${t.url}/api/unsubscribe?token=abc.def.ghi`);
 
     // Metrics and charts.
     await page.getByRole('link', { name: 'Functions' }).click();

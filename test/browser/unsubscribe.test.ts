@@ -54,7 +54,9 @@ describe.skipIf(skipChromium)('unsubscribing, in a browser', () => {
     await visible(page.getByText('You will get no more emails about dj leedz.'));
     await screenshot(page, 'unsubscribe-done');
     expect(await subscriptions()).toEqual(['magic']);
-    expect(await page.getByRole('link', { name: 'your profile' }).getAttribute('href')).toBe('/profile#subscriptions');
+    // Subscribing again is done where it is done: the marketplace's trades column.
+    await visible(page.getByText('Changed your mind? Subscribe again in the trades column of the marketplace.'));
+    expect(await page.locator('main').getByRole('link', { name: 'marketplace', exact: true }).getAttribute('href')).toBe('/');
   }, 60_000);
 
   it('a link cut short or tampered with says it does not work, and unsubscribes nobody', async () => {

@@ -296,6 +296,13 @@ describe('against a running marketplace server', () => {
       expect(outbox.out).toMatch(new RegExp(`^    → ${server.url.replace(/[.]/g, '\\.')}/\\S*token=\\S+$`, 'm'));
       expect((await leedz('outbox', '--to', 'nobody@example.com', '--endpoint', server.url, '--data', dir.path)).out).toBe('no emails to nobody@example.com');
       expect((await leedz('outbox', '--kind', 'refund', '--endpoint', server.url, '--data', dir.path)).out).toBe('no emails of kind refund');
+      // Bulk mail's one-click unsubscribe is a header field: shown after the body's links.
+      await server.marketplace!.outbox.send({
+        to: 'ann@example.com', kind: 'new-leed', key: 'l_1:ann:new-leed', subject: 'New Leed: Gala', html: '<p>Gala</p>', text: `Gala\n\nView the leed: ${server.url}/leedz/dj/l_1`,
+        headers: { 'List-Unsubscribe': `<${server.url}/api/unsubscribe?token=abc.def.ghi>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      });
+      const bulk = await leedz('outbox', '--kind', 'new-leed', '--endpoint', server.url, '--data', dir.path);
+      expect(bulk.out).toContain(`    → ${server.url}/leedz/dj/l_1\n    → ${server.url}/api/unsubscribe?token=abc.def.ghi  (List-Unsubscribe: one click)`);
     } finally {
       await server.close();
     }

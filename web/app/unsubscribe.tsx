@@ -56,7 +56,7 @@ export function UnsubscribePage() {
           You will get no more emails about <strong>{state.trade}</strong> leedz.
         </p>
         <p class="muted">
-          Changed your mind? Tick it again in the subscriptions of <a href="/profile#subscriptions">your profile</a>.
+          Changed your mind? Subscribe again in the trades column of the <a href="/">marketplace</a>.
         </p>
       </section>
     );

@@ -23,6 +23,7 @@ export function Outbox({ selectedId }: { selectedId: string | undefined }) {
   const emails = value?.emails ?? [];
   const selected = emails.find((e) => String(e.id) === selectedId) ?? (selectedId === undefined ? emails[0] : undefined);
   const unavailable = error instanceof ApiError && error.status === 404;
+  const unsubscribeLink = listUnsubscribeUrl(selected?.headers);
 
   return (
     <section aria-labelledby="outbox-title">
@@ -87,6 +88,15 @@ export function Outbox({ selectedId }: { selectedId: string | undefined }) {
               <dd>{formatDateTime(selected.createdAt)}</dd>
               <dt>Message-ID</dt>
               <dd class="mono">{selected.messageId}</dd>
+              {unsubscribeLink !== undefined && (
+                <>
+                  <dt>Unsubscribe</dt>
+                  <dd>
+                    {/* A mail app POSTs to it (RFC 8058); opened here it leads to the web app's confirmation. */}
+                    <a href={unsubscribeLink}>the one-click link of List-Unsubscribe</a>
+                  </dd>
+                </>
+              )}
             </dl>
             <div class="actions">
               <button type="button" class="small" aria-pressed={showText} onClick={() => setShowText(!showText)}>
@@ -110,4 +120,10 @@ export function Outbox({ selectedId }: { selectedId: string | undefined }) {
       </div>
     </section>
   );
+}
+
+/** The https/http URL of an email's `List-Unsubscribe` header field (`<url>`), if it has one. */
+export function listUnsubscribeUrl(headers: Record<string, string> | undefined): string | undefined {
+  const value = headers?.['List-Unsubscribe'];
+  return value === undefined ? undefined : /<(https?:\/\/[^>]+)>/.exec(value)?.[1];
 }
