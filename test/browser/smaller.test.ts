@@ -122,6 +122,24 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     }
   }, 60_000);
 
+  it('a post in a trade the poster does not subscribe to says it is not on their calendar, and where it is', async () => {
+    await t.server.marketplace!.store.addTrades([{ name: 'magic' }]);
+    const page = vic.page;
+    await page.goto(`${t.url}/post`);
+    await page.getByLabel('Trade', { exact: true }).selectOption('magic');
+    await page.getByLabel('Title', { exact: true }).fill('School fete magician');
+    await page.getByLabel('Location', { exact: true }).fill('5 Fete Lane, Springfield, IL 62704');
+    await page.getByLabel('Starts', { exact: true }).fill(`${day}T09:00`);
+    await page.getByLabel('Ends', { exact: true }).fill(`${day}T10:00`);
+    await page.getByLabel('Price (US$)', { exact: true }).fill('20');
+    await page.getByRole('button', { name: 'Post leed' }).click();
+    await page.waitForURL(/\/leedz\/magic\/l_/);
+    await visible(page.getByText(/^Posted “School fete magician” for .*\. Subscribers of magic are being emailed\. Your calendar shows the trades you subscribe to, and magic is not one of them: find this leed in My leedz, or subscribe to magic in the Trades column\.$/));
+    // Where it says: in My leedz.
+    await page.goto(`${t.url}/my-leedz`);
+    await visible(page.getByRole('link', { name: 'School fete magician' }));
+  }, 60_000);
+
   it('the alert email leads to the subscriptions it mentions; the demo data says "1 hour"', async () => {
     // Posted now that Vic subscribes to dj: Vic is emailed.
     await t.api('POST', '/api/leedz', { token: sellerToken, body: newLeedBody({ trade: 'dj', title: 'Alert for Vic', location: '40 Quiet Street, Springfield, IL 62704' }) });

@@ -47,7 +47,7 @@ describe.skipIf(skipChromium)('times in the gig’s time zone, whatever the brow
     const leedPath = new URL(page.url()).pathname;
     const panel = page.locator('aside.detail');
     await visible(panel.getByText(/6:00 PM – 11:00 PM C[SD]T/));
-    await visible(page.getByText(/Posted “Retirement party DJ” for .*6:00 PM – 11:00 PM C[SD]T/));
+    await visible(page.getByText(/Posted “Retirement party DJ” for .*6:00 PM – 11:00 PM C[SD]T\. Subscribers of dj are being emailed\.$/));
     await page.locator('.calendar[data-ready="true"]').waitFor();
     expect(await page.locator('.chip', { hasText: 'Retirement party DJ' }).locator('.chip-time').textContent()).toBe('6pm');
 

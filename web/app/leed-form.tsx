@@ -170,7 +170,14 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
       if (original === undefined) {
         const posted = await api.post<{ id: string; trade: string; title: string; when: string }>('/api/leedz', body());
         changed();
-        flash({ kind: 'ok', text: `Posted “${posted.title}” for ${posted.when}. Subscribers of ${posted.trade} are being emailed.` });
+        // The calendar shows the trades one subscribes to: a post in another trade is not on it, and the page says so.
+        const onCalendar = me?.subscriptions.includes(posted.trade) ?? false;
+        flash({
+          kind: 'ok',
+          text: `Posted “${posted.title}” for ${posted.when}. Subscribers of ${posted.trade} are being emailed.${
+            onCalendar ? '' : ` Your calendar shows the trades you subscribe to, and ${posted.trade} is not one of them: find this leed in My leedz, or subscribe to ${posted.trade} in the Trades column.`
+          }`,
+        });
         // The wall date is the gig's own date: its month is the calendar's.
         navigate(`/leedz/${encodeURIComponent(posted.trade)}/${encodeURIComponent(posted.id)}?month=${values.start.slice(0, 7)}`);
       } else {
