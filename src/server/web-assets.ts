@@ -168,7 +168,7 @@ export function mountWebApp(app: Hono, assets: Promise<WebAssets>, log: (line: s
     return c.body(gzip ? file.gzip : file.body, 200, headers);
   });
 
-  const servePage = (entry: WebEntry) => async (c: Context) => {
+  const servePage = (entry: WebEntry, status: 200 | 404 = 200) => async (c: Context) => {
     let html: string;
     let etag: string;
     try {
@@ -176,11 +176,21 @@ export function mountWebApp(app: Hono, assets: Promise<WebAssets>, log: (line: s
     } catch (error) {
       return c.text(`The web UI did not build:\n\n${(error as Error).message}`, 500);
     }
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-    return c.html(html, 200, { etag, 'cache-control': 'no-cache' });
+    if (status === 200 && c.req.header('if-none-match') === etag) return c.body(null, 304);
+    return c.html(html, status, status === 200 ? { etag, 'cache-control': 'no-cache' } : { 'cache-control': 'no-cache' });
   };
   for (const path of APP_PATHS) app.get(path, servePage('app'));
   app.get('/console', servePage('console'));
+  // A page that does not exist, asked for by a browser: the app's own "Page not found", with its
+  // header and a way back, under a 404. Anything else (an API client, an asset) gets a plain 404.
+  // On AWS the same page shows (CloudFront answers every app path with index.html: infra/web-site.ts),
+  // under a 200: a viewer-request function cannot set the status of what the bucket returns.
+  const appNotFound = servePage('app', 404);
+  app.notFound((c) => {
+    const path = c.req.path;
+    const forBrowser = c.req.method === 'GET' && /\btext\/html\b/.test(c.req.header('accept') ?? '') && !/^\/(api|local|assets|20\d\d-\d\d-\d\d)(\/|$)/.test(path);
+    return forBrowser ? appNotFound(c) : c.text('404 Not Found', 404);
+  });
 }
 
 /**

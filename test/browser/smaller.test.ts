@@ -2,7 +2,8 @@
  * The smaller things of issue 11, in Chromium: a zip that does not exist clears the calendar and
  * says so; "Claim for free" asks first, and the receipt says claimed, not paid; a sold leed no longer
  * offers "Buy to show"; a busy day opens its leedz in a list instead of growing; errors speak in the
- * form's words; the alert email leads to the subscriptions it mentions; the demo data says "1 hour".
+ * form's words; the alert email leads to the subscriptions it mentions; the demo data says "1 hour";
+ * a page that does not exist is the app's own; a post outside one's trades says where it is.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedMarketplace } from '../../src/server/seed.js';
@@ -120,6 +121,16 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     } finally {
       await stranger.close();
     }
+  }, 60_000);
+
+  it('a page that does not exist says so inside the app, with its header and a way back', async () => {
+    const page = vic.page;
+    const answer = await page.goto(`${t.url}/nonexistent-page`);
+    expect(answer?.status()).toBe(404);
+    await visible(page.getByRole('heading', { name: 'Page not found' }));
+    await visible(page.getByRole('link', { name: 'My leedz' }));
+    await page.getByRole('link', { name: 'Back to the marketplace' }).click();
+    await page.waitForURL(`${t.url}/`);
   }, 60_000);
 
   it('a post in a trade the poster does not subscribe to says it is not on their calendar, and where it is', async () => {

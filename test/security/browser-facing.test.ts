@@ -234,16 +234,28 @@ describe('page headers', () => {
     { name: 'the marketplace', path: '/', status: 200 },
     { name: 'the console’s sign-in page', path: '/console', status: 401 },
     { name: 'the API reference', path: '/api/docs', status: 200 },
+    { name: 'a page that does not exist (the app’s own “Page not found”)', path: '/nonexistent-page', status: 404 },
   ];
 
   it.each(pages)('$name carries a CSP with frame-ancestors \'none\', nosniff and X-Frame-Options: DENY', async ({ path, status }) => {
-    const response = await fetch(`${t.url}${path}`);
+    const response = await fetch(`${t.url}${path}`, { headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     const policy = response.headers.get('content-security-policy') ?? '';
     expect(policy.split(';').map((directive) => directive.trim())).toEqual(expect.arrayContaining(["frame-ancestors 'none'", "script-src 'self'", "object-src 'none'"]));
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('DENY');
+  });
+
+  it('a page that does not exist is the app’s page for a browser, and a plain 404 for anything else', async () => {
+    const browser = await fetch(`${t.url}/nonexistent-page`, { headers: { accept: 'text/html' } });
+    expect(browser.status).toBe(404);
+    expect(await browser.text()).toMatch(/<script[^>]+src="\/assets\/app-/);
+    for (const [path, accept] of [['/nonexistent-page', '*/*'], ['/assets/missing.js', 'text/html'], ['/api/nothing-here', 'text/html']] as const) {
+      const other = await fetch(`${t.url}${path}`, { headers: { accept } });
+      expect(other.status).toBe(404);
+      expect(other.headers.get('content-type')).not.toMatch(/^text\/html/);
+    }
   });
 
   it.each([
