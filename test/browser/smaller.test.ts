@@ -133,6 +133,15 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     await page.waitForURL(`${t.url}/`);
   }, 60_000);
 
+  it('the stats page says when the last post was, with its zone, and at what price then', async () => {
+    const page = vic.page;
+    await page.goto(`${t.url}/stats`);
+    const last = page.getByRole('region', { name: 'Last posted' });
+    await visible(last.getByText('Price when posted'));
+    await visible(last.locator('dt', { hasText: /^Posted$/ }));
+    expect(await last.locator('dt:text-is("Posted") + dd').textContent()).toMatch(/^\w{3} \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M C[SD]T$/);
+  }, 60_000);
+
   it('a post in a trade the poster does not subscribe to says it is not on their calendar, and where it is', async () => {
     await t.server.marketplace!.store.addTrades([{ name: 'magic' }]);
     const page = vic.page;

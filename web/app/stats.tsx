@@ -1,7 +1,7 @@
 /** Marketplace totals and the last posted and sold leed (`GET /api/stats`). */
 import type { Stats, StatsEvent } from '../../src/leedz/ports.js';
 import { api, messageOf } from '../shared/api.js';
-import { formatCents, formatCount, formatDateTime } from '../shared/format.js';
+import { formatCents, formatCount, formatDateTime, zoneName } from '../shared/format.js';
 import { useLoad } from '../shared/hooks.js';
 
 export function StatsPage() {
@@ -34,8 +34,8 @@ export function StatsPage() {
             </div>
           </dl>
           <div class="last-events">
-            <LastEvent title="Last posted" event={stats.lastPosted} />
-            <LastEvent title="Last sold" event={stats.lastSold} />
+            <LastEvent title="Last posted" verb="Posted" event={stats.lastPosted} />
+            <LastEvent title="Last sold" verb="Sold" event={stats.lastSold} />
           </div>
         </>
       )}
@@ -43,7 +43,8 @@ export function StatsPage() {
   );
 }
 
-function LastEvent({ title, event }: { title: string; event: StatsEvent | null }) {
+/** The last post or sale as it was then: a price changed since is not this event's. */
+function LastEvent({ title, verb, event }: { title: string; verb: 'Posted' | 'Sold'; event: StatsEvent | null }) {
   return (
     <section class="card" aria-label={title}>
       <h2>{title}</h2>
@@ -55,12 +56,14 @@ function LastEvent({ title, event }: { title: string; event: StatsEvent | null }
           <dd>
             <a href={`/trades/${encodeURIComponent(event.trade)}`}>{event.trade}</a>
           </dd>
-          <dt>Price</dt>
+          <dt>Price when {verb.toLowerCase()}</dt>
           <dd>{event.price === 0 ? 'Free' : formatCents(event.price)}</dd>
           <dt>Zip</dt>
           <dd>{event.zip}</dd>
-          <dt>When</dt>
-          <dd>{formatDateTime(event.at)}</dd>
+          <dt>{verb}</dt>
+          <dd>
+            {formatDateTime(event.at)} {zoneName(event.at)}
+          </dd>
         </dl>
       )}
     </section>
