@@ -3,7 +3,9 @@
  */
 import { z } from 'zod';
 
-const ZIP_MESSAGE = 'must be a 5-digit zip written as text, like "02134"';
+const ZIP_MESSAGE = 'must be 5 digits, like "02134"';
+// Sent as a JSON number: say why a string (an API client's mistake, not a person's).
+const ZIP_TYPE_MESSAGE = 'must be 5 digits in a string, like "02134" (as a number, a leading zero is lost)';
 
 /**
  * A 5-digit US zip, always a string: as a number, "02134" would lose its leading zero (the original
@@ -14,7 +16,7 @@ const ZIP_MESSAGE = 'must be a 5-digit zip written as text, like "02134"';
  * zipSchema.safeParse(2134).success; // → false
  */
 export const zipSchema = z
-  .string({ error: (issue) => (issue.input == null ? undefined : ZIP_MESSAGE) })
+  .string({ error: (issue) => (issue.input == null ? undefined : typeof issue.input === 'number' ? ZIP_TYPE_MESSAGE : ZIP_MESSAGE) })
   .regex(/^\d{5}$/, ZIP_MESSAGE);
 
 /** The longest street address accepted; longer text is not an address. */

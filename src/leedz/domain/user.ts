@@ -169,7 +169,7 @@ const USER_KEYS = new Set(Object.keys(userSchema.shape));
  *
  * @example
  * validateProfilePatch({ zip: 2134 });
- * // → { ok: false, fields: [{ path: 'zip', message: 'must be a 5-digit zip written as text, like "02134"' }] }
+ * // → { ok: false, fields: [{ path: 'zip', message: 'must be 5 digits, like "02134"' }] }
  */
 export function validateProfilePatch(input: unknown): ValidationResult<ProfileChanges> {
   const notAnObject = changeBodyErrors(input, '{"zip": "02134"}');

@@ -75,9 +75,12 @@ describe('validateProfilePatch', () => {
     expect(accepted(validateProfilePatch({ zip: '02134' }))).toEqual({ zip: '02134' });
   });
 
-  it('refuses a zip sent as a number or with the wrong number of digits', () => {
-    for (const zip of [2134, 62701, '2134', '621011', '6270a', '62701-1234']) {
-      expect(refusedFields(validateProfilePatch({ zip }))).toEqual({ zip: 'must be a 5-digit zip written as text, like "02134"' });
+  it('refuses a zip with the wrong number of digits, and one sent as a number, saying why a string', () => {
+    for (const zip of ['2134', '621011', '6270a', '62701-1234', 'abc']) {
+      expect(refusedFields(validateProfilePatch({ zip }))).toEqual({ zip: 'must be 5 digits, like "02134"' });
+    }
+    for (const zip of [2134, 62701]) {
+      expect(refusedFields(validateProfilePatch({ zip }))).toEqual({ zip: 'must be 5 digits in a string, like "02134" (as a number, a leading zero is lost)' });
     }
   });
 
@@ -105,7 +108,7 @@ describe('validateProfilePatch', () => {
   it('names each bad field once', () => {
     expect(refusedFields(validateProfilePatch({ radius: 7, zip: 7, about: 7 }))).toEqual({
       radius: 'must be one of 5, 10, 20, 35, 50, 80, 100 (miles)',
-      zip: 'must be a 5-digit zip written as text, like "02134"',
+      zip: 'must be 5 digits in a string, like "02134" (as a number, a leading zero is lost)',
       about: 'must be text',
     });
   });
