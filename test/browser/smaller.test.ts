@@ -133,6 +133,16 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     await page.waitForURL(`${t.url}/`);
   }, 60_000);
 
+  it('with no trade ticked in Trades shown, the calendar asks for one rather than counting 0 leedz', async () => {
+    const page = vic.page;
+    await page.goto(`${t.url}/?month=${month}`);
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    await page.locator('.filter-trades').getByRole('checkbox', { name: 'dj' }).uncheck();
+    await visible(page.locator('.cal-summary').getByText('No trade ticked in Trades shown: tick one to see its leedz'));
+    await page.locator('.filter-trades').getByRole('checkbox', { name: 'dj' }).check();
+    await visible(page.locator('.cal-summary').getByText(/^\d+ leedz?/));
+  }, 60_000);
+
   it('the stats page says when the last post was, with its zone, and at what price then', async () => {
     const page = vic.page;
     await page.goto(`${t.url}/stats`);

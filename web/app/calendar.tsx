@@ -119,7 +119,9 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
             ? 'Loading leedz…'
             : result.state === 'error'
               ? 'No leedz shown'
-              : `${count.toLocaleString('en-US')} ${count === 1 ? 'leed' : 'leedz'}${filters.zip !== '' ? ` within ${filters.radius} miles of ${filters.zip}` : ''}`}
+              : filters.trades.length === 0 && filters.available.length > 0
+                ? 'No trade ticked in Trades shown: tick one to see its leedz'
+                : `${count.toLocaleString('en-US')} ${count === 1 ? 'leed' : 'leedz'}${filters.zip !== '' ? ` within ${filters.radius} miles of ${filters.zip}` : ''}`}
           <span class="legend">
             <span aria-hidden="true">★</span> your leed · times where each gig is
           </span>
