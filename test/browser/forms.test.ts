@@ -98,6 +98,15 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     await screenshot(page, 'form-errors-phone');
     await page.setViewportSize({ width: 1366, height: 900 });
 
+    // One field of a pair in error: the message under it does not stretch its neighbour's box.
+    await page.getByLabel('Client email', { exact: true }).fill('client@example.com');
+    await page.getByRole('button', { name: 'Post leed' }).click();
+    await page.locator('#leed-clientEmail-error').waitFor({ state: 'detached' });
+    await visible(page.locator('#leed-clientPhone-error'));
+    const [emailBox, phoneBox] = await Promise.all([page.locator('#leed-clientEmail').boundingBox(), page.locator('#leed-clientPhone').boundingBox()]);
+    expect(emailBox!.y).toBe(phoneBox!.y);
+    expect(emailBox!.height).toBe(phoneBox!.height);
+
     expect(await storedLeedz()).toBe(0);
     await t.settle();
     expect(t.server.marketplace!.outbox.countEmails({ kind: 'new-leed' })).toBe(0);
