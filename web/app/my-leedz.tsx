@@ -81,6 +81,8 @@ export function MyLeedzPage() {
 
           <section class="card" aria-labelledby="posted-title">
             <h2 id="posted-title">Posted ({formatCount(mine.posted.length)})</h2>
+            {/* The profile's counter counts every post; this list leaves out the leedz that are gone. */}
+            <p class="muted small">Leedz you deleted, or that the Leedz took down, are not listed here.</p>
             {mine.posted.length === 0 ? (
               <p class="muted">
                 You have not posted a leed yet. <a href="/post">Post one</a>

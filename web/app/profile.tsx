@@ -177,6 +177,7 @@ function ProfileFacts({ profile }: { profile: PublicProfile }) {
           <dd>{profile.bought}</dd>
         </div>
       </dl>
+      <p class="muted small">Counted since joining the Leedz: deleted leedz stay in Posted.</p>
     </section>
   );
 }
