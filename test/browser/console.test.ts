@@ -92,6 +92,14 @@ describe.skipIf(skipChromium)('the operations console in a browser', () => {
     const letter = page.locator('tr[data-dead-letter]', { hasText: 'magicLink' });
     await visible(letter);
     await visible(letter.getByText('RetriesExhausted'));
+    expect(await letter.getByText('not retriable').count()).toBe(0);
+    // An event its function refuses (no route): one attempt, the same condition, and the console says why.
+    await t.server.runtime.invoke('bookkeeping', { leedId: 'l_1' }, 'Event');
+    await t.server.runtime.drain();
+    const refused = page.locator('tr[data-dead-letter]', { hasText: 'UnknownFunctionError' });
+    await visible(refused);
+    await visible(refused.getByText('not retriable: no retry'));
+    expect(await refused.locator('td.num').nth(1).textContent()).toBe('1');
     await screenshot(page, 'console-dead-letters');
 
     // SMTP comes back; Replay succeeds.

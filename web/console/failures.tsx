@@ -8,7 +8,7 @@ import { api, messageOf } from '../shared/api.js';
 import { formatCount, formatDateTime, formatTime } from '../shared/format.js';
 import { usePoll } from '../shared/hooks.js';
 import { StatusPill } from './timeline.js';
-import { errorText, routeOf, type DeadLetter, type DestinationRecordRow, type Invocation } from './types.js';
+import { errorText, notRetriable, routeOf, type DeadLetter, type DestinationRecordRow, type Invocation } from './types.js';
 
 function invocationLink(id: string, text?: string) {
   return (
@@ -151,6 +151,8 @@ export function DeadLetters() {
                   <td>{invocationLink(d.invocationId, `${d.function}${routeOf({ payload: d.record.requestPayload }) ? ` · ${routeOf({ payload: d.record.requestPayload })}` : ''}`)}</td>
                   <td>
                     <span class="pill error">{d.condition}</span>
+                    {/* RetriesExhausted after one attempt reads as a contradiction without this (the same record Lambda gets: docs/lambda-parity.md). */}
+                    {notRetriable(d.record.responsePayload) && <div class="muted small">not retriable: no retry</div>}
                   </td>
                   <td class="num">{d.attempts}</td>
                   <td class="error-text wrap">{errorText(d.record.responsePayload) || '—'}</td>

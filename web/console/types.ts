@@ -3,6 +3,7 @@
  * (src/runtime/views.ts has no Node imports, so the browser bundle takes them as they are), and the
  * dev outbox's emails.
  */
+import { errorDetails } from '../../src/framework/errors.js';
 import type { DeadLetterView, DestinationRecordView, FunctionView, InvocationDetail as RuntimeInvocationDetail, InvocationView, SerializedFunctionError } from '../../src/runtime/views.js';
 
 export type { DestinationRecord, FunctionMetrics, InvocationState, Outcome } from '../../src/runtime/views.js';
@@ -47,6 +48,15 @@ export function routeOf(invocation: Pick<Invocation, 'payload'>): string | undef
 }
 
 /** `errorType: errorMessage` of a serialised error (or a destination record's response). */
+/**
+ * Whether an error said it must not be retried (a framework error's details: invalid payload,
+ * unknown route, `NonRetriableError`): its event failed after one attempt, whatever the retry setting.
+ */
+export function notRetriable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !Array.isArray((error as { trace?: unknown }).trace)) return false;
+  return errorDetails(error as SerializedFunctionError)?.retriable === false;
+}
+
 export function errorText(error: unknown): string {
   if (typeof error !== 'object' || error === null) return '';
   const e = error as Partial<FunctionError>;
