@@ -8,6 +8,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { User } from '../../src/leedz/domain/user.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
+import { sentence } from '../shared/format.js';
 import { navigate } from '../shared/router.js';
 import { useSession } from './session.js';
 
@@ -119,7 +120,7 @@ function SignInForm({ intro, button = 'Email me a sign-in link' }: { intro: stri
           />
           {error !== undefined && (
             <p class="field-error" id="signin-email-error" role="alert">
-              {error}
+              {sentence(error)}
             </p>
           )}
         </div>

@@ -8,6 +8,7 @@
  * the server checks its signature.
  */
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { sentence } from '../shared/format.js';
 
 /** The trade a token is about (its second part), or undefined when the token is not well formed. */
 function tradeOf(token: string): string | undefined {
@@ -66,7 +67,7 @@ export function UnsubscribePage() {
       <section class="card narrow" aria-labelledby="unsubscribe-title">
         <h1 id="unsubscribe-title">This unsubscribe link does not work</h1>
         <p class="notice warn" role="alert">
-          {state.kind === 'dead' ? `${state.text}.` : 'The address has no unsubscribe token: open the link from the email again, whole.'}
+          {state.kind === 'dead' ? sentence(state.text) : 'The address has no unsubscribe token: open the link from the email again, whole.'}
         </p>
         <p class="muted">
           You can also change what you are emailed about in the subscriptions of <a href="/profile#subscriptions">your profile</a>.

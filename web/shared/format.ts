@@ -68,6 +68,20 @@ export function toLocalInput(iso: string, timeZone: string): string {
 }
 
 
+/**
+ * A message standing on its own as a sentence: capital first letter, a full stop at the end. The
+ * API's messages start lower-case so that they read inside a sentence ("Not saved: …").
+ *
+ * @example
+ * sentence('too many sign-in links requested; try again in 6 minutes'); // → 'Too many sign-in links requested; try again in 6 minutes.'
+ */
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return trimmed;
+  const capital = trimmed[0]!.toUpperCase() + trimmed.slice(1);
+  return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** "1,234" */
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
