@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { streetAddressSchema, zipOfAddress, zipSchema } from './address.js';
 import { geoPointSchema } from './geo.js';
-import { formatClockInZone, instantOfWallTime, isSkippedWallTime, isWallTime, WALL_TIME_PATTERN } from './time-zone.js';
+import { formatClockInZone, formatWallTime, isWallTime, resolveWallTime, WALL_TIME_PATTERN } from './time-zone.js';
 import { tradeNameSchema } from './trade.js';
 import { bodyOf, changeBodyErrors, describeIssue, type FieldError, fieldErrorsOf, firstPerPath, type ValidationResult, withLikelyKey } from './validation.js';
 
@@ -459,9 +459,12 @@ function withWallTimesResolved(
       unzoned.push({ path: key, message: 'is a time without a zone: it is read where the gig is, so the location must be a street address that can be found' });
       continue;
     }
-    body[key] = instantOfWallTime(value, timeZone) ?? value;
-    if (isSkippedWallTime(value, timeZone)) {
-      skipped[key] = `${key} ${clockOfWallTime(value)} does not happen on ${dateOfWallTime(value)} where the gig is (the clocks jump an hour forward that night), so it reads as ${formatClockInZone(body[key] as string, timeZone)}`;
+    const resolved = resolveWallTime(value, timeZone);
+    if (resolved === undefined) continue;
+    body[key] = resolved.instant;
+    if (resolved.skipped) {
+      const { clock, date } = formatWallTime(value);
+      skipped[key] = `${key} ${clock} does not happen on ${date} where the gig is (the clocks jump an hour forward that night), so it reads as ${formatClockInZone(resolved.instant, timeZone)}`;
     }
   }
   return { body, unzoned, skipped };
@@ -472,17 +475,6 @@ function explainSkipped(fields: FieldError[], skipped: Partial<Record<'start' | 
   const why = [skipped.start, skipped.end].filter((note) => note !== undefined);
   if (why.length === 0) return fields;
   return fields.map((field) => (field.path === 'start' || field.path === 'end' ? { ...field, message: `${field.message}; ${why.join('; ')}` } : field));
-}
-
-/** '2027-03-14T02:30' → '2:30 AM'. */
-function clockOfWallTime(wallTime: string): string {
-  const hour = Number(wallTime.slice(11, 13));
-  return `${hour % 12 === 0 ? 12 : hour % 12}:${wallTime.slice(14, 16)} ${hour < 12 ? 'AM' : 'PM'}`;
-}
-
-/** '2027-03-14T02:30' → 'Sun, Mar 14, 2027'. */
-function dateOfWallTime(wallTime: string): string {
-  return new Intl.DateTimeFormat('en-US', { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${wallTime.slice(0, 10)}T12:00:00Z`));
 }
 
 const OPTIONAL_HIDEABLE_FIELDS = ['clientEmail', 'clientPhone', 'details', 'requirements'] as const;

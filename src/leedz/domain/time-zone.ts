@@ -258,18 +258,15 @@ export function instantOfWallTime(wallTime: string, timeZone: string): string | 
 }
 
 /**
- * Whether `wallTime` never happens in `timeZone`: it falls in the hour the clocks skip when they
- * spring forward (2:30 AM on that night in Chicago). {@link instantOfWallTime} reads it as that much
- * later; a refusal that the reading causes (a gig now too short) can say why.
+ * {@link instantOfWallTime}, and whether `wallTime` never happens in `timeZone` (`skipped`): it falls
+ * in the hour the clocks skip when they spring forward (2:30 AM on that night in Chicago), and is read
+ * as that much later; a refusal that the reading causes (a gig now too short) can say why. Undefined
+ * when `wallTime` is not a real date and time.
  *
  * @example
- * isSkippedWallTime('2027-03-14T02:30', 'America/Chicago'); // → true
+ * resolveWallTime('2027-03-14T02:30', 'America/Chicago'); // → { instant: '2027-03-14T08:30:00.000Z', skipped: true }
  */
-export function isSkippedWallTime(wallTime: string, timeZone: string): boolean {
-  return resolveWallTime(wallTime, timeZone)?.skipped === true;
-}
-
-function resolveWallTime(wallTime: string, timeZone: string): { instant: string; skipped: boolean } | undefined {
+export function resolveWallTime(wallTime: string, timeZone: string): { instant: string; skipped: boolean } | undefined {
   const match = WALL_TIME_PATTERN.exec(wallTime);
   if (match === null) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
@@ -299,6 +296,19 @@ function gigFormat(kind: 'date' | 'time' | 'zone', timeZone: string, instant: st
   }
   if (kind === 'zone') return formatter.formatToParts(new Date(instant)).find((part) => part.type === 'timeZoneName')?.value ?? timeZone;
   return formatter.format(new Date(instant)).replace(/[\u202f\u2009\u00a0]/g, ' ');
+}
+
+/**
+ * A wall time as people read it, without a zone (it may name no instant at all: a skipped hour):
+ * its clock and its date, worded as {@link formatGigTime} words them.
+ *
+ * @example
+ * formatWallTime('2027-03-14T02:30'); // → { clock: '2:30 AM', date: 'Sun, Mar 14, 2027' }
+ */
+export function formatWallTime(wallTime: string): { clock: string; date: string } {
+  // The wall fields read as UTC and formatted in UTC come back as they were written.
+  const asUtc = `${wallTime}Z`;
+  return { clock: gigFormat('time', 'UTC', asUtc), date: gigFormat('date', 'UTC', asUtc) };
 }
 
 /**
