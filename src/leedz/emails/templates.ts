@@ -41,6 +41,11 @@ export function leedUrl(publicUrl: string, leed: Pick<Leed, 'trade' | 'id'>): st
   return `${publicUrl.replace(/\/+$/, '')}/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}`;
 }
 
+/** A trade's page of upcoming leedz: where to look once a leed is gone. */
+function tradeUrl(publicUrl: string, trade: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/trades/${encodeURIComponent(trade)}`;
+}
+
 // ── content ──────────────────────────────────────────────────────────────────────────────────────
 
 /**
@@ -87,10 +92,11 @@ export function newLeedContent(input: { leed: Leed; publicUrl: string }): EmailC
  */
 export function receiptContent(input: { leed: Leed; seller: Contact; publicUrl: string }): EmailContent {
   const { leed, seller, publicUrl } = input;
+  const free = leed.price === 0;
   return renderEmail({
     subject: `Your Leed Receipt: ${leed.title}`,
     heading: `Receipt: ${leed.title}`,
-    intro: [`Thank you for ${leed.price === 0 ? 'claiming this free' : 'buying this'} ${leed.trade} leed. Here is everything about the gig, and how to reach the seller.`],
+    intro: [`Thank you for ${free ? 'claiming this free' : 'buying this'} ${leed.trade} leed. Here is everything about the gig, and how to reach the seller.`],
     facts: [
       { label: 'Leed', value: leed.id },
       { label: 'Title', value: leed.title },
@@ -101,10 +107,10 @@ export function receiptContent(input: { leed: Leed; seller: Contact; publicUrl: 
       ...priceAndFee(leed.price),
       { label: 'Seller', value: seller.username },
       { label: 'Seller email', value: seller.email },
-      ...(leed.soldAt === null ? [] : [{ label: leed.price === 0 ? 'Claimed' : 'Purchased', value: formatInZone(leed.soldAt, leed.timeZone) }]),
+      ...(leed.soldAt === null ? [] : [{ label: free ? 'Claimed' : 'Purchased', value: formatInZone(leed.soldAt, leed.timeZone) }]),
     ],
     action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
-    footer: `You get this email because you ${leed.price === 0 ? 'claimed' : 'bought'} this leed on the Leedz. Keep it as your receipt.`,
+    footer: `You get this email because you ${free ? 'claimed' : 'bought'} this leed on the Leedz. Keep it as your receipt.`,
   });
 }
 
@@ -117,11 +123,13 @@ export function receiptContent(input: { leed: Leed; seller: Contact; publicUrl: 
  */
 export function soldContent(input: { leed: Leed; buyer: Contact; publicUrl: string }): EmailContent {
   const { leed, buyer, publicUrl } = input;
+  const free = leed.price === 0;
+  const heading = free ? 'Leed Claimed!' : 'Leed Sold!';
   return renderEmail({
-    subject: `${leed.price === 0 ? 'Leed Claimed!' : 'Leed Sold!'} ${leed.title}`,
-    heading: leed.price === 0 ? 'Leed Claimed!' : 'Leed Sold!',
+    subject: `${heading} ${leed.title}`,
+    heading,
     intro: [
-      leed.price === 0
+      free
         ? `${buyer.username} claimed your free ${leed.trade} leed "${leed.title}". You can reach them at ${buyer.email}.`
         : `${buyer.username} bought your ${leed.trade} leed "${leed.title}". You can reach the buyer at ${buyer.email}.`,
     ],
@@ -130,10 +138,10 @@ export function soldContent(input: { leed: Leed; buyer: Contact; publicUrl: stri
       { label: 'Trade', value: leed.trade },
       ...schedule(leed),
       { label: 'Zip', value: leed.zip },
-      { label: leed.price === 0 ? 'Claimed by' : 'Buyer', value: buyer.username },
-      { label: leed.price === 0 ? 'Their email' : 'Buyer email', value: buyer.email },
+      { label: free ? 'Claimed by' : 'Buyer', value: buyer.username },
+      { label: free ? 'Their email' : 'Buyer email', value: buyer.email },
       ...priceAndFee(leed.price),
-      ...(leed.price === 0 ? [] : [{ label: 'You receive', value: formatCents(leed.price - platformFeeCents(leed.price)) }]),
+      ...(free ? [] : [{ label: 'You receive', value: formatCents(leed.price - platformFeeCents(leed.price)) }]),
     ],
     action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
     footer: 'You get this email because you posted this leed on the Leedz.',
@@ -193,7 +201,7 @@ export function leedWithdrawnContent(input: { leed: Leed; by: 'creator' | 'opera
         : `The Leedz took the ${leed.trade} leed "${leed.title}" down: it is no longer for sale.`,
     ],
     facts: [{ label: 'Trade', value: leed.trade }, ...schedule(leed), { label: 'Zip', value: leed.zip }],
-    action: { label: `See other ${leed.trade} leedz`, url: `${publicUrl.replace(/\/+$/, '')}/trades/${encodeURIComponent(leed.trade)}` },
+    action: { label: `See other ${leed.trade} leedz`, url: tradeUrl(publicUrl, leed.trade) },
     footer: `You get this email because you were emailed about this leed: you subscribe to ${leed.trade} leedz on the Leedz. ${SUBSCRIPTIONS_FOOTER}`,
     footerLink: profileSubscriptionsUrl(publicUrl),
   });
@@ -257,12 +265,11 @@ export function leedTakenDownContent(input: { leed: Leed; adminEmail: string; pu
  * their words. Only what a stranger may see of the leed: they did not buy it.
  *
  * @example
- * refundContent({ leed, amount: 2500, reason: 'already-sold', publicUrl }).subject; // → 'Payment refunded: Wedding reception'
+ * refundContent({ leed, leedId: 'l_1', trade: 'dj', amount: 2500, reason: 'already-sold', publicUrl }).subject; // → 'Payment refunded: Wedding reception'
  */
 export function refundContent(input: { leed: Leed | undefined; leedId: string; trade: string; amount: number; reason: RefundReason; publicUrl: string }): EmailContent {
   const { leed, amount, reason, publicUrl } = input;
   const title = leed?.title ?? input.leedId;
-  const base = publicUrl.replace(/\/+$/, '');
   return renderEmail({
     subject: `Payment refunded: ${title}`,
     heading: 'Your payment was refunded',
@@ -272,7 +279,7 @@ export function refundContent(input: { leed: Leed | undefined; leedId: string; t
       { label: 'Trade', value: input.trade },
       ...(leed === undefined ? [] : [...schedule(leed), { label: 'Zip', value: leed.zip }]),
     ],
-    action: { label: `See other ${input.trade} leedz`, url: `${base}/trades/${encodeURIComponent(input.trade)}` },
+    action: { label: `See other ${input.trade} leedz`, url: tradeUrl(publicUrl, input.trade) },
     footer: 'You get this email because you paid for this leed on the Leedz.',
   });
 }
