@@ -40,7 +40,7 @@ import {
 import { ENV, resolveEndpoint, resolveServerConfig } from './config.js';
 import { describeFunction } from './cli-describe.js';
 import { closestKey } from '../leedz/domain/validation.js';
-import { EMAIL_KINDS, isEmailKind } from '../leedz/emails/kinds.js';
+import { EMAIL_KINDS, isEmailKind, listUnsubscribeUrl } from '../leedz/emails/kinds.js';
 import { serve } from './cli-serve.js';
 import { DEFAULT_RETENTION, describeRemoved, type CompactionReport } from '../runtime/local-runtime.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
@@ -327,7 +327,7 @@ const outbox = command({
       console.log(`    ${truncate(email.subject, 90)}`);
       for (const link of linksOf(email.text)) console.log(`    → ${link}`);
       // Bulk mail's one-click unsubscribe is in a header field, not the body (RFC 8058).
-      const unsubscribe = /<(https?:\/\/[^>]+)>/.exec(email.headers?.['List-Unsubscribe'] ?? '')?.[1];
+      const unsubscribe = listUnsubscribeUrl(email.headers);
       if (unsubscribe !== undefined) console.log(`    → ${unsubscribe}  (List-Unsubscribe: one click)`);
     }
     console.log(`${result.emails.length} of ${result.total} emails`);

@@ -5,7 +5,7 @@
  * browser in, "View the leed" opens the leed.
  */
 import { useState } from 'preact/hooks';
-import { EMAIL_KINDS } from '../../src/leedz/emails/kinds.js';
+import { EMAIL_KINDS, listUnsubscribeUrl } from '../../src/leedz/emails/kinds.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
 import { formatDateTime } from '../shared/format.js';
 import { usePoll } from '../shared/hooks.js';
@@ -120,10 +120,4 @@ export function Outbox({ selectedId }: { selectedId: string | undefined }) {
       </div>
     </section>
   );
-}
-
-/** The https/http URL of an email's `List-Unsubscribe` header field (`<url>`), if it has one. */
-export function listUnsubscribeUrl(headers: Record<string, string> | undefined): string | undefined {
-  const value = headers?.['List-Unsubscribe'];
-  return value === undefined ? undefined : /<(https?:\/\/[^>]+)>/.exec(value)?.[1];
 }
