@@ -30,7 +30,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** Lambda's API: every operation's path starts with its API version, a date. */
-const LAMBDA_API_PATH = /^\/20\d\d-\d\d-\d\d\//;
+export const LAMBDA_API_PATH = /^\/20\d\d-\d\d-\d\d\//;
 
 export function guardBrowserRequests(options: { publicUrl?: string }): MiddlewareHandler {
   const allowed = hostAllowed(options);

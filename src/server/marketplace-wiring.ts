@@ -22,6 +22,7 @@ import type { Transport } from '../framework/transport.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../leedz/deps.js';
 import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
 import { EMAIL_KINDS, isEmailKind } from '../leedz/emails/kinds.js';
+import { invalid } from '../leedz/functions/http.js';
 import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
 import { DEFAULT_RETENTION, type Housekeeping } from '../runtime/local-runtime.js';
 import { mountApiRoutes } from './api-routes.js';
@@ -113,7 +114,10 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
           ...(Number.isInteger(limit) && limit >= 1 && limit <= 10_000 ? [] : [{ path: 'limit', message: 'must be a whole number from 1 to 10000' }]),
           ...(kind === undefined || kind === '' || isEmailKind(kind) ? [] : [{ path: 'kind', message: `must be one of ${EMAIL_KINDS.join(', ')}` }]),
         ];
-        if (fields.length > 0) return c.json({ error: { code: 'VALIDATION', message: `invalid ${fields.map((f) => f.path).join(', ')}`, fields } }, 400);
+        if (fields.length > 0) {
+          const refusal = invalid(fields);
+          return c.json(refusal.body as object, refusal.status as ContentfulStatusCode);
+        }
         const filter: Parameters<typeof outbox.listEmails>[0] = { limit };
         if (to) filter.to = to;
         if (kind) filter.kind = kind;

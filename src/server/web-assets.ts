@@ -25,6 +25,7 @@ import { DEFAULT_VISIBILITY, HIDEABLE_FIELDS, MAX_PRICE_CENTS, MIN_PAID_PRICE_CE
 import { PLATFORM_FEE_PERCENT } from '../leedz/domain/money.js';
 import { ABOUT_MAX_LENGTH, MAX_SUBSCRIPTIONS, RADIUS_MILES } from '../leedz/domain/user.js';
 import type { WebConfig } from '../../web/shared/config.js';
+import { LAMBDA_API_PATH } from './browser-guards.js';
 
 /** The `web/` folder (sources of the UI). */
 export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -188,7 +189,7 @@ export function mountWebApp(app: Hono, assets: Promise<WebAssets>, log: (line: s
   const appNotFound = servePage('app', 404);
   app.notFound((c) => {
     const path = c.req.path;
-    const forBrowser = c.req.method === 'GET' && /\btext\/html\b/.test(c.req.header('accept') ?? '') && !/^\/(api|local|assets|20\d\d-\d\d-\d\d)(\/|$)/.test(path);
+    const forBrowser = c.req.method === 'GET' && /\btext\/html\b/.test(c.req.header('accept') ?? '') && !/^\/(api|local|assets)(\/|$)/.test(path) && !LAMBDA_API_PATH.test(path);
     return forBrowser ? appNotFound(c) : c.text('404 Not Found', 404);
   });
 }

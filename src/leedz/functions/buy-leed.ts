@@ -92,7 +92,6 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
   });
 }
 
-
 export function createCancelCheckout(deps: MarketplaceDeps) {
   return defineHttpFunction('cancelCheckout', {
     table: 'read-write',
