@@ -25,7 +25,7 @@ import { InvokeError } from '../framework/transport.js';
 import type { InvocationLog, NewInvocationRow } from './invocation-log.js';
 import { newRequestId } from './request-id.js';
 import type { InvocationRow } from './runtime-db.js';
-import { createTickBatch } from './tick-batch.js';
+import { createTickBatch } from '../framework/tick-batch.js';
 
 /** How long a synchronous invocation's record may wait for others to commit with. */
 export const RECORD_WINDOW_MS = 25;

@@ -22,7 +22,7 @@ import { claimFairly } from './fair-claim.js';
 import { functionOfLane, type InvocationLog } from './invocation-log.js';
 import type { Registry, ResolvedFunction } from './registry.js';
 import type { InvocationRow } from './runtime-db.js';
-import { createTickBatch } from './tick-batch.js';
+import { createTickBatch } from '../framework/tick-batch.js';
 
 /** How often a worker says it is alive (src/runtime/crash-recovery.ts). */
 const HEARTBEAT_MS = 1000;

@@ -13,6 +13,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ClaimManyOptions, ClaimRequest, ClaimResult, IdempotencyStore } from '../../framework/idempotency.js';
+import { createTickBatch } from '../../framework/tick-batch.js';
 
 interface Row {
   id: string;
@@ -104,13 +105,12 @@ export function createSqliteIdempotencyStore(db: Database.Database): SqliteIdemp
     resolve(): void;
     reject(error: unknown): void;
   }
-  let completions: Completion[] = [];
   const completeAll = db.transaction((batch: readonly Completion[]) => {
     for (const c of batch) complete.run(c.result ?? null, c.expiresAt, c.id, c.holder);
   });
-  const flushCompletions = () => {
-    const batch = completions;
-    completions = [];
+  // Completions that arrive in one turn of the event loop (a fan-out's emails, as the mail server
+  // accepts them) commit together, and each caller resumes once its own is committed.
+  const completions = createTickBatch<Completion>((batch) => {
     try {
       completeAll.immediate(batch);
     } catch (error) {
@@ -118,7 +118,7 @@ export function createSqliteIdempotencyStore(db: Database.Database): SqliteIdemp
       return;
     }
     for (const c of batch) c.resolve();
-  };
+  });
 
   return {
     async claim(request, now) {
@@ -128,12 +128,7 @@ export function createSqliteIdempotencyStore(db: Database.Database): SqliteIdemp
       return claimBatch.immediate(requests, now, options);
     },
     complete(id, holder, result, expiresAt) {
-      // Completions that arrive in one turn of the event loop (a fan-out's emails, as the mail server
-      // accepts them) commit together, and each caller resumes once its own is committed.
-      return new Promise<void>((resolve, reject) => {
-        completions.push({ id, holder, result, expiresAt, resolve, reject });
-        if (completions.length === 1) setImmediate(flushCompletions);
-      });
+      return new Promise<void>((resolve, reject) => completions.add({ id, holder, result, expiresAt, resolve, reject }));
     },
     async release(id, holder) {
       release.run(id, holder);
