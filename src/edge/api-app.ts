@@ -53,9 +53,9 @@ export function createApiApp(options: ApiAppOptions): Hono {
   for (const route of options.routes ?? ROUTES) {
     app.on(route.method, route.path, async (c) => {
       const refused = refuse(c, allowed, route);
-      if (refused !== undefined) return send(refused);
+      if (refused !== undefined) return respond(refused);
       const request = await toHttpRequest(c, options, route);
-      if ('status' in request) return send(request);
+      if ('status' in request) return respond(request);
       let result: HttpResult;
       try {
         result = await options.call(route, request, c);
@@ -63,7 +63,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
         log(`${route.function}: ${(error as Error).name}: ${(error as Error).message}`);
         result = problem('INTERNAL', 'something went wrong on our side; it has been logged');
       }
-      return send(result);
+      return respond(result);
     });
   }
   return app;
@@ -87,13 +87,13 @@ export function mountApiFallback(app: Hono): void {
     const allowed = methodsOf(path);
     if (allowed.length > 0) {
       const result = problem('METHOD_NOT_ALLOWED', `${path} takes ${allowed.join(', ')}, not ${c.req.method}`);
-      return send({ ...result, headers: { allow: allowed.join(', ') } });
+      return respond({ ...result, headers: { allow: allowed.join(', ') } });
     }
     // The routes match paths exactly: a trailing slash is another path, and the answer says which one is meant.
     const withoutSlash = path.replace(/\/+$/, '');
     const meant = withoutSlash !== path ? methodsOf(withoutSlash) : [];
     const hint = meant.length > 0 ? `${withoutSlash} (no trailing slash) takes ${meant.join(', ')}` : "the API's operations are listed at /api/docs";
-    return send(problem('NOT_FOUND', `no operation ${c.req.method} ${path}: ${hint}`));
+    return respond(problem('NOT_FOUND', `no operation ${c.req.method} ${path}: ${hint}`));
   });
 }
 
@@ -117,15 +117,44 @@ function refuse(c: Context, allowedOrigins: ReadonlySet<string>, route: RouteSpe
   if (origin !== undefined && route.accepts === undefined && !isSameOrigin(origin, c) && !allowedOrigins.has(origin.toLowerCase())) {
     return problem('FORBIDDEN', `requests from ${origin} may not change anything here`);
   }
-  if (c.req.method === 'POST' || c.req.method === 'PATCH') {
-    const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
-    const accepted: readonly string[] = ['application/json', ...(route.accepts ?? [])];
-    if (type === undefined || !accepted.includes(type)) {
-      const wanted = accepted.length === 1 ? 'JSON sent as Content-Type: application/json' : `sent as Content-Type: ${accepted.join(' or ')}`;
-      return problem('UNSUPPORTED_MEDIA_TYPE', `the body must be ${wanted} (got ${type ?? 'none'})`);
-    }
-  }
+  if (c.req.method === 'POST' || c.req.method === 'PATCH') return contentTypeRefusal(c, route.accepts);
   return undefined;
+}
+
+/** 415 unless the request's body is sent as JSON (or as one of the route's forms, `accepts`); undefined when it is. */
+export function contentTypeRefusal(c: Context, accepts: readonly string[] = []): HttpResult | undefined {
+  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  const accepted: readonly string[] = ['application/json', ...accepts];
+  if (type !== undefined && accepted.includes(type)) return undefined;
+  const wanted = accepted.length === 1 ? 'JSON sent as Content-Type: application/json' : `sent as Content-Type: ${accepted.join(' or ')}`;
+  return problem('UNSUPPORTED_MEDIA_TYPE', `the body must be ${wanted} (got ${type ?? 'none'})`);
+}
+
+/**
+ * A body's bytes (already cut off at {@link MAX_BODY_BYTES}) as its text and JSON, or the 400 that
+ * names what is wrong: not UTF-8, nested too deep, not JSON. An empty body is `undefined`.
+ */
+export function parseJsonBody(bytes: Uint8Array, options: { json: boolean } = { json: true }): { raw: string; body?: unknown } | HttpResult {
+  let raw: string;
+  try {
+    raw = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return problem('VALIDATION', 'the body is not valid UTF-8', [{ path: '(body)', message: 'must be UTF-8 JSON' }]);
+  }
+  if (!options.json || raw.trim().length === 0) return { raw };
+  if (nestsDeeperThan(raw, MAX_BODY_DEPTH)) {
+    return problem('VALIDATION', `the body nests deeper than ${MAX_BODY_DEPTH} levels`, [{ path: '(body)', message: `must nest at most ${MAX_BODY_DEPTH} levels deep` }]);
+  }
+  try {
+    return { raw, body: JSON.parse(raw) };
+  } catch (error) {
+    return problem('VALIDATION', `the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'must be JSON' }]);
+  }
+}
+
+/** The 413 of a body over {@link MAX_BODY_BYTES}. */
+export function bodyTooLarge(): HttpResult {
+  return problem('PAYLOAD_TOO_LARGE', `the body must be at most ${MAX_BODY_BYTES} bytes`);
 }
 
 /** `Origin` is the request's own scheme and host (the Host header, which the server checks). */
@@ -147,26 +176,13 @@ async function toHttpRequest(c: Context, options: ApiAppOptions, route: RouteSpe
   if (ip !== undefined) request.sourceIp = ip;
   if (c.req.method === 'POST' || c.req.method === 'PATCH') {
     const bytes = await readAtMost(c.req.raw, MAX_BODY_BYTES);
-    if (bytes === undefined) return problem('PAYLOAD_TOO_LARGE', `the body must be at most ${MAX_BODY_BYTES} bytes`);
-    let raw: string;
-    try {
-      raw = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      return problem('VALIDATION', 'the body is not valid UTF-8', [{ path: '(body)', message: 'must be UTF-8 JSON' }]);
-    }
-    request.rawBody = raw;
+    if (bytes === undefined) return bodyTooLarge();
     // A form (a route's `accepts`) reaches the function as its raw body only.
     const json = route.accepts === undefined || c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() === 'application/json';
-    if (json && raw.trim().length > 0) {
-      if (nestsDeeperThan(raw, MAX_BODY_DEPTH)) {
-        return problem('VALIDATION', `the body nests deeper than ${MAX_BODY_DEPTH} levels`, [{ path: '(body)', message: `must nest at most ${MAX_BODY_DEPTH} levels deep` }]);
-      }
-      try {
-        request.body = JSON.parse(raw);
-      } catch (error) {
-        return problem('VALIDATION', `the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'must be JSON' }]);
-      }
-    }
+    const parsed = parseJsonBody(bytes, { json });
+    if ('status' in parsed) return parsed;
+    request.rawBody = parsed.raw;
+    if ('body' in parsed) request.body = parsed.body;
   }
   const token = bearerToken(c.req.header('authorization')) ?? getCookie(c, SESSION_COOKIE);
   if (token) {
@@ -187,7 +203,8 @@ function bearerToken(authorization: string | undefined): string | undefined {
   return authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() || undefined : undefined;
 }
 
-function send(result: HttpResult): Response {
+/** A function's (or the edge's) answer as the HTTP response: JSON unless it names its own content type. */
+export function respond(result: HttpResult): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(result.headers ?? {})) headers.append(name, value);
   if (result.status === 204 || result.status === 303 || result.body === undefined) return new Response(null, { status: result.status, headers });

@@ -21,7 +21,7 @@ import type { HttpResult } from '../leedz/functions/http.js';
 import { API_FRONT_FUNCTION, ROUTES } from '../leedz/functions/routes.js';
 import type { Identity } from '../leedz/ports.js';
 import { invocationContextFromLambda } from './lambda-context.js';
-import { mountApiReference } from '../server/api-reference.js';
+import { mountApiReference } from '../edge/api-reference.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 

@@ -18,10 +18,8 @@ import type { Controllers } from './controllers/controllers.js';
 import { formatGigTime } from './domain/time-zone.js';
 import type { MarketplaceDeps } from './deps.js';
 import { outboxMessage } from './functions/define-http-function.js';
+import { ok, problem, type HttpResult } from './functions/http.js';
 import { NotFoundError, StateError, type ReportView } from './ports.js';
-
-/** What the moderation functions answer: an HTTP status and body, as the console's endpoints send them. */
-export type ModerationResult = { status: 200; body: unknown } | { status: 404 | 409; body: { error: { code: 'NOT_FOUND' | 'CONFLICT'; message: string } } };
 
 export const listReportsInput = z.object({ which: z.enum(['open', 'closed']).default('open'), limit: z.int().min(1).max(500).default(200) });
 export const resolveReportInput = z.object({ id: z.string().min(1).max(200), action: z.enum(['dismiss', 'take-down']) });
@@ -32,7 +30,7 @@ export function createModeration(deps: MarketplaceDeps, controllers: Controllers
   const listReports = defineFunction('listReports', {
     input: listReportsInput,
     table: 'read',
-    handler: async ({ which, limit }): Promise<ModerationResult> => {
+    handler: async ({ which, limit }): Promise<HttpResult> => {
       const reports = await store.listReports(which, limit);
       const views: ReportView[] = [];
       for (const report of reports) {
@@ -45,19 +43,19 @@ export function createModeration(deps: MarketplaceDeps, controllers: Controllers
               : { title: leed.title, creator: leed.creator, status: leed.status, when: formatGigTime(leed.start, leed.end, leed.timeZone), zip: leed.zip, location: leed.location, price: leed.price, details: leed.details },
         });
       }
-      return { status: 200, body: { reports: views } };
+      return ok({ reports: views });
     },
   });
 
   const resolveReport = defineFunction('resolveReport', {
     input: resolveReportInput,
     table: 'read-write',
-    handler: async ({ id, action }, ctx): Promise<ModerationResult> => {
+    handler: async ({ id, action }, ctx): Promise<HttpResult> => {
       const report = await store.getReport(id);
-      if (report === undefined) return { status: 404, body: { error: { code: 'NOT_FOUND', message: `report ${id} not found` } } };
-      if (report.status !== 'open') return { status: 409, body: { error: { code: 'CONFLICT', message: `this report is already ${report.status}` } } };
+      if (report === undefined) return problem('NOT_FOUND', `report ${id} not found`);
+      if (report.status !== 'open') return problem('CONFLICT', `this report is already ${report.status}`);
       const now = deps.now().toISOString();
-      if (action === 'dismiss') return { status: 200, body: { report: await store.resolveReport(id, 'dismissed', now) } };
+      if (action === 'dismiss') return ok({ report: await store.resolveReport(id, 'dismissed', now) });
 
       const { trade, leedId } = report;
       const work = { leedId, trade };
@@ -68,14 +66,16 @@ export function createModeration(deps: MarketplaceDeps, controllers: Controllers
           outboxMessage(prepare(ctx, controllers.emailHelper).leedNews({ ...work, news: { kind: 'withdrawn', by: 'operator' } }, { idempotencyKey: `news:${leedId}:withdrawn` })),
         ]);
       } catch (error) {
-        if (error instanceof NotFoundError) return { status: 404, body: { error: { code: 'NOT_FOUND', message: 'the leed of this report no longer exists' } } };
-        if (error instanceof StateError) return { status: 409, body: { error: { code: 'CONFLICT', message: `the leed is ${(await store.getLeed(trade, leedId))?.status ?? 'gone'}: only an active leed can be taken down; dismiss the report instead` } } };
+        if (error instanceof NotFoundError) return problem('NOT_FOUND', 'the leed of this report no longer exists');
+        if (error instanceof StateError) {
+          return problem('CONFLICT', `the leed is ${(await store.getLeed(trade, leedId))?.status ?? 'gone'}: only an active leed can be taken down; dismiss the report instead`);
+        }
         throw error;
       }
       // Every open report of that leed is settled by the take-down, not only this one.
       const others = (await store.listReports('open', 500)).filter((r) => r.leedId === leedId && r.id !== id);
       for (const other of others) await store.resolveReport(other.id, 'taken-down', now).catch(() => undefined);
-      return { status: 200, body: { report: await store.resolveReport(id, 'taken-down', now) } };
+      return ok({ report: await store.resolveReport(id, 'taken-down', now) });
     },
   });
 

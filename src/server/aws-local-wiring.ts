@@ -36,7 +36,7 @@ import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
 import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
 import type { Store } from '../leedz/ports.js';
 import { mountApiRoutes } from './api-routes.js';
-import { mountApiReference } from './api-reference.js';
+import { mountApiReference } from '../edge/api-reference.js';
 import { startCognitoLocal, startDynamoDbLocal, startSesLocal, type CognitoLocal, type DynamoDbLocal, type SesLocal } from './emulators.js';
 import { loadOrCreateSecret, type MarketplaceWiringOptions, mountLocalCheckout, mountModeration } from './marketplace-wiring.js';
 

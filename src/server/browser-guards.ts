@@ -15,19 +15,10 @@
  */
 import { isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
+import { respond } from '../edge/api-app.js';
+import { CONTENT_SECURITY_POLICY } from '../edge/content-security-policy.js';
+import { problem } from '../leedz/functions/http.js';
 
-/** The pages' policy: everything from this origin, nothing inline that runs, no framing by others. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 /** Lambda's API: every operation's path starts with its API version, a date. */
 export const LAMBDA_API_PATH = /^\/20\d\d-\d\d-\d\d\//;
@@ -45,7 +36,7 @@ export function guardBrowserRequests(options: { publicUrl?: string }): Middlewar
       const path = c.req.path;
       if (LAMBDA_API_PATH.test(path)) return c.json({ Type: 'User', message }, 421, { 'x-amzn-ErrorType': 'MisdirectedRequestException' });
       if (path.startsWith('/local/')) return c.json({ message }, 421);
-      if (path.startsWith('/api/')) return c.json({ error: { code: 'MISDIRECTED', message } }, 421);
+      if (path.startsWith('/api/')) return respond({ ...problem('MISDIRECTED', message), headers: { 'x-content-type-options': 'nosniff' } });
       return c.text(message, 421);
     }
     await next();

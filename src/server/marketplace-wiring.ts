@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Context, Hono, MiddlewareHandler } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { createOutboxMailer } from '../adapters/mailer/outbox/outbox-mailer.js';
 import { createSmtpMailer, createTeeMailer } from '../adapters/mailer/smtp/smtp-mailer.js';
 import { createZipGeocoder } from '../adapters/geocoder/zip/zip-geocoder.js';
@@ -17,17 +16,18 @@ import { createLocalPayments, type LocalPayments, renderCheckoutPage } from '../
 import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite-idempotency-store.js';
 import { createSqliteStore, type SqliteStore } from '../adapters/store/sqlite/sqlite-store.js';
 import { createIdempotency } from '../framework/idempotency.js';
-import { requestBody, requestTooLarge } from '../runtime/access.js';
+import { requestBody } from '../runtime/access.js';
 import type { Transport } from '../framework/transport.js';
 import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../leedz/deps.js';
 import { createMarketplace, type Marketplace } from '../leedz/marketplace.js';
 import { EMAIL_KINDS, isEmailKind } from '../leedz/emails/kinds.js';
-import { invalid } from '../leedz/functions/http.js';
+import { invalid, MAX_BODY_BYTES, notFound, problem, type HttpResult } from '../leedz/functions/http.js';
 import { createOutboxRelay, type OutboxRelay } from '../leedz/outbox-relay.js';
 import { DEFAULT_RETENTION, type Housekeeping } from '../runtime/local-runtime.js';
 import { mountApiRoutes } from './api-routes.js';
 import { DEFAULT_EMAILS_KEPT, marketplaceHousekeeping } from './marketplace-housekeeping.js';
-import { mountApiReference } from './api-reference.js';
+import { bodyTooLarge, contentTypeRefusal, parseJsonBody, respond } from '../edge/api-app.js';
+import { mountApiReference } from '../edge/api-reference.js';
 
 export interface MarketplaceWiringOptions {
   dataDir: string;
@@ -114,10 +114,7 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
           ...(Number.isInteger(limit) && limit >= 1 && limit <= 10_000 ? [] : [{ path: 'limit', message: 'must be a whole number from 1 to 10000' }]),
           ...(kind === undefined || kind === '' || isEmailKind(kind) ? [] : [{ path: 'kind', message: `must be one of ${EMAIL_KINDS.join(', ')}` }]),
         ];
-        if (fields.length > 0) {
-          const refusal = invalid(fields);
-          return c.json(refusal.body as object, refusal.status as ContentfulStatusCode);
-        }
+        if (fields.length > 0) return respond(invalid(fields));
         const filter: Parameters<typeof outbox.listEmails>[0] = { limit };
         if (to) filter.to = to;
         if (kind) filter.kind = kind;
@@ -125,7 +122,7 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
       });
       app.get('/api/dev/outbox/:id', (c) => {
         const email = outbox.getEmail(c.req.param('id'));
-        if (email === undefined) return c.json({ error: { code: 'NOT_FOUND', message: 'email not found' } }, 404);
+        if (email === undefined) return respond(notFound('email'));
         if (c.req.query('format') !== 'html') return c.json(email);
         // Shown in the console's frame, as a mail client would: its own inline styles, no scripts, links open the top window.
         return c.html(framedEmail(email.html), 200, {
@@ -164,32 +161,23 @@ function framedEmail(html: string): string {
  */
 export function mountModeration(app: Hono, transport: Transport, operatorOnly: MiddlewareHandler): void {
   app.use('/api/ops/*', operatorOnly);
-  const call = async (c: Context, name: string, input: unknown) => {
+  const call = async (name: string, input: unknown) => {
     const invocation = await transport.invoke(name, input, 'RequestResponse');
-    if (invocation.functionError !== undefined) return c.json({ error: { code: 'INTERNAL', message: 'the moderation function failed; see its invocation in the console' } }, 500);
-    const result = invocation.payload as { status: ContentfulStatusCode; body: unknown };
-    return c.json(result.body as object, result.status);
+    if (invocation.functionError !== undefined) return respond(problem('INTERNAL', 'the moderation function failed; see its invocation in the console'));
+    return respond(invocation.payload as HttpResult);
   };
-  app.get('/api/ops/reports', (c) => call(c, 'listReports', { which: c.req.query('which') === 'closed' ? 'closed' : 'open' }));
+  app.get('/api/ops/reports', (c) => call('listReports', { which: c.req.query('which') === 'closed' ? 'closed' : 'open' }));
   app.post('/api/ops/reports/:id/resolve', async (c) => {
-    if ((c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() !== 'application/json') {
-      return c.json({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the body must be JSON sent as Content-Type: application/json' } }, 415);
-    }
-    // A signed request's body was read by the signature check; the console's (a session) is read here, within the same cap.
+    const refused = contentTypeRefusal(c);
+    if (refused !== undefined) return respond(refused);
+    // A signed request's body was read by the signature check; the console's (a session) is read here. The API's cap either way.
     const bytes = await requestBody(c);
-    if (bytes === undefined) return c.json({ error: { code: 'PAYLOAD_TOO_LARGE', message: requestTooLarge().message } }, 413);
-    const text = new TextDecoder().decode(bytes);
-    let body: { action?: unknown } = {};
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null) body = parsed as { action?: unknown };
-    } catch {
-      // Refused below, naming the field.
-    }
-    if (body.action !== 'dismiss' && body.action !== 'take-down') {
-      return c.json({ error: { code: 'VALIDATION', message: 'invalid action', fields: [{ path: 'action', message: 'must be "dismiss" or "take-down"' }] } }, 400);
-    }
-    return call(c, 'resolveReport', { id: c.req.param('id'), action: body.action });
+    if (bytes === undefined || bytes.length > MAX_BODY_BYTES) return respond(bodyTooLarge());
+    const parsed = parseJsonBody(bytes);
+    if ('status' in parsed) return respond(parsed);
+    const action = (parsed.body as { action?: unknown } | null | undefined)?.action;
+    if (action !== 'dismiss' && action !== 'take-down') return respond(invalid([{ path: 'action', message: 'must be "dismiss" or "take-down"' }]));
+    return call('resolveReport', { id: c.req.param('id'), action });
   });
 }
 

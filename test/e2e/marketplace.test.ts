@@ -390,6 +390,23 @@ describe('moderation', () => {
     return { status: response.status, body: await response.json() };
   }
 
+  it("the operator's endpoints refuse a bad request as the API does: its status from the code, the field named, nothing changed", async () => {
+    const credentials = readRuntimeCredentials(join(t.dataDir, 'keys'))!;
+    const resolve = async (contentType: string, body: string) => {
+      const response = await signedFetch(`${t.url}/api/ops/reports/l_x%3Asomeone/resolve`, { method: 'POST', headers: { 'content-type': contentType }, body }, credentials);
+      return { status: response.status, body: await response.json() };
+    };
+    expect(await resolve('text/plain', '{"action":"dismiss"}')).toMatchObject({ status: 415, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE' } } });
+    expect(await resolve('application/json', '{"action":')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION', fields: [{ path: '(body)', message: 'must be JSON' }] } } });
+    expect(await resolve('application/json', '{"action":"nuke"}')).toEqual({
+      status: 400,
+      body: { error: { code: 'VALIDATION', message: 'invalid action', fields: [{ path: 'action', message: 'must be "dismiss" or "take-down"' }] } },
+    });
+    expect(await resolve('application/json', JSON.stringify({ action: 'dismiss', note: 'x'.repeat(70_000) }))).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    expect(await resolve('application/json', '{"action":"dismiss"}')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(await asOperator('GET', '/api/dev/outbox/no-such-email')).toEqual({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'email not found' } } });
+  });
+
   it('reports reach the operator once per reporter; a take-down emails the poster and tells those who were emailed; a dismissal changes nothing else', async () => {
     const poster = await t.signIn('mod-poster@example.com');
     const reporter = await t.signIn('mod-reporter@example.com');

@@ -63,6 +63,8 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A `Host` that names neither an IP address, `localhost` nor the public URL's host (the local server only: src/server/browser-guards.ts). */
+  MISDIRECTED: 421,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
-import { CONTENT_SECURITY_POLICY } from './browser-guards.js';
+import { CONTENT_SECURITY_POLICY } from './content-security-policy.js';
 import { EXAMPLES, routeErrors } from '../leedz/functions/api-docs.js';
 import { openApiDocument, ROUTES, type RouteSpec } from '../leedz/functions/routes.js';
 
