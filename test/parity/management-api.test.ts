@@ -259,6 +259,18 @@ describe('asynchronous invocation settings (FunctionEventInvokeConfig)', () => {
     expect(sink.records[0]!.requestContext).toMatchObject({ requestId: failed.id, condition: 'RetriesExhausted', approximateInvokeCount: 1 });
   });
 
+  it('Put MaximumEventAgeInSeconds 60: an event held back longer (throttled by a reservation of 0) is discarded as EventAgeExceeded, its record at the OnFailure destination', async () => {
+    await client.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumEventAgeInSeconds: 60, DestinationConfig: { OnFailure: { Destination: ARN('failures') } } }),
+    );
+    await client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'emailHelper', ReservedConcurrentExecutions: 0 }));
+    const accepted = await local.runtime.invoke('emailHelper', { function: 'send', to: 'pat@example.com' }, 'Event');
+    // 60 s at this time scale is 60 ms; AWS's default (6 hours) would be 21.6 s, past the wait.
+    await vi.waitFor(() => expect(local.runtime.getInvocation(accepted.requestId!)).toMatchObject({ state: 'failed', outcome: 'EventAgeExceeded' }), { timeout: 10_000, interval: 10 });
+    expect(sink.records).toHaveLength(1);
+    expect(sink.records[0]!.requestContext).toMatchObject({ requestId: accepted.requestId, condition: 'EventAgeExceeded' });
+  });
+
   it('Put replaces: a setting left out goes back to AWS’s default (two retries)', async () => {
     await client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumRetryAttempts: 0 }));
     const replaced = await client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumEventAgeInSeconds: 3600 }));
