@@ -23,6 +23,7 @@ import type { InvocationContext } from '../../src/framework/context.js';
 import { defineController } from '../../src/framework/define.js';
 import { MAX_HOPS } from '../../src/framework/invoker.js';
 import { startInvokeApi } from '../helpers/invoke-api-server.js';
+import { startTestServer } from '../helpers/marketplace-server.js';
 import { recordSink, tempRuntime, type TempRuntime } from '../helpers/parity.js';
 import { lambdaClient } from '../helpers/signed.js';
 
@@ -147,5 +148,20 @@ describe('what the runtime cannot see', () => {
     }
     expect(runs.map((r) => r.hop)).toEqual([0, 0, 0]);
     expect(outside).toEqual([1, 2, 3]);
+  });
+});
+
+describe('the server', () => {
+  it('runs every handler as a Lambda function to the AWS SDK (AWS_LAMBDA_FUNCTION_NAME), so a raw SDK call sends the trace header the chain is read from', async () => {
+    const before = process.env.AWS_LAMBDA_FUNCTION_NAME;
+    delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    const t = await startTestServer();
+    try {
+      expect(process.env.AWS_LAMBDA_FUNCTION_NAME).toBe('leedz-local-runtime');
+    } finally {
+      await t.close();
+      if (before === undefined) delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+      else process.env.AWS_LAMBDA_FUNCTION_NAME = before;
+    }
   });
 });

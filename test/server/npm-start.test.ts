@@ -1,6 +1,7 @@
 /**
- * `npm start` as a user runs it, in a child process: the server it starts stops when npm is killed
- * by its process id (issue 11, point 9). npm does not pass SIGTERM on to the server, and a wrapper
+ * `npm start` as a user runs it, in a child process: its banner's console link signs the operator in
+ * once, its CLI hint reaches this server, and the server it starts stops when npm is killed by its
+ * process id. npm does not pass SIGTERM on to the server, and a wrapper
  * process between them (tsx's CLI) would keep the server's parent alive: the server is one process,
  * which sees its parent go and stops.
  */
@@ -69,6 +70,18 @@ describe('npm start', () => {
     expect(hint).toBe(` --endpoint ${url} --data ${dir.path}`);
     const link = await runLeedz(['console-url', ...hint.trim().split(' ')], { PORT: '', LEEDZ_DATA_DIR: '' });
     expect(link.stdout).toMatch(new RegExp(`^${url}/console\\?token=`));
+
+    // The banner's own console link signs the operator in, once: the console's JSON answers with its cookie.
+    const printed = new RegExp(`console:\\s+(${url}/console\\?token=\\S+)`).exec(started)?.[1];
+    expect(printed).toBeDefined();
+    const opened = await fetch(printed!, { redirect: 'manual' });
+    expect(opened.status).toBe(303);
+    const cookie = opened.headers.get('set-cookie')?.split(';')[0];
+    expect(cookie).toBeDefined();
+    const functions = await fetch(`${url}/local/functions`, { headers: { cookie: cookie! } });
+    expect(functions.status).toBe(200);
+    expect(((await functions.json()) as { name: string }[]).map((f) => f.name)).toContain('emailHelper');
+    expect((await fetch(printed!, { redirect: 'manual' })).headers.get('set-cookie')).toBeNull();
 
     const stopped = waitForOutput(npm, /the process that started the server is gone/, 15_000);
     process.kill(npm.pid!, 'SIGTERM');
