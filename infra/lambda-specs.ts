@@ -7,9 +7,9 @@
  *
  * @example
  * const { functions, controllers, lanes, relay, sweep } = lambdaSpecs();
- * TABLE_ACTIONS[relay.config.table!]; // ['dynamodb:GetItem', …]
+ * tableActions(sweep.config.table); // ['dynamodb:Query', 'dynamodb:UpdateItem']
  */
-import type { Deployable, TableAccess } from '../src/framework/define.js';
+import { type Deployable, TABLE_ACTION_NAMES, type TableAccess, type TableAction } from '../src/framework/define.js';
 import { LANES } from '../src/leedz/controllers/mail-lanes.js';
 import { type Deployables, OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from './deployables.js';
 
@@ -32,16 +32,26 @@ export const SERVICE_USERS = {
 } as const satisfies Record<string, readonly string[]>;
 
 /**
- * The DynamoDB actions behind each level of table access a deployable declares (`table` in its
- * config): exactly what the DynamoDB store and the login tokens send — a `TransactWriteItems` is
- * authorised item by item, as the put, update, delete or condition check each item is. Queries reach
- * the table's indexes too. `test/infra/table-access.test.ts` runs every deployable against DynamoDB
- * Local and fails when its code sends an action its declaration does not grant.
+ * The DynamoDB action behind each table action a deployable declares (`table` in its config, one
+ * per action its code sends): the DynamoDB store and the login tokens send nothing else — no scan,
+ * no batch. A `TransactWriteItems` is authorised item by item, as the put, update, delete or
+ * condition check each item is; a query reaches the table's indexes too (the stack grants it on
+ * them). `test/infra/table-access.test.ts` runs every deployable against DynamoDB Local and fails
+ * when its code sends an action its declaration does not list.
  */
-export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
-  'read-write': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+export const TABLE_ACTIONS: Readonly<Record<TableAction, string>> = {
+  get: 'dynamodb:GetItem',
+  query: 'dynamodb:Query',
+  put: 'dynamodb:PutItem',
+  update: 'dynamodb:UpdateItem',
+  delete: 'dynamodb:DeleteItem',
+  'condition-check': 'dynamodb:ConditionCheckItem',
 };
+
+/** The IAM actions of a `table` declaration, in a fixed order (none when there is no declaration). */
+export function tableActions(table: TableAccess | undefined): string[] {
+  return TABLE_ACTION_NAMES.filter((action) => table?.includes(action) === true).map((action) => TABLE_ACTIONS[action]);
+}
 
 /** What Powertools-style idempotency records need (`src/adapters/idempotency/dynamodb-idempotency-store.ts`). */
 export const IDEMPOTENCY_ACTIONS: readonly string[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
@@ -74,8 +84,9 @@ export function lambdaSpecs({ functions, controllers }: Deployables = readDeploy
     functions,
     controllers,
     lanes,
-    relay: { name: OUTBOX_RELAY, config: { timeoutSeconds: 60, table: 'read-write' }, invokes: everyController },
-    sweep: { name: OUTBOX_SWEEP_NAME, config: { timeoutSeconds: 120, table: 'read-write' }, invokes: everyController },
+    // The relay marks what it delivered dispatched; the sweep also reads the pending-outbox index.
+    relay: { name: OUTBOX_RELAY, config: { timeoutSeconds: 60, table: ['update'] }, invokes: everyController },
+    sweep: { name: OUTBOX_SWEEP_NAME, config: { timeoutSeconds: 120, table: ['query', 'update'] }, invokes: everyController },
   };
 }
 

@@ -8,7 +8,7 @@
  * their settings from the marketplace's own definitions (`readDeployables`), the table from the
  * store's table definition, the environment variable names from the Lambda configuration. Least
  * privilege follows the declarations: a function may invoke exactly the controllers it declares
- * (`invokes`) and use the table as it declares (`table`: read, read-write or not at all), never
+ * (`invokes`) and use the table as it declares (`table`: the actions its code sends, or none), never
  * `Resource: "*"`.
  *
  * In parts: what each Lambda is and may use (`infra/lambda-specs.ts`), the data and the services
@@ -43,7 +43,7 @@ import { OUTBOX_SWEEP } from '../src/lambda/outbox-sweep.js';
 import { OUTBOX_RELAY } from './deployables.js';
 import { type ConcurrencyPlan, DEFAULT_ACCOUNT_CONCURRENCY } from './edge-limits.js';
 import { addApiRoutes } from './http-api.js';
-import { type LambdaSpec, lambdaSpecs, SERVICE_USERS, TABLE_ACTIONS } from './lambda-specs.js';
+import { type LambdaSpec, lambdaSpecs, SERVICE_USERS, tableActions } from './lambda-specs.js';
 import { planLambdaCaps, type MailRatePlan } from './mail-rate.js';
 import { Observability } from './observability.js';
 import { addMailFeedback, addServices, addTables, grantServices } from './stack-services.js';
@@ -179,7 +179,7 @@ export class LeedzStack extends Stack {
       }
       if (deployable.config.table !== undefined) {
         fn.addToRolePolicy(
-          new PolicyStatement({ actions: [...TABLE_ACTIONS[deployable.config.table]], resources: [table.tableArn, ...LEEDZ_TABLE.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.name}`)] }),
+          new PolicyStatement({ actions: tableActions(deployable.config.table), resources: [table.tableArn, ...LEEDZ_TABLE.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.name}`)] }),
         );
       }
       this.functions.set(deployable.name, fn);

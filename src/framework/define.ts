@@ -40,15 +40,25 @@ export interface FunctionConfig {
   /** Destination for records of failed asynchronous invocations: a function name, or unset for the dead-letter store. */
   onFailure?: string;
   /**
-   * What the code does with the application's table: `read` (gets and queries), `read-write` (also
-   * puts, updates, deletes, transactions); unset: nothing. Declared beside the code as `invokes` is,
-   * and for the same reason: on AWS it becomes the function's IAM policy on the table.
+   * The actions the code sends to the application's table, each one it may send on any path
+   * (`['get', 'query']` for a reader; a transaction's items count as the put, update, delete or
+   * condition check each is); unset: it does not use the table. Declared beside the code as
+   * `invokes` is, and for the same reason: on AWS it becomes the function's IAM policy on the table.
    */
   table?: TableAccess;
 }
 
-/** A function's access to the application's table (see {@link FunctionConfig.table}). */
-export type TableAccess = 'read' | 'read-write';
+/**
+ * The actions a function may declare on the table: item reads, queries (of the table and its
+ * indexes), and the item writes — alone or as the items of a transaction.
+ */
+export const TABLE_ACTION_NAMES = ['get', 'query', 'put', 'update', 'delete', 'condition-check'] as const;
+
+/** One action on the application's table (see {@link TABLE_ACTION_NAMES}). */
+export type TableAction = (typeof TABLE_ACTION_NAMES)[number];
+
+/** A function's access to the application's table: the actions its code sends (see {@link FunctionConfig.table}). */
+export type TableAccess = readonly TableAction[];
 
 /**
  * A controller's settings: Lambda's, plus the functions it may invoke, by name — a controller that
@@ -232,11 +242,25 @@ function validateConfig(name: string, config: FunctionConfig): void {
   check('reservedConcurrency', int(config.reservedConcurrency, 1, 1000), 'must be an integer from 1 to 1000');
   check('maximumRetryAttempts', int(config.maximumRetryAttempts, 0, 2), 'must be 0, 1 or 2');
   check('maximumEventAgeSeconds', int(config.maximumEventAgeSeconds, 60, 21_600), 'must be an integer from 60 to 21600');
-  check('table', config.table === 'read' || config.table === 'read-write', 'must be "read" or "read-write"');
+  const tableProblem = tableRule(config.table);
+  check('table', tableProblem === undefined, tableProblem ?? '');
   for (const field of ['onSuccess', 'onFailure'] as const) {
     const target = config[field];
     check(field, typeof target === 'string' && FUNCTION_NAME.test(target), 'must be a function name');
   }
+}
+
+/** What is wrong with a `table` declaration, or undefined when it is a list of distinct table actions. */
+function tableRule(table: unknown): string | undefined {
+  const names = TABLE_ACTION_NAMES.map((action) => `"${action}"`).join(', ');
+  if (!Array.isArray(table) || table.length === 0) {
+    return `must be a non-empty list of the table actions the code sends (${names}); leave it out when the code does not use the table`;
+  }
+  const unknown = table.findIndex((action) => !(TABLE_ACTION_NAMES as readonly unknown[]).includes(action));
+  if (unknown !== -1) return `lists ${JSON.stringify(table[unknown]) ?? 'undefined'}, which is not a table action: each must be one of ${names}`;
+  const twice = table.findIndex((action, i) => table.indexOf(action) !== i);
+  if (twice !== -1) return `lists "${table[twice]}" twice`;
+  return undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

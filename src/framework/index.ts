@@ -8,7 +8,7 @@
  * import { defineController, defineFunction, invoke, NonRetriableError } from './src/framework/index.js';
  */
 export { defineController, defineFunction } from './define.js';
-export type { Controller, ControllerConfig, Deployable, FunctionConfig, FunctionDefinition, LambdaFunction, RouteDefinition, TableAccess } from './define.js';
+export type { Controller, ControllerConfig, Deployable, FunctionConfig, FunctionDefinition, LambdaFunction, RouteDefinition, TableAccess, TableAction } from './define.js';
 export { invoke, prepare, FunctionInvocationError, MAX_HOPS } from './invoker.js';
 export type { ControllerInvoker, ControllerPreparer, EventOptions, PreparedInvocation, RouteInvoker } from './invoker.js';
 export type { InvocationContext, InvocationMeta, LambdaContext } from './context.js';

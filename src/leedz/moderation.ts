@@ -29,7 +29,7 @@ export function createModeration(deps: MarketplaceDeps, controllers: Controllers
 
   const listReports = defineFunction('listReports', {
     input: listReportsInput,
-    table: 'read',
+    table: ['get', 'query'],
     handler: async ({ which, limit }): Promise<HttpResult> => {
       const reports = await store.listReports(which, limit);
       const views: ReportView[] = [];
@@ -49,7 +49,7 @@ export function createModeration(deps: MarketplaceDeps, controllers: Controllers
 
   const resolveReport = defineFunction('resolveReport', {
     input: resolveReportInput,
-    table: 'read-write',
+    table: ['get', 'query', 'put', 'update', 'delete'],
     handler: async ({ id, action }, ctx): Promise<HttpResult> => {
       const report = await store.getReport(id);
       if (report === undefined) return problem('NOT_FOUND', `report ${id} not found`);

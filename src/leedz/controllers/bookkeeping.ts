@@ -129,6 +129,6 @@ export function createBookkeeping(deps: MarketplaceDeps) {
         handler: async ({ username }) => apply(`user:${username}`, { totals: { users: 1 } }, [username]),
       },
     },
-    { timeoutSeconds: 30, maximumRetryAttempts: 2, table: 'read-write' },
+    { timeoutSeconds: 30, maximumRetryAttempts: 2, table: ['get', 'put', 'update'] },
   );
 }

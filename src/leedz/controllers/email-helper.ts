@@ -438,7 +438,7 @@ export function createEmailHelper(deps: MarketplaceDeps) {
     // 30 s: a batch of 100 emails fits at SES's default 14/s; it is also how long a crashed attempt
     // holds its email keys before a redelivery may send them.
     // It invokes itself: notifyUsers hands each page of subscribers to notifyBatch.
-    { timeoutSeconds: 30, maximumRetryAttempts: 2, invokes: ['emailHelper'], table: 'read-write' },
+    { timeoutSeconds: 30, maximumRetryAttempts: 2, invokes: ['emailHelper'], table: ['get', 'query', 'put'] },
   );
   return emailHelper;
 }

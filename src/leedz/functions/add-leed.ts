@@ -22,7 +22,7 @@ export function newLeedId(): string {
 
 export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('addLeed', {
-    table: 'read-write',
+    table: ['get', 'query', 'put', 'update', 'condition-check'],
     handler: async (request, ctx) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();

@@ -20,7 +20,9 @@ import { noContent, ok, problem } from './http.js';
 
 export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('buyLeed', {
-    table: 'read-write',
+    // A paid leed is held (a condition check and a put); a free one is sold at once (recordSale:
+    // update, delete of the hold, puts), and a hold goes again when the provider fails (delete).
+    table: ['get', 'put', 'update', 'delete', 'condition-check'],
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;
@@ -94,7 +96,7 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
 
 export function createCancelCheckout(deps: MarketplaceDeps) {
   return defineHttpFunction('cancelCheckout', {
-    table: 'read-write',
+    table: ['get', 'delete'],
     handler: async (request) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;

@@ -36,7 +36,7 @@ export function feedUrl(publicUrl: string, token: string): string {
 
 export function createGetCalendarFeed(deps: MarketplaceDeps) {
   return defineHttpFunction('getCalendarFeed', {
-    table: 'read',
+    table: ['get'],
     handler: async (request) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
@@ -48,7 +48,8 @@ export function createGetCalendarFeed(deps: MarketplaceDeps) {
 
 export function createNewCalendarFeed(deps: MarketplaceDeps) {
   return defineHttpFunction('newCalendarFeed', {
-    table: 'read-write',
+    // Replacing a feed deletes the old token's marker.
+    table: ['get', 'put', 'delete', 'condition-check'],
     handler: async (request) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
@@ -63,7 +64,7 @@ export function createNewCalendarFeed(deps: MarketplaceDeps) {
 
 export function createRevokeCalendarFeed(deps: MarketplaceDeps) {
   return defineHttpFunction('revokeCalendarFeed', {
-    table: 'read-write',
+    table: ['get', 'delete'],
     handler: async (request) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
@@ -75,7 +76,7 @@ export function createRevokeCalendarFeed(deps: MarketplaceDeps) {
 
 export function createCalendarFeed(deps: MarketplaceDeps) {
   return defineHttpFunction('calendarFeed', {
-    table: 'read',
+    table: ['get', 'query'],
     // The path holds the feed's secret token.
     sensitive: ['params.file', 'url'],
     handler: async (request) => {

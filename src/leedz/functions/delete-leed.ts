@@ -11,7 +11,7 @@ import { noContent, notFound, problem, storeProblem } from './http.js';
 
 export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('deleteLeed', {
-    table: 'read-write',
+    table: ['get', 'put', 'update', 'delete'],
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;

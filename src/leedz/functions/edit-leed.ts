@@ -17,7 +17,8 @@ import { invalid, ok, problem, storeProblem } from './http.js';
 
 export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('editLeed', {
-    table: 'read-write',
+    // Moved to a place that has bookings: the store queries them (the conflict check).
+    table: ['get', 'query', 'put', 'update', 'delete'],
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;

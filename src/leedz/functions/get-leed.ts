@@ -8,7 +8,7 @@ import { notFound, ok, parseWith } from './http.js';
 
 export function createGetLeed(deps: MarketplaceDeps) {
   return defineHttpFunction('getLeed', {
-    table: 'read',
+    table: ['get'],
     handler: async (request) => {
       const params = parseWith(leedParamsSchema, request.params, 'parameter');
       if (!params.ok) return params.result;

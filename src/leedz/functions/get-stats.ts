@@ -5,7 +5,7 @@ import { ok } from './http.js';
 
 export function createGetStats(deps: MarketplaceDeps) {
   return defineHttpFunction('getStats', {
-    table: 'read',
+    table: ['get'],
     handler: async () => ok(await deps.store.getStats()),
   });
 }

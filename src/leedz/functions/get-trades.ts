@@ -5,7 +5,7 @@ import { ok } from './http.js';
 
 export function createGetTrades(deps: MarketplaceDeps) {
   return defineHttpFunction('getTrades', {
-    table: 'read',
+    table: ['query'],
     handler: async () => ok({ trades: await deps.store.listTrades() }),
   });
 }

@@ -7,7 +7,7 @@ import { notFound, ok, parseWith } from './http.js';
 
 export function createGetUser(deps: MarketplaceDeps) {
   return defineHttpFunction('getUser', {
-    table: 'read',
+    table: ['get'],
     handler: async (request) => {
       const params = parseWith(z.object({ username: z.string().min(1).max(64) }), request.params, 'parameter');
       if (!params.ok) return params.result;

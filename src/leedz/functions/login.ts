@@ -24,7 +24,8 @@ export const loginBodySchema = z.strictObject({
 
 export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('login', {
-    table: 'read-write',
+    // The rate limit's counters; the token is made by emailHelper.
+    table: ['update'],
     invokes: [controllers.emailHelper],
     handler: async (request, ctx) => {
       const body = parseWith(loginBodySchema, request.body ?? {});
@@ -57,7 +58,8 @@ export const callbackBodySchema = z.strictObject({
 
 export function createAuthCallback(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('authCallback', {
-    table: 'read-write',
+    // The token is redeemed by a conditional delete; a first sign-in creates the user (puts).
+    table: ['get', 'put', 'delete'],
     // The sign-in token is a secret until it is spent; the invocation log keeps "[redacted]".
     sensitive: ['query.token', 'body.token'],
     handler: async (request, ctx) => {

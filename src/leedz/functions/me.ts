@@ -11,7 +11,7 @@ import { invalid, notFound, ok, unauthenticated } from './http.js';
 
 export function createGetMe(deps: MarketplaceDeps) {
   return defineHttpFunction('getMe', {
-    table: 'read',
+    table: ['get'],
     handler: async (request) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
@@ -23,7 +23,7 @@ export function createGetMe(deps: MarketplaceDeps) {
 
 export function createGetSession(deps: MarketplaceDeps) {
   return defineHttpFunction('getSession', {
-    table: 'read',
+    table: ['get'],
     handler: async (request) => {
       const caller = authenticate(request);
       const user = caller === undefined ? undefined : await deps.store.getUser(caller.username);
@@ -36,7 +36,8 @@ export function createGetSession(deps: MarketplaceDeps) {
 
 export function createUpdateMe(deps: MarketplaceDeps) {
   return defineHttpFunction('updateMe', {
-    table: 'read-write',
+    // updateUser: the profile (update), a trade added (condition check), removed (delete), every subscription again (put).
+    table: ['get', 'query', 'put', 'update', 'delete', 'condition-check'],
     handler: async (request) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();

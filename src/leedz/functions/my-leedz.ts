@@ -17,7 +17,7 @@ export const MY_LEEDZ_LIMIT = 500;
 
 export function createMyLeedz(deps: MarketplaceDeps) {
   return defineHttpFunction('myLeedz', {
-    table: 'read',
+    table: ['get', 'query'],
     handler: async (request) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();

@@ -16,7 +16,7 @@ import { ok, problem } from './http.js';
 
 export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('paymentWebhook', {
-    table: 'read-write',
+    table: ['get', 'put', 'update', 'delete'],
     invokes: [controllers.emailHelper],
     handler: async (request, ctx) => {
       const payment = await deps.payments.verifyWebhook(request.headers, request.rawBody ?? '', request.url ?? '');

@@ -16,7 +16,7 @@ export const reportBodySchema = z.strictObject({
 
 export function createReportLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('reportLeed', {
-    table: 'read-write',
+    table: ['get', 'put'],
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;

@@ -81,7 +81,8 @@ export function createSearchLeedz(deps: MarketplaceDeps) {
   // Valid queries by their parameters as sent (an invalid one is parsed each time: its 400 names the fields).
   const validQueries = new Map<string, SearchQuery>();
   return defineHttpFunction('searchLeedz', {
-    table: 'read',
+    // A signed-in vendor's radius search adds their own leedz, read item by item (get).
+    table: ['get', 'query'],
     handler: async (request) => {
       const sent = JSON.stringify(request.query);
       let query = validQueries.get(sent);

@@ -32,7 +32,9 @@ const NO_STORE = { 'cache-control': 'no-store' } as const;
 
 export function createUnsubscribe(deps: MarketplaceDeps) {
   return defineHttpFunction('unsubscribe', {
-    table: 'read-write',
+    // The link's secret is made on first use (put); updateUser writes the profile (update), deletes the
+    // subscription, puts the others again, and checks a trade that a racing profile change dropped.
+    table: ['get', 'put', 'update', 'delete', 'condition-check'],
     sensitive: ['query.token'],
     handler: async (request) => {
       const query = parseWith(unsubscribeQuerySchema, request.query, 'parameter');

@@ -22,7 +22,7 @@ export const upcomingQuerySchema = z.strictObject({
 
 export function createUpcomingLeedz(deps: MarketplaceDeps) {
   return defineHttpFunction('upcomingLeedz', {
-    table: 'read',
+    table: ['get', 'query'],
     handler: async (request) => {
       const params = parseWith(z.object({ trade: tradeNameSchema }), request.params, 'parameter');
       if (!params.ok) return params.result;
