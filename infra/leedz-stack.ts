@@ -189,6 +189,9 @@ export class LeedzStack extends Stack {
     functions.forEach((fn) => lambdaOf(fn));
     const failureQueues = new Map<string, Queue>();
     const controllerLambdas = new Map<string, LambdaFunction>();
+    // A bulk lane's batches wait their turn at the account's sending rate (a fan-out to thousands takes
+    // hours at the sandbox's 1/s): its alarm comes at half its maximum age, before events are dropped.
+    const eventAgeAlarmMinutes = new Map<string, number>();
     for (const controller of controllers) {
       const { maximumRetryAttempts = 2, maximumEventAgeSeconds = 21_600, onSuccess, onFailure } = controller.config;
       let failureQueue: Queue | undefined;
@@ -204,6 +207,7 @@ export class LeedzStack extends Stack {
       for (const spec of [controller, ...ownLanes]) {
         const fn = lambdaOf(spec);
         controllerLambdas.set(spec.name, fn);
+        if (spec.name === mail.bulk.lambda) eventAgeAlarmMinutes.set(spec.name, Math.round(maximumEventAgeSeconds / 120));
         // A non-retriable error's record is delivered by the controller's entry itself, to the same
         // destination (src/lambda/controller-handler.ts), so it needs to send there too.
         if (failureQueue !== undefined) {
@@ -285,6 +289,7 @@ export class LeedzStack extends Stack {
       topic: alarms,
       apiFunctions: pick(functions),
       controllers: controllerLambdas,
+      eventAgeAlarmMinutes,
       relay: [relay.name, relayFn],
       sweep: [sweep.name, sweepFn],
       tables: [

@@ -34,7 +34,7 @@ import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-/** How long an Event may wait in Lambda's queue before the admin hears of it. */
+/** How long an Event may wait in Lambda's queue before the admin hears of it (a controller that must not queue). */
 export const EVENT_AGE_ALARM_MINUTES = 15;
 
 export interface ObservabilityProps {
@@ -45,6 +45,11 @@ export interface ObservabilityProps {
   apiFunctions: ReadonlyMap<string, LambdaFunction>;
   /** The controllers, invoked with Event, by name. */
   controllers: ReadonlyMap<string, LambdaFunction>;
+  /**
+   * How long an Event of these controllers may wait before the alarm, in minutes, where it is not
+   * {@link EVENT_AGE_ALARM_MINUTES}: a bulk lane queues by design, paced to the account's sending rate.
+   */
+  eventAgeAlarmMinutes?: ReadonlyMap<string, number>;
   /** The outbox relay (on the table's stream) and the sweep, by name. */
   relay: readonly [string, LambdaFunction];
   sweep: readonly [string, LambdaFunction];
@@ -95,11 +100,12 @@ export class Observability extends Construct {
         `${name}: failure records that could not be delivered to the on-failure destination (the event is lost)`,
         fn.metric('DestinationDeliveryFailures', { period: FIVE_MINUTES, statistic: Stats.SUM }),
       );
+      const minutes = props.eventAgeAlarmMinutes?.get(name) ?? EVENT_AGE_ALARM_MINUTES;
       alarm(
         `${name}AsyncEventAge`,
-        `${name}: an Event waited over ${EVENT_AGE_ALARM_MINUTES} minutes in Lambda's queue (throttled by its cap, or retried)`,
+        `${name}: an Event waited over ${minutes} minutes in Lambda's queue (throttled by its cap, or retried)`,
         fn.metric('AsyncEventAge', { period: FIVE_MINUTES, statistic: Stats.MAXIMUM }),
-        EVENT_AGE_ALARM_MINUTES * 60_000,
+        minutes * 60_000,
       );
     }
     alarm('Api5xx', 'the HTTP API answered 5xx in the last 5 minutes (a function failed, timed out or was throttled)', api.metricServerError({ period: FIVE_MINUTES, statistic: Stats.SUM }));

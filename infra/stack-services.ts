@@ -137,7 +137,8 @@ export function grantServices(
   // Every email is sent with the configuration set, which SES authorises as a resource of its own
   // (https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html): the grant names it.
   const sendEmail = new PolicyStatement({
-    actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+    // SES v2's SendEmail, with simple content (src/adapters/mailer/ses/ses-mailer.ts): no raw messages.
+    actions: ['ses:SendEmail'],
     resources: [
       stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
       stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: options.configurationSetName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
@@ -173,10 +174,11 @@ export function grantServices(
 
 /** The SES configuration set every email is sent with, whose bounces and complaints reach emailHelper's mailFeedback route. */
 export function addMailFeedback(stack: Stack, options: { configurationSetName: string; emailHelper: IFunction }): void {
-  // The configuration set publishes hard bounces and complaints to the default event bus (the only
+  // The configuration set publishes bounces and complaints to the default event bus (the only
   // one SES publishes to: https://docs.aws.amazon.com/ses/latest/dg/monitoring-eventbridge.html); a
   // rule hands each to emailHelper as its mailFeedback route, the event's detail as the payload,
-  // asynchronously (its retries and failure queue apply), and the route suppresses the addresses.
+  // asynchronously (its retries and failure queue apply), and the route suppresses the addresses
+  // of permanent bounces and of complaints (a transient bounce is SES's to retry).
   const mailEvents = new ConfigurationSet(stack, 'MailEvents', { configurationSetName: options.configurationSetName });
   mailEvents.addEventDestination('BouncesAndComplaints', {
     destination: EventDestination.eventBus(EventBus.fromEventBusName(stack, 'DefaultBus', 'default')),
