@@ -78,6 +78,8 @@ describe('mistakes', () => {
     [['pause'], /pause: which function\?/],
     [['resume', 'a', 'b'], /resume: one function at a time/],
     [['compact', 'now'], /unexpected argument "now"/],
+    [['console-url', 'now'], /unexpected argument "now"/],
+    [['console-url', '--endpoint', 'localhost:3000'], /--endpoint: "localhost:3000" must be an http\(s\) URL/],
     [['outbox', '--bogus'], /Unknown option '--bogus'/],
     [['outbox', '--kind', 'magic_link'], /--kind must be one of new-leed, changed, withdrawn, receipt, sold, refund, report, taken-down, magic-link \(got "magic_link"\); did you mean magic-link\?/],
     [['invoke', 'placeOrder', '--paylod', '{}'], /^leedz invoke: unknown option --paylod; did you mean --payload\?/],
