@@ -1,7 +1,7 @@
 /**
- * What the console reads: the runtime's `/local` JSON, with the runtime's own types
- * (src/runtime/views.ts has no Node imports, so the browser bundle takes them as they are), and the
- * dev outbox's emails.
+ * What the console reads: the runtime's `/local` JSON and the dev outbox's emails, with the server's
+ * own types (src/runtime/views.ts and src/adapters/mailer/outbox/outbox-email.ts have no Node
+ * imports, so the browser bundle takes them as they are).
  */
 import { errorDetails } from '../../src/framework/errors.js';
 import type { DeadLetterView, DestinationRecordView, FunctionView, InvocationDetail as RuntimeInvocationDetail, InvocationView, SerializedFunctionError } from '../../src/runtime/views.js';
@@ -16,20 +16,8 @@ export type FunctionInfo = FunctionView;
 /** A function error as Lambda's Node.js runtime sends it (a framework error's details are a line of `trace`). */
 export type FunctionError = SerializedFunctionError;
 
-/** An email of the dev outbox (src/adapters/mailer/outbox/outbox-mailer.ts; checked against it in test/types). */
-export interface OutboxEmail {
-  id: number;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  kind: string;
-  key: string;
-  /** Header fields of its own (a bulk email's List-Unsubscribe and List-Unsubscribe-Post). */
-  headers?: Record<string, string>;
-  messageId: string;
-  createdAt: string;
-}
+/** An email of the dev outbox, as the server's own type (its module has no Node imports either). */
+export type { OutboxEmail } from '../../src/adapters/mailer/outbox/outbox-email.js';
 
 /** What a row shows beside the function: a controller's route, or an HTTP function's path. */
 export function routeOf(invocation: Pick<Invocation, 'payload'>): string | undefined {

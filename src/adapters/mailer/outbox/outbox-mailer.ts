@@ -14,15 +14,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Email, Mailer } from '../../../leedz/ports.js';
+import type { OutboxEmail } from './outbox-email.js';
 
-/** One stored email, as the dev endpoints show it. */
-export interface OutboxEmail extends Email {
-  /** Increasing with every stored email: newer emails have larger ids. */
-  id: number;
-  messageId: string;
-  /** ISO 8601 instant (UTC) when it was first stored. */
-  createdAt: string;
-}
+export type { OutboxEmail } from './outbox-email.js';
 
 /** Which emails to list; every filter is optional. */
 export interface OutboxQuery {

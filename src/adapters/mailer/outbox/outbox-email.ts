@@ -1,0 +1,17 @@
+/**
+ * One email of the outbox as the dev endpoints (`/api/dev/outbox`) show it: its own module, with no
+ * Node imports, so that the operations console (web/console) reads it with this very type.
+ *
+ * @example
+ * const { emails } = await api.get<{ emails: OutboxEmail[]; total: number }>('/api/dev/outbox');
+ */
+import type { Email } from '../../../leedz/ports.js';
+
+/** One stored email, as the dev endpoints show it. */
+export interface OutboxEmail extends Email {
+  /** Increasing with every stored email: newer emails have larger ids. */
+  id: number;
+  messageId: string;
+  /** ISO 8601 instant (UTC) when it was first stored. */
+  createdAt: string;
+}
