@@ -2,11 +2,12 @@
  * The `leedz` commands. `serve` runs the system (what `npm start` does; `cli-serve.ts`); `seed` writes
  * demo data to a data folder; the others talk to a running server over HTTP — the Lambda Invoke API
  * and the runtime's `/local` endpoints — signed with the runtime's credentials, so they work from any
- * terminal.
+ * terminal. Those that read the runtime's log (`invocations`, `dlq`, `metrics`, `compact`) are in
+ * `cli-log-commands.ts`; {@link COMMANDS} names them all.
  *
  * @example
  * npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2}'
- * npm run leedz -- invocations --function orderController --outcome RetriesExhausted
+ * npm run leedz -- outbox --to uma@example.com --kind magic-link
  */
 import { join } from 'node:path';
 import { readRuntimeCredentials, RUNTIME_REGION } from '../runtime/credentials.js';
@@ -15,15 +16,12 @@ import {
   dataDirOf,
   getJson,
   messageOf,
-  megabytes,
-  ms,
-  parseInstant,
+  noSuchFunctionHint,
   noArguments,
   oneOf,
   parseCount,
   parseLimit,
   prettyJson,
-  printTable,
   progressBar,
   readPayload,
   request,
@@ -31,7 +29,6 @@ import {
   SERVER_OPTIONS,
   ServerError,
   shellQuote,
-  shortIds,
   truncate,
   UsageError,
   type CliCommand,
@@ -42,12 +39,8 @@ import { describeFunction } from './cli-describe.js';
 import { closestKey } from '../leedz/domain/validation.js';
 import { EMAIL_KINDS, isEmailKind, listUnsubscribeUrl } from '../leedz/emails/kinds.js';
 import { serve } from './cli-serve.js';
-import { DEFAULT_RETENTION, describeRemoved, type CompactionReport } from '../runtime/local-runtime.js';
-import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
-import type { DeadLetterView, FunctionDetail, FunctionMetrics, FunctionView, InvocationView, StorageView } from '../runtime/views.js';
+import type { FunctionDetail, FunctionView } from '../runtime/views.js';
 
-const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'] as const;
-const STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
 const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
 
 const invoke = command({
@@ -98,160 +91,6 @@ const invoke = command({
     } catch (error) {
       return `(${name}: ${(error as Error).message})`;
     }
-  },
-});
-
-/**
- * What to tell someone who named a function that does not exist: the one they most likely meant,
- * or every name; undefined when `name` is a function after all.
- */
-async function noSuchFunctionHint(values: ServerFlags, name: string): Promise<string | undefined> {
-  let names: string[];
-  try {
-    names = (await getJson<FunctionView[]>(values, '/local/functions')).map((fn) => fn.name);
-  } catch {
-    return '(`leedz metrics` lists the functions)';
-  }
-  if (names.includes(name)) return undefined;
-  const meant = closestKey(name, names);
-  return meant === undefined ? `(no function is named ${name}; the functions: ${names.join(', ')})` : `(no function is named ${name}; did you mean ${meant}?)`;
-}
-
-const invocations = command({
-  summary: 'list the invocation log (newest first)',
-  usage: `leedz invocations [--id ID] [--function F] [--outcome O] [--state S] [--type T] [--http C] [--parent ID]
-                  [--since T] [--until T] [--text S] [--before ID] [--limit N] [--json] [--endpoint URL] [--data DIR]
-
-  --id ID        this invocation, or those whose id begins with ID
-  --function F   only this function
-  --outcome O    ${OUTCOMES.join(' | ')}
-  --state S      ${STATES.join(' | ')}
-  --type T       Event | RequestResponse
-  --http C       HTTP answers of this class: 2xx | 3xx | 4xx | 5xx | error (4xx and 5xx)
-  --parent ID    only invocations made by this one (its id, or a unique prefix as the table shows it)
-  --since T      enqueued at or after T (ISO 8601, e.g. 2026-12-06T10:00, or 15m, 2h, 1d ago)
-  --until T      enqueued at or before T (same forms)
-  --text S       whose payload contains S
-  --before ID    older than this id: the next page (the last id of the page before, in full)
-  --limit N      at most N rows (default 50)
-  --json         print JSON instead of a table${SERVER_HELP}`,
-  examples: [
-    'leedz invocations --function emailHelper --outcome RetriesExhausted',
-    'leedz invocations --since 15m --http error',
-    'leedz invocations --text pat@example.com --json',
-  ],
-  options: {
-    id: { type: 'string' },
-    function: { type: 'string' },
-    outcome: { type: 'string' },
-    state: { type: 'string' },
-    type: { type: 'string' },
-    http: { type: 'string' },
-    parent: { type: 'string' },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    text: { type: 'string' },
-    before: { type: 'string' },
-    limit: { type: 'string' },
-    json: { type: 'boolean' },
-    ...SERVER_OPTIONS,
-  },
-  async run({ values, positionals }) {
-    noArguments('invocations', positionals);
-    const query = new URLSearchParams({ limit: String(parseLimit(values.limit, 50)) });
-    const filters = {
-      function: values.function,
-      outcome: oneOf('--outcome', values.outcome, OUTCOMES),
-      state: oneOf('--state', values.state, STATES),
-      type: oneOf('--type', values.type, ['Event', 'RequestResponse'] as const),
-      http: oneOf('--http', values.http, ['2xx', '3xx', '4xx', '5xx', 'error'] as const),
-      parentId: values.parent,
-      id: values.id,
-      from: parseInstant('--since', values.since),
-      to: parseInstant('--until', values.until),
-      text: values.text,
-      before: values.before,
-    };
-    for (const [param, value] of Object.entries(filters)) if (value !== undefined) query.set(param, value);
-    const rows = await getJson<InvocationView[]>(values, `/local/invocations?${query}`);
-    // No rows for a function that does not exist: say so, rather than let a typo read as "nothing happened".
-    const unknown = rows.length === 0 && values.function !== undefined ? await noSuchFunctionHint(values, values.function) : undefined;
-    if (unknown !== undefined) console.error(unknown);
-    if (values.json === true) {
-      console.log(JSON.stringify(rows, null, 2));
-      return 0;
-    }
-    const short = shortIds(rows.flatMap((r) => [r.id, ...(r.parentId === null ? [] : [r.parentId])]));
-    printTable(
-      ['id', 'function', 'type', 'outcome', 'attempts', 'enqueued', 'duration', 'parent', 'error'],
-      rows.map((r) => [
-        short.get(r.id),
-        r.function,
-        r.type,
-        `${r.outcome ?? r.state}${r.httpStatus === null ? '' : ` ${r.httpStatus}`}`,
-        r.attempts,
-        r.enqueuedAt.slice(11, 23),
-        ms(r.durationMs),
-        r.parentId === null ? '' : short.get(r.parentId),
-        r.error === null ? '' : truncate(`${r.error.errorType}: ${r.error.errorMessage}`, 60),
-      ]),
-    );
-    return 0;
-  },
-});
-
-const dlq = command({
-  summary: 'dead letters: `dlq list`, `dlq replay <id>`, `dlq replay --all`',
-  usage: `leedz dlq list [--json] [--endpoint URL] [--data DIR]
-leedz dlq replay <id> [--endpoint URL] [--data DIR]
-leedz dlq replay --all [--endpoint URL] [--data DIR]
-
-  A failed event with no onFailure destination is kept as a dead letter. Replay re-enqueues it as a
-  new invocation with the same payload (and idempotency key).
-${SERVER_HELP}`,
-  examples: [
-    'leedz dlq list',
-    'leedz dlq replay 12',
-    'leedz dlq replay --all',
-  ],
-  options: { all: { type: 'boolean' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
-  async run({ values, positionals }) {
-    const [action, id, ...extra] = positionals;
-    noArguments('dlq', extra);
-    if (action === 'list') {
-      if (id !== undefined) throw new UsageError(`dlq list: unexpected argument "${id}"`);
-      const letters = await getJson<DeadLetterView[]>(values, '/local/dead-letters');
-      if (values.json === true) {
-        console.log(JSON.stringify(letters, null, 2));
-        return 0;
-      }
-      if (letters.length === 0) {
-        console.log('no dead letters');
-        return 0;
-      }
-      const short = shortIds(letters.map((l) => l.invocationId));
-      printTable(
-        ['id', 'function', 'condition', 'attempts', 'failed at', 'invocation', 'error'],
-        letters.map((l) => {
-          const response = l.record.responsePayload as { errorType?: string; errorMessage?: string } | undefined;
-          return [l.id, l.function, l.condition, l.attempts, l.failedAt, short.get(l.invocationId), truncate(response ? `${response.errorType}: ${response.errorMessage}` : '', 60)];
-        }),
-      );
-      return 0;
-    }
-    if (action === 'replay') {
-      if (values.all === true) {
-        if (id !== undefined) throw new UsageError('dlq replay: give either <id> or --all, not both');
-        const result = await getJson<{ replayed: string[] }>(values, '/local/dead-letters/replay-all', 'POST');
-        console.log(`replayed ${result.replayed.length} dead letters`);
-        return 0;
-      }
-      if (id === undefined || !/^\d+$/.test(id)) throw new UsageError('dlq replay: give a dead-letter id (a number from `leedz dlq list`) or --all');
-      const result = await getJson<{ invocationId: string }>(values, `/local/dead-letters/${id}/replay`, 'POST');
-      console.log(`dead letter ${id} replayed as invocation ${result.invocationId}`);
-      return 0;
-    }
-    throw new UsageError(`dlq: expected "list" or "replay" (got ${action === undefined ? 'nothing' : `"${action}"`})`);
   },
 });
 
@@ -406,51 +245,6 @@ ${SERVER_HELP}`,
   },
 });
 
-const metrics = command({
-  summary: 'local equivalents of CloudWatch’s Lambda metrics, per function',
-  usage: `leedz metrics [--window SECONDS] [--json] [--endpoint URL] [--data DIR]
-
-  Counts are kept as running counters since the data folder's first invocation (they survive a
-  restart and retention); percentiles are over each function's latest 1,000 invocations.
-
-  --window SECONDS   only invocations enqueued in the last SECONDS (that the log still holds)${SERVER_HELP}`,
-  examples: [
-    'leedz metrics',
-    'leedz metrics --window 300 --json',
-  ],
-  options: { window: { type: 'string' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
-  async run({ values, positionals }) {
-    noArguments('metrics', positionals);
-    const window = values.window === undefined ? '' : `?windowSeconds=${parseLimit(values.window, 0, '--window')}`;
-    const rows = await getJson<FunctionMetrics[]>(values, `/local/metrics${window}`);
-    if (values.json === true) {
-      console.log(JSON.stringify(rows, null, 2));
-      return 0;
-    }
-    printTable(
-      ['function', 'received', 'age p50', 'age p99', 'dropped', 'invocations', 'errors', 'HTTP 4xx', 'HTTP 5xx', 'throttles', 'duration p99', 'queued', 'DLQ errors', 'dest. failures'],
-      rows.map((m) => [
-        m.function,
-        m.AsyncEventsReceived,
-        ms(m.AsyncEventAge.p50),
-        ms(m.AsyncEventAge.p99),
-        m.AsyncEventsDropped,
-        m.Invocations,
-        m.Errors,
-        m.Http4xx,
-        m.Http5xx,
-        m.Throttles,
-        ms(m.Duration.p99),
-        m.queued,
-        m.DeadLetterErrors,
-        m.DestinationDeliveryFailures,
-      ]),
-    );
-    if (rows[0] !== undefined) console.log(`counts since ${rows[0].countsSince}`);
-    return 0;
-  },
-});
-
 /** `pause` and `resume`: hold or release a function's queue. */
 function queueCommand(action: 'pause' | 'resume') {
   return command({
@@ -490,39 +284,7 @@ ${SERVER_HELP}`,
   });
 }
 
-const compact = command({
-  summary: 'apply retention now (the invocation log, old emails, expired records) and show the databases’ sizes',
-  usage: `leedz compact [--vacuum] [--json] [--endpoint URL] [--data DIR]
-
-  Ended invocations older than LEEDZ_RETENTION_HOURS (default ${DEFAULT_RETENTION.maxAgeHours}) or beyond the newest
-  LEEDZ_RETENTION_INVOCATIONS (default ${DEFAULT_RETENTION.maxInvocations.toLocaleString('en-US')}) are deleted, with their attempts and destination
-  records; queued and running ones and those an open dead letter needs stay. The marketplace's
-  leedz.db loses its expired idempotency records, outbox messages dispatched over a week ago, and
-  emails of the dev outbox older than LEEDZ_RETENTION_HOURS or beyond the newest LEEDZ_RETENTION_EMAILS
-  (default ${DEFAULT_EMAILS_KEPT.toLocaleString('en-US')}). The server does this by itself (the log every few seconds, leedz.db
-  about once a minute); this runs it now.
-
-  --vacuum   also give the freed space back to the file system (rewrites the files; takes a moment)
-  --json     print JSON${SERVER_HELP}`,
-  examples: [
-    'leedz compact',
-    'leedz compact --vacuum --json',
-  ],
-  options: { vacuum: { type: 'boolean' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
-  async run({ values, positionals }) {
-    noArguments('compact', positionals);
-    const report = await getJson<CompactionReport>(values, `/local/compact${values.vacuum ? '?vacuum=true' : ''}`, 'POST');
-    const storage = await getJson<StorageView[]>(values, '/local/storage');
-    if (values.json === true) {
-      console.log(JSON.stringify({ ...report, storage }, null, 2));
-      return 0;
-    }
-    console.log(`removed ${report.invocations} ended invocations and ${report.deadLetters} replayed dead letters`);
-    for (const [name, removed] of Object.entries(report.housekeeping)) console.log(`${name}: removed ${describeRemoved(removed)}`);
-    printTable(['database', 'size', 'holds'], storage.map((db) => [db.name, megabytes(db.bytes), db.description]));
-    return 0;
-  },
-});
+import { compact, dlq, invocations, metrics } from './cli-log-commands.js';
 
 export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   serve,

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closestKey } from '../leedz/domain/validation.js';
 import { readRuntimeCredentials, type RuntimeCredentials } from '../runtime/credentials.js';
+import type { FunctionView } from '../runtime/views.js';
 import { ENV, resolveEndpoint } from './config.js';
 import { signedFetch } from './signed-fetch.js';
 
@@ -281,4 +282,20 @@ function withLikelyOption(error: unknown, known: readonly string[]): unknown {
   const meant = unknown === undefined ? undefined : closestKey(unknown, known);
   if (meant === undefined) return error;
   return new UsageError(`unknown option --${unknown}; did you mean --${meant}?`);
+}
+
+/**
+ * What to tell someone who named a function that does not exist: the one they most likely meant,
+ * or every name; undefined when `name` is a function after all.
+ */
+export async function noSuchFunctionHint(values: ServerFlags, name: string): Promise<string | undefined> {
+  let names: string[];
+  try {
+    names = (await getJson<FunctionView[]>(values, '/local/functions')).map((fn) => fn.name);
+  } catch {
+    return '(`leedz metrics` lists the functions)';
+  }
+  if (names.includes(name)) return undefined;
+  const meant = closestKey(name, names);
+  return meant === undefined ? `(no function is named ${name}; the functions: ${names.join(', ')})` : `(no function is named ${name}; did you mean ${meant}?)`;
 }
