@@ -2,11 +2,15 @@
  * The console's Functions tab and its polling, in Chromium: the "Dead letters" column counts what
  * the Dead letters tab lists; the table fits a 1,366 px screen; a console whose session ends (401),
  * or that talks to a server without the runtime's endpoints (404), stops asking and says why; Sign
- * out ends the session on the server.
+ * out ends the session on the server. The tab says since when it counts, and a restart of the server
+ * on the same data folder keeps both the counts and that date.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { resolveServerConfig } from '../../src/server/config.js';
+import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { openBrowser, requireChromium, screenshot, signInAsOperator, skipChromium, visible, type BrowserUser } from './browser.js';
 import { freePort } from '../../src/server/emulators.js';
 
@@ -136,4 +140,54 @@ describe.skipIf(skipChromium)('the console’s Functions tab and polling', () =>
     const replayed = await fetch(`${t.url}/local/invocations?limit=1`, { headers: { cookie: `${session!.name}=${session!.value}` } });
     expect(replayed.status).toBe(401);
   }, 60_000);
+});
+
+describe.skipIf(skipChromium)('the Functions tab’s counts, across a restart', () => {
+  let dir: { path: string; cleanup(): void };
+  let server: RunningServer | undefined;
+  let ops: BrowserUser;
+  /** The marketplace server on `dir`: the same data folder each time. */
+  const start = () => startServer(resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_SEED: 'false', LEEDZ_TIME_SCALE: '0.001' }));
+
+  beforeAll(async () => {
+    requireChromium();
+    dir = tempDir('leedz-e2e-');
+    ops = await openBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await ops?.close();
+    await server?.close();
+    dir?.cleanup();
+  });
+
+  it('says since when it counts, and a restart on the same data folder keeps the counts and that date', async () => {
+    const page = ops.page;
+    /** The Functions tab of the running server: getTrades counted 3 times, and the sentence that says since when. */
+    const readTab = async (running: RunningServer) => {
+      await signInAsOperator(page, { url: running.url, server: running });
+      await page.goto(`${running.url}/console#functions`);
+      await page.locator('tr[data-function="getTrades"] td').first().filter({ hasText: /^3$/ }).waitFor();
+      const [metrics] = await page.evaluate(() => fetch('/local/metrics').then((r) => r.json() as Promise<{ function: string; countsSince: string }[]>));
+      const sentence = page.getByText(/^Counts since .* \(this data folder’s first invocation: they are kept across restarts and retention\)\./);
+      await visible(sentence);
+      return { countsSince: metrics!.countsSince, text: (await sentence.textContent()) ?? '' };
+    };
+
+    server = await start();
+    for (let n = 0; n < 3; n++) expect((await fetch(`${server.url}/api/trades`)).status).toBe(200);
+    const before = await readTab(server);
+    // The date the server counts from, written as the console writes dates (the browser's zone: Chicago).
+    const since = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Chicago', month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(before.countsSince));
+    expect(before.text).toContain(`Counts since ${since} (`);
+    expect(Date.now() - Date.parse(before.countsSince)).toBeLessThan(10 * 60_000);
+    await screenshot(page, 'console-functions-counts-since');
+
+    await server.close();
+    server = undefined;
+    server = await start();
+    const after = await readTab(server);
+    expect(after.countsSince).toBe(before.countsSince);
+    expect(after.text).toBe(before.text);
+  }, 120_000);
 });

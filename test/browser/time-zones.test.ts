@@ -1,10 +1,11 @@
 /**
  * A gig happens where it is: a vendor whose browser is set to UTC posts 18:00–23:00 for a gig in
  * Springfield, IL; the form, the calendar, the leed's panel (for the owner and for a stranger in
- * Tokyo), the email and the trade's list all say 6:00 PM – 11:00 PM Central time.
+ * Tokyo), the email and the trade's list all say 6:00 PM – 11:00 PM Central time; so do the receipt
+ * and the buyer's My leedz when the vendor in Tokyo buys it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
 
 describe.skipIf(skipChromium)('times in the gig’s time zone, whatever the browser’s', () => {
@@ -79,5 +80,37 @@ describe.skipIf(skipChromium)('times in the gig’s time zone, whatever the brow
     const alert = t.server.marketplace!.outbox.listEmails({ to: 'sub@example.com', kind: 'new-leed', limit: 1 })[0]!;
     expect(alert.text).toMatch(/When: +\w{3}, \w{3} \d+, \d{4}, 6:00 PM – 11:00 PM C[SD]T/);
     expect((await t.api('GET', `/api/leedz${leedPath.slice('/leedz'.length)}`)).body.when).toMatch(/6:00 PM – 11:00 PM C[SD]T$/);
+  }, 120_000);
+
+  it('bought from a Tokyo browser, the Illinois leed of 18:00–23:00 reads 6:00 PM – 11:00 PM Central on the receipt and in My leedz', async () => {
+    const seller = await t.signIn('sella@example.com');
+    const date = new Date(Date.now() + 12 * 86_400_000).toISOString().slice(0, 10);
+    // The gig's wall clock, read by the server in the zone of its location (America/Chicago).
+    const posted = await t.api('POST', '/api/leedz', {
+      token: seller.token,
+      body: newLeedBody({ trade: 'dj', title: 'Anniversary dinner DJ', price: 3000, location: '9 Oak Street, Springfield, IL 62704', start: `${date}T18:00`, end: `${date}T23:00` }),
+    });
+    expect(posted.status).toBe(201);
+    // In Tokyo that is the next morning (8:00 or 9:00 AM): a time or date in the browser's zone would not match.
+    const day = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }).format(new Date(`${date}T12:00:00Z`));
+
+    const { page } = tokyo;
+    await signInThroughOutbox(page, t, 'taro@example.com');
+    await page.goto(`${t.url}/leedz/dj/${posted.body.id}`);
+    await page.locator('aside.detail').getByRole('button', { name: 'Buy for $30.00' }).click();
+    await page.waitForURL(/\/pay\/checkout\//);
+    await page.getByRole('button', { name: 'Pay $30.00' }).click();
+    await page.waitForURL(`${t.url}/receipts/dj/${posted.body.id}`);
+    const receipt = page.locator('section.receipt');
+    await visible(receipt.getByRole('heading', { name: 'Receipt: Anniversary dinner DJ' }));
+    expect(await receipt.locator('dt:text-is("Date") + dd').textContent()).toBe(day);
+    expect(await receipt.locator('dt:text-is("Time") + dd').textContent()).toMatch(/^6:00 PM – 11:00 PM C[SD]T \(America\/Chicago\)$/);
+    await screenshot(page, 'time-zones-receipt-tokyo-buyer');
+
+    await page.getByRole('link', { name: 'My leedz' }).click();
+    await page.waitForURL(`${t.url}/my-leedz`);
+    const when = page.locator('table.my-bought tr', { hasText: 'Anniversary dinner DJ' }).locator('td[data-label="When"]');
+    await visible(when);
+    expect(await when.textContent()).toMatch(new RegExp(`^${day}6:00 PM – 11:00 PM C[SD]T$`));
   }, 120_000);
 });
