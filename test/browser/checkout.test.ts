@@ -4,9 +4,11 @@
  * leed, available again at once, and Bob buys it without waiting for the 15 minutes. A payment on a
  * checkout cancelled in another tab, once Bob holds the leed, is refunded, and the receipt page and an
  * email say so. The poster sees the hold on their own leed, and deleting it warns that a vendor paying
- * now is refunded.
+ * now is refunded. A checkout left open runs out after its 15 minutes (the server's clock is moved
+ * past them): the other vendor's open panel shows the leed Available again, and he buys it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/leedz/deps.js';
 import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
 
@@ -14,10 +16,13 @@ describe.skipIf(skipChromium)('checking out, in a browser', () => {
   let t: TestServer;
   let ann: BrowserUser;
   let bob: BrowserUser;
+  // The marketplace's clock runs this far ahead of the wall clock (0 until a test moves it): a hold
+  // lasts its real 15 minutes, which a test skips over instead of waiting for them.
+  let clockAheadMs = 0;
 
   beforeAll(async () => {
     requireChromium();
-    t = await startTestServer();
+    t = await startTestServer({ now: () => new Date(Date.now() + clockAheadMs) });
     await t.server.marketplace!.store.addTrades([{ name: 'dj' }]);
     [ann, bob] = await Promise.all([openBrowser(), openBrowser({ width: 390, height: 844 })]);
   }, 120_000);
@@ -177,6 +182,47 @@ describe.skipIf(skipChromium)('checking out, in a browser', () => {
       expect(notice?.text).toContain('the leed is no longer for sale');
     } finally {
       await poster.close();
+    }
+  }, 120_000);
+
+  it('a checkout left open runs out after its 15 minutes: the other vendor’s open panel shows the leed Available, and he buys it', async () => {
+    const seller = await t.signIn('sella@example.com');
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', title: 'Homecoming dance DJ', price: 5000, location: '27 Cedar Lane, Springfield, IL 62703' }) });
+    expect(posted.status).toBe(201);
+    const leedUrl = `${t.url}/leedz/dj/${posted.body.id}`;
+    const a = ann.page;
+    const b = bob.page;
+
+    // Ann starts a checkout and walks away from it: no Pay, no Cancel.
+    await a.goto(leedUrl);
+    await a.locator('aside.detail').getByRole('button', { name: 'Buy for $50.00' }).click();
+    await a.waitForURL(/\/pay\/checkout\//);
+    await a.goto('about:blank');
+
+    // Bob opens the leed: on hold, his Buy waits.
+    await b.goto(leedUrl);
+    const panel = b.locator('aside.detail');
+    await visible(panel.locator('.pill', { hasText: 'On hold' }));
+    expect(await panel.getByRole('button', { name: 'Buy for $50.00' }).isDisabled()).toBe(true);
+
+    try {
+      // The hold's minutes pass (on the marketplace's clock), with Bob's panel left open.
+      clockAheadMs = (DEFAULT_SETTINGS.checkoutMinutes + 1) * 60_000;
+      await visible(panel.locator('.pill', { hasText: 'Available' }), 15_000);
+      expect(await panel.getByText(/On hold/).count()).toBe(0);
+      expect((await t.api('GET', `/api/leedz/dj/${posted.body.id}`)).body.hold).toBeUndefined();
+      await screenshot(b, 'checkout-hold-ran-out-phone');
+
+      // Bob checks out at once: the leed is held for him now, and he pays.
+      await panel.getByRole('button', { name: 'Buy for $50.00' }).click();
+      await b.waitForURL(/\/pay\/checkout\//);
+      await b.getByRole('button', { name: 'Pay $50.00' }).click();
+      await b.waitForURL(`${t.url}/receipts/dj/${posted.body.id}`);
+      await visible(b.getByRole('heading', { name: 'Receipt: Homecoming dance DJ' }));
+      const view = (await t.api('GET', `/api/leedz/dj/${posted.body.id}`)).body;
+      expect(view.status).toBe('sold');
+    } finally {
+      clockAheadMs = 0;
     }
   }, 120_000);
 });

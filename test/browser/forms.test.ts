@@ -1,7 +1,8 @@
 /**
  * The forms of the marketplace in Chromium: the API's field messages beside the fields of the post
  * form (and nothing stored), editing and deleting one's own leed, the subscription limit with the
- * API's reason, and the calendar by keyboard alone.
+ * API's reason, the calendar by keyboard alone, and an accessible name for every control of every
+ * page (the marketplace's, signed in and not, and the console's).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
@@ -208,12 +209,65 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
 
   it('every control on every page has an accessible name', async () => {
     const page = fay.page;
-    const pages = ['/', '/post', '/profile', '/stats', '/trades/dj', '/users/fay', '/console#timeline', '/console#functions', '/console#queue', '/console#retries', '/console#dead-letters', '/console#destinations', '/console#outbox', '/console#reports', '/my-leedz', '/signin/confirm#token=x'];
-    for (const path of pages) {
-      await page.goto(`${t.url}${path}`);
-      await page.locator('h1').first().waitFor();
-      await page.waitForLoadState('networkidle', { timeout: 3000 }).catch(() => undefined);
-      expect(await unnamedControls(page), path).toEqual([]);
+    // A leed fay bought, for its receipt page.
+    const poster = await t.signIn('gil@example.com');
+    const bought = await t.api('POST', '/api/leedz', { token: poster.token, body: { trade: 'dj', title: 'Company picnic DJ', location: '40 Lake Drive, Springfield, IL 62703', start: new Date(localInput(6, 12)).toISOString(), end: new Date(localInput(6, 15)).toISOString(), price: 0 } });
+    expect(bought.status).toBe(201);
+    expect((await t.api('POST', `/api/leedz/dj/${bought.body.id}/checkout`, { token })).body.sold).toBe(true);
+    // An unsubscribe link's page, as a bulk email's link opens it (the token names the trade, dj).
+    const unsubscribe = `/unsubscribe#token=fay.${Buffer.from('dj').toString('base64url')}.x`;
+    const pages = [
+      '/',
+      '/post',
+      '/profile',
+      '/stats',
+      '/trades/dj',
+      '/users/fay',
+      `/receipts/dj/${bought.body.id}`,
+      '/no-such-page',
+      '/console#timeline',
+      '/console#functions',
+      '/console#queue',
+      '/console#retries',
+      '/console#dead-letters',
+      '/console#destinations',
+      '/console#outbox',
+      '/console#reports',
+      '/console#invoke',
+      '/my-leedz',
+      '/signin/confirm#token=x',
+    ];
+    // Where a page's heading says it shows what it is for (not its loading or error state).
+    const headings: Record<string, string> = {
+      [`/receipts/dj/${bought.body.id}`]: 'Receipt: Company picnic DJ',
+      '/no-such-page': 'Page not found',
+      '/console#invoke': 'Send an event or a request',
+      '/signin': 'Sign in',
+      [unsubscribe]: 'Unsubscribe',
+    };
+    const sweep = async (paths: string[]) => {
+      for (const path of paths) {
+        // A new load of each page (a change of the fragment alone would not load it again).
+        await page.goto('about:blank');
+        await page.goto(`${t.url}${path}`);
+        const heading = headings[path];
+        await (heading === undefined ? page.locator('h1').first() : page.getByRole('heading', { level: 1, name: heading, exact: true })).waitFor();
+        await page.waitForLoadState('networkidle', { timeout: 3000 }).catch(() => undefined);
+        expect(await unnamedControls(page), path).toEqual([]);
+      }
+    };
+    await sweep(pages);
+    // And the pages of someone who is not signed in: the sign-in form, an unsubscribe link, a wrong address.
+    const session = (await fay.context.cookies()).filter((c) => c.name === 'leedz_session');
+    await fay.context.clearCookies({ name: 'leedz_session' });
+    try {
+      await sweep(['/signin', unsubscribe, '/no-such-page']);
+      await page.goto(`${t.url}/signin`);
+      await visible(page.getByLabel('Email', { exact: true }));
+      await page.goto(`${t.url}${unsubscribe}`);
+      await visible(page.getByRole('button', { name: 'Unsubscribe from dj leedz' }));
+    } finally {
+      await fay.context.addCookies(session);
     }
   }, 120_000);
 });

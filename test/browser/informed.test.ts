@@ -1,11 +1,12 @@
 /**
  * Keeping people informed, in Chromium: a vendor who was emailed about a leed gets "Leed withdrawn"
- * when its poster deletes it from its page; a buyer makes a private calendar link on their profile,
- * which serves their gigs as iCalendar until they turn it off.
+ * when its poster deletes it from its page, and "Leed changed" when its poster moves its time and
+ * place on the Edit form; a buyer makes a private calendar link on their profile, which serves their
+ * gigs as iCalendar until they turn it off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
-import { openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
+import { localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
 
 describe.skipIf(skipChromium)('keeping people informed, in a browser', () => {
   let t: TestServer;
@@ -49,6 +50,70 @@ describe.skipIf(skipChromium)('keeping people informed, in a browser', () => {
     await visible(email.getByRole('link', { name: /\/profile#subscriptions$/ }));
     await screenshot(page, 'informed-withdrawn-email');
     expect(t.server.marketplace!.outbox.countEmails({ to: 'hal@example.com', kind: 'withdrawn' })).toBe(1);
+  }, 120_000);
+
+  it('the poster moves a leed’s time and place on its Edit form; the vendor emailed about it reads "Leed changed" with the new time and place', async () => {
+    const poster = await t.signIn('pia@example.com');
+    const heard = await t.signIn('ivy@example.com');
+    await t.api('PATCH', '/api/me', { token: heard.token, body: { subscriptions: ['dj'] } });
+    const posted = await t.api('POST', '/api/leedz', {
+      token: poster.token,
+      body: newLeedBody({ trade: 'dj', title: 'Anniversary dinner DJ', location: '7 Birch Road, Springfield, IL 62701', visibility: { location: 'shown' } }),
+    });
+    expect(posted.status).toBe(201);
+    await t.settle();
+    expect(t.server.marketplace!.outbox.countEmails({ to: 'ivy@example.com', kind: 'new-leed' })).toBe(1);
+
+    // On the Edit form, in the gig's own zone (Springfield: Chicago's): a day later, 7 PM to 10 PM, across town.
+    const { page } = user;
+    await page.context().clearCookies({ name: 'leedz_session' });
+    await signInThroughOutbox(page, t, 'pia@example.com');
+    await page.goto(`${t.url}/leedz/dj/${posted.body.id}`);
+    const panel = page.locator('aside.detail');
+    await panel.getByRole('link', { name: 'Edit' }).click();
+    await page.waitForURL(/\/edit$/);
+    const start = localInput(8, 19);
+    await page.getByLabel('Location', { exact: true }).fill('88 Cedar Lane, Springfield, IL 62702');
+    await page.getByLabel('Starts', { exact: true }).fill(start);
+    await page.getByLabel('Ends', { exact: true }).fill(localInput(8, 22));
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await visible(page.getByText('Your changes are saved.'));
+    await visible(panel.getByRole('heading', { name: 'Anniversary dinner DJ' }));
+    await t.settle();
+
+    // The new time as the email words it: the gig's date, its clock and its zone.
+    const day = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }).format(new Date(`${start.slice(0, 10)}T12:00:00Z`));
+    const when = new RegExp(`^${day}, 7:00 PM – 10:00 PM C[SD]T$`);
+    await page.goto(`${t.url}/console#outbox`);
+    await page.getByLabel('To', { exact: true }).fill('ivy@example.com');
+    // Hal (a dj subscriber since the first test) is told of the change too: pick Ivy's email, whatever the filter has shown yet.
+    await page.locator('.email-item', { hasText: 'Leed changed: Anniversary dinner DJ' }).filter({ hasText: 'ivy@example.com' }).click();
+    const email = page.frameLocator('iframe.email-frame');
+    await visible(email.getByText('pia changed the time and the place of this dj leed, which you were told about.'));
+    const fact = (label: string) => email.locator('th[scope="row"]', { hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::td');
+    await visible(fact('When, now'));
+    expect((await fact('When, now').textContent())?.trim()).toMatch(when);
+    expect((await fact('When, before').textContent())?.trim()).toMatch(/PM C[SD]T$/);
+    expect((await fact('When, before').textContent())?.trim()).not.toMatch(/7:00 PM/);
+    expect((await fact('Zip, now').textContent())?.trim()).toBe('62702');
+    expect((await fact('Zip, before').textContent())?.trim()).toBe('62701');
+    expect((await fact('Location').textContent())?.trim()).toBe('88 Cedar Lane, Springfield, IL 62702');
+    await visible(email.getByRole('link', { name: 'View the leed' }));
+    await screenshot(page, 'informed-changed-email');
+
+    // One email for the edit, the plain-text part saying the same; and every vendor told of the leed is told of the change.
+    const changed = t.server.marketplace!.outbox.listEmails({ to: 'ivy@example.com', kind: 'changed', limit: 5 });
+    expect(changed).toHaveLength(1);
+    expect(changed[0]!.subject).toBe('Leed changed: Anniversary dinner DJ');
+    expect(changed[0]!.text).toMatch(new RegExp(`When, now: +${day}, 7:00 PM – 10:00 PM C[SD]T`));
+    expect(changed[0]!.text).toMatch(/Zip, now: +62702/);
+    const recipients = (kind: 'new-leed' | 'changed', subject: string) =>
+      t.server.marketplace!.outbox
+        .listEmails({ kind, limit: 100 })
+        .filter((e) => e.subject === subject)
+        .map((e) => e.to)
+        .sort();
+    expect(recipients('changed', 'Leed changed: Anniversary dinner DJ')).toEqual(recipients('new-leed', 'New Leed: Anniversary dinner DJ'));
   }, 120_000);
 
   it('a buyer makes a calendar link on their profile; it serves their gig as iCalendar until turned off', async () => {

@@ -1,0 +1,122 @@
+/**
+ * Every page at phone width, in Chromium: on a 390 px wide screen nothing is wider than the screen
+ * (no sideways scrolling of the page) — a receipt, the stats, a trade's list, a vendor's public
+ * profile, the "Page not found" page, an unsubscribe link's page, and the console's Send, Functions,
+ * Outbox and Dead letters tabs. The pages hold what makes them wide in use: a long title, a long
+ * website address, an email open in the outbox, and dead letters (SMTP fails on this server: every
+ * email is kept in the outbox, and its sending ends as a dead letter).
+ */
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/server/emulators.js';
+import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
+
+const PHONE = { width: 390, height: 844 };
+const TITLE = 'Fiftieth wedding anniversary dinner and dance, DJ with lights';
+
+describe.skipIf(skipChromium)('at phone width (390 px)', () => {
+  let t: TestServer;
+  let bea: BrowserUser;
+  let leedId: string;
+  let unsubscribeLink: string;
+  let alertId: number;
+  let posterName: string;
+
+  beforeAll(async () => {
+    requireChromium();
+    t = await startTestServer({ timeScale: 0.001, env: { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` } });
+    await t.server.marketplace!.store.addTrades([{ name: 'dj' }]);
+    const subscriber = await t.signIn('bea@example.com');
+    expect((await t.api('PATCH', '/api/me', { token: subscriber.token, body: { subscriptions: ['dj'] } })).status).toBe(200);
+    const poster = await t.signIn('pia@example.com');
+    posterName = poster.username;
+    const profile = { about: 'Weddings, proms and corporate parties across central Illinois since 2009.', website: 'https://www.springfield-party-entertainment-and-wedding-djs.example.com/booking/availability-calendar' };
+    expect((await t.api('PATCH', '/api/me', { token: poster.token, body: profile })).status).toBe(200);
+    const posted = await t.api('POST', '/api/leedz', { token: poster.token, body: newLeedBody({ trade: 'dj', title: TITLE, price: 4500, visibility: { location: 'shown' } }) });
+    expect(posted.status).toBe(201);
+    leedId = posted.body.id;
+    expect((await t.api('POST', '/api/leedz', { token: poster.token, body: newLeedBody({ trade: 'dj', title: 'Prom night DJ', location: '9 Oak Street, Springfield, IL 62704' }) })).status).toBe(201);
+    await t.settle();
+    const alert = t.server.marketplace!.outbox.listEmails({ to: 'bea@example.com', kind: 'new-leed', limit: 5 }).find((email) => email.subject === `New Leed: ${TITLE}`);
+    unsubscribeLink = /^<(.+)>$/.exec(alert!.headers!['List-Unsubscribe']!)![1]!;
+    alertId = alert!.id;
+
+    // Bea, on her phone, signs in (and to the console, as the operator) and buys the leed.
+    bea = await openBrowser(PHONE);
+    const page = bea.page;
+    await signInThroughOutbox(page, t, 'bea@example.com');
+    await page.goto(`${t.url}/leedz/dj/${leedId}`);
+    await page.locator('aside.detail').getByRole('button', { name: 'Buy for $45.00' }).click();
+    await page.waitForURL(/\/pay\/checkout\//);
+    await page.getByRole('button', { name: 'Pay $45.00' }).click();
+    await page.waitForURL(`${t.url}/receipts/dj/${leedId}`);
+    await t.settle();
+  }, 180_000);
+
+  afterAll(async () => {
+    await bea?.close();
+    await t?.close();
+  });
+
+  /** Open `path` afresh, wait for what shows it is loaded, and measure the page's width. */
+  async function widthOf(path: string, ready: (page: Page) => Locator, name: string): Promise<number> {
+    const page = bea.page;
+    // A new load of each page (a change of the fragment alone would not load it again).
+    await page.goto('about:blank');
+    await page.goto(path.startsWith('http') ? path : `${t.url}${path}`);
+    await visible(ready(page));
+    await screenshot(page, name);
+    return page.evaluate(() => document.documentElement.scrollWidth);
+  }
+
+  it('a receipt fits the screen', async () => {
+    const width = await widthOf(`/receipts/dj/${leedId}`, (page) => page.getByRole('heading', { name: `Receipt: ${TITLE}` }), 'phone-receipt');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+
+  it('the stats fit the screen', async () => {
+    const width = await widthOf('/stats', (page) => page.getByRole('region', { name: 'Last sold' }).getByText('$45.00'), 'phone-stats');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+
+  it('a trade’s list of upcoming leedz fits the screen', async () => {
+    const width = await widthOf('/trades/dj', (page) => page.locator('.trade-list tbody tr', { hasText: 'Prom night DJ' }), 'phone-trade-list');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+
+  it('a vendor’s public profile, with a long website address, fits the screen', async () => {
+    const width = await widthOf(`/users/${posterName}`, (page) => page.getByRole('link', { name: /springfield-party-entertainment/ }), 'phone-public-profile');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+
+  it('the "Page not found" page fits the screen', async () => {
+    const width = await widthOf('/a/page/that/does/not/exist/anywhere-on-the-leedz-marketplace', (page) => page.getByRole('heading', { name: 'Page not found' }), 'phone-not-found');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+
+  it('an unsubscribe link’s page fits the screen', async () => {
+    const width = await widthOf(unsubscribeLink, (page) => page.getByRole('button', { name: 'Unsubscribe from dj leedz' }), 'phone-unsubscribe');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+
+  it('the console’s Send tab fits the screen', async () => {
+    const width = await widthOf('/console#invoke/getLeed', (page) => page.getByRole('button', { name: 'Reset to the example' }), 'phone-console-send');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+
+  it('the console’s Functions tab fits the screen', async () => {
+    const width = await widthOf('/console#functions', (page) => page.locator('tr[data-function="emailHelper"]'), 'phone-console-functions');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+
+  it('the console’s Outbox tab, with an email open, fits the screen', async () => {
+    const width = await widthOf(`/console#outbox/${alertId}`, (page) => page.frameLocator('iframe.email-frame').getByRole('heading', { name: TITLE }), 'phone-console-outbox');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+
+  it('the console’s Dead letters tab, with dead letters, fits the screen', async () => {
+    const width = await widthOf('/console#dead-letters', (page) => page.locator('tr[data-dead-letter]', { hasText: 'emailHelper' }), 'phone-console-dead-letters');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+});
