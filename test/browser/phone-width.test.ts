@@ -115,8 +115,13 @@ describe.skipIf(skipChromium)('at phone width (390 px)', () => {
     expect(width).toBeLessThanOrEqual(PHONE.width);
   }, 60_000);
 
-  it('the console’s Dead letters tab, with dead letters, fits the screen', async () => {
+  it('the console’s Dead letters tab, with dead letters, fits the screen: each a card whose Replay button is on screen and whose error reads across it', async () => {
     const width = await widthOf('/console#dead-letters', (page) => page.locator('tr[data-dead-letter]', { hasText: 'emailHelper' }), 'phone-console-dead-letters');
     expect(width).toBeLessThanOrEqual(PHONE.width);
+    const row = bea.page.locator('tr[data-dead-letter]').first();
+    const replay = await row.getByRole('button', { name: /^Replay/ }).boundingBox();
+    expect(replay!.x + replay!.width).toBeLessThanOrEqual(PHONE.width);
+    // The error takes the card's width, not a column a few letters wide.
+    expect((await row.locator('td.error-text').boundingBox())!.width).toBeGreaterThan(PHONE.width / 2);
   }, 60_000);
 });

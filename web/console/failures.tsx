@@ -36,7 +36,7 @@ export function Retries() {
         <p class="muted">No retries among the latest 1,000 events.</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stacked">
             <caption class="visually-hidden">Retried invocations</caption>
             <thead>
               <tr>
@@ -55,12 +55,12 @@ export function Retries() {
                   <td>
                     {invocationLink(i.id, `${i.function}${routeOf(i) ? ` · ${routeOf(i)}` : ''}`)}
                   </td>
-                  <td class="num">{i.attempts}</td>
+                  <td class="num" data-label="attempts">{i.attempts}</td>
                   <td>
                     <StatusPill invocation={i} />
                   </td>
-                  <td class="error-text wrap">{i.error === null ? '—' : errorText(i.error)}</td>
-                  <td class="nowrap">{formatTime(i.enqueuedAt)}</td>
+                  <td class="error-text wrap full">{i.error === null ? '—' : errorText(i.error)}</td>
+                  <td class="nowrap" data-label="enqueued">{formatTime(i.enqueuedAt)}</td>
                 </tr>
               ))}
             </tbody>
@@ -127,7 +127,7 @@ export function DeadLetters() {
         <p class="muted">No dead letters.</p>
       ) : (
         <div class="table-wrap">
-          <table class="dead-letters">
+          <table class="dead-letters stacked">
             <caption class="visually-hidden">Dead letters, newest first</caption>
             <thead>
               <tr>
@@ -147,16 +147,16 @@ export function DeadLetters() {
             <tbody>
               {(value ?? []).map((d) => (
                 <tr key={d.id} data-dead-letter={d.id}>
-                  <td class="num">{d.id}</td>
+                  <td class="num" data-label="#">{d.id}</td>
                   <td>{invocationLink(d.invocationId, `${d.function}${routeOf({ payload: d.record.requestPayload }) ? ` · ${routeOf({ payload: d.record.requestPayload })}` : ''}`)}</td>
                   <td>
                     <span class="pill error">{d.condition}</span>
                     {/* RetriesExhausted after one attempt reads as a contradiction without this (the same record Lambda gets: docs/lambda-parity.md). */}
                     {notRetriable(d.record.responsePayload) && <div class="muted small">not retriable: no retry</div>}
                   </td>
-                  <td class="num">{d.attempts}</td>
-                  <td class="error-text wrap">{errorText(d.record.responsePayload) || '—'}</td>
-                  <td class="nowrap">{formatDateTime(d.failedAt)}</td>
+                  <td class="num" data-label="attempts">{d.attempts}</td>
+                  <td class="error-text wrap full">{errorText(d.record.responsePayload) || '—'}</td>
+                  <td class="nowrap" data-label="failed">{formatDateTime(d.failedAt)}</td>
                   <td>
                     {d.replayedAs === null ? (
                       <button type="button" class="small primary" disabled={busy !== undefined} onClick={() => void replay(d)}>
