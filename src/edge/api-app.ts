@@ -132,7 +132,8 @@ export function contentTypeRefusal(c: Context, accepts: readonly string[] = []):
 
 /**
  * A body's bytes (already cut off at {@link MAX_BODY_BYTES}) as its text and JSON, or the 400 that
- * names what is wrong: not UTF-8, nested too deep, not JSON. An empty body is `undefined`.
+ * names what is wrong: not UTF-8, nested too deep, not JSON. An empty body, or one that is not to be
+ * read as JSON (`json: false`, a form), comes back as its text alone.
  */
 export function parseJsonBody(bytes: Uint8Array, options: { json: boolean } = { json: true }): { raw: string; body?: unknown } | HttpResult {
   let raw: string;
