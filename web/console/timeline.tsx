@@ -192,7 +192,7 @@ export function Timeline({ selectedId }: { selectedId: string | undefined }) {
           </p>
         )}
         <div class="table-wrap">
-          <table class="invocations">
+          <table class="invocations stacked">
             <caption class="visually-hidden">Invocations, newest first, each followed by the work it caused</caption>
             <thead>
               <tr>
