@@ -123,11 +123,16 @@ function refuse(c: Context, allowedOrigins: ReadonlySet<string>, route: RouteSpe
 
 /** 415 unless the request's body is sent as JSON (or as one of the route's forms, `accepts`); undefined when it is. */
 export function contentTypeRefusal(c: Context, accepts: readonly string[] = []): HttpResult | undefined {
-  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  const type = mediaTypeOf(c);
   const accepted: readonly string[] = ['application/json', ...accepts];
   if (type !== undefined && accepted.includes(type)) return undefined;
   const wanted = accepted.length === 1 ? 'JSON sent as Content-Type: application/json' : `sent as Content-Type: ${accepted.join(' or ')}`;
   return problem('UNSUPPORTED_MEDIA_TYPE', `the body must be ${wanted} (got ${type ?? 'none'})`);
+}
+
+/** The request's media type (`Content-Type` without its parameters), lower case. */
+function mediaTypeOf(c: Context): string | undefined {
+  return c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
 }
 
 /**
@@ -179,7 +184,7 @@ async function toHttpRequest(c: Context, options: ApiAppOptions, route: RouteSpe
     const bytes = await readAtMost(c.req.raw, MAX_BODY_BYTES);
     if (bytes === undefined) return bodyTooLarge();
     // A form (a route's `accepts`) reaches the function as its raw body only.
-    const json = route.accepts === undefined || c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+    const json = route.accepts === undefined || mediaTypeOf(c) === 'application/json';
     const parsed = parseJsonBody(bytes, { json });
     if ('status' in parsed) return parsed;
     request.rawBody = parsed.raw;

@@ -9,8 +9,8 @@
  * error, a timeout, or a crash of the process that ran it — keeps its request id on AWS and locally, and
  * never runs while its earlier attempt does, so a lease held by the same request id belongs to an
  * attempt that is over (AWS says retries keep the id, not what id the rare copy of its eventually
- * consistent queue carries: docs/lambda-parity.md, At-least-once), and the new attempt takes the key at once instead of waiting for the dead
- * lease (and spending an attempt on it). A lease held by *another* invocation is waited for — within
+ * consistent queue carries: docs/lambda-parity.md, At-least-once), and the new attempt takes the key
+ * at once instead of waiting for the dead lease (and spending an attempt on it). A lease held by *another* invocation is waited for — within
  * this invocation, through a {@link RetryAfterError} — while it may still finish.
  *
  * This replaced AWS Lambda Powertools' idempotency utility, whose records cannot say who holds a key,

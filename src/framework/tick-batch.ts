@@ -1,8 +1,9 @@
 /**
  * Work gathered over one pass of the event loop and handled once: every item added in this pass
  * (all the HTTP requests read in it, all the attempts that ended in it, all the idempotency records
- * completed in it) goes to one `flush` call, so they share one SQLite transaction and one WAL commit. `setImmediate`, not a microtask: a microtask
- * would flush after each I/O callback instead of after the pass.
+ * completed in it) goes to one `flush` call, so they share one SQLite transaction and one WAL
+ * commit. `setImmediate`, not a microtask: a microtask would flush after each I/O callback instead
+ * of after the pass.
  *
  * @example
  * const inserts = createTickBatch<Row>((rows) => log.insertMany(rows));
