@@ -78,6 +78,26 @@ describe.skipIf(skipChromium)('the console’s Functions tab and polling', () =>
     expect(await page.getByRole('heading', { name: 'The console stopped' }).count()).toBe(0);
   }, 60_000);
 
+  it('follows the address when its fragment changes while the page is still starting', async () => {
+    await signInAsOperator(ops.page, t);
+    const page = await ops.page.context().newPage();
+    try {
+      // The fragment changes as soon as the document is parsed, before the console's effects run:
+      // what a test runner's goto, or a quick click on a bookmark, does to a page that is loading.
+      await page.addInitScript(() => {
+        document.addEventListener('DOMContentLoaded', () => {
+          location.hash = '#retries';
+        });
+      });
+      await page.goto(`${t.url}/console#timeline`);
+      await visible(page.getByRole('heading', { name: 'Retries', level: 1 }));
+      expect(await page.locator('nav.tabs a[aria-current="page"]').textContent()).toBe('Retries');
+      expect(await page.getByRole('heading', { name: 'Invocations' }).count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
   it('when the operator session ends, the console stops polling and says how to sign in again', async () => {
     const page = ops.page;
     await page.goto(`${t.url}/console#functions`);

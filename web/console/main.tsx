@@ -99,8 +99,14 @@ function Console() {
   const [stopped, setStopped] = useState<ApiError | undefined>(undefined);
   useEffect(() => onPollStop(setStopped), []);
   useEffect(() => {
-    const onHash = () => setRoute(parseHash());
+    const onHash = () =>
+      setRoute((shown) => {
+        const next = parseHash();
+        return next.tab === shown.tab && next.arg === shown.arg ? shown : next;
+      });
     addEventListener('hashchange', onHash);
+    // The fragment may have changed between the first render and this subscription (its event was missed).
+    onHash();
     return () => removeEventListener('hashchange', onHash);
   }, []);
   useEffect(() => {
