@@ -105,9 +105,17 @@ describe.skipIf(skipChromium)('at phone width (390 px)', () => {
     expect(width).toBeLessThanOrEqual(PHONE.width);
   }, 60_000);
 
-  it('the console’s Functions tab fits the screen', async () => {
+  it('the console’s Functions tab fits the screen: each function a card whose counts read without scrolling sideways', async () => {
     const width = await widthOf('/console#functions', (page) => page.locator('tr[data-function="emailHelper"]'), 'phone-console-functions');
     expect(width).toBeLessThanOrEqual(PHONE.width);
+    // Not ten columns in a frame that scrolls: the table is as wide as its frame.
+    const frame = await bea.page.locator('.table-wrap').first().evaluate((wrap) => ({ table: wrap.scrollWidth, frame: wrap.clientWidth }));
+    expect(frame.table).toBeLessThanOrEqual(frame.frame);
+    // The last figure of the row is on screen, named.
+    const queued = bea.page.locator('tr[data-function="emailHelper"] td[data-label="queued · running"]');
+    const box = (await queued.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+    expect(await queued.evaluate((cell) => getComputedStyle(cell, '::before').content)).toContain('queued');
   }, 60_000);
 
   it('the console’s Outbox tab, with an email open, fits the screen', async () => {

@@ -54,7 +54,7 @@ export function FunctionsTable() {
         </p>
       )}
       <div class="table-wrap">
-        <table class="metrics">
+        <table class="metrics stacked">
           <caption class="visually-hidden">Counts, errors and percentiles per function</caption>
           <thead>
             <tr>
@@ -113,8 +113,8 @@ export function FunctionsTable() {
                       </button>
                     )}
                   </th>
-                  <td class="num">{formatCount(m.Invocations)}</td>
-                  <td class="num" data-http-4xx={m.Http4xx} data-http-5xx={m.Http5xx}>
+                  <td class="num" data-label="invocations">{formatCount(m.Invocations)}</td>
+                  <td class="num" data-label="errors" data-http-4xx={m.Http4xx} data-http-5xx={m.Http5xx}>
                     {m.Errors > 0 ? <strong class="error-text">{formatCount(m.Errors)}</strong> : 0}
                     {m.Http4xx + m.Http5xx > 0 && (
                       <span class="muted small http-counts">
@@ -122,22 +122,22 @@ export function FunctionsTable() {
                       </span>
                     )}
                   </td>
-                  <td class="num">{formatCount(m.Throttles)}</td>
-                  <td class="num nowrap">
+                  <td class="num" data-label="throttles">{formatCount(m.Throttles)}</td>
+                  <td class="num nowrap" data-label="duration p50 · p99">
                     {formatDuration(m.Duration.p50)} · {formatDuration(m.Duration.p99)}
                   </td>
-                  <td class="num">{formatCount(m.AsyncEventsReceived)}</td>
-                  <td class="num nowrap">
+                  <td class="num" data-label="events">{formatCount(m.AsyncEventsReceived)}</td>
+                  <td class="num nowrap" data-label="event age p50 · p99">
                     {formatDuration(m.AsyncEventAge.p50)} · {formatDuration(m.AsyncEventAge.p99)}
                   </td>
-                  <td class="num">{m.AsyncEventsDropped > 0 ? <strong class="error-text">{formatCount(m.AsyncEventsDropped)}</strong> : 0}</td>
-                  <td class="num" data-dead-letters={dead?.all ?? 0}>
+                  <td class="num" data-label="dropped">{m.AsyncEventsDropped > 0 ? <strong class="error-text">{formatCount(m.AsyncEventsDropped)}</strong> : 0}</td>
+                  <td class="num" data-label="dead letters" data-dead-letters={dead?.all ?? 0}>
                     {dead === undefined ? 0 : <a href="#dead-letters">{formatCount(dead.all)}</a>}
                     {dead !== undefined && dead.open < dead.all && <span class="muted small"> ({formatCount(dead.open)} open)</span>}
                     {/* Lambda's DeadLetterErrors: records that could not be kept at all. */}
                     {m.DeadLetterErrors > 0 && <strong class="error-text small"> · {formatCount(m.DeadLetterErrors)} lost</strong>}
                   </td>
-                  <td class="num nowrap">
+                  <td class="num nowrap" data-label="queued · running">
                     {formatCount(m.queued)} · {formatCount(m.running)}
                   </td>
                 </tr>
