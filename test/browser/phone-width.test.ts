@@ -106,6 +106,9 @@ describe.skipIf(skipChromium)('at phone width (390 px)', () => {
   }, 60_000);
 
   it('the console’s Functions tab fits the screen: each function a card whose counts read without scrolling sideways', async () => {
+    // A failed request: its function's card splits its errors by HTTP class, and says so.
+    expect((await t.api('GET', '/api/leedz/dj/l_no_such_leed')).status).toBe(404);
+    await t.settle();
     const width = await widthOf('/console#functions', (page) => page.locator('tr[data-function="emailHelper"]'), 'phone-console-functions');
     expect(width).toBeLessThanOrEqual(PHONE.width);
     // Not ten columns in a frame that scrolls: the table is as wide as its frame.
@@ -116,6 +119,10 @@ describe.skipIf(skipChromium)('at phone width (390 px)', () => {
     const box = (await queued.boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
     expect(await queued.evaluate((cell) => getComputedStyle(cell, '::before').content)).toContain('queued');
+    const split = bea.page.locator('tr[data-function="getLeed"] .http-counts');
+    await visible(split);
+    expect(await split.evaluate((span) => getComputedStyle(span, '::before').content)).toContain('4xx · 5xx');
+    expect((await split.textContent())?.replace(/\s+/g, ' ')).toBe('1 · 0');
   }, 60_000);
 
   it('the console’s Outbox tab, with an email open, fits the screen', async () => {
