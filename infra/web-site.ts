@@ -3,9 +3,10 @@
  * by CloudFront through origin access control, and the HTTP API behind the same distribution at
  * `/api/*`, so the app, its session cookie and the API share one origin as they do locally.
  *
- * Two CloudFront Functions make the static site and the API behave as the local server does:
- * - every path of the app (`/`, `/leedz/dj/l_…`, `/profile`) answers with `index.html`; the
- *   browser routes it;
+ * Three CloudFront Functions make the static site and the API behave as the local server does:
+ * - every path outside `/assets/` and `/api/` answers with `index.html`; the browser routes it;
+ * - a path that is not one of the app's (`src/server/app-paths.ts`) answers it under a 404, so that
+ *   an unknown page is a 404 on AWS as it is locally (the app shows its "Page not found");
  * - on `/api/*`, the `leedz_session` cookie becomes `Authorization: Bearer …` when no such header
  *   came, because API Gateway's JWT authorizer reads a header, never a cookie. The header is part of
  *   the API behaviour's cache key (CloudFront forwards `Authorization` only then) and nothing there
@@ -39,6 +40,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { SESSION_COOKIE } from '../src/leedz/functions/login.js';
+import { appPathsPattern } from '../src/server/app-paths.js';
 
 export interface WebSiteProps {
   api: HttpApi;
@@ -51,6 +53,27 @@ export const APP_PAGE_FUNCTION = `function handler(event) {
   var request = event.request;
   request.uri = '/index.html';
   return request;
+}`;
+
+/**
+ * …this on every response to those paths: 404 when the path the viewer asked for is not one of the
+ * app's. In a viewer-response event, `request` is the request CloudFront received from the viewer
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-event-structure.html),
+ * before the function above rewrote its URI. `/index.html` counts as known: were the URI the
+ * rewritten one, every page would still answer 200 rather than 404. A 304 stays a 304 (the browser
+ * keeps the page it has), and a 404 carries no validator, as locally, so nobody revalidates it.
+ */
+export const APP_STATUS_FUNCTION = `var KNOWN = new RegExp(${JSON.stringify(appPathsPattern())});
+function handler(event) {
+  var response = event.response;
+  var uri = event.request.uri;
+  if (response.statusCode === 200 && uri !== '/index.html' && !KNOWN.test(uri)) {
+    response.statusCode = 404;
+    response.statusDescription = 'Not Found';
+    delete response.headers['etag'];
+    delete response.headers['last-modified'];
+  }
+  return response;
 }`;
 
 /** …and this on every request for `/api/*`. */
@@ -105,6 +128,10 @@ export class WebSite extends Construct {
           {
             eventType: FunctionEventType.VIEWER_REQUEST,
             function: new CloudFrontFunction(this, 'AppPage', { code: FunctionCode.fromInline(APP_PAGE_FUNCTION), runtime: FunctionRuntime.JS_2_0 }),
+          },
+          {
+            eventType: FunctionEventType.VIEWER_RESPONSE,
+            function: new CloudFrontFunction(this, 'AppStatus', { code: FunctionCode.fromInline(APP_STATUS_FUNCTION), runtime: FunctionRuntime.JS_2_0 }),
           },
         ],
       },

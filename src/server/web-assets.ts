@@ -25,6 +25,7 @@ import { DEFAULT_VISIBILITY, HIDEABLE_FIELDS, MAX_PRICE_CENTS, MIN_PAID_PRICE_CE
 import { PLATFORM_FEE_PERCENT } from '../leedz/domain/money.js';
 import { ABOUT_MAX_LENGTH, MAX_SUBSCRIPTIONS, RADIUS_MILES } from '../leedz/domain/user.js';
 import type { WebConfig } from '../../web/shared/config.js';
+import { APP_PATHS } from './app-paths.js';
 import { LAMBDA_API_PATH } from './browser-guards.js';
 
 /** The `web/` folder (sources of the UI). */
@@ -139,9 +140,6 @@ export function webConfig(): WebConfig {
   };
 }
 
-/** Paths the marketplace page answers (the app routes them in the browser). */
-const APP_PATHS = ['/', '/post', '/signin', '/signin/confirm', '/unsubscribe', '/profile', '/my-leedz', '/stats', '/trades/:trade', '/leedz/:trade/:id', '/leedz/:trade/:id/edit', '/receipts/:trade/:id', '/users/:username'];
-
 /**
  * Mount the assets and the pages on `app`, at once (before the server takes requests: hono builds
  * its matcher on the first request and takes no routes after). They answer once `assets` is built;
@@ -184,8 +182,8 @@ export function mountWebApp(app: Hono, assets: Promise<WebAssets>, log: (line: s
   app.get('/console', servePage('console'));
   // A page that does not exist, asked for by a browser: the app's own "Page not found", with its
   // header and a way back, under a 404. Anything else (an API client, an asset) gets a plain 404.
-  // On AWS the same page shows (CloudFront answers every app path with index.html: infra/web-site.ts),
-  // under a 200: a viewer-request function cannot set the status of what the bucket returns.
+  // On AWS the same page shows under the same 404 (infra/web-site.ts: CloudFront answers every path
+  // with index.html, and a viewer-response function sets 404 on a path that is not in APP_PATHS).
   const appNotFound = servePage('app', 404);
   app.notFound((c) => {
     const path = c.req.path;

@@ -1,18 +1,20 @@
 /**
  * The web app on AWS: the files `writeWebSite` produces, the S3 bucket and CloudFront distribution
- * the stack builds from them (checked on the synthesised template), and the two CloudFront Functions
- * run here on CloudFront's event shape.
+ * the stack builds from them (checked on the synthesised template), and the three CloudFront Functions
+ * run here on CloudFront's event shape: an unknown page is a 404 on AWS for the paths the local
+ * server answers 404 to.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_PAGE_FUNCTION, SESSION_HEADER_FUNCTION } from '../../infra/web-site.js';
+import { Hono } from 'hono';
+import { APP_PAGE_FUNCTION, APP_STATUS_FUNCTION, SESSION_HEADER_FUNCTION } from '../../infra/web-site.js';
 import { LeedzStack } from '../../infra/leedz-stack.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { SESSION_COOKIE } from '../../src/leedz/functions/login.js';
-import { writeWebSite } from '../../src/server/web-assets.js';
+import { buildWebAssets, mountWebApp, writeWebSite } from '../../src/server/web-assets.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
@@ -92,7 +94,14 @@ describe('the distribution', () => {
     expect(s3.OriginAccessControlId).toBeDefined();
     expect(config.DefaultCacheBehavior.TargetOriginId).toBe(s3.Id);
     expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
-    expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: expect.anything() }]);
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([
+      { EventType: 'viewer-request', FunctionARN: expect.anything() },
+      { EventType: 'viewer-response', FunctionARN: expect.anything() },
+    ]);
+    // The response's function is the one tested below, on the JavaScript runtime 2.0.
+    const [responseFunctionId] = config.DefaultCacheBehavior.FunctionAssociations[1].FunctionARN['Fn::GetAtt'];
+    expect(resources[responseFunctionId]!.Properties.FunctionCode).toBe(APP_STATUS_FUNCTION);
+    expect(resources[responseFunctionId]!.Properties.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
     const assets = config.CacheBehaviors.find((b: any) => b.PathPattern === '/assets/*');
     expect(assets.TargetOriginId).toBe(s3.Id);
     expect(assets.FunctionAssociations).toBeUndefined();
@@ -144,6 +153,36 @@ describe('the CloudFront Functions', () => {
       expect(handler({ request: { uri, headers: {}, cookies: {} } }).uri).toBe('/index.html');
     }
   });
+
+  it('answer a path that is not one of the app\'s under a 404 without a validator; leave the app\'s paths and a 304 alone', () => {
+    const handler = cloudFrontFunction(APP_STATUS_FUNCTION);
+    const respond = (uri: string, statusCode = 200) =>
+      handler({ request: { uri, headers: {}, cookies: {} }, response: { statusCode, statusDescription: 'OK', headers: { etag: { value: '"abc"' }, 'last-modified': { value: 'Sun, 06 Dec 2026 10:00:00 GMT' } } } });
+    for (const uri of ['/', '/leedz/dj/l_123', '/leedz/dj/l_123/edit', '/users/ann', '/signin/confirm']) {
+      const response = respond(uri);
+      expect(response.statusCode, uri).toBe(200);
+      expect(response.headers.etag, uri).toBeDefined();
+    }
+    const missing = respond('/leedz/dj');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.statusDescription).toBe('Not Found');
+    expect(missing.headers).toEqual({});
+    expect(respond('/no-such-page', 304).statusCode).toBe(304);
+  });
+
+  it('give every path the status the local server gives a browser, but /index.html itself', async () => {
+    const local = new Hono();
+    mountWebApp(local, buildWebAssets());
+    const handler = cloudFrontFunction(APP_STATUS_FUNCTION);
+    const paths = ['/', '/post', '/post/', '/signin', '/signin/confirm', '/profile', '/my-leedz', '/stats', '/unsubscribe', '/trades/dj', '/trades/dj/more', '/leedz/dj/l_1', '/leedz/dj/l_1/edit', '/leedz/dj', '/leedz/dj/l_1/sell', '/receipts/dj/l_1', '/users/ann', '/users/', '/nonexistent-page', '/favicon.ico', '/robots.txt', '/leedz/d%20j/l_1'];
+    for (const path of paths) {
+      const here = await local.request(path, { headers: { accept: 'text/html' } });
+      const there = handler({ request: { uri: path, headers: {}, cookies: {} }, response: { statusCode: 200, statusDescription: 'OK', headers: {} } });
+      expect(there.statusCode, path).toBe(here.status);
+    }
+    // The one difference: S3's object for the app page. Counted as an app path on AWS (see the function's comment).
+    expect((await local.request('/index.html', { headers: { accept: 'text/html' } })).status).toBe(404);
+  }, 60_000);
 
   it('turn the session cookie into a bearer token for the JWT authorizer, never over a header that came', () => {
     const handler = cloudFrontFunction(SESSION_HEADER_FUNCTION);
