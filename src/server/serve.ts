@@ -9,8 +9,8 @@
  */
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:http';
-import { getRequestListener, type ServerType } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { exampleFunctions } from '../example/example-functions.js';
@@ -120,7 +120,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   let marketplace: MarketplaceWiring | undefined;
   let awsLocal: AwsLocalWiring | undefined;
-  let server: ServerType | undefined;
+  let server: Server | undefined;
   try {
     if (awsProfile) {
       server = await listen(app, invokeListener, config);
@@ -178,8 +178,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     }
   } catch (error) {
     if (server !== undefined) {
-      const listening = server;
-      await new Promise<void>((resolve) => listening.close(() => resolve()));
+      await stopListening(server);
     }
     await runtime.close();
     await awsLocal?.close();
@@ -206,13 +205,29 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       (closing ??= (async () => {
         // Stop the relay first: its invocations go through this server's Invoke API.
         await awsLocal?.relay.stop();
-        await new Promise<void>((resolve) => listening.close(() => resolve()));
+        await stopListening(listening);
         await marketplace?.relay.stop();
         await runtime.close();
         await marketplace?.close();
         await awsLocal?.close();
       })()),
   };
+}
+
+/**
+ * Stop taking connections and wait for the open ones to end. `server.close()` closes the idle ones
+ * once, at the call; a connection busy then stays open for as long as its client keeps using it, and
+ * the console asks every two seconds on one kept-alive connection, so each is closed as soon as it
+ * falls idle (a request in flight is answered first).
+ */
+async function stopListening(listening: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+  const idle = setInterval(() => listening.closeIdleConnections(), 50);
+  try {
+    await closed;
+  } finally {
+    clearInterval(idle);
+  }
 }
 
 /**
@@ -259,12 +274,12 @@ function consoleSignInPage(problem?: string): string {
 <pre>npm run leedz -- console-url</pre></main></body></html>`;
 }
 
-function portOf(server: ServerType, fallback: number): number {
+function portOf(server: Server, fallback: number): number {
   const address = server.address();
   return typeof address === 'object' && address !== null ? address.port : fallback;
 }
 
-function listen(app: Hono, invoke: InvokeListener, config: ServerConfig): Promise<ServerType> {
+function listen(app: Hono, invoke: InvokeListener, config: ServerConfig): Promise<Server> {
   const hono = getRequestListener(app.fetch);
   return new Promise((resolve, reject) => {
     const server = createServer((req, res) => invoke(req, res) || void hono(req, res));
