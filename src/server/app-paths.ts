@@ -19,7 +19,8 @@ export function appPathsPattern(): string {
   const one = (path: string) =>
     path
       .split('/')
-      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')))
+      // Outside a character class `-` means itself: only the other special characters are escaped.
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
       .join('/');
   return `^(?:${APP_PATHS.map(one).join('|')})$`;
 }
