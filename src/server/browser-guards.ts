@@ -19,7 +19,6 @@ import { respond } from '../edge/api-app.js';
 import { CONTENT_SECURITY_POLICY } from '../edge/content-security-policy.js';
 import { problem } from '../leedz/functions/http.js';
 
-
 /** Lambda's API: every operation's path starts with its API version, a date. */
 export const LAMBDA_API_PATH = /^\/20\d\d-\d\d-\d\d\//;
 
