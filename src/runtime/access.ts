@@ -52,6 +52,16 @@ export async function requestBody(c: Context): Promise<Uint8Array | undefined> {
 
 export type Verified = { refused: SigV4Failure } | { tooLarge: true } | { body: Uint8Array };
 
+/**
+ * Why the operator's guard turned a request away: neither a session nor a signature (401), a
+ * session's change sent from another page (403), or the signature check's own refusal, as Lambda
+ * words it (403, or 413 for a body too large to check).
+ */
+export type GuardRefusal = { status: 401 | 403; message: string } | { signature: InvokeError };
+
+/** How the guard answers a refusal: by default the runtime's own JSON; pages with an error shape of their own (the marketplace's `/api`) give theirs. */
+export type GuardRefusalAnswer = (c: Context, refusal: GuardRefusal) => Response | Promise<Response>;
+
 export interface AccessOptions {
   credentials: RuntimeCredentials;
   operators?: OperatorSessions;
@@ -68,7 +78,7 @@ export interface Access {
    */
   verify(request: SigV4Request, readBody: () => Promise<Uint8Array | undefined>): Promise<Verified>;
   /** The runtime's JSON and the dev pages: a signature, or an operator session (and this server's own page for changes). */
-  requireSignatureOrOperator(): MiddlewareHandler;
+  requireSignatureOrOperator(answer?: GuardRefusalAnswer): MiddlewareHandler;
   /** Whether the request carries a live operator session (the console's pages ask). */
   isOperator(c: Context): boolean;
 }
@@ -83,15 +93,15 @@ export function createAccess(options: AccessOptions): Access {
     const bytes = await readBody();
     // Not read, so not checked: a caller must refuse it, never serve it (the key id alone is no secret).
     if (bytes === undefined) return { tooLarge: true };
-    const hash = pending.payloadHash === 'UNSIGNED-PAYLOAD' ? pending.payloadHash : sha256Hex(bytes);
-    const failure = pending.verify(hash);
+    const failure = pending.verify(sha256Hex(bytes));
     return failure === undefined ? { body: bytes } : { refused: failure };
   }
 
-  async function checkSignature(c: Context): Promise<Response | undefined> {
+  /** Lambda's refusal of the request's signature, or undefined (and its body kept for the handler) when it holds. */
+  async function signatureRefusal(c: Context): Promise<InvokeError | undefined> {
     const result = await verify(sigV4Request(c), () => readAtMost(c.req.raw, SIGNED_BODY_LIMIT));
-    if ('refused' in result) return lambdaErrorResponse(new InvokeError(result.refused.name, result.refused.message));
-    if ('tooLarge' in result) return lambdaErrorResponse(requestTooLarge());
+    if ('refused' in result) return new InvokeError(result.refused.name, result.refused.message);
+    if ('tooLarge' in result) return requestTooLarge();
     verifiedBodies.set(c.req.raw, result.body);
     return undefined;
   }
@@ -99,22 +109,31 @@ export function createAccess(options: AccessOptions): Access {
   const isOperator = (c: Context) => operators !== undefined && operators.verify(getCookie(c, OPERATOR_COOKIE));
 
   return {
-    requireSignature: () => async (c, next) => (await checkSignature(c)) ?? next(),
+    requireSignature: () => async (c, next) => {
+      const refused = await signatureRefusal(c);
+      return refused === undefined ? next() : lambdaErrorResponse(refused);
+    },
     verify,
-    requireSignatureOrOperator: () => async (c, next) => {
+    requireSignatureOrOperator: (answer = runtimeRefusal) => async (c, next) => {
       if (isOperator(c)) {
         if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !fromOwnPage(c)) {
-          return c.json({ message: 'the console acts only from its own page (a request from another origin was refused)' }, 403);
+          return answer(c, { status: 403, message: 'the console acts only from its own page (a request from another origin was refused)' });
         }
         return next();
       }
       if (c.req.header('authorization') === undefined && !c.req.query('X-Amz-Signature')) {
-        return c.json({ message: 'sign in to the operations console (npm run leedz -- console-url), or sign the request with the runtime’s credentials (npm run leedz -- credentials)' }, 401);
+        return answer(c, { status: 401, message: 'sign in to the operations console (npm run leedz -- console-url), or sign the request with the runtime’s credentials (npm run leedz -- credentials)' });
       }
-      return (await checkSignature(c)) ?? next();
+      const refused = await signatureRefusal(c);
+      return refused === undefined ? next() : answer(c, { signature: refused });
     },
     isOperator,
   };
+}
+
+/** The runtime's own answers: `{message}` with the status, and a signature's refusal as Lambda answers it. */
+function runtimeRefusal(c: Context, refusal: GuardRefusal): Response {
+  return 'signature' in refusal ? lambdaErrorResponse(refusal.signature) : c.json({ message: refusal.message }, refusal.status);
 }
 
 /** The request as it came off the wire: the raw path and query, and every header line. */

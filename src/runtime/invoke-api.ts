@@ -276,9 +276,13 @@ async function jsonBody(c: Context): Promise<unknown> {
   }
 }
 
-/** Validate the query string; a bad value is a 400 that names the parameter. */
+/** The parameters of a presigned URL's signature (X-Amz-Algorithm, X-Amz-Signature, …), checked already by src/runtime/access.ts. */
+const SIGNATURE_PARAMETER = /^x-amz-/i;
+
+/** Validate the query string, a presigned URL's signature aside; a bad value is a 400 that names the parameter. */
 function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
-  const parsed = schema.safeParse(c.req.query());
+  const query = Object.fromEntries(Object.entries(c.req.query()).filter(([name]) => !SIGNATURE_PARAMETER.test(name)));
+  const parsed = schema.safeParse(query);
   if (parsed.success) return parsed.data;
   const fields = parsed.error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'

@@ -41,11 +41,14 @@ export async function handleInvoke(runtime: LocalRuntime, request: InvokeRequest
   return invokeAnswer(result);
 }
 
+// A value outside the operation's model (an enum, a pattern) is Lambda's ValidationException, in AWS's
+// "1 validation error detected" words, as a recorded answer to a bad InvocationType shows
+// (https://github.com/ex-aws/ex_aws/pull/442); the management operations answer so too.
 function invocationTypeOf(header: string | undefined): InvocationType {
   if (header === undefined) return 'RequestResponse';
   if ((INVOCATION_TYPES as readonly string[]).includes(header)) return header as InvocationType;
   throw new InvokeError(
-    'InvalidParameterValueException',
+    'ValidationException',
     `1 validation error detected: Value '${header}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [${INVOCATION_TYPES.join(', ')}]`,
   );
 }
@@ -56,7 +59,7 @@ function invokeOptionsOf(request: InvokeRequest): InvokeOptions {
   if (logType !== undefined) {
     if (!(LOG_TYPES as readonly string[]).includes(logType)) {
       throw new InvokeError(
-        'InvalidParameterValueException',
+        'ValidationException',
         `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [${LOG_TYPES.join(', ')}]`,
       );
     }
@@ -78,7 +81,7 @@ function invokeOptionsOf(request: InvokeRequest): InvokeOptions {
 function qualifiedName(runtime: LocalRuntime, functionName: string, qualifier: string | undefined): string {
   if (qualifier === undefined) return functionName;
   const violation = qualifierViolation(qualifier);
-  if (violation !== undefined) throw new InvokeError('InvalidParameterValueException', `1 validation error detected: ${violation}`);
+  if (violation !== undefined) throw new InvokeError('ValidationException', `1 validation error detected: ${violation}`);
   const parsed = parseFunctionName(functionName);
   // Not one of Lambda's forms: the runtime answers for it.
   if (parsed === undefined) return functionName;

@@ -3,7 +3,9 @@
  * server prints at startup (`npm start`) or that `leedz console-url` asks for — as notebook servers
  * print a tokened URL. Opening the link sets a session cookie; the link is then spent. Links and
  * sessions are kept in the runtime database as SHA-256 hashes only, so a copy of the database signs
- * no one in, and sessions survive a restart.
+ * no one in, and sessions survive a restart. A link lives until it is opened, for a day at most, and
+ * only while the server that printed it runs: the output of an earlier run (a terminal's scrollback,
+ * a log file) opens nothing.
  *
  * @example
  * const operators = createOperatorSessions(runtime.db);
@@ -30,6 +32,8 @@ export interface OperatorSessions {
   verify(session: string | undefined): boolean;
   /** End a session (sign out). */
   revoke(session: string): void;
+  /** Spend every link not opened yet (a new run's start: links an earlier run printed open nothing). */
+  revokeLinks(): void;
 }
 
 export function createOperatorSessions(db: Database.Database, now: () => number = Date.now): OperatorSessions {
@@ -44,6 +48,7 @@ export function createOperatorSessions(db: Database.Database, now: () => number 
   const spend = db.prepare<[string, number], { hash: string }>("DELETE FROM operator_tokens WHERE hash = ? AND kind = 'link' AND expires_at > ? RETURNING hash");
   const live = db.prepare<[string, number], { hash: string }>("SELECT hash FROM operator_tokens WHERE hash = ? AND kind = 'session' AND expires_at > ?");
   const remove = db.prepare("DELETE FROM operator_tokens WHERE hash = ? AND kind = 'session'");
+  const removeLinks = db.prepare("DELETE FROM operator_tokens WHERE kind = 'link'");
 
   const issue = (kind: 'link' | 'session', ttl: number) => {
     const token = randomBytes(32).toString('base64url');
@@ -63,6 +68,9 @@ export function createOperatorSessions(db: Database.Database, now: () => number 
     },
     revoke(session) {
       if (TOKEN.test(session)) remove.run(sha256(session));
+    },
+    revokeLinks() {
+      removeLinks.run();
     },
   };
 }

@@ -61,6 +61,8 @@ export interface SigV4Request {
 export interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;
+  /** Temporary credentials only: the session token that must come with every request they sign. */
+  sessionToken?: string;
 }
 
 /**
@@ -81,8 +83,7 @@ export interface SigV4Failure {
  * A request whose signature checks out as far as it can without the body.
  *
  * @example
- * const bodyHash = pending.payloadHash === 'UNSIGNED-PAYLOAD' ? pending.payloadHash : sha256Hex(body);
- * const failure = pending.verify(bodyHash);
+ * const failure = pending.verify(sha256Hex(body));
  */
 export interface SigV4Pending {
   accessKeyId: string;
@@ -91,15 +92,13 @@ export interface SigV4Pending {
   service: string;
   /**
    * The payload hash the request declares (`x-amz-content-sha256`, or `X-Amz-Content-Sha256` in a
-   * presigned query), undefined when it declares none. Only `'UNSIGNED-PAYLOAD'` spares the caller
-   * hashing the body: a declared hex hash is never trusted, since the signature covers the header,
-   * not the bytes, and a captured request could otherwise be replayed with another body.
+   * presigned query), undefined when it declares none. Never trusted, `UNSIGNED-PAYLOAD` included:
+   * the signature covers the header, not the bytes, so a captured request could otherwise be sent
+   * again with another body. Only S3 lets a signature leave its payload out; Lambda, like AWS's other
+   * services, signs the body's hash (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
    */
   payloadHash: string | undefined;
-  /**
-   * Finishes the check with the SHA-256 (lower-case hex) of the body as received; the argument is
-   * ignored when `payloadHash` is `'UNSIGNED-PAYLOAD'`. Returns undefined when the signature holds.
-   */
+  /** Finishes the check with the SHA-256 (lower-case hex) of the body as received. Returns undefined when the signature holds. */
   verify(bodySha256Hex: string): SigV4Failure | undefined;
 }
 
@@ -123,7 +122,6 @@ export interface SigV4Verifier {
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const TERMINATOR = 'aws4_request';
-const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** AWS's allowed clock skew for a signed request: "Signature expired … (… - 5 min.)". */
 const ALLOWED_SKEW_SECONDS = 5 * 60;
 /** A presigned request lives at most a week, as the SDKs' presigners enforce (MAX_PRESIGNED_TTL). */
@@ -227,6 +225,11 @@ export function createSigV4Verifier(options: { lookup(accessKeyId: string): Cred
 
     const credentials = options.lookup(accessKeyId);
     if (credentials === undefined) return failure('UnrecognizedClientException', UNKNOWN_KEY);
+    // A session token belongs to temporary credentials: one the key was not issued with (the runtime's
+    // own key has none) is invalid whatever the signature, and a temporary key needs its token, as on AWS.
+    const token = queryValue(query, 'X-Amz-Security-Token') ?? header(headers, 'x-amz-security-token');
+    const issued = credentials.sessionToken;
+    if (token === undefined || issued === undefined ? token !== issued : !sameSecret(token, issued)) return failure('UnrecognizedClientException', UNKNOWN_KEY);
 
     // Everything of the canonical request but its last line, the payload hash.
     const canonicalHeaders = signedHeaders.map((name) => `${name}:${canonicalHeaderValue(headerValues(headers, name.toLowerCase()))}\n`).join('');
@@ -244,12 +247,12 @@ export function createSigV4Verifier(options: { lookup(accessKeyId: string): Cred
       service,
       payloadHash: declared,
       verify(bodySha256Hex) {
-        // The hash of the bytes received, not the one declared: a lying x-amz-content-sha256 then
-        // fails like any other change to the request.
-        const canonicalRequest = canonicalPrefix + (declared === UNSIGNED_PAYLOAD ? UNSIGNED_PAYLOAD : bodySha256Hex);
+        // The hash of the bytes received, not the one declared: a lying x-amz-content-sha256, or an
+        // UNSIGNED-PAYLOAD that would let anyone change the body, then fails like any other change.
+        const canonicalRequest = canonicalPrefix + bodySha256Hex;
         const stringToSign = `${ALGORITHM}\n${auth.date}\n${credentialScope}\n${sha256Hex(canonicalRequest)}`;
         const expected = key.sign(stringToSign);
-        if (sameSignature(expected, auth.signature)) return undefined;
+        if (sameSecret(expected, auth.signature)) return undefined;
         // Lambda, like other AWS services, shows what it signed so a client can find its mistake
         // (e.g. https://github.com/aws/aws-sdk-js/issues/168); neither string holds a secret.
         return failure(
@@ -516,7 +519,7 @@ export const sha256Hex: (data: string | Uint8Array) => string =
   typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'hex') : (data) => createHash('sha256').update(data).digest('hex');
 
 /** Constant time, so that the time taken tells nothing about how much of a guess was right. */
-function sameSignature(expected: string, given: string): boolean {
+function sameSecret(expected: string, given: string): boolean {
   const a = Buffer.from(expected, 'utf8');
   const b = Buffer.from(given, 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);

@@ -10,6 +10,7 @@
  * return ended.result;
  */
 import type { EnvelopeMeta } from '../framework/envelope.js';
+import type { SerializedFunctionError } from '../framework/errors.js';
 import type { InvokeOptions, InvokeResult } from '../framework/transport.js';
 import { logTail, syncResponse } from './handler-run.js';
 import { invocationRow, type NewInvocationRow } from './invocation-log.js';
@@ -71,7 +72,19 @@ export function endSyncInvocation(run: EndedSyncInvocation): { result: InvokeRes
   } else {
     result.payload = response.payload;
   }
-  if (run.logType === 'Tail') result.logResult = logTail(id, run.lines, startedAt, endedAt);
+  if (run.logType === 'Tail') result.logResult = logTail(id, failed ? [...run.lines, errorLogLine(id, response.error, endedAt)] : run.lines, startedAt, endedAt);
   const line = `${name} ${id} RequestResponse ${failed ? `Error ${response.error.errorType}` : answer?.httpStatus ? `Success HTTP ${answer.httpStatus}` : 'Success'} ${endedAt - startedAt} ms`;
   return { result, row, line };
+}
+
+/**
+ * The line Lambda's Node.js runtime writes to the invocation's log for a function error: the error
+ * document, its trace as `stack` ("This error document appears in the invocation log and, for
+ * synchronous invocations, in the output", https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html);
+ * for a timeout, Lambda's own "Task timed out" line.
+ */
+function errorLogLine(requestId: string, error: SerializedFunctionError, at: number): string {
+  const time = new Date(at).toISOString();
+  if (error.errorType === 'Sandbox.Timedout') return `${time} ${requestId} ${error.errorMessage.replace(/^RequestId: \S+ Error: /, '')}`;
+  return `${time}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, stack: error.trace })}`;
 }

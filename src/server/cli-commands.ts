@@ -192,8 +192,9 @@ const credentials = command({
     aws lambda list-functions                                   # AWS CLI v2 (v1: add --endpoint-url "$AWS_ENDPOINT_URL_LAMBDA")
     python3 -c 'import boto3; print(boto3.client("lambda").list_functions())'
 
-  --format F      env (default): export lines for eval; env-no-export: KEY=value lines (a .env file);
-                  json: one object
+  --format F      env (default): export lines for eval, and an unset of AWS_SESSION_TOKEN (the runtime
+                  issues none, and refuses a request carrying one, as AWS refuses a token it did not
+                  issue); env-no-export: KEY=value lines (a .env file); json: one object
   --data DIR      the server's data folder (default $${ENV.dataDir} or ./data)
   --endpoint URL  the server, for AWS_ENDPOINT_URL_LAMBDA (default $${ENV.endpoint} or http://127.0.0.1:3000)`,
   examples: [
@@ -221,6 +222,8 @@ const credentials = command({
       return 0;
     }
     for (const [name, value] of Object.entries(variables)) console.log(format === 'env' ? `export ${name}=${shellQuote(value)}` : `${name}=${value}`);
+    // A token left from a real AWS session would ride along with these keys and be refused.
+    if (format === 'env') console.log('unset AWS_SESSION_TOKEN');
     return 0;
   },
 });

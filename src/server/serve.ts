@@ -19,7 +19,9 @@ import { createInvokeApi } from '../runtime/invoke-api.js';
 import { createInvokeListener, type InvokeListener } from '../runtime/invoke-listener.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.js';
 import { createOperatorSessions, OPERATOR_COOKIE, OPERATOR_SESSION_TTL_MS } from '../runtime/operator-sessions.js';
-import { mountApiFallback } from '../edge/api-app.js';
+import type { GuardRefusal } from '../runtime/access.js';
+import { mountApiFallback, respond } from '../edge/api-app.js';
+import { problem } from '../leedz/functions/http.js';
 import type { Transport } from '../framework/transport.js';
 import type { StorageView } from '../runtime/views.js';
 import { createLambdaTransport } from '../transports/lambda-transport.js';
@@ -82,20 +84,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     onLog: log,
   });
   const operators = createOperatorSessions(runtime.db);
+  operators.revokeLinks();
   let ownUrl = '';
   const consoleUrl = () => `${ownUrl}/console?token=${operators.issueLink()}`;
   const app = new Hono();
   app.use('*', guardBrowserRequests(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }));
   let ready = false;
-  // 200 only once everything is mounted, seeded and started: what scripts and tests wait for.
-  app.get('/healthz', (c) => c.json({ ok: ready, app: config.app, functions: runtime.functionNames() }, ready ? 200 : 503));
+  // 200 only once everything is mounted, seeded and started: what scripts and tests wait for. Open to
+  // anyone, so it says whether the server is up and nothing more (the functions are ListFunctions').
+  app.get('/healthz', (c) => c.json({ ok: ready }, ready ? 200 : 503));
   const runtimeApi = createInvokeApi(runtime, { credentials, operators, consoleLink: consoleUrl, storage: () => dataFolderStorage(config.dataDir) });
   // Invoke, the route that takes load, is served straight from node:http, with the same checks and handler.
   const invokeListener = createInvokeListener(runtime, runtimeApi.access, {
     hostAllowed: hostAllowed(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
     headers: { 'x-content-type-options': 'nosniff' },
   });
-  const operatorOnly = runtimeApi.access.requireSignatureOrOperator();
+  // The dev outbox and the moderation endpoints are the marketplace's API: its error shape, refusals included.
+  const operatorOnly = runtimeApi.access.requireSignatureOrOperator(apiRefusal);
   app.route('/', runtimeApi);
   // The console's sign-in link: spend its token, set the operator's cookie, show the console without the token in the address.
   app.get('/console', async (c, next) => {
@@ -272,6 +277,22 @@ function consoleSignInPage(problem?: string): string {
 <body><main><h1>Operations console</h1>${problem === undefined ? '' : `<p>${problem}</p>`}
 <p>The console is for the operator of this server. Open the link that <code>npm start</code> printed, or ask for a new one in a terminal:</p>
 <pre>npm run leedz -- console-url</pre></main></body></html>`;
+}
+
+/**
+ * The operator guard's refusals on the marketplace's API, in its error shape (docs/marketplace.md,
+ * Errors). A signature's refusal keeps AWS's name in `x-amzn-ErrorType`, and a header that is no
+ * signature at all (a session's bearer token, say) is not quoted back, as Lambda's message would.
+ */
+function apiRefusal(_c: unknown, refusal: GuardRefusal): Response {
+  if (!('signature' in refusal)) return respond(problem(refusal.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', refusal.message));
+  const { name, message } = refusal.signature;
+  if (name === 'RequestTooLargeException') return respond(problem('PAYLOAD_TOO_LARGE', message));
+  const said =
+    name === 'IncompleteSignatureException'
+      ? 'the Authorization header is no AWS Signature V4: sign the request with the runtime’s credentials (npm run leedz -- credentials), or sign in to the operations console'
+      : message;
+  return respond({ ...problem('FORBIDDEN', `${name}: ${said}`), headers: { 'x-amzn-ErrorType': name } });
 }
 
 function portOf(server: Server, fallback: number): number {

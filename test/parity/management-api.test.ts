@@ -427,13 +427,13 @@ describe('concurrency', () => {
 describe('Qualifier', () => {
   it('an empty ?Qualifier= on Invoke is refused for its length, not by a pattern that accepts the empty string', async () => {
     const refused = await raw('POST', '/2015-03-31/functions/emailHelper/invocations?Qualifier=', '{}');
-    expect({ status: refused.status, errorType: refused.errorType }).toEqual({ status: 400, errorType: 'InvalidParameterValueException' });
+    expect({ status: refused.status, errorType: refused.errorType }).toEqual({ status: 400, errorType: 'ValidationException' });
     expect(refused.body!.message).toBe("1 validation error detected: Value '' at 'qualifier' failed to satisfy constraint: Member must have length greater than or equal to 1");
   });
 
   it('on Invoke, a qualifier that breaks Lambda’s pattern is blamed on the pattern; one that keeps it but names no version here is ResourceNotFoundException', async () => {
     const spaced = await raw('POST', '/2015-03-31/functions/emailHelper/invocations?Qualifier=a%20b', '{}');
-    expect(spaced.errorType).toBe('InvalidParameterValueException');
+    expect(spaced.errorType).toBe('ValidationException');
     expect(spaced.body!.message).toBe("1 validation error detected: Value 'a b' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)");
     const long = await raw('POST', `/2015-03-31/functions/emailHelper/invocations?Qualifier=${'a'.repeat(129)}`, '{}');
     expect(long.body!.message).toMatch(/at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128$/);

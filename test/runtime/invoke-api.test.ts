@@ -45,6 +45,13 @@ const explode = defineFunction('explode', {
   },
 });
 
+/** Outlives its one-second timeout. */
+const overrun = defineFunction('overrun', {
+  input: z.object({}),
+  timeoutSeconds: 1,
+  handler: (_input, ctx) => new Promise<string>((resolve) => ctx.signal.addEventListener('abort', () => resolve('too late'))),
+});
+
 /** Returns the length of the string it is sent: lets a test send a payload of an exact size. */
 const measure = defineFunction('measure', { input: z.string(), handler: (text) => ({ length: text.length }) });
 
@@ -120,7 +127,7 @@ beforeEach(async () => {
   releaseGate = () => {};
   gateEntered = new Promise((resolve) => (enterGate = resolve));
   runtime = createLocalRuntime({ dbPath: join(dir.path, 'runtime.db'), pollIntervalMs: 20 });
-  runtime.registerAll([greet, explode, measure, showClientContext, gate, sink]);
+  runtime.registerAll([greet, explode, overrun, measure, showClientContext, gate, sink]);
   runtime.register(recorder, { maximumRetryAttempts: 0, onSuccess: 'sink' });
   api = await startInvokeApi(runtime);
   client = lambdaClient(api.url);
@@ -300,23 +307,23 @@ describe('the Invoke API with the AWS SDK', () => {
       }
     });
 
-    it('a qualifier that is not one of Lambda’s forms is InvalidParameterValueException', async () => {
+    it('a qualifier that is not one of Lambda’s forms is ValidationException, as GetFunction answers it', async () => {
       const error = await invoke({ FunctionName: 'greet', Qualifier: 'not.valid', Payload: json({ name: 'x' }) }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(InvalidParameterValueException);
+      expect(error).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
     });
   });
 
   describe('headers', () => {
-    it('an unknown invocation type is InvalidParameterValueException (400)', async () => {
+    it('an unknown invocation type is ValidationException (400), as Lambda answers a value outside its enum', async () => {
       const error = await invoke({ FunctionName: 'greet', InvocationType: 'Sideways' as 'Event', Payload: json({ name: 'x' }) }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(InvalidParameterValueException);
+      expect(error).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
       expect(error).toMatchObject({ $metadata: { httpStatusCode: 400 } });
       expect((error as Error).message).toContain('Sideways');
     });
 
-    it('an unknown log type is InvalidParameterValueException (400)', async () => {
+    it('an unknown log type is ValidationException (400)', async () => {
       const error = await invoke({ FunctionName: 'greet', LogType: 'Everything' as 'Tail', Payload: json({ name: 'x' }) }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(InvalidParameterValueException);
+      expect(error).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
       expect((error as Error).message).toContain('Everything');
     });
 
@@ -326,6 +333,23 @@ describe('the Invoke API with the AWS SDK', () => {
       expect(log).toContain(`START RequestId: ${output.$metadata.requestId} Version: $LATEST`);
       expect(log).toContain('greeting Tailor');
       expect(log).toContain(`END RequestId: ${output.$metadata.requestId}`);
+    });
+
+    it('LogType Tail of a function error ends with the error document Lambda’s Node.js runtime logs, its trace as stack; a timeout with Lambda’s line', async () => {
+      const output = await invoke({ FunctionName: 'explode', LogType: 'Tail', Payload: json({}) });
+      const id = output.$metadata.requestId!;
+      const lines = Buffer.from(output.LogResult!, 'base64').toString('utf8').split('\n');
+      const error = lines.find((line) => line.includes('\tERROR\t'));
+      expect(error).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${id}\\tERROR\\tInvoke Error \\t\\{`));
+      const document = JSON.parse(error!.slice(error!.indexOf('{'))) as { errorType: string; errorMessage: string; stack: string[] };
+      expect(document).toMatchObject({ errorType: 'TypeError', errorMessage: 'the function exploded' });
+      expect(document.stack[0]).toBe('TypeError: the function exploded');
+      expect(lines.indexOf(error!)).toBeLessThan(lines.findIndex((line) => line.startsWith('END RequestId:')));
+
+      const late = await invoke({ FunctionName: 'overrun', LogType: 'Tail', Payload: json({}) });
+      expect(late.FunctionError).toBe('Unhandled');
+      const tail = Buffer.from(late.LogResult!, 'base64').toString('utf8');
+      expect(tail).toMatch(new RegExp(`Z ${late.$metadata.requestId} Task timed out after 1\\.00 seconds\nEND RequestId: `));
     });
 
     it('without LogType Tail there is no log result', async () => {

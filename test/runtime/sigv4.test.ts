@@ -89,7 +89,7 @@ async function sendOverHttp(request: HttpRequest): Promise<Captured> {
 function check(verifier: ReturnType<typeof createSigV4Verifier>, { request, body }: Captured, now: number): SigV4Failure | SigV4Pending {
   const pending = verifier.begin(request, now);
   if ('name' in pending) return pending;
-  return pending.verify(pending.payloadHash === 'UNSIGNED-PAYLOAD' ? pending.payloadHash : sha256Hex(body)) ?? pending;
+  return pending.verify(sha256Hex(body)) ?? pending;
 }
 
 function expectVerified(result: SigV4Failure | SigV4Pending): SigV4Pending {
@@ -183,14 +183,17 @@ describe('requests signed by @smithy/signature-v4 (the JS SDK v3 signer) verify'
     expect(pending.payloadHash).toBe(sha256Hex(body));
   });
 
-  it('a request with x-amz-content-sha256: UNSIGNED-PAYLOAD, whose body is then not needed', async () => {
-    const request = invokeRequest();
+  it('a request declaring x-amz-content-sha256: UNSIGNED-PAYLOAD is checked against its body all the same, so another body fails', async () => {
+    const body = '{"leed":"Face painter for a birthday"}';
+    const request = invokeRequest(body);
     request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
     const captured = await signAndSend(request);
     const pending = verifier.begin(captured.request, SIGNED_AT.getTime());
     if ('name' in pending) expect.fail(pending.message);
     expect(pending.payloadHash).toBe('UNSIGNED-PAYLOAD');
-    expect(pending.verify('ignored')).toBeUndefined();
+    // Only S3 leaves the payload out of a signature: whatever body came, it is what was signed or not.
+    expect(pending.verify(sha256Hex('{"leed":"something else entirely"}'))?.name).toBe('InvalidSignatureException');
+    expect(pending.verify(sha256Hex(body))?.name).toBe('InvalidSignatureException');
   });
 
   it('a presigned URL, for as long as its X-Amz-Expires (here 15 minutes, past the 5-minute skew)', async () => {
@@ -206,13 +209,12 @@ describe('requests signed by @smithy/signature-v4 (the JS SDK v3 signer) verify'
     expect(pending.payloadHash).toBeUndefined();
   });
 
-  it('a presigned URL that declares X-Amz-Content-Sha256=UNSIGNED-PAYLOAD, as S3-style presigners do', async () => {
+  it('a presigned URL that declares X-Amz-Content-Sha256=UNSIGNED-PAYLOAD, as S3-style presigners do, is refused: it signs no body', async () => {
     const request = lambdaRequest({ method: 'GET', path: '/2015-03-31/functions/my-fn/configuration' });
     request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
     const captured = await sendOverHttp((await smithySigner().presign(request, { signingDate: SIGNED_AT, expiresIn: 300 })) as HttpRequest);
     expect(captured.request.rawQuery).toMatch(/X-Amz-Content-Sha256=UNSIGNED-PAYLOAD/i);
-    const pending = expectVerified(check(verifier, captured, SIGNED_AT.getTime()));
-    expect(pending.payloadHash).toBe('UNSIGNED-PAYLOAD');
+    expectRefused(check(verifier, captured, SIGNED_AT.getTime()), 'InvalidSignatureException');
   });
 
   it('any region in the credential scope, since users set AWS_REGION to anything', async () => {
@@ -228,10 +230,17 @@ describe('requests signed by @smithy/signature-v4 (the JS SDK v3 signer) verify'
     expect(expectVerified(check(verifier, { request, body: Buffer.from(String(signed.body)) }, SIGNED_AT.getTime())).region).toBe('région');
   });
 
-  it('a request that carries a session token among its signed headers (we issue none, but it is signed like any header)', async () => {
-    const captured = await signAndSend(invokeRequest(), smithySigner({ credentials: { ...KEY, sessionToken: 'FwoGZXIvYXdzEBYaDGV4YW1wbGV0b2tlbg==' } }));
+  it('a request that carries a session token, signed or presigned: the verifier issues none, so it is an invalid token, as AWS answers one', async () => {
+    const credentials = { ...KEY, sessionToken: 'FwoGZXIvYXdzEBYaDGV4YW1wbGV0b2tlbg==' };
+    const captured = await signAndSend(invokeRequest(), smithySigner({ credentials }));
     expect(captured.request.headers['x-amz-security-token']).toBeDefined();
-    expectVerified(check(verifier, captured, SIGNED_AT.getTime()));
+    expect(expectRefused(check(verifier, captured, SIGNED_AT.getTime()), 'UnrecognizedClientException').message).toBe('The security token included in the request is invalid.');
+    const presigned = await smithySigner({ credentials }).presign(lambdaRequest({ method: 'GET', path: '/2015-03-31/functions/my-fn/configuration' }), { signingDate: SIGNED_AT, expiresIn: 300 });
+    const sent = await sendOverHttp(presigned as HttpRequest);
+    expect(sent.request.rawQuery).toContain('X-Amz-Security-Token=');
+    expectRefused(check(verifier, sent, SIGNED_AT.getTime()), 'UnrecognizedClientException');
+    // The same requests without the token verify: the token alone is refused.
+    expectVerified(check(verifier, await signAndSend(invokeRequest(), smithySigner()), SIGNED_AT.getTime()));
   });
 });
 
@@ -386,22 +395,36 @@ function parseSuiteRequest(text: string): Captured {
 }
 
 describe("AWS's published Signature Version 4 test suite verifies", () => {
-  const verifier = createSigV4Verifier({ lookup: (id) => (id === SUITE_KEY.accessKeyId ? SUITE_KEY : undefined), service: 'service' });
+  /** The suite's session-token cases sign with temporary credentials: the same key, issued with that token. */
+  const SUITE_TOKEN = '6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267';
+  const suiteVerifier = (text: string, key: Credentials = text.includes(SUITE_TOKEN) ? { ...SUITE_KEY, sessionToken: SUITE_TOKEN } : SUITE_KEY) =>
+    createSigV4Verifier({ lookup: (id) => (id === key.accessKeyId ? key : undefined), service: 'service' });
 
   it.each(HEADER_SIGNED)('%s, signed in the Authorization header', (_name, text) => {
-    expectVerified(check(verifier, parseSuiteRequest(text), SUITE_TIME));
+    expectVerified(check(suiteVerifier(text), parseSuiteRequest(text), SUITE_TIME));
   });
 
   it.each(QUERY_SIGNED)('%s, presigned in the query string', (_name, text) => {
-    expectVerified(check(verifier, parseSuiteRequest(text), SUITE_TIME));
+    expectVerified(check(suiteVerifier(text), parseSuiteRequest(text), SUITE_TIME));
   });
 
   it('and refuses each of them once one character of the signature changes', () => {
     for (const [name, text] of [...HEADER_SIGNED, ...QUERY_SIGNED]) {
       const tampered = text.replace(/Signature=([0-9a-f])/, (_match, first: string) => `Signature=${first === '0' ? '1' : '0'}`);
       expect(tampered, name).not.toBe(text);
-      expectRefused(check(verifier, parseSuiteRequest(tampered), SUITE_TIME), 'InvalidSignatureException');
+      expectRefused(check(suiteVerifier(text), parseSuiteRequest(tampered), SUITE_TIME), 'InvalidSignatureException');
     }
+  });
+
+  it('and refuses the session-token cases with another token, or with none where the key was issued one', () => {
+    const withToken = [...HEADER_SIGNED, ...QUERY_SIGNED].filter(([, text]) => text.includes(SUITE_TOKEN));
+    expect(withToken).toHaveLength(2);
+    for (const [, text] of withToken) {
+      expectRefused(check(suiteVerifier(text, { ...SUITE_KEY, sessionToken: `${SUITE_TOKEN.slice(1)}0` }), parseSuiteRequest(text), SUITE_TIME), 'UnrecognizedClientException');
+      expectRefused(check(suiteVerifier(text, SUITE_KEY), parseSuiteRequest(text), SUITE_TIME), 'UnrecognizedClientException');
+    }
+    const [, vanilla] = HEADER_SIGNED.find(([name]) => name === 'get-vanilla')!;
+    expectRefused(check(suiteVerifier(vanilla, { ...SUITE_KEY, sessionToken: SUITE_TOKEN }), parseSuiteRequest(vanilla), SUITE_TIME), 'UnrecognizedClientException');
   });
 });
 

@@ -9,6 +9,9 @@ import { connect } from 'node:net';
 import { InvokeCommand, LambdaClient, LambdaServiceException, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeCredentials } from '../../src/runtime/credentials.js';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { uriEncode } from '../../src/runtime/sigv4.js';
 import { signedFetch, signRequest } from '../../src/server/signed-fetch.js';
 import { REPO_ROOT, runLeedz } from '../helpers/leedz-cli.js';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
@@ -120,6 +123,30 @@ describe('without the runtime’s credentials', () => {
     await t.settle();
   });
 
+  it('a signature that declares UNSIGNED-PAYLOAD signs no body, so it opens nothing, whatever body comes with it (only S3 takes one)', async () => {
+    const url = `${t.url}/2015-03-31/functions/emailHelper/invocations`;
+    const { host: _host, ...headers } = await signRequest(url, { method: 'POST', headers: { 'x-amz-invocation-type': 'Event', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }, t.server.credentials);
+    expect(headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+    for (const body of [JSON.stringify({ function: 'magicLink', email: 'victim@example.com', request: 'unsigned-1' }), '{}']) {
+      await expectAwsRefusal(await fetch(url, { method: 'POST', headers, body }), 'InvalidSignatureException');
+    }
+  });
+
+  it('a session token the runtime never issued: UnrecognizedClientException, as AWS answers a made-up one', async () => {
+    const { accessKeyId, secretAccessKey } = t.server.credentials;
+    const withToken = new LambdaClient({ endpoint: t.url, region: 'local', credentials: { accessKeyId, secretAccessKey, sessionToken: 'FwoGZXIvYXdzEBYaDGV4YW1wbGV0b2tlbg==' }, maxAttempts: 1 });
+    clients.push(withToken);
+    const error = await withToken.send(new ListFunctionsCommand({})).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LambdaServiceException);
+    expect(error).toMatchObject({ name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.', $metadata: { httpStatusCode: 403 } });
+  });
+
+  it('/healthz tells anyone whether the server is up, and nothing about what it runs', async () => {
+    const response = await fetch(`${t.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
   it('the key id and a made-up signature with a body declared over 6 MB: 413, nothing behind the check runs (the body is not read, so nothing is checked)', async () => {
     const now = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
     const authorization = `AWS4-HMAC-SHA256 Credential=${t.server.credentials.accessKeyId}/${now.slice(0, 8)}/local/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
@@ -187,6 +214,28 @@ describe('with the runtime’s credentials', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(expect.any(Array));
   });
+
+  it('a presigned URL reaches /local with its own query parameters, the signature’s X-Amz-* set apart from them', async () => {
+    const target = new URL(`${t.url}/local/invocations`);
+    const signer = new SignatureV4({ service: 'lambda', region: 'local', credentials: t.server.credentials, sha256: Sha256 });
+    const presigned = await signer.presign(
+      { method: 'GET', protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: target.pathname, query: { limit: '1', type: 'Event' }, headers: { host: target.host } },
+      { expiresIn: 60 },
+    );
+    const query = Object.entries(presigned.query ?? {}).map(([name, value]) => `${uriEncode(name)}=${uriEncode(String(value))}`).join('&');
+    expect(query).toContain('X-Amz-Signature=');
+    const response = await fetch(`${target.href}?${query}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(expect.any(Array));
+    // Its own parameters are still checked: a misspelt one is named.
+    const misspelt = await signer.presign(
+      { method: 'GET', protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: target.pathname, query: { limt: '1' }, headers: { host: target.host } },
+      { expiresIn: 60 },
+    );
+    const refused = await fetch(`${target.href}?${Object.entries(misspelt.query ?? {}).map(([name, value]) => `${uriEncode(name)}=${uriEncode(String(value))}`).join('&')}`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toBe('invalid query: limt: unknown query parameter');
+  });
 });
 
 describe('`leedz credentials`', () => {
@@ -195,7 +244,9 @@ describe('`leedz credentials`', () => {
   it('prints export lines that a POSIX shell evaluates into credentials the SDK works with (endpoint and region included)', async () => {
     const printed = await runLeedz(args());
     expect(printed.code, printed.stderr).toBe(0);
-    expect(printed.stdout.trim().split('\n').every((line) => line.startsWith('export '))).toBe(true);
+    const lines = printed.stdout.trim().split('\n');
+    expect(lines.slice(0, -1).every((line) => line.startsWith('export '))).toBe(true);
+    expect(lines.at(-1)).toBe('unset AWS_SESSION_TOKEN');
     // What `eval "$(npm run -s leedz -- credentials)"` does: the shell's own quoting rules decide.
     const evaluated = await new Promise<string>((resolve, reject) => {
       const script = 'eval "$1" && printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_REGION" "$AWS_ENDPOINT_URL_LAMBDA"';
@@ -209,12 +260,12 @@ describe('`leedz credentials`', () => {
     expect(listed.Functions?.map((fn) => fn.FunctionName)).toContain('login');
   });
 
-  it('after eval, an SDK configured by nothing but the environment reaches the runtime', async () => {
+  it('after eval, an SDK configured by nothing but the environment reaches the runtime, even from a shell that held a real AWS session', async () => {
     const printed = await runLeedz(args());
     // A new process with an empty SDK configuration: endpoint, region and keys all come from the exports.
     const program = "import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda'; const out = await new LambdaClient({}).send(new ListFunctionsCommand({})); console.log(out.Functions.map((f) => f.FunctionName).join(','));";
     const names = await new Promise<string>((resolve, reject) => {
-      execFile('sh', ['-c', 'eval "$1" && exec node --no-warnings --input-type=module -e "$2"', 'sh', printed.stdout, program], { cwd: REPO_ROOT, env: withoutAwsVariables(process.env) }, (error, stdout, stderr) =>
+      execFile('sh', ['-c', 'eval "$1" && exec node --no-warnings --input-type=module -e "$2"', 'sh', printed.stdout, program], { cwd: REPO_ROOT, env: { ...withoutAwsVariables(process.env), AWS_SESSION_TOKEN: 'FwoGZXIvYXdzEBYaDGV4YW1wbGV0b2tlbg==' } }, (error, stdout, stderr) =>
         error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim()),
       );
     });
