@@ -146,6 +146,13 @@ export interface LeedSearch {
   /** Start between `from` and `to`, inclusive. */
   from: string;
   to: string;
+  /**
+   * Of the leedz starting exactly at `from`, only those whose id sorts after this one: where a page
+   * that ended with this leed goes on, however many leedz share its start.
+   */
+  after?: string;
+  /** Only leedz whose end is at or after this instant: those not over then (`hasEnded`). */
+  endsFrom?: string;
   /** Only leedz whose point lies in this box (a prefilter; the caller applies the exact radius). */
   box?: { minLat: number; maxLat: number; minLon: number; maxLon: number };
   limit: number;
@@ -227,7 +234,7 @@ export interface Store {
    */
   insertLeed(leed: Leed, outbox: OutboxMessage[]): Promise<void>;
   getLeed(trade: string, id: string): Promise<Leed | undefined>;
-  /** Active leedz of the given trades starting in [from, to], ordered by start. */
+  /** Active leedz of the given trades starting in [from, to], ordered by start, then id. */
   searchLeedz(query: LeedSearch): Promise<Leed[]>;
   /**
    * The same leedz as {@link searchLeedz}, in the same order, as their public fields and point: what

@@ -4,6 +4,7 @@
  * receipt, and see the leed sold.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aLeed, aUser } from '../helpers/builders.js';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
 
@@ -162,5 +163,27 @@ describe.skipIf(skipChromium)('the marketplace in a browser', () => {
     await visible(page.getByRole('link', { name: 'Sign in' }));
     const me = await page.evaluate(async () => (await fetch('/api/me')).status);
     expect(me).toBe(401);
+  }, 60_000);
+
+  it('the list view loads more than a page of leedz that all start at one moment, each once', async () => {
+    const store = t.server.marketplace!.store;
+    await store.addTrades([{ name: 'balloon art', color: '#7a9e7e' }]);
+    const { username } = await store.createUser(aUser(), []);
+    const start = new Date(Date.now() + 3 * 86_400_000);
+    start.setUTCHours(18, 0, 0, 0);
+    const end = new Date(start.getTime() + 2 * 3_600_000);
+    // A page is 100 (web/app/trade-list.tsx): 130 parties at six o'clock, each at its own address.
+    for (let n = 0; n < 130; n++) {
+      const location = `${100 + n} Elm St, Springfield, IL 62701`;
+      await store.insertLeed(aLeed({ trade: 'balloon art', creator: username, location, placeKey: `${100 + n} elm st springfield il 62701`, start: start.toISOString(), end: end.toISOString() }), []);
+    }
+    const { page } = bob;
+    await page.goto(`${t.url}/trades/${encodeURIComponent('balloon art')}`);
+    const foot = page.locator('.trade-list .list-foot');
+    await visible(foot.getByText('100 leedz'));
+    await foot.getByRole('button', { name: 'Load more' }).click();
+    await visible(foot.getByText('130 leedz'));
+    expect(await page.locator('.trade-list tbody tr').count()).toBe(130);
+    expect(await foot.getByRole('button', { name: 'Load more' }).count()).toBe(0);
   }, 60_000);
 });

@@ -370,6 +370,33 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect(found.map((l) => l.start)).toEqual([at('2030-06-01T18:00'), at('2030-06-02T18:00')]);
       });
 
+      it('leaves out the leedz that end before `endsFrom`, and fills the limit with the others', async () => {
+        const over = aLeed({ ...place(1), start: at('2030-06-01T18:00'), end: at('2030-06-01T20:00') });
+        const endsThen = aLeed({ ...place(2), start: at('2030-06-01T19:00'), end: at('2030-06-01T21:00') });
+        const running = aLeed({ ...place(3), start: at('2030-06-01T20:00'), end: at('2030-06-01T23:00') });
+        const later = aLeed({ ...place(4), start: at('2030-06-02T18:00'), end: at('2030-06-02T20:00') });
+        for (const leed of [over, endsThen, running, later]) await store.insertLeed(leed, []);
+        const query: LeedSearch = { trades: ['dj'], ...june, endsFrom: at('2030-06-01T21:00'), limit: 2 };
+
+        expect((await store.searchLeedz(query)).map((l) => l.id)).toEqual([endsThen.id, running.id]);
+        expect((await store.searchLeedListings({ ...query, limit: 10 })).map((l) => l.id)).toEqual([endsThen.id, running.id, later.id]);
+        if (store.searchPreviewsJson !== undefined) expect(JSON.parse(await store.searchPreviewsJson(query)).map((l: Leed) => l.id)).toEqual([endsThen.id, running.id]);
+      });
+
+      it('with `after`, starts after that leed among those starting at `from`: a page ending in a tie goes on from it', async () => {
+        const start = at('2030-06-05T18:00');
+        const tied = [1, 2, 3, 4].map((n) => aLeed({ ...place(n), start, end: at('2030-06-05T20:00') }));
+        const next = aLeed({ ...place(5), start: at('2030-06-05T19:00'), end: at('2030-06-05T21:00') });
+        for (const leed of [...tied, next]) await store.insertLeed(leed, []);
+        const byId = tied.map((l) => l.id).sort();
+        const query: LeedSearch = { trades: ['dj'], from: start, to: june.to, after: byId[1], limit: 2 };
+
+        expect((await store.searchLeedz(query)).map((l) => l.id)).toEqual(byId.slice(2));
+        expect((await store.searchLeedListings({ ...query, limit: 10 })).map((l) => l.id)).toEqual([...byId.slice(2), next.id]);
+        if (store.searchPreviewsJson !== undefined) expect(JSON.parse(await store.searchPreviewsJson(query)).map((l: Leed) => l.id)).toEqual(byId.slice(2));
+        expect((await store.searchLeedz({ ...query, after: byId[3], limit: 10 })).map((l) => l.id)).toEqual([next.id]);
+      });
+
       it('returns nothing for no trades', async () => {
         await store.insertLeed(aLeed(), []);
 

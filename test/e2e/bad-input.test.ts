@@ -58,17 +58,20 @@ const anyJson = fc.jsonValue({ maxDepth: 2 });
  */
 const overLong = (max: number, upTo: number) => fc.string({ minLength: max + 1, maxLength: upTo }).filter((s) => s.trim().length > max);
 
-/** A bad value for each field of a new leed, so the refusal must name exactly that field. */
+/**
+ * A bad value for each field of a new leed, so the refusal must name exactly that field. A blank
+ * string is no bad value of an optional field (`price`, `visibility`): it counts as absent.
+ */
 const badLeedField = fc.oneof(
   fc.record({ field: fc.constant('title'), value: fc.oneof(overLong(120, 200), fc.integer(), fc.constant(null)) }),
-  fc.record({ field: fc.constant('price'), value: fc.oneof(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 10_001 }), fc.integer({ max: -1 }), fc.double({ min: 100.01, max: 9999.99, noInteger: true }), fc.string()) }),
+  fc.record({ field: fc.constant('price'), value: fc.oneof(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 10_001 }), fc.integer({ max: -1 }), fc.double({ min: 100.01, max: 9999.99, noInteger: true }), fc.string().filter((s) => s.trim() !== '')) }),
   fc.record({ field: fc.constant('start'), value: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('2020-01-01T00:00:00Z'), fc.integer()) }),
   fc.record({ field: fc.constant('location'), value: fc.oneof(fc.string({ maxLength: 40 }).filter((s) => !/\d{5}\s*$/.test(s)), fc.constant('123 Main Street'), fc.integer()) }),
   fc.record({ field: fc.constant('clientPhone'), value: fc.oneof(fc.string({ minLength: 1, maxLength: 9 }).filter((s) => s.trim().length > 0), fc.constant('555-1234'), fc.integer()) }),
   fc.record({ field: fc.constant('clientEmail'), value: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !s.includes('@') && s.trim().length > 0), fc.integer()) }),
   fc.record({ field: fc.constant('details'), value: fc.oneof(overLong(1000, 1100), fc.array(fc.string())) }),
   fc.record({ field: fc.constant('trade'), value: fc.oneof(fc.constant('DJ'), fc.integer(), fc.constant(null)) }),
-  fc.record({ field: fc.constant('visibility'), value: fc.oneof(fc.string(), fc.constant({ location: 'maybe' }), fc.constant({ nonsense: 'hidden' })) }),
+  fc.record({ field: fc.constant('visibility'), value: fc.oneof(fc.string().filter((s) => s.trim() !== ''), fc.constant({ location: 'maybe' }), fc.constant({ nonsense: 'hidden' })) }),
   fc.record({ field: fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !['trade', 'title', 'location', 'start', 'end', 'price', 'clientEmail', 'clientPhone', 'details', 'requirements', 'visibility', '__proto__'].includes(k)), value: anyJson }),
 );
 

@@ -20,9 +20,13 @@ export function TradeList({ trade }: { trade: string }) {
   const load = async (after: LeedPreview[]) => {
     setState('loading');
     try {
-      const from = after.at(-1)?.start;
+      // The next page starts at the last leed's start, after that leed: leedz sharing one start are all listed.
+      const last = after.at(-1);
       const query = new URLSearchParams({ limit: String(PAGE) });
-      if (from !== undefined) query.set('from', from);
+      if (last !== undefined) {
+        query.set('from', last.start);
+        query.set('after', last.id);
+      }
       const page = (await api.get<{ leedz: LeedPreview[] }>(`/api/trades/${encodeURIComponent(trade)}/leedz?${query}`)).leedz;
       const seen = new Set(after.map((l) => l.id));
       const next = [...after, ...page.filter((l) => !seen.has(l.id))];

@@ -68,13 +68,21 @@ export function icsDateTime(instant: string | Date): string {
 }
 
 /**
- * A TEXT value escaped (RFC 5545 §3.3.11): backslash, semicolon, comma, and line breaks as `\n`.
+ * A TEXT value escaped (RFC 5545 §3.3.11): backslash, semicolon, comma, and line breaks as `\n`. The
+ * control characters TEXT may not hold (all but the tab) are dropped, and so are the bidi overrides
+ * that would make it read other than it is: the API refuses them, but text stored before it did must
+ * not make a feed that calendars reject.
  *
  * @example
  * escapeText('Main St, Suite 2; ask for Pat'); // → 'Main St\\, Suite 2\\; ask for Pat'
  */
 export function escapeText(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n')
+    .replace(/[\u0000-\u0008\u000a-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '');
 }
 
 const encoder = new TextEncoder();

@@ -56,6 +56,17 @@ export function hasEnded(leed: { end: string }, now: Date): boolean {
 }
 
 /**
+ * The earliest start of a leed that has not ended at `now`: one that started before it, longer ago
+ * than the longest gig, is over. A list that leaves ended leedz out need not read earlier.
+ *
+ * @example
+ * earliestStartNotEnded(new Date('2026-12-26T00:00:00Z')); // → 2026-12-25T12:00:00.000Z
+ */
+export function earliestStartNotEnded(now: Date): Date {
+  return new Date(now.getTime() - MAX_DURATION_MS);
+}
+
+/**
  * The fields a creator may hide until the leed is bought.
  *
  * @example
@@ -163,9 +174,26 @@ const resolvedGigTimeSchema = z
     return Number.isNaN(ms) ? text : new Date(ms).toISOString();
   });
 
-const titleSchema = z.string().max(TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`);
+// What a terminal, an email client or a calendar would act on rather than show: the C0 controls, DEL,
+// and the bidi overrides and isolates that make text read other than it is stored ("Trojan Source").
+// RFC 5545 §3.3.11 allows no control character in a TEXT value (the calendar feed) either.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+// A text of several lines keeps its line breaks and tabs: what a pasted list is made of.
+const CONTROL_CHARACTERS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+const CONTROL_MESSAGE = 'must not contain control characters';
 
-const longTextSchema = z.string().max(TEXT_MAX_LENGTH, `must be at most ${TEXT_MAX_LENGTH.toLocaleString('en-US')} characters`);
+const titleSchema = z
+  .string()
+  .max(TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`)
+  .refine((text) => !CONTROL_CHARACTERS.test(text), CONTROL_MESSAGE);
+
+const longTextSchema = z
+  .string()
+  .max(TEXT_MAX_LENGTH, `must be at most ${TEXT_MAX_LENGTH.toLocaleString('en-US')} characters`)
+  .refine((text) => !CONTROL_CHARACTERS_BUT_LINES.test(text), CONTROL_MESSAGE);
+
+// The address is put on one line first (its line breaks and tabs become spaces); what is left is refused.
+const locationSchema = streetAddressSchema.refine((text) => !CONTROL_CHARACTERS.test(text), CONTROL_MESSAGE);
 
 const PRICE_MESSAGE = 'must be 0 (free) or 100 to 10,000 cents ($1 to $100)';
 
@@ -262,15 +290,16 @@ export type Leed = z.infer<typeof leedSchema>;
 export const newLeedInputSchema = z.strictObject({
   trade: tradeNameSchema,
   title: titleSchema,
-  location: streetAddressSchema,
+  location: locationSchema,
   start: gigTimeSchema,
   end: gigTimeSchema,
-  price: priceSchema.optional(),
+  // Nullish like every optional field: the body's blank strings arrive as null (bodyOf).
+  price: priceSchema.nullish(),
   clientEmail: clientEmailSchema.nullish(),
   clientPhone: clientPhoneSchema.nullish(),
   details: longTextSchema.nullish(),
   requirements: longTextSchema.nullish(),
-  visibility: visibilityInputSchema.optional(),
+  visibility: visibilityInputSchema.nullish(),
 });
 
 /** The body of `POST /api/leedz`, as sent. */
@@ -314,7 +343,8 @@ export function activeLeed(input: NewLeed, facts: { id: string; creator: string;
 
 /**
  * The body of `PATCH /api/leedz/{trade}/{id}`: any editable field; `null` (or a blank string) clears
- * an optional one. The trade is part of the leed's address and cannot change.
+ * an optional one: `price` to 0 (free, its value when absent), and `visibility` changes nothing (the
+ * fields it does not name keep theirs). The trade is part of the leed's address and cannot change.
  *
  * @example
  * leedPatchInputSchema.parse({ price: 500 });
@@ -422,7 +452,7 @@ export function validateLeedPatch(
   if (data.title !== undefined) changes.title = data.title;
   if (data.start !== undefined) changes.start = data.start;
   if (data.end !== undefined) changes.end = data.end;
-  if (data.price !== undefined) changes.price = data.price;
+  if (has('price')) changes.price = data.price ?? 0;
   if (data.location !== undefined) {
     const zip = zipOfAddress(data.location);
     if (zip === undefined) return { ok: false, fields: [{ path: 'location', message: 'must end with the 5-digit zip' }] };

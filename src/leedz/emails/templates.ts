@@ -262,24 +262,28 @@ export function leedTakenDownContent(input: { leed: Leed; adminEmail: string; pu
 
 /**
  * To a vendor whose payment for a leed was refunded rather than made a sale: how much, and why in
- * their words. Only what a stranger may see of the leed: they did not buy it.
+ * their words. Only what a stranger may see of the leed: this payment bought nothing.
  *
  * @example
- * refundContent({ leed, leedId: 'l_1', trade: 'dj', amount: 2500, reason: 'already-sold', publicUrl }).subject; // → 'Payment refunded: Wedding reception'
+ * refundContent({ leed, leedId: 'l_1', trade: 'dj', payer: { username: 'pat' }, amount: 2500, reason: 'already-sold', publicUrl }).subject; // → 'Payment refunded: Wedding reception'
  */
-export function refundContent(input: { leed: Leed | undefined; leedId: string; trade: string; amount: number; reason: RefundReason; publicUrl: string }): EmailContent {
+export function refundContent(input: { leed: Leed | undefined; leedId: string; trade: string; payer: Pick<Contact, 'username'>; amount: number; reason: RefundReason; publicUrl: string }): EmailContent {
   const { leed, amount, reason, publicUrl } = input;
   const title = leed?.title ?? input.leedId;
+  // `already-sold` is also the second of two checkouts the same vendor paid (two tabs): the leed is
+  // theirs, so "another vendor bought it" would be false. Only the sold leed's buyer tells them apart.
+  const paidTwice = reason === 'already-sold' && leed?.buyer === input.payer.username;
+  const why = paidTwice ? 'you had already bought this leed, so this second payment for it is refunded' : REFUND_WHY[reason];
   return renderEmail({
     subject: `Payment refunded: ${title}`,
     heading: 'Your payment was refunded',
-    intro: [`Your payment of ${formatCents(amount)} for the ${input.trade} leed "${title}" was refunded in full: ${REFUND_WHY[reason]}.`, 'Your card is not charged; the refund may take a few days to show on your statement.'],
+    intro: [`Your payment of ${formatCents(amount)} for the ${input.trade} leed "${title}" was refunded in full: ${why}.`, 'Your card is not charged; the refund may take a few days to show on your statement.'],
     facts: [
       { label: 'Refunded', value: formatCents(amount) },
       { label: 'Trade', value: input.trade },
       ...(leed === undefined ? [] : [...schedule(leed), { label: 'Zip', value: leed.zip }]),
     ],
-    action: { label: `See other ${input.trade} leedz`, url: tradeUrl(publicUrl, input.trade) },
+    action: paidTwice && leed !== undefined ? { label: 'View the leed', url: leedUrl(publicUrl, leed) } : { label: `See other ${input.trade} leedz`, url: tradeUrl(publicUrl, input.trade) },
     footer: 'You get this email because you paid for this leed on the Leedz.',
   });
 }

@@ -1,9 +1,11 @@
 /**
- * `DELETE /api/leedz/{trade}/{id}`: the creator withdraws an active, unsold leed; counters follow
- * asynchronously, and the vendors who were emailed about it are told it is withdrawn.
+ * `DELETE /api/leedz/{trade}/{id}`: the creator withdraws an active, unsold leed whose end has not
+ * passed; counters follow asynchronously, and the vendors who were emailed about it are told it is
+ * withdrawn.
  */
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
+import { hasEnded } from '../domain/leed.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { NotFoundError } from '../ports.js';
 import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
@@ -18,6 +20,9 @@ export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers
       const { caller, leed: current } = found;
       const { trade, id } = current;
       if (current.creator !== caller.username) return problem('FORBIDDEN', 'only the creator of a leed may delete it');
+      // The store refuses a leed that is not active; one stored active whose end has passed is over
+      // all the same (a gig that happened: nothing to withdraw, and its counters stay as they are).
+      if (current.status === 'active' && hasEnded(current, deps.now())) return problem('CONFLICT', 'this leed has expired (its end has passed) and can no longer be deleted');
       const outbox = [
         outboxMessage(prepare(ctx, controllers.bookkeeping).leedDeleted({ leedId: id, trade }, { idempotencyKey: `deleted:${id}` })),
         outboxMessage(prepare(ctx, controllers.emailHelper).leedNews({ leedId: id, trade, news: { kind: 'withdrawn', by: 'creator' } }, { idempotencyKey: `news:${id}:withdrawn` })),

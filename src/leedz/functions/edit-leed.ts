@@ -1,14 +1,15 @@
 /**
- * `PATCH /api/leedz/{trade}/{id}`: the creator changes an active leed. A new location is geocoded
- * again, and a new place or time is checked for conflicts again (atomically, by the store). A start
- * or end sent as a wall time is read in the zone of the new location, or of the leed's own place.
+ * `PATCH /api/leedz/{trade}/{id}`: the creator changes an active leed whose end has not passed. A
+ * new location is geocoded again, and a new place or time is checked for conflicts again (atomically,
+ * by the store). A start or end sent as a wall time is read in the zone of the new location, or of the
+ * leed's own place.
  * A new time or place is news for the vendors who were emailed about the leed: it is committed with
  * the change, for emailHelper to tell them. The price cannot change while a buyer's checkout hold
  * lasts (409).
  */
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
-import { validateLeedPatch } from '../domain/leed.js';
+import { hasEnded, validateLeedPatch } from '../domain/leed.js';
 import { formatClockInZone, formatGigTime } from '../domain/time-zone.js';
 import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
@@ -26,6 +27,8 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
       const { trade, id } = current;
       if (current.creator !== caller.username) return problem('FORBIDDEN', 'only the creator of a leed may change it');
       if (current.status !== 'active') return problem('CONFLICT', `this leed is ${current.status} and can no longer be changed`);
+      // Stored active, but over: moving its time would put a gig that happened back on sale.
+      if (hasEnded(current, deps.now())) return problem('CONFLICT', 'this leed has expired (its end has passed) and can no longer be changed');
       const located = await locate(deps, request.body);
       const validation = validateLeedPatch(request.body, current, deps.now(), located.place?.timeZone ?? current.timeZone);
       if (!validation.ok || located.problem !== undefined) {

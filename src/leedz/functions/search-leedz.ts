@@ -9,16 +9,20 @@
  * month then answers in about the same bytes as a quiet one; the calendar asks for a day's whole
  * list when it is opened.
  *
+ * A leed whose end has passed is over (it reads `expired`) and is left out, the vendor's own too. A
+ * trade that does not exist is a 400 naming it, as a zip the geocoder does not know is.
+ *
  * The answer is built once as JSON text ({@link RawJson}: by the database when it can) and kept, per
  * query, until a write touches one of its trades (the store's `searchVersion`), so a month that many
- * vendors look at is read from the database once per change, not once per look. The query itself is
- * validated once per distinct query string too: its parse was a tenth of answering from the cache.
+ * vendors look at is read from the database once per change, not once per look — or until the first
+ * of its leedz ends, which no write marks. The query itself is validated once per distinct query
+ * string too: its parse was a tenth of answering from the cache.
  */
 import { z } from 'zod';
 import { RawJson } from '../../framework/raw-json.js';
 import { zipSchema } from '../domain/address.js';
 import { haversineMiles, type GeoPoint } from '../domain/geo.js';
-import { instantSchema } from '../domain/leed.js';
+import { earliestStartNotEnded, hasEnded, instantSchema } from '../domain/leed.js';
 import { localDateOf } from '../domain/time-zone.js';
 import { tradeNameSchema } from '../domain/trade.js';
 import { previewLeed, type LeedPreview } from '../domain/visibility.js';
@@ -80,6 +84,13 @@ export function createSearchLeedz(deps: MarketplaceDeps) {
   const cache = createAnswerCache(CACHE_ENTRIES, CACHE_BYTES);
   // Valid queries by their parameters as sent (an invalid one is parsed each time: its 400 names the fields).
   const validQueries = new Map<string, SearchQuery>();
+  // Trades once found: no operation removes one, so a search of known trades reads none.
+  const knownTrades = new Set<string>();
+  const unknownTradesOf = async (trades: readonly string[]): Promise<string[]> => {
+    if (trades.every((trade) => knownTrades.has(trade))) return [];
+    for (const trade of await deps.store.listTrades()) knownTrades.add(trade.name);
+    return trades.filter((trade) => !knownTrades.has(trade));
+  };
   return defineHttpFunction('searchLeedz', {
     // A signed-in vendor's radius search adds their own leedz, read item by item (get).
     table: ['get', 'query'],
@@ -94,22 +105,37 @@ export function createSearchLeedz(deps: MarketplaceDeps) {
         validQueries.set(sent, query);
       }
       const { trades, from, to, zip, radius, limit = MAX_SEARCH_RESULTS, perDay } = query;
+      const unknown = await unknownTradesOf(trades);
+      if (unknown.length > 0) {
+        const named = unknown.map((trade) => JSON.stringify(trade)).join(', ');
+        return invalid([{ path: 'trades', message: `${named} ${unknown.length === 1 ? 'is not a known trade' : 'are not known trades'}` }]);
+      }
       const caller = authenticate(request);
+      const now = deps.now();
       // The answer is the same for everyone unless a signed-in vendor's own leedz join a radius search.
       const shared = zip === undefined || caller === undefined;
       const key = JSON.stringify([[...trades].sort(), Date.parse(from), Date.parse(to), zip ?? null, radius ?? null, limit, perDay ?? null]);
       const version = shared ? await deps.store.searchVersion?.(trades) : undefined;
       if (version !== undefined) {
-        const kept = cache.get(key, version);
+        const kept = cache.get(key, version, now);
         if (kept !== undefined) return ok(kept);
       }
-      const found = await search(deps, { trades, from, to, limit: perDay === undefined ? limit : PER_DAY_SCAN }, zip, radius, caller);
+      // Leedz that started longer ago than the longest gig are over: the read starts after them.
+      const readFrom = laterOf(from, earliestStartNotEnded(now).toISOString());
+      const notEnded = { trades, from: readFrom, to, endsFrom: now.toISOString(), limit: perDay === undefined ? limit : PER_DAY_SCAN };
+      const found = await search(deps, notEnded, zip, radius, caller, now);
       if (!(found instanceof RawJson)) return found;
       const answer = perDay === undefined ? found : firstOfEachDay(found, perDay, limit);
-      if (version !== undefined) cache.set(key, version, answer);
+      // Kept until the first leed it counts ends (perDay counts more leedz than it lists).
+      if (version !== undefined) cache.set(key, version, answer, firstEndOf(found));
       return ok(answer);
     },
   });
+}
+
+/** The later of two instants. */
+function laterOf(a: string, b: string): string {
+  return Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
 /** The search itself: the answer as JSON text, or a 400 for a zip the geocoder does not know. */
@@ -119,6 +145,7 @@ async function search(
   zip: string | undefined,
   radius: number | undefined,
   caller: ReturnType<typeof authenticate>,
+  now: Date,
 ): Promise<RawJson | HttpResult> {
   const { trades, from, to, limit } = query;
   if (zip === undefined || radius === undefined) {
@@ -133,7 +160,7 @@ async function search(
   const found = new Set(inRange.map((leed) => leed.id));
   const [fromMs, toMs] = [Date.parse(from), Date.parse(to)];
   const own = (await deps.store.listPostedLeedz(caller.username, OWN_LEEDZ_LIMIT)).filter(
-    (leed) => leed.status === 'active' && trades.includes(leed.trade) && !found.has(leed.id) && Date.parse(leed.start) >= fromMs && Date.parse(leed.start) <= toMs,
+    (leed) => leed.status === 'active' && !hasEnded(leed, now) && trades.includes(leed.trade) && !found.has(leed.id) && Date.parse(leed.start) >= fromMs && Date.parse(leed.start) <= toMs,
   );
   const merged = [...inRange.map(withoutPoint), ...own.map(previewLeed)].sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return new RawJson(JSON.stringify({ leedz: merged.slice(0, limit) }));
@@ -158,11 +185,23 @@ function firstOfEachDay(answer: RawJson, perDay: number, limit: number): RawJson
 }
 
 /**
- * Answers by query, each valid while the store's version of its trades is the one it was read at;
- * the least recently used go first past `maxEntries` or `maxBytes`.
+ * When the first of an answer's leedz ends (epoch ms; never, for none): until then none of them is
+ * over. Read once per answer built, not per answer served.
+ */
+function firstEndOf(answer: RawJson): number {
+  const { leedz } = JSON.parse(answer.json) as { leedz: LeedPreview[] };
+  let first = Number.POSITIVE_INFINITY;
+  for (const leed of leedz) first = Math.min(first, Date.parse(leed.end));
+  return first;
+}
+
+/**
+ * Answers by query, each valid while the store's version of its trades is the one it was read at and
+ * none of its leedz has ended (a leed ending is no write: nothing bumps the version); the least
+ * recently used go first past `maxEntries` or `maxBytes`.
  */
 function createAnswerCache(maxEntries: number, maxBytes: number) {
-  const entries = new Map<string, { version: string; answer: RawJson }>();
+  const entries = new Map<string, { version: string; answer: RawJson; firstEnd: number }>();
   let bytes = 0;
   const drop = (key: string) => {
     const entry = entries.get(key);
@@ -171,10 +210,11 @@ function createAnswerCache(maxEntries: number, maxBytes: number) {
     entries.delete(key);
   };
   return {
-    get(key: string, version: string): RawJson | undefined {
+    get(key: string, version: string, now: Date): RawJson | undefined {
       const entry = entries.get(key);
       if (entry === undefined) return undefined;
-      if (entry.version !== version) {
+      // A leed has ended once its end is before now (hasEnded).
+      if (entry.version !== version || entry.firstEnd < now.getTime()) {
         drop(key);
         return undefined;
       }
@@ -183,10 +223,10 @@ function createAnswerCache(maxEntries: number, maxBytes: number) {
       entries.set(key, entry);
       return entry.answer;
     },
-    set(key: string, version: string, answer: RawJson): void {
+    set(key: string, version: string, answer: RawJson, firstEnd: number): void {
       drop(key);
       if (answer.json.length > maxBytes) return;
-      entries.set(key, { version, answer });
+      entries.set(key, { version, answer, firstEnd });
       bytes += answer.json.length;
       for (const oldest of entries.keys()) {
         if (entries.size <= maxEntries && bytes <= maxBytes) break;

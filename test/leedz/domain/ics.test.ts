@@ -65,6 +65,18 @@ describe('iCalendar', () => {
     expect(folded.split('\r\n').slice(1).every((line) => line.startsWith(' '))).toBe(true);
   });
 
+  it('drops control characters from TEXT (RFC 5545 §3.3.11), keeping tabs and line breaks as the RFC writes them', () => {
+    expect(escapeText('DJ\u0000\u0007\u001b[31m\u007f set\u202e\u2066 list\tone\r\ntwo')).toBe('DJ[31m set list\tone\\ntwo');
+    // Text stored before the API refused control characters still makes a feed a calendar accepts.
+    const feed = icsCalendar({
+      name: 'x\u0000',
+      now: new Date('2026-12-02T10:00:00Z'),
+      events: [{ uid: 'l_2@leedz.example.com', start: '2027-01-10T00:00:00.000Z', end: '2027-01-10T01:00:00.000Z', summary: 'dj: Bell\u0007', location: '1 Main\u0000 St, Springfield, IL 62701', description: 'Notes\u001b\u202e' }],
+    });
+    expect(feed.replace(/\r\n/g, '')).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f\u202a-\u202e\u2066-\u2069]/);
+    expect(unfold(feed)).toEqual(expect.arrayContaining(['X-WR-CALNAME:x', 'SUMMARY:dj: Bell', 'LOCATION:1 Main St\\, Springfield\\, IL 62701', 'DESCRIPTION:Notes']));
+  });
+
   it('is a valid empty calendar with no events', () => {
     const empty = icsCalendar({ name: 'x', now: new Date('2026-12-02T10:00:00Z'), events: [] });
     expect(empty).toBe(

@@ -245,6 +245,47 @@ describe('validateNewLeed', () => {
       expect(refusedFields(validateNewLeed(newLeedBody({ price: 150.5 }), NOW))).toEqual({ price: 'must be a whole number of cents' });
       expect(refusedFields(validateNewLeed(newLeedBody({ price: '2500' }), NOW))).toEqual({ price: 'must be a whole number of cents' });
     });
+
+    it('reads a price sent as null or a blank string as absent: free', () => {
+      for (const price of [null, '', '  ']) expect(accepted(validateNewLeed(newLeedBody({ price }), NOW)).price).toBe(0);
+    });
+  });
+
+  describe('control characters', () => {
+    // What a terminal, an email client or a calendar would act on, or show as something else (RFC 5545 §3.3.11).
+    const controls = ['\u0000', '\u0007', '\u001b', '\u007f', '\u202e', '\u2066', '\u2069'];
+
+    it('refuses them in the title, the location, the details and the requirements, naming the field', () => {
+      for (const control of controls) {
+        const body = newLeedBody({
+          title: `Wedding${control} reception`,
+          location: `123 Main${control} Street, Springfield, IL 62701`,
+          details: `Two sets${control}`,
+          requirements: `Speakers${control}`,
+        });
+        expect(refusedFields(validateNewLeed(body, NOW))).toEqual({
+          title: 'must not contain control characters',
+          location: 'must not contain control characters',
+          details: 'must not contain control characters',
+          requirements: 'must not contain control characters',
+        });
+      }
+    });
+
+    it('refuses a tab or a line break in the one-line title, and keeps them in details and requirements', () => {
+      expect(refusedFields(validateNewLeed(newLeedBody({ title: 'Wedding\treception' }), NOW))).toEqual({ title: 'must not contain control characters' });
+      expect(refusedFields(validateNewLeed(newLeedBody({ title: 'Wedding\nreception' }), NOW))).toEqual({ title: 'must not contain control characters' });
+      const value = accepted(validateNewLeed(newLeedBody({ details: 'First set:\r\n\tdinner\nSecond set: dancing', requirements: 'Speakers\nLights' }), NOW));
+      expect(value.details).toBe('First set:\r\n\tdinner\nSecond set: dancing');
+      expect(value.requirements).toBe('Speakers\nLights');
+    });
+
+    it('refuses them in an edit too', () => {
+      expect(refusedFields(validateLeedPatch({ title: 'DJ\u0000', details: 'x\u202ey' }, currentLeed(), NOW))).toEqual({
+        title: 'must not contain control characters',
+        details: 'must not contain control characters',
+      });
+    });
   });
 
   describe('location', () => {
@@ -300,6 +341,10 @@ describe('validateNewLeed', () => {
 
     it('hides location, email and phone and shows details and requirements by default', () => {
       expect(accepted(validateNewLeed(newLeedBody(contact), NOW)).visibility).toEqual(DEFAULT_VISIBILITY);
+    });
+
+    it('reads visibility sent as null or a blank string as absent: the defaults', () => {
+      for (const visibility of [null, '']) expect(accepted(validateNewLeed(newLeedBody({ ...contact, visibility }), NOW)).visibility).toEqual(DEFAULT_VISIBILITY);
     });
 
     it('applies what the creator chooses over the defaults', () => {
@@ -469,6 +514,15 @@ describe('validateLeedPatch', () => {
       details: null,
       visibility: { ...currentLeed().visibility, clientEmail: 'shown', details: 'shown' },
     });
+  });
+
+  it('reads a price cleared with null or a blank string as free, its value when absent', () => {
+    expect(accepted(validateLeedPatch({ price: null }, currentLeed(), NOW))).toEqual({ price: 0 });
+    expect(accepted(validateLeedPatch({ price: '' }, currentLeed(), NOW))).toEqual({ price: 0 });
+  });
+
+  it('reads visibility sent as null or a blank string as no change', () => {
+    for (const visibility of [null, '']) expect(accepted(validateLeedPatch({ visibility }, currentLeed(), NOW))).toEqual({});
   });
 
   it('hides a field filled by the edit according to the defaults, unless the edit says otherwise', () => {

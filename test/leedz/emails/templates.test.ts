@@ -138,6 +138,19 @@ describe('email templates', () => {
     expect(refund('wrong-amount').text).toContain("changed the price after your checkout began");
   });
 
+  it('tell a payer who already bought the leed (paid twice) that the second payment is refunded, not that another vendor bought it', () => {
+    const leed = buildLeed({ price: 2500, status: 'sold', buyer: 'pat' });
+
+    const twice = refundEmail({ leed, leedId: leed.id, trade: leed.trade, payer: pat, paymentId: 'pay_2', amount: 2500, reason: 'already-sold', publicUrl });
+
+    expect(twice.text).toContain('Your payment of $25.00 for the dj leed "Wedding reception" was refunded in full: you had already bought this leed, so this second payment for it is refunded.');
+    expect(twice.text).not.toContain('another vendor');
+    expect(twice.text).toContain(`https://leedz.test/leedz/dj/${leed.id}`);
+    // Sold to someone else, the reason stays what it was.
+    const other = refundEmail({ leed, leedId: leed.id, trade: leed.trade, payer: { username: 'lee', email: 'lee@example.com' }, paymentId: 'pay_3', amount: 2500, reason: 'already-sold', publicUrl });
+    expect(other.text).toContain('another vendor bought this leed before your payment arrived');
+  });
+
   it('name a leed that is gone by its id in a refund notice', () => {
     const refund = refundEmail({ leed: undefined, leedId: 'l_gone', trade: 'dj', payer: pat, paymentId: 'pay_2', amount: 900, reason: 'not-found', publicUrl });
 

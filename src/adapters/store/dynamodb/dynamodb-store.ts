@@ -173,29 +173,48 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     return undefined;
   }
 
-  /** One month of one trade's active leedz starting in [from, to] (and in the box), at most `want`. */
-  async function searchMonth(trade: string, month: string, from: string, to: string, box: LeedSearch['box'], want: number): Promise<LeedItem[]> {
+  /**
+   * One month of one trade's active leedz starting in [from, to] (after the leed `after` among those
+   * starting at `from`, not over before `endsFrom`, in the box), at most `want`.
+   */
+  async function searchMonth(trade: string, month: string, search: LeedSearch, from: string, to: string, want: number): Promise<LeedItem[]> {
+    const { after, endsFrom, box } = search;
+    // Applied after the key range and after Limit: `query` keeps paging (100 at a time) until it has `want`.
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    if (box !== undefined) {
+      filters.push('#point.#lat BETWEEN :minLat AND :maxLat AND #point.#lon BETWEEN :minLon AND :maxLon');
+      Object.assign(names, { '#point': 'point', '#lat': 'lat', '#lon': 'lon' });
+      Object.assign(values, { ':minLat': box.minLat, ':maxLat': box.maxLat, ':minLon': box.minLon, ':maxLon': box.maxLon });
+    }
+    if (endsFrom !== undefined) {
+      filters.push('#endMs >= :endsFrom');
+      Object.assign(names, { '#endMs': 'endMs' });
+      Object.assign(values, { ':endsFrom': toMs(endsFrom) });
+    }
+    if (after !== undefined) {
+      // The key range starts at the leed `after` itself (BETWEEN is inclusive, and a key condition
+      // takes one range): it is filtered out. A filter may not name the index's keys, so by its id.
+      filters.push('#id <> :after');
+      Object.assign(names, { '#id': 'id' });
+      Object.assign(values, { ':after': after });
+    }
     return query<LeedItem>(
       {
         IndexName: SEARCH_INDEX,
         // `<start>#<id>` ≥ from, and ≤ `<to>$` ('$' sorts right after '#'), so a leed starting exactly at `to` is in.
         KeyConditionExpression: 'searchPK = :pk AND searchSK BETWEEN :from AND :to',
-        ...(box === undefined
-          ? {}
-          : {
-              // Applied after the key range and after Limit: `query` keeps paging (100 at a time) until it has `want`.
-              FilterExpression: '#point.#lat BETWEEN :minLat AND :maxLat AND #point.#lon BETWEEN :minLon AND :maxLon',
-              ExpressionAttributeNames: { '#point': 'point', '#lat': 'lat', '#lon': 'lon' },
-            }),
+        ...(filters.length === 0 ? {} : { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names }),
         ExpressionAttributeValues: {
           ':pk': searchPartition(trade, month),
-          ':from': from,
+          ':from': after === undefined ? from : `${from}#${after}`,
           ':to': `${to}$`,
-          ...(box === undefined ? {} : { ':minLat': box.minLat, ':maxLat': box.maxLat, ':minLon': box.minLon, ':maxLon': box.maxLon }),
+          ...values,
         },
       },
       want,
-      box === undefined ? undefined : Math.max(want, FILTERED_PAGE_SIZE),
+      filters.length === 0 ? undefined : Math.max(want, FILTERED_PAGE_SIZE),
     );
   }
 
@@ -259,7 +278,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     // the search stops at the month that fills the limit. Within a month the trades are read at once.
     for (const month of monthsBetween(from, to)) {
       const want = search.limit - found.length;
-      const perTrade = await Promise.all(trades.map((trade) => searchMonth(trade, month, from, to, search.box, want)));
+      const perTrade = await Promise.all(trades.map((trade) => searchMonth(trade, month, search, from, to, want)));
       found.push(...perTrade.flat().sort(byStartThenId).slice(0, want));
       if (found.length >= search.limit) break;
     }

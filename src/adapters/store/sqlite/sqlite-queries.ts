@@ -26,8 +26,9 @@ import {
 } from './sqlite-rows.js';
 
 /**
- * The month search: active leedz of some trades (a JSON array) starting in [from, to], optionally in
- * a box, by start and id. Served by `leedz_active_by_trade_order`, one range per trade; a search of
+ * The month search: active leedz of some trades (a JSON array) starting in [from, to] (and after the
+ * leed `@after` of those starting at `@from`), not over before `@endsFrom`, optionally in a box, by
+ * start and id. Served by `leedz_active_by_trade_order`, one range per trade; a search of
  * one trade (`trade = @trade`, {@link searchSqlOf}) reads the index in the answer's order, with no sort.
  */
 export const SEARCH_LEEDZ_SQL = searchSql('*', 'many');
@@ -56,6 +57,8 @@ function searchSql(columns: string, trades: 'one' | 'many'): string {
   WHERE status = 'active'
     AND ${trades === 'one' ? 'trade = @trade' : 'trade IN (SELECT value FROM json_each(@trades))'}
     AND start_ms BETWEEN @from AND @to
+    AND (@after IS NULL OR start_ms > @from OR id > @after)
+    AND (@endsFrom IS NULL OR end_ms >= @endsFrom)
     AND (@minLat IS NULL OR (lat BETWEEN @minLat AND @maxLat AND lon BETWEEN @minLon AND @maxLon))
   ORDER BY start_ms, id
   LIMIT @limit`;
@@ -106,6 +109,8 @@ function searchParametersOfMany(query: LeedSearch): Record<string, unknown> {
     trades: JSON.stringify(query.trades),
     from: toMs(query.from),
     to: toMs(query.to),
+    after: query.after ?? null,
+    endsFrom: query.endsFrom === undefined ? null : toMs(query.endsFrom),
     minLat: query.box?.minLat ?? null,
     maxLat: query.box?.maxLat ?? null,
     minLon: query.box?.minLon ?? null,

@@ -1,0 +1,174 @@
+/**
+ * A leed once its gig is over, and the lists that show leedz, driven in-process over the local
+ * adapters (SQLite) with a clock the test moves: an ended leed is as final as a sold one (no edit, no
+ * delete), the lists leave it out even when their answer was kept from before it ended, a search names
+ * a trade that does not exist, and a trade's list pages past leedz that share one start.
+ */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createZipGeocoder } from '../../../src/adapters/geocoder/zip/zip-geocoder.js';
+import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
+import { createLocalIdentity } from '../../../src/adapters/identity/local/local-identity.js';
+import { createOutboxMailer } from '../../../src/adapters/mailer/outbox/outbox-mailer.js';
+import { createLocalPayments } from '../../../src/adapters/payments/local/local-payments.js';
+import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
+import { createIdempotency } from '../../../src/framework/idempotency.js';
+import { RawJson } from '../../../src/framework/raw-json.js';
+import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../../src/leedz/deps.js';
+import type { Leed } from '../../../src/leedz/domain/leed.js';
+import type { HttpRequest, HttpResult } from '../../../src/leedz/functions/http.js';
+import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
+import { aLeed, at, aUser } from '../../helpers/builders.js';
+import { callFunction } from '../../helpers/call-function.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const PUBLIC_URL = 'https://leedz.test';
+
+let dir: ReturnType<typeof tempDir>;
+let store: SqliteStore;
+let marketplace: Marketplace;
+/** The marketplace's clock; tests move it. */
+let clock: Date;
+/** Over at 08:00, an hour before the clock starts. */
+let ended: Leed;
+/** From 08:00 to 11:00: on when the clock starts. */
+let running: Leed;
+/** The next evening. */
+let upcoming: Leed;
+
+beforeEach(async () => {
+  dir = tempDir('leedz-lifecycle-');
+  store = createSqliteStore({ path: join(dir.path, 'leedz.db') });
+  clock = new Date(at('2030-05-10T09:00'));
+  const deps: MarketplaceDeps = {
+    store,
+    mailer: createOutboxMailer({ db: store.db }),
+    geocoder: createZipGeocoder(),
+    identity: createLocalIdentity({ db: store.db, keyDir: join(dir.path, 'keys') }),
+    payments: createLocalPayments({ db: store.db, baseUrl: PUBLIC_URL, webhookSecret: 'test-webhook-secret' }),
+    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(store.db), scope: 'leedz' }),
+    now: () => clock,
+    settings: { ...DEFAULT_SETTINGS, publicUrl: PUBLIC_URL, adminEmail: 'admin@leedz.test' },
+  };
+  marketplace = createMarketplace(deps);
+  await store.addTrades([{ name: 'dj' }, { name: 'magician' }]);
+  for (const username of ['pat', 'sam']) await store.createUser(aUser({ username }), []);
+  ended = aLeed({ creator: 'pat', start: at('2030-05-10T06:00'), end: at('2030-05-10T08:00'), placeKey: 'ended' });
+  running = aLeed({ creator: 'pat', start: at('2030-05-10T08:00'), end: at('2030-05-10T11:00'), placeKey: 'running' });
+  upcoming = aLeed({ creator: 'pat', start: at('2030-05-11T18:00'), end: at('2030-05-11T22:00'), placeKey: 'upcoming' });
+  for (const leed of [ended, running, upcoming]) await store.insertLeed(leed, []);
+});
+
+afterEach(() => {
+  store.close();
+  dir.cleanup();
+});
+
+/** Call the function `name` as the HTTP edge would, as `username` (or no one). */
+async function call(name: string, request: Partial<HttpRequest> & { as?: string }): Promise<HttpResult & { body: any }> {
+  const { as, ...rest } = request;
+  const answer = await callFunction(marketplace, name, { ...rest, ...(as === undefined ? {} : { caller: { email: `${as}@example.com`, username: as } }) }, []);
+  // A search answers JSON text (RawJson), as the edge would send it: read it as a client would.
+  return answer.body instanceof RawJson ? { ...answer, body: JSON.parse(answer.body.json) } : answer;
+}
+
+const ids = (answer: { body: { leedz: { id: string }[] } }) => answer.body.leedz.map((leed) => leed.id);
+const search = (query: Record<string, string>, as?: string) => call('searchLeedz', { query: { trades: 'dj', from: at('2030-05-09T00:00'), to: at('2030-05-20T00:00'), ...query }, as });
+const upcomingOf = (trade: string, query: Record<string, string> = {}) => call('upcomingLeedz', { params: { trade }, query });
+
+describe('a leed whose end has passed', () => {
+  it('cannot be edited, not even back into the future: 409, and it stays as it was', async () => {
+    const revived = await call('editLeed', { as: 'pat', params: { trade: 'dj', id: ended.id }, body: { start: at('2030-06-10T18:00'), end: at('2030-06-10T20:00') } });
+
+    expect(revived.status).toBe(409);
+    expect(revived.body.error).toEqual({ code: 'CONFLICT', message: expect.stringMatching(/has ended|expired/) });
+    expect(await store.getLeed('dj', ended.id)).toEqual(ended);
+    expect((await call('getLeed', { params: { trade: 'dj', id: ended.id } })).body.status).toBe('expired');
+  });
+
+  it('cannot be deleted: 409, and it stays', async () => {
+    const deleted = await call('deleteLeed', { as: 'pat', params: { trade: 'dj', id: ended.id } });
+
+    expect(deleted.status).toBe(409);
+    expect(deleted.body.error).toEqual({ code: 'CONFLICT', message: expect.stringMatching(/has ended|expired/) });
+    expect((await store.getLeed('dj', ended.id))?.status).toBe('active');
+    expect(await store.pendingOutbox(10)).toEqual([]);
+  });
+
+  it('is still the creator’s to change and delete while it runs', async () => {
+    expect((await call('editLeed', { as: 'pat', params: { trade: 'dj', id: running.id }, body: { title: 'Brunch set' } })).status).toBe(200);
+    expect((await call('deleteLeed', { as: 'pat', params: { trade: 'dj', id: running.id } })).status).toBe(204);
+  });
+});
+
+describe('the lists', () => {
+  it('a search from a day in the past leaves out the leedz that have ended', async () => {
+    expect(ids(await search({}))).toEqual([running.id, upcoming.id]);
+    const calendar = await search({ perDay: '5' });
+    expect(ids(calendar)).toEqual([running.id, upcoming.id]);
+    expect(calendar.body.days).toEqual({ '2030-05-10': 1, '2030-05-11': 1 });
+  });
+
+  it('a kept search answer loses a leed when it ends, though no write changed the trade', async () => {
+    expect(ids(await search({}))).toEqual([running.id, upcoming.id]);
+    expect(ids(await search({ perDay: '5' }))).toEqual([running.id, upcoming.id]);
+
+    clock = new Date(at('2030-05-10T11:01'));
+
+    expect(ids(await search({}))).toEqual([upcoming.id]);
+    const calendar = await search({ perDay: '5' });
+    expect(ids(calendar)).toEqual([upcoming.id]);
+    expect(calendar.body.days).toEqual({ '2030-05-11': 1 });
+  });
+
+  it('a limit counts the leedz listed, never the ended ones left out', async () => {
+    expect(ids(await search({ limit: '1' }))).toEqual([running.id]);
+    expect(ids(await upcomingOf('dj', { from: at('2030-05-01T00:00'), limit: '1' }))).toEqual([running.id]);
+  });
+
+  it('a radius search leaves the signed-in vendor’s own ended leedz out too', async () => {
+    // Beverly Hills: Springfield's leedz are far outside 10 miles, and join as the vendor's own.
+    expect(ids(await search({ zip: '90210', radius: '10' }, 'pat'))).toEqual([running.id, upcoming.id]);
+    expect(ids(await search({ zip: '62701', radius: '10' }))).toEqual([running.id, upcoming.id]);
+  });
+
+  it('a trade’s upcoming leedz from a time in the past leave out the leedz that have ended', async () => {
+    expect(ids(await upcomingOf('dj', { from: at('2030-05-01T00:00') }))).toEqual([running.id, upcoming.id]);
+    expect(ids(await upcomingOf('dj'))).toEqual([upcoming.id]);
+  });
+});
+
+describe('a search of a trade that does not exist', () => {
+  it('is refused with 400, naming trades and the unknown trade', async () => {
+    const refused = await search({ trades: 'dj,plumber' });
+
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('VALIDATION');
+    expect(refused.body.error.fields).toEqual([{ path: 'trades', message: expect.stringContaining('"plumber"') }]);
+    expect(refused.body.error.fields[0].message).not.toContain('"dj"');
+    expect((await search({ trades: 'dj,magician' })).status).toBe(200);
+  });
+});
+
+describe('paging a trade’s upcoming leedz', () => {
+  it('gets past more leedz than a page holds that share one start, with after = the last leed’s id', async () => {
+    const start = at('2030-05-12T18:00');
+    const end = at('2030-05-12T20:00');
+    const same = ['a', 'b', 'c', 'd', 'e'].map((place) => aLeed({ creator: 'pat', start, end, placeKey: `same-${place}` }));
+    for (const leed of same) await store.insertLeed(leed, []);
+    const sameIds = same.map((leed) => leed.id).sort();
+
+    const seen: string[] = [];
+    let page = await upcomingOf('dj', { from: start, limit: '2' });
+    for (let pages = 0; pages < 10; pages++) {
+      expect(page.status).toBe(200);
+      if (page.body.leedz.length === 0) break;
+      seen.push(...ids(page));
+      const last = page.body.leedz.at(-1);
+      page = await upcomingOf('dj', { from: last.start, after: last.id, limit: '2' });
+    }
+
+    expect(seen).toEqual(sameIds);
+    expect((await upcomingOf('dj', { after: sameIds[0]! })).status).toBe(400);
+  });
+});
