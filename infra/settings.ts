@@ -37,13 +37,23 @@ const ADDRESS = /^[^@\s<>"]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+$/;
 /** Read and check the app's settings; throws {@link StackSettingsError} naming each problem at once. */
 export function readStackSettings(context: (key: string) => unknown): StackSettings {
   const problems: string[] = [];
+  const malformed = new Set<string>();
   const setting = (key: string): string | undefined => {
     const value = context(key);
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+    if (value === undefined) return undefined;
+    // `-c key=14` gives a string, cdk.json's "key": 14 a number: the same setting either way.
+    if (typeof value === 'number') return String(value);
+    if (typeof value !== 'string') {
+      malformed.add(key);
+      problems.push(`${key} must be a string or a number, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return value.trim() !== '' ? value.trim() : undefined;
   };
   const address = (key: 'mailFrom' | 'adminEmail', purpose: string): string => {
     const value = setting(key);
     if (value === undefined) {
+      if (malformed.has(key)) return '';
       problems.push(`${key} is not set: it is ${purpose}; ${HOW}`);
       return '';
     }

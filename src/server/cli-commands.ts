@@ -31,6 +31,7 @@ import {
   shellQuote,
   truncate,
   UsageError,
+  wrongCredentialsHint,
   type CliCommand,
   type ServerFlags,
 } from './cli-support.js';
@@ -59,7 +60,7 @@ const invoke = command({
   options: { payload: { type: 'string' }, type: { type: 'string' }, tail: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     const [name, ...extra] = positionals;
-    if (name === undefined) throw new UsageError('invoke: missing <function> (for example: leedz invoke placeOrder; `leedz invoke placeOrder --help` shows its input)');
+    if (name === undefined) throw new UsageError('invoke: missing <function> (for example: leedz invoke getTrades; `leedz invoke getTrades --help` shows its input, `leedz metrics` lists the functions)');
     noArguments('invoke', extra);
     const type = oneOf('--type', values.type, INVOCATION_TYPES) ?? 'RequestResponse';
     const body = readPayload(values.payload);
@@ -74,6 +75,10 @@ const invoke = command({
         const hint = await noSuchFunctionHint(values, name);
         if (hint !== undefined) console.error(hint);
       } else if (errorType === 'InvalidRequestContentException') console.error(`(leedz invoke ${name} --help shows what it takes)`);
+      else {
+        const hint = wrongCredentialsHint(values, response);
+        if (hint !== undefined) console.error(hint);
+      }
       return 1;
     }
     const functionError = response.headers.get('x-amz-function-error');
@@ -133,7 +138,7 @@ const outbox = command({
 
   --to EMAIL   only emails to this address
   --kind KIND  one of ${EMAIL_KINDS.join(', ')}
-  --limit N    at most N (default 20)
+  --limit N    at most N (default 20; 10,000 at most)
 
   Each email is followed by the links it holds (a sign-in email's link first: open it to sign in).${SERVER_HELP}`,
   examples: [
@@ -152,7 +157,8 @@ const outbox = command({
       }
       query.set('kind', values.kind);
     }
-    const result = await getJson<OutboxListing>(values, `/api/dev/outbox?${query}`);
+    // The aws-local profile's outbox is the SES emulator's web page, which the server redirects to.
+    const result = await getJson<OutboxListing>(values, `/api/dev/outbox?${query}`, 'GET', "this server's outbox is not served here (aws-local profile)");
     if (values.json === true) {
       console.log(JSON.stringify(result, null, 2));
       return 0;
@@ -189,7 +195,7 @@ const credentials = command({
   the credentials the server generated in its data folder on first start. Use them from a shell:
 
     eval "$(npm run -s leedz -- credentials)"
-    aws lambda list-functions                                   # AWS CLI v2 (v1: add --endpoint-url "$AWS_ENDPOINT_URL_LAMBDA")
+    aws lambda list-functions                                   # AWS CLI v1.29 or v2.13 on (older: --endpoint-url "$AWS_ENDPOINT_URL_LAMBDA")
     python3 -c 'import boto3; print(boto3.client("lambda").list_functions())'
 
   --format F      env (default): export lines for eval, and an unset of AWS_SESSION_TOKEN (the runtime

@@ -11,6 +11,7 @@
 import {
   command,
   getJson,
+  MAX_LIMIT,
   megabytes,
   ms,
   noArguments,
@@ -21,34 +22,39 @@ import {
   printTable,
   SERVER_HELP,
   SERVER_OPTIONS,
+  ServerError,
   shortIds,
   truncate,
   UsageError,
+  type ServerFlags,
 } from './cli-support.js';
 import { DEFAULT_RETENTION, describeRemoved, type CompactionReport } from '../runtime/local-runtime.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
-import type { DeadLetterView, FunctionMetrics, InvocationView, StorageView } from '../runtime/views.js';
+import type { DeadLetterView, FunctionDetail, FunctionMetrics, InvocationView, StorageView } from '../runtime/views.js';
 
 const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'] as const;
 const STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
+/** The longest window the server's metrics take: ten years, before any date a metric could have. */
+const MAX_WINDOW_SECONDS = 10 * 365 * 24 * 3600;
 
 export const invocations = command({
   summary: 'list the invocation log (newest first)',
   usage: `leedz invocations [--id ID] [--function F] [--outcome O] [--state S] [--type T] [--http C] [--parent ID]
                   [--since T] [--until T] [--text S] [--before ID] [--limit N] [--json] [--endpoint URL] [--data DIR]
 
-  --id ID        this invocation, or those whose id begins with ID
-  --function F   only this function
+  --id ID        this invocation: its id, or a prefix no other id shares (as the table shows it)
+  --function F   only this function (its name, deployed name Leedz-<name>, or ARN)
   --outcome O    ${OUTCOMES.join(' | ')}
   --state S      ${STATES.join(' | ')}
   --type T       Event | RequestResponse
   --http C       HTTP answers of this class: 2xx | 3xx | 4xx | 5xx | error (4xx and 5xx)
-  --parent ID    only invocations made by this one (its id, or a unique prefix as the table shows it)
-  --since T      enqueued at or after T (ISO 8601, e.g. 2026-12-06T10:00, or 15m, 2h, 1d ago)
+  --parent ID    only invocations made by this one (its id, or a prefix no other id shares)
+  --since T      enqueued at or after T (ISO 8601, e.g. 2026-12-06T10:00, UTC unless it has an
+                 offset such as -06:00, as the table's times are; or 15m, 2h, 1d ago)
   --until T      enqueued at or before T (same forms)
   --text S       whose payload contains S
-  --before ID    older than this id: the next page (the last id of the page before, in full)
-  --limit N      at most N rows (default 50)
+  --before ID    older than this id, in full: the next page (a full page ends with the line to type)
+  --limit N      at most N rows (default 50; 10,000 at most)
   --json         print JSON instead of a table${SERVER_HELP}`,
   examples: [
     'leedz invocations --function emailHelper --outcome RetriesExhausted',
@@ -73,19 +79,20 @@ export const invocations = command({
   },
   async run({ values, positionals }) {
     noArguments('invocations', positionals);
-    const query = new URLSearchParams({ limit: String(parseLimit(values.limit, 50)) });
+    const limit = parseLimit(values.limit, 50);
+    const query = new URLSearchParams({ limit: String(limit) });
     const filters = {
-      function: values.function,
+      function: values.function === undefined ? undefined : await functionNameOf(values, values.function),
       outcome: oneOf('--outcome', values.outcome, OUTCOMES),
       state: oneOf('--state', values.state, STATES),
       type: oneOf('--type', values.type, ['Event', 'RequestResponse'] as const),
       http: oneOf('--http', values.http, ['2xx', '3xx', '4xx', '5xx', 'error'] as const),
-      parentId: values.parent,
-      id: values.id,
+      parentId: values.parent === undefined ? undefined : await fullIdOf(values, '--parent', values.parent),
+      id: values.id === undefined ? undefined : await fullIdOf(values, '--id', values.id),
       from: parseInstant('--since', values.since),
       to: parseInstant('--until', values.until),
       text: values.text,
-      before: values.before,
+      before: fullIdOnly('--before', values.before),
     };
     for (const [param, value] of Object.entries(filters)) if (value !== undefined) query.set(param, value);
     const rows = await getJson<InvocationView[]>(values, `/local/invocations?${query}`);
@@ -98,7 +105,7 @@ export const invocations = command({
     }
     const short = shortIds(rows.flatMap((r) => [r.id, ...(r.parentId === null ? [] : [r.parentId])]));
     printTable(
-      ['id', 'function', 'type', 'outcome', 'attempts', 'enqueued', 'duration', 'parent', 'error'],
+      ['id', 'function', 'type', 'outcome', 'attempts', 'enqueued (UTC)', 'duration', 'parent', 'error'],
       rows.map((r) => [
         short.get(r.id),
         r.function,
@@ -111,9 +118,60 @@ export const invocations = command({
         r.error === null ? '' : truncate(`${r.error.errorType}: ${r.error.errorMessage}`, 60),
       ]),
     );
+    // The cursor in full: a short id of this page may be shared by an older invocation.
+    const last = rows.at(-1);
+    if (last !== undefined && rows.length === limit) console.log(`next page: --before ${last.id}`);
     return 0;
   },
 });
+
+/**
+ * The log's name of a function given in any form Lambda takes (`Leedz-emailHelper`, an ARN), as
+ * `invoke` and `pause` take them; a name the server does not know is looked for as it is (a function
+ * of an earlier run of the data folder).
+ */
+async function functionNameOf(flags: ServerFlags, name: string): Promise<string> {
+  try {
+    return (await getJson<FunctionDetail>(flags, `/local/functions/${encodeURIComponent(name)}`)).name;
+  } catch (error) {
+    if (error instanceof ServerError && error.message.startsWith('404')) return name;
+    throw error;
+  }
+}
+
+/** Ids are UUIDs; anything shorter is a prefix, as the tables show ids. */
+const FULL_ID_LENGTH = 36;
+
+/** How many invocations an ambiguous prefix's message counts before saying "more than". */
+const AMBIGUITY_SHOWN = 10;
+
+/** `--before`'s cursor: `id < before` on a prefix would skip the rows that begin with it. */
+function fullIdOnly(flag: string, raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.length === FULL_ID_LENGTH) return raw;
+  throw new UsageError(`${flag} takes a full invocation id (36 characters; got "${raw}"): a page of the table ends with the next page's --before`);
+}
+
+/**
+ * The invocation a flag's id or prefix names, in full: a prefix that more than one invocation
+ * begins with is refused, since it would silently mean them all. The server matches a prefix as a
+ * range of ids, so one page of at most a few rows answers. For `--parent`, a parent gone from the log
+ * (retention deletes the oldest first) is still found through its children.
+ */
+async function fullIdOf(flags: ServerFlags, flag: '--id' | '--parent', raw: string): Promise<string> {
+  if (raw.length >= FULL_ID_LENGTH) return raw;
+  const matching = async (param: 'id' | 'parentId', limit: number) => {
+    const rows = await getJson<InvocationView[]>(flags, `/local/invocations?${new URLSearchParams({ [param]: raw, limit: String(limit) })}`);
+    return [...new Set(rows.map((r) => (param === 'id' ? r.id : r.parentId!)))];
+  };
+  let ids = await matching('id', AMBIGUITY_SHOWN + 1);
+  if (ids.length === 0 && flag === '--parent') ids = await matching('parentId', MAX_LIMIT);
+  if (ids.length > 1) {
+    const count = ids.length > AMBIGUITY_SHOWN ? `more than ${AMBIGUITY_SHOWN}` : String(ids.length);
+    throw new UsageError(`${flag} ${raw} matches ${count} invocations; give more of the id`);
+  }
+  // None: the prefix as it is, so the listing says (none).
+  return ids[0] ?? raw;
+}
 
 export const dlq = command({
   summary: 'dead letters: `dlq list`, `dlq replay <id>`, `dlq replay --all`',
@@ -177,7 +235,8 @@ export const metrics = command({
   Counts are kept as running counters since the data folder's first invocation (they survive a
   restart and retention); percentiles are over each function's latest 1,000 invocations.
 
-  --window SECONDS   only invocations enqueued in the last SECONDS (that the log still holds)${SERVER_HELP}`,
+  --window SECONDS   only invocations enqueued in the last SECONDS (that the log still holds; ten
+                     years, ${MAX_WINDOW_SECONDS.toLocaleString('en-US')} seconds, at most)${SERVER_HELP}`,
   examples: [
     'leedz metrics',
     'leedz metrics --window 300 --json',
@@ -185,7 +244,7 @@ export const metrics = command({
   options: { window: { type: 'string' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     noArguments('metrics', positionals);
-    const window = values.window === undefined ? '' : `?windowSeconds=${parseLimit(values.window, 0, '--window')}`;
+    const window = values.window === undefined ? '' : `?windowSeconds=${parseLimit(values.window, 0, '--window', MAX_WINDOW_SECONDS)}`;
     const rows = await getJson<FunctionMetrics[]>(values, `/local/metrics${window}`);
     if (values.json === true) {
       console.log(JSON.stringify(rows, null, 2));

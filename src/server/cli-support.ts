@@ -14,7 +14,7 @@ import { closestKey } from '../leedz/domain/validation.js';
 import { readRuntimeCredentials, type RuntimeCredentials } from '../runtime/credentials.js';
 import type { FunctionView } from '../runtime/views.js';
 import { ENV, resolveEndpoint } from './config.js';
-import { signedFetch } from './signed-fetch.js';
+import { signRequest, withSignedQuery } from './signed-fetch.js';
 
 /** A mistake in how the command was called: printed with its usage, exit code 2. */
 export class UsageError extends Error {
@@ -119,24 +119,57 @@ export function cliCredentials(dataFlag: string | undefined): RuntimeCredentials
   );
 }
 
-/** A signed request to the running server. */
+/**
+ * A signed request to the running server. A redirect is answered, not followed: the CLI reads JSON,
+ * and its signed headers are for this server only.
+ */
 export async function request(flags: ServerFlags, path: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<Response> {
   const endpoint = resolveEndpoint(process.env, flags.endpoint);
   const credentials = cliCredentials(flags.data);
+  const url = withSignedQuery(`${endpoint}${path}`);
   try {
-    return await signedFetch(`${endpoint}${path}`, init, credentials);
+    // fetch sets Host itself, to the same value.
+    const { host: _host, ...headers } = await signRequest(url, init, credentials);
+    return await fetch(url, { method: init.method, headers, redirect: 'manual', ...(init.body === undefined ? {} : { body: init.body }) });
   } catch (error) {
     const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
     throw new ServerError(`cannot reach the Leedz server at ${endpoint} (${reason}); start it with \`npm start\` or pass --endpoint`);
   }
 }
 
-/** A signed request to the server's JSON endpoints; a refusal is a {@link ServerError} with the server's message. */
-export async function getJson<T>(flags: ServerFlags, path: string, method = 'GET'): Promise<T> {
+/**
+ * A signed request to the server's JSON endpoints; a refusal is a {@link ServerError} with the
+ * server's message, and so is a redirect (`elsewhere` says what is served elsewhere) or an answer
+ * that is not JSON.
+ */
+export async function getJson<T>(flags: ServerFlags, path: string, method = 'GET', elsewhere = `${path.split('?')[0]} is not served here`): Promise<T> {
   const response = await request(flags, path, { method });
   const text = await response.text();
-  if (!response.ok) throw new ServerError(`${response.status}: ${messageOf(text)}`);
-  return JSON.parse(text) as T;
+  const location = response.headers.get('location');
+  if (response.status >= 300 && response.status < 400 && location !== null) throw new ServerError(`${elsewhere}: open ${new URL(location, response.url).href}`);
+  if (!response.ok) {
+    const hint = wrongCredentialsHint(flags, response);
+    throw new ServerError(`${response.status}: ${messageOf(text)}${hint === undefined ? '' : `\n${hint}`}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ServerError(`${response.url} answered ${response.headers.get('content-type') ?? 'something'} rather than JSON: is --endpoint a Leedz server?`);
+  }
+}
+
+/** Lambda's refusals of a signature made with keys the server does not know, or with another secret. */
+const WRONG_CREDENTIALS = new Set(['UnrecognizedClientException', 'InvalidSignatureException']);
+
+/**
+ * What to tell someone whose signature the server refused: the keys are most often those of another
+ * data folder (a second server, or ./data from another directory). Undefined for any other answer.
+ */
+export function wrongCredentialsHint(flags: ServerFlags, response: Response): string | undefined {
+  if (response.status !== 403 || !WRONG_CREDENTIALS.has(response.headers.get('x-amzn-errortype') ?? '')) return undefined;
+  const keys = join(dataDirOf(flags.data), 'keys');
+  const from = readRuntimeCredentials(keys) === undefined ? 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY' : keys;
+  return `the credentials in ${from} are not this server's (${resolveEndpoint(process.env, flags.endpoint)}): pass the data folder of the server you started (--data or $${ENV.dataDir})`;
 }
 
 /** A JSON payload from `--payload`: inline, or `@path` to read a file. */
@@ -158,9 +191,15 @@ export function readPayload(raw: string | undefined): string {
   return text;
 }
 
-export function parseLimit(raw: string | undefined, fallback: number, flag = '--limit'): number {
+/** The most rows the server's listings give at once (`/local/invocations`, `/api/dev/outbox`). */
+export const MAX_LIMIT = 10_000;
+
+/** A whole number from 1 to `max`, or a usage error naming the flag and the range. */
+export function parseLimit(raw: string | undefined, fallback: number, flag = '--limit', max = MAX_LIMIT): number {
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${flag} must be a positive whole number (got "${raw}")`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
+    throw new UsageError(`${flag} must be a positive whole number up to ${max.toLocaleString('en-US')} (got "${raw}")`);
+  }
   return Number(raw);
 }
 
@@ -243,12 +282,17 @@ export function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
-/** A time given to a flag: ISO 8601 (`2026-12-06T10:00`), epoch milliseconds, or an age (`15m`, `2h`, `1d` ago). */
+/**
+ * A time given to a flag: ISO 8601 (`2026-12-06T10:00`), epoch milliseconds, or an age (`15m`, `2h`,
+ * `1d` ago). A time without an offset is UTC, as the tables show times, not the machine's zone
+ * (`Date.parse` would read it as local time, though a date alone as UTC).
+ */
 export function parseInstant(flag: string, raw: string | undefined, now = Date.now()): string | undefined {
   if (raw === undefined) return undefined;
   const age = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(raw);
   if (age !== null) return String(Math.round(now - Number(age[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[age[2] as 's' | 'm' | 'h' | 'd']));
-  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  const withoutOffset = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(raw);
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(withoutOffset ? `${raw}Z` : raw);
   if (Number.isNaN(ms)) throw new UsageError(`${flag} "${raw}": expected an ISO 8601 time (2026-12-06T10:00), epoch milliseconds, or an age such as 15m, 2h or 1d`);
   return String(ms);
 }

@@ -27,15 +27,20 @@ Run \`leedz <command> --help\` for a command's options.`;
 /** Run the `leedz` command line; resolves with the exit code (2: a usage mistake, 1: a failure). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? rest[0] : undefined;
-    console.log(topic !== undefined && Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic]!.usage : mainUsage());
+  if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest[0] === undefined)) {
+    console.log(mainUsage());
     return 0;
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  // `leedz help <command>` is `leedz <command> --help` without the server's part.
+  const topic = name === 'help' ? rest[0]! : name;
+  const command = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
   if (command === undefined) {
-    console.error(`leedz: unknown command "${name}"\n\n${mainUsage()}`);
+    console.error(`leedz: unknown command "${topic}"\n\n${mainUsage()}`);
     return 2;
+  }
+  if (name === 'help') {
+    console.log(command.usage);
+    return 0;
   }
   try {
     return await command.execute(rest);
@@ -49,8 +54,22 @@ export async function main(argv: string[]): Promise<number> {
       console.error(prefixed(name, (error as Error).message));
       return 1;
     }
+    const host = hostFailure(error);
+    if (host !== undefined) {
+      console.error(prefixed(name, host));
+      return 1;
+    }
     throw error;
   }
+}
+
+/** Why the server could not listen on the host it was given (`--host`, HOST), or undefined for any other error. */
+function hostFailure(error: unknown): string | undefined {
+  const { code, address, hostname } = error as NodeJS.ErrnoException & { address?: string; hostname?: string };
+  const choose = 'choose another with --host or HOST (default 127.0.0.1; 0.0.0.0 for every interface)';
+  if (code === 'EADDRNOTAVAIL') return `cannot listen on host ${address ?? ''}: no network interface of this machine has that address (EADDRNOTAVAIL); ${choose}`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot listen on host "${hostname ?? ''}": it is not an IP address or a name this machine resolves (${code}); ${choose}`;
+  return undefined;
 }
 
 /** `leedz <command>: message`, once: a message that already begins with the command (`dlq replay: …`) is not prefixed twice. */

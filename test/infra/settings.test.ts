@@ -49,6 +49,17 @@ describe('the stack settings', () => {
     });
   });
 
+  it('takes cdk.json’s numbers as the numbers they are, and names a setting of another JSON type', () => {
+    expect(readStackSettings(context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: 14, lambdaConcurrency: 10 })).props).toEqual({
+      mailFrom: 'no-reply@leedz.io',
+      adminEmail: 'ops@leedz.io',
+      sesMaxSendRate: 14,
+      lambdaConcurrency: 10,
+    });
+    const read = () => readStackSettings(context({ mailFrom: 'no-reply@leedz.io', adminEmail: ['ops@leedz.io'], sesMaxSendRate: true, stackName: { name: 'Leedz' } }));
+    expect(read).toThrow(/- adminEmail must be a string or a number, got \["ops@leedz\.io"\]\n- sesMaxSendRate must be a string or a number, got true\n- stackName must be a string or a number, got \{"name":"Leedz"\}$/);
+  });
+
   it('names every malformed setting at once', () => {
     const read = () =>
       readStackSettings(context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: 'fast', squareEnvironment: 'live', publicUrl: 'http://x', stackName: '9lives' }));

@@ -2,14 +2,18 @@
  * The `leedz` command line, run in-process (`main(argv)`) against a real server: every command, its
  * `--help`, and what a mistake gets (a message naming the flag and exit code 2; a failure exit 1).
  */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/server/cli.js';
 import { COMMANDS } from '../../src/server/cli-commands.js';
-import { shortIds } from '../../src/server/cli-support.js';
+import { parseInstant, shortIds } from '../../src/server/cli-support.js';
+import { loadOrCreateRuntimeCredentials } from '../../src/runtime/credentials.js';
 import { resolveServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
+import { REPO_ROOT } from '../helpers/leedz-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** Run `leedz …` in this process; what it printed, and its exit code. */
@@ -53,18 +57,26 @@ describe('help', () => {
     const unknown = await leedz('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/unknown command "frobnicate"/);
+    const unknownTopic = await leedz('help', 'nope');
+    expect(unknownTopic.code).toBe(2);
+    expect(unknownTopic.err).toMatch(/unknown command "nope"/);
+    expect((await leedz('help')).out).toBe(overview.out);
   });
 });
 
 describe('mistakes', () => {
   it.each([
-    [['invoke'], /missing <function>/],
+    [['invoke'], /missing <function> \(for example: leedz invoke getTrades; `leedz invoke getTrades --help` shows its input/],
     [['invoke', 'placeOrder', '--type', 'Async'], /--type must be one of Event, RequestResponse, DryRun \(got "Async"\)/],
     [['invoke', 'placeOrder', '--payload', '{not json'], /--payload: not valid JSON/],
     [['invoke', 'placeOrder', '--payload', '@/no/such/file.json'], /--payload: cannot read \/no\/such\/file\.json: ENOENT/],
     [['invocations', '--outcome', 'Maybe'], /--outcome must be one of Success, RetriesExhausted/],
     [['invocations', '--state', 'sleeping'], /--state must be one of queued, running, succeeded, failed/],
-    [['invocations', '--limit', '0'], /--limit must be a positive whole number \(got "0"\)/],
+    [['invocations', '--limit', '0'], /--limit must be a positive whole number up to 10,000 \(got "0"\)/],
+    [['invocations', '--limit', '999999999999'], /--limit must be a positive whole number up to 10,000 \(got "999999999999"\)/],
+    [['outbox', '--limit', '10001'], /--limit must be a positive whole number up to 10,000/],
+    [['metrics', '--window', '999999999999'], /--window must be a positive whole number up to 315,360,000 \(got "999999999999"\)/],
+    [['invocations', '--before', '019a6f1e-8c2b'], /--before takes a full invocation id \(36 characters; got "019a6f1e-8c2b"\)/],
     [['invocations', 'extra'], /unexpected argument "extra"/],
     [['dlq'], /expected "list" or "replay" \(got nothing\)/],
     [['dlq', 'replay', 'abc'], /give a dead-letter id/],
@@ -104,6 +116,46 @@ describe('mistakes', () => {
       expect(result.err).not.toContain('Examples:');
     } finally {
       empty.cleanup();
+    }
+  });
+
+  it.each([
+    ['10.9.9.9', /cannot listen on host 10\.9\.9\.9: no network interface of this machine has that address \(EADDRNOTAVAIL\); choose another with --host or HOST/],
+    ['999.1.1.1', /cannot listen on host "999\.1\.1\.1": it is not an IP address or a name this machine resolves \((ENOTFOUND|EAI_AGAIN)\); choose another with --host or HOST/],
+  ])('serve --host %s, where it cannot listen, is a one-line message naming --host and exit 1', async (host, message) => {
+    const dir = tempDir('leedz-cli-');
+    try {
+      const result = await leedz('serve', '--host', host, '--port', '0', '--data', dir.path, '--example');
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(message);
+      expect(result.err).not.toMatch(/\n\s+at /);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('seed --users 0 into a folder without demo vendors exits 2 naming --users, and writes nothing', async () => {
+    const dir = tempDir('leedz-cli-');
+    try {
+      const data = join(dir.path, 'new');
+      const result = await leedz('seed', '--users', '0', '--leedz', '10', '--data', data);
+      expect(result.code).toBe(2);
+      expect(result.err).toContain(`leedz seed: --users 0 posts the leedz as the demo vendors of an earlier seed, and ${data} has none: give --users 1 or more`);
+      expect(existsSync(data)).toBe(false);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it.skipIf(process.platform === 'win32')('seed makes a new data folder readable by its owner only, as the server does', async () => {
+    const dir = tempDir('leedz-cli-');
+    try {
+      const data = join(dir.path, 'new');
+      expect((await leedz('seed', '--users', '1', '--leedz', '1', '--data', data)).code).toBe(0);
+      expect(statSync(data).mode & 0o777).toBe(0o700);
+      for (const name of readdirSync(data)) expect(statSync(join(data, name)).mode & 0o777, name).toBe(0o600);
+    } finally {
+      dir.cleanup();
     }
   });
 
@@ -192,6 +244,31 @@ describe('against a running example server', () => {
     expect((JSON.parse(children.out) as { parentId: string }[]).map((c) => c.parentId)).toEqual([parentId, parentId]);
   });
 
+  it('an id prefix that more than one invocation begins with is refused, naming the flag, rather than meaning them all', async () => {
+    for (const item of ['p1', 'p2']) await leedz('invoke', 'placeOrder', '--payload', JSON.stringify({ item, quantity: 1 }), ...flags);
+    await server.runtime.drain();
+    const [newest, next] = server.runtime.listInvocations({ limit: 2 }).map((i) => i.id) as [string, string];
+    let common = 0;
+    while (newest[common] === next[common]) common++;
+    const shared = newest.slice(0, Math.max(common, 1));
+    const matches = server.runtime.listInvocations({ id: shared, limit: 10_000 }).length;
+    for (const flag of ['--parent', '--id']) {
+      const result = await leedz('invocations', flag, shared, ...flags);
+      expect(result.code).toBe(2);
+      expect(result.err).toContain(`${flag} ${shared} matches ${matches > 10 ? 'more than 10' : matches} invocations; give more of the id`);
+    }
+    // The prefix the table shows, one character longer than the shared part, names one.
+    expect(JSON.parse((await leedz('invocations', '--id', newest.slice(0, common + 1), '--json', ...flags)).out)).toMatchObject([{ id: newest }]);
+  });
+
+  it('a full page ends with the next page’s --before in full, which gives the rows right after it', async () => {
+    const all = server.runtime.listInvocations({ limit: 4 });
+    const page = await leedz('invocations', '--limit', '2', ...flags);
+    expect(page.out.split('\n').at(-1)).toBe(`next page: --before ${all[1]!.id}`);
+    const next = await leedz('invocations', '--limit', '2', '--before', all[1]!.id, '--json', ...flags);
+    expect((JSON.parse(next.out) as { id: string }[]).map((r) => r.id)).toEqual([all[2]!.id, all[3]!.id]);
+  });
+
   it('dlq lists a failed event and replays it; metrics counts it', async () => {
     await leedz('invoke', 'placeOrder', '--payload', '{"item":"doomed","quantity":1,"confirmation":"fail-always"}', ...flags);
     await server.runtime.drain();
@@ -224,6 +301,16 @@ describe('against a running example server', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/404: function nope: not found \(no function is named nope; the functions: /);
     expect((await leedz('pause', 'orderControler', ...flags)).err).toContain('did you mean orderController?');
+  });
+
+  it('invocations --function takes a function’s deployed name and ARN, as invoke and pause do', async () => {
+    await leedz('invoke', 'placeOrder', '--payload', '{"item":"named","quantity":1}', ...flags);
+    await server.runtime.drain();
+    const ids = async (name: string) => (JSON.parse((await leedz('invocations', '--function', name, '--json', ...flags)).out) as { id: string }[]).map((r) => r.id);
+    const byName = await ids('orderController');
+    expect(byName.length).toBeGreaterThan(0);
+    expect(await ids('Leedz-orderController')).toEqual(byName);
+    expect(await ids('arn:aws:lambda:local:000000000000:function:Leedz-orderController')).toEqual(byName);
   });
 
   it('invocations of a function that does not exist says so, rather than showing an empty log', async () => {
@@ -277,6 +364,22 @@ describe('against a running example server', () => {
     expect(opened.headers.get('set-cookie')).toMatch(/^leedz_operator=/);
   });
 
+  it('credentials of another data folder are refused with a hint to pass this server’s folder', async () => {
+    const other = tempDir('leedz-cli-');
+    try {
+      loadOrCreateRuntimeCredentials(join(other.path, 'keys'));
+      const hint = `the credentials in ${join(other.path, 'keys')} are not this server's (${server.url}): pass the data folder of the server you started (--data or $LEEDZ_DATA_DIR)`;
+      for (const argv of [['invocations'], ['invoke', 'placeOrder']]) {
+        const result = await leedz(...argv, '--endpoint', server.url, '--data', other.path);
+        expect(result.code).toBe(1);
+        expect(result.err).toMatch(/403.*The security token included in the request is invalid/);
+        expect(result.err).toContain(hint);
+      }
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('a server that is not there is a one-line message and exit 1', async () => {
     const result = await leedz('invocations', '--endpoint', 'http://127.0.0.1:1', '--data', dir.path);
     expect(result.code).toBe(1);
@@ -314,6 +417,35 @@ describe('against a running marketplace server', () => {
     expect(seeded.err).toMatch(/seeding: 15\/15 \(100%\)|seeding.*100%/);
     dir.cleanup();
   }, 60_000);
+});
+
+describe('as a process', () => {
+  it('whose output is piped into a reader that closes early (`| head -1`) stops quietly, with status 0', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/leedz.ts', '--help'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader is gone before the first line is written: every write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  }, 30_000);
+});
+
+describe('times given to --since and --until', () => {
+  it('are UTC without an offset, as the table shows times, whatever the machine’s zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/Chicago';
+    try {
+      expect(parseInstant('--since', '2026-12-06T10:00')).toBe(String(Date.UTC(2026, 11, 6, 10, 0)));
+      expect(parseInstant('--since', '2026-12-06T10:00:30.5')).toBe(String(Date.UTC(2026, 11, 6, 10, 0, 30, 500)));
+      expect(parseInstant('--since', '2026-12-06T10:00-06:00')).toBe(String(Date.UTC(2026, 11, 6, 16, 0)));
+      expect(parseInstant('--since', '2026-12-06')).toBe(String(Date.UTC(2026, 11, 6)));
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
 });
 
 describe('short ids', () => {
