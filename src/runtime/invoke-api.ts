@@ -24,6 +24,7 @@ import { createAccess, requestBody, requestTooLarge, type Access, type AccessOpt
 import { handleInvoke } from './invoke-handler.js';
 import { lambdaErrorResponse, toResponse } from './lambda-errors.js';
 import type { LocalRuntime } from './local-runtime.js';
+import { MAX_WINDOW_SECONDS } from './log-metrics.js';
 import { OPERATOR_COOKIE } from './operator-sessions.js';
 import { createManagementApi, createUnknownOperationApi } from './management-api.js';
 import type { FunctionDetail, FunctionView, InvocationState, Outcome, StorageView } from './views.js';
@@ -120,8 +121,6 @@ const invokeBody = z.strictObject({
 });
 const deadLettersQuery = z.strictObject({ includeReplayed: flag, limit });
 const destinationRecordsQuery = z.strictObject({ invocationId: text, limit });
-/** A window of at most ten years: a longer one reaches back before any date a metric could have. */
-const MAX_WINDOW_SECONDS = 10 * 365 * 24 * 3600;
 const metricsQuery = z.strictObject({ windowSeconds: z.coerce.number().positive().max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS} (ten years)`).optional() });
 const DEAD_LETTER_ID = /^[1-9]\d*$/;
 

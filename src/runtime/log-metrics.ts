@@ -17,6 +17,9 @@ import type { FunctionMetrics } from './views.js';
 /** How many of a function's latest invocations its percentiles (event age, duration) are taken over. */
 export const PERCENTILE_SAMPLE = 1000;
 
+/** The longest window metrics are counted over: ten years reach back before any date a metric could have. */
+export const MAX_WINDOW_SECONDS = 10 * 365 * 24 * 3600;
+
 /**
  * The reads whose cost must not grow with the history, each on an index that holds only what it
  * counts (checked with EXPLAIN QUERY PLAN in test/runtime/scheduling-retention.test.ts).

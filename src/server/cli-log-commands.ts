@@ -29,13 +29,12 @@ import {
   type ServerFlags,
 } from './cli-support.js';
 import { DEFAULT_RETENTION, describeRemoved, type CompactionReport } from '../runtime/local-runtime.js';
+import { MAX_WINDOW_SECONDS } from '../runtime/log-metrics.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import type { DeadLetterView, FunctionDetail, FunctionMetrics, InvocationView, StorageView } from '../runtime/views.js';
 
 const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'] as const;
 const STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
-/** The longest window the server's metrics take: ten years, before any date a metric could have. */
-const MAX_WINDOW_SECONDS = 10 * 365 * 24 * 3600;
 
 export const invocations = command({
   summary: 'list the invocation log (newest first)',
