@@ -10,7 +10,11 @@
  *   post a leed as the signed-in victim);
  * - a body that is not `Content-Type: application/json` (what a cross-site form cannot send without
  *   a CORS preflight);
- * - a body over {@link MAX_BODY_BYTES}, cut off while it streams;
+ * - a body over {@link MAX_BODY_BYTES}, cut off while it streams, and one that is not UTF-8, nests too
+ *   deep, is not JSON or holds text that is not valid Unicode (a lone surrogate, `"\udc00"`);
+ * - a query parameter or body field the route does not take (one without a `query` schema takes no
+ *   parameter, one without a `body` schema no field), a parameter given twice, and a number in the
+ *   query that is not plain decimal (`0x10`, `1e3`);
  * - a session token is verified here, and the function is handed the caller's identity (as API
  *   Gateway's JWT authorizer hands claims), never the token.
  *
@@ -19,10 +23,12 @@
  */
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { z } from 'zod';
 import { nestsDeeperThan } from '../framework/json-depth.js';
 import { RawJson, stringifyJson } from '../framework/raw-json.js';
 import type { Caller, Identity } from '../leedz/ports.js';
-import { FORWARDED_HEADERS, MAX_BODY_BYTES, problem, type HttpRequest, type HttpResult } from '../leedz/functions/http.js';
+import type { FieldError } from '../leedz/domain/validation.js';
+import { FORWARDED_HEADERS, invalid, MAX_BODY_BYTES, problem, type HttpRequest, type HttpResult } from '../leedz/functions/http.js';
 import { SESSION_COOKIE } from '../leedz/functions/login.js';
 import { ROUTES, type RouteSpec } from '../leedz/functions/routes.js';
 import { readAtMost } from '../runtime/read-body.js';
@@ -51,8 +57,9 @@ export function createApiApp(options: ApiAppOptions): Hono {
   const allowed = new Set((options.allowedOrigins ?? []).map((origin) => origin.toLowerCase()));
 
   for (const route of options.routes ?? ROUTES) {
+    const numbers = numericParameters(route.query);
     app.on(route.method, route.path, async (c) => {
-      const refused = refuse(c, allowed, route);
+      const refused = refuse(c, allowed, route) ?? queryRefusal(c.req.queries(), route, numbers);
       if (refused !== undefined) return respond(refused);
       const request = await toHttpRequest(c, options, route);
       if ('status' in request) return respond(request);
@@ -135,10 +142,94 @@ function mediaTypeOf(c: Context): string | undefined {
   return c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
 }
 
+/** A number as a query parameter: decimal digits, perhaps signed and with a fraction (`25`, `-5`, `2.5`). */
+const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+const NOT_PLAIN_DECIMAL = 'must be a number in plain decimal digits, like 25';
+
+/**
+ * The route's query parameters that are numbers (`limit`, `radius`), each with what is said of a
+ * value that is not one: zod reads them with `Number()`, which also takes `0x10` (16), `1e3`, ` 5 `
+ * and `""` (0), and the edge takes plain decimal only. The words are the parameter's own for a value
+ * that is not a number (`perDay: must be a whole number from 1 to 100`), or else the edge's.
+ */
+function numericParameters(query: z.ZodType | undefined): ReadonlyMap<string, string> {
+  const numbers = new Map<string, string>();
+  if (!(query instanceof z.ZodObject)) return numbers;
+  for (const [name, field] of Object.entries(query.shape as Record<string, z.ZodType>)) {
+    let inner: z.ZodType = field;
+    while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault || inner instanceof z.ZodNullable) inner = inner.unwrap() as z.ZodType;
+    if (!(inner instanceof z.ZodNumber)) continue;
+    // A per-parse message is used only where the schema words none.
+    numbers.set(name, inner.safeParse(Number.NaN, { error: () => NOT_PLAIN_DECIMAL }).error?.issues[0]?.message ?? NOT_PLAIN_DECIMAL);
+  }
+  return numbers;
+}
+
+/**
+ * The 400 of a query the route does not take, or undefined: any parameter of a route without a
+ * `query` schema (its functions would not read it, and a caller would think `?status=sold` filtered),
+ * a parameter given more than once (no operation takes repeats, and the first would silently win),
+ * and a number that is not plain decimal. A parameter the schema does not name is its function's to
+ * refuse: it names the one most likely meant.
+ */
+function queryRefusal(sent: Record<string, string[]>, route: RouteSpec, numbers: ReadonlyMap<string, string>): HttpResult | undefined {
+  const fields: FieldError[] = [];
+  for (const [name, values] of Object.entries(sent)) {
+    if (route.query === undefined) fields.push({ path: name, message: 'is not a parameter of this request' });
+    else if (values.length > 1) fields.push({ path: name, message: `is given more than once (${values.length} times): send it once` });
+    else if (numbers.has(name) && !PLAIN_DECIMAL.test(values[0] ?? '')) fields.push({ path: name, message: numbers.get(name)! });
+  }
+  return fields.length === 0 ? undefined : invalid(fields);
+}
+
+/**
+ * The 400 of a JSON body with fields the route does not take (it has no `body` schema: its function
+ * reads no field, and `{"everywhere": true}` must not look obeyed), or undefined. Some bodies are
+ * not ours to shape: a signed webhook's is the payment provider's event (its signature is checked over
+ * it, raw), and a route that takes a form (`accepts`) reads whatever a mail client puts in it.
+ */
+function bodyRefusal(body: unknown, route: RouteSpec): HttpResult | undefined {
+  if (route.body !== undefined || route.auth === 'signature' || route.accepts !== undefined) return undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const keys = Object.keys(body);
+  return keys.length === 0 ? undefined : invalid(keys.map((key) => ({ path: key === '' ? '""' : key, message: 'is not a field of this request' })));
+}
+
+/** A JSON `\uD800`–`\uDFFF` escape: the only way a parsed body can hold a lone surrogate, since its bytes were checked as UTF-8. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** A surrogate without its other half (matched by UTF-16 code unit, so without the `u` flag). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/** A code unit as its JSON escape: `\udc00`. */
+const escaped = (unit: string): string => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * The first string of a parsed body, key or value at any depth, that is not well-formed UTF-16 (a
+ * lone surrogate, which JSON's `\u` escapes can spell but UTF-8 and every store cannot: it would be
+ * stored as U+FFFD, three bytes for one character), as the 400 naming its path; or undefined.
+ */
+function unicodeRefusal(value: unknown, path: readonly string[] = []): HttpResult | undefined {
+  if (typeof value === 'string') {
+    const lone = LONE_SURROGATE.exec(value)?.[0];
+    if (lone === undefined) return undefined;
+    const where = path.length === 0 ? '(body)' : path.join('.');
+    return invalid([{ path: where, message: `must be valid Unicode text (a lone surrogate ${escaped(lone)})` }]);
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const here = [...path, key === '' ? '""' : key.replace(LONE_SURROGATES, escaped)];
+    const refused = LONE_SURROGATE.test(key) ? unicodeRefusal(key, here) : unicodeRefusal(item, here);
+    if (refused !== undefined) return refused;
+  }
+  return undefined;
+}
+
 /**
  * A body's bytes (already cut off at {@link MAX_BODY_BYTES}) as its text and JSON, or the 400 that
- * names what is wrong: not UTF-8, nested too deep, not JSON. An empty body, or one that is not to be
- * read as JSON (`json: false`, a form), comes back as its text alone.
+ * names what is wrong: not UTF-8, nested too deep, not JSON, text that is not valid Unicode (named by
+ * its path: `title: must be valid Unicode text (a lone surrogate \udc00)`). An empty body, or one
+ * that is not to be read as JSON (`json: false`, a form), comes back as its text alone.
  */
 export function parseJsonBody(bytes: Uint8Array, options: { json: boolean } = { json: true }): { raw: string; body?: unknown } | HttpResult {
   let raw: string;
@@ -151,11 +242,14 @@ export function parseJsonBody(bytes: Uint8Array, options: { json: boolean } = { 
   if (nestsDeeperThan(raw, MAX_BODY_DEPTH)) {
     return problem('VALIDATION', `the body nests deeper than ${MAX_BODY_DEPTH} levels`, [{ path: '(body)', message: `must nest at most ${MAX_BODY_DEPTH} levels deep` }]);
   }
+  let body: unknown;
   try {
-    return { raw, body: JSON.parse(raw) };
+    body = JSON.parse(raw);
   } catch (error) {
     return problem('VALIDATION', `the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'must be JSON' }]);
   }
+  const notUnicode = SURROGATE_ESCAPE.test(raw) ? unicodeRefusal(body) : undefined;
+  return notUnicode ?? { raw, body };
 }
 
 /** The 413 of a body over {@link MAX_BODY_BYTES}. */
@@ -187,6 +281,8 @@ async function toHttpRequest(c: Context, options: ApiAppOptions, route: RouteSpe
     const json = route.accepts === undefined || mediaTypeOf(c) === 'application/json';
     const parsed = parseJsonBody(bytes, { json });
     if ('status' in parsed) return parsed;
+    const unknownFields = bodyRefusal(parsed.body, route);
+    if (unknownFields !== undefined) return unknownFields;
     request.rawBody = parsed.raw;
     if ('body' in parsed) request.body = parsed.body;
   }

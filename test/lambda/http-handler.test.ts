@@ -152,6 +152,12 @@ describe('API Gateway v2 entry of a request-response function', () => {
     const result = await call('searchLeedz', apiEvent('search-leedz.json'));
     expect(result.statusCode).toBe(200);
     expect(json(result).leedz.map((leed: { id: string }) => leed.id)).toEqual([posted.id]);
+    // A parameter given twice is refused on AWS as locally (the same edge), never read as its first value.
+    const repeated = apiEvent('search-leedz.json');
+    repeated.rawQueryString = repeated.rawQueryString.replace('trades=dj%2Ccaricatures', 'trades=dj&trades=caricatures');
+    const refused = await call('searchLeedz', repeated);
+    expect(refused.statusCode).toBe(400);
+    expect(json(refused).error.fields).toEqual([{ path: 'trades', message: 'is given more than once (2 times): send it once' }]);
   });
 
   it('hands the function the verified caller, the headers it may see and the client’s address — never the token', async () => {

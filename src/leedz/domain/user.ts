@@ -55,13 +55,38 @@ export const usernameSchema = z
  * subscriptionsSchema.parse(['dj', 'dj', 'caricatures']); // → ['dj', 'caricatures']
  */
 export const subscriptionsSchema = z
-  .array(tradeNameSchema)
+  .array(tradeNameSchema, { error: (issue) => (issue.input === undefined ? undefined : 'must be a list of trades, like ["dj"]') })
   .overwrite((trades) => [...new Set(trades)])
   .max(MAX_SUBSCRIPTIONS, `must list at most ${MAX_SUBSCRIPTIONS} trades`);
 
+/**
+ * A website: an https address of a site named by its domain. Not an IP address (a public profile's link
+ * to a bare address is a way to phish, or to point at someone's own network), and nothing before the
+ * host (`https://good.com@evil.com/` reads as good.com and opens evil.com).
+ *
+ * @example
+ * websiteSchema.safeParse('https://pat-draws.com/gallery').success; // → true
+ * websiteSchema.safeParse('http://pat-draws.com').success;          // → false: https only
+ */
 const websiteSchema = z
-  .url({ protocol: /^https?$/, hostname: z.regexes.domain, error: 'must be a web address starting with https://' })
-  .max(WEBSITE_MAX_LENGTH, `must be at most ${WEBSITE_MAX_LENGTH} characters`);
+  .string()
+  .max(WEBSITE_MAX_LENGTH, `must be at most ${WEBSITE_MAX_LENGTH} characters`)
+  .check((ctx) => {
+    const message = websiteProblem(ctx.value);
+    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+  })
+  .describe('An https address, by domain name');
+
+/** What is wrong with a website address, or undefined. */
+function websiteProblem(text: string): string | undefined {
+  const url = /^https:\/\//i.test(text) && URL.canParse(text) ? new URL(text) : undefined;
+  if (url === undefined) return 'must be a web address starting with https://';
+  // Whatever precedes an `@` in the authority is a user name and password, even an empty one (`https://@x.com`).
+  if (/^https:\/\/[^/?#]*@/i.test(text)) return 'must not have a user name or password before the site (user@…)';
+  if (/^[\d.]+$/.test(url.hostname) || url.hostname.startsWith('[')) return 'must name the site by its domain, not an IP address';
+  if (!z.regexes.domain.test(url.hostname)) return 'must name the site by its domain, like https://example.com';
+  return undefined;
+}
 
 const aboutSchema = z.string().max(ABOUT_MAX_LENGTH, `must be at most ${ABOUT_MAX_LENGTH} characters`);
 

@@ -28,18 +28,51 @@ export interface FieldError {
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; fields: FieldError[] };
 
 /**
- * The messages for issues that a field schema does not word itself: a missing value and a value of
- * the wrong JSON type. Passed per parse (never with `z.config`, which would change every other
- * zod user in the process).
+ * The messages for issues that a field schema does not word itself: a missing value, a value of the
+ * wrong JSON type, and a number, text or list out of its bounds (in the API's words, never zod's
+ * "Too small: expected number to be >=1"). Passed per parse (never with `z.config`, which would
+ * change every other zod user in the process).
  *
  * @example
  * schema.safeParse(body, { error: describeIssue });
+ * // z.coerce.number().int().min(1).max(5000) given 0 → 'must be a whole number from 1 to 5,000'
+ * // z.string().max(64) given 65 characters       → 'must be at most 64 characters'
  */
 export const describeIssue: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'too_small' || issue.code === 'too_big') return describeBound(issue);
   if (issue.code !== 'invalid_type') return undefined;
   if (issue.input === undefined || issue.input === null) return 'is required';
   return EXPECTED[issue.expected] ?? `must be of type ${issue.expected}`;
 };
+
+/** A bound a value is outside of, as a rule: a whole number's range whole when its schema has both ends. */
+function describeBound(issue: z.core.$ZodRawIssue<z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig>): string | undefined {
+  const small = issue.code === 'too_small';
+  const bound = Number(small ? issue.minimum : issue.maximum);
+  if (!Number.isFinite(bound)) return undefined;
+  const exact = issue.inclusive !== false;
+  switch (issue.origin) {
+    case 'number': {
+      const schema = issue.schema;
+      if (exact && schema instanceof z.ZodNumber && schema.isInt && Number.isFinite(schema.minValue) && Number.isFinite(schema.maxValue)) {
+        return `must be a whole number from ${counted(schema.minValue!)} to ${counted(schema.maxValue!)}`;
+      }
+      if (small) return exact ? `must be at least ${counted(bound)}` : `must be more than ${counted(bound)}`;
+      return exact ? `must be at most ${counted(bound)}` : `must be less than ${counted(bound)}`;
+    }
+    case 'string':
+      return `must be ${small ? 'at least' : 'at most'} ${counted(bound)} ${bound === 1 ? 'character' : 'characters'}`;
+    case 'array':
+      return `must list ${small ? 'at least' : 'at most'} ${counted(bound)}`;
+    default:
+      return undefined;
+  }
+}
+
+/** A count as the messages write it: `5,000`. */
+function counted(n: number): string {
+  return n.toLocaleString('en-US');
+}
 
 const EXPECTED: Partial<Record<string, string>> = {
   string: 'must be text',

@@ -124,9 +124,11 @@ export function routeErrors(route: RouteShape): RouteError[] {
   const errors: RouteError[] = [];
   const changes = route.method !== 'GET';
   const hasPath = /:(trade|id|username|file)\b/.test(route.path);
-  if (route.body !== undefined || route.query !== undefined || hasPath) errors.push(routeError('VALIDATION', '`fields` names each bad field of the path, the query or the body, and why'));
+  // Every operation refuses a query parameter it does not take, and every POST or PATCH a body that is not JSON (src/edge/api-app.ts).
+  errors.push(routeError('VALIDATION', '`fields` names each bad field of the path, the query or the body, and why'));
   if (route.auth === 'session') errors.push(routeError('UNAUTHENTICATED', 'no valid session (sign in first)'));
-  if (changes) errors.push(routeError('FORBIDDEN', "the request comes from another site's page (its Origin)"));
+  // A route that takes a form (one-click unsubscribe) acts on no session: its Origin is not checked.
+  if (changes && route.accepts === undefined) errors.push(routeError('FORBIDDEN', "the request comes from another site's page (its Origin)"));
   if (hasPath && route.function !== 'calendarFeed') errors.push(routeError('NOT_FOUND', /:username/.test(route.path) ? 'no such vendor' : /:id/.test(route.path) ? 'no such leed, or it was deleted' : 'no such trade'));
   if (route.method === 'POST' || route.method === 'PATCH') {
     const wanted = route.accepts === undefined ? 'the body is not sent as Content-Type: application/json' : 'the body is neither a form (one-click) nor JSON';

@@ -11,6 +11,7 @@ import { invoke, prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { mailboxOf } from '../domain/user.js';
+import { bodyOf } from '../domain/validation.js';
 import { ConflictError } from '../ports.js';
 import { defineHttpFunction, outboxMessage } from './define-http-function.js';
 import { accepted, ok, parseWith, problem } from './http.js';
@@ -18,8 +19,13 @@ import { accepted, ok, parseWith, problem } from './http.js';
 export const SESSION_COOKIE = 'leedz_session';
 const WINDOW_MS = 15 * 60_000;
 
+/** The body of `POST /api/auth/login`, read through `bodyOf` (trimmed, as every text field is). */
 export const loginBodySchema = z.strictObject({
-  email: z.email({ error: 'must be a valid email address' }).max(254, 'must be at most 254 characters').transform((e) => e.toLowerCase()),
+  // A missing email or one that is not text is described by describeIssue ("is required", "must be text").
+  email: z
+    .email({ error: (issue) => (issue.code === 'invalid_type' ? undefined : 'must be a valid email address') })
+    .max(254, 'must be at most 254 characters')
+    .transform((e) => e.toLowerCase()),
 });
 
 export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
@@ -28,7 +34,7 @@ export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
     table: ['update'],
     invokes: [controllers.emailHelper],
     handler: async (request, ctx) => {
-      const body = parseWith(loginBodySchema, request.body ?? {});
+      const body = parseWith(loginBodySchema, bodyOf(request.body));
       if (!body.ok) return body.result;
       const { email } = body.value;
       // Counted in the store, so the limit holds across restarts and, on AWS, across containers: per
@@ -53,7 +59,7 @@ export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
 
 /** The body of `POST /api/auth/callback`: the token of a sign-in link. */
 export const callbackBodySchema = z.strictObject({
-  token: z.string({ error: 'is required' }).min(16, 'is not a sign-in token').max(200, 'is not a sign-in token'),
+  token: z.string().min(16, 'is not a sign-in token').max(200, 'is not a sign-in token'),
 });
 
 export function createAuthCallback(deps: MarketplaceDeps, controllers: Controllers) {

@@ -11,7 +11,8 @@ import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './defi
 import { accepted, parseWith } from './http.js';
 
 export const reportBodySchema = z.strictObject({
-  reason: z.string({ error: 'is required' }).trim().min(1, 'is required').max(1000, 'must be at most 1,000 characters'),
+  // Missing and the wrong type are told apart by describeIssue ("is required", "must be text").
+  reason: z.string().trim().min(1, 'is required').max(1000, 'must be at most 1,000 characters'),
 });
 
 export function createReportLeed(deps: MarketplaceDeps, controllers: Controllers) {

@@ -24,7 +24,12 @@ export interface RouteSpec {
   /** `session`: needs a signed-in user (401 without). `signature`: the payment provider's signed webhook. */
   auth: 'none' | 'optional' | 'session' | 'signature';
   summary: string;
+  /** The query parameters it takes. Absent: it takes none, and the edge refuses any (400 naming each). */
   query?: z.ZodType;
+  /**
+   * The JSON body it takes. Absent: it takes no field, and the edge refuses a JSON object that has any
+   * (400 naming each); but a signed webhook's body is the provider's event, and a form (`accepts`) the mail client's.
+   */
   body?: z.ZodType;
   /**
    * Content types the route takes besides JSON, passed to the function as the raw body only: the

@@ -88,10 +88,27 @@ describe('validateProfilePatch', () => {
     expect(accepted(validateProfilePatch({ website: null, about: '  ', zip: '' }))).toEqual({ website: null, about: null, zip: null });
   });
 
-  it('accepts an http(s) website and refuses anything else', () => {
+  it('accepts an https website and refuses anything else', () => {
     expect(accepted(validateProfilePatch({ website: 'https://pat.example.com/gigs' }))).toEqual({ website: 'https://pat.example.com/gigs' });
-    for (const website of ['pat.example.com', 'ftp://pat.example.com', 'javascript:alert(1)', 'https://localhost']) {
+    for (const website of ['pat.example.com', 'ftp://pat.example.com', 'javascript:alert(1)', 'http://pat.example.com', 'https:pat.example.com']) {
       expect(refusedFields(validateProfilePatch({ website }))).toEqual({ website: 'must be a web address starting with https://' });
+    }
+    expect(refusedFields(validateProfilePatch({ website: 'https://localhost' }))).toEqual({ website: 'must name the site by its domain, like https://example.com' });
+  });
+
+  it('refuses a website that hides its host behind a user name, or names an IP address, saying which', () => {
+    for (const website of ['https://pat.example.com@evil.example/', 'https://user:pw@pat.example.com/', 'https://@pat.example.com/']) {
+      expect(refusedFields(validateProfilePatch({ website }))).toEqual({ website: 'must not have a user name or password before the site (user@…)' });
+    }
+    for (const website of ['https://127.0.0.1/', 'https://[::1]/', 'https://0x7f.1/']) {
+      expect(refusedFields(validateProfilePatch({ website }))).toEqual({ website: 'must name the site by its domain, not an IP address' });
+    }
+    expect(accepted(validateProfilePatch({ website: 'https://pat.example.com/contact@gigs' }))).toEqual({ website: 'https://pat.example.com/contact@gigs' });
+  });
+
+  it('says subscriptions must be a list when they are null or not a list, not that they are required', () => {
+    for (const subscriptions of [null, 'dj', 5]) {
+      expect(refusedFields(validateProfilePatch({ subscriptions }))).toEqual({ subscriptions: 'must be a list of trades, like ["dj"]' });
     }
   });
 

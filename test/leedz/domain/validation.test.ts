@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bodyOf, closestKey, firstPerPath } from '../../../src/leedz/domain/validation.js';
+import { z } from 'zod';
+import { bodyOf, closestKey, describeIssue, firstPerPath } from '../../../src/leedz/domain/validation.js';
 
 describe('bodyOf', () => {
   it('trims top-level strings and turns blank ones into null', () => {
@@ -56,5 +57,27 @@ describe('closestKey', () => {
     // One edit from both "to" and "tom": either guess could be wrong.
     expect(closestKey('tox', ['to', 'tom'])).toBeUndefined();
     expect(closestKey('abcd', ['abce', 'abcf'])).toBeUndefined();
+  });
+});
+
+describe('describeIssue', () => {
+  const messageOf = (schema: z.ZodType, value: unknown): string | undefined => schema.safeParse(value, { error: describeIssue }).error?.issues[0]?.message;
+
+  it('words a number, text or list out of its bounds in the API’s words, never zod’s', () => {
+    const limit = z.coerce.number().int().min(1).max(5000);
+    expect(messageOf(limit, '0')).toBe('must be a whole number from 1 to 5,000');
+    expect(messageOf(limit, '5001')).toBe('must be a whole number from 1 to 5,000');
+    expect(messageOf(z.number().min(1), 0)).toBe('must be at least 1');
+    expect(messageOf(z.number().max(1000), 1001)).toBe('must be at most 1,000');
+    expect(messageOf(z.number().positive(), 0)).toBe('must be more than 0');
+    expect(messageOf(z.string().max(64), 'x'.repeat(65))).toBe('must be at most 64 characters');
+    expect(messageOf(z.string().min(1), '')).toBe('must be at least 1 character');
+    expect(messageOf(z.array(z.string()).max(6), ['a', 'b', 'c', 'd', 'e', 'f', 'g'])).toBe('must list at most 6');
+  });
+
+  it('leaves a rule the schema words itself as it is, and tells missing from the wrong type', () => {
+    expect(messageOf(z.number().max(500, 'must be at most 500 miles'), 501)).toBe('must be at most 500 miles');
+    expect(messageOf(z.string(), undefined)).toBe('is required');
+    expect(messageOf(z.string(), 5)).toBe('must be text');
   });
 });
