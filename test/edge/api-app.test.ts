@@ -102,6 +102,10 @@ describe('refusals are worded in the API’s words, never zod’s', () => {
     expect(refused(await t.api('GET', `/api/users/${'x'.repeat(65)}`))).toEqual({ username: 'must be at most 64 characters' });
   });
 
+  it('a report’s reason holds no control character, as a leed’s text does not (it reaches the admin’s email)', async () => {
+    expect(refused(await t.api('POST', `${leedPath}/report`, { token, body: { reason: 'Fake\u202e gig' } }))).toEqual({ reason: 'must not contain control characters' });
+  });
+
   it('a value of the wrong type is said to be so, not to be missing', async () => {
     expect(refused(await t.api('POST', `${leedPath}/report`, { token, body: { reason: 5 } }))).toEqual({ reason: 'must be text' });
     expect(refused(await t.api('POST', `${leedPath}/report`, { token, body: {} }))).toEqual({ reason: 'is required' });

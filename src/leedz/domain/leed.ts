@@ -8,7 +8,18 @@ import { streetAddressSchema, zipOfAddress, zipSchema } from './address.js';
 import { geoPointSchema } from './geo.js';
 import { formatClockInZone, formatWallTime, isWallTime, resolveWallTime, WALL_TIME_PATTERN } from './time-zone.js';
 import { tradeNameSchema } from './trade.js';
-import { bodyOf, changeBodyErrors, describeIssue, type FieldError, fieldErrorsOf, firstPerPath, type ValidationResult, withLikelyKey } from './validation.js';
+import {
+  bodyOf,
+  changeBodyErrors,
+  CONTROL_MESSAGE,
+  describeIssue,
+  type FieldError,
+  fieldErrorsOf,
+  firstPerPath,
+  hasControlCharacters,
+  type ValidationResult,
+  withLikelyKey,
+} from './validation.js';
 
 // ── limits ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -174,26 +185,18 @@ const resolvedGigTimeSchema = z
     return Number.isNaN(ms) ? text : new Date(ms).toISOString();
   });
 
-// What a terminal, an email client or a calendar would act on rather than show: the C0 controls, DEL,
-// and the bidi overrides and isolates that make text read other than it is stored ("Trojan Source").
-// RFC 5545 §3.3.11 allows no control character in a TEXT value (the calendar feed) either.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
-// A text of several lines keeps its line breaks and tabs: what a pasted list is made of.
-const CONTROL_CHARACTERS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
-const CONTROL_MESSAGE = 'must not contain control characters';
-
 const titleSchema = z
   .string()
   .max(TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`)
-  .refine((text) => !CONTROL_CHARACTERS.test(text), CONTROL_MESSAGE);
+  .refine((text) => !hasControlCharacters(text), CONTROL_MESSAGE);
 
 const longTextSchema = z
   .string()
   .max(TEXT_MAX_LENGTH, `must be at most ${TEXT_MAX_LENGTH.toLocaleString('en-US')} characters`)
-  .refine((text) => !CONTROL_CHARACTERS_BUT_LINES.test(text), CONTROL_MESSAGE);
+  .refine((text) => !hasControlCharacters(text, { lines: true }), CONTROL_MESSAGE);
 
 // The address is put on one line first (its line breaks and tabs become spaces); what is left is refused.
-const locationSchema = streetAddressSchema.refine((text) => !CONTROL_CHARACTERS.test(text), CONTROL_MESSAGE);
+const locationSchema = streetAddressSchema.refine((text) => !hasControlCharacters(text), CONTROL_MESSAGE);
 
 const PRICE_MESSAGE = 'must be 0 (free) or 100 to 10,000 cents ($1 to $100)';
 

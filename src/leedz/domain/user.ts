@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { zipSchema } from './address.js';
 import { badgeIdSchema } from './badges.js';
 import { tradeNameSchema } from './trade.js';
-import { bodyOf, changeBodyErrors, describeIssue, fieldErrorsOf, type ValidationResult, withLikelyKey } from './validation.js';
+import { bodyOf, changeBodyErrors, CONTROL_MESSAGE, describeIssue, fieldErrorsOf, hasControlCharacters, type ValidationResult, withLikelyKey } from './validation.js';
 
 /**
  * The radii (miles) a user may choose for "leedz near me".
@@ -79,6 +79,7 @@ const websiteSchema = z
 
 /** What is wrong with a website address, or undefined. */
 function websiteProblem(text: string): string | undefined {
+  if (hasControlCharacters(text)) return CONTROL_MESSAGE;
   const url = /^https:\/\//i.test(text) && URL.canParse(text) ? new URL(text) : undefined;
   if (url === undefined) return 'must be a web address starting with https://';
   // Whatever precedes an `@` in the authority is a user name and password, even an empty one (`https://@x.com`).
@@ -88,7 +89,10 @@ function websiteProblem(text: string): string | undefined {
   return undefined;
 }
 
-const aboutSchema = z.string().max(ABOUT_MAX_LENGTH, `must be at most ${ABOUT_MAX_LENGTH} characters`);
+const aboutSchema = z
+  .string()
+  .max(ABOUT_MAX_LENGTH, `must be at most ${ABOUT_MAX_LENGTH} characters`)
+  .refine((text) => !hasControlCharacters(text, { lines: true }), CONTROL_MESSAGE);
 
 /**
  * A stored user. `email` is private (only `GET /api/me` returns it); see {@link publicProfile}.

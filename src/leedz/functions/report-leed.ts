@@ -7,12 +7,18 @@ import { z } from 'zod';
 import { prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
+import { CONTROL_MESSAGE, hasControlCharacters } from '../domain/validation.js';
 import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
 import { accepted, parseWith } from './http.js';
 
 export const reportBodySchema = z.strictObject({
   // Missing and the wrong type are told apart by describeIssue ("is required", "must be text").
-  reason: z.string().trim().min(1, 'is required').max(1000, 'must be at most 1,000 characters'),
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(1000, 'must be at most 1,000 characters')
+    .refine((text) => !hasControlCharacters(text, { lines: true }), CONTROL_MESSAGE),
 });
 
 export function createReportLeed(deps: MarketplaceDeps, controllers: Controllers) {

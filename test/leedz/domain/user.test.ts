@@ -106,6 +106,14 @@ describe('validateProfilePatch', () => {
     expect(accepted(validateProfilePatch({ website: 'https://pat.example.com/contact@gigs' }))).toEqual({ website: 'https://pat.example.com/contact@gigs' });
   });
 
+  it('refuses control characters and bidirectional overrides in about and website; about keeps its line breaks', () => {
+    for (const control of ['\u0000', '\u001b', '\u007f', '\u202e', '\u2066']) {
+      expect(refusedFields(validateProfilePatch({ about: `Caricatures${control} at parties` }))).toEqual({ about: 'must not contain control characters' });
+      expect(refusedFields(validateProfilePatch({ website: `https://pat.example.com/${control}gallery` }))).toEqual({ website: 'must not contain control characters' });
+    }
+    expect(accepted(validateProfilePatch({ about: 'Caricatures at parties.\nWeddings too.' }))).toEqual({ about: 'Caricatures at parties.\nWeddings too.' });
+  });
+
   it('says subscriptions must be a list when they are null or not a list, not that they are required', () => {
     for (const subscriptions of [null, 'dj', 5]) {
       expect(refusedFields(validateProfilePatch({ subscriptions }))).toEqual({ subscriptions: 'must be a list of trades, like ["dj"]' });
