@@ -184,14 +184,17 @@ function firstOfEachDay(answer: RawJson, perDay: number, limit: number): RawJson
   return new RawJson(JSON.stringify({ leedz: kept, days }));
 }
 
+/** A leed's end in an answer's JSON: a quote inside a JSON string is escaped, so only the key itself matches. */
+const END_FIELD = /"end":"([^"]+)"/g;
+
 /**
  * When the first of an answer's leedz ends (epoch ms; never, for none): until then none of them is
- * over. Read once per answer built, not per answer served.
+ * over. Read once per answer built, not per answer served, and from the text: the calendar's month
+ * reads up to 20,000 leedz, and parsing them cost 50 ms, a fifth of building the answer.
  */
 function firstEndOf(answer: RawJson): number {
-  const { leedz } = JSON.parse(answer.json) as { leedz: LeedPreview[] };
   let first = Number.POSITIVE_INFINITY;
-  for (const leed of leedz) first = Math.min(first, Date.parse(leed.end));
+  for (const [, end] of answer.json.matchAll(END_FIELD)) first = Math.min(first, Date.parse(end!));
   return first;
 }
 
