@@ -8,6 +8,7 @@
  * @example
  * const text = icsCalendar({ name: "The Leedz: pat's gigs", now: new Date(), events: [{ uid: 'l_1@leedz.example.com', start, end, summary: 'DJ: Wedding' }] });
  */
+import { withoutControlCharacters } from './validation.js';
 
 /** One event of the feed. */
 export interface IcsEvent {
@@ -77,12 +78,11 @@ export function icsDateTime(instant: string | Date): string {
  * escapeText('Main St, Suite 2; ask for Pat'); // → 'Main St\\, Suite 2\\; ask for Pat'
  */
 export function escapeText(text: string): string {
-  return text
+  return withoutControlCharacters(text)
     .replace(/\\/g, '\\\\')
     .replace(/;/g, '\\;')
     .replace(/,/g, '\\,')
-    .replace(/\r\n|\r|\n/g, '\\n')
-    .replace(/[\u0000-\u0008\u000a-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '');
+    .replace(/\r\n|\r|\n/g, '\\n');
 }
 
 const encoder = new TextEncoder();

@@ -12,26 +12,6 @@ import { z } from 'zod';
  * @example
  * const bad: FieldError = { path: 'visibility.clientEmail', message: 'cannot hide an empty field' };
  */
-// What a terminal, an email client or a calendar would act on rather than show: the C0 controls, DEL,
-// and the bidi overrides and isolates that make text read other than it is stored ("Trojan Source").
-// RFC 5545 §3.3.11 allows no control character in a TEXT value (the calendar feed) either.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
-// A text of several lines keeps its line breaks and tabs: what a pasted list is made of.
-const CONTROL_CHARACTERS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
-export const CONTROL_MESSAGE = 'must not contain control characters';
-
-/**
- * Whether text holds a character that is not text to show: a control character, or a bidirectional
- * override. With `lines`, line breaks and tabs are text (a field of several lines keeps them).
- *
- * @example
- * hasControlCharacters('DJ\u202Eroh'); // → true
- * hasControlCharacters('one\ntwo', { lines: true }); // → false
- */
-export function hasControlCharacters(text: string, options: { lines?: boolean } = {}): boolean {
-  return (options.lines === true ? CONTROL_CHARACTERS_BUT_LINES : CONTROL_CHARACTERS).test(text);
-}
-
 export interface FieldError {
   path: string;
   message: string;
@@ -46,6 +26,38 @@ export interface FieldError {
  * if (!result.ok) console.log(result.fields.map((f) => `${f.path}: ${f.message}`));
  */
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; fields: FieldError[] };
+
+// What a terminal, an email client or a calendar would act on rather than show: the C0 controls, DEL,
+// and the bidi overrides and isolates that make text read other than it is stored ("Trojan Source").
+// RFC 5545 §3.3.11 allows no control character in a TEXT value (the calendar feed) either.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+// A text of several lines keeps its line breaks and tabs: what a pasted list is made of.
+const CONTROL_CHARACTERS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+const EVERY_CONTROL_CHARACTER_BUT_LINES = new RegExp(CONTROL_CHARACTERS_BUT_LINES.source, 'g');
+export const CONTROL_MESSAGE = 'must not contain control characters';
+
+/**
+ * Whether text holds a character that is not text to show: a control character, or a bidirectional
+ * override. With `lines`, line breaks and tabs are text (a field of several lines keeps them).
+ *
+ * @example
+ * hasControlCharacters('DJ\u202Eroh'); // → true
+ * hasControlCharacters('one\ntwo', { lines: true }); // → false
+ */
+export function hasControlCharacters(text: string, options: { lines?: boolean } = {}): boolean {
+  return (options.lines === true ? CONTROL_CHARACTERS_BUT_LINES : CONTROL_CHARACTERS).test(text);
+}
+
+/**
+ * Text without the characters {@link hasControlCharacters} finds, line breaks and tabs kept: for text
+ * stored before the rule, on its way to where such characters do harm (a calendar feed).
+ *
+ * @example
+ * withoutControlCharacters('DJ\u0000 night\n'); // → 'DJ night\n'
+ */
+export function withoutControlCharacters(text: string): string {
+  return text.replace(EVERY_CONTROL_CHARACTER_BUT_LINES, '');
+}
 
 /**
  * The messages for issues that a field schema does not word itself: a missing value, a value of the
