@@ -1,16 +1,15 @@
 /** `leedz seed`: demo data written straight into the data folder's store (a running server may share it). */
 import { join } from 'node:path';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createZipGeocoder } from '../adapters/geocoder/zip/zip-geocoder.js';
 import { createSqliteStore } from '../adapters/store/sqlite/sqlite-store.js';
 import { UsageError } from './cli-support.js';
 import type { ServerConfig } from './config.js';
+import { prepareDataDir } from './data-dir.js';
 import { seedMarketplace, type SeedOptions, type SeedResult } from './seed.js';
 
 /**
- * Seed the data folder's `leedz.db`, making the folder as the server does: readable by its owner
- * only (it holds the runtime's credentials and the databases), and the database file private before
- * SQLite opens it, since its `-wal` and `-shm` files take the database file's permissions.
+ * Seed the data folder's `leedz.db`, making the folder as the server does (src/server/data-dir.ts).
  *
  * @example
  * await seedDataFolder(resolveServerConfig(process.env), { users: 40, leedz: 150, seed: 42 });
@@ -22,8 +21,7 @@ export async function seedDataFolder(config: ServerConfig, options: SeedOptions)
   const needsVendors = options.users === 0 && options.leedz > 0;
   const noVendors = () => new UsageError(`--users 0 posts the leedz as the demo vendors of an earlier seed, and ${config.dataDir} has none: give --users 1 or more`);
   if (needsVendors && !existsSync(path)) throw noVendors();
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  closeSync(openSync(path, 'a', 0o600));
+  prepareDataDir(config.dataDir, ['leedz.db']);
   const store = createSqliteStore({ path, durability: config.durability });
   try {
     if (needsVendors && (await store.getUser('vendor1')) === undefined) throw noVendors();

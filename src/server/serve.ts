@@ -7,7 +7,7 @@
  * const server = await startServer(resolveServerConfig(process.env));
  * await server.close();
  */
-import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
@@ -28,6 +28,7 @@ import { createLambdaTransport } from '../transports/lambda-transport.js';
 import { wireAwsLocalMarketplace, type AwsLocalWiring } from './aws-local-wiring.js';
 import { guardBrowserRequests, hostAllowed } from './browser-guards.js';
 import type { ServerConfig } from './config.js';
+import { prepareDataDir } from './data-dir.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import { wireMarketplace, type MarketplaceWiring } from './marketplace-wiring.js';
 import { seedIfEmpty } from './seed.js';
@@ -233,23 +234,6 @@ async function stopListening(listening: Server): Promise<void> {
   } finally {
     clearInterval(idle);
   }
-}
-
-/**
- * The data folder and everything in it readable by its owner only: it holds the runtime's
- * credentials, the session key, the databases. SQLite creates a database's `-wal` and `-shm` files
- * with the database file's permissions, so each database file is created private before it is opened.
- */
-function prepareDataDir(dataDir: string, databases: readonly string[]): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  if (process.platform === 'win32') return;
-  for (const name of databases) closeSync(openSync(join(dataDir, name), 'a', 0o600));
-  const tighten = (path: string) => {
-    const stat = statSync(path);
-    chmodSync(path, stat.isDirectory() ? 0o700 : 0o600);
-    if (stat.isDirectory()) for (const entry of readdirSync(path)) tighten(join(path, entry));
-  };
-  tighten(dataDir);
 }
 
 const DATABASE_DESCRIPTIONS: Record<string, string> = {
