@@ -186,9 +186,9 @@ describe('the scanner', () => {
   });
 
   it('reports a citation of a file that does not exist, naming the citing file and line', () => {
-    const text = ['// the rules', '// (LEEDZ.md, Conflicts) and docs/no-such-page.md', '// docs/marketplace.md and ../../../docs/style.md exist'].join('\n');
+    const text = ['// the rules', '// (RULES.md, Conflicts) and docs/no-such-page.md', '// docs/marketplace.md and ../../../docs/style.md exist'].join('\n');
     expect(missingCitations('src/leedz/domain/example.ts', text)).toEqual([
-      { file: 'src/leedz/domain/example.ts', line: 2, name: 'LEEDZ.md' },
+      { file: 'src/leedz/domain/example.ts', line: 2, name: 'RULES.md' },
       { file: 'src/leedz/domain/example.ts', line: 2, name: 'docs/no-such-page.md' },
     ]);
   });
