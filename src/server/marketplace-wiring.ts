@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { createOutboxMailer } from '../adapters/mailer/outbox/outbox-mailer.js';
 import { createSmtpMailer, createTeeMailer } from '../adapters/mailer/smtp/smtp-mailer.js';
-import { createZipGeocoder } from '../adapters/geocoder/zip/zip-geocoder.js';
+import { createZipGeocoder, zipGeocoderPlaceKey } from '../adapters/geocoder/zip/zip-geocoder.js';
 import { createLocalIdentity } from '../adapters/identity/local/local-identity.js';
 import { createLocalPayments, type LocalPayments, renderCheckoutPage } from '../adapters/payments/local/local-payments.js';
 import { createSqliteIdempotencyStore } from '../adapters/idempotency/sqlite-idempotency-store.js';
@@ -64,7 +64,12 @@ export interface MarketplaceWiring {
 export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceWiring {
   mkdirSync(options.dataDir, { recursive: true });
   let relay: OutboxRelay | undefined;
-  const store = createSqliteStore({ path: join(options.dataDir, 'leedz.db'), durability: options.durability, onOutboxWrite: () => relay?.nudge() });
+  const store = createSqliteStore({
+    path: join(options.dataDir, 'leedz.db'),
+    durability: options.durability,
+    onOutboxWrite: () => relay?.nudge(),
+    placeKeyOf: zipGeocoderPlaceKey,
+  });
   const outbox = createOutboxMailer({ db: store.db });
   const smtp = options.smtpUrl === undefined ? undefined : createSmtpMailer({ url: options.smtpUrl, from: options.mailFrom });
   // Every email is kept in the outbox (the dev listing and the tests read it); SMTP sends it too when configured.

@@ -1,7 +1,7 @@
 /** `leedz seed`: demo data written straight into the data folder's store (a running server may share it). */
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { createZipGeocoder } from '../adapters/geocoder/zip/zip-geocoder.js';
+import { createZipGeocoder, zipGeocoderPlaceKey } from '../adapters/geocoder/zip/zip-geocoder.js';
 import { createSqliteStore } from '../adapters/store/sqlite/sqlite-store.js';
 import { UsageError } from './cli-support.js';
 import type { ServerConfig } from './config.js';
@@ -22,7 +22,7 @@ export async function seedDataFolder(config: ServerConfig, options: SeedOptions)
   const noVendors = () => new UsageError(`--users 0 posts the leedz as the demo vendors of an earlier seed, and ${config.dataDir} has none: give --users 1 or more`);
   if (needsVendors && !existsSync(path)) throw noVendors();
   prepareDataDir(config.dataDir, ['leedz.db']);
-  const store = createSqliteStore({ path, durability: config.durability });
+  const store = createSqliteStore({ path, durability: config.durability, placeKeyOf: zipGeocoderPlaceKey });
   try {
     if (needsVendors && (await store.getUser('vendor1')) === undefined) throw noVendors();
     return await seedMarketplace({ store, geocoder: createZipGeocoder(), now: new Date() }, options);

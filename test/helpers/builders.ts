@@ -36,7 +36,7 @@ export function aLeed(overrides: Partial<Leed> = {}): Leed {
     location: '123 Main St, Springfield, IL 62701',
     zip: '62701',
     point: { lat: 39.7817, lon: -89.6501 },
-    placeKey: '123 main st springfield il 62701',
+    placeKey: '123 main st 62701',
     start: at('2030-06-01T18:00'),
     end: at('2030-06-01T20:00'),
     timeZone: 'America/Chicago',

@@ -85,13 +85,82 @@ const ABBREVIATIONS: ReadonlyMap<string, string> = new Map(
 /**
  * The key under which two spellings of one street address are the same place: case, spacing,
  * punctuation and the common USPS abbreviations are folded. Used as `placeKey` when no geocoder
- * gives a precise point.
+ * gives a precise point and nothing is known of the address's zip (see {@link zipPlaceKey}).
  *
  * @example
  * normalizePlaceKey('123 Main Street, Springfield, IL 62701'); // → '123 main st springfield il 62701'
  * normalizePlaceKey('123 main st springfield il 62701');       // → '123 main st springfield il 62701'
  */
 export function normalizePlaceKey(address: string): string {
+  return placeWords(address).join(' ');
+}
+
+/** What an address's zip already says: the town and the state its data names. */
+export interface ZipArea {
+  zip: string;
+  /** The town, as the zip's data names it: "Springfield", "Saint Louis". */
+  town: string;
+  /** The two-letter code: "IL", "DC", "PR". */
+  state: string;
+  /** The state's name, where the data has one: "Illinois". */
+  stateName?: string;
+}
+
+/** Address words that are also a state's code: "NE" (northeast, Nebraska), "CT" (court, Connecticut), "FL" (floor, Florida). */
+const STREET_WORDS: ReadonlySet<string> = new Set(ABBREVIATIONS.values());
+
+/** Town words spelled both ways: "St. Louis" is the data's "Saint Louis". */
+const TOWN_WORDS: ReadonlyMap<string, string> = new Map([
+  ['saint', 'st'],
+  ['sainte', 'ste'],
+  ['fort', 'ft'],
+]);
+
+/**
+ * The key of an address whose zip is known: the normalised street (house number, street, unit) and
+ * the zip, without the town and the state when they are the zip's own, since the zip names them
+ * already. People write one address with the town, without it, with the state's code or its name;
+ * all are one place, so none of them double-books it.
+ *
+ * The state alone (no town before it) is left out only when it cannot be a word of the street: in
+ * "123 Main St NE 68102", "NE" is northeast, not Nebraska. A town the zip's data does not name
+ * ("Hollywood" where the data says "Los Angeles") stays in the key, as does a state that is not the
+ * zip's: a key that keeps a word too many can miss a double booking, one that drops a word of the
+ * street could refuse a gig at the house next door.
+ *
+ * @example
+ * const area = { zip: '62701', town: 'Springfield', state: 'IL', stateName: 'Illinois' };
+ * zipPlaceKey('123 Main Street, Springfield, Illinois 62701', area); // → '123 main st 62701'
+ * zipPlaceKey('123 main st 62701', area);                            // → '123 main st 62701'
+ */
+export function zipPlaceKey(address: string, area: ZipArea): string {
+  const words = placeWords(address);
+  if (words.at(-1) === area.zip) words.pop();
+  const town = placeWords(area.town).map(townWord);
+  const stateCode = area.state.toLowerCase();
+  const stateName = area.stateName === undefined ? [] : placeWords(area.stateName);
+  /** How many of the last words (before `skip` more) are `tail`; 0 unless at least one word of the street stays. */
+  const endsWith = (tail: readonly string[], skip = 0, same = (a: string, b: string) => a === b): number => {
+    const from = words.length - skip - tail.length;
+    return tail.length > 0 && from >= 1 && tail.every((word, i) => same(words[from + i]!, word)) ? tail.length : 0;
+  };
+  const sameTownWord = (word: string, townWordOfData: string) => townWord(word) === townWordOfData;
+
+  const byName = endsWith(stateName);
+  const state = byName || endsWith([stateCode]);
+  const townBeforeState = state === 0 ? 0 : endsWith(town, state, sameTownWord);
+  if (townBeforeState > 0) {
+    words.length -= state + townBeforeState;
+  } else if (state > 0 && (byName > 0 || !STREET_WORDS.has(stateCode))) {
+    words.length -= state;
+  } else {
+    words.length -= endsWith(town, 0, sameTownWord);
+  }
+  return [...words, area.zip].join(' ');
+}
+
+/** An address's words, lower case, without punctuation, with the USPS abbreviations applied. */
+function placeWords(address: string): string[] {
   const words = address
     .toLowerCase()
     // Dots and apostrophes join what they separate ("N.W." → "nw", "O'Hare" → "ohare");
@@ -99,5 +168,9 @@ export function normalizePlaceKey(address: string): string {
     .replace(/[.'’]/g, '')
     .split(/[^\p{L}\p{N}]+/u)
     .filter((word) => word !== '');
-  return words.map((word) => ABBREVIATIONS.get(word) ?? word).join(' ');
+  return words.map((word) => ABBREVIATIONS.get(word) ?? word);
+}
+
+function townWord(word: string): string {
+  return TOWN_WORDS.get(word) ?? word;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createZipGeocoder } from '../../../src/adapters/geocoder/zip/zip-geocoder.js';
+import { createZipGeocoder, zipGeocoderPlaceKey } from '../../../src/adapters/geocoder/zip/zip-geocoder.js';
 import { describeGeocoderContract } from '../../contracts/geocoder.js';
 
 describeGeocoderContract('zip', async () => ({ geocoder: createZipGeocoder(), teardown: async () => {} }));
@@ -7,11 +7,11 @@ describeGeocoderContract('zip', async () => ({ geocoder: createZipGeocoder(), te
 describe('zip geocoder', () => {
   const geocoder = createZipGeocoder();
 
-  it('gives the zip’s centroid as the point and the normalised address as the place key', async () => {
+  it('gives the zip’s centroid as the point and the normalised street and zip as the place key', async () => {
     expect(await geocoder.geocode('123 Main Street, Springfield, IL 62701')).toEqual({
       point: { lat: 39.8, lon: -89.6495 },
       zip: '62701',
-      placeKey: '123 main st springfield il 62701',
+      placeKey: '123 main st 62701',
       timeZone: 'America/Chicago',
     });
   });
@@ -37,15 +37,25 @@ describe('zip geocoder', () => {
     expect(await geocoder.zipPoint('34001')).toBeUndefined();
   });
 
-  it('address variants (case, punctuation, spacing, abbreviations) give one place key', async () => {
+  it('address variants (case, punctuation, spacing, abbreviations, with or without the town and state) give one place key', async () => {
     const variants = [
       '123 Main Street, Springfield, IL 62701',
       '123 MAIN ST., SPRINGFIELD, IL 62701',
       '123 main st springfield il 62701',
       '  123  Main   St ,Springfield,IL   62701',
+      '123 Main Street, Springfield, Illinois 62701',
+      '123 Main St 62701',
     ];
     const keys = new Set(await Promise.all(variants.map(async (v) => (await geocoder.geocode(v))?.placeKey)));
-    expect([...keys]).toEqual(['123 main st springfield il 62701']);
+    expect([...keys]).toEqual(['123 main st 62701']);
+  });
+
+  it('the town and state are the zip data’s: St. Louis is Saint Louis, Washington DC’s name is spelled out', async () => {
+    const stLouis = await geocoder.geocode('1 Market St, St. Louis, MO 63101');
+    expect(stLouis?.placeKey).toBe('1 market st 63101');
+    expect((await geocoder.geocode('1600 Pennsylvania Ave NW, Washington, District of Columbia 20001'))?.placeKey).toBe('1600 pennsylvania ave nw 20001');
+    expect(zipGeocoderPlaceKey('1600 Pennsylvania Avenue Northwest, Washington, DC 20001')).toBe('1600 pennsylvania ave nw 20001');
+    expect(zipGeocoderPlaceKey('1 Nowhere Rd, ZZ 00000')).toBeUndefined();
   });
 
   it('different houses of one zip share the point but not the place key', async () => {

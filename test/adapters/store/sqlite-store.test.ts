@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { zipGeocoderPlaceKey } from '../../../src/adapters/geocoder/zip/zip-geocoder.js';
 import { MIGRATIONS } from '../../../src/adapters/store/sqlite/migrations.js';
 import { CONFLICTING_LEED_SQL, LIST_SUBSCRIBERS_SQL, PENDING_OUTBOX_SQL, SEARCH_LEEDZ_SQL, searchSqlOf } from '../../../src/adapters/store/sqlite/sqlite-queries.js';
 import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
@@ -69,6 +70,35 @@ describe('SQLite store', () => {
       expect(thirdTime.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
       expect(await again.getLeed('dj', leed.id)).toEqual(leed);
       expect((await thirdTime.listTrades()).map((t) => t.name)).toEqual(['dj', 'magic']);
+    });
+
+    it('moves leedz keyed by the whole address to the zip geocoder’s street-and-zip key, so an old leed still blocks its slot', async () => {
+      const first = open();
+      await withTradesAndUsers(first);
+      const byAddress = aLeed({ location: '123 Main Street, Springfield, IL 62701', placeKey: '123 main st springfield il 62701' });
+      const byPoint = aLeed({ location: '9 Elm St, Springfield, IL 62701', placeKey: '39.80044,-89.64983' });
+      const unknownZip = aLeed({ location: '5 Oak St, Nowhere, ZZ 00000', zip: '00000', placeKey: '5 oak st nowhere zz 00000' });
+      const sold = aLeed({ location: '7 Pine St, Springfield, IL 62701', placeKey: '7 pine st springfield il 62701', status: 'sold', buyer: 'sam', soldAt: at('2030-05-02T12:00') });
+      for (const leed of [byAddress, byPoint, unknownZip, sold]) await first.insertLeed(leed, []);
+      // As the release before this migration left the file.
+      first.db.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+      first.close();
+
+      // Without the geocoder's rule the file is not touched: the version bump would skip the re-keying for good.
+      expect(() => open()).toThrow(/re-key by place; open it with placeKeyOf/);
+      const untouched = new Database(path, { readonly: true });
+      expect(untouched.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length - 1);
+      untouched.close();
+
+      const store = open({ placeKeyOf: zipGeocoderPlaceKey });
+      expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+      expect((await store.getLeed('dj', byAddress.id))?.placeKey).toBe('123 main st 62701');
+      expect((await store.getLeed('dj', sold.id))?.placeKey).toBe('7 pine st 62701');
+      expect((await store.getLeed('dj', byPoint.id))?.placeKey).toBe('39.80044,-89.64983');
+      expect((await store.getLeed('dj', unknownZip.id))?.placeKey).toBe('5 oak st nowhere zz 00000');
+      // The same house written without the town, posted after the upgrade, overlaps the old leed.
+      const sameHouse = aLeed({ location: '123 Main St 62701', placeKey: '123 main st 62701', start: byAddress.start, end: byAddress.end });
+      await expect(store.insertLeed(sameHouse, [])).rejects.toBeInstanceOf(ConflictError);
     });
 
     it('refuses a file written by a newer release', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type TimeSpan, conflictMessage, isConflict, normalizePlaceKey, overlaps } from '../../../src/leedz/domain/conflict.js';
+import { type TimeSpan, type ZipArea, conflictMessage, isConflict, normalizePlaceKey, overlaps, zipPlaceKey } from '../../../src/leedz/domain/conflict.js';
 import type { Leed } from '../../../src/leedz/domain/leed.js';
 
 /** A span on Dec 24, 2026 between two UTC hours. */
@@ -107,5 +107,58 @@ describe('normalizePlaceKey', () => {
     expect(normalizePlaceKey('124 Main Street, Springfield, IL 62701')).not.toBe(key);
     expect(normalizePlaceKey('123 Main Avenue, Springfield, IL 62701')).not.toBe(key);
     expect(normalizePlaceKey('123 Main Street, Springfield, IL 62702')).not.toBe(key);
+  });
+});
+
+describe('zipPlaceKey', () => {
+  const springfield: ZipArea = { zip: '62701', town: 'Springfield', state: 'IL', stateName: 'ILLINOIS' };
+
+  it('leaves out the town and the state the zip names, however they are written', () => {
+    for (const address of [
+      '123 Main Street, Springfield, IL 62701',
+      '123 Main St, Springfield, Illinois 62701',
+      '123 main st springfield il 62701',
+      '123 Main St, Springfield 62701',
+      '123 Main St, IL 62701',
+      '123 Main St 62701',
+    ]) {
+      expect(zipPlaceKey(address, springfield), address).toBe('123 main st 62701');
+    }
+  });
+
+  it('reads towns and states of more than one word, and "St." for the data’s "Saint"', () => {
+    const newYork: ZipArea = { zip: '10001', town: 'New York', state: 'NY', stateName: 'NEW YORK' };
+    expect(zipPlaceKey('20 West 34th Street, New York, New York 10001', newYork)).toBe('20 w 34th st 10001');
+    expect(zipPlaceKey('20 W 34th St, New York, NY 10001', newYork)).toBe('20 w 34th st 10001');
+    expect(zipPlaceKey('20 W 34th St New York 10001', newYork)).toBe('20 w 34th st 10001');
+    const stLouis: ZipArea = { zip: '63101', town: 'Saint Louis', state: 'MO', stateName: 'MISSOURI' };
+    expect(zipPlaceKey('1 Market St, St. Louis, MO 63101', stLouis)).toBe(zipPlaceKey('1 Market Street, Saint Louis, Missouri 63101', stLouis));
+    expect(zipPlaceKey('1 Market St, St. Louis, MO 63101', stLouis)).toBe('1 market st 63101');
+  });
+
+  it('keeps a state code alone when it is also a word of the street (NE is northeast, FL a floor)', () => {
+    const omaha: ZipArea = { zip: '68102', town: 'Omaha', state: 'NE', stateName: 'NEBRASKA' };
+    expect(zipPlaceKey('123 Main St NE 68102', omaha)).toBe('123 main st ne 68102');
+    expect(zipPlaceKey('123 Main Street Northeast, Omaha, NE 68102', omaha)).toBe('123 main st ne 68102');
+    expect(zipPlaceKey('123 Main St 68102', omaha)).toBe('123 main st 68102');
+    const miami: ZipArea = { zip: '33101', town: 'Miami', state: 'FL', stateName: 'FLORIDA' };
+    expect(zipPlaceKey('1 Ocean Dr, Floor 2, Miami, FL 33101', miami)).toBe('1 ocean dr fl 2 33101');
+    expect(zipPlaceKey('1 Ocean Dr Fl 33101', miami)).toBe('1 ocean dr fl 33101');
+  });
+
+  it('keeps a town or a state that is not the zip’s own, and always the house number', () => {
+    const losAngeles: ZipArea = { zip: '90028', town: 'Los Angeles', state: 'CA', stateName: 'CALIFORNIA' };
+    expect(zipPlaceKey('1 Vine St, Hollywood, CA 90028', losAngeles)).toBe('1 vine st hollywood 90028');
+    expect(zipPlaceKey('123 Main St, Springfield, CA 62701', springfield)).toBe('123 main st springfield ca 62701');
+    expect(zipPlaceKey('12 Springfield 62701', springfield)).toBe('12 62701');
+    expect(zipPlaceKey('12 Springfield Il 62701', springfield)).toBe('12 62701');
+  });
+
+  it('keeps different places apart', () => {
+    const key = zipPlaceKey('123 Main Street, Springfield, IL 62701', springfield);
+    expect(zipPlaceKey('124 Main Street, Springfield, IL 62701', springfield)).not.toBe(key);
+    expect(zipPlaceKey('123 Main Avenue, Springfield, IL 62701', springfield)).not.toBe(key);
+    expect(zipPlaceKey('123 Main Street, Apt 2, Springfield, IL 62701', springfield)).not.toBe(key);
+    expect(zipPlaceKey('123 Main Street, Springfield, IL 62702', { ...springfield, zip: '62702' })).not.toBe(key);
   });
 });

@@ -41,7 +41,7 @@ const USA = 'USA';
  * - `timeZone`: `Place.TimeZone.Name` when the provider gives one (HERE does, Esri does not), else
  *   the state's zone (`timeZoneForStateOrTerritory`, from `Place.Region`, which is the state's name);
  * - `placeKey`: `"lat,lon"` rounded to 5 decimals when the match is an address (it has an
- *   `AddressNumber`); otherwise the normalised address text, as the zip geocoder does, because a
+ *   `AddressNumber`); otherwise the whole address text normalised (`normalizePlaceKey`), because a
  *   match on only the street or the zip would give every house there one key, and false conflicts.
  *
  * `zipPoint` searches the zip alone and takes the match only when its postal code is that zip.

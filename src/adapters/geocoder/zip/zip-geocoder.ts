@@ -1,12 +1,12 @@
 /**
  * The embedded Geocoder: offline US ZIP centroids from the `zipcodes` package, no account and no
  * network. A leed's point is its zip's centre (good enough for "within 20 miles"), and "the same
- * place" is the normalised street address (docs/marketplace.md, Conflicts), since a centroid cannot
- * tell two houses of one zip apart.
+ * place" is the normalised street and the zip (docs/marketplace.md, Conflicts), since a centroid
+ * cannot tell two houses of one zip apart.
  */
 import zipcodes from 'zipcodes';
 import { zipOfAddress } from '../../../leedz/domain/address.js';
-import { normalizePlaceKey } from '../../../leedz/domain/conflict.js';
+import { type ZipArea, zipPlaceKey } from '../../../leedz/domain/conflict.js';
 import type { GeoPoint } from '../../../leedz/domain/geo.js';
 import { timeZoneForStateOrTerritory } from '../../../leedz/domain/time-zone.js';
 import type { Geocoder } from '../../../leedz/ports.js';
@@ -20,7 +20,7 @@ const FIVE_DIGITS = /^\d{5}$/;
  * @example
  * const geocoder = createZipGeocoder();
  * await geocoder.geocode('123 Main Street, Springfield, IL 62701');
- * // → { point: { lat: 39.8, lon: -89.6495 }, zip: '62701', placeKey: '123 main st springfield il 62701', timeZone: 'America/Chicago' }
+ * // → { point: { lat: 39.8, lon: -89.6495 }, zip: '62701', placeKey: '123 main st 62701', timeZone: 'America/Chicago' }
  * await geocoder.zipPoint('90210'); // → { lat: 34.0901, lon: -118.4065 }
  */
 export function createZipGeocoder(): Geocoder {
@@ -29,9 +29,9 @@ export function createZipGeocoder(): Geocoder {
       const zip = zipOfAddress(address);
       const entry = zip === undefined ? undefined : usZip(zip);
       if (zip === undefined || entry === undefined) return undefined;
-      const timeZone = timeZoneForStateOrTerritory(entry.state);
+      const timeZone = timeZoneForStateOrTerritory(entry.area.state);
       if (timeZone === undefined) return undefined;
-      return { point: entry.point, zip, placeKey: normalizePlaceKey(address), timeZone };
+      return { point: entry.point, zip, placeKey: zipPlaceKey(address, entry.area), timeZone };
     },
 
     async zipPoint(zip) {
@@ -40,8 +40,21 @@ export function createZipGeocoder(): Geocoder {
   };
 }
 
+/**
+ * The place key the zip geocoder gives an address, or undefined when the address does not end with
+ * a zip it knows: what the SQLite store re-keys stored leedz with when the rule changes (`placeKeyOf`).
+ *
+ * @example
+ * zipGeocoderPlaceKey('123 Main Street, Springfield, IL 62701'); // → '123 main st 62701'
+ */
+export function zipGeocoderPlaceKey(address: string): string | undefined {
+  const zip = zipOfAddress(address);
+  const entry = zip === undefined ? undefined : usZip(zip);
+  return entry === undefined ? undefined : zipPlaceKey(address, entry.area);
+}
+
 /** The entry of a 5-digit US zip with a usable centre, or undefined. */
-function usZip(zip: string): { point: GeoPoint; state: string } | undefined {
+function usZip(zip: string): { point: GeoPoint; area: ZipArea } | undefined {
   // Checked first: `lookup` reads any string starting with a letter as a Canadian prefix, and
   // indexes a plain object, where "constructor" would find Object.prototype's.
   if (!FIVE_DIGITS.test(zip)) return undefined;
@@ -50,5 +63,5 @@ function usZip(zip: string): { point: GeoPoint; state: string } | undefined {
   const { latitude: lat, longitude: lon } = entry;
   // Military zips (APO/FPO) carry 0,0 for "no centre": a point off the coast of Africa.
   if (!Number.isFinite(lat) || !Number.isFinite(lon) || (lat === 0 && lon === 0)) return undefined;
-  return { point: { lat, lon }, state: entry.state };
+  return { point: { lat, lon }, area: { zip, town: entry.city, state: entry.state, stateName: zipcodes.states.abbr[entry.state] } };
 }

@@ -20,6 +20,8 @@ declare module 'zipcodes' {
   const zipcodes: {
     /** A 5-digit US zip, or the first 3 characters of a Canadian postal code, → its entry. */
     lookup(zip: string): ZipCodeEntry | undefined;
+    /** `abbr`: a US state's two-letter code (and DC's) → its name in capitals ("IL" → "ILLINOIS"); no territories. */
+    states: { abbr: Readonly<Record<string, string | undefined>> };
   };
   export = zipcodes;
 }

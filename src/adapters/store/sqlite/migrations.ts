@@ -24,8 +24,18 @@
  * into canonical ISO strings. JSON columns (`visibility`, `badges`, `payload`, `last_*`) are TEXT.
  */
 import type Database from 'better-sqlite3';
+import { normalizePlaceKey } from '../../../leedz/domain/conflict.js';
 
-export const MIGRATIONS: readonly string[] = [
+/** What a migration may need besides the database: what the store's opener knows. */
+export interface MigrationContext {
+  /** The place key the geocoder in use gives a location (`SqliteStoreOptions.placeKeyOf`). */
+  placeKeyOf?: (location: string) => string | undefined;
+}
+
+/** SQL, or a function for what SQL cannot compute; either runs inside the migration's transaction. */
+export type Migration = string | ((db: Database.Database, context: MigrationContext) => void);
+
+export const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE trades (
      name       TEXT PRIMARY KEY,
      leed_count INTEGER NOT NULL DEFAULT 0 CHECK (leed_count >= 0),
@@ -174,7 +184,28 @@ export const MIGRATIONS: readonly string[] = [
    END;`,
   // Dispatched outbox messages go a week after their dispatch (as TTL removes them on DynamoDB).
   `CREATE INDEX outbox_dispatched ON outbox (dispatched_at) WHERE dispatched_at IS NOT NULL;`,
+  // The zip geocoder's place key leaves out the town and the state the zip names (`zipPlaceKey` in
+  // src/leedz/domain/conflict.ts). A leed keyed by the whole address before would not conflict with
+  // the same address posted after, so leedz whose key is the whole address normalised (the zip
+  // geocoder's key before) take the key the geocoder in use gives them now. Keys of another kind (a
+  // geocoded point) are left as they are.
+  rekeyPlaces,
 ];
+
+function rekeyPlaces(db: Database.Database, { placeKeyOf }: MigrationContext): void {
+  // A page at a time: better-sqlite3 runs no other statement while an iterator is open.
+  const page = db.prepare<[string], { id: string; location: string; place_key: string }>('SELECT id, location, place_key FROM leedz WHERE id > ? ORDER BY id LIMIT 1000');
+  const update = db.prepare<[string, string]>('UPDATE leedz SET place_key = ? WHERE id = ?');
+  for (let rows = page.all(''); rows.length > 0; rows = page.all(rows.at(-1)!.id)) {
+    for (const { id, location, place_key } of rows) {
+      if (place_key !== normalizePlaceKey(location)) continue;
+      // Not skipped without the geocoder's rule: the version bump would make the skip for good.
+      if (placeKeyOf === undefined) throw new Error('the store database has leedz to re-key by place; open it with placeKeyOf (the geocoder in use)');
+      const key = placeKeyOf(location);
+      if (key !== undefined && key !== place_key) update.run(key, id);
+    }
+  }
+}
 
 /**
  * Apply the migrations the database has not seen yet, each in its own IMMEDIATE transaction with its
@@ -182,9 +213,9 @@ export const MIGRATIONS: readonly string[] = [
  * file at once do not both run migration 1 (the second waits for the lock, then finds it done).
  *
  * @example
- * migrate(db); // a fresh file → user_version = MIGRATIONS.length; an up-to-date one → no change
+ * migrate(db, { placeKeyOf }); // a fresh file → user_version = MIGRATIONS.length; an up-to-date one → no change
  */
-export function migrate(db: Database.Database): void {
+export function migrate(db: Database.Database, context: MigrationContext = {}): void {
   for (;;) {
     const applied = db
       .transaction(() => {
@@ -195,7 +226,8 @@ export function migrate(db: Database.Database): void {
         }
         const next = MIGRATIONS[version];
         if (next === undefined) return false;
-        db.exec(next);
+        if (typeof next === 'string') db.exec(next);
+        else next(db, context);
         db.pragma(`user_version = ${version + 1}`);
         return true;
       })

@@ -61,6 +61,12 @@ export interface SqliteStoreOptions {
    * is committed by then, so it must not throw: the caller would take a stored change for a failed one.
    */
   onOutboxWrite?: () => void;
+  /**
+   * The place key the geocoder in use gives a location (`zipGeocoderPlaceKey` for the zip geocoder):
+   * a migration that follows a change of the key's rule re-keys stored leedz with it. Opening a file
+   * that has leedz to re-key without it fails, and leaves the file as it was.
+   */
+  placeKeyOf?: (location: string) => string | undefined;
 }
 
 /**
@@ -92,7 +98,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.pragma(`synchronous = ${options.durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('foreign_keys = ON');
-    migrate(db);
+    migrate(db, { placeKeyOf: options.placeKeyOf });
   } catch (error) {
     db.close();
     throw error;
