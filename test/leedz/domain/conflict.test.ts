@@ -126,32 +126,29 @@ describe('zipPlaceKey', () => {
     }
   });
 
-  it('reads towns and states of more than one word, and "St." for the data’s "Saint"', () => {
-    const newYork: ZipArea = { zip: '10001', town: 'New York', state: 'NY', stateName: 'NEW YORK' };
-    expect(zipPlaceKey('20 West 34th Street, New York, New York 10001', newYork)).toBe('20 w 34th st 10001');
-    expect(zipPlaceKey('20 W 34th St, New York, NY 10001', newYork)).toBe('20 w 34th st 10001');
-    expect(zipPlaceKey('20 W 34th St New York 10001', newYork)).toBe('20 w 34th st 10001');
-    const stLouis: ZipArea = { zip: '63101', town: 'Saint Louis', state: 'MO', stateName: 'MISSOURI' };
-    expect(zipPlaceKey('1 Market St, St. Louis, MO 63101', stLouis)).toBe(zipPlaceKey('1 Market Street, Saint Louis, Missouri 63101', stLouis));
-    expect(zipPlaceKey('1 Market St, St. Louis, MO 63101', stLouis)).toBe('1 market st 63101');
-  });
+  const newYork: ZipArea = { zip: '10001', town: 'New York', state: 'NY', stateName: 'NEW YORK' };
+  const stLouis: ZipArea = { zip: '63101', town: 'Saint Louis', state: 'MO', stateName: 'MISSOURI' };
+  const omaha: ZipArea = { zip: '68102', town: 'Omaha', state: 'NE', stateName: 'NEBRASKA' };
+  const miami: ZipArea = { zip: '33101', town: 'Miami', state: 'FL', stateName: 'FLORIDA' };
+  const losAngeles: ZipArea = { zip: '90028', town: 'Los Angeles', state: 'CA', stateName: 'CALIFORNIA' };
 
-  it('keeps a state code alone when it is also a word of the street (NE is northeast, FL a floor)', () => {
-    const omaha: ZipArea = { zip: '68102', town: 'Omaha', state: 'NE', stateName: 'NEBRASKA' };
-    expect(zipPlaceKey('123 Main St NE 68102', omaha)).toBe('123 main st ne 68102');
-    expect(zipPlaceKey('123 Main Street Northeast, Omaha, NE 68102', omaha)).toBe('123 main st ne 68102');
-    expect(zipPlaceKey('123 Main St 68102', omaha)).toBe('123 main st 68102');
-    const miami: ZipArea = { zip: '33101', town: 'Miami', state: 'FL', stateName: 'FLORIDA' };
-    expect(zipPlaceKey('1 Ocean Dr, Floor 2, Miami, FL 33101', miami)).toBe('1 ocean dr fl 2 33101');
-    expect(zipPlaceKey('1 Ocean Dr Fl 33101', miami)).toBe('1 ocean dr fl 33101');
-  });
-
-  it('keeps a town or a state that is not the zip’s own, and always the house number', () => {
-    const losAngeles: ZipArea = { zip: '90028', town: 'Los Angeles', state: 'CA', stateName: 'CALIFORNIA' };
-    expect(zipPlaceKey('1 Vine St, Hollywood, CA 90028', losAngeles)).toBe('1 vine st hollywood 90028');
-    expect(zipPlaceKey('123 Main St, Springfield, CA 62701', springfield)).toBe('123 main st springfield ca 62701');
-    expect(zipPlaceKey('12 Springfield 62701', springfield)).toBe('12 62701');
-    expect(zipPlaceKey('12 Springfield Il 62701', springfield)).toBe('12 62701');
+  it.each([
+    ['towns and states of more than one word', '20 West 34th Street, New York, New York 10001', '20 w 34th st 10001', newYork],
+    ['towns and states of more than one word', '20 W 34th St, New York, NY 10001', '20 w 34th st 10001', newYork],
+    ['towns and states of more than one word', '20 W 34th St New York 10001', '20 w 34th st 10001', newYork],
+    ['"St." for the data’s "Saint"', '1 Market St, St. Louis, MO 63101', '1 market st 63101', stLouis],
+    ['"St." for the data’s "Saint"', '1 Market Street, Saint Louis, Missouri 63101', '1 market st 63101', stLouis],
+    ['a state code alone that is also a street word (NE is northeast)', '123 Main St NE 68102', '123 main st ne 68102', omaha],
+    ['a state code alone that is also a street word (NE is northeast)', '123 Main Street Northeast, Omaha, NE 68102', '123 main st ne 68102', omaha],
+    ['a state code alone that is also a street word (NE is northeast)', '123 Main St 68102', '123 main st 68102', omaha],
+    ['a state code alone that is also a street word (FL is a floor)', '1 Ocean Dr, Floor 2, Miami, FL 33101', '1 ocean dr fl 2 33101', miami],
+    ['a state code alone that is also a street word (FL is a floor)', '1 Ocean Dr Fl 33101', '1 ocean dr fl 33101', miami],
+    ['a town that is not the zip’s own', '1 Vine St, Hollywood, CA 90028', '1 vine st hollywood 90028', losAngeles],
+    ['a state that is not the zip’s own', '123 Main St, Springfield, CA 62701', '123 main st springfield ca 62701', springfield],
+    ['always the house number', '12 Springfield 62701', '12 62701', springfield],
+    ['always the house number', '12 Springfield Il 62701', '12 62701', springfield],
+  ])('keeps or leaves out %s: %s → %s', (_rule, address, key, area) => {
+    expect(zipPlaceKey(address, area)).toBe(key);
   });
 
   it('keeps different places apart', () => {
