@@ -106,7 +106,10 @@ export interface ZipArea {
   stateName?: string;
 }
 
-/** Address words that are also a state's code: "NE" (northeast, Nebraska), "CT" (court, Connecticut), "FL" (floor, Florida). */
+/**
+ * The words the abbreviations give (street types, units, directionals). A state's code that is one
+ * of them may be a word of the street: "NE" (northeast, or Nebraska), "CT" (court), "FL" (floor).
+ */
 const STREET_WORDS: ReadonlySet<string> = new Set(ABBREVIATIONS.values());
 
 /** Town words spelled both ways: "St. Louis" is the data's "Saint Louis". */
