@@ -70,6 +70,23 @@ describe.skipIf(skipChromium)('the console’s Functions tab and polling', () =>
     expect(await rows.count()).toBe(listed);
   }, 120_000);
 
+  it('shows a queue paused or resumed elsewhere (the CLI, another tab) without a reload', async () => {
+    const page = ops.page;
+    await signInAsOperator(page, t);
+    await page.goto(`${t.url}/console#functions`);
+    const row = page.locator('tr[data-function="bookkeeping"]');
+    await visible(row.getByRole('button', { name: 'Pause bookkeeping’s queue' }));
+    try {
+      t.server.runtime.pause('bookkeeping');
+      await visible(row.getByText('· paused'));
+      await visible(row.getByRole('button', { name: 'Resume bookkeeping’s queue' }));
+    } finally {
+      t.server.runtime.resume('bookkeeping');
+    }
+    await visible(row.getByRole('button', { name: 'Pause bookkeeping’s queue' }));
+    expect(await row.getByText('· paused').count()).toBe(0);
+  });
+
   it('a missing invocation is that panel’s own "not found"; the console goes on', async () => {
     const page = ops.page;
     await page.goto(`${t.url}/console#timeline/no-such-invocation`);
@@ -210,4 +227,36 @@ describe.skipIf(skipChromium)('the Functions tab’s counts, across a restart', 
     expect(after.countsSince).toBe(before.countsSince);
     expect(after.text).toBe(before.text);
   }, 120_000);
+});
+
+describe.skipIf(skipChromium)('the console on the framework’s example (no marketplace)', () => {
+  let dir: { path: string; cleanup(): void };
+  let server: RunningServer | undefined;
+  let ops: BrowserUser;
+
+  beforeAll(async () => {
+    requireChromium();
+    dir = tempDir('leedz-example-');
+    server = await startServer(resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_APP: 'example', LEEDZ_TIME_SCALE: '0.001' }));
+    ops = await openBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await ops?.close();
+    await server?.close();
+    dir?.cleanup();
+  });
+
+  it('Outbox and Reports say the example has none, and every other tab goes on working', async () => {
+    const page = ops.page;
+    await signInAsOperator(page, { url: server!.url, server: server! });
+    await page.goto(`${server!.url}/console#outbox`);
+    await visible(page.getByText('This server keeps no email outbox to show'));
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await visible(page.getByText('This server has no reports to moderate: the framework’s example has no marketplace.'));
+    await page.getByRole('link', { name: 'Functions' }).click();
+    await visible(page.locator('tr[data-function="orderController"]'));
+    expect(await page.getByText('The console stopped').count()).toBe(0);
+    await screenshot(page, 'console-example-functions');
+  }, 60_000);
 });

@@ -13,7 +13,8 @@ import type { DeadLetter, FunctionInfo, FunctionMetrics, Invocation } from './ty
 
 export function FunctionsTable() {
   const { value: metrics, error } = usePoll(() => api.get<FunctionMetrics[]>('/local/metrics'), 2000);
-  const { value: functions, refresh: refreshFunctions } = usePoll(() => api.get<FunctionInfo[]>('/local/functions'), 60_000);
+  // As often as the counts: a queue paused or resumed elsewhere (`leedz pause`, another tab) shows at once.
+  const { value: functions, refresh: refreshFunctions } = usePoll(() => api.get<FunctionInfo[]>('/local/functions'), 2000);
   const [holdError, setHoldError] = useState<string | undefined>(undefined);
   const hold = async (name: string, action: 'pause' | 'resume') => {
     try {

@@ -19,7 +19,7 @@ export function Outbox({ selectedId }: { selectedId: string | undefined }) {
   const query = new URLSearchParams({ limit: '100' });
   if (to.trim() !== '') query.set('to', to.trim());
   if (kind !== '') query.set('kind', kind);
-  const { value, error } = usePoll(() => api.get<{ emails: OutboxEmail[]; total: number }>(`/api/dev/outbox?${query}`), 1500, { deps: [query.toString()] });
+  const { value, error } = usePoll(() => api.get<{ emails: OutboxEmail[]; total: number }>(`/api/dev/outbox?${query}`), 1500, { deps: [query.toString()], appEndpoint: true });
   const emails = value?.emails ?? [];
   const selected = emails.find((e) => String(e.id) === selectedId) ?? (selectedId === undefined ? emails[0] : undefined);
   const unavailable = error instanceof ApiError && error.status === 404;

@@ -6,13 +6,15 @@
  */
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ReportView } from '../../src/leedz/ports.js';
-import { api, messageOf } from '../shared/api.js';
+import { api, ApiError, messageOf } from '../shared/api.js';
 import { formatCents, formatDateTime } from '../shared/format.js';
 import { usePoll } from '../shared/hooks.js';
 
 export function Reports() {
   const [which, setWhich] = useState<'open' | 'closed'>('open');
-  const { value, error, refresh } = usePoll(() => api.get<{ reports: ReportView[] }>(`/api/ops/reports?which=${which}`), 5000, { deps: [which] });
+  const { value, error, refresh } = usePoll(() => api.get<{ reports: ReportView[] }>(`/api/ops/reports?which=${which}`), 5000, { deps: [which], appEndpoint: true });
+  // The framework's example has no marketplace, so nothing to moderate (its 404 is not the session's).
+  const unavailable = error instanceof ApiError && error.status === 404 && !error.answered;
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>(undefined);
   const [busy, setBusy] = useState<string | undefined>(undefined);
   const [confirming, setConfirming] = useState<string | undefined>(undefined);
@@ -54,12 +56,16 @@ export function Reports() {
       <p class={message === undefined ? 'visually-hidden' : `notice ${message.kind}`} role="status" aria-live="polite">
         {message?.text ?? ''}
       </p>
-      {error !== undefined && (
-        <p class="notice error" role="alert">
-          {messageOf(error)}
-        </p>
+      {unavailable ? (
+        <p class="notice info">This server has no reports to moderate: the framework’s example has no marketplace.</p>
+      ) : (
+        error !== undefined && (
+          <p class="notice error" role="alert">
+            {messageOf(error)}
+          </p>
+        )
       )}
-      {value !== undefined && reports.length === 0 ? (
+      {unavailable ? null : value !== undefined && reports.length === 0 ? (
         <p class="muted">{which === 'open' ? 'No open reports.' : 'No resolved reports yet.'}</p>
       ) : (
         <ul class="reports">

@@ -62,7 +62,20 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): [Loaded<T>,
  * @example
  * const { value: letters } = usePoll(() => api.get<DeadLetter[]>('/local/dead-letters'), 2000);
  */
-export function usePoll<T>(load: () => Promise<T>, intervalMs: number, options: { active?: boolean; deps?: unknown[] } = {}): { value: T | undefined; error: unknown; refresh: () => void } {
+export function usePoll<T>(
+  load: () => Promise<T>,
+  intervalMs: number,
+  options: {
+    active?: boolean;
+    deps?: unknown[];
+    /**
+     * The endpoint is the app's, not the runtime's: a server without it (the framework's example
+     * has no marketplace) is still the right server, so its 404 stops this poll only, and the page
+     * shows it where it asked instead of stopping every tab.
+     */
+    appEndpoint?: boolean;
+  } = {},
+): { value: T | undefined; error: unknown; refresh: () => void } {
   const active = options.active ?? true;
   const [value, setValue] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
@@ -84,7 +97,8 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, options: 
         } catch (e) {
           if (!stopped) setError(e);
           if (isFinalAnswer(e)) {
-            if (isWrongAddress(e)) for (const listener of pollStopListeners) listener(e);
+            const appless = options.appEndpoint === true && e.status === 404;
+            if (isWrongAddress(e) && !appless) for (const listener of pollStopListeners) listener(e);
             return;
           }
         }
