@@ -6,9 +6,8 @@
  * @example
  * npm start -- --port 3001 --profile aws-local
  */
-import { resolve } from 'node:path';
 import { command, noArguments, oneOf } from './cli-support.js';
-import { ENV, resolveEndpoint, resolveServerConfig, type ServerConfig } from './config.js';
+import { cliFlagsFor, ENV, resolveServerConfig, type ServerConfig } from './config.js';
 
 const PROFILES = ['local', 'aws-local'] as const;
 /** The flags that set a variable of the configuration. */
@@ -121,20 +120,4 @@ function untilStopped(close: () => Promise<void>): Promise<void> {
     watch.unref();
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
   });
-}
-
-/**
- * ` --endpoint URL --data DIR`, each unless it is the CLI's default (port 3000, ./data): the commands
- * are copied into other terminals, whose environment may not name this server's port or folder.
- */
-export function cliFlagsFor(url: string, dataDir: string): string {
-  const flags: string[] = [];
-  if (resolveEndpoint({}).replace(/\/+$/, '') !== url.replace(/\/+$/, '')) flags.push('--endpoint', url);
-  if (resolve('data') !== resolve(dataDir)) flags.push('--data', shellWord(dataDir));
-  return flags.length === 0 ? '' : ` ${flags.join(' ')}`;
-}
-
-/** A word the shell reads back as it is. */
-function shellWord(text: string): string {
-  return /^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }

@@ -147,3 +147,19 @@ export function resolveEndpoint(env: Record<string, string | undefined>, flag?: 
   }
   return url.origin;
 }
+
+/**
+ * ` --endpoint URL --data DIR`, each unless it is the CLI's default (port 3000, ./data): the commands
+ * are copied into other terminals, whose environment may not name this server's port or folder.
+ */
+export function cliFlagsFor(url: string, dataDir: string): string {
+  const flags: string[] = [];
+  if (resolveEndpoint({}).replace(/\/+$/, '') !== url.replace(/\/+$/, '')) flags.push('--endpoint', url);
+  if (resolve('data') !== resolve(dataDir)) flags.push('--data', shellWord(dataDir));
+  return flags.length === 0 ? '' : ` ${flags.join(' ')}`;
+}
+
+/** A word the shell reads back as it is. */
+function shellWord(text: string): string {
+  return /^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}

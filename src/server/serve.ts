@@ -21,13 +21,14 @@ import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.
 import { createOperatorSessions, OPERATOR_COOKIE, OPERATOR_SESSION_TTL_MS } from '../runtime/operator-sessions.js';
 import type { GuardRefusal } from '../runtime/access.js';
 import { mountApiFallback, respond } from '../edge/api-app.js';
+import { escapeHtml } from '../leedz/emails/layout.js';
 import { problem } from '../leedz/functions/http.js';
 import type { Transport } from '../framework/transport.js';
 import type { StorageView } from '../runtime/views.js';
 import { createLambdaTransport } from '../transports/lambda-transport.js';
 import { wireAwsLocalMarketplace, type AwsLocalWiring } from './aws-local-wiring.js';
 import { guardBrowserRequests, hostAllowed } from './browser-guards.js';
-import type { ServerConfig } from './config.js';
+import { cliFlagsFor, type ServerConfig } from './config.js';
 import { prepareDataDir } from './data-dir.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import { wireMarketplace, type MarketplaceWiring } from './marketplace-wiring.js';
@@ -109,7 +110,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     if (token === undefined) return next();
     const session = operators.redeemLink(token);
     if (session === undefined) {
-      return c.html(consoleSignInPage('This console link was used already or has expired.'), 401);
+      // A browser signed in already (the banner's link opened again) just goes on to the console.
+      if (runtimeApi.access.isOperator(c)) return c.redirect('/console', 303);
+      return c.html(consoleSignInPage(config, ownUrl, 'This console link was used already, has expired, or is from before the server restarted.'), 401);
     }
     setCookie(c, OPERATOR_COOKIE, session, {
       path: '/',
@@ -120,7 +123,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     });
     return c.redirect('/console', 303);
   });
-  app.get('/console', async (c, next) => (runtimeApi.access.isOperator(c) ? next() : c.html(consoleSignInPage(), 401)));
+  app.get('/console', async (c, next) => (runtimeApi.access.isOperator(c) ? next() : c.html(consoleSignInPage(config, ownUrl), 401)));
   // The web UI (marketplace at /, operations console at /console), bundled in memory by esbuild.
   mountWebApp(app, buildWebAssets(), log);
 
@@ -256,11 +259,13 @@ function dataFolderStorage(dataDir: string): StorageView[] {
 }
 
 /** What `/console` shows without an operator session. */
-function consoleSignInPage(problem?: string): string {
+/** The console's sign-in page: the command that makes a new link names this server's address and data folder (unless they are the CLI's defaults). */
+function consoleSignInPage(config: Pick<ServerConfig, 'dataDir'>, ownUrl: string, problem?: string): string {
+  const command = `npm run leedz -- console-url${cliFlagsFor(ownUrl, config.dataDir)}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Operations console · sign in</title></head>
 <body><main><h1>Operations console</h1>${problem === undefined ? '' : `<p>${problem}</p>`}
 <p>The console is for the operator of this server. Open the link that <code>npm start</code> printed, or ask for a new one in a terminal:</p>
-<pre>npm run leedz -- console-url</pre></main></body></html>`;
+<pre>${escapeHtml(command)}</pre></main></body></html>`;
 }
 
 /**

@@ -54,7 +54,8 @@ describe('without an operator session', () => {
     const response = await fetch(`${t.url}/console`);
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await response.text()).toContain('npm run leedz -- console-url');
+    // The command names this server's address and data folder: pasted as it is, it reaches this server.
+    expect(await response.text()).toContain(`npm run leedz -- console-url --endpoint ${t.url} --data ${t.dataDir}`);
   });
 
   it('GET /api/dev/outbox is a 401, and shows no email', async () => {
@@ -90,7 +91,16 @@ describe('the one-time console link', () => {
     const again = await openConsoleLink(link);
     expect(again.response.status).toBe(401);
     expect(again.cookie).toBeUndefined();
-    expect(await again.response.text()).toContain('used already or has expired');
+    expect(await again.response.text()).toContain('This console link was used already, has expired, or is from before the server restarted.');
+  });
+
+  it('opened again in a browser that is signed in already, it goes on to the console', async () => {
+    const link = t.server.consoleUrl();
+    const { cookie } = await openConsoleLink(link);
+    const again = await fetch(link, { redirect: 'manual', headers: { cookie: cookie! } });
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toBe('/console');
+    expect(again.headers.getSetCookie()).toEqual([]);
   });
 
   it('a made-up token opens nothing', async () => {
