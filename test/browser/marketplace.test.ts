@@ -66,7 +66,7 @@ describe.skipIf(skipChromium)('the marketplace in a browser', () => {
     await b.getByLabel('Client email', { exact: true }).fill('client@example.com');
     await b.getByLabel('Client phone', { exact: true }).fill('(555) 123-4567');
     await b.getByLabel('Details', { exact: true }).fill('Two hours, about forty guests.');
-    await b.getByLabel('Requirements', { exact: true }).fill('Bring your own easel.');
+    await b.getByLabel('Requirements', { exact: true }).fill('Bring your own easel.\nA table for the paper.');
     expect(await b.getByRole('checkbox', { name: 'Hide location until bought' }).isChecked()).toBe(true);
     expect(await b.getByRole('checkbox', { name: 'Hide details until bought' }).isChecked()).toBe(false);
     await b.getByRole('button', { name: 'Post leed' }).click();
@@ -112,9 +112,11 @@ describe.skipIf(skipChromium)('the marketplace in a browser', () => {
       clientEmail: 'client@example.com',
       clientPhone: '(555) 123-4567',
       details: 'Two hours, about forty guests.',
-      requirements: 'Bring your own easel.',
+      requirements: 'Bring your own easel.\nA table for the paper.',
     };
     for (const [field, text] of Object.entries(expected)) expect(await receipt.locator(`dd[data-field="${field}"]`).textContent()).toBe(text);
+    // Shown as written, on two lines (as the receipt email shows them), not run together.
+    expect(await receipt.locator('dd[data-field="requirements"]').innerText()).toBe('Bring your own easel.\nA table for the paper.');
     await visible(receipt.getByText('$25.00'));
     await screenshot(a, 'marketplace-receipt');
 
