@@ -122,6 +122,20 @@ describe.skipIf(skipChromium)('signing in, in a browser', () => {
     }
   }, 60_000);
 
+  it('the "Sign in" link of a signed-out page comes back to that page: post, my leedz, profile', async () => {
+    const browser = await openBrowser();
+    try {
+      const { page } = browser;
+      for (const path of ['/post', '/my-leedz', '/profile']) {
+        await page.goto(`${t.url}${path}`);
+        await page.locator('main').getByRole('link', { name: 'Sign in', exact: true }).click();
+        await page.waitForURL(`${t.url}/signin?next=${encodeURIComponent(path)}`);
+      }
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
   it('a session that ends under a form says so in plain words and keeps what was typed', async () => {
     const { page, context } = user;
     await page.goto(await signInLinkFor('ivy@example.com'));

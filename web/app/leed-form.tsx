@@ -17,6 +17,7 @@ import { EyeIcon, LockIcon } from '../shared/icons.js';
 import { navigate } from '../shared/router.js';
 import { FIELD_LABELS } from './leed-fields.js';
 import { useSession } from './session.js';
+import { signInHref } from './sign-in.js';
 
 type TextField = 'trade' | 'title' | 'location' | 'start' | 'end' | 'price' | 'clientEmail' | 'clientPhone' | 'details' | 'requirements';
 type Values = Record<TextField, string> & { visibility: Record<HideableField, FieldVisibility> };
@@ -108,7 +109,7 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
       <section class="form-page card">
         <h1>{edit ? 'Edit leed' : 'Post a leed'}</h1>
         <p>
-          <a href="/signin">Sign in</a> to post leedz.
+          <a href={signInHref(location.pathname + location.search)}>Sign in</a> to post leedz.
         </p>
       </section>
     );

@@ -13,6 +13,7 @@ import { useSession } from './session.js';
 import { tradeColor } from './trade-colors.js';
 import { TradeList } from './trade-list.js';
 import { TradesColumn } from './trades-column.js';
+import { signInHref } from './sign-in.js';
 
 export function MarketplacePage({ selected, listTrade }: { selected?: { trade: string; id: string }; listTrade?: string }) {
   const { me, trades } = useSession();
@@ -36,7 +37,7 @@ export function MarketplacePage({ selected, listTrade }: { selected?: { trade: s
             {me === null ? (
               <div class="notice info">
                 <p>
-                  Showing the busiest trades. <a href="/signin">Sign in</a> to subscribe to yours, post leedz and buy them.
+                  Showing the busiest trades. <a href={signInHref(location.pathname + location.search)}>Sign in</a> to subscribe to yours, post leedz and buy them.
                 </p>
               </div>
             ) : me.subscriptions.length === 0 ? (

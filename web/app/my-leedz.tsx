@@ -9,6 +9,7 @@ import { formatCents, formatCount, formatDate, formatTimeRange, zoneName } from 
 import { useLoad } from '../shared/hooks.js';
 import { receiptPath } from './leed-detail.js';
 import { useSession } from './session.js';
+import { signInHref } from './sign-in.js';
 
 function leedHref(leed: MyLeed): string {
   return `/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}`;
@@ -39,7 +40,7 @@ export function MyLeedzPage() {
       <section class="card narrow">
         <h1>My leedz</h1>
         <p>
-          <a href="/signin">Sign in</a> to see the leedz you posted and bought.
+          <a href={signInHref(location.pathname + location.search)}>Sign in</a> to see the leedz you posted and bought.
         </p>
       </section>
     );

@@ -13,6 +13,7 @@ import { MedalIcon } from '../shared/icons.js';
 import { CalendarFeed } from './calendar-feed.js';
 import { useSession } from './session.js';
 import { tradeColor } from './trade-colors.js';
+import { signInHref } from './sign-in.js';
 
 type ProfileField = 'zip' | 'radius' | 'website' | 'about';
 
@@ -36,7 +37,7 @@ export function ProfilePage() {
       <section class="card narrow">
         <h1>Your profile</h1>
         <p>
-          <a href="/signin">Sign in</a> to see your profile.
+          <a href={signInHref(location.pathname + location.search)}>Sign in</a> to see your profile.
         </p>
       </section>
     );

@@ -17,6 +17,7 @@ import { config } from '../shared/config.js';
 import { formatCents, formatDate, formatDateTime, formatTime, formatTimeRange, zoneName } from '../shared/format.js';
 import { fieldText, FIELD_LABELS } from './leed-fields.js';
 import { useSession } from './session.js';
+import { signInHref } from './sign-in.js';
 
 const WAIT_MS = 30_000;
 
@@ -93,7 +94,11 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
           {waiting
             ? 'The payment provider is confirming the payment. This page updates by itself.'
             : me === null
-              ? 'Sign in as the buyer to see this receipt.'
+              ? (
+                  <>
+                    <a href={signInHref(location.pathname + location.search)}>Sign in</a> as the buyer to see this receipt.
+                  </>
+                )
               : soldToOther
                 ? 'This leed was sold to another vendor, not to you. If you paid for it, your payment is refunded: another vendor bought the leed, or held it, before your payment arrived.'
                 : heldByOther
