@@ -201,6 +201,9 @@ export function createInvocationLog(db: Database.Database) {
     const rows = byPrefix.all(prefix, `${prefix}\uffff`);
     return rows.length === 1 ? rows[0] : undefined;
   };
+  // An id's neighbours in the whole log: they share the most of its beginning with it.
+  const idBefore = db.prepare<[string], { id: string }>('SELECT id FROM invocations WHERE id < ? ORDER BY id DESC LIMIT 1');
+  const idAfter = db.prepare<[string], { id: string }>('SELECT id FROM invocations WHERE id > ? ORDER BY id LIMIT 1');
   const markReplayed = db.prepare('UPDATE dead_letters SET replayed_as = ? WHERE id = ?');
   const unreplayed = db.prepare<[], { id: number }>('SELECT id FROM dead_letters WHERE replayed_as IS NULL ORDER BY id');
 
@@ -361,6 +364,18 @@ export function createInvocationLog(db: Database.Database) {
       const rows = db.prepare(sql).all(...params, clampLimit(filter.limit, 100)) as InvocationRow[];
       return rows.map((row) => toView(row, filter.withPayload ?? false));
     },
+    /**
+     * The shortest beginning of each id (at least `min` characters) that no other id of the whole log
+     * shares, so that a table's short id pasted back (`leedz invocations --id`) finds that invocation.
+     */
+    shortIds(ids: readonly string[], min = 8): Record<string, string> {
+      const short: Record<string, string> = {};
+      for (const id of ids) {
+        const shared = Math.max(commonLength(id, idBefore.get(id)?.id), commonLength(id, idAfter.get(id)?.id));
+        short[id] = id.slice(0, Math.max(min, shared + 1));
+      }
+      return short;
+    },
     /** One invocation by its id, or by a prefix of it that no other id shares. */
     detail(idOrPrefix: string): InvocationDetail | undefined {
       const row = getInvocation.get(idOrPrefix) ?? uniqueByPrefix(idOrPrefix);
@@ -460,4 +475,12 @@ const HTTP_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], 
 
 function clampLimit(limit: number | undefined, fallback: number): number {
   return Math.min(Math.max(limit ?? fallback, 1), MAX_LIST);
+}
+
+/** How many characters `id` and `other` begin with in common. */
+function commonLength(id: string, other: string | undefined): number {
+  if (other === undefined) return 0;
+  let n = 0;
+  while (n < id.length && id[n] === other[n]) n++;
+  return n;
 }

@@ -119,6 +119,8 @@ const invokeBody = z.strictObject({
   type: z.enum(['Event', 'RequestResponse'], { error: 'must be Event or RequestResponse' }),
   payload: z.unknown().refine((value) => value !== undefined, 'is required: the JSON the function is given'),
 });
+/** Two per row of the longest page (an id and its parent). */
+const shortIdsBody = z.strictObject({ ids: z.array(z.string().min(1).max(64)).max(20_000, 'must be at most 20,000 ids') });
 const deadLettersQuery = z.strictObject({ includeReplayed: flag, limit });
 const destinationRecordsQuery = z.strictObject({ invocationId: text, limit });
 const metricsQuery = z.strictObject({ windowSeconds: z.coerce.number().positive().max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS} (ten years)`).optional() });
@@ -155,6 +157,11 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
 
   app.get('/invocations', (c) => c.json(runtime.listInvocations(parseQuery(c, invocationsQuery))));
 
+  // The CLI's tables: ids cut to the shortest beginning no other id of the log shares (`--id` takes it back).
+  app.post('/short-ids', async (c) => {
+    return c.json(runtime.shortIds((await parsedBody(c, shortIdsBody)).ids));
+  });
+
   app.get('/invocations/:id', (c) => {
     const invocation = runtime.getInvocation(c.req.param('id'));
     if (invocation === undefined) throw new LocalApiError(404, `invocation ${c.req.param('id')}: not found`);
@@ -173,15 +180,11 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
 
   // The console's "Send": invoke a function with the operator's session (the Invoke API needs a signature).
   app.post('/invoke/:name', async (c) => {
-    const parsed = invokeBody.safeParse(await jsonBody(c));
-    if (!parsed.success) {
-      const fields = parsed.error.issues.map((issue) => ({ parameter: issue.path.map(String).join('.') || '(body)', message: issue.message }));
-      throw new LocalApiError(400, `invalid body: ${fields.map((f) => `${f.parameter}: ${f.message}`).join('; ')}`, fields);
-    }
+    const body = await parsedBody(c, invokeBody);
     const name = runtime.registry.nameOf(c.req.param('name'));
     if (name === undefined) throw new LocalApiError(404, `function ${c.req.param('name')}: not found`);
     try {
-      return c.json(await runtime.invoke(name, parsed.data.payload, parsed.data.type));
+      return c.json(await runtime.invoke(name, body.payload, body.type));
     } catch (error) {
       if (error instanceof InvokeError) throw new LocalApiError(error.statusCode === 404 ? 404 : 400, `${error.name}: ${error.message}`);
       throw error;
@@ -265,6 +268,14 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
 }
 
 /** The request's JSON body (as the signature check kept it, when it read it); 400 when it is not JSON, 413 past the cap. */
+/** The JSON body as `schema` reads it, or a 400 naming each field and its rule. */
+async function parsedBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  const parsed = schema.safeParse(await jsonBody(c));
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((issue) => ({ parameter: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+  throw new LocalApiError(400, `invalid body: ${fields.map((f) => `${f.parameter}: ${f.message}`).join('; ')}`, fields);
+}
+
 async function jsonBody(c: Context): Promise<unknown> {
   const bytes = await requestBody(c);
   if (bytes === undefined) throw new LocalApiError(413, requestTooLarge().message);

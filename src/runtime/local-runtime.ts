@@ -343,6 +343,12 @@ export class LocalRuntime implements Transport {
     return this.log.detail(id);
   }
 
+  /** The shortest beginning of each id (at least 8 characters) that no other invocation's id shares. */
+  shortIds(ids: readonly string[]): Record<string, string> {
+    this.intake.flushNow();
+    return this.log.shortIds(ids);
+  }
+
   listDeadLetters(options: { includeReplayed?: boolean; limit?: number } = {}): DeadLetterView[] {
     return this.log.deadLetters(options);
   }

@@ -23,7 +23,7 @@ import {
   SERVER_HELP,
   SERVER_OPTIONS,
   ServerError,
-  shortIds,
+  postJson,
   truncate,
   UsageError,
   type ServerFlags,
@@ -102,18 +102,18 @@ export const invocations = command({
       console.log(JSON.stringify(rows, null, 2));
       return 0;
     }
-    const short = shortIds(rows.flatMap((r) => [r.id, ...(r.parentId === null ? [] : [r.parentId])]));
+    const short = await shortIdsOf(values, rows.flatMap((r) => [r.id, ...(r.parentId === null ? [] : [r.parentId])]));
     printTable(
       ['id', 'function', 'type', 'outcome', 'attempts', 'enqueued (UTC)', 'duration', 'parent', 'error'],
       rows.map((r) => [
-        short.get(r.id),
+        short[r.id],
         r.function,
         r.type,
         `${r.outcome ?? r.state}${r.httpStatus === null ? '' : ` ${r.httpStatus}`}`,
         r.attempts,
         r.enqueuedAt.slice(11, 23),
         ms(r.durationMs),
-        r.parentId === null ? '' : short.get(r.parentId),
+        r.parentId === null ? '' : short[r.parentId],
         r.error === null ? '' : truncate(`${r.error.errorType}: ${r.error.errorMessage}`, 60),
       ]),
     );
@@ -123,6 +123,16 @@ export const invocations = command({
     return 0;
   },
 });
+
+/**
+ * Each id cut to the shortest beginning (at least 8 characters) that no other id of the whole log
+ * shares, so that any id of a table can be pasted back (`--id`, `--parent`). Time-ordered ids share
+ * their first characters with every invocation of the same minute, so the server, which has them
+ * all, finds the length.
+ */
+function shortIdsOf(flags: ServerFlags, ids: readonly string[]): Promise<Record<string, string>> {
+  return ids.length === 0 ? Promise.resolve({}) : postJson<Record<string, string>>(flags, '/local/short-ids', { ids: [...new Set(ids)] });
+}
 
 /**
  * The log's name of a function given in any form Lambda takes (`Leedz-emailHelper`, an ARN), as
@@ -201,12 +211,12 @@ ${SERVER_HELP}`,
         console.log('no dead letters');
         return 0;
       }
-      const short = shortIds(letters.map((l) => l.invocationId));
+      const short = await shortIdsOf(values, letters.map((l) => l.invocationId));
       printTable(
         ['id', 'function', 'condition', 'attempts', 'failed at', 'invocation', 'error'],
         letters.map((l) => {
           const response = l.record.responsePayload as { errorType?: string; errorMessage?: string } | undefined;
-          return [l.id, l.function, l.condition, l.attempts, l.failedAt, short.get(l.invocationId), truncate(response ? `${response.errorType}: ${response.errorMessage}` : '', 60)];
+          return [l.id, l.function, l.condition, l.attempts, l.failedAt, short[l.invocationId], truncate(response ? `${response.errorType}: ${response.errorMessage}` : '', 60)];
         }),
       );
       return 0;

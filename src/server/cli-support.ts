@@ -143,7 +143,16 @@ export async function request(flags: ServerFlags, path: string, init: { method: 
  * that is not JSON.
  */
 export async function getJson<T>(flags: ServerFlags, path: string, method = 'GET', elsewhere = `${path.split('?')[0]} is not served here`): Promise<T> {
-  const response = await request(flags, path, { method });
+  return readJson<T>(flags, await request(flags, path, { method }), elsewhere);
+}
+
+/** {@link getJson} for a POST with a JSON body. */
+export async function postJson<T>(flags: ServerFlags, path: string, body: unknown): Promise<T> {
+  const response = await request(flags, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return readJson<T>(flags, response, `${path} is not served here`);
+}
+
+async function readJson<T>(flags: ServerFlags, response: Response, elsewhere: string): Promise<T> {
   const text = await response.text();
   const location = response.headers.get('location');
   if (response.status >= 300 && response.status < 400 && location !== null) throw new ServerError(`${elsewhere}: open ${new URL(location, response.url).href}`);
@@ -251,31 +260,6 @@ export function prettyJson(text: string): string {
   } catch {
     return text;
   }
-}
-
-/**
- * Each id cut to its shortest prefix (at least `min` characters) that no other id of the list shares,
- * so the table stays narrow and every id in it can be pasted back (`--parent`, `/local/invocations/<id>`
- * take a unique prefix). Time-ordered ids share their first characters, so prefixes grow as needed.
- *
- * @example
- * shortIds(['0193a1b2-aaaa', '0193a1b2-aabb']); // Map { '0193a1b2-aaaa' → '0193a1b2-aaa', '0193a1b2-aabb' → '0193a1b2-aab' }
- */
-export function shortIds(ids: readonly string[], min = 8): Map<string, string> {
-  const unique = [...new Set(ids)].sort();
-  const short = new Map<string, string>();
-  unique.forEach((id, i) => {
-    const common = (other: string | undefined) => {
-      if (other === undefined) return 0;
-      let n = 0;
-      while (n < id.length && id[n] === other[n]) n++;
-      return n;
-    };
-    // Sorted: the ids that share the most with this one are its neighbours.
-    const length = Math.max(min, Math.max(common(unique[i - 1]), common(unique[i + 1])) + 1);
-    short.set(id, id.slice(0, length));
-  });
-  return short;
 }
 
 export function truncate(text: string, width: number): string {

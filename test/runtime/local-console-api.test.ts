@@ -48,6 +48,17 @@ describe('/local for the console', () => {
     expect(await call('/local/invoke/nobody', { type: 'Event', payload: {} })).toMatchObject({ status: 404, body: { message: 'function nobody: not found' } });
   });
 
+  it('cuts ids to the shortest beginning no other invocation shares, and names the field of a bad request', async () => {
+    const sent = await call('/local/invoke/echo', { type: 'RequestResponse', payload: { word: 'short' } });
+    const id = sent.body.requestId as string;
+    const short = await call('/local/short-ids', { ids: [id] });
+    expect(short.status).toBe(200);
+    expect(id.startsWith(short.body[id])).toBe(true);
+    expect(runtime.listInvocations({ id: short.body[id], limit: 10 }).map((row) => row.id)).toEqual([id]);
+    expect(await call('/local/short-ids', { ids: 'all' })).toMatchObject({ status: 400, body: { fields: [{ parameter: 'ids' }] } });
+    expect(await call('/local/short-ids', { ids: [id], more: true })).toMatchObject({ status: 400 });
+  });
+
   it('replays an invocation as a new one marked as its replay, but not one whose secrets the log did not keep', async () => {
     const first = await runtime.invoke('echo', { word: 'again' }, 'RequestResponse');
     await runtime.drain();

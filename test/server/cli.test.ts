@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/server/cli.js';
 import { COMMANDS } from '../../src/server/cli-commands.js';
-import { parseInstant, shortIds } from '../../src/server/cli-support.js';
+import { parseInstant } from '../../src/server/cli-support.js';
+import { openRuntimeDb } from '../../src/runtime/runtime-db.js';
+import { createInvocationLog, invocationRow } from '../../src/runtime/invocation-log.js';
 import { loadOrCreateRuntimeCredentials } from '../../src/runtime/credentials.js';
 import { resolveServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
@@ -228,16 +230,24 @@ describe('against a running example server', () => {
     expect(controller.out).toContain('--type Event');
   });
 
-  it('invocations shows each id as a prefix that no other row shares, and --parent takes it', async () => {
+  it('invocations shows each id as a prefix that no other invocation shares, and --id and --parent take it back', async () => {
     await leedz('invoke', 'placeOrder', '--payload', '{"item":"parent","quantity":1}', ...flags);
     await server.runtime.drain();
-    const table = await leedz('invocations', '--limit', '200', ...flags);
+    const table = await leedz('invocations', '--limit', '3', ...flags);
     expect(table.code).toBe(0);
-    const rows = table.out.split('\n').slice(1).map((line) => line.split(/\s{2,}/));
-    const shown = rows.map((cells) => cells[0]!);
-    expect(new Set(shown).size).toBe(shown.length);
-    const all = server.runtime.listInvocations({ limit: 200 });
-    for (const id of shown) expect(all.filter((i) => i.id.startsWith(id))).toHaveLength(1);
+    const rows = table.out.split('\n').slice(1, 4).map((line) => line.split(/\s{2,}/));
+    const all = server.runtime.listInvocations({ limit: 10_000 });
+    // A page of one row whose id begins like the next older one's (same minute): cut against its page
+    // alone, 8 characters would name both.
+    const common = (a: string, b: string) => [...a].findIndex((c, n) => c !== b[n]);
+    const at = all.findIndex((row, n) => n > 0 && n + 1 < all.length && common(row.id, all[n + 1]!.id) >= 8);
+    const page = await leedz('invocations', '--before', all[at - 1]!.id, '--limit', '1', ...flags);
+    const shown = [...rows.map((cells) => cells[0]!), page.out.split('\n')[1]!.split(/\s{2,}/)[0]!];
+    expect(shown.at(-1)!.length).toBeGreaterThan(common(all[at]!.id, all[at + 1]!.id));
+    for (const id of shown) {
+      expect(all.filter((i) => i.id.startsWith(id))).toHaveLength(1);
+      expect(JSON.parse((await leedz('invocations', '--id', id, '--json', ...flags)).out)).toMatchObject([{ id: all.find((i) => i.id.startsWith(id))!.id }]);
+    }
     const parent = rows.find((cells) => cells[1] === 'placeOrder')![0]!;
     const children = await leedz('invocations', '--parent', parent, '--json', ...flags);
     const parentId = all.find((i) => i.id.startsWith(parent))!.id;
@@ -449,10 +459,12 @@ describe('times given to --since and --until', () => {
 });
 
 describe('short ids', () => {
-  it('are the shortest prefixes, at least 8 characters, that no other id of the list shares', () => {
+  it('are the shortest prefixes, at least 8 characters, that no other id of the whole log shares', () => {
+    const log = createInvocationLog(openRuntimeDb(':memory:'));
     const ids = ['019a6f1e-8c2b-7d4e-9a1b-aaaa', '019a6f1e-8c2b-7d4e-9a1b-aabb', '019a6f1e-9000-7000-8000-0000', '01ffffff-0000-7000-8000-0000'];
-    const short = shortIds(ids);
-    expect([...short.values()]).toEqual(['019a6f1e-8c2b-7d4e-9a1b-aaa', '019a6f1e-8c2b-7d4e-9a1b-aab', '019a6f1e-9', '01ffffff']);
-    for (const [id, prefix] of short) expect(ids.filter((other) => other.startsWith(prefix))).toEqual([id]);
+    log.insertMany(ids.map((id) => invocationRow({ id, function: 'sink', type: 'Event', payload: '{}', enqueued_at: 0 })));
+    // Asked for two of them, each is cut against all four, not only against the other one asked.
+    expect(log.shortIds([ids[0]!, ids[2]!])).toEqual({ [ids[0]!]: '019a6f1e-8c2b-7d4e-9a1b-aaa', [ids[2]!]: '019a6f1e-9' });
+    expect(log.shortIds([ids[3]!, 'not-in-the-log'])).toEqual({ [ids[3]!]: '01ffffff', 'not-in-the-log': 'not-in-t' });
   });
 });
