@@ -179,27 +179,37 @@ describe.skipIf(skipChromium)('the console’s Functions tab and polling', () =>
   }, 60_000);
 });
 
-describe.skipIf(skipChromium)('the Functions tab’s counts, across a restart', () => {
-  let dir: { path: string; cleanup(): void };
-  let server: RunningServer | undefined;
-  let ops: BrowserUser;
-  /** The marketplace server on `dir`: the same data folder each time. */
-  const start = () => startServer(resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_SEED: 'false', LEEDZ_TIME_SCALE: '0.001' }));
-
+/**
+ * A browser, and a data folder for a server the tests start (`own.start(env)`), for the describe
+ * block that calls it; both are closed after the block.
+ */
+function ownServer(prefix: string) {
+  const own: { dir?: { path: string; cleanup(): void }; server?: RunningServer; ops?: BrowserUser; start(env: Record<string, string>): Promise<RunningServer> } = {
+    async start(env) {
+      own.server = await startServer(resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: own.dir!.path, LEEDZ_TIME_SCALE: '0.001', ...env }));
+      return own.server;
+    },
+  };
   beforeAll(async () => {
     requireChromium();
-    dir = tempDir('leedz-e2e-');
-    ops = await openBrowser();
+    own.dir = tempDir(prefix);
+    own.ops = await openBrowser();
   }, 120_000);
-
   afterAll(async () => {
-    await ops?.close();
-    await server?.close();
-    dir?.cleanup();
+    await own.ops?.close();
+    await own.server?.close();
+    own.dir?.cleanup();
   });
+  return own;
+}
+
+describe.skipIf(skipChromium)('the Functions tab’s counts, across a restart', () => {
+  const own = ownServer('leedz-e2e-');
+  /** The marketplace server: the same data folder each time. */
+  const start = () => own.start({ LEEDZ_SEED: 'false' });
 
   it('says since when it counts, and a restart on the same data folder keeps the counts and that date', async () => {
-    const page = ops.page;
+    const page = own.ops!.page;
     /** The Functions tab of the running server: getTrades counted 3 times, and the sentence that says since when. */
     const readTab = async (running: RunningServer) => {
       await signInAsOperator(page, { url: running.url, server: running });
@@ -211,7 +221,7 @@ describe.skipIf(skipChromium)('the Functions tab’s counts, across a restart', 
       return { countsSince: metrics!.countsSince, text: (await sentence.textContent()) ?? '' };
     };
 
-    server = await start();
+    let server = await start();
     for (let n = 0; n < 3; n++) expect((await fetch(`${server.url}/api/trades`)).status).toBe(200);
     const before = await readTab(server);
     // The date the server counts from, written as the console writes dates (the browser's zone: Chicago).
@@ -221,7 +231,7 @@ describe.skipIf(skipChromium)('the Functions tab’s counts, across a restart', 
     await screenshot(page, 'console-functions-counts-since');
 
     await server.close();
-    server = undefined;
+    own.server = undefined;
     server = await start();
     const after = await readTab(server);
     expect(after.countsSince).toBe(before.countsSince);
@@ -230,27 +240,13 @@ describe.skipIf(skipChromium)('the Functions tab’s counts, across a restart', 
 });
 
 describe.skipIf(skipChromium)('the console on the framework’s example (no marketplace)', () => {
-  let dir: { path: string; cleanup(): void };
-  let server: RunningServer | undefined;
-  let ops: BrowserUser;
-
-  beforeAll(async () => {
-    requireChromium();
-    dir = tempDir('leedz-example-');
-    server = await startServer(resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_APP: 'example', LEEDZ_TIME_SCALE: '0.001' }));
-    ops = await openBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await ops?.close();
-    await server?.close();
-    dir?.cleanup();
-  });
+  const own = ownServer('leedz-example-');
 
   it('Outbox and Reports say the example has none, and every other tab goes on working', async () => {
-    const page = ops.page;
-    await signInAsOperator(page, { url: server!.url, server: server! });
-    await page.goto(`${server!.url}/console#outbox`);
+    const server = await own.start({ LEEDZ_APP: 'example' });
+    const page = own.ops!.page;
+    await signInAsOperator(page, { url: server.url, server });
+    await page.goto(`${server.url}/console#outbox`);
     await visible(page.getByText('This server keeps no email outbox to show'));
     await page.getByRole('link', { name: 'Reports' }).click();
     await visible(page.getByText('This server has no reports to moderate: the framework’s example has no marketplace.'));
