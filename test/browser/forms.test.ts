@@ -162,6 +162,35 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     expect(await storedLeedz()).toBe(0);
   }, 60_000);
 
+  it('what was typed and not saved comes back after a reload, or Back then Forward; Start over clears it', async () => {
+    const page = fay.page;
+    await page.goto(`${t.url}/`);
+    await page.getByRole('link', { name: 'Post a leed' }).first().click();
+    await page.waitForURL(`${t.url}/post`);
+    await page.getByLabel('Title', { exact: true }).fill('Draft: graduation party DJ');
+    await page.getByLabel('Details', { exact: true }).fill('Three hours.\nAbout 80 guests.');
+    const title = page.getByLabel('Title', { exact: true });
+    const restored = page.getByText('What you typed here before, and did not save, is back.');
+
+    await page.reload();
+    await visible(restored);
+    expect(await title.inputValue()).toBe('Draft: graduation party DJ');
+    expect(await page.getByLabel('Details', { exact: true }).inputValue()).toBe('Three hours.\nAbout 80 guests.');
+
+    await page.goBack();
+    await page.waitForURL(`${t.url}/`);
+    await page.goForward();
+    await page.waitForURL(`${t.url}/post`);
+    expect(await title.inputValue()).toBe('Draft: graduation party DJ');
+
+    await page.getByRole('button', { name: 'Start over' }).click();
+    expect(await title.inputValue()).toBe('');
+    await page.reload();
+    await visible(page.getByRole('heading', { name: 'Post a leed' }));
+    expect(await title.inputValue()).toBe('');
+    expect(await restored.count()).toBe(0);
+  }, 60_000);
+
   it('at six subscriptions the other boxes are disabled, saying why; unsubscribing one frees them', async () => {
     const page = fay.page;
     expect((await t.api('PATCH', '/api/me', { token, body: { subscriptions: TRADES.slice(0, 6) } })).status).toBe(200);

@@ -67,11 +67,39 @@ function wallTimeOf(text: string): string | undefined {
   return text.trim() === '' ? undefined : text.trim();
 }
 
+/**
+ * What was typed into a form and not yet saved, kept in this tab (sessionStorage) under the form's
+ * key: a reload, or Back then Forward, brings it back instead of an empty form.
+ */
+const drafts = {
+  read(key: string): Values | undefined {
+    try {
+      const kept = JSON.parse(sessionStorage.getItem(key) ?? 'null') as Values | null;
+      return kept !== null && typeof kept === 'object' && typeof kept.title === 'string' ? kept : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  /** Keep `values` as the draft, or none when they are the form's `baseline` (nothing typed). */
+  keep(key: string, values: Values, baseline: Values): void {
+    try {
+      if (JSON.stringify(values) === JSON.stringify(baseline)) sessionStorage.removeItem(key);
+      else sessionStorage.setItem(key, JSON.stringify(values));
+    } catch {
+      // Storage full or refused (a private window): the form still works, without its draft.
+    }
+  },
+  drop(key: string): void {
+    sessionStorage.removeItem(key);
+  },
+};
+
 export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
   const { me, trades, changed, flash } = useSession();
+  const draftKey = `leedz-draft:${edit === undefined ? 'new' : `${edit.trade}/${edit.id}`}`;
   const [original, setOriginal] = useState<Leed | undefined>(undefined);
   const [loadError, setLoadError] = useState<string | undefined>(undefined);
-  const [values, setValues] = useState<Values>(() => ({
+  const blank = (): Values => ({
     trade: me?.subscriptions[0] ?? trades[0]?.name ?? '',
     title: '',
     location: '',
@@ -83,7 +111,11 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
     details: '',
     requirements: '',
     visibility: { ...config().defaultVisibility },
-  }));
+  });
+  // What the form shows before anything is typed (a new leed's blanks, or the leed as it is); a draft differs from it.
+  const [baseline, setBaseline] = useState<Values | undefined>(() => (edit === undefined ? blank() : undefined));
+  const [restored, setRestored] = useState(() => edit === undefined && drafts.read(draftKey) !== undefined);
+  const [values, setValues] = useState<Values>(() => (edit === undefined ? (drafts.read(draftKey) ?? blank()) : blank()));
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -94,7 +126,10 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
     api.get<Leed>(leedApiPath(edit.trade, edit.id)).then(
       (leed) => {
         setOriginal(leed);
-        setValues(valuesOf(leed));
+        const draft = drafts.read(draftKey);
+        setBaseline(valuesOf(leed));
+        setRestored(draft !== undefined);
+        setValues(draft ?? valuesOf(leed));
       },
       (error: unknown) => setLoadError(messageOf(error)),
     );
@@ -103,6 +138,11 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
   useLayoutEffect(() => {
     if (errors.length > 0 || failure !== undefined) summaryRef.current?.focus();
   }, [errors, failure]);
+
+  // Not before an edited leed has loaded: the form is not showing it yet.
+  useEffect(() => {
+    if (baseline !== undefined) drafts.keep(draftKey, values, baseline);
+  }, [values, baseline]);
 
   if (me === null) {
     return (
@@ -170,6 +210,7 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
     try {
       if (original === undefined) {
         const posted = await api.post<{ id: string; trade: string; title: string; when: string }>('/api/leedz', body());
+        drafts.drop(draftKey);
         changed();
         // The calendar shows the trades one subscribes to: a post in another trade is not on it, and the page says so.
         const onCalendar = me?.subscriptions.includes(posted.trade) ?? false;
@@ -184,6 +225,7 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
       } else {
         const changes = body();
         if (Object.keys(changes).length > 0) await api.patch<Leed>(leedApiPath(original.trade, original.id), changes);
+        drafts.drop(draftKey);
         changed();
         flash({ kind: 'ok', text: Object.keys(changes).length > 0 ? 'Your changes are saved.' : 'Nothing changed.' });
         navigate(`/leedz/${encodeURIComponent(original.trade)}/${encodeURIComponent(original.id)}?month=${(values.start || valuesOf(original).start).slice(0, 7)}`);
@@ -214,6 +256,21 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
           ? 'A booking you cannot take, for another vendor of the same trade. Fields marked “hidden” are shown only to the buyer.'
           : `Changing “${original.title}”. The trade cannot change.`}
       </p>
+      {restored && (
+        <p class="notice info" role="status">
+          What you typed here before, and did not save, is back.{' '}
+          <button
+            type="button"
+            class="small"
+            onClick={() => {
+              setValues(baseline ?? blank());
+              setRestored(false);
+            }}
+          >
+            Start over
+          </button>
+        </p>
+      )}
       {(sorted.length > 0 || failure !== undefined) && (
         <div class="notice error" role="alert" tabIndex={-1} ref={summaryRef} id="form-errors">
           {failure !== undefined ? (
