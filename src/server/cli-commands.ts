@@ -70,7 +70,7 @@ const invoke = command({
     const text = await response.text();
     const errorType = response.headers.get('x-amzn-errortype');
     if (errorType !== null) {
-      console.error(`${response.status} ${errorType}: ${messageOf(text)}`);
+      console.error(`leedz invoke: ${response.status} ${errorType}: ${messageOf(text)}`);
       if (errorType === 'ResourceNotFoundException') {
         const hint = await noSuchFunctionHint(values, name);
         if (hint !== undefined) console.error(hint);

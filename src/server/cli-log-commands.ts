@@ -88,8 +88,7 @@ export const invocations = command({
       http: oneOf('--http', values.http, ['2xx', '3xx', '4xx', '5xx', 'error'] as const),
       parentId: values.parent === undefined ? undefined : await fullIdOf(values, '--parent', values.parent),
       id: values.id === undefined ? undefined : await fullIdOf(values, '--id', values.id),
-      from: parseInstant('--since', values.since),
-      to: parseInstant('--until', values.until),
+      ...sinceUntil(values.since, values.until),
       text: values.text,
       before: fullIdOnly('--before', values.before),
     };
@@ -123,6 +122,16 @@ export const invocations = command({
     return 0;
   },
 });
+
+/** `--since` and `--until` as instants; a window that ends before it starts is a mistake, not "(none)". */
+function sinceUntil(since: string | undefined, until: string | undefined): { from: string | undefined; to: string | undefined } {
+  const from = parseInstant('--since', since);
+  const to = parseInstant('--until', until);
+  if (from !== undefined && to !== undefined && Number(from) > Number(to)) {
+    throw new UsageError(`--since ${since} is after --until ${until}: no invocation can be in between`);
+  }
+  return { from, to };
+}
 
 /**
  * Each id cut to the shortest beginning (at least 8 characters) that no other id of the whole log

@@ -89,6 +89,7 @@ describe('mistakes', () => {
     [['metrics', '--window', 'soon'], /--window must be a positive whole number/],
     [['invocations', '--http', '418'], /--http must be one of 2xx, 3xx, 4xx, 5xx, error/],
     [['invocations', '--since', 'yesterday'], /--since "yesterday": expected an ISO 8601 time/],
+    [['invocations', '--since', '2026-12-06T10:00', '--until', '2026-12-06T09:00'], /--since 2026-12-06T10:00 is after --until 2026-12-06T09:00: no invocation can be in between/],
     [['pause'], /pause: which function\?/],
     [['resume', 'a', 'b'], /resume: one function at a time/],
     [['compact', 'now'], /unexpected argument "now"/],
@@ -204,7 +205,7 @@ describe('against a running example server', () => {
     expect(bad.out).toContain('InvalidPayloadError');
     const missing = await leedz('invoke', 'noSuchFunction', ...flags);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/404 ResourceNotFoundException/);
+    expect(missing.err).toMatch(/^leedz invoke: 404 ResourceNotFoundException: /);
     expect(missing.err).toMatch(/\(no function is named noSuchFunction; the functions: .*placeOrder/);
     // A name one letter off is taken for what it most likely meant.
     const typo = await leedz('invoke', 'placeOrdr', ...flags);
