@@ -519,7 +519,7 @@ describe('conflicts', () => {
     expect(overlap.status).toBe(409);
     expect(overlap.body.error.message).toBe(`caricatures leed already exists for 500 monroe st springfield il 62701 at this date and time`);
     // The town and state are the zip's: written out, or left out, it is the same house.
-    for (const location of ['500 Monroe St 62701', '500 Monroe Street, Springfield, Illinois 62701']) {
+    for (const location of ['500 Monroe St 62701', '500 Monroe Street, Springfield, Illinois 62701', '500 Monroe St, Springfield, IL 62701-2117']) {
       const same = await t.api('POST', '/api/leedz', { token: vendor.token, body: { ...base, location, start: hours(2), end: hours(3) } });
       expect(same.status, location).toBe(409);
     }

@@ -23,14 +23,15 @@ export const zipSchema = z
 export const STREET_ADDRESS_MAX_LENGTH = 200;
 
 const ADDRESS_EXAMPLE = '"123 Main St, Springfield, IL 62701"';
-// The zip is the last token, set off by a space or comma so that "12362701" is not read as a zip.
-const ENDS_WITH_ZIP = /(?:^|[\s,])(\d{5})$/;
+// The zip is the last token, set off by a space or comma so that "12362701" is not read as a zip;
+// its ZIP+4 form ("62701-1234", as USPS writes it) is the same zip.
+const ENDS_WITH_ZIP = /(?:^|[\s,])(\d{5})(?:-\d{4})?$/;
 // A house number ("123", "12B", "10-12", "1/2"), then at least one word (the street), then the zip.
 // No `i` flag: JSON Schema patterns (the OpenAPI document) cannot carry flags.
-const HOUSE_NUMBER_STREET_ZIP = /^\d+[A-Za-z]?(?:[-/]\d+[A-Za-z]?)?[\s,]+\S.*[\s,]\d{5}$/;
+const HOUSE_NUMBER_STREET_ZIP = /^\d+[A-Za-z]?(?:[-/]\d+[A-Za-z]?)?[\s,]+\S.*[\s,]\d{5}(?:-\d{4})?$/;
 
 /**
- * A full street address that ends with the 5-digit zip, e.g. `123 Main St, Springfield, IL 62701`,
+ * A full street address that ends with the 5-digit zip (or its ZIP+4 form), e.g. `123 Main St, Springfield, IL 62701`,
  * normalised to one single-spaced line. Only the outline is checked (house number, street, zip);
  * whether the place exists is the geocoder's call.
  *
@@ -48,10 +49,12 @@ export const streetAddressSchema = z
   .describe(`a full street address: house number, street, town, state and the 5-digit zip, like ${ADDRESS_EXAMPLE}`);
 
 /**
- * The zip at the end of a street address, or `undefined` when it does not end with one.
+ * The 5-digit zip at the end of a street address (of its ZIP+4 form too), or `undefined` when it
+ * does not end with one.
  *
  * @example
  * zipOfAddress('123 Main St, Springfield, IL 62701'); // → '62701'
+ * zipOfAddress('123 Main St, Springfield, IL 62701-1234'); // → '62701'
  * zipOfAddress('123 Main St');                        // → undefined
  */
 export function zipOfAddress(address: string): string | undefined {

@@ -138,6 +138,8 @@ const TOWN_WORDS: ReadonlyMap<string, string> = new Map([
  */
 export function zipPlaceKey(address: string, area: ZipArea): string {
   const words = placeWords(address);
+  // ZIP+4 ("62701-1234") is the zip and its four digits: the zip names the place.
+  if (words.length > 2 && words.at(-2) === area.zip && /^\d{4}$/.test(words.at(-1)!)) words.pop();
   if (words.at(-1) === area.zip) words.pop();
   const town = placeWords(area.town).map(townWord);
   const stateCode = area.state.toLowerCase();

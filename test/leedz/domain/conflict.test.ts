@@ -121,6 +121,7 @@ describe('zipPlaceKey', () => {
       '123 Main St, Springfield 62701',
       '123 Main St, IL 62701',
       '123 Main St 62701',
+      '123 Main St, Springfield, IL 62701-1234',
     ]) {
       expect(zipPlaceKey(address, springfield), address).toBe('123 main st 62701');
     }

@@ -298,8 +298,13 @@ describe('validateNewLeed', () => {
       expect(value.location).toBe('123 Main St Springfield, IL 62701');
     });
 
+    it('takes an address ending with a ZIP+4, and its zip is the five digits', () => {
+      const value = accepted(validateNewLeed(newLeedBody({ location: '123 Main St, Springfield, IL 62701-1234' }), NOW));
+      expect(value.location).toBe('123 Main St, Springfield, IL 62701-1234');
+    });
+
     it('refuses an address that does not end with a 5-digit zip', () => {
-      for (const location of ['123 Main St, Springfield, IL', '123 Main St, Springfield, IL 62701-1234', '123 Main St, Springfield, IL 6270']) {
+      for (const location of ['123 Main St, Springfield, IL', '123 Main St, Springfield, IL 62701-12', '123 Main St, Springfield, IL 6270']) {
         expect(refusedFields(validateNewLeed(newLeedBody({ location }), NOW))).toEqual({
           location: 'must end with the 5-digit zip, like "123 Main St, Springfield, IL 62701"',
         });
