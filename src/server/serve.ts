@@ -258,8 +258,10 @@ function dataFolderStorage(dataDir: string): StorageView[] {
     .map((name) => ({ name: name.slice(0, -3), description: DATABASE_DESCRIPTIONS[name] ?? 'a database of the server', bytes: size(join(dataDir, name)) + size(join(dataDir, `${name}-wal`)) }));
 }
 
-/** What `/console` shows without an operator session. */
-/** The console's sign-in page: the command that makes a new link names this server's address and data folder (unless they are the CLI's defaults). */
+/**
+ * What `/console` shows without an operator session: the command that makes a new link names this
+ * server's address and data folder (unless they are the CLI's defaults).
+ */
 function consoleSignInPage(config: Pick<ServerConfig, 'dataDir'>, ownUrl: string, problem?: string): string {
   const command = `npm run leedz -- console-url${cliFlagsFor(ownUrl, config.dataDir)}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Operations console · sign in</title></head>

@@ -114,8 +114,10 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
   });
   // What the form shows before anything is typed (a new leed's blanks, or the leed as it is); a draft differs from it.
   const [baseline, setBaseline] = useState<Values | undefined>(() => (edit === undefined ? blank() : undefined));
-  const [restored, setRestored] = useState(() => edit === undefined && drafts.read(draftKey) !== undefined);
-  const [values, setValues] = useState<Values>(() => (edit === undefined ? (drafts.read(draftKey) ?? blank()) : blank()));
+  // A new leed's draft is read at once; an edited leed's once the leed has loaded.
+  const [draft] = useState(() => (edit === undefined ? drafts.read(draftKey) : undefined));
+  const [restored, setRestored] = useState(draft !== undefined);
+  const [values, setValues] = useState<Values>(() => draft ?? blank());
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);

@@ -26,12 +26,11 @@ const FIVE_DIGITS = /^\d{5}$/;
 export function createZipGeocoder(): Geocoder {
   return {
     async geocode(address) {
-      const zip = zipOfAddress(address);
-      const entry = zip === undefined ? undefined : usZip(zip);
-      if (zip === undefined || entry === undefined) return undefined;
+      const entry = usZipOfAddress(address);
+      if (entry === undefined) return undefined;
       const timeZone = timeZoneForStateOrTerritory(entry.area.state);
       if (timeZone === undefined) return undefined;
-      return { point: entry.point, zip, placeKey: zipPlaceKey(address, entry.area), timeZone };
+      return { point: entry.point, zip: entry.area.zip, placeKey: zipPlaceKey(address, entry.area), timeZone };
     },
 
     async zipPoint(zip) {
@@ -48,9 +47,14 @@ export function createZipGeocoder(): Geocoder {
  * zipGeocoderPlaceKey('123 Main Street, Springfield, IL 62701'); // → '123 main st 62701'
  */
 export function zipGeocoderPlaceKey(address: string): string | undefined {
-  const zip = zipOfAddress(address);
-  const entry = zip === undefined ? undefined : usZip(zip);
+  const entry = usZipOfAddress(address);
   return entry === undefined ? undefined : zipPlaceKey(address, entry.area);
+}
+
+/** The entry of the zip an address ends with, or undefined. */
+function usZipOfAddress(address: string): { point: GeoPoint; area: ZipArea } | undefined {
+  const zip = zipOfAddress(address);
+  return zip === undefined ? undefined : usZip(zip);
 }
 
 /** The entry of a 5-digit US zip with a usable centre, or undefined. */
