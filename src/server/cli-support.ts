@@ -16,7 +16,7 @@ import type { FunctionView } from '../runtime/views.js';
 import { ENV, resolveEndpoint } from './config.js';
 import { signRequest, withSignedQuery } from './signed-fetch.js';
 
-/** A mistake in how the command was called: printed with its usage, exit code 2. */
+/** A mistake in how the command was called: printed with the command's synopsis, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -64,7 +64,7 @@ export function command<const O extends ParseArgsOptionsConfig>(spec: {
       try {
         parsed = parseArgs({ args, options: { ...spec.options, ...HELP }, allowPositionals: true, strict: true });
       } catch (error) {
-        throw withLikelyOption(error, Object.keys(spec.options));
+        throw parseArgsRefusal(error, args, Object.keys(spec.options));
       }
       // One cast: parseArgs types the spread of a generic options object only loosely.
       const values = parsed.values as OptionValues<O>;
@@ -304,12 +304,27 @@ export function printTable(headers: string[], rows: unknown[][]): void {
   if (rows.length === 0) console.log('(none)');
 }
 
-/** parseArgs' refusal of an unknown option, with the option most likely meant when one is close. */
-function withLikelyOption(error: unknown, known: readonly string[]): unknown {
-  const unknown = /^Unknown option '--([^']+)'/.exec((error as Error).message)?.[1];
-  const meant = unknown === undefined ? undefined : closestKey(unknown, known);
-  if (meant === undefined) return error;
-  return new UsageError(`unknown option --${unknown}; did you mean --${meant}?`);
+/**
+ * parseArgs' refusals said as the commands' own usage errors are: the option, then the rule (its
+ * messages explain parseArgs' syntax, `-- "--x"` and `--x=-XYZ`, and stack three lines for a
+ * negative number). An unknown option comes with the option most likely meant when one is close.
+ */
+function parseArgsRefusal(error: unknown, args: readonly string[], known: readonly string[]): unknown {
+  const { code, message } = error as { code?: string; message: string };
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /^Unknown option '([^']+)'/.exec(message)?.[1] ?? '';
+    const meant = option.startsWith('--') ? closestKey(option.slice(2), known) : undefined;
+    return new UsageError(`unknown option ${option}${meant === undefined ? '' : `; did you mean --${meant}?`}`);
+  }
+  // "Option '--limit' argument is ambiguous…", "Option '-h, --help <value>' argument missing", "Option '--tail' does not take an argument".
+  const option = code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? /^Option '(?:-\w, )?(-{1,2}[^'\s]+)/.exec(message)?.[1] : undefined;
+  if (option === undefined) return error;
+  if (message.includes('does not take an argument')) return new UsageError(`${option} takes no value`);
+  const next = args[args.indexOf(option) + 1];
+  if (message.includes('ambiguous') && next !== undefined) {
+    return new UsageError(`${option} needs a value, and "${next}" begins with "-" so it reads as an option (write ${option}=${next} to give it as the value)`);
+  }
+  return new UsageError(`${option} needs a value`);
 }
 
 /**

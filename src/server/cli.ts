@@ -46,7 +46,10 @@ export async function main(argv: string[]): Promise<number> {
     return await command.execute(rest);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${prefixed(name, (error as Error).message)}\n\n${command.usage}`);
+      // The mistake, then the command's synopsis: the whole help (options, examples) would push the
+      // message off the screen, and is one `--help` away.
+      const synopsis = command.usage.split('\n\n', 1)[0]!;
+      console.error(`${prefixed(name, (error as Error).message)}\n\n${synopsis}\nRun \`leedz ${name} --help\` for its options and examples.`);
       return 2;
     }
     // The server said no, or could not be reached, or could not start (a port in use): a message, not a stack.
