@@ -54,12 +54,18 @@ function valuesOf(leed: Leed): Values {
   };
 }
 
-/** Dollars as typed → cents; text that is not a number goes to the API as is, so that it says why. */
+/**
+ * Dollars as typed → cents. What is not dollars and cents goes to the API as it is, so that the API
+ * says why: text, and a fraction of a cent (25.999 is not rounded to $26.00 behind the poster's back).
+ */
 function priceOf(text: string): number | string | undefined {
   const trimmed = text.trim().replace(/^\$/, '').replace(/,/g, '');
   if (trimmed === '') return undefined;
   const dollars = Number(trimmed);
-  return Number.isFinite(dollars) ? Math.round(dollars * 100) : text;
+  if (!Number.isFinite(dollars)) return text;
+  // 19.99 × 100 is 1998.9999999999998 in floating point: within a millionth of a cent is that cent.
+  const cents = dollars * 100;
+  return Math.abs(cents - Math.round(cents)) < 1e-6 ? Math.round(cents) : cents;
 }
 
 /** A datetime-local value, sent as typed: the API reads it where the gig is, and says why when it cannot. */
@@ -360,6 +366,7 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
  */
 function readable(error: FieldError): string {
   const { limits } = config();
+  if (error.path === 'price' && /whole number of cents/.test(error.message)) return 'must be dollars and cents, like 40 or 39.99';
   if (error.path === 'price' && /cents/.test(error.message)) return `must be 0 (free), or from ${formatCents(limits.minPaidPriceCents)} to ${formatCents(limits.maxPriceCents)}`;
   return error.message.replace(/; see GET \/api\/trades$/, '');
 }
