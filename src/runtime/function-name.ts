@@ -16,7 +16,10 @@ export interface ParsedFunctionName {
 /** The pattern Lambda's API documents for `FunctionName`, quoted in its validation errors. */
 export const FUNCTION_NAME_PATTERN = '(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?';
 
-const NAME = '[A-Za-z0-9_-]{1,64}';
+// A name as the pattern admits it (a dot included, any length within the 170 of the whole): a name
+// no function can have (CreateFunction allows no dot, at most 64 characters) is looked up, and not
+// found, rather than refused as the pattern's breach it is not.
+const NAME = '[A-Za-z0-9_.-]+';
 const QUALIFIER = '(\\$LATEST|[A-Za-z0-9_-]{1,128})';
 const FULL_ARN = new RegExp(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\\d{12}:function:(${NAME})(?::${QUALIFIER})?$`);
 const PARTIAL_ARN = new RegExp(`^\\d{12}:function:(${NAME})(?::${QUALIFIER})?$`);

@@ -108,9 +108,15 @@ function payloadText(bytes: Uint8Array | undefined, type: InvocationType): strin
   }
 }
 
+/**
+ * Event (202) and DryRun (204) answer with their status code alone: "The API response only includes
+ * a status code" (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax);
+ * the executed version, the function error and the log are a RequestResponse's.
+ */
 function invokeAnswer(result: InvokeResult): HttpAnswer {
-  const headers: Record<string, string> = { 'X-Amz-Executed-Version': result.executedVersion ?? '$LATEST', 'x-amzn-RequestId': result.requestId ?? newRequestId() };
+  const headers: Record<string, string> = { 'x-amzn-RequestId': result.requestId ?? newRequestId() };
   if (result.statusCode !== 200) return { status: result.statusCode, headers, body: null };
+  headers['X-Amz-Executed-Version'] = result.executedVersion ?? '$LATEST';
   headers['content-type'] = 'application/json';
   if (result.functionError !== undefined) headers['X-Amz-Function-Error'] = result.functionError;
   if (result.logResult !== undefined) headers['X-Amz-Log-Result'] = result.logResult;

@@ -175,7 +175,7 @@ export class LocalRuntime implements Transport {
     // Who is calling, as far as the runtime can see: the handler this runs in, or the one an SDK call's
     // trace header names (src/runtime/call-chain.ts).
     const caller = this.chain.current() ?? this.chain.fromTraceHeader(origin.traceHeader);
-    if (type === 'DryRun') return { statusCode: 204, executedVersion: '$LATEST' };
+    if (type === 'DryRun') return { statusCode: 204 };
 
     const limit = type === 'Event' ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
     const size = Buffer.byteLength(body, 'utf8');

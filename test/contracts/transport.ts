@@ -98,6 +98,8 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
       const result = await fixture.transport.invoke('recorder', { function: 'record', key: 'dry' }, 'DryRun');
       expect(result.statusCode).toBe(204);
       expect(result.payload).toBeUndefined();
+      // A status code alone, in process as over HTTP (API_Invoke.html).
+      expect(result.executedVersion).toBeUndefined();
       await fixture.runtime.drain();
       expect(recorded).toEqual([]);
       expect(fixture.runtime.listInvocations()).toEqual([]);

@@ -130,4 +130,15 @@ describe('a name Lambda would not accept', () => {
     await expect(invoke('Leedz-nothingHere')).rejects.toBeInstanceOf(ResourceNotFoundException);
     await expect(invoke('Leedz-nothingHere')).rejects.toThrow('Function not found: arn:aws:lambda:local:000000000000:function:Leedz-nothingHere');
   });
+
+  // The pattern (API_Invoke.html#API_Invoke_RequestSyntax) admits a dot, and a name of any length
+  // within the 170 characters: such a name is looked up, and names no function.
+  it.each([
+    ['a dot', 'email.Helper'],
+    ['a dot in an ARN', 'arn:aws:lambda:us-east-1:123456789012:function:email.Helper'],
+    ['65 characters', 'e'.repeat(65)],
+  ])('a name with %s, which the pattern admits, is ResourceNotFoundException (404), not ValidationException', async (_why, name) => {
+    await expect(invoke(name)).rejects.toBeInstanceOf(ResourceNotFoundException);
+    expect(received).toEqual([]);
+  });
 });
