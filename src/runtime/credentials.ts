@@ -26,6 +26,11 @@ export const RUNTIME_REGION = 'local';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
+/** The key folder's file is there but holds no credentials: its message says what to do. */
+export class CredentialsFileError extends Error {
+  override name = 'CredentialsFileError';
+}
+
 /** The credentials of `keyDir`, generated on first use; two processes starting together agree on one pair. */
 export function loadOrCreateRuntimeCredentials(keyDir: string): RuntimeCredentials {
   const path = join(keyDir, CREDENTIALS_FILE);
@@ -69,7 +74,7 @@ function readCredentials(path: string): RuntimeCredentials | undefined {
   } catch {
     // fall through to the error below
   }
-  throw new Error(`${path}: not the runtime's credentials; delete it to generate new ones`);
+  throw new CredentialsFileError(`${path}: not the runtime's credentials; delete it to generate new ones`);
 }
 
 /** An access key id shaped like AWS's (20 characters, `AKIA` then base32) and a 40-character secret. */

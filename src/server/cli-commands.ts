@@ -81,6 +81,11 @@ const invoke = command({
       }
       return 1;
     }
+    // Lambda's every answer, refusals included, carries its request id: without one, or with a status
+    // Invoke never answers with success, something else answered (a web server, a proxy's error page).
+    if (response.headers.get('x-amzn-requestid') === null || ![200, 202, 204].includes(response.status)) {
+      throw new ServerError(`${response.url} answered ${response.status} with ${response.headers.get('content-type') ?? 'no content type'}, not as Lambda's Invoke API answers: is --endpoint a Leedz server?`);
+    }
     const functionError = response.headers.get('x-amz-function-error');
     console.error(`${response.status} ${type}${functionError ? ` (function error: ${functionError})` : ''} requestId ${response.headers.get('x-amzn-requestid') ?? '-'}`);
     if (text.length > 0) console.log(prettyJson(text));
@@ -158,7 +163,12 @@ const outbox = command({
       query.set('kind', values.kind);
     }
     // The aws-local profile's outbox is the SES emulator's web page, which the server redirects to.
-    const result = await getJson<OutboxListing>(values, `/api/dev/outbox?${query}`, 'GET', "this server's outbox is not served here (aws-local profile)");
+    const result = await getJson<OutboxListing>(
+      values,
+      `/api/dev/outbox?${query}`,
+      'GET',
+      "this server keeps no outbox of its own (the example app sends no email; the aws-local profile's go to its SES emulator)",
+    );
     if (values.json === true) {
       console.log(JSON.stringify(result, null, 2));
       return 0;

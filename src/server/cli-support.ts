@@ -156,14 +156,19 @@ async function readJson<T>(flags: ServerFlags, response: Response, elsewhere: st
   const text = await response.text();
   const location = response.headers.get('location');
   if (response.status >= 300 && response.status < 400 && location !== null) throw new ServerError(`${elsewhere}: open ${new URL(location, response.url).href}`);
+  // The server answers JSON, refusals included: a page of text or HTML is another server's, or a
+  // route this app does not have (hono's plain 404).
+  const notLeedz = () => `${response.url} answered ${response.status} with ${response.headers.get('content-type') ?? 'no content type'} rather than JSON: is --endpoint a Leedz server?`;
   if (!response.ok) {
+    const message = jsonMessage(text);
+    if (message === undefined) throw new ServerError(response.status === 404 ? `${elsewhere}; ${response.url} answered 404 (is --endpoint a Leedz server?)` : notLeedz());
     const hint = wrongCredentialsHint(flags, response);
-    throw new ServerError(`${response.status}: ${messageOf(text)}${hint === undefined ? '' : `\n${hint}`}`);
+    throw new ServerError(`${response.status}: ${message}${hint === undefined ? '' : `\n${hint}`}`);
   }
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new ServerError(`${response.url} answered ${response.headers.get('content-type') ?? 'something'} rather than JSON: is --endpoint a Leedz server?`);
+    throw new ServerError(notLeedz());
   }
 }
 
@@ -243,15 +248,20 @@ export function progressBar(label: string): (done: number, total: number) => voi
 
 /** The message of a JSON error body (`{message}` or `{error: {message}}`), or the text as it is. */
 export function messageOf(text: string): string {
+  return jsonMessage(text) ?? text;
+}
+
+/** The message of a JSON refusal (Lambda's `message`, the API's `error`), or undefined when `text` is not one. */
+function jsonMessage(text: string): string | undefined {
   try {
     const body = JSON.parse(text) as { message?: string; error?: { message?: string } | string };
     if (typeof body.message === 'string') return body.message;
     if (typeof body.error === 'string') return body.error;
     if (body.error?.message) return body.error.message;
   } catch {
-    // not JSON: show it as it is
+    // not JSON
   }
-  return text;
+  return undefined;
 }
 
 export function prettyJson(text: string): string {

@@ -8,7 +8,8 @@
  */
 import { COMMANDS } from './cli-commands.js';
 import { ServerError, UsageError } from './cli-support.js';
-import { ConfigError } from './config.js';
+import { ConfigError, ENV } from './config.js';
+import { CredentialsFileError } from '../runtime/credentials.js';
 
 function mainUsage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
@@ -57,9 +58,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(prefixed(name, (error as Error).message));
       return 1;
     }
-    const host = hostFailure(error);
-    if (host !== undefined) {
-      console.error(prefixed(name, host));
+    const failure = hostFailure(error) ?? dataFolderFailure(error);
+    if (failure !== undefined) {
+      console.error(prefixed(name, failure));
       return 1;
     }
     throw error;
@@ -73,6 +74,29 @@ function hostFailure(error: unknown): string | undefined {
   if (code === 'EADDRNOTAVAIL') return `cannot listen on host ${address ?? ''}: no network interface of this machine has that address (EADDRNOTAVAIL); ${choose}`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot listen on host "${hostname ?? ''}": it is not an IP address or a name this machine resolves (${code}); ${choose}`;
   return undefined;
+}
+
+/** Errors of the file system that a data folder given by mistake causes (`--data /etc/passwd`). */
+const FOLDER_ERRORS: ReadonlyMap<string, string> = new Map([
+  ['ENOTDIR', 'a part of the path is a file, not a folder'],
+  ['EEXIST', 'a file is there, where a folder should be'],
+  ['EISDIR', 'a folder is there, where a file should be'],
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'not permitted'],
+  ['EROFS', 'the file system is read-only'],
+  ['ENOSPC', 'no space left on the device'],
+]);
+
+/**
+ * Why the data folder (`--data`, LEEDZ_DATA_DIR) could not be used: its credentials file holds none,
+ * or the file system refused a path in it. Undefined for any other error.
+ */
+function dataFolderFailure(error: unknown): string | undefined {
+  if (error instanceof CredentialsFileError) return error.message;
+  const { code, path } = error as NodeJS.ErrnoException;
+  const reason = code === undefined ? undefined : FOLDER_ERRORS.get(code);
+  if (reason === undefined || path === undefined) return undefined;
+  return `cannot use ${path}: ${reason} (${code}); check --data or $${ENV.dataDir}`;
 }
 
 /** `leedz <command>: message`, once: a message that already begins with the command (`dlq replay: …`) is not prefixed twice. */

@@ -3,7 +3,8 @@
  * `--help`, and what a mistake gets (a message naming the flag and exit code 2; a failure exit 1).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -172,6 +173,30 @@ describe('mistakes', () => {
     }
   });
 
+  it('a data folder that cannot be one, or whose credentials file holds none, is a one-line message and exit 1', async () => {
+    const dir = tempDir('leedz-cli-');
+    try {
+      const file = join(dir.path, 'a-file');
+      writeFileSync(file, 'not a folder');
+      const broken = join(dir.path, 'broken');
+      mkdirSync(join(broken, 'keys'), { recursive: true });
+      writeFileSync(join(broken, 'keys', 'runtime-credentials.json'), 'garbage');
+      for (const [argv, message] of [
+        [['invocations', '--data', file], `leedz invocations: cannot use ${join(file, 'keys', 'runtime-credentials.json')}: a part of the path is a file, not a folder (ENOTDIR); check --data or $LEEDZ_DATA_DIR`],
+        [['serve', '--port', '0', '--data', file, '--example'], `leedz serve: cannot use ${file}: a file is there, where a folder should be (EEXIST); check --data or $LEEDZ_DATA_DIR`],
+        [['credentials', '--data', broken], `leedz credentials: ${join(broken, 'keys', 'runtime-credentials.json')}: not the runtime's credentials; delete it to generate new ones`],
+        [['serve', '--port', '0', '--data', broken, '--example'], `leedz serve: ${join(broken, 'keys', 'runtime-credentials.json')}: not the runtime's credentials; delete it to generate new ones`],
+      ] as const) {
+        const result = await leedz(...argv);
+        expect(result.code, argv.join(' ')).toBe(1);
+        expect(result.err.trim()).toBe(message);
+      }
+      expect(readFileSync(file, 'utf8')).toBe('not a folder');
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('a port in use is a one-line message and exit 1, not a stack trace', async () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
@@ -221,6 +246,33 @@ describe('against a running example server', () => {
     const typo = await leedz('invoke', 'placeOrdr', ...flags);
     expect(typo.code).toBe(1);
     expect(typo.err).toContain('(no function is named placeOrdr; did you mean placeOrder?)');
+  });
+
+  it('an endpoint that is not a Leedz server (a web server’s HTML, its 404) is a failure saying so, never a result', async () => {
+    const other = createHttpServer((req, res) => {
+      res.writeHead(req.method === 'POST' ? 501 : 404, { 'content-type': 'text/html' });
+      res.end('<!DOCTYPE html><title>Error</title><p>Unsupported method</p>');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', () => resolve()));
+    const elsewhere = ['--endpoint', `http://127.0.0.1:${(other.address() as { port: number }).port}`, '--data', dir.path];
+    try {
+      for (const type of ['RequestResponse', 'Event']) {
+        const invoked = await leedz('invoke', 'placeOrder', '--type', type, ...elsewhere);
+        expect(invoked.code, type).toBe(1);
+        expect(invoked.out).toBe('');
+        expect(invoked.err).toMatch(/^leedz invoke: http:\/\/127\.0\.0\.1:\d+\/2015-03-31\/functions\/placeOrder\/invocations answered 501 with text\/html, not as Lambda's Invoke API answers: is --endpoint a Leedz server\?$/);
+      }
+      const listed = await leedz('invocations', ...elsewhere);
+      expect(listed.code).toBe(1);
+      expect(listed.err).toMatch(/^leedz invocations: \/local\/invocations is not served here; \S+ answered 404 \(is --endpoint a Leedz server\?\)$/);
+      expect(listed.err).not.toContain('DOCTYPE');
+    } finally {
+      other.close();
+    }
+    // The example app sends no email: its server has no outbox to list.
+    const outbox = await leedz('outbox', ...flags);
+    expect(outbox.code).toBe(1);
+    expect(outbox.err).toContain('leedz outbox: this server keeps no outbox of its own (the example app sends no email;');
   });
 
   it('the example’s orders placed together have their own ids, so their retries and keys do not mix', async () => {
