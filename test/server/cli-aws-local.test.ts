@@ -29,6 +29,6 @@ describe.skipIf(!hasJava)('leedz against the aws-local profile', () => {
     vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void err.push(parts.join(' ')));
     const code = await main(['outbox', '--endpoint', server!.url, '--data', dir.path]).finally(() => vi.restoreAllMocks());
     expect(code).toBe(1);
-    expect(err.join('\n')).toBe(`leedz outbox: this server's outbox is not served here (aws-local profile): open ${server!.awsLocal!.emulators.ses.endpoint}/`);
+    expect(err.join('\n')).toBe(`leedz outbox: this server keeps no outbox of its own (the example app sends no email; the aws-local profile's go to its SES emulator): open ${server!.awsLocal!.emulators.ses.endpoint}/`);
   });
 });
