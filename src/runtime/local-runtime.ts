@@ -259,7 +259,9 @@ export class LocalRuntime implements Transport {
       meta: { ...meta, hop: link.hop, traceId, ...(link.parentId === null ? {} : { parentId: link.parentId }) },
       startedAt,
       clientContext,
-      log: (line) => lines.push(line),
+      // ctx.log is console.log on AWS, whose line Lambda's Node.js runtime writes as time, request id,
+      // level and message (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html).
+      log: (line) => lines.push(`${new Date().toISOString()}\t${id}\tINFO\t${line}`),
     });
     const ended = endSyncInvocation({ target, id, payload, payloadJson, meta, link: { ...link, traceId }, startedAt, endedAt: Date.now(), outcome, lines, logType: options.logType, replayOf });
     this.intake.record(ended.row);
