@@ -22,6 +22,9 @@ export type NewInvocationRow = Omit<InvocationRow, 'lease_owner' | 'lease_until'
 /** The metrics the log counts as it writes (CloudWatch's names, and the HTTP answers of synchronous invocations). */
 export type CountedMetric = 'AsyncEventsReceived' | 'AsyncEventsDropped' | 'Invocations' | 'Errors' | 'Throttles' | 'Http4xx' | 'Http5xx';
 
+/** The longest text a search of the log's payloads takes (`InvocationFilter.text`). */
+export const MAX_TEXT_FILTER = 200;
+
 /** The lane of a function's events: its name, or `name:route` for a controller's route. */
 export function laneOf(functionName: string, route?: unknown): string {
   return typeof route === 'string' && route.length > 0 ? `${functionName}:${route}` : functionName;

@@ -24,6 +24,7 @@ import { createAccess, requestBody, requestTooLarge, type Access, type AccessOpt
 import { handleInvoke } from './invoke-handler.js';
 import { lambdaErrorResponse, toResponse } from './lambda-errors.js';
 import type { LocalRuntime } from './local-runtime.js';
+import { MAX_TEXT_FILTER } from './invocation-log.js';
 import { MAX_WINDOW_SECONDS } from './log-metrics.js';
 import { OPERATOR_COOKIE } from './operator-sessions.js';
 import { createManagementApi, createUnknownOperationApi } from './management-api.js';
@@ -109,7 +110,7 @@ const invocationsQuery = z.strictObject({
   /** The last id of the previous page. */
   before: text,
   /** Text the payload contains. */
-  text: z.string().min(1).max(200).optional(),
+  text: z.string().min(1).max(MAX_TEXT_FILTER).optional(),
   limit,
   /** Include each invocation's payload (the console shows a controller's route from it). */
   withPayload: flag,

@@ -13,9 +13,11 @@ import { join } from 'node:path';
 import { readRuntimeCredentials, RUNTIME_REGION } from '../runtime/credentials.js';
 import {
   command,
+  counted,
   dataDirOf,
   getJson,
   messageOf,
+  noCredentialsIn,
   noSuchFunctionHint,
   noArguments,
   oneOf,
@@ -60,7 +62,7 @@ const invoke = command({
   options: { payload: { type: 'string' }, type: { type: 'string' }, tail: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     const [name, ...extra] = positionals;
-    if (name === undefined) throw new UsageError('invoke: missing <function> (for example: leedz invoke getTrades; `leedz invoke getTrades --help` shows its input, `leedz metrics` lists the functions)');
+    if (name === undefined || name === '') throw new UsageError('invoke: missing <function> (for example: leedz invoke getTrades; `leedz invoke getTrades --help` shows its input, `leedz metrics` lists the functions)');
     noArguments('invoke', extra);
     const type = oneOf('--type', values.type, INVOCATION_TYPES) ?? 'RequestResponse';
     const body = readPayload(values.payload);
@@ -127,7 +129,8 @@ const seed = command({
     const started = Date.now();
     const result = await seedDataFolder(config, { users, leedz, seed: seedValue, onProgress: progressBar('seeding') });
     process.stderr.write('\n');
-    console.log(`added ${result.users} users and ${result.leedz} leedz (${result.skippedConflicts} skipped as double bookings) to ${config.dataDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const added = `${counted(result.users, 'user', 'users')} and ${counted(result.leedz, 'leed', 'leedz')} (${result.skippedConflicts} skipped as double ${result.skippedConflicts === 1 ? 'booking' : 'bookings'})`;
+    console.log(`added ${added} to ${config.dataDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   },
 });
@@ -223,7 +226,7 @@ const credentials = command({
     const format = oneOf('--format', values.format, ['env', 'env-no-export', 'json'] as const) ?? 'env';
     const dataDir = dataDirOf(values.data);
     const stored = readRuntimeCredentials(join(dataDir, 'keys'));
-    if (stored === undefined) throw new ServerError(`no credentials in ${join(dataDir, 'keys')} yet: start the server once (npm start), or pass its data folder with --data`);
+    if (stored === undefined) throw new ServerError(noCredentialsIn(dataDir));
     const variables: Record<string, string> = {
       AWS_ACCESS_KEY_ID: stored.accessKeyId,
       AWS_SECRET_ACCESS_KEY: stored.secretAccessKey,
@@ -286,7 +289,7 @@ ${SERVER_HELP}`,
     options: { ...SERVER_OPTIONS },
     async run({ values, positionals }) {
       const [name, ...extra] = positionals;
-      if (name === undefined) throw new UsageError(`${action}: which function? (leedz ${action} <function>)`);
+      if (name === undefined || name === '') throw new UsageError(`${action}: which function? (leedz ${action} <function>)`);
       if (extra.length > 0) throw new UsageError(`${action}: one function at a time (got ${positionals.join(', ')})`);
       let fn: FunctionView;
       try {

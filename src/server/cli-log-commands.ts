@@ -10,6 +10,7 @@
  */
 import {
   command,
+  counted,
   getJson,
   MAX_LIMIT,
   megabytes,
@@ -29,6 +30,7 @@ import {
   type ServerFlags,
 } from './cli-support.js';
 import { DEFAULT_RETENTION, describeRemoved, type CompactionReport } from '../runtime/local-runtime.js';
+import { MAX_TEXT_FILTER } from '../runtime/invocation-log.js';
 import { MAX_WINDOW_SECONDS } from '../runtime/log-metrics.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import type { DeadLetterView, FunctionDetail, FunctionMetrics, InvocationView, StorageView } from '../runtime/views.js';
@@ -51,7 +53,7 @@ export const invocations = command({
   --since T      enqueued at or after T (ISO 8601, e.g. 2026-12-06T10:00, UTC unless it has an
                  offset such as -06:00, as the table's times are; or 15m, 2h, 1d ago)
   --until T      enqueued at or before T (same forms)
-  --text S       whose payload contains S
+  --text S       whose payload contains S (at most ${MAX_TEXT_FILTER} characters)
   --before ID    older than this id, in full: the next page (a full page ends with the line to type)
   --limit N      at most N rows (default 50; 10,000 at most)
   --json         print JSON instead of a table${SERVER_HELP}`,
@@ -78,6 +80,12 @@ export const invocations = command({
   },
   async run({ values, positionals }) {
     noArguments('invocations', positionals);
+    for (const flag of ['id', 'function', 'parent', 'text', 'before'] as const) {
+      if (values[flag] === '') throw new UsageError(`--${flag} needs a value (got "")`);
+    }
+    if (values.text !== undefined && values.text.length > MAX_TEXT_FILTER) {
+      throw new UsageError(`--text must be at most ${MAX_TEXT_FILTER} characters (got ${values.text.length})`);
+    }
     const limit = parseLimit(values.limit, 50);
     const query = new URLSearchParams({ limit: String(limit) });
     const filters = {
@@ -211,6 +219,7 @@ ${SERVER_HELP}`,
     noArguments('dlq', extra);
     if (action === 'list') {
       if (id !== undefined) throw new UsageError(`dlq list: unexpected argument "${id}"`);
+      if (values.all === true) throw new UsageError('dlq list: --all is an option of dlq replay (dlq list shows every dead letter)');
       const letters = await getJson<DeadLetterView[]>(values, '/local/dead-letters');
       if (values.json === true) {
         console.log(JSON.stringify(letters, null, 2));
@@ -231,13 +240,15 @@ ${SERVER_HELP}`,
       return 0;
     }
     if (action === 'replay') {
+      if (values.json === true) throw new UsageError('dlq replay: --json is an option of dlq list');
       if (values.all === true) {
         if (id !== undefined) throw new UsageError('dlq replay: give either <id> or --all, not both');
         const result = await getJson<{ replayed: string[] }>(values, '/local/dead-letters/replay-all', 'POST');
-        console.log(`replayed ${result.replayed.length} dead letters`);
+        console.log(`replayed ${counted(result.replayed.length, 'dead letter', 'dead letters')}`);
         return 0;
       }
-      if (id === undefined || !/^\d+$/.test(id)) throw new UsageError('dlq replay: give a dead-letter id (a number from `leedz dlq list`) or --all');
+      // The ids are 1, 2, …: 0 names none, as an id with a sign or a point does not.
+      if (id === undefined || !/^[1-9]\d*$/.test(id)) throw new UsageError('dlq replay: give a dead-letter id (a number from `leedz dlq list`) or --all');
       const result = await getJson<{ invocationId: string }>(values, `/local/dead-letters/${id}/replay`, 'POST');
       console.log(`dead letter ${id} replayed as invocation ${result.invocationId}`);
       return 0;

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closestKey } from '../leedz/domain/validation.js';
 import { readRuntimeCredentials, type RuntimeCredentials } from '../runtime/credentials.js';
+import { parseFunctionName } from '../runtime/function-name.js';
 import type { FunctionView } from '../runtime/views.js';
 import { ENV, resolveEndpoint } from './config.js';
 import { signRequest, withSignedQuery } from './signed-fetch.js';
@@ -114,9 +115,12 @@ export function cliCredentials(dataFlag: string | undefined): RuntimeCredentials
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
   if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey };
   // Most often the server has not run yet with this folder: a failure to explain, not a usage mistake.
-  throw new ServerError(
-    `no runtime credentials in ${join(dataDir, 'keys')}: the server creates them there on its first start. Start it (\`npm start\`), or pass the data folder of the server you started with --data (or $${ENV.dataDir}), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from \`leedz credentials\``,
-  );
+  throw new ServerError(`${noCredentialsIn(dataDir)}, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from \`leedz credentials\``);
+}
+
+/** Why a data folder has no credentials, and what to do: the words of every command that needs them. */
+export function noCredentialsIn(dataDir: string): string {
+  return `no runtime credentials in ${join(dataDir, 'keys')}: the server creates them there on its first start. Start it (\`npm start\`), or pass the data folder of the server you started with --data (or $${ENV.dataDir})`;
 }
 
 /**
@@ -247,6 +251,11 @@ export function progressBar(label: string): (done: number, total: number) => voi
 }
 
 /** The message of a JSON error body (`{message}` or `{error: {message}}`), or the text as it is. */
+/** `1 dead letter`, `2 dead letters`: a count and its noun, in the number it takes. */
+export function counted(count: number, one: string, many: string): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+}
+
 export function messageOf(text: string): string {
   return jsonMessage(text) ?? text;
 }
@@ -348,7 +357,10 @@ export async function noSuchFunctionHint(values: ServerFlags, name: string): Pro
   } catch {
     return '(`leedz metrics` lists the functions)';
   }
-  if (names.includes(name)) return undefined;
-  const meant = closestKey(name, names);
-  return meant === undefined ? `(no function is named ${name}; the functions: ${names.join(', ')})` : `(no function is named ${name}; did you mean ${meant}?)`;
+  // The function an ARN or a qualified name names: `placeOrder:1` names placeOrder, whose version 1
+  // the runtime's own message says is not there (it has only $LATEST).
+  const named = parseFunctionName(name)?.name ?? name;
+  if (names.includes(named)) return undefined;
+  const meant = closestKey(named, names);
+  return meant === undefined ? `(no function is named ${named}; the functions: ${names.join(', ')})` : `(no function is named ${named}; did you mean ${meant}?)`;
 }

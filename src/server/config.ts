@@ -135,15 +135,20 @@ export function resolveServerConfig(env: Record<string, string | undefined>, ove
 
 /** Where CLI commands find the running server. */
 export function resolveEndpoint(env: Record<string, string | undefined>, flag?: string): string {
-  const raw = flag ?? env[ENV.endpoint] ?? `http://127.0.0.1:${env[ENV.port] || 3000}`;
+  const endpoint = flag ?? env[ENV.endpoint];
+  // Without an endpoint, the server of this machine's PORT: a PORT that is no port is PORT's mistake.
+  const port = env[ENV.port] || '3000';
+  if (endpoint === undefined && (!/^\d{1,5}$/.test(port) || Number(port) > 65_535)) throw new ConfigError(`${ENV.port}: "${port}" is not a port number (or give the server's URL with --endpoint)`);
+  const raw = endpoint ?? `http://127.0.0.1:${port}`;
+  const source = flag === undefined ? ENV.endpoint : '--endpoint';
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${flag === undefined ? ENV.endpoint : '--endpoint'}: "${raw}" is not a URL (expected e.g. http://127.0.0.1:3000)`);
+    throw new ConfigError(`${source}: "${raw}" is not a URL (expected e.g. http://127.0.0.1:3000)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${flag === undefined ? ENV.endpoint : '--endpoint'}: "${raw}" must be an http(s) URL`);
+    throw new ConfigError(`${source}: "${raw}" must be an http(s) URL`);
   }
   return url.origin;
 }

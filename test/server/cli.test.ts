@@ -102,6 +102,15 @@ describe('mistakes', () => {
     [['invocations', '--limit=-3'], /--limit must be a positive whole number up to 10,000 \(got "-3"\)/],
     [['invocations', '--function'], /^leedz invocations: --function needs a value\n/],
     [['invoke', 'placeOrder', '--tail=yes'], /^leedz invoke: --tail takes no value\n/],
+    // Mistakes the CLI can see are its own to name, not the server's 400 or 404 to report as a failure.
+    [['invoke', ''], /^leedz invoke: missing <function>/],
+    [['pause', ''], /^leedz pause: which function\?/],
+    [['invocations', '--function', ''], /^leedz invocations: --function needs a value \(got ""\)/],
+    [['invocations', '--id', ''], /^leedz invocations: --id needs a value \(got ""\)/],
+    [['invocations', '--text', 'x'.repeat(201)], /^leedz invocations: --text must be at most 200 characters \(got 201\)/],
+    [['dlq', 'replay', '0'], /^leedz dlq replay: give a dead-letter id/],
+    [['dlq', 'replay', '1', '--json'], /^leedz dlq replay: --json is an option of dlq list/],
+    [['dlq', 'list', '--all'], /^leedz dlq list: --all is an option of dlq replay/],
     [['outbox', '--kind', 'magic_link'], /--kind must be one of new-leed, changed, withdrawn, receipt, sold, refund, report, taken-down, magic-link \(got "magic_link"\); did you mean magic-link\?/],
     [['invoke', 'placeOrder', '--paylod', '{}'], /^leedz invoke: unknown option --paylod; did you mean --payload\?/],
     [['dlq', 'replay', 'abc'], /^leedz dlq replay: give a dead-letter id/],
@@ -125,9 +134,14 @@ describe('mistakes', () => {
     try {
       const result = await leedz('invocations', '--data', empty.path);
       expect(result.code).toBe(1);
-      expect(result.err).toContain(`no runtime credentials in ${join(empty.path, 'keys')}: the server creates them there on its first start. Start it (\`npm start\`)`);
+      const missing = `no runtime credentials in ${join(empty.path, 'keys')}: the server creates them there on its first start. Start it (\`npm start\`)`;
+      expect(result.err).toContain(missing);
       // A failure explained, not a mistyped command: no usage after it.
       expect(result.err).not.toContain('Examples:');
+      // `credentials`, which prints them, says it in the same words.
+      const printed = await leedz('credentials', '--data', empty.path);
+      expect(printed.code).toBe(1);
+      expect(printed.err).toContain(missing);
     } finally {
       empty.cleanup();
     }
@@ -165,7 +179,9 @@ describe('mistakes', () => {
     const dir = tempDir('leedz-cli-');
     try {
       const data = join(dir.path, 'new');
-      expect((await leedz('seed', '--users', '1', '--leedz', '1', '--data', data)).code).toBe(0);
+      const seeded = await leedz('seed', '--users', '1', '--leedz', '1', '--data', data);
+      expect(seeded.code).toBe(0);
+      expect(seeded.out).toMatch(/^added 1 user and 1 leed \(0 skipped as double bookings\) to /);
       expect(statSync(data).mode & 0o777).toBe(0o700);
       for (const name of readdirSync(data)) expect(statSync(join(data, name)).mode & 0o777, name).toBe(0o600);
     } finally {
@@ -194,6 +210,22 @@ describe('mistakes', () => {
       expect(readFileSync(file, 'utf8')).toBe('not a folder');
     } finally {
       dir.cleanup();
+    }
+  });
+
+  it('without --endpoint or LEEDZ_ENDPOINT, a PORT that is no port is named as the mistake', async () => {
+    const saved = process.env.PORT;
+    const endpoint = process.env.LEEDZ_ENDPOINT;
+    process.env.PORT = 'abc';
+    delete process.env.LEEDZ_ENDPOINT;
+    try {
+      const result = await leedz('metrics');
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(/^leedz metrics: PORT: "abc" is not a port number \(or give the server's URL with --endpoint\)/);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+      if (endpoint !== undefined) process.env.LEEDZ_ENDPOINT = endpoint;
     }
   });
 
@@ -246,6 +278,13 @@ describe('against a running example server', () => {
     const typo = await leedz('invoke', 'placeOrdr', ...flags);
     expect(typo.code).toBe(1);
     expect(typo.err).toContain('(no function is named placeOrdr; did you mean placeOrder?)');
+    const arn = await leedz('invoke', 'arn:aws:lambda:local:000000000000:function:placeOrdr', ...flags);
+    expect(arn.err).toContain('(no function is named placeOrdr; did you mean placeOrder?)');
+    // placeOrder is there; its version 1 is not, as the runtime's own message says.
+    const version = await leedz('invoke', 'placeOrder:1', ...flags);
+    expect(version.code).toBe(1);
+    expect(version.err).toContain('(the local runtime has only $LATEST)');
+    expect(version.err).not.toContain('no function is named');
   });
 
   it('an endpoint that is not a Leedz server (a web server’s HTML, its 404) is a failure saying so, never a result', async () => {
