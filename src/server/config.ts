@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { describeIssue } from '../leedz/domain/validation.js';
 import { DEFAULT_RETENTION } from '../runtime/local-runtime.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 
@@ -102,7 +103,8 @@ const schema = z.object({
  */
 export function resolveServerConfig(env: Record<string, string | undefined>, overrides: Partial<ServerConfig> = {}, flags: Partial<Record<string, string>> = {}): ServerConfig {
   const present = Object.fromEntries(Object.values(ENV).flatMap((key) => (env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]])));
-  const parsed = schema.safeParse(present);
+  // In the words the API and the CLI use for a bad value ("must be a whole number from 0 to 65,535"), not zod's.
+  const parsed = schema.safeParse(present, { error: describeIssue });
   if (!parsed.success) {
     const source = (key: string) => (flags[key] === undefined ? key : `${flags[key]} (${key})`);
     const problems = parsed.error.issues.map((issue) => `${source(issue.path.join('.'))}: ${issue.message}`).join('; ');

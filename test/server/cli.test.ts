@@ -115,8 +115,10 @@ describe('mistakes', () => {
     [['invoke', 'placeOrder', '--paylod', '{}'], /^leedz invoke: unknown option --paylod; did you mean --payload\?/],
     [['dlq', 'replay', 'abc'], /^leedz dlq replay: give a dead-letter id/],
     [['serve', '--profile', 'cloud'], /--profile must be one of local, aws-local/],
-    [['serve', '--time-scale', '3'], /--time-scale \(LEEDZ_TIME_SCALE\): Too big/],
-    [['serve', '--port', '99999'], /--port \(PORT\): Too big/],
+    [['serve', '--time-scale', '3'], /--time-scale \(LEEDZ_TIME_SCALE\): must be at most 1$/m],
+    [['serve', '--time-scale', 'abc'], /--time-scale \(LEEDZ_TIME_SCALE\): must be a number$/m],
+    [['serve', '--port', '99999'], /--port \(PORT\): must be a whole number from 0 to 65,535$/m],
+    [['serve', '--port', '3.5'], /--port \(PORT\): must be a whole number$/m],
   ])('leedz %j exits 2 naming what is wrong, with the synopsis', async (argv, message) => {
     const result = await leedz(...argv);
     expect(result.code).toBe(2);
