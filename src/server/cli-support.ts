@@ -136,7 +136,11 @@ export async function request(flags: ServerFlags, path: string, init: { method: 
     const { host: _host, ...headers } = await signRequest(url, init, credentials);
     return await fetch(url, { method: init.method, headers, redirect: 'manual', ...(init.body === undefined ? {} : { body: init.body }) });
   } catch (error) {
-    const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+    const cause = (error as Error & { cause?: Error & { code?: string } }).cause;
+    // OpenSSL's message is a line of its internals ("…:ssl3_get_record:wrong version number:…"), ended by a newline.
+    const reason = cause?.code?.startsWith('ERR_SSL')
+      ? `${cause.code}: no TLS there; is it an http:// server?`
+      : (cause?.message ?? (error as Error).message).replace(/\s+/g, ' ').trim();
     throw new ServerError(`cannot reach the Leedz server at ${endpoint} (${reason}); start it with \`npm start\` or pass --endpoint`);
   }
 }

@@ -310,6 +310,10 @@ describe('against a running example server', () => {
     } finally {
       other.close();
     }
+    // https:// to a server that speaks http: one line that says so, not OpenSSL's internals.
+    const tls = await leedz('metrics', '--endpoint', server.url.replace(/^http:/, 'https:'), '--data', dir.path);
+    expect(tls.code).toBe(1);
+    expect(tls.err).toMatch(/^leedz metrics: cannot reach the Leedz server at https:\/\/\S+ \(ERR_SSL_\w+: no TLS there; is it an http:\/\/ server\?\); start it with `npm start` or pass --endpoint$/);
     // The example app sends no email: its server has no outbox to list.
     const outbox = await leedz('outbox', ...flags);
     expect(outbox.code).toBe(1);
