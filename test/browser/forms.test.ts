@@ -199,6 +199,43 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     expect(await restored.count()).toBe(0);
   }, 60_000);
 
+  it('a draft is its vendor’s own: Cancel drops it, and signing out drops every one, so the next vendor on the tab starts blank', async () => {
+    const hal = await openBrowser();
+    try {
+      const page = hal.page;
+      await signInThroughOutbox(page, t, 'hal@example.com');
+      const title = page.getByLabel('Title', { exact: true });
+      const restored = page.getByText('What you typed here before, and did not save, is back.');
+      const typeDraft = async () => {
+        await page.goto(`${t.url}/post`);
+        await title.fill('Draft: corporate gala DJ');
+        await page.getByLabel('Client email', { exact: true }).fill('vip.client@example.com');
+        await page.getByLabel('Client phone', { exact: true }).fill('(312) 555-0142');
+      };
+
+      await typeDraft();
+      await page.getByRole('link', { name: 'Cancel' }).click();
+      await page.waitForURL(`${t.url}/`);
+      await page.goto(`${t.url}/post`);
+      await visible(page.getByRole('heading', { name: 'Post a leed' }));
+      expect(await title.inputValue()).toBe('');
+      expect(await restored.count()).toBe(0);
+
+      await typeDraft();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(`${t.url}/`);
+      await signInThroughOutbox(page, t, 'ivy@example.com');
+      await page.goto(`${t.url}/post`);
+      await visible(page.getByRole('heading', { name: 'Post a leed' }));
+      expect(await title.inputValue()).toBe('');
+      expect(await page.getByLabel('Client email', { exact: true }).inputValue()).toBe('');
+      expect(await restored.count()).toBe(0);
+      expect(await page.evaluate(() => JSON.stringify(sessionStorage))).not.toContain('vip.client@example.com');
+    } finally {
+      await hal.close();
+    }
+  }, 90_000);
+
   it('at six subscriptions the other boxes are disabled, saying why; unsubscribing one frees them', async () => {
     const page = fay.page;
     expect((await t.api('PATCH', '/api/me', { token, body: { subscriptions: TRADES.slice(0, 6) } })).status).toBe(200);

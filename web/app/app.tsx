@@ -10,7 +10,7 @@ import { api, messageOf, prefetch } from '../shared/api.js';
 import { match, navigate, useLocation } from '../shared/router.js';
 import { filtersFor } from './calendar.js';
 import { searchPath } from './calendar-query.js';
-import { LeedForm } from './leed-form.js';
+import { dropDrafts, LeedForm } from './leed-form.js';
 import { MarketplacePage } from './marketplace.js';
 import { MyLeedzPage } from './my-leedz.js';
 import { ProfilePage, PublicProfilePage } from './profile.js';
@@ -198,6 +198,7 @@ function titleOf(path: string): string {
 }
 
 async function signOut(setMe: (user: User | null) => void): Promise<void> {
+  dropDrafts();
   await api.post('/api/auth/logout').catch(() => undefined);
   setMe(null);
   navigate('/');

@@ -73,9 +73,14 @@ function wallTimeOf(text: string): string | undefined {
   return text.trim() === '' ? undefined : text.trim();
 }
 
+/** The beginning of every draft's key in sessionStorage. */
+const DRAFT_PREFIX = 'leedz-draft:';
+
 /**
  * What was typed into a form and not yet saved, kept in this tab (sessionStorage) under the form's
- * key: a reload, or Back then Forward, brings it back instead of an empty form.
+ * key, which names the vendor who typed it: a reload, or Back then Forward, brings it back instead
+ * of an empty form. Cancel drops it, and signing out drops every one (a client's email and phone
+ * are in it), so another vendor signing in on this tab never sees it.
  */
 const drafts = {
   read(key: string): Values | undefined {
@@ -100,9 +105,19 @@ const drafts = {
   },
 };
 
+/** Drop every draft of this tab (at sign-out). */
+export function dropDrafts(): void {
+  try {
+    const keys = Array.from({ length: sessionStorage.length }, (_, i) => sessionStorage.key(i) ?? '');
+    for (const key of keys) if (key.startsWith(DRAFT_PREFIX)) sessionStorage.removeItem(key);
+  } catch {
+    // Storage refused: there are no drafts either.
+  }
+}
+
 export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
   const { me, trades, changed, flash } = useSession();
-  const draftKey = `leedz-draft:${edit === undefined ? 'new' : `${edit.trade}/${edit.id}`}`;
+  const draftKey = `${DRAFT_PREFIX}${me?.username ?? ''}:${edit === undefined ? 'new' : `${edit.trade}/${edit.id}`}`;
   const [original, setOriginal] = useState<Leed | undefined>(undefined);
   const [loadError, setLoadError] = useState<string | undefined>(undefined);
   const blank = (): Values => ({
@@ -351,7 +366,7 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
           <button type="submit" class="primary" disabled={busy}>
             {busy ? 'Saving…' : original === undefined ? 'Post leed' : 'Save changes'}
           </button>
-          <a class="button" href={original === undefined ? '/' : `/leedz/${encodeURIComponent(original.trade)}/${encodeURIComponent(original.id)}`}>
+          <a class="button" href={original === undefined ? '/' : `/leedz/${encodeURIComponent(original.trade)}/${encodeURIComponent(original.id)}`} onClick={() => drafts.drop(draftKey)}>
             Cancel
           </a>
         </div>
