@@ -140,6 +140,11 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     await visible(page.locator('#leed-price-error', { hasText: 'must be dollars and cents, like 40 or 39.99' }));
     const [trade0, id0] = new URL(page.url()).pathname.split('/').slice(-3, -1);
     expect((await t.api('GET', `/api/leedz/${trade0}/${id0}`, { token })).body.price).toBe(4000);
+    // A decimal comma is not a thousands separator to drop: "7,5" is refused, not made $75.00.
+    await page.getByLabel('Price (US$)', { exact: true }).fill('7,5');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await visible(page.locator('#leed-price-error', { hasText: 'must be dollars and cents, like 40 or 39.99' }));
+    expect((await t.api('GET', `/api/leedz/${trade0}/${id0}`, { token })).body.price).toBe(4000);
     await page.getByLabel('Price (US$)', { exact: true }).fill('39.99');
     await page.getByLabel('Client phone', { exact: true }).fill('(555) 987-6543');
     await page.getByLabel('Title', { exact: true }).fill('Retirement party DJ, 4 hours');

@@ -59,8 +59,12 @@ function valuesOf(leed: Leed): Values {
  * says why: text, and a fraction of a cent (25.999 is not rounded to $26.00 behind the poster's back).
  */
 function priceOf(text: string): number | string | undefined {
-  const trimmed = text.trim().replace(/^\$/, '').replace(/,/g, '');
-  if (trimmed === '') return undefined;
+  const typed = text.trim().replace(/^\$/, '');
+  if (typed === '') return undefined;
+  // A comma groups thousands ("1,000.50"); anywhere else ("7,5", a decimal comma) it is not dropped
+  // to make $75.00 of it: the text goes to the API, which refuses it.
+  if (typed.includes(',') && !/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(typed)) return text;
+  const trimmed = typed.replace(/,/g, '');
   const dollars = Number(trimmed);
   if (!Number.isFinite(dollars)) return text;
   // 19.99 × 100 is 1998.9999999999998 in floating point: within a millionth of a cent is that cent.
