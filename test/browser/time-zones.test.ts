@@ -113,4 +113,39 @@ describe.skipIf(skipChromium)('times in the gig’s time zone, whatever the brow
     await visible(when);
     expect(await when.textContent()).toMatch(new RegExp(`^${day}6:00 PM – 11:00 PM C[SD]T$`));
   }, 120_000);
+
+  it('on the night the clocks go back, each end of a gig is named in its own zone: 1:30 AM CDT – 2:30 AM CST is two hours', async () => {
+    // The next first Sunday of November, 06:30 UTC: 1:30 AM CDT in Illinois; two hours later it is 2:30 AM CST.
+    const start = nextFallBack(Date.now() + 2 * 86_400_000);
+    const vendor = await openBrowser(undefined, { timezoneId: 'UTC' });
+    try {
+      const { page } = vendor;
+      await signInThroughOutbox(page, t, 'dora@example.com');
+      const dora = await t.signIn('dora@example.com');
+      const posted = await t.api('POST', '/api/leedz', {
+        token: dora.token,
+        body: newLeedBody({ trade: 'dj', title: 'Late night DJ', start: new Date(start).toISOString(), end: new Date(start + 2 * 3_600_000).toISOString() }),
+      });
+      expect(posted.status).toBe(201);
+      // The API's words, which the page must agree with.
+      expect(posted.body.when).toMatch(/1:30 AM CDT – 2:30 AM CST$/);
+      await page.goto(`${t.url}/leedz/dj/${posted.body.id}`);
+      await visible(page.locator('aside.detail').getByText('1:30 AM CDT – 2:30 AM CST'));
+      await page.goto(`${t.url}/trades/dj`);
+      await visible(page.locator('.trade-list tbody tr', { hasText: 'Late night DJ' }).getByText('1:30 AM CDT – 2:30 AM CST'));
+      await page.goto(`${t.url}/my-leedz`);
+      await visible(page.locator('tr', { hasText: 'Late night DJ' }).getByText(/1:30 AM CDT – 2:30 AM CST$/));
+    } finally {
+      await vendor.close();
+    }
+  }, 120_000);
 });
+
+/** The first Sunday of November after `after` (ms), at 06:30 UTC: US daylight time ends at 2:00 AM that morning. */
+function nextFallBack(after: number): number {
+  for (let year = new Date(after).getUTCFullYear(); ; year++) {
+    const first = new Date(Date.UTC(year, 10, 1)).getUTCDay();
+    const at = Date.UTC(year, 10, 1 + ((7 - first) % 7), 6, 30);
+    if (at > after) return at;
+  }
+}

@@ -11,7 +11,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { LeedView } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
-import { dayKey, formatCents, formatDate, formatDateTime, formatTime, formatTimeRange, zoneName } from '../shared/format.js';
+import { dayKey, formatCents, formatDate, formatDateTime, formatTime, formatTimeRangeInZone, zoneName } from '../shared/format.js';
 import { useLoad } from '../shared/hooks.js';
 import { LockIcon } from '../shared/icons.js';
 import { navigate, withQuery } from '../shared/router.js';
@@ -130,7 +130,7 @@ function LeedBody({ leed, me, headingRef, onChanged, closeHref }: { leed: LeedVi
         <dd>
           {formatDate(leed.start, zone)}
           <br />
-          {formatTimeRange(leed.start, leed.end, zone)} {zoneName(leed.start, zone)}
+          {formatTimeRangeInZone(leed.start, leed.end, zone)}
         </dd>
         <dt>Price</dt>
         <dd>{leed.price === 0 ? 'Free' : formatCents(leed.price)}</dd>

@@ -5,7 +5,7 @@
  */
 import type { MyLeed, MyLeedz } from '../../src/leedz/domain/visibility.js';
 import { api, messageOf } from '../shared/api.js';
-import { formatCents, formatCount, formatDate, formatTimeRange, zoneName } from '../shared/format.js';
+import { formatCents, formatCount, formatDate, formatTimeRangeInZone } from '../shared/format.js';
 import { useLoad } from '../shared/hooks.js';
 import { receiptPath } from './leed-detail.js';
 import { useSession } from './session.js';
@@ -21,7 +21,7 @@ function When({ leed }: { leed: MyLeed }) {
       {formatDate(leed.start, leed.timeZone)}
       <br />
       <span class="muted small">
-        {formatTimeRange(leed.start, leed.end, leed.timeZone)} {zoneName(leed.start, leed.timeZone)}
+        {formatTimeRangeInZone(leed.start, leed.end, leed.timeZone)}
       </span>
     </td>
   );

@@ -14,7 +14,7 @@ import { platformFeeCents } from '../../src/leedz/domain/money.js';
 import type { LeedView } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
-import { formatCents, formatDate, formatDateTime, formatTime, formatTimeRange, zoneName } from '../shared/format.js';
+import { formatCents, formatDate, formatDateTime, formatTime, formatTimeRangeInZone, zoneName } from '../shared/format.js';
 import { fieldText, FIELD_LABELS } from './leed-fields.js';
 import { useSession } from './session.js';
 import { signInHref } from './sign-in.js';
@@ -133,7 +133,7 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
         <dd>{formatDate(leed.start, zone)}</dd>
         <dt>Time</dt>
         <dd>
-          {formatTimeRange(leed.start, leed.end, zone)} {zoneName(leed.start, zone)}
+          {formatTimeRangeInZone(leed.start, leed.end, zone)}
           {zone ? <span class="muted"> ({zone})</span> : null}
         </dd>
         {config().hideableFields.map((field) => [

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { LeedPreview } from '../../src/leedz/domain/visibility.js';
 import { api, messageOf } from '../shared/api.js';
-import { formatCents, formatDate, formatTimeRange, zoneName } from '../shared/format.js';
+import { formatCents, formatDate, formatTimeRangeInZone } from '../shared/format.js';
 import { useSession } from './session.js';
 import { tradeColor } from './trade-colors.js';
 
@@ -81,7 +81,7 @@ export function TradeList({ trade }: { trade: string }) {
                     {formatDate(leed.start, leed.timeZone)}
                   </td>
                   <td class="nowrap" data-label="Time">
-                    {formatTimeRange(leed.start, leed.end, leed.timeZone)} {zoneName(leed.start, leed.timeZone)}
+                    {formatTimeRangeInZone(leed.start, leed.end, leed.timeZone)}
                   </td>
                   <td data-label="Leed">
                     <a href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}`}>{leed.title}</a>

@@ -38,6 +38,17 @@ export function formatTimeRange(start: string, end: string, timeZone?: string): 
   return `${formatTime(start, timeZone)} – ${sameDay ? '' : `${formatDate(end, timeZone)} `}${formatTime(end, timeZone)}`;
 }
 
+/**
+ * A gig's times with its zone: "6:00 PM – 10:00 PM CST", or each end with its own zone when the
+ * clocks change in between ("1:30 AM CDT – 2:30 AM CST": two hours, not one), as the emails say.
+ */
+export function formatTimeRangeInZone(start: string, end: string, timeZone?: string): string {
+  const [from, to] = [zoneName(start, timeZone), zoneName(end, timeZone)];
+  if (from === to) return `${formatTimeRange(start, end, timeZone)} ${from}`;
+  const [startTime, endTime] = formatTimeRange(start, end, timeZone).split(' – ');
+  return `${startTime} ${from} – ${endTime} ${to}`;
+}
+
 /** "Dec 24, 2026, 6:00 PM" */
 export function formatDateTime(iso: string, timeZone?: string): string {
   return format({ month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }, timeZone).format(new Date(iso));
