@@ -145,6 +145,30 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     await visible(page.locator('.cal-summary').getByText(/^\d+ leedz?/));
   }, 60_000);
 
+  it('the month’s count is of its own days, not of the next month’s first days its grid shows', async () => {
+    const page = vic.page;
+    // The first month from the busy day's whose grid ends with days of the next one (its last day is not a Saturday).
+    let [year, index] = [Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1];
+    while (new Date(Date.UTC(year, index + 1, 0)).getUTCDay() === 6) [year, index] = index === 11 ? [year + 1, 0] : [year, index + 1];
+    const shown = `${year}-${String(index + 1).padStart(2, '0')}`;
+    const nextFirst = new Date(Date.UTC(year, index + 1, 1)).toISOString().slice(0, 10);
+    const posted = await t.api('POST', '/api/leedz', {
+      token: sellerToken,
+      body: newLeedBody({ trade: 'dj', title: 'First of the next month', location: '40 Busy Street, Springfield, IL 62704', start: `${nextFirst}T12:00`, end: `${nextFirst}T14:00` }),
+    });
+    expect(posted.status).toBe(201);
+    await page.goto('about:blank');
+    const answer = page.waitForResponse((response) => response.url().includes('/api/leedz?') && response.url().includes('perDay='));
+    await page.goto(`${t.url}/?month=${shown}`);
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    const { days } = (await (await answer).json()) as { days: Record<string, number> };
+    // The grid shows the next month's first day, with its leed.
+    expect(days[nextFirst]).toBeGreaterThan(0);
+    await visible(page.locator('li.day', { has: page.locator(`time[datetime="${nextFirst}"]`) }).locator('.chip', { hasText: 'First of the next month' }));
+    const own = Object.entries(days).reduce((sum, [key, n]) => sum + (key.startsWith(shown) ? n : 0), 0);
+    await visible(page.locator('.cal-summary').getByText(new RegExp(`^${own} ${own === 1 ? 'leed' : 'leedz'}`)));
+  }, 60_000);
+
   it('the stats page says when the last post was, with its zone, and at what price then', async () => {
     const page = vic.page;
     await page.goto(`${t.url}/stats`);

@@ -90,8 +90,9 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
     performance.mark('leedz:calendar-ready');
   }, [ready]);
 
+  // The month's leedz: the grid's days of the months before and after are shown, not counted.
   let count = 0;
-  for (const day of days) count += countOf(dayKey(day));
+  for (const day of days) if (day.getMonth() === filters.month.month) count += countOf(dayKey(day));
   const todayKey = dayKey(new Date());
   const title = `${MONTH_NAMES[filters.month.month]} ${filters.month.year}`;
   const go = (month: Month) => navigate(withQuery({ month: monthParam(month) }), { keepScroll: true });
