@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedMarketplace } from '../../src/server/seed.js';
 import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
-import { openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
+import { localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
 
 describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
   let t: TestServer;
@@ -167,6 +167,39 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     await visible(page.locator('li.day', { has: page.locator(`time[datetime="${nextFirst}"]`) }).locator('.chip', { hasText: 'First of the next month' }));
     const own = Object.entries(days).reduce((sum, [key, n]) => sum + (key.startsWith(shown) ? n : 0), 0);
     await visible(page.locator('.cal-summary').getByText(new RegExp(`^${own} ${own === 1 ? 'leed' : 'leedz'}`)));
+  }, 60_000);
+
+  it('a title of 120 letters and a long web address break inside their boxes: nothing runs off the page, and My leedz keeps its columns', async () => {
+    const page = vic.page;
+    const title = 'W'.repeat(120);
+    await page.goto(`${t.url}/post`);
+    await page.getByLabel('Trade', { exact: true }).selectOption('dj');
+    await page.getByLabel('Title', { exact: true }).fill(title);
+    await page.getByLabel('Location', { exact: true }).fill('77 Long Word Lane, Springfield, IL 62704');
+    await page.getByLabel('Starts', { exact: true }).fill(localInput(20, 18));
+    await page.getByLabel('Ends', { exact: true }).fill(localInput(20, 21));
+    await page.getByLabel('Price (US$)', { exact: true }).fill('40');
+    await page.getByLabel('Client email', { exact: true }).fill('host@example.com');
+    await page.getByLabel('Client phone', { exact: true }).fill('555-123-4567');
+    await page.getByLabel('Details', { exact: true }).fill(`Playlist: https://music.example.com/${'playlists/'.repeat(12)}retirement-party`);
+    await page.getByRole('button', { name: 'Post leed' }).click();
+    await page.waitForURL(/\/leedz\/dj\/l_/);
+    const panel = page.locator('aside.detail');
+    await visible(panel.getByRole('heading', { name: title }));
+    /** The elements among `selector` whose content is wider than their box (cut off, or pushing out of it). */
+    const overflowing = (selector: string) =>
+      page.locator(selector).evaluateAll((elements) => elements.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => `${e.tagName}.${e.className}: ${e.scrollWidth} > ${e.clientWidth}`));
+    expect(await overflowing('main > .notice, aside.detail, aside.detail h2, aside.detail dd')).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1366);
+
+    await page.goto(`${t.url}/my-leedz`);
+    const row = page.locator('table.my-posted tr', { hasText: title.slice(0, 20) });
+    await visible(row);
+    expect(await overflowing('.table-wrap')).toEqual([]);
+    // Every column of the row is on the screen, the last one too.
+    const youReceive = await row.locator('td[data-label="You receive"]').boundingBox();
+    expect(youReceive!.x + youReceive!.width).toBeLessThanOrEqual(1366);
+    await screenshot(page, 'long-word-my-leedz');
   }, 60_000);
 
   it('the stats page says when the last post was, with its zone, and at what price then', async () => {
