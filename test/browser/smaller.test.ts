@@ -245,6 +245,16 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     await page.getByLabel('Home zip', { exact: true }).fill('123');
     await page.getByRole('button', { name: 'Save profile' }).click();
     await visible(page.getByText(/^Not saved: check (Website, Home zip|Home zip, Website)\.$/));
+    // The first field to fix has focus, not the page: typing goes on there.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('profile-zip');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('62704');
+    await page.getByLabel('Website', { exact: true }).fill('');
+    // Saved, by keyboard: the button keeps the focus it was pressed with.
+    await page.getByRole('button', { name: 'Save profile' }).focus();
+    await page.keyboard.press('Enter');
+    await visible(page.getByText('Your profile is saved.'));
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Save profile');
 
     const seeded = await startTestServer();
     try {

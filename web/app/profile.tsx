@@ -15,7 +15,9 @@ import { useSession } from './session.js';
 import { tradeColor } from './trade-colors.js';
 import { signInHref } from './sign-in.js';
 
-type ProfileField = 'zip' | 'radius' | 'website' | 'about';
+/** The form's fields, in its order. */
+const PROFILE_FIELDS = ['zip', 'radius', 'website', 'about'] as const;
+type ProfileField = (typeof PROFILE_FIELDS)[number];
 
 /** The fields as the form names them: what an error message starts with. */
 const PROFILE_LABELS: Record<ProfileField, string> = { zip: 'Home zip', radius: 'Radius', website: 'Website', about: 'About you' };
@@ -45,6 +47,7 @@ export function ProfilePage() {
 
   const errorOf = (field: string) => errors.find((e) => e.path === field)?.message;
   const save = async (body: Record<string, unknown>, done: string) => {
+    if (busy) return;
     setBusy(true);
     setErrors([]);
     setStatus(undefined);
@@ -55,6 +58,9 @@ export function ProfilePage() {
       if (error instanceof ApiError && error.fields.length > 0) {
         // The fields say what is wrong, beside each: the summary names them as the form labels them.
         setErrors(error.fields);
+        // The first field to fix, in the form's order, has focus: typing goes on where it must.
+        const first = PROFILE_FIELDS.find((field) => error.fields.some((f) => f.path === field));
+        if (first !== undefined) queueMicrotask(() => document.getElementById(`profile-${first}`)?.focus());
         const named = error.fields.map((f) => PROFILE_LABELS[f.path as ProfileField] ?? f.path);
         setStatus({ kind: 'error', text: `Not saved: check ${named.join(', ')}.` });
       } else setStatus({ kind: 'error', text: `Not saved: ${messageOf(error)}` });
@@ -124,7 +130,8 @@ export function ProfilePage() {
             <textarea value={values.about} onInput={(e) => setValues({ ...values, about: (e.target as HTMLTextAreaElement).value })} {...input('about')} />
             {error('about')}
           </div>
-          <button type="submit" class="primary" disabled={busy}>
+          {/* aria-disabled, not disabled: a disabled button loses its focus to the page, and with it the user's place. */}
+          <button type="submit" class="primary" aria-disabled={busy ? 'true' : undefined}>
             Save profile
           </button>
         </form>
