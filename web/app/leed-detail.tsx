@@ -247,7 +247,7 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
     }
   };
   const heldByOther = leed.hold !== undefined && !leed.hold.yours;
-  const until = leed.hold === undefined ? '' : holdEnds(leed.hold.until);
+  const until = leed.hold === undefined ? '' : holdEnds(leed.hold.until, leed.timeZone);
 
   return (
     <>
@@ -389,7 +389,7 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
     ) : null;
   }
   // Someone is paying for it right now: the poster should know before changing the price or deleting it.
-  const held = leed.hold === undefined ? undefined : holdEnds(leed.hold.until);
+  const held = leed.hold === undefined ? undefined : holdEnds(leed.hold.until, leed.timeZone);
   const remove = async () => {
     setBusy(true);
     try {
@@ -444,11 +444,12 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
 }
 
 /**
- * When a checkout hold ends, as the viewer reads it: a moment of their day, not of the gig's (in the
- * browser's zone), and how soon.
+ * When a checkout hold ends: in the gig's zone, as every time of the leed and the API's own messages
+ * ("cannot change while a buyer is checking out this leed (until …)") give it, and how soon, which
+ * reads the same in any zone.
  */
-function holdEnds(iso: string): string {
-  return `${formatTime(iso)} ${zoneName(iso)} (${minutesFromNow(iso)})`;
+function holdEnds(iso: string, timeZone: string): string {
+  return `${formatTime(iso, timeZone)} ${zoneName(iso, timeZone)} (${minutesFromNow(iso)})`;
 }
 
 /** "in about 12 minutes", "in about 1 minute": how soon a moment comes. */

@@ -86,7 +86,8 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
     const heldByOther = leed.status === 'active' && leed.hold !== undefined && !leed.hold.yours && me !== null && !seller;
     const soldToOther = leed.status === 'sold' && me !== null && !seller;
     const waiting = leed.status === 'active' && !heldByOther && !waitedOut && me !== null;
-    const until = leed.hold === undefined ? '' : `${formatTime(leed.hold.until)} ${zoneName(leed.hold.until)}`;
+    // In the gig's zone, as the leed's panel and the API's 409 give it.
+    const until = leed.hold === undefined ? '' : `${formatTime(leed.hold.until, leed.timeZone)} ${zoneName(leed.hold.until, leed.timeZone)}`;
     return (
       <section class="receipt card">
         <h1>{waiting ? 'Confirming your payment…' : soldToOther ? 'Sold to another vendor' : heldByOther ? 'Another vendor is checking out this leed' : 'Receipt'}</h1>
