@@ -2,7 +2,7 @@
  * Signing in, in Chromium: the home page asks "who am I" without a failed request in the console;
  * a sign-in link survives a plain GET (what mail scanners do) and signs in only from its page's
  * button; a used, forged or truncated link says what happened and offers a new one; a session that
- * ends under a form says so in plain words.
+ * ends under a form says so in plain words; a sign-in or sign-out in one tab shows in the others.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newLeedBody, signInTokenOf, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
@@ -117,6 +117,15 @@ describe.skipIf(skipChromium)('signing in, in a browser', () => {
       await fromEmail.getByRole('button', { name: 'Sign in', exact: true }).click();
       await fromEmail.waitForURL(new RegExp(`^${t.url}${leedPath}(\\?|$)`));
       await visible(fromEmail.locator('aside.detail').getByRole('button', { name: 'Buy for $30.00' }));
+      // Back in the first tab, still on its sign-in page's "on its way": it follows the other tab's sign-in.
+      await page.bringToFront();
+      await visible(page.locator('.site-header').getByRole('button', { name: 'Sign out' }));
+      await page.goto(`${t.url}${leedPath}`);
+      await visible(page.locator('aside.detail').getByRole('button', { name: 'Buy for $30.00' }));
+      // Signed out in the other tab: this one no longer offers to buy as someone signed out.
+      await fromEmail.bringToFront();
+      await fromEmail.locator('.site-header').getByRole('button', { name: 'Sign out' }).click();
+      await visible(page.locator('aside.detail').getByRole('link', { name: 'Sign in to buy' }));
     } finally {
       await browser.close();
     }

@@ -35,6 +35,9 @@ async function fetchTrades(): Promise<Trade[]> {
   return (await api.get<{ trades: Trade[] }>('/api/trades')).trades;
 }
 
+/** The channel on which a tab tells the others of the same browser that who is signed in changed. */
+const SESSION_CHANNEL = 'leedz-session';
+
 // Asked for as soon as the script runs (the page preloads both), not after the first paint.
 const startup = Promise.all([fetchMe(), fetchTrades()]);
 startup.catch(() => undefined);
@@ -67,6 +70,45 @@ export function App() {
     );
   }, []);
 
+  // Signed in or out in another tab (the sign-in link opens one): the tab that did it tells the others
+  // (a BroadcastChannel), and a tab looked at again asks; it then shows who is signed in now, rather
+  // than offering Sign in to someone signed in, or acting for someone signed out.
+  const shownUser = useRef<string | null | undefined>(undefined);
+  shownUser.current = me === undefined ? undefined : (me?.username ?? null);
+  useEffect(() => {
+    const recheck = () => {
+      if (shownUser.current === undefined) return;
+      fetchMe().then(
+        (user) => {
+          if ((user?.username ?? null) !== shownUser.current) setMe(user);
+        },
+        () => undefined,
+      );
+    };
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') recheck();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    window.addEventListener('focus', recheck);
+    const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(SESSION_CHANNEL);
+    channel?.addEventListener('message', recheck);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisible);
+      window.removeEventListener('focus', recheck);
+      channel?.close();
+    };
+  }, []);
+  /** Show `user`, and tell the other tabs when that is someone else (a sign-in, a sign-out). */
+  const showUser = useCallback((user: User | null) => {
+    const changedUser = (user?.username ?? null) !== shownUser.current;
+    setMe(user);
+    if (changedUser && typeof BroadcastChannel !== 'undefined') {
+      const channel = new BroadcastChannel(SESSION_CHANNEL);
+      channel.postMessage('changed');
+      channel.close();
+    }
+  }, []);
+
   // A flash survives the navigation that follows it, and goes with the next one.
   useEffect(() => {
     if (flash !== undefined && location.version > flash.shownAt + 1) setFlash(undefined);
@@ -79,7 +121,7 @@ export function App() {
         : {
             me,
             trades,
-            setMe,
+            setMe: showUser,
             reloadMe,
             reloadTrades,
             flash: (message) => setFlash({ message, shownAt: location.version }),
@@ -89,7 +131,7 @@ export function App() {
               void reloadTrades();
             },
           },
-    [me, trades, reloadMe, reloadTrades, dataVersion, location.version],
+    [me, trades, showUser, reloadMe, reloadTrades, dataVersion, location.version],
   );
 
   // After a navigation, move focus to the new page's heading (what a page load would do for a screen reader).
@@ -121,7 +163,7 @@ export function App() {
       <a class="skip-link" href="#main">
         Skip to content
       </a>
-      <Header me={me} onSignOut={() => void signOut(setMe)} path={location.path} />
+      <Header me={me} onSignOut={() => void signOut(showUser)} path={location.path} />
       <main id="main" ref={mainRef} tabIndex={-1}>
         {flash !== undefined && (
           <div class={`notice ${flash.message.kind}`} role="status">
