@@ -76,5 +76,9 @@ describe.skipIf(skipChromium)('unsubscribing, in a browser', () => {
     await page.goto('about:blank');
     await page.goto(`${t.url}/unsubscribe`);
     await visible(page.getByText('The address has no unsubscribe token'));
+    // A token that is there but not one (cut, or garbled) is not called missing.
+    await page.goto('about:blank');
+    await page.goto(`${t.url}/unsubscribe#token=garbage`);
+    await visible(page.getByText('The address’s unsubscribe token is not one of ours, or not whole: open the link from the email again, whole.'));
   }, 60_000);
 });

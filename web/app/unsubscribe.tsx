@@ -67,7 +67,11 @@ export function UnsubscribePage() {
       <section class="card narrow" aria-labelledby="unsubscribe-title">
         <h1 id="unsubscribe-title">This unsubscribe link does not work</h1>
         <p class="notice warn" role="alert">
-          {state.kind === 'dead' ? sentence(state.text) : 'The address has no unsubscribe token: open the link from the email again, whole.'}
+          {state.kind === 'dead'
+            ? sentence(state.text)
+            : token === ''
+              ? 'The address has no unsubscribe token: open the link from the email again, whole.'
+              : 'The address’s unsubscribe token is not one of ours, or not whole: open the link from the email again, whole.'}
         </p>
         <p class="muted">
           You can also change what you are emailed about in the subscriptions of <a href="/profile#subscriptions">your profile</a>.
