@@ -169,6 +169,12 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     await visible(panel.getByRole('heading', { name: 'Retirement party DJ, 4 hours' }));
     expect((await t.api('DELETE', `/api/leedz/${trade}/${id}/checkout`, { token: buyer.token })).status).toBe(204);
 
+    // Asked to confirm, Enter keeps the leed: the focus is on the least destructive answer, and comes back to Delete.
+    await panel.getByRole('button', { name: 'Delete' }).click();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Keep it');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Delete');
+    expect(await storedLeedz()).toBe(1);
     await panel.getByRole('button', { name: 'Delete' }).click();
     await panel.getByRole('button', { name: 'Delete leed' }).click();
     await visible(page.getByText('Deleted “Retirement party DJ, 4 hours”.'));

@@ -376,9 +376,15 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const confirmRef = useRef<HTMLButtonElement>(null);
+  // Asked to confirm a deletion, which cannot be undone, the focus is on "Keep it": Enter pressed once
+  // too often keeps the leed (the WAI-ARIA alert dialog pattern's least destructive action).
+  const keepRef = useRef<HTMLButtonElement>(null);
+  const deleteRef = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
   useLayoutEffect(() => {
-    if (confirming) confirmRef.current?.focus();
+    if (confirming) keepRef.current?.focus();
+    else if (asked.current) deleteRef.current?.focus();
+    asked.current = confirming;
   }, [confirming]);
 
   if (leed.status !== 'active') {
@@ -421,10 +427,10 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
             {held !== undefined && ` A vendor is checking out this leed until ${held}: if they pay, their payment is refunded and they are told why.`}
           </p>
           <div class="actions">
-            <button type="button" class="danger" ref={confirmRef} disabled={busy} onClick={() => void remove()}>
+            <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
               Delete leed
             </button>
-            <button type="button" onClick={() => setConfirming(false)}>
+            <button type="button" ref={keepRef} onClick={() => setConfirming(false)}>
               Keep it
             </button>
           </div>
@@ -434,7 +440,7 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
           <a class="button primary" href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}/edit`}>
             Edit
           </a>
-          <button type="button" onClick={() => setConfirming(true)}>
+          <button type="button" ref={deleteRef} onClick={() => setConfirming(true)}>
             Delete
           </button>
         </div>
