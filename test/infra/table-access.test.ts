@@ -57,7 +57,6 @@ interface Usage {
  */
 const BEYOND_THE_SCENARIO: Record<string, Partial<Record<TableAction, string>>> = {
   buyLeed: {
-    update: 'a free leed is sold at once (recordSale marks it sold)',
     delete: "recordSale deletes the hold; a hold goes again when the payment provider cannot start the checkout (releaseCheckout)",
   },
   unsubscribe: {

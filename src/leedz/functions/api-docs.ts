@@ -110,6 +110,7 @@ const PARTICULAR: Readonly<Record<string, readonly RouteError[]>> = {
     routeError('FORBIDDEN', 'it is your own leed'),
     routeError('CONFLICT', 'the leed is sold, expired, or another vendor is checking it out (the message says until when)'),
     routeError('UNAVAILABLE', 'the payment provider could not create the checkout (the leed is not held for you)'),
+    routeError('RATE_LIMITED', 'you started 2 checkouts of this leed in this hour, or 10 of any leedz in 15 minutes (Retry-After says when to try again)'),
   ],
   paymentWebhook: [routeError('UNAUTHENTICATED', 'the signature is missing or wrong (a genuine event that is not a payment for a leed gets 200)')],
   login: [routeError('RATE_LIMITED', 'too many sign-in links for this mailbox or this network address in 15 minutes (Retry-After says when to try again)')],

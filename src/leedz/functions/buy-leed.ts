@@ -6,6 +6,11 @@
  * create the checkout, the hold goes at once and the answer is 503.
  * `DELETE /api/leedz/{trade}/{id}/checkout`: the buyer cancels their checkout, and the hold goes at
  * once (an abandoned one runs out by itself after the 15 minutes).
+ *
+ * A hold keeps a leed from every other buyer, so new holds are counted per buyer: at most
+ * {@link HOLDS_PER_LEED_PER_HOUR} of one leed in an hour (cancelling and checking out again must not
+ * keep it for ever), and {@link HOLDS_PER_15_MINUTES} of any leedz in 15 minutes (one account must
+ * not hold the whole marketplace). Past either, the hold just made goes again and the answer is 429.
  */
 import { addMinutes } from './time.js';
 import { errorLine } from '../../framework/errors.js';
@@ -18,10 +23,18 @@ import type { MarketplaceDeps } from '../deps.js';
 import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
 import { noContent, ok, problem } from './http.js';
 
+/** New holds one buyer may take of one leed in an hour: a checkout, and a second try after a cancel. */
+export const HOLDS_PER_LEED_PER_HOUR = 2;
+/** New holds one buyer may take of any leedz in 15 minutes (a hold's length). */
+export const HOLDS_PER_15_MINUTES = 10;
+const HOUR_MS = 3_600_000;
+const QUARTER_MS = 15 * 60_000;
+
 export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('buyLeed', {
-    // A paid leed is held (a condition check and a put); a free one is sold at once (recordSale:
-    // update, delete of the hold, puts), and a hold goes again when the provider fails (delete).
+    // A paid leed is held (a condition check and a put) and the new hold counted (update); a free one
+    // is sold at once (recordSale: update, delete of the hold, puts), and a hold goes again when the
+    // provider fails or the buyer has taken too many (delete).
     table: ['get', 'put', 'update', 'delete', 'condition-check'],
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
@@ -67,6 +80,25 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
           }
         }
         return problem(reservation.reason === 'not-found' ? 'NOT_FOUND' : reservation.reason === 'own-leed' ? 'FORBIDDEN' : 'CONFLICT', messages[reservation.reason]);
+      }
+      if (!reservation.alreadyHeld) {
+        // Counted once the hold is made: checking out again during one's own hold takes no new one.
+        const at = now.toISOString();
+        const [ofLeed, ofAll] = await Promise.all([
+          deps.store.countRequest(`holds:${caller.username}:${trade}/${id}`, HOUR_MS, at),
+          deps.store.countRequest(`holds:${caller.username}`, QUARTER_MS, at),
+        ]);
+        if (ofLeed > HOLDS_PER_LEED_PER_HOUR || ofAll > HOLDS_PER_15_MINUTES) {
+          await deps.store.releaseCheckout(trade, id, caller.username);
+          const windowMs = ofLeed > HOLDS_PER_LEED_PER_HOUR ? HOUR_MS : QUARTER_MS;
+          const retryAfter = Math.ceil((windowMs - (now.getTime() % windowMs)) / 1000);
+          const wait = `try again in ${Math.ceil(retryAfter / 60)} ${Math.ceil(retryAfter / 60) === 1 ? 'minute' : 'minutes'}`;
+          const why =
+            ofLeed > HOLDS_PER_LEED_PER_HOUR
+              ? `you have started ${HOLDS_PER_LEED_PER_HOUR} checkouts of this leed in this hour, so other vendors get their turn; ${wait}`
+              : `you have started ${HOLDS_PER_15_MINUTES} checkouts in 15 minutes, each keeping a leed from other vendors; ${wait}`;
+          return { ...problem('RATE_LIMITED', why), headers: { 'retry-after': String(retryAfter) } };
+        }
       }
       // A checkout again during the buyer's own hold gets a new checkout URL (the provider's URLs are not
       // kept) but the same hold, never a longer one; paying twice is refunded like any second payment.

@@ -193,6 +193,41 @@ describe('checking out again', () => {
     clock = new Date(first.body.reservedUntil);
     expect((await checkout('lee')).status).toBe(200);
   });
+
+  it('cancelling and checking out again takes a second hold in an hour, not a third: the leed goes to the other vendors (429)', async () => {
+    const cancel = (as: string) => call('cancelCheckout', { as, params: params() });
+    expect((await checkout('sam')).status).toBe(200);
+    // Checking out again during the hold takes no new one.
+    expect((await checkout('sam')).status).toBe(200);
+    expect((await cancel('sam')).status).toBe(204);
+    clock = minutesLater(1);
+    expect((await checkout('sam')).status).toBe(200);
+    expect((await cancel('sam')).status).toBe(204);
+    clock = minutesLater(1);
+    const third = await checkout('sam');
+    expect(third.status).toBe(429);
+    expect(third.body.error).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/^you have started 2 checkouts of this leed in this hour, so other vendors get their turn; try again in \d+ minutes$/) });
+    expect(Number(third.headers!['retry-after'])).toBeGreaterThan(0);
+    // No hold was left behind: another vendor checks out at once.
+    expect(await store.getCheckoutHold(leed.trade, leed.id, clock.toISOString())).toBeUndefined();
+    expect((await checkout('lee')).status).toBe(200);
+  });
+
+  it('one vendor takes at most 10 holds in 15 minutes: the 11th leed is not held (429), and stays free to buy', async () => {
+    const others: Leed[] = [];
+    for (let i = 0; i < 11; i++) {
+      const other = aLeed({ creator: 'pat', price: 1_000 + i * 100, title: `Gig ${i}`, location: `${10 + i} Elm Street, Springfield, IL 62704`, placeKey: `${10 + i} elm st 62704` });
+      await store.insertLeed(other, []);
+      others.push(other);
+    }
+    const hold = (of: Leed, as = 'sam') => call('buyLeed', { as, params: { trade: of.trade, id: of.id } });
+    for (const other of others.slice(0, 10)) expect((await hold(other)).status).toBe(200);
+    const eleventh = await hold(others[10]!);
+    expect(eleventh.status).toBe(429);
+    expect(eleventh.body.error.message).toMatch(/^you have started 10 checkouts in 15 minutes, each keeping a leed from other vendors; try again in \d+ minutes?$/);
+    expect(await store.getCheckoutHold(others[10]!.trade, others[10]!.id, clock.toISOString())).toBeUndefined();
+    expect((await hold(others[10]!, 'lee')).status).toBe(200);
+  });
 });
 
 describe('a payment provider that cannot create the checkout', () => {
