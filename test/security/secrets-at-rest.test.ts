@@ -22,6 +22,8 @@ import { newLeedBody, startTestServer, type TestServer } from '../helpers/market
 import { tempDir } from '../helpers/temp-dir.js';
 
 const EMAIL = 'pat@example.com';
+/** The client's contact of the leed posted: hidden until bought, and what a buyer pays for. */
+const CLIENT = { email: 'hidden.client@example.com', newEmail: 'second.client@example.com', phone: '(555) 010-2288', digits: '5550102288' };
 
 let t: TestServer;
 /** The session JWT the callback returned. */
@@ -44,10 +46,20 @@ beforeAll(async () => {
   const bearer = { token: jwt };
   expect((await t.api('GET', '/api/me', bearer)).status).toBe(200);
   expect((await t.api('PATCH', '/api/me', { ...bearer, body: { subscriptions: ['caricatures'], zip: '62701' } })).status).toBe(200);
-  const posted = await t.api('POST', '/api/leedz', { ...bearer, body: newLeedBody() });
+  const posted = await t.api('POST', '/api/leedz', { ...bearer, body: newLeedBody({ clientEmail: CLIENT.email, clientPhone: CLIENT.phone }) });
   expect(posted.status).toBe(201);
-  expect((await t.api('GET', `/api/leedz/caricatures/${posted.body.id}`, bearer)).status).toBe(200);
-  expect((await t.api('PATCH', `/api/leedz/caricatures/${posted.body.id}`, { ...bearer, body: { title: 'Birthday party needs two caricature artists' } })).status).toBe(200);
+  const own = await t.api('GET', `/api/leedz/caricatures/${posted.body.id}`, bearer);
+  expect(own.body).toMatchObject({ clientEmail: CLIENT.email, clientPhone: CLIENT.digits });
+  // The creator's view, and every answer with what is the caller's own, is for the caller alone.
+  expect(own.headers.get('cache-control')).toBe('private, no-store');
+  expect((await t.api('GET', '/api/me', bearer)).headers.get('cache-control')).toBe('private, no-store');
+  const edited = await t.api('PATCH', `/api/leedz/caricatures/${posted.body.id}`, { ...bearer, body: { title: 'Birthday party needs two caricature artists', clientEmail: CLIENT.newEmail } });
+  expect(edited.status).toBe(200);
+  expect(edited.headers.get('cache-control')).toBe('private, no-store');
+  // What a stranger sees of the leed may be cached; it holds no contact.
+  const seen = await t.api('GET', `/api/leedz/caricatures/${posted.body.id}`);
+  expect(seen.body.clientEmail).toBeUndefined();
+  expect(seen.headers.get('cache-control')).toBeNull();
   // The browser's way: the session cookie instead of the header.
   expect((await t.api('GET', '/api/me', { headers: { cookie: `leedz_session=${jwt}` } })).status).toBe(200);
 
@@ -98,7 +110,7 @@ describe('while the server runs', () => {
     );
     expect(credentialFields).toEqual([{ function: 'authCallback', key: 'token', value: REDACTED }]);
     // Session routes were called (and logged), with the caller's identity only.
-    expect(invocations.filter((invocation) => invocation.function === 'getMe')).toHaveLength(2);
+    expect(invocations.filter((invocation) => invocation.function === 'getMe')).toHaveLength(3);
     for (const invocation of invocations.filter((i) => ['getMe', 'updateMe', 'addLeed', 'editLeed'].includes(i.function))) {
       expect(invocation.payload).toMatchObject({ caller: { email: EMAIL } });
     }
@@ -110,6 +122,8 @@ describe('while the server runs', () => {
       );
     expect(holding(jwt), 'the session JWT is in the invocation log').toEqual([]);
     expect(holding(magicToken), 'the magic-link token is in the invocation log').toEqual([]);
+    // A client's contact, sent to addLeed and editLeed and shown to the creator by getLeed: in no request, no answer.
+    for (const secret of [CLIENT.email, CLIENT.newEmail, CLIENT.digits]) expect(holding(secret), `${secret} is in the invocation log`).toEqual([]);
   });
 
   it.skipIf(process.platform === 'win32')('every file of the data folder is 0600 and every folder 0700', () => {
@@ -148,6 +162,9 @@ describe('after the server is closed, in every file of the data folder', () => {
     expect(tablesContaining(leedzDb, magicToken)).toEqual(['email_outbox']);
     expect(tablesContaining(runtimeDb, jwt)).toEqual([]);
     expect(tablesContaining(leedzDb, jwt)).toEqual([]);
+    // The client's contact is the leed's (leedz.db), never the log's.
+    for (const secret of [CLIENT.email, CLIENT.newEmail, CLIENT.digits]) expect(tablesContaining(runtimeDb, secret), secret).toEqual([]);
+    expect(tablesContaining(leedzDb, CLIENT.newEmail)).toContain('leedz');
     // The raw search agrees: outside runtime.db, only leedz.db's own files hold the email.
     expect(filesContaining(t.dataDir, magicToken).every((path) => path.startsWith('leedz.db'))).toBe(true);
   });

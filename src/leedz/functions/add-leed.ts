@@ -23,6 +23,8 @@ export function newLeedId(): string {
 export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('addLeed', {
     table: ['get', 'query', 'put', 'update', 'condition-check'],
+    // The client's contact is what a buyer pays for: never in the invocation log.
+    sensitive: ['body.clientEmail', 'body.clientPhone'],
     handler: async (request, ctx) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();

@@ -19,7 +19,7 @@ import { formatGigTime } from '../domain/time-zone.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { leedUrl } from '../emails/templates.js';
 import { authenticate, defineHttpFunction } from './define-http-function.js';
-import { noContent, ok, problem, unauthenticated } from './http.js';
+import { noContent, ok, PRIVATE, problem, unauthenticated } from './http.js';
 
 /** The most gigs a feed holds (the latest ones). */
 export const FEED_LIMIT = 500;
@@ -41,7 +41,7 @@ export function createGetCalendarFeed(deps: MarketplaceDeps) {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
       const feed = await deps.store.getCalendarFeed(caller.username);
-      return ok({ feed: feed === undefined ? null : { createdAt: feed.createdAt } }, { 'cache-control': 'private, no-store' });
+      return ok({ feed: feed === undefined ? null : { createdAt: feed.createdAt } }, PRIVATE);
     },
   });
 }
@@ -77,8 +77,8 @@ export function createRevokeCalendarFeed(deps: MarketplaceDeps) {
 export function createCalendarFeed(deps: MarketplaceDeps) {
   return defineHttpFunction('calendarFeed', {
     table: ['get', 'query'],
-    // The path holds the feed's secret token.
-    sensitive: ['params.file', 'url'],
+    // The path holds the feed's secret token; the feed, the bought gigs' clients' contact.
+    sensitive: ['params.file', 'url', 'response.body'],
     handler: async (request) => {
       const token = /^([A-Za-z0-9_-]{43})\.ics$/.exec(request.params.file ?? '')?.[1];
       const owner = token === undefined ? undefined : await deps.store.findCalendarFeedOwner(feedTokenHash(token));

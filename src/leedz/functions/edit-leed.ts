@@ -14,12 +14,14 @@ import { formatClockInZone, formatGigTime } from '../domain/time-zone.js';
 import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { defineHttpFunction, locate, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
-import { invalid, ok, problem, storeProblem } from './http.js';
+import { invalid, ok, PRIVATE, problem, storeProblem } from './http.js';
 
 export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('editLeed', {
     // Moved to a place that has bookings: the store queries them (the conflict check).
     table: ['get', 'query', 'put', 'update', 'delete'],
+    // The client's contact is what a buyer pays for: never in the invocation log.
+    sensitive: ['body.clientEmail', 'body.clientPhone'],
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;
@@ -67,7 +69,7 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
         : [];
       try {
         const updated = await deps.store.updateLeed(trade, id, caller.username, changes, news);
-        return ok({ ...updated, when: formatGigTime(updated.start, updated.end, updated.timeZone) });
+        return ok({ ...updated, when: formatGigTime(updated.start, updated.end, updated.timeZone) }, PRIVATE);
       } catch (error) {
         // The store's refusal, as the API answers it (ERROR_STATUS in http.ts).
         const refused = storeProblem(error);

@@ -4,7 +4,7 @@ import { formatGigTime } from '../domain/time-zone.js';
 import { projectLeed } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { authenticate, defineHttpFunction, leedParamsSchema } from './define-http-function.js';
-import { notFound, ok, parseWith } from './http.js';
+import { notFound, ok, parseWith, PRIVATE } from './http.js';
 
 export function createGetLeed(deps: MarketplaceDeps) {
   return defineHttpFunction('getLeed', {
@@ -24,7 +24,8 @@ export function createGetLeed(deps: MarketplaceDeps) {
         const hold = await deps.store.getCheckoutHold(leed.trade, leed.id, now.toISOString());
         if (hold !== undefined) view.hold = { until: hold.until, yours: hold.buyer === caller?.username };
       }
-      return ok(view);
+      // A signed-in caller's view is theirs: a hold that is theirs, a client's contact for its creator or buyer.
+      return caller === undefined ? ok(view) : ok(view, PRIVATE);
     },
   });
 }

@@ -80,8 +80,16 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; fields?: FieldError[] };
 }
 
-export function ok(body: unknown, headers?: Record<string, string>): HttpResult {
-  return headers === undefined ? { status: 200, body } : { status: 200, body, headers };
+/**
+ * The headers of an answer for its caller alone (their email, a client's contact shown to the leed's
+ * creator or buyer, what is theirs): no cache keeps it, and neither does the invocation log, which
+ * keeps no answer marked `no-store` (src/runtime/kept-answer.ts).
+ */
+export const PRIVATE: Readonly<Record<string, string>> = { 'cache-control': 'private, no-store' };
+
+export function ok(body: unknown, headers?: Readonly<Record<string, string>>): HttpResult {
+  // A copy: what the edge adds to an answer's headers never reaches a shared constant such as PRIVATE.
+  return headers === undefined ? { status: 200, body } : { status: 200, body, headers: { ...headers } };
 }
 
 export function created(body: unknown): HttpResult {

@@ -7,7 +7,7 @@ import { validateProfilePatch, type SessionState } from '../domain/user.js';
 import type { MarketplaceDeps } from '../deps.js';
 import type { FieldError } from '../domain/validation.js';
 import { authenticate, defineHttpFunction } from './define-http-function.js';
-import { invalid, notFound, ok, unauthenticated } from './http.js';
+import { invalid, notFound, ok, PRIVATE, unauthenticated } from './http.js';
 
 export function createGetMe(deps: MarketplaceDeps) {
   return defineHttpFunction('getMe', {
@@ -16,7 +16,7 @@ export function createGetMe(deps: MarketplaceDeps) {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
       const user = await deps.store.getUser(caller.username);
-      return user === undefined ? notFound('user') : ok(user);
+      return user === undefined ? notFound('user') : ok(user, PRIVATE);
     },
   });
 }
@@ -29,7 +29,7 @@ export function createGetSession(deps: MarketplaceDeps) {
       const user = caller === undefined ? undefined : await deps.store.getUser(caller.username);
       const state: SessionState = user === undefined ? { signedIn: false } : { signedIn: true, user };
       // Per visitor: never from a shared cache.
-      return ok(state, { 'cache-control': 'private, no-store' });
+      return ok(state, PRIVATE);
     },
   });
 }
@@ -59,7 +59,7 @@ export function createUpdateMe(deps: MarketplaceDeps) {
         }
       }
       if (problems.length > 0) return invalid(problems);
-      return ok(await deps.store.updateUser(caller.username, changes));
+      return ok(await deps.store.updateUser(caller.username, changes), PRIVATE);
     },
   });
 }

@@ -10,7 +10,7 @@ import type { MyLeed, MyLeedz } from '../domain/visibility.js';
 import { hasEnded, type Leed } from '../domain/leed.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { authenticate, defineHttpFunction } from './define-http-function.js';
-import { ok, unauthenticated } from './http.js';
+import { ok, PRIVATE, unauthenticated } from './http.js';
 
 /** The most leedz of each list one answer holds. */
 export const MY_LEEDZ_LIMIT = 500;
@@ -47,7 +47,7 @@ export function createMyLeedz(deps: MarketplaceDeps) {
           spent: bought.reduce((sum, leed) => sum + leed.price, 0),
         },
       };
-      return ok(body, { 'cache-control': 'private, no-store' });
+      return ok(body, PRIVATE);
     },
   });
 }

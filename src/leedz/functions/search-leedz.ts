@@ -29,7 +29,7 @@ import { previewLeed, type LeedPreview } from '../domain/visibility.js';
 import type { MarketplaceDeps } from '../deps.js';
 import type { LeedListing, LeedSearch } from '../ports.js';
 import { authenticate, defineHttpFunction } from './define-http-function.js';
-import { invalid, ok, parseWith, type HttpResult } from './http.js';
+import { invalid, ok, parseWith, PRIVATE, type HttpResult } from './http.js';
 
 const MAX_RANGE_DAYS = 93;
 /** How many of a vendor's own leedz a search looks through to add those outside the radius. */
@@ -128,7 +128,7 @@ export function createSearchLeedz(deps: MarketplaceDeps) {
       const answer = perDay === undefined ? found : firstOfEachDay(found, perDay, limit);
       // Kept until the first leed it counts ends (perDay counts more leedz than it lists).
       if (version !== undefined) cache.set(key, version, answer, firstEndOf(found));
-      return ok(answer);
+      return shared ? ok(answer) : ok(answer, PRIVATE);
     },
   });
 }
