@@ -187,7 +187,12 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     await page.getByRole('link', { name: 'Post a leed' }).first().click();
     await page.waitForURL(`${t.url}/post`);
     await page.getByLabel('Title', { exact: true }).fill('Draft: graduation party DJ');
+    // An empty field has nothing to hide: its toggle waits for text (the API keeps no visibility for it).
+    const hideDetails = page.getByRole('checkbox', { name: 'Hide details until bought' });
+    expect(await hideDetails.isDisabled()).toBe(true);
+    await visible(page.locator('label.hide-toggle', { has: hideDetails }).getByText('Nothing to hide yet'));
     await page.getByLabel('Details', { exact: true }).fill('Three hours.\nAbout 80 guests.');
+    expect(await hideDetails.isDisabled()).toBe(false);
     const title = page.getByLabel('Title', { exact: true });
     const restored = page.getByText('What you typed here before, and did not save, is back.');
 

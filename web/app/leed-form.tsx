@@ -432,17 +432,29 @@ function HideToggle({ field, values, onChange, error }: { field: HideableField; 
   const empty = values[field].trim() === '';
   return (
     <span class="hide-toggle-wrap">
-      <label class={`check hide-toggle${hidden ? ' is-hidden' : ''}`} title={empty ? 'An empty field is never hidden' : undefined}>
+      {/* An empty field has nothing to hide (the API keeps no visibility for it): the toggle waits for text. */}
+      <label class={`check hide-toggle${hidden && !empty ? ' is-hidden' : ''}`}>
         <input
           type="checkbox"
           id={`leed-hide-${field}`}
           checked={hidden}
+          disabled={empty}
           onChange={(e) => onChange(field, (e.target as HTMLInputElement).checked)}
           aria-invalid={error !== undefined ? 'true' : undefined}
           aria-describedby={error !== undefined ? `leed-hide-${field}-error` : undefined}
         />
         <span aria-hidden="true" class="hide-state">
-          {hidden ? <LockIcon /> : <EyeIcon />} {hidden ? 'Hidden until bought' : 'Shown to everyone'}
+          {empty ? (
+            'Nothing to hide yet'
+          ) : hidden ? (
+            <>
+              <LockIcon /> Hidden until bought
+            </>
+          ) : (
+            <>
+              <EyeIcon /> Shown to everyone
+            </>
+          )}
         </span>
         <span class="visually-hidden">Hide {FIELD_LABELS[field].toLowerCase()} until bought</span>
       </label>
