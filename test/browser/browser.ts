@@ -129,3 +129,18 @@ export async function unnamedControls(page: Page): Promise<string[]> {
     await cdp.detach();
   }
 }
+
+/**
+ * Fill the post or edit form's fields, each found by its label as a user reads it (`Trade` is
+ * chosen from its list); the fields not given are left as they are.
+ *
+ * @example
+ * await fillLeedForm(page, { Trade: 'dj', Title: 'Prom night DJ', 'Price (US$)': '40' });
+ */
+export async function fillLeedForm(page: Page, fields: Readonly<Record<string, string>>): Promise<void> {
+  for (const [label, value] of Object.entries(fields)) {
+    const field = page.getByLabel(label, { exact: true });
+    if (label === 'Trade') await field.selectOption(value);
+    else await field.fill(value);
+  }
+}

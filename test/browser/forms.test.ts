@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
-import { localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, unnamedControls, visible, type BrowserUser } from './browser.js';
+import { fillLeedForm, localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, unnamedControls, visible, type BrowserUser } from './browser.js';
 
 const TRADES = ['caricatures', 'dj', 'face painting', 'balloon art', 'magician', 'photo booth', 'clown'];
 
@@ -113,13 +113,15 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     expect(t.server.marketplace!.outbox.countEmails({ kind: 'new-leed' })).toBe(0);
 
     // Fixed, the same form posts, and the messages go away.
-    await page.getByLabel('Title', { exact: true }).fill('Retirement party DJ');
-    await page.getByLabel('Location', { exact: true }).fill('9 Elm Avenue, Springfield, IL 62704');
-    await page.getByLabel('Starts', { exact: true }).fill(localInput(5, 19));
-    await page.getByLabel('Ends', { exact: true }).fill(localInput(5, 23));
-    await page.getByLabel('Price (US$)', { exact: true }).fill('40');
-    await page.getByLabel('Client email', { exact: true }).fill('host@example.com');
-    await page.getByLabel('Client phone', { exact: true }).fill('555-123-4567');
+    await fillLeedForm(page, {
+      Title: 'Retirement party DJ',
+      Location: '9 Elm Avenue, Springfield, IL 62704',
+      Starts: localInput(5, 19),
+      Ends: localInput(5, 23),
+      'Price (US$)': '40',
+      'Client email': 'host@example.com',
+      'Client phone': '555-123-4567',
+    });
     await page.getByRole('button', { name: 'Post leed' }).click();
     await page.waitForURL(/\/leedz\/dj\/l_/);
     await visible(page.locator('aside.detail').getByRole('heading', { name: 'Retirement party DJ' }));

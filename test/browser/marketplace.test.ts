@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aLeed, aUser } from '../helpers/builders.js';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
-import { localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
+import { fillLeedForm, localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
 
 describe.skipIf(skipChromium)('the marketplace in a browser', () => {
   let t: TestServer;
@@ -57,16 +57,18 @@ describe.skipIf(skipChromium)('the marketplace in a browser', () => {
     // Bob signs in and posts a caricatures leed through the form: location, email and phone hidden.
     expect(await signInThroughOutbox(b, t, 'bob@example.com')).toBe('bob');
     await b.getByRole('link', { name: 'Post a leed' }).click();
-    await b.getByLabel('Trade', { exact: true }).selectOption('caricatures');
-    await b.getByLabel('Title', { exact: true }).fill('Caricatures at a 40th birthday');
-    await b.getByLabel('Location', { exact: true }).fill('123 Main Street, Springfield, IL 62701');
-    await b.getByLabel('Starts', { exact: true }).fill(localInput(9, 18));
-    await b.getByLabel('Ends', { exact: true }).fill(localInput(9, 21));
-    await b.getByLabel('Price (US$)', { exact: true }).fill('25');
-    await b.getByLabel('Client email', { exact: true }).fill('client@example.com');
-    await b.getByLabel('Client phone', { exact: true }).fill('(555) 123-4567');
-    await b.getByLabel('Details', { exact: true }).fill('Two hours, about forty guests.');
-    await b.getByLabel('Requirements', { exact: true }).fill('Bring your own easel.\nA table for the paper.');
+    await fillLeedForm(b, {
+      Trade: 'caricatures',
+      Title: 'Caricatures at a 40th birthday',
+      Location: '123 Main Street, Springfield, IL 62701',
+      Starts: localInput(9, 18),
+      Ends: localInput(9, 21),
+      'Price (US$)': '25',
+      'Client email': 'client@example.com',
+      'Client phone': '(555) 123-4567',
+      Details: 'Two hours, about forty guests.',
+      Requirements: 'Bring your own easel.\nA table for the paper.',
+    });
     expect(await b.getByRole('checkbox', { name: 'Hide location until bought' }).isChecked()).toBe(true);
     expect(await b.getByRole('checkbox', { name: 'Hide details until bought' }).isChecked()).toBe(false);
     await b.getByRole('button', { name: 'Post leed' }).click();

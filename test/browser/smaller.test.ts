@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedMarketplace } from '../../src/server/seed.js';
 import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
-import { localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
+import { fillLeedForm, localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
 
 describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
   let t: TestServer;
@@ -173,15 +173,17 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     const page = vic.page;
     const title = 'W'.repeat(120);
     await page.goto(`${t.url}/post`);
-    await page.getByLabel('Trade', { exact: true }).selectOption('dj');
-    await page.getByLabel('Title', { exact: true }).fill(title);
-    await page.getByLabel('Location', { exact: true }).fill('77 Long Word Lane, Springfield, IL 62704');
-    await page.getByLabel('Starts', { exact: true }).fill(localInput(20, 18));
-    await page.getByLabel('Ends', { exact: true }).fill(localInput(20, 21));
-    await page.getByLabel('Price (US$)', { exact: true }).fill('40');
-    await page.getByLabel('Client email', { exact: true }).fill('host@example.com');
-    await page.getByLabel('Client phone', { exact: true }).fill('555-123-4567');
-    await page.getByLabel('Details', { exact: true }).fill(`Playlist: https://music.example.com/${'playlists/'.repeat(12)}retirement-party`);
+    await fillLeedForm(page, {
+      Trade: 'dj',
+      Title: title,
+      Location: '77 Long Word Lane, Springfield, IL 62704',
+      Starts: localInput(20, 18),
+      Ends: localInput(20, 21),
+      'Price (US$)': '40',
+      'Client email': 'host@example.com',
+      'Client phone': '555-123-4567',
+      Details: `Playlist: https://music.example.com/${'playlists/'.repeat(12)}retirement-party`,
+    });
     await page.getByRole('button', { name: 'Post leed' }).click();
     await page.waitForURL(/\/leedz\/dj\/l_/);
     const panel = page.locator('aside.detail');
