@@ -1,10 +1,11 @@
 /**
  * Every page at phone width, in Chromium: on a 390 px wide screen nothing is wider than the screen
  * (no sideways scrolling of the page) — a receipt, the stats, a trade's list, a vendor's public
- * profile, the "Page not found" page, an unsubscribe link's page, and the console's Send, Functions,
- * Outbox and Dead letters tabs. The pages hold what makes them wide in use: a long title, a long
- * website address, an email open in the outbox, and dead letters (SMTP fails on this server: every
- * email is kept in the outbox, and its sending ends as a dead letter).
+ * profile, the "Page not found" page, an unsubscribe link's page, and the console's Timeline (with
+ * an invocation open), Send, Functions, Outbox and Dead letters tabs. The pages hold what makes them
+ * wide in use: a long title, a long website address, an email open in the outbox, and dead letters
+ * (SMTP fails on this server: every email is kept in the outbox, and its sending ends as a dead
+ * letter).
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +99,20 @@ describe.skipIf(skipChromium)('at phone width (390 px)', () => {
   it('an unsubscribe link’s page fits the screen', async () => {
     const width = await widthOf(unsubscribeLink, (page) => page.getByRole('button', { name: 'Unsubscribe from dj leedz' }), 'phone-unsubscribe');
     expect(width).toBeLessThanOrEqual(PHONE.width);
+  }, 60_000);
+
+  it('the console’s Timeline fits the screen: each invocation a card whose outcome is on screen', async () => {
+    const width = await widthOf('/console#timeline', (page) => page.locator('table.invocations tbody tr', { hasText: 'addLeed' }), 'phone-console-timeline');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+    // Every card's cells are on the screen, its last one too.
+    const beyond = await bea.page.locator('table.invocations tbody td').evaluateAll((cells, right) => cells.filter((cell) => cell.getBoundingClientRect().right > right + 1).map((cell) => cell.textContent), PHONE.width);
+    expect(beyond).toEqual([]);
+    // One opened: its detail (payload, attempts, the tree of what it caused) fits too.
+    await bea.page.locator('table.invocations tbody tr', { hasText: 'addLeed' }).first().locator('a, button').first().click();
+    await bea.page.waitForURL(/#timeline\/.+/);
+    await visible(bea.page.locator('aside.invocation-detail').getByRole('heading', { name: /addLeed/ }));
+    await screenshot(bea.page, 'phone-console-timeline-detail');
+    expect(await bea.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
   }, 60_000);
 
   it('the console’s Send tab fits the screen', async () => {
