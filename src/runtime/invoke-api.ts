@@ -268,7 +268,6 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
   return app;
 }
 
-/** The request's JSON body (as the signature check kept it, when it read it); 400 when it is not JSON, 413 past the cap. */
 /** The JSON body as `schema` reads it, or a 400 naming each field and its rule. */
 async function parsedBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   const parsed = schema.safeParse(await jsonBody(c));
@@ -277,6 +276,7 @@ async function parsedBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   throw new LocalApiError(400, `invalid body: ${fields.map((f) => `${f.parameter}: ${f.message}`).join('; ')}`, fields);
 }
 
+/** The request's JSON body (as the signature check kept it, when it read it); 400 when it is not JSON, 413 past the cap. */
 async function jsonBody(c: Context): Promise<unknown> {
   const bytes = await requestBody(c);
   if (bytes === undefined) throw new LocalApiError(413, requestTooLarge().message);

@@ -254,12 +254,12 @@ export function progressBar(label: string): (done: number, total: number) => voi
   };
 }
 
-/** The message of a JSON error body (`{message}` or `{error: {message}}`), or the text as it is. */
 /** `1 dead letter`, `2 dead letters`: a count and its noun, in the number it takes. */
 export function counted(count: number, one: string, many: string): string {
   return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
 }
 
+/** The message of a JSON error body (`{message}` or `{error: {message}}`), or the text as it is. */
 export function messageOf(text: string): string {
   return jsonMessage(text) ?? text;
 }
