@@ -21,7 +21,7 @@ import { hasEnded } from '../domain/leed.js';
 import { formatClockInZone } from '../domain/time-zone.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
-import { noContent, ok, problem } from './http.js';
+import { noContent, ok, problem, rateLimited } from './http.js';
 
 /** New holds one buyer may take of one leed in an hour: a checkout, and a second try after a cancel. */
 export const HOLDS_PER_LEED_PER_HOUR = 2;
@@ -88,16 +88,15 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
           deps.store.countRequest(`holds:${caller.username}:${trade}/${id}`, HOUR_MS, at),
           deps.store.countRequest(`holds:${caller.username}`, QUARTER_MS, at),
         ]);
-        if (ofLeed > HOLDS_PER_LEED_PER_HOUR || ofAll > HOLDS_PER_15_MINUTES) {
+        const refusal =
+          ofLeed > HOLDS_PER_LEED_PER_HOUR
+            ? rateLimited(`you have started ${HOLDS_PER_LEED_PER_HOUR} checkouts of this leed in this hour, so other vendors get their turn`, HOUR_MS, now.getTime())
+            : ofAll > HOLDS_PER_15_MINUTES
+              ? rateLimited(`you have started ${HOLDS_PER_15_MINUTES} checkouts in 15 minutes, each keeping a leed from other vendors`, QUARTER_MS, now.getTime())
+              : undefined;
+        if (refusal !== undefined) {
           await deps.store.releaseCheckout(trade, id, caller.username);
-          const windowMs = ofLeed > HOLDS_PER_LEED_PER_HOUR ? HOUR_MS : QUARTER_MS;
-          const retryAfter = Math.ceil((windowMs - (now.getTime() % windowMs)) / 1000);
-          const wait = `try again in ${Math.ceil(retryAfter / 60)} ${Math.ceil(retryAfter / 60) === 1 ? 'minute' : 'minutes'}`;
-          const why =
-            ofLeed > HOLDS_PER_LEED_PER_HOUR
-              ? `you have started ${HOLDS_PER_LEED_PER_HOUR} checkouts of this leed in this hour, so other vendors get their turn; ${wait}`
-              : `you have started ${HOLDS_PER_15_MINUTES} checkouts in 15 minutes, each keeping a leed from other vendors; ${wait}`;
-          return { ...problem('RATE_LIMITED', why), headers: { 'retry-after': String(retryAfter) } };
+          return refusal;
         }
       }
       // A checkout again during the buyer's own hold gets a new checkout URL (the provider's URLs are not

@@ -111,6 +111,22 @@ export function problem(code: ErrorCode, message: string, fields?: FieldError[])
   return { status: ERROR_STATUS[code], body };
 }
 
+/**
+ * 429 for a limit the store counts in fixed windows of `windowMs` (`countRequest`): `Retry-After`
+ * is when the window that holds `now` ends, and the message says it in minutes after `why`.
+ *
+ * @example
+ * rateLimited('too many sign-in links requested for this address', 15 * 60_000, Date.now());
+ */
+export function rateLimited(why: string, windowMs: number, now: number): HttpResult {
+  const retryAfter = Math.ceil((windowMs - (now % windowMs)) / 1000);
+  const minutes = Math.ceil(retryAfter / 60);
+  return {
+    ...problem('RATE_LIMITED', `${why}; try again in ${minutes === 1 ? '1 minute' : `${minutes} minutes`}`),
+    headers: { 'retry-after': String(retryAfter) },
+  };
+}
+
 /** A store's refusal (conflict, not found, not yours, not in that state) as the API answers it, or undefined for any other error. */
 export function storeProblem(error: unknown): HttpResult | undefined {
   return error instanceof MarketplaceError ? problem(STORE_ERROR_CODE[error.code], error.message) : undefined;

@@ -14,7 +14,7 @@ import { mailboxOf } from '../domain/user.js';
 import { bodyOf } from '../domain/validation.js';
 import { ConflictError } from '../ports.js';
 import { defineHttpFunction, outboxMessage } from './define-http-function.js';
-import { accepted, ok, parseWith, problem } from './http.js';
+import { accepted, ok, parseWith, problem, rateLimited } from './http.js';
 
 export const SESSION_COOKIE = 'leedz_session';
 const WINDOW_MS = 15 * 60_000;
@@ -43,12 +43,8 @@ export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
       const perMailbox = await deps.store.countRequest(`login:mailbox:${mailboxOf(email)}`, WINDOW_MS, now);
       const perClient = request.sourceIp === undefined ? 0 : await deps.store.countRequest(`login:client:${request.sourceIp}`, WINDOW_MS, now);
       if (perMailbox > deps.settings.loginRequestsPer15Minutes || perClient > deps.settings.loginRequestsPerClientPer15Minutes) {
-        const retryAfter = Math.ceil((WINDOW_MS - (Date.parse(now) % WINDOW_MS)) / 1000);
         const what = perMailbox > deps.settings.loginRequestsPer15Minutes ? 'this address' : 'this network address';
-        return {
-          ...problem('RATE_LIMITED', `too many sign-in links requested for ${what}; try again in ${minutes(Math.ceil(retryAfter / 60))}`),
-          headers: { 'retry-after': String(retryAfter) },
-        };
+        return rateLimited(`too many sign-in links requested for ${what}`, WINDOW_MS, Date.parse(now));
       }
       // The sign-in token is made by emailHelper when it sends the email: it never travels in an event.
       await invoke(ctx, controllers.emailHelper).magicLink.event({ email, request: ctx.awsRequestId });
@@ -133,8 +129,4 @@ async function createUser(deps: MarketplaceDeps, controllers: Controllers, ctx: 
     }
   }
   throw new Error(`could not find a free username for ${email}`);
-}
-
-function minutes(n: number): string {
-  return n === 1 ? '1 minute' : `${n} minutes`;
 }
