@@ -75,6 +75,8 @@ export function App() {
   // than offering Sign in to someone signed in, or acting for someone signed out.
   const shownUser = useRef<string | null | undefined>(undefined);
   shownUser.current = me === undefined ? undefined : (me?.username ?? null);
+  // The tab's one channel: it hears the others, and tells them (never itself).
+  const sessionChannel = useRef<BroadcastChannel | undefined>(undefined);
   useEffect(() => {
     const recheck = () => {
       if (shownUser.current === undefined) return;
@@ -92,21 +94,19 @@ export function App() {
     window.addEventListener('focus', recheck);
     const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(SESSION_CHANNEL);
     channel?.addEventListener('message', recheck);
+    sessionChannel.current = channel;
     return () => {
       document.removeEventListener('visibilitychange', onVisible);
       window.removeEventListener('focus', recheck);
       channel?.close();
+      sessionChannel.current = undefined;
     };
   }, []);
   /** Show `user`, and tell the other tabs when that is someone else (a sign-in, a sign-out). */
   const showUser = useCallback((user: User | null) => {
     const changedUser = (user?.username ?? null) !== shownUser.current;
     setMe(user);
-    if (changedUser && typeof BroadcastChannel !== 'undefined') {
-      const channel = new BroadcastChannel(SESSION_CHANNEL);
-      channel.postMessage('changed');
-      channel.close();
-    }
+    if (changedUser) sessionChannel.current?.postMessage('changed');
   }, []);
 
   // A flash survives the navigation that follows it, and goes with the next one.
