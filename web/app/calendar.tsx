@@ -14,7 +14,7 @@ import type { Trade } from '../../src/leedz/domain/trade.js';
 import type { User } from '../../src/leedz/domain/user.js';
 import type { LeedPreview } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
-import { dayKey, formatCents, formatShortTime, formatTime, pad, zoneName } from '../shared/format.js';
+import { dayKey, formatCents, formatShortTime, formatTimeInZone, pad } from '../shared/format.js';
 import { useLoad } from '../shared/hooks.js';
 import { navigate, withQuery } from '../shared/router.js';
 import { useSession } from './session.js';
@@ -208,7 +208,7 @@ export function Calendar({ filters, selectedId, search }: { filters: Filters; se
 function Chip({ leed, selectedId, search }: { leed: LeedPreview; selectedId: string | undefined; search: string }) {
   const { me, trades } = useSession();
   const own = me !== null && leed.creator === me.username;
-  const time = `${formatTime(leed.start, leed.timeZone)} ${zoneName(leed.start, leed.timeZone)}`;
+  const time = formatTimeInZone(leed.start, leed.timeZone);
   return (
     <a
       class={`chip${own ? ' own' : ''}${leed.id === selectedId ? ' selected' : ''}`}

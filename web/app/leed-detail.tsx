@@ -11,7 +11,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { LeedView } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
-import { dayKey, formatCents, formatDate, formatDateTime, formatTime, formatTimeRangeInZone, zoneName } from '../shared/format.js';
+import { dayKey, formatCents, formatDate, formatDateTime, formatTimeInZone, formatTimeRangeInZone, zoneName } from '../shared/format.js';
 import { useLoad } from '../shared/hooks.js';
 import { LockIcon } from '../shared/icons.js';
 import { navigate, withQuery } from '../shared/router.js';
@@ -455,7 +455,7 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
  * reads the same in any zone.
  */
 function holdEnds(iso: string, timeZone: string): string {
-  return `${formatTime(iso, timeZone)} ${zoneName(iso, timeZone)} (${minutesFromNow(iso)})`;
+  return `${formatTimeInZone(iso, timeZone)} (${minutesFromNow(iso)})`;
 }
 
 /** "in about 12 minutes", "in about 1 minute": how soon a moment comes. */

@@ -14,7 +14,7 @@ import { platformFeeCents } from '../../src/leedz/domain/money.js';
 import type { LeedView } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
-import { formatCents, formatDate, formatDateTime, formatTime, formatTimeRangeInZone, zoneName } from '../shared/format.js';
+import { formatCents, formatDate, formatDateTime, formatTimeInZone, formatTimeRangeInZone, zoneName } from '../shared/format.js';
 import { fieldText, FIELD_LABELS } from './leed-fields.js';
 import { useSession } from './session.js';
 import { signInHref } from './sign-in.js';
@@ -87,7 +87,7 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
     const soldToOther = leed.status === 'sold' && me !== null && !seller;
     const waiting = leed.status === 'active' && !heldByOther && !waitedOut && me !== null;
     // In the gig's zone, as the leed's panel and the API's 409 give it.
-    const until = leed.hold === undefined ? '' : `${formatTime(leed.hold.until, leed.timeZone)} ${zoneName(leed.hold.until, leed.timeZone)}`;
+    const until = leed.hold === undefined ? '' : formatTimeInZone(leed.hold.until, leed.timeZone);
     return (
       <section class="receipt card">
         <h1>{waiting ? 'Confirming your payment…' : soldToOther ? 'Sold to another vendor' : heldByOther ? 'Another vendor is checking out this leed' : 'Receipt'}</h1>

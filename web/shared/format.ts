@@ -24,6 +24,11 @@ export function formatTime(iso: string, timeZone?: string): string {
   return format({ hour: 'numeric', minute: '2-digit' }, timeZone).format(new Date(iso));
 }
 
+/** "6:00 PM CST": a moment's time with its zone's short name at that moment. */
+export function formatTimeInZone(iso: string, timeZone?: string): string {
+  return `${formatTime(iso, timeZone)} ${zoneName(iso, timeZone)}`;
+}
+
 /** "6pm", "5:30pm": the calendar's compact time. */
 export function formatShortTime(iso: string, timeZone?: string): string {
   const parts = format({ hour: 'numeric', minute: '2-digit' }, timeZone).formatToParts(new Date(iso));
