@@ -1,11 +1,12 @@
 /**
  * The CDK app: `npm run synth` (offline, no credentials: the stack is environment-agnostic) and
  * `npm run deploy` (after `npx cdk bootstrap`). Settings come from CDK context (`infra/settings.ts`);
- * `mailFrom` and `adminEmail` have no default, so synth fails with a message until they are given:
+ * `mailFrom`, `adminEmail` and `lambdaConcurrency` have no default, so synth fails with a message
+ * until they are given:
  *
  * @example
- * npm run synth -- -c mailFrom=no-reply@example.org -c adminEmail=me@example.org
- * npm run deploy -- -c mailFrom=no-reply@example.org -c adminEmail=me@example.org
+ * npm run synth -- -c mailFrom=no-reply@your-domain.org -c adminEmail=me@your-domain.org -c lambdaConcurrency=1000
+ * npm run deploy -- -c mailFrom=no-reply@your-domain.org -c adminEmail=me@your-domain.org -c lambdaConcurrency=1000
  */
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';

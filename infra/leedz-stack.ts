@@ -18,7 +18,7 @@
  * created in the stack's own scope, whichever file creates it, so no logical id depends on the split.
  *
  * @example
- * new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com' });
+ * new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000 });
  */
 import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -41,7 +41,7 @@ import { AWS_ENV } from '../src/lambda/aws-config.js';
 import { OUTBOX_SORT_KEY } from '../src/lambda/dynamodb-outbox.js';
 import { OUTBOX_SWEEP } from '../src/lambda/outbox-sweep.js';
 import { OUTBOX_RELAY } from './deployables.js';
-import { type ConcurrencyPlan, DEFAULT_ACCOUNT_CONCURRENCY } from './edge-limits.js';
+import type { ConcurrencyPlan } from './edge-limits.js';
 import { addApiRoutes } from './http-api.js';
 import { type LambdaSpec, lambdaSpecs, SERVICE_USERS, tableActions } from './lambda-specs.js';
 import { planLambdaCaps, type MailRatePlan } from './mail-rate.js';
@@ -63,10 +63,10 @@ export interface LeedzStackProps extends StackProps {
   sesMaxSendRate?: number;
   /**
    * The account's Lambda concurrency in the region (`aws lambda get-account-settings` →
-   * `AccountLimit.ConcurrentExecutions`; default 1,000): the controllers' caps and the API's
-   * throttle are derived from it (`infra/edge-limits.ts`).
+   * `AccountLimit.ConcurrentExecutions`): the controllers' caps and the API's throttle are derived
+   * from it (`infra/edge-limits.ts`). No default: a guess above the account's quota fails the deploy.
    */
-  lambdaConcurrency?: number;
+  lambdaConcurrency: number;
   squareEnvironment?: 'sandbox' | 'production';
   /**
    * Each Lambda's code, by name (`bundleLambdas` in `infra/lambda-bundles.ts`); the stack needs one
@@ -118,7 +118,7 @@ export class LeedzStack extends Stack {
     this.api = new HttpApi(this, 'Api', { apiName: `${prefix}api` });
     // What fans out (the controllers and their lanes) is capped, so the API's functions always keep
     // the rest; the mail Lambdas' caps are what share SES's rate between their containers.
-    const { concurrency, mail, warnings } = planLambdaCaps(props.lambdaConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY, props.sesMaxSendRate ?? 1, { functions, controllers, lanes });
+    const { concurrency, mail, warnings } = planLambdaCaps(props.lambdaConcurrency, props.sesMaxSendRate ?? 1, { functions, controllers, lanes });
     for (const [index, warning] of warnings.entries()) Annotations.of(this).addWarningV2(index === 0 ? 'leedz:lambda-concurrency' : 'leedz:mail-rate', warning);
     this.mailRate = mail;
     this.concurrency = concurrency;

@@ -2,10 +2,12 @@
  * The CDK app's settings, read from CDK context (`-c key=value`, or `cdk.json`) and checked before
  * anything is built: a deploy that cannot work fails at synth, with a message that says what to do.
  *
- * `mailFrom` and `adminEmail` have no default on purpose. SES emails a verification link to
- * `mailFrom` and sends nothing until it is clicked, and alarms go to `adminEmail`: an address
- * nobody reads (a placeholder, a reserved domain such as `example.com`) would deploy a stack that
- * can never send a sign-in link and whose alarms reach no one.
+ * `mailFrom`, `adminEmail` and `lambdaConcurrency` have no default on purpose. SES emails a
+ * verification link to `mailFrom` and sends nothing until it is clicked, and alarms go to
+ * `adminEmail`: an address nobody reads (a placeholder, a reserved domain such as `example.com`)
+ * would deploy a stack that can never send a sign-in link and whose alarms reach no one. The
+ * controllers' reserved concurrency is planned from `lambdaConcurrency`: a guess larger than the
+ * account's quota makes Lambda refuse the first reservation, and the first deploy rolls back.
  *
  * @example
  * const settings = readStackSettings((key) => app.node.tryGetContext(key));
@@ -23,7 +25,10 @@ export interface StackSettings {
 }
 
 /** How to give the required values, in every message that asks for one. */
-const HOW = 'give it at synth and deploy time (npm run deploy -- -c mailFrom=no-reply@your-domain -c adminEmail=you@your-domain) or in the "context" of cdk.json';
+const HOW = 'give it at synth and deploy time (npm run deploy -- -c mailFrom=no-reply@your-domain -c adminEmail=you@your-domain -c lambdaConcurrency=<quota>) or in the "context" of cdk.json';
+
+/** Where the account's Lambda concurrency is read, in every message about it. */
+const CONCURRENCY_SOURCE = 'aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions';
 
 /**
  * Domains that can never receive mail (RFC 2606 and RFC 6761): SES's verification email to such an
@@ -73,10 +78,19 @@ export function readStackSettings(context: (key: string) => unknown): StackSetti
   if (sesMaxSendRate !== undefined && !(Number.isFinite(sesMaxSendRate) && sesMaxSendRate > 0)) {
     problems.push(`sesMaxSendRate must be a positive number of emails per second (1 in the SES sandbox), got "${rate}"`);
   }
+  // No default: the caps reserve executions, and Lambda refuses a reservation that leaves fewer than
+  // 100 unreserved, so a guess above a new account's quota (it may be 10) fails the first deploy.
   const concurrency = setting('lambdaConcurrency');
-  const lambdaConcurrency = concurrency === undefined ? undefined : Number(concurrency);
-  if (lambdaConcurrency !== undefined && !(Number.isInteger(lambdaConcurrency) && lambdaConcurrency >= 1)) {
-    problems.push(`lambdaConcurrency must be the account's Lambda concurrency, a whole number (aws lambda get-account-settings → AccountLimit.ConcurrentExecutions), got "${concurrency}"`);
+  const lambdaConcurrency = concurrency === undefined ? Number.NaN : Number(concurrency);
+  if (concurrency === undefined) {
+    if (!malformed.has('lambdaConcurrency')) {
+      problems.push(
+        `lambdaConcurrency is not set: it is the account's Lambda concurrency in the region (${CONCURRENCY_SOURCE}; a new account may have 10), ` +
+          `which the controllers' reserved concurrency is planned from; ${HOW}`,
+      );
+    }
+  } else if (!(Number.isInteger(lambdaConcurrency) && lambdaConcurrency >= 1)) {
+    problems.push(`lambdaConcurrency must be the account's Lambda concurrency, a whole number (${CONCURRENCY_SOURCE}), got "${concurrency}"`);
   }
   const publicUrl = setting('publicUrl');
   if (publicUrl !== undefined && !/^https:\/\/[^\s/]+/.test(publicUrl)) problems.push(`publicUrl must be an https:// URL, got "${publicUrl}"`);
@@ -92,7 +106,7 @@ export function readStackSettings(context: (key: string) => unknown): StackSetti
       ...(publicUrl === undefined ? {} : { publicUrl }),
       ...(sesMaxSendRate === undefined ? {} : { sesMaxSendRate }),
       ...(squareEnvironment === undefined ? {} : { squareEnvironment: squareEnvironment as 'sandbox' | 'production' }),
-      ...(lambdaConcurrency === undefined ? {} : { lambdaConcurrency }),
+      lambdaConcurrency,
     },
   };
 }

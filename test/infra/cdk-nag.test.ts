@@ -21,7 +21,7 @@ beforeAll(() => {
   writeFileSync(join(site.path, 'index.html'), '<!doctype html><title>The Leedz</title>');
   writeFileSync(join(site.path, 'assets', 'app.js'), 'export {};');
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', webSiteDir: site.path });
+  stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', lambdaConcurrency: 1000, webSiteDir: site.path });
   suppressNagFindings(stack);
   Aspects.of(app).add(new AwsSolutionsChecks());
 }, 60_000);

@@ -22,7 +22,7 @@ afterAll(() => {
 it('synthesises a template (with the web site) with no CloudFormation validation finding', async () => {
   await writeWebSite(site.path);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: out.path });
-  new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', webSiteDir: site.path });
+  new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, webSiteDir: site.path });
   app.synth();
   const report = JSON.parse(readFileSync(join(out.path, 'validation-report.json'), 'utf8')) as {
     pluginReports: { pluginName: string; violations: { ruleName: string; description: string }[] }[];

@@ -42,7 +42,7 @@ let resources: Record<string, Resource>;
 
 beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com' });
+  const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000 });
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Record<string, Resource>;
 }, 60_000);
@@ -109,11 +109,11 @@ describe('the Lambdas', () => {
   it('builds each Lambda from its own bundle, when given one for every Lambda', () => {
     const bundles = new Map(allLambdas.map((name) => [name, { dir: join(import.meta.dirname, 'fixtures', 'empty-bundle') }]));
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-    const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaBundles: bundles });
+    const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, lambdaBundles: bundles });
     const lambdas = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName !== undefined);
     expect(lambdas.map((r) => Object.keys(r.Properties.Code).sort())).toEqual(allLambdas.map(() => ['S3Bucket', 'S3Key']));
     bundles.delete('getTrades');
-    expect(() => new LeedzStack(new App(), 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaBundles: bundles })).toThrow('no bundle for the Lambda "getTrades"');
+    expect(() => new LeedzStack(new App(), 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, lambdaBundles: bundles })).toThrow('no bundle for the Lambda "getTrades"');
   });
 
   it('sets every variable the Lambda configuration requires (no deploy that fails at its first cold start)', () => {
@@ -694,7 +694,7 @@ describe('mail at the account’s rate, bounces and complaints', () => {
 
   it('at a production rate, shares it between more containers, and sizes batches to a thousand', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-    const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', sesMaxSendRate: 200 });
+    const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, sesMaxSendRate: 200 });
     const fn = (name: string) => Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>).find((r) => r.Properties?.FunctionName === `Leedz-${name}`)!.Properties;
     expect(stack.mailRate.bulk).toMatchObject({ containers: 6, rate: 150, ratePerContainer: 25, batchSize: 1000 });
     expect(fn('emailHelperBulk')).toMatchObject({ ReservedConcurrentExecutions: 6, Timeout: 70 });

@@ -12,10 +12,19 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const context = (values: Record<string, unknown>) => (key: string) => values[key];
 
 describe('the stack settings', () => {
-  it('cdk.json ships no mailFrom or adminEmail: each deployment names its own', () => {
+  it('cdk.json ships no mailFrom, adminEmail or lambdaConcurrency: each deployment names its own', () => {
     const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
     expect(cdkJson.context.mailFrom).toBeUndefined();
     expect(cdkJson.context.adminEmail).toBeUndefined();
+    expect(cdkJson.context.lambdaConcurrency).toBeUndefined();
+  });
+
+  it('without lambdaConcurrency, stops and says where to read it: a guessed quota fails the first deploy on a new account', () => {
+    const read = () => readStackSettings(context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io' }));
+    expect(read).toThrow(StackSettingsError);
+    expect(read).toThrow(
+      /^cannot synthesise the Leedz stack:\n- lambdaConcurrency is not set: it is the account's Lambda concurrency in the region \(aws lambda get-account-settings --query AccountLimit\.ConcurrentExecutions; a new account may have 10\).*-c lambdaConcurrency=<quota>/,
+    );
   });
 
   it('without mailFrom and adminEmail, names both, says why each matters and how to give it', () => {
@@ -35,9 +44,9 @@ describe('the stack settings', () => {
   });
 
   it('reads every setting, with the defaults the stack documents', () => {
-    expect(readStackSettings(context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io' }))).toEqual({
+    expect(readStackSettings(context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', lambdaConcurrency: '10' }))).toEqual({
       stackName: 'Leedz',
-      props: { mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io' },
+      props: { mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', lambdaConcurrency: 10 },
     });
     expect(
       readStackSettings(
@@ -56,14 +65,16 @@ describe('the stack settings', () => {
       sesMaxSendRate: 14,
       lambdaConcurrency: 10,
     });
-    const read = () => readStackSettings(context({ mailFrom: 'no-reply@leedz.io', adminEmail: ['ops@leedz.io'], sesMaxSendRate: true, stackName: { name: 'Leedz' } }));
+    const read = () => readStackSettings(context({ mailFrom: 'no-reply@leedz.io', adminEmail: ['ops@leedz.io'], sesMaxSendRate: true, stackName: { name: 'Leedz' }, lambdaConcurrency: 10 }));
     expect(read).toThrow(/- adminEmail must be a string or a number, got \["ops@leedz\.io"\]\n- sesMaxSendRate must be a string or a number, got true\n- stackName must be a string or a number, got \{"name":"Leedz"\}$/);
   });
 
   it('names every malformed setting at once', () => {
     const read = () =>
-      readStackSettings(context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: 'fast', squareEnvironment: 'live', publicUrl: 'http://x', stackName: '9lives' }));
-    expect(read).toThrow(/squareEnvironment must be .*\n- sesMaxSendRate must be .*\n- publicUrl must be an https:\/\/ URL.*\n- stackName "9lives"/s);
+      readStackSettings(
+        context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: 'fast', squareEnvironment: 'live', publicUrl: 'http://x', stackName: '9lives', lambdaConcurrency: '1e3.5' }),
+      );
+    expect(read).toThrow(/squareEnvironment must be .*\n- sesMaxSendRate must be .*\n- lambdaConcurrency must be the account's Lambda concurrency, a whole number .*got "1e3\.5"\n- publicUrl must be an https:\/\/ URL.*\n- stackName "9lives"/s);
   });
 
   it('`npm run synth` with cdk.json as shipped stops with the message, not a stack trace', () => {

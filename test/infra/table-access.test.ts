@@ -127,7 +127,7 @@ let template: Template;
 describe.skipIf(!hasJava)('each Lambda uses the table and the services exactly as it declares', () => {
   beforeAll(async () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-    template = Template.fromStack(new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@leedz.test', adminEmail: 'admin@leedz.test' }));
+    template = Template.fromStack(new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@leedz.test', adminEmail: 'admin@leedz.test', lambdaConcurrency: 1000 }));
     local = await startDynamoDbLocal();
     tableName = await local.createTable();
     idempotencyTableName = await local.createIdempotencyTable();

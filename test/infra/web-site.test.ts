@@ -29,7 +29,7 @@ let resources: Record<string, Resource>;
 beforeAll(async () => {
   written = await writeWebSite(site.path);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', webSiteDir: site.path });
+  const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, webSiteDir: site.path });
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Record<string, Resource>;
 }, 60_000);
@@ -198,7 +198,7 @@ describe('the CloudFront Functions', () => {
 it('the stack without a site dir deploys the API alone', () => {
   expect(existsSync(join(site.path, 'index.html'))).toBe(true);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com' });
+  const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000 });
   expect(stack.webSite).toBeUndefined();
   Template.fromStack(stack).resourceCountIs('AWS::CloudFront::Distribution', 0);
 }, 60_000);
