@@ -40,6 +40,7 @@ import { LANES } from '../src/leedz/controllers/mail-lanes.js';
 import { AWS_ENV } from '../src/lambda/aws-config.js';
 import { OUTBOX_SORT_KEY } from '../src/lambda/dynamodb-outbox.js';
 import { OUTBOX_SWEEP } from '../src/lambda/outbox-sweep.js';
+import { squareNotificationUrl } from '../src/lambda/ports/square.js';
 import { OUTBOX_RELAY } from './deployables.js';
 import type { ConcurrencyPlan } from './edge-limits.js';
 import { addApiRoutes } from './http-api.js';
@@ -125,6 +126,9 @@ export class LeedzStack extends Stack {
     // The SES configuration set every email is sent with: its events report bounces and complaints.
     const configurationSetName = `${prefix}mail`;
     this.webSite = props.webSiteDir === undefined ? undefined : new WebSite(this, 'Web', { api: this.api, siteDir: props.webSiteDir });
+    // Links in emails, and the URL Square signs each webhook with: the payment function checks the
+    // signature against this URL, so the webhook must be registered at exactly this one (an output).
+    const publicUrl = props.publicUrl ?? this.webSite?.url ?? this.api.apiEndpoint;
     const environment: Record<string, string> = {
       [AWS_ENV.functionPrefix]: prefix,
       [AWS_ENV.tableName]: table.tableName,
@@ -136,7 +140,7 @@ export class LeedzStack extends Stack {
       [AWS_ENV.placeIndexName]: placeIndex.indexName,
       [AWS_ENV.squareSecretArn]: squareKeys.secretArn,
       [AWS_ENV.squareEnvironment]: props.squareEnvironment ?? 'sandbox',
-      [AWS_ENV.publicUrl]: props.publicUrl ?? this.webSite?.url ?? this.api.apiEndpoint,
+      [AWS_ENV.publicUrl]: publicUrl,
       [AWS_ENV.adminEmail]: props.adminEmail,
     };
     /** What a mail Lambda needs to keep within its share of SES's rate (`infra/mail-rate.ts`). */
@@ -305,6 +309,10 @@ export class LeedzStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
     new CfnOutput(this, 'SquareKeysSecret', { value: squareKeys.secretArn, description: 'put the Square keys here (JSON) before taking payments' });
+    new CfnOutput(this, 'SquareWebhookUrl', {
+      value: squareNotificationUrl(publicUrl),
+      description: "register this as the Square webhook's notification URL: each notification's signature is checked against it",
+    });
     new CfnOutput(this, 'TableName', { value: table.tableName });
   }
 

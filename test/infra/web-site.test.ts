@@ -14,6 +14,7 @@ import { APP_PAGE_FUNCTION, APP_STATUS_FUNCTION, SESSION_HEADER_FUNCTION } from 
 import { LeedzStack } from '../../infra/leedz-stack.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { SESSION_COOKIE } from '../../src/leedz/functions/login.js';
+import { ROUTES } from '../../src/leedz/functions/routes.js';
 import { buildWebAssets, mountWebApp, writeWebSite } from '../../src/server/web-assets.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -131,6 +132,18 @@ describe('the distribution', () => {
       Environment: { Variables: Match.objectLike({ [AWS_ENV.publicUrl]: url }) },
     });
     template.hasOutput('WebUrl', { Value: url });
+  });
+
+  it("names the URL to register as Square's webhook: the one the payment webhook's function checks signatures against, not the API's own", () => {
+    const [distributionId] = only('AWS::CloudFront::Distribution');
+    const domain = { 'Fn::GetAtt': [distributionId, 'DomainName'] };
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'Leedz-paymentWebhook',
+      Environment: { Variables: Match.objectLike({ [AWS_ENV.publicUrl]: { 'Fn::Join': ['', ['https://', domain]] } }) },
+    });
+    // What the function signs with: squareNotificationUrl(LEEDZ_PUBLIC_URL), the route's path under it.
+    const route = ROUTES.find((r) => r.function === 'paymentWebhook')!;
+    template.hasOutput('SquareWebhookUrl', { Value: { 'Fn::Join': ['', ['https://', domain, route.path]] } });
   });
 
   it('gets the assets (kept across deploys, cached for a year) before the page that names them (never cached stale)', () => {
