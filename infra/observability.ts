@@ -117,7 +117,9 @@ export class Observability extends Construct {
     const per = (fns: ReadonlyMap<string, LambdaFunction>, metric: (fn: LambdaFunction) => IMetric) => [...fns].map(([name, fn]) => withLabel(metric(fn), name));
     const sum = { period: Duration.minutes(1), statistic: Stats.SUM };
     const graph = (title: string, left: IMetric[], width = 8) => new GraphWidget({ title, left, width, height: 6 });
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${Stack.of(this).stackName}-flow` });
+    // Dashboards are global to the account, not regional: the region in the name keeps a stack of the
+    // same name in another region from taking this one over (and deleting it with itself).
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${Stack.of(this).stackName}-${Stack.of(this).region}-flow` });
     this.dashboard.addWidgets(
       new TextWidget({
         markdown:

@@ -530,6 +530,8 @@ describe('eyes on it', () => {
   it('has a dashboard of the request → controller flow: API, functions, outbox, controllers, failure queues, tables', () => {
     const dashboards = ofType('AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);
+    // Dashboards are global to an account: the stack's name alone would collide with the same stack in another region.
+    expect(dashboards[0]![1].Properties.DashboardName).toEqual({ 'Fn::Join': ['', ['Leedz-', { Ref: 'AWS::Region' }, '-flow']] });
     const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
     const titles = [...body.matchAll(/\\"title\\":\\"([^\\]+)\\"/g)].map((m) => m[1]);
     expect(titles).toEqual([
