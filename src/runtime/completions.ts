@@ -23,6 +23,7 @@ import type { InvocationRow } from './runtime-db.js';
 
 /** An attempt that ended (or an event that will not run). */
 export type Completion =
+  /** `result`: its JSON round trip, as Lambda's runtime hands it on (src/runtime/handler-run.ts's asyncOutcome). */
   | { kind: 'success'; row: InvocationRow; endedAt: number; result: unknown }
   | { kind: 'error'; row: InvocationRow; endedAt: number; error: unknown }
   | { kind: 'throttled'; row: InvocationRow; delayMs: number }
@@ -98,7 +99,7 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
         case 'success': {
           const duration = completion.endedAt - (row.started_at ?? completion.endedAt);
           log.succeed(row, row.started_at, completion.endedAt, duration);
-          if (config?.onSuccess !== undefined) sendToDestination(row, config.onSuccess, 'Success', { result: toJson(completion.result) }, now);
+          if (config?.onSuccess !== undefined) sendToDestination(row, config.onSuccess, 'Success', { result: completion.result }, now);
           return `${row.function} ${row.id} Event Success attempt ${row.attempts} ${duration} ms`;
         }
         case 'error': {
@@ -126,7 +127,3 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
   };
 }
 
-/** A result as a destination record carries it: its JSON round trip (undefined → null). */
-function toJson(value: unknown): unknown {
-  return value === undefined ? null : JSON.parse(JSON.stringify(value));
-}

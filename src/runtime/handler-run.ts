@@ -13,7 +13,7 @@ import { createInvocationContext } from '../framework/context.js';
 import type { Deployable } from '../framework/define.js';
 import type { EnvelopeMeta } from '../framework/envelope.js';
 import { TimeoutError, serializeError, type SerializedFunctionError } from '../framework/errors.js';
-import { roundTripJson } from '../framework/raw-json.js';
+import { roundTripJson, stringifyJson } from '../framework/raw-json.js';
 import { InvokeError, type Transport } from '../framework/transport.js';
 import type { CallChain } from './call-chain.js';
 
@@ -81,13 +81,42 @@ export async function runHandler(run: HandlerRun): Promise<{ result: unknown } |
 }
 
 /**
+ * A result JSON cannot write (a cycle, a BigInt) is the function's error: Lambda's Node.js runtime
+ * writes every result as JSON before it sends it on, and fails the invocation when it cannot.
+ */
+export function unserializableResult(cause: unknown): Error {
+  return new Error('Unable to stringify response body', { cause });
+}
+
+/**
+ * An Event invocation's outcome as Lambda's runtime hands it on: the result's JSON round trip (what
+ * an on-success destination receives; `undefined` is `null`), or the error of a result JSON cannot
+ * write, which is retried and ends as any function error does.
+ */
+export function asyncOutcome(outcome: { result: unknown } | { error: unknown }): { result: unknown } | { error: unknown } {
+  if ('error' in outcome || outcome.result === undefined || outcome.result === null) return 'error' in outcome ? outcome : { result: null };
+  try {
+    return { result: JSON.parse(stringifyJson(outcome.result)) as unknown };
+  } catch (cause) {
+    return { error: unserializableResult(cause) };
+  }
+}
+
+/**
  * What a synchronous caller receives: the result as JSON, or the function's error in the Node.js
- * runtime's shape — a result over 6 MB is Lambda's `Function.ResponseSizeTooLarge` error.
+ * runtime's shape — a result over 6 MB is Lambda's `Function.ResponseSizeTooLarge` error, one JSON
+ * cannot write is {@link unserializableResult}.
  */
 export function syncResponse(outcome: { result: unknown } | { error: unknown }): { payload: unknown } | { error: SerializedFunctionError } {
   if ('error' in outcome) return { error: serializeError(outcome.error) };
   // One serialization, and answers built as JSON text (RawJson) pass through unparsed.
-  const { value, bytes } = roundTripJson(outcome.result);
+  let json: ReturnType<typeof roundTripJson>;
+  try {
+    json = roundTripJson(outcome.result);
+  } catch (cause) {
+    return { error: serializeError(unserializableResult(cause)) };
+  }
+  const { value, bytes } = json;
   if (bytes > SYNC_PAYLOAD_LIMIT) {
     return {
       error: {

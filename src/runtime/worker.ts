@@ -16,6 +16,7 @@
 import { hostname } from 'node:os';
 import { metaOf } from '../framework/envelope.js';
 import { beforeAttempt } from './async-rules.js';
+import { asyncOutcome } from './handler-run.js';
 import type { Completion, CompletionRecorder } from './completions.js';
 import { recoverDeadWorkers } from './crash-recovery.js';
 import { claimFairly } from './fair-claim.js';
@@ -26,6 +27,8 @@ import { createTickBatch } from '../framework/tick-batch.js';
 
 /** How often a worker says it is alive (src/runtime/crash-recovery.ts). */
 const HEARTBEAT_MS = 1000;
+/** How long an event whose end could not be recorded waits before it is delivered again. */
+const REDELIVER_DELAY_MS = 1000;
 
 /** One attempt for the runtime's `execute`: the event's id, payload, chain and start. */
 export interface Attempt {
@@ -161,7 +164,7 @@ export function createWorker(options: WorkerOptions): Worker {
         const payload = JSON.parse(row.payload) as unknown;
         // The runtime's own record of the chain, not the envelope's claims.
         const meta = { ...metaOf(payload), hop: row.hop, traceId: row.trace_id ?? row.id, ...(row.parent_id === null ? {} : { parentId: row.parent_id }) };
-        outcome = await options.execute(target, { requestId: row.id, payload, meta, startedAt });
+        outcome = asyncOutcome(await options.execute(target, { requestId: row.id, payload, meta, startedAt }));
       } catch (error) {
         // A row the runtime cannot read (written by hand, or by an older release) fails like a handler would, not the process.
         outcome = { error };
@@ -186,10 +189,18 @@ export function createWorker(options: WorkerOptions): Worker {
       log.transaction(() => {
         for (const completion of batch) lines.push(recorder.record(completion, now));
       });
-    } catch (error) {
-      // The rows stay leased by this live process; put them back so nothing is lost.
-      onLog(`runtime: could not record ${batch.length} results (${(error as Error).message}); they will be redelivered`);
-      for (const completion of batch) log.release(completion.row.id, now);
+    } catch {
+      // Rolled back: each again alone, so that one the log cannot take does not send the others round again.
+      lines.length = 0;
+      for (const completion of batch) {
+        try {
+          log.transaction(() => lines.push(recorder.record(completion, now)));
+        } catch (error) {
+          // Still leased by this live process: put it back, a moment later, so nothing is lost and nothing spins.
+          onLog(`runtime: could not record how ${completion.row.function} ${completion.row.id} ended (${(error as Error).message}); it will be redelivered`);
+          log.release(completion.row.id, now + REDELIVER_DELAY_MS);
+        }
+      }
     }
     for (const line of lines) if (line) onLog(line);
     // A plain success queues nothing; anything else may have (a retry, a throttle, a destination's record).

@@ -60,6 +60,16 @@ const worker = defineController('worker', {
       return payload;
     },
   },
+  /** Answers what JSON cannot write: an object that holds itself. */
+  circular: {
+    payload: z.object({ key: z.string() }),
+    handler: ({ key }) => {
+      count(key);
+      const answer: Record<string, unknown> = { key };
+      answer.self = answer;
+      return answer;
+    },
+  },
   rateLimited: {
     payload: z.object({ key: z.string() }),
     handler: ({ key }) => {
@@ -165,6 +175,27 @@ describe('retries', () => {
     const view = runtime.getInvocation(id)!;
     expect(view.error).toMatchObject({ errorType: 'Sandbox.Timedout' });
     expect(view.error!.errorMessage).toMatch(/Task timed out after 1\.00 seconds/);
+  });
+});
+
+describe('a result JSON cannot write', () => {
+  it('fails the Event like a function error (retried, then RetriesExhausted), and the events recorded beside it run once', async () => {
+    runtime.start();
+    const id = await run({ function: 'circular', key: 'cycle' });
+    const beside = await run({ function: 'echo', leedId: 'beside', trade: 'dj' });
+    await runtime.drain();
+    expect(calls.get('cycle')).toBe(3);
+    expect(calls.get('echo:beside')).toBe(1);
+    const [record] = records.filter((r) => r.requestContext.requestId === id);
+    expect(record!.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 3 });
+    expect(record!.responsePayload).toMatchObject({ errorType: 'Error', errorMessage: 'Unable to stringify response body' });
+    expect(records.filter((r) => r.requestContext.requestId === beside).map((r) => r.requestContext.condition)).toEqual(['Success']);
+  });
+
+  it('answers a synchronous caller with the function error, not a fault of the runtime', async () => {
+    const result = await runtime.invoke('worker', { function: 'circular', key: 'sync' }, 'RequestResponse');
+    expect(result).toMatchObject({ statusCode: 200, functionError: 'Unhandled', payload: { errorType: 'Error', errorMessage: 'Unable to stringify response body' } });
+    expect(calls.get('sync')).toBe(1);
   });
 });
 

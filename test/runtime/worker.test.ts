@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineFunction } from '../../src/framework/define.js';
-import { createCompletionRecorder } from '../../src/runtime/completions.js';
+import { createCompletionRecorder, type CompletionRecorder } from '../../src/runtime/completions.js';
 import { createFunctionSettings } from '../../src/runtime/function-settings.js';
 import { createInvocationLog, invocationRow, type InvocationLog } from '../../src/runtime/invocation-log.js';
 import { createRegistry } from '../../src/runtime/registry.js';
@@ -21,8 +21,11 @@ afterEach(async () => {
   await worker?.stop();
 });
 
-/** A worker of `poolSize` over a fresh log holding `events` queued events of `sink`; each run waits for the test. */
-function setUp(poolSize: number, events: number) {
+/**
+ * A worker of `poolSize` over a fresh log holding `events` queued events of `sink`; each run waits for
+ * the test. `recorder`: the recorder it is given, made from the real one.
+ */
+function setUp(poolSize: number, events: number, recorder = (real: CompletionRecorder): CompletionRecorder => real) {
   const db = openRuntimeDb(':memory:');
   const log: InvocationLog = createInvocationLog(db);
   const registry = createRegistry({ settings: createFunctionSettings(db), region: 'local', accountId: '000000000000', prefixes: [], onChange: () => worker?.schedule() });
@@ -34,7 +37,7 @@ function setUp(poolSize: number, events: number) {
   worker = createWorker({
     log,
     registry,
-    recorder: createCompletionRecorder({ log, registry, retryDelaysMs: [60_000, 120_000], onLog: () => {} }),
+    recorder: recorder(createCompletionRecorder({ log, registry, retryDelaysMs: [60_000, 120_000], onLog: () => {} })),
     owner: 'test-worker',
     poolSize,
     pollIntervalMs: 10,
@@ -49,6 +52,7 @@ function setUp(poolSize: number, events: number) {
     isClosed: () => false,
   });
   const states = () => log.list({ limit: 100 }).map((view) => view.state);
+  const attempts = (id: string) => log.list({ limit: 100 }).find((view) => view.id === id)?.attempts;
   /** Let `count` of the running events end. */
   const finish = (count: number) => {
     for (const [id, resolve] of [...running].slice(0, count)) {
@@ -56,7 +60,7 @@ function setUp(poolSize: number, events: number) {
       resolve();
     }
   };
-  return { worker, states, finish, running, most: () => most };
+  return { worker, states, attempts, finish, running, most: () => most };
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -82,6 +86,34 @@ describe('the worker', () => {
     }
     expect(t.most()).toBe(3);
     expect(t.worker.idle()).toBe(true);
+  });
+
+  it('records each ended event alone when its batch cannot be, and puts back only the one the log cannot take, a moment later', async () => {
+    let refusals = 0;
+    const t = setUp(4, 4, (real) => ({
+      record(completion, now) {
+        if (completion.row.id === '00000001-event' && refusals < 2) {
+          refusals += 1;
+          throw new Error('the log cannot take this one');
+        }
+        return real.record(completion, now);
+      },
+    }));
+    t.worker.start();
+    await until(() => t.running.size === 4);
+    const ranAt = Date.now();
+    t.finish(4);
+    // The three others are recorded once, in the same turn, and do not run again.
+    await until(() => t.states().filter((state) => state === 'succeeded').length === 3);
+    expect(refusals).toBe(2);
+    expect(t.running.size).toBe(0);
+    // The refused one is queued again, not at once (no spin), with its attempt given back.
+    await until(() => t.running.size === 1);
+    expect(Date.now() - ranAt).toBeGreaterThanOrEqual(900);
+    expect([...t.running.keys()]).toEqual(['00000001-event']);
+    t.finish(1);
+    await until(() => t.states().every((state) => state === 'succeeded'));
+    expect(t.attempts('00000001-event')).toBe(1);
   });
 
   it('stops taking events, waits for those running and records them; started again, it runs the rest', async () => {
