@@ -12,7 +12,13 @@ import { z } from 'zod';
 import type { SerializedFunctionError } from './errors.js';
 
 /** Why an asynchronous invocation ended, as a destination record says it (plus recursion, as Lambda reports a stopped loop). */
-export type DestinationCondition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'RecursiveInvocationException';
+/**
+ * Why a record was sent: AWS's conditions, recursion's stop, and an event sent on while its function's
+ * reserved concurrency is 0 (AWS's page says such events go to the failure destination without any
+ * attempt, and names no condition for them: the runtime writes `ZeroReservedConcurrency`).
+ */
+export const DESTINATION_CONDITIONS = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'ZeroReservedConcurrency'] as const;
+export type DestinationCondition = (typeof DESTINATION_CONDITIONS)[number];
 
 export const destinationRecordSchema = z.object({
   version: z.literal('1.0'),
@@ -20,7 +26,7 @@ export const destinationRecordSchema = z.object({
   requestContext: z.object({
     requestId: z.string(),
     functionArn: z.string(),
-    condition: z.enum(['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException']),
+    condition: z.enum(DESTINATION_CONDITIONS),
     approximateInvokeCount: z.number().int().nonnegative(),
   }),
   requestPayload: z.unknown(),

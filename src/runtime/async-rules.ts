@@ -89,6 +89,16 @@ export function beforeAttempt(input: {
   if (event.attempts > config.maximumRetryAttempts + 1) {
     return { kind: 'end', condition: 'RetriesExhausted', error: failure('Runtime.ExitError', 'The runtime process exited during the last attempt') };
   }
+  // "When you set reserved concurrency to zero for an asynchronously invoked function, Lambda begins
+  // sending new events to the configured dead-letter queue or the on-failure event destination,
+  // without any retries." (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html)
+  if (config.reservedConcurrency === 0) {
+    return {
+      kind: 'end',
+      condition: 'ZeroReservedConcurrency',
+      error: failure('TooManyRequestsException', `${event.function}: reserved concurrency is 0, so Lambda sends the event on without running it`),
+    };
+  }
   if (config.reservedConcurrency !== undefined && input.running >= config.reservedConcurrency) {
     return { kind: 'throttle', delayMs: throttleDelayMs(event.throttles, timeScale) };
   }

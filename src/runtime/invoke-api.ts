@@ -28,7 +28,7 @@ import { MAX_TEXT_FILTER } from './invocation-log.js';
 import { MAX_WINDOW_SECONDS } from './log-metrics.js';
 import { OPERATOR_COOKIE } from './operator-sessions.js';
 import { createManagementApi, createUnknownOperationApi } from './management-api.js';
-import type { FunctionDetail, FunctionView, InvocationState, Outcome, StorageView } from './views.js';
+import { OUTCOMES, type FunctionDetail, type FunctionView, type InvocationState, type StorageView } from './views.js';
 
 export interface InvokeApiOptions extends AccessOptions {
   /** Makes a console sign-in link for `POST /local/console-link` (the server's URL and a token). */
@@ -69,14 +69,6 @@ function createLambdaRoutes(runtime: LocalRuntime): Hono {
 }
 
 // ── /local: the console's and the CLI's endpoints ───────────────────────────
-
-const OUTCOMES = {
-  Success: 'Success',
-  RetriesExhausted: 'RetriesExhausted',
-  EventAgeExceeded: 'EventAgeExceeded',
-  RecursiveInvocationException: 'RecursiveInvocationException',
-  FunctionError: 'FunctionError',
-} as const satisfies { [K in Outcome]: K };
 
 const STATES = { queued: 'queued', running: 'running', succeeded: 'succeeded', failed: 'failed' } as const satisfies {
   [K in InvocationState]: K;

@@ -46,7 +46,7 @@ export interface Registry {
   deleteEventInvokeConfig(name: string): void;
   reservedConcurrency(name: string): number | undefined;
   setReservedConcurrency(name: string, value: number | undefined): void;
-  /** Hold or release the function's queue (the local runtime's own setting; AWS's nearest is reserved concurrency 0). */
+  /** Hold or release the function's queue (the local runtime's own setting: AWS has none; its reserved concurrency 0 drops events, it does not hold them). */
   setPaused(name: string, paused: boolean): void;
 }
 

@@ -7,14 +7,16 @@ import type { DestinationRecord } from '../framework/destination-record.js';
 import type { SerializedFunctionError } from '../framework/errors.js';
 import type { InputDescription } from '../framework/input-docs.js';
 
+import { DESTINATION_CONDITIONS } from '../framework/destination-record.js';
 export type { DestinationRecord } from '../framework/destination-record.js';
 export type { SerializedFunctionError } from '../framework/errors.js';
 
 /** Where an invocation is: waiting, running, or ended with an outcome. */
 export type InvocationState = 'queued' | 'running' | 'succeeded' | 'failed';
 
-/** Why an invocation ended (AWS's destination conditions, recursion, and a synchronous call's function error). */
-export type Outcome = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded' | 'RecursiveInvocationException' | 'FunctionError';
+/** Why an invocation ended (the destination conditions, and a synchronous call's function error). */
+export const OUTCOMES = [...DESTINATION_CONDITIONS, 'FunctionError'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export type InvocationType = 'Event' | 'RequestResponse';
 

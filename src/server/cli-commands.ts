@@ -278,8 +278,8 @@ function queueCommand(action: 'pause' | 'resume') {
       ? `Events for the function are still accepted (202) and kept; they wait until \`leedz resume\`. Running
   ones finish, synchronous calls still run, and the hold survives a restart. A held event keeps
   ageing: one older than the function's maximum event age when resumed is dropped, as AWS drops a
-  throttled one. On AWS the nearest thing is reserved concurrency 0
-  (aws lambda put-function-concurrency --reserved-concurrent-executions 0).`
+  throttled one. AWS has no such hold: reserved concurrency 0 there (and here) does not keep
+  events but sends each new one to the failure destination without running it.`
       : 'The events that waited run, oldest first, sharing the pool fairly with the other functions.'
   }
 ${SERVER_HELP}`,

@@ -33,9 +33,8 @@ import { DEFAULT_RETENTION, describeRemoved, type CompactionReport } from '../ru
 import { MAX_TEXT_FILTER } from '../runtime/invocation-log.js';
 import { MAX_WINDOW_SECONDS } from '../runtime/log-metrics.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
-import type { DeadLetterView, FunctionDetail, FunctionMetrics, InvocationView, StorageView } from '../runtime/views.js';
+import { OUTCOMES, type DeadLetterView, type FunctionDetail, type FunctionMetrics, type InvocationView, type StorageView } from '../runtime/views.js';
 
-const OUTCOMES = ['Success', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'FunctionError'] as const;
 const STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
 
 export const invocations = command({

@@ -13,10 +13,11 @@
  *   ResourceNotFoundException
  *   (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html,
  *   API_UpdateFunctionEventInvokeConfig.html).
- * - Put/Get/DeleteFunctionConcurrency: reserved concurrency 0 throttles every invocation; events wait
- *   in the queue, synchronous calls get TooManyRequestsException with `Reason`
- *   ReservedFunctionConcurrentInvocationLimitExceeded (API_PutFunctionConcurrency.html,
- *   https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+ * - Put/Get/DeleteFunctionConcurrency: reserved concurrency 0 runs nothing: an Event goes to the
+ *   on-failure destination at once, without any attempt, and synchronous calls get
+ *   TooManyRequestsException with `Reason` ReservedFunctionConcurrentInvocationLimitExceeded
+ *   (API_PutFunctionConcurrency.html,
+ *   https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
  * - GetAccountSettings reports `AccountLimit` and `AccountUsage` (API_GetAccountSettings.html).
  * - Errors carry the exception name in `x-amzn-ErrorType` and a JSON body, which the SDKs raise as
  *   typed exceptions (https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html).
@@ -259,13 +260,15 @@ describe('asynchronous invocation settings (FunctionEventInvokeConfig)', () => {
     expect(sink.records[0]!.requestContext).toMatchObject({ requestId: failed.id, condition: 'RetriesExhausted', approximateInvokeCount: 1 });
   });
 
-  it('Put MaximumEventAgeInSeconds 60: an event held back longer (throttled by a reservation of 0) is discarded as EventAgeExceeded, its record at the OnFailure destination', async () => {
+  it('Put MaximumEventAgeInSeconds 60: an event held back longer (its queue paused) is discarded as EventAgeExceeded, its record at the OnFailure destination', async () => {
     await client.send(
       new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumEventAgeInSeconds: 60, DestinationConfig: { OnFailure: { Destination: ARN('failures') } } }),
     );
-    await client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'emailHelper', ReservedConcurrentExecutions: 0 }));
+    local.runtime.pause('emailHelper');
     const accepted = await local.runtime.invoke('emailHelper', { function: 'send', to: 'pat@example.com' }, 'Event');
     // 60 s at this time scale is 60 ms; AWS's default (6 hours) would be 21.6 s, past the wait.
+    await new Promise((resolve) => setTimeout(resolve, 60 * 1000 * PARITY_TIME_SCALE + 50));
+    local.runtime.resume('emailHelper');
     await vi.waitFor(() => expect(local.runtime.getInvocation(accepted.requestId!)).toMatchObject({ state: 'failed', outcome: 'EventAgeExceeded' }), { timeout: 10_000, interval: 10 });
     // The record goes to the destination as an Event of its own, after the failure is written.
     await vi.waitFor(() => expect(sink.records).toHaveLength(1), { timeout: 5_000, interval: 10 });
@@ -373,18 +376,20 @@ describe('asynchronous invocation settings (FunctionEventInvokeConfig)', () => {
 });
 
 describe('concurrency', () => {
-  it('PutFunctionConcurrency 0: events wait in the queue (throttled, not dropped), a synchronous call is TooManyRequestsException; Delete lets them run', async () => {
+  it('PutFunctionConcurrency 0: an Event goes to the OnFailure destination at once, never run; a synchronous call is TooManyRequestsException; Delete lets new ones run', async () => {
+    await client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', DestinationConfig: { OnFailure: { Destination: ARN('failures') } } }));
     expect(await client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'emailHelper', ReservedConcurrentExecutions: 0 }))).toMatchObject({ ReservedConcurrentExecutions: 0 });
     expect(await client.send(new GetFunctionConcurrencyCommand({ FunctionName: 'emailHelper' }))).toMatchObject({ ReservedConcurrentExecutions: 0 });
     expect((await client.send(new GetFunctionCommand({ FunctionName: 'emailHelper' }))).Concurrency).toEqual({ ReservedConcurrentExecutions: 0 });
 
-    const accepted = await local.runtime.invoke('emailHelper', { function: 'send', to: 'pat@example.com' }, 'Event');
-    // Throttle backoff starts at 1 s (scaled: 1 ms) and doubles: a few throttles in this time.
-    await new Promise((resolve) => setTimeout(resolve, 100 + 1000 * PARITY_TIME_SCALE * 32));
-    // Between two throttles the event is queued with no attempt counted. (Each throttle is a claim,
-    // which counts an attempt, then its release, which takes it back: look between the two.)
-    await vi.waitFor(() => expect(local.runtime.getInvocation(accepted.requestId!)).toMatchObject({ state: 'queued', attempts: 0, outcome: null }), { timeout: 5000, interval: 2 });
-    expect(local.runtime.getInvocation(accepted.requestId!)!.throttles).toBeGreaterThan(0);
+    const payload = { function: 'send', to: 'pat@example.com' };
+    const accepted = await local.runtime.invoke('emailHelper', payload, 'Event');
+    expect(accepted.statusCode).toBe(202);
+    // Not held for the six hours of its maximum age: sent on at once, with no attempt and no retry.
+    await vi.waitFor(() => expect(sink.records).toHaveLength(1), { timeout: 5_000, interval: 10 });
+    expect(sink.records[0]).toMatchObject({ requestContext: { requestId: accepted.requestId, condition: 'ZeroReservedConcurrency', approximateInvokeCount: 0 }, requestPayload: payload });
+    expect(sink.records[0]!.responsePayload).toBeUndefined();
+    expect(local.runtime.getInvocation(accepted.requestId!)).toMatchObject({ state: 'failed', outcome: 'ZeroReservedConcurrency', attempts: 0 });
 
     // The SDK retries a throttle by itself (as it would on AWS); one attempt shows the answer.
     const once = new LambdaClient({ endpoint: api.url, region: 'local', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
@@ -397,8 +402,10 @@ describe('concurrency', () => {
 
     await client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'emailHelper' }));
     expect((await client.send(new GetFunctionConcurrencyCommand({ FunctionName: 'emailHelper' }))).ReservedConcurrentExecutions).toBeUndefined();
+    const after = await local.runtime.invoke('emailHelper', payload, 'Event');
     await local.runtime.drain();
-    expect(local.runtime.getInvocation(accepted.requestId!)).toMatchObject({ outcome: 'Success', attempts: 1 });
+    expect(local.runtime.getInvocation(after.requestId!)).toMatchObject({ outcome: 'Success', attempts: 1 });
+    expect(sink.records).toHaveLength(1);
   });
 
   it('a synchronous call throttled by reserved concurrency carries Reason ReservedFunctionConcurrentInvocationLimitExceeded; other errors carry none', async () => {

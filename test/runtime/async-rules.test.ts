@@ -35,9 +35,9 @@ describe('before an attempt', () => {
     expect(decide({ event: event({ attempts: 3 }) })).toEqual({ kind: 'run' });
   });
 
-  it('a function at its reserved concurrency throttles the event with backoff; reserved 0 throttles every one', () => {
+  it('a function at its reserved concurrency throttles the event with backoff; reserved 0 sends it on at once, never run', () => {
     expect(decide({ config: { ...config, reservedConcurrency: 2 }, running: 2, event: event({ throttles: 3 }) })).toEqual({ kind: 'throttle', delayMs: 8_000 });
-    expect(decide({ config: { ...config, reservedConcurrency: 0 } })).toEqual({ kind: 'throttle', delayMs: 1_000 });
+    expect(decide({ config: { ...config, reservedConcurrency: 0 } })).toMatchObject({ kind: 'end', condition: 'ZeroReservedConcurrency', error: { errorType: 'TooManyRequestsException' } });
     expect(decide({ config: { ...config, reservedConcurrency: 2 }, running: 1 })).toEqual({ kind: 'run' });
   });
 

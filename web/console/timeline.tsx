@@ -149,7 +149,7 @@ export function Timeline({ selectedId }: { selectedId: string | undefined }) {
               Outcome
               <select value={outcome} onChange={(e) => resetPages(setOutcome)((e.target as HTMLSelectElement).value)}>
                 <option value="">all</option>
-                {['Success', 'FunctionError', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException'].map((o) => (
+                {['Success', 'FunctionError', 'RetriesExhausted', 'EventAgeExceeded', 'RecursiveInvocationException', 'ZeroReservedConcurrency'].map((o) => (
                   <option key={o} value={o}>
                     {o}
                   </option>
