@@ -8,7 +8,7 @@
  *   with `functionError: 'Unhandled'` and the Node.js error shape as `payload`.
  * - `Event` resolves `{statusCode: 202}` once the event is durably queued; `DryRun` resolves `{statusCode: 204}`.
  * - What prevents the function from running rejects with an {@link InvokeError} whose `name` is the
- *   full Lambda exception name (`ResourceNotFoundException`, `RequestTooLargeException`, …).
+ *   full Lambda exception name (`ResourceNotFoundException`, `RequestEntityTooLargeException`, …).
  */
 
 export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
@@ -44,6 +44,7 @@ export type InvokeErrorName =
   | 'InvalidRequestContentException'
   | 'InvalidParameterValueException'
   | 'RequestTooLargeException'
+  | 'RequestEntityTooLargeException'
   | 'RecursiveInvocationException'
   | 'TooManyRequestsException'
   | 'AccessDeniedException'
@@ -72,7 +73,9 @@ export const INVOKE_ERROR_STATUS: Record<InvokeErrorName, number> = {
   ResourceNotFoundException: 404,
   InvalidRequestContentException: 400,
   InvalidParameterValueException: 400,
+  // The name in Lambda's API model; the one its Invoke sends for a payload over the limit is the next.
   RequestTooLargeException: 413,
+  RequestEntityTooLargeException: 413,
   RecursiveInvocationException: 400,
   TooManyRequestsException: 429,
   AccessDeniedException: 403,
@@ -85,6 +88,15 @@ export const INVOKE_ERROR_STATUS: Record<InvokeErrorName, number> = {
   UnknownOperationException: 400,
   ServiceException: 500,
 };
+
+/**
+ * A payload over Lambda's limit, by either of its names: the API's model says
+ * `RequestTooLargeException`, and Invoke answers `RequestEntityTooLargeException` ("N byte payload is
+ * too large for the Event invocation type (limit L bytes)"), as the local runtime does.
+ */
+export function isPayloadTooLarge(name: string): boolean {
+  return name === 'RequestEntityTooLargeException' || name === 'RequestTooLargeException';
+}
 
 /** An invocation that Lambda (or the local runtime) refused before the function ran. */
 export class InvokeError extends Error {

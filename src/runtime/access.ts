@@ -38,7 +38,7 @@ const verifiedBodies = new WeakMap<Request, Uint8Array>();
  * before anything else, as Lambda refuses a request over its payload limit.
  */
 export function requestTooLarge(): InvokeError {
-  return new InvokeError('RequestTooLargeException', `Request must be smaller than ${SIGNED_BODY_LIMIT} bytes`);
+  return new InvokeError('RequestEntityTooLargeException', `Request must be smaller than ${SIGNED_BODY_LIMIT} bytes`);
 }
 
 /**

@@ -99,7 +99,7 @@ function qualifiedName(runtime: LocalRuntime, functionName: string, qualifier: s
 function payloadText(bytes: Uint8Array | undefined, type: InvocationType): string {
   if (bytes === undefined) {
     const limit = type === 'Event' ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
-    throw new InvokeError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the ${type} invocation type`);
+    throw new InvokeError('RequestEntityTooLargeException', `Payload is too large for the ${type} invocation type (limit ${limit} bytes)`);
   }
   try {
     return UTF8.decode(bytes);

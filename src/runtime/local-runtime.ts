@@ -180,7 +180,7 @@ export class LocalRuntime implements Transport {
     const limit = type === 'Event' ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
     const size = Buffer.byteLength(body, 'utf8');
     if (size > limit) {
-      throw new InvokeError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the ${type} invocation type (got ${size})`);
+      throw new InvokeError('RequestEntityTooLargeException', `${size} byte payload is too large for the ${type} invocation type (limit ${limit} bytes)`);
     }
     // No payload is the empty object, as Lambda hands a function that was invoked without one.
     if (body.length === 0) body = '{}';

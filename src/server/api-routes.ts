@@ -5,7 +5,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, Hono } from 'hono';
 import { createApiApp } from '../edge/api-app.js';
-import type { Transport } from '../framework/transport.js';
+import { isPayloadTooLarge, type Transport } from '../framework/transport.js';
 import { problem, type HttpResult } from '../leedz/functions/http.js';
 import type { Identity } from '../leedz/ports.js';
 
@@ -38,7 +38,7 @@ export function mountApiRoutes(app: Hono, options: ApiRoutesOptions): void {
           log(`${route.function} could not be invoked: ${name}: ${(error as Error).message}`);
           if (name === 'TooManyRequestsException') return problem('RATE_LIMITED', 'the service is busy; try again shortly');
           // The request itself cannot be passed on (the edge refuses what it can see first): trying again changes nothing.
-          if (name === 'InvalidRequestContentException' || name === 'RequestTooLargeException') {
+          if (name === 'InvalidRequestContentException' || isPayloadTooLarge(name)) {
             return problem('VALIDATION', 'the request cannot be passed to its function', [{ path: '(body)', message: (error as Error).message }]);
           }
           return problem('UNAVAILABLE', 'the service is busy; try again shortly');

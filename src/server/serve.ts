@@ -23,7 +23,7 @@ import type { GuardRefusal } from '../runtime/access.js';
 import { mountApiFallback, respond } from '../edge/api-app.js';
 import { escapeHtml } from '../leedz/emails/layout.js';
 import { problem } from '../leedz/functions/http.js';
-import type { Transport } from '../framework/transport.js';
+import { isPayloadTooLarge, type Transport } from '../framework/transport.js';
 import type { StorageView } from '../runtime/views.js';
 import { createLambdaTransport } from '../transports/lambda-transport.js';
 import { wireAwsLocalMarketplace, type AwsLocalWiring } from './aws-local-wiring.js';
@@ -278,7 +278,7 @@ function consoleSignInPage(config: Pick<ServerConfig, 'dataDir'>, ownUrl: string
 function apiRefusal(_c: unknown, refusal: GuardRefusal): Response {
   if (!('signature' in refusal)) return respond(problem(refusal.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', refusal.message));
   const { name, message } = refusal.signature;
-  if (name === 'RequestTooLargeException') return respond(problem('PAYLOAD_TOO_LARGE', message));
+  if (isPayloadTooLarge(name)) return respond(problem('PAYLOAD_TOO_LARGE', message));
   const said =
     name === 'IncompleteSignatureException'
       ? 'the Authorization header is no AWS Signature V4: sign the request with the runtime’s credentials (npm run leedz -- credentials), or sign in to the operations console'

@@ -112,10 +112,10 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
       expect(error.message).toBe('Function not found: arn:aws:lambda:local:000000000000:function:noSuchFunction');
     });
 
-    it('an Event payload over 1 MB rejects with RequestTooLargeException and is not queued', async () => {
+    it('an Event payload over 1 MB rejects with RequestEntityTooLargeException and is not queued', async () => {
       const payload = { function: 'record', key: 'x'.repeat(EVENT_PAYLOAD_LIMIT) };
       const error = await rejection(fixture.transport.invoke('recorder', payload, 'Event'));
-      expect(error.name).toBe('RequestTooLargeException');
+      expect(error.name).toBe('RequestEntityTooLargeException');
       expect(error.statusCode).toBe(413);
       expect(fixture.runtime.listInvocations()).toEqual([]);
     });
