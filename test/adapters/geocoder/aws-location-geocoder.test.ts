@@ -211,12 +211,24 @@ describe('Amazon Location geocoder', () => {
   });
 
   it('zipPoint takes the match only when its postal code is that zip (ZIP+4 counts)', async () => {
+    // A fresh geocoder for each answer: each keeps what it found.
+    const fresh = () => createAwsLocationGeocoder({ client, placeIndexName: INDEX });
     answer(esriZip('62701-1234', -89.6495, 39.8, 'Springfield', 'Illinois'));
-    expect(await geocoder.zipPoint('62701')).toEqual({ lat: 39.8, lon: -89.6495 });
+    expect(await fresh().zipPoint('62701')).toEqual({ lat: 39.8, lon: -89.6495 });
     answer(esriZip('62702', -89.64, 39.82, 'Springfield', 'Illinois'));
-    expect(await geocoder.zipPoint('62701')).toBeUndefined();
+    expect(await fresh().zipPoint('62701')).toBeUndefined();
     answer({ ...esriZip('62701', -89.64, 39.82, 'Springfield', 'Illinois'), PostalCode: undefined });
-    expect(await geocoder.zipPoint('62701')).toBeUndefined();
+    expect(await fresh().zipPoint('62701')).toBeUndefined();
+  });
+
+  it('zipPoint asks once per zip, found or not: the public search cannot make a paid request of every call; a failure is asked again', async () => {
+    mock.on(SearchPlaceIndexForTextCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await expect(geocoder.zipPoint('62701')).rejects.toThrow('Rate exceeded');
+    answer(esriZip('62701', -89.6495, 39.8, 'Springfield', 'Illinois'));
+    for (let i = 0; i < 3; i++) expect(await geocoder.zipPoint('62701')).toEqual({ lat: 39.8, lon: -89.6495 });
+    answer();
+    for (let i = 0; i < 3; i++) expect(await geocoder.zipPoint('99999')).toBeUndefined();
+    expect(mock.commandCalls(SearchPlaceIndexForTextCommand).map((call) => call.args[0].input.Text)).toEqual(['62701', '62701', '99999']);
   });
 
   it('a service failure rejects, so "not found" and "could not look" stay different answers', async () => {

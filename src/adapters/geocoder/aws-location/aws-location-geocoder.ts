@@ -44,7 +44,8 @@ const USA = 'USA';
  *   `AddressNumber`); otherwise the whole address text normalised (`normalizePlaceKey`), because a
  *   match on only the street or the zip would give every house there one key, and false conflicts.
  *
- * `zipPoint` searches the zip alone and takes the match only when its postal code is that zip.
+ * `zipPoint` searches the zip alone and takes the match only when its postal code is that zip; each
+ * zip's answer is kept for the geocoder's life (a container's), so a zip costs one request.
  *
  * @example
  * const geocoder = createAwsLocationGeocoder({ client: new LocationClient({ region: 'us-east-1' }), placeIndexName: 'leedz-places' });
@@ -59,6 +60,11 @@ export function createAwsLocationGeocoder({ client, placeIndexName }: AwsLocatio
     // FilterCountries already asks for the USA; a result elsewhere would be a provider's slip.
     return place === undefined || (place.Country !== undefined && place.Country !== USA) ? undefined : place;
   }
+
+  // Each zip's answer, found or not, for the life of the container. A zip's centre does not move, and
+  // the month search that asks for it is public: without this, every search near a zip was a paid
+  // request anyone could repeat. Five digits bound it to 100,000 entries (a few MB); a failure is not kept.
+  const zipPoints = new Map<string, GeoPoint | undefined>();
 
   return {
     async geocode(address) {
@@ -80,9 +86,11 @@ export function createAwsLocationGeocoder({ client, placeIndexName }: AwsLocatio
     async zipPoint(zip) {
       // Checked first: a malformed zip is not worth a paid request, and Location would fuzzy-match it.
       if (!FIVE_DIGITS.test(zip)) return undefined;
+      if (zipPoints.has(zip)) return zipPoints.get(zip);
       const place = await bestMatch(zip);
-      if (place === undefined || zipOf(place.PostalCode) !== zip) return undefined;
-      return pointOf(place);
+      const point = place === undefined || zipOf(place.PostalCode) !== zip ? undefined : pointOf(place);
+      zipPoints.set(zip, point);
+      return point;
     },
   };
 }
