@@ -10,7 +10,7 @@
  * const resources = addServices(stack, { prefix: 'Leedz-', mailFrom: 'no-reply@example.com' });
  * grantServices(stack, { ...resources, idempotencyTable }, { deployed, withLanes, mailFrom, configurationSetName });
  */
-import { ArnFormat, Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnRule, Duration, Fn, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import { AccountRecovery, ClientAttributes, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
@@ -23,6 +23,18 @@ import { ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, I
 import { USERNAME_ATTRIBUTE } from '../src/adapters/identity/cognito/cognito-identity.js';
 import { LEEDZ_TABLE } from '../src/adapters/store/dynamodb/table-definition.js';
 import { IDEMPOTENCY_ACTIONS, SERVICE_USERS } from './lambda-specs.js';
+
+/**
+ * The regions with Amazon Location's place indexes (Places API version 1), from
+ * https://docs.aws.amazon.com/location/previous/developerguide/location-regions.html. If Location has
+ * come to another region since, add it here.
+ */
+export const PLACE_INDEX_REGIONS = [
+  'us-east-1', 'us-east-2', 'us-west-2', 'ca-central-1', 'sa-east-1',
+  'eu-central-1', 'eu-west-1', 'eu-west-2', 'eu-south-2', 'eu-north-1',
+  'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-5', 'ap-northeast-1',
+  'us-gov-west-1',
+] as const;
 
 /** The marketplace's table (the store's table definition) and the idempotency records' table. */
 export function addTables(stack: Stack): { table: TableV2; idempotencyTable: TableV2 } {
@@ -66,6 +78,17 @@ export interface Services {
 /** SES's identity for `mailFrom`, the place index, the Square keys' secret and the user pool with its app client. */
 export function addServices(stack: Stack, options: { prefix: string; mailFrom: string }): Services {
   new EmailIdentity(stack, 'MailFrom', { identity: Identity.email(options.mailFrom) });
+  // The stack is built for any region, and a place index exists in only some: checked by
+  // CloudFormation before it creates anything, rather than a rollback halfway (which leaves the
+  // retained table and user pool behind).
+  new CfnRule(stack, 'PlaceIndexRegion', {
+    assertions: [
+      {
+        assert: Fn.conditionContains([...PLACE_INDEX_REGIONS], Aws.REGION),
+        assertDescription: `Amazon Location has no place index in this region: deploy the Leedz to one of ${PLACE_INDEX_REGIONS.join(', ')}`,
+      },
+    ],
+  });
   const placeIndex = new CfnPlaceIndex(stack, 'Places', {
     indexName: `${options.prefix}places`,
     dataSource: 'Esri',

@@ -15,6 +15,7 @@ import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME, readDeployables } from '../../infra/de
 import { ACCESS_LOG_FORMAT, API_FALLBACK_PATH, apiGatewayPath, routeKey } from '../../infra/http-api.js';
 import { IDEMPOTENCY_ACTIONS, lambdaSpecs, SERVICE_USERS, TABLE_ACTIONS, tableActions } from '../../infra/lambda-specs.js';
 import { LeedzStack } from '../../infra/leedz-stack.js';
+import { PLACE_INDEX_REGIONS } from '../../infra/stack-services.js';
 import { LAMBDA_UNRESERVED_MINIMUM, signInThrottle, stageThrottle } from '../../infra/edge-limits.js';
 import { planLambdaCaps, planMailRate } from '../../infra/mail-rate.js';
 import { OUTBOX_SWEEP } from '../../src/lambda/outbox-sweep.js';
@@ -609,6 +610,16 @@ describe('the services behind the ports', () => {
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'no-reply@example.com' });
     template.hasResourceProperties('AWS::Location::PlaceIndex', { IndexName: 'Leedz-places', DataSource: 'Esri', DataSourceConfiguration: { IntendedUse: 'Storage' } });
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  });
+
+  it('is refused by CloudFormation before anything is created in a region without place indexes, not rolled back halfway', () => {
+    const rules = Object.values(template.toJSON().Rules as Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }>);
+    const assertion = rules.flatMap((rule) => rule.Assertions).find((a) => JSON.stringify(a.Assert).includes('AWS::Region'));
+    expect(assertion?.Assert).toEqual({ 'Fn::Contains': [[...PLACE_INDEX_REGIONS], { Ref: 'AWS::Region' }] });
+    expect(assertion?.AssertDescription).toMatch(/^Amazon Location has no place index in this region: deploy the Leedz to one of us-east-1, /);
+    // Where the stack is used (us-east-1) and where Location never was (us-west-1, N. California).
+    expect(PLACE_INDEX_REGIONS).toContain('us-east-1');
+    expect(PLACE_INDEX_REGIONS).not.toContain('us-west-1');
   });
 
   it('fits the Cognito identity adapter: admin-only sign-up, a custom username only the server writes, admin password sign-in', () => {
