@@ -56,6 +56,12 @@ const NOT_BUNDLED = Code.fromInline('export const handler = () => { throw new Er
 export interface LeedzStackProps extends StackProps {
   /** The address emails come from; the stack creates its SES identity (verify it by the link SES emails). */
   mailFrom: string;
+  /**
+   * `create` (the default): the stack creates the SES identity of `mailFrom`. `existing`: SES has a
+   * verified identity for it already (the address, or its domain with Easy DKIM, which signs the
+   * mail), made by the operator or another stack; this stack neither creates nor deletes it.
+   */
+  mailIdentity?: 'create' | 'existing';
   /** Who receives reports of leedz and the alarms. */
   adminEmail: string;
   /** Base URL of links in emails; the HTTP API's own URL when omitted. */
@@ -108,7 +114,7 @@ export class LeedzStack extends Stack {
 
     // ── data, and the services behind the ports ──────────────────────────────
     const { table, idempotencyTable } = addTables(this);
-    const services = addServices(this, { prefix, mailFrom: props.mailFrom });
+    const services = addServices(this, { prefix, mailFrom: props.mailFrom, mailIdentity: props.mailIdentity });
     const { placeIndex, squareKeys, userPool, userPoolClient } = services;
 
     // ── alarms go to the admin ───────────────────────────────────────────────

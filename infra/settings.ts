@@ -21,7 +21,7 @@ export class StackSettingsError extends Error {
 
 export interface StackSettings {
   stackName: string;
-  props: Pick<LeedzStackProps, 'mailFrom' | 'adminEmail' | 'publicUrl' | 'sesMaxSendRate' | 'squareEnvironment' | 'lambdaConcurrency'>;
+  props: Pick<LeedzStackProps, 'mailFrom' | 'mailIdentity' | 'adminEmail' | 'publicUrl' | 'sesMaxSendRate' | 'squareEnvironment' | 'lambdaConcurrency'>;
 }
 
 /** How to give the required values, in every message that asks for one. */
@@ -69,6 +69,10 @@ export function readStackSettings(context: (key: string) => unknown): StackSetti
 
   const mailFrom = address('mailFrom', 'the sender of every email, and SES sends nothing until the verification link it emails there is clicked');
   const adminEmail = address('adminEmail', 'who receives the alarms and the reports of leedz');
+  const mailIdentity = setting('mailIdentity');
+  if (mailIdentity !== undefined && mailIdentity !== 'create' && mailIdentity !== 'existing') {
+    problems.push(`mailIdentity must be "create" (the stack creates mailFrom's SES identity) or "existing" (SES has one verified already), got "${mailIdentity}"`);
+  }
   const squareEnvironment = setting('squareEnvironment');
   if (squareEnvironment !== undefined && squareEnvironment !== 'sandbox' && squareEnvironment !== 'production') {
     problems.push(`squareEnvironment must be "sandbox" or "production", got "${squareEnvironment}"`);
@@ -102,6 +106,7 @@ export function readStackSettings(context: (key: string) => unknown): StackSetti
     stackName,
     props: {
       mailFrom,
+      ...(mailIdentity === undefined ? {} : { mailIdentity: mailIdentity as 'create' | 'existing' }),
       adminEmail,
       ...(publicUrl === undefined ? {} : { publicUrl }),
       ...(sesMaxSendRate === undefined ? {} : { sesMaxSendRate }),

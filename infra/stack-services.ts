@@ -75,9 +75,13 @@ export interface Services {
   userPoolClient: UserPoolClient;
 }
 
-/** SES's identity for `mailFrom`, the place index, the Square keys' secret and the user pool with its app client. */
-export function addServices(stack: Stack, options: { prefix: string; mailFrom: string }): Services {
-  new EmailIdentity(stack, 'MailFrom', { identity: Identity.email(options.mailFrom) });
+/**
+ * SES's identity for `mailFrom` (unless `mailIdentity` is `existing`: one verified already, the
+ * address's or its domain's, which another stack or the operator owns), the place index, the Square
+ * keys' secret and the user pool with its app client.
+ */
+export function addServices(stack: Stack, options: { prefix: string; mailFrom: string; mailIdentity?: 'create' | 'existing' | undefined }): Services {
+  if (options.mailIdentity !== 'existing') new EmailIdentity(stack, 'MailFrom', { identity: Identity.email(options.mailFrom) });
   // The stack is built for any region, and a place index exists in only some: checked by
   // CloudFormation before it creates anything, rather than a rollback halfway (which leaves the
   // retained table and user pool behind).

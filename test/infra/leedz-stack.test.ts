@@ -612,6 +612,19 @@ describe('the services behind the ports', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
   });
 
+  it('with mailIdentity existing, creates no SES identity (another stack or the operator owns it) and sends from mailFrom as before', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', mailIdentity: 'existing', adminEmail: 'admin@example.com', lambdaConcurrency: 1000 });
+    const shared = Template.fromStack(stack);
+    shared.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    const sendGrants = (t: Template) =>
+      Object.values(t.findResources('AWS::IAM::Policy'))
+        .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Statement[]).filter((s) => [s.Action].flat().includes('ses:SendEmail')))
+        .map((s) => JSON.stringify(s));
+    expect(sendGrants(shared)).toEqual(sendGrants(template));
+    expect(sendGrants(shared).length).toBeGreaterThan(0);
+  });
+
   it('is refused by CloudFormation before anything is created in a region without place indexes, not rolled back halfway', () => {
     const rules = Object.values(template.toJSON().Rules as Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }>);
     const assertion = rules.flatMap((rule) => rule.Assertions).find((a) => JSON.stringify(a.Assert).includes('AWS::Region'));

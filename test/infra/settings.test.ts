@@ -50,11 +50,20 @@ describe('the stack settings', () => {
     });
     expect(
       readStackSettings(
-        context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: '14', squareEnvironment: 'production', publicUrl: 'https://leedz.io', stackName: 'LeedzStaging', lambdaConcurrency: '1000' }),
+        context({
+          mailFrom: 'no-reply@leedz.io',
+          mailIdentity: 'existing',
+          adminEmail: 'ops@leedz.io',
+          sesMaxSendRate: '14',
+          squareEnvironment: 'production',
+          publicUrl: 'https://leedz.io',
+          stackName: 'LeedzStaging',
+          lambdaConcurrency: '1000',
+        }),
       ),
     ).toEqual({
       stackName: 'LeedzStaging',
-      props: { mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: 14, squareEnvironment: 'production', publicUrl: 'https://leedz.io', lambdaConcurrency: 1000 },
+      props: { mailFrom: 'no-reply@leedz.io', mailIdentity: 'existing', adminEmail: 'ops@leedz.io', sesMaxSendRate: 14, squareEnvironment: 'production', publicUrl: 'https://leedz.io', lambdaConcurrency: 1000 },
     });
   });
 
@@ -72,9 +81,9 @@ describe('the stack settings', () => {
   it('names every malformed setting at once', () => {
     const read = () =>
       readStackSettings(
-        context({ mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', sesMaxSendRate: 'fast', squareEnvironment: 'live', publicUrl: 'http://x', stackName: '9lives', lambdaConcurrency: '1e3.5' }),
+        context({ mailFrom: 'no-reply@leedz.io', mailIdentity: 'mine', adminEmail: 'ops@leedz.io', sesMaxSendRate: 'fast', squareEnvironment: 'live', publicUrl: 'http://x', stackName: '9lives', lambdaConcurrency: '1e3.5' }),
       );
-    expect(read).toThrow(/squareEnvironment must be .*\n- sesMaxSendRate must be .*\n- lambdaConcurrency must be the account's Lambda concurrency, a whole number .*got "1e3\.5"\n- publicUrl must be an https:\/\/ URL.*\n- stackName "9lives"/s);
+    expect(read).toThrow(/mailIdentity must be "create" .* or "existing" .*got "mine"\n- squareEnvironment must be .*\n- sesMaxSendRate must be .*\n- lambdaConcurrency must be the account's Lambda concurrency, a whole number .*got "1e3\.5"\n- publicUrl must be an https:\/\/ URL.*\n- stackName "9lives"/s);
   });
 
   it('`npm run synth` with cdk.json as shipped stops with the message, not a stack trace', () => {
