@@ -43,7 +43,11 @@ export function marketplaceHousekeeping({ store, idempotency, emails, kept }: Ma
           emails.deleteOld({ before: new Date(now - kept.maxAgeHours * 3_600_000).toISOString(), keep: kept.maxEmails, limit: CHUNK }),
         ),
       };
-      if (vacuum && !stopped()) store.db.exec('VACUUM');
+      if (vacuum && !stopped()) {
+        // In WAL mode VACUUM writes the new file into the WAL: only a checkpoint gives the space back.
+        store.db.exec('VACUUM');
+        store.db.pragma('wal_checkpoint(TRUNCATE)');
+      }
       return removed;
     },
   };

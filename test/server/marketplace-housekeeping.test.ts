@@ -3,6 +3,7 @@
  * records, outbox messages a week after their dispatch, and the dev email outbox beyond its age or
  * count, with the bodies that emails shared; and nothing else. Against the real SQLite file.
  */
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteIdempotencyStore, type SqliteIdempotencyStore } from '../../src/adapters/idempotency/sqlite-idempotency-store.js';
@@ -41,6 +42,17 @@ function anEmail(n: number, body = `body ${n}`): Email {
 }
 
 describe('marketplace housekeeping', () => {
+  it('vacuum gives the space of what it deleted back to the disk: leedz.db and its WAL together shrink', async () => {
+    const now = Date.now();
+    for (let n = 0; n < 400; n++) await emails.send(anEmail(n, `${n} ${'x'.repeat(4000)}`));
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const bytes = () => ['leedz.db', 'leedz.db-wal'].reduce((sum, file) => sum + (existsSync(join(dir.path, file)) ? statSync(join(dir.path, file)).size : 0), 0);
+    const before = bytes();
+    const report = await housekeeping({ maxAgeHours: 168, maxEmails: 10 }).run({ now, vacuum: true, isClosed: () => false });
+    expect(report.emails).toBe(390);
+    expect(bytes()).toBeLessThan(before / 2);
+  });
+
   it('deletes idempotency records once expired, and a deleted key can be claimed again as if absent', async () => {
     const now = Date.now();
     await idempotency.claim({ id: 'old', holder: 'a', leaseUntil: now + 1_000, expiresAt: now + DAY }, now);
