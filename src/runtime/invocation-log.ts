@@ -180,6 +180,7 @@ export function createInvocationLog(db: Database.Database) {
      WHERE state = 'running' AND lease_owner <> ? AND lease_owner NOT IN (SELECT owner FROM workers)`,
   );
   const attempt = db.prepare(`INSERT OR REPLACE INTO attempts (invocation_id, attempt, started_at, ended_at, error) VALUES (?, ?, ?, ?, ?)`);
+  const countOpenDeadLetters = db.prepare<[], number>('SELECT count(*) FROM dead_letters WHERE replayed_as IS NULL').pluck();
   const deadLetter = db.prepare(
     `INSERT INTO dead_letters (invocation_id, function, condition, record, attempts, failed_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (invocation_id) DO NOTHING`,
@@ -397,6 +398,10 @@ export function createInvocationLog(db: Database.Database) {
     },
     deadLetterRow(id: number): DeadLetterRow | undefined {
       return getDeadLetter.get(id);
+    },
+    /** Dead letters not replayed yet: what a list of the newest may leave out, and what `replay-all` replays. */
+    openDeadLetterCount(): number {
+      return countOpenDeadLetters.get()!;
     },
     deadLetter(id: number): DeadLetterView | undefined {
       const row = getDeadLetter.get(id);

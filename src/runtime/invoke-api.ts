@@ -185,6 +185,7 @@ function createLocalRoutes(runtime: LocalRuntime, options: InvokeApiOptions): Ho
   });
 
   app.get('/dead-letters', (c) => c.json(runtime.listDeadLetters(parseQuery(c, deadLettersQuery))));
+  app.get('/dead-letters/open', (c) => c.json({ open: runtime.countOpenDeadLetters() }));
 
   app.post('/dead-letters/replay-all', async (c) => c.json({ replayed: await runtime.replayAllDeadLetters() }));
 

@@ -355,6 +355,11 @@ export class LocalRuntime implements Transport {
     return this.log.deadLetters(options);
   }
 
+  /** How many dead letters wait for a replay (a list shows the newest only). */
+  countOpenDeadLetters(): number {
+    return this.log.openDeadLetterCount();
+  }
+
   getDeadLetter(id: number): DeadLetterView | undefined {
     return this.log.deadLetter(id);
   }

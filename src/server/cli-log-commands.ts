@@ -198,28 +198,35 @@ async function fullIdOf(flags: ServerFlags, flag: '--id' | '--parent', raw: stri
   return ids[0] ?? raw;
 }
 
+/** Dead letters `dlq list` shows unless told otherwise. */
+const DLQ_LIST_LIMIT = 100;
+
 export const dlq = command({
   summary: 'dead letters: `dlq list`, `dlq replay <id>`, `dlq replay --all`',
-  usage: `leedz dlq list [--json] [--endpoint URL] [--data DIR]
+  usage: `leedz dlq list [--limit N] [--json] [--endpoint URL] [--data DIR]
 leedz dlq replay <id> [--endpoint URL] [--data DIR]
 leedz dlq replay --all [--endpoint URL] [--data DIR]
 
-  A failed event with no onFailure destination is kept as a dead letter. Replay re-enqueues it as a
-  new invocation with the same payload (and idempotency key).
+  A failed event with no onFailure destination is kept as a dead letter. \`dlq list\` shows the open
+  ones (not replayed yet), newest first: ${DLQ_LIST_LIMIT} unless --limit says otherwise, and how many
+  more there are. Replay re-enqueues one as a new invocation with the same payload (and idempotency key).
+
+  --limit N      at most N rows (default ${DLQ_LIST_LIMIT}; 10,000 at most)
 ${SERVER_HELP}`,
   examples: [
     'leedz dlq list',
     'leedz dlq replay 12',
     'leedz dlq replay --all',
   ],
-  options: { all: { type: 'boolean' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
+  options: { all: { type: 'boolean' }, json: { type: 'boolean' }, limit: { type: 'string' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     const [action, id, ...extra] = positionals;
     noArguments('dlq', extra);
     if (action === 'list') {
       if (id !== undefined) throw new UsageError(`dlq list: unexpected argument "${id}"`);
-      if (values.all === true) throw new UsageError('dlq list: --all is an option of dlq replay (dlq list shows every dead letter)');
-      const letters = await getJson<DeadLetterView[]>(values, '/local/dead-letters');
+      if (values.all === true) throw new UsageError('dlq list: --all is an option of dlq replay (dlq list shows the open dead letters, newest first)');
+      const limit = parseLimit(values.limit, DLQ_LIST_LIMIT);
+      const letters = await getJson<DeadLetterView[]>(values, `/local/dead-letters?limit=${limit}`);
       if (values.json === true) {
         console.log(JSON.stringify(letters, null, 2));
         return 0;
@@ -236,10 +243,19 @@ ${SERVER_HELP}`,
           return [l.id, l.function, l.condition, l.attempts, l.failedAt, short[l.invocationId], truncate(response ? `${response.errorType}: ${response.errorMessage}` : '', 60)];
         }),
       );
+      // A full page may not be all of them: say how many there are, and how to see or replay the rest.
+      if (letters.length === limit) {
+        const { open } = await getJson<{ open: number }>(values, '/local/dead-letters/open');
+        if (open > letters.length) {
+          const count = (n: number) => n.toLocaleString('en-US');
+          console.log(`the newest ${count(letters.length)} of ${count(open)} open dead letters: --limit N shows more (${count(MAX_LIMIT)} at most); dlq replay --all replays all ${count(open)}`);
+        }
+      }
       return 0;
     }
     if (action === 'replay') {
       if (values.json === true) throw new UsageError('dlq replay: --json is an option of dlq list');
+      if (values.limit !== undefined) throw new UsageError('dlq replay: --limit is an option of dlq list');
       if (values.all === true) {
         if (id !== undefined) throw new UsageError('dlq replay: give either <id> or --all, not both');
         const result = await getJson<{ replayed: string[] }>(values, '/local/dead-letters/replay-all', 'POST');

@@ -401,6 +401,21 @@ describe('against a running example server', () => {
     expect((JSON.parse(metrics.out) as { function: string; AsyncEventsReceived: number }[]).find((m) => m.function === 'orderController')!.AsyncEventsReceived).toBeGreaterThan(0);
   });
 
+  it('dlq list says when it shows only the newest of the open dead letters, how many there are, and --limit shows more', async () => {
+    for (const n of [1, 2, 3]) await leedz('invoke', 'placeOrder', '--payload', `{"item":"doomed ${n}","quantity":1,"confirmation":"fail-always"}`, ...flags);
+    await server.runtime.drain();
+    const open = server.runtime.countOpenDeadLetters();
+    expect(open).toBeGreaterThanOrEqual(3);
+    const page = await leedz('dlq', 'list', '--limit', '2', ...flags);
+    expect(page.code).toBe(0);
+    expect(page.out.split('\n').filter((line) => /^\d+\s+orderController/.test(line))).toHaveLength(2);
+    expect(page.out.split('\n').at(-1)).toBe(`the newest 2 of ${open} open dead letters: --limit N shows more (10,000 at most); dlq replay --all replays all ${open}`);
+    const whole = await leedz('dlq', 'list', '--limit', String(open), ...flags);
+    expect(whole.out).not.toContain('open dead letters:');
+    expect((await leedz('dlq', 'list', '--limit', '0', ...flags)).err).toMatch(/--limit must be a positive whole number/);
+    expect((await leedz('dlq', 'replay', '1', '--limit', '2', ...flags)).err).toMatch(/--limit is an option of dlq list/);
+  });
+
   it('pause holds a function’s queue and resume releases it; an unknown function is a 404', async () => {
     const paused = await leedz('pause', 'Leedz-orderController', ...flags);
     expect(paused.code).toBe(0);

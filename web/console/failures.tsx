@@ -71,11 +71,21 @@ export function Retries() {
   );
 }
 
+/** Dead letters the page lists, newest first. */
+const DEAD_LETTERS_SHOWN = 200;
+
 export function DeadLetters() {
-  const { value, error, refresh } = usePoll(() => api.get<DeadLetter[]>('/local/dead-letters?includeReplayed=true&limit=200'), 1500);
+  // The newest letters, and how many are open in all: the page shows the newest only, Replay all replays every one.
+  const polled = usePoll(
+    () => Promise.all([api.get<DeadLetter[]>(`/local/dead-letters?includeReplayed=true&limit=${DEAD_LETTERS_SHOWN}`), api.get<{ open: number }>('/local/dead-letters/open')]),
+    1500,
+  );
+  const { error, refresh } = polled;
+  const value = polled.value?.[0];
+  const openCount = polled.value?.[1].open ?? 0;
+  const shownOpen = (value ?? []).filter((d) => d.replayedAs === null).length;
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string; invocationId?: string } | undefined>(undefined);
   const [busy, setBusy] = useState<number | 'all' | undefined>(undefined);
-  const open = (value ?? []).filter((d) => d.replayedAs === null);
 
   const replay = async (letter: DeadLetter) => {
     setBusy(letter.id);
@@ -107,12 +117,17 @@ export function DeadLetters() {
       <div class="section-head">
         <h1 id="dead-title">Dead letters</h1>
         <div class="toolbar">
-          <button type="button" class="small" disabled={open.length === 0 || busy !== undefined} onClick={() => void replayAll()}>
-            Replay all ({formatCount(open.length)})
+          <button type="button" class="small" disabled={openCount === 0 || busy !== undefined} onClick={() => void replayAll()}>
+            Replay all ({formatCount(openCount)})
           </button>
         </div>
       </div>
       <p class="muted small">Events that failed every attempt (or grew too old) and had no on-failure destination. Replay enqueues the same payload again, with the same idempotency key.</p>
+      {openCount > shownOpen && (
+        <p class="muted small" data-more-dead-letters>
+          The newest {formatCount(DEAD_LETTERS_SHOWN)} are listed: {formatCount(openCount - shownOpen)} more open dead {openCount - shownOpen === 1 ? 'letter is' : 'letters are'} not (<code>leedz dlq list --limit N</code> lists them). Replay all replays every one.
+        </p>
+      )}
       <p class={message === undefined ? 'visually-hidden' : `notice ${message.kind}`} role="status" aria-live="polite">
         {message?.text}
         {message?.invocationId !== undefined && invocationLink(message.invocationId)}
