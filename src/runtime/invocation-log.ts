@@ -195,6 +195,7 @@ export function createInvocationLog(db: Database.Database) {
   const workers = db.prepare<[], WorkerRow>(`SELECT * FROM workers`);
   const removeWorker = db.prepare(`DELETE FROM workers WHERE owner = ?`);
   const getInvocation = db.prepare<[string], InvocationRow>(`SELECT * FROM invocations WHERE id = ?`);
+  const replaysOf = db.prepare<[string], string>('SELECT id FROM invocations WHERE replay_of = ? ORDER BY id').pluck();
   const attemptsOf = db.prepare<[string], { attempt: number; started_at: number; ended_at: number; error: string }>(
     `SELECT * FROM attempts WHERE invocation_id = ? ORDER BY attempt`,
   );
@@ -388,6 +389,7 @@ export function createInvocationLog(db: Database.Database) {
       return {
         ...toView(row, true),
         failedAttempts: attemptsOf.all(id).map((a) => ({ attempt: a.attempt, startedAt: iso(a.started_at)!, endedAt: iso(a.ended_at)!, error: JSON.parse(a.error) as SerializedFunctionError })),
+        replayedAs: replaysOf.all(id),
       };
     },
     deadLetters(options: { includeReplayed?: boolean; limit?: number } = {}): DeadLetterView[] {

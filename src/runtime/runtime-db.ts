@@ -163,6 +163,9 @@ const MIGRATIONS: string[] = [
        UNION ALL SELECT function, 'Throttles', SUM(throttles) FROM invocations GROUP BY function
      ) WHERE value > 0
      ON CONFLICT (function, metric) DO UPDATE SET value = value + excluded.value;`,
+  // What an invocation was replayed as, asked by its detail (the console's "Replayed as"): only
+  // replays are in it, so an ordinary insert does not touch it.
+  `CREATE INDEX invocations_by_replay ON invocations (replay_of) WHERE replay_of IS NOT NULL;`,
 ];
 
 /** Open (and migrate) the runtime database at `path` (`:memory:` for a throwaway one). */

@@ -48,9 +48,11 @@ export interface InvocationView {
   response?: unknown;
 }
 
-/** One invocation with its payload and the errors of its failed attempts. */
+/** One invocation with its payload, the errors of its failed attempts, and what it was replayed as. */
 export interface InvocationDetail extends InvocationView {
   failedAttempts: { attempt: number; startedAt: string; endedAt: string; error: SerializedFunctionError }[];
+  /** The ids of its replays, oldest first. */
+  replayedAs: string[];
 }
 
 /** A class of HTTP statuses; `error` is 4xx and 5xx. */

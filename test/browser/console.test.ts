@@ -118,6 +118,12 @@ describe.skipIf(skipChromium)('the operations console in a browser', () => {
     await visible(page.locator('aside.invocation-detail').getByText('Replay of'));
     await visible(page.locator('aside.invocation-detail .pill', { hasText: 'Success' }));
     expect(smtp.recipients).toContain('dana@example.com');
+    // The one it replays names it, from the server's record (not from the rows the timeline has loaded), and offers only to replay it again.
+    const replayId = decodeURIComponent(new URL(page.url()).hash.replace('#timeline/', ''));
+    await page.locator('aside.invocation-detail').getByText('Replay of').locator('xpath=following-sibling::dd[1]').getByRole('link').click();
+    await visible(page.locator('aside.invocation-detail dd.replayed-as').getByRole('link', { name: replayId }));
+    await visible(page.locator('aside.invocation-detail').getByRole('button', { name: 'Replay again' }));
+    await replayRow.first().getByRole('link').first().click();
     await screenshot(page, 'console-timeline');
 
     // The email as its recipient sees it, sandboxed.

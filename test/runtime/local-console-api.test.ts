@@ -23,6 +23,9 @@ const call = async (path: string, body?: unknown) => {
   return { status: response.status, body: (await response.json()) as any };
 };
 
+/** A GET of `/local`, signed, as its JSON. */
+const fetchJson = async (path: string) => (await (await signedAppRequest(app, path, { method: 'GET' })).json()) as any;
+
 beforeAll(() => {
   runtime = createLocalRuntime({ dbPath: ':memory:', timeScale: 0.001 }).register(echo).register(login).register(worker).start();
   app = createInvokeApi(runtime, { credentials: TEST_CREDENTIALS });
@@ -66,6 +69,12 @@ describe('/local for the console', () => {
     expect(replayed).toMatchObject({ status: 200, body: { statusCode: 200, payload: { said: 'again' } } });
     await runtime.drain();
     expect(runtime.getInvocation(replayed.body.requestId)!.replayOf).toBe(first.requestId);
+    // The original's detail names its replays, however far back in the log they are (the console's "Replayed as").
+    const again = await call(`/local/invocations/${first.requestId}/replay`);
+    await runtime.drain();
+    const detail = await fetchJson(`/local/invocations/${first.requestId}`);
+    expect(detail.replayedAs).toEqual([replayed.body.requestId, again.body.requestId]);
+    expect((await fetchJson(`/local/invocations/${again.body.requestId}`)).replayedAs).toEqual([]);
 
     const secret = await runtime.invoke('login', { token: 'a-secret' }, 'RequestResponse');
     await runtime.drain();

@@ -273,7 +273,7 @@ export function Timeline({ selectedId }: { selectedId: string | undefined }) {
           </button>
         </nav>
       </section>
-      {selectedId !== undefined && <InvocationPanel id={selectedId} list={invocations ?? []} />}
+      {selectedId !== undefined && <InvocationPanel id={selectedId} />}
     </div>
   );
 }
@@ -307,7 +307,7 @@ function redacted(payload: unknown): unknown {
   return { ...payload, token: '(redacted)' };
 }
 
-function InvocationPanel({ id, list }: { id: string; list: Invocation[] }) {
+function InvocationPanel({ id }: { id: string }) {
   const { value: detail, error } = usePoll(() => api.get<InvocationDetail>(`/local/invocations/${encodeURIComponent(id)}`), 1500, { deps: [id] });
   const [replay, setReplay] = useState<{ busy: boolean; message?: string; failed?: boolean; invocationId?: string }>({ busy: false });
   const replayNow = async () => {
@@ -324,7 +324,6 @@ function InvocationPanel({ id, list }: { id: string; list: Invocation[] }) {
     }
   };
   const { value: children } = usePoll(() => api.get<Invocation[]>(`/local/invocations?parentId=${encodeURIComponent(id)}&limit=100&withPayload=true`), 1500, { deps: [id] });
-  const replays = list.filter((i) => i.replayOf === id);
   return (
     <aside class="invocation-detail card" aria-labelledby="invocation-title">
       <div class="detail-head">
@@ -344,8 +343,9 @@ function InvocationPanel({ id, list }: { id: string; list: Invocation[] }) {
         <>
           <p class="detail-status">
             <StatusPill invocation={detail} />{' '}
+            {/* Replayed before: the button says so, as the list below does ("Replayed as"). */}
             <button type="button" class="small" disabled={replay.busy} onClick={replayNow}>
-              {replay.busy ? 'Replaying…' : 'Replay'}
+              {replay.busy ? 'Replaying…' : detail.replayedAs.length > 0 ? 'Replay again' : 'Replay'}
             </button>
           </p>
           {replay.message !== undefined && (
@@ -392,13 +392,13 @@ function InvocationPanel({ id, list }: { id: string; list: Invocation[] }) {
                 </dd>
               </>
             )}
-            {replays.length > 0 && (
+            {detail.replayedAs.length > 0 && (
               <>
                 <dt>Replayed as</dt>
-                <dd>
-                  {replays.map((r) => (
-                    <a key={r.id} href={`#timeline/${encodeURIComponent(r.id)}`}>
-                      {r.id}
+                <dd class="replayed-as">
+                  {detail.replayedAs.map((replayId) => (
+                    <a key={replayId} href={`#timeline/${encodeURIComponent(replayId)}`}>
+                      {replayId}
                     </a>
                   ))}
                 </dd>
