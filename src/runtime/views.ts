@@ -134,7 +134,7 @@ export interface FunctionSettingsView {
   timeoutSeconds: number;
   maximumRetryAttempts: number;
   maximumEventAgeSeconds: number;
-  /** Unset: bounded only by the pool. 0 throttles every invocation, as on AWS. */
+  /** Unset: bounded only by the pool. 0 runs nothing, as on AWS: a synchronous call gets 429, an Event goes to its failure destination at once. */
   reservedConcurrency?: number;
   onSuccess?: string;
   onFailure?: string;

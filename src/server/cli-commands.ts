@@ -141,14 +141,17 @@ interface OutboxListing {
 }
 
 const outbox = command({
-  summary: 'list the emails the marketplace sent (the local outbox), with their links',
+  summary: 'list the emails the marketplace wrote (the local outbox), with their links',
   usage: `leedz outbox [--to EMAIL] [--kind KIND] [--limit N] [--json] [--endpoint URL] [--data DIR]
 
   --to EMAIL   only emails to this address
   --kind KIND  one of ${EMAIL_KINDS.join(', ')}
   --limit N    at most N (default 20; 10,000 at most)
 
-  Each email is followed by the links it holds (a sign-in email's link first: open it to sign in).${SERVER_HELP}`,
+  Each email is followed by the links it holds (a sign-in email's link first: open it to sign in).
+  An email is listed once the marketplace has written it. With SMTP_URL set, it is also handed to
+  that server, which may refuse it: what could not be sent shows as emailHelper's failures
+  (\`leedz invocations --function emailHelper --state failed\`, \`leedz dlq list\`), not here.${SERVER_HELP}`,
   examples: [
     'leedz outbox --to pat@example.com --kind magic-link --limit 1',
     'leedz outbox --json',
@@ -276,10 +279,12 @@ function queueCommand(action: 'pause' | 'resume') {
   ${
     action === 'pause'
       ? `Events for the function are still accepted (202) and kept; they wait until \`leedz resume\`. Running
-  ones finish, synchronous calls still run, and the hold survives a restart. A held event keeps
-  ageing: one older than the function's maximum event age when resumed is dropped, as AWS drops a
-  throttled one. AWS has no such hold: reserved concurrency 0 there (and here) does not keep
-  events but sends each new one to the failure destination without running it.`
+  ones finish, synchronous calls still run, and the hold survives a restart (the banner of
+  \`npm start\` names what is paused). Every route of the function waits: pausing emailHelper
+  holds sign-in links too. A held event keeps ageing: one older than the function's maximum event
+  age when resumed is dropped, as AWS drops a throttled one. AWS has no such hold: reserved
+  concurrency 0 there (and here) does not keep events but sends each new one to the failure
+  destination without running it.`
       : 'The events that waited run, oldest first, sharing the pool fairly with the other functions.'
   }
 ${SERVER_HELP}`,

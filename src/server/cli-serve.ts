@@ -77,6 +77,11 @@ function printBanner(server: Awaited<ReturnType<typeof import('./serve.js').star
   console.log(`               (a one-time sign-in link for the operator; \`npm run leedz -- console-url${flags}\` prints a new one)`);
   console.log(`  credentials: eval "$(npm run -s leedz -- credentials${flags})" for the AWS CLI and SDKs`);
   console.log(`  functions:   ${server.runtime.functionNames().join(', ')}`);
+  // A hold survives restarts: one forgotten would let a queue grow without a word.
+  const paused = server.runtime.functionNames().filter((name) => server.runtime.describe(name)?.config.paused === true);
+  if (paused.length > 0) {
+    console.log(`  paused:      ${paused.join(', ')} — their events wait (\`npm run leedz -- resume <function>${flags}\` releases one)`);
+  }
   console.log(`  Invoke API:  ${server.url}/2015-03-31/functions/<name>/invocations`);
   console.log(`  data:        ${config.dataDir}   time scale: ${config.timeScale}`);
   if (config.app === 'example') {

@@ -553,6 +553,35 @@ describe('against a running marketplace server', () => {
 });
 
 describe('as a process', () => {
+  it('serve names in its banner the functions whose queues are held, as the hold survives the restart', async () => {
+    const dir = tempDir('leedz-cli-');
+    try {
+      const first = await startServer(resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_APP: 'example' }));
+      first.runtime.pause('orderController');
+      await first.close();
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/leedz.ts', 'serve', '--example', '--port', '0', '--data', dir.path], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no banner in: ${stdout}`)), 30_000);
+          child.stdout.on('data', (chunk: Buffer) => {
+            stdout += chunk.toString();
+            if (/Invoke API:/.test(stdout)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+        });
+      } finally {
+        child.kill('SIGINT');
+        await new Promise((resolve) => child.on('close', resolve));
+      }
+      expect(stdout).toMatch(/\n {2}paused: {6}orderController — their events wait \(`npm run leedz -- resume <function> --endpoint http:\/\/\S+ --data \S+` releases one\)\n/);
+    } finally {
+      dir.cleanup();
+    }
+  }, 60_000);
+
   it('whose output is piped into a reader that closes early (`| head -1`) stops quietly, with status 0', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/leedz.ts', '--help'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     // The reader is gone before the first line is written: every write meets EPIPE.
