@@ -109,6 +109,7 @@ export const invocations = command({
       return 0;
     }
     const short = await shortIdsOf(values, rows.flatMap((r) => [r.id, ...(r.parentId === null ? [] : [r.parentId])]));
+    const today = new Date().toISOString().slice(0, 10);
     printTable(
       ['id', 'function', 'type', 'outcome', 'attempts', 'enqueued (UTC)', 'duration', 'parent', 'error'],
       rows.map((r) => [
@@ -117,7 +118,7 @@ export const invocations = command({
         r.type,
         `${r.outcome ?? r.state}${r.httpStatus === null ? '' : ` ${r.httpStatus}`}`,
         r.attempts,
-        r.enqueuedAt.slice(11, 23),
+        logTime(r.enqueuedAt, today),
         ms(r.durationMs),
         r.parentId === null ? '' : short[r.parentId],
         r.error === null ? '' : truncate(`${r.error.errorType}: ${r.error.errorMessage}`, 60),
@@ -196,6 +197,11 @@ async function fullIdOf(flags: ServerFlags, flag: '--id' | '--parent', raw: stri
   }
   // None: the prefix as it is, so the listing says (none).
   return ids[0] ?? raw;
+}
+
+/** An ISO time as the tables show it, in UTC: the time alone today, with its date (12-06) another day. */
+function logTime(iso: string, today: string): string {
+  return iso.startsWith(today) ? iso.slice(11, 23) : `${iso.slice(5, 10)} ${iso.slice(11, 23)}`;
 }
 
 /** Dead letters `dlq list` shows unless told otherwise. */

@@ -379,6 +379,20 @@ describe('against a running example server', () => {
     expect(JSON.parse((await leedz('invocations', '--id', newest.slice(0, common + 1), '--json', ...flags)).out)).toMatchObject([{ id: newest }]);
   });
 
+  it('the table writes an invocation of another day with its date, one of today with its time alone (UTC)', async () => {
+    await server.runtime.invoke('placeOrder', { item: 'dated', quantity: 1, confirmation: 'succeed' }, 'RequestResponse');
+    const [newest] = server.runtime.listInvocations({ limit: 1 });
+    const row = (out: string) => out.split('\n').find((line) => line.includes(newest!.enqueuedAt.slice(11, 23)));
+    expect(row((await leedz('invocations', '--limit', '1', ...flags)).out)).not.toContain(newest!.enqueuedAt.slice(5, 10));
+    // The next day, the same row carries its date: the log keeps a week.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(newest!.enqueuedAt) + 24 * 3_600_000 });
+    try {
+      expect(row((await leedz('invocations', '--limit', '1', ...flags)).out)).toContain(`${newest!.enqueuedAt.slice(5, 10)} ${newest!.enqueuedAt.slice(11, 23)}`);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('a full page ends with the next page’s --before in full, which gives the rows right after it', async () => {
     const all = server.runtime.listInvocations({ limit: 4 });
     const page = await leedz('invocations', '--limit', '2', ...flags);

@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api, messageOf } from '../shared/api.js';
-import { formatCount, formatDateTime, formatTime } from '../shared/format.js';
+import { formatCount, formatDateTime, formatLogTime } from '../shared/format.js';
 import { usePoll } from '../shared/hooks.js';
 import { StatusPill } from './timeline.js';
 import { errorText, notRetriable, routeOf, type DeadLetter, type DestinationRecordRow, type Invocation } from './types.js';
@@ -60,7 +60,7 @@ export function Retries() {
                     <StatusPill invocation={i} />
                   </td>
                   <td class="error-text wrap full">{i.error === null ? '—' : errorText(i.error)}</td>
-                  <td class="nowrap" data-label="enqueued">{formatTime(i.enqueuedAt)}</td>
+                  <td class="nowrap" data-label="enqueued">{formatLogTime(i.enqueuedAt)}</td>
                 </tr>
               ))}
             </tbody>

@@ -9,7 +9,7 @@
  */
 import { useMemo, useState } from 'preact/hooks';
 import { api, messageOf } from '../shared/api.js';
-import { formatDuration, formatTime, pad } from '../shared/format.js';
+import { formatDuration, formatLogTime, pad } from '../shared/format.js';
 import { usePoll } from '../shared/hooks.js';
 import { errorText, routeOf, type FunctionInfo, type Invocation, type InvocationDetail } from './types.js';
 
@@ -248,7 +248,7 @@ export function Timeline({ selectedId }: { selectedId: string | undefined }) {
                     {formatDuration(i.durationMs)}
                   </td>
                   <td class="nowrap" data-label="at">
-                    {formatTime(i.enqueuedAt)}
+                    {formatLogTime(i.enqueuedAt)}
                   </td>
                   <td class="bar-col">
                     <TimeBar invocation={i} from={span.from} to={span.to} />
@@ -443,7 +443,7 @@ function InvocationPanel({ id }: { id: string }) {
               <ol class="attempts">
                 {detail.failedAttempts.map((a) => (
                   <li key={a.attempt}>
-                    <strong>Attempt {a.attempt}</strong> at {formatTime(a.startedAt)}: <span class="error-text">{errorText(a.error)}</span>
+                    <strong>Attempt {a.attempt}</strong> at {formatLogTime(a.startedAt)}: <span class="error-text">{errorText(a.error)}</span>
                   </li>
                 ))}
               </ol>

@@ -54,6 +54,12 @@ export function formatTimeRangeInZone(start: string, end: string, timeZone?: str
   return `${startTime} ${from} – ${endTime} ${to}`;
 }
 
+/** "6:00 PM" today, "Dec 6, 6:00 PM" another day: a log's moment, whose rows span days. */
+export function formatLogTime(iso: string, now = new Date()): string {
+  if (dayKey(new Date(iso)) === dayKey(now)) return formatTime(iso);
+  return format({ month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
+}
+
 /** "Dec 24, 2026, 6:00 PM" */
 export function formatDateTime(iso: string, timeZone?: string): string {
   return format({ month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' }, timeZone).format(new Date(iso));
