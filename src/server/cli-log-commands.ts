@@ -33,7 +33,7 @@ import { DEFAULT_RETENTION, describeRemoved, type CompactionReport } from '../ru
 import { MAX_TEXT_FILTER } from '../runtime/invocation-log.js';
 import { MAX_WINDOW_SECONDS } from '../runtime/log-metrics.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
-import { OUTCOMES, type DeadLetterView, type FunctionDetail, type FunctionMetrics, type InvocationView, type StorageView } from '../runtime/views.js';
+import { OUTCOMES, type DeadLetterView, type FunctionDetail, type FunctionMetrics, type InvocationDetail, type InvocationView, type StorageView } from '../runtime/views.js';
 
 const STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
 
@@ -42,7 +42,8 @@ export const invocations = command({
   usage: `leedz invocations [--id ID] [--function F] [--outcome O] [--state S] [--type T] [--http C] [--parent ID]
                   [--since T] [--until T] [--text S] [--before ID] [--limit N] [--json] [--endpoint URL] [--data DIR]
 
-  --id ID        this invocation: its id, or a prefix no other id shares (as the table shows it)
+  --id ID        this invocation: its id, or a prefix no other id shares (as the table shows it);
+                 below the table, its error in full and each failed attempt
   --function F   only this function (its name, deployed name Leedz-<name>, or ARN)
   --outcome O    ${OUTCOMES.join(' | ')}
   --state S      ${STATES.join(' | ')}
@@ -127,9 +128,21 @@ export const invocations = command({
     // The cursor in full: a short id of this page may be shared by an older invocation.
     const last = rows.at(-1);
     if (last !== undefined && rows.length === limit) console.log(`next page: --before ${last.id}`);
+    // One invocation asked for by its id: what the table cuts short, and each failed attempt.
+    if (filters.id !== undefined && rows.length === 1) printDetail(await getJson<InvocationDetail>(values, `/local/invocations/${encodeURIComponent(rows[0]!.id)}`), today);
     return 0;
   },
 });
+
+/** Below the table of one invocation: its id in full, its error in full, each failed attempt, its replays. */
+function printDetail(detail: InvocationDetail, today: string): void {
+  const errorOf = (error: { errorType: string; errorMessage: string }) => `${error.errorType}: ${error.errorMessage}`;
+  console.log(`\nid:       ${detail.id}`);
+  if (detail.error !== null) console.log(`error:    ${errorOf(detail.error)}`);
+  for (const attempt of detail.failedAttempts) console.log(`attempt ${attempt.attempt} failed at ${logTime(attempt.endedAt, today)}: ${errorOf(attempt.error)}`);
+  if (detail.replayOf !== null) console.log(`replay of: ${detail.replayOf}`);
+  if (detail.replayedAs.length > 0) console.log(`replayed as: ${detail.replayedAs.join(', ')}`);
+}
 
 /** `--since` and `--until` as instants; a window that ends before it starts is a mistake, not "(none)". */
 function sinceUntil(since: string | undefined, until: string | undefined): { from: string | undefined; to: string | undefined } {
@@ -283,7 +296,11 @@ export const metrics = command({
   usage: `leedz metrics [--window SECONDS] [--json] [--endpoint URL] [--data DIR]
 
   Counts are kept as running counters since the data folder's first invocation (they survive a
-  restart and retention); percentiles are over each function's latest 1,000 invocations.
+  restart and retention); percentiles are over each function's latest 1,000 invocations. They count
+  invocations, not attempts: an event that failed three times is one Invocations and one Errors
+  when it ends (CloudWatch counts each attempt); an event dropped before it ran (too old, say) is
+  one Invocations, no Errors, one AsyncEventsDropped. \`leedz invocations --id <id>\` shows an
+  invocation's attempts.
 
   --window SECONDS   only invocations enqueued in the last SECONDS (that the log still holds; ten
                      years, ${MAX_WINDOW_SECONDS.toLocaleString('en-US')} seconds, at most)${SERVER_HELP}`,

@@ -410,6 +410,14 @@ describe('against a running example server', () => {
     const id = /^(\d+)\s+orderController/m.exec(list.out)![1]!;
     const replay = await leedz('dlq', 'replay', id, ...flags);
     expect(replay.out).toMatch(new RegExp(`dead letter ${id} replayed as invocation `));
+    // The failed event asked for by its id: the error in full, each failed attempt, and its replay.
+    const letter = server.runtime.getDeadLetter(Number(id))!;
+    const failed = server.runtime.getInvocation(letter.invocationId)!;
+    const shown = await leedz('invocations', '--id', letter.invocationId.slice(0, 13), ...flags);
+    expect(shown.out).toContain(`\nid:       ${failed.id}\nerror:    ${failed.error!.errorType}: ${failed.error!.errorMessage}\n`);
+    for (const attempt of failed.failedAttempts) expect(shown.out).toMatch(new RegExp(`^attempt ${attempt.attempt} failed at [\\d:. -]+: ${attempt.error.errorType}: `, 'm'));
+    expect(failed.failedAttempts.length).toBe(3);
+    expect(shown.out).toContain(`replayed as: ${replay.out.split(' ').at(-1)}`);
     expect((await leedz('dlq', 'replay', id, ...flags)).err).toMatch(/409: dead letter \d+: already replayed/);
     const metrics = await leedz('metrics', '--json', ...flags);
     expect((JSON.parse(metrics.out) as { function: string; AsyncEventsReceived: number }[]).find((m) => m.function === 'orderController')!.AsyncEventsReceived).toBeGreaterThan(0);
