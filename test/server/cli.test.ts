@@ -413,7 +413,7 @@ describe('against a running example server', () => {
     // The failed event asked for by its id: the error in full, each failed attempt, and its replay.
     const letter = server.runtime.getDeadLetter(Number(id))!;
     const failed = server.runtime.getInvocation(letter.invocationId)!;
-    const shown = await leedz('invocations', '--id', letter.invocationId.slice(0, 13), ...flags);
+    const shown = await leedz('invocations', '--id', letter.invocationId, ...flags);
     expect(shown.out).toContain(`\nid:       ${failed.id}\nerror:    ${failed.error!.errorType}: ${failed.error!.errorMessage}\n`);
     for (const attempt of failed.failedAttempts) expect(shown.out).toMatch(new RegExp(`^attempt ${attempt.attempt} failed at [\\d:. -]+: ${attempt.error.errorType}: `, 'm'));
     expect(failed.failedAttempts.length).toBe(3);
