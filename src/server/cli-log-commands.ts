@@ -351,7 +351,8 @@ export const compact = command({
   leedz.db loses its expired idempotency records, outbox messages dispatched over a week ago, and
   emails of the dev outbox older than LEEDZ_RETENTION_HOURS or beyond the newest LEEDZ_RETENTION_EMAILS
   (default ${DEFAULT_EMAILS_KEPT.toLocaleString('en-US')}). The server does this by itself (the log every few seconds, leedz.db
-  about once a minute); this runs it now.
+  about once a minute); this runs it now, with the settings the server was started with: set the
+  LEEDZ_RETENTION_* variables where \`npm start\` runs, not here.
 
   --vacuum   also give the freed space back to the file system (rewrites the files; takes a moment)
   --json     print JSON${SERVER_HELP}`,
@@ -362,6 +363,11 @@ export const compact = command({
   options: { vacuum: { type: 'boolean' }, json: { type: 'boolean' }, ...SERVER_OPTIONS },
   async run({ values, positionals }) {
     noArguments('compact', positionals);
+    // The server applies its own settings: the same variables given to this command would change nothing, silently.
+    const ignored = Object.keys(process.env).filter((name) => name.startsWith('LEEDZ_RETENTION_') && process.env[name] !== '');
+    if (ignored.length > 0) {
+      console.error(`note: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} read by the server when it starts, not by compact: it applies the settings the server runs with (restart it with them to change them)`);
+    }
     const report = await getJson<CompactionReport>(values, `/local/compact${values.vacuum ? '?vacuum=true' : ''}`, 'POST');
     const storage = await getJson<StorageView[]>(values, '/local/storage');
     if (values.json === true) {

@@ -501,6 +501,21 @@ describe('against a running example server', () => {
     expect(json.storage[0]).toMatchObject({ name: 'runtime', bytes: expect.any(Number) });
   });
 
+  it('compact says that retention variables given to it change nothing: the server reads them when it starts', async () => {
+    expect((await leedz('compact', ...flags)).err).toBe('');
+    vi.stubEnv('LEEDZ_RETENTION_INVOCATIONS', '10');
+    vi.stubEnv('LEEDZ_RETENTION_HOURS', '0');
+    try {
+      const result = await leedz('compact', ...flags);
+      expect(result.code).toBe(0);
+      expect(result.err).toBe(
+        'note: LEEDZ_RETENTION_INVOCATIONS, LEEDZ_RETENTION_HOURS are read by the server when it starts, not by compact: it applies the settings the server runs with (restart it with them to change them)',
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('credentials prints export lines for eval, KEY=value lines, or JSON, with the endpoint', async () => {
     const env = await leedz('credentials', ...flags);
     expect(env.out).toMatch(/^export AWS_ACCESS_KEY_ID=AKIA[A-Z2-7]{16}$/m);
