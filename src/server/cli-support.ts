@@ -171,7 +171,10 @@ async function readJson<T>(flags: ServerFlags, response: Response, elsewhere: st
     const message = jsonMessage(text);
     if (message === undefined) throw new ServerError(response.status === 404 ? `${elsewhere}; ${response.url} answered 404 (is --endpoint a Leedz server?)` : notLeedz());
     const hint = wrongCredentialsHint(flags, response);
-    throw new ServerError(`${response.status}: ${message}${hint === undefined ? '' : `\n${hint}`}`);
+    // With the hint, Lambda's first sentence is enough: the canonical request it goes on with (for
+    // whoever wrote the signer) would bury what to do.
+    const said = hint === undefined ? message : message.split('\n')[0]!;
+    throw new ServerError(`${response.status}: ${said}${hint === undefined ? '' : `\n${hint}`}`);
   }
   try {
     return JSON.parse(text) as T;

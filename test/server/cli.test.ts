@@ -550,6 +550,24 @@ describe('against a running example server', () => {
     }
   });
 
+  it('the right key with a wrong secret is two lines: Lambda’s refusal without its canonical request, and the hint', async () => {
+    const other = tempDir('leedz-cli-');
+    try {
+      const mine = JSON.parse(readFileSync(join(dir.path, 'keys', 'runtime-credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+      mkdirSync(join(other.path, 'keys'), { recursive: true });
+      writeFileSync(join(other.path, 'keys', 'runtime-credentials.json'), JSON.stringify({ ...mine, secretAccessKey: `${mine.secretAccessKey.slice(1)}x` }), { mode: 0o600 });
+      const result = await leedz('invocations', '--endpoint', server.url, '--data', other.path);
+      expect(result.code).toBe(1);
+      const lines = result.err.trim().split('\n');
+      expect(lines[0]).toMatch(/^leedz invocations: 403: The request signature we calculated does not match the signature you provided\./);
+      expect(lines.at(-1)).toContain(`the credentials in ${join(other.path, 'keys')} are not this server's`);
+      expect(lines).toHaveLength(2);
+      expect(result.err).not.toContain('Canonical String');
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('a server that is not there is a one-line message and exit 1', async () => {
     const result = await leedz('invocations', '--endpoint', 'http://127.0.0.1:1', '--data', dir.path);
     expect(result.code).toBe(1);
