@@ -113,7 +113,8 @@ function untilStopped(close: () => Promise<void>): Promise<void> {
       if (stopping) return;
       stopping = true;
       clearInterval(watch);
-      console.log(`${why}: finishing running invocations…`);
+      // Waiting may take up to the longest timeout of what runs: say how to stop at once, and what that costs.
+      console.log(`${why}: finishing running invocations… (Ctrl-C again stops at once: the events still running then run again at the next start)`);
       close().then(resolve, (error: unknown) => {
         console.error(error);
         resolve();

@@ -83,7 +83,8 @@ describe('npm start', () => {
     expect(((await functions.json()) as { name: string }[]).map((f) => f.name)).toContain('emailHelper');
     expect((await fetch(printed!, { redirect: 'manual' })).headers.get('set-cookie')).toBeNull();
 
-    const stopped = waitForOutput(npm, /the process that started the server is gone/, 15_000);
+    // It says how to stop at once, should the running invocations take their time.
+    const stopped = waitForOutput(npm, /the process that started the server is gone: finishing running invocations… \(Ctrl-C again stops at once: /, 15_000);
     process.kill(npm.pid!, 'SIGTERM');
     await stopped;
     let up = true;
