@@ -14,6 +14,7 @@ import type { DestinationCondition } from '../framework/destination-record.js';
 import type { SerializedFunctionError } from '../framework/errors.js';
 import { iso, toDeadLetterView, toDestinationRecordView, toView, type DeadLetterRow, type DestinationRecordRow } from './log-views.js';
 import type { InvocationRow } from './runtime-db.js';
+import { REDACTED } from './redact.js';
 import type { DeadLetterView, DestinationRecordView, InvocationDetail, InvocationFilter, InvocationView } from './views.js';
 
 /** The fields of a new row; see {@link invocationRow} for the defaults. `lease_owner`: stored already leased to that worker. */
@@ -77,6 +78,11 @@ export interface WorkerRow {
   pid: number;
   host: string;
   heartbeat_at: number;
+}
+
+/** Whether a logged payload lost secrets to the redaction (src/runtime/redact.ts): what a replay cannot send again. */
+export function heldSecrets(payload: string): boolean {
+  return payload.includes(JSON.stringify(REDACTED));
 }
 
 const MAX_LIST = 10_000;
@@ -390,6 +396,7 @@ export function createInvocationLog(db: Database.Database) {
         ...toView(row, true),
         failedAttempts: attemptsOf.all(id).map((a) => ({ attempt: a.attempt, startedAt: iso(a.started_at)!, endedAt: iso(a.ended_at)!, error: JSON.parse(a.error) as SerializedFunctionError })),
         replayedAs: replaysOf.all(id),
+        replayable: !heldSecrets(row.payload),
       };
     },
     deadLetters(options: { includeReplayed?: boolean; limit?: number } = {}): DeadLetterView[] {

@@ -27,7 +27,7 @@ import { createCallChain, type CallChain, type CallerLink } from './call-chain.j
 import { createCompletionRecorder } from './completions.js';
 import { createFunctionSettings } from './function-settings.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, runHandler } from './handler-run.js';
-import { createInvocationLog, invocationRow, laneOf, type InvocationLog } from './invocation-log.js';
+import { createInvocationLog, heldSecrets, invocationRow, laneOf, type InvocationLog } from './invocation-log.js';
 import { readMetrics } from './log-metrics.js';
 import { endSyncInvocation } from './sync-invocation.js';
 import { REDACTED } from './redact.js';
@@ -389,7 +389,7 @@ export class LocalRuntime implements Transport {
     const detail = this.log.detail(idOrPrefix);
     if (detail === undefined) throw new RangeError(`invocation ${idOrPrefix}: not found`);
     const row = this.log.row(detail.id)!;
-    if (row.payload.includes(JSON.stringify(REDACTED))) {
+    if (heldSecrets(row.payload)) {
       throw new RangeError(`invocation ${row.id}: its payload held secrets the log does not keep ("${REDACTED}"); invoke it again from its caller`);
     }
     if (!this.registry.has(row.function)) throw new RangeError(`invocation ${row.id}: its function ${row.function} is not registered here`);

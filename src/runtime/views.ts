@@ -53,6 +53,8 @@ export interface InvocationDetail extends InvocationView {
   failedAttempts: { attempt: number; startedAt: string; endedAt: string; error: SerializedFunctionError }[];
   /** The ids of its replays, oldest first. */
   replayedAs: string[];
+  /** False when its payload held secrets the log did not keep (a sign-in token): it cannot be replayed from the log. */
+  replayable: boolean;
 }
 
 /** A class of HTTP statuses; `error` is 4xx and 5xx. */

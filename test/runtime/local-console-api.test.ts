@@ -78,6 +78,9 @@ describe('/local for the console', () => {
 
     const secret = await runtime.invoke('login', { token: 'a-secret' }, 'RequestResponse');
     await runtime.drain();
+    // The detail says so before anyone tries (the console's Replay button is off).
+    expect((await fetchJson(`/local/invocations/${secret.requestId}`)).replayable).toBe(false);
+    expect((await fetchJson(`/local/invocations/${first.requestId}`)).replayable).toBe(true);
     const refused = await call(`/local/invocations/${secret.requestId}/replay`);
     expect(refused.status).toBe(409);
     expect(refused.body.message).toMatch(/secrets the log does not keep/);

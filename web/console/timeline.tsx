@@ -344,10 +344,11 @@ function InvocationPanel({ id }: { id: string }) {
           <p class="detail-status">
             <StatusPill invocation={detail} />{' '}
             {/* Replayed before: the button says so, as the list below does ("Replayed as"). */}
-            <button type="button" class="small" disabled={replay.busy} onClick={replayNow}>
+            <button type="button" class="small" disabled={replay.busy || !detail.replayable} onClick={replayNow}>
               {replay.busy ? 'Replaying…' : detail.replayedAs.length > 0 ? 'Replay again' : 'Replay'}
             </button>
           </p>
+          {!detail.replayable && <p class="muted small">Not replayable: its payload held secrets the log does not keep. Invoke it again from its caller.</p>}
           {replay.message !== undefined && (
             <p class={`notice ${replay.failed ? 'error' : 'ok'}`} role="status">
               {replay.message}{' '}
