@@ -278,7 +278,8 @@ export interface Store {
    */
   releaseCheckout(trade: string, id: string, buyer: string): Promise<boolean>;
   /**
-   * Mark sold exactly once, on the condition that the leed is still active, `sale.amount` is its
+   * Mark sold exactly once, on the condition that the leed is still active and has not ended at
+   * `sale.soldAt` (else `not-active`), `sale.amount` is its
    * price, and no other buyer's hold lasts at `sale.soldAt` (`until > soldAt`, the hold's buyer not
    * `sale.buyer`), all checked in the same atomic step as the write: a price changed since checkout
    * never sells at the old one (`wrong-amount`), and a payment on a checkout its buyer cancelled never

@@ -776,6 +776,17 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect((await store.getLeed('dj', leed.id))?.buyer).toBe('sam');
       });
 
+      it('refuses a payment made after the gig ended as not-active (it is refunded): the leed stays as it was', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        expect(await store.recordSale(sale(leed, { soldAt: at('2030-06-01T20:01') }), [anOutboxMessage()])).toMatchObject({ ok: false, reason: 'not-active' });
+        expect(await store.getLeed('dj', leed.id)).toEqual(leed);
+        expect(await pendingIds()).toEqual([]);
+        // Up to its end it is still for sale.
+        expect(await store.recordSale(sale(leed, { soldAt: at('2030-06-01T20:00') }), [])).toMatchObject({ ok: true });
+      });
+
       it('refuses a deleted leed as not-active and an unknown one as not-found', async () => {
         const leed = aLeed();
         await store.insertLeed(leed, []);

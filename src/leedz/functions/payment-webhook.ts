@@ -2,7 +2,7 @@
  * `POST /api/payments/webhook`: the payment provider reports a payment. The signature is verified
  * over the raw body (unsigned or wrong → 401, nothing changes; signed but not a payment for a leed →
  * 200, nothing changes); the leed is marked sold exactly
- * once, on the condition that it is still active, the amount paid is its price and no other buyer's
+ * once, on the condition that it is still active and not over, the amount paid is its price and no other buyer's
  * checkout hold lasts; a second payment for a sold leed, a payment of another amount, or one on an old
  * checkout while another buyer holds the leed, is refunded (answered 200 `{sold: false}` and logged),
  * and its payer is told why by email (`emailHelper.paymentRefunded`, once per payment).

@@ -18,7 +18,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { conflictMessage } from '../../../leedz/domain/conflict.js';
-import type { Leed } from '../../../leedz/domain/leed.js';
+import { hasEnded, type Leed } from '../../../leedz/domain/leed.js';
 import { previewLeed } from '../../../leedz/domain/visibility.js';
 import {
   ConflictError,
@@ -167,7 +167,9 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     const leed = leedFromItem(item);
     if (item.paymentId === sale.paymentId && item.buyer === sale.buyer) return { ok: false, reason: 'duplicate-payment', leed };
     if (item.status === 'sold') return { ok: false, reason: 'already-sold', leed };
-    if (item.status !== 'active') return { ok: false, reason: 'not-active', leed };
+    // Over when the payment arrives (a checkout page left open past the gig): no longer for sale. The
+    // revision in the sale's condition keeps the end as read.
+    if (item.status !== 'active' || hasEnded(leed, new Date(sale.soldAt))) return { ok: false, reason: 'not-active', leed };
     // The price as read; the sale's condition on the revision makes it the price at the write.
     if (item.price !== sale.amount) return { ok: false, reason: 'wrong-amount', leed };
     return undefined;

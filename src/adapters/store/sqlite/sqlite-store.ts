@@ -13,7 +13,7 @@
  */
 import Database from 'better-sqlite3';
 import { conflictMessage } from '../../../leedz/domain/conflict.js';
-import type { Leed } from '../../../leedz/domain/leed.js';
+import { hasEnded, type Leed } from '../../../leedz/domain/leed.js';
 import type { User } from '../../../leedz/domain/user.js';
 import {
   type Bookkeeping,
@@ -418,7 +418,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         const leed = leedFromRow(row);
         if (row.payment_id === sale.paymentId && row.buyer === sale.buyer) return { ok: false, reason: 'duplicate-payment', leed };
         if (row.status === 'sold') return { ok: false, reason: 'already-sold', leed };
-        if (row.status !== 'active') return { ok: false, reason: 'not-active', leed };
+        // Over when the payment arrives (a checkout page left open past the gig): no longer for sale.
+        if (row.status !== 'active' || hasEnded(leed, new Date(sale.soldAt))) return { ok: false, reason: 'not-active', leed };
         if (row.price !== sale.amount) return { ok: false, reason: 'wrong-amount', leed };
         // Read under this transaction's write lock, so the hold cannot change before the sale is written.
         if (row.reserved_by !== null && row.reserved_by !== sale.buyer && row.reserved_until !== null && row.reserved_until > toMs(sale.soldAt)) {
