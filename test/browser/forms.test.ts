@@ -249,6 +249,16 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
       expect(await page.getByLabel('Client email', { exact: true }).inputValue()).toBe('');
       expect(await restored.count()).toBe(0);
       expect(await page.evaluate(() => JSON.stringify(sessionStorage))).not.toContain('vip.client@example.com');
+
+      // Signed out in another tab: this tab's draft (each tab keeps its own) goes too.
+      await typeDraft();
+      expect(await page.evaluate(() => JSON.stringify(sessionStorage))).toContain('vip.client@example.com');
+      const other = await hal.context.newPage();
+      await other.goto(`${t.url}/`);
+      await other.locator('.site-header').getByRole('button', { name: 'Sign out' }).click();
+      await visible(page.locator('.site-header').getByRole('link', { name: 'Sign in' }));
+      await expect.poll(() => page.evaluate(() => JSON.stringify(sessionStorage)), { timeout: 5_000 }).not.toContain('vip.client@example.com');
+      await other.close();
     } finally {
       await hal.close();
     }

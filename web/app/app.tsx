@@ -82,7 +82,11 @@ export function App() {
       if (shownUser.current === undefined) return;
       fetchMe().then(
         (user) => {
-          if ((user?.username ?? null) !== shownUser.current) setMe(user);
+          if ((user?.username ?? null) === shownUser.current) return;
+          // Signed out elsewhere: this tab's drafts go too, as the tab that signed out dropped its own
+          // (each tab keeps its own, and a client's contact is in them).
+          if (user === null) dropDrafts();
+          setMe(user);
         },
         () => undefined,
       );
