@@ -105,7 +105,7 @@ export function ReceiptPage({ trade, id }: { trade: string; id: string }) {
                 : heldByOther
                   ? `Another vendor is checking out this leed until ${until}. If you paid for it, your payment is refunded: the leed was on hold for them when your payment arrived. If they do not pay, you can buy it then.`
                   : leed.status === 'active'
-                    ? 'No payment has arrived for this leed. If you paid, the receipt will also come by email.'
+                    ? 'No sale to you has been recorded. If you paid, an email tells you what became of the payment: the receipt, or, when the leed changed since your checkout (its price, say), that your payment is refunded, and why.'
                     : 'This receipt belongs to the buyer of the leed.'}
         </p>
         <p>
