@@ -185,6 +185,17 @@ export function createInvocationLog(db: Database.Database) {
     `UPDATE invocations SET state = 'queued', available_at = ?, lease_owner = NULL
      WHERE state = 'running' AND lease_owner <> ? AND lease_owner NOT IN (SELECT owner FROM workers)`,
   );
+  // The attempt a dead process was making counts (as Lambda's would): it is written down as a failed
+  // one, ended when the recovery found it, so that an event's attempts and its failures agree.
+  const cutShort = JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: 'The runtime process exited during this attempt; the event was delivered again', trace: [] });
+  const recordCutShortOf = db.prepare(
+    `INSERT OR IGNORE INTO attempts (invocation_id, attempt, started_at, ended_at, error)
+     SELECT id, attempts, ?, ?, ? FROM invocations WHERE state = 'running' AND lease_owner = ?`,
+  );
+  const recordCutShortOfOrphans = db.prepare(
+    `INSERT OR IGNORE INTO attempts (invocation_id, attempt, started_at, ended_at, error)
+     SELECT id, attempts, ?, ?, ? FROM invocations WHERE state = 'running' AND lease_owner <> ? AND lease_owner NOT IN (SELECT owner FROM workers)`,
+  );
   const attempt = db.prepare(`INSERT OR REPLACE INTO attempts (invocation_id, attempt, started_at, ended_at, error) VALUES (?, ?, ?, ?, ?)`);
   const countOpenDeadLetters = db.prepare<[], number>('SELECT count(*) FROM dead_letters WHERE replayed_as IS NULL').pluck();
   const deadLetter = db.prepare(
@@ -315,6 +326,7 @@ export function createInvocationLog(db: Database.Database) {
     },
     /** Requeue what `owner` was running and forget it; returns how many events it held. */
     releaseWorker(owner: string, now: number): number {
+      recordCutShortOf.run(now, now, cutShort, owner);
       const released = releaseOwner.run(now, owner).changes;
       removeWorker.run(owner);
       return released;
@@ -324,6 +336,7 @@ export function createInvocationLog(db: Database.Database) {
     },
     /** Requeue events leased by an owner that left no worker row (removed by an earlier recovery). */
     releaseOrphans(self: string, now: number): void {
+      recordCutShortOfOrphans.run(now, now, cutShort, self);
       releaseOrphans.run(now, self);
     },
 
