@@ -45,7 +45,7 @@ import { OUTBOX_RELAY } from './deployables.js';
 import type { ConcurrencyPlan } from './edge-limits.js';
 import { addApiRoutes } from './http-api.js';
 import { type LambdaSpec, lambdaSpecs, SERVICE_USERS, tableActions } from './lambda-specs.js';
-import { planLambdaCaps, type MailRatePlan } from './mail-rate.js';
+import { planLambdaCaps, unplannedMailSenders, type MailRatePlan } from './mail-rate.js';
 import { Observability } from './observability.js';
 import { addMailFeedback, addServices, addTables, grantServices } from './stack-services.js';
 import { WebSite } from './web-site.js';
@@ -127,6 +127,7 @@ export class LeedzStack extends Stack {
     // the rest; the mail Lambdas' caps are what share SES's rate between their containers.
     const { concurrency, mail, warnings } = planLambdaCaps(props.lambdaConcurrency, props.sesMaxSendRate ?? 1, { functions, controllers, lanes });
     for (const [index, warning] of warnings.entries()) Annotations.of(this).addWarningV2(index === 0 ? 'leedz:lambda-concurrency' : 'leedz:mail-rate', warning);
+    unplannedMailSenders(SERVICE_USERS.mailer, mail);
     this.mailRate = mail;
     this.concurrency = concurrency;
     // The SES configuration set every email is sent with: its events report bounces and complaints.

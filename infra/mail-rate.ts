@@ -155,3 +155,19 @@ export function planLambdaCaps(
     ],
   };
 }
+
+/**
+ * Refuse a Lambda that sends email outside the plan: SES's rate is shared out between `emailHelper`'s
+ * lanes only (their containers, their pace, the configuration set that reports bounces), so another
+ * sender would pace itself at the whole account's rate, per container, and its bounces would go
+ * unheard. Email goes through an `emailHelper` route (invoke it), or the plan learns the new sender.
+ */
+export function unplannedMailSenders(mailers: readonly string[], plan: Pick<MailRatePlan, 'priority'>): void {
+  const outside = mailers.filter((name) => name !== plan.priority.lambda);
+  if (outside.length > 0) {
+    throw new Error(
+      `${outside.join(', ')} ${outside.length === 1 ? 'sends' : 'send'} email (SERVICE_USERS.mailer), but SES's rate is planned for ${plan.priority.lambda} and its lanes only ` +
+        `(infra/mail-rate.ts): send the email through an ${plan.priority.lambda} route (invoke it), or add the sender to the plan`,
+    );
+  }
+}

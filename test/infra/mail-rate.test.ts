@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BATCH_MARGIN_SECONDS, MAX_TIMEOUT_SECONDS, planLambdaCaps, planMailRate } from '../../infra/mail-rate.js';
+import { BATCH_MARGIN_SECONDS, MAX_TIMEOUT_SECONDS, planLambdaCaps, planMailRate, unplannedMailSenders } from '../../infra/mail-rate.js';
 import { readDeployables } from '../../infra/deployables.js';
-import { lambdaSpecs } from '../../infra/lambda-specs.js';
+import { lambdaSpecs, SERVICE_USERS } from '../../infra/lambda-specs.js';
 import { MAX_BATCH_SIZE } from '../../src/leedz/controllers/email-helper.js';
 
 /** Every container of both lanes sending at its pace at once, in emails a second. */
@@ -66,5 +66,15 @@ describe("SES's rate, shared by the mail Lambdas' containers", () => {
     expect(small.concurrency.reserved.size).toBe(0);
     expect(small.mail.bulk).toMatchObject({ containers: 50, reserved: false });
     expect(small.warnings).toHaveLength(2);
+  });
+});
+
+describe('who may send email', () => {
+  it('is emailHelper (and its lanes) only: another sender would pace at the whole account’s rate, unheard by the bounce handling, so synth refuses it', () => {
+    const plan = planMailRate(14);
+    expect(() => unplannedMailSenders(SERVICE_USERS.mailer, plan)).not.toThrow();
+    expect(() => unplannedMailSenders([...SERVICE_USERS.mailer, 'reminders'], plan)).toThrow(
+      /^reminders sends email \(SERVICE_USERS\.mailer\), but SES's rate is planned for emailHelper and its lanes only \(infra\/mail-rate\.ts\): send the email through an emailHelper route/,
+    );
   });
 });
