@@ -4,8 +4,8 @@
  * caller learns of a bad payload at once instead of from a dead letter.
  *
  * @example
- * await invoke(ctx, emailHelper).notifyUsers.event({ leedId }, { idempotencyKey: `notify:${leedId}` });
- * const count = await invoke(ctx, bookkeeping).countLeedz.requestResponse({ trade: 'dj' });
+ * await invoke(ctx, emailHelper).notifyUsers.event({ leedId, trade }, { idempotencyKey: `notify:${leedId}` });
+ * await invoke(ctx, bookkeeping).leedPosted.requestResponse({ leedId, trade }); // the route's result, or FunctionInvocationError
  */
 import type { InvocationContext } from './context.js';
 import type { Controller } from './define.js';
@@ -14,7 +14,12 @@ import { FrameworkError, type SerializedFunctionError } from './errors.js';
 import { InvokeError, type InvokeResult } from './transport.js';
 
 export interface EventOptions {
-  /** Identifies the effect for the idempotency helper and for dead-letter replay. */
+  /**
+   * A name for the event's effect, kept with it (the invocation log, its dead letter, a replay) and
+   * given to the handler as `ctx.meta.idempotencyKey`. It deduplicates nothing by itself: a handler
+   * whose effect must happen once claims a key with the idempotency helper (`once` in
+   * src/framework/idempotency.ts), as the marketplace's controllers do with keys of their own.
+   */
   idempotencyKey?: string;
 }
 
@@ -54,7 +59,7 @@ export function invoke<C extends Controller>(ctx: InvocationContext, controller:
   if (ctx.allowedTargets !== 'any' && !ctx.allowedTargets.has(controller.name)) {
     throw new InvokeError(
       'AccessDeniedException',
-      `${ctx.functionName} is not allowed to invoke ${controller.name}: declare it in the function's "invokes"`,
+      `${ctx.functionName} is not allowed to invoke ${controller.name}: add it to ${ctx.functionName}'s "invokes" (a function lists the controller itself, a controller its name)`,
     );
   }
   const routes: Record<string, RouteInvoker<unknown, unknown>> = {};

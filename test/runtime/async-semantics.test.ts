@@ -290,7 +290,11 @@ describe('declared targets', () => {
     runtime.start();
     const id = await run({ function: 'go' }, 'undeclared');
     await runtime.drain();
-    expect(runtime.getInvocation(id)!.error).toMatchObject({ errorType: 'AccessDeniedException' });
+    expect(runtime.getInvocation(id)!.error).toMatchObject({
+      errorType: 'AccessDeniedException',
+      // Says where the declaration goes, in the form each kind of deployable writes it.
+      errorMessage: 'undeclared is not allowed to invoke loop: add it to undeclared\'s "invokes" (a function lists the controller itself, a controller its name)',
+    });
     expect(calls.get('loop')).toBeUndefined();
   });
 });
