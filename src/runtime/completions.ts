@@ -65,8 +65,13 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
   /** Queue the record as an Event of the destination (Lambda's destinations are asynchronous invocations). */
   function sendToDestination(row: InvocationRow, destination: string, condition: DestinationCondition, response: Response | undefined, now: number): void {
     const recordJson = stringifyJson(buildRecord(row, condition, response, now));
-    if (!registry.has(destination) || Buffer.byteLength(recordJson) > EVENT_PAYLOAD_LIMIT) {
-      // Lambda drops the record and counts DestinationDeliveryFailures; we also keep it as a dead letter.
+    const unknown = !registry.has(destination);
+    if (unknown || Buffer.byteLength(recordJson) > EVENT_PAYLOAD_LIMIT) {
+      // Lambda drops the record and counts DestinationDeliveryFailures; we also keep it as a dead letter, and say why.
+      deps.onLog(
+        `runtime: ${row.function} ${row.id}: the ${condition === 'Success' ? 'onSuccess' : 'onFailure'} record could not go to ${destination} ` +
+          `(${unknown ? 'no function of that name is registered' : `it is over ${EVENT_PAYLOAD_LIMIT} bytes`})${condition === 'Success' ? '' : '; it is kept as a dead letter'}`,
+      );
       log.bumpCounter(row.function, 'DestinationDeliveryFailures');
       log.destinationRecord(row, destination, condition, null, recordJson, now);
       if (condition !== 'Success') deadLetter(row, condition, response, now);

@@ -178,6 +178,23 @@ describe('retries', () => {
   });
 });
 
+describe('a destination that is not there', () => {
+  it('keeps the failure record as a dead letter, counts DestinationDeliveryFailures, and says so in the runtime’s log', async () => {
+    const lines: string[] = [];
+    const own = createLocalRuntime({ dbPath: join(dir.path, 'own.db'), timeScale: TIME_SCALE, pollIntervalMs: 20, onLog: (line) => lines.push(line) });
+    try {
+      own.register(worker, { onFailure: 'failureSink', maximumRetryAttempts: 0 }).start();
+      const { requestId } = await own.invoke('worker', { function: 'alwaysFails', key: 'lost' }, 'Event');
+      await own.drain();
+      expect(own.listDeadLetters().map((d) => d.invocationId)).toEqual([requestId]);
+      expect(own.metrics().find((m) => m.function === 'worker')).toMatchObject({ DestinationDeliveryFailures: 1 });
+      expect(lines).toContain(`runtime: worker ${requestId}: the onFailure record could not go to failureSink (no function of that name is registered); it is kept as a dead letter`);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('a result JSON cannot write', () => {
   it('fails the Event like a function error (retried, then RetriesExhausted), and the events recorded beside it run once', async () => {
     runtime.start();
