@@ -89,7 +89,7 @@ describe('Lambda entry of a controller (Event)', () => {
     });
     const run = createControllerHandler(sneaky, transport)({ function: 'go' }, lambdaContext('sneaky'));
     await expect(run).rejects.toBeInstanceOf(InvokeError);
-    await expect(run).rejects.toThrow(/declare it in the function's "invokes"/);
+    await expect(run).rejects.toThrow(/add it to \w+'s "invokes" \(a function lists the controller itself, a controller its name\)/);
     expect(transport.calls).toEqual([]);
   });
 
