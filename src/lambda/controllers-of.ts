@@ -5,11 +5,9 @@
  * @example
  * export const handler = httpEntry((deps) => createAddLeed(deps, controllersOf(deps)), { store: dynamoDbStore });
  */
-import { createBookkeeping } from '../leedz/controllers/bookkeeping.js';
-import type { Controllers } from '../leedz/controllers/controllers.js';
-import { createEmailHelper } from '../leedz/controllers/email-helper.js';
+import { createControllers, type Controllers } from '../leedz/controllers/controllers.js';
 import type { MarketplaceDeps } from '../leedz/deps.js';
 
 export function controllersOf(deps: MarketplaceDeps): Controllers {
-  return { emailHelper: createEmailHelper(deps), bookkeeping: createBookkeeping(deps) };
+  return createControllers(deps);
 }

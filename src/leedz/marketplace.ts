@@ -9,9 +9,7 @@
 import { z } from 'zod';
 import type { Deployable } from '../framework/define.js';
 import { describeSchema } from '../framework/input-docs.js';
-import { createBookkeeping } from './controllers/bookkeeping.js';
-import type { Controllers } from './controllers/controllers.js';
-import { createEmailHelper } from './controllers/email-helper.js';
+import { createControllers, type Controllers } from './controllers/controllers.js';
 import type { MarketplaceDeps } from './deps.js';
 import { createAddLeed } from './functions/add-leed.js';
 import { createBuyLeed, createCancelCheckout } from './functions/buy-leed.js';
@@ -45,7 +43,7 @@ export interface Marketplace {
 }
 
 export function createMarketplace(deps: MarketplaceDeps): Marketplace {
-  const controllers: Controllers = { emailHelper: createEmailHelper(deps), bookkeeping: createBookkeeping(deps) };
+  const controllers = createControllers(deps);
   const functions: Deployable[] = [
     createGetTrades(deps),
     createGetStats(deps),
@@ -76,7 +74,7 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
   ];
   const documented = functions.map(withRouteInput);
   const operatorFunctions: Deployable[] = [...createModeration(deps, controllers)];
-  return { controllers, functions: documented, operatorFunctions, deployables: [...documented, ...operatorFunctions, controllers.emailHelper, controllers.bookkeeping] };
+  return { controllers, functions: documented, operatorFunctions, deployables: [...documented, ...operatorFunctions, ...Object.values(controllers)] };
 }
 
 /**
