@@ -189,6 +189,8 @@ export function errorLine(error: unknown): string {
  * non-Error gives `errorType` its `typeof` and an empty trace.
  */
 export function serializeError(error: unknown): SerializedFunctionError {
+  // Lambda writes a timeout's document itself, with no stack: nothing of the runtime's own code.
+  if (error instanceof TimeoutError) return { errorType: error.name, errorMessage: error.message, trace: [] };
   if (error instanceof Error) {
     return {
       errorType: error.name || 'Error',
