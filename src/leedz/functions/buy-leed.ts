@@ -19,6 +19,7 @@ import type { Controllers } from '../controllers/controllers.js';
 import { platformFeeCents } from '../domain/money.js';
 import { hasEnded } from '../domain/leed.js';
 import { formatClockInZone } from '../domain/time-zone.js';
+import { mailboxOf } from '../domain/user.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
 import { noContent, ok, problem, rateLimited } from './http.js';
@@ -42,6 +43,11 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
       const { caller, leed: leed } = found;
       const { trade, id } = leed;
       if (leed.creator === caller.username) return problem('FORBIDDEN', 'you cannot buy your own leed');
+      // One mailbox, two accounts (ada+2@… signs in as a vendor of its own): still the poster's leed.
+      const seller = await deps.store.getUser(leed.creator);
+      if (seller !== undefined && mailboxOf(seller.email) === mailboxOf(caller.email)) {
+        return problem('FORBIDDEN', 'you cannot buy your own leed: this account and the poster’s share a mailbox');
+      }
       const now = deps.now();
       if (leed.status !== 'active') return problem('CONFLICT', `this leed is ${leed.status}`);
       if (hasEnded(leed, now)) return problem('CONFLICT', 'this leed has expired');

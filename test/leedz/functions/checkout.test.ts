@@ -254,3 +254,14 @@ describe('a payment provider that cannot create the checkout', () => {
     expect(await store.getCheckoutHold('dj', leed.id, clock.toISOString())).toEqual({ buyer: 'sam', until: first.body.reservedUntil });
   });
 });
+
+describe('one’s own leed', () => {
+  it('is refused to another account of the poster’s mailbox (pat+2@ signs in as a vendor of its own), before any hold; another vendor still buys', async () => {
+    await store.createUser(aUser({ username: 'pattwo', email: 'Pat+2@Example.com' }), []);
+    const asPlus = await callFunction(marketplace, 'buyLeed', { params: params(), caller: { email: 'Pat+2@Example.com', username: 'pattwo' } }, logged, invoked);
+    expect(asPlus.status).toBe(403);
+    expect((asPlus as { body: any }).body.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/^you cannot buy your own leed/) });
+    expect(await store.getCheckoutHold('dj', leed.id, clock.toISOString())).toBeUndefined();
+    expect((await checkout('sam')).status).toBe(200);
+  });
+});
