@@ -94,7 +94,8 @@ export function unserializableResult(cause: unknown): Error {
  * write, which is retried and ends as any function error does.
  */
 export function asyncOutcome(outcome: { result: unknown } | { error: unknown }): { result: unknown } | { error: unknown } {
-  if ('error' in outcome || outcome.result === undefined || outcome.result === null) return 'error' in outcome ? outcome : { result: null };
+  if ('error' in outcome) return outcome;
+  if (outcome.result === undefined || outcome.result === null) return { result: null };
   try {
     return { result: JSON.parse(stringifyJson(outcome.result)) as unknown };
   } catch (cause) {
