@@ -7,11 +7,11 @@
  * const hello = command({ summary: 'say hello', usage: 'leedz hello [--name N]', options: { name: { type: 'string' } },
  *   async run({ values }) { console.log(`hello ${values.name ?? 'you'}`); return 0; } });
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closestKey } from '../leedz/domain/validation.js';
-import { readRuntimeCredentials, type RuntimeCredentials } from '../runtime/credentials.js';
+import { CREDENTIALS_FILE, readRuntimeCredentials, type RuntimeCredentials } from '../runtime/credentials.js';
 import { parseFunctionName } from '../runtime/function-name.js';
 import type { FunctionView } from '../runtime/views.js';
 import { ENV, resolveEndpoint } from './config.js';
@@ -115,7 +115,18 @@ export function cliCredentials(dataFlag: string | undefined): RuntimeCredentials
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
   if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey };
   // Most often the server has not run yet with this folder: a failure to explain, not a usage mistake.
-  throw new ServerError(`${noCredentialsIn(dataDir)}, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from \`leedz credentials\``);
+  // Or ./data was meant from another folder: the project's, above this one (run from docs/, say).
+  const above = dataFlag === undefined && !process.env[ENV.dataDir] ? dataDirAbove(process.cwd()) : undefined;
+  const elsewhere = above === undefined ? '' : `. ./data is this folder's: the server started in ${dirname(above)} keeps its data in ${above} (run from there, or pass --data ${above})`;
+  throw new ServerError(`${noCredentialsIn(dataDir)}, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from \`leedz credentials\`${elsewhere}`);
+}
+
+/** The nearest data folder with runtime credentials above `from` (not `from` itself), or undefined. */
+export function dataDirAbove(from: string): string | undefined {
+  for (let dir = dirname(resolve(from)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'data', 'keys', CREDENTIALS_FILE))) return join(dir, 'data');
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 /** Why a data folder has no credentials, and what to do: the words of every command that needs them. */

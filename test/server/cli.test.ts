@@ -607,6 +607,30 @@ describe('against a running marketplace server', () => {
   }, 60_000);
 });
 
+describe('run from a folder below the server’s', () => {
+  it('says where the data folder is when ./data here has no credentials but one above has (run from docs/, say)', async () => {
+    const root = tempDir('leedz-cli-');
+    const cwd = process.cwd();
+    try {
+      loadOrCreateRuntimeCredentials(join(root.path, 'data', 'keys'));
+      mkdirSync(join(root.path, 'docs'));
+      process.chdir(join(root.path, 'docs'));
+      vi.stubEnv('LEEDZ_DATA_DIR', '');
+      vi.stubEnv('AWS_ACCESS_KEY_ID', '');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
+      const result = await leedz('invocations', '--endpoint', 'http://127.0.0.1:1');
+      expect(result.code).toBe(1);
+      expect(result.err).toContain(`./data is this folder's: the server started in ${root.path} keeps its data in ${join(root.path, 'data')} (run from there, or pass --data ${join(root.path, 'data')})`);
+      // Given a folder by name, the CLI means that one: no guess.
+      expect((await leedz('invocations', '--endpoint', 'http://127.0.0.1:1', '--data', 'elsewhere')).err).not.toContain('is this folder');
+    } finally {
+      vi.unstubAllEnvs();
+      process.chdir(cwd);
+      root.cleanup();
+    }
+  });
+});
+
 describe('as a process', () => {
   it('serve names in its banner the functions whose queues are held, as the hold survives the restart', async () => {
     const dir = tempDir('leedz-cli-');
