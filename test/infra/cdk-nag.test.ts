@@ -4,12 +4,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Aspects } from 'aws-cdk-lib';
+import { Aspects } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeedzStack } from '../../infra/leedz-stack.js';
 import { suppressNagFindings } from '../../infra/nag-suppressions.js';
+import { testApp } from '../helpers/cdk-app.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const site = tempDir('leedz-nag-site-');
@@ -20,7 +21,7 @@ beforeAll(() => {
   mkdirSync(join(site.path, 'assets'));
   writeFileSync(join(site.path, 'index.html'), '<!doctype html><title>The Leedz</title>');
   writeFileSync(join(site.path, 'assets', 'app.js'), 'export {};');
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const app = testApp();
   stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', lambdaConcurrency: 1000, webSiteDir: site.path });
   suppressNagFindings(stack);
   Aspects.of(app).add(new AwsSolutionsChecks());

@@ -4,7 +4,6 @@
  * validation, which `cloudformation-validation.test.ts` runs once: this synth then takes about a second.
  */
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { USERNAME_ATTRIBUTE } from '../../src/adapters/identity/cognito/cognito-identity.js';
@@ -19,6 +18,7 @@ import { PLACE_INDEX_REGIONS } from '../../infra/stack-services.js';
 import { LAMBDA_UNRESERVED_MINIMUM, signInThrottle, stageThrottle } from '../../infra/edge-limits.js';
 import { planLambdaCaps, planMailRate } from '../../infra/mail-rate.js';
 import { OUTBOX_SWEEP } from '../../src/lambda/outbox-sweep.js';
+import { testApp } from '../helpers/cdk-app.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
 type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
@@ -42,7 +42,7 @@ let template: Template;
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const app = testApp();
   const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000 });
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Record<string, Resource>;
@@ -109,12 +109,12 @@ describe('the Lambdas', () => {
 
   it('builds each Lambda from its own bundle, when given one for every Lambda', () => {
     const bundles = new Map(allLambdas.map((name) => [name, { dir: join(import.meta.dirname, 'fixtures', 'empty-bundle') }]));
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const app = testApp();
     const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, lambdaBundles: bundles });
     const lambdas = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName !== undefined);
     expect(lambdas.map((r) => Object.keys(r.Properties.Code).sort())).toEqual(allLambdas.map(() => ['S3Bucket', 'S3Key']));
     bundles.delete('getTrades');
-    expect(() => new LeedzStack(new App(), 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, lambdaBundles: bundles })).toThrow('no bundle for the Lambda "getTrades"');
+    expect(() => new LeedzStack(testApp(), 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, lambdaBundles: bundles })).toThrow('no bundle for the Lambda "getTrades"');
   });
 
   it('sets every variable the Lambda configuration requires (no deploy that fails at its first cold start)', () => {
@@ -460,7 +460,7 @@ describe('the edge', () => {
   });
 
   it('on an account too small to reserve, deploys without caps and warns at synth what to ask for', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const app = testApp();
     const small = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 10 });
     const synthesised = Template.fromStack(small);
     expect(JSON.stringify(synthesised.toJSON())).not.toContain('ReservedConcurrentExecutions');
@@ -613,7 +613,7 @@ describe('the services behind the ports', () => {
   });
 
   it('with mailIdentity existing, creates no SES identity (another stack or the operator owns it) and sends from mailFrom as before', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const app = testApp();
     const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', mailIdentity: 'existing', adminEmail: 'admin@example.com', lambdaConcurrency: 1000 });
     const shared = Template.fromStack(stack);
     shared.resourceCountIs('AWS::SES::EmailIdentity', 0);
@@ -719,7 +719,7 @@ describe('mail at the account’s rate, bounces and complaints', () => {
   });
 
   it('at a production rate, shares it between more containers, and sizes batches to a thousand', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const app = testApp();
     const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, sesMaxSendRate: 200 });
     const fn = (name: string) => Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>).find((r) => r.Properties?.FunctionName === `Leedz-${name}`)!.Properties;
     expect(stack.mailRate.bulk).toMatchObject({ containers: 6, rate: 150, ratePerContainer: 25, batchSize: 1000 });

@@ -12,7 +12,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import Database from 'better-sqlite3';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME } from '../../infra/deployables.js';
@@ -37,6 +36,7 @@ import { dynamoDbOutboxMessage } from '../../src/lambda/dynamodb-outbox.js';
 import { createOutboxStreamHandler } from '../../src/lambda/outbox-stream-handler.js';
 import { sweepOutbox } from '../../src/lambda/outbox-sweep.js';
 import { type DynamoDbLocal, requireJava, startDynamoDbLocal } from '../helpers/dynamodb-local.js';
+import { testApp } from '../helpers/cdk-app.js';
 
 const hasJava = requireJava();
 
@@ -126,7 +126,7 @@ let template: Template;
 
 describe.skipIf(!hasJava)('each Lambda uses the table and the services exactly as it declares', () => {
   beforeAll(async () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+    const app = testApp();
     template = Template.fromStack(new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@leedz.test', adminEmail: 'admin@leedz.test', lambdaConcurrency: 1000 }));
     local = await startDynamoDbLocal();
     tableName = await local.createTable();

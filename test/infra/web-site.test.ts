@@ -6,7 +6,6 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
@@ -16,6 +15,7 @@ import { AWS_ENV } from '../../src/lambda/aws-config.js';
 import { SESSION_COOKIE } from '../../src/leedz/functions/login.js';
 import { ROUTES } from '../../src/leedz/functions/routes.js';
 import { buildWebAssets, mountWebApp, writeWebSite } from '../../src/server/web-assets.js';
+import { testApp } from '../helpers/cdk-app.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
@@ -29,7 +29,7 @@ let resources: Record<string, Resource>;
 
 beforeAll(async () => {
   written = await writeWebSite(site.path);
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const app = testApp();
   const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, webSiteDir: site.path });
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Record<string, Resource>;
@@ -210,7 +210,7 @@ describe('the CloudFront Functions', () => {
 
 it('the stack without a site dir deploys the API alone', () => {
   expect(existsSync(join(site.path, 'index.html'))).toBe(true);
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const app = testApp();
   const stack = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000 });
   expect(stack.webSite).toBeUndefined();
   Template.fromStack(stack).resourceCountIs('AWS::CloudFront::Distribution', 0);
