@@ -45,6 +45,17 @@ export function withinRadius(center: GeoPoint, point: GeoPoint, radiusMiles: num
   return haversineMiles(center, point) <= radiusMiles;
 }
 
+/**
+ * `point` with each coordinate rounded to `decimals` places (1: about 7 miles of latitude).
+ *
+ * @example
+ * roundedPoint({ lat: 39.80044, lon: -89.64983 }, 1); // → { lat: 39.8, lon: -89.6 }
+ */
+export function roundedPoint(point: GeoPoint, decimals: number): GeoPoint {
+  const scale = 10 ** decimals;
+  return { lat: Math.round(point.lat * scale) / scale, lon: Math.round(point.lon * scale) / scale };
+}
+
 function radians(degrees: number): number {
   return (degrees * Math.PI) / 180;
 }

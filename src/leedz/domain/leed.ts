@@ -259,7 +259,7 @@ export const leedSchema = z.object({
   creator: z.string().min(1),
   location: z.string(),
   zip: zipSchema,
-  /** From the geocoder; used for radius searches. */
+  /** The centre of its zip (never the address: a radius search must not locate it); used for radius searches. */
   point: geoPointSchema,
   /** What "the same place" means for conflicts (see conflict.ts). */
   placeKey: z.string(),

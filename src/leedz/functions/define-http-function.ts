@@ -13,6 +13,7 @@ import { defineFunction, type Deployable, type FunctionConfig } from '../../fram
 import type { PreparedInvocation } from '../../framework/invoker.js';
 import { z } from 'zod';
 import { streetAddressSchema } from '../domain/address.js';
+import { roundedPoint } from '../domain/geo.js';
 import type { Leed } from '../domain/leed.js';
 import type { FieldError } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
@@ -79,8 +80,20 @@ export async function locate(deps: MarketplaceDeps, body: unknown): Promise<{ pl
   const raw = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).location : undefined;
   const address = streetAddressSchema.safeParse(raw);
   if (!address.success) return {};
-  const place = await deps.geocoder.geocode(address.data);
+  const place = await leedPlace(deps, address.data);
   return place === undefined ? { problem: { path: 'location', message: 'could not be found: check the street address and the zip' } } : { place };
+}
+
+/**
+ * A leed's place: the geocoder's, with the zip's centre for its point rather than the address. Anyone
+ * may search by radius, and halving the radius around three zips measured the distances that put the
+ * house on a map (Amazon Location's point is the house's). The zip is public, so its centre tells no
+ * more; a zip the geocoder has no centre for gives the point to a tenth of a degree (a few miles).
+ */
+export async function leedPlace(deps: MarketplaceDeps, address: string): Promise<Place | undefined> {
+  const place = await deps.geocoder.geocode(address);
+  if (place === undefined) return undefined;
+  return { ...place, point: (await deps.geocoder.zipPoint(place.zip)) ?? roundedPoint(place.point, 1) };
 }
 
 /** An outbox message for a prepared controller invocation; its id doubles as the work's idempotency key. */

@@ -13,7 +13,7 @@ import { hasEnded, validateLeedPatch } from '../domain/leed.js';
 import { formatClockInZone, formatGigTime } from '../domain/time-zone.js';
 import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
-import { defineHttpFunction, locate, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
+import { defineHttpFunction, leedPlace, locate, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
 import { invalid, ok, PRIVATE, problem, storeProblem } from './http.js';
 
 export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) {
@@ -52,7 +52,7 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
       }
       const changes: Parameters<typeof deps.store.updateLeed>[3] = { ...validation.value };
       if (changes.location !== undefined) {
-        const place = located.place ?? (await deps.geocoder.geocode(changes.location));
+        const place = located.place ?? (await leedPlace(deps, changes.location));
         if (place === undefined) return invalid([{ path: 'location', message: 'could not be found: check the street address and the zip' }]);
         Object.assign(changes, { zip: place.zip, point: place.point, placeKey: place.placeKey, timeZone: place.timeZone });
       }

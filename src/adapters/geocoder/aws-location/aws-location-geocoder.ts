@@ -1,8 +1,10 @@
 /**
  * The Geocoder on AWS: Amazon Location Service's place index (`SearchPlaceIndexForText`, Places API
- * version 1), restricted to the USA and to the single best match. A leed's point is the geocoded
- * address, so "the same place" (docs/marketplace.md, Conflicts) is that point rounded to 5 decimals
- * (about a metre): two spellings of one address geocode to one point, whatever their abbreviations.
+ * version 1), restricted to the USA and to the single best match. "The same place"
+ * (docs/marketplace.md, Conflicts) is the geocoded address's point rounded to 5 decimals (about a
+ * metre): two spellings of one address geocode to one point, whatever their abbreviations. The leed
+ * keeps its zip's centre as its point, not this one (`leedPlace` in
+ * src/leedz/functions/define-http-function.ts): a radius search must not locate the house.
  *
  * Amazon Location returns points as `[longitude, latitude]` (GeoJSON order), the reverse of how
  * people write them: https://docs.aws.amazon.com/location/latest/APIReference/API_PlaceGeometry.html
