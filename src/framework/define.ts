@@ -77,8 +77,9 @@ export interface Deployable {
   /** Names of the controllers this function may invoke (its IAM policy on AWS). */
   readonly invokes: readonly string[];
   /**
-   * Dotted paths of the payload that hold secrets (`query.token`): the local runtime's invocation
-   * log stores `"[redacted]"` in their place. The handler still receives them.
+   * Dotted paths of the payload that hold secrets (`query.token`; `body.*` for every field of the
+   * body): the local runtime's invocation log stores `"[redacted]"` in their place. The handler
+   * still receives them.
    */
   readonly sensitive: readonly string[];
   /** What a caller sends, as JSON Schema with an example: one for a function, one per route for a controller. */

@@ -18,12 +18,14 @@ import { resolveServerConfig } from '../../src/server/config.js';
 import { startServer } from '../../src/server/serve.js';
 import { signedFetch } from '../../src/server/signed-fetch.js';
 import { entriesUnder, filesContaining, tablesContaining } from '../helpers/data-folder.js';
-import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { newLeedBody, signInTokenOf, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const EMAIL = 'pat@example.com';
 /** The client's contact of the leed posted: hidden until bought, and what a buyer pays for. */
-const CLIENT = { email: 'hidden.client@example.com', newEmail: 'second.client@example.com', phone: '(555) 010-2288', digits: '5550102288' };
+const CLIENT = { email: 'hidden.client@example.com', newEmail: 'second.client@example.com', typo: 'typo.client@example.com', phone: '(555) 010-2288', digits: '5550102288' };
+/** The leed's location, hidden (the default) until it is bought. */
+const LOCATION = '77 Quiet Hollow Road, Springfield, IL 62701';
 
 let t: TestServer;
 /** The session JWT the callback returned. */
@@ -33,6 +35,8 @@ let magicToken: string;
 /** The operator's one-time console link token and the session cookie it opened. */
 let consoleToken: string;
 let operatorSession: string;
+/** A sign-in link's token, sent under a misspelt name (refused) and never spent. */
+let unspentToken: string;
 
 beforeAll(async () => {
   t = await startTestServer();
@@ -46,7 +50,7 @@ beforeAll(async () => {
   const bearer = { token: jwt };
   expect((await t.api('GET', '/api/me', bearer)).status).toBe(200);
   expect((await t.api('PATCH', '/api/me', { ...bearer, body: { subscriptions: ['caricatures'], zip: '62701' } })).status).toBe(200);
-  const posted = await t.api('POST', '/api/leedz', { ...bearer, body: newLeedBody({ clientEmail: CLIENT.email, clientPhone: CLIENT.phone }) });
+  const posted = await t.api('POST', '/api/leedz', { ...bearer, body: newLeedBody({ clientEmail: CLIENT.email, clientPhone: CLIENT.phone, location: LOCATION }) });
   expect(posted.status).toBe(201);
   const own = await t.api('GET', `/api/leedz/caricatures/${posted.body.id}`, bearer);
   expect(own.body).toMatchObject({ clientEmail: CLIENT.email, clientPhone: CLIENT.digits });
@@ -60,6 +64,12 @@ beforeAll(async () => {
   const seen = await t.api('GET', `/api/leedz/caricatures/${posted.body.id}`);
   expect(seen.body.clientEmail).toBeUndefined();
   expect(seen.headers.get('cache-control')).toBeNull();
+  // A field under a misspelt name is refused, its value still in the request: the log must not keep it either.
+  expect((await t.api('POST', '/api/leedz', { ...bearer, body: newLeedBody({ clientEmail: undefined, clientemail: CLIENT.typo }) })).status).toBe(400);
+  expect((await t.api('POST', '/api/auth/login', { body: { email: 'sam@example.com' } })).status).toBe(202);
+  await t.settle();
+  unspentToken = signInTokenOf(t.server.marketplace!.outbox.listEmails({ to: 'sam@example.com', kind: 'magic-link', limit: 1 })[0]!.text)!;
+  expect((await t.api('POST', '/api/auth/callback', { body: { tokne: unspentToken } })).status).toBe(400);
   // The browser's way: the session cookie instead of the header.
   expect((await t.api('GET', '/api/me', { headers: { cookie: `leedz_session=${jwt}` } })).status).toBe(200);
 
@@ -99,10 +109,10 @@ describe('while the server runs', () => {
     expect(response.status).toBe(200);
     const invocations = (await response.json()) as { function: string; payload: unknown }[];
     const callbacks = invocations.filter((invocation) => invocation.function === 'authCallback');
-    expect(callbacks).toHaveLength(1);
-    // The token arrives in the query (GET ?token=) or the body (POST {token}); either way the log has "[redacted]".
-    const callbackTokens = [...entriesDeep(callbacks[0]!.payload)].filter(([key]) => key === 'token').map(([, value]) => value);
-    expect(callbackTokens).toEqual([REDACTED]);
+    expect(callbacks).toHaveLength(2);
+    // The token arrives in the query (GET ?token=) or the body (POST {token}), or misspelt; either way the log has "[redacted]".
+    const callbackTokens = callbacks.flatMap((callback) => [...entriesDeep(callback.payload)].filter(([key]) => /^tok/.test(key)).map(([key, value]) => [key, value]));
+    expect(callbackTokens.sort()).toEqual([['token', REDACTED], ['tokne', REDACTED]]);
 
     // Any field that could carry a credential holds "[redacted]" or is absent.
     const credentialFields = invocations.flatMap((invocation) =>
@@ -123,7 +133,10 @@ describe('while the server runs', () => {
     expect(holding(jwt), 'the session JWT is in the invocation log').toEqual([]);
     expect(holding(magicToken), 'the magic-link token is in the invocation log').toEqual([]);
     // A client's contact, sent to addLeed and editLeed and shown to the creator by getLeed: in no request, no answer.
-    for (const secret of [CLIENT.email, CLIENT.newEmail, CLIENT.digits]) expect(holding(secret), `${secret} is in the invocation log`).toEqual([]);
+    for (const secret of [CLIENT.email, CLIENT.newEmail, CLIENT.digits, CLIENT.typo]) expect(holding(secret), `${secret} is in the invocation log`).toEqual([]);
+    expect(holding(unspentToken), 'a sign-in token sent misspelt is in the invocation log').toEqual([]);
+    // Nor the hidden location a buyer pays for.
+    expect(holding('Quiet Hollow'), 'the hidden location is in the invocation log').toEqual([]);
   });
 
   it.skipIf(process.platform === 'win32')('every file of the data folder is 0600 and every folder 0700', () => {

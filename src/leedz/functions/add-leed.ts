@@ -23,8 +23,10 @@ export function newLeedId(): string {
 export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('addLeed', {
     table: ['get', 'query', 'put', 'update', 'condition-check'],
-    // The client's contact is what a buyer pays for: never in the invocation log.
-    sensitive: ['body.clientEmail', 'body.clientPhone'],
+    // The client's contact and the hidden fields are what a buyer pays for: never in the invocation
+    // log, nor under a misspelt name the request is refused for (`clientemail`). The answer names the
+    // fields a refusal is about, and a 201's the leed's id, trade and title.
+    sensitive: ['body.*'],
     handler: async (request, ctx) => {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();

@@ -20,8 +20,10 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
   return defineHttpFunction('editLeed', {
     // Moved to a place that has bookings: the store queries them (the conflict check).
     table: ['get', 'query', 'put', 'update', 'delete'],
-    // The client's contact is what a buyer pays for: never in the invocation log.
-    sensitive: ['body.clientEmail', 'body.clientPhone'],
+    // The client's contact and the hidden fields are what a buyer pays for: never in the invocation
+    // log, nor under a misspelt name the request is refused for (`clientemail`). The answer names the
+    // fields a refusal is about, and a 201's the leed's id, trade and title.
+    sensitive: ['body.*'],
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
       if (!found.ok) return found.result;

@@ -62,8 +62,9 @@ export function createAuthCallback(deps: MarketplaceDeps, controllers: Controlle
   return defineHttpFunction('authCallback', {
     // The token is redeemed by a conditional delete; a first sign-in creates the user (puts).
     table: ['get', 'put', 'delete'],
-    // The sign-in token is a secret until it is spent; the invocation log keeps "[redacted]".
-    sensitive: ['query.token', 'body.token'],
+    // The sign-in token is a secret until it is spent; the invocation log keeps "[redacted]", under
+    // any name (a misspelt `tokne` is refused with the token still good).
+    sensitive: ['query.*', 'body.*'],
     handler: async (request, ctx) => {
       const body = parseWith(callbackBodySchema, request.body ?? {});
       if (!body.ok) return body.result;
