@@ -5,7 +5,8 @@
  * checkout cancelled in another tab, once Bob holds the leed, is refunded, and the receipt page and an
  * email say so. The poster sees the hold on their own leed, and deleting it warns that a vendor paying
  * now is refunded. A checkout left open runs out after its 15 minutes (the server's clock is moved
- * past them): the other vendor's open panel shows the leed Available again, and he buys it.
+ * past them): the other vendor's open panel shows the leed Available again, and he buys it. Buy on a
+ * leed deleted since its panel opened says the leed is gone, rather than keep offering it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/leedz/deps.js';
@@ -77,6 +78,25 @@ describe.skipIf(skipChromium)('checking out, in a browser', () => {
     await b.waitForURL(`${t.url}/receipts/dj/${posted.body.id}`);
     await visible(b.getByRole('heading', { name: 'Receipt: Prom night DJ' }));
   }, 120_000);
+
+  it('Buy on a leed its poster deleted while it was open: the panel says it is gone, with no Buy left, and takes the focus', async () => {
+    const seller = await t.signIn('selld@example.com');
+    const posted = await t.api('POST', '/api/leedz', { token: seller.token, body: newLeedBody({ trade: 'dj', title: 'Gone before Ann buys', price: 3000, location: '40 Cedar Court, Springfield, IL 62702' }) });
+    expect(posted.status).toBe(201);
+    const a = ann.page;
+    await a.goto(`${t.url}/leedz/dj/${posted.body.id}`);
+    const panel = a.locator('aside.detail');
+    await visible(panel.locator('.pill', { hasText: 'Available' }));
+
+    expect((await t.api('DELETE', `/api/leedz/dj/${posted.body.id}`, { token: seller.token })).status).toBe(204);
+    await panel.getByRole('button', { name: 'Buy for $30.00' }).click();
+
+    await visible(panel.getByRole('heading', { name: 'Leed not available' }));
+    await visible(panel.getByText('This leed does not exist or was deleted.'));
+    expect(await panel.getByRole('button', { name: /Buy for/ }).count()).toBe(0);
+    expect(await panel.locator('.pill', { hasText: 'Available' }).count()).toBe(0);
+    expect(await a.evaluate(() => document.activeElement?.textContent)).toBe('Leed not available');
+  }, 60_000);
 
   it('the buyer who left the checkout page sees the leed held for them, and may continue or cancel', async () => {
     const seller = await t.signIn('sella@example.com');

@@ -53,6 +53,13 @@ export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string
     headingRef.current?.focus({ preventScroll: window.innerWidth > 1200 });
   }, [leed?.id]);
 
+  // Deleted while open (a Buy found it gone): the panel says so, and the focus, left on a button
+  // that is no more, goes to what it says.
+  const gone = result.state === 'error' && isGone(result.error);
+  useEffect(() => {
+    if (gone && leed !== undefined) headingRef.current?.focus({ preventScroll: true });
+  }, [gone]);
+
   // A hold ends by a cancel or a payment at any moment, or runs out at its time: look again every
   // few seconds while it lasts, and once it is due to end, so that Buy comes back by itself.
   const holdUntil = leed?.status === 'active' ? leed.hold?.until : undefined;
@@ -85,13 +92,13 @@ export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string
           <span aria-hidden="true">✕</span>
         </a>
       </div>
-      {result.state === 'error' && leed === undefined ? (
+      {result.state === 'error' && (leed === undefined || gone) ? (
         <>
           <h2 id="leed-title" ref={headingRef} tabIndex={-1} data-focus-on-navigate>
             Leed not available
           </h2>
           <p class="notice error" role="alert">
-            {result.error instanceof ApiError && result.error.status === 404 ? 'This leed does not exist or was deleted.' : messageOf(result.error)}
+            {isGone(result.error) ? 'This leed does not exist or was deleted.' : messageOf(result.error)}
           </p>
         </>
       ) : leed === undefined ? (
@@ -110,6 +117,11 @@ export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string
       )}
     </aside>
   );
+}
+
+/** The leed is no more (deleted): its panel says so rather than keep what it showed. */
+function isGone(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404;
 }
 
 function LeedBody({ leed, me, headingRef, onChanged, closeHref }: { leed: LeedView; me: string | null; headingRef: RefObject<HTMLHeadingElement>; onChanged: () => void; closeHref: string }) {
@@ -229,7 +241,8 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
       navigate(result.receiptUrl !== undefined ? new URL(result.receiptUrl, location.href).pathname : receiptPath(leed.trade, leed.id));
     } catch (e) {
       setError(messageOf(e));
-      onChanged();
+      // Sold or deleted meanwhile: the calendar looks again too, and a deleted leed's panel says it is gone.
+      changed();
       setBusy(false);
     }
   };
