@@ -42,6 +42,8 @@ describe.skipIf(skipChromium)('unsubscribing, in a browser', () => {
     await visible(button);
     await expect(button.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Unsubscribe');
+    // Subscriptions are also the calendar's trades: the page says so before the button is pressed.
+    await visible(page.getByText('Your subscriptions are also the trades your calendar shows: dj leaves it too.'));
     expect(await unnamedControls(page)).toEqual([]);
     await screenshot(page, 'unsubscribe-ask');
     expect(await subscriptions()).toEqual(['dj', 'magic']);
@@ -51,7 +53,7 @@ describe.skipIf(skipChromium)('unsubscribing, in a browser', () => {
     const { page } = user;
     expect(await user.context.cookies()).toEqual([]);
     await page.getByRole('button', { name: 'Unsubscribe from dj leedz' }).click();
-    await visible(page.getByText('You will get no more emails about dj leedz.'));
+    await visible(page.getByText('You will get no more emails about dj leedz, and they no longer fill your calendar.'));
     await screenshot(page, 'unsubscribe-done');
     expect(await subscriptions()).toEqual(['magic']);
     // Subscribing again is done where it is done: the marketplace's trades column.

@@ -102,7 +102,7 @@ export function ProfilePage() {
           <div class="field-row">
             <div class="field">
               <label for="profile-zip">Home zip</label>
-              <span class="field-hint">New leedz are emailed to you when they are within your radius of it. Empty: from anywhere.</span>
+              <span class="field-hint">The calendar starts with the leedz within your radius of it, and new ones there are emailed to you. Empty: from anywhere.</span>
               <input type="text" inputMode="numeric" autoComplete="postal-code" value={values.zip} onInput={(e) => setValues({ ...values, zip: (e.target as HTMLInputElement).value })} {...input('zip')} />
               {error('zip')}
             </div>
@@ -139,7 +139,8 @@ export function ProfilePage() {
       <section class="card" id="subscriptions" aria-labelledby="subs-title">
         <h2 id="subs-title">Subscriptions</h2>
         <p class="muted small">
-          {me.subscriptions.length} of at most {config().maxSubscriptions}. Subscribe in the trades column of the <a href="/">marketplace</a>.
+          The trades your calendar shows and whose new leedz are emailed to you: {me.subscriptions.length} of at most {config().maxSubscriptions}. Subscribe in the
+          trades column of the <a href="/">marketplace</a>.
         </p>
         {errorOf('subscriptions') !== undefined && <p class="field-error">subscriptions {errorOf('subscriptions')}</p>}
         <ul class="plain-list">

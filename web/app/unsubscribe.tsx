@@ -54,7 +54,7 @@ export function UnsubscribePage() {
       <section class="card narrow" aria-labelledby="unsubscribe-title">
         <h1 id="unsubscribe-title">Unsubscribed</h1>
         <p class="notice ok" role="status">
-          You will get no more emails about <strong>{state.trade}</strong> leedz.
+          You will get no more emails about <strong>{state.trade}</strong> leedz, and they no longer fill your calendar.
         </p>
         <p class="muted">
           Changed your mind? Subscribe again in the trades column of the <a href="/">marketplace</a>.
@@ -84,6 +84,9 @@ export function UnsubscribePage() {
       <h1 id="unsubscribe-title">Unsubscribe</h1>
       <p>
         Stop the emails about new <strong>{trade}</strong> leedz, and about changes to the {trade} leedz you were told of?
+      </p>
+      <p class="muted">
+        Your subscriptions are also the trades your calendar shows: {trade} leaves it too.
       </p>
       {state.kind === 'error' && (
         <p class="notice error" role="alert">
