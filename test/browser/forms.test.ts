@@ -217,6 +217,26 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
     expect(await restored.count()).toBe(0);
   }, 60_000);
 
+  it('the end starts an hour after the start, on the next day past midnight, and follows the start until it is changed', async () => {
+    const page = fay.page;
+    await page.goto(`${t.url}/post`);
+    const starts = page.getByLabel('Starts', { exact: true });
+    const ends = page.getByLabel('Ends', { exact: true });
+    expect(await ends.inputValue()).toBe('');
+
+    await starts.fill('2031-01-28T20:00');
+    expect(await ends.inputValue()).toBe('2031-01-28T21:00');
+    await starts.fill('2031-01-28T23:30');
+    expect(await ends.inputValue()).toBe('2031-01-29T00:30');
+
+    // Changed by hand, the end stays where it was put.
+    await ends.fill('2031-01-29T02:00');
+    await starts.fill('2031-01-28T22:00');
+    expect(await ends.inputValue()).toBe('2031-01-29T02:00');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.waitForURL(`${t.url}/`);
+  }, 60_000);
+
   it('a draft is its vendor’s own: Cancel drops it, and signing out drops every one, so the next vendor on the tab starts blank', async () => {
     const hal = await openBrowser();
     try {

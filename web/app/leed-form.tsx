@@ -201,6 +201,12 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
   }
 
   const set = (field: TextField) => (event: Event) => setValues((v) => ({ ...v, [field]: (event.target as HTMLInputElement).value }));
+  // The end starts an hour after the start (the shortest gig), on its date, and follows the start
+  // until it is changed: one date to type, and an end past midnight moves to the next day by itself.
+  const setStart = (event: Event) => {
+    const start = (event.target as HTMLInputElement).value;
+    setValues((v) => ({ ...v, start, end: v.end === '' || v.end === anHourAfter(v.start) ? anHourAfter(start) : v.end }));
+  };
   const setVisibility = (field: HideableField, hidden: boolean) => setValues((v) => ({ ...v, visibility: { ...v.visibility, [field]: hidden ? 'hidden' : 'shown' } }));
   const errorOf = (path: string) => {
     const error = errors.find((e) => e.path === path);
@@ -343,9 +349,9 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
         </Field>
         <div class="field-row">
           <Field name="start" error={errorOf('start')} hint={zoneHint}>
-            <input id="leed-start" type="datetime-local" value={values.start} onInput={set('start')} {...invalid('start', errorOf('start'), true)} />
+            <input id="leed-start" type="datetime-local" value={values.start} onInput={setStart} {...invalid('start', errorOf('start'), true)} />
           </Field>
-          <Field name="end" error={errorOf('end')} hint="1 to 12 hours after the start.">
+          <Field name="end" error={errorOf('end')} hint="1 to 12 hours after the start (past midnight, on the next day).">
             <input id="leed-end" type="datetime-local" value={values.end} onInput={set('end')} {...invalid('end', errorOf('end'), true)} />
           </Field>
         </div>
@@ -477,4 +483,10 @@ function focusField(event: Event, id: string): void {
   if (field === null) return;
   event.preventDefault();
   field.focus();
+}
+
+/** A `datetime-local` value an hour later, as wall time (the form's values have no zone); '' for anything else. */
+export function anHourAfter(value: string): string {
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(value)) return '';
+  return new Date(Date.parse(`${value}:00Z`) + 3_600_000).toISOString().slice(0, 16);
 }

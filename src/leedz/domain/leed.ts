@@ -31,6 +31,7 @@ export const TEXT_MAX_LENGTH = 1_000;
 export const MIN_DURATION_MS = 60 * 60 * 1000;
 /** The longest gig: end − start, in milliseconds. */
 export const MAX_DURATION_MS = 12 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * How far ahead a gig may be booked: two years. A booking horizon every calendar has, and what keeps
  * a search that runs to "any time later" (the trade's list) a bounded number of months on DynamoDB,
@@ -544,9 +545,11 @@ function scheduleErrors(
     fields.push({ path: 'start', message: `must be within ${BOOKING_HORIZON_DAYS / 365} years from now` });
   }
   if ((changed.startChanged || changed.endChanged) && (duration < MIN_DURATION_MS || duration > MAX_DURATION_MS)) {
+    // 11 PM to 1 AM typed on one date: the end is the next day's, which the bare rule does not say.
+    const overnight = duration < 0 && duration + DAY_MS >= MIN_DURATION_MS && duration + DAY_MS <= MAX_DURATION_MS;
     fields.push(
       changed.endChanged
-        ? { path: 'end', message: 'must be 1 to 12 hours after start' }
+        ? { path: 'end', message: overnight ? 'must be 1 to 12 hours after start: an end past midnight is on the next day' : 'must be 1 to 12 hours after start' }
         : { path: 'start', message: 'must be 1 to 12 hours before end' },
     );
   }

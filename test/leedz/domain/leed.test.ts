@@ -163,6 +163,13 @@ describe('validateNewLeed', () => {
       }
     });
 
+    it('an end that would fit on the next day (11 PM to 1 AM typed on one date) says the end is the next day’s', () => {
+      for (const end of [start - 22 * HOUR, start - 12 * HOUR]) {
+        expect(refusedFields(validateNewLeed(newLeedBody({ end: at(end) }), NOW))).toEqual({ end: 'must be 1 to 12 hours after start: an end past midnight is on the next day' });
+      }
+      expect(refusedFields(validateNewLeed(newLeedBody({ end: at(start - 23 * HOUR - 60_000) }), NOW))).toEqual({ end: 'must be 1 to 12 hours after start' });
+    });
+
     it('requires the start to be after now', () => {
       const now = new Date(start);
       expect(refusedFields(validateNewLeed(newLeedBody(), now))).toEqual({ start: 'must be in the future' });
