@@ -1,8 +1,9 @@
 /**
  * Finding one's way by keyboard, in Chromium: "Skip to content" moves the focus into the page and
  * "Skip to the calendar" past the trades column; a leed opened from the calendar closes with Escape
- * (or its ✕) and gives the focus back to the leed's link; a leed on hold comes back to "Buy" by itself
- * when the other vendor cancels.
+ * (or its ✕) and gives the focus back to the leed's link; where an action takes its button away
+ * (a deletion, a report, an unsubscribe) the focus goes to what the page says, and Escape answers a
+ * confirmation no; a leed on hold comes back to "Buy" by itself when the other vendor cancels.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
@@ -86,6 +87,47 @@ describe.skipIf(skipChromium)('by keyboard, in a browser', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL((url) => !url.pathname.includes(leedId));
     await expect.poll(() => page.evaluate((id) => document.activeElement?.getAttribute('href')?.startsWith(`/leedz/dj/${id}`), leedId)).toBe(true);
+  }, 60_000);
+
+  it('where a button goes away, the focus goes somewhere: Escape keeps a leed from deletion, a report and a deletion land on what the page says', async () => {
+    const page = kim.page;
+    const token = (await kim.context.cookies()).find((cookie) => cookie.name === 'leedz_session')!.value;
+    const own = newLeedBody({ trade: 'magic', title: 'Kim’s spare magic show', location: '15 Lake Drive, Springfield, IL 62703' });
+    const posted = await t.api('POST', '/api/leedz', { token, body: own });
+    expect(posted.status).toBe(201);
+    await page.goto(`${t.url}/leedz/magic/${posted.body.id}?month=${String(own.start).slice(0, 7)}`);
+    const panel = page.locator('aside.detail');
+
+    // Delete asks, with the focus on Keep it; Escape answers no, and the focus is back on Delete, the leed still open.
+    await panel.getByRole('button', { name: 'Delete', exact: true }).click();
+    expect((await focused()).text).toBe('Keep it');
+    await page.keyboard.press('Escape');
+    expect(await panel.getByRole('button', { name: 'Delete leed' }).count()).toBe(0);
+    expect((await focused()).text).toBe('Delete');
+    expect(page.url()).toContain(posted.body.id);
+
+    // Deleted: the link to it goes with it, and the focus is on what the page says.
+    await page.keyboard.press('Enter');
+    await panel.getByRole('button', { name: 'Delete leed' }).click();
+    await page.waitForURL((url) => !url.pathname.includes(posted.body.id));
+    await expect.poll(async () => (await focused()).text).toBe('Deleted “Kim’s spare magic show”.');
+
+    // Report: Cancel gives the focus back to Report; sent, it is on the thanks.
+    await page.goto(`${t.url}/leedz/dj/${leedId}?month=${month}`);
+    await panel.getByRole('button', { name: 'Report' }).click();
+    expect((await focused()).id).toBe('report-reason');
+    await panel.getByRole('button', { name: 'Cancel' }).click();
+    expect((await focused()).text).toBe('Report');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('The same gig is posted twice.');
+    await panel.getByRole('button', { name: 'Send report' }).click();
+    await expect.poll(async () => (await focused()).text).toBe('Thank you. The admin has been told about this leed.');
+
+    // The profile's Unsubscribe goes with its trade: the focus is on the list's heading.
+    await page.goto(`${t.url}/profile`);
+    await page.getByRole('button', { name: 'Unsubscribe from photography' }).click();
+    await visible(page.getByText('Unsubscribed from photography.'));
+    expect((await focused()).id).toBe('subs-title');
   }, 60_000);
 
   it('a leed on hold offers Buy again by itself once the other vendor cancels', async () => {

@@ -148,7 +148,10 @@ export function App() {
     if (previous === undefined) return;
     const closed = /^\/leedz\/[^/]+\/[^/]+$/.test(previous) && !location.path.startsWith(previous) ? mainRef.current?.querySelector<HTMLElement>(`a[href^="${previous}?"], a[href="${previous}"]`) : null;
     if (closed !== null && closed !== undefined) {
-      closed.focus();
+      // Closed by what was done to it ("Deleted …"): the link may be going with the leed, and what
+      // the page says of it is where the user reads on.
+      const said = flash !== undefined && flash.shownAt === location.version - 1 ? mainRef.current?.querySelector<HTMLElement>('[data-flash]') : null;
+      (said ?? closed).focus();
       return;
     }
     const heading = mainRef.current?.querySelector<HTMLElement>('[data-focus-on-navigate]') ?? mainRef.current?.querySelector<HTMLElement>('h1');
@@ -170,7 +173,7 @@ export function App() {
       <Header me={me} onSignOut={() => void signOut(showUser)} path={location.path} />
       <main id="main" ref={mainRef} tabIndex={-1}>
         {flash !== undefined && (
-          <div class={`notice ${flash.message.kind}`} role="status">
+          <div class={`notice ${flash.message.kind}`} role="status" tabIndex={-1} data-flash>
             {flash.message.text}
           </div>
         )}

@@ -119,6 +119,15 @@ export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string
   );
 }
 
+/** Escape in a confirmation answers "no" (Keep it, Cancel), and goes no further: the leed stays open. */
+function escapeTo(cancel: () => void): (event: KeyboardEvent) => void {
+  return (event) => {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    cancel();
+  };
+}
+
 /** The leed is no more (deleted): its panel says so rather than keep what it showed. */
 function isGone(error: unknown): boolean {
   return error instanceof ApiError && error.status === 404;
@@ -203,9 +212,20 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
   const [reporting, setReporting] = useState(false);
   const [claiming, setClaiming] = useState(false);
   const claimRef = useRef<HTMLButtonElement>(null);
+  // The buttons a confirmation or the report form replaced: the focus goes back to them when those close.
+  const buyRef = useRef<HTMLButtonElement>(null);
+  const reportRef = useRef<HTMLButtonElement>(null);
+  const wasClaiming = useRef(false);
+  const wasReporting = useRef(false);
   useLayoutEffect(() => {
     if (claiming) claimRef.current?.focus();
+    else if (wasClaiming.current) buyRef.current?.focus();
+    wasClaiming.current = claiming;
   }, [claiming]);
+  useLayoutEffect(() => {
+    if (!reporting && wasReporting.current) reportRef.current?.focus();
+    wasReporting.current = reporting;
+  }, [reporting]);
 
   if (bought) {
     return (
@@ -279,7 +299,7 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
         </div>
       )}
       {claiming && leed.status === 'active' && (
-        <div class="notice warn confirm" role="group" aria-labelledby="confirm-claim">
+        <div class="notice warn confirm" role="group" aria-labelledby="confirm-claim" onKeyDown={escapeTo(() => setClaiming(false))}>
           <p id="confirm-claim">Claim “{leed.title}” for free? It becomes yours: you see every detail, get a receipt by email, and nobody else can claim it.</p>
           <div class="actions">
             <button type="button" class="primary" ref={claimRef} disabled={busy} onClick={() => void buy()}>
@@ -296,6 +316,7 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
           <button
             type="button"
             class="primary"
+            ref={buyRef}
             disabled={busy || heldByOther}
             onClick={() => (leed.price === 0 && leed.hold === undefined ? setClaiming(true) : void buy())}
           >
@@ -308,7 +329,7 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
           </button>
         )}
         {!reporting && (
-          <button type="button" onClick={() => setReporting(true)} aria-expanded={false} aria-controls="report-form">
+          <button type="button" ref={reportRef} onClick={() => setReporting(true)}>
             Report
           </button>
         )}
@@ -327,11 +348,16 @@ function ReportForm({ leed, onDone }: { leed: LeedView; onDone: () => void }) {
   const [sent, setSent] = useState(false);
   const [busy, setBusy] = useState(false);
   const textRef = useRef<HTMLTextAreaElement>(null);
+  const thanksRef = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => textRef.current?.focus(), []);
+  // The form (and the button that sent it) is gone: the focus goes to what took its place.
+  useLayoutEffect(() => {
+    if (sent) thanksRef.current?.focus();
+  }, [sent]);
 
   if (sent) {
     return (
-      <div class="notice ok" role="status">
+      <div class="notice ok" role="status" tabIndex={-1} ref={thanksRef}>
         <p>Thank you. The admin has been told about this leed.</p>
       </div>
     );
@@ -434,7 +460,7 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
         </div>
       )}
       {confirming ? (
-        <div class="notice warn confirm" role="group" aria-labelledby="confirm-delete">
+        <div class="notice warn confirm" role="group" aria-labelledby="confirm-delete" onKeyDown={escapeTo(() => setConfirming(false))}>
           <p id="confirm-delete">
             Delete “{leed.title}”? Nobody will be able to buy it any more.
             {held !== undefined && ` A vendor is checking out this leed until ${held}: if they pay, their payment is refunded and they are told why.`}

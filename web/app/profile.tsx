@@ -2,7 +2,7 @@
  * Your profile (`GET/PATCH /api/me`: home zip and alert radius, website, about, subscriptions,
  * badges and counters) and anyone's public profile (`GET /api/users/{username}`).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BadgeId } from '../../src/leedz/domain/badges.js';
 import type { FieldError } from '../../src/leedz/domain/validation.js';
 import type { PublicProfile, User } from '../../src/leedz/domain/user.js';
@@ -28,6 +28,8 @@ export function ProfilePage() {
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  // An Unsubscribe button goes with its trade: the focus goes to the list's heading, not the page.
+  const subscriptionsTitle = useRef<HTMLHeadingElement>(null);
   // Linked from emails (#subscriptions, #calendar): the section, once the page has drawn it.
   useEffect(() => {
     const target = location.hash.length > 1 ? document.getElementById(location.hash.slice(1)) : null;
@@ -137,7 +139,9 @@ export function ProfilePage() {
         </form>
       </section>
       <section class="card" id="subscriptions" aria-labelledby="subs-title">
-        <h2 id="subs-title">Subscriptions</h2>
+        <h2 id="subs-title" ref={subscriptionsTitle} tabIndex={-1}>
+          Subscriptions
+        </h2>
         <p class="muted small">
           The trades your calendar shows and whose new leedz are emailed to you: {me.subscriptions.length} of at most {config().maxSubscriptions}. Subscribe in the
           trades column of the <a href="/">marketplace</a>.
@@ -148,7 +152,12 @@ export function ProfilePage() {
             <li key={trade}>
               <span class="swatch" style={{ background: tradeColor(trade, trades) }} aria-hidden="true" />
               <a href={`/trades/${encodeURIComponent(trade)}`}>{trade}</a>
-              <button type="button" class="small" disabled={busy} onClick={() => void save({ subscriptions: me.subscriptions.filter((t) => t !== trade) }, `Unsubscribed from ${trade}.`)}>
+              <button
+                type="button"
+                class="small"
+                disabled={busy}
+                onClick={() => void save({ subscriptions: me.subscriptions.filter((t) => t !== trade) }, `Unsubscribed from ${trade}.`).then(() => subscriptionsTitle.current?.focus())}
+              >
                 Unsubscribe<span class="visually-hidden"> from {trade}</span>
               </button>
             </li>
