@@ -5,7 +5,7 @@
  * (a deletion, a report, an unsubscribe) the focus goes to what the page says, and Escape answers a
  * confirmation no; a leed on hold comes back to "Buy" by itself when the other vendor cancels.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { newLeedBody, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { openBrowser, requireChromium, signInThroughOutbox, skipChromium, visible, type BrowserUser } from './browser.js';
 
@@ -87,6 +87,34 @@ describe.skipIf(skipChromium)('by keyboard, in a browser', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL((url) => !url.pathname.includes(leedId));
     await expect.poll(() => page.evaluate((id) => document.activeElement?.getAttribute('href')?.startsWith(`/leedz/dj/${id}`), leedId)).toBe(true);
+  }, 60_000);
+
+  it('beside the calendar (a wide window), a leed opens and closes where the page was scrolled to', async () => {
+    const page = kim.page;
+    await page.goto(`${t.url}/?month=${month}`);
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    const chip = page.locator(`.calendar a[href^="/leedz/dj/${leedId}"]`);
+    // A low window, so that the page scrolls well past where the panel would be.
+    await page.setViewportSize({ width: 1366, height: 520 });
+    onTestFinished(() => page.setViewportSize({ width: 1366, height: 900 }));
+    await chip.evaluate((element) => element.scrollIntoView({ block: 'start' }));
+    const scrolled = await page.evaluate(() => scrollY);
+    expect(scrolled).toBeGreaterThan(0);
+
+    // Not back at the top, and the leed's link still in the window (the panel narrows the calendar,
+    // which grows taller; the browser keeps what was in view in view).
+    const keptInView = () =>
+      chip.evaluate((element) => {
+        const { top, bottom } = element.getBoundingClientRect();
+        return { scrolled: scrollY > 0, inView: top >= 0 && bottom <= innerHeight };
+      });
+    await chip.focus();
+    await page.keyboard.press('Enter');
+    await visible(page.locator('aside.detail').getByRole('heading', { name: 'Harvest dance DJ' }));
+    expect(await keptInView()).toEqual({ scrolled: true, inView: true });
+    await page.keyboard.press('Escape');
+    await page.waitForURL((url) => !url.pathname.includes(leedId));
+    expect(await keptInView()).toEqual({ scrolled: true, inView: true });
   }, 60_000);
 
   it('where a button goes away, the focus goes somewhere: Escape keeps a leed from deletion, a report and a deletion land on what the page says', async () => {

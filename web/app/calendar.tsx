@@ -19,6 +19,7 @@ import { useLoad } from '../shared/hooks.js';
 import { navigate, withQuery } from '../shared/router.js';
 import { useSession } from './session.js';
 import { dayPath, gridDays, PER_DAY, searchPath, type Filters, type Month, type MonthAnswer } from './calendar-query.js';
+import { DETAIL_BESIDE } from './leed-detail.js';
 import { tradeColor } from './trade-colors.js';
 
 /** `?month=2026-12` → that month; anything else → this month. */
@@ -213,6 +214,7 @@ function Chip({ leed, selectedId, search }: { leed: LeedPreview; selectedId: str
     <a
       class={`chip${own ? ' own' : ''}${leed.id === selectedId ? ' selected' : ''}`}
       href={`/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}${search}`}
+      data-keep-scroll={DETAIL_BESIDE}
       style={{ '--trade': tradeColor(leed.trade, trades) }}
       aria-current={leed.id === selectedId ? 'true' : undefined}
       aria-label={`${time}, ${leed.trade}: ${leed.title}, ${leed.price === 0 ? 'free' : formatCents(leed.price)}${own ? ', your leed' : ''}`}

@@ -27,6 +27,9 @@ export function receiptPath(trade: string, id: string): string {
 /** How often an open leed on hold is looked at again. */
 const HOLD_RECHECK_MS = 5000;
 
+/** Where a leed's panel sits beside the calendar, not above it (app.css: `.market.has-detail`, narrower from 1280px). */
+export const DETAIL_BESIDE = '(min-width: 1281px)';
+
 export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string; closeHref: string }) {
   const { me, trades, dataVersion } = useSession();
   const [cancelled, setCancelled] = useState(false);
@@ -50,7 +53,7 @@ export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string
       navigate(withQuery({ month: dayKey(new Date(leed.start), leed.timeZone).slice(0, 7) }), { replace: true, keepScroll: true });
     }
     // Opening a leed takes focus to it, so keyboard and screen reader users land in the panel.
-    headingRef.current?.focus({ preventScroll: window.innerWidth > 1200 });
+    headingRef.current?.focus({ preventScroll: matchMedia(DETAIL_BESIDE).matches });
   }, [leed?.id]);
 
   // Deleted while open (a Buy found it gone): the panel says so, and the focus, left on a button
@@ -79,7 +82,7 @@ export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string
     const focused = event.target as HTMLElement;
     if (focused.closest('input, textarea, select, .confirm') !== null) return;
     event.preventDefault();
-    navigate(closeHref);
+    navigate(closeHref, { keepScroll: matchMedia(DETAIL_BESIDE).matches });
   };
 
   return (
@@ -88,7 +91,7 @@ export function LeedDetail({ trade, id, closeHref }: { trade: string; id: string
         <span class="trade-tag" style={{ '--trade': tradeColor(trade, trades) }}>
           {trade}
         </span>
-        <a class="close button small" href={closeHref} aria-label="Close the leed">
+        <a class="close button small" href={closeHref} aria-label="Close the leed" data-keep-scroll={DETAIL_BESIDE}>
           <span aria-hidden="true">✕</span>
         </a>
       </div>

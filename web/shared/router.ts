@@ -95,7 +95,10 @@ export function interceptLinks(handles: (path: string) => boolean): void {
     }
     if (!handles(url.pathname)) return;
     event.preventDefault();
-    navigate(url.pathname + url.search + url.hash);
+    // `data-keep-scroll` holds a media query: where it matches, the page stays where it is (a leed's
+    // panel that opens beside the calendar, rather than above it).
+    const keepScroll = anchor.dataset.keepScroll !== undefined && matchMedia(anchor.dataset.keepScroll).matches;
+    navigate(url.pathname + url.search + url.hash, { keepScroll });
   });
 }
 
