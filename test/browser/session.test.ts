@@ -131,7 +131,7 @@ describe.skipIf(skipChromium)('signing in, in a browser', () => {
     }
   }, 60_000);
 
-  it('the "Sign in" link of a signed-out page comes back to that page: post, my leedz, profile', async () => {
+  it('the "Sign in" link of a signed-out page comes back to that page: post, my leedz, profile, a month of the calendar', async () => {
     const browser = await openBrowser();
     try {
       const { page } = browser;
@@ -140,6 +140,10 @@ describe.skipIf(skipChromium)('signing in, in a browser', () => {
         await page.locator('main').getByRole('link', { name: 'Sign in', exact: true }).click();
         await page.waitForURL(`${t.url}/signin?next=${encodeURIComponent(path)}`);
       }
+      // The trades column's "Sign in to subscribe", on a month the vendor went to.
+      await page.goto(`${t.url}/?month=2031-03`);
+      await page.locator('.trades-column').getByRole('link', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`${t.url}/signin?next=${encodeURIComponent('/?month=2031-03')}`);
     } finally {
       await browser.close();
     }

@@ -338,7 +338,9 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
         )}
       </div>
       {leed.status === 'active' && leed.hidden.length > 0 && (
-        <p class="muted small">Buying shows {leed.hidden.map((f) => FIELD_LABELS[f].toLowerCase()).join(', ')} and emails you a receipt.</p>
+        <p class="muted small">
+          {leed.price === 0 ? 'Claiming' : 'Buying'} shows the {new Intl.ListFormat('en', { type: 'conjunction' }).format(leed.hidden.map((f) => FIELD_LABELS[f].toLowerCase()))}. You also get a receipt by email.
+        </p>
       )}
       {reporting && <ReportForm leed={leed} onDone={() => setReporting(false)} />}
     </>

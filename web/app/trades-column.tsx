@@ -8,6 +8,7 @@ import type { User } from '../../src/leedz/domain/user.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
 import { useSession } from './session.js';
+import { signInHref } from './sign-in.js';
 import { tradeColor } from './trade-colors.js';
 
 export function TradesColumn() {
@@ -42,7 +43,7 @@ export function TradesColumn() {
       <p class="muted small" id="trades-help">
         {me === null ? (
           <>
-            <a href="/signin">Sign in</a> to subscribe.
+            <a href={signInHref(location.pathname + location.search)}>Sign in</a> to subscribe.
           </>
         ) : (
           <>
