@@ -24,7 +24,7 @@ import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, FilterCriteria, FilterRule, Function as LambdaFunction, type IFunction, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -36,6 +36,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { LEEDZ_TABLE } from '../src/adapters/store/dynamodb/table-definition.js';
+import { LEEDZ_ENDED_SCHEDULE } from '../src/leedz/controllers/bookkeeping.js';
 import { LANES } from '../src/leedz/controllers/mail-lanes.js';
 import { AWS_ENV } from '../src/lambda/aws-config.js';
 import { OUTBOX_SORT_KEY } from '../src/lambda/dynamodb-outbox.js';
@@ -282,6 +283,13 @@ export class LeedzStack extends Stack {
       description: `every ${OUTBOX_SWEEP.everyMinutes} minutes: re-send outbox messages pending for over ${OUTBOX_SWEEP.olderThanMinutes} minutes`,
       schedule: Schedule.rate(Duration.minutes(OUTBOX_SWEEP.everyMinutes)),
       targets: [new LambdaTarget(sweepFn)],
+    });
+    // A gig that has ended comes off its trade's leedCount (bookkeeping's leedzEnded route); the
+    // route's retries and the next run cover a failed one.
+    new Rule(this, 'LeedzEndedSchedule', {
+      description: `every ${LEEDZ_ENDED_SCHEDULE.everyMinutes} minutes: take the leedz whose gig has ended off their trades' counts`,
+      schedule: Schedule.rate(Duration.minutes(LEEDZ_ENDED_SCHEDULE.everyMinutes)),
+      targets: [new LambdaTarget(this.deployed('bookkeeping'), { event: RuleTargetInput.fromObject(LEEDZ_ENDED_SCHEDULE.payload) })],
     });
 
     // ── what each function may use beyond the table ──────────────────────────

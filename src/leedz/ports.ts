@@ -333,6 +333,13 @@ export interface Store {
    * step. Returns whether it applied. A counter never goes below 0.
    */
   applyBookkeeping(key: string, changes: Bookkeeping): Promise<boolean>;
+  /**
+   * Take leedz whose gig has ended off their trades' `leedCount`: each active leed whose end is
+   * before `through` (`hasEnded`), not yet taken off, is marked and its trade's count lowered, together
+   * and once, at most `limit` of them (the others at the next call). Returns those taken off now
+   * (fewer than `limit`: none is left). A leed sold or deleted was taken off when it was.
+   */
+  countEndedLeedz(through: string, limit: number): Promise<{ trade: string; id: string }[]>;
   /** Set a user's badges (computed by the domain from their counters). No such user → {@link NotFoundError}. */
   setBadges(username: string, badges: number[]): Promise<void>;
   getStats(): Promise<Stats>;

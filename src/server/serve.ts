@@ -32,6 +32,7 @@ import { cliFlagsFor, type ServerConfig } from './config.js';
 import { prepareDataDir } from './data-dir.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import { wireMarketplace, type MarketplaceWiring } from './marketplace-wiring.js';
+import { MARKETPLACE_SCHEDULES, startSchedules } from './schedules.js';
 import { seedIfEmpty } from './seed.js';
 import { buildWebAssets, mountWebApp } from './web-assets.js';
 
@@ -55,6 +56,8 @@ export interface StartOptions {
   now?: () => Date;
   /** Demo data for the first run (default: 40 users, 150 leedz). */
   seed?: { users: number; leedz: number };
+  /** Run the stack's schedules (src/server/schedules.ts; default true; tests that count invocations turn them off). */
+  schedules?: boolean;
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
@@ -198,6 +201,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   runtime.start();
   marketplace?.start(runtime);
   if (awsLocal !== undefined && lambdaTransport !== undefined) awsLocal.start(lambdaTransport);
+  const schedules = (marketplace !== undefined || awsLocal !== undefined) && options.schedules !== false ? startSchedules(runtime, MARKETPLACE_SCHEDULES, log) : undefined;
   const listening = server;
   ready = true;
   const url = `http://${config.host}:${portOf(listening, config.port)}`;
@@ -212,6 +216,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     ...(awsLocal === undefined ? {} : { awsLocal }),
     close: () =>
       (closing ??= (async () => {
+        schedules?.stop();
         // Stop the relay first: its invocations go through this server's Invoke API.
         await awsLocal?.relay.stop();
         await stopListening(listening);

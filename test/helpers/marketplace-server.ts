@@ -21,10 +21,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { timeScale?: number; env?: Record<string, string>; now?: () => Date } = {}): Promise<TestServer> {
-  const dir = tempDir('leedz-e2e-');
+export async function startTestServer(
+  options: { timeScale?: number; env?: Record<string, string>; now?: () => Date; schedules?: boolean; /** A data folder the caller owns (kept at close). */ dataDir?: string } = {},
+): Promise<TestServer> {
+  const dir = options.dataDir === undefined ? tempDir('leedz-e2e-') : { path: options.dataDir, cleanup: () => {} };
   const config = resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_SEED: 'false', LEEDZ_TIME_SCALE: String(options.timeScale ?? 0.001), ...options.env });
-  const server = await startServer(config, options.now === undefined ? {} : { now: options.now });
+  // Off unless asked: a scheduled invocation would join the invocations a test counts.
+  const server = await startServer(config, { schedules: options.schedules ?? false, ...(options.now === undefined ? {} : { now: options.now }) });
   const url = server.url;
 
   const api: TestServer['api'] = async (method, path, opts = {}) => {

@@ -18,6 +18,7 @@ import { PLACE_INDEX_REGIONS } from '../../infra/stack-services.js';
 import { LAMBDA_UNRESERVED_MINIMUM, signInThrottle, stageThrottle } from '../../infra/edge-limits.js';
 import { planLambdaCaps, planMailRate } from '../../infra/mail-rate.js';
 import { OUTBOX_SWEEP } from '../../src/lambda/outbox-sweep.js';
+import { LEEDZ_ENDED_SCHEDULE } from '../../src/leedz/controllers/bookkeeping.js';
 import { testApp } from '../helpers/cdk-app.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
@@ -384,7 +385,7 @@ describe('the table and the outbox relay', () => {
 
 describe('the outbox never strands a message', () => {
   it('runs the sweep on a schedule, every few minutes, and nothing else invokes it', () => {
-    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression !== undefined);
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets).includes(lambdaId(OUTBOX_SWEEP_NAME)));
     expect(rules).toHaveLength(1);
     expect(JSON.stringify(ofType('AWS::Events::Rule').filter(([, r]) => r !== rules[0]![1]))).not.toContain(lambdaId(OUTBOX_SWEEP_NAME));
     const [, rule] = rules[0]!;
@@ -396,6 +397,20 @@ describe('the outbox never strands a message', () => {
       FunctionName: { 'Fn::GetAtt': [lambdaId(OUTBOX_SWEEP_NAME), 'Arn'] },
       Principal: 'events.amazonaws.com',
       SourceArn: { 'Fn::GetAtt': [rules[0]![0], 'Arn'] },
+    });
+  });
+
+  it('asks bookkeeping every few minutes to take the leedz whose gig has ended off their trades’ counts', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression !== undefined && JSON.stringify(r.Properties.Targets).includes(lambdaId('bookkeeping')));
+    expect(rules).toHaveLength(1);
+    const [ruleId, rule] = rules[0]!;
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: `rate(${LEEDZ_ENDED_SCHEDULE.everyMinutes} minutes)`, State: 'ENABLED' });
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [lambdaId('bookkeeping'), 'Arn'] }, Input: JSON.stringify({ function: 'leedzEnded' }) })]);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [lambdaId('bookkeeping'), 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
     });
   });
 

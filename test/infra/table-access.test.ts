@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME } from '../../infra/deployables.js';
+import { LEEDZ_ENDED_SCHEDULE } from '../../src/leedz/controllers/bookkeeping.js';
 import { lambdaSpecs, TABLE_ACTIONS, tableActions } from '../../infra/lambda-specs.js';
 import { LeedzStack } from '../../infra/leedz-stack.js';
 import { createZipGeocoder } from '../../src/adapters/geocoder/zip/zip-geocoder.js';
@@ -391,5 +392,9 @@ async function runScenario(): Promise<void> {
   await post('Anniversary needs a DJ', 50);
   const swept = await run(OUTBOX_SWEEP_NAME, () => sweepOutbox({ store, transport, olderThanMs: 0, log: () => {} }));
   expect(swept.delivered).toBeGreaterThan(0);
+  await drain();
+
+  // The schedule's ask (an EventBridge rule): the ended leedz off their trades' counts.
+  queue.push({ target: 'bookkeeping', payload: { ...LEEDZ_ENDED_SCHEDULE.payload } });
   await drain();
 }

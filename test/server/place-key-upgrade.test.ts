@@ -5,12 +5,12 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/adapters/store/sqlite/migrations.js';
 import { createSqliteStore } from '../../src/adapters/store/sqlite/sqlite-store.js';
 import { resolveServerConfig } from '../../src/server/config.js';
 import { wireMarketplace } from '../../src/server/marketplace-wiring.js';
 import { seedDataFolder } from '../../src/server/seed-command.js';
 import { aLeed, aUser } from '../helpers/builders.js';
+import { asBeforeRekeying } from '../helpers/store-upgrade.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe('a data folder from before the street-and-zip place key', () => {
@@ -24,7 +24,7 @@ describe('a data folder from before the street-and-zip place key', () => {
     await store.addTrades([{ name: 'dj' }]);
     await store.createUser(aUser({ username: 'pat' }), []);
     await store.insertLeed(old, []);
-    store.db.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    asBeforeRekeying(store.db);
     store.close();
   });
 

@@ -1,7 +1,8 @@
 /**
  * `bookkeeping`: the controller that keeps the counters (trade `leedCount`, user `posted`/`bought`/
  * `sold`, the stats) and the badges that follow from them, invoked with `Event` after a post, a
- * sale, a delete and a sign-up.
+ * sale, a delete and a sign-up, and every few minutes on a schedule (`leedzEnded`: a gig that has
+ * ended is no longer among its trade's leedz; {@link LEEDZ_ENDED_SCHEDULE}).
  *
  * Counters are applied with `store.applyBookkeeping(key, changes)`, which the store applies exactly
  * once per key (`posted:<id>`, `sold:<id>`, `deleted:<id>`, `user:<username>`), so a redelivered
@@ -33,6 +34,15 @@ export interface BookkeepingResult {
 }
 
 /**
+ * How often `leedzEnded` runs: an EventBridge rule on AWS (infra/leedz-stack.ts), a timer of the
+ * local server (src/server/serve.ts), each invoking the route with `Event` and this payload.
+ */
+export const LEEDZ_ENDED_SCHEDULE = { everyMinutes: 5, payload: { function: 'leedzEnded' } } as const;
+
+/** How many ended leedz one store call takes off their counts. */
+const ENDED_BATCH = 100;
+
+/**
  * Build the `bookkeeping` controller over the store.
  *
  * Routes and payloads (the flat envelope: `{ function: <route>, ...payload }`):
@@ -40,6 +50,8 @@ export interface BookkeepingResult {
  * - `leedSold { leedId, trade }` — key `sold:<id>`: trade leedCount −1, buyer bought +1, seller sold +1, totals.sold +1, lastSold
  * - `leedDeleted { leedId, trade }` — key `deleted:<id>`: trade leedCount −1
  * - `userCreated { username }` — key `user:<username>`: totals.users +1
+ * - `leedzEnded {}` — every active leed whose end has passed, once (the store marks it): its trade's
+ *   leedCount −1. Sold and deleted leedz came off when they were.
  *
  * @example
  * await createBookkeeping(deps).dispatch({ function: 'userCreated', username: 'pat' }, ctx);
@@ -128,7 +140,24 @@ export function createBookkeeping(deps: MarketplaceDeps) {
         payload: userCreatedPayload,
         handler: async ({ username }) => apply(`user:${username}`, { totals: { users: 1 } }, [username]),
       },
+
+      leedzEnded: {
+        payload: z.object({}),
+        handler: async (_, ctx): Promise<BookkeepingResult & { ended: number }> => {
+          const through = deps.now().toISOString();
+          let ended = 0;
+          // Batch after batch while there are more, leaving the rest to the next run when time is short.
+          for (;;) {
+            const batch = await store.countEndedLeedz(through, ENDED_BATCH);
+            ended += batch.length;
+            if (batch.length < ENDED_BATCH || ctx.getRemainingTimeInMillis() < 10_000) break;
+          }
+          if (ended > 0) ctx.log(`bookkeeping: ${ended} leedz whose gig ended taken off their trades' counts`);
+          return { applied: ended > 0, ended };
+        },
+      },
     },
-    { timeoutSeconds: 30, maximumRetryAttempts: 2, table: ['get', 'put', 'update'] },
+    // `query`: the ended leedz, found by the search index on DynamoDB.
+    { timeoutSeconds: 30, maximumRetryAttempts: 2, table: ['get', 'query', 'put', 'update'] },
   );
 }

@@ -15,6 +15,7 @@ import { overlaps } from '../../../src/leedz/domain/conflict.js';
 import { ConflictError, NotFoundError } from '../../../src/leedz/ports.js';
 import { describeStoreContract } from '../../contracts/store.js';
 import { aLeed, anOutboxMessage, at, aUser } from '../../helpers/builders.js';
+import { asBeforeRekeying } from '../../helpers/store-upgrade.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 describeStoreContract('sqlite', async () => {
@@ -81,13 +82,13 @@ describe('SQLite store', () => {
       const sold = aLeed({ location: '7 Pine St, Springfield, IL 62701', placeKey: '7 pine st springfield il 62701', status: 'sold', buyer: 'sam', soldAt: at('2030-05-02T12:00') });
       for (const leed of [byAddress, byPoint, unknownZip, sold]) await first.insertLeed(leed, []);
       // As the release before this migration left the file.
-      first.db.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+      const rekeying = asBeforeRekeying(first.db);
       first.close();
 
       // Without the geocoder's rule the file is not touched: the version bump would skip the re-keying for good.
       expect(() => open()).toThrow(/re-key by place; open it with placeKeyOf/);
       const untouched = new Database(path, { readonly: true });
-      expect(untouched.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length - 1);
+      expect(untouched.pragma('user_version', { simple: true })).toBe(rekeying);
       untouched.close();
 
       const store = open({ placeKeyOf: zipGeocoderPlaceKey });

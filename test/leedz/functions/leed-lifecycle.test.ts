@@ -18,9 +18,11 @@ import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../../src/leedz/deps.
 import type { Leed } from '../../../src/leedz/domain/leed.js';
 import type { HttpRequest, HttpResult } from '../../../src/leedz/functions/http.js';
 import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
+import { LEEDZ_ENDED_SCHEDULE } from '../../../src/leedz/controllers/bookkeeping.js';
 import { aLeed, at, aUser } from '../../helpers/builders.js';
 import { callFunction } from '../../helpers/call-function.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { controllerContext } from '../controllers/fakes.js';
 
 const PUBLIC_URL = 'https://leedz.test';
 
@@ -98,6 +100,33 @@ describe('a leed whose end has passed', () => {
   it('is still the creator’s to change and delete while it runs', async () => {
     expect((await call('editLeed', { as: 'pat', params: { trade: 'dj', id: running.id }, body: { title: 'Brunch set' } })).status).toBe(200);
     expect((await call('deleteLeed', { as: 'pat', params: { trade: 'dj', id: running.id } })).status).toBe(204);
+  });
+});
+
+describe('a trade’s count of leedz', () => {
+  const djCount = async () => ((await call('getTrades', {})).body.trades as { name: string; leedCount: number }[]).find((trade) => trade.name === 'dj')!.leedCount;
+  const logged: string[] = [];
+  /** The schedule's ask (an EventBridge rule on AWS, a timer of the local server). */
+  const scheduledRun = () => marketplace.controllers.bookkeeping.dispatch({ ...LEEDZ_ENDED_SCHEDULE.payload }, controllerContext('bookkeeping', { log: (line) => logged.push(line) }));
+
+  it('loses a leed once its gig has ended, once, and a running one only when it ends', async () => {
+    // As bookkeeping counted the three when they were posted.
+    await store.applyBookkeeping('posted', { trades: { dj: 3 } });
+    expect(await djCount()).toBe(3);
+
+    expect(await scheduledRun()).toEqual({ applied: true, ended: 1 });
+    expect(await djCount()).toBe(2);
+    expect(logged).toEqual(["bookkeeping: 1 leedz whose gig ended taken off their trades' counts"]);
+    expect(await scheduledRun()).toEqual({ applied: false, ended: 0 });
+    expect(await djCount()).toBe(2);
+
+    clock = new Date(at('2030-05-10T11:00'));
+    expect(await scheduledRun()).toEqual({ applied: false, ended: 0 });
+    clock = new Date(at('2030-05-10T11:01'));
+    expect(await scheduledRun()).toEqual({ applied: true, ended: 1 });
+    expect(await djCount()).toBe(1);
+    // What the count says is what a trade's upcoming leedz list.
+    expect(ids(await upcomingOf('dj', { from: at('2030-05-01T00:00') }))).toEqual([upcoming.id]);
   });
 });
 

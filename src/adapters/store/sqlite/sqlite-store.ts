@@ -448,6 +448,16 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       });
     },
 
+    async countEndedLeedz(through, limit) {
+      return transact(() => {
+        const ended = sql.endedUncounted.all(toMs(through), limit);
+        for (const { id, trade } of ended) {
+          if (sql.markEndCounted.run(id).changes === 1) sql.bumpTrade.run({ name: trade, delta: -1 });
+        }
+        return ended;
+      });
+    },
+
     async setBadges(username, badges) {
       const { changes } = sql.setBadges.run({ username, badges: JSON.stringify(badges) });
       if (changes === 0) throw new NotFoundError(`no user ${username}`);
