@@ -31,7 +31,10 @@ export const serve = command({
   Also read: $${ENV.publicUrl}, $${ENV.adminEmail}, $${ENV.smtpUrl} (send emails by SMTP too), $${ENV.mailFrom},
   $${ENV.seed}=false (no demo data on first run), $${ENV.durability}, $${ENV.poolSize}, $${ENV.stackName},
   $${ENV.duplicateDelivery}, $${ENV.retentionHours}, $${ENV.retentionInvocations},
-  $${ENV.retentionEmails} (what the invocation log and the dev email outbox keep; \`leedz compact --help\`).`,
+  $${ENV.retentionEmails} (what the invocation log and the dev email outbox keep; \`leedz compact --help\`).
+
+  Stops on Ctrl-C, SIGTERM or SIGHUP, finishing the invocations that run; started by npm, also when
+  npm goes. In the background (nohup, setsid, a script that ends) it runs until told to stop.`,
   examples: [
     'leedz serve --port 3001 --data /tmp/leedz-demo',
     'leedz serve --profile aws-local',
@@ -101,13 +104,15 @@ function printBanner(server: Awaited<ReturnType<typeof import('./serve.js').star
 }
 
 /**
- * Resolves once the server is stopped: by Ctrl-C (SIGINT), SIGTERM or SIGHUP, or when the process
- * that started it goes away (`npm start` killed by its process id does not always pass the signal on;
- * the server then finds itself adopted and stops too).
+ * Resolves once the server is stopped: by Ctrl-C (SIGINT), SIGTERM or SIGHUP, or, when npm started
+ * it, when npm goes away (`npm start` killed by its process id does not always pass the signal on;
+ * the server then finds itself adopted and stops too). Started otherwise (`nohup`, `setsid`, a
+ * script that starts it in the background and ends), being adopted is what was asked for: it runs on.
  */
 function untilStopped(close: () => Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
     const parent = process.ppid;
+    const startedByNpm = process.env.npm_lifecycle_event !== undefined;
     let stopping = false;
     const stop = (why: string) => {
       if (stopping) return;
@@ -121,7 +126,7 @@ function untilStopped(close: () => Promise<void>): Promise<void> {
       });
     };
     const watch = setInterval(() => {
-      if (process.ppid !== parent) stop('the process that started the server is gone');
+      if (startedByNpm && process.ppid !== parent) stop('the process that started the server is gone');
     }, 1000);
     watch.unref();
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal));

@@ -1,11 +1,12 @@
 /**
  * `npm start` as a user runs it, in a child process: its banner's console link signs the operator in
  * once, its CLI hint reaches this server, and the server it starts stops when npm is killed by its
- * process id. npm does not pass SIGTERM on to the server, and a wrapper
+ * process id; a server started in the background without npm runs on after its shell has ended. npm does not pass SIGTERM on to the server, and a wrapper
  * process between them (tsx's CLI) would keep the server's parent alive: the server is one process,
  * which sees its parent go and stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runLeedz } from '../helpers/leedz-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -50,6 +51,44 @@ async function answers(url: string): Promise<boolean> {
     return false;
   }
 }
+
+describe('a server started in the background', () => {
+  it('runs on after the shell that started it has ended (nohup, setsid, a script), until it is told to stop', async () => {
+    dir = tempDir('leedz-background-');
+    // Not through npm: the variables npm sets (this suite runs under `npm test`) are left out.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
+    const log = `${dir.path}/server.log`;
+    // The shell stays until the server listens (the server knows its parent by then), then ends.
+    npm = spawn('sh', ['-c', `node bin/leedz.js serve --port 0 --data ${dir.path}/data > ${log} 2>&1 & echo $!; until grep -q 'listening on' ${log}; do sleep 0.2; done`], {
+      cwd: REPO_ROOT,
+      env: { ...env, LEEDZ_SEED: 'false' },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const pid = Number((await waitForOutput(npm, /^\d+\n/, 10_000)).trim());
+    await new Promise((resolve) => npm!.once('exit', resolve));
+    let url: string | undefined;
+    for (let i = 0; i < 300 && url === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      url = /listening on (http:\/\/\S+)/.exec(readFileSync(log, 'utf8'))?.[1];
+    }
+    expect(url).toBeDefined();
+    try {
+      // The watch for a gone parent looks every second: a few of them pass.
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      expect(await answers(url!)).toBe(true);
+      expect(readFileSync(log, 'utf8')).not.toContain('the process that started the server is gone');
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+    let up = true;
+    for (let i = 0; i < 50 && up; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      up = await answers(url!);
+    }
+    expect(up).toBe(false);
+  }, 90_000);
+});
 
 describe('npm start', () => {
   it('stops the server when npm is killed by its process id', async () => {
