@@ -10,6 +10,7 @@ import { COMMANDS } from './cli-commands.js';
 import { ServerError, UsageError } from './cli-support.js';
 import { ConfigError, ENV } from './config.js';
 import { CredentialsFileError } from '../runtime/credentials.js';
+import { DataFolderError } from './data-dir.js';
 
 function mainUsage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
@@ -92,7 +93,7 @@ const FOLDER_ERRORS: ReadonlyMap<string, string> = new Map([
  * or the file system refused a path in it. Undefined for any other error.
  */
 function dataFolderFailure(error: unknown): string | undefined {
-  if (error instanceof CredentialsFileError) return error.message;
+  if (error instanceof CredentialsFileError || error instanceof DataFolderError) return error.message;
   const { code, path } = error as NodeJS.ErrnoException;
   const reason = code === undefined ? undefined : FOLDER_ERRORS.get(code);
   if (reason === undefined || path === undefined) return undefined;

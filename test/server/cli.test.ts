@@ -204,6 +204,10 @@ describe('mistakes', () => {
         [['serve', '--port', '0', '--data', file, '--example'], `leedz serve: cannot use ${file}: a file is there, where a folder should be (EEXIST); check --data or $LEEDZ_DATA_DIR`],
         [['credentials', '--data', broken], `leedz credentials: ${join(broken, 'keys', 'runtime-credentials.json')}: not the runtime's credentials; delete it to generate new ones`],
         [['serve', '--port', '0', '--data', broken, '--example'], `leedz serve: ${join(broken, 'keys', 'runtime-credentials.json')}: not the runtime's credentials; delete it to generate new ones`],
+        // A file system that takes no new folder: Node's recursive mkdir looped there for ever.
+        ...(existsSync('/proc/self')
+          ? ([[['seed', '--data', '/proc/leedz-data/deeper'], 'leedz seed: cannot make the folder /proc/leedz-data: /proc takes no new folder (ENOENT); check --data or $LEEDZ_DATA_DIR']] as const)
+          : []),
       ] as const) {
         const result = await leedz(...argv);
         expect(result.code, argv.join(' ')).toBe(1);
