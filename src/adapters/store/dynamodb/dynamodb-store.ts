@@ -18,7 +18,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { conflictMessage } from '../../../leedz/domain/conflict.js';
-import { hasEnded, type Leed, MAX_DURATION_MS } from '../../../leedz/domain/leed.js';
+import { hasEnded, type Leed } from '../../../leedz/domain/leed.js';
 import { previewLeed } from '../../../leedz/domain/visibility.js';
 import {
   ConflictError,
@@ -50,6 +50,7 @@ import {
   toMs,
 } from './dynamodb-items.js';
 import { createDynamoDbBookkeeping } from './dynamodb-bookkeeping.js';
+import { createDynamoDbEndedLeedz } from './dynamodb-ended.js';
 import { createDynamoDbOutbox } from './dynamodb-outbox.js';
 import { createDynamoDbUsers } from './dynamodb-users.js';
 import { createDynamoDbCalendarFeeds } from './dynamodb-calendar-feeds.js';
@@ -67,13 +68,6 @@ export interface DynamoDbStoreOptions {
 
 /** How many items a page of the month search evaluates when a box filters them. */
 const FILTERED_PAGE_SIZE = 100;
-
-/**
- * How far back `countEndedLeedz` looks for leedz whose end it has not counted yet (they stay in the
- * search index until it has): it runs every few minutes (an EventBridge rule), so a week covers any
- * outage of the schedule or the table.
- */
-const ENDED_LOOKBACK_MS = 7 * 86_400_000;
 
 /** How many `markOutboxDispatched` updates (and recipient puts) run at once. */
 const DISPATCH_CONCURRENCY = 16;
@@ -273,51 +267,6 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       .sort((a, b) => b.startMs - a.startMs || compareText(b.id, a.id))
       .slice(0, limit)
       .map(leedFromItem);
-  }
-
-  // ── a gig's end ────────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * Take an ended leed off its trade's count and out of the search index, together, if it is still
-   * active and not taken off before; false when it is not (sold, deleted or counted meanwhile). A trade
-   * whose count is 0 already (or that is gone) keeps it: the leed is marked alone.
-   */
-  async function countEnded(item: LeedItem): Promise<boolean> {
-    const leedStep: Step = {
-      label: 'leed',
-      item: {
-        Update: {
-          TableName,
-          Key: keyOf.leed(item.id),
-          UpdateExpression: 'SET #endCounted = :true REMOVE searchPK, searchSK',
-          ConditionExpression: '#status = :active AND attribute_exists(searchPK)',
-          ExpressionAttributeNames: { '#endCounted': 'endCounted', '#status': 'status' },
-          ExpressionAttributeValues: { ':true': true, ':active': 'active' },
-        },
-      },
-    };
-    const tradeStep: Step = {
-      label: 'trade',
-      item: {
-        Update: {
-          TableName,
-          Key: keyOf.trade(item.trade),
-          UpdateExpression: 'ADD #leedCount :minus',
-          ConditionExpression: 'attribute_exists(PK) AND #leedCount >= :one',
-          ExpressionAttributeNames: { '#leedCount': 'leedCount' },
-          ExpressionAttributeValues: { ':minus': -1, ':one': 1 },
-        },
-      },
-    };
-    return retrying('countEndedLeedz', async () => {
-      const outcome = await transact([leedStep, tradeStep]);
-      if (outcome.committed) return true;
-      if (outcome.failed.some((f) => f.step.label === 'leed')) return false;
-      if (outcome.failed.length === 0) return AGAIN;
-      const alone = await transact([leedStep]);
-      if (alone.committed) return true;
-      return alone.failed.length > 0 ? false : AGAIN;
-    });
   }
 
   // ── reads that other methods share ─────────────────────────────────────────────────────────────
@@ -602,33 +551,8 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       });
     },
 
-    async countEndedLeedz(through, limit) {
-      const until = canonicalInstant(through);
-      // A month's partition holds the leedz that start in it, and a gig lasts at most MAX_DURATION_MS.
-      const from = new Date(toMs(until) - ENDED_LOOKBACK_MS - MAX_DURATION_MS).toISOString();
-      const trades = (await users.listTrades()).map((trade) => trade.name);
-      const ended: { trade: string; id: string }[] = [];
-      for (const month of monthsBetween(from, until)) {
-        for (const trade of trades) {
-          if (ended.length >= limit) return ended;
-          const items = await query<LeedItem>(
-            {
-              IndexName: SEARCH_INDEX,
-              KeyConditionExpression: 'searchPK = :pk AND searchSK BETWEEN :from AND :to',
-              FilterExpression: '#endMs < :until',
-              ExpressionAttributeNames: { '#endMs': 'endMs' },
-              ExpressionAttributeValues: { ':pk': searchPartition(trade, month), ':from': from, ':to': `${until}$`, ':until': toMs(until) },
-            },
-            limit - ended.length,
-            FILTERED_PAGE_SIZE,
-          );
-          for (const item of items) if (await countEnded(item)) ended.push({ trade: item.trade, id: item.id });
-        }
-      }
-      return ended;
-    },
-
     ...users,
+    ...createDynamoDbEndedLeedz(table, users),
     ...createDynamoDbOutbox(table),
     ...createDynamoDbBookkeeping(table),
     ...createDynamoDbCalendarFeeds(table),
