@@ -9,6 +9,7 @@
  */
 import { createInvocationContext } from '../../src/framework/context.js';
 import type { InvocationType } from '../../src/framework/transport.js';
+import { RawJson } from '../../src/framework/raw-json.js';
 import type { HttpRequest, HttpResult } from '../../src/leedz/functions/http.js';
 import type { Marketplace } from '../../src/leedz/marketplace.js';
 
@@ -36,4 +37,14 @@ export async function callFunction(marketplace: Marketplace, name: string, event
     log: (line) => logged.push(line),
   });
   return (await fn.handle(event, ctx)) as HttpResult & { body: any };
+}
+
+/**
+ * {@link callFunction} as the vendor `as` (`<as>@example.com`), or no one, keeping no log; a search's
+ * JSON text (`RawJson`, as the edge sends it) is read as a client would.
+ */
+export async function callAs(marketplace: Marketplace, name: string, request: Partial<HttpRequest> & { as?: string }): Promise<HttpResult & { body: any }> {
+  const { as, ...rest } = request;
+  const answer = await callFunction(marketplace, name, { ...rest, ...(as === undefined ? {} : { caller: { email: `${as}@example.com`, username: as } }) }, []);
+  return answer.body instanceof RawJson ? { ...answer, body: JSON.parse(answer.body.json) } : answer;
 }

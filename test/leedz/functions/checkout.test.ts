@@ -6,20 +6,16 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createZipGeocoder } from '../../../src/adapters/geocoder/zip/zip-geocoder.js';
-import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
-import { createLocalIdentity } from '../../../src/adapters/identity/local/local-identity.js';
-import { createOutboxMailer } from '../../../src/adapters/mailer/outbox/outbox-mailer.js';
 import { createLocalPayments, type LocalPayments } from '../../../src/adapters/payments/local/local-payments.js';
 import { SquareApiError } from '../../../src/adapters/payments/square/square-payments.js';
 import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
-import { createIdempotency } from '../../../src/framework/idempotency.js';
-import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../../src/leedz/deps.js';
+import type { MarketplaceDeps } from '../../../src/leedz/deps.js';
 import type { HttpRequest, HttpResult } from '../../../src/leedz/functions/http.js';
 import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
 import type { Leed } from '../../../src/leedz/domain/leed.js';
 import { aLeed, at, aUser } from '../../helpers/builders.js';
 import { callFunction, type DirectInvocation } from '../../helpers/call-function.js';
+import { localDeps } from '../../helpers/local-deps.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const PUBLIC_URL = 'https://leedz.test';
@@ -46,23 +42,14 @@ beforeEach(async () => {
   providerDown = undefined;
   logged = [];
   invoked = [];
-  const deps: MarketplaceDeps = {
-    store,
-    mailer: createOutboxMailer({ db: store.db }),
-    geocoder: createZipGeocoder(),
-    identity: createLocalIdentity({ db: store.db, keyDir: join(dir.path, 'keys') }),
-    payments: {
-      ...payments,
-      async createCheckout(request) {
-        if (providerDown !== undefined) throw providerDown;
-        return payments.createCheckout(request);
-      },
+  const failing: MarketplaceDeps['payments'] = {
+    ...payments,
+    async createCheckout(request) {
+      if (providerDown !== undefined) throw providerDown;
+      return payments.createCheckout(request);
     },
-    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(store.db), scope: 'leedz' }),
-    now: () => clock,
-    settings: { ...DEFAULT_SETTINGS, publicUrl: PUBLIC_URL, adminEmail: 'admin@leedz.test' },
   };
-  marketplace = createMarketplace(deps);
+  marketplace = createMarketplace(localDeps(store, dir.path, { payments: failing, now: () => clock }));
   await store.addTrades([{ name: 'dj' }]);
   for (const username of ['pat', 'sam', 'lee']) await store.createUser(aUser({ username }), []);
   leed = aLeed({ creator: 'pat', price: 2_500 });

@@ -6,25 +6,16 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createZipGeocoder } from '../../../src/adapters/geocoder/zip/zip-geocoder.js';
-import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
-import { createLocalIdentity } from '../../../src/adapters/identity/local/local-identity.js';
-import { createOutboxMailer } from '../../../src/adapters/mailer/outbox/outbox-mailer.js';
-import { createLocalPayments } from '../../../src/adapters/payments/local/local-payments.js';
 import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
-import { createIdempotency } from '../../../src/framework/idempotency.js';
-import { RawJson } from '../../../src/framework/raw-json.js';
-import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../../src/leedz/deps.js';
 import type { Leed } from '../../../src/leedz/domain/leed.js';
-import type { HttpRequest, HttpResult } from '../../../src/leedz/functions/http.js';
+import type { HttpRequest } from '../../../src/leedz/functions/http.js';
 import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
 import { LEEDZ_ENDED_SCHEDULE } from '../../../src/leedz/controllers/bookkeeping.js';
 import { aLeed, at, aUser } from '../../helpers/builders.js';
-import { callFunction } from '../../helpers/call-function.js';
+import { callAs } from '../../helpers/call-function.js';
+import { localDeps } from '../../helpers/local-deps.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { controllerContext } from '../controllers/fakes.js';
-
-const PUBLIC_URL = 'https://leedz.test';
 
 let dir: ReturnType<typeof tempDir>;
 let store: SqliteStore;
@@ -42,17 +33,7 @@ beforeEach(async () => {
   dir = tempDir('leedz-lifecycle-');
   store = createSqliteStore({ path: join(dir.path, 'leedz.db') });
   clock = new Date(at('2030-05-10T09:00'));
-  const deps: MarketplaceDeps = {
-    store,
-    mailer: createOutboxMailer({ db: store.db }),
-    geocoder: createZipGeocoder(),
-    identity: createLocalIdentity({ db: store.db, keyDir: join(dir.path, 'keys') }),
-    payments: createLocalPayments({ db: store.db, baseUrl: PUBLIC_URL, webhookSecret: 'test-webhook-secret' }),
-    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(store.db), scope: 'leedz' }),
-    now: () => clock,
-    settings: { ...DEFAULT_SETTINGS, publicUrl: PUBLIC_URL, adminEmail: 'admin@leedz.test' },
-  };
-  marketplace = createMarketplace(deps);
+  marketplace = createMarketplace(localDeps(store, dir.path, { now: () => clock }));
   await store.addTrades([{ name: 'dj' }, { name: 'magician' }]);
   for (const username of ['pat', 'sam']) await store.createUser(aUser({ username }), []);
   ended = aLeed({ creator: 'pat', start: at('2030-05-10T06:00'), end: at('2030-05-10T08:00'), placeKey: 'ended' });
@@ -67,12 +48,7 @@ afterEach(() => {
 });
 
 /** Call the function `name` as the HTTP edge would, as `username` (or no one). */
-async function call(name: string, request: Partial<HttpRequest> & { as?: string }): Promise<HttpResult & { body: any }> {
-  const { as, ...rest } = request;
-  const answer = await callFunction(marketplace, name, { ...rest, ...(as === undefined ? {} : { caller: { email: `${as}@example.com`, username: as } }) }, []);
-  // A search answers JSON text (RawJson), as the edge would send it: read it as a client would.
-  return answer.body instanceof RawJson ? { ...answer, body: JSON.parse(answer.body.json) } : answer;
-}
+const call = (name: string, request: Partial<HttpRequest> & { as?: string }) => callAs(marketplace, name, request);
 
 const ids = (answer: { body: { leedz: { id: string }[] } }) => answer.body.leedz.map((leed) => leed.id);
 const search = (query: Record<string, string>, as?: string) => call('searchLeedz', { query: { trades: 'dj', from: at('2030-05-09T00:00'), to: at('2030-05-20T00:00'), ...query }, as });

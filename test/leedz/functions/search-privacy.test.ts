@@ -8,20 +8,14 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createZipGeocoder } from '../../../src/adapters/geocoder/zip/zip-geocoder.js';
-import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
-import { createLocalIdentity } from '../../../src/adapters/identity/local/local-identity.js';
-import { createOutboxMailer } from '../../../src/adapters/mailer/outbox/outbox-mailer.js';
-import { createLocalPayments } from '../../../src/adapters/payments/local/local-payments.js';
 import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
-import { createIdempotency } from '../../../src/framework/idempotency.js';
-import { RawJson } from '../../../src/framework/raw-json.js';
-import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../../src/leedz/deps.js';
 import { haversineMiles, roundedPoint, type GeoPoint } from '../../../src/leedz/domain/geo.js';
-import type { HttpRequest, HttpResult } from '../../../src/leedz/functions/http.js';
+import type { HttpRequest } from '../../../src/leedz/functions/http.js';
 import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
 import type { Geocoder } from '../../../src/leedz/ports.js';
 import { aUser } from '../../helpers/builders.js';
-import { callFunction } from '../../helpers/call-function.js';
+import { callAs } from '../../helpers/call-function.js';
+import { localDeps } from '../../helpers/local-deps.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const zips = createZipGeocoder();
@@ -46,17 +40,7 @@ beforeEach(async () => {
     },
     zipPoint: async (zip) => (knowsZips ? zips.zipPoint(zip) : undefined),
   };
-  const deps: MarketplaceDeps = {
-    store,
-    mailer: createOutboxMailer({ db: store.db }),
-    geocoder: houseGeocoder,
-    identity: createLocalIdentity({ db: store.db, keyDir: join(dir.path, 'keys') }),
-    payments: createLocalPayments({ db: store.db, baseUrl: 'https://leedz.test', webhookSecret: 'test-webhook-secret' }),
-    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(store.db), scope: 'leedz' }),
-    now: () => new Date(),
-    settings: { ...DEFAULT_SETTINGS, publicUrl: 'https://leedz.test', adminEmail: 'admin@leedz.test' },
-  };
-  marketplace = createMarketplace(deps);
+  marketplace = createMarketplace(localDeps(store, dir.path, { geocoder: houseGeocoder }));
   await store.addTrades([{ name: 'dj' }]);
   await store.createUser(aUser({ username: 'pat' }), []);
 });
@@ -66,11 +50,8 @@ afterEach(() => {
   dir.cleanup();
 });
 
-async function call(name: string, request: Partial<HttpRequest> & { as?: string }): Promise<HttpResult & { body: any }> {
-  const { as, ...rest } = request;
-  const answer = await callFunction(marketplace, name, { ...rest, ...(as === undefined ? {} : { caller: { email: `${as}@example.com`, username: as } }) }, []);
-  return answer.body instanceof RawJson ? { ...answer, body: JSON.parse(answer.body.json) } : answer;
-}
+/** Call the function `name` as the HTTP edge would, as `username` (or no one). */
+const call = (name: string, request: Partial<HttpRequest> & { as?: string }) => callAs(marketplace, name, request);
 
 const start = new Date(Date.now() + 7 * 86_400_000);
 start.setUTCHours(18, 0, 0, 0);

@@ -5,18 +5,13 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createZipGeocoder } from '../../../src/adapters/geocoder/zip/zip-geocoder.js';
-import { createSqliteIdempotencyStore } from '../../../src/adapters/idempotency/sqlite-idempotency-store.js';
 import { createLocalIdentity } from '../../../src/adapters/identity/local/local-identity.js';
-import { createOutboxMailer } from '../../../src/adapters/mailer/outbox/outbox-mailer.js';
-import { createLocalPayments } from '../../../src/adapters/payments/local/local-payments.js';
 import { createSqliteStore, type SqliteStore } from '../../../src/adapters/store/sqlite/sqlite-store.js';
-import { createIdempotency } from '../../../src/framework/idempotency.js';
-import { DEFAULT_SETTINGS, type MarketplaceDeps } from '../../../src/leedz/deps.js';
 import { createMarketplace, type Marketplace } from '../../../src/leedz/marketplace.js';
 import type { Identity } from '../../../src/leedz/ports.js';
 import { aUser } from '../../helpers/builders.js';
 import { callFunction } from '../../helpers/call-function.js';
+import { localDeps } from '../../helpers/local-deps.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -40,17 +35,7 @@ beforeEach(async () => {
       return local.issueSession(user);
     },
   };
-  const deps: MarketplaceDeps = {
-    store,
-    mailer: createOutboxMailer({ db: store.db }),
-    geocoder: createZipGeocoder(),
-    identity,
-    payments: createLocalPayments({ db: store.db, baseUrl: 'https://leedz.test', webhookSecret: 'test-webhook-secret' }),
-    idempotency: createIdempotency({ store: createSqliteIdempotencyStore(store.db), scope: 'leedz' }),
-    now: () => new Date(),
-    settings: { ...DEFAULT_SETTINGS, publicUrl: 'https://leedz.test', adminEmail: 'admin@leedz.test' },
-  };
-  marketplace = createMarketplace(deps);
+  marketplace = createMarketplace(localDeps(store, dir.path, { identity }));
   await store.createUser(aUser({ username: 'pat', email: 'pat@example.com' }), []);
 });
 
