@@ -27,12 +27,13 @@ export interface FieldError {
  */
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; fields: FieldError[] };
 
-// What a terminal, an email client or a calendar would act on rather than show: the C0 controls, DEL,
-// and the bidi overrides and isolates that make text read other than it is stored ("Trojan Source").
+// What a terminal, an email client or a calendar would act on rather than show: the C0 and C1
+// controls (NEL, CSI), DEL, and the bidi overrides and isolates that make text read other than it is
+// stored ("Trojan Source"); in one line, also the Unicode line and paragraph separators.
 // RFC 5545 §3.3.11 allows no control character in a TEXT value (the calendar feed) either.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 // A text of several lines keeps its line breaks and tabs: what a pasted list is made of.
-const CONTROL_CHARACTERS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+const CONTROL_CHARACTERS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const EVERY_CONTROL_CHARACTER_BUT_LINES = new RegExp(CONTROL_CHARACTERS_BUT_LINES.source, 'g');
 export const CONTROL_MESSAGE = 'must not contain control characters';
 

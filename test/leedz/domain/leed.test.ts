@@ -260,7 +260,7 @@ describe('validateNewLeed', () => {
 
   describe('control characters', () => {
     // What a terminal, an email client or a calendar would act on, or show as something else (RFC 5545 §3.3.11).
-    const controls = ['\u0000', '\u0007', '\u001b', '\u007f', '\u202e', '\u2066', '\u2069'];
+    const controls = ['\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u009b', '\u202e', '\u2066', '\u2069'];
 
     it('refuses them in the title, the location, the details and the requirements, naming the field', () => {
       for (const control of controls) {
@@ -282,6 +282,9 @@ describe('validateNewLeed', () => {
     it('refuses a tab or a line break in the one-line title, and keeps them in details and requirements', () => {
       expect(refusedFields(validateNewLeed(newLeedBody({ title: 'Wedding\treception' }), NOW))).toEqual({ title: 'must not contain control characters' });
       expect(refusedFields(validateNewLeed(newLeedBody({ title: 'Wedding\nreception' }), NOW))).toEqual({ title: 'must not contain control characters' });
+      // Unicode's own line and paragraph separators break a line too.
+      expect(refusedFields(validateNewLeed(newLeedBody({ title: 'Wedding\u2028reception' }), NOW))).toEqual({ title: 'must not contain control characters' });
+      expect(refusedFields(validateNewLeed(newLeedBody({ title: 'Wedding\u2029reception' }), NOW))).toEqual({ title: 'must not contain control characters' });
       const value = accepted(validateNewLeed(newLeedBody({ details: 'First set:\r\n\tdinner\nSecond set: dancing', requirements: 'Speakers\nLights' }), NOW));
       expect(value.details).toBe('First set:\r\n\tdinner\nSecond set: dancing');
       expect(value.requirements).toBe('Speakers\nLights');
