@@ -120,6 +120,15 @@ describe('bad input never breaks anything', () => {
     await fc.assert(fc.asyncProperty(badProfile, ({ field, value }) => expectRefused('PATCH', '/api/me', { [field]: value }, field)), { numRuns: RUNS });
   });
 
+  it('PATCH /api/me: an unknown zip is named in the same answer as the other bad fields, not after they are fixed', async () => {
+    const before = snapshot();
+    const answer = await t.api('PATCH', '/api/me', { token, body: { website: 'not a url', zip: '99999', about: 'x'.repeat(400) } });
+    expect(answer.status).toBe(400);
+    expect((answer.body.error.fields as { path: string }[]).map((f) => f.path).sort()).toEqual(['about', 'website', 'zip']);
+    expect(answer.body.error.fields).toContainEqual({ path: 'zip', message: 'is not a known US zip code' });
+    expect(snapshot()).toBe(before);
+  });
+
   it('POST report, login: bad bodies are 400s naming the field', async () => {
     await fc.assert(fc.asyncProperty(fc.oneof(fc.constant(''), overLong(1000, 1100), fc.integer(), fc.constant(null)), (reason) => expectRefused('POST', `${leedPath}/report`, { reason }, 'reason')), { numRuns: Math.ceil(RUNS / 2) });
     await fc.assert(fc.asyncProperty(fc.oneof(fc.string({ maxLength: 30 }).filter((s) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s)), fc.integer()), (email) => expectRefused('POST', '/api/auth/login', { email }, 'email')), { numRuns: Math.ceil(RUNS / 2) });

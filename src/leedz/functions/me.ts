@@ -3,6 +3,8 @@
  * and subscriptions. `GET /api/session`: who is signed in, asked by every page — signed out is an
  * answer (200), not an error, so a visitor's browser logs no failed request.
  */
+import { zipSchema } from '../domain/address.js';
+import type { GeoPoint } from '../domain/geo.js';
 import { validateProfilePatch, type SessionState } from '../domain/user.js';
 import type { MarketplaceDeps } from '../deps.js';
 import type { FieldError } from '../domain/validation.js';
@@ -42,24 +44,31 @@ export function createUpdateMe(deps: MarketplaceDeps) {
       const caller = authenticate(request);
       if (caller === undefined) return unauthenticated();
       const validation = validateProfilePatch(request.body);
-      if (!validation.ok) return invalid(validation.fields);
-      const changes: Parameters<typeof deps.store.updateUser>[1] = { ...validation.value };
-      const problems: FieldError[] = [];
-      if (changes.subscriptions !== undefined) {
+      const problems: FieldError[] = validation.ok ? [] : [...validation.fields];
+      // A well-formed zip nobody knows is named beside the other fields' refusals: one answer names
+      // every field to fix, not one round each.
+      const zip = validation.ok ? validation.value.zip : wellFormedZip(request.body, problems);
+      let point: GeoPoint | null | undefined;
+      if (zip === null) point = null;
+      else if (zip !== undefined) {
+        point = await deps.geocoder.zipPoint(zip);
+        if (point === undefined) problems.push({ path: 'zip', message: 'is not a known US zip code' });
+      }
+      if (validation.ok && validation.value.subscriptions !== undefined) {
         const known = new Set((await deps.store.listTrades()).map((t) => t.name));
-        const unknown = changes.subscriptions.filter((trade) => !known.has(trade));
+        const unknown = validation.value.subscriptions.filter((trade) => !known.has(trade));
         if (unknown.length > 0) problems.push({ path: 'subscriptions', message: `names trades that do not exist: ${unknown.join(', ')}` });
       }
-      if (changes.zip !== undefined) {
-        if (changes.zip === null) changes.point = null;
-        else {
-          const point = await deps.geocoder.zipPoint(changes.zip);
-          if (point === undefined) problems.push({ path: 'zip', message: 'is not a known US zip code' });
-          else changes.point = point;
-        }
-      }
-      if (problems.length > 0) return invalid(problems);
+      if (!validation.ok || problems.length > 0) return invalid(problems);
+      const changes: Parameters<typeof deps.store.updateUser>[1] = { ...validation.value, ...(point === undefined ? {} : { point }) };
       return ok(await deps.store.updateUser(caller.username, changes), PRIVATE);
     },
   });
+}
+
+/** The body's zip when the refusals name no fault of its own (a five-digit string), else undefined. */
+function wellFormedZip(body: unknown, refused: readonly FieldError[]): string | undefined {
+  if (refused.some((field) => field.path === 'zip')) return undefined;
+  const parsed = zipSchema.safeParse(typeof body === 'object' && body !== null ? (body as Record<string, unknown>).zip : undefined);
+  return parsed.success ? parsed.data : undefined;
 }
