@@ -134,7 +134,7 @@ export function ProfilePage() {
           </div>
           {/* aria-disabled, not disabled: a disabled button loses its focus to the page, and with it the user's place. */}
           <button type="submit" class="primary" aria-disabled={busy ? 'true' : undefined}>
-            Save profile
+            {busy ? 'Saving…' : 'Save profile'}
           </button>
         </form>
       </section>
