@@ -161,6 +161,20 @@ describe.skipIf(skipChromium)('signing in, in a browser', () => {
     await visible(page.getByText(/you are signed out \(your session has ended\)/));
     expect(await page.getByText(/Authorization: Bearer/).count()).toBe(0);
     expect(await page.getByLabel('Title', { exact: true }).inputValue()).toBe('Birthday party DJ, 3 hours');
+    // The top of the page says so too, with the way back: a sign-in in a new tab that returns here.
+    const again = page.getByRole('alert').getByRole('link', { name: 'Sign in again in a new tab' });
+    await visible(again);
+    expect(await again.getAttribute('href')).toBe(`/signin?next=${encodeURIComponent('/post')}`);
+    expect(await again.getAttribute('target')).toBe('_blank');
+    // Signed in again in another tab: the notice goes, and what was typed is still there to post.
+    const other = await context.newPage();
+    await other.goto(await signInLinkFor('ivy@example.com'));
+    await other.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await visible(other.getByText(/Signed in as/));
+    await other.close();
+    await page.bringToFront();
+    await expect.poll(() => again.count()).toBe(0);
+    expect(await page.getByLabel('Title', { exact: true }).inputValue()).toBe('Birthday party DJ, 3 hours');
   }, 60_000);
 
   it('a forged token and an address without one each say what happened, at phone width too', async () => {

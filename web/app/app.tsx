@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Trade } from '../../src/leedz/domain/trade.js';
 import type { SessionState, User } from '../../src/leedz/domain/user.js';
-import { api, messageOf, prefetch } from '../shared/api.js';
+import { api, messageOf, prefetch, SESSION_ENDED_EVENT } from '../shared/api.js';
 import { match, navigate, useLocation } from '../shared/router.js';
 import { filtersFor } from './calendar.js';
 import { searchPath } from './calendar-query.js';
@@ -49,6 +49,8 @@ export function App() {
   const [startupError, setStartupError] = useState<string | undefined>(undefined);
   const [flash, setFlash] = useState<{ message: Flash; shownAt: number } | undefined>(undefined);
   const [dataVersion, setDataVersion] = useState(0);
+  /** The API said the session is gone while the page shows someone signed in. */
+  const [sessionEnded, setSessionEnded] = useState(false);
 
   const reloadMe = useCallback(async () => setMe(await fetchMe()), []);
   const reloadTrades = useCallback(async () => setTrades(await fetchTrades()), []);
@@ -82,6 +84,7 @@ export function App() {
       if (shownUser.current === undefined) return;
       fetchMe().then(
         (user) => {
+          if (user !== null) setSessionEnded(false);
           if ((user?.username ?? null) === shownUser.current) return;
           // Signed out elsewhere: this tab's drafts go too, as the tab that signed out dropped its own
           // (each tab keeps its own, and a client's contact is in them).
@@ -94,12 +97,19 @@ export function App() {
     const onVisible = () => {
       if (document.visibilityState === 'visible') recheck();
     };
+    // A request refused for want of a session, while the page shows someone signed in: say how to
+    // sign in again, without leaving this page (what was typed stays).
+    const onSessionEnded = () => {
+      if (typeof shownUser.current === 'string') setSessionEnded(true);
+    };
+    window.addEventListener(SESSION_ENDED_EVENT, onSessionEnded);
     document.addEventListener('visibilitychange', onVisible);
     window.addEventListener('focus', recheck);
     const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(SESSION_CHANNEL);
     channel?.addEventListener('message', recheck);
     sessionChannel.current = channel;
     return () => {
+      window.removeEventListener(SESSION_ENDED_EVENT, onSessionEnded);
       document.removeEventListener('visibilitychange', onVisible);
       window.removeEventListener('focus', recheck);
       channel?.close();
@@ -109,6 +119,7 @@ export function App() {
   /** Show `user`, and tell the other tabs when that is someone else (a sign-in, a sign-out). */
   const showUser = useCallback((user: User | null) => {
     const changedUser = (user?.username ?? null) !== shownUser.current;
+    setSessionEnded(false);
     setMe(user);
     if (changedUser) sessionChannel.current?.postMessage('changed');
   }, []);
@@ -172,6 +183,15 @@ export function App() {
       </a>
       <Header me={me} onSignOut={() => void signOut(showUser)} path={location.path} />
       <main id="main" ref={mainRef} tabIndex={-1}>
+        {sessionEnded && me !== null && me !== undefined && (
+          <div class="notice warn" role="alert">
+            Your session has ended.{' '}
+            <a href={signInHref(location.path + window.location.search)} target="_blank" rel="noopener">
+              Sign in again in a new tab
+            </a>
+            , then try once more: what you typed stays on this page.
+          </div>
+        )}
         {flash !== undefined && (
           <div class={`notice ${flash.message.kind}`} role="status" tabIndex={-1} data-flash>
             {flash.message.text}

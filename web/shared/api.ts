@@ -36,6 +36,9 @@ interface ErrorBody {
   fields?: { parameter: string; message: string }[];
 }
 
+/** Dispatched on `window` when the API answers that the request had no session (a session that ended). */
+export const SESSION_ENDED_EVENT = 'leedz:session-ended';
+
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
@@ -59,7 +62,10 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     const failure = (data ?? {}) as ErrorBody;
     const fields = failure.error?.fields ?? failure.fields?.map((f) => ({ path: f.parameter, message: f.message })) ?? [];
     const message = failure.error?.message ?? failure.message ?? `${response.status} ${response.statusText}`;
-    throw new ApiError(response.status, failure.error?.code ?? String(response.status), message, fields, data !== undefined);
+    const code = failure.error?.code ?? String(response.status);
+    // The page that shows someone signed in hears it (web/app/app.tsx), and says how to sign in again.
+    if (code === 'UNAUTHENTICATED') window.dispatchEvent(new Event(SESSION_ENDED_EVENT));
+    throw new ApiError(response.status, code, message, fields, data !== undefined);
   }
   return data as T;
 }
@@ -98,6 +104,6 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** What a page says when its session has ended under it. */
+/** What a page says when its session has ended under it (the page's notice above links to the sign-in). */
 export const SIGNED_OUT =
-  'you are signed out (your session has ended). Sign in again in a new tab (/signin), then come back and try once more: what you typed stays on this page';
+  'you are signed out (your session has ended). Sign in again in a new tab (the link at the top of the page), then try once more: what you typed stays on this page';
