@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { readRuntimeCredentials, RUNTIME_REGION } from '../runtime/credentials.js';
 import {
+  cliEndpoint,
   command,
   counted,
   dataDirOf,
@@ -37,7 +38,7 @@ import {
   type CliCommand,
   type ServerFlags,
 } from './cli-support.js';
-import { ENV, resolveEndpoint, resolveServerConfig } from './config.js';
+import { ENV, resolveServerConfig } from './config.js';
 import { describeFunction } from './cli-describe.js';
 import { closestKey } from '../leedz/domain/validation.js';
 import { EMAIL_KINDS, isEmailKind, listUnsubscribeUrl } from '../leedz/emails/kinds.js';
@@ -237,7 +238,7 @@ const credentials = command({
       AWS_REGION: RUNTIME_REGION,
       AWS_DEFAULT_REGION: RUNTIME_REGION,
       // Lambda's endpoint, for every SDK and CLI that reads service-specific endpoints.
-      AWS_ENDPOINT_URL_LAMBDA: resolveEndpoint(process.env, values.endpoint),
+      AWS_ENDPOINT_URL_LAMBDA: cliEndpoint(values),
     };
     if (format === 'json') {
       console.log(JSON.stringify(variables, null, 2));

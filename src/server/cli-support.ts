@@ -15,6 +15,7 @@ import { CREDENTIALS_FILE, readRuntimeCredentials, type RuntimeCredentials } fro
 import { parseFunctionName } from '../runtime/function-name.js';
 import type { FunctionView } from '../runtime/views.js';
 import { ENV, resolveEndpoint } from './config.js';
+import { runningServerUrl } from './server-address.js';
 import { signRequest, withSignedQuery } from './signed-fetch.js';
 
 /** A mistake in how the command was called: printed with the command's synopsis, exit code 2. */
@@ -85,7 +86,8 @@ export const SERVER_OPTIONS = { endpoint: { type: 'string' }, data: { type: 'str
 
 /** How a command finds the running server and signs its requests. */
 export const SERVER_HELP = `
-  --endpoint URL   the running server (default $${ENV.endpoint} or http://127.0.0.1:3000)
+  --endpoint URL   the running server (default $${ENV.endpoint}, else the server running on the
+                   data folder, else http://127.0.0.1:$${ENV.port} or 3000)
   --data DIR       the server's data folder, whose credentials sign the request
                    (default $${ENV.dataDir} or ./data; else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`;
 
@@ -102,6 +104,15 @@ export function noArguments(name: string, positionals: readonly string[]): void 
 /** The data folder a command means: `--data`, $LEEDZ_DATA_DIR, or ./data. */
 export function dataDirOf(flag: string | undefined): string {
   return resolve(flag ?? (process.env[ENV.dataDir] || 'data'));
+}
+
+/**
+ * The server the CLI talks to: `--endpoint`, else $LEEDZ_ENDPOINT, else the server running on the
+ * data folder (its `server.json`: any port it chose), else this machine's $PORT or 3000.
+ */
+export function cliEndpoint(flags: ServerFlags): string {
+  const running = flags.endpoint === undefined && !process.env[ENV.endpoint] ? runningServerUrl(dataDirOf(flags.data)) : undefined;
+  return resolveEndpoint(process.env, flags.endpoint ?? running);
 }
 
 /**
@@ -139,7 +150,7 @@ export function noCredentialsIn(dataDir: string): string {
  * and its signed headers are for this server only.
  */
 export async function request(flags: ServerFlags, path: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<Response> {
-  const endpoint = resolveEndpoint(process.env, flags.endpoint);
+  const endpoint = cliEndpoint(flags);
   const credentials = cliCredentials(flags.data);
   const url = withSignedQuery(`${endpoint}${path}`);
   try {
@@ -205,7 +216,7 @@ export function wrongCredentialsHint(flags: ServerFlags, response: Response): st
   if (response.status !== 403 || !WRONG_CREDENTIALS.has(response.headers.get('x-amzn-errortype') ?? '')) return undefined;
   const keys = join(dataDirOf(flags.data), 'keys');
   const from = readRuntimeCredentials(keys) === undefined ? 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY' : keys;
-  return `the credentials in ${from} are not this server's (${resolveEndpoint(process.env, flags.endpoint)}): pass the data folder of the server you started (--data or $${ENV.dataDir})`;
+  return `the credentials in ${from} are not this server's (${cliEndpoint(flags)}): pass the data folder of the server you started (--data or $${ENV.dataDir})`;
 }
 
 /** A JSON payload from `--payload`: inline, or `@path` to read a file. */

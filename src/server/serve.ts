@@ -33,6 +33,7 @@ import { prepareDataDir } from './data-dir.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import { wireMarketplace, type MarketplaceWiring } from './marketplace-wiring.js';
 import { MARKETPLACE_SCHEDULES, startSchedules } from './schedules.js';
+import { removeServerAddress, writeServerAddress } from './server-address.js';
 import { seedIfEmpty } from './seed.js';
 import { buildWebAssets, mountWebApp } from './web-assets.js';
 
@@ -205,6 +206,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const listening = server;
   ready = true;
   const url = `http://${config.host}:${portOf(listening, config.port)}`;
+  // For the CLI given only the data folder: it finds this server on whatever port it chose.
+  writeServerAddress(config.dataDir, url);
 
   let closing: Promise<void> | undefined;
   return {
@@ -217,6 +220,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     close: () =>
       (closing ??= (async () => {
         schedules?.stop();
+        removeServerAddress(config.dataDir);
         // Stop the relay first: its invocations go through this server's Invoke API.
         await awsLocal?.relay.stop();
         await stopListening(listening);

@@ -580,6 +580,32 @@ describe('against a running example server', () => {
 });
 
 describe('against a running marketplace server', () => {
+  it('given only the data folder, reaches the server running on it on whatever port it chose; once it stops, not any more', async () => {
+    const dir = tempDir('leedz-cli-');
+    let url = '';
+    try {
+      const server = await startServer(resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_SEED: 'false', LEEDZ_TIME_SCALE: '0.001' }), { schedules: false });
+      url = server.url;
+      try {
+        const listed = await leedz('invocations', '--data', dir.path);
+        expect(listed.code, listed.err).toBe(0);
+        const exported = await leedz('credentials', '--format', 'json', '--data', dir.path);
+        expect(JSON.parse(exported.out).AWS_ENDPOINT_URL_LAMBDA).toBe(server.url);
+        // An endpoint given still wins.
+        expect(JSON.parse((await leedz('credentials', '--format', 'json', '--data', dir.path, '--endpoint', 'http://127.0.0.1:1')).out).AWS_ENDPOINT_URL_LAMBDA).toBe('http://127.0.0.1:1');
+      } finally {
+        await server.close();
+      }
+      expect(existsSync(join(dir.path, 'server.json'))).toBe(false);
+      const after = await leedz('invocations', '--data', dir.path);
+      expect(after.code).toBe(1);
+      expect(after.err).toMatch(/cannot reach the Leedz server at /);
+      expect(after.err).not.toContain(url);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('outbox lists each email with its links, the sign-in link first; seed adds demo data with a progress line', async () => {
     const dir = tempDir('leedz-cli-');
     const server = await startServer(resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: dir.path, LEEDZ_SEED: 'false', LEEDZ_TIME_SCALE: '0.001' }));
