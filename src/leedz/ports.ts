@@ -334,12 +334,14 @@ export interface Store {
    */
   applyBookkeeping(key: string, changes: Bookkeeping): Promise<boolean>;
   /**
-   * Take leedz whose gig has ended off their trades' `leedCount`: each active leed whose end is
-   * before `through` (`hasEnded`), not yet taken off, is marked and its trade's count lowered, together
-   * and once, at most `limit` of them (the others at the next call). Returns those taken off now
-   * (fewer than `limit`: none is left). A leed sold or deleted was taken off when it was.
+   * Active leedz whose gig ended before `through` (`hasEnded`) and that {@link markEndCounted} has not
+   * marked, at most `limit`. `since`: only those that ended at or after it. Without it the SQLite
+   * store finds every one; the DynamoDB store, which finds them by start in its search index, looks
+   * back a week (TABLE-DESIGN.md).
    */
-  countEndedLeedz(through: string, limit: number): Promise<{ trade: string; id: string }[]>;
+  endedLeedz(through: string, limit: number, since?: string): Promise<{ trade: string; id: string }[]>;
+  /** Mark an ended leed as off its trade's count: {@link endedLeedz} finds it no more. A leed no longer active is left as it is. */
+  markEndCounted(trade: string, id: string): Promise<void>;
   /** Set a user's badges (computed by the domain from their counters). No such user → {@link NotFoundError}. */
   setBadges(username: string, badges: number[]): Promise<void>;
   getStats(): Promise<Stats>;

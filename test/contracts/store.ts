@@ -996,7 +996,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect(await store.getStats()).toMatchObject({ sold: 1, users: 2, lastSold, lastPosted: null });
       });
 
-      it('takes a leed whose gig has ended off its trade’s count, once; a running, sold or deleted one stays as it is', async () => {
+      it('finds the active leedz whose gig has ended, until each is marked; never a running, sold or deleted one', async () => {
         const ended = aLeed({ start: at('2030-06-01T18:00'), end: at('2030-06-01T20:00'), placeKey: 'ended' });
         const endedMagic = aLeed({ trade: 'magic', start: at('2030-06-01T10:00'), end: at('2030-06-01T12:00'), placeKey: 'ended-magic' });
         const running = aLeed({ start: at('2030-06-01T19:00'), end: at('2030-06-01T23:00'), placeKey: 'running' });
@@ -1005,39 +1005,46 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         for (const leed of [ended, endedMagic, running, sold, deleted]) await store.insertLeed(leed, []);
         await store.recordSale(sale(sold), []);
         await store.deleteLeed('dj', deleted.id, 'pat', []);
-        // What bookkeeping counts by then: the sold and the deleted leed are off already.
-        await store.applyBookkeeping('posted', { trades: { dj: 2, magic: 1 } });
         const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
 
-        const counted = await store.countEndedLeedz(at('2030-06-01T21:00'), 10);
+        const found = await store.endedLeedz(at('2030-06-01T21:00'), 10);
 
-        expect(counted.sort(byId)).toEqual([{ trade: 'dj', id: ended.id }, { trade: 'magic', id: endedMagic.id }].sort(byId));
-        expect((await store.getTrade('dj'))?.leedCount).toBe(1);
-        expect((await store.getTrade('magic'))?.leedCount).toBe(0);
-        expect(await store.countEndedLeedz(at('2030-06-01T21:00'), 10)).toEqual([]);
-        expect((await store.getTrade('dj'))?.leedCount).toBe(1);
-        // Still active and whole: only the count moved.
+        expect(found.sort(byId)).toEqual([{ trade: 'dj', id: ended.id }, { trade: 'magic', id: endedMagic.id }].sort(byId));
+        await store.markEndCounted('dj', ended.id);
+        expect(await store.endedLeedz(at('2030-06-01T21:00'), 10)).toEqual([{ trade: 'magic', id: endedMagic.id }]);
+        await store.markEndCounted('magic', endedMagic.id);
+        expect(await store.endedLeedz(at('2030-06-01T21:00'), 10)).toEqual([]);
+        // Still active and whole: the mark is the store's own.
         expect(await store.getLeed('dj', ended.id)).toEqual(ended);
+        // A sold leed is left as it was.
+        await store.markEndCounted('dj', sold.id);
+        expect((await store.getLeed('dj', sold.id))?.status).toBe('sold');
 
         // Over once its end has passed, as `hasEnded` says: not at its end itself.
-        expect(await store.countEndedLeedz(at('2030-06-01T23:00'), 10)).toEqual([]);
-        expect(await store.countEndedLeedz(new Date(Date.parse(at('2030-06-01T23:00')) + 1).toISOString(), 10)).toEqual([{ trade: 'dj', id: running.id }]);
-        expect((await store.getTrade('dj'))?.leedCount).toBe(0);
-        expect(await store.countEndedLeedz(at('2030-06-10T00:00'), 10)).toEqual([]);
+        expect(await store.endedLeedz(at('2030-06-01T23:00'), 10)).toEqual([]);
+        expect(await store.endedLeedz(new Date(Date.parse(at('2030-06-01T23:00')) + 1).toISOString(), 10)).toEqual([{ trade: 'dj', id: running.id }]);
       });
 
-      it('takes at most `limit` ended leedz at a time, the rest at the next call, and never a count below 0', async () => {
+      it('finds at most `limit` at a time, and with `since` only those that ended at or after it', async () => {
         const leedz = [12, 13, 14].map((hour) => aLeed({ start: at(`2030-06-01T${hour - 2}:00`), end: at(`2030-06-01T${hour}:00`), placeKey: `at-${hour}` }));
         for (const leed of leedz) await store.insertLeed(leed, []);
-        await store.applyBookkeeping('posted', { trades: { dj: 2 } });
 
-        const first = await store.countEndedLeedz(at('2030-06-01T15:00'), 2);
-        const second = await store.countEndedLeedz(at('2030-06-01T15:00'), 2);
+        const first = await store.endedLeedz(at('2030-06-01T15:00'), 2);
+        for (const leed of first) await store.markEndCounted(leed.trade, leed.id);
+        const second = await store.endedLeedz(at('2030-06-01T15:00'), 2);
 
         expect(first).toHaveLength(2);
         expect([...first, ...second].map((leed) => leed.id).sort()).toEqual(leedz.map((leed) => leed.id).sort());
-        expect((await store.getTrade('dj'))?.leedCount).toBe(0);
-        expect(await store.countEndedLeedz(at('2030-06-01T15:00'), 2)).toEqual([]);
+        expect(second).toEqual([{ trade: 'dj', id: leedz[2]!.id }]);
+        expect(await store.endedLeedz(at('2030-06-01T15:00'), 10, at('2030-06-01T14:00'))).toEqual(second);
+        expect(await store.endedLeedz(at('2030-06-01T15:00'), 10, at('2030-06-01T14:01'))).toEqual([]);
+      });
+
+      it('with `since`, finds a leed that ended long before (a deployment’s first run, a long outage)', async () => {
+        const old = aLeed({ start: at('2030-01-10T18:00'), end: at('2030-01-10T20:00'), placeKey: 'old' });
+        await store.insertLeed(old, []);
+
+        expect(await store.endedLeedz(at('2030-06-01T00:00'), 10, at('2030-01-01T00:00'))).toEqual([{ trade: 'dj', id: old.id }]);
       });
 
       it('never takes a count below 0', async () => {

@@ -5,8 +5,10 @@
  * ended is no longer among its trade's leedz; {@link LEEDZ_ENDED_SCHEDULE}).
  *
  * Counters are applied with `store.applyBookkeeping(key, changes)`, which the store applies exactly
- * once per key (`posted:<id>`, `sold:<id>`, `deleted:<id>`, `user:<username>`), so a redelivered
- * event changes nothing. Badges are then recomputed from the stored counters on every delivery: the
+ * once per key (`posted:<id>`, `sold:<id>`, `off:<id>`, `user:<username>`), so a redelivered
+ * event changes nothing. A leed leaves its trade's count under one key, `off:<id>`, whichever way
+ * it goes first (sold, deleted, taken down, its gig ended): a sale recorded a moment after the leed
+ * was counted off as ended, or an ended leed taken down, does not take it off twice. Badges are then recomputed from the stored counters on every delivery: the
  * result depends only on the counters, so recomputing is idempotent, and a delivery that died
  * between the counters and the badges is repaired by its retry.
  *
@@ -28,6 +30,9 @@ export const leedEventPayload = z.object({ leedId: z.string().min(1), trade: tra
 /** `userCreated`: who signed up. */
 export const userCreatedPayload = z.object({ username: z.string().min(1) });
 
+/** `leedzEnded`: the schedule sends none; `since` looks further back than the store's default (an instant). */
+export const leedzEndedPayload = z.object({ since: z.iso.datetime({ offset: true }).optional() });
+
 /** What each route returns: whether this delivery changed the counters (false for a repeat or a no-op). */
 export interface BookkeepingResult {
   applied: boolean;
@@ -47,11 +52,12 @@ const ENDED_BATCH = 100;
  *
  * Routes and payloads (the flat envelope: `{ function: <route>, ...payload }`):
  * - `leedPosted { leedId, trade }` — key `posted:<id>`: trade leedCount +1, creator posted +1, totals.posted +1, lastPosted
- * - `leedSold { leedId, trade }` — key `sold:<id>`: trade leedCount −1, buyer bought +1, seller sold +1, totals.sold +1, lastSold
- * - `leedDeleted { leedId, trade }` — key `deleted:<id>`: trade leedCount −1
+ * - `leedSold { leedId, trade }` — key `sold:<id>`: buyer bought +1, seller sold +1, totals.sold +1, lastSold; key `off:<id>`: trade leedCount −1
+ * - `leedDeleted { leedId, trade }` — key `off:<id>`: trade leedCount −1
  * - `userCreated { username }` — key `user:<username>`: totals.users +1
- * - `leedzEnded {}` — every active leed whose end has passed, once (the store marks it): its trade's
- *   leedCount −1. Sold and deleted leedz came off when they were.
+ * - `leedzEnded { since? }` — each active leed whose end has passed (`store.endedLeedz`): key
+ *   `off:<id>`, trade leedCount −1; then the store marks it, and finds it no more. `since` reaches
+ *   further back than the DynamoDB store's week (a deployment's first run, an outage).
  *
  * @example
  * await createBookkeeping(deps).dispatch({ function: 'userCreated', username: 'pat' }, ctx);
@@ -72,6 +78,11 @@ export function createBookkeeping(deps: MarketplaceDeps) {
     const applied = await store.applyBookkeeping(key, changes);
     await refreshBadges(affectedUsers);
     return { applied };
+  }
+
+  /** The leed leaves its trade's count, once whichever way it goes (see the module's comment); whether this call took it off. */
+  function takeOff(trade: string, leedId: string): Promise<boolean> {
+    return store.applyBookkeeping(`off:${leedId}`, { trades: { [trade]: -1 } });
   }
 
   function skip(ctx: InvocationContext, message: string): BookkeepingResult {
@@ -111,10 +122,9 @@ export function createBookkeeping(deps: MarketplaceDeps) {
             return skip(ctx, `leedSold: ${trade}/${leedId} is ${leed === undefined ? 'not found' : `${leed.status}, not sold`}`);
           }
           const { buyer, creator: seller } = leed;
-          return apply(
+          const sale = await apply(
             `sold:${leed.id}`,
             {
-              trades: { [leed.trade]: -1 },
               // One entry per user even if buyer and seller were the same (the store forbids it; the counters must not care).
               users: buyer === seller ? { [buyer]: { bought: 1, sold: 1 } } : { [buyer]: { bought: 1 }, [seller]: { sold: 1 } },
               totals: { sold: 1 },
@@ -122,6 +132,8 @@ export function createBookkeeping(deps: MarketplaceDeps) {
             },
             [buyer, seller],
           );
+          const off = await takeOff(leed.trade, leed.id);
+          return { applied: sale.applied || off };
         },
       },
 
@@ -132,7 +144,7 @@ export function createBookkeeping(deps: MarketplaceDeps) {
           if (leed?.status !== 'deleted') {
             return skip(ctx, `leedDeleted: ${trade}/${leedId} is ${leed === undefined ? 'not found' : `${leed.status}, not deleted`}`);
           }
-          return apply(`deleted:${leed.id}`, { trades: { [leed.trade]: -1 } }, []);
+          return { applied: await takeOff(leed.trade, leed.id) };
         },
       },
 
@@ -142,14 +154,18 @@ export function createBookkeeping(deps: MarketplaceDeps) {
       },
 
       leedzEnded: {
-        payload: z.object({}),
-        handler: async (_, ctx): Promise<BookkeepingResult & { ended: number }> => {
+        payload: leedzEndedPayload,
+        handler: async ({ since }, ctx): Promise<BookkeepingResult & { ended: number }> => {
           const through = deps.now().toISOString();
           let ended = 0;
           // Batch after batch while there are more, leaving the rest to the next run when time is short.
           for (;;) {
-            const batch = await store.countEndedLeedz(through, ENDED_BATCH);
-            ended += batch.length;
+            const batch = await store.endedLeedz(through, ENDED_BATCH, since);
+            for (const leed of batch) {
+              if (await takeOff(leed.trade, leed.id)) ended += 1;
+              // Marked once counted: a crash between the two finds it again, and `off:` counts it once.
+              await store.markEndCounted(leed.trade, leed.id);
+            }
             if (batch.length < ENDED_BATCH || ctx.getRemainingTimeInMillis() < 10_000) break;
           }
           if (ended > 0) ctx.log(`bookkeeping: ${ended} leedz whose gig ended taken off their trades' counts`);

@@ -75,7 +75,7 @@ describe('bookkeeping.leedPosted', () => {
 describe('bookkeeping.leedSold', () => {
   const soldLeed = buildLeed({ status: 'sold', buyer: 'pat', soldAt: '2026-12-02T15:30:00.000Z' });
 
-  it("takes the leed off its trade and counts the buyer's purchase, the seller's sale and the stats, under the key sold:<id>", async () => {
+  it("counts the buyer's purchase, the seller's sale and the stats under the key sold:<id>, and takes the leed off its trade under off:<id>", async () => {
     const { bookkeeping, store } = setup(new FakeStore().addLeed(soldLeed).addUser(buildUser('sam')).addUser(buildUser('pat')));
 
     await bookkeeping.dispatch({ function: 'leedSold', leedId: 'l_1', trade: 'dj' }, ctx());
@@ -85,12 +85,12 @@ describe('bookkeeping.leedSold', () => {
         key: 'sold:l_1',
         applied: true,
         changes: {
-          trades: { dj: -1 },
           users: { pat: { bought: 1 }, sam: { sold: 1 } },
           totals: { sold: 1 },
           lastSold: { trade: 'dj', price: 2500, zip: '62701', at: '2026-12-02T15:30:00.000Z' },
         },
       },
+      { key: 'off:l_1', applied: true, changes: { trades: { dj: -1 } } },
     ]);
   });
 
@@ -118,12 +118,12 @@ describe('bookkeeping.leedSold', () => {
 });
 
 describe('bookkeeping.leedDeleted', () => {
-  it('takes the leed off its trade under the key deleted:<id>, and nothing else', async () => {
+  it('takes the leed off its trade under the key off:<id>, which every way out shares, and nothing else', async () => {
     const { bookkeeping, store } = setup(new FakeStore().addLeed(buildLeed({ status: 'deleted' })));
 
     await bookkeeping.dispatch({ function: 'leedDeleted', leedId: 'l_1', trade: 'dj' }, ctx());
 
-    expect(store.bookkeeping).toEqual([{ key: 'deleted:l_1', applied: true, changes: { trades: { dj: -1 } } }]);
+    expect(store.bookkeeping).toEqual([{ key: 'off:l_1', applied: true, changes: { trades: { dj: -1 } } }]);
     expect(store.badges).toEqual([]);
   });
 

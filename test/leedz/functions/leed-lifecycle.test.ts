@@ -104,6 +104,25 @@ describe('a trade’s count of leedz', () => {
     // What the count says is what a trade's upcoming leedz list.
     expect(ids(await upcomingOf('dj', { from: at('2030-05-01T00:00') }))).toEqual([upcoming.id]);
   });
+
+  it('loses a leed once, whichever way it goes first: a sale recorded just after it was counted off as ended, or an ended leed taken down', async () => {
+    await store.applyBookkeeping('posted', { trades: { dj: 3 } });
+    const bookkeeping = (payload: Record<string, unknown>) => marketplace.controllers.bookkeeping.dispatch(payload as never, controllerContext('bookkeeping'));
+    clock = new Date(at('2030-05-10T11:01'));
+    expect(await scheduledRun()).toEqual({ applied: true, ended: 2 });
+    expect(await djCount()).toBe(1);
+
+    // Paid at 10:59, before its end: recorded after the count, as a slow webhook would be.
+    expect((await store.recordSale({ trade: 'dj', id: running.id, buyer: 'sam', paymentId: 'pay_1', amount: running.price, soldAt: at('2030-05-10T10:59') }, [])).ok).toBe(true);
+    await bookkeeping({ function: 'leedSold', leedId: running.id, trade: 'dj' });
+    expect(await djCount()).toBe(1);
+    expect((await store.getUser('sam'))?.bought).toBe(1);
+
+    // The operator takes the ended one down (its page is still there to see).
+    await store.takeDownLeed('dj', ended.id, []);
+    await bookkeeping({ function: 'leedDeleted', leedId: ended.id, trade: 'dj' });
+    expect(await djCount()).toBe(1);
+  });
 });
 
 describe('the lists', () => {

@@ -191,8 +191,8 @@ export const MIGRATIONS: readonly Migration[] = [
   // geocoded point) are left as they are.
   rekeyPlaces,
   // A trade's leedCount counts its active leedz whose gig has not ended: a leed whose end has passed
-  // is taken off its trade's count once (`countEndedLeedz`), and marked so. The leedz that ended
-  // before this migration are still counted, and come off at the first count.
+  // is taken off its trade's count once (bookkeeping's leedzEnded), then marked so (`markEndCounted`).
+  // The leedz that ended before this migration are still counted, and come off at the first run.
   `ALTER TABLE leedz ADD COLUMN end_counted INTEGER NOT NULL DEFAULT 0 CHECK (end_counted IN (0, 1));
    CREATE INDEX leedz_ending ON leedz (end_ms) WHERE status = 'active' AND end_counted = 0;`,
 ];

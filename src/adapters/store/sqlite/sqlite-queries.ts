@@ -128,10 +128,10 @@ export function prepareStatements(db: Database.Database) {
     addTrade: db.prepare('INSERT INTO trades (name, color) VALUES (@name, @color) ON CONFLICT (name) DO NOTHING'),
     bumpTrade: db.prepare('UPDATE trades SET leed_count = MAX(0, leed_count + @delta) WHERE name = @name'),
     // The WHERE repeats leedz_ending's condition literally, so that the index serves it.
-    endedUncounted: db.prepare<[number, number], { id: string; trade: string }>(
-      "SELECT id, trade FROM leedz WHERE status = 'active' AND end_counted = 0 AND end_ms < ? ORDER BY end_ms, id LIMIT ?",
+    endedUncounted: db.prepare<{ since: number; through: number; limit: number }, { id: string; trade: string }>(
+      "SELECT id, trade FROM leedz WHERE status = 'active' AND end_counted = 0 AND end_ms >= @since AND end_ms < @through ORDER BY end_ms, id LIMIT @limit",
     ),
-    markEndCounted: db.prepare<[string]>("UPDATE leedz SET end_counted = 1 WHERE id = ? AND status = 'active' AND end_counted = 0"),
+    markEndCounted: db.prepare<{ trade: string; id: string }>("UPDATE leedz SET end_counted = 1 WHERE id = @id AND trade = @trade AND status = 'active' AND end_counted = 0"),
     // users
     getUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
     getUserByEmail: db.prepare<[string], UserRow>('SELECT * FROM users WHERE email = ?'),

@@ -448,14 +448,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       });
     },
 
-    async countEndedLeedz(through, limit) {
-      return transact(() => {
-        const ended = sql.endedUncounted.all(toMs(through), limit);
-        for (const { id, trade } of ended) {
-          if (sql.markEndCounted.run(id).changes === 1) sql.bumpTrade.run({ name: trade, delta: -1 });
-        }
-        return ended;
-      });
+    async endedLeedz(through, limit, since) {
+      return sql.endedUncounted.all({ since: since === undefined ? Number.MIN_SAFE_INTEGER : toMs(since), through: toMs(through), limit });
+    },
+
+    async markEndCounted(trade, id) {
+      sql.markEndCounted.run({ trade, id });
     },
 
     async setBadges(username, badges) {
