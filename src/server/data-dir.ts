@@ -42,7 +42,10 @@ function makeFolder(path: string): void {
     try {
       mkdirSync(folder, { mode: 0o700 });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const { code } = error as NodeJS.ErrnoException;
+      // Made by another process meanwhile (a second command started at once): there, as wanted.
+      if (code === 'EEXIST') continue;
+      if (code !== 'ENOENT') throw error;
       throw new DataFolderError(`cannot make the folder ${folder}: ${dirname(folder)} takes no new folder (ENOENT); check --data or $${ENV.dataDir}`);
     }
   }

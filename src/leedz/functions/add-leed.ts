@@ -13,7 +13,7 @@ import { activeLeed, validateNewLeed } from '../domain/leed.js';
 import { formatGigTime } from '../domain/time-zone.js';
 import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
-import { authenticate, defineHttpFunction, locate, outboxMessage } from './define-http-function.js';
+import { authenticate, defineHttpFunction, leedPlace, locate, outboxMessage } from './define-http-function.js';
 import { created, invalid, unauthenticated, storeProblem } from './http.js';
 
 export function newLeedId(): string {
@@ -42,7 +42,7 @@ export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
       if ((await deps.store.getTrade(input.trade)) === undefined) {
         return invalid([{ path: 'trade', message: `is not a trade of the Leedz ("${input.trade}"); see GET /api/trades` }]);
       }
-      const place = located.place ?? (await deps.geocoder.geocode(input.location));
+      const place = located.place ?? (await leedPlace(deps, input.location));
       if (place === undefined) return invalid([{ path: 'location', message: 'could not be found: check the street address and the zip' }]);
 
       const leed = activeLeed(input, { id: newLeedId(), creator: caller.username, place, postedAt: now });
