@@ -26,7 +26,8 @@ export function recoverDeadWorkers(log: InvocationLog, self: string, now: number
   });
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this id runs on this machine (EPERM: it does, another user's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

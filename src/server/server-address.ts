@@ -10,6 +10,7 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../runtime/crash-recovery.js';
 
 const FILE = 'server.json';
 
@@ -30,7 +31,7 @@ export function removeServerAddress(dataDir: string): void {
 /** The URL of the server running on `dataDir`, or undefined when none is (no file, or its process is gone). */
 export function runningServerUrl(dataDir: string): string | undefined {
   const address = readAddress(dataDir);
-  return address !== undefined && isAlive(address.pid) ? address.url : undefined;
+  return address !== undefined && processAlive(address.pid) ? address.url : undefined;
 }
 
 function readAddress(dataDir: string): ServerAddress | undefined {
@@ -39,15 +40,5 @@ function readAddress(dataDir: string): ServerAddress | undefined {
     return typeof parsed.url === 'string' && Number.isInteger(parsed.pid) ? { url: parsed.url, pid: parsed.pid! } : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, another user's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
