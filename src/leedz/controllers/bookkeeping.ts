@@ -168,7 +168,8 @@ export function createBookkeeping(deps: MarketplaceDeps) {
             }
             if (batch.length < ENDED_BATCH || ctx.getRemainingTimeInMillis() < 10_000) break;
           }
-          if (ended > 0) ctx.log(`bookkeeping: ${ended} leedz whose gig ended taken off their trades' counts`);
+          // Asked to reach back (`since`, a catch-up run by hand), it says so even of none: the sign to stop.
+          if (ended > 0 || since !== undefined) ctx.log(`bookkeeping: ${ended} leedz whose gig ended taken off their trades' counts`);
           return { applied: ended > 0, ended };
         },
       },

@@ -95,6 +95,10 @@ describe('a trade’s count of leedz', () => {
     expect(logged).toEqual(["bookkeeping: 1 leedz whose gig ended taken off their trades' counts"]);
     expect(await scheduledRun()).toEqual({ applied: false, ended: 0 });
     expect(await djCount()).toBe(2);
+    expect(logged).toHaveLength(1);
+    // A catch-up by hand (`since`) says how many even when none: the sign that it is done.
+    await marketplace.controllers.bookkeeping.dispatch({ function: 'leedzEnded', since: at('2030-01-01T00:00') }, controllerContext('bookkeeping', { log: (line) => logged.push(line) }));
+    expect(logged.at(-1)).toBe("bookkeeping: 0 leedz whose gig ended taken off their trades' counts");
 
     clock = new Date(at('2030-05-10T11:00'));
     expect(await scheduledRun()).toEqual({ applied: false, ended: 0 });
