@@ -12,7 +12,7 @@ import type { LeedView } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, leedApiPath, messageOf } from '../shared/api.js';
 import { config } from '../shared/config.js';
 import { dayKey, formatCents, formatDate, formatDateTime, formatTimeInZone, formatTimeRangeInZone, zoneName } from '../shared/format.js';
-import { useLoad } from '../shared/hooks.js';
+import { useFocusOnToggle, useLoad } from '../shared/hooks.js';
 import { LockIcon } from '../shared/icons.js';
 import { navigate, withQuery } from '../shared/router.js';
 import { fieldText, FIELD_LABELS } from './leed-fields.js';
@@ -215,20 +215,12 @@ function BuyerActions({ leed, me, bought, onChanged }: { leed: LeedView; me: str
   const [reporting, setReporting] = useState(false);
   const [claiming, setClaiming] = useState(false);
   const claimRef = useRef<HTMLButtonElement>(null);
-  // The buttons a confirmation or the report form replaced: the focus goes back to them when those close.
+  // The buttons a confirmation or the report form replaced: the focus goes back to them when those close
+  // (the report form focuses its own field).
   const buyRef = useRef<HTMLButtonElement>(null);
   const reportRef = useRef<HTMLButtonElement>(null);
-  const wasClaiming = useRef(false);
-  const wasReporting = useRef(false);
-  useLayoutEffect(() => {
-    if (claiming) claimRef.current?.focus();
-    else if (wasClaiming.current) buyRef.current?.focus();
-    wasClaiming.current = claiming;
-  }, [claiming]);
-  useLayoutEffect(() => {
-    if (!reporting && wasReporting.current) reportRef.current?.focus();
-    wasReporting.current = reporting;
-  }, [reporting]);
+  useFocusOnToggle(claiming, claimRef, buyRef);
+  useFocusOnToggle(reporting, undefined, reportRef);
 
   if (bought) {
     return (
@@ -424,12 +416,7 @@ function OwnActions({ leed, closeHref }: { leed: LeedView; closeHref: string }) 
   // too often keeps the leed (the WAI-ARIA alert dialog pattern's least destructive action).
   const keepRef = useRef<HTMLButtonElement>(null);
   const deleteRef = useRef<HTMLButtonElement>(null);
-  const asked = useRef(false);
-  useLayoutEffect(() => {
-    if (confirming) keepRef.current?.focus();
-    else if (asked.current) deleteRef.current?.focus();
-    asked.current = confirming;
-  }, [confirming]);
+  useFocusOnToggle(confirming, keepRef, deleteRef);
 
   if (leed.status !== 'active') {
     return leed.status === 'sold' ? (

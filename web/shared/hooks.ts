@@ -1,4 +1,5 @@
 /** Data loading hooks shared by the marketplace and the console. */
+import type { RefObject } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 
@@ -113,4 +114,21 @@ export function usePoll<T>(
   }, [intervalMs, active, tick, ...(options.deps ?? [])]);
   const refresh = useCallback(() => setTick((t) => t + 1), []);
   return { value, error, refresh };
+}
+
+/**
+ * Focus `opened` when `open` turns true, and `closed` when it turns false again: a confirmation or a
+ * form that takes the place of the button that opened it gives the focus back when it closes (the
+ * button is new, and the focus would be left on the page's body).
+ *
+ * @example
+ * useFocusOnToggle(confirming, keepRef, deleteRef); // "Keep it" when asked, "Delete" once answered
+ */
+export function useFocusOnToggle(open: boolean, opened: RefObject<HTMLElement> | undefined, closed: RefObject<HTMLElement>): void {
+  const wasOpen = useRef(false);
+  useLayoutEffect(() => {
+    if (open) opened?.current?.focus();
+    else if (wasOpen.current) closed.current?.focus();
+    wasOpen.current = open;
+  }, [open]);
 }
