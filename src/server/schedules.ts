@@ -2,7 +2,8 @@
  * The stack's EventBridge schedules on one machine: each invokes its function with `Event` and its
  * payload, as the rule does on AWS (infra/leedz-stack.ts): once as the server starts (a server that
  * was stopped for a week catches up at once), then at the rule's rate. A refused invocation (the
- * runtime closing, the function paused is not a refusal) is logged, and the next one comes.
+ * runtime closing; a paused function's events wait, they are not refused) is logged, and the next
+ * one comes.
  *
  * @example
  * const schedules = startSchedules(runtime, MARKETPLACE_SCHEDULES, log);

@@ -8,9 +8,10 @@
  * once per key (`posted:<id>`, `sold:<id>`, `off:<id>`, `user:<username>`), so a redelivered
  * event changes nothing. A leed leaves its trade's count under one key, `off:<id>`, whichever way
  * it goes first (sold, deleted, taken down, its gig ended): a sale recorded a moment after the leed
- * was counted off as ended, or an ended leed taken down, does not take it off twice. Badges are then recomputed from the stored counters on every delivery: the
- * result depends only on the counters, so recomputing is idempotent, and a delivery that died
- * between the counters and the badges is repaired by its retry.
+ * was counted off as ended, or an ended leed taken down, does not take it off twice. Badges are then
+ * recomputed from the stored counters on every delivery: the result depends only on the counters, so
+ * recomputing is idempotent, and a delivery that died between the counters and the badges is
+ * repaired by its retry.
  *
  * @example
  * const bookkeeping = createBookkeeping(deps);

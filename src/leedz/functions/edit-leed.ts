@@ -21,8 +21,8 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
     // Moved to a place that has bookings: the store queries them (the conflict check).
     table: ['get', 'query', 'put', 'update', 'delete'],
     // The client's contact and the hidden fields are what a buyer pays for: never in the invocation
-    // log, nor under a misspelt name the request is refused for (`clientemail`). The answer names the
-    // fields a refusal is about, and a 201's the leed's id, trade and title.
+    // log, nor under a misspelt name the request is refused for (`clientemail`). A refusal's answer
+    // names the fields it is about.
     sensitive: ['body.*'],
     handler: async (request, ctx) => {
       const found = await signedInCallerAndLeed(deps, request);
