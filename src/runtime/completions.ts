@@ -19,16 +19,16 @@ import { EVENT_PAYLOAD_LIMIT } from './handler-run.js';
 import { invocationRow, type InvocationLog } from './invocation-log.js';
 import type { Registry } from './registry.js';
 import { newRequestId } from './request-id.js';
-import type { InvocationRow } from './runtime-db.js';
+import type { LeasedRow } from './runtime-db.js';
 
 /** An attempt that ended (or an event that will not run). */
 export type Completion =
   /** `result`: its JSON round trip, as Lambda's runtime hands it on (src/runtime/handler-run.ts's asyncOutcome). */
-  | { kind: 'success'; row: InvocationRow; endedAt: number; result: unknown }
-  | { kind: 'error'; row: InvocationRow; endedAt: number; error: unknown }
-  | { kind: 'throttled'; row: InvocationRow; delayMs: number }
+  | { kind: 'success'; row: LeasedRow; endedAt: number; result: unknown }
+  | { kind: 'error'; row: LeasedRow; endedAt: number; error: unknown }
+  | { kind: 'throttled'; row: LeasedRow; delayMs: number }
   /** `ran: false`: the event was claimed but never ran, so that attempt is not counted. */
-  | { kind: 'final'; row: InvocationRow; condition: DestinationCondition; error: SerializedFunctionError; ran: boolean };
+  | { kind: 'final'; row: LeasedRow; condition: DestinationCondition; error: SerializedFunctionError; ran: boolean };
 
 type Response = { result: unknown } | { error: SerializedFunctionError };
 
@@ -40,7 +40,7 @@ export interface CompletionRecorder {
 export function createCompletionRecorder(deps: { log: InvocationLog; registry: Registry; retryDelaysMs: readonly number[]; onLog: (line: string) => void }): CompletionRecorder {
   const { log, registry } = deps;
 
-  const buildRecord = (row: InvocationRow, condition: DestinationCondition, response: Response | undefined, now: number) =>
+  const buildRecord = (row: LeasedRow, condition: DestinationCondition, response: Response | undefined, now: number) =>
     buildDestinationRecord({
       requestId: row.id,
       functionArn: registry.arnOf(row.function),
@@ -53,7 +53,7 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
       at: now,
     });
 
-  function deadLetter(row: InvocationRow, condition: DestinationCondition, response: Response | undefined, now: number): void {
+  function deadLetter(row: LeasedRow, condition: DestinationCondition, response: Response | undefined, now: number): void {
     try {
       log.keepDeadLetter(row, condition, stringifyJson(buildRecord(row, condition, response, now)), now);
     } catch (failure) {
@@ -63,7 +63,7 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
   }
 
   /** Queue the record as an Event of the destination (Lambda's destinations are asynchronous invocations). */
-  function sendToDestination(row: InvocationRow, destination: string, condition: DestinationCondition, response: Response | undefined, now: number): void {
+  function sendToDestination(row: LeasedRow, destination: string, condition: DestinationCondition, response: Response | undefined, now: number): void {
     const recordJson = stringifyJson(buildRecord(row, condition, response, now));
     const unknown = !registry.has(destination);
     if (unknown || Buffer.byteLength(recordJson) > EVENT_PAYLOAD_LIMIT) {
@@ -84,7 +84,7 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
   }
 
   /** End an event in failure: its record goes to the on-failure destination, or it is kept as a dead letter. */
-  function fail(row: InvocationRow, condition: DestinationCondition, error: SerializedFunctionError, ran: boolean, endedAt: number, now: number): void {
+  function fail(row: LeasedRow, condition: DestinationCondition, error: SerializedFunctionError, ran: boolean, endedAt: number, now: number): void {
     const attempts = ran ? row.attempts : row.attempts - 1;
     log.fail(row, condition, attempts, JSON.stringify(error), ran ? row.started_at : null, endedAt);
     const ended = { ...row, attempts };

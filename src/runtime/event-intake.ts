@@ -24,7 +24,7 @@
 import { InvokeError } from '../framework/transport.js';
 import type { InvocationLog, NewInvocationRow } from './invocation-log.js';
 import { newRequestId } from './request-id.js';
-import type { InvocationRow } from './runtime-db.js';
+import type { LeasedRow } from './runtime-db.js';
 import { createTickBatch } from '../framework/tick-batch.js';
 
 /** How long a synchronous invocation's record may wait for others to commit with. */
@@ -59,7 +59,7 @@ export interface EventIntakeDeps {
   room(): number;
   isPaused(functionName: string): boolean;
   /** Run an event stored already leased to this worker. */
-  runLeased(row: InvocationRow, now: number): void;
+  runLeased(row: LeasedRow, now: number): void;
   /** These lanes have events stored queued (for the worker to claim). */
   queued(lanes: string[]): void;
   /** How many rows were stored (for retention's count). */
@@ -127,7 +127,7 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
       return;
     }
     for (const pending of batch) pending.resolve();
-    for (const row of runNow) deps.runLeased({ ...row, throttles: 0, lease_owner: owner, lease_until: null }, now);
+    for (const row of runNow) deps.runLeased({ ...row, throttles: 0 }, now);
     if (runNow.length < rows.length) deps.queued(rows.flatMap((row) => (row.state === 'queued' ? [row.lane] : [])));
     deps.noteInserts(waitingRecords.length + rows.length);
   }

@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3';
 import type { DestinationCondition } from '../framework/destination-record.js';
 import type { SerializedFunctionError } from '../framework/errors.js';
 import { iso, toDeadLetterView, toDestinationRecordView, toView, type DeadLetterRow, type DestinationRecordRow } from './log-views.js';
-import type { InvocationRow } from './runtime-db.js';
+import { LEASED_COLUMNS, type InvocationRow, type LeasedRow } from './runtime-db.js';
 import { REDACTED } from './redact.js';
 import type { DeadLetterView, DestinationRecordView, InvocationDetail, InvocationFilter, InvocationView } from './views.js';
 
@@ -161,7 +161,7 @@ export function createInvocationLog(db: Database.Database) {
   const claimLane = db.prepare(
     `UPDATE invocations SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_until = ?
      WHERE id IN (SELECT id FROM invocations WHERE state = 'queued' AND lane = ? AND available_at <= ? ORDER BY available_at LIMIT ?)
-     RETURNING *`,
+     RETURNING ${LEASED_COLUMNS.join(', ')}`,
   );
   const nextDueInLane = db.prepare<[string], { at: number | null }>(`SELECT MIN(available_at) AS at FROM invocations WHERE state = 'queued' AND lane = ?`);
   // EXISTS on each partial index, not COUNT(*) over the table: drain() polls this.
@@ -253,8 +253,8 @@ export function createInvocationLog(db: Database.Database) {
       insertMany(rows);
     },
     /** Lease up to `limit` of `lane`'s due events to `owner`, counting their attempt. */
-    claimLane(owner: string, lane: string, now: number, limit: number): InvocationRow[] {
-      return claimLane.all(owner, now, lane, now, limit) as InvocationRow[];
+    claimLane(owner: string, lane: string, now: number, limit: number): LeasedRow[] {
+      return claimLane.all(owner, now, lane, now, limit) as LeasedRow[];
     },
     /** Every lane this process has seen an event in, and those others had at the last {@link refreshLanes}. */
     lanes(): string[] {
@@ -276,7 +276,7 @@ export function createInvocationLog(db: Database.Database) {
     anyUnfinished(): boolean {
       return anyUnfinished.get()!.n !== 0;
     },
-    succeed(row: InvocationRow, startedAt: number | null, endedAt: number, durationMs: number): void {
+    succeed(row: LeasedRow, startedAt: number | null, endedAt: number, durationMs: number): void {
       succeed.run(startedAt, endedAt, durationMs, row.id);
       tally(row.function, 'Invocations');
     },
@@ -285,11 +285,11 @@ export function createInvocationLog(db: Database.Database) {
       retry.run(availableAt, error, startedAt, endedAt, id);
     },
     /** Back to the queue without spending its attempt, due at `availableAt`. */
-    throttle(row: InvocationRow, availableAt: number): void {
+    throttle(row: LeasedRow, availableAt: number): void {
       throttle.run(availableAt, row.id);
       tally(row.function, 'Throttles');
     },
-    fail(row: InvocationRow, outcome: DestinationCondition, attempts: number, error: string, startedAt: number | null, endedAt: number): void {
+    fail(row: LeasedRow, outcome: DestinationCondition, attempts: number, error: string, startedAt: number | null, endedAt: number): void {
       fail.run(outcome, attempts, error, startedAt, endedAt, row.id);
       tally(row.function, 'Invocations');
       tally(row.function, 'AsyncEventsDropped');
@@ -303,10 +303,10 @@ export function createInvocationLog(db: Database.Database) {
       attempt.run(id, attemptNumber, startedAt, endedAt, error);
     },
     /** Keep a failed event; false when it was kept already. */
-    keepDeadLetter(row: InvocationRow, condition: DestinationCondition, record: string, at: number): boolean {
+    keepDeadLetter(row: LeasedRow, condition: DestinationCondition, record: string, at: number): boolean {
       return deadLetter.run(row.id, row.function, condition, record, row.attempts, at).changes > 0;
     },
-    destinationRecord(row: InvocationRow, destination: string, condition: DestinationCondition, deliveredAs: string | null, record: string, at: number): void {
+    destinationRecord(row: LeasedRow, destination: string, condition: DestinationCondition, deliveredAs: string | null, record: string, at: number): void {
       destinationRecord.run(row.id, row.function, destination, condition, deliveredAs, record, at);
     },
     bumpCounter(functionName: string, metric: 'DeadLetterErrors' | 'DestinationDeliveryFailures'): void {

@@ -46,6 +46,15 @@ export interface InvocationRow {
   response: string | null;
 }
 
+/** The columns of a leased event that running it and recording its end read. */
+export const LEASED_COLUMNS = ['id', 'function', 'type', 'payload', 'hop', 'trace_id', 'parent_id', 'attempts', 'throttles', 'enqueued_at', 'started_at', 'lane'] as const;
+
+/**
+ * An event leased to a worker: only {@link LEASED_COLUMNS}. A claim returns these and not the whole
+ * row: each column of `RETURNING *` cost the claim time, which was a third of its time per event.
+ */
+export type LeasedRow = Pick<InvocationRow, (typeof LEASED_COLUMNS)[number]>;
+
 /** How much of a synchronous invocation's answer the log keeps. */
 export const RESPONSE_LOG_CHARS = 4096;
 /**

@@ -22,7 +22,7 @@ import { recoverDeadWorkers } from './crash-recovery.js';
 import { claimFairly } from './fair-claim.js';
 import { functionOfLane, type InvocationLog } from './invocation-log.js';
 import type { Registry, ResolvedFunction } from './registry.js';
-import type { InvocationRow } from './runtime-db.js';
+import type { LeasedRow } from './runtime-db.js';
 import { createTickBatch } from '../framework/tick-batch.js';
 
 /** How often a worker says it is alive (src/runtime/crash-recovery.ts). */
@@ -65,7 +65,7 @@ export interface Worker {
   /** Look for due events in the next turn, in `lanes` (default: every lane). */
   schedule(lanes?: Iterable<string> | 'all'): void;
   /** Apply the asynchronous rules to an event leased to this worker, and run it if they allow. */
-  deliver(row: InvocationRow, now: number): void;
+  deliver(row: LeasedRow, now: number): void;
   /** Free slots of the pool (none while stopped). */
   room(): number;
   /** Whether a function's queue is held (src/runtime/registry.ts). */
@@ -138,7 +138,7 @@ export function createWorker(options: WorkerOptions): Worker {
     wakeTimer.unref();
   }
 
-  function deliver(row: InvocationRow, now: number): void {
+  function deliver(row: LeasedRow, now: number): void {
     const target = registry.describe(row.function);
     const next = beforeAttempt({
       event: { function: row.function, hop: row.hop, attempts: row.attempts, throttles: row.throttles, enqueuedAt: row.enqueued_at },
@@ -153,7 +153,7 @@ export function createWorker(options: WorkerOptions): Worker {
     else run(target!, row);
   }
 
-  function run(target: ResolvedFunction, row: InvocationRow): void {
+  function run(target: ResolvedFunction, row: LeasedRow): void {
     runningEvents++;
     const lane = row.lane;
     runningByLane.set(lane, (runningByLane.get(lane) ?? 0) + 1);
