@@ -3,7 +3,8 @@
  * (no sideways scrolling of the page) — a receipt, the stats, a trade's list, a vendor's public
  * profile, the "Page not found" page, an unsubscribe link's page, and the console's Timeline (with
  * an invocation open), Send, Functions, Outbox and Dead letters tabs. The pages hold what makes them
- * wide in use: a long title, a long website address, an email open in the outbox, and dead letters
+ * wide in use: a long title, a long website address, a route longer than the screen in the timeline,
+ * an email open in the outbox, and dead letters
  * (SMTP fails on this server: every email is kept in the outbox, and its sending ends as a dead
  * letter).
  */
@@ -102,6 +103,9 @@ describe.skipIf(skipChromium)('at phone width (390 px)', () => {
   }, 60_000);
 
   it('the console’s Timeline fits the screen: each invocation a card whose outcome is on screen', async () => {
+    // A route longer than the screen is wide, in wide letters, as a checkout's path with a leed's random id can be.
+    expect((await t.api('GET', `/api/users/${'W'.repeat(30)}`)).status).toBe(404);
+    await t.settle();
     const width = await widthOf('/console#timeline', (page) => page.locator('table.invocations tbody tr', { hasText: 'addLeed' }), 'phone-console-timeline');
     expect(width).toBeLessThanOrEqual(PHONE.width);
     // Every card's cells are on the screen, its last one too.
