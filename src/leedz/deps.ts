@@ -21,6 +21,8 @@ export interface MarketplaceSettings {
   loginRequestsPer15Minutes: number;
   /** Magic-link requests allowed per client address per 15 minutes, whatever the mailboxes. */
   loginRequestsPerClientPer15Minutes: number;
+  /** Leedz a vendor may post or move (a new place or time) per hour; a double booking refused counts 10 (src/leedz/functions/placement-limit.ts). */
+  placementsPerHour: number;
 }
 
 export const DEFAULT_SETTINGS: Omit<MarketplaceSettings, 'publicUrl' | 'adminEmail'> = {
@@ -28,6 +30,7 @@ export const DEFAULT_SETTINGS: Omit<MarketplaceSettings, 'publicUrl' | 'adminEma
   checkoutMinutes: 15,
   loginRequestsPer15Minutes: 5,
   loginRequestsPerClientPer15Minutes: 30,
+  placementsPerHour: 60,
 };
 
 export interface MarketplaceDeps {

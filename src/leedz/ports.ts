@@ -348,11 +348,12 @@ export interface Store {
 
   // rate limits
   /**
-   * Count one request under `key` in the fixed window of `windowMs` that holds `now`, and return how
-   * many requests that window holds, this one included. Atomic (concurrent requests each get their own
-   * count), and kept like the rest of the store: a restart does not reset it.
+   * Count one request under `key` in the fixed window of `windowMs` that holds `now` (or `weight` of
+   * them: a request that costs more), and return how many that window holds, this one included. Atomic
+   * (concurrent requests each get their own count), and kept like the rest of the store: a restart
+   * does not reset it.
    */
-  countRequest(key: string, windowMs: number, now: string): Promise<number>;
+  countRequest(key: string, windowMs: number, now: string, weight?: number): Promise<number>;
 
   // the outbox
   /** Messages not yet handed to the relay, oldest first. */

@@ -931,6 +931,22 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
       });
     });
 
+    // ── rate limits ───────────────────────────────────────────────────────────────────────────────
+
+    describe('countRequest', () => {
+      const HOUR = 3_600_000;
+
+      it('counts per key in fixed windows, a weight as that many requests, and starts each window at 0', async () => {
+        const inWindow = '2027-03-01T10:05:00.000Z';
+        expect(await store.countRequest('a', HOUR, inWindow)).toBe(1);
+        expect(await store.countRequest('a', HOUR, '2027-03-01T10:59:59.000Z')).toBe(2);
+        expect(await store.countRequest('a', HOUR, inWindow, 10)).toBe(12);
+        expect(await store.countRequest('b', HOUR, inWindow)).toBe(1);
+        expect(await store.countRequest('a', HOUR, '2027-03-01T11:00:00.000Z')).toBe(1);
+        expect(await store.countRequest('a', HOUR, '2027-03-01T11:10:00.000Z', 5)).toBe(6);
+      });
+    });
+
     // ── the outbox ────────────────────────────────────────────────────────────────────────────────
 
     describe('outbox', () => {

@@ -15,6 +15,7 @@ import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { authenticate, defineHttpFunction, leedPlace, locate, outboxMessage } from './define-http-function.js';
 import { created, invalid, unauthenticated, storeProblem } from './http.js';
+import { chargeDoubleBooking, placementLimited } from './placement-limit.js';
 
 export function newLeedId(): string {
   return `l_${randomBytes(9).toString('base64url')}`;
@@ -45,6 +46,10 @@ export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
       const place = located.place ?? (await leedPlace(deps, input.location));
       if (place === undefined) return invalid([{ path: 'location', message: 'could not be found: check the street address and the zip' }]);
 
+      // Counted before the double-booking check, so that a refusal tells nothing of the place.
+      const limited = await placementLimited(deps, caller.username);
+      if (limited !== undefined) return limited;
+
       const leed = activeLeed(input, { id: newLeedId(), creator: caller.username, place, postedAt: now });
       const work = { leedId: leed.id, trade: leed.trade };
       const outbox = [
@@ -57,6 +62,7 @@ export function createAddLeed(deps: MarketplaceDeps, controllers: Controllers) {
         // The store's refusal, as the API answers it (ERROR_STATUS in http.ts).
         const refused = storeProblem(error);
         if (refused === undefined) throw error;
+        await chargeDoubleBooking(deps, caller.username, error);
         return refused;
       }
       return created({ id: leed.id, trade: leed.trade, title: leed.title, price: leed.price, timeZone: leed.timeZone, when: formatGigTime(leed.start, leed.end, leed.timeZone) });

@@ -8,7 +8,9 @@ import { leedSchema } from '../domain/leed.js';
 import { tradeSchema } from '../domain/trade.js';
 import { publicProfileSchema, userSchema } from '../domain/user.js';
 import { leedPreviewSchema, leedViewSchema } from '../domain/visibility.js';
+import { DEFAULT_SETTINGS } from '../deps.js';
 import { ERROR_STATUS, type ErrorCode } from './http.js';
+import { DOUBLE_BOOKING_COST } from './placement-limit.js';
 
 /** What {@link routeErrors} reads of a route (a RouteSpec; not imported, so that routes.ts may import this file). */
 interface RouteShape {
@@ -92,15 +94,20 @@ export interface RouteError {
 const routeError = (code: ErrorCode, when: string): RouteError => ({ status: ERROR_STATUS[code], code, when });
 
 /** Errors particular to one operation, beyond those of its kind ({@link routeErrors}). */
+/** The placement limit's words (src/leedz/functions/placement-limit.ts). */
+const PLACEMENTS = `${DEFAULT_SETTINGS.placementsPerHour} times, a double booking refused counting as ${DOUBLE_BOOKING_COST},`;
+
 const PARTICULAR: Readonly<Record<string, readonly RouteError[]>> = {
   searchLeedz: [routeError('VALIDATION', 'the zip is not a known US zip code, or the range is longer than 93 days')],
   addLeed: [
     routeError('VALIDATION', 'the location cannot be found, or the trade does not exist'),
     routeError('CONFLICT', 'a leed of the same trade is already booked at that place at an overlapping time'),
+    routeError('RATE_LIMITED', `you posted or moved leedz ${PLACEMENTS} in this hour (Retry-After says when to try again)`),
   ],
   editLeed: [
     routeError('FORBIDDEN', 'you are not the creator of the leed'),
     routeError('CONFLICT', 'the leed is no longer active, the new time or place is already booked, or the price changes while a buyer is checking the leed out'),
+    routeError('RATE_LIMITED', `a new time or place, when you posted or moved leedz ${PLACEMENTS} in this hour (Retry-After says when to try again)`),
   ],
   deleteLeed: [
     routeError('FORBIDDEN', 'you are not the creator of the leed'),

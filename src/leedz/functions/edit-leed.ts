@@ -15,6 +15,7 @@ import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { defineHttpFunction, leedPlace, locate, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
 import { invalid, ok, PRIVATE, problem, storeProblem } from './http.js';
+import { chargeDoubleBooking, placementLimited } from './placement-limit.js';
 
 export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('editLeed', {
@@ -59,6 +60,11 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
         Object.assign(changes, { zip: place.zip, point: place.point, placeKey: place.placeKey, timeZone: place.timeZone });
       }
       const moved = (changes.start !== undefined && changes.start !== current.start) || (changes.end !== undefined && changes.end !== current.end) || (changes.placeKey !== undefined && changes.placeKey !== current.placeKey);
+      if (moved) {
+        // Counted before the double-booking check, so that a refusal tells nothing of the place.
+        const limited = await placementLimited(deps, caller.username);
+        if (limited !== undefined) return limited;
+      }
       const news = moved
         ? [
             outboxMessage(
@@ -76,6 +82,7 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
         // The store's refusal, as the API answers it (ERROR_STATUS in http.ts).
         const refused = storeProblem(error);
         if (refused === undefined) throw error;
+        if (moved) await chargeDoubleBooking(deps, caller.username, error);
         return refused;
       }
     },

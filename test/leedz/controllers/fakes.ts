@@ -266,6 +266,7 @@ export const SETTINGS: MarketplaceSettings = {
   checkoutMinutes: 15,
   loginRequestsPer15Minutes: 5,
   loginRequestsPerClientPer15Minutes: 30,
+  placementsPerHour: 60,
 };
 
 /** A port no test here should touch. */

@@ -47,20 +47,20 @@ export function createDynamoDbOutbox(table: TableAccess): Pick<Store, 'countRequ
   return {
     // rate limits
 
-    async countRequest(key, windowMs, now) {
+    async countRequest(key, windowMs, now, weight = 1) {
       const window = Math.floor(toMs(now) / windowMs);
       const { Attributes } = await doc.send(
         new UpdateCommand({
           TableName,
           Key: keyOf.requestCount(key, window),
-          UpdateExpression: 'ADD #count :one SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+          UpdateExpression: 'ADD #count :weight SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
           ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },
           // TTL removes the window's item (lazily) once it is over.
-          ExpressionAttributeValues: { ':one': 1, ':expiresAt': Math.ceil(((window + 1) * windowMs) / 1_000) },
+          ExpressionAttributeValues: { ':weight': weight, ':expiresAt': Math.ceil(((window + 1) * windowMs) / 1_000) },
           ReturnValues: 'UPDATED_NEW',
         }),
       );
-      return Number(Attributes?.count ?? 1);
+      return Number(Attributes?.count ?? weight);
     },
 
     // the outbox

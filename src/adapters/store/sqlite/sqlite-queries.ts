@@ -208,9 +208,9 @@ export function prepareStatements(db: Database.Database) {
     // the outbox
     addOutbox: db.prepare('INSERT INTO outbox (id, target, payload, created_at) VALUES (@id, @target, @payload, @created_at)'),
     pendingOutbox: db.prepare<[number], OutboxRow>(PENDING_OUTBOX_SQL),
-    countRequest: db.prepare<[string, number, number], { count: number }>(
-      `INSERT INTO request_counts (key, window, count, expires_at) VALUES (?, ?, 1, ?)
-       ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count`,
+    countRequest: db.prepare<[string, number, number, number], { count: number }>(
+      `INSERT INTO request_counts (key, window, count, expires_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key, window) DO UPDATE SET count = count + excluded.count RETURNING count`,
     ),
     purgeRequestCounts: db.prepare<[number]>('DELETE FROM request_counts WHERE expires_at <= ?'),
     markDispatched: db.prepare<[number, string]>('UPDATE outbox SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL'),

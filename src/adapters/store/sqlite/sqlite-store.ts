@@ -470,12 +470,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     // rate limits
 
-    async countRequest(key, windowMs, now) {
+    async countRequest(key, windowMs, now, weight = 1) {
       const at = toMs(now);
       const window = Math.floor(at / windowMs);
       return transact(() => {
         sql.purgeRequestCounts.run(at);
-        return sql.countRequest.get(key, window, (window + 1) * windowMs)!.count;
+        return sql.countRequest.get(key, window, weight, (window + 1) * windowMs)!.count;
       });
     },
 
