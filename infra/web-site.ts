@@ -17,7 +17,7 @@
  * site.url; // https://d111111abcdef8.cloudfront.net
  */
 import { join } from 'node:path';
-import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   AllowedMethods,
@@ -33,6 +33,7 @@ import {
   OriginProtocolPolicy,
   OriginRequestPolicy,
   ResponseHeadersPolicy,
+  S3OriginAccessControl,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -101,7 +102,11 @@ export class WebSite extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: true,
     });
-    const files = S3BucketOrigin.withOriginAccessControl(bucket);
+    // CloudFront's names are the account's, across regions: the CDK's default name for an origin access
+    // control has no region in it, so the same stack in a second region would fail with
+    // OriginAccessControlAlreadyExists (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateOriginAccessControl.html).
+    const access = new S3OriginAccessControl(this, 'FilesAccess', { originAccessControlName: `${Stack.of(this).stackName}-${Aws.REGION}-web-files` });
+    const files = S3BucketOrigin.withOriginAccessControl(bucket, { originAccessControl: access });
     // `https://abc.execute-api.region.amazonaws.com` → its host name.
     const apiDomain = Fn.select(2, Fn.split('/', props.api.apiEndpoint));
 

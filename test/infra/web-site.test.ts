@@ -83,6 +83,22 @@ describe('the bucket', () => {
   });
 });
 
+describe('names', () => {
+  it('name every account-wide CloudFront resource by stack and region, so that a second region can hold the same stack', () => {
+    const named: Record<string, (properties: Record<string, any>) => unknown> = {
+      'AWS::CloudFront::OriginAccessControl': (p) => p.OriginAccessControlConfig.Name,
+      'AWS::CloudFront::CachePolicy': (p) => p.CachePolicyConfig.Name,
+      'AWS::CloudFront::Function': (p) => p.Name,
+    };
+    const names = Object.values(resources).flatMap((r) => (named[r.Type] === undefined ? [] : [JSON.stringify(named[r.Type]!(r.Properties))]));
+    expect(names.length).toBeGreaterThanOrEqual(5);
+    for (const name of names) {
+      expect(name).toContain('{"Ref":"AWS::Region"}');
+      expect(name).toContain('Leedz');
+    }
+  });
+});
+
 describe('the distribution', () => {
   let config: any;
   beforeAll(() => {
