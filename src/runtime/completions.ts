@@ -90,7 +90,8 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
     const ended = { ...row, attempts };
     const destination = registry.describe(row.function)?.config.onFailure;
     if (destination !== undefined) sendToDestination(ended, destination, condition, ran ? { error } : undefined, now);
-    else deadLetter(ended, condition, { error }, now);
+    // An event that never ran has no response: its record is the one an on-failure destination gets (src/framework/destination-record.ts).
+    else deadLetter(ended, condition, ran ? { error } : undefined, now);
   }
 
   return {

@@ -259,7 +259,7 @@ ${SERVER_HELP}`,
         ['id', 'function', 'condition', 'attempts', 'failed at', 'invocation', 'error'],
         letters.map((l) => {
           const response = l.record.responsePayload as { errorType?: string; errorMessage?: string } | undefined;
-          return [l.id, l.function, l.condition, l.attempts, l.failedAt, short[l.invocationId], truncate(response ? `${response.errorType}: ${response.errorMessage}` : '', 60)];
+          return [l.id, l.function, l.condition, l.attempts, l.failedAt, short[l.invocationId], truncate(response ? `${response.errorType}: ${response.errorMessage}` : l.attempts === 0 ? '(did not run)' : '', 60)];
         }),
       );
       // A full page may not be all of them: say how many there are, and how to see or replay the rest.

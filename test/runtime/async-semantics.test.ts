@@ -229,6 +229,20 @@ describe('maximum event age', () => {
     expect(record!.requestContext).toMatchObject({ condition: 'EventAgeExceeded', approximateInvokeCount: 0 });
     expect(record!.responsePayload).toBeUndefined();
   });
+
+  it('without an on-failure destination, its dead letter keeps the same record: no response of a function that never ran', async () => {
+    runtime.register(worker, { maximumEventAgeSeconds: 60 });
+    const id = await run({ function: 'echo', leedId: 'kept', trade: 'dj' });
+    await new Promise((resolve) => setTimeout(resolve, 60 * 1000 * TIME_SCALE + 30));
+    runtime.start();
+    await runtime.drain();
+    expect(calls.get('echo:kept')).toBeUndefined();
+    const letter = runtime.listDeadLetters().find((d) => d.invocationId === id)!;
+    expect(letter.condition).toBe('EventAgeExceeded');
+    expect(letter.record.requestContext).toMatchObject({ condition: 'EventAgeExceeded', approximateInvokeCount: 0 });
+    expect(letter.record).not.toHaveProperty('responseContext');
+    expect(letter.record).not.toHaveProperty('responsePayload');
+  });
 });
 
 describe('the envelope', () => {

@@ -170,7 +170,8 @@ export function DeadLetters() {
                     {notRetriable(d.record.responsePayload) && <div class="muted small">not retriable: no retry</div>}
                   </td>
                   <td class="num" data-label="attempts">{d.attempts}</td>
-                  <td class="error-text wrap full">{errorText(d.record.responsePayload) || '—'}</td>
+                  {/* An event that never ran (too old, no concurrency) has no response: its condition says why. */}
+                  <td class="error-text wrap full">{errorText(d.record.responsePayload) || (d.attempts === 0 ? 'did not run' : '—')}</td>
                   <td class="nowrap" data-label="failed">{formatDateTime(d.failedAt)}</td>
                   <td>
                     {d.replayedAs === null ? (
