@@ -13,8 +13,8 @@
  *
  * What it cannot see: a chain that leaves the runtime and comes back without that header (an HTTP
  * call to the marketplace's API, another SDK without recursion detection, a message parked in a store
- * and re-sent later by someone else). For those, a hop count in the envelope's `_meta` still counts,
- * but only upwards: it can stop a chain earlier, never let one run longer.
+ * and re-sent later by someone else). Such a call starts a chain of its own at hop 0, whatever the
+ * envelope's `_meta.hop` says: on AWS the payload would not stop it either.
  *
  * @example
  * const chain = createCallChain();

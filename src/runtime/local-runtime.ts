@@ -198,14 +198,15 @@ export class LocalRuntime implements Transport {
 
   /**
    * A new invocation's place in its chain: its parent and trace from the caller the runtime saw, or
-   * else from the envelope; its hop one more than the caller's, or the envelope's if that is more
-   * (an envelope can stop a chain earlier, never let it run longer: src/runtime/call-chain.ts).
+   * else from the envelope; its hop one more than the caller's, or 0. The envelope's hop is not read:
+   * Lambda stops a loop by what it tracks, never by the payload, which on AWS would run whatever its
+   * `_meta.hop` says (src/runtime/call-chain.ts).
    */
   private linkOf(caller: CallerLink | undefined, meta: ReturnType<typeof metaOf>): ChainLink {
     return {
       parentId: caller?.id ?? meta.parentId ?? null,
       traceId: caller?.traceId ?? meta.traceId,
-      hop: Math.max(caller === undefined ? 0 : caller.hop + 1, meta.hop ?? 0),
+      hop: caller === undefined ? 0 : caller.hop + 1,
     };
   }
 

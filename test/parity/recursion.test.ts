@@ -9,14 +9,14 @@
  *
  * Locally the runtime sees the chain the same two ways (src/runtime/call-chain.ts): a call made through
  * the runtime from inside a handler (in-process), and an SDK call made inside a handler, whose
- * `X-Amzn-Trace-Id` header names the running invocation. An envelope's `_meta.hop` counts only upwards.
+ * `X-Amzn-Trace-Id` header names the running invocation. An envelope's `_meta.hop` is not read.
  *
- * What the runtime cannot see (README, "Lambda parity"): a chain that leaves it and comes back without
+ * What the runtime cannot see (docs/lambda-parity.md): a chain that leaves it and comes back without
  * that header — through the marketplace's HTTP API, an SDK without recursion detection, a message kept
- * somewhere and sent again later by another process. Such a call starts a new chain at hop 0 unless
- * its envelope carries `_meta.hop`. (AWS sees more: it follows the header through SQS, SNS and S3.)
+ * somewhere and sent again later by another process. Such a call starts a new chain at hop 0, whatever
+ * its envelope says. (AWS sees more: it follows the header through SQS, SNS and S3.)
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, RecursiveInvocationException, type LambdaClient } from '@aws-sdk/client-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { InvocationContext } from '../../src/framework/context.js';
@@ -93,11 +93,30 @@ describe('in-process: ctx.transport.invoke with a hand-written payload', () => {
     expectStoppedAt16Hops();
   });
 
-  it('a _meta.hop above the runtime’s count stops the chain earlier, never later', async () => {
+  it('a _meta.hop above the runtime’s count does not stop the chain earlier: Lambda does not read the payload', async () => {
     next = (n, ctx) => ctx.transport.invoke('loop', { function: 'again', n, _meta: { hop: ctx.meta.hop + 2 } }, 'Event');
     await runLoop();
-    expect(runs.map((r) => r.hop)).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
-    expect(sink.records[0]!.requestContext.condition).toBe('RecursiveInvocationException');
+    expectStoppedAt16Hops();
+  });
+
+  it('a synchronous chain: the 17th call is refused with RecursiveInvocationException, which its caller can catch', async () => {
+    const refused: unknown[] = [];
+    next = (n, ctx) => ctx.transport.invoke('loop', { function: 'again', n }, 'RequestResponse').catch((error: unknown) => void refused.push(error));
+    const result = await local.runtime.invoke('loop', { function: 'again', n: 0 }, 'RequestResponse');
+    expect(result.functionError).toBeUndefined();
+    expect(runs.map((r) => r.hop)).toEqual(Array.from({ length: MAX_HOPS }, (_, i) => i));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ name: 'RecursiveInvocationException', statusCode: 400 });
+  });
+
+  it('a call from outside with _meta.hop 16 runs, synchronous or Event, as it would on AWS', async () => {
+    next = async () => {};
+    const sync = await local.runtime.invoke('loop', { function: 'again', n: 0, _meta: { hop: MAX_HOPS } }, 'RequestResponse');
+    expect(sync.functionError).toBeUndefined();
+    await local.runtime.invoke('loop', { function: 'again', n: 0, _meta: { hop: MAX_HOPS + 5 } }, 'Event');
+    await local.runtime.drain();
+    expect(runs.map((r) => r.hop)).toEqual([0, 0]);
+    expect(sink.records.filter((r) => r.requestContext.condition === 'RecursiveInvocationException')).toEqual([]);
   });
 });
 
@@ -123,6 +142,19 @@ describe('over HTTP: a raw LambdaClient inside the handler, through the runtime�
 
   const sdkInvoke = (payload: object) =>
     client.send(new InvokeCommand({ FunctionName: 'loop', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
+
+  it('a synchronous chain: the SDK’s 17th call is refused with RecursiveInvocationException (400), typed', async () => {
+    const refused: unknown[] = [];
+    next = (n) =>
+      client
+        .send(new InvokeCommand({ FunctionName: 'loop', Payload: new TextEncoder().encode(JSON.stringify({ function: 'again', n })) }))
+        .catch((error: unknown) => void refused.push(error));
+    await local.runtime.invoke('loop', { function: 'again', n: 0 }, 'RequestResponse');
+    expect(runs.map((r) => r.hop)).toEqual(Array.from({ length: MAX_HOPS }, (_, i) => i));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toBeInstanceOf(RecursiveInvocationException);
+    expect(refused[0]).toMatchObject({ $metadata: { httpStatusCode: 400 } });
+  });
 
   it('stops at 16 hops: the SDK’s X-Amzn-Trace-Id header tells the runtime which invocation is calling', async () => {
     next = (n) => sdkInvoke({ function: 'again', n });

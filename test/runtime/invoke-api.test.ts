@@ -5,7 +5,6 @@ import {
   InvokeCommand,
   LambdaClient,
   LambdaServiceException,
-  RecursiveInvocationException,
   ResourceNotFoundException,
   TooManyRequestsException,
   type InvokeCommandInput,
@@ -400,11 +399,6 @@ describe('the Invoke API with the AWS SDK', () => {
       expect(payloadOf(await first)).toBe('released');
     });
 
-    it('a synchronous call 16 hops deep is RecursiveInvocationException (400)', async () => {
-      const error = await invoke({ FunctionName: 'greet', Payload: json({ name: 'loop', _meta: { hop: 16 } }) }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(RecursiveInvocationException);
-      expect(error).toMatchObject({ $metadata: { httpStatusCode: 400 } });
-    });
 
     it('an unexpected failure inside the runtime is ServiceException (500) with a JSON body, never an HTML page', async () => {
       vi.spyOn(runtime, 'invokeRaw').mockRejectedValueOnce(new Error('disk on fire'));
