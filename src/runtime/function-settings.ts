@@ -29,6 +29,9 @@ export interface EventInvokeConfig {
   maximumEventAgeSeconds?: number;
   onSuccess?: string;
   onFailure?: string;
+  /** The destinations' ARNs as the API was given them, which GetFunctionEventInvokeConfig returns (a declaration in code has none: the runtime's ARN of the name). */
+  onSuccessArn?: string;
+  onFailureArn?: string;
   /** Epoch ms of the last change (the code's declaration counts as the runtime's start). */
   lastModified: number;
 }
@@ -64,6 +67,8 @@ export interface FunctionSettings {
 }
 
 const ASYNC_KEYS = ['maximumRetryAttempts', 'maximumEventAgeSeconds', 'onSuccess', 'onFailure'] as const;
+/** What Put stores: the settings and the destinations' ARNs as given. */
+const STORED_KEYS = [...ASYNC_KEYS, 'onSuccessArn', 'onFailureArn'] as const;
 
 export function createFunctionSettings(db: Database.Database, startedAt = Date.now()): FunctionSettings {
   const get = db.prepare<[string], SettingsRow>('SELECT * FROM function_settings WHERE function = ?');
@@ -130,7 +135,7 @@ export function createFunctionSettings(db: Database.Database, startedAt = Date.n
     eventInvokeConfig,
     putEventInvokeConfig(name, declared, config) {
       const next: Omit<EventInvokeConfig, 'lastModified'> = {};
-      for (const key of ASYNC_KEYS) if (config[key] !== undefined) Object.assign(next, { [key]: config[key] });
+      for (const key of STORED_KEYS) if (config[key] !== undefined) Object.assign(next, { [key]: config[key] });
       write(name, next);
       return eventInvokeConfig(name, declared)!;
     },

@@ -106,8 +106,9 @@ export function createManagementApi(runtime: LocalRuntime): Hono {
     }
     // A DestinationConfig in an update replaces both destinations; without one, they stay.
     const destinations = change.hasDestinations ? change.config : current;
-    if (destinations.onSuccess !== undefined) merged.onSuccess = destinations.onSuccess;
-    if (destinations.onFailure !== undefined) merged.onFailure = destinations.onFailure;
+    for (const key of ['onSuccess', 'onFailure', 'onSuccessArn', 'onFailureArn'] as const) {
+      if (destinations[key] !== undefined) merged[key] = destinations[key];
+    }
     return json(c, eventInvokeConfigView(runtime, name, runtime.registry.putEventInvokeConfig(name, merged)));
   });
 
@@ -254,14 +255,14 @@ function functionConfiguration(runtime: LocalRuntime, name: string, startedAt: D
 }
 
 function eventInvokeConfigView(runtime: LocalRuntime, name: string, config: EventInvokeConfig): Record<string, unknown> {
-  const destination = (target: string | undefined) => (target === undefined ? {} : { Destination: runtime.registry.arnOf(target) });
+  const destination = (target: string | undefined, arn: string | undefined) => (target === undefined ? {} : { Destination: arn ?? runtime.registry.arnOf(target) });
   return {
     // Epoch seconds: the API's timestamp format.
     LastModified: config.lastModified / 1000,
     FunctionArn: `${runtime.registry.arnOf(name)}:$LATEST`,
     ...(config.maximumRetryAttempts === undefined ? {} : { MaximumRetryAttempts: config.maximumRetryAttempts }),
     ...(config.maximumEventAgeSeconds === undefined ? {} : { MaximumEventAgeInSeconds: config.maximumEventAgeSeconds }),
-    DestinationConfig: { OnSuccess: destination(config.onSuccess), OnFailure: destination(config.onFailure) },
+    DestinationConfig: { OnSuccess: destination(config.onSuccess, config.onSuccessArn), OnFailure: destination(config.onFailure, config.onFailureArn) },
   };
 }
 
@@ -292,6 +293,16 @@ function parseEventInvokeConfig(runtime: LocalRuntime, input: Record<string, unk
   }
   for (const [field, destination] of targets) {
     if (destination === undefined || destination === null || destination === '') continue;
+    const member = `destinationConfig.${field === 'OnSuccess' ? 'onSuccess' : 'onFailure'}.destination`;
+    // An ARN, as AWS's pattern asks (https://docs.aws.amazon.com/lambda/latest/api/API_OnFailure.html): a
+    // function's bare name works locally only if let through, and would fail on AWS. Any region is
+    // taken, the runtime's own `local` included, which AWS's pattern would not match.
+    if (destination.length > DESTINATION_MAX_LENGTH) {
+      throw validation(`Value '${destination}' at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${DESTINATION_MAX_LENGTH}`);
+    }
+    if (!DESTINATION_ARN.test(destination)) {
+      throw validation(`Value '${destination}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${DESTINATION_PATTERN_SHOWN}`);
+    }
     const name = runtime.registry.nameOf(destination);
     if (name === undefined) {
       throw new InvokeError(
@@ -299,7 +310,8 @@ function parseEventInvokeConfig(runtime: LocalRuntime, input: Record<string, unk
         `The destination ARN ${destination} is invalid: the local runtime delivers ${field} records to its own functions only (an ARN or name of one of: ${runtime.functionNames().join(', ')}); a failed event with no OnFailure destination is kept as a dead letter.`,
       );
     }
-    config[field === 'OnSuccess' ? 'onSuccess' : 'onFailure'] = name;
+    if (field === 'OnSuccess') Object.assign(config, { onSuccess: name, onSuccessArn: destination });
+    else Object.assign(config, { onFailure: name, onFailureArn: destination });
   }
   return { config, hasDestinations: destinations !== undefined };
 }
@@ -344,6 +356,11 @@ async function body(c: Context): Promise<Record<string, unknown>> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvokeError('InvalidRequestContentException', 'The request body must be a JSON object');
   return value as Record<string, unknown>;
 }
+
+/** A destination's longest ARN, and its form (AWS's pattern, with any region: the runtime's own is `local`). */
+const DESTINATION_MAX_LENGTH = 350;
+const DESTINATION_ARN = /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-])+:([a-z0-9-]*):(\d{12})?:(.*)$/;
+const DESTINATION_PATTERN_SHOWN = '$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)';
 
 function validation(message: string): InvokeError {
   return new InvokeError('ValidationException', `1 validation error detected: ${message}`);

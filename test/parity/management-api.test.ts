@@ -310,6 +310,34 @@ describe('asynchronous invocation settings (FunctionEventInvokeConfig)', () => {
     await expect(client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
+  it('a destination must be an ARN, as AWS’s pattern says: a bare function name is ValidationException naming the member, and changes nothing', async () => {
+    const error = await rejection(client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', DestinationConfig: { OnFailure: { Destination: 'failures' } } })));
+    expect(error.name).toBe('ValidationException');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    expect(error.message).toMatch(/Value 'failures' at 'destinationConfig\.onFailure\.destination' failed to satisfy constraint: Member must satisfy regular expression pattern/);
+    const long = await rejection(
+      client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', DestinationConfig: { OnSuccess: { Destination: `${ARN('failures')}${'x'.repeat(350)}` } } })),
+    );
+    expect(long.name).toBe('ValidationException');
+    expect(long.message).toMatch(/length less than or equal to 350/);
+    await expect(client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it('a destination’s ARN, of any region and account, is read back as it was set, and its records still reach that function here', async () => {
+    const deployed = 'arn:aws:lambda:eu-west-1:111122223333:function:failures';
+    await client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: deployed } } }));
+    expect(await client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper' }))).toMatchObject({ DestinationConfig: { OnFailure: { Destination: deployed } } });
+    // An Update without destinations keeps it as it was set.
+    await client.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumRetryAttempts: 1 }));
+    expect(await client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper' }))).toMatchObject({
+      MaximumRetryAttempts: 1,
+      DestinationConfig: { OnFailure: { Destination: deployed } },
+    });
+    await client.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumRetryAttempts: 0 }));
+    expect((await failingEvent()).attempts).toBe(1);
+    expect(sink.records.at(-1)!.requestContext.condition).toBe('RetriesExhausted');
+  });
+
   it('Put and Update with no setting ({}, an empty body, only unknown keys) are InvalidParameterValueException, and what is stored stays', async () => {
     await client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'emailHelper', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: ARN('failures') } } }));
     for (const method of ['PUT', 'POST']) {
