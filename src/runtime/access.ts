@@ -30,15 +30,20 @@ import { createSigV4Verifier, sha256Hex, type SigV4Failure, type SigV4Request } 
 /** The largest body a signed request may have: Lambda's synchronous payload limit. */
 export const SIGNED_BODY_LIMIT = 6 * 1024 * 1024;
 
+/** Lambda's Invoke (`POST /2015-03-31/functions/{name}/invocations`), which a too-large refusal names. */
+const INVOKE_PATH = /\/functions\/[^/]+\/invocations$/;
+
 /** Bodies read (and hashed) by the signature check, by request. */
 const verifiedBodies = new WeakMap<Request, Uint8Array>();
 
 /**
  * A body too large to be read, hence a signature that cannot be checked: refused whatever the route,
- * before anything else, as Lambda refuses a request over its payload limit.
+ * before anything else, as Lambda refuses a request over its payload limit. Lambda's words name the
+ * operation ("Request must be smaller than 6291456 bytes for the InvokeFunction operation"; its own
+ * "smaller than" for a limit that is the largest size taken).
  */
-export function requestTooLarge(): InvokeError {
-  return new InvokeError('RequestEntityTooLargeException', `Request must be smaller than ${SIGNED_BODY_LIMIT} bytes`);
+export function requestTooLarge(operation?: string): InvokeError {
+  return new InvokeError('RequestEntityTooLargeException', `Request must be smaller than ${SIGNED_BODY_LIMIT} bytes${operation === undefined ? '' : ` for the ${operation} operation`}`);
 }
 
 /**
@@ -101,7 +106,7 @@ export function createAccess(options: AccessOptions): Access {
   async function signatureRefusal(c: Context): Promise<InvokeError | undefined> {
     const result = await verify(sigV4Request(c), () => readAtMost(c.req.raw, SIGNED_BODY_LIMIT));
     if ('refused' in result) return new InvokeError(result.refused.name, result.refused.message);
-    if ('tooLarge' in result) return requestTooLarge();
+    if ('tooLarge' in result) return requestTooLarge(INVOKE_PATH.test(c.req.path) ? 'InvokeFunction' : undefined);
     verifiedBodies.set(c.req.raw, result.body);
     return undefined;
   }

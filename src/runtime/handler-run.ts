@@ -20,6 +20,12 @@ import type { CallChain } from './call-chain.js';
 /** Lambda's payload limits: 6 MB for synchronous invocations, 1 MB for Event (since 2025). */
 export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 export const EVENT_PAYLOAD_LIMIT = 1024 * 1024;
+/**
+ * A synchronous response's limit is a hundred bytes more than a request's: Lambda answers one past it
+ * with "Response payload size (N bytes) exceeded maximum allowed payload size (6291556 bytes)."
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html says 6 MB for each).
+ */
+export const RESPONSE_PAYLOAD_LIMIT = SYNC_PAYLOAD_LIMIT + 100;
 /** `X-Amz-Log-Type: Tail` returns the last 4 KB of the invocation's log. */
 const LOG_TAIL_BYTES = 4096;
 /** `X-Amz-Client-Context` is base64 JSON of at most 3,583 bytes. */
@@ -118,11 +124,11 @@ export function syncResponse(outcome: { result: unknown } | { error: unknown }):
     return { error: serializeError(unserializableResult(cause)) };
   }
   const { value, bytes } = json;
-  if (bytes > SYNC_PAYLOAD_LIMIT) {
+  if (bytes > RESPONSE_PAYLOAD_LIMIT) {
     return {
       error: {
         errorType: 'Function.ResponseSizeTooLarge',
-        errorMessage: `Response payload size exceeded maximum allowed payload size (${SYNC_PAYLOAD_LIMIT} bytes).`,
+        errorMessage: `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${RESPONSE_PAYLOAD_LIMIT} bytes).`,
         trace: [],
       },
     };

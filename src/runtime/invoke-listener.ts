@@ -48,7 +48,7 @@ export function createInvokeListener(runtime: LocalRuntime, access: Access, opti
       return;
     }
     if ('tooLarge' in verified) {
-      send(res, errorAnswer(requestTooLarge()), extraHeaders);
+      send(res, errorAnswer(requestTooLarge('InvokeFunction')), extraHeaders);
       return;
     }
     let functionName: string;

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { defineController, defineFunction } from '../../src/framework/define.js';
 import { createInvokeApi } from '../../src/runtime/invoke-api.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, createLocalRuntime, type LocalRuntime } from '../../src/runtime/local-runtime.js';
+import { RESPONSE_PAYLOAD_LIMIT } from '../../src/runtime/handler-run.js';
 import { startInvokeApi } from '../helpers/invoke-api-server.js';
 import { lambdaClient, signedAppRequest, TEST_CREDENTIALS } from '../helpers/signed.js';
 import { signRequest } from '../../src/server/signed-fetch.js';
@@ -53,6 +54,7 @@ const overrun = defineFunction('overrun', {
 
 /** Returns the length of the string it is sent: lets a test send a payload of an exact size. */
 const measure = defineFunction('measure', { input: z.string(), handler: (text) => ({ length: text.length }) });
+const echoString = defineFunction('echoString', { input: z.object({ length: z.number().int() }), handler: ({ length }) => 'x'.repeat(length) });
 
 const showClientContext = defineFunction('showClientContext', { input: z.object({}), handler: (_input, ctx) => ({ clientContext: ctx.clientContext ?? null }) });
 
@@ -126,7 +128,7 @@ beforeEach(async () => {
   releaseGate = () => {};
   gateEntered = new Promise((resolve) => (enterGate = resolve));
   runtime = createLocalRuntime({ dbPath: join(dir.path, 'runtime.db'), pollIntervalMs: 20 });
-  runtime.registerAll([greet, explode, overrun, measure, showClientContext, gate, sink]);
+  runtime.registerAll([greet, explode, overrun, measure, echoString, showClientContext, gate, sink]);
   runtime.register(recorder, { maximumRetryAttempts: 0, onSuccess: 'sink' });
   api = await startInvokeApi(runtime);
   client = lambdaClient(api.url);
@@ -240,7 +242,20 @@ describe('the Invoke API with the AWS SDK', () => {
       expect(payloadOf(accepted)).toEqual({ length: SYNC_PAYLOAD_LIMIT - 2 });
       const error = await invoke({ FunctionName: 'measure', Payload: jsonStringOfSize(SYNC_PAYLOAD_LIMIT + 1) }).catch((e: unknown) => e);
       // Refused by the signature check, which cannot read further, before the invocation type counts.
-      expect(error).toMatchObject({ name: 'RequestEntityTooLargeException', message: `Request must be smaller than ${SYNC_PAYLOAD_LIMIT} bytes`, $metadata: { httpStatusCode: 413 } });
+      expect(error).toMatchObject({ name: 'RequestEntityTooLargeException', message: `Request must be smaller than ${SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation`, $metadata: { httpStatusCode: 413 } });
+    });
+
+    it('a response of 6 MB and 100 bytes comes back; one byte more is Function.ResponseSizeTooLarge, with its size, as Lambda words it', async () => {
+      const limit = RESPONSE_PAYLOAD_LIMIT;
+      // A JSON string: its length and the two quotes.
+      expect(payloadOf(await invoke({ FunctionName: 'echoString', Payload: json({ length: limit - 2 }) }))).toHaveLength(limit - 2);
+      const over = await invoke({ FunctionName: 'echoString', Payload: json({ length: limit - 1 }) });
+      expect(over.FunctionError).toBe('Unhandled');
+      expect(payloadOf(over)).toEqual({
+        errorType: 'Function.ResponseSizeTooLarge',
+        errorMessage: `Response payload size (${limit + 1} bytes) exceeded maximum allowed payload size (6291556 bytes).`,
+        trace: [],
+      });
     });
 
     it('a huge body gets 413 without being read whole, whether its length is declared or streamed, and the server keeps serving', async () => {
