@@ -154,6 +154,22 @@ describe('addresses that bounce or complain get no more bulk mail', () => {
     expect(sentTo()).toEqual(['kim@example.com', 'kim@example.com']);
   });
 
+  it('a refusal that is not the address’s (550 5.7.1 relaying denied) suppresses nobody: the batch is retried and kept as a dead letter naming the server’s reply', async () => {
+    smtp = await startLoopbackSmtpServer({ rejectRecipient: { address: 'kim@example.com', responseCode: 550, message: '5.7.1 Relaying denied' } });
+    const { t, post } = await marketplace(['ann@example.com', 'kim@example.com'], { SMTP_URL: smtp.url, MAIL_FROM: 'The Leedz <no-reply@leedz.test>' });
+    const sentTo = () => smtp!.messages.filter((m) => m.raw.toString('utf8').includes('Subject: New Leed')).map((m) => m.envelope.to[0]);
+
+    await post();
+    expect(sentTo()).toEqual(['ann@example.com']);
+    expect(await t.server.marketplace!.store.getSuppression('kim@example.com')).toBeUndefined();
+    const letters = t.server.runtime.listDeadLetters().filter((d) => (d.record.requestPayload as { function?: string }).function === 'notifyBatch');
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.condition).toBe('RetriesExhausted');
+    expect(JSON.stringify(letters[0]!.record.responsePayload)).toContain('5.7.1 Relaying denied');
+    // Ann's alert went once, though the batch ran three times.
+    expect(sentTo()).toEqual(['ann@example.com']);
+  });
+
   it("SES's bounce and complaint events (through the runtime, as EventBridge invokes emailHelper on AWS) stop alerts to those addresses", async () => {
     const { t, post, alertsTo } = await marketplace(['bounced@example.com', 'angry@example.com', 'kim@example.com']);
     const event = (detail: unknown) => t.server.runtime.invoke('emailHelper', { function: 'mailFeedback', event: detail }, 'RequestResponse');

@@ -144,8 +144,8 @@ describe('SMTP mailer', () => {
     expect(smtp.messages[0]?.user).toBe('leedz');
   });
 
-  it('a recipient refused for good (5xx) rejects with a non-retriable error naming the server, the recipient and the reply; the next email still goes', async () => {
-    const smtp = await server({ rejectRecipient: { address: 'gone@example.com', responseCode: 550, message: 'no such user here' } });
+  it('a recipient refused for good (5xx, 5.1.1: no such mailbox) rejects with a non-retriable error naming the server, the recipient and the reply; the next email still goes', async () => {
+    const smtp = await server({ rejectRecipient: { address: 'gone@example.com', responseCode: 550, message: '5.1.1 no such user here' } });
     const smtpMailer = mailer(smtp.url);
     const error = await smtpMailer.send(anEmail({ to: 'gone@example.com' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SmtpRefusedError);
@@ -157,6 +157,17 @@ describe('SMTP mailer', () => {
     // The transaction was reset on the same connection: the next email is not affected.
     await smtpMailer.send(anEmail({ to: 'ada@example.com' }));
     expect(smtp.messages.map((m) => m.envelope.to)).toEqual([['ada@example.com']]);
+  });
+
+  it('a 5xx to RCPT TO that is not the address’s (5.7.1 relaying denied, or no enhanced code) is the server’s settings: retried, never a bounce', async () => {
+    for (const message of ['5.7.1 Relaying denied', 'Relaying denied', '5.2.2 mailbox full']) {
+      const smtp = await server({ rejectRecipient: { address: 'kim@example.com', responseCode: 550, message } });
+      const error = await rejection(mailer(smtp.url).send(anEmail({ to: 'kim@example.com' })));
+      expect(error).not.toBeInstanceOf(NonRetriableError);
+      expect(error).toMatchObject({ code: 'EREFUSED', responseCode: 550, permanent: false });
+      expect(error.message).toContain(`the SMTP server at smtp://127.0.0.1:${smtp.port} refused the email to kim@example.com (550 ${message})`);
+      expect(error.message).toContain('check the server');
+    }
   });
 
   it('a recipient refused for now (4xx) is an ordinary error: the event is retried', async () => {

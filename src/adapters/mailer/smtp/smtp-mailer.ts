@@ -34,7 +34,7 @@ export interface SmtpMailerOptions {
  * try { await smtp.send(email); } catch (e) { if (e instanceof SmtpSendError) log(`will retry: ${e.message}`); throw e; }
  */
 export class SmtpSendError extends Error {
-  /** What failed: `ECONNECTION` (reach or keep the connection), `EAUTH` (credentials), `EENVELOPE` or `EMESSAGE` (a 4xx reply). */
+  /** What failed: `ECONNECTION` (reach or keep the connection), `EAUTH` (credentials), `EENVELOPE` or `EMESSAGE` (a 4xx reply), `EREFUSED` (a 5xx that is not the address's). */
   readonly code: string | undefined;
   readonly responseCode: number | undefined;
   readonly permanent = false;
@@ -53,15 +53,15 @@ export class SmtpSendError extends Error {
 }
 
 /**
- * The server refused the email for good (a 5xx reply): sending it again would fail the same way, so
- * the event is not retried. `code` {@link RECIPIENT_REFUSED} when it refused the recipient (a hard
- * bounce at send time), `MESSAGE_REFUSED` when it refused the sender or the message.
+ * The server refused the recipient's address for good (a 5xx to `RCPT TO` whose enhanced code
+ * blames the address: {@link addressRefused}): sending it again would fail the same way, so the event
+ * is not retried, and the address is a hard bounce at send time ({@link RECIPIENT_REFUSED}).
  */
 export class SmtpRefusedError extends NonRetriableError {
   readonly responseCode: number | undefined;
   readonly permanent = true;
 
-  constructor(message: string, code: typeof RECIPIENT_REFUSED | 'MESSAGE_REFUSED', responseCode: number | undefined, cause?: unknown) {
+  constructor(message: string, code: typeof RECIPIENT_REFUSED, responseCode: number | undefined, cause?: unknown) {
     super(message, { code, cause });
     this.responseCode = responseCode;
   }
@@ -180,6 +180,33 @@ function describeServer(url: string): string {
   return `${parsed.protocol}//${parsed.hostname}:${port}`;
 }
 
+/**
+ * Whether a permanent refusal at `RCPT TO` is the address's own fault, by its enhanced status code
+ * (https://www.rfc-editor.org/rfc/rfc3463): X.1.x, the address (no such mailbox, no such domain, bad
+ * syntax), or X.2.1, a mailbox disabled. Anything else — X.7.x (relaying denied, the sender not
+ * allowed, authentication required), a full mailbox, a reply with no enhanced code — may be refused
+ * to every recipient alike, and taking everyone off the mailing list for it would be wrong.
+ */
+function addressRefused(reply: string): boolean {
+  const enhanced = /^(?:\d{3}[ -])?([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(reply.trim());
+  if (enhanced === null) return false;
+  const [, , subject, detail] = enhanced;
+  return subject === '1' || (subject === '2' && detail === '1');
+}
+
+/**
+ * A permanent refusal that is not the address's: of the sender, the relay, the message, or one the
+ * server does not explain. An error of the server or its settings, retried as any failure to send, so
+ * that it ends as a dead letter the operator sees and replays once the settings are right — nobody
+ * is put on the suppression list for it, and no email is dropped.
+ */
+function refusedBySettings(server: string, what: string, reply: string, details: { responseCode: number | undefined; cause: unknown }): SmtpSendError {
+  return new SmtpSendError(
+    `the SMTP server at ${server} refused ${what} (${reply}), and not as an address that does not exist: check the server's settings (relaying, the sender, the credentials); the email is tried again`,
+    { ...details, code: 'EREFUSED' },
+  );
+}
+
 function toSendError(error: unknown, server: string, to: string): Error {
   if (error instanceof SmtpRefusedError) return error;
   if (!(error instanceof SmtpClientError)) return new SmtpSendError(`sending the email to ${to} through the SMTP server at ${server} failed: ${String(error)}`, { cause: error });
@@ -197,10 +224,11 @@ function toSendError(error: unknown, server: string, to: string): Error {
     case 'auth':
       return new SmtpSendError(`the SMTP server at ${server} refused the credentials of its URL: ${reply}`, { ...details, code: 'EAUTH' });
     case 'rcpt':
-      if (error.permanent) return new SmtpRefusedError(`the SMTP server at ${server} refused the email to ${to}: ${reply}`, RECIPIENT_REFUSED, error.code, error);
+      if (error.permanent && addressRefused(reply)) return new SmtpRefusedError(`the SMTP server at ${server} refused the email to ${to}: ${reply}`, RECIPIENT_REFUSED, error.code, error);
+      if (error.permanent) return refusedBySettings(server, `the email to ${to}`, reply, details);
       return new SmtpSendError(`the SMTP server at ${server} refused the email to ${to} for now: ${reply}`, { ...details, code: 'EENVELOPE' });
     default:
-      if (error.permanent) return new SmtpRefusedError(`the SMTP server at ${server} refused the message to ${to}: ${reply}`, 'MESSAGE_REFUSED', error.code, error);
+      if (error.permanent) return refusedBySettings(server, `the message to ${to}`, reply, details);
       return new SmtpSendError(`the SMTP server at ${server} refused the message to ${to} for now: ${reply}`, { ...details, code: 'EMESSAGE' });
   }
 }
