@@ -262,7 +262,10 @@ export class LocalRuntime implements Transport {
       clientContext,
       // ctx.log is console.log on AWS, whose line Lambda's Node.js runtime writes as time, request id,
       // level and message (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html).
-      log: (line) => lines.push(`${new Date().toISOString()}\t${id}\tINFO\t${line}`),
+      log: (line) => {
+        lines.push(`${new Date().toISOString()}\t${id}\tINFO\t${line}`);
+        this.onLog(`${name} ${id} ${line}`);
+      },
     });
     const ended = endSyncInvocation({ target, id, payload, payloadJson, meta, link: { ...link, traceId }, startedAt, endedAt: Date.now(), outcome, lines, logType: options.logType, replayOf });
     this.intake.record(ended.row);

@@ -36,6 +36,8 @@ export interface Attempt {
   payload: unknown;
   meta: ReturnType<typeof metaOf> & { hop: number; traceId: string };
   startedAt: number;
+  /** Where the handler's `ctx.log` lines go (on AWS, its log stream). */
+  log?: (line: string) => void;
 }
 
 export interface WorkerOptions {
@@ -164,7 +166,9 @@ export function createWorker(options: WorkerOptions): Worker {
         const payload = JSON.parse(row.payload) as unknown;
         // The runtime's own record of the chain, not the envelope's claims.
         const meta = { ...metaOf(payload), hop: row.hop, traceId: row.trace_id ?? row.id, ...(row.parent_id === null ? {} : { parentId: row.parent_id }) };
-        outcome = asyncOutcome(await options.execute(target, { requestId: row.id, payload, meta, startedAt }));
+        // The handler's own lines, in the runtime's log beside the line of how it ended.
+        const log = (line: string) => onLog(`${row.function} ${row.id} ${line}`);
+        outcome = asyncOutcome(await options.execute(target, { requestId: row.id, payload, meta, startedAt, log }));
       } catch (error) {
         // A row the runtime cannot read (written by hand, or by an older release) fails like a handler would, not the process.
         outcome = { error };

@@ -196,6 +196,32 @@ describe('a destination that is not there', () => {
   });
 });
 
+describe('a handler’s ctx.log', () => {
+  it('reaches the runtime’s log, naming the function and the invocation, for an Event and a synchronous call (on AWS, its log stream)', async () => {
+    const lines: string[] = [];
+    const chatty = defineFunction('chatty', {
+      input: z.object({ word: z.string() }),
+      handler: ({ word }, ctx) => {
+        ctx.log(`said ${word}`);
+        return null;
+      },
+    });
+    const own = createLocalRuntime({ dbPath: join(dir.path, 'own.db'), timeScale: TIME_SCALE, pollIntervalMs: 20, onLog: (line) => lines.push(line) });
+    try {
+      own.register(chatty).start();
+      const event = await own.invoke('chatty', { word: 'later' }, 'Event');
+      await own.drain();
+      const sync = await own.invoke('chatty', { word: 'now' }, 'RequestResponse', { logType: 'Tail' });
+      expect(lines).toContain(`chatty ${event.requestId} said later`);
+      expect(lines).toContain(`chatty ${sync.requestId} said now`);
+      // The synchronous call's tail still has it, as Lambda's Node.js runtime writes it.
+      expect(Buffer.from(sync.logResult!, 'base64').toString('utf8')).toMatch(new RegExp(`\\t${sync.requestId}\\tINFO\\tsaid now`));
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('a result JSON cannot write', () => {
   it('fails the Event like a function error (retried, then RetriesExhausted), and the events recorded beside it run once', async () => {
     runtime.start();
