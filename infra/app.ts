@@ -2,10 +2,12 @@
  * The CDK app: `npm run synth` (offline, no credentials: the stack is environment-agnostic) and
  * `npm run deploy` (after `npx cdk bootstrap`). Settings come from CDK context (`infra/settings.ts`);
  * `mailFrom`, `adminEmail` and `lambdaConcurrency` have no default, so synth fails with a message
- * until they are given:
+ * until they are given. Every `cdk` command synthesises this app first, bootstrap too, so each
+ * takes them (the README's "On AWS" steps keep them in one shell variable):
  *
  * @example
  * npm run synth -- -c mailFrom=no-reply@your-domain.org -c adminEmail=me@your-domain.org -c lambdaConcurrency=1000
+ * npx cdk bootstrap -c mailFrom=no-reply@your-domain.org -c adminEmail=me@your-domain.org -c lambdaConcurrency=1000
  * npm run deploy -- -c mailFrom=no-reply@your-domain.org -c adminEmail=me@your-domain.org -c lambdaConcurrency=1000
  */
 import { join } from 'node:path';

@@ -25,7 +25,7 @@ export interface StackSettings {
 }
 
 /** How to give the required values, in every message that asks for one. */
-const HOW = 'give it at synth and deploy time (npm run deploy -- -c mailFrom=no-reply@your-domain -c adminEmail=you@your-domain -c lambdaConcurrency=<quota>) or in the "context" of cdk.json';
+const HOW = 'give it to every cdk command, synth, bootstrap and deploy (npm run deploy -- -c mailFrom=no-reply@your-domain -c adminEmail=you@your-domain -c lambdaConcurrency=<quota>) or in the "context" of cdk.json';
 
 /** Where the account's Lambda concurrency is read, in every message about it. */
 const CONCURRENCY_SOURCE = 'aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions';
