@@ -65,8 +65,18 @@ export interface LeedzStackProps extends StackProps {
   mailIdentity?: 'create' | 'existing';
   /** Who receives reports of leedz and the alarms. */
   adminEmail: string;
-  /** Base URL of links in emails; the HTTP API's own URL when omitted. */
+  /**
+   * Base URL of links in emails, and the only origin whose pages may write through the API: where the
+   * web app is served. When omitted, the custom domain's URL, else the distribution's, else (no web
+   * app) the HTTP API's own.
+   */
   publicUrl?: string;
+  /**
+   * The web app's own domain, served by its CloudFront distribution with this ACM certificate (from
+   * us-east-1, whatever the stack's region). Its DNS points at the distribution's domain name
+   * (output `DistributionDomainName`). Needs `webSiteDir`.
+   */
+  customDomain?: { domainName: string; certificateArn: string };
   /** SES sends per second for the account: 1 in the SES sandbox, 14 or more in production. */
   sesMaxSendRate?: number;
   /**
@@ -133,7 +143,9 @@ export class LeedzStack extends Stack {
     this.concurrency = concurrency;
     // The SES configuration set every email is sent with: its events report bounces and complaints.
     const configurationSetName = `${prefix}mail`;
-    this.webSite = props.webSiteDir === undefined ? undefined : new WebSite(this, 'Web', { api: this.api, siteDir: props.webSiteDir });
+    if (props.customDomain !== undefined && props.webSiteDir === undefined) throw new Error(`customDomain ${props.customDomain.domainName} is the web app's: give webSiteDir too`);
+    this.webSite =
+      props.webSiteDir === undefined ? undefined : new WebSite(this, 'Web', { api: this.api, siteDir: props.webSiteDir, ...(props.customDomain === undefined ? {} : { domain: props.customDomain }) });
     // Links in emails, and the URL Square signs each webhook with: the payment function checks the
     // signature against this URL, so the webhook must be registered at exactly this one (an output).
     const publicUrl = props.publicUrl ?? this.webSite?.url ?? this.api.apiEndpoint;
@@ -321,6 +333,12 @@ export class LeedzStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'Dashboard', { value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${observability.dashboard.dashboardName}` });
     if (this.webSite !== undefined) new CfnOutput(this, 'WebUrl', { value: this.webSite.url, description: 'the web app (and the API under /api)' });
+    if (props.customDomain !== undefined) {
+      new CfnOutput(this, 'DistributionDomainName', {
+        value: this.webSite!.distribution.distributionDomainName,
+        description: `point ${props.customDomain.domainName} here: a CNAME record to this name, or a Route 53 alias record to the distribution`,
+      });
+    }
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
     new CfnOutput(this, 'SquareKeysSecret', { value: squareKeys.secretArn, description: 'put the Square keys here (JSON) before taking payments' });

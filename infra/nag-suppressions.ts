@@ -61,7 +61,9 @@ export function suppressNagFindings(stack: LeedzStack): void {
   if (web !== undefined) {
     suppress(web, 'AwsSolutions-S1', 'the bucket holds the public web app and is read only by CloudFront (origin access control); API requests are access-logged at the API stage');
     suppress(web, 'AwsSolutions-CFR3', 'the distribution serves the public web app and proxies the API, whose requests are access-logged at the API stage');
-    suppress(web, 'AwsSolutions-CFR4', 'the default *.cloudfront.net certificate fixes the viewer TLS policy; a custom domain with TLSv1.2_2021 can set it');
+    if (stack.webSite?.domainName === undefined) {
+      suppress(web, 'AwsSolutions-CFR4', 'the default *.cloudfront.net certificate fixes the viewer TLS policy; a custom domain (domainName) sets TLSv1.2_2021');
+    }
     suppress(web, 'AwsSolutions-CFR1', 'a marketplace open to vendors anywhere: no geographic restriction');
     suppress(web, 'AwsSolutions-CFR2', 'no WAF at this size: the API stage is throttled (the sign-in route to the SES rate) and the functions limit sign-ins per mailbox and client');
   }

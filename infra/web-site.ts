@@ -12,6 +12,10 @@
  *   the API behaviour's cache key (CloudFront forwards `Authorization` only then) and nothing there
  *   is cached unless the API says so.
  *
+ * With a custom domain, the distribution answers to it with the given ACM certificate, and `url` is
+ * its URL; the distribution's own `*.cloudfront.net` name still serves the same app, but the API
+ * refuses writes from a page there (only the public URL's origin may write).
+ *
  * @example
  * const site = new WebSite(stack, 'Web', { api, siteDir: '.tmp/web-site' });
  * site.url; // https://d111111abcdef8.cloudfront.net
@@ -19,6 +23,7 @@
 import { join } from 'node:path';
 import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
   CacheCookieBehavior,
@@ -34,6 +39,7 @@ import {
   OriginRequestPolicy,
   ResponseHeadersPolicy,
   S3OriginAccessControl,
+  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -47,6 +53,8 @@ export interface WebSiteProps {
   api: HttpApi;
   /** A folder written by `writeWebSite`: `index.html` and `assets/`. */
   siteDir: string;
+  /** The app's own domain and the ACM certificate (in us-east-1) that covers it. */
+  domain?: { domainName: string; certificateArn: string };
 }
 
 /** CloudFront Functions (JavaScript runtime 2.0) run this on every request for an app path. */
@@ -89,8 +97,10 @@ export const SESSION_HEADER_FUNCTION = `function handler(event) {
 
 export class WebSite extends Construct {
   readonly distribution: Distribution;
-  /** `https://<distribution domain>`: the app, and the API under `/api`. */
+  /** `https://<custom domain>`, else `https://<distribution domain>`: the app, and the API under `/api`. */
   readonly url: string;
+  /** The custom domain, when the distribution has one. */
+  readonly domainName: string | undefined;
 
   constructor(scope: Construct, id: string, props: WebSiteProps) {
     super(scope, id);
@@ -121,9 +131,22 @@ export class WebSite extends Construct {
       queryStringBehavior: CacheQueryStringBehavior.all(),
     });
 
+    // An alternate domain name needs a certificate that covers it, and CloudFront takes an ACM
+    // certificate only from us-east-1 (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html);
+    // with it, the viewer TLS policy is ours to set: on the default certificate CloudFront sets TLSv1,
+    // whatever is asked (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html).
+    const domain =
+      props.domain === undefined
+        ? {}
+        : {
+            domainNames: [props.domain.domainName],
+            certificate: Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+          };
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'The Leedz: web app and API',
       defaultRootObject: 'index.html',
+      ...domain,
       defaultBehavior: {
         origin: files,
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -163,7 +186,8 @@ export class WebSite extends Construct {
         },
       },
     });
-    this.url = `https://${this.distribution.distributionDomainName}`;
+    this.domainName = props.domain?.domainName;
+    this.url = `https://${this.domainName ?? this.distribution.distributionDomainName}`;
 
     // Content-hashed assets first, kept across deploys (a page loaded before a deploy still finds
     // its scripts); then the page that names them, revalidated on every load.

@@ -28,14 +28,28 @@ beforeAll(() => {
 }, 60_000);
 afterAll(() => site.cleanup());
 
+/** cdk-nag's findings on a stack, one line each. */
+function findingsOf(checked: LeedzStack): string[] {
+  const annotations = Annotations.fromStack(checked);
+  return [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))].map(
+    (finding) => `${finding.id}: ${String(finding.entry.data).split('\n')[0]}`,
+  );
+}
+
 describe('cdk-nag (AwsSolutions)', () => {
   it('finds nothing but what the stack keeps on purpose', () => {
-    const annotations = Annotations.fromStack(stack);
-    const findings = [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))].map(
-      (finding) => `${finding.id}: ${String(finding.entry.data).split('\n')[0]}`,
-    );
-    expect(findings).toEqual([]);
+    expect(findingsOf(stack)).toEqual([]);
   });
+
+  it('with a custom domain, finds no old viewer TLS policy, and nothing is suppressed for it: the certificate lets the stack set TLS 1.2', () => {
+    const app = testApp();
+    const customDomain = { domainName: 'leedz.io', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0b6c5d2e-8f1a-4c3b-9d7e-2a1f0e9c8b7a' };
+    const withDomain = new LeedzStack(app, 'Leedz', { mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', lambdaConcurrency: 1000, webSiteDir: site.path, customDomain });
+    suppressNagFindings(withDomain);
+    Aspects.of(app).add(new AwsSolutionsChecks());
+    expect(findingsOf(withDomain)).toEqual([]);
+    expect(JSON.stringify(Template.fromStack(withDomain).toJSON())).not.toContain('AwsSolutions-CFR4');
+  }, 60_000);
 
   it('states each suppression’s reason in one line', () => {
     const suppressions = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress: { id: string; reason: string }[] } } }>).flatMap(

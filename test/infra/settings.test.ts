@@ -10,6 +10,10 @@ import { readStackSettings, StackSettingsError } from '../../infra/settings.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const context = (values: Record<string, unknown>) => (key: string) => values[key];
+/** An ACM certificate where CloudFront takes them: us-east-1. */
+const CERTIFICATE = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6c5d2e-8f1a-4c3b-9d7e-2a1f0e9c8b7a';
+/** What every stack needs, for the tests of another setting. */
+const REQUIRED = { mailFrom: 'no-reply@leedz.io', adminEmail: 'ops@leedz.io', lambdaConcurrency: '1000' };
 
 describe('the stack settings', () => {
   it('cdk.json ships no mailFrom, adminEmail or lambdaConcurrency: each deployment names its own', () => {
@@ -57,13 +61,24 @@ describe('the stack settings', () => {
           sesMaxSendRate: '14',
           squareEnvironment: 'production',
           publicUrl: 'https://leedz.io',
+          domainName: 'leedz.io',
+          certificateArn: CERTIFICATE,
           stackName: 'LeedzStaging',
           lambdaConcurrency: '1000',
         }),
       ),
     ).toEqual({
       stackName: 'LeedzStaging',
-      props: { mailFrom: 'no-reply@leedz.io', mailIdentity: 'existing', adminEmail: 'ops@leedz.io', sesMaxSendRate: 14, squareEnvironment: 'production', publicUrl: 'https://leedz.io', lambdaConcurrency: 1000 },
+      props: {
+        mailFrom: 'no-reply@leedz.io',
+        mailIdentity: 'existing',
+        adminEmail: 'ops@leedz.io',
+        sesMaxSendRate: 14,
+        squareEnvironment: 'production',
+        publicUrl: 'https://leedz.io',
+        customDomain: { domainName: 'leedz.io', certificateArn: CERTIFICATE },
+        lambdaConcurrency: 1000,
+      },
     });
   });
 
@@ -84,6 +99,46 @@ describe('the stack settings', () => {
         context({ mailFrom: 'no-reply@leedz.io', mailIdentity: 'mine', adminEmail: 'ops@leedz.io', sesMaxSendRate: 'fast', squareEnvironment: 'live', publicUrl: 'http://x', stackName: '9lives', lambdaConcurrency: '1e3.5' }),
       );
     expect(read).toThrow(/mailIdentity must be "create" .* or "existing" .*got "mine"\n- squareEnvironment must be .*\n- sesMaxSendRate must be .*\n- lambdaConcurrency must be the account's Lambda concurrency, a whole number .*got "1e3\.5"\n- publicUrl must be an https:\/\/ URL.*\n- stackName "9lives"/s);
+  });
+
+  it('serves the app at a custom domain with its certificate: the host is lower-cased, and publicUrl is left to follow it', () => {
+    expect(readStackSettings(context({ ...REQUIRED, domainName: 'Leedz.Your-Domain.org', certificateArn: CERTIFICATE })).props).toEqual({
+      mailFrom: 'no-reply@leedz.io',
+      adminEmail: 'ops@leedz.io',
+      customDomain: { domainName: 'leedz.your-domain.org', certificateArn: CERTIFICATE },
+      lambdaConcurrency: 1000,
+    });
+  });
+
+  it('refuses a certificate outside us-east-1, naming the rule: CloudFront takes ACM certificates from there only', () => {
+    const inIreland = CERTIFICATE.replace('us-east-1', 'eu-west-1');
+    const read = () => readStackSettings(context({ ...REQUIRED, domainName: 'leedz.io', certificateArn: inIreland }));
+    expect(read).toThrow(StackSettingsError);
+    expect(read).toThrow(
+      `certificateArn "${inIreland}" is an ACM certificate in eu-west-1: CloudFront takes only ACM certificates in us-east-1 (US East, N. Virginia), whatever the stack's region; ` +
+        'request or import one for leedz.io there (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html)',
+    );
+    expect(() => readStackSettings(context({ ...REQUIRED, domainName: 'leedz.io', certificateArn: 'arn:aws:iam::123456789012:server-certificate/leedz' }))).toThrow(
+      /certificateArn must be the ARN of an ACM certificate in us-east-1 \(arn:aws:acm:us-east-1:<account>:certificate\/<id>\)/,
+    );
+  });
+
+  it('takes domainName and certificateArn together or not at all, and a host name only', () => {
+    expect(() => readStackSettings(context({ ...REQUIRED, domainName: 'leedz.io' }))).toThrow(/domainName is set but certificateArn is not: CloudFront serves leedz\.io only with an ACM certificate in us-east-1 that covers it/);
+    expect(() => readStackSettings(context({ ...REQUIRED, certificateArn: CERTIFICATE }))).toThrow(/certificateArn is set but domainName is not/);
+    for (const domainName of ['https://leedz.io', 'leedz.io/app', '*.leedz.io', 'leedz', 'leedz.io:8443']) {
+      expect(() => readStackSettings(context({ ...REQUIRED, domainName, certificateArn: CERTIFICATE })), domainName).toThrow(/must be a host name such as leedz\.your-domain\.org/);
+    }
+  });
+
+  it('refuses a publicUrl whose host is not where the web app is served: the API would refuse every write from the app', () => {
+    expect(() => readStackSettings(context({ ...REQUIRED, publicUrl: 'https://leedz.io' }))).toThrow(
+      /publicUrl "https:\/\/leedz\.io" must be where the web app is served, and without domainName that is the distribution's own \*\.cloudfront\.net URL, the default: .*give domainName=leedz\.io and certificateArn/,
+    );
+    expect(() => readStackSettings(context({ ...REQUIRED, publicUrl: 'https://www.leedz.io', domainName: 'leedz.io', certificateArn: CERTIFICATE }))).toThrow(
+      /publicUrl's host "www\.leedz\.io" must be domainName "leedz\.io", where the web app is served/,
+    );
+    expect(readStackSettings(context({ ...REQUIRED, publicUrl: 'https://LEEDZ.io/', domainName: 'leedz.io', certificateArn: CERTIFICATE })).props.publicUrl).toBe('https://LEEDZ.io/');
   });
 
   it('`npm run synth` with cdk.json as shipped stops with the message, not a stack trace', () => {

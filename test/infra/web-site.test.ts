@@ -231,3 +231,45 @@ it('the stack without a site dir deploys the API alone', () => {
   expect(stack.webSite).toBeUndefined();
   Template.fromStack(stack).resourceCountIs('AWS::CloudFront::Distribution', 0);
 }, 60_000);
+
+describe('a custom domain', () => {
+  const domainName = 'leedz.your-domain.org';
+  const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6c5d2e-8f1a-4c3b-9d7e-2a1f0e9c8b7a';
+  let custom: Template;
+
+  beforeAll(() => {
+    const stack = new LeedzStack(testApp(), 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, webSiteDir: site.path, customDomain: { domainName, certificateArn } });
+    custom = Template.fromStack(stack);
+  }, 60_000);
+
+  it('is the distribution’s alternate domain name, with its ACM certificate (SNI) and TLS 1.2 at least', () => {
+    custom.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: [domainName],
+        ViewerCertificate: { AcmCertificateArn: certificateArn, SslSupportMethod: 'sni-only', MinimumProtocolVersion: 'TLSv1.2_2021' },
+      }),
+    });
+  });
+
+  it('is the public URL: links in emails, the origin the API lets write, Square’s webhook and the WebUrl output', () => {
+    const route = ROUTES.find((r) => r.function === 'paymentWebhook')!;
+    for (const name of ['Leedz-login', 'Leedz-paymentWebhook']) {
+      custom.hasResourceProperties('AWS::Lambda::Function', { FunctionName: name, Environment: { Variables: Match.objectLike({ [AWS_ENV.publicUrl]: `https://${domainName}` }) } });
+    }
+    custom.hasOutput('WebUrl', { Value: `https://${domainName}` });
+    custom.hasOutput('SquareWebhookUrl', { Value: `https://${domainName}${route.path}` });
+  });
+
+  it('names the distribution’s own domain name as an output, for the DNS record that points the domain at it', () => {
+    const distributionId = Object.keys(custom.findResources('AWS::CloudFront::Distribution'))[0]!;
+    custom.hasOutput('DistributionDomainName', { Value: { 'Fn::GetAtt': [distributionId, 'DomainName'] }, Description: Match.stringLikeRegexp(`^point ${domainName.replaceAll('.', '\\.')} here: a CNAME record`) });
+    template.resourceCountIs('AWS::CloudFront::Distribution', 1);
+    expect(template.findOutputs('DistributionDomainName')).toEqual({});
+  });
+
+  it('is refused without the web app, which it would serve', () => {
+    expect(() => new LeedzStack(testApp(), 'Leedz', { mailFrom: 'no-reply@example.com', adminEmail: 'admin@example.com', lambdaConcurrency: 1000, customDomain: { domainName, certificateArn } })).toThrow(
+      `customDomain ${domainName} is the web app's: give webSiteDir too`,
+    );
+  });
+});
