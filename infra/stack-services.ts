@@ -53,7 +53,12 @@ export function addTables(stack: Stack): { table: TableV2; idempotencyTable: Tab
         ? { projectionType: ProjectionType.ALL }
         : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...gsi.projection.nonKeyAttributes] }),
     })),
-    // The marketplace's data: a stack update that would replace or delete the table fails instead.
+    // The marketplace's data: kept when the stack is deleted or the table leaves the template. Neither
+    // setting stops a replacement, though: a change that requires one (the key schema, the logical id)
+    // makes CloudFormation create a new, empty table under a new generated name, point every Lambda at
+    // it and keep the old one outside the stack
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html).
+    // test/infra/replacement-guard.test.ts pins what would; the README says how to migrate instead.
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
@@ -121,6 +126,8 @@ export function addServices(stack: Stack, options: { prefix: string; mailFrom: s
     accountRecovery: AccountRecovery.NONE,
     standardAttributes: { email: { required: true, mutable: true } },
     customAttributes: { [USERNAME_ATTRIBUTE.replace(/^custom:/, '')]: new StringAttribute({ mutable: true, maxLen: 64 }) },
+    // Kept as the table is, and replaced as it can be (its schema attributes, how users sign in, its
+    // logical id): pinned by test/infra/replacement-guard.test.ts.
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
