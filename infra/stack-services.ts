@@ -11,7 +11,7 @@
  * grantServices(stack, { ...resources, idempotencyTable }, { deployed, withLanes, mailFrom, configurationSetName });
  */
 import { ArnFormat, Aws, CfnRule, Duration, Fn, RemovalPolicy, type Stack } from 'aws-cdk-lib';
-import { AccountRecovery, ClientAttributes, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { AccountRecovery, ClientAttributes, FeaturePlan, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
@@ -116,6 +116,11 @@ export function addServices(stack: Stack, options: { prefix: string; mailFrom: s
   // marketplace username is a custom attribute that only the server writes: the app client may
   // write the (required) email and nothing else.
   const userPool = new UserPool(stack, 'Users', {
+    // Cognito gives a new pool the Essentials plan, billed per monthly active user above Lite; the pool
+    // uses none of what Essentials adds (managed login, passwordless and choice-based sign-in, email
+    // MFA, password history, access-token customisation)
+    // (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-sign-in-feature-plans.html).
+    featurePlan: FeaturePlan.LITE,
     signInAliases: { email: true },
     // Nobody ever types a password: the server sets a random one for each sign-in (32 random bytes and
     // one character of each class), which a strict policy accepts.

@@ -665,6 +665,11 @@ describe('the services behind the ports', () => {
 });
 
 describe('safer defaults', () => {
+  it('the user pool is on the Lite plan: it uses nothing of Essentials, which Cognito would give it and bill for', () => {
+    const [, pool] = ofType('AWS::Cognito::UserPool')[0]!;
+    expect(pool.Properties.UserPoolTier).toBe('LITE');
+  });
+
   it('the user pool has no password recovery: nobody has a password, and the public client id must not let anyone mail codes to users', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', { AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'admin_only', Priority: 1 }] } });
   });
