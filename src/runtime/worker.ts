@@ -98,6 +98,23 @@ export function createWorker(options: WorkerOptions): Worker {
   const isPaused = (name: string) => registry.describe(name)?.config.paused === true;
   const recover = () => recoverDeadWorkers(log, owner, Date.now(), onLog);
 
+  /**
+   * What the log could not do in a timer's turn (a full disk, a file gone read-only): said once, and
+   * once more when it works again, instead of an exception that would end the process. The timers
+   * try again at their next turn; nothing leased is lost meanwhile.
+   */
+  const troubles = new Map<string, string>();
+  const guarded = (what: string, work: () => void): void => {
+    try {
+      work();
+      if (troubles.delete(what) && troubles.size === 0) onLog('runtime: the database works again; the worker goes on');
+    } catch (error) {
+      const message = `runtime: could not ${what}: ${(error as Error).message}; trying again`;
+      if (troubles.get(what) !== message) onLog(message);
+      troubles.set(what, message);
+    }
+  };
+
   function schedule(lanes: Iterable<string> | 'all' = 'all'): void {
     for (const lane of lanes === 'all' ? log.lanes() : lanes) dueLanes.add(lane);
     if (!started || pumpScheduled) return;
@@ -121,7 +138,14 @@ export function createWorker(options: WorkerOptions): Worker {
       running: (lane) => runningByLane.get(lane) ?? 0,
       free,
       turn: turn++,
-      claim: (lane, count) => log.claimLane(owner, lane, now, count),
+      // A claim the log refuses takes nothing, and its lane waits for the poll; those claimed before it still run.
+      claim: (lane, count) => {
+        let rows: LeasedRow[] = [];
+        guarded('take due events', () => {
+          rows = log.claimLane(owner, lane, now, count);
+        });
+        return rows;
+      },
     });
     // A lane that gave fewer than asked holds nothing more that is due: not asked again until something changes.
     for (const lane of exhausted) dueLanes.delete(lane);
@@ -131,7 +155,10 @@ export function createWorker(options: WorkerOptions): Worker {
 
   /** When nothing is due, sleep until the next delayed retry rather than waiting for the poll. */
   function armWakeTimer(now: number): void {
-    const next = log.nextDueAt(log.lanes().filter((lane) => !isPaused(functionOfLane(lane))));
+    let next: number | undefined;
+    guarded('look for the next due event', () => {
+      next = log.nextDueAt(log.lanes().filter((lane) => !isPaused(functionOfLane(lane))));
+    });
     if (next === undefined) return;
     clearTimeout(wakeTimer);
     const delay = Math.max(1, next - now);
@@ -202,7 +229,8 @@ export function createWorker(options: WorkerOptions): Worker {
         } catch (error) {
           // Still leased by this live process: put it back, a moment later, so nothing is lost and nothing spins.
           onLog(`runtime: could not record how ${completion.row.function} ${completion.row.id} ended (${(error as Error).message}); it will be redelivered`);
-          log.release(completion.row.id, now + REDELIVER_DELAY_MS);
+          // Should that fail too (the disk is full), the event stays leased until a restart redelivers it.
+          guarded(`put ${completion.row.id} back in the queue`, () => log.release(completion.row.id, now + REDELIVER_DELAY_MS));
         }
       }
     }
@@ -226,9 +254,11 @@ export function createWorker(options: WorkerOptions): Worker {
       log.heartbeat(owner, process.pid, hostname(), Date.now());
       recover();
       heartbeatTimer = setInterval(() => {
-        log.heartbeat(owner, process.pid, hostname(), Date.now());
-        log.refreshLanes();
-        recover();
+        guarded('write the worker’s heartbeat', () => {
+          log.heartbeat(owner, process.pid, hostname(), Date.now());
+          log.refreshLanes();
+          recover();
+        });
       }, HEARTBEAT_MS);
       heartbeatTimer.unref();
       pollTimer = setInterval(() => schedule(), pollIntervalMs);

@@ -25,7 +25,7 @@ afterEach(async () => {
  * A worker of `poolSize` over a fresh log holding `events` queued events of `sink`; each run waits for
  * the test. `recorder`: the recorder it is given, made from the real one.
  */
-function setUp(poolSize: number, events: number, recorder = (real: CompletionRecorder): CompletionRecorder => real) {
+function setUp(poolSize: number, events: number, recorder = (real: CompletionRecorder): CompletionRecorder => real, onLog: (line: string) => void = () => {}) {
   const db = openRuntimeDb(':memory:');
   const log: InvocationLog = createInvocationLog(db);
   const registry = createRegistry({ settings: createFunctionSettings(db), region: 'local', accountId: '000000000000', prefixes: [], onChange: () => worker?.schedule() });
@@ -48,7 +48,7 @@ function setUp(poolSize: number, events: number, recorder = (real: CompletionRec
         most = Math.max(most, running.size);
       }),
     running: () => running.size,
-    onLog: () => {},
+    onLog,
     isClosed: () => false,
   });
   const states = () => log.list({ limit: 100 }).map((view) => view.state);
@@ -60,7 +60,7 @@ function setUp(poolSize: number, events: number, recorder = (real: CompletionRec
       resolve();
     }
   };
-  return { worker, states, attempts, finish, running, most: () => most };
+  return { worker, db, states, attempts, finish, running, most: () => most };
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -69,6 +69,24 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('the worker', () => {
+  it('keeps running when the database refuses writes (a full disk): says so once, once more when it works again, and then takes the events', async () => {
+    const lines: string[] = [];
+    const t = setUp(2, 2, undefined, (line) => lines.push(line));
+    // Writes fail from the start, as on a full disk: the heartbeat's, and every claim's.
+    t.worker.start();
+    t.db.pragma('query_only = true');
+    t.worker.schedule();
+    // Past a heartbeat: its timer threw here before, and ended the process.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expect(lines.filter((line) => line.startsWith('runtime: could not'))).not.toEqual([]);
+    expect(new Set(lines).size).toBe(lines.length);
+    t.db.pragma('query_only = false');
+    await until(() => lines.includes('runtime: the database works again; the worker goes on'));
+    await until(() => t.running.size === 2);
+    t.finish(2);
+    await until(() => t.states().every((state) => state === 'succeeded'));
+  }, 10_000);
+
   it('runs at most its pool of events at once, takes the next as each ends, and records every one', async () => {
     const t = setUp(3, 7);
     expect(t.worker.room()).toBe(0);
