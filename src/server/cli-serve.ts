@@ -19,7 +19,7 @@ export const serve = command({
 
   --port N         port to listen on (default $${ENV.port} or 3000; 0 picks a free one)
   --host H         address to bind (default $${ENV.host} or 127.0.0.1)
-  --data DIR       data folder for the runtime database (default $${ENV.dataDir} or ./data)
+  --data DIR       data folder for the runtime database (default $${ENV.dataDir} or ./data); one server at a time: a second one on the same folder is refused
   --time-scale X   multiply AWS's async delays (retries 60 s/120 s, backoff, event age) by X,
                    0 < X ≤ 1 (default $${ENV.timeScale} or 1 = AWS's real timings)
   --example        serve the framework's small example instead of the marketplace

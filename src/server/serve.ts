@@ -29,11 +29,11 @@ import { createLambdaTransport } from '../transports/lambda-transport.js';
 import { wireAwsLocalMarketplace, type AwsLocalWiring } from './aws-local-wiring.js';
 import { guardBrowserRequests, hostAllowed } from './browser-guards.js';
 import { cliFlagsFor, type ServerConfig } from './config.js';
-import { prepareDataDir } from './data-dir.js';
+import { DataFolderError, prepareDataDir } from './data-dir.js';
 import { DEFAULT_EMAILS_KEPT } from './marketplace-housekeeping.js';
 import { wireMarketplace, type MarketplaceWiring } from './marketplace-wiring.js';
 import { MARKETPLACE_SCHEDULES, startSchedules } from './schedules.js';
-import { removeServerAddress, writeServerAddress } from './server-address.js';
+import { claimDataFolder, removeServerAddress, writeServerAddress } from './server-address.js';
 import { seedIfEmpty } from './seed.js';
 import { buildWebAssets, mountWebApp } from './web-assets.js';
 
@@ -64,6 +64,39 @@ export interface StartOptions {
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const awsProfile = config.profile === 'aws-local' && config.app === 'marketplace';
   prepareDataDir(config.dataDir, ['runtime.db', ...(config.app === 'example' ? [] : awsProfile ? ['payments.db'] : ['leedz.db'])]);
+  // One server per folder (src/server/server-address.ts), given back when it stops or fails to start.
+  const releaseFolder = claimDataFolder(config.dataDir);
+  try {
+    const running = await startOnFolder(config, options, awsProfile);
+    return { ...running, close: () => running.close().finally(releaseFolder) };
+  } catch (error) {
+    releaseFolder();
+    throw databaseFailure(error, config.dataDir) ?? error;
+  }
+}
+
+/** What SQLite says of a database file it cannot use, by its code (https://www.sqlite.org/rescode.html). */
+const DATABASE_FAILURES: ReadonlyMap<string, string> = new Map([
+  ['SQLITE_CORRUPT', 'is damaged'],
+  ['SQLITE_NOTADB', 'is not a database'],
+  ['SQLITE_FULL', 'cannot grow: the disk is full'],
+  ['SQLITE_CANTOPEN', 'cannot be opened'],
+  ['SQLITE_READONLY', 'cannot be written'],
+]);
+
+/** A database of the folder that SQLite cannot use at start, as a message that says what to do; undefined for any other error. */
+function databaseFailure(error: unknown, dataDir: string): DataFolderError | undefined {
+  const { name, code, message } = error as { name?: string; code?: string; message?: string };
+  const what = name === 'SqliteError' && code !== undefined ? DATABASE_FAILURES.get(code.replace(/^(SQLITE_[A-Z]+).*$/, '$1')) : undefined;
+  if (what === undefined) return undefined;
+  const remedy =
+    code === 'SQLITE_FULL'
+      ? 'free some space, then start it again'
+      : `restore the folder's databases from a backup, or move the folder aside (or give another --data) to start afresh`;
+  return new DataFolderError(`a database in the data folder ${dataDir} ${what} (${code}: ${message}); ${remedy}`);
+}
+
+async function startOnFolder(config: ServerConfig, options: StartOptions, awsProfile: boolean): Promise<RunningServer> {
   const log = options.log ?? (() => {});
   // The AWS SDK adds the trace header that tells the runtime who is calling (src/runtime/call-chain.ts)
   // only inside a Lambda function, which it recognises by this variable: every handler here runs as one.

@@ -1,18 +1,63 @@
 /**
- * Where a running server answers, kept in its data folder (`server.json`: its URL and process id) so
- * that the CLI given only the folder (`--data`, $LEEDZ_DATA_DIR) reaches the server that uses it,
- * whatever port it chose. Written once the server listens, removed when it stops; a file left by a
- * process that is gone (killed) is not read.
+ * Which server uses a data folder, and where it answers. `server.lock` (its process id, made with
+ * O_EXCL) is taken before the server opens the folder's databases: a second server on the same folder
+ * would share its queue and outbox with the first, each sending the other's emails by its own
+ * settings, so it is refused while the first lives. `server.json` (its URL and process id) is written
+ * once the server listens, so that the CLI given only the folder (`--data`, $LEEDZ_DATA_DIR) reaches
+ * it, whatever port it chose. Both go when it stops; files left by a process that is gone (killed)
+ * are not believed.
  *
  * @example
- * writeServerAddress(config.dataDir, url); // at start
+ * const release = claimDataFolder(config.dataDir); // DataFolderError while another server uses it
+ * writeServerAddress(config.dataDir, url); // once listening
  * runningServerUrl('data'); // → 'http://127.0.0.1:3322' while that server runs, else undefined
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from '../runtime/crash-recovery.js';
+import { DataFolderError } from './data-dir.js';
 
 const FILE = 'server.json';
+const LOCK = 'server.lock';
+
+/**
+ * Take the folder for this process, or throw {@link DataFolderError} naming the live server that has
+ * it. A lock whose process is gone is taken over. Returns what gives it back (at stop). Another server
+ * of this same process is let through: a process cannot tell its own servers apart by id.
+ */
+export function claimDataFolder(dataDir: string): () => void {
+  const path = join(dataDir, LOCK);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return () => {
+        if (lockHolder(path) === process.pid) rmSync(path, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+    }
+    const holder = lockHolder(path);
+    if (holder === process.pid) return () => {};
+    if (holder !== undefined && processAlive(holder)) {
+      const url = runningServerUrl(dataDir);
+      throw new DataFolderError(
+        `the data folder ${dataDir} is in use by another Leedz server (process ${holder}${url === undefined ? '' : `, at ${url}`}): ` +
+          `stop it, or start this one with another --data. (If no such server runs, delete ${path}.)`,
+      );
+    }
+    // Left by a server that is gone: taken over.
+    rmSync(path, { force: true });
+  }
+}
+
+function lockHolder(path: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 interface ServerAddress {
   url: string;
