@@ -27,6 +27,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { DEPLOYED_FUNCTION } from '../src/framework/deployment.js';
 import { Architecture, Code, FilterCriteria, FilterRule, Function as LambdaFunction, type IFunction, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LambdaDestination, SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -184,15 +185,14 @@ export class LeedzStack extends Stack {
         role,
         // One bundle per Lambda, with only what its entry (src/lambda/entries/) imports.
         code: bundle === undefined ? NOT_BUNDLED : Code.fromAsset(bundle.dir),
-        handler: 'index.handler',
+        // As src/framework/deployment.ts says, which the local runtime reports too (test/infra checks the two agree).
+        handler: DEPLOYED_FUNCTION.handler,
         runtime: Runtime.NODEJS_24_X,
         architecture: Architecture.ARM_64,
-        // CPU grows with memory; 512 MB keeps a cold start short.
-        memorySize: 512,
+        memorySize: DEPLOYED_FUNCTION.memorySizeMb,
         timeout: Duration.seconds(deployable.config.timeoutSeconds ?? 3),
         ...(concurrency.reserved.has(deployable.name) ? { reservedConcurrentExecutions: concurrency.reserved.get(deployable.name)! } : {}),
         environment: { ...environment, ...mailEnvironment(deployable.name), [AWS_ENV.function]: deployable.runs ?? deployable.name },
-        // X-Ray: a request, the controllers it hands work to and their batches are one trace (src/lambda/xray.ts).
         tracing: Tracing.ACTIVE,
         logGroup,
       });

@@ -4,6 +4,7 @@
  * invoker for the controllers the function declares.
  */
 import { randomUUID } from 'node:crypto';
+import { DEPLOYED_FUNCTION } from './deployment.js';
 import type { EnvelopeMeta } from './envelope.js';
 import type { Transport } from './transport.js';
 
@@ -90,7 +91,7 @@ export function createInvocationContext(options: CreateContextOptions): Invocati
     functionName: options.functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: functionArn(options.functionName, region, options.accountId),
-    memoryLimitInMB: '128',
+    memoryLimitInMB: String(DEPLOYED_FUNCTION.memorySizeMb),
     logGroupName: `/aws/lambda/${options.functionName}`,
     logStreamName: `local/[$LATEST]${requestId.replaceAll('-', '')}`,
     callbackWaitsForEmptyEventLoop: true,

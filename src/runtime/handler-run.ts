@@ -10,6 +10,7 @@
  * if ('error' in outcome) serializeError(outcome.error);
  */
 import { createInvocationContext } from '../framework/context.js';
+import { DEPLOYED_FUNCTION } from '../framework/deployment.js';
 import type { Deployable } from '../framework/define.js';
 import type { EnvelopeMeta } from '../framework/envelope.js';
 import { TimeoutError, serializeError, type SerializedFunctionError } from '../framework/errors.js';
@@ -144,7 +145,7 @@ export function logTail(requestId: string, lines: readonly string[], startedAt: 
     `START RequestId: ${requestId} Version: $LATEST`,
     ...lines,
     `END RequestId: ${requestId}`,
-    `REPORT RequestId: ${requestId}\tDuration: ${duration} ms\tBilled Duration: ${Math.ceil(endedAt - startedAt)} ms\tMemory Size: 128 MB`,
+    `REPORT RequestId: ${requestId}\tDuration: ${duration} ms\tBilled Duration: ${Math.ceil(endedAt - startedAt)} ms\tMemory Size: ${DEPLOYED_FUNCTION.memorySizeMb} MB`,
     '',
   ].join('\n');
   const buffer = Buffer.from(text, 'utf8');

@@ -16,6 +16,7 @@
  * // aws lambda put-function-event-invoke-config --function-name emailHelper --maximum-retry-attempts 0 --endpoint-url …
  */
 import { Hono, type Context } from 'hono';
+import { DEPLOYED_FUNCTION } from '../framework/deployment.js';
 import { InvokeError } from '../framework/transport.js';
 import type { EventInvokeConfig } from './function-settings.js';
 import type { LocalRuntime } from './local-runtime.js';
@@ -233,22 +234,23 @@ function functionConfiguration(runtime: LocalRuntime, name: string, startedAt: D
   return {
     FunctionName: shown,
     FunctionArn: runtime.registry.arnOf(shown),
-    Runtime: `nodejs${process.versions.node.split('.')[0]}.x`,
+    // As the stack deploys it (src/framework/deployment.ts), whatever Node.js runs the server.
+    Runtime: DEPLOYED_FUNCTION.runtime,
     Role: `arn:aws:iam::${runtime.accountId}:role/${name}-local`,
-    Handler: deployable.kind === 'controller' ? 'handlers.controller' : 'handlers.http',
+    Handler: DEPLOYED_FUNCTION.handler,
     CodeSize: 0,
     Description: description,
     Timeout: config.timeoutSeconds,
-    MemorySize: 128,
+    MemorySize: DEPLOYED_FUNCTION.memorySizeMb,
     // Lambda's format: ISO 8601 with milliseconds and a numeric zone.
     LastModified: startedAt.toISOString().replace('Z', '+0000'),
     CodeSha256: '',
     Version: '$LATEST',
-    TracingConfig: { Mode: 'PassThrough' },
+    TracingConfig: { Mode: DEPLOYED_FUNCTION.tracing },
     State: 'Active',
     LastUpdateStatus: 'Successful',
     PackageType: 'Zip',
-    Architectures: [process.arch === 'arm64' ? 'arm64' : 'x86_64'],
+    Architectures: [DEPLOYED_FUNCTION.architecture],
     EphemeralStorage: { Size: 512 },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${shown}` },
   };

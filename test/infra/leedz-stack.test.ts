@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEPLOYED_FUNCTION } from '../../src/framework/deployment.js';
 import { USERNAME_ATTRIBUTE } from '../../src/adapters/identity/cognito/cognito-identity.js';
 import { LEEDZ_TABLE } from '../../src/adapters/store/dynamodb/table-definition.js';
 import { API_FRONT_FUNCTION, ROUTES } from '../../src/leedz/functions/routes.js';
@@ -100,6 +101,8 @@ describe('the Lambdas', () => {
       expect(fn.Runtime).toBe('nodejs24.x');
       expect(fn.Architectures).toEqual(['arm64']);
       expect(fn.Handler).toBe('index.handler');
+      // What the local runtime reports of its functions (GetFunction, the context, a tail's REPORT) is this.
+      expect({ runtime: fn.Runtime, architecture: fn.Architectures[0], memorySizeMb: fn.MemorySize, handler: fn.Handler, tracing: fn.TracingConfig.Mode }).toEqual(DEPLOYED_FUNCTION);
       expect(fn.Environment.Variables[AWS_ENV.function]).toBe(runs(name));
       expect(fn.Environment.Variables[AWS_ENV.functionPrefix]).toBe('Leedz-');
     }

@@ -153,15 +153,18 @@ describe('functions', () => {
     }
   });
 
-  it('each function is described in FunctionConfiguration’s shape', async () => {
+  it('each function is described in FunctionConfiguration’s shape, as the stack deploys it (runtime, architecture, memory, handler, tracing)', async () => {
     const { Functions } = await client.send(new ListFunctionsCommand({}));
     const described = Functions!.find((f) => f.FunctionName === 'emailHelper')!;
     expect(described).toMatchObject({
       FunctionName: 'emailHelper',
       FunctionArn: ARN('emailHelper'),
-      Runtime: expect.stringMatching(/^nodejs\d+\.x$/),
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      TracingConfig: { Mode: 'Active' },
       Timeout: 30,
-      MemorySize: 128,
+      MemorySize: 512,
       Version: '$LATEST',
       State: 'Active',
       LastUpdateStatus: 'Successful',
