@@ -15,7 +15,7 @@ import { CREDENTIALS_FILE, readRuntimeCredentials, type RuntimeCredentials } fro
 import { parseFunctionName } from '../runtime/function-name.js';
 import type { FunctionView } from '../runtime/views.js';
 import { ENV, resolveEndpoint } from './config.js';
-import { runningServerUrl } from './server-address.js';
+import { goneServerUrl, runningServerUrl } from './server-address.js';
 import { signRequest, withSignedQuery } from './signed-fetch.js';
 
 /** A mistake in how the command was called: printed with the command's synopsis, exit code 2. */
@@ -163,7 +163,10 @@ export async function request(flags: ServerFlags, path: string, init: { method: 
     const reason = cause?.code?.startsWith('ERR_SSL')
       ? `${cause.code}: no TLS there; is it an http:// server?`
       : (cause?.message ?? (error as Error).message).replace(/\s+/g, ' ').trim();
-    throw new ServerError(`cannot reach the Leedz server at ${endpoint} (${reason}); start it with \`npm start\` or pass --endpoint`);
+    // A server killed on this folder left its address: say that it is gone, rather than only the default port tried instead.
+    const gone = flags.endpoint === undefined && !process.env[ENV.endpoint] ? goneServerUrl(dataDirOf(flags.data)) : undefined;
+    const last = gone === undefined || gone === endpoint ? '' : `; the last server on ${dataDirOf(flags.data)} ran at ${gone} and is not running now`;
+    throw new ServerError(`cannot reach the Leedz server at ${endpoint} (${reason})${last}; start it with \`npm start\` or pass --endpoint`);
   }
 }
 

@@ -73,6 +73,12 @@ export function removeServerAddress(dataDir: string): void {
   if (readAddress(dataDir)?.pid === process.pid) rmSync(join(dataDir, FILE), { force: true });
 }
 
+/** Where the last server on `dataDir` answered when it is gone without removing its file (killed), for a message; undefined otherwise. */
+export function goneServerUrl(dataDir: string): string | undefined {
+  const address = readAddress(dataDir);
+  return address !== undefined && !processAlive(address.pid) ? address.url : undefined;
+}
+
 /** The URL of the server running on `dataDir`, or undefined when none is (no file, or its process is gone). */
 export function runningServerUrl(dataDir: string): string | undefined {
   const address = readAddress(dataDir);

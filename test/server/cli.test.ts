@@ -601,6 +601,13 @@ describe('against a running marketplace server', () => {
       expect(after.code).toBe(1);
       expect(after.err).toMatch(/cannot reach the Leedz server at /);
       expect(after.err).not.toContain(url);
+      // Killed, it could not remove its address: the message says where it was, and that it is gone.
+      const gone = spawn(process.execPath, ['-e', '']);
+      await new Promise((resolve) => gone.on('close', resolve));
+      writeFileSync(join(dir.path, 'server.json'), JSON.stringify({ url, pid: gone.pid }));
+      const killed = await leedz('invocations', '--data', dir.path);
+      expect(killed.code).toBe(1);
+      expect(killed.err).toContain(`the last server on ${dir.path} ran at ${url} and is not running now; start it with \`npm start\``);
     } finally {
       dir.cleanup();
     }
