@@ -184,9 +184,12 @@ export function errorLine(error: unknown): string {
 }
 
 /**
- * Serialise anything thrown by a handler exactly as the Node.js Lambda runtime does: `errorType` is
- * the error's name, `errorMessage` its message, `trace` its stack split into lines; a thrown
- * non-Error gives `errorType` its `typeof` and an empty trace.
+ * Serialise anything thrown by a handler exactly as the Node.js Lambda runtime does
+ * (aws-lambda-nodejs-runtime-interface-client: `CallbackContext`'s `fail` and `Errors.toRapidResponse`):
+ * `errorType` is the error's name, `errorMessage` its message, `trace` its stack split into lines —
+ * for an Error, or any object with a string name, message and stack; a rejection with `null` or
+ * `undefined` becomes the string "handled"; anything else gives `errorType` its `typeof`, its text,
+ * and an empty trace.
  */
 export function serializeError(error: unknown): SerializedFunctionError {
   // Lambda writes a timeout's document itself, with no stack: nothing of the runtime's own code.
@@ -198,7 +201,16 @@ export function serializeError(error: unknown): SerializedFunctionError {
       trace: (error.stack ?? `${error.name}: ${error.message}`).split('\n'),
     };
   }
+  if (error === null || error === undefined) return { errorType: 'string', errorMessage: 'handled', trace: [] };
+  if (errorLike(error)) return { errorType: error.name, errorMessage: error.message, trace: error.stack.split('\n') };
   return { errorType: typeof error, errorMessage: String(error), trace: [] };
+}
+
+/** An object the Node.js runtime reports as an error though it is not one: non-empty string `name`, `message` and `stack`. */
+function errorLike(value: unknown): value is { name: string; message: string; stack: string } {
+  if (typeof value !== 'object') return false;
+  const { name, message, stack } = value as Record<string, unknown>;
+  return typeof name === 'string' && name !== '' && typeof message === 'string' && message !== '' && typeof stack === 'string' && stack !== '';
 }
 
 /**

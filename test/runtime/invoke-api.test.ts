@@ -45,6 +45,22 @@ const explode = defineFunction('explode', {
   },
 });
 
+/** Throws what its payload names, none of it an Error. */
+const throwThat = defineFunction('throwThat', {
+  input: z.object({ kind: z.string() }),
+  handler: ({ kind }) => {
+    const things: Record<string, unknown> = {
+      null: null,
+      undefined: undefined,
+      string: 'no leed',
+      number: 42,
+      plain: { why: 'no leed' },
+      errorLike: { name: 'QuotaError', message: 'over quota', stack: 'QuotaError: over quota\n    at somewhere' },
+    };
+    throw things[kind];
+  },
+});
+
 /** Outlives its one-second timeout. */
 const overrun = defineFunction('overrun', {
   input: z.object({}),
@@ -128,7 +144,7 @@ beforeEach(async () => {
   releaseGate = () => {};
   gateEntered = new Promise((resolve) => (enterGate = resolve));
   runtime = createLocalRuntime({ dbPath: join(dir.path, 'runtime.db'), pollIntervalMs: 20 });
-  runtime.registerAll([greet, explode, overrun, measure, echoString, showClientContext, gate, sink]);
+  runtime.registerAll([greet, explode, throwThat, overrun, measure, echoString, showClientContext, gate, sink]);
   runtime.register(recorder, { maximumRetryAttempts: 0, onSuccess: 'sink' });
   api = await startInvokeApi(runtime);
   client = lambdaClient(api.url);
@@ -190,6 +206,16 @@ describe('the Invoke API with the AWS SDK', () => {
     expect(payload).toMatchObject({ errorType: 'TypeError', errorMessage: 'the function exploded' });
     expect(payload.trace[0]).toBe('TypeError: the function exploded');
     expect(payload.trace.every((line) => typeof line === 'string')).toBe(true);
+  });
+
+  it('what is thrown that is not an Error is reported as the Node.js runtime reports it: null as "handled", an error-like object by its name, anything else by its typeof', async () => {
+    const thrown = async (kind: string) => payloadOf(await invoke({ FunctionName: 'throwThat', Payload: json({ kind }) }));
+    expect(await thrown('null')).toEqual({ errorType: 'string', errorMessage: 'handled', trace: [] });
+    expect(await thrown('undefined')).toEqual({ errorType: 'string', errorMessage: 'handled', trace: [] });
+    expect(await thrown('string')).toEqual({ errorType: 'string', errorMessage: 'no leed', trace: [] });
+    expect(await thrown('number')).toEqual({ errorType: 'number', errorMessage: '42', trace: [] });
+    expect(await thrown('plain')).toEqual({ errorType: 'object', errorMessage: '[object Object]', trace: [] });
+    expect(await thrown('errorLike')).toEqual({ errorType: 'QuotaError', errorMessage: 'over quota', trace: ['QuotaError: over quota', '    at somewhere'] });
   });
 
   it('an unknown function is a typed ResourceNotFoundException (404) naming the function’s ARN', async () => {
