@@ -64,7 +64,7 @@ const overLong = (max: number, upTo: number) => fc.string({ minLength: max + 1, 
  */
 const badLeedField = fc.oneof(
   fc.record({ field: fc.constant('title'), value: fc.oneof(overLong(120, 200), fc.integer(), fc.constant(null)) }),
-  fc.record({ field: fc.constant('price'), value: fc.oneof(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 10_001 }), fc.integer({ max: -1 }), fc.double({ min: 100.01, max: 9999.99, noInteger: true }), fc.string().filter((s) => s.trim() !== '')) }),
+  fc.record({ field: fc.constant('price'), value: fc.oneof(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 10_001 }), fc.integer({ max: -1 }), fc.double({ min: 100.01, max: 9999.99, noInteger: true, noNaN: true }), fc.string().filter((s) => s.trim() !== '')) }),
   fc.record({ field: fc.constant('start'), value: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('2020-01-01T00:00:00Z'), fc.integer()) }),
   fc.record({ field: fc.constant('location'), value: fc.oneof(fc.string({ maxLength: 40 }).filter((s) => !/\d{5}\s*$/.test(s)), fc.constant('123 Main Street'), fc.integer()) }),
   fc.record({ field: fc.constant('clientPhone'), value: fc.oneof(fc.string({ minLength: 1, maxLength: 9 }).filter((s) => s.trim().length > 0), fc.constant('555-1234'), fc.integer()) }),
