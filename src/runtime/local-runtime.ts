@@ -262,10 +262,7 @@ export class LocalRuntime implements Transport {
       clientContext,
       // ctx.log is console.log on AWS, whose line Lambda's Node.js runtime writes as time, request id,
       // level and message (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html).
-      log: (line) => {
-        lines.push(`${new Date().toISOString()}\t${id}\tINFO\t${line}`);
-        this.onLog(`${name} ${id} ${line}`);
-      },
+      log: (line) => lines.push(`${new Date().toISOString()}\t${id}\tINFO\t${line}`),
     });
     const ended = endSyncInvocation({ target, id, payload, payloadJson, meta, link: { ...link, traceId }, startedAt, endedAt: Date.now(), outcome, lines, logType: options.logType, replayOf });
     this.intake.record(ended.row);
@@ -273,16 +270,25 @@ export class LocalRuntime implements Transport {
     return ended.result;
   }
 
-  /** Run a handler, counting it against its function's concurrency while it runs. */
+  /**
+   * Run a handler, counting it against its function's concurrency while it runs. Its `ctx.log` lines
+   * reach the runtime's log, after the function and the invocation (on AWS, its log stream), and
+   * `run.log` too (a synchronous call's tail).
+   */
   private async execute(
     target: ResolvedFunction,
     run: Attempt & { clientContext?: unknown; log?: (line: string) => void },
   ): Promise<{ result: unknown } | { error: unknown }> {
     const name = target.deployable.name;
+    const tail = run.log;
     this.runningByFunction.set(name, this.running(name) + 1);
     try {
       return await runHandler({
         ...run,
+        log: (line) => {
+          tail?.(line);
+          this.onLog(`${name} ${run.requestId} ${line}`);
+        },
         deployable: target.deployable,
         timeoutSeconds: target.config.timeoutSeconds,
         allowedTargets: target.allowedTargets,

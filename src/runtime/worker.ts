@@ -36,8 +36,6 @@ export interface Attempt {
   payload: unknown;
   meta: ReturnType<typeof metaOf> & { hop: number; traceId: string };
   startedAt: number;
-  /** Where the handler's `ctx.log` lines go (on AWS, its log stream). */
-  log?: (line: string) => void;
 }
 
 export interface WorkerOptions {
@@ -193,9 +191,7 @@ export function createWorker(options: WorkerOptions): Worker {
         const payload = JSON.parse(row.payload) as unknown;
         // The runtime's own record of the chain, not the envelope's claims.
         const meta = { ...metaOf(payload), hop: row.hop, traceId: row.trace_id ?? row.id, ...(row.parent_id === null ? {} : { parentId: row.parent_id }) };
-        // The handler's own lines, in the runtime's log beside the line of how it ended.
-        const log = (line: string) => onLog(`${row.function} ${row.id} ${line}`);
-        outcome = asyncOutcome(await options.execute(target, { requestId: row.id, payload, meta, startedAt, log }));
+        outcome = asyncOutcome(await options.execute(target, { requestId: row.id, payload, meta, startedAt }));
       } catch (error) {
         // A row the runtime cannot read (written by hand, or by an older release) fails like a handler would, not the process.
         outcome = { error };
@@ -230,7 +226,7 @@ export function createWorker(options: WorkerOptions): Worker {
           // Still leased by this live process: put it back, a moment later, so nothing is lost and nothing spins.
           onLog(`runtime: could not record how ${completion.row.function} ${completion.row.id} ended (${(error as Error).message}); it will be redelivered`);
           // Should that fail too (the disk is full), the event stays leased until a restart redelivers it.
-          guarded(`put ${completion.row.id} back in the queue`, () => log.release(completion.row.id, now + REDELIVER_DELAY_MS));
+          guarded('put an event back in the queue', () => log.release(completion.row.id, now + REDELIVER_DELAY_MS));
         }
       }
     }
