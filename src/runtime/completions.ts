@@ -88,10 +88,11 @@ export function createCompletionRecorder(deps: { log: InvocationLog; registry: R
     const attempts = ran ? row.attempts : row.attempts - 1;
     log.fail(row, condition, attempts, JSON.stringify(error), ran ? row.started_at : null, endedAt);
     const ended = { ...row, attempts };
+    // An event that never ran has no response, in a dead letter as in a destination's record (src/framework/destination-record.ts).
+    const response = ran ? { error } : undefined;
     const destination = registry.describe(row.function)?.config.onFailure;
-    if (destination !== undefined) sendToDestination(ended, destination, condition, ran ? { error } : undefined, now);
-    // An event that never ran has no response: its record is the one an on-failure destination gets (src/framework/destination-record.ts).
-    else deadLetter(ended, condition, ran ? { error } : undefined, now);
+    if (destination !== undefined) sendToDestination(ended, destination, condition, response, now);
+    else deadLetter(ended, condition, response, now);
   }
 
   return {

@@ -111,8 +111,13 @@ export function dataDirOf(flag: string | undefined): string {
  * data folder (its `server.json`: any port it chose), else this machine's $PORT or 3000.
  */
 export function cliEndpoint(flags: ServerFlags): string {
-  const running = flags.endpoint === undefined && !process.env[ENV.endpoint] ? runningServerUrl(dataDirOf(flags.data)) : undefined;
+  const running = endpointGiven(flags) ? undefined : runningServerUrl(dataDirOf(flags.data));
   return resolveEndpoint(process.env, flags.endpoint ?? running);
+}
+
+/** Whether the server is named (`--endpoint`, $LEEDZ_ENDPOINT) rather than found through the data folder. */
+function endpointGiven(flags: ServerFlags): boolean {
+  return flags.endpoint !== undefined || Boolean(process.env[ENV.endpoint]);
 }
 
 /**
@@ -164,8 +169,9 @@ export async function request(flags: ServerFlags, path: string, init: { method: 
       ? `${cause.code}: no TLS there; is it an http:// server?`
       : (cause?.message ?? (error as Error).message).replace(/\s+/g, ' ').trim();
     // A server killed on this folder left its address: say that it is gone, rather than only the default port tried instead.
-    const gone = flags.endpoint === undefined && !process.env[ENV.endpoint] ? goneServerUrl(dataDirOf(flags.data)) : undefined;
-    const last = gone === undefined || gone === endpoint ? '' : `; the last server on ${dataDirOf(flags.data)} ran at ${gone} and is not running now`;
+    const dataDir = dataDirOf(flags.data);
+    const gone = endpointGiven(flags) ? undefined : goneServerUrl(dataDir);
+    const last = gone === undefined || gone === endpoint ? '' : `; the last server on ${dataDir} ran at ${gone} and is not running now`;
     throw new ServerError(`cannot reach the Leedz server at ${endpoint} (${reason})${last}; start it with \`npm start\` or pass --endpoint`);
   }
 }

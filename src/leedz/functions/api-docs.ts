@@ -93,10 +93,10 @@ export interface RouteError {
 /** An error of an operation, its status from its code. */
 const routeError = (code: ErrorCode, when: string): RouteError => ({ status: ERROR_STATUS[code], code, when });
 
-/** Errors particular to one operation, beyond those of its kind ({@link routeErrors}). */
 /** The placement limit's words (src/leedz/functions/placement-limit.ts). */
 const PLACEMENTS = `${DEFAULT_SETTINGS.placementsPerHour} times, a double booking refused counting as ${DOUBLE_BOOKING_COST},`;
 
+/** Errors particular to one operation, beyond those of its kind ({@link routeErrors}). */
 const PARTICULAR: Readonly<Record<string, readonly RouteError[]>> = {
   searchLeedz: [routeError('VALIDATION', 'the zip is not a known US zip code, or the range is longer than 93 days')],
   addLeed: [
