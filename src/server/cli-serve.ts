@@ -8,6 +8,7 @@
  */
 import { command, noArguments, oneOf } from './cli-support.js';
 import { cliFlagsFor, ENV, resolveServerConfig, type ServerConfig } from './config.js';
+import type { RunningServer } from './serve.js';
 
 const PROFILES = ['local', 'aws-local'] as const;
 /** The flags that set a variable of the configuration. */
@@ -65,13 +66,12 @@ export const serve = command({
     const { startServer } = await import('./serve.js');
     const server = await startServer(config, { log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
     printBanner(server, config);
-    await untilStopped(() => server.close());
-    return 0;
+    return untilStopped(server);
   },
 });
 
 /** What `serve` prints once it listens: where everything is, and the operator's console link. */
-function printBanner(server: Awaited<ReturnType<typeof import('./serve.js').startServer>>, config: ServerConfig): void {
+function printBanner(server: RunningServer, config: ServerConfig): void {
   // The commands shown must reach this server: name its address and data folder when the CLI would not find them by itself.
   const flags = cliFlagsFor(server.url, config.dataDir);
   console.log(`Leedz local runtime listening on ${server.url}`);
@@ -108,25 +108,36 @@ function printBanner(server: Awaited<ReturnType<typeof import('./serve.js').star
  * it, when npm goes away (`npm start` killed by its process id does not always pass the signal on;
  * the server then finds itself adopted and stops too). Started otherwise (`nohup`, `setsid`, a
  * script that starts it in the background and ends), being adopted is what was asked for: it runs on.
+ * It also stops, with status 1, when its data folder is removed or replaced under it: what it wrote
+ * since went with the old folder, and answering on would promise what is not kept.
  */
-function untilStopped(close: () => Promise<void>): Promise<void> {
-  return new Promise<void>((resolve) => {
+function untilStopped(server: Pick<RunningServer, 'close' | 'folderLost'>): Promise<number> {
+  return new Promise<number>((resolve) => {
     const parent = process.ppid;
     const startedByNpm = process.env.npm_lifecycle_event !== undefined;
     let stopping = false;
-    const stop = (why: string) => {
+    // Waiting may take up to the longest timeout of what runs: say how to stop at once, and what that costs.
+    const stop = (why: string, status = 0, atOnce = 'the events still running then run again at the next start') => {
       if (stopping) return;
       stopping = true;
       clearInterval(watch);
-      // Waiting may take up to the longest timeout of what runs: say how to stop at once, and what that costs.
-      console.log(`${why}: finishing running invocations… (Ctrl-C again stops at once: the events still running then run again at the next start)`);
-      close().then(resolve, (error: unknown) => {
-        console.error(error);
-        resolve();
-      });
+      console.log(`${why}: finishing running invocations… (Ctrl-C again stops at once: ${atOnce})`);
+      server.close().then(
+        () => resolve(status),
+        (error: unknown) => {
+          console.error(error);
+          resolve(status);
+        },
+      );
     };
     const watch = setInterval(() => {
-      if (startedByNpm && process.ppid !== parent) stop('the process that started the server is gone');
+      if (startedByNpm && process.ppid !== parent) return stop('the process that started the server is gone');
+      const lost = server.folderLost();
+      if (lost === undefined) return;
+      console.error(
+        `leedz serve: ${lost} while the server ran; what it wrote since then is not kept. Stopping: start it again for a new folder, or put the old one back from a backup.`,
+      );
+      stop('the data folder is gone', 1, 'nothing more is lost by it');
     }, 1000);
     watch.unref();
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop(signal));

@@ -48,6 +48,8 @@ export interface RunningServer {
   marketplace?: MarketplaceWiring;
   /** Present with the `aws-local` profile (the marketplace on the AWS adapters and emulators). */
   awsLocal?: AwsLocalWiring;
+  /** Why the data folder is no longer the one the server opened (removed, replaced, taken), or undefined while it is. */
+  folderLost(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -63,14 +65,15 @@ export interface StartOptions {
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const awsProfile = config.profile === 'aws-local' && config.app === 'marketplace';
-  prepareDataDir(config.dataDir, ['runtime.db', ...(config.app === 'example' ? [] : awsProfile ? ['payments.db'] : ['leedz.db'])]);
+  const databases = ['runtime.db', ...(config.app === 'example' ? [] : awsProfile ? ['payments.db'] : ['leedz.db'])];
+  prepareDataDir(config.dataDir, databases);
   // One server per folder (src/server/server-address.ts), given back when it stops or fails to start.
-  const releaseFolder = claimDataFolder(config.dataDir);
+  const claim = claimDataFolder(config.dataDir, databases);
   try {
     const running = await startOnFolder(config, options, awsProfile);
-    return { ...running, close: () => running.close().finally(releaseFolder) };
+    return { ...running, folderLost: claim.lost, close: () => running.close().finally(claim.release) };
   } catch (error) {
-    releaseFolder();
+    claim.release();
     throw databaseFailure(error, config.dataDir) ?? error;
   }
 }
@@ -96,7 +99,7 @@ function databaseFailure(error: unknown, dataDir: string): DataFolderError | und
   return new DataFolderError(`a database in the data folder ${dataDir} ${what} (${code}: ${message}); ${remedy}`);
 }
 
-async function startOnFolder(config: ServerConfig, options: StartOptions, awsProfile: boolean): Promise<RunningServer> {
+async function startOnFolder(config: ServerConfig, options: StartOptions, awsProfile: boolean): Promise<Omit<RunningServer, 'folderLost'>> {
   const log = options.log ?? (() => {});
   // The AWS SDK adds the trace header that tells the runtime who is calling (src/runtime/call-chain.ts)
   // only inside a Lambda function, which it recognises by this variable: every handler here runs as one.

@@ -3,7 +3,7 @@
  * `--help`, and what a mistake gets (a message naming the flag and exit code 2; a failure exit 1).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { createInvocationLog, invocationRow } from '../../src/runtime/invocation
 import { loadOrCreateRuntimeCredentials } from '../../src/runtime/credentials.js';
 import { resolveServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
+import { claimDataFolder } from '../../src/server/server-address.js';
 import { REPO_ROOT } from '../helpers/leedz-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -722,6 +723,66 @@ describe('as a process', () => {
       dir.cleanup();
     }
   }, 60_000);
+
+  it('serve stops with status 1, saying why, when its data folder is removed under it: what it wrote since is not kept', async () => {
+    const dir = tempDir('leedz-cli-');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/leedz.ts', 'serve', '--example', '--port', '0', '--data', dir.path], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no banner in: ${stdout}${stderr}`)), 30_000);
+          child.stdout.on('data', (chunk: Buffer) => {
+            stdout += chunk.toString();
+            if (/Invoke API:/.test(stdout)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+        });
+        rmSync(dir.path, { recursive: true, force: true });
+        const code = await Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000))]);
+        expect(code, stdout + stderr).toBe(1);
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(stderr).toContain(`leedz serve: the data folder ${dir.path} was removed while the server ran; what it wrote since then is not kept. Stopping:`);
+      expect(stdout).toContain('the data folder is gone: finishing running invocations…');
+    } finally {
+      dir.cleanup();
+    }
+  }, 60_000);
+
+  it('a claimed data folder is lost when one of its databases is removed or replaced, or another server takes its lock; a lock only deleted is taken again', () => {
+    const dir = tempDir('leedz-cli-');
+    try {
+      const db = join(dir.path, 'runtime.db');
+      writeFileSync(db, '');
+      // Held open, as the server's SQLite holds it: a new file cannot take its inode.
+      const open = openSync(db, 'r');
+      const claim = claimDataFolder(dir.path, ['runtime.db']);
+      expect(claim.lost()).toBeUndefined();
+      rmSync(join(dir.path, 'server.lock'));
+      expect(claim.lost()).toBeUndefined();
+      expect(readFileSync(join(dir.path, 'server.lock'), 'utf8').trim()).toBe(String(process.pid));
+      // Another live process holds the lock now (this test's parent stands in for a second server).
+      writeFileSync(join(dir.path, 'server.lock'), `${process.ppid}\n`);
+      expect(claim.lost()).toBe(`another Leedz server (process ${process.ppid}) took the data folder ${dir.path}`);
+      writeFileSync(join(dir.path, 'server.lock'), `${process.pid}\n`);
+      rmSync(db);
+      expect(claim.lost()).toBe(`runtime.db in the data folder ${dir.path} was removed`);
+      writeFileSync(db, '');
+      expect(claim.lost()).toBe(`runtime.db in the data folder ${dir.path} was replaced by another file`);
+      claim.release();
+      closeSync(open);
+      expect(existsSync(join(dir.path, 'server.lock'))).toBe(false);
+    } finally {
+      dir.cleanup();
+    }
+  });
 
   it('serve names in its banner the functions whose queues are held, as the hold survives the restart', async () => {
     const dir = tempDir('leedz-cli-');
