@@ -44,6 +44,7 @@ import { closestKey } from '../leedz/domain/validation.js';
 import { EMAIL_KINDS, isEmailKind, listUnsubscribeUrl } from '../leedz/emails/kinds.js';
 import { serve } from './cli-serve.js';
 import type { FunctionDetail, FunctionView } from '../runtime/views.js';
+import type { OutboxEmail, SmtpOutcome } from '../adapters/mailer/outbox/outbox-email.js';
 
 const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
 
@@ -137,7 +138,7 @@ const seed = command({
 });
 
 interface OutboxListing {
-  emails: { id: number; createdAt: string; to: string; kind: string; subject: string; text: string; headers?: Record<string, string> }[];
+  emails: Pick<OutboxEmail, 'id' | 'createdAt' | 'to' | 'kind' | 'subject' | 'text' | 'headers' | 'smtp'>[];
   total: number;
 }
 
@@ -151,8 +152,8 @@ const outbox = command({
 
   Each email is followed by the links it holds (a sign-in email's link first: open it to sign in).
   An email is listed once the marketplace has written it. With SMTP_URL set, it is also handed to
-  that server, which may refuse it: what could not be sent shows as emailHelper's failures
-  (\`leedz invocations --function emailHelper --state failed\`, \`leedz dlq list\`), not here.${SERVER_HELP}`,
+  that server, and each email says what the server made of it at its latest try: accepted, refused
+  for good, or not sent (tried again; what is never sent ends in \`leedz dlq list\`).${SERVER_HELP}`,
   examples: [
     'leedz outbox --to pat@example.com --kind magic-link --limit 1',
     'leedz outbox --json',
@@ -191,11 +192,19 @@ const outbox = command({
       // Bulk mail's one-click unsubscribe is in a header field, not the body (RFC 8058).
       const unsubscribe = listUnsubscribeUrl(email.headers);
       if (unsubscribe !== undefined) console.log(`    → ${unsubscribe}  (List-Unsubscribe: one click)`);
+      if (email.smtp !== undefined) console.log(`    SMTP: ${SMTP_OUTCOME_WORDS[email.smtp.outcome]}${email.smtp.detail === undefined ? '' : `: ${email.smtp.detail}`}`);
     }
     console.log(`${result.emails.length} of ${result.total} emails`);
     return 0;
   },
 });
+
+/** What `outbox` says of an email's latest try by SMTP. */
+const SMTP_OUTCOME_WORDS: Record<SmtpOutcome['outcome'], string> = {
+  accepted: 'accepted',
+  refused: 'refused for good, not tried again',
+  failed: 'not sent yet, tried again',
+};
 
 /** The links of an email's text, sign-in links first, each once. */
 function linksOf(text: string): string[] {

@@ -72,8 +72,9 @@ export function wireMarketplace(options: MarketplaceWiringOptions): MarketplaceW
   });
   const outbox = createOutboxMailer({ db: store.db });
   const smtp = options.smtpUrl === undefined ? undefined : createSmtpMailer({ url: options.smtpUrl, from: options.mailFrom });
-  // Every email is kept in the outbox (the dev listing and the tests read it); SMTP sends it too when configured.
-  const mailer = smtp === undefined ? outbox : createTeeMailer(outbox, smtp);
+  // Every email is kept in the outbox (the dev listing and the tests read it); SMTP sends it too when
+  // configured, and the outbox notes what the SMTP server made of it.
+  const mailer = smtp === undefined ? outbox : createTeeMailer(outbox, outbox.noting(smtp));
   const idempotencyStore = createSqliteIdempotencyStore(store.db);
   const payments = createLocalPayments({ db: store.db, baseUrl: options.publicUrl, webhookSecret: loadOrCreateSecret(join(options.dataDir, 'keys', 'webhook-secret')) });
   const deps: MarketplaceDeps = {

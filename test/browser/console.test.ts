@@ -102,6 +102,15 @@ describe.skipIf(skipChromium)('the operations console in a browser', () => {
     expect(await refused.locator('td.num').nth(1).textContent()).toBe('1');
     await screenshot(page, 'console-dead-letters');
 
+    // The outbox lists the email all the same, marked as not sent, with why.
+    await page.getByRole('link', { name: 'Outbox' }).click();
+    const unsent = page.locator('.email-item', { hasText: 'Your sign-in link for the Leedz' });
+    await visible(unsent.locator('.pill.warn', { hasText: 'not sent yet' }));
+    await unsent.click();
+    const smtpLine = page.locator('.email-view dt', { hasText: 'SMTP' }).locator('xpath=following-sibling::dd[1]');
+    expect(await (await visible(smtpLine)).textContent()).toMatch(/^not sent, .*could not reach the SMTP server at smtp:\/\/127\.0\.0\.1:\d+ .* emailHelper tries again/);
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+
     // SMTP comes back; Replay succeeds.
     smtp = await startSmtpServer(smtpPort);
     await letter.getByRole('button', { name: /^Replay/ }).click();
@@ -129,6 +138,8 @@ describe.skipIf(skipChromium)('the operations console in a browser', () => {
     // The email as its recipient sees it, sandboxed.
     await page.getByRole('link', { name: 'Outbox' }).click();
     await page.locator('.email-item', { hasText: 'Your sign-in link for the Leedz' }).click();
+    await visible(smtpLine.getByText(/^accepted by the SMTP server/));
+    expect(await page.locator('.email-item', { hasText: 'Your sign-in link for the Leedz' }).locator('.pill.warn').count()).toBe(0);
     const frame = page.locator('iframe.email-frame');
     expect(await frame.getAttribute('sandbox')).toBe('allow-top-navigation-by-user-activation');
     await visible(page.frameLocator('iframe.email-frame').getByRole('link', { name: 'Sign in' }));

@@ -2,7 +2,8 @@
  * The email outbox (`/api/dev/outbox`): every email the marketplace sent, newest first, and the
  * selected one rendered as its recipient would see it, in a sandboxed iframe (no scripts, its own
  * origin). Its links open in this tab, as they would from a mail client: a magic link signs this
- * browser in, "View the leed" opens the leed.
+ * browser in, "View the leed" opens the leed. With SMTP set up, each email also says what the SMTP
+ * server made of it: one it refused is listed here all the same, and must not pass for sent.
  */
 import { useState } from 'preact/hooks';
 import { EMAIL_KINDS, listUnsubscribeUrl } from '../../src/leedz/emails/kinds.js';
@@ -10,6 +11,20 @@ import { api, ApiError, messageOf } from '../shared/api.js';
 import { formatDateTime } from '../shared/format.js';
 import { usePoll } from '../shared/hooks.js';
 import type { OutboxEmail } from './types.js';
+
+/** What the SMTP server made of an email, in the list: nothing when it took it (or there is no SMTP). */
+function SmtpPill({ email }: { email: OutboxEmail }) {
+  if (email.smtp === undefined || email.smtp.outcome === 'accepted') return null;
+  return email.smtp.outcome === 'refused' ? <span class="pill error">SMTP refused</span> : <span class="pill warn">not sent yet</span>;
+}
+
+/** What the SMTP server made of the selected email, in words. */
+function smtpWords(smtp: NonNullable<OutboxEmail['smtp']>): string {
+  const when = formatDateTime(smtp.at);
+  if (smtp.outcome === 'accepted') return `accepted by the SMTP server, ${when}`;
+  if (smtp.outcome === 'refused') return `refused for good, ${when}: ${smtp.detail ?? ''} — not tried again, and the address is suppressed for bulk mail`;
+  return `not sent, ${when}: ${smtp.detail ?? ''} — emailHelper tries again until its retries run out (then see Failures)`;
+}
 
 /** The Outbox tab: the emails sent, filtered by recipient and kind, the selected one as its recipient sees it. */
 export function Outbox({ selectedId }: { selectedId: string | undefined }) {
@@ -57,7 +72,7 @@ export function Outbox({ selectedId }: { selectedId: string | undefined }) {
       {value !== undefined && (
         <p class="muted small">
           {value.total} {value.total === 1 ? 'email' : 'emails'}
-          {value.total > emails.length ? `, the latest ${emails.length} listed` : ''}. Every email is kept here, also when SMTP sends it on.
+          {value.total > emails.length ? `, the latest ${emails.length} listed` : ''}. Every email is kept here, also when SMTP sends it on: one the SMTP server refused is marked.
         </p>
       )}
       <div class="outbox" hidden={unavailable}>
@@ -69,6 +84,7 @@ export function Outbox({ selectedId }: { selectedId: string | undefined }) {
                 <span class="email-meta">
                   <span class="email-to">{email.to}</span>
                   <span class="pill">{email.kind}</span>
+                  <SmtpPill email={email} />
                 </span>
                 <span class="email-time">{formatDateTime(email.createdAt)}</span>
               </a>
@@ -86,6 +102,12 @@ export function Outbox({ selectedId }: { selectedId: string | undefined }) {
               <dd>{selected.kind}</dd>
               <dt>Sent</dt>
               <dd>{formatDateTime(selected.createdAt)}</dd>
+              {selected.smtp !== undefined && (
+                <>
+                  <dt>SMTP</dt>
+                  <dd class={selected.smtp.outcome === 'accepted' ? undefined : 'error-text'}>{smtpWords(selected.smtp)}</dd>
+                </>
+              )}
               <dt>Message-ID</dt>
               <dd class="mono">{selected.messageId}</dd>
               {unsubscribeLink !== undefined && (

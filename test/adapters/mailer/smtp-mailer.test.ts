@@ -388,6 +388,42 @@ describe('tee mailer', () => {
     expect(calls).toEqual(['outbox', 'smtp', 'archive']);
   });
 
+  it('the outbox notes what the SMTP server made of each email it lists: accepted, refused for good, or not sent (and accepted once a retry goes through)', async () => {
+    const cleanups: (() => Promise<void> | void)[] = [];
+    const dir = tempDir('leedz-tee-');
+    const db = new Database(join(dir.path, 'leedz.db'));
+    cleanups.push(() => {
+      db.close();
+      dir.cleanup();
+    });
+    try {
+      const smtp = await startLoopbackSmtpServer({ rejectRecipient: { address: 'gone@example.com', responseCode: 550, message: '5.1.1 no such user here' } });
+      const outbox = createOutboxMailer({ db });
+      cleanups.push(() => smtp.close());
+      const sender = createSmtpMailer({ url: smtp.url, from: FROM });
+      cleanups.push(() => sender.close());
+      const mailer = createTeeMailer(outbox, outbox.noting(sender));
+      await mailer.send(anEmail({ to: 'ada@example.com', key: 'ok' }));
+      await expect(mailer.send(anEmail({ to: 'gone@example.com', key: 'gone' }))).rejects.toBeInstanceOf(SmtpRefusedError);
+      const outcomeOf = (to: string) => outbox.listEmails({ to })[0]?.smtp;
+      expect(outcomeOf('ada@example.com')).toEqual({ outcome: 'accepted', at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+      expect(outcomeOf('gone@example.com')).toMatchObject({ outcome: 'refused', detail: expect.stringContaining('550 5.1.1 no such user here') });
+      // A server that cannot be reached: not sent, and said so; the retry that goes through says accepted.
+      const down = createSmtpMailer({ url: `smtp://127.0.0.1:${await freePort()}`, from: FROM });
+      cleanups.push(() => down.close());
+      await expect(createTeeMailer(outbox, outbox.noting(down)).send(anEmail({ to: 'bo@example.com', key: 'later' }))).rejects.toBeInstanceOf(SmtpSendError);
+      expect(outcomeOf('bo@example.com')).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('could not reach the SMTP server') });
+      await mailer.send(anEmail({ to: 'bo@example.com', key: 'later' }));
+      expect(outcomeOf('bo@example.com')).toEqual({ outcome: 'accepted', at: expect.any(String) });
+      expect(outbox.countEmails()).toBe(3);
+      // Without SMTP nothing is said: the email was only written.
+      await outbox.send(anEmail({ to: 'cy@example.com', key: 'local' }));
+      expect(outbox.listEmails({ to: 'cy@example.com' })[0]).not.toHaveProperty('smtp');
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    }
+  });
+
   it('the outbox keeps the email when SMTP is down, and the send fails so that it is retried', async () => {
     const dir = tempDir('leedz-tee-');
     const db = new Database(join(dir.path, 'leedz.db'));

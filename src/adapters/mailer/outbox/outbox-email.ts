@@ -14,4 +14,16 @@ export interface OutboxEmail extends Email {
   messageId: string;
   /** ISO 8601 instant (UTC) when it was first stored. */
   createdAt: string;
+  /** With `SMTP_URL` set: what the SMTP server last made of it. Absent while it was not handed on. */
+  smtp?: SmtpOutcome;
+}
+
+/** What the SMTP server made of an email at its latest try. */
+export interface SmtpOutcome {
+  /** accepted: taken for delivery; refused: its recipient refused for good (not tried again); failed: not sent, tried again until the event's retries run out. */
+  outcome: 'accepted' | 'refused' | 'failed';
+  /** The error, with the server's reply, when not accepted. */
+  detail?: string;
+  /** ISO 8601 instant of that try. */
+  at: string;
 }

@@ -3,7 +3,8 @@
  * of leaving the machine, so the whole marketplace runs with no mail account and a developer (or an
  * end-to-end test) reads the magic links and receipts through the dev endpoints. When `SMTP_URL`
  * is set, the composition root tees it with the SMTP mailer (`createTeeMailer`), so the outbox still
- * records everything that was sent.
+ * records everything that was sent, and each email's row says what the SMTP server last made of it
+ * ({@link OutboxMailer.noting}): accepted, refused for good, or not sent yet.
  *
  * A batch (`record`) is one transaction — the caller's, when it has one open on this database: the
  * fan-out's idempotency claims and its emails commit together. Emails that share their content (the
@@ -13,10 +14,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { errorLine, NonRetriableError } from '../../../framework/errors.js';
 import type { Email, Mailer } from '../../../leedz/ports.js';
-import type { OutboxEmail } from './outbox-email.js';
+import type { OutboxEmail, SmtpOutcome } from './outbox-email.js';
 
-export type { OutboxEmail } from './outbox-email.js';
+export type { OutboxEmail, SmtpOutcome } from './outbox-email.js';
 
 /** Which emails to list; every filter is optional. */
 export interface OutboxQuery {
@@ -45,6 +47,12 @@ export interface OutboxMailer extends Mailer {
    * shared bodies no email uses any more. Answers how many emails went.
    */
   deleteOld(options: { before: string; keep: number; limit: number }): number;
+  /**
+   * `mailer` (the SMTP one), noting what became of each email it is given on that email's row: so
+   * that the outbox, which lists every email, does not pass a refused one off as sent. Throws what
+   * `mailer` throws.
+   */
+  noting(mailer: Mailer): Mailer;
 }
 
 /** What the outbox mailer is built with: only the database, since it sends nothing anywhere. */
@@ -64,6 +72,9 @@ interface OutboxRow {
   message_id: string;
   created_at: string;
   headers: string | null;
+  smtp_outcome: SmtpOutcome['outcome'] | null;
+  smtp_detail: string | null;
+  smtp_at: string | null;
 }
 
 const DEFAULT_LIMIT = 50;
@@ -98,11 +109,14 @@ CREATE TABLE IF NOT EXISTS email_bodies (
 const ADDED_COLUMNS: readonly (readonly [name: string, definition: string])[] = [
   ['headers', 'TEXT'],
   ['body_id', 'INTEGER REFERENCES email_bodies (id)'],
+  ['smtp_outcome', 'TEXT'],
+  ['smtp_detail', 'TEXT'],
+  ['smtp_at', 'TEXT'],
 ];
 
 /** Every column of a stored email, its html and text from `email_bodies` when it shares them. */
 const SELECT_EMAILS = `
-  SELECT o.id, o."to", o.subject, o.kind, o.key, o.message_id, o.created_at, o.headers,
+  SELECT o.id, o."to", o.subject, o.kind, o.key, o.message_id, o.created_at, o.headers, o.smtp_outcome, o.smtp_detail, o.smtp_at,
          CASE WHEN o.body_id IS NULL THEN o.html ELSE b.html END AS html,
          CASE WHEN o.body_id IS NULL THEN o.text ELSE b.text END AS text
   FROM email_outbox o LEFT JOIN email_bodies b ON b.id = o.body_id`;
@@ -133,6 +147,8 @@ export function createOutboxMailer({ db }: OutboxMailerOptions): OutboxMailer {
   const insertBody = db.prepare('INSERT INTO email_bodies (hash, html, text) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING');
   const bodyOfHash = db.prepare<[string], number>('SELECT id FROM email_bodies WHERE hash = ?').pluck();
   const messageIdOfKey = db.prepare<[string], { message_id: string }>('SELECT message_id FROM email_outbox WHERE key = ?');
+  const noteOutcome = db.prepare('UPDATE email_outbox SET smtp_outcome = ?, smtp_detail = ?, smtp_at = ? WHERE key = ?');
+  const note = (email: Email, outcome: SmtpOutcome['outcome'], detail: string | null) => noteOutcome.run(outcome, detail, new Date().toISOString(), email.key);
   const byId = db.prepare<[number], OutboxRow>(`${SELECT_EMAILS} WHERE o.id = ?`);
   // The newest `keep` emails stay: the id of the oldest of them is the bound (none when fewer are stored).
   const oldestKept = db.prepare<[number], number>('SELECT id FROM email_outbox ORDER BY id DESC LIMIT 1 OFFSET ?').pluck();
@@ -218,6 +234,21 @@ export function createOutboxMailer({ db }: OutboxMailerOptions): OutboxMailer {
       return deleteOld.immediate(before, keep, limit);
     },
 
+    noting(mailer) {
+      return {
+        async send(email) {
+          try {
+            const sent = await mailer.send(email);
+            note(email, 'accepted', null);
+            return sent;
+          } catch (error) {
+            note(email, error instanceof NonRetriableError ? 'refused' : 'failed', errorLine(error));
+            throw error;
+          }
+        },
+      };
+    },
+
     countEmails(query = {}) {
       const { where, params } = filters(query);
       const row = db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM email_outbox o ${where}`).get(...params);
@@ -257,6 +288,7 @@ function toEmail(row: OutboxRow): OutboxEmail {
     ...(row.headers === null ? {} : { headers: JSON.parse(row.headers) as Record<string, string> }),
     messageId: row.message_id,
     createdAt: row.created_at,
+    ...(row.smtp_outcome === null ? {} : { smtp: { outcome: row.smtp_outcome, at: row.smtp_at!, ...(row.smtp_detail === null ? {} : { detail: row.smtp_detail }) } }),
   };
 }
 
