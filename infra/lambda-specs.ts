@@ -32,6 +32,15 @@ export const SERVICE_USERS = {
 } as const satisfies Record<string, readonly string[]>;
 
 /**
+ * The deployables whose code reads the table's secrets (the `SECRET#<name>` items: the key that signs
+ * the unsubscribe links, src/leedz/emails/unsubscribe.ts), with their lanes. Every other Lambda that
+ * uses the table is denied those items by their partition key (`dynamodb:LeadingKeys`,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html): the
+ * code of a function that has no need of the key can neither read it nor forge a link with it.
+ */
+export const SECRET_READERS: readonly string[] = ['emailHelper', 'unsubscribe'];
+
+/**
  * The DynamoDB action behind each table action a deployable declares (`table` in its config, one
  * per action its code sends): the DynamoDB store and the login tokens send nothing else — no scan,
  * no batch. A `TransactWriteItems` is authorised item by item, as the put, update, delete or

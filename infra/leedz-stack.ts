@@ -26,7 +26,7 @@ import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-c
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { DEPLOYED_FUNCTION } from '../src/framework/deployment.js';
 import { Architecture, Code, FilterCriteria, FilterRule, Function as LambdaFunction, type IFunction, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LambdaDestination, SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -36,6 +36,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { SECRET_KEY_PREFIX } from '../src/adapters/store/dynamodb/dynamodb-items.js';
 import { LEEDZ_TABLE } from '../src/adapters/store/dynamodb/table-definition.js';
 import { LEEDZ_ENDED_SCHEDULE } from '../src/leedz/controllers/bookkeeping.js';
 import { LANES } from '../src/leedz/controllers/mail-lanes.js';
@@ -46,7 +47,7 @@ import { squareNotificationUrl } from '../src/lambda/ports/square.js';
 import { OUTBOX_RELAY } from './deployables.js';
 import type { ConcurrencyPlan } from './edge-limits.js';
 import { addApiRoutes } from './http-api.js';
-import { type LambdaSpec, lambdaSpecs, SERVICE_USERS, tableActions } from './lambda-specs.js';
+import { type LambdaSpec, lambdaSpecs, SECRET_READERS, SERVICE_USERS, tableActions } from './lambda-specs.js';
 import { planLambdaCaps, unplannedMailSenders, type MailRatePlan } from './mail-rate.js';
 import { Observability } from './observability.js';
 import { addMailFeedback, addServices, addTables, grantServices } from './stack-services.js';
@@ -118,6 +119,7 @@ export class LeedzStack extends Stack {
         if (!everyone.some((d) => d.name === name)) throw new Error(`SERVICE_USERS.${service}: no deployable is named "${name}"`);
       }
     }
+    for (const name of SECRET_READERS) if (!everyone.some((d) => d.name === name)) throw new Error(`SECRET_READERS: no deployable is named "${name}"`);
     const prefix = `${this.stackName}-`;
     // Built from the name, not from the function's attributes: a controller that invokes itself
     // would otherwise make its policy depend on its own ARN (a cycle CloudFormation refuses).
@@ -202,9 +204,19 @@ export class LeedzStack extends Stack {
         fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: targets.map(arnOf) }));
       }
       if (deployable.config.table !== undefined) {
-        fn.addToRolePolicy(
-          new PolicyStatement({ actions: tableActions(deployable.config.table), resources: [table.tableArn, ...LEEDZ_TABLE.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.name}`)] }),
-        );
+        const tableAndIndexes = [table.tableArn, ...LEEDZ_TABLE.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.name}`)];
+        const actions = tableActions(deployable.config.table);
+        fn.addToRolePolicy(new PolicyStatement({ actions, resources: tableAndIndexes }));
+        if (!SECRET_READERS.includes(deployable.runs ?? deployable.name)) {
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              effect: Effect.DENY,
+              actions,
+              resources: tableAndIndexes,
+              conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${SECRET_KEY_PREFIX}*`] } },
+            }),
+          );
+        }
       }
       this.functions.set(deployable.name, fn);
       return fn;

@@ -16,7 +16,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOX_RELAY, OUTBOX_SWEEP_NAME } from '../../infra/deployables.js';
 import { LEEDZ_ENDED_SCHEDULE } from '../../src/leedz/controllers/bookkeeping.js';
-import { lambdaSpecs, TABLE_ACTIONS, tableActions } from '../../infra/lambda-specs.js';
+import { lambdaSpecs, SECRET_READERS, TABLE_ACTIONS, tableActions } from '../../infra/lambda-specs.js';
+import { SECRET_KEY_PREFIX } from '../../src/adapters/store/dynamodb/dynamodb-items.js';
 import { LeedzStack } from '../../infra/leedz-stack.js';
 import { createZipGeocoder } from '../../src/adapters/geocoder/zip/zip-geocoder.js';
 import { createDynamoDbIdempotencyStore } from '../../src/adapters/idempotency/dynamodb-idempotency-store.js';
@@ -50,6 +51,8 @@ interface Usage {
   /** …and to the idempotency table. */
   idempotency: Set<string>;
   services: Set<Service>;
+  /** Whether it reached one of the table's secret items (`SECRET#…`); in a grant: whether they are denied to it. */
+  secrets: boolean;
 }
 
 /**
@@ -66,10 +69,15 @@ const BEYOND_THE_SCENARIO: Record<string, Partial<Record<TableAction, string>>> 
   },
 };
 
-/** What each Lambda of the stack declares (`table`): the deployables, the lanes (their controller's), the relay and the sweep. */
-function declaredTable(name: string): TableAccess | undefined {
+/** Each Lambda of the stack: the deployables, the lanes (their controller's), the relay and the sweep. */
+function specOf(name: string) {
   const { functions, controllers, lanes, relay, sweep } = lambdaSpecs();
-  return [...functions, ...controllers, ...lanes, relay, sweep].find((spec) => spec.name === name)?.config.table;
+  return [...functions, ...controllers, ...lanes, relay, sweep].find((spec) => spec.name === name);
+}
+
+/** What a Lambda of the stack declares (`table`). */
+function declaredTable(name: string): TableAccess | undefined {
+  return specOf(name)?.config.table;
 }
 
 /** `dynamodb:PutItem` → `put`: the name a declaration lists an IAM action by. */
@@ -80,7 +88,7 @@ const who = new AsyncLocalStorage<string>();
 const usage = new Map<string, Usage>();
 const usageOf = (name: string): Usage => {
   let found = usage.get(name);
-  if (found === undefined) usage.set(name, (found = { table: new Set(), idempotency: new Set(), services: new Set() }));
+  if (found === undefined) usage.set(name, (found = { table: new Set(), idempotency: new Set(), services: new Set(), secrets: false }));
   return found;
 };
 /** Who is running: a Lambda's name, or the scenario itself (setting up, reading the outbox). */
@@ -135,6 +143,8 @@ describe.skipIf(!hasJava)('each Lambda uses the table and the services exactly a
     client = local.client();
     client.middlewareStack.add(
       (next, context) => async (args) => {
+        // A key, a key condition's value or an item: marshalled or not, its text holds `"SECRET#`.
+        if (JSON.stringify(args.input).includes(`"${SECRET_KEY_PREFIX}`)) usageOf(current()).secrets = true;
         for (const { table, action } of iamActions(context.commandName as string, args.input as Record<string, any>)) {
           const used = usageOf(current());
           if (table === tableName) used.table.add(action);
@@ -162,13 +172,20 @@ describe.skipIf(!hasJava)('each Lambda uses the table and the services exactly a
     const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
     const [tableId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable' && r.Properties.KeySchema[0].AttributeName === 'PK')!;
     const [idempotencyId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable' && r.Properties.KeySchema[0].AttributeName === 'id')!;
-    const result: Usage = { table: new Set(), idempotency: new Set(), services: new Set() };
+    const result: Usage = { table: new Set(), idempotency: new Set(), services: new Set(), secrets: false };
     const statements = Object.values(resources)
       .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId))
-      .flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as { Effect: 'Allow' | 'Deny'; Action: string | string[]; Resource: unknown; Condition?: unknown }[]);
+    const deniedSecrets = new Set<string>();
     for (const statement of statements) {
       const actions = [statement.Action].flat();
       const on = JSON.stringify(statement.Resource);
+      if (statement.Effect === 'Deny') {
+        // The secrets' denial: every action the Lambda is granted on the table, on items whose partition key is a secret's.
+        const secretsOnly = JSON.stringify(statement.Condition) === JSON.stringify({ 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${SECRET_KEY_PREFIX}*`] } });
+        if (secretsOnly && on.includes(`"${tableId}"`)) for (const action of actions) deniedSecrets.add(action);
+        continue;
+      }
       // The stream's own actions belong to the relay's event source mapping, not to its code.
       if (on.includes('StreamArn')) continue;
       for (const action of actions) {
@@ -180,6 +197,7 @@ describe.skipIf(!hasJava)('each Lambda uses the table and the services exactly a
         if (action.startsWith('cognito-idp:')) result.services.add('identity');
       }
     }
+    result.secrets = result.table.size > 0 && [...result.table].every((action) => deniedSecrets.has(action));
     return result;
   }
 
@@ -231,6 +249,25 @@ describe.skipIf(!hasJava)('each Lambda uses the table and the services exactly a
       return need.join() === grant.join() ? [] : [`${name}: uses [${need.join(', ')}], granted [${grant.join(', ')}]`];
     });
     expect(mismatches).toEqual([]);
+  });
+
+  it('only the Lambdas that run SECRET_READERS’ code reach the table’s secret items; every other Lambda with the table is denied them by key', () => {
+    // A lane runs its controller's code.
+    const codeOf = (name: string) => {
+      const spec = specOf(name);
+      return spec !== undefined && 'runs' in spec && typeof spec.runs === 'string' ? spec.runs : name;
+    };
+    const reaching = names().filter((name) => usageOf(name).secrets);
+    // The scenario reaches them through each reader (the unsubscribe link's key: its alerts, its one-click POST)…
+    expect([...new Set(reaching.map(codeOf))].sort()).toEqual([...SECRET_READERS].sort());
+    // …and the policies agree: each other Lambda with a table grant is denied every action on them.
+    const mismatches = names().flatMap((name) => {
+      const grant = granted(name);
+      const denied = grant.table.size > 0 && !SECRET_READERS.includes(codeOf(name));
+      return grant.secrets === denied ? [] : [`${name}: ${denied ? 'not denied' : 'denied'} the table's secret items`];
+    });
+    expect(mismatches).toEqual([]);
+    expect(names().filter((name) => granted(name).secrets).length).toBeGreaterThan(10);
   });
 
   it('read-only functions get no write action', () => {

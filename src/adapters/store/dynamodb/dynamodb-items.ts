@@ -57,6 +57,9 @@ const STATS_PARTITION = 'STATS';
 /** Every pending outbox message has this `pendingPK` (one index partition, read oldest first). */
 export const PENDING_OUTBOX_PARTITION = 'PENDING';
 
+/** The partition key of every secret item: the stack denies these items to the Lambdas that do not read them (`SECRET_READERS`, infra/lambda-specs.ts). */
+export const SECRET_KEY_PREFIX = 'SECRET#';
+
 export const keyOf = {
   trade: (name: string): ItemKey => ({ PK: TRADES_PARTITION, SK: `TRADE#${name}` }),
   user: (username: string): ItemKey => ({ PK: `USER#${username}`, SK: 'PROFILE' }),
@@ -94,7 +97,7 @@ export const keyOf = {
   /** An address on the suppression list (in lower case): no more bulk mail to it. */
   suppression: (email: string): ItemKey => ({ PK: `SUPPRESSED#${email}`, SK: 'SUPPRESSED' }),
   /** A secret the marketplace makes once and keeps (the one that signs unsubscribe links). */
-  secret: (name: string): ItemKey => ({ PK: `SECRET#${name}`, SK: 'SECRET' }),
+  secret: (name: string): ItemKey => ({ PK: `${SECRET_KEY_PREFIX}${name}`, SK: 'SECRET' }),
 };
 
 /** The partition of every report. */
