@@ -37,6 +37,8 @@ let consoleToken: string;
 let operatorSession: string;
 /** A sign-in link's token, sent under a misspelt name (refused) and never spent. */
 let unspentToken: string;
+/** An unsubscribe link's token in the shape the links carry, sent in a one-click POST's body instead of its query (refused). */
+const UNSUBSCRIBE_TOKEN = 'cGF0.Y2FyaWNhdHVyZXM.Zm9yZ2VkLWJ1dC1zZWNyZXQ';
 
 beforeAll(async () => {
   t = await startTestServer();
@@ -70,6 +72,13 @@ beforeAll(async () => {
   await t.settle();
   unspentToken = signInTokenOf(t.server.marketplace!.outbox.listEmails({ to: 'sam@example.com', kind: 'magic-link', limit: 1 })[0]!.text)!;
   expect((await t.api('POST', '/api/auth/callback', { body: { tokne: unspentToken } })).status).toBe(400);
+  // A one-click unsubscribe whose token came in the form body, not the query: refused, and not logged either.
+  const oneClick = await fetch(`${t.url}/api/unsubscribe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `List-Unsubscribe=One-Click&token=${UNSUBSCRIBE_TOKEN}`,
+  });
+  expect(oneClick.status).toBe(400);
   // The browser's way: the session cookie instead of the header.
   expect((await t.api('GET', '/api/me', { headers: { cookie: `leedz_session=${jwt}` } })).status).toBe(200);
 
@@ -135,6 +144,8 @@ describe('while the server runs', () => {
     // A client's contact, sent to addLeed and editLeed and shown to the creator by getLeed: in no request, no answer.
     for (const secret of [CLIENT.email, CLIENT.newEmail, CLIENT.digits, CLIENT.typo]) expect(holding(secret), `${secret} is in the invocation log`).toEqual([]);
     expect(holding(unspentToken), 'a sign-in token sent misspelt is in the invocation log').toEqual([]);
+    expect(holding(UNSUBSCRIBE_TOKEN), 'an unsubscribe token sent in the body is in the invocation log').toEqual([]);
+    expect(invocations.filter((invocation) => invocation.function === 'unsubscribe')).toHaveLength(1);
     // Nor the hidden location a buyer pays for.
     expect(holding('Quiet Hollow'), 'the hidden location is in the invocation log').toEqual([]);
   });

@@ -11,7 +11,8 @@
  *   never unsubscribes; it sends the browser to the web app's page (`/unsubscribe#token=…`), whose
  *   button POSTs — as a sign-in link does (`/signin/confirm`).
  *
- * The token is kept out of the invocation log (`sensitive`), and no answer is cached.
+ * The token is kept out of the invocation log (`sensitive`), wherever the request carries it, and no
+ * answer is cached.
  */
 import { z } from 'zod';
 import type { MarketplaceDeps } from '../deps.js';
@@ -35,7 +36,9 @@ export function createUnsubscribe(deps: MarketplaceDeps) {
     // The link's secret is made on first use (put); updateUser writes the profile (update), deletes the
     // subscription, puts the others again, and checks a trade that a racing profile change dropped.
     table: ['get', 'put', 'update', 'delete', 'condition-check'],
-    sensitive: ['query.token'],
+    // A token sent in the form body instead of the query is refused, and kept out of the log too (the
+    // body's fields, and the raw body the form arrives as).
+    sensitive: ['query.token', 'body.*'],
     handler: async (request) => {
       const query = parseWith(unsubscribeQuerySchema, request.query, 'parameter');
       if (!query.ok) return query.result;
