@@ -13,8 +13,8 @@ import type Database from 'better-sqlite3';
 import type { DestinationCondition } from '../framework/destination-record.js';
 import type { SerializedFunctionError } from '../framework/errors.js';
 import { iso, toDeadLetterView, toDestinationRecordView, toView, type DeadLetterRow, type DestinationRecordRow } from './log-views.js';
-import { LEASED_COLUMNS, type InvocationRow, type LeasedRow } from './runtime-db.js';
-import { REDACTED } from './redact.js';
+import { LEASED_COLUMNS, REQUEST_LOG_CHARS, type InvocationRow, type LeasedRow } from './runtime-db.js';
+import { CUT_MARK, REDACTED } from './redact.js';
 import type { DeadLetterView, DestinationRecordView, InvocationDetail, InvocationFilter, InvocationView } from './views.js';
 
 /** The fields of a new row; see {@link invocationRow} for the defaults. `lease_owner`: stored already leased to that worker. */
@@ -80,9 +80,20 @@ export interface WorkerRow {
   heartbeat_at: number;
 }
 
-/** Whether a logged payload lost secrets to the redaction (src/runtime/redact.ts): what a replay cannot send again. */
-export function heldSecrets(payload: string): boolean {
-  return payload.includes(JSON.stringify(REDACTED));
+/**
+ * Why a logged payload cannot be sent again by a replay, or undefined when it can: it lost secrets to
+ * the redaction (src/runtime/redact.ts), or it was too long to keep whole (`keptRequest`).
+ */
+export function whyNotReplayable(payload: string): string | undefined {
+  if (payload.startsWith(`{${JSON.stringify(CUT_MARK)}:`)) return `its payload was longer than the log keeps (${REQUEST_LOG_CHARS.toLocaleString('en-US')} characters)`;
+  if (payload.includes(JSON.stringify(REDACTED))) return `its payload held secrets the log does not keep ("${REDACTED}")`;
+  return undefined;
+}
+
+/** An invocation detail's `replayable`, and why not when it is not. */
+function replayability(payload: string): Pick<InvocationDetail, 'replayable' | 'notReplayable'> {
+  const why = whyNotReplayable(payload);
+  return why === undefined ? { replayable: true } : { replayable: false, notReplayable: why };
 }
 
 const MAX_LIST = 10_000;
@@ -409,7 +420,7 @@ export function createInvocationLog(db: Database.Database) {
         ...toView(row, true),
         failedAttempts: attemptsOf.all(id).map((a) => ({ attempt: a.attempt, startedAt: iso(a.started_at)!, endedAt: iso(a.ended_at)!, error: JSON.parse(a.error) as SerializedFunctionError })),
         replayedAs: replaysOf.all(id),
-        replayable: !heldSecrets(row.payload),
+        ...replayability(row.payload),
       };
     },
     deadLetters(options: { includeReplayed?: boolean; limit?: number } = {}): DeadLetterView[] {

@@ -27,10 +27,9 @@ import { createCallChain, type CallChain, type CallerLink } from './call-chain.j
 import { createCompletionRecorder } from './completions.js';
 import { createFunctionSettings } from './function-settings.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, runHandler } from './handler-run.js';
-import { createInvocationLog, heldSecrets, invocationRow, laneOf, type InvocationLog } from './invocation-log.js';
+import { createInvocationLog, invocationRow, laneOf, whyNotReplayable, type InvocationLog } from './invocation-log.js';
 import { readMetrics } from './log-metrics.js';
 import { endSyncInvocation } from './sync-invocation.js';
-import { REDACTED } from './redact.js';
 import { createRetention, retentionSettings, storageBytes, type CompactionReport, type Housekeeping, type Retention } from './retention.js';
 import type { RuntimeOptions } from './runtime-options.js';
 import { createRegistry, type Registry, type ResolvedFunction } from './registry.js';
@@ -399,9 +398,8 @@ export class LocalRuntime implements Transport {
     const detail = this.log.detail(idOrPrefix);
     if (detail === undefined) throw new RangeError(`invocation ${idOrPrefix}: not found`);
     const row = this.log.row(detail.id)!;
-    if (heldSecrets(row.payload)) {
-      throw new RangeError(`invocation ${row.id}: its payload held secrets the log does not keep ("${REDACTED}"); invoke it again from its caller`);
-    }
+    const notReplayable = whyNotReplayable(row.payload);
+    if (notReplayable !== undefined) throw new RangeError(`invocation ${row.id}: ${notReplayable}; invoke it again from its caller`);
     if (!this.registry.has(row.function)) throw new RangeError(`invocation ${row.id}: its function ${row.function} is not registered here`);
     return this.invokeRaw(row.function, row.payload, row.type, {}, { replayOf: row.id });
   }

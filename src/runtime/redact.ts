@@ -10,6 +10,8 @@
  */
 
 export const REDACTED = '[redacted]';
+/** The key under which the log keeps the beginning of a payload too long to keep whole (src/runtime/sync-invocation.ts). */
+export const CUT_MARK = '[cut]';
 
 /** A copy of `value` with each path that exists replaced by {@link REDACTED}; `value` itself is unchanged. */
 export function redactPaths(value: unknown, paths: readonly string[]): unknown {

@@ -58,6 +58,13 @@ export type LeasedRow = Pick<InvocationRow, (typeof LEASED_COLUMNS)[number]>;
 /** How much of a synchronous invocation's answer the log keeps. */
 export const RESPONSE_LOG_CHARS = 4096;
 /**
+ * How much of a synchronous invocation's payload the log keeps (an Event's is its queue entry, kept
+ * whole). A request of the marketplace is a few KB; without a bound, anyone could fill the disk with
+ * 64 KB bodies that fail validation, each kept for a week. Beyond it the log keeps the beginning,
+ * marked (`keptRequest` in src/runtime/sync-invocation.ts), and the invocation cannot be replayed.
+ */
+export const REQUEST_LOG_CHARS = 16_384;
+/**
  * How much of an HTTP answer below 400 it keeps: its beginning shows what was sent, and each kept
  * character is written on every request (a 4 KB preview of a month's search cost a tenth of serving it).
  */

@@ -15,7 +15,8 @@ import type { InvokeOptions, InvokeResult } from '../framework/transport.js';
 import { logTail, syncResponse } from './handler-run.js';
 import { invocationRow, type NewInvocationRow } from './invocation-log.js';
 import { keptAnswer } from './kept-answer.js';
-import { redactPaths } from './redact.js';
+import { CUT_MARK, redactPaths } from './redact.js';
+import { REQUEST_LOG_CHARS } from './runtime-db.js';
 import type { ResolvedFunction } from './registry.js';
 
 export interface EndedSyncInvocation {
@@ -52,7 +53,7 @@ export function endSyncInvocation(run: EndedSyncInvocation): { result: InvokeRes
     hop: run.link.hop,
     idempotency_key: run.meta.idempotencyKey ?? null,
     // Secrets the function declared (a sign-in token, say) never reach the log.
-    payload: run.payloadJson !== undefined && target.deployable.sensitive.length === 0 ? run.payloadJson : JSON.stringify(redactPaths(run.payload, target.deployable.sensitive)),
+    payload: keptRequest(run.payloadJson !== undefined && target.deployable.sensitive.length === 0 ? run.payloadJson : JSON.stringify(redactPaths(run.payload, target.deployable.sensitive))),
     state: failed ? 'failed' : 'succeeded',
     outcome: failed ? 'FunctionError' : 'Success',
     attempts: 1,
@@ -75,6 +76,19 @@ export function endSyncInvocation(run: EndedSyncInvocation): { result: InvokeRes
   if (run.logType === 'Tail') result.logResult = logTail(id, failed ? [...run.lines, errorLogLine(id, response.error, endedAt)] : run.lines, startedAt, endedAt);
   const line = `${name} ${id} RequestResponse ${failed ? `Error ${response.error.errorType}` : answer?.httpStatus ? `Success HTTP ${answer.httpStatus}` : 'Success'} ${endedAt - startedAt} ms`;
   return { result, row, line };
+}
+
+/**
+ * What the log keeps of a synchronous invocation's payload (JSON): all of it up to
+ * {@link REQUEST_LOG_CHARS} characters; beyond, its beginning under {@link CUT_MARK} and its length,
+ * still JSON.
+ *
+ * @example
+ * keptRequest('{"a":1}'); // → '{"a":1}'
+ * keptRequest(big); // → '{"[cut]":"{\"body\":\"aaaa…","characters":120034}'
+ */
+export function keptRequest(json: string): string {
+  return json.length <= REQUEST_LOG_CHARS ? json : JSON.stringify({ [CUT_MARK]: json.slice(0, REQUEST_LOG_CHARS), characters: json.length });
 }
 
 /**

@@ -53,8 +53,10 @@ export interface InvocationDetail extends InvocationView {
   failedAttempts: { attempt: number; startedAt: string; endedAt: string; error: SerializedFunctionError }[];
   /** The ids of its replays, oldest first. */
   replayedAs: string[];
-  /** False when its payload held secrets the log did not keep (a sign-in token): it cannot be replayed from the log. */
+  /** False when the log did not keep its payload whole (secrets such as a sign-in token, or too long): it cannot be replayed from the log. */
   replayable: boolean;
+  /** Why not, when it cannot be replayed: "its payload held secrets the log does not keep (…)". */
+  notReplayable?: string;
 }
 
 /** A class of HTTP statuses; `error` is 4xx and 5xx. */

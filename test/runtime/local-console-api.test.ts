@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { defineController, defineFunction } from '../../src/framework/define.js';
 import { createInvokeApi } from '../../src/runtime/invoke-api.js';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtime/local-runtime.js';
+import { CUT_MARK } from '../../src/runtime/redact.js';
+import { REQUEST_LOG_CHARS } from '../../src/runtime/runtime-db.js';
 import { signedAppRequest, TEST_CREDENTIALS } from '../helpers/signed.js';
 
 let runtime: LocalRuntime;
@@ -85,6 +87,28 @@ describe('/local for the console', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.message).toMatch(/secrets the log does not keep/);
     expect((await call('/local/invocations/01234567-89ab-7def-8123-456789abcdef/replay')).status).toBe(404);
+  });
+
+  it('keeps a synchronous payload up to REQUEST_LOG_CHARS; a longer one runs whole, the log keeps its beginning, marked, and it is not replayable', async () => {
+    const whole = 'w'.repeat(REQUEST_LOG_CHARS - '{"word":""}'.length);
+    const kept = await runtime.invoke('echo', { word: whole }, 'RequestResponse');
+    const long = 'x'.repeat(40_000);
+    const cut = await runtime.invoke('echo', { word: long }, 'RequestResponse');
+    // The function had all of it.
+    expect((cut.payload as { said: string }).said).toHaveLength(40_000);
+    await runtime.drain();
+    expect(runtime.getInvocation(kept.requestId!)!.payload).toEqual({ word: whole });
+    expect((await fetchJson(`/local/invocations/${kept.requestId}`)).replayable).toBe(true);
+    const logged = runtime.getInvocation(cut.requestId!)!.payload as Record<string, unknown>;
+    expect(logged).toEqual({ [CUT_MARK]: `{"word":"${long}"}`.slice(0, REQUEST_LOG_CHARS), characters: 40_000 + '{"word":""}'.length });
+    const detail = await fetchJson(`/local/invocations/${cut.requestId}`);
+    expect(detail).toMatchObject({ replayable: false, notReplayable: 'its payload was longer than the log keeps (16,384 characters)' });
+    const refused = await call(`/local/invocations/${cut.requestId}/replay`);
+    expect(refused).toMatchObject({ status: 409, body: { message: `invocation ${cut.requestId}: its payload was longer than the log keeps (16,384 characters); invoke it again from its caller` } });
+    // An Event's payload is its place in the queue: kept whole.
+    const queued = await runtime.invoke('worker', { function: 'note', n: 1, pad: long }, 'Event');
+    await runtime.drain();
+    expect(runtime.getInvocation(queued.requestId!)!.payload).toMatchObject({ pad: long });
   });
 
   it('takes an invocation without a payload as the empty object, Event or RequestResponse, and keeps running', async () => {

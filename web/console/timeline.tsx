@@ -348,7 +348,7 @@ function InvocationPanel({ id }: { id: string }) {
               {replay.busy ? 'Replaying…' : detail.replayedAs.length > 0 ? 'Replay again' : 'Replay'}
             </button>
           </p>
-          {!detail.replayable && <p class="muted small">Not replayable: its payload held secrets the log does not keep. Invoke it again from its caller.</p>}
+          {!detail.replayable && <p class="muted small">Not replayable: {detail.notReplayable ?? 'the log did not keep its payload whole'}. Invoke it again from its caller.</p>}
           {replay.message !== undefined && (
             <p class={`notice ${replay.failed ? 'error' : 'ok'}`} role="status">
               {replay.message}{' '}
