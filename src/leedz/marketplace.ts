@@ -6,9 +6,7 @@
  * const marketplace = createMarketplace(deps);
  * runtime.registerAll(marketplace.deployables);
  */
-import { z } from 'zod';
 import type { Deployable } from '../framework/define.js';
-import { describeSchema } from '../framework/input-docs.js';
 import { createControllers, type Controllers } from './controllers/controllers.js';
 import type { MarketplaceDeps } from './deps.js';
 import { createAddLeed } from './functions/add-leed.js';
@@ -26,6 +24,7 @@ import { createMyLeedz } from './functions/my-leedz.js';
 import { createCalendarFeed, createGetCalendarFeed, createNewCalendarFeed, createRevokeCalendarFeed } from './functions/calendar-feed.js';
 import { createPaymentWebhook } from './functions/payment-webhook.js';
 import { createReportLeed } from './functions/report-leed.js';
+import { describeRouteInput } from './functions/route-input.js';
 import { ROUTES } from './functions/routes.js';
 import { createSearchLeedz } from './functions/search-leedz.js';
 import { createOpenUnsubscribeLink, createUnsubscribe } from './functions/unsubscribe.js';
@@ -78,17 +77,11 @@ export function createMarketplace(deps: MarketplaceDeps): Marketplace {
 }
 
 /**
- * An HTTP function described by its route: what a caller puts in the request (the path's params, the
- * route's query and body), rather than the whole HTTP request every function validates.
+ * An HTTP function described by its route: what the edge puts in the request (src/leedz/functions/route-input.ts),
+ * rather than the whole HTTP request every function validates.
  */
 function withRouteInput(fn: Deployable): Deployable {
   const route = ROUTES.find((r) => r.function === fn.name);
   if (route === undefined) return fn;
-  const params = Object.fromEntries([...route.path.matchAll(/:([A-Za-z]+)/g)].map((match) => [match[1]!, z.string()]));
-  const input = z.object({
-    params: z.object(params),
-    ...(route.query === undefined ? {} : { query: route.query }),
-    ...(route.body === undefined ? {} : { body: route.body }),
-  });
-  return { ...fn, describeInput: () => [describeSchema(input)] };
+  return { ...fn, describeInput: () => [describeRouteInput(route)] };
 }

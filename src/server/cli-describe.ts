@@ -47,6 +47,8 @@ function range(low: unknown, high: unknown, unit: string): string[] {
 }
 
 function typeOf(property: Json): string {
+  // A value sent as text (a query's number): what the text must hold.
+  if (typeof property.contentSchema === 'object' && property.contentSchema !== null) return `text of ${typeOf(property.contentSchema as Json)}`;
   if (Array.isArray(property.enum)) return `one of ${property.enum.join(', ')}${'default' in property ? ` (default ${String(property.default)})` : ''}`;
   for (const key of ['anyOf', 'oneOf'] as const) {
     if (Array.isArray(property[key])) return (property[key] as Json[]).map(typeOf).join(' or ');

@@ -18,7 +18,7 @@ import type { Leed } from '../domain/leed.js';
 import type { FieldError } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
 import type { OutboxMessage, Place } from '../ports.js';
-import { httpRequestSchema, notFound, parseWith, unauthenticated, type HttpRequest, type HttpResult } from './http.js';
+import { httpRequestSchema, notFound, parseWith, storeProblem, unauthenticated, type HttpRequest, type HttpResult } from './http.js';
 
 export interface HttpFunctionDefinition extends FunctionConfig {
   invokes?: readonly Deployable[];
@@ -32,7 +32,18 @@ export function defineHttpFunction<const Name extends string>(name: Name, defini
   // is kept out of the log there too.
   const sensitive = definition.sensitive ?? [];
   const copies = [...(sensitive.some((path) => path.startsWith('query.')) ? ['url'] : []), ...(sensitive.some((path) => path.startsWith('body.')) ? ['rawBody'] : [])];
-  return defineFunction(name, { timeoutSeconds: 10, ...definition, sensitive: [...sensitive, ...copies], input: httpRequestSchema });
+  // A store's refusal that the handler does not answer itself (no such user, say) is still the API's
+  // 404 or 409, never a function error (a 500 at the edge).
+  const handler = async (request: HttpRequest, ctx: InvocationContext): Promise<HttpResult> => {
+    try {
+      return await definition.handler(request, ctx);
+    } catch (error) {
+      const refused = storeProblem(error);
+      if (refused === undefined) throw error;
+      return refused;
+    }
+  };
+  return defineFunction(name, { timeoutSeconds: 10, ...definition, handler, sensitive: [...sensitive, ...copies], input: httpRequestSchema });
 }
 
 /** A signed-in caller: verified token and an existing user. */
