@@ -111,7 +111,7 @@ const PARTICULAR: Readonly<Record<string, readonly RouteError[]>> = {
   ],
   deleteLeed: [
     routeError('FORBIDDEN', 'you are not the creator of the leed'),
-    routeError('CONFLICT', 'the leed is sold, or deleted already'),
+    routeError('CONFLICT', 'the leed is sold, or a request racing this one deleted it first (once deleted, it is a 404)'),
   ],
   buyLeed: [
     routeError('FORBIDDEN', 'it is your own leed'),
