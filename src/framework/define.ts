@@ -26,6 +26,9 @@ import { InvalidPayloadError, UnknownFunctionError, runWithRetryAfter, type Fiel
 import { describeSchema, type InputDescription } from './input-docs.js';
 
 /** Lambda's per-function settings that the code declares; the local runtime applies them and CDK deploys them. */
+/** Lambda's longest `Timeout`: 900 seconds, 15 minutes. */
+export const MAX_TIMEOUT_SECONDS = 900;
+
 export interface FunctionConfig {
   /** Lambda's `Timeout`, in seconds (default 3, as on Lambda; 1–900). */
   timeoutSeconds?: number;
@@ -239,7 +242,7 @@ function validateConfig(name: string, config: FunctionConfig): void {
     if (config[field] !== undefined && !ok) throw new RangeError(`${name}: ${field} ${rule}`);
   };
   const int = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
-  check('timeoutSeconds', int(config.timeoutSeconds, 1, 900), 'must be an integer from 1 to 900');
+  check('timeoutSeconds', int(config.timeoutSeconds, 1, MAX_TIMEOUT_SECONDS), `must be an integer from 1 to ${MAX_TIMEOUT_SECONDS}`);
   check('reservedConcurrency', int(config.reservedConcurrency, 1, 1000), 'must be an integer from 1 to 1000');
   check('maximumRetryAttempts', int(config.maximumRetryAttempts, 0, 2), 'must be 0, 1 or 2');
   check('maximumEventAgeSeconds', int(config.maximumEventAgeSeconds, 60, 21_600), 'must be an integer from 60 to 21600');

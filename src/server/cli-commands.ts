@@ -45,6 +45,7 @@ import { EMAIL_KINDS, isEmailKind, listUnsubscribeUrl } from '../leedz/emails/ki
 import { serve } from './cli-serve.js';
 import type { FunctionDetail, FunctionView } from '../runtime/views.js';
 import type { OutboxEmail, SmtpOutcome } from '../adapters/mailer/outbox/outbox-email.js';
+import { MAX_TIMEOUT_SECONDS } from '../framework/define.js';
 
 const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
 
@@ -69,8 +70,14 @@ const invoke = command({
     const type = oneOf('--type', values.type, INVOCATION_TYPES) ?? 'RequestResponse';
     const body = readPayload(values.payload);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-invocation-type': type };
-    if (values.tail === true) headers['x-amz-log-type'] = 'Tail';
-    const response = await request(values, `/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', headers, body });
+    if (values.tail === true) {
+      // Lambda answers an Event or a DryRun at once, with no log to tail.
+      if (type !== 'RequestResponse') throw new UsageError(`invoke: --tail shows a RequestResponse invocation's log; ${type === 'Event' ? 'an' : 'a'} ${type} invocation has none in its answer (see it with \`leedz invocations --id <requestId>\`)`);
+      headers['x-amz-log-type'] = 'Tail';
+    }
+    // A synchronous call is answered when the function ends: it may run for Lambda's longest timeout.
+    const timeoutMs = type === 'RequestResponse' ? (MAX_TIMEOUT_SECONDS + 30) * 1000 : undefined;
+    const response = await request(values, `/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', headers, body, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     const text = await response.text();
     const errorType = response.headers.get('x-amzn-errortype');
     if (errorType !== null) {

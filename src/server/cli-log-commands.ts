@@ -341,6 +341,9 @@ export const metrics = command({
   },
 });
 
+/** How long `compact` waits for the server's report. */
+const COMPACT_TIMEOUT_MS = 15 * 60_000;
+
 export const compact = command({
   summary: 'apply retention now (the invocation log, old emails, expired records) and show the databases’ sizes',
   usage: `leedz compact [--vacuum] [--json] [--endpoint URL] [--data DIR]
@@ -368,7 +371,8 @@ export const compact = command({
     if (ignored.length > 0) {
       console.error(`note: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} read by the server when it starts, not by compact: it applies the settings the server runs with (restart it with them to change them)`);
     }
-    const report = await getJson<CompactionReport>(values, `/local/compact${values.vacuum ? '?vacuum=true' : ''}`, 'POST');
+    // Rewriting a large database (--vacuum) takes a while.
+    const report = await getJson<CompactionReport>(values, `/local/compact${values.vacuum ? '?vacuum=true' : ''}`, 'POST', undefined, COMPACT_TIMEOUT_MS);
     const storage = await getJson<StorageView[]>(values, '/local/storage');
     if (values.json === true) {
       console.log(JSON.stringify({ ...report, storage }, null, 2));

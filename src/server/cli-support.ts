@@ -150,19 +150,27 @@ export function noCredentialsIn(dataDir: string): string {
   return `no runtime credentials in ${join(dataDir, 'keys')}: the server creates them there on its first start. Start it (\`npm start\`), or pass the data folder of the server you started with --data (or $${ENV.dataDir})`;
 }
 
+/** How long a command waits for the server's whole answer, unless it says otherwise (a synchronous invoke waits as long as a function may run). */
+export const ANSWER_TIMEOUT_MS = 60_000;
+
 /**
  * A signed request to the running server. A redirect is answered, not followed: the CLI reads JSON,
- * and its signed headers are for this server only.
+ * and its signed headers are for this server only. Its answer, body included, must come within
+ * `timeoutMs` (default {@link ANSWER_TIMEOUT_MS}): a listener that takes the connection and never
+ * answers is not waited on for ever.
  */
-export async function request(flags: ServerFlags, path: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<Response> {
+export async function request(flags: ServerFlags, path: string, init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<Response> {
   const endpoint = cliEndpoint(flags);
   const credentials = cliCredentials(flags.data);
   const url = withSignedQuery(`${endpoint}${path}`);
+  const timeoutMs = init.timeoutMs ?? ANSWER_TIMEOUT_MS;
   try {
     // fetch sets Host itself, to the same value.
     const { host: _host, ...headers } = await signRequest(url, init, credentials);
-    return await fetch(url, { method: init.method, headers, redirect: 'manual', ...(init.body === undefined ? {} : { body: init.body }) });
+    const response = await fetch(url, { method: init.method, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), ...(init.body === undefined ? {} : { body: init.body }) });
+    return withBodyTimeout(response, endpoint, path, timeoutMs);
   } catch (error) {
+    if ((error as Error).name === 'TimeoutError') throw noAnswer(endpoint, path, timeoutMs);
     const cause = (error as Error & { cause?: Error & { code?: string } }).cause;
     // OpenSSL's message is a line of its internals ("…:ssl3_get_record:wrong version number:…"), ended by a newline.
     const reason = cause?.code?.startsWith('ERR_SSL')
@@ -176,13 +184,27 @@ export async function request(flags: ServerFlags, path: string, init: { method: 
   }
 }
 
+function noAnswer(endpoint: string, path: string, timeoutMs: number): ServerError {
+  return new ServerError(`the server at ${endpoint} took the request for ${path.split('?')[0]} but did not answer within ${timeoutMs / 1000} s: is --endpoint a Leedz server, and is it stuck?`);
+}
+
+/** `response`, whose body's reading, cut short by the request's timeout, says so as {@link noAnswer}. */
+function withBodyTimeout(response: Response, endpoint: string, path: string, timeoutMs: number): Response {
+  const text = response.text.bind(response);
+  response.text = () =>
+    text().catch((error: unknown) => {
+      throw (error as Error).name === 'TimeoutError' ? noAnswer(endpoint, path, timeoutMs) : error;
+    });
+  return response;
+}
+
 /**
  * A signed request to the server's JSON endpoints; a refusal is a {@link ServerError} with the
  * server's message, and so is a redirect (`elsewhere` says what is served elsewhere) or an answer
  * that is not JSON.
  */
-export async function getJson<T>(flags: ServerFlags, path: string, method = 'GET', elsewhere = `${path.split('?')[0]} is not served here`): Promise<T> {
-  return readJson<T>(flags, await request(flags, path, { method }), elsewhere);
+export async function getJson<T>(flags: ServerFlags, path: string, method = 'GET', elsewhere = `${path.split('?')[0]} is not served here`, timeoutMs?: number): Promise<T> {
+  return readJson<T>(flags, await request(flags, path, { method, ...(timeoutMs === undefined ? {} : { timeoutMs }) }), elsewhere);
 }
 
 /** {@link getJson} for a POST with a JSON body. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/server/cli.js';
 import { COMMANDS } from '../../src/server/cli-commands.js';
-import { parseInstant } from '../../src/server/cli-support.js';
+import { parseInstant, request } from '../../src/server/cli-support.js';
 import { openRuntimeDb } from '../../src/runtime/runtime-db.js';
 import { createInvocationLog, invocationRow } from '../../src/runtime/invocation-log.js';
 import { loadOrCreateRuntimeCredentials } from '../../src/runtime/credentials.js';
@@ -323,6 +323,23 @@ describe('against a running example server', () => {
     const outbox = await leedz('outbox', ...flags);
     expect(outbox.code).toBe(1);
     expect(outbox.err).toContain('leedz outbox: this server keeps no outbox of its own (the example app sends no email;');
+  });
+
+  it('a listener that takes the request and never answers is given up on, saying so; --tail of an Event is a usage error', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const endpoint = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      const started = Date.now();
+      const waited = request({ endpoint, data: dir.path }, '/local/invocations?limit=5', { method: 'GET', timeoutMs: 300 });
+      await expect(waited).rejects.toThrow(`the server at ${endpoint} took the request for /local/invocations but did not answer within 0.3 s: is --endpoint a Leedz server, and is it stuck?`);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      silent.close();
+    }
+    const tail = await leedz('invoke', 'orderController', '--type', 'Event', '--tail', ...flags);
+    expect(tail.code).toBe(2);
+    expect(tail.err).toContain("invoke: --tail shows a RequestResponse invocation's log; an Event invocation has none in its answer");
   });
 
   it('the example’s orders placed together have their own ids, so their retries and keys do not mix', async () => {
