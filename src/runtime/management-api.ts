@@ -309,7 +309,7 @@ function parseEventInvokeConfig(runtime: LocalRuntime, input: Record<string, unk
     if (name === undefined) {
       throw new InvokeError(
         'InvalidParameterValueException',
-        `The destination ARN ${destination} is invalid: the local runtime delivers ${field} records to its own functions only (an ARN or name of one of: ${runtime.functionNames().join(', ')}); a failed event with no OnFailure destination is kept as a dead letter.`,
+        `The destination ARN ${destination} is invalid: the local runtime delivers ${field} records to its own functions only (the ARN of one of: ${runtime.functionNames().join(', ')}); a failed event with no OnFailure destination is kept as a dead letter.`,
       );
     }
     if (field === 'OnSuccess') Object.assign(config, { onSuccess: name, onSuccessArn: destination });

@@ -9,6 +9,7 @@
  * npm run leedz -- invoke placeOrder --payload '{"item":"pretzel","quantity":2}'
  * npm run leedz -- outbox --to uma@example.com --kind magic-link
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRuntimeCredentials, RUNTIME_REGION } from '../runtime/credentials.js';
 import {
@@ -135,11 +136,15 @@ const seed = command({
     const seedValue = parseCount(values.seed, 42, '--seed');
     const config = resolveServerConfig({ ...process.env, ...(values.data === undefined ? {} : { [ENV.dataDir]: values.data }) });
     const { seedDataFolder } = await import('./seed-command.js');
+    // A folder seeded before any server used it is fine (a demo to start on), but a mistyped --data is
+    // one too: say that it is new.
+    const fresh = !existsSync(config.dataDir);
     const started = Date.now();
     const result = await seedDataFolder(config, { users, leedz, seed: seedValue, onProgress: progressBar('seeding') });
     process.stderr.write('\n');
     const added = `${counted(result.users, 'user', 'users')} and ${counted(result.leedz, 'leed', 'leedz')} (${result.skippedConflicts} skipped as double ${result.skippedConflicts === 1 ? 'booking' : 'bookings'})`;
     console.log(`added ${added} to ${config.dataDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (fresh) console.log(`${config.dataDir} is a new data folder, made now: no server has used it yet (start one on it with \`npm start -- --data ${config.dataDir}\`)`);
     return 0;
   },
 });
@@ -235,7 +240,8 @@ const credentials = command({
                   issues none, and refuses a request carrying one, as AWS refuses a token it did not
                   issue); env-no-export: KEY=value lines (a .env file); json: one object
   --data DIR      the server's data folder (default $${ENV.dataDir} or ./data)
-  --endpoint URL  the server, for AWS_ENDPOINT_URL_LAMBDA (default $${ENV.endpoint} or http://127.0.0.1:3000)`,
+  --endpoint URL  the server, for AWS_ENDPOINT_URL_LAMBDA (default $${ENV.endpoint}, else the server
+                  running on the data folder, else http://127.0.0.1:$${ENV.port} or 3000)`,
   examples: [
     'eval "$(npm run -s leedz -- credentials)"',
     'leedz credentials --format json',

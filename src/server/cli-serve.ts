@@ -75,7 +75,8 @@ function printBanner(server: RunningServer, config: ServerConfig): void {
   // The commands shown must reach this server: name its address and data folder when the CLI would not find them by itself.
   const flags = cliFlagsFor(server.url, config.dataDir);
   console.log(`Leedz local runtime listening on ${server.url}`);
-  console.log(`  web app:     ${server.url}/`);
+  // The framework's example has no marketplace behind the web app.
+  if (config.app !== 'example') console.log(`  web app:     ${server.url}/`);
   console.log(`  console:     ${server.consoleUrl()}`);
   console.log(`               (a one-time sign-in link for the operator; \`npm run leedz -- console-url${flags}\` prints a new one)`);
   console.log(`  credentials: eval "$(npm run -s leedz -- credentials${flags})" for the AWS CLI and SDKs`);

@@ -185,6 +185,9 @@ describe('mistakes', () => {
       const seeded = await leedz('seed', '--users', '1', '--leedz', '1', '--data', data);
       expect(seeded.code).toBe(0);
       expect(seeded.out).toMatch(/^added 1 user and 1 leed \(0 skipped as double bookings\) to /);
+      // A new folder is said to be one (a mistyped --data would be); seeding it again is not.
+      expect(seeded.out).toContain(`\n${data} is a new data folder, made now: no server has used it yet (start one on it with \`npm start -- --data ${data}\`)`);
+      expect((await leedz('seed', '--users', '1', '--leedz', '0', '--data', data)).out).not.toContain('new data folder');
       expect(statSync(data).mode & 0o777).toBe(0o700);
       for (const name of readdirSync(data)) expect(statSync(join(data, name)).mode & 0o777, name).toBe(0o600);
     } finally {
@@ -824,6 +827,8 @@ describe('as a process', () => {
         child.kill('SIGINT');
         await new Promise((resolve) => child.on('close', resolve));
       }
+      // The example has no marketplace: no web app is offered.
+      expect(stdout).not.toContain('web app:');
       expect(stdout).toMatch(/\n {2}paused: {6}orderController — their events wait \(`npm run leedz -- resume <function> --endpoint http:\/\/\S+ --data \S+` releases one\)\n/);
     } finally {
       dir.cleanup();
