@@ -105,6 +105,11 @@ export const invocations = command({
     // No rows for a function that does not exist: say so, rather than let a typo read as "nothing happened".
     const unknown = rows.length === 0 && values.function !== undefined ? await noSuchFunctionHint(values, values.function) : undefined;
     if (unknown !== undefined) console.error(unknown);
+    // One invocation asked for and none found: a lookup that failed, as grep's, not an empty listing.
+    if (rows.length === 0 && values.id !== undefined && values.json !== true) {
+      console.error(`leedz invocations: no invocation${Object.values(filters).filter((v) => v !== undefined).length > 1 ? ' matching these filters' : ''} has an id beginning ${values.id}`);
+      return 1;
+    }
     if (values.json === true) {
       console.log(JSON.stringify(rows, null, 2));
       return 0;

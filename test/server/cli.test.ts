@@ -402,6 +402,9 @@ describe('against a running example server', () => {
     }
     // The prefix the table shows, one character longer than the shared part, names one.
     expect(JSON.parse((await leedz('invocations', '--id', newest.slice(0, common + 1), '--json', ...flags)).out)).toMatchObject([{ id: newest }]);
+    // An id that no invocation has: a lookup that failed, exit 1, not an empty table.
+    const none = await leedz('invocations', '--id', 'fffffffff', ...flags);
+    expect(none).toMatchObject({ code: 1, out: '', err: 'leedz invocations: no invocation has an id beginning fffffffff' });
   });
 
   it('the table writes an invocation of another day with its date, one of today with its time alone (UTC)', async () => {
