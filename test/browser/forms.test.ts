@@ -5,7 +5,7 @@
  * page (the marketplace's, signed in and not, and the console's).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { signInTokenOf, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { fillLeedForm, localInput, openBrowser, requireChromium, screenshot, signInThroughOutbox, skipChromium, unnamedControls, visible, type BrowserUser } from './browser.js';
 
 const TRADES = ['caricatures', 'dj', 'face painting', 'balloon art', 'magician', 'photo booth', 'clown'];
@@ -279,6 +279,34 @@ describe.skipIf(skipChromium)('forms in a browser', () => {
       await visible(page.locator('.site-header').getByRole('link', { name: 'Sign in' }));
       await expect.poll(() => page.evaluate(() => JSON.stringify(sessionStorage)), { timeout: 5_000 }).not.toContain('vip.client@example.com');
       await other.close();
+
+      // Signed in as another vendor in another tab, the form open here: it is the new vendor's now,
+      // blank, and nothing the last one typed is left to post, nor on the profile to save.
+      // The way a second vendor at the same computer would: their emailed link, opened in a new tab.
+      const switchTo = async (email: string) => {
+        expect((await t.api('POST', '/api/auth/login', { body: { email } })).status).toBe(202);
+        await t.settle();
+        const [sent] = t.server.marketplace!.outbox.listEmails({ to: email, kind: 'magic-link', limit: 1 });
+        const switcher = await hal.context.newPage();
+        await switcher.goto(`${t.url}/signin/confirm#token=${signInTokenOf(sent!.text)}`);
+        await switcher.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await visible(switcher.getByText(/Signed in as/));
+        await switcher.close();
+        await page.bringToFront();
+      };
+      await signInThroughOutbox(page, t, 'hal@example.com');
+      await typeDraft();
+      await switchTo('ivy@example.com');
+      await visible(page.getByText('Signed in as ivy'));
+      await expect.poll(() => page.getByLabel('Client email', { exact: true }).inputValue()).toBe('');
+      expect(await title.inputValue()).toBe('');
+      await page.goto(`${t.url}/profile`);
+      const zip = page.getByLabel('Home zip', { exact: true });
+      await zip.fill('60601');
+      await switchTo('hal@example.com');
+      await visible(page.getByText('Signed in as hal'));
+      await expect.poll(() => zip.inputValue()).toBe('');
+      expect(await page.evaluate(() => JSON.stringify(sessionStorage))).not.toContain('vip.client@example.com');
     } finally {
       await hal.close();
     }

@@ -86,9 +86,9 @@ export function App() {
         (user) => {
           if (user !== null) setSessionEnded(false);
           if ((user?.username ?? null) === shownUser.current) return;
-          // Signed out elsewhere: this tab's drafts go too, as the tab that signed out dropped its own
-          // (each tab keeps its own, and a client's contact is in them).
-          if (user === null) dropDrafts();
+          // Signed out elsewhere, or in as someone else: this tab's drafts go too, as the tab that
+          // signed out dropped its own (each tab keeps its own, and a client's contact is in them).
+          dropDrafts();
           setMe(user);
         },
         () => undefined,
@@ -207,7 +207,8 @@ export function App() {
           </p>
         ) : (
           <SessionContext.Provider value={session}>
-            <Page path={location.path} />
+            {/* Another vendor now (signed in elsewhere): every form starts again as theirs, none keeps the last one's values. */}
+            <Page key={session.me?.username ?? ''} path={location.path} />
           </SessionContext.Provider>
         )}
       </main>
