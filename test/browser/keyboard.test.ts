@@ -147,6 +147,13 @@ describe.skipIf(skipChromium)('by keyboard, in a browser', () => {
     await panel.getByRole('button', { name: 'Cancel' }).click();
     expect((await focused()).text).toBe('Report');
     await page.keyboard.press('Enter');
+    // Sent empty, by the keyboard: the focus goes back to the reason, which the error describes.
+    await page.keyboard.press('Tab');
+    expect((await focused()).text).toBe('Send report');
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await focused()).id).toBe('report-reason');
+    expect(await page.locator('#report-reason').getAttribute('aria-describedby')).toBe('report-reason-error');
+    expect(await page.locator('#report-reason-error').textContent()).toMatch(/^Reason is required/);
     await page.keyboard.type('The same gig is posted twice.');
     await panel.getByRole('button', { name: 'Send report' }).click();
     await expect.poll(async () => (await focused()).text).toBe('Thank you. The admin has been told about this leed.');

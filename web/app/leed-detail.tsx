@@ -347,6 +347,10 @@ function ReportForm({ leed, onDone }: { leed: LeedView; onDone: () => void }) {
   const textRef = useRef<HTMLTextAreaElement>(null);
   const thanksRef = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => textRef.current?.focus(), []);
+  // Refused: the focus goes back to the reason, whose description is the error (read out with it).
+  useLayoutEffect(() => {
+    if (error !== undefined) textRef.current?.focus();
+  }, [error]);
   // The form (and the button that sent it) is gone: the focus goes to what took its place.
   useLayoutEffect(() => {
     if (sent) thanksRef.current?.focus();
@@ -366,6 +370,7 @@ function ReportForm({ leed, onDone }: { leed: LeedView; onDone: () => void }) {
       noValidate
       onSubmit={async (event) => {
         event.preventDefault();
+        if (busy) return;
         setBusy(true);
         setError(undefined);
         try {
@@ -396,7 +401,8 @@ function ReportForm({ leed, onDone }: { leed: LeedView; onDone: () => void }) {
         )}
       </div>
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
+        {/* aria-disabled, not disabled: a disabled button drops the keyboard's focus to the page. */}
+        <button type="submit" class="primary" aria-disabled={busy}>
           Send report
         </button>
         <button type="button" onClick={onDone}>
