@@ -65,8 +65,9 @@ function priceOf(text: string): number | string | undefined {
   // to make $75.00 of it: the text goes to the API, which refuses it.
   if (typed.includes(',') && !/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(typed)) return text;
   const trimmed = typed.replace(/,/g, '');
+  // Digits and a point only: Number() would read "0x10" as 16, "0b11" as 3 and "1e1" as 10.
+  if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(trimmed)) return text;
   const dollars = Number(trimmed);
-  if (!Number.isFinite(dollars)) return text;
   // 19.99 × 100 is 1998.9999999999998 in floating point: within a millionth of a cent is that cent.
   const cents = dollars * 100;
   return Math.abs(cents - Math.round(cents)) < 1e-6 ? Math.round(cents) : cents;
