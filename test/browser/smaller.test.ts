@@ -222,10 +222,10 @@ describe.skipIf(skipChromium)('the smaller things, in a browser', () => {
     await page.getByLabel('Location', { exact: true }).fill('5 Fete Lane, Springfield, IL 62704');
     await page.getByLabel('Starts', { exact: true }).fill(`${day}T09:00`);
     await page.getByLabel('Ends', { exact: true }).fill(`${day}T10:00`);
-    await page.getByLabel('Price (US$)', { exact: true }).fill('20');
+    // No price: free, and the page says so (a forgotten price gives the gig away).
     await page.getByRole('button', { name: 'Post leed' }).click();
     await page.waitForURL(/\/leedz\/magic\/l_/);
-    await visible(page.getByText(/^Posted “School fete magician” for .*\. Subscribers of magic are being emailed\. Your calendar shows the trades you subscribe to, and magic is not one of them: find this leed in My leedz, or subscribe to magic in the Trades column\.$/));
+    await visible(page.getByText(/^Posted “School fete magician” as a free leed \(the first vendor to claim it gets it\) for .*\. Subscribers of magic are being emailed\. Your calendar shows the trades you subscribe to, and magic is not one of them: find this leed in My leedz, or subscribe to magic in the Trades column\.$/));
     // Where it says: in My leedz.
     await page.goto(`${t.url}/my-leedz`);
     await visible(page.getByRole('link', { name: 'School fete magician' }));

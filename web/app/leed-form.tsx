@@ -243,14 +243,15 @@ export function LeedForm({ edit }: { edit?: { trade: string; id: string } }) {
     setFailure(undefined);
     try {
       if (original === undefined) {
-        const posted = await api.post<{ id: string; trade: string; title: string; when: string }>('/api/leedz', body());
+        const posted = await api.post<{ id: string; trade: string; title: string; when: string; price: number }>('/api/leedz', body());
         drafts.drop(draftKey);
         changed();
         // The calendar shows the trades one subscribes to: a post in another trade is not on it, and the page says so.
         const onCalendar = me?.subscriptions.includes(posted.trade) ?? false;
         flash({
           kind: 'ok',
-          text: `Posted “${posted.title}” for ${posted.when}. Subscribers of ${posted.trade} are being emailed.${
+          // An empty price is a free leed: said, as a forgotten price gives the gig away.
+          text: `Posted “${posted.title}”${posted.price === 0 ? ' as a free leed (the first vendor to claim it gets it)' : ''} for ${posted.when}. Subscribers of ${posted.trade} are being emailed.${
             onCalendar ? '' : ` Your calendar shows the trades you subscribe to, and ${posted.trade} is not one of them: find this leed in My leedz, or subscribe to ${posted.trade} in the Trades column.`
           }`,
         });
