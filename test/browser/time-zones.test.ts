@@ -67,7 +67,8 @@ describe.skipIf(skipChromium)('times in the gig’s time zone, whatever the brow
     const chip = stranger.locator('.chip', { hasText: 'Retirement party DJ' });
     await visible(chip);
     expect(await chip.locator('.chip-time').textContent()).toBe('6pm');
-    expect(await chip.getAttribute('aria-label')).toMatch(/^6:00 PM C[SD]T, dj: Retirement party DJ/);
+    // Its name begins with what it shows (WCAG 2.5.3, label in name), then the zone.
+    expect(await chip.getAttribute('aria-label')).toMatch(/^6pm Retirement party DJ \(6:00 PM C[SD]T\), dj, \$30\.00$/);
     // On the gig's own day of the grid.
     expect(await stranger.locator('li.day', { has: chip }).locator('time').getAttribute('datetime')).toBe(date);
     await chip.click();
@@ -113,6 +114,29 @@ describe.skipIf(skipChromium)('times in the gig’s time zone, whatever the brow
     await visible(when);
     expect(await when.textContent()).toMatch(new RegExp(`^${day}6:00 PM – 11:00 PM C[SD]T$`));
   }, 120_000);
+
+  it('a day of the calendar lists its leedz by the times they show, each where its gig is, not by the instant', async () => {
+    const poster = await t.signIn('zed@example.com');
+    // 20 days on, at noon UTC: the same calendar day in every US zone.
+    const day = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    const post = async (title: string, location: string, startUtc: string) => {
+      const start = new Date(`${day}T${startUtc}:00Z`);
+      const posted = await t.api('POST', '/api/leedz', { token: poster.token, body: newLeedBody({ trade: 'dj', title, location, start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString() }) });
+      expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+    };
+    // By the instant: New York's 3pm (20:00 UTC) first, then Chicago's 4pm and Los Angeles' 2pm (both 22:00 UTC).
+    await post('Chicago four', '233 S Wacker Drive, Chicago, IL 60606', '22:00');
+    await post('New York three', '350 Fifth Avenue, New York, NY 10118', '20:00');
+    await post('Los Angeles two', '111 S Grand Avenue, Los Angeles, CA 90012', '22:00');
+    await t.settle();
+    // Uma, subscribed to dj, in a browser set to UTC.
+    const page = utc.page;
+    await page.goto(`${t.url}/?month=${day.slice(0, 7)}`);
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    const cell = page.locator('li.day', { has: page.locator(`time[datetime="${day}"]`) });
+    await visible(cell.locator('.chip', { hasText: 'Chicago four' }));
+    expect(await cell.locator('.chip-time').allTextContents()).toEqual(['2pm', '3pm', '4pm']);
+  }, 60_000);
 
   it('on the night the clocks go back, each end of a gig is named in its own zone: 1:30 AM CDT – 2:30 AM CST is two hours', async () => {
     // The next first Sunday of November, 06:30 UTC: 1:30 AM CDT in Illinois; two hours later it is 2:30 AM CST.

@@ -14,7 +14,7 @@ import type { Trade } from '../../src/leedz/domain/trade.js';
 import type { User } from '../../src/leedz/domain/user.js';
 import type { LeedPreview } from '../../src/leedz/domain/visibility.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
-import { dayKey, formatCents, formatShortTime, formatTimeInZone, pad } from '../shared/format.js';
+import { dayKey, formatCents, formatShortTime, formatTimeInZone, pad, wallClock } from '../shared/format.js';
 import { useLoad } from '../shared/hooks.js';
 import { navigate, withQuery } from '../shared/router.js';
 import { useSession } from './session.js';
@@ -210,6 +210,7 @@ function Chip({ leed, selectedId, search }: { leed: LeedPreview; selectedId: str
   const { me, trades } = useSession();
   const own = me !== null && leed.creator === me.username;
   const time = formatTimeInZone(leed.start, leed.timeZone);
+  const shortTime = formatShortTime(leed.start, leed.timeZone);
   return (
     <a
       class={`chip${own ? ' own' : ''}${leed.id === selectedId ? ' selected' : ''}`}
@@ -217,11 +218,12 @@ function Chip({ leed, selectedId, search }: { leed: LeedPreview; selectedId: str
       data-keep-scroll={DETAIL_BESIDE}
       style={{ '--trade': tradeColor(leed.trade, trades) }}
       aria-current={leed.id === selectedId ? 'true' : undefined}
-      aria-label={`${time}, ${leed.trade}: ${leed.title}, ${leed.price === 0 ? 'free' : formatCents(leed.price)}${own ? ', your leed' : ''}`}
+      // The name begins with what the chip shows ("6pm Wedding…"), so that a voice command naming it finds it; the zone and the rest follow.
+      aria-label={`${shortTime} ${leed.title} (${time}), ${leed.trade}, ${leed.price === 0 ? 'free' : formatCents(leed.price)}${own ? ', your leed' : ''}`}
       title={`${time} · ${leed.trade}: ${leed.title}`}
     >
       {own && <span class="own-mark">★</span>}
-      <span class="chip-time">{formatShortTime(leed.start, leed.timeZone)}</span> {leed.title}
+      <span class="chip-time">{shortTime}</span> {leed.title}
     </a>
   );
 }
@@ -237,7 +239,17 @@ function leedzByDay(leedz: LeedPreview[], days: Date[]): Map<string, LeedPreview
     if (list === undefined) map.set(key, (list = []));
     list.push(leed);
   }
+  for (const list of map.values()) byWallClock(list);
   return map;
+}
+
+/**
+ * A day's leedz in the order of the times they show, each where its gig is: the API orders them by
+ * the instant, so a 4pm in Chicago came before a 2pm in Los Angeles (both 22:00 UTC).
+ */
+function byWallClock(leedz: LeedPreview[]): LeedPreview[] {
+  const clock = new Map(leedz.map((leed) => [leed.id, wallClock(leed.start, leed.timeZone)]));
+  return leedz.sort((a, b) => clock.get(a.id)!.localeCompare(clock.get(b.id)!));
 }
 
 interface DayListProps {
@@ -261,7 +273,7 @@ function DayList({ label, dayKey: key, path, count, selectedId, search, onClose 
   const [result] = useLoad(async () => {
     if (path === undefined) return [];
     const { leedz } = await api.get<{ leedz: LeedPreview[] }>(path);
-    return leedz.filter((leed) => dayKey(new Date(leed.start), leed.timeZone) === key);
+    return byWallClock(leedz.filter((leed) => dayKey(new Date(leed.start), leed.timeZone) === key));
   }, [path, key, dataVersion]);
   const leedz = result.value ?? [];
   const dialogRef = useRef<HTMLDialogElement>(null);

@@ -29,6 +29,11 @@ export function formatTimeInZone(iso: string, timeZone?: string): string {
   return `${formatTime(iso, timeZone)} ${zoneName(iso, timeZone)}`;
 }
 
+/** "18:00": a moment's wall-clock time in `timeZone`, which sorts as text (the calendar orders a day's leedz by it). */
+export function wallClock(iso: string, timeZone?: string): string {
+  return format({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, timeZone).format(new Date(iso));
+}
+
 /** "6pm", "5:30pm": the calendar's compact time. */
 export function formatShortTime(iso: string, timeZone?: string): string {
   const parts = format({ hour: 'numeric', minute: '2-digit' }, timeZone).formatToParts(new Date(iso));
