@@ -11,9 +11,8 @@
  * @example
  * mountApiReference(app, 'http://127.0.0.1:3000'); // GET /api/docs and GET /api/openapi.json
  */
-import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
-import { CONTENT_SECURITY_POLICY } from './content-security-policy.js';
+import { policyAllowingStyle } from './content-security-policy.js';
 import { EXAMPLES, routeErrors } from '../leedz/functions/api-docs.js';
 import { openApiDocument, ROUTES, type RouteSpec } from '../leedz/functions/routes.js';
 
@@ -36,7 +35,7 @@ a:focus-visible{outline:3px solid #1d4f91;outline-offset:2px}
 `;
 
 /** The site's policy, with the page's one stylesheet allowed by its hash (and no script of its own). */
-export const API_REFERENCE_CSP = CONTENT_SECURITY_POLICY.replace("style-src 'self'", `style-src 'self' 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`);
+export const API_REFERENCE_CSP = policyAllowingStyle(STYLE);
 
 /** The headers the page is sent with: its policy, and what guardBrowserRequests gives every page (it leaves a page that has its own policy alone). */
 export const API_REFERENCE_HEADERS: Readonly<Record<string, string>> = {

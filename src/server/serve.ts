@@ -21,6 +21,7 @@ import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.
 import { createOperatorSessions, OPERATOR_COOKIE, OPERATOR_SESSION_TTL_MS } from '../runtime/operator-sessions.js';
 import type { GuardRefusal } from '../runtime/access.js';
 import { mountApiFallback, respond } from '../edge/api-app.js';
+import { policyAllowingStyle } from '../edge/content-security-policy.js';
 import { escapeHtml } from '../leedz/emails/layout.js';
 import { problem } from '../leedz/functions/http.js';
 import { isPayloadTooLarge, type Transport } from '../framework/transport.js';
@@ -152,7 +153,7 @@ async function startOnFolder(config: ServerConfig, options: StartOptions, awsPro
     if (session === undefined) {
       // A browser signed in already (the banner's link opened again) just goes on to the console.
       if (runtimeApi.access.isOperator(c)) return c.redirect('/console', 303);
-      return c.html(consoleSignInPage(config, ownUrl, 'This console link was used already, has expired, or is from before the server restarted.'), 401);
+      return c.html(consoleSignInPage(config, ownUrl, 'This console link was used already, has expired, or is from before the server restarted.'), 401, SIGN_IN_HEADERS);
     }
     setCookie(c, OPERATOR_COOKIE, session, {
       path: '/',
@@ -163,7 +164,7 @@ async function startOnFolder(config: ServerConfig, options: StartOptions, awsPro
     });
     return c.redirect('/console', 303);
   });
-  app.get('/console', async (c, next) => (runtimeApi.access.isOperator(c) ? next() : c.html(consoleSignInPage(config, ownUrl), 401)));
+  app.get('/console', async (c, next) => (runtimeApi.access.isOperator(c) ? next() : c.html(consoleSignInPage(config, ownUrl), 401, SIGN_IN_HEADERS)));
   // The web UI (marketplace at /, operations console at /console), bundled in memory by esbuild.
   mountWebApp(app, buildWebAssets(), log);
 
@@ -303,13 +304,18 @@ function dataFolderStorage(dataDir: string): StorageView[] {
     .map((name) => ({ name: name.slice(0, -3), description: DATABASE_DESCRIPTIONS[name] ?? 'a database of the server', bytes: size(join(dataDir, name)) + size(join(dataDir, `${name}-wal`)) }));
 }
 
+/** The sign-in page's look: readable on a phone, its command wrapped rather than wider than the screen. */
+const SIGN_IN_STYLE = 'body{font-family:system-ui,sans-serif;line-height:1.5;margin:2rem auto;max-width:40rem;padding:0 1rem}pre{background:#f4f4f5;border-radius:6px;overflow-wrap:anywhere;padding:.75rem;white-space:pre-wrap}';
+/** Its policy: the site's, with that style allowed; and what guardBrowserRequests gives every page (it leaves a page that has its own policy alone). */
+const SIGN_IN_HEADERS = { 'content-security-policy': policyAllowingStyle(SIGN_IN_STYLE), 'x-frame-options': 'DENY', 'referrer-policy': 'same-origin' };
+
 /**
  * What `/console` shows without an operator session: the command that makes a new link names this
  * server's address and data folder (unless they are the CLI's defaults).
  */
 function consoleSignInPage(config: Pick<ServerConfig, 'dataDir'>, ownUrl: string, problem?: string): string {
   const command = `npm run leedz -- console-url${cliFlagsFor(ownUrl, config.dataDir)}`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Operations console · sign in</title></head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Operations console · sign in</title><style>${SIGN_IN_STYLE}</style></head>
 <body><main><h1>Operations console</h1>${problem === undefined ? '' : `<p>${problem}</p>`}
 <p>The console is for the operator of this server. Open the link that <code>npm start</code> printed, or ask for a new one in a terminal:</p>
 <pre>${escapeHtml(command)}</pre></main></body></html>`;

@@ -102,6 +102,24 @@ describe.skipIf(skipChromium)('at phone width (390 px)', () => {
     expect(width).toBeLessThanOrEqual(PHONE.width);
   }, 60_000);
 
+  it('the console’s sign-in page, for a phone without the operator’s session, fits the screen, its command wrapped', async () => {
+    const stranger = await openBrowser(PHONE);
+    try {
+      const errors: string[] = [];
+      stranger.page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+      await stranger.page.goto(`${t.url}/console`);
+      await visible(stranger.page.getByRole('heading', { name: 'Operations console' }));
+      await screenshot(stranger.page, 'phone-console-sign-in');
+      expect(await stranger.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+      // Its style is allowed by the page's policy (a refused one would leave the command unwrapped, and say so).
+      expect(await stranger.page.locator('pre').evaluate((pre) => getComputedStyle(pre).whiteSpace)).toBe('pre-wrap');
+      // (The page itself is a 401, by design.)
+      expect(errors.filter((error) => /Content Security Policy/i.test(error))).toEqual([]);
+    } finally {
+      await stranger.close();
+    }
+  }, 60_000);
+
   it('the console’s Timeline fits the screen: each invocation a card whose outcome is on screen', async () => {
     // A route longer than the screen is wide, in wide letters, as a checkout's path with a leed's random id can be.
     expect((await t.api('GET', `/api/users/${'W'.repeat(30)}`)).status).toBe(404);
