@@ -165,6 +165,22 @@ describe.skipIf(skipChromium)('by keyboard, in a browser', () => {
     expect((await focused()).id).toBe('subs-title');
   }, 60_000);
 
+  it('on the post form, a field’s hide toggle comes right after the field: typed, then Tab, and it is the toggle', async () => {
+    const page = kim.page;
+    await page.goto(`${t.url}/post`);
+    await page.getByLabel('Location', { exact: true }).click();
+    await page.keyboard.type('12 Elm Street, Springfield, IL 62704');
+    await page.keyboard.press('Tab');
+    expect((await focused()).id).toBe('leed-hide-location');
+    // Still shown beside the label, on the label's line.
+    const label = await page.locator('label[for="leed-location"]').boundingBox();
+    const toggle = await page.locator('[data-field="location"] .hide-toggle').boundingBox();
+    expect(toggle!.x).toBeGreaterThan(label!.x + label!.width);
+    expect(Math.abs(toggle!.y - label!.y)).toBeLessThan(label!.height);
+    await page.keyboard.press('Space');
+    expect(await page.getByRole('checkbox', { name: 'Hide location until bought' }).isChecked()).toBe(false);
+  });
+
   it('a leed on hold offers Buy again by itself once the other vendor cancels', async () => {
     const other = await t.signIn('keys-other@example.com');
     const path = `/api/leedz/dj/${leedId}`;

@@ -415,10 +415,9 @@ function invalid(name: string, error: string | undefined, hasHint = false) {
 
 function Field({ name, error, hint, toggle, children }: { name: TextField; error: string | undefined; hint?: string; toggle?: ComponentChildren; children: ComponentChildren }) {
   return (
-    <div class={`field${error !== undefined ? ' has-error' : ''}`} data-field={name}>
+    <div class={`field${toggle !== undefined ? ' with-toggle' : ''}${error !== undefined ? ' has-error' : ''}`} data-field={name}>
       <div class="field-label">
         <label for={`leed-${name}`}>{LABELS[name]}</label>
-        {toggle}
       </div>
       {hint !== undefined && (
         <span class="field-hint" id={`leed-${name}-hint`}>
@@ -426,6 +425,8 @@ function Field({ name, error, hint, toggle, children }: { name: TextField; error
         </span>
       )}
       {children}
+      {/* Shown beside the label, but after the field in the keyboard's order: it waits for the field's text. */}
+      {toggle !== undefined && <div class="field-toggle">{toggle}</div>}
       {error !== undefined && (
         <p class="field-error" id={`leed-${name}-error`}>
           {LABELS[name].replace(/ \(.*\)$/, '')} {error}
