@@ -419,6 +419,13 @@ describe('tee mailer', () => {
       // Without SMTP nothing is said: the email was only written.
       await outbox.send(anEmail({ to: 'cy@example.com', key: 'local' }));
       expect(outbox.listEmails({ to: 'cy@example.com' })[0]).not.toHaveProperty('smtp');
+      // Notes are written once a turn: one still waiting when the database closes (a server
+      // stopping) is dropped, without an error from the timer that would end the process.
+      const other = new Database(join(dir.path, 'closing.db'));
+      const closing = createOutboxMailer({ db: other });
+      await createTeeMailer(closing, closing.noting(sender)).send(anEmail({ to: 'dee@example.com', key: 'closing' }));
+      other.close();
+      await new Promise((resolve) => setImmediate(resolve));
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup();
     }
