@@ -9,7 +9,7 @@ import { hasEnded } from '../domain/leed.js';
 import type { MarketplaceDeps } from '../deps.js';
 import { NotFoundError } from '../ports.js';
 import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
-import { noContent, notFound, problem, storeProblem } from './http.js';
+import { noContent, notFound, problem } from './http.js';
 
 export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('deleteLeed', {
@@ -30,11 +30,10 @@ export function createDeleteLeed(deps: MarketplaceDeps, controllers: Controllers
       try {
         await deps.store.deleteLeed(trade, id, caller.username, outbox);
       } catch (error) {
+        // Gone meanwhile: said as the leed's 404. The store's other refusals are answered as every
+        // function's are (defineHttpFunction).
         if (error instanceof NotFoundError) return notFound('leed');
-        // The store's refusal, as the API answers it (ERROR_STATUS in http.ts).
-        const refused = storeProblem(error);
-        if (refused === undefined) throw error;
-        return refused;
+        throw error;
       }
       return noContent();
     },
