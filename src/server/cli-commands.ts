@@ -78,8 +78,7 @@ const invoke = command({
     }
     // A synchronous call is answered when the function ends: it may run for Lambda's longest timeout.
     const timeoutMs = type === 'RequestResponse' ? (MAX_TIMEOUT_SECONDS + 30) * 1000 : undefined;
-    const response = await request(values, `/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', headers, body, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
-    const text = await response.text();
+    const { response, text } = await request(values, `/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', headers, body, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     const errorType = response.headers.get('x-amzn-errortype');
     if (errorType !== null) {
       console.error(`leedz invoke: ${response.status} ${errorType}: ${messageOf(text)}`);

@@ -153,13 +153,19 @@ export function noCredentialsIn(dataDir: string): string {
 /** How long a command waits for the server's whole answer, unless it says otherwise (a synchronous invoke waits as long as a function may run). */
 export const ANSWER_TIMEOUT_MS = 60_000;
 
+/** The server's answer: its status, headers and URL (`response`), and its body, read whole. */
+export interface Answer {
+  response: Response;
+  text: string;
+}
+
 /**
  * A signed request to the running server. A redirect is answered, not followed: the CLI reads JSON,
  * and its signed headers are for this server only. Its answer, body included, must come within
  * `timeoutMs` (default {@link ANSWER_TIMEOUT_MS}): a listener that takes the connection and never
  * answers is not waited on for ever.
  */
-export async function request(flags: ServerFlags, path: string, init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<Response> {
+export async function request(flags: ServerFlags, path: string, init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<Answer> {
   const endpoint = cliEndpoint(flags);
   const credentials = cliCredentials(flags.data);
   const url = withSignedQuery(`${endpoint}${path}`);
@@ -168,7 +174,7 @@ export async function request(flags: ServerFlags, path: string, init: { method: 
     // fetch sets Host itself, to the same value.
     const { host: _host, ...headers } = await signRequest(url, init, credentials);
     const response = await fetch(url, { method: init.method, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), ...(init.body === undefined ? {} : { body: init.body }) });
-    return withBodyTimeout(response, endpoint, path, timeoutMs);
+    return { response, text: await response.text() };
   } catch (error) {
     if ((error as Error).name === 'TimeoutError') throw noAnswer(endpoint, path, timeoutMs);
     const cause = (error as Error & { cause?: Error & { code?: string } }).cause;
@@ -188,16 +194,6 @@ function noAnswer(endpoint: string, path: string, timeoutMs: number): ServerErro
   return new ServerError(`the server at ${endpoint} took the request for ${path.split('?')[0]} but did not answer within ${timeoutMs / 1000} s: is --endpoint a Leedz server, and is it stuck?`);
 }
 
-/** `response`, whose body's reading, cut short by the request's timeout, says so as {@link noAnswer}. */
-function withBodyTimeout(response: Response, endpoint: string, path: string, timeoutMs: number): Response {
-  const text = response.text.bind(response);
-  response.text = () =>
-    text().catch((error: unknown) => {
-      throw (error as Error).name === 'TimeoutError' ? noAnswer(endpoint, path, timeoutMs) : error;
-    });
-  return response;
-}
-
 /**
  * A signed request to the server's JSON endpoints; a refusal is a {@link ServerError} with the
  * server's message, and so is a redirect (`elsewhere` says what is served elsewhere) or an answer
@@ -209,12 +205,10 @@ export async function getJson<T>(flags: ServerFlags, path: string, method = 'GET
 
 /** {@link getJson} for a POST with a JSON body. */
 export async function postJson<T>(flags: ServerFlags, path: string, body: unknown): Promise<T> {
-  const response = await request(flags, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return readJson<T>(flags, response, `${path} is not served here`);
+  return readJson<T>(flags, await request(flags, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }), `${path} is not served here`);
 }
 
-async function readJson<T>(flags: ServerFlags, response: Response, elsewhere: string): Promise<T> {
-  const text = await response.text();
+function readJson<T>(flags: ServerFlags, { response, text }: Answer, elsewhere: string): T {
   const location = response.headers.get('location');
   if (response.status >= 300 && response.status < 400 && location !== null) throw new ServerError(`${elsewhere}: open ${new URL(location, response.url).href}`);
   // The server answers JSON, refusals included: a page of text or HTML is another server's, or a
