@@ -3,7 +3,7 @@
  * the route table: one section per operation with its parameters, request and response as tables of
  * fields (named types linked to their own section, never 300-character patterns), an example of each,
  * and the errors it can return. Self-contained: no CDN, no script; its one stylesheet is allowed by
- * hash in its own Content-Security-Policy ({@link API_REFERENCE_CSP}).
+ * hash in its own Content-Security-Policy ({@link API_REFERENCE_HEADERS}).
  *
  * Served by the local server and, on AWS, by the API's front function through API Gateway's
  * catch-all route (src/lambda/http-handler.ts), at the same two paths.
@@ -12,7 +12,7 @@
  * mountApiReference(app, 'http://127.0.0.1:3000'); // GET /api/docs and GET /api/openapi.json
  */
 import type { Hono } from 'hono';
-import { policyAllowingStyle } from './content-security-policy.js';
+import { styledPageHeaders } from './content-security-policy.js';
 import { EXAMPLES, routeErrors } from '../leedz/functions/api-docs.js';
 import { openApiDocument, ROUTES, type RouteSpec } from '../leedz/functions/routes.js';
 
@@ -34,15 +34,8 @@ code{word-break:break-word;font-size:.9em}
 a:focus-visible{outline:3px solid #1d4f91;outline-offset:2px}
 `;
 
-/** The site's policy, with the page's one stylesheet allowed by its hash (and no script of its own). */
-export const API_REFERENCE_CSP = policyAllowingStyle(STYLE);
-
-/** The headers the page is sent with: its policy, and what guardBrowserRequests gives every page (it leaves a page that has its own policy alone). */
-export const API_REFERENCE_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': API_REFERENCE_CSP,
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'same-origin',
-};
+/** The headers the page is sent with: the site's, its policy allowing its one stylesheet by hash (and no script of its own). */
+export const API_REFERENCE_HEADERS: Readonly<Record<string, string>> = styledPageHeaders(STYLE);
 
 /** The reference page (`/api/docs`) and the OpenAPI document (`/api/openapi.json`) of {@link ROUTES}, naming `publicUrl` as the server. */
 export function mountApiReference(app: Hono, publicUrl: string): void {

@@ -3,8 +3,8 @@
  * and on AWS (a page with a stylesheet of its own, as the API reference, adds its hash to it).
  *
  * @example
- * c.res.headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
- * c.html(page, 200, { 'content-security-policy': policyAllowingStyle(STYLE) });
+ * for (const [name, value] of Object.entries(PAGE_HEADERS)) c.res.headers.set(name, value);
+ * c.html(page, 200, styledPageHeaders(STYLE));
  */
 import { createHash } from 'node:crypto';
 
@@ -21,7 +21,19 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** {@link CONTENT_SECURITY_POLICY} with one inline stylesheet, `style` (the text of its `<style>` element), allowed by its hash. */
-export function policyAllowingStyle(style: string): string {
-  return CONTENT_SECURITY_POLICY.replace("style-src 'self'", `style-src 'self' 'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+/** The headers every page is sent with: the policy, no framing, no full referrer to other sites. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+};
+
+/**
+ * {@link PAGE_HEADERS} of a page with one inline stylesheet, `style` (the text of its `<style>`
+ * element), which its policy allows by hash. A page sent with a policy of its own gets all of them
+ * from here: guardBrowserRequests (src/server/browser-guards.ts) leaves such a page alone.
+ */
+export function styledPageHeaders(style: string): Record<string, string> {
+  const policy = CONTENT_SECURITY_POLICY.replace("style-src 'self'", `style-src 'self' 'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+  return { ...PAGE_HEADERS, 'content-security-policy': policy };
 }

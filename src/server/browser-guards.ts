@@ -16,7 +16,7 @@
 import { isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { respond } from '../edge/api-app.js';
-import { CONTENT_SECURITY_POLICY } from '../edge/content-security-policy.js';
+import { PAGE_HEADERS } from '../edge/content-security-policy.js';
 import { problem } from '../leedz/functions/http.js';
 
 /** Lambda's API: every operation's path starts with its API version, a date. */
@@ -49,9 +49,7 @@ export function guardBrowserRequests(options: { publicUrl?: string }): Middlewar
       c.res.headers.set('x-content-type-options', 'nosniff');
     }
     if (/^text\/html/i.test(c.res.headers.get('content-type') ?? '') && !c.res.headers.has('content-security-policy')) {
-      c.res.headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
-      c.res.headers.set('x-frame-options', 'DENY');
-      c.res.headers.set('referrer-policy', 'same-origin');
+      for (const [name, value] of Object.entries(PAGE_HEADERS)) c.res.headers.set(name, value);
     }
   };
 }

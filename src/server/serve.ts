@@ -21,7 +21,7 @@ import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.
 import { createOperatorSessions, OPERATOR_COOKIE, OPERATOR_SESSION_TTL_MS } from '../runtime/operator-sessions.js';
 import type { GuardRefusal } from '../runtime/access.js';
 import { mountApiFallback, respond } from '../edge/api-app.js';
-import { policyAllowingStyle } from '../edge/content-security-policy.js';
+import { styledPageHeaders } from '../edge/content-security-policy.js';
 import { escapeHtml } from '../leedz/emails/layout.js';
 import { problem } from '../leedz/functions/http.js';
 import { isPayloadTooLarge, type Transport } from '../framework/transport.js';
@@ -306,8 +306,8 @@ function dataFolderStorage(dataDir: string): StorageView[] {
 
 /** The sign-in page's look: readable on a phone, its command wrapped rather than wider than the screen. */
 const SIGN_IN_STYLE = 'body{font-family:system-ui,sans-serif;line-height:1.5;margin:2rem auto;max-width:40rem;padding:0 1rem}pre{background:#f4f4f5;border-radius:6px;overflow-wrap:anywhere;padding:.75rem;white-space:pre-wrap}';
-/** Its policy: the site's, with that style allowed; and what guardBrowserRequests gives every page (it leaves a page that has its own policy alone). */
-const SIGN_IN_HEADERS = { 'content-security-policy': policyAllowingStyle(SIGN_IN_STYLE), 'x-frame-options': 'DENY', 'referrer-policy': 'same-origin' };
+/** Its headers: the site's, its policy allowing that style. */
+const SIGN_IN_HEADERS = styledPageHeaders(SIGN_IN_STYLE);
 
 /**
  * What `/console` shows without an operator session: the command that makes a new link names this
