@@ -25,7 +25,8 @@
  * const failure = pending.verify(sha256Hex(body));
  * if (failure) return reply(failure.status, { message: failure.message }, { 'x-amzn-ErrorType': failure.name });
  */
-import crypto, { createHash, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+import crypto, { createHash, createHmac, createSecretKey } from 'node:crypto';
+import { sameSecret } from '../framework/same-secret.js';
 
 /**
  * A request as it arrived, before any decoding: the signature covers the bytes on the wire.
@@ -518,12 +519,6 @@ function hmac(key: string | Buffer, data: string): Buffer {
 export const sha256Hex: (data: string | Uint8Array) => string =
   typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'hex') : (data) => createHash('sha256').update(data).digest('hex');
 
-/** Constant time, so that the time taken tells nothing about how much of a guess was right. */
-function sameSecret(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(given, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** RFC 3986 encoding, as SigV4 canonicalizes names and values: encodeURIComponent leaves `!'()*` bare; RFC 3986 (and SigV4) reserves them. */
 export function uriEncode(text: string): string {
