@@ -222,7 +222,12 @@ export class LeedzStack extends Stack {
       return fn;
     };
 
-    functions.forEach((fn) => lambdaOf(fn));
+    // Behind CloudFront, the API's functions see the viewer's address through the distribution's word, with its secret.
+    const originVerify = this.webSite?.originVerify.secretValue.unsafeUnwrap();
+    for (const spec of functions) {
+      const fn = lambdaOf(spec);
+      if (originVerify !== undefined) fn.addEnvironment(AWS_ENV.originVerify, originVerify);
+    }
     const failureQueues = new Map<string, Queue>();
     const controllerLambdas = new Map<string, LambdaFunction>();
     // A bulk lane's batches wait their turn at the account's sending rate (a fan-out to thousands takes

@@ -10,7 +10,11 @@
  * - on `/api/*`, the `leedz_session` cookie becomes `Authorization: Bearer …` when no such header
  *   came, because API Gateway's JWT authorizer reads a header, never a cookie. The header is part of
  *   the API behaviour's cache key (CloudFront forwards `Authorization` only then) and nothing there
- *   is cached unless the API says so.
+ *   is cached unless the API says so. The same function writes the viewer's address into
+ *   `x-leedz-viewer-ip` (over any value the viewer sent), and the distribution adds a secret of its
+ *   own to every request it sends the API ({@link WebSite.originVerify}): API Gateway sees only
+ *   CloudFront's address, and the API counts sign-ins per client by this one when the secret
+ *   vouches for it (src/lambda/viewer-address.ts).
  *
  * With a custom domain, the distribution answers to it with the given ACM certificate, and `url` is
  * its URL; the distribution's own `*.cloudfront.net` name still serves the same app, but the API
@@ -45,7 +49,9 @@ import {
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../src/lambda/viewer-address.js';
 import { SESSION_COOKIE } from '../src/leedz/functions/login.js';
 import { appPathsPattern } from '../src/server/app-paths.js';
 
@@ -92,6 +98,7 @@ export const SESSION_HEADER_FUNCTION = `function handler(event) {
   if (session && session.value && !request.headers.authorization) {
     request.headers.authorization = { value: 'Bearer ' + session.value };
   }
+  request.headers[${JSON.stringify(VIEWER_IP_HEADER)}] = { value: event.viewer.ip };
   return request;
 }`;
 
@@ -101,6 +108,12 @@ export class WebSite extends Construct {
   readonly url: string;
   /** The custom domain, when the distribution has one. */
   readonly domainName: string | undefined;
+  /**
+   * A generated secret the distribution sends the API with every request (`x-leedz-origin-verify`):
+   * the API Lambdas that are given it believe what the request says of its viewer. It guards no data;
+   * anyone who may read the distribution's settings may read it.
+   */
+  readonly originVerify: Secret;
 
   constructor(scope: Construct, id: string, props: WebSiteProps) {
     super(scope, id);
@@ -119,6 +132,10 @@ export class WebSite extends Construct {
     const files = S3BucketOrigin.withOriginAccessControl(bucket, { originAccessControl: access });
     // `https://abc.execute-api.region.amazonaws.com` → its host name.
     const apiDomain = Fn.select(2, Fn.split('/', props.api.apiEndpoint));
+    this.originVerify = new Secret(this, 'OriginVerify', {
+      description: 'CloudFront adds this to every request it sends the API, which then believes its word on the viewer’s address',
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+    });
 
     const apiCachePolicy = new CachePolicy(this, 'ApiCache', {
       comment: 'The Leedz API: the session header in the key (so that CloudFront forwards it); cached only when the API says so',
@@ -171,7 +188,8 @@ export class WebSite extends Construct {
           responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
         },
         '/api/*': {
-          origin: new HttpOrigin(apiDomain, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY }),
+          // A secretsmanager dynamic reference, resolved by CloudFormation at deploy: the template holds no value.
+          origin: new HttpOrigin(apiDomain, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY, customHeaders: { [ORIGIN_VERIFY_HEADER]: this.originVerify.secretValue.unsafeUnwrap() } }),
           viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
           allowedMethods: AllowedMethods.ALLOW_ALL,
           cachePolicy: apiCachePolicy,

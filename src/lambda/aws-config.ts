@@ -36,6 +36,11 @@ export const AWS_ENV = {
   adminEmail: 'LEEDZ_ADMIN_EMAIL',
   /** A controller's on-failure destination (an SQS queue or a function ARN), for the records of non-retriable errors. */
   onFailureDestination: 'LEEDZ_ON_FAILURE_DESTINATION',
+  /**
+   * Behind CloudFront: the secret CloudFront adds to every request it sends the API, which makes its
+   * word on the viewer's address believable (src/lambda/viewer-address.ts). Unset without a web site.
+   */
+  originVerify: 'LEEDZ_ORIGIN_VERIFY',
 } as const;
 
 export interface AwsConfig {
@@ -57,6 +62,7 @@ export interface AwsConfig {
   publicUrl: string;
   adminEmail: string;
   onFailureDestination?: string;
+  originVerify?: string;
 }
 
 export class AwsConfigError extends Error {
@@ -84,6 +90,8 @@ const schema = z.object({
   [AWS_ENV.publicUrl]: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
   [AWS_ENV.adminEmail]: z.email(),
   [AWS_ENV.onFailureDestination]: z.string().regex(/^arn:aws[a-zA-Z-]*:(sqs|lambda):/, 'must be the ARN of an SQS queue or a Lambda function').optional(),
+  // Long enough not to be guessed; Secrets Manager generates 32 characters.
+  [AWS_ENV.originVerify]: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 /** Validate the environment into an AwsConfig; every missing or malformed variable is named at once. */
@@ -114,5 +122,6 @@ export function resolveAwsConfig(env: Record<string, string | undefined>): AwsCo
     publicUrl: v[AWS_ENV.publicUrl],
     adminEmail: v[AWS_ENV.adminEmail],
     ...(v[AWS_ENV.onFailureDestination] === undefined ? {} : { onFailureDestination: v[AWS_ENV.onFailureDestination] }),
+    ...(v[AWS_ENV.originVerify] === undefined ? {} : { originVerify: v[AWS_ENV.originVerify] }),
   };
 }

@@ -31,7 +31,11 @@ export interface EntryPorts extends PortBuilders {
 export function httpEntry(create: (deps: MarketplaceDeps) => Deployable, ports: EntryPorts = {}): HttpHandler {
   const { config, deployable, transport } = build(create, ports);
   if (deployable.kind !== 'function') throw new Error(`${deployable.name} is a controller; its entry must use controllerEntry`);
-  return createHttpHandler(deployable, transport, cognitoSessions(config), { allowedOrigins: [new URL(config.publicUrl).origin], publicUrl: config.publicUrl });
+  return createHttpHandler(deployable, transport, cognitoSessions(config), {
+    allowedOrigins: [new URL(config.publicUrl).origin],
+    publicUrl: config.publicUrl,
+    ...(config.originVerify === undefined ? {} : { originSecret: config.originVerify }),
+  });
 }
 
 /**

@@ -22,6 +22,7 @@ import { API_FRONT_FUNCTION, ROUTES } from '../leedz/functions/routes.js';
 import type { Identity } from '../leedz/ports.js';
 import { invocationContextFromLambda } from './lambda-context.js';
 import { mountApiReference } from '../edge/api-reference.js';
+import { viewerAddress } from './viewer-address.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -35,13 +36,14 @@ export function createHttpHandler(
   fn: Deployable,
   transport: Transport,
   identity: Pick<Identity, 'verifySession'>,
-  options: { allowedOrigins?: readonly string[]; publicUrl?: string } = {},
+  options: { allowedOrigins?: readonly string[]; publicUrl?: string; originSecret?: string } = {},
 ): HttpHandler {
   const app = createApiApp({
     routes: ROUTES.filter((route) => route.function === fn.name),
     identity,
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
-    clientIp: (c) => (c.env as LambdaBindings).event.requestContext.http.sourceIp,
+    // Behind CloudFront, the viewer's address as CloudFront vouches for it; else the one API Gateway saw.
+    clientIp: (c) => viewerAddress((c.env as LambdaBindings).event, options.originSecret),
     // The edge's own lines (a session check that could not reach the identity provider) go to CloudWatch Logs.
     log: (line) => console.error(line),
     async call(_route, request, c) {

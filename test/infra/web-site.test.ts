@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { APP_PAGE_FUNCTION, APP_STATUS_FUNCTION, SESSION_HEADER_FUNCTION } from '../../infra/web-site.js';
 import { LeedzStack } from '../../infra/leedz-stack.js';
 import { AWS_ENV } from '../../src/lambda/aws-config.js';
+import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../../src/lambda/viewer-address.js';
 import { SESSION_COOKIE } from '../../src/leedz/functions/login.js';
 import { ROUTES } from '../../src/leedz/functions/routes.js';
 import { buildWebAssets, mountWebApp, writeWebSite } from '../../src/server/web-assets.js';
@@ -162,6 +163,23 @@ describe('the distribution', () => {
     template.hasOutput('SquareWebhookUrl', { Value: { 'Fn::Join': ['', ['https://', domain, route.path]] } });
   });
 
+  it('vouches for the viewer address with a generated secret that only the API behaviour and the API functions are given, and the template does not hold', () => {
+    const [secretId, secret] = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::SecretsManager::Secret' && id.startsWith('WebOriginVerify'))!;
+    expect(secret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 32, ExcludePunctuation: true });
+    const reference = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']] };
+    const [, distribution] = only('AWS::CloudFront::Distribution');
+    const origins = distribution.Properties.DistributionConfig.Origins as { Id: string; CustomOriginConfig?: object; OriginCustomHeaders?: unknown }[];
+    const api = origins.filter((origin) => origin.CustomOriginConfig !== undefined);
+    expect(api).toHaveLength(1);
+    expect(api[0]!.OriginCustomHeaders).toEqual([{ HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: reference }]);
+    // The bucket's origin is not told it (nor could S3 use it).
+    for (const origin of origins.filter((o) => o.CustomOriginConfig === undefined)) expect(origin.OriginCustomHeaders, origin.Id).toBeUndefined();
+    const lambdas = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName !== undefined);
+    const given = lambdas.filter((r) => r.Properties.Environment.Variables[AWS_ENV.originVerify] !== undefined);
+    expect(given.map((r) => r.Properties.FunctionName).sort()).toEqual([...new Set(ROUTES.map((route) => `Leedz-${route.function}`))].sort());
+    for (const lambda of given) expect(lambda.Properties.Environment.Variables[AWS_ENV.originVerify]).toEqual(reference);
+  });
+
   it('gets the assets (kept across deploys, cached for a year) before the page that names them (never cached stale)', () => {
     const deployments = Object.entries(resources).filter(([, r]) => r.Type === 'Custom::CDKBucketDeployment');
     expect(deployments).toHaveLength(2);
@@ -215,12 +233,22 @@ describe('the CloudFront Functions', () => {
 
   it('turn the session cookie into a bearer token for the JWT authorizer, never over a header that came', () => {
     const handler = cloudFrontFunction(SESSION_HEADER_FUNCTION);
-    const fromCookie = handler({ request: { uri: '/api/me', headers: {}, cookies: { [SESSION_COOKIE]: { value: 'jwt.abc' } } } });
+    const viewer = { ip: '203.0.113.7' };
+    const fromCookie = handler({ viewer, request: { uri: '/api/me', headers: {}, cookies: { [SESSION_COOKIE]: { value: 'jwt.abc' } } } });
     expect(fromCookie.headers.authorization).toEqual({ value: 'Bearer jwt.abc' });
-    const withHeader = handler({ request: { uri: '/api/me', headers: { authorization: { value: 'Bearer other' } }, cookies: { [SESSION_COOKIE]: { value: 'jwt.abc' } } } });
+    const withHeader = handler({ viewer, request: { uri: '/api/me', headers: { authorization: { value: 'Bearer other' } }, cookies: { [SESSION_COOKIE]: { value: 'jwt.abc' } } } });
     expect(withHeader.headers.authorization).toEqual({ value: 'Bearer other' });
-    const signedOut = handler({ request: { uri: '/api/trades', headers: {}, cookies: {} } });
+    const signedOut = handler({ viewer, request: { uri: '/api/trades', headers: {}, cookies: {} } });
     expect(signedOut.headers.authorization).toBeUndefined();
+  });
+
+  it("write the viewer's address for the API, over whatever address the viewer's request names", () => {
+    const handler = cloudFrontFunction(SESSION_HEADER_FUNCTION);
+    const forged = { [VIEWER_IP_HEADER]: { value: '198.51.100.1', multiValue: [{ value: '198.51.100.1' }, { value: '198.51.100.2' }] } };
+    for (const [ip, headers] of [['203.0.113.7', {}], ['2001:db8::7', forged]] as const) {
+      const request = handler({ viewer: { ip }, request: { uri: '/api/auth/login', headers: { ...headers }, cookies: {} } });
+      expect(request.headers[VIEWER_IP_HEADER], ip).toEqual({ value: ip });
+    }
   });
 });
 
