@@ -128,7 +128,7 @@ function entriesOf(metafile: Metafile): WebAssets['entries'] {
 }
 
 /** The rules the browser needs, from the domain modules (see web/shared/config.ts). */
-export function webConfig(): WebConfig {
+export function webConfig(options: { operationsConsole: boolean }): WebConfig {
   return {
     radiusMiles: RADIUS_MILES,
     maxSubscriptions: MAX_SUBSCRIPTIONS,
@@ -137,6 +137,7 @@ export function webConfig(): WebConfig {
     defaultVisibility: { ...DEFAULT_VISIBILITY },
     limits: { title: TITLE_MAX_LENGTH, text: TEXT_MAX_LENGTH, about: ABOUT_MAX_LENGTH, minPaidPriceCents: MIN_PAID_PRICE_CENTS, maxPriceCents: MAX_PRICE_CENTS },
     platformFeePercent: PLATFORM_FEE_PERCENT,
+    operationsConsole: options.operationsConsole,
   };
 }
 
@@ -146,7 +147,7 @@ export function webConfig(): WebConfig {
  * a failed build is logged and every page answers 500 with esbuild's message.
  */
 export function mountWebApp(app: Hono, assets: Promise<WebAssets>, log: (line: string) => void = () => {}): void {
-  const config = webConfig();
+  const config = webConfig({ operationsConsole: true });
   const pages = assets.then((built) => ({
     app: page(renderShell('app', 'The Leedz', built, config)),
     console: page(renderShell('console', 'Operations console · The Leedz', built, config)),
@@ -211,7 +212,8 @@ export async function writeWebSite(dir: string): Promise<{ files: number; bytes:
     writeFileSync(join(dir, 'assets', name), file.body);
     bytes += file.body.byteLength;
   }
-  const html = renderShell('app', 'The Leedz', built, webConfig());
+  // No console on AWS (it reads the local runtime): the app links to none.
+  const html = renderShell('app', 'The Leedz', built, webConfig({ operationsConsole: false }));
   writeFileSync(join(dir, 'index.html'), html);
   return { files: files + 1, bytes: bytes + Buffer.byteLength(html) };
 }

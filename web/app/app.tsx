@@ -7,6 +7,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import type { Trade } from '../../src/leedz/domain/trade.js';
 import type { SessionState, User } from '../../src/leedz/domain/user.js';
 import { api, messageOf, prefetch, SESSION_ENDED_EVENT } from '../shared/api.js';
+import { config } from '../shared/config.js';
 import { match, navigate, useLocation } from '../shared/router.js';
 import { filtersFor } from './calendar.js';
 import { searchPath } from './calendar-query.js';
@@ -217,7 +218,7 @@ export function App() {
         <nav aria-label="More">
           <a href="/stats">Stats</a>
           <a href="/api/docs">API</a>
-          <a href="/console">Operations console</a>
+          {config().operationsConsole && <a href="/console">Operations console</a>}
         </nav>
       </footer>
     </>

@@ -8,6 +8,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { User } from '../../src/leedz/domain/user.js';
 import { api, ApiError, messageOf } from '../shared/api.js';
+import { config } from '../shared/config.js';
 import { sentence } from '../shared/format.js';
 import { navigate } from '../shared/router.js';
 import { useSession } from './session.js';
@@ -81,9 +82,11 @@ function SignInForm({ intro, button = 'Email me a sign-in link' }: { intro: stri
           <p>
             A sign-in link is on its way to <strong>{sentTo}</strong>. It works once, for 15 minutes.
           </p>
-          <p class="small">
-            Running the Leedz on your own machine? The email is in the <a href="/console#outbox">operations console’s outbox</a>.
-          </p>
+          {config().operationsConsole && (
+            <p class="small">
+              Running the Leedz on your own machine? The email is in the <a href="/console#outbox">operations console’s outbox</a>.
+            </p>
+          )}
         </div>
       ) : (
         <p class="muted">{intro}</p>

@@ -16,6 +16,8 @@ export interface WebConfig {
   defaultVisibility: Visibility;
   limits: { title: number; text: number; about: number; minPaidPriceCents: number; maxPriceCents: number };
   platformFeePercent: number;
+  /** Whether this site serves the operations console (`/console`): the local server does, the site on AWS does not. */
+  operationsConsole: boolean;
 }
 
 let cached: WebConfig | undefined;
