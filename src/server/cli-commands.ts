@@ -157,7 +157,7 @@ const outbox = command({
   summary: 'list the emails the marketplace wrote (the local outbox), with their links',
   usage: `leedz outbox [--to EMAIL] [--kind KIND] [--limit N] [--json] [--endpoint URL] [--data DIR]
 
-  --to EMAIL   only emails to this address
+  --to EMAIL   only emails to this address (the whole of it, in any case)
   --kind KIND  one of ${EMAIL_KINDS.join(', ')}
   --limit N    at most N (default 20; 10,000 at most)
 
@@ -173,7 +173,11 @@ const outbox = command({
   async run({ values, positionals }) {
     noArguments('outbox', positionals);
     const query = new URLSearchParams({ limit: String(parseLimit(values.limit, 20)) });
-    if (values.to !== undefined) query.set('to', values.to);
+    if (values.to !== undefined) {
+      // The outbox matches the whole address (any case): a name alone would list nothing, and say only that.
+      if (!/^[^@\s]+@[^@\s]+$/.test(values.to)) throw new UsageError(`--to takes a whole email address, e.g. pat@example.com (got "${values.to}")`);
+      query.set('to', values.to);
+    }
     if (values.kind !== undefined) {
       if (!isEmailKind(values.kind)) {
         const near = closestKey(values.kind, EMAIL_KINDS);

@@ -112,6 +112,7 @@ describe('mistakes', () => {
     [['dlq', 'replay', '0'], /^leedz dlq replay: give a dead-letter id/],
     [['dlq', 'replay', '1', '--json'], /^leedz dlq replay: --json is an option of dlq list/],
     [['dlq', 'list', '--all'], /^leedz dlq list: --all is an option of dlq replay/],
+    [['outbox', '--to', 'pat'], /^leedz outbox: --to takes a whole email address, e\.g\. pat@example\.com \(got "pat"\)/],
     [['outbox', '--kind', 'magic_link'], /--kind must be one of new-leed, changed, withdrawn, receipt, sold, refund, report, taken-down, magic-link \(got "magic_link"\); did you mean magic-link\?/],
     [['invoke', 'placeOrder', '--paylod', '{}'], /^leedz invoke: unknown option --paylod; did you mean --payload\?/],
     [['dlq', 'replay', 'abc'], /^leedz dlq replay: give a dead-letter id/],
