@@ -64,6 +64,25 @@ describe.skipIf(skipChromium)('by keyboard, in a browser', () => {
     expect(await focused()).toMatchObject({ inTrades: false, inFilters: true });
   }, 60_000);
 
+  it("the marketplace's headings begin with its h1 and go down one level at a time; a trade's list, opened by its link, has the focus on its heading", async () => {
+    const page = kim.page;
+    const outline = () =>
+      page.evaluate(() => Array.from(document.querySelectorAll('main h1, main h2, main h3, main h4')).map((h) => `${h.tagName.toLowerCase()} ${h.textContent?.trim()}`));
+    const checkOutline = (headings: string[]) => {
+      expect(headings[0]).toBe('h1 Marketplace');
+      expect(headings.filter((h) => h.startsWith('h1 '))).toHaveLength(1);
+      for (let i = 1; i < headings.length; i++) expect(Number(headings[i]![1]) - Number(headings[i - 1]![1]), headings.join(' / ')).toBeLessThanOrEqual(1);
+    };
+    await page.goto(`${t.url}/?month=${month}`);
+    await page.locator('.calendar[data-ready="true"]').waitFor();
+    checkOutline(await outline());
+    await page.locator('.trades-column').getByRole('link', { name: /upcoming dj leedz/ }).click();
+    await visible(page.getByRole('heading', { name: 'Upcoming dj leedz' }));
+    await page.getByRole('cell', { name: 'Harvest dance DJ' }).waitFor();
+    expect(await focused()).toMatchObject({ id: 'list-title', text: 'Upcoming dj leedz' });
+    checkOutline(await outline());
+  }, 60_000);
+
   it('a leed closes with Escape, and the focus goes back to its link on the calendar', async () => {
     const page = kim.page;
     await page.goto(`${t.url}/?month=${month}`);

@@ -23,6 +23,8 @@ export function MarketplacePage({ selected, listTrade }: { selected?: { trade: s
 
   return (
     <div class={`market${selected ? ' has-detail' : ''}`}>
+      {/* The page's heading first: the Trades column's and the calendar's (or the list's) come under it. */}
+      <h1 class="visually-hidden">Marketplace</h1>
       {/* Past the trades column's boxes and links (one or two per trade) without tabbing through them. */}
       <a class="skip-link" href="#market-main">
         {listTrade === undefined ? 'Skip to the calendar' : 'Skip to the leedz'}
@@ -33,7 +35,6 @@ export function MarketplacePage({ selected, listTrade }: { selected?: { trade: s
           <TradeList trade={listTrade} />
         ) : (
           <>
-            <h1 class="visually-hidden">Marketplace</h1>
             {me === null ? (
               <div class="notice info">
                 <p>

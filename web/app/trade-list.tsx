@@ -48,9 +48,10 @@ export function TradeList({ trade }: { trade: string }) {
       <p class="back">
         <a href="/">← Back to the calendar</a>
       </p>
-      <h1 id="list-title">
+      {/* Focused on arrival, as a page's h1 is: the page's h1 (Marketplace) comes before the Trades column. */}
+      <h2 id="list-title" data-focus-on-navigate>
         <span class="swatch big" style={{ background: tradeColor(trade, trades) }} aria-hidden="true" /> Upcoming {trade} leedz
-      </h1>
+      </h2>
       {state === 'error' && (
         <div class="notice error" role="alert">
           Could not load the leedz: {error}
