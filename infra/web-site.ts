@@ -98,6 +98,8 @@ export const SESSION_HEADER_FUNCTION = `function handler(event) {
   if (session && session.value && !request.headers.authorization) {
     request.headers.authorization = { value: 'Bearer ' + session.value };
   }
+  // Deleted first: a header the viewer sent twice comes with a multiValue list, which setting value alone would keep.
+  delete request.headers[${JSON.stringify(VIEWER_IP_HEADER)}];
   request.headers[${JSON.stringify(VIEWER_IP_HEADER)}] = { value: event.viewer.ip };
   return request;
 }`;

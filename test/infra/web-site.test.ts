@@ -247,7 +247,8 @@ describe('the CloudFront Functions', () => {
     const forged = { [VIEWER_IP_HEADER]: { value: '198.51.100.1', multiValue: [{ value: '198.51.100.1' }, { value: '198.51.100.2' }] } };
     for (const [ip, headers] of [['203.0.113.7', {}], ['2001:db8::7', forged]] as const) {
       const request = handler({ viewer: { ip }, request: { uri: '/api/auth/login', headers: { ...headers }, cookies: {} } });
-      expect(request.headers[VIEWER_IP_HEADER], ip).toEqual({ value: ip });
+      // Exactly this: no multiValue left of the viewer's own.
+      expect(request.headers[VIEWER_IP_HEADER], ip).toStrictEqual({ value: ip });
     }
   });
 });

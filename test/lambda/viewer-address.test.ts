@@ -118,4 +118,12 @@ describe('sign-in behind CloudFront', () => {
     for (let i = 0; i < perClient; i++) expect(await status(forged(`198.51.100.${i}`, `forged${i}@example.com`))).toBe(202);
     expect(await status(forged('198.51.100.200', 'forged-more@example.com'))).toBe(429);
   });
+
+  it("counts an IPv6 viewer by its /64 network: another address of the same network is the same client, another network is not", async () => {
+    const login = createHttpHandler(m.deployable('login'), recordingTransport(), m.deps.identity, { originSecret: SECRET });
+    const status = async (event: APIGatewayProxyEventV2) => (await login(event, lambdaContext('login'))).statusCode;
+    for (let i = 0; i < perClient; i++) expect(await status(signInFrom(`2001:db8:1:2::${(i + 1).toString(16)}`, `v6-${i}@example.com`))).toBe(202);
+    expect(await status(signInFrom('2001:db8:1:2:ffff:ffff:ffff:ffff', 'v6-more@example.com'))).toBe(429);
+    expect(await status(signInFrom('2001:db8:1:3::1', 'v6-neighbour@example.com'))).toBe(202);
+  });
 });

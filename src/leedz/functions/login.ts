@@ -10,6 +10,7 @@ import { errorLine } from '../../framework/errors.js';
 import { invoke, prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
 import type { MarketplaceDeps } from '../deps.js';
+import { clientKey } from './client-address.js';
 import { mailboxOf } from '../domain/user.js';
 import { bodyOf } from '../domain/validation.js';
 import { ConflictError } from '../ports.js';
@@ -38,10 +39,10 @@ export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
       if (!body.ok) return body.result;
       const { email } = body.value;
       // Counted in the store, so the limit holds across restarts and, on AWS, across containers: per
-      // mailbox (so `a+1@x` does not buy a fresh budget) and per client address.
+      // mailbox (so `a+1@x` does not buy a fresh budget) and per client address (an IPv6 client's /64 network).
       const now = deps.now().toISOString();
       const perMailbox = await deps.store.countRequest(`login:mailbox:${mailboxOf(email)}`, WINDOW_MS, now);
-      const perClient = request.sourceIp === undefined ? 0 : await deps.store.countRequest(`login:client:${request.sourceIp}`, WINDOW_MS, now);
+      const perClient = request.sourceIp === undefined ? 0 : await deps.store.countRequest(`login:client:${clientKey(request.sourceIp)}`, WINDOW_MS, now);
       if (perMailbox > deps.settings.loginRequestsPer15Minutes || perClient > deps.settings.loginRequestsPerClientPer15Minutes) {
         const what = perMailbox > deps.settings.loginRequestsPer15Minutes ? 'this address' : 'this network address';
         return rateLimited(`too many sign-in links requested for ${what}`, WINDOW_MS, Date.parse(now));
