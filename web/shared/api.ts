@@ -7,6 +7,7 @@
  * try { await api.post('/api/leedz', body); } catch (e) { if (e instanceof ApiError) e.fieldMessage('title'); }
  */
 import type { FieldError } from '../../src/leedz/domain/validation.js';
+import { config } from './config.js';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -36,6 +37,18 @@ interface ErrorBody {
   fields?: { parameter: string; message: string }[];
 }
 
+/**
+ * What API Gateway and CloudFront answer themselves under `/api`, before any function runs, in their
+ * own shape (`{"message": "Unauthorized"}`, no `error`): its JWT authorizer refusing a session token
+ * that has expired, a throttled route, a function that failed or timed out. Read as the API's own
+ * codes, so that a page says on AWS what it says locally (`Unauthorized` alone told nobody to sign in again).
+ */
+const GATEWAY_ANSWERS: Partial<Record<number, { code: string; message?: string }>> = {
+  401: { code: 'UNAUTHENTICATED' },
+  429: { code: 'RATE_LIMITED', message: 'too many requests just now; wait a minute and try again' },
+  500: { code: 'UNAVAILABLE', message: 'the Leedz could not answer just now; try again in a moment' },
+};
+
 /** Dispatched on `window` when the API answers that the request had no session (a session that ended). */
 export const SESSION_ENDED_EVENT = 'leedz:session-ended';
 
@@ -49,7 +62,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   try {
     response = await fetch(path, init);
   } catch {
-    throw new ApiError(0, 'NETWORK', 'the server cannot be reached; check that it is running');
+    // Running it is the reader's own business only where the site serves the console (the local server).
+    throw new ApiError(0, 'NETWORK', config().operationsConsole ? 'the server cannot be reached; check that it is running' : 'the Leedz cannot be reached; check your connection and try again');
   }
   const text = await response.text();
   let data: unknown;
@@ -61,8 +75,9 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (!response.ok) {
     const failure = (data ?? {}) as ErrorBody;
     const fields = failure.error?.fields ?? failure.fields?.map((f) => ({ path: f.parameter, message: f.message })) ?? [];
-    const message = failure.error?.message ?? failure.message ?? `${response.status} ${response.statusText}`;
-    const code = failure.error?.code ?? String(response.status);
+    const gateway = failure.error === undefined && path.startsWith('/api/') ? GATEWAY_ANSWERS[response.status >= 500 ? 500 : response.status] : undefined;
+    const message = gateway?.message ?? failure.error?.message ?? failure.message ?? `${response.status} ${response.statusText}`;
+    const code = gateway?.code ?? failure.error?.code ?? String(response.status);
     // The page that shows someone signed in hears it (web/app/app.tsx), and says how to sign in again.
     if (code === 'UNAUTHENTICATED') window.dispatchEvent(new Event(SESSION_ENDED_EVENT));
     throw new ApiError(response.status, code, message, fields, data !== undefined);
