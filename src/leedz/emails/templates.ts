@@ -41,6 +41,11 @@ export function leedUrl(publicUrl: string, leed: Pick<Leed, 'trade' | 'id'>): st
   return `${publicUrl.replace(/\/+$/, '')}/leedz/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}`;
 }
 
+/** The receipt page of a bought leed: where a checkout returns the buyer to. */
+export function receiptUrl(publicUrl: string, leed: Pick<Leed, 'trade' | 'id'>): string {
+  return `${publicUrl.replace(/\/+$/, '')}/receipts/${encodeURIComponent(leed.trade)}/${encodeURIComponent(leed.id)}`;
+}
+
 /** A trade's page of upcoming leedz: where to look once a leed is gone. */
 function tradeUrl(publicUrl: string, trade: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/trades/${encodeURIComponent(trade)}`;
@@ -179,7 +184,7 @@ export function reportContent(input: { leed: Leed; reporter: { username: string;
     ],
     note: { title: 'Reason', text: reason },
     action: { label: 'View the leed', url: leedUrl(publicUrl, leed) },
-    footer: 'You get this email because this address receives the reports of the Leedz (ADMIN_EMAIL).',
+    footer: 'You get this email because this address is set to receive the reports of the Leedz (the admin email of its settings).',
   });
 }
 

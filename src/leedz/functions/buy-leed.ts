@@ -21,6 +21,7 @@ import { hasEnded } from '../domain/leed.js';
 import { formatClockInZone } from '../domain/time-zone.js';
 import { mailboxOf } from '../domain/user.js';
 import type { MarketplaceDeps } from '../deps.js';
+import { receiptUrl } from '../emails/templates.js';
 import { defineHttpFunction, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
 import { noContent, ok, problem, rateLimited } from './http.js';
 
@@ -67,7 +68,7 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
                 : 'this leed is no longer available';
           return problem('CONFLICT', why);
         }
-        return ok({ sold: true, receiptUrl: `${deps.settings.publicUrl}/receipts/${trade}/${id}` });
+        return ok({ sold: true, receiptUrl: receiptUrl(deps.settings.publicUrl, { trade, id }) });
       }
 
       const reservedUntil = addMinutes(now, deps.settings.checkoutMinutes);
@@ -117,7 +118,8 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
           seller: leed.creator,
           amount: leed.price,
           fee: platformFeeCents(leed.price),
-          returnUrl: `${deps.settings.publicUrl}/receipts/${trade}/${id}`,
+          // Escaped: a trade's name may hold a space, which a payment provider may refuse in a URL.
+          returnUrl: receiptUrl(deps.settings.publicUrl, { trade, id }),
         }));
       } catch (error) {
         // No way to pay, so no hold: other buyers must not wait 15 minutes for a provider's outage. A

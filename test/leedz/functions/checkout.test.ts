@@ -28,6 +28,8 @@ let marketplace: Marketplace;
 let clock: Date;
 /** When set, the payment provider refuses to create checkouts with this error. */
 let providerDown: Error | undefined;
+/** What the marketplace asked the payment provider for, each checkout. */
+let checkoutRequests: Parameters<MarketplaceDeps['payments']['createCheckout']>[0][];
 /** What the functions wrote to their invocation log. */
 let logged: string[];
 /** What the functions invoked directly (not through the outbox). */
@@ -40,11 +42,13 @@ beforeEach(async () => {
   payments = createLocalPayments({ db: store.db, baseUrl: PUBLIC_URL, webhookSecret: 'test-webhook-secret' });
   clock = new Date(at('2030-05-10T09:00'));
   providerDown = undefined;
+  checkoutRequests = [];
   logged = [];
   invoked = [];
   const failing: MarketplaceDeps['payments'] = {
     ...payments,
     async createCheckout(request) {
+      checkoutRequests.push(request);
       if (providerDown !== undefined) throw providerDown;
       return payments.createCheckout(request);
     },
@@ -82,6 +86,20 @@ function checkoutIdOf(checkoutUrl: string): string {
 }
 
 const minutesLater = (minutes: number) => new Date(clock.getTime() + minutes * 60_000);
+
+describe('where a checkout returns the buyer', () => {
+  it("is the leed's receipt page, its trade's name escaped (a space is no part of a URL), for a paid leed and a free one", async () => {
+    await store.addTrades([{ name: 'face painting' }]);
+    const paid = aLeed({ trade: 'face painting', creator: 'pat', price: 2_500 });
+    const free = aLeed({ trade: 'face painting', creator: 'pat', price: 0, title: 'Free face painting gig', start: at('2030-06-02T18:00') });
+    await store.insertLeed(paid, []);
+    await store.insertLeed(free, []);
+    expect((await call('buyLeed', { as: 'sam', params: { trade: paid.trade, id: paid.id } })).status).toBe(200);
+    expect(checkoutRequests.map((r) => r.returnUrl)).toEqual([`${PUBLIC_URL}/receipts/face%20painting/${paid.id}`]);
+    const claimed = await call('buyLeed', { as: 'sam', params: { trade: free.trade, id: free.id } });
+    expect(claimed.body).toMatchObject({ sold: true, receiptUrl: `${PUBLIC_URL}/receipts/face%20painting/${free.id}` });
+  });
+});
 
 describe('the price of a leed on hold', () => {
   it('a seller cannot change the price while a buyer checks out (409 naming price); other fields, and the same price, still change', async () => {
