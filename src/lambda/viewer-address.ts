@@ -36,4 +36,3 @@ export function viewerAddress(event: Pick<APIGatewayProxyEventV2, 'headers' | 'r
   if (proof === undefined || viewer === undefined || !sameSecret(originSecret, proof)) return seen;
   return isIP(viewer) === 0 ? seen : viewer;
 }
-
