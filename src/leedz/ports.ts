@@ -57,7 +57,20 @@ export type SaleResult =
    * checkout its buyer cancelled, or whose hold ran out, after someone else took the leed on hold;
    * refund it).
    */
-  | { ok: false; reason: 'not-found' | 'not-active' | 'already-sold' | 'duplicate-payment' | 'wrong-amount' | 'held-by-another'; leed?: Leed };
+  | { ok: false; reason: 'duplicate-payment' | SaleRefusal; leed?: Leed };
+
+/** Why a payment is not a sale, and goes back to its payer (every refusal but a payment delivered again). */
+export type SaleRefusal = 'not-found' | 'not-active' | 'already-sold' | 'wrong-amount' | 'held-by-another';
+
+/** A payment refused as a sale, kept so that it stays refused (see {@link Store.refusePayment}). */
+export interface PaymentRefusal {
+  trade: string;
+  id: string;
+  paymentId: string;
+  reason: SaleRefusal;
+  /** When it was refused (ISO 8601). */
+  at: string;
+}
 
 /** A sale to record: a paid webhook or a free claim. */
 export interface Sale {
@@ -287,6 +300,15 @@ export interface Store {
    * one when no hold lasts, sells; the sale ends the hold.
    */
   recordSale(sale: Sale, outbox: OutboxMessage[]): Promise<SaleResult>;
+  /**
+   * Keep a payment's refusal before its money goes back: the same payment delivered again (providers
+   * deliver webhooks at least once, hours later too) is then refused by {@link recordSale} for the
+   * same reason, whatever the leed has become since (a hold ended, the price changed back), and
+   * never sells a leed whose money was returned. `sold` when this very payment sold the leed
+   * meanwhile (a delivery racing this one): nothing is kept, and the payment must not be refunded.
+   * The two are exclusive: a payment is sold or refused, never both.
+   */
+  refusePayment(refusal: PaymentRefusal): Promise<'refused' | 'sold'>;
   /**
    * The operator takes an active leed down (whoever posted it): it is deleted as its creator would
    * delete it, with the outbox. No such leed → {@link NotFoundError}, not active → {@link StateError}.

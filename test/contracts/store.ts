@@ -753,6 +753,48 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect(await pendingIds()).toEqual([`sold:${leed.id}`]);
       });
 
+      it('keeps a refused payment refused, for its reason, once the leed could be bought; another payment sells', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:15'), at('2030-05-10T09:00'));
+        const refused = await store.recordSale(sale(leed, { buyer: 'sam', paymentId: 'pay_sam', soldAt: at('2030-05-10T09:03') }), []);
+        expect(refused).toMatchObject({ ok: false, reason: 'held-by-another' });
+        expect(await store.refusePayment({ trade: 'dj', id: leed.id, paymentId: 'pay_sam', reason: 'held-by-another', at: at('2030-05-10T09:03') })).toBe('refused');
+        // Kept once: saying it again changes nothing.
+        expect(await store.refusePayment({ trade: 'dj', id: leed.id, paymentId: 'pay_sam', reason: 'held-by-another', at: at('2030-05-10T09:04') })).toBe('refused');
+        await store.releaseCheckout('dj', leed.id, 'lee');
+
+        const again = await store.recordSale(sale(leed, { buyer: 'sam', paymentId: 'pay_sam', soldAt: at('2030-05-10T09:05') }), [anOutboxMessage()]);
+
+        expect(again).toMatchObject({ ok: false, reason: 'held-by-another', leed: { status: 'active', buyer: null } });
+        expect(await store.getLeed('dj', leed.id)).toEqual(leed);
+        expect(await pendingIds()).toEqual([]);
+        const other = await store.recordSale(sale(leed, { buyer: 'sam', paymentId: 'pay_sam_2', soldAt: at('2030-05-10T09:06') }), []);
+        expect(other).toMatchObject({ ok: true, leed: { status: 'sold', buyer: 'sam' } });
+      });
+
+      it('keeps no refusal of the payment a leed was sold with: it is sold, and stays so', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+        await store.recordSale(sale(leed, { paymentId: 'pay_1' }), []);
+
+        expect(await store.refusePayment({ trade: 'dj', id: leed.id, paymentId: 'pay_1', reason: 'not-active', at: at('2030-05-10T09:01') })).toBe('sold');
+        expect(await store.recordSale(sale(leed, { paymentId: 'pay_1', soldAt: at('2030-05-10T09:02') }), [])).toMatchObject({ ok: false, reason: 'duplicate-payment' });
+      });
+
+      it('lets one payment be sold or refused, never both, when the two race', async () => {
+        for (let round = 0; round < 5; round++) {
+          const leed = aLeed({ start: at(`2030-06-0${round + 1}T18:00`), end: at(`2030-06-0${round + 1}T20:00`) });
+          await store.insertLeed(leed, []);
+          const [sold, kept] = await Promise.all([
+            store.recordSale(sale(leed, { paymentId: `pay_race_${round}` }), []),
+            store.refusePayment({ trade: 'dj', id: leed.id, paymentId: `pay_race_${round}`, reason: 'held-by-another', at: at('2030-05-10T09:00') }),
+          ]);
+          expect(sold.ok && kept === 'refused', `round ${round}`).toBe(false);
+          expect((await store.getLeed('dj', leed.id))?.status).toBe(sold.ok ? 'sold' : 'active');
+        }
+      });
+
       it("sells to the holder's own payment while their hold lasts, and the hold goes with the sale", async () => {
         const leed = aLeed();
         await store.insertLeed(leed, []);

@@ -11,7 +11,7 @@ import { MIGRATIONS } from '../../src/adapters/store/sqlite/migrations.js';
 export function asBeforeRekeying(db: Database.Database): number {
   const rekeying = MIGRATIONS.findIndex((migration) => typeof migration === 'function');
   // The migrations after the re-keying, undone (ALTER TABLE … ADD COLUMN would fail on a second run).
-  db.exec('DROP INDEX leedz_ending; ALTER TABLE leedz DROP COLUMN end_counted;');
+  db.exec('DROP INDEX leedz_ending; ALTER TABLE leedz DROP COLUMN end_counted; DROP TABLE refused_payments;');
   db.pragma(`user_version = ${rekeying}`);
   return rekeying;
 }

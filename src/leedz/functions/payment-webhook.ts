@@ -5,7 +5,8 @@
  * once, on the condition that it is still active and not over, the amount paid is its price and no other buyer's
  * checkout hold lasts; a second payment for a sold leed, a payment of another amount, or one on an old
  * checkout while another buyer holds the leed, is refunded (answered 200 `{sold: false}` and logged),
- * and its payer is told why by email (`emailHelper.paymentRefunded`, once per payment).
+ * and its payer is told why by email (`emailHelper.paymentRefunded`, once per payment). A refused
+ * payment stays refused: delivered again once the leed could be bought, it is refused the same way.
  */
 import { invoke, prepare } from '../../framework/invoker.js';
 import type { Controllers } from '../controllers/controllers.js';
@@ -38,6 +39,11 @@ export function createPaymentWebhook(deps: MarketplaceDeps, controllers: Control
       if (sale.reason === 'duplicate-payment') return ok({ received: true, sold: true, duplicate: true });
       // Not a sale (sold already, no longer active, not the price, or on hold for another buyer): the
       // money goes back, and the provider gets a 200 all the same, or it would deliver it again and again.
+      // The refusal is kept first: this payment delivered again (hours later too) is refused again, and
+      // never sells a leed that has become free to buy since, with money already returned.
+      const kept = await deps.store.refusePayment({ trade, id, paymentId: payment.paymentId, reason: sale.reason, at: soldAt });
+      // A delivery of the same payment sold the leed meanwhile: it stays sold, and the money stays.
+      if (kept === 'sold') return ok({ received: true, sold: true, duplicate: true });
       await deps.payments.refund(payment.paymentId, payment.amount);
       const why = sale.reason === 'wrong-amount' ? `paid ${payment.amount} cents but the price is ${sale.leed?.price} cents` : sale.reason === 'held-by-another' ? await heldBy(trade, id, soldAt) : sale.reason;
       ctx.log(`paymentWebhook: ${trade}/${id}: payment ${payment.paymentId} by ${payment.buyer} refunded, not a sale: ${why}`);

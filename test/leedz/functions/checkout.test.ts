@@ -91,7 +91,7 @@ describe('where a checkout returns the buyer', () => {
   it("is the leed's receipt page, its trade's name escaped (a space is no part of a URL), for a paid leed and a free one", async () => {
     await store.addTrades([{ name: 'face painting' }]);
     const paid = aLeed({ trade: 'face painting', creator: 'pat', price: 2_500 });
-    const free = aLeed({ trade: 'face painting', creator: 'pat', price: 0, title: 'Free face painting gig', start: at('2030-06-02T18:00') });
+    const free = aLeed({ trade: 'face painting', creator: 'pat', price: 0, title: 'Free face painting gig', start: at('2030-06-02T18:00'), end: at('2030-06-02T20:00') });
     await store.insertLeed(paid, []);
     await store.insertLeed(free, []);
     expect((await call('buyLeed', { as: 'sam', params: { trade: paid.trade, id: paid.id } })).status).toBe(200);
@@ -181,6 +181,43 @@ describe('a payment on a cancelled checkout', () => {
     expect(invoked).toHaveLength(1);
     expect(await store.getLeed('dj', leed.id)).toMatchObject({ status: 'sold', buyer: 'lee' });
     expect(payments.getCheckout(checkoutIdOf(carols.body.checkoutUrl))?.status).toBe('paid');
+  });
+});
+
+describe('a refunded payment delivered again', () => {
+  // Providers deliver a webhook at least once, hours later too; the local checkout sends it again when Pay is pressed again.
+  it('stays refused once the leed could be bought (the other hold gone): no sale on money returned', async () => {
+    const sams = await checkout('sam');
+    expect((await call('cancelCheckout', { as: 'sam', params: params() })).status).toBe(204);
+    clock = minutesLater(1);
+    expect((await checkout('lee')).status).toBe(200);
+    clock = minutesLater(1);
+    expect((await pay(sams.body.checkoutUrl)).body).toMatchObject({ sold: false, refunded: true, reason: 'held-by-another' });
+    expect((await call('cancelCheckout', { as: 'lee', params: params() })).status).toBe(204);
+
+    clock = minutesLater(1);
+    const again = await pay(sams.body.checkoutUrl);
+
+    expect(again.body).toEqual({ received: true, sold: false, refunded: true, reason: 'held-by-another' });
+    expect(await store.getLeed('dj', leed.id)).toMatchObject({ status: 'active', buyer: null });
+    expect(payments.getCheckout(checkoutIdOf(sams.body.checkoutUrl))?.status).toBe('refunded');
+    expect(await store.pendingOutbox(10)).toEqual([]);
+    // One email, whatever the deliveries: its key is the payment's.
+    expect(new Set(invoked.map(({ payload }) => (payload._meta as { idempotencyKey: string }).idempotencyKey)).size).toBe(1);
+    // Another vendor can still buy it.
+    const lees = await checkout('lee');
+    expect((await pay(lees.body.checkoutUrl)).body).toEqual({ received: true, sold: true });
+  });
+
+  it('stays refused once the price is back to what it paid', async () => {
+    const sams = await checkout('sam');
+    expect((await call('cancelCheckout', { as: 'sam', params: params() })).status).toBe(204);
+    expect((await edit('pat', { price: 3_000 })).status).toBe(200);
+    expect((await pay(sams.body.checkoutUrl)).body).toMatchObject({ sold: false, reason: 'wrong-amount' });
+    expect((await edit('pat', { price: 2_500 })).status).toBe(200);
+
+    expect((await pay(sams.body.checkoutUrl)).body).toMatchObject({ sold: false, refunded: true, reason: 'wrong-amount' });
+    expect(await store.getLeed('dj', leed.id)).toMatchObject({ status: 'active', price: 2_500, buyer: null });
   });
 });
 

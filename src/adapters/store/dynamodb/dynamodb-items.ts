@@ -12,7 +12,7 @@ import type { GeoPoint } from '../../../leedz/domain/geo.js';
 import type { Leed, LeedStatus, Visibility } from '../../../leedz/domain/leed.js';
 import type { Trade } from '../../../leedz/domain/trade.js';
 import type { RadiusMiles, User } from '../../../leedz/domain/user.js';
-import type { Report, Stats, StatsEvent, StoredOutboxMessage, Subscriber } from '../../../leedz/ports.js';
+import type { Report, SaleRefusal, Stats, StatsEvent, StoredOutboxMessage, Subscriber } from '../../../leedz/ports.js';
 
 /** The primary key of an item. */
 export interface ItemKey {
@@ -70,6 +70,8 @@ export const keyOf = {
   subscription: (trade: string, username: string): ItemKey => ({ PK: `TRADE#${trade}`, SK: `SUB#${username}` }),
   leed: (id: string): ItemKey => ({ PK: `LEED#${id}`, SK: 'LEED' }),
   reservation: (id: string): ItemKey => ({ PK: `LEED#${id}`, SK: 'RESERVATION' }),
+  /** A payment for a leed, beside it: sold with it, or refused (and refunded) for good; see {@link PaymentItem}. */
+  payment: (leedId: string, paymentId: string): ItemKey => ({ PK: `LEED#${leedId}`, SK: `PAYMENT#${paymentId}` }),
   /** Bookings of one trade at one place, and their lock; see {@link BookingItem}. */
   placePartition: (trade: string, placeKey: string): string => `PLACE#${trade}#${placeKey}`,
   placeLock: (trade: string, placeKey: string): ItemKey => ({ PK: `PLACE#${trade}#${placeKey}`, SK: 'LOCK' }),
@@ -403,6 +405,17 @@ export interface ReservationItem extends ItemKey {
   reservedUntil: string;
   untilMs: number;
   expiresAt: number;
+}
+
+/**
+ * A payment for a leed, beside it: `sold` (written with the sale) or `refused` (before its refund,
+ * with the reason). The two writes are conditional on each other's absence, so one payment is never
+ * both: a refused payment delivered again stays refused, and one that sold is never refunded.
+ */
+export interface PaymentItem extends ItemKey {
+  outcome: 'sold' | 'refused';
+  reason?: SaleRefusal;
+  at: string;
 }
 
 // ── stats ────────────────────────────────────────────────────────────────────────────────────────

@@ -45,6 +45,7 @@ import {
   leedItem,
   monthsBetween,
   type PlaceLockItem,
+  type PaymentItem,
   type ReservationItem,
   searchPartition,
   toMs,
@@ -164,10 +165,12 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     };
   }
 
-  function saleRefusal(item: LeedItem | undefined, sale: Sale): SaleResult | undefined {
+  function saleRefusal(item: LeedItem | undefined, sale: Sale, payment?: PaymentItem): SaleResult | undefined {
     if (item === undefined || item.trade !== sale.trade) return { ok: false, reason: 'not-found' };
     const leed = leedFromItem(item);
     if (item.paymentId === sale.paymentId && item.buyer === sale.buyer) return { ok: false, reason: 'duplicate-payment', leed };
+    // Refused before (and refunded): refused again, whatever the leed is now.
+    if (payment?.outcome === 'refused') return { ok: false, reason: payment.reason ?? 'not-active', leed };
     if (item.status === 'sold') return { ok: false, reason: 'already-sold', leed };
     // Over when the payment arrives (a checkout page left open past the gig): no longer for sale. The
     // revision in the sale's condition keeps the end as read.
@@ -492,8 +495,8 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
     async recordSale(sale: Sale, outbox): Promise<SaleResult> {
       const soldAt = canonicalInstant(sale.soldAt);
       return retrying('recordSale', async (): Promise<SaleResult | typeof AGAIN> => {
-        const current = await get<LeedItem>(keyOf.leed(sale.id));
-        const refusal = saleRefusal(current, sale);
+        const [current, payment] = await Promise.all([get<LeedItem>(keyOf.leed(sale.id)), get<PaymentItem>(keyOf.payment(sale.id, sale.paymentId))]);
+        const refusal = saleRefusal(current, sale, payment);
         if (refusal !== undefined || current === undefined) return refusal ?? { ok: false, reason: 'not-found' };
         const outcome = await transact([
           {
@@ -539,6 +542,19 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
           },
           // The buyer's list of their leedz points at it (listBoughtLeedz).
           { label: 'leed', item: { Put: { TableName, Item: { ...keyOf.boughtBy(sale.buyer, sale.id), leedId: sale.id } } } },
+          // The payment, sold: unless it was refused meanwhile (refusePayment), which then reads as refused.
+          {
+            label: 'payment',
+            item: {
+              Put: {
+                TableName,
+                Item: { ...keyOf.payment(sale.id, sale.paymentId), outcome: 'sold', at: soldAt } satisfies PaymentItem,
+                ConditionExpression: 'attribute_not_exists(PK) OR #outcome = :sold',
+                ExpressionAttributeNames: { '#outcome': 'outcome' },
+                ExpressionAttributeValues: { ':sold': 'sold' },
+              },
+            },
+          },
           ...outboxSteps(outbox),
         ]);
         if (outcome.committed) return { ok: true, leed: { ...leedFromItem(current), status: 'sold', buyer: sale.buyer, soldAt } };
@@ -547,8 +563,28 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
         // The leed's own refusal first (sold meanwhile, or changed: read again); only then the hold.
         if (lost !== undefined) return saleRefusal(lost.old as LeedItem | undefined, sale) ?? AGAIN;
         if (outcome.failed.some((f) => f.step.label === 'reservation')) return { ok: false, reason: 'held-by-another', leed: leedFromItem(current) };
+        // Refused meanwhile (the payment step): read again, which finds it so.
         return AGAIN;
       });
+    },
+
+    async refusePayment(refusal) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: { ...keyOf.payment(refusal.id, refusal.paymentId), outcome: 'refused', reason: refusal.reason, at: canonicalInstant(refusal.at) } satisfies PaymentItem,
+            // Not over a sale: a delivery racing this one sold the leed with this very payment.
+            ConditionExpression: 'attribute_not_exists(PK) OR #outcome = :refused',
+            ExpressionAttributeNames: { '#outcome': 'outcome' },
+            ExpressionAttributeValues: { ':refused': 'refused' },
+          }),
+        );
+        return 'refused';
+      } catch (error) {
+        if (isVendorError(error, ConditionalCheckFailedException)) return 'sold';
+        throw error;
+      }
     },
 
     ...users,

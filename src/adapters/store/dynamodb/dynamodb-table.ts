@@ -44,6 +44,7 @@ export type StepLabel =
   | 'booking'
   | 'lock'
   | 'reservation'
+  | 'payment'
   | 'applied'
   | 'counter'
   | 'report'

@@ -195,6 +195,14 @@ export const MIGRATIONS: readonly Migration[] = [
   // The leedz that ended before this migration are still counted, and come off at the first run.
   `ALTER TABLE leedz ADD COLUMN end_counted INTEGER NOT NULL DEFAULT 0 CHECK (end_counted IN (0, 1));
    CREATE INDEX leedz_ending ON leedz (end_ms) WHERE status = 'active' AND end_counted = 0;`,
+  // Payments refused as sales (and refunded): the same payment delivered again stays refused (refusePayment).
+  `CREATE TABLE refused_payments (
+     leed_id    TEXT NOT NULL,
+     payment_id TEXT NOT NULL,
+     reason     TEXT NOT NULL,
+     refused_at INTEGER NOT NULL,
+     PRIMARY KEY (leed_id, payment_id)
+   ) WITHOUT ROWID;`,
 ];
 
 function rekeyPlaces(db: Database.Database, { placeKeyOf }: MigrationContext): void {

@@ -197,6 +197,9 @@ export function prepareStatements(db: Database.Database) {
       UPDATE leedz SET status = 'sold', buyer = @buyer, sold_at = @sold_at, payment_id = @payment_id,
                        reserved_by = NULL, reserved_until = NULL
       WHERE id = @id AND status = 'active'`),
+    refusedPayment: db.prepare<[{ id: string; payment_id: string }], string>('SELECT reason FROM refused_payments WHERE leed_id = @id AND payment_id = @payment_id').pluck(),
+    refusePayment: db.prepare('INSERT OR IGNORE INTO refused_payments (leed_id, payment_id, reason, refused_at) VALUES (@id, @payment_id, @reason, @refused_at)'),
+    soldWith: db.prepare<[{ id: string; payment_id: string }], number>('SELECT 1 FROM leedz WHERE id = @id AND payment_id = @payment_id').pluck(),
     // bookkeeping and stats
     claimBookkeeping: db.prepare('INSERT INTO applied_bookkeeping (key, applied_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
     bumpStats: db.prepare(`

@@ -26,6 +26,7 @@ import {
   type OutboxMessage,
   type ReserveResult,
   type Sale,
+  type SaleRefusal,
   type SaleResult,
   StateError,
   type Store,
@@ -417,6 +418,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         if (row === undefined) return { ok: false, reason: 'not-found' };
         const leed = leedFromRow(row);
         if (row.payment_id === sale.paymentId && row.buyer === sale.buyer) return { ok: false, reason: 'duplicate-payment', leed };
+        // Refused before (and refunded): refused again, whatever the leed is now.
+        const refused = sql.refusedPayment.get({ id: sale.id, payment_id: sale.paymentId }) as SaleRefusal | undefined;
+        if (refused !== undefined) return { ok: false, reason: refused, leed };
         if (row.status === 'sold') return { ok: false, reason: 'already-sold', leed };
         // Over when the payment arrives (a checkout page left open past the gig): no longer for sale.
         if (row.status !== 'active' || hasEnded(leed, new Date(sale.soldAt))) return { ok: false, reason: 'not-active', leed };
@@ -428,6 +432,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         sql.markSold.run({ id: sale.id, buyer: sale.buyer, sold_at: toMs(sale.soldAt), payment_id: sale.paymentId });
         writeOutbox(outbox);
         return { ok: true, leed: storedLeed(sale.trade, sale.id) };
+      });
+    },
+
+    async refusePayment(refusal) {
+      return transact(() => {
+        if (sql.soldWith.get({ id: refusal.id, payment_id: refusal.paymentId }) !== undefined) return 'sold' as const;
+        sql.refusePayment.run({ id: refusal.id, payment_id: refusal.paymentId, reason: refusal.reason, refused_at: toMs(refusal.at) });
+        return 'refused' as const;
       });
     },
 
