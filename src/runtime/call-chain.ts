@@ -23,6 +23,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { InvokeStore } from '@aws/lambda-invoke-store';
+import type { Escape } from './process-guard.js';
 
 /** The invocation a call comes from. */
 export interface CallerLink {
@@ -32,10 +33,15 @@ export interface CallerLink {
 }
 
 export interface CallChain {
-  /** Run `fn` as invocation `link`: calls made inside it (in-process or by the AWS SDK) have it as parent. */
-  run<T>(link: CallerLink, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Run `fn` as invocation `link`: calls made inside it (in-process or by the AWS SDK) have it as
+   * parent, and what escapes it other than by its promise goes to `onEscape` (src/runtime/process-guard.ts).
+   */
+  run<T>(link: CallerLink, fn: () => Promise<T>, onEscape?: (escape: Escape) => void): Promise<T>;
   /** The running invocation in whose scope this is called, if any. */
   current(): CallerLink | undefined;
+  /** Hand an escape to the invocation in whose scope it happened; false when it happened outside every one. */
+  escape(escape: Escape): boolean;
   /** The running invocation an `X-Amzn-Trace-Id` header points at (its `Parent`), if it is still running. */
   fromTraceHeader(header: string | undefined): CallerLink | undefined;
   /** Resolves once the SDK's invoke store is ready (before the first handler runs). */
@@ -45,8 +51,14 @@ export interface CallChain {
 /** The invoke store's key for the X-Ray trace header (a registered symbol, as the Lambda runtime sets it). */
 const X_RAY_TRACE_ID = Symbol.for('_AWS_LAMBDA_X_RAY_TRACE_ID');
 
+/** What a handler's scope holds: its invocation, and where its escapes go. */
+interface Scope {
+  link: CallerLink;
+  onEscape: ((escape: Escape) => void) | undefined;
+}
+
 export function createCallChain(): CallChain {
-  const scope = new AsyncLocalStorage<CallerLink>();
+  const scope = new AsyncLocalStorage<Scope>();
   // Span ids: this chain's random half and a counter (a random draw per invocation cost more than the rest of this).
   const prefix = randomBytes(4).toString('hex');
   let spans = 0;
@@ -65,19 +77,25 @@ export function createCallChain(): CallChain {
   );
 
   return {
-    async run(link, fn) {
+    async run(link, fn, onEscape) {
       spans = (spans + 1) % 0x1_0000_0000;
       const span = `${prefix}${spans.toString(16).padStart(8, '0')}`;
       running.set(span, link);
       const header = traceHeader(link, span);
       try {
-        const inScope = () => scope.run(link, fn);
+        const inScope = () => scope.run({ link, onEscape }, fn);
         return await (invokeStore === undefined ? inScope() : invokeStore.run({ [X_RAY_TRACE_ID]: header }, inScope));
       } finally {
         running.delete(span);
       }
     },
-    current: () => scope.getStore(),
+    current: () => scope.getStore()?.link,
+    escape(escape) {
+      const running = scope.getStore();
+      if (running === undefined) return false;
+      running.onEscape?.(escape);
+      return true;
+    },
     fromTraceHeader(header) {
       const parent = header === undefined ? undefined : /(?:^|;)\s*Parent=([0-9a-f]{16})\s*(?:;|$)/.exec(header)?.[1];
       return parent === undefined ? undefined : running.get(parent);

@@ -17,6 +17,7 @@ import { TimeoutError, serializeError, type SerializedFunctionError } from '../f
 import { roundTripJson, stringifyJson } from '../framework/raw-json.js';
 import { InvokeError, type Transport } from '../framework/transport.js';
 import type { CallChain } from './call-chain.js';
+import { escapeError, type Escape } from './process-guard.js';
 
 /** Lambda's payload limits: 6 MB for synchronous invocations, 1 MB for Event (since 2025). */
 export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
@@ -48,7 +49,11 @@ export interface HandlerRun {
   log?: (line: string) => void;
 }
 
-/** Run a handler with its context and timeout. Never throws: resolves with the result or the error. */
+/**
+ * Run a handler with its context and timeout. Never throws: resolves with the result or the error,
+ * the error being also what escapes the handler other than by its promise (an exception thrown from a
+ * timer, a rejection nothing handles, `process.exit`: src/runtime/process-guard.ts).
+ */
 export async function runHandler(run: HandlerRun): Promise<{ result: unknown } | { error: unknown }> {
   const timeoutMs = run.timeoutSeconds * 1000;
   // Made when the handler first reads ctx.signal (or when the timeout aborts it): most never do, and
@@ -69,6 +74,7 @@ export async function runHandler(run: HandlerRun): Promise<{ result: unknown } |
     ...(run.log === undefined ? {} : { log: run.log }),
   });
   let timer: NodeJS.Timeout | undefined;
+  let ended = false;
   try {
     const link = { id: run.requestId, traceId: run.meta.traceId, hop: run.meta.hop };
     // The handler against its timeout, in one promise (a race of two made three more per invocation).
@@ -77,14 +83,26 @@ export async function runHandler(run: HandlerRun): Promise<{ result: unknown } |
         (controller ??= new AbortController()).abort();
         reject(new TimeoutError(run.requestId, timeoutMs));
       }, timeoutMs);
-      run.chain.run(link, () => run.deployable.handle(run.payload, ctx)).then(resolve, reject);
+      const onEscape = (escape: Escape) => {
+        const error = escapeError(escape, run.requestId);
+        // Code the handler left running after its end (a timed-out handler goes on in the
+        // background): its invocation has its outcome; the error is only logged.
+        if (ended) run.log?.(`after the invocation ended: ${describeEscape(error)}`);
+        else reject(error);
+      };
+      run.chain.run(link, () => run.deployable.handle(run.payload, ctx), onEscape).then(resolve, reject);
     });
     return { result };
   } catch (error) {
     return { error };
   } finally {
+    ended = true;
     clearTimeout(timer);
   }
+}
+
+function describeEscape(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**

@@ -27,6 +27,7 @@ import { createCallChain, type CallChain, type CallerLink } from './call-chain.j
 import { createCompletionRecorder } from './completions.js';
 import { createFunctionSettings } from './function-settings.js';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, decodeClientContext, runHandler } from './handler-run.js';
+import { guardProcess } from './process-guard.js';
 import { createInvocationLog, invocationRow, laneOf, whyNotReplayable, type InvocationLog } from './invocation-log.js';
 import { readMetrics } from './log-metrics.js';
 import { endSyncInvocation } from './sync-invocation.js';
@@ -69,6 +70,8 @@ export class LocalRuntime implements Transport {
   private readonly retention: Retention;
   private readonly intake: EventIntake;
   private readonly worker: Worker;
+  /** Ends the process guard (src/runtime/process-guard.ts) that gives a handler's escaped errors to its invocation. */
+  private readonly releaseGuard: () => void;
   private closed = false;
 
   constructor(options: RuntimeOptions) {
@@ -113,6 +116,7 @@ export class LocalRuntime implements Transport {
       onLog: (line) => this.onLog(line),
     });
     this.retention = createRetention({ log: this.log, db: this.db, settings: retentionSettings(options.retention), onLog: this.onLog, isClosed: () => this.closed });
+    this.releaseGuard = guardProcess((escape) => this.chain.escape(escape));
   }
 
   // ── registry (src/runtime/registry.ts) ────────────────────────────────────
@@ -325,6 +329,7 @@ export class LocalRuntime implements Transport {
     await this.stop();
     this.intake.flushNow();
     this.closed = true;
+    this.releaseGuard();
     this.db.close();
   }
 
