@@ -60,9 +60,12 @@ export function namesVersionOrAlias(qualifier: string): boolean {
   return QUALIFIER_FORM.test(qualifier);
 }
 
+/** The longest `FunctionName` Invoke takes, whatever its form. */
+export const MAX_FUNCTION_NAME = 170;
+
 /** Parse a FunctionName, or return undefined when it is none of Lambda's forms. */
 export function parseFunctionName(raw: string): ParsedFunctionName | undefined {
-  if (raw.length === 0 || raw.length > 170) return undefined;
+  if (raw.length === 0 || raw.length > MAX_FUNCTION_NAME) return undefined;
   const match = FULL_ARN.exec(raw) ?? PARTIAL_ARN.exec(raw) ?? PLAIN.exec(raw);
   if (match === null) return undefined;
   const parsed: ParsedFunctionName = { name: match[1]! };

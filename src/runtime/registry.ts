@@ -11,7 +11,7 @@
  */
 import type { Deployable, FunctionConfig } from '../framework/define.js';
 import { InvokeError } from '../framework/transport.js';
-import { FUNCTION_NAME_PATTERN, namesVersionOrAlias, parseFunctionName } from './function-name.js';
+import { FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME, namesVersionOrAlias, parseFunctionName } from './function-name.js';
 import type { EffectiveConfig, EventInvokeConfig, FunctionSettings } from './function-settings.js';
 
 export interface ResolvedFunction {
@@ -94,11 +94,10 @@ export function createRegistry(options: { settings: FunctionSettings; region: st
   function resolve(functionName: string): ResolvedFunction {
     const parsed = parseFunctionName(functionName);
     if (parsed === undefined) {
-      // Lambda checks the name against its pattern before looking it up (API_Invoke.html#API_Invoke_RequestSyntax).
-      throw new InvokeError(
-        'ValidationException',
-        `1 validation error detected: Value '${functionName}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${FUNCTION_NAME_PATTERN}`,
-      );
+      // Lambda checks the name against its length (1–170) and its pattern before looking it up
+      // (API_Invoke.html#API_Invoke_RequestSyntax); a name too long is told so, not that its form is wrong.
+      const broken = functionName.length > MAX_FUNCTION_NAME ? `Member must have length less than or equal to ${MAX_FUNCTION_NAME}` : `Member must satisfy regular expression pattern: ${FUNCTION_NAME_PATTERN}`;
+      throw new InvokeError('ValidationException', `1 validation error detected: Value '${functionName}' at 'functionName' failed to satisfy constraint: ${broken}`);
     }
     if (parsed.qualifier !== undefined && parsed.qualifier !== '$LATEST') {
       throw new InvokeError('ResourceNotFoundException', `Function not found: ${arnOf(parsed.name)}:${parsed.qualifier} (the local runtime has only $LATEST)`);
