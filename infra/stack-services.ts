@@ -27,13 +27,14 @@ import { IDEMPOTENCY_ACTIONS, SERVICE_USERS } from './lambda-specs.js';
 /**
  * The regions with Amazon Location's place indexes (Places API version 1), from
  * https://docs.aws.amazon.com/location/previous/developerguide/location-regions.html. If Location has
- * come to another region since, add it here.
+ * come to another region since, add it here. Not `us-gov-west-1`, though Location is there: the stack
+ * serves the app through CloudFront, which "is not available in the AWS GovCloud (US) partition"
+ * (https://docs.aws.amazon.com/solutions/latest/distributed-load-testing-on-aws/deploy-govcloud.html).
  */
 export const PLACE_INDEX_REGIONS = [
   'us-east-1', 'us-east-2', 'us-west-2', 'ca-central-1', 'sa-east-1',
   'eu-central-1', 'eu-west-1', 'eu-west-2', 'eu-south-2', 'eu-north-1',
   'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-5', 'ap-northeast-1',
-  'us-gov-west-1',
 ] as const;
 
 /** The marketplace's table (the store's table definition) and the idempotency records' table. */

@@ -30,3 +30,15 @@ it('synthesises a template (with the web site) with no CloudFormation validation
   const findings = report.pluginReports.flatMap((plugin) => plugin.violations.map((v) => `${plugin.pluginName} ${v.ruleName}: ${v.description}`));
   expect(findings).toEqual([]);
 }, 120_000);
+
+// CloudFormation takes at most 500 resources a stack
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html), and a
+// new HTTP function adds about nine (its Lambda, role, policy, log group, route, integration,
+// permission, alarm, …): past 450, a few more functions would make the stack undeployable, and it is
+// time to split it (nested stacks, or the web site in a stack of its own) before that happens.
+it('stays well within CloudFormation’s 500 resources a stack (at most 450)', () => {
+  const template = JSON.parse(readFileSync(join(out.path, 'Leedz.template.json'), 'utf8')) as { Resources: Record<string, unknown> };
+  const count = Object.keys(template.Resources).length;
+  expect(count).toBeGreaterThan(100);
+  expect(count, `${count} resources: split the stack before it reaches 500`).toBeLessThanOrEqual(450);
+});
