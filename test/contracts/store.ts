@@ -561,6 +561,19 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
 
         expect(await rejection(store.deleteLeed('dj', leed.id, 'pat', []))).toBeInstanceOf(StateError);
       });
+
+      // The messages' ids come from the leed (`deleted:<id>`, as the function writes them), so the
+      // racing delete that loses finds the message written too: it is told the leed is deleted.
+      it('deletes once when deletes race, each with the same message, and tells the others it is deleted', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        const results = await Promise.allSettled(Array.from({ length: 3 }, () => store.deleteLeed('dj', leed.id, 'pat', [anOutboxMessage({ id: `deleted:${leed.id}` })])));
+
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const result of results) if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(StateError);
+        expect(await pendingIds()).toEqual([`deleted:${leed.id}`]);
+      });
     });
 
     // ── checkout reservations ─────────────────────────────────────────────────────────────────────
@@ -705,6 +718,24 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(['already-sold']);
         const winner = (await store.getLeed('dj', leed.id))?.buyer;
         expect(await pendingIds()).toEqual([`sold:${winner}`]);
+      });
+
+      // As the webhook writes them, the messages of a sale are named by the leed (`receipts:<id>`,
+      // `sold:<id>`): the payment that loses the race finds them written by the winner too, and is
+      // refused as already sold, not failed (a failure left its money unrefunded).
+      it('sells to exactly one of racing payments whose messages have the same ids, and refuses the others as already sold', async () => {
+        const leed = aLeed();
+        await store.insertLeed(leed, []);
+
+        const results = await Promise.all(
+          ['sam', 'lee', 'kim'].map((buyer) =>
+            store.recordSale(sale(leed, { buyer, paymentId: `pay_${buyer}` }), [anOutboxMessage({ id: `receipts:${leed.id}` }), anOutboxMessage({ id: `sold:${leed.id}` })]),
+          ),
+        );
+
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(['already-sold', 'already-sold']);
+        expect((await pendingIds()).sort()).toEqual([`receipts:${leed.id}`, `sold:${leed.id}`]);
       });
 
       it('gives a free leed to one of two claimers with the same free payment id', async () => {

@@ -50,6 +50,9 @@ export type StepLabel =
   | 'report'
   | 'outbox';
 
+/** The steps {@link TableAccess.throwForCommonFailures} answers for; every other label is a write's own condition. */
+const COMMON_STEPS: ReadonlySet<StepLabel> = new Set(['outbox', 'trade', 'creator']);
+
 export interface Step {
   label: StepLabel;
   /** Which trade, user or message, for the error message and for bookkeeping's clamping. */
@@ -176,11 +179,16 @@ export function createTableAccess(doc: DynamoDBDocumentClient, TableName: string
 
   /**
    * The failures that every write shares: a duplicate outbox id (a fault of the caller) and a
-   * reference to a trade or user that does not exist.
+   * reference to a trade or user that does not exist. A duplicate outbox id beside the refusal of one
+   * of the write's own conditions is no fault: a message's id is derived from its change (the
+   * receipts of sale `l_1` are `receipts:l_1`), so a racing write of the same change that committed
+   * first wrote it too, and the caller answers for the refusal (the leed sold to another buyer), not
+   * with a 500.
    */
   function throwForCommonFailures(failed: FailedCondition[]): void {
+    const refusedOtherwise = failed.some(({ step }) => !COMMON_STEPS.has(step.label));
     for (const { step } of failed) {
-      if (step.label === 'outbox') throw new Error(`an outbox message with id ${step.detail} already exists`);
+      if (step.label === 'outbox' && !refusedOtherwise) throw new Error(`an outbox message with id ${step.detail} already exists`);
       if (step.label === 'trade') throw new NotFoundError(`no trade ${step.detail}`);
       if (step.label === 'creator') throw new NotFoundError(`no user ${step.detail}`);
     }
