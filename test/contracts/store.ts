@@ -1018,6 +1018,15 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect(await store.countRequest('a', HOUR, '2027-03-01T11:00:00.000Z')).toBe(1);
         expect(await store.countRequest('a', HOUR, '2027-03-01T11:10:00.000Z', 5)).toBe(6);
       });
+
+      it('reads the count without adding to it with a weight of 0', async () => {
+        const inWindow = '2027-03-01T10:05:00.000Z';
+        expect(await store.countRequest('never', HOUR, inWindow, 0)).toBe(0);
+        await store.countRequest('a', HOUR, inWindow);
+        expect(await store.countRequest('a', HOUR, inWindow, 0)).toBe(1);
+        expect(await store.countRequest('a', HOUR, inWindow, 0)).toBe(1);
+        expect(await store.countRequest('a', HOUR, inWindow)).toBe(2);
+      });
     });
 
     // ── the outbox ────────────────────────────────────────────────────────────────────────────────

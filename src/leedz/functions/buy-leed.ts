@@ -10,7 +10,8 @@
  * A hold keeps a leed from every other buyer, so new holds are counted per buyer: at most
  * {@link HOLDS_PER_LEED_PER_HOUR} of one leed in an hour (cancelling and checking out again must not
  * keep it for ever), and {@link HOLDS_PER_15_MINUTES} of any leedz in 15 minutes (one account must
- * not hold the whole marketplace). Past either, the hold just made goes again and the answer is 429.
+ * not hold the whole marketplace). At either, no new hold is made and the answer is 429; past it
+ * (checkouts of several leedz at once), the hold just made goes again.
  */
 import { addMinutes } from './time.js';
 import { errorLine } from '../../framework/errors.js';
@@ -71,6 +72,15 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
         return ok({ sold: true, receiptUrl: receiptUrl(deps.settings.publicUrl, { trade, id }) });
       }
 
+      // Past a limit already, no hold is made, so none is taken back: a hold made and then released
+      // again for the limit could be answered 200 meanwhile, with no hold behind it, to the same
+      // buyer's checkout racing this one (which found the hold and took it for its own). Checking out
+      // again during one's own hold is never refused.
+      const refused = await holdLimit(deps, caller.username, trade, id, now, 0);
+      if (refused !== undefined) {
+        const held = await deps.store.getCheckoutHold(trade, id, now.toISOString());
+        if (held?.buyer !== caller.username) return refused;
+      }
       const reservedUntil = addMinutes(now, deps.settings.checkoutMinutes);
       const reservation = await deps.store.reserveCheckout(trade, id, caller.username, reservedUntil.toISOString(), now.toISOString());
       if (!reservation.ok) {
@@ -90,17 +100,8 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
       }
       if (!reservation.alreadyHeld) {
         // Counted once the hold is made: checking out again during one's own hold takes no new one.
-        const at = now.toISOString();
-        const [ofLeed, ofAll] = await Promise.all([
-          deps.store.countRequest(`holds:${caller.username}:${trade}/${id}`, HOUR_MS, at),
-          deps.store.countRequest(`holds:${caller.username}`, QUARTER_MS, at),
-        ]);
-        const refusal =
-          ofLeed > HOLDS_PER_LEED_PER_HOUR
-            ? rateLimited(`you have started ${HOLDS_PER_LEED_PER_HOUR} checkouts of this leed in this hour, so other vendors get their turn`, HOUR_MS, now.getTime())
-            : ofAll > HOLDS_PER_15_MINUTES
-              ? rateLimited(`you have started ${HOLDS_PER_15_MINUTES} checkouts in 15 minutes, each keeping a leed from other vendors`, QUARTER_MS, now.getTime())
-              : undefined;
+        // Checkouts of other leedz racing this one may still pass the limit together: the last goes again.
+        const refusal = await holdLimit(deps, caller.username, trade, id, now, 1);
         if (refusal !== undefined) {
           await deps.store.releaseCheckout(trade, id, caller.username);
           return refusal;
@@ -131,6 +132,27 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
       return ok({ checkoutUrl, reservedUntil: reservation.reservedUntil });
     },
   });
+}
+
+/**
+ * The 429 for a buyer past a hold limit, counting `taken` new holds (1: the hold just made; 0: only
+ * read what the windows hold, and refuse at the limit, before a hold is made); undefined within both.
+ */
+async function holdLimit(deps: MarketplaceDeps, buyer: string, trade: string, id: string, now: Date, taken: 0 | 1) {
+  const at = now.toISOString();
+  const [ofLeed, ofAll] = await Promise.all([
+    deps.store.countRequest(`holds:${buyer}:${trade}/${id}`, HOUR_MS, at, taken),
+    deps.store.countRequest(`holds:${buyer}`, QUARTER_MS, at, taken),
+  ]);
+  // With the hold just made counted, its count may equal the limit; read before one is made, it may not.
+  const allowed = taken === 1 ? 0 : 1;
+  if (ofLeed + allowed > HOLDS_PER_LEED_PER_HOUR) {
+    return rateLimited(`you have started ${HOLDS_PER_LEED_PER_HOUR} checkouts of this leed in this hour, so other vendors get their turn`, HOUR_MS, now.getTime());
+  }
+  if (ofAll + allowed > HOLDS_PER_15_MINUTES) {
+    return rateLimited(`you have started ${HOLDS_PER_15_MINUTES} checkouts in 15 minutes, each keeping a leed from other vendors`, QUARTER_MS, now.getTime());
+  }
+  return undefined;
 }
 
 export function createCancelCheckout(deps: MarketplaceDeps) {

@@ -255,6 +255,36 @@ describe('checking out again', () => {
     expect((await checkout('lee')).status).toBe(200);
   });
 
+  // A race probe on DynamoDB found the third hold made, counted, and released again for the limit,
+  // while the same buyer's racing checkouts had found it and answered 200 with a checkout URL.
+  it('at the limit, checkouts of one leed racing each other are all refused (429), none answered with a hold that is gone', async () => {
+    const cancel = (as: string) => call('cancelCheckout', { as, params: params() });
+    for (let hold = 0; hold < 2; hold++) {
+      expect((await checkout('sam')).status).toBe(200);
+      expect((await cancel('sam')).status).toBe(204);
+      clock = minutesLater(1);
+    }
+
+    const racing = await Promise.all(Array.from({ length: 5 }, () => checkout('sam')));
+
+    expect(racing.map((answer) => answer.status)).toEqual([429, 429, 429, 429, 429]);
+    expect(await store.getCheckoutHold(leed.trade, leed.id, clock.toISOString())).toBeUndefined();
+    expect((await checkout('lee')).status).toBe(200);
+  });
+
+  it('within the limit, checkouts racing each other (a double click) take one hold between them, and count one', async () => {
+    const cancel = (as: string) => call('cancelCheckout', { as, params: params() });
+
+    const [first, second] = await Promise.all([checkout('sam'), checkout('sam')]);
+
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.body.reservedUntil).toBe(first.body.reservedUntil);
+    // One hold counted: after a cancel, a second one is still within the hour's two.
+    expect((await cancel('sam')).status).toBe(204);
+    clock = minutesLater(1);
+    expect((await checkout('sam')).status).toBe(200);
+  });
+
   it('one vendor takes at most 10 holds in 15 minutes: the 11th leed is not held (429), and stays free to buy', async () => {
     const others: Leed[] = [];
     for (let i = 0; i < 11; i++) {
