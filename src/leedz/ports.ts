@@ -216,6 +216,9 @@ export function newUserRecord(newUser: NewUser): User {
  * Errors: {@link ConflictError} for a double booking, {@link NotFoundError}, {@link ForbiddenError}
  * and {@link StateError} for rule violations the store checks atomically. Anything else is a fault.
  */
+/** A profile change as the store writes it: the validated fields, and the point the geocoder found for the zip. */
+export type UserChanges = ProfileChanges & { point?: GeoPoint | null };
+
 export interface Store {
   // trades
   listTrades(): Promise<Trade[]>;
@@ -234,8 +237,11 @@ export interface Store {
   /**
    * Apply a validated profile change (subscriptions replace the old list, in the given order); the
    * point comes from the geocoder (`null` clears it, absent keeps it). No such user → {@link NotFoundError}.
+   * A function is given the user as it is when the change is written, and again on every retry: a
+   * change relative to the profile (an unsubscribe drops one trade) never writes back a list read
+   * before a change that committed meanwhile.
    */
-  updateUser(username: string, changes: ProfileChanges & { point?: GeoPoint | null }): Promise<User>;
+  updateUser(username: string, changes: UserChanges | ((current: User) => UserChanges)): Promise<User>;
   /** Subscribers of a trade, ordered by username, after `cursor` (a username), at most `limit`. */
   listSubscribers(trade: string, cursor: string | null, limit: number): Promise<Subscriber[]>;
 

@@ -177,6 +177,20 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect(await rejection(store.updateUser('nobody', { about: 'x' }))).toBeInstanceOf(NotFoundError);
       });
 
+      // Two unsubscribe links clicked at once: each drops its trade from the list as it is when
+      // written, so neither writes back the trade the other dropped.
+      it('applies a change given as a function to the user as it is when written, so racing ones all take effect', async () => {
+        await store.updateUser('pat', { subscriptions: TRADES });
+
+        await Promise.all(['dj', 'magic'].map((dropped) => store.updateUser('pat', (current) => ({ subscriptions: current.subscriptions.filter((trade) => trade !== dropped) }))));
+
+        expect((await store.getUser('pat'))?.subscriptions).toEqual(['face painting']);
+        expect(await store.listSubscribers('dj', null, 10)).toEqual([]);
+        expect(await store.listSubscribers('magic', null, 10)).toEqual([]);
+        expect((await store.listSubscribers('face painting', null, 10)).map((s) => s.username)).toEqual(['pat']);
+        expect(await rejection(store.updateUser('nobody', () => ({ about: 'x' })))).toBeInstanceOf(NotFoundError);
+      });
+
       it('sets badges', async () => {
         await store.setBadges('pat', [0, 1, 2, 5]);
 

@@ -7,6 +7,7 @@ import { zipSchema } from '../domain/address.js';
 import type { GeoPoint } from '../domain/geo.js';
 import { validateProfilePatch, type SessionState } from '../domain/user.js';
 import type { MarketplaceDeps } from '../deps.js';
+import type { UserChanges } from '../ports.js';
 import type { FieldError } from '../domain/validation.js';
 import { authenticate, defineHttpFunction } from './define-http-function.js';
 import { invalid, notFound, ok, PRIVATE, unauthenticated } from './http.js';
@@ -60,7 +61,7 @@ export function createUpdateMe(deps: MarketplaceDeps) {
         if (unknown.length > 0) problems.push({ path: 'subscriptions', message: `names trades that do not exist: ${unknown.join(', ')}` });
       }
       if (!validation.ok || problems.length > 0) return invalid(problems);
-      const changes: Parameters<typeof deps.store.updateUser>[1] = { ...validation.value, ...(point === undefined ? {} : { point }) };
+      const changes: UserChanges = { ...validation.value, ...(point === undefined ? {} : { point }) };
       return ok(await deps.store.updateUser(caller.username, changes), PRIVATE);
     },
   });

@@ -49,7 +49,8 @@ export function createUnsubscribe(deps: MarketplaceDeps) {
       const user = await deps.store.getUser(subject.username);
       // Already unsubscribed, or no account any more: nothing is sent to them about this trade either way.
       if (user !== undefined && user.subscriptions.includes(subject.trade)) {
-        await deps.store.updateUser(user.username, { subscriptions: user.subscriptions.filter((trade) => trade !== subject.trade) });
+        // Dropped from the list as it is when written: another unsubscribe, or a profile change, may commit first.
+        await deps.store.updateUser(user.username, (current) => ({ subscriptions: current.subscriptions.filter((trade) => trade !== subject.trade) }));
       }
       return ok({ unsubscribed: true, trade: subject.trade }, NO_STORE);
     },

@@ -111,7 +111,7 @@ export function createDynamoDbUsers(table: TableAccess): Pick<Store, UserMethods
       return retrying('updateUser', async () => {
         const current = await get<UserItem>(keyOf.user(username));
         if (current === undefined) throw new NotFoundError(`no user ${username}`);
-        const { point, subscriptions, ...profile } = changes;
+        const { point, subscriptions, ...profile } = typeof changes === 'function' ? changes(userFromItem(current)) : changes;
         const next: UserItem = {
           ...current,
           ...definedOnly(profile),

@@ -229,7 +229,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         const row = sql.getUser.get(username);
         const current = readUser(row);
         if (row === undefined || current === undefined) throw new NotFoundError(`no user ${username}`);
-        const { point, subscriptions, ...profile } = changes;
+        const { point, subscriptions, ...profile } = typeof changes === 'function' ? changes(current) : changes;
         const next: User = { ...current, ...definedOnly(profile) };
         sql.updateProfile.run(userProfileParams(next, point === undefined ? pointOf(row.lat, row.lon) : point));
         if (subscriptions !== undefined) {
