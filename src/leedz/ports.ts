@@ -37,7 +37,8 @@ export interface StoredOutboxMessage extends OutboxMessage {
  * their hold is given back as it was (`reservedUntil` unchanged), not renewed.
  */
 export type ReserveResult =
-  | { ok: true; reservedUntil: string; alreadyHeld: boolean }
+  /** `price`: the leed's price when the hold was written, which the checkout charges (it cannot change while the hold lasts). */
+  | { ok: true; reservedUntil: string; alreadyHeld: boolean; price: number }
   | { ok: false; reason: 'not-found' | 'not-active' | 'reserved' | 'own-leed' };
 
 /** A buyer's hold on a leed while they check out (another buyer cannot start a checkout meanwhile). */
@@ -273,9 +274,11 @@ export interface Store {
   /**
    * Change an active leed of `creator`; no such leed → {@link NotFoundError}, not theirs →
    * {@link ForbiddenError}, not active → {@link StateError}; a conflict with another leed after the
-   * change → {@link ConflictError}. Resolves with the leed as stored after the change.
+   * change → {@link ConflictError}. With `now`, a new price while a buyer's checkout hold lasts at
+   * `now` → {@link HeldError}, decided with the write (a hold made meanwhile is seen). Resolves with
+   * the leed as stored after the change.
    */
-  updateLeed(trade: string, id: string, creator: string, changes: LeedChanges & Partial<Pick<Leed, 'point' | 'placeKey' | 'timeZone'>>, outbox: OutboxMessage[]): Promise<Leed>;
+  updateLeed(trade: string, id: string, creator: string, changes: LeedChanges & Partial<Pick<Leed, 'point' | 'placeKey' | 'timeZone'>>, outbox: OutboxMessage[], now?: string): Promise<Leed>;
   /** Mark an active, unsold leed of `creator` deleted (same errors as updateLeed). */
   deleteLeed(trade: string, id: string, creator: string, outbox: OutboxMessage[]): Promise<Leed>;
   /**
@@ -581,6 +584,16 @@ export class NotFoundError extends MarketplaceError {
 export class ForbiddenError extends MarketplaceError {
   constructor(message: string) {
     super('FORBIDDEN', message);
+  }
+}
+
+/** A new price for a leed a buyer is checking out, until `until` (their hold's end): 409. */
+export class HeldError extends MarketplaceError {
+  readonly until: string;
+
+  constructor(until: string) {
+    super('CONFLICT', `price cannot change while a buyer is checking out this leed (until ${until})`);
+    this.until = until;
   }
 }
 

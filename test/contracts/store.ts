@@ -17,9 +17,11 @@ import { previewLeed } from '../../src/leedz/domain/visibility.js';
 import {
   ConflictError,
   ForbiddenError,
+  HeldError,
   type LeedSearch,
   NEW_USER_RADIUS_MILES,
   NotFoundError,
+  type ReserveResult,
   type Sale,
   StateError,
   type Store,
@@ -600,7 +602,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         const leed = aLeed();
         await store.insertLeed(leed, []);
 
-        expect(await store.reserveCheckout('dj', leed.id, 'sam', in15, now)).toEqual({ ok: true, reservedUntil: in15, alreadyHeld: false });
+        expect(await store.reserveCheckout('dj', leed.id, 'sam', in15, now)).toEqual({ ok: true, reservedUntil: in15, alreadyHeld: false, price: leed.price });
         expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:20'), at('2030-05-10T09:05'))).toEqual({ ok: false, reason: 'reserved' });
       });
 
@@ -609,7 +611,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         await store.insertLeed(leed, []);
         await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
 
-        expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30'), alreadyHeld: false });
+        expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30'), alreadyHeld: false, price: leed.price });
         expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:31'), at('2030-05-10T09:16'))).toEqual({ ok: false, reason: 'reserved' });
       });
 
@@ -618,9 +620,47 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         await store.insertLeed(leed, []);
         await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
 
-        expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:20'), at('2030-05-10T09:05'))).toEqual({ ok: true, reservedUntil: in15, alreadyHeld: true });
+        expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:20'), at('2030-05-10T09:05'))).toEqual({ ok: true, reservedUntil: in15, alreadyHeld: true, price: leed.price });
         expect(await store.getCheckoutHold('dj', leed.id, at('2030-05-10T09:05'))).toEqual({ buyer: 'sam', until: in15 });
-        expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30'), alreadyHeld: false });
+        expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30'), alreadyHeld: false, price: leed.price });
+      });
+
+      it('refuses a new price while a hold lasts at the time given (HeldError, with its end), and takes the other fields', async () => {
+        const leed = aLeed({ price: 2_500 });
+        await store.insertLeed(leed, []);
+        await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
+
+        const refusal = await rejection(store.updateLeed('dj', leed.id, 'pat', { price: 3_000 }, [], at('2030-05-10T09:05')));
+        expect(refusal).toBeInstanceOf(HeldError);
+        expect((refusal as HeldError).until).toBe(in15);
+        expect((await store.getLeed('dj', leed.id))?.price).toBe(2_500);
+        expect((await store.updateLeed('dj', leed.id, 'pat', { title: 'Still a DJ gig', price: 2_500 }, [], at('2030-05-10T09:05'))).title).toBe('Still a DJ gig');
+        // Once the hold has run out, or without a time (no hold is looked at), the price changes.
+        expect((await store.updateLeed('dj', leed.id, 'pat', { price: 3_000 }, [], in15)).price).toBe(3_000);
+      });
+
+      // A race probe on DynamoDB found an edit and a checkout both answered 200: the hold made at the
+      // old price after the edit's check, and the payment refunded as the wrong amount.
+      it('makes a hold at the price as it is: a new price racing a checkout is refused, or the hold carries it', async () => {
+        for (let round = 0; round < 5; round++) {
+          const leed = aLeed({ price: 2_500, title: `Race ${round}`, location: `${round + 1} Race Street, Springfield, IL 62704`, placeKey: `${round + 1} race st 62704` });
+          await store.insertLeed(leed, []);
+
+          const [edited, held] = await Promise.allSettled([
+            store.updateLeed('dj', leed.id, 'pat', { price: 3_000 }, [], now),
+            store.reserveCheckout('dj', leed.id, 'sam', in15, now),
+          ]);
+
+          expect(held.status).toBe('fulfilled');
+          const reservation = (held as PromiseFulfilledResult<ReserveResult>).value;
+          if (!reservation.ok) throw new Error(`round ${round}: the hold was refused (${reservation.reason})`);
+          if (edited.status === 'fulfilled') expect(reservation.price).toBe(3_000);
+          else {
+            expect(edited.reason).toBeInstanceOf(HeldError);
+            expect(reservation.price).toBe(2_500);
+          }
+          expect((await store.getLeed('dj', leed.id))?.price).toBe(reservation.price);
+        }
       });
 
       it('gives the same buyer a new hold once theirs has run out, as anyone may take one then', async () => {
@@ -628,7 +668,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         await store.insertLeed(leed, []);
         await store.reserveCheckout('dj', leed.id, 'sam', in15, now);
 
-        expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30'), alreadyHeld: false });
+        expect(await store.reserveCheckout('dj', leed.id, 'sam', at('2030-05-10T09:30'), in15)).toEqual({ ok: true, reservedUntil: at('2030-05-10T09:30'), alreadyHeld: false, price: leed.price });
       });
 
       it('refuses the creator, a leed no longer active, and an unknown leed', async () => {
@@ -676,7 +716,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreFi
         expect(await store.releaseCheckout('dj', leed.id, 'sam')).toBe(true);
         expect(await store.getCheckoutHold('dj', leed.id, now)).toBeUndefined();
         expect(await store.releaseCheckout('dj', leed.id, 'sam')).toBe(false);
-        expect(await store.reserveCheckout('dj', leed.id, 'lee', in15, at('2030-05-10T09:01'))).toEqual({ ok: true, reservedUntil: in15, alreadyHeld: false });
+        expect(await store.reserveCheckout('dj', leed.id, 'lee', in15, at('2030-05-10T09:01'))).toEqual({ ok: true, reservedUntil: in15, alreadyHeld: false, price: leed.price });
         expect(await store.getLeed('dj', leed.id)).toEqual(leed);
       });
     });

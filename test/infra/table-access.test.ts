@@ -394,6 +394,8 @@ async function runScenario(): Promise<void> {
   // A new time at a place that has bookings: the conflict check queries them.
   const later = Date.now() + 30 * day + 3600_000;
   await call('editLeed', { caller: pat, params, body: { start: new Date(later).toISOString(), end: new Date(later + 3 * 3600_000).toISOString() } });
+  // A new price: written on the condition that no buyer's checkout hold lasts.
+  await call('editLeed', { caller: pat, params, body: { price: 3000 } });
   await call('reportLeed', { caller: sam, params, body: { reason: 'Looks like a duplicate' } });
   await drain();
   await call('buyLeed', { caller: sam, params });

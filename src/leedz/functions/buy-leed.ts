@@ -117,8 +117,9 @@ export function createBuyLeed(deps: MarketplaceDeps, controllers: Controllers) {
           title: leed.title,
           buyer: caller.username,
           seller: leed.creator,
-          amount: leed.price,
-          fee: platformFeeCents(leed.price),
+          // The price the hold was made at, which cannot change while it lasts (the leed read above may be older).
+          amount: reservation.price,
+          fee: platformFeeCents(reservation.price),
           // Escaped: a trade's name may hold a space, which a payment provider may refuse in a URL.
           returnUrl: receiptUrl(deps.settings.publicUrl, { trade, id }),
         }));

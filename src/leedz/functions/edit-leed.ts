@@ -13,14 +13,16 @@ import { hasEnded, validateLeedPatch } from '../domain/leed.js';
 import { formatClockInZone, formatGigTime } from '../domain/time-zone.js';
 import { firstPerPath } from '../domain/validation.js';
 import type { MarketplaceDeps } from '../deps.js';
+import { HeldError } from '../ports.js';
 import { defineHttpFunction, leedPlace, locate, outboxMessage, signedInCallerAndLeed } from './define-http-function.js';
 import { invalid, ok, PRIVATE, problem, storeProblem } from './http.js';
 import { chargeDoubleBooking, placementLimited } from './placement-limit.js';
 
 export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) {
   return defineHttpFunction('editLeed', {
-    // Moved to a place that has bookings: the store queries them (the conflict check).
-    table: ['get', 'query', 'put', 'update', 'delete'],
+    // Moved to a place that has bookings: the store queries them (the conflict check). A new price
+    // is written on the condition that no checkout hold lasts (a condition check).
+    table: ['get', 'query', 'put', 'update', 'delete', 'condition-check'],
     // The client's contact and the hidden fields are what a buyer pays for: never in the invocation
     // log, nor under a misspelt name the request is refused for (`clientemail`). A refusal's answer
     // names the fields it is about.
@@ -38,20 +40,6 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
       const validation = validateLeedPatch(request.body, current, deps.now(), located.place?.timeZone ?? current.timeZone);
       if (!validation.ok || located.problem !== undefined) {
         return invalid(firstPerPath([...(located.problem === undefined ? [] : [located.problem]), ...(validation.ok ? [] : validation.fields)]));
-      }
-      if (validation.value.price !== undefined && validation.value.price !== current.price) {
-        // A buyer checking out is paying this price: it stays until their hold ends. Only the price is
-        // held back, because it is all the checkout charges; the other fields reach the buyer as they
-        // are at the sale (the receipt), and holding them too would let any buyer's checkout block the
-        // seller's corrections. A price change racing a checkout past this check is still safe: the
-        // webhook sells only at the price as it is then, and refunds any other amount.
-        const hold = await deps.store.getCheckoutHold(trade, id, deps.now().toISOString());
-        if (hold !== undefined) {
-          const until = formatClockInZone(hold.until, current.timeZone);
-          return problem('CONFLICT', `price cannot change while a buyer is checking out this leed (until ${until}); the other fields can`, [
-            { path: 'price', message: `cannot change while a buyer is checking out this leed (until ${until}); the other fields can` },
-          ]);
-        }
       }
       const changes: Parameters<typeof deps.store.updateLeed>[3] = { ...validation.value };
       if (changes.location !== undefined) {
@@ -76,9 +64,20 @@ export function createEditLeed(deps: MarketplaceDeps, controllers: Controllers) 
           ]
         : [];
       try {
-        const updated = await deps.store.updateLeed(trade, id, caller.username, changes, news);
+        // A buyer checking out is paying this price: it stays until their hold ends, which the store
+        // decides with the write (a checkout racing this edit is seen). Only the price is held back,
+        // because it is all the checkout charges; the other fields reach the buyer as they are at the
+        // sale (the receipt), and holding them too would let any buyer's checkout block the seller's
+        // corrections.
+        const updated = await deps.store.updateLeed(trade, id, caller.username, changes, news, deps.now().toISOString());
         return ok({ ...updated, when: formatGigTime(updated.start, updated.end, updated.timeZone) }, PRIVATE);
       } catch (error) {
+        if (error instanceof HeldError) {
+          const until = formatClockInZone(error.until, current.timeZone);
+          return problem('CONFLICT', `price cannot change while a buyer is checking out this leed (until ${until}); the other fields can`, [
+            { path: 'price', message: `cannot change while a buyer is checking out this leed (until ${until}); the other fields can` },
+          ]);
+        }
         // The store's refusal, as the API answers it (ERROR_STATUS in http.ts).
         const refused = storeProblem(error);
         if (refused === undefined) throw error;

@@ -223,7 +223,7 @@ describe.skipIf(!hasJava)('DynamoDB store', () => {
       expect(await rawItem(keyOf.reservation(leed.id))).toBeDefined();
 
       expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2020-01-01T00:30'), at('2020-01-01T00:10'))).toEqual({ ok: false, reason: 'reserved' });
-      expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2020-01-01T00:30'), at('2020-01-01T00:15'))).toEqual({ ok: true, reservedUntil: at('2020-01-01T00:30'), alreadyHeld: false });
+      expect(await store.reserveCheckout('dj', leed.id, 'lee', at('2020-01-01T00:30'), at('2020-01-01T00:15'))).toEqual({ ok: true, reservedUntil: at('2020-01-01T00:30'), alreadyHeld: false, price: leed.price });
     });
 
     it('removes the reservation when the leed is sold', async () => {

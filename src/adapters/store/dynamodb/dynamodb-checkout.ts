@@ -41,12 +41,13 @@ export function createDynamoDbCheckout(
           {
             label: 'leed',
             item: {
+              // Still as read, so that the hold is made at the price read (a price edit meanwhile: read again).
               ConditionCheck: {
                 TableName,
                 Key: keyOf.leed(id),
-                ConditionExpression: '#status = :active',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':active': 'active' },
+                ConditionExpression: '#status = :active AND #revision = :revision',
+                ExpressionAttributeNames: { '#status': 'status', '#revision': 'revision' },
+                ExpressionAttributeValues: { ':active': 'active', ':revision': leed.revision },
               },
             },
           },
@@ -67,13 +68,13 @@ export function createDynamoDbCheckout(
             },
           },
         ]);
-        if (outcome.committed) return { ok: true, reservedUntil, alreadyHeld: false };
+        if (outcome.committed) return { ok: true, reservedUntil, alreadyHeld: false, price: leed.price };
         // Sold or deleted since the read (the next read says so), or a race: read again.
         if (outcome.failed.some((f) => f.step.label === 'leed')) return AGAIN;
         const held = outcome.failed.find((f) => f.step.label === 'reservation')?.old as ReservationItem | undefined;
         if (held === undefined) return AGAIN;
         // The buyer's own hold, given back as it is.
-        return held.buyer === buyer ? { ok: true, reservedUntil: held.reservedUntil, alreadyHeld: true } : { ok: false, reason: 'reserved' };
+        return held.buyer === buyer ? { ok: true, reservedUntil: held.reservedUntil, alreadyHeld: true, price: leed.price } : { ok: false, reason: 'reserved' };
       });
     },
 

@@ -23,6 +23,7 @@ import { previewLeed } from '../../../leedz/domain/visibility.js';
 import {
   ConflictError,
   ForbiddenError,
+  HeldError,
   type LeedSearch,
   NotFoundError,
   type OutboxMessage,
@@ -42,6 +43,7 @@ import {
   leedItem,
   monthsBetween,
   type PlaceLockItem,
+  type ReservationItem,
   searchPartition,
   toMs,
 } from './dynamodb-items.js';
@@ -314,11 +316,27 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
       return (await searchLeedz(search)).map((leed) => ({ ...previewLeed(leed), point: leed.point }));
     },
 
-    async updateLeed(trade, id, creator, changes, outbox) {
+    async updateLeed(trade, id, creator, changes, outbox, now) {
       return retrying('updateLeed', async () => {
         const current = await changeableLeed(trade, id, creator);
         const next = leedItem({ ...leedFromItem(current), ...definedOnly(changes) }, current.revision + 1);
         const steps: Step[] = [{ label: 'leed', item: { Put: { TableName, Item: next, ...unchangedSince(current) } } }];
+        if (now !== undefined && next.price !== current.price) {
+          // No hold that lasts at `now`: a checkout charges the price it was made at.
+          steps.push({
+            label: 'reservation',
+            item: {
+              ConditionCheck: {
+                TableName,
+                Key: keyOf.reservation(id),
+                ConditionExpression: 'attribute_not_exists(PK) OR #untilMs <= :now',
+                ExpressionAttributeNames: { '#untilMs': 'untilMs' },
+                ExpressionAttributeValues: { ':now': toMs(now) },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          });
+        }
         const moved = next.placeKey !== current.placeKey || next.startMs !== current.startMs || next.endMs !== current.endMs;
         if (moved) {
           // The same check as an insert, at the new place and time, ignoring the leed's own booking.
@@ -335,6 +353,8 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): Store {
         const outcome = await transact([...steps, ...outboxSteps(outbox)]);
         if (outcome.committed) return leedFromItem(next);
         throwForCommonFailures(outcome.failed);
+        const hold = outcome.failed.find((f) => f.step.label === 'reservation')?.old as ReservationItem | undefined;
+        if (hold !== undefined && !outcome.failed.some((f) => f.step.label === 'leed')) throw new HeldError(hold.reservedUntil);
         // The leed or the place changed since the read: read again (which also reports a sale or delete).
         return AGAIN;
       });

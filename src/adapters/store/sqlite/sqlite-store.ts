@@ -18,6 +18,7 @@ import type { User } from '../../../leedz/domain/user.js';
 import {
   type Bookkeeping,
   ConflictError,
+  HeldError,
   ForbiddenError,
   type LeedSearch,
   newUserRecord,
@@ -284,9 +285,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return versions;
     },
 
-    async updateLeed(trade, id, creator, changes, outbox) {
+    async updateLeed(trade, id, creator, changes, outbox, now) {
       return transact(() => {
-        const next: Leed = { ...changeableLeed(trade, id, creator), ...definedOnly(changes) };
+        const current = changeableLeed(trade, id, creator);
+        if (now !== undefined && changes.price !== undefined && changes.price !== current.price) {
+          const hold = sql.getHold.get({ trade, id });
+          if (hold?.reserved_until != null && hold.reserved_until > toMs(now)) throw new HeldError(toIso(hold.reserved_until));
+        }
+        const next: Leed = { ...current, ...definedOnly(changes) };
         assertNoConflict(next);
         sql.updateLeed.run(leedParams(next));
         writeOutbox(outbox);
@@ -313,10 +319,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         const heldUntil = row.reserved_by !== null && row.reserved_until !== null && row.reserved_until > toMs(now) ? row.reserved_until : undefined;
         if (heldUntil !== undefined && row.reserved_by !== buyer) return { ok: false, reason: 'reserved' };
         // The buyer's own hold is given back as it is: renewing it would let one buyer hold the leed forever.
-        if (heldUntil !== undefined) return { ok: true, reservedUntil: toIso(heldUntil), alreadyHeld: true };
+        if (heldUntil !== undefined) return { ok: true, reservedUntil: toIso(heldUntil), alreadyHeld: true, price: row.price };
         const untilMs = toMs(until);
         sql.reserve.run({ id, buyer, until: untilMs });
-        return { ok: true, reservedUntil: toIso(untilMs), alreadyHeld: false };
+        return { ok: true, reservedUntil: toIso(untilMs), alreadyHeld: false, price: row.price };
       });
     },
 
