@@ -14,7 +14,8 @@ export interface RawResponse {
   text: string;
 }
 
-export function rawRequest(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+/** `localAddress`: the address the request comes from (another loopback address is another client to the server). */
+export function rawRequest(url: string, init: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string } = {}): Promise<RawResponse> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const outgoing = request(
@@ -26,6 +27,7 @@ export function rawRequest(url: string, init: { method?: string; headers?: Recor
         headers: init.headers ?? {},
         // A fresh connection per request: nothing kept alive between tests.
         agent: false,
+        ...(init.localAddress === undefined ? {} : { localAddress: init.localAddress }),
       },
       (response) => {
         const chunks: Buffer[] = [];

@@ -10,6 +10,7 @@ import { DEFAULT_SETTINGS } from '../../src/leedz/deps.js';
 import { resolveServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
+import { rawRequest } from '../helpers/raw-http.js';
 
 const PER_MAILBOX = DEFAULT_SETTINGS.loginRequestsPer15Minutes;
 const PER_CLIENT = DEFAULT_SETTINGS.loginRequestsPerClientPer15Minutes;
@@ -28,10 +29,17 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function askForLink(url: string, email: string): Promise<{ status: number; retryAfter: string | null; message: string }> {
-  const response = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
-  const body = (await response.json()) as { error?: { message: string }; message?: string };
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), message: body.error?.message ?? body.message ?? '' };
+/** Ask for a sign-in link, from 127.0.0.1 or, with `from`, another loopback address (another client). */
+async function askForLink(url: string, email: string, from?: string): Promise<{ status: number; retryAfter: string | null; message: string }> {
+  const response = await rawRequest(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', host: new URL(url).host },
+    body: JSON.stringify({ email }),
+    ...(from === undefined ? {} : { localAddress: from }),
+  });
+  const body = JSON.parse(response.text) as { error?: { message: string }; message?: string };
+  const retryAfter = response.headers['retry-after'];
+  return { status: response.status, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, message: body.error?.message ?? body.message ?? '' };
 }
 
 function expectRateLimited(answer: Awaited<ReturnType<typeof askForLink>>, what: RegExp): void {
@@ -75,6 +83,15 @@ describe('sign-in links', () => {
     expectRateLimited(await askForLink(t.url, 'nobody-yet@example.com'), /network address/);
   });
 
+  // A security probe found a client past its own limit still spending other people's mailbox budgets:
+  // six refused requests for victim+spam@… locked victim@… out of signing in, from any address.
+  it("a client past its own limit spends no one's mailbox budget: the address it names still gets its links from elsewhere", async () => {
+    for (let i = 0; i < PER_MAILBOX + 1; i++) expectRateLimited(await askForLink(t.url, 'victim+spam@example.com'), /network address/);
+    sent += PER_MAILBOX + 1;
+
+    expect((await askForLink(t.url, 'victim@example.com', '127.0.0.2')).status).toBe(202);
+  });
+
   it('a client cannot claim another address: X-Forwarded-For buys no fresh budget', async () => {
     const response = await fetch(`${t.url}/api/auth/login`, {
       method: 'POST',
@@ -88,7 +105,7 @@ describe('sign-in links', () => {
     const config = resolveServerConfig({ PORT: '0', LEEDZ_DATA_DIR: t.dataDir, LEEDZ_SEED: 'false', LEEDZ_TIME_SCALE: '0.001' });
     await t.server.close();
     restarted = await startServer(config, { now });
-    expectRateLimited(await askForLink(restarted.url, 'ann+2@example.com'), /this address/);
+    expectRateLimited(await askForLink(restarted.url, 'ann+2@example.com', '127.0.0.3'), /this address/);
     expectRateLimited(await askForLink(restarted.url, 'fresh@example.com'), /network address/);
   });
 });

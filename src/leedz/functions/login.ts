@@ -40,12 +40,16 @@ export function createLogin(deps: MarketplaceDeps, controllers: Controllers) {
       const { email } = body.value;
       // Counted in the store, so the limit holds across restarts and, on AWS, across containers: per
       // mailbox (so `a+1@x` does not buy a fresh budget) and per client address (an IPv6 client's /64 network).
+      // The client first: a client past its own limit asks at no one's expense, so that it cannot spend
+      // other people's mailbox budgets (and lock them out of signing in) once it is refused itself.
       const now = deps.now().toISOString();
-      const perMailbox = await deps.store.countRequest(`login:mailbox:${mailboxOf(email)}`, WINDOW_MS, now);
       const perClient = request.sourceIp === undefined ? 0 : await deps.store.countRequest(`login:client:${clientKey(request.sourceIp)}`, WINDOW_MS, now);
-      if (perMailbox > deps.settings.loginRequestsPer15Minutes || perClient > deps.settings.loginRequestsPerClientPer15Minutes) {
-        const what = perMailbox > deps.settings.loginRequestsPer15Minutes ? 'this address' : 'this network address';
-        return rateLimited(`too many sign-in links requested for ${what}`, WINDOW_MS, Date.parse(now));
+      if (perClient > deps.settings.loginRequestsPerClientPer15Minutes) {
+        return rateLimited('too many sign-in links requested for this network address', WINDOW_MS, Date.parse(now));
+      }
+      const perMailbox = await deps.store.countRequest(`login:mailbox:${mailboxOf(email)}`, WINDOW_MS, now);
+      if (perMailbox > deps.settings.loginRequestsPer15Minutes) {
+        return rateLimited('too many sign-in links requested for this address', WINDOW_MS, Date.parse(now));
       }
       // The sign-in token is made by emailHelper when it sends the email: it never travels in an event.
       await invoke(ctx, controllers.emailHelper).magicLink.event({ email, request: ctx.awsRequestId });
