@@ -13,7 +13,8 @@
  * - a body over {@link MAX_BODY_BYTES}, cut off while it streams, and one that is not UTF-8, nests too
  *   deep, is not JSON or holds text that is not valid Unicode (a lone surrogate, `"\udc00"`);
  * - a query parameter or body field the route does not take (one without a `query` schema takes no
- *   parameter, one without a `body` schema no field), a parameter given twice, and a number in the
+ *   parameter, one without a `body` schema no field, and none takes a parameter its schema does not
+ *   name: a `?token=` never reaches the invocation log), a parameter given twice, and a number in the
  *   query that is not plain decimal (`0x10`, `1e3`);
  * - a session token is verified here, and the function is handed the caller's identity (as API
  *   Gateway's JWT authorizer hands claims), never the token.
@@ -28,7 +29,7 @@ import { nestsDeeperThan } from '../framework/json-depth.js';
 import { RawJson, stringifyJson } from '../framework/raw-json.js';
 import type { Caller, Identity } from '../leedz/ports.js';
 import type { FieldError } from '../leedz/domain/validation.js';
-import { FORWARDED_HEADERS, invalid, MAX_BODY_BYTES, problem, type HttpRequest, type HttpResult } from '../leedz/functions/http.js';
+import { FORWARDED_HEADERS, invalid, MAX_BODY_BYTES, parseWith, problem, type HttpRequest, type HttpResult } from '../leedz/functions/http.js';
 import { SESSION_COOKIE } from '../leedz/functions/login.js';
 import { ROUTES, type RouteSpec } from '../leedz/functions/routes.js';
 import { readAtMost } from '../runtime/read-body.js';
@@ -169,8 +170,10 @@ function numericParameters(query: z.ZodType | undefined): ReadonlyMap<string, st
  * The 400 of a query the route does not take, or undefined: any parameter of a route without a
  * `query` schema (its functions would not read it, and a caller would think `?status=sold` filtered),
  * a parameter given more than once (no operation takes repeats, and the first would silently win),
- * and a number that is not plain decimal. A parameter the schema does not name is its function's to
- * refuse: it names the one most likely meant.
+ * a number that is not plain decimal, and a parameter the schema does not name: the query is then
+ * refused as its function would refuse it (naming the parameter most likely meant, and whatever else
+ * is wrong), without running it, so such a parameter's value is never in the invocation log (a
+ * session token sent as `?token=` was).
  */
 function queryRefusal(sent: Record<string, string[]>, route: RouteSpec, numbers: ReadonlyMap<string, string>): HttpResult | undefined {
   const fields: FieldError[] = [];
@@ -179,7 +182,11 @@ function queryRefusal(sent: Record<string, string[]>, route: RouteSpec, numbers:
     else if (values.length > 1) fields.push({ path: name, message: `is given more than once (${values.length} times): send it once` });
     else if (numbers.has(name) && !PLAIN_DECIMAL.test(values[0] ?? '')) fields.push({ path: name, message: numbers.get(name)! });
   }
-  return fields.length === 0 ? undefined : invalid(fields);
+  if (fields.length > 0) return invalid(fields);
+  const known = route.query instanceof z.ZodObject ? Object.keys(route.query.shape as object) : [];
+  if (route.query === undefined || Object.keys(sent).every((name) => known.includes(name))) return undefined;
+  const refused = parseWith(route.query, Object.fromEntries(Object.entries(sent).map(([name, values]) => [name, values[0]])), 'parameter');
+  return refused.ok ? undefined : refused.result;
 }
 
 /**

@@ -215,6 +215,24 @@ describe('state-changing API requests', () => {
   });
 });
 
+// A security probe found a session token sent as a query parameter (`?token=`, `?access_token=`)
+// stored in the invocation log of the routes that take a query: the function refused it, but ran.
+describe('a session token sent in the query string', () => {
+  it.each([
+    ['/api/leedz?trades=caricatures&from=2030-01-01T00:00:00Z&to=2030-02-01T00:00:00Z&token=', 'token'],
+    ['/api/trades/caricatures/leedz?access_token=', 'access_token'],
+  ])('%s… is refused at the edge (400 naming it), and is nowhere in the invocation log', async (path, name) => {
+    const before = t.server.runtime.listInvocations({ limit: 10_000 }).length;
+
+    const response = await fetch(`${t.url}${path}${session}`);
+
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { fields: { path: string }[] } }).error.fields.map((f) => f.path)).toEqual([name]);
+    expect(t.server.runtime.listInvocations({ text: session.slice(0, 60) })).toEqual([]);
+    expect(t.server.runtime.listInvocations({ limit: 10_000 }).length).toBe(before);
+  });
+});
+
 describe('CORS', () => {
   it.each(['/api/leedz', '/local/invocations', '/2015-03-31/functions/login/invocations'])('a preflight from another origin to %s is granted nothing', async (path) => {
     const response = await fetch(`${t.url}${path}`, {
