@@ -163,8 +163,8 @@ function sigV4Request(c: Context): SigV4Request {
   };
 }
 
-/** A change made with the session cookie must come from a page of this server. */
-function fromOwnPage(c: Context): boolean {
+/** A change made with the session cookie must come from a page of this server (its `Origin`). */
+export function fromOwnPage(c: Context): boolean {
   const origin = c.req.header('origin');
   const host = c.req.header('host');
   if (origin === undefined || host === undefined) return false;

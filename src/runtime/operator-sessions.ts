@@ -28,6 +28,8 @@ export interface OperatorSessions {
   issueLink(): string;
   /** Spend a link token: the new session's id, or undefined when the token is unknown, used or expired. */
   redeemLink(token: string): string | undefined;
+  /** Whether a link is unspent and unexpired, without spending it (the sign-in page asks before its button spends it). */
+  linkIsOpen(token: string): boolean;
   /** Whether a session cookie's value is a live operator session. */
   verify(session: string | undefined): boolean;
   /** End a session (sign out). */
@@ -47,6 +49,7 @@ export function createOperatorSessions(db: Database.Database, now: () => number 
   // Spending a link is one statement, so two clicks on it open one session.
   const spend = db.prepare<[string, number], { hash: string }>("DELETE FROM operator_tokens WHERE hash = ? AND kind = 'link' AND expires_at > ? RETURNING hash");
   const live = db.prepare<[string, number], { hash: string }>("SELECT hash FROM operator_tokens WHERE hash = ? AND kind = 'session' AND expires_at > ?");
+  const open = db.prepare<[string, number], { hash: string }>("SELECT hash FROM operator_tokens WHERE hash = ? AND kind = 'link' AND expires_at > ?");
   const remove = db.prepare("DELETE FROM operator_tokens WHERE hash = ? AND kind = 'session'");
   const removeLinks = db.prepare("DELETE FROM operator_tokens WHERE kind = 'link'");
 
@@ -62,6 +65,9 @@ export function createOperatorSessions(db: Database.Database, now: () => number 
     redeemLink(token) {
       if (!TOKEN.test(token) || spend.get(sha256(token), now()) === undefined) return undefined;
       return issue('session', OPERATOR_SESSION_TTL_MS);
+    },
+    linkIsOpen(token) {
+      return TOKEN.test(token) && open.get(sha256(token), now()) !== undefined;
     },
     verify(session) {
       return session !== undefined && TOKEN.test(session) && live.get(sha256(session), now()) !== undefined;

@@ -19,7 +19,8 @@ import { createInvokeApi } from '../runtime/invoke-api.js';
 import { createInvokeListener, type InvokeListener } from '../runtime/invoke-listener.js';
 import { createLocalRuntime, type LocalRuntime } from '../runtime/local-runtime.js';
 import { createOperatorSessions, OPERATOR_COOKIE, OPERATOR_SESSION_TTL_MS } from '../runtime/operator-sessions.js';
-import type { GuardRefusal } from '../runtime/access.js';
+import { fromOwnPage, type GuardRefusal } from '../runtime/access.js';
+import { readAtMost } from '../runtime/read-body.js';
 import { mountApiFallback, respond } from '../edge/api-app.js';
 import { styledPageHeaders } from '../edge/content-security-policy.js';
 import { escapeHtml } from '../leedz/emails/layout.js';
@@ -145,16 +146,24 @@ async function startOnFolder(config: ServerConfig, options: StartOptions, awsPro
   // The dev outbox and the moderation endpoints are the marketplace's API: its error shape, refusals included.
   const operatorOnly = runtimeApi.access.requireSignatureOrOperator(apiRefusal);
   app.route('/', runtimeApi);
-  // The console's sign-in link: spend its token, set the operator's cookie, show the console without the token in the address.
+  // The console's sign-in link opens a page whose button spends it (a POST from that page): a GET or
+  // HEAD spends nothing, so a link preview, a mail or chat scanner or a prefetch that fetches the link
+  // does not take the operator's session (as the marketplace's magic link, confirmed by a POST).
   app.get('/console', async (c, next) => {
     const token = c.req.query('token');
     if (token === undefined) return next();
-    const session = operators.redeemLink(token);
-    if (session === undefined) {
-      // A browser signed in already (the banner's link opened again) just goes on to the console.
-      if (runtimeApi.access.isOperator(c)) return c.redirect('/console', 303);
-      return c.html(consoleSignInPage(config, ownUrl, 'This console link was used already, has expired, or is from before the server restarted.'), 401, SIGN_IN_HEADERS);
-    }
+    // A browser signed in already (the banner's link opened again) just goes on to the console.
+    if (runtimeApi.access.isOperator(c)) return c.redirect('/console', 303);
+    if (!operators.linkIsOpen(token)) return c.html(consoleSignInPage(config, ownUrl, LINK_SPENT), 401, SIGN_IN_HEADERS);
+    return c.html(consoleConfirmPage(token), 200, CONFIRM_HEADERS);
+  });
+  // The button: spend the link, set the operator's cookie, show the console without the token in the address.
+  app.post('/console', async (c) => {
+    if (!fromOwnPage(c)) return c.html(consoleSignInPage(config, ownUrl, 'A console link signs in only from its own page on this server.'), 403, SIGN_IN_HEADERS);
+    const bytes = await readAtMost(c.req.raw, 1024);
+    const token = bytes === undefined ? undefined : new URLSearchParams(new TextDecoder().decode(bytes)).get('token');
+    const session = token == null ? undefined : operators.redeemLink(token);
+    if (session === undefined) return c.html(consoleSignInPage(config, ownUrl, LINK_SPENT), 401, SIGN_IN_HEADERS);
     setCookie(c, OPERATOR_COOKIE, session, {
       path: '/',
       httpOnly: true,
@@ -308,6 +317,21 @@ function dataFolderStorage(dataDir: string): StorageView[] {
 const SIGN_IN_STYLE = 'body{font-family:system-ui,sans-serif;line-height:1.5;margin:2rem auto;max-width:40rem;padding:0 1rem}pre{background:#f4f4f5;border-radius:6px;overflow-wrap:anywhere;padding:.75rem;white-space:pre-wrap}';
 /** Its headers: the site's, its policy allowing that style. */
 const SIGN_IN_HEADERS = styledPageHeaders(SIGN_IN_STYLE);
+/**
+ * The page that holds an unspent link: not kept by any cache, its address (the token) sent to no other
+ * site. `same-origin`, not `no-referrer`: under that, a browser sends its button's POST with `Origin:
+ * null`, which the button's check refuses.
+ */
+const CONFIRM_HEADERS = { ...SIGN_IN_HEADERS, 'cache-control': 'no-store', 'referrer-policy': 'same-origin' };
+const LINK_SPENT = 'This console link was used already, has expired, or is from before the server restarted.';
+
+/** What an unspent console link opens: one button, which spends it. */
+function consoleConfirmPage(token: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Operations console · sign in</title><style>${SIGN_IN_STYLE}</style></head>
+<body><main><h1>Operations console</h1>
+<p>This link signs this browser in to the operations console of this server, once.</p>
+<form method="post" action="/console"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Sign in to the console</button></form></main></body></html>`;
+}
 
 /**
  * What `/console` shows without an operator session: the command that makes a new link names this

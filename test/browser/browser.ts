@@ -100,9 +100,16 @@ export async function signInThroughOutbox(page: Page, server: { url: string; ser
   return (await account.textContent()) ?? '';
 }
 
-/** Open a fresh console sign-in link (what `npm start` prints): this browser gets the operator's session. */
+/** Open a fresh console sign-in link (what `npm start` prints) and press its button: this browser gets the operator's session. */
 export async function signInAsOperator(page: Page, server: { url: string; server: { consoleUrl(): string } }): Promise<void> {
   await page.goto(server.server.consoleUrl());
+  // A browser signed in already goes on to the console (`/console`, the token gone from the address).
+  if (page.url() === `${server.url}/console`) return;
+  // The button's POST answers 303 when it signs in; a refusal is a page at the same address.
+  const signedIn = page.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/console');
+  await page.getByRole('button', { name: 'Sign in to the console' }).click();
+  const answer = await signedIn;
+  if (answer.status() !== 303) throw new Error(`the console's sign-in button was answered ${answer.status()}`);
   await page.waitForURL(`${server.url}/console`);
 }
 

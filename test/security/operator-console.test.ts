@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_COOKIE } from '../../src/runtime/operator-sessions.js';
 import { resolveServerConfig } from '../../src/server/config.js';
 import { startServer } from '../../src/server/serve.js';
+import { openConsoleLink } from '../helpers/console-link.js';
 import { runLeedz } from '../helpers/leedz-cli.js';
 import { startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -22,12 +23,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** Open a console link as a browser would (not following the redirect): the response and the session cookie it set. */
-async function openConsoleLink(link: string): Promise<{ response: Response; setCookie: string | undefined; cookie: string | undefined }> {
-  const response = await fetch(link, { redirect: 'manual' });
-  const setCookie = response.headers.getSetCookie().find((line) => line.startsWith(`${OPERATOR_COOKIE}=`));
-  return { response, setCookie, cookie: setCookie?.split(';')[0] };
-}
 
 /** A signed-in operator's cookie header (`leedz_operator=…`). */
 async function operatorCookie(): Promise<string> {
@@ -101,6 +96,33 @@ describe('the one-time console link', () => {
     expect(again.status).toBe(303);
     expect(again.headers.get('location')).toBe('/console');
     expect(again.headers.getSetCookie()).toEqual([]);
+  });
+
+  // A security probe opened a link with `curl -I` and became the operator: a link preview, a mail or
+  // chat scanner or a prefetch would too. Only the page's button, a POST from the page, spends it.
+  it('opened by GET or HEAD (a link preview, a scanner), it shows its button and spends nothing', async () => {
+    const link = t.server.consoleUrl();
+    const head = await fetch(link, { method: 'HEAD', redirect: 'manual' });
+    const page = await fetch(link, { redirect: 'manual' });
+    expect([head.status, page.status]).toEqual([200, 200]);
+    expect([...head.headers.getSetCookie(), ...page.headers.getSetCookie()]).toEqual([]);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('referrer-policy')).toBe('same-origin');
+    expect(await page.text()).toMatch(/<form method="post" action="\/console">[\s\S]*<button type="submit">Sign in to the console<\/button>/);
+
+    expect((await openConsoleLink(link)).cookie).toBeDefined();
+  });
+
+  it("its button works only from the console's own page: another origin, or none, is a 403 and spends nothing", async () => {
+    const link = t.server.consoleUrl();
+    const token = new URL(link).searchParams.get('token')!;
+    const post = (origin?: string) =>
+      fetch(`${t.url}/console`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(origin === undefined ? {} : { origin }) }, body: `token=${token}` });
+    for (const refused of [await post('https://evil.example'), await post()]) {
+      expect(refused.status).toBe(403);
+      expect(refused.headers.getSetCookie()).toEqual([]);
+    }
+    expect((await openConsoleLink(link)).cookie).toBeDefined();
   });
 
   it('a made-up token opens nothing', async () => {

@@ -18,6 +18,7 @@ import { resolveServerConfig } from '../../src/server/config.js';
 import { startServer } from '../../src/server/serve.js';
 import { signedFetch } from '../../src/server/signed-fetch.js';
 import { entriesUnder, filesContaining, tablesContaining } from '../helpers/data-folder.js';
+import { openConsoleLink } from '../helpers/console-link.js';
 import { newLeedBody, signInTokenOf, startTestServer, type TestServer } from '../helpers/marketplace-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -84,8 +85,8 @@ beforeAll(async () => {
 
   const link = new URL(t.server.consoleUrl());
   consoleToken = link.searchParams.get('token')!;
-  const opened = await fetch(link, { redirect: 'manual' });
-  operatorSession = /leedz_operator=([^;]+)/.exec(opened.headers.getSetCookie().join('\n'))![1]!;
+  const opened = await openConsoleLink(link.href);
+  operatorSession = /leedz_operator=([^;]+)/.exec(opened.setCookie!)![1]!;
   expect((await fetch(`${t.url}/local/invocations`, { headers: { cookie: `leedz_operator=${operatorSession}` } })).status).toBe(200);
   await t.settle();
 });

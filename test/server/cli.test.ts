@@ -18,6 +18,7 @@ import { resolveServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { claimDataFolder } from '../../src/server/server-address.js';
 import { REPO_ROOT } from '../helpers/leedz-cli.js';
+import { openConsoleLink } from '../helpers/console-link.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** Run `leedz …` in this process; what it printed, and its exit code. */
@@ -558,9 +559,9 @@ describe('against a running example server', () => {
     const result = await leedz('console-url', ...flags);
     const url = result.out.trim();
     expect(url).toMatch(new RegExp(`^${server.url}/console\\?token=[A-Za-z0-9_-]{43}$`));
-    const opened = await fetch(url, { redirect: 'manual' });
-    expect(opened.status).toBe(303);
-    expect(opened.headers.get('set-cookie')).toMatch(/^leedz_operator=/);
+    const opened = await openConsoleLink(url);
+    expect(opened.response.status).toBe(303);
+    expect(opened.setCookie).toMatch(/^leedz_operator=/);
   });
 
   it('credentials of another data folder are refused with a hint to pass this server’s folder', async () => {

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runLeedz } from '../helpers/leedz-cli.js';
+import { openConsoleLink } from '../helpers/console-link.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 let npm: ChildProcess | undefined;
@@ -113,14 +114,14 @@ describe('npm start', () => {
     // The banner's own console link signs the operator in, once: the console's JSON answers with its cookie.
     const printed = new RegExp(`console:\\s+(${url}/console\\?token=\\S+)`).exec(started)?.[1];
     expect(printed).toBeDefined();
-    const opened = await fetch(printed!, { redirect: 'manual' });
-    expect(opened.status).toBe(303);
-    const cookie = opened.headers.get('set-cookie')?.split(';')[0];
+    const opened = await openConsoleLink(printed!);
+    expect(opened.response.status).toBe(303);
+    const cookie = opened.cookie;
     expect(cookie).toBeDefined();
     const functions = await fetch(`${url}/local/functions`, { headers: { cookie: cookie! } });
     expect(functions.status).toBe(200);
     expect(((await functions.json()) as { name: string }[]).map((f) => f.name)).toContain('emailHelper');
-    expect((await fetch(printed!, { redirect: 'manual' })).headers.get('set-cookie')).toBeNull();
+    expect((await openConsoleLink(printed!)).response.status).toBe(401);
 
     // It says how to stop at once, should the running invocations take their time.
     const stopped = waitForOutput(npm, /the process that started the server is gone: finishing running invocations… \(Ctrl-C again stops at once: /, 15_000);
