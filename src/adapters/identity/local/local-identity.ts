@@ -51,8 +51,11 @@ CREATE INDEX IF NOT EXISTS login_tokens_expires_at ON login_tokens (expires_at);
  * An Identity on a local database and key file. Throws at creation when the key file cannot be
  * read or written, or when it is readable by group or others (fix it with `chmod 600`).
  *
- * Login tokens: 32 random bytes; only their SHA-256 is stored, so a copy of the database signs
- * no one in. Redeeming is one conditional UPDATE, so two clicks on one link sign in once.
+ * Login tokens: 32 random bytes; only their SHA-256 is stored in the tokens' table. The local
+ * server's dev outbox, in the same database, keeps each sign-in email as sent, link included, so a
+ * copy of the database (mode 600) can still sign in whoever has an unspent link in it, for that
+ * link's 15 minutes: on AWS the email goes out through SES and the table keeps the hash alone.
+ * Redeeming is one conditional UPDATE, so two clicks on one link sign in once.
  *
  * Sessions: `sub` is the email, `username` a claim when the user exists; `verifySession` pins the
  * algorithm, checks signature, issuer, audience and expiry, and answers undefined (never throws)
