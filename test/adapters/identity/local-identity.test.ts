@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
@@ -36,9 +36,15 @@ describe('local identity', () => {
     return importJWK(JSON.parse(readFileSync(join(keyDir, SESSION_KEY_FILE), 'utf8')) as JWK, 'ES256');
   }
 
+  /** The database's instance id, which every session carries (made with the identity's table). */
+  function instance(): string {
+    identity();
+    return (db.prepare('SELECT id FROM identity_instance').get() as { id: string }).id;
+  }
+
   function claims() {
     const iat = Math.floor(clock / 1000);
-    return new SignJWT({ username: 'ada' }).setSubject('ada@example.com').setIssuedAt(iat).setExpirationTime(iat + 3600);
+    return new SignJWT({ username: 'ada', instance: instance() }).setSubject('ada@example.com').setIssuedAt(iat).setExpirationTime(iat + 3600);
   }
 
   beforeEach(() => {
@@ -100,6 +106,7 @@ describe('local identity', () => {
       expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({
         sub: 'ada@example.com',
         username: 'ada',
+        instance: instance(),
         iss: 'leedz-local',
         aud: 'leedz-api',
         iat,
@@ -190,11 +197,26 @@ describe('local identity', () => {
         if (expires) jwt.setExpirationTime(exp);
         return jwt.sign(key);
       };
-      expect(await id.verifySession(await signed({ username: 'ada' }, 'ada@example.com', true))).toEqual({ email: 'ada@example.com', username: 'ada' });
-      expect(await id.verifySession(await signed({ username: 'ada' }, 'ada@example.com', false))).toBeUndefined();
-      expect(await id.verifySession(await signed({ username: 'ada' }, undefined, true))).toBeUndefined();
-      expect(await id.verifySession(await signed({ username: 42 }, 'ada@example.com', true))).toBeUndefined();
-      expect(await id.verifySession(await signed({ username: '' }, 'ada@example.com', true))).toBeUndefined();
+      const own = instance();
+      expect(await id.verifySession(await signed({ username: 'ada', instance: own }, 'ada@example.com', true))).toEqual({ email: 'ada@example.com', username: 'ada' });
+      expect(await id.verifySession(await signed({ username: 'ada', instance: own }, 'ada@example.com', false))).toBeUndefined();
+      expect(await id.verifySession(await signed({ username: 'ada', instance: own }, undefined, true))).toBeUndefined();
+      expect(await id.verifySession(await signed({ username: 42, instance: own }, 'ada@example.com', true))).toBeUndefined();
+      expect(await id.verifySession(await signed({ username: '', instance: own }, 'ada@example.com', true))).toBeUndefined();
+      expect(await id.verifySession(await signed({ username: 'ada' }, 'ada@example.com', true))).toBeUndefined();
+    });
+
+    // A security probe kept the key folder, started on a new database, and its old session acted as
+    // the newcomer who took the same username there.
+    it('a session of another database (deleted or replaced while the key file stayed) is refused', async () => {
+      const token = await identity().issueSession({ email: 'alice@example.com', username: 'alice' });
+      db.close();
+      rmSync(join(dir.path, 'leedz.db'));
+      db = new Database(join(dir.path, 'leedz.db'));
+
+      expect(await identity().verifySession(token)).toBeUndefined();
+      const fresh = await identity().issueSession({ email: 'alice@newcomer.test', username: 'alice' });
+      expect(await identity().verifySession(fresh)).toEqual({ email: 'alice@newcomer.test', username: 'alice' });
     });
   });
 });

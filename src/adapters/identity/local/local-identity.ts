@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS login_tokens (
   used_at    INTEGER
 );
 CREATE INDEX IF NOT EXISTS login_tokens_expires_at ON login_tokens (expires_at);
+CREATE TABLE IF NOT EXISTS identity_instance (
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  id  TEXT NOT NULL
+);
 `;
 
 /**
@@ -57,9 +61,11 @@ CREATE INDEX IF NOT EXISTS login_tokens_expires_at ON login_tokens (expires_at);
  * link's 15 minutes: on AWS the email goes out through SES and the table keeps the hash alone.
  * Redeeming is one conditional UPDATE, so two clicks on one link sign in once.
  *
- * Sessions: `sub` is the email, `username` a claim when the user exists; `verifySession` pins the
- * algorithm, checks signature, issuer, audience and expiry, and answers undefined (never throws)
- * for anything else.
+ * Sessions: `sub` is the email, `username` a claim when the user exists, and `instance` the
+ * database's own random id, made with it: a session of a database that was deleted or replaced
+ * (while the key file stayed) opens nothing in the new one, where its username may be someone else's.
+ * `verifySession` pins the algorithm, checks signature, issuer, audience, instance and expiry, and
+ * answers undefined (never throws) for anything else.
  *
  * @example
  * const identity = createLocalIdentity({ db, keyDir: join(dataDir, 'keys') });
@@ -73,6 +79,8 @@ export function createLocalIdentity(options: LocalIdentityOptions): Identity {
   const key = loadOrCreateSessionKey(options.keyDir);
 
   db.exec(SCHEMA);
+  db.prepare('INSERT OR IGNORE INTO identity_instance (one, id) VALUES (1, ?)').run(randomBytes(16).toString('base64url'));
+  const instance = (db.prepare('SELECT id FROM identity_instance').get() as { id: string }).id;
   const insertToken = db.prepare('INSERT INTO login_tokens (hash, email, expires_at) VALUES (?, ?, ?)');
   // Expired tokens (used or not) can never be redeemed; dropping them keeps the table small.
   const deleteExpired = db.prepare('DELETE FROM login_tokens WHERE expires_at <= ?');
@@ -99,7 +107,7 @@ export function createLocalIdentity(options: LocalIdentityOptions): Identity {
 
     async issueSession(caller: Caller) {
       const issuedAt = Math.floor(now() / 1000);
-      const claims = caller.username === undefined ? {} : { username: caller.username };
+      const claims = caller.username === undefined ? { instance } : { instance, username: caller.username };
       return new SignJWT(claims)
         .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
         .setSubject(caller.email)
@@ -121,7 +129,7 @@ export function createLocalIdentity(options: LocalIdentityOptions): Identity {
           currentDate: new Date(now()),
         });
         const { sub, username } = payload;
-        if (typeof sub !== 'string' || sub === '') return undefined;
+        if (typeof sub !== 'string' || sub === '' || payload.instance !== instance) return undefined;
         if (username !== undefined && (typeof username !== 'string' || username === '')) return undefined;
         return username === undefined ? { email: sub } : { email: sub, username };
       } catch {
