@@ -59,8 +59,9 @@ export function createApiApp(options: ApiAppOptions): Hono {
 
   for (const route of options.routes ?? ROUTES) {
     const numbers = numericParameters(route.query);
+    const names = route.query instanceof z.ZodObject ? new Set(Object.keys(route.query.shape as object)) : undefined;
     app.on(route.method, route.path, async (c) => {
-      const refused = refuse(c, allowed, route) ?? queryRefusal(c.req.queries(), route, numbers);
+      const refused = refuse(c, allowed, route) ?? queryRefusal(c.req.queries(), route, numbers, names);
       if (refused !== undefined) return respond(refused);
       const request = await toHttpRequest(c, options, route);
       if ('status' in request) return respond(request);
@@ -175,7 +176,7 @@ function numericParameters(query: z.ZodType | undefined): ReadonlyMap<string, st
  * is wrong), without running it, so such a parameter's value is never in the invocation log (a
  * session token sent as `?token=` was).
  */
-function queryRefusal(sent: Record<string, string[]>, route: RouteSpec, numbers: ReadonlyMap<string, string>): HttpResult | undefined {
+function queryRefusal(sent: Record<string, string[]>, route: RouteSpec, numbers: ReadonlyMap<string, string>, names: ReadonlySet<string> | undefined): HttpResult | undefined {
   const fields: FieldError[] = [];
   for (const [name, values] of Object.entries(sent)) {
     if (route.query === undefined) fields.push({ path: name, message: 'is not a parameter of this request' });
@@ -183,8 +184,7 @@ function queryRefusal(sent: Record<string, string[]>, route: RouteSpec, numbers:
     else if (numbers.has(name) && !PLAIN_DECIMAL.test(values[0] ?? '')) fields.push({ path: name, message: numbers.get(name)! });
   }
   if (fields.length > 0) return invalid(fields);
-  const known = route.query instanceof z.ZodObject ? Object.keys(route.query.shape as object) : [];
-  if (route.query === undefined || Object.keys(sent).every((name) => known.includes(name))) return undefined;
+  if (route.query === undefined || Object.keys(sent).every((name) => names?.has(name) === true)) return undefined;
   const refused = parseWith(route.query, Object.fromEntries(Object.entries(sent).map(([name, values]) => [name, values[0]])), 'parameter');
   return refused.ok ? undefined : refused.result;
 }

@@ -13,7 +13,7 @@ import { createInvocationContext } from '../framework/context.js';
 import { DEPLOYED_FUNCTION } from '../framework/deployment.js';
 import type { Deployable } from '../framework/define.js';
 import type { EnvelopeMeta } from '../framework/envelope.js';
-import { TimeoutError, serializeError, type SerializedFunctionError } from '../framework/errors.js';
+import { TimeoutError, errorLine, serializeError, type SerializedFunctionError } from '../framework/errors.js';
 import { roundTripJson, stringifyJson } from '../framework/raw-json.js';
 import { InvokeError, type Transport } from '../framework/transport.js';
 import type { CallChain } from './call-chain.js';
@@ -87,7 +87,7 @@ export async function runHandler(run: HandlerRun): Promise<{ result: unknown } |
         const error = escapeError(escape, run.requestId);
         // Code the handler left running after its end (a timed-out handler goes on in the
         // background): its invocation has its outcome; the error is only logged.
-        if (ended) run.log?.(`after the invocation ended: ${describeEscape(error)}`);
+        if (ended) run.log?.(`after the invocation ended: ${errorLine(error)}`);
         else reject(error);
       };
       run.chain.run(link, () => run.deployable.handle(run.payload, ctx), onEscape).then(resolve, reject);
@@ -101,9 +101,6 @@ export async function runHandler(run: HandlerRun): Promise<{ result: unknown } |
   }
 }
 
-function describeEscape(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 /**
  * A result JSON cannot write (a cycle, a BigInt) is the function's error: Lambda's Node.js runtime
